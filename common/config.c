@@ -1,0 +1,505 @@
+/*
+ * config.c - INI file (inih) and command-line parsing for every process.
+ *
+ * Precedence: built-in defaults < environment ($STATE_DIRECTORY,
+ * $RUNTIME_DIRECTORY) < config file < command line.  The run directory
+ * defaults to <data dir>/run and is resolved last, so that --data-dir alone
+ * moves both.  Nothing here exits: errors come back as text naming the
+ * option, section, key or value, and the caller exits 2.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <ini.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+struct ini_ctx {
+	struct config	*cfg;
+	char		*err;
+	size_t		 errlen;
+	int		 failed;
+};
+
+void
+config_defaults(struct config *cfg)
+{
+	const char *s;
+
+	memset(cfg, 0, sizeof(*cfg));
+	s = getenv("STATE_DIRECTORY");
+	/* systemd may pass several colon-separated directories */
+	snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%.*s",
+	    s && *s ? (int)strcspn(s, ":") : (int)strlen("./timenode-data"),
+	    s && *s ? s : "./timenode-data");
+	s = getenv("RUNTIME_DIRECTORY");
+	if (s && *s)
+		snprintf(cfg->run_dir, sizeof(cfg->run_dir), "%.*s",
+		    (int)strcspn(s, ":"), s);
+	strcpy(cfg->network, "devnet");
+	strcpy(cfg->user, "timenode");
+	inet_pton(AF_INET, "127.0.0.1", &cfg->listen.ip);
+	cfg->listen.port = 24100;
+
+	cfg->heartbeat_interval = 1;
+	cfg->heartbeat_deadline = 5;
+	cfg->start_deadline = 10;
+	cfg->restart_delay_min = 0.5;
+	cfg->restart_delay_max = 30;
+	cfg->fast_crash = 10;
+	cfg->restart_intensity = 5;
+	cfg->restart_window = 60;
+	cfg->stop_timeout = 10;
+
+	cfg->ping_interval = 60;
+	cfg->ping_timeout = 120;
+	cfg->max_missed_pings = 5;
+	cfg->backoff_min = 1;
+	cfg->backoff_max = 300;
+	cfg->max_inbound = 64;
+	cfg->max_outbound = 8;
+}
+
+int
+parse_hostport(const char *s, struct hostport *hp)
+{
+	char		 ip[INET_ADDRSTRLEN];
+	const char	*colon;
+	char		*end;
+	unsigned long	 port;
+	size_t		 n;
+
+	if ((colon = strrchr(s, ':')) == NULL)
+		return -1;
+	n = (size_t)(colon - s);
+	if (n == 0 || n >= sizeof(ip))
+		return -1;
+	memcpy(ip, s, n);
+	ip[n] = '\0';
+	if (inet_pton(AF_INET, ip, &hp->ip) != 1)
+		return -1;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || end == colon + 1 || *end != '\0' || port == 0 ||
+	    port > 65535 || colon[1] == '-' || colon[1] == '+')
+		return -1;
+	hp->port = (uint16_t)port;
+	return 0;
+}
+
+const char *
+hostport_str(const struct hostport *hp, char *buf, size_t len)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &hp->ip, ip, sizeof(ip));
+	snprintf(buf, len, "%s:%u", ip, hp->port);
+	return buf;
+}
+
+/* Seconds, fractions allowed, strictly positive and at most a year. */
+int
+parse_seconds(const char *s, double *out)
+{
+	char	*end;
+	double	 v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !isfinite(v) || v <= 0 ||
+	    v > 366 * 86400.0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_int(const char *s, int min, int max, int *out)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int
+set_string(char *dst, size_t len, const char *v)
+{
+	if (*v == '\0' || strlen(v) >= len)
+		return -1;
+	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+static int
+set_name(char *dst, size_t len, const char *v)
+{
+	const char *p;
+
+	for (p = v; *p; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && *p != '-' && *p != '_' &&
+		    *p != '.')
+			return -1;
+	return set_string(dst, len, v);
+}
+
+static int
+add_peer(struct config *cfg, const char *v)
+{
+	if (cfg->npeers >= CONFIG_MAX_PEERS)
+		return -1;
+	if (parse_hostport(v, &cfg->peers[cfg->npeers]) == -1)
+		return -1;
+	cfg->npeers++;
+	return 0;
+}
+
+enum keykind { K_PATH, K_NAME, K_HOSTPORT, K_PEER, K_SECONDS, K_INT };
+
+struct keydef {
+	const char	*section;
+	const char	*name;
+	enum keykind	 kind;
+	size_t		 off;
+	size_t		 len;		/* strings */
+	int		 min, max;	/* integers */
+};
+
+#define S(f)	offsetof(struct config, f), sizeof(((struct config *)0)->f)
+#define N(f)	offsetof(struct config, f), 0
+static const struct keydef keydefs[] = {
+	{ "node", "data_dir", K_PATH, S(data_dir), 0, 0 },
+	{ "node", "run_dir", K_PATH, S(run_dir), 0, 0 },
+	{ "node", "worker_dir", K_PATH, S(worker_dir), 0, 0 },
+	{ "node", "network", K_NAME, S(network), 0, 0 },
+	{ "node", "user", K_NAME, S(user), 0, 0 },
+	{ "node", "listen", K_HOSTPORT, N(listen), 0, 0 },
+	{ "node", "peer", K_PEER, 0, 0, 0, 0 },
+	{ "supervisor", "heartbeat_interval", K_SECONDS, N(heartbeat_interval),
+	    0, 0 },
+	{ "supervisor", "heartbeat_deadline", K_SECONDS, N(heartbeat_deadline),
+	    0, 0 },
+	{ "supervisor", "start_deadline", K_SECONDS, N(start_deadline), 0, 0 },
+	{ "supervisor", "restart_delay_min", K_SECONDS, N(restart_delay_min),
+	    0, 0 },
+	{ "supervisor", "restart_delay_max", K_SECONDS, N(restart_delay_max),
+	    0, 0 },
+	{ "supervisor", "fast_crash", K_SECONDS, N(fast_crash), 0, 0 },
+	{ "supervisor", "restart_intensity", K_INT, N(restart_intensity),
+	    1, 1000 },
+	{ "supervisor", "restart_window", K_SECONDS, N(restart_window), 0, 0 },
+	{ "supervisor", "stop_timeout", K_SECONDS, N(stop_timeout), 0, 0 },
+	{ "p2p", "ping_interval", K_SECONDS, N(ping_interval), 0, 0 },
+	{ "p2p", "ping_timeout", K_SECONDS, N(ping_timeout), 0, 0 },
+	{ "p2p", "max_missed_pings", K_INT, N(max_missed_pings), 1, 1000 },
+	{ "p2p", "backoff_min", K_SECONDS, N(backoff_min), 0, 0 },
+	{ "p2p", "backoff_max", K_SECONDS, N(backoff_max), 0, 0 },
+	{ "p2p", "max_inbound", K_INT, N(max_inbound), 0, 1024 },
+	{ "p2p", "max_outbound", K_INT, N(max_outbound), 0, 256 },
+};
+#undef S
+#undef N
+
+static int
+apply_key(struct config *cfg, const struct keydef *k, const char *v)
+{
+	char *base = (char *)cfg;
+
+	switch (k->kind) {
+	case K_PATH:
+		return set_string(base + k->off, k->len, v);
+	case K_NAME:
+		return set_name(base + k->off, k->len, v);
+	case K_HOSTPORT:
+		return parse_hostport(v, (struct hostport *)(base + k->off));
+	case K_PEER:
+		return add_peer(cfg, v);
+	case K_SECONDS:
+		return parse_seconds(v, (double *)(base + k->off));
+	case K_INT:
+		return parse_int(v, k->min, k->max, (int *)(base + k->off));
+	}
+	return -1;
+}
+
+static int
+config_ini_key(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct ini_ctx	*ctx = user;
+	size_t		 i;
+	int		 known_section = 0;
+
+	if (ctx->failed)
+		return 0;
+	for (i = 0; i < sizeof(keydefs) / sizeof(keydefs[0]); i++) {
+		if (strcmp(keydefs[i].section, section) != 0)
+			continue;
+		known_section = 1;
+		if (strcmp(keydefs[i].name, name) != 0)
+			continue;
+		if (apply_key(ctx->cfg, &keydefs[i], value) == -1) {
+			snprintf(ctx->err, ctx->errlen,
+			    "[%s] %s: bad value \"%s\"", section, name, value);
+			ctx->failed = 1;
+			return 0;
+		}
+		return 1;
+	}
+	if (!known_section)
+		snprintf(ctx->err, ctx->errlen, "unknown section [%s]",
+		    section);
+	else
+		snprintf(ctx->err, ctx->errlen, "[%s]: unknown key \"%s\"",
+		    section, name);
+	ctx->failed = 1;
+	return 0;
+}
+
+int
+config_load_file(struct config *cfg, const char *path, char *err,
+    size_t errlen)
+{
+	struct ini_ctx	 ctx = { cfg, err, errlen, 0 };
+	FILE		*f;
+	int		 r;
+
+	if (strlen(path) >= sizeof(cfg->config_file)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -1;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	r = ini_parse_file(f, config_ini_key, &ctx);
+	fclose(f);
+	if (ctx.failed) {
+		/* prefix the file name, keep the message */
+		char tmp[CONFIG_ERR_MAX];
+
+		snprintf(tmp, sizeof(tmp), "%s", err);
+		snprintf(err, errlen, "%s: %s", path, tmp);
+		return -1;
+	}
+	if (r != 0) {
+		snprintf(err, errlen, "%s:%d: syntax error", path, r);
+		return -1;
+	}
+	snprintf(cfg->config_file, sizeof(cfg->config_file), "%s", path);
+	return 0;
+}
+
+enum {
+	OPT_DATA_DIR = 256, OPT_RUN_DIR, OPT_LISTEN, OPT_PEER, OPT_NETWORK,
+	OPT_USER, OPT_WORKER_DIR, OPT_CTL, OPT_TEST_CRASH,
+};
+
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "debug", no_argument, NULL, 'd' },
+	{ "data-dir", required_argument, NULL, OPT_DATA_DIR },
+	{ "run-dir", required_argument, NULL, OPT_RUN_DIR },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "peer", required_argument, NULL, OPT_PEER },
+	{ "network", required_argument, NULL, OPT_NETWORK },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "worker-dir", required_argument, NULL, OPT_WORKER_DIR },
+	{ "ctl", required_argument, NULL, OPT_CTL },
+	{ "test-crash", no_argument, NULL, OPT_TEST_CRASH },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char *
+optname(int c)
+{
+	static char	buf[3];
+	size_t		i;
+
+	for (i = 0; longopts[i].name; i++)
+		if (longopts[i].val == c)
+			return longopts[i].name;
+	buf[0] = '-';
+	buf[1] = (char)c;
+	buf[2] = '\0';
+	return buf;
+}
+
+static int
+apply_opt(struct config *cfg, struct worker_opts *w, int c, const char *arg)
+{
+	switch (c) {
+	case 'f':
+		cfg->foreground = 1;
+		return 0;
+	case 'd':
+		cfg->debug = 1;
+		return 0;
+	case OPT_DATA_DIR:
+		return set_string(cfg->data_dir, sizeof(cfg->data_dir), arg);
+	case OPT_RUN_DIR:
+		return set_string(cfg->run_dir, sizeof(cfg->run_dir), arg);
+	case OPT_WORKER_DIR:
+		return set_string(cfg->worker_dir, sizeof(cfg->worker_dir),
+		    arg);
+	case OPT_LISTEN:
+		return parse_hostport(arg, &cfg->listen);
+	case OPT_PEER:
+		return add_peer(cfg, arg);
+	case OPT_NETWORK:
+		return set_name(cfg->network, sizeof(cfg->network), arg);
+	case OPT_USER:
+		return set_name(cfg->user, sizeof(cfg->user), arg);
+	case OPT_CTL:
+		return w ? set_string(w->ctl_url, sizeof(w->ctl_url), arg) : -1;
+	case OPT_TEST_CRASH:
+		if (w == NULL)
+			return -1;
+		w->crash_at_start = 1;
+		return 0;
+	}
+	return -1;
+}
+
+int
+config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
+    char **argv, char *err, size_t errlen)
+{
+	const char	*file = NULL;
+	int		 c, i, peers_from_cli = 0;
+
+	/* pass 1: find -c so the file is applied before the overrides */
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":c:fd", longopts, NULL)) != -1) {
+		if (c == '?') {
+			if (optopt)
+				snprintf(err, errlen, "unknown option -%c",
+				    optopt);
+			else
+				snprintf(err, errlen, "unknown option %s",
+				    argv[optind - 1]);
+			return -1;
+		}
+		if (c == ':') {
+			snprintf(err, errlen, "option %s needs a value",
+			    argv[optind - 1]);
+			return -1;
+		}
+		if (c == 'c')
+			file = optarg;
+		if ((c == OPT_CTL || c == OPT_TEST_CRASH) && w == NULL) {
+			snprintf(err, errlen, "unknown option --%s",
+			    optname(c));
+			return -1;
+		}
+		if (c == OPT_PEER)
+			peers_from_cli = 1;
+	}
+	if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument \"%s\"",
+		    argv[optind]);
+		return -1;
+	}
+	if (file && config_load_file(cfg, file, err, errlen) == -1)
+		return -1;
+	/* --peer on the command line replaces the file's peer list */
+	if (peers_from_cli)
+		cfg->npeers = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":c:fd", longopts, NULL)) != -1) {
+		if (c == 'c')
+			continue;
+		if (apply_opt(cfg, w, c, optarg) == -1) {
+			snprintf(err, errlen, "--%s: bad value \"%s\"",
+			    optname(c), optarg ? optarg : "");
+			return -1;
+		}
+	}
+	if (cfg->run_dir[0] == '\0') {
+		i = snprintf(cfg->run_dir, sizeof(cfg->run_dir), "%s/run",
+		    cfg->data_dir);
+		if (i < 0 || (size_t)i >= sizeof(cfg->run_dir)) {
+			snprintf(err, errlen, "data dir path too long");
+			return -1;
+		}
+	}
+	if (cfg->restart_delay_min > cfg->restart_delay_max) {
+		snprintf(err, errlen, "restart_delay_min is larger than "
+		    "restart_delay_max");
+		return -1;
+	}
+	if (cfg->backoff_min > cfg->backoff_max) {
+		snprintf(err, errlen, "backoff_min is larger than backoff_max");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+push(char **argv, size_t max, size_t *n, const char *a, const char *b)
+{
+	if (*n + (b ? 2 : 1) >= max)
+		return -1;
+	if ((argv[(*n)++] = strdup(a)) == NULL)
+		return -1;
+	if (b && (argv[(*n)++] = strdup(b)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * The supervisor resolves everything; a worker gets the resolved values,
+ * not the file, so that what it runs with is exactly what the supervisor
+ * reports.  The file is passed too for the sections only workers read.
+ */
+int
+config_worker_argv(const struct config *cfg, char **argv, size_t max,
+    size_t *n)
+{
+	char	hp[64];
+	size_t	i;
+
+	if (cfg->config_file[0] &&
+	    push(argv, max, n, "-c", cfg->config_file) == -1)
+		return -1;
+	if (push(argv, max, n, "--data-dir", cfg->data_dir) == -1 ||
+	    push(argv, max, n, "--run-dir", cfg->run_dir) == -1 ||
+	    push(argv, max, n, "--network", cfg->network) == -1 ||
+	    push(argv, max, n, "--user", cfg->user) == -1 ||
+	    push(argv, max, n, "--listen",
+	    hostport_str(&cfg->listen, hp, sizeof(hp))) == -1)
+		return -1;
+	for (i = 0; i < cfg->npeers; i++)
+		if (push(argv, max, n, "--peer",
+		    hostport_str(&cfg->peers[i], hp, sizeof(hp))) == -1)
+			return -1;
+	if (cfg->debug && push(argv, max, n, "-d", NULL) == -1)
+		return -1;
+	argv[*n] = NULL;
+	return 0;
+}
+
+void
+config_free_worker_argv(char **argv, size_t from, size_t n)
+{
+	size_t i;
+
+	for (i = from; i < n; i++) {
+		free(argv[i]);
+		argv[i] = NULL;
+	}
+}

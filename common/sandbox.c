@@ -1,0 +1,668 @@
+/*
+ * sandbox.c - the privilege drop of every worker, written once.
+ *
+ * A worker calls sandbox_apply() once, after it has opened what it needs
+ * from the outside and before it reads untrusted input.  Two modes:
+ *
+ *  - root: look up the service user (fall back to "nobody"), chroot,
+ *    chdir("/"), setgroups, setresgid, setresuid, then check that the ids
+ *    really changed and that root cannot be regained.
+ *  - unprivileged: a Landlock ruleset that leaves read/write access only
+ *    beneath sb->rw_paths and, with Landlock ABI >= 4, restricts TCP.
+ *    Landlock is spoken through raw syscalls (there is no library) and the
+ *    installed <linux/landlock.h> predates the network rules, so the newer
+ *    constants and structures are defined here.
+ *
+ * Then, in both modes: PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE 0 and a seccomp
+ * filter (libseccomp) that makes execve, execveat, ptrace,
+ * process_vm_readv/writev and io_uring_setup fail with EPERM, and with
+ * SANDBOX_NET_NONE also socket(AF_INET/AF_INET6).  io_uring is denied
+ * because IORING_OP_SOCKET would create sockets without socket(2).
+ *
+ * Every step that fails is logged with its errno and makes sandbox_apply()
+ * return -1: a worker must never run half sandboxed.  The one exception is
+ * a kernel without Landlock (ENOSYS, EOPNOTSUPP): that is logged as a
+ * warning and the worker continues with NO_NEW_PRIVS and seccomp only.
+ *
+ * Threads: chroot, the ids (glibc broadcasts set*id) and the seccomp filter
+ * (TSYNC, which also copies NO_NEW_PRIVS) cover every thread, but Landlock
+ * before ABI 8 only restricts the calling thread.  Landlock mode therefore
+ * refuses to run once a second thread exists: call sandbox_apply() before
+ * the first nng call, which starts nng's threads.
+ *
+ * Afterwards nothing outside the chroot or rw_paths can be opened: load
+ * shared objects, NSS (getpwnam, getaddrinfo), /etc/localtime, /dev/null
+ * and the like before; getrandom(2) keeps working (libsodium uses it).
+ */
+#include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <linux/landlock.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sandbox.h"
+
+#define SANDBOX_FALLBACK_USER	"nobody"
+
+/*
+ * Landlock definitions missing from older <linux/landlock.h>.  Macros are
+ * guarded so that a newer header wins; the structures and the rule type
+ * (an enum in newer headers, which #ifndef cannot see) get private names
+ * with the kernel's uapi layout.
+ */
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset	444
+#endif
+#ifndef SYS_landlock_add_rule
+#define SYS_landlock_add_rule		445
+#endif
+#ifndef SYS_landlock_restrict_self
+#define SYS_landlock_restrict_self	446
+#endif
+#ifndef LANDLOCK_CREATE_RULESET_VERSION
+#define LANDLOCK_CREATE_RULESET_VERSION	(1U << 0)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#define LANDLOCK_ACCESS_FS_REFER	(1ULL << 13)	/* ABI 2 */
+#endif
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE	(1ULL << 14)	/* ABI 3 */
+#endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV	(1ULL << 15)	/* ABI 5 */
+#endif
+#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
+#define LANDLOCK_ACCESS_NET_BIND_TCP	(1ULL << 0)	/* ABI 4 */
+#endif
+#ifndef LANDLOCK_ACCESS_NET_CONNECT_TCP
+#define LANDLOCK_ACCESS_NET_CONNECT_TCP	(1ULL << 1)	/* ABI 4 */
+#endif
+#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+#define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (1ULL << 0)	/* ABI 6 */
+#endif
+#ifndef LANDLOCK_SCOPE_SIGNAL
+#define LANDLOCK_SCOPE_SIGNAL		(1ULL << 1)	/* ABI 6 */
+#endif
+
+#define TN_LANDLOCK_RULE_PATH_BENEATH	1
+#define TN_LANDLOCK_RULE_NET_PORT	2	/* ABI 4 */
+
+/* The newest ABI whose rights this file knows; newer kernels get these. */
+#define TN_LANDLOCK_ABI_MAX		7
+
+struct tn_landlock_ruleset_attr {
+	uint64_t	handled_access_fs;
+	uint64_t	handled_access_net;	/* ABI 4 */
+	uint64_t	scoped;			/* ABI 6 */
+};
+
+struct tn_landlock_path_beneath_attr {
+	uint64_t	allowed_access;
+	int32_t		parent_fd;
+} __attribute__((packed));
+
+struct tn_landlock_net_port_attr {
+	uint64_t	allowed_access;
+	uint64_t	port;
+};
+
+#define LL_FS_ABI1 (LANDLOCK_ACCESS_FS_EXECUTE |			\
+	LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |	\
+	LANDLOCK_ACCESS_FS_READ_DIR | LANDLOCK_ACCESS_FS_REMOVE_DIR |	\
+	LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |	\
+	LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |	\
+	LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |	\
+	LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM)
+
+/* The only rights the kernel accepts in a rule on a non-directory. */
+#define LL_FS_FILE (LANDLOCK_ACCESS_FS_EXECUTE |			\
+	LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE |	\
+	LANDLOCK_ACCESS_FS_TRUNCATE | LANDLOCK_ACCESS_FS_IOCTL_DEV)
+
+/* Never granted, not even beneath rw_paths. */
+#define LL_FS_NEVER (LANDLOCK_ACCESS_FS_EXECUTE |			\
+	LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK)
+
+static const char *
+sb_name(const struct sandbox *sb)
+{
+	return sb->name != NULL ? sb->name : "worker";
+}
+
+/* ---- root mode ---------------------------------------------------- */
+
+/*
+ * Find the uid and gid to drop to.  Must run before chroot(): it reads
+ * /etc/passwd and may load NSS modules.
+ */
+static int
+lookup_user(const struct sandbox *sb, uid_t *uid, gid_t *gid)
+{
+	const char	*user = sb->user;
+	struct passwd	*pw = NULL;
+
+	if (user != NULL && *user != '\0') {
+		errno = 0;
+		pw = getpwnam(user);
+		if (pw == NULL)
+			log_warnx("sandbox %s: user \"%s\" not found, "
+			    "falling back to \"%s\"", sb_name(sb), user,
+			    SANDBOX_FALLBACK_USER);
+	} else
+		log_warnx("sandbox %s: no service user configured, "
+		    "falling back to \"%s\"", sb_name(sb),
+		    SANDBOX_FALLBACK_USER);
+	if (pw == NULL) {
+		user = SANDBOX_FALLBACK_USER;
+		errno = 0;
+		if ((pw = getpwnam(user)) == NULL) {
+			if (errno == 0)
+				errno = ENOENT;
+			log_warn("sandbox %s: getpwnam \"%s\"", sb_name(sb),
+			    user);
+			return -1;
+		}
+	}
+	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+		log_warnx("sandbox %s: refusing to run as \"%s\" "
+		    "(uid %lu, gid %lu): it is root", sb_name(sb), user,
+		    (unsigned long)pw->pw_uid, (unsigned long)pw->pw_gid);
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+static int
+enter_root(const struct sandbox *sb)
+{
+	if (sb->root == NULL || *sb->root == '\0') {
+		log_warnx("sandbox %s: no chroot directory", sb_name(sb));
+		return -1;
+	}
+	if (chroot(sb->root) == -1) {
+		log_warn("sandbox %s: chroot %s", sb_name(sb), sb->root);
+		return -1;
+	}
+	if (chdir("/") == -1) {
+		log_warn("sandbox %s: chdir / in %s", sb_name(sb), sb->root);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+set_ids(const struct sandbox *sb, uid_t uid, gid_t gid)
+{
+	if (setgroups(1, &gid) == -1) {
+		log_warn("sandbox %s: setgroups %lu", sb_name(sb),
+		    (unsigned long)gid);
+		return -1;
+	}
+	if (setresgid(gid, gid, gid) == -1) {
+		log_warn("sandbox %s: setresgid %lu", sb_name(sb),
+		    (unsigned long)gid);
+		return -1;
+	}
+	if (setresuid(uid, uid, uid) == -1) {
+		log_warn("sandbox %s: setresuid %lu", sb_name(sb),
+		    (unsigned long)uid);
+		return -1;
+	}
+	return 0;
+}
+
+/* Trust nothing: read the ids back and try to become root again. */
+static int
+verify_ids(const struct sandbox *sb, uid_t uid, gid_t gid)
+{
+	uid_t	ru, eu, su;
+	gid_t	rg, eg, sg, groups[2];
+	int	n;
+
+	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1) {
+		log_warn("sandbox %s: getresuid/getresgid", sb_name(sb));
+		return -1;
+	}
+	if (ru != uid || eu != uid || su != uid ||
+	    rg != gid || eg != gid || sg != gid) {
+		log_warnx("sandbox %s: ids did not change: uid %lu/%lu/%lu "
+		    "gid %lu/%lu/%lu, wanted %lu/%lu", sb_name(sb),
+		    (unsigned long)ru, (unsigned long)eu, (unsigned long)su,
+		    (unsigned long)rg, (unsigned long)eg, (unsigned long)sg,
+		    (unsigned long)uid, (unsigned long)gid);
+		return -1;
+	}
+	if ((n = getgroups(2, groups)) == -1) {
+		log_warn("sandbox %s: getgroups", sb_name(sb));
+		return -1;
+	}
+	if (n != 1 || groups[0] != gid) {
+		log_warnx("sandbox %s: supplementary groups not dropped",
+		    sb_name(sb));
+		return -1;
+	}
+	if (setuid(0) != -1 || setgid(0) != -1) {
+		log_warnx("sandbox %s: could regain root after the drop",
+		    sb_name(sb));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Changing credentials clears the parent-death signal: arm it again (the
+ * caller's signal if it had one, else SIGTERM), then make sure the parent
+ * did not die in the window where no signal was armed: an orphan is
+ * reparented (to 1 or to a subreaper).  Compare with the parent we had
+ * rather than with 1, which is a legitimate parent in a container.
+ */
+static int
+rearm_pdeathsig(const struct sandbox *sb, int sig, pid_t ppid)
+{
+	if (sig == 0)
+		sig = SIGTERM;
+	if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) == -1) {
+		log_warn("sandbox %s: prctl PR_SET_PDEATHSIG", sb_name(sb));
+		return -1;
+	}
+	if (getppid() != ppid) {
+		log_warnx("sandbox %s: parent %ld went away during the "
+		    "privilege drop", sb_name(sb), (long)ppid);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+drop_root(const struct sandbox *sb, struct sandbox_result *res)
+{
+	uid_t	uid;
+	gid_t	gid;
+	pid_t	ppid = getppid();
+	int	sig = 0;
+
+	if (lookup_user(sb, &uid, &gid) == -1)
+		return -1;
+	if (prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0) == -1) {
+		log_warn("sandbox %s: prctl PR_GET_PDEATHSIG", sb_name(sb));
+		return -1;
+	}
+	if (enter_root(sb) == -1)
+		return -1;
+	res->chrooted = 1;
+	if (set_ids(sb, uid, gid) == -1 || verify_ids(sb, uid, gid) == -1)
+		return -1;
+	if (rearm_pdeathsig(sb, sig, ppid) == -1)
+		return -1;
+	log_debug("sandbox %s: chroot %s, uid %lu gid %lu", sb_name(sb),
+	    sb->root, (unsigned long)uid, (unsigned long)gid);
+	return 0;
+}
+
+/* ---- unprivileged mode: Landlock ---------------------------------- */
+
+/*
+ * Landlock ABI of the running kernel, capped at what this file knows.
+ * 0: no Landlock (not built in, or disabled at boot); -1: error.
+ */
+static int
+landlock_abi(const struct sandbox *sb)
+{
+	long	abi;
+
+	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi == -1) {
+		if (errno == ENOSYS || errno == EOPNOTSUPP) {
+			log_warn("sandbox %s: Landlock unavailable, the "
+			    "filesystem is NOT restricted (seccomp still "
+			    "applies)", sb_name(sb));
+			return 0;
+		}
+		log_warn("sandbox %s: landlock_create_ruleset version",
+		    sb_name(sb));
+		return -1;
+	}
+	if (abi < 1) {
+		log_warnx("sandbox %s: bogus Landlock ABI %ld", sb_name(sb),
+		    abi);
+		return -1;
+	}
+	return abi > TN_LANDLOCK_ABI_MAX ? TN_LANDLOCK_ABI_MAX : (int)abi;
+}
+
+/*
+ * landlock_restrict_self() only restricts the calling thread (before ABI
+ * 8), so a thread started earlier (nng starts its own) would escape the
+ * ruleset.  Refuse rather than pretend.  Without /proc we cannot tell.
+ */
+static int
+check_single_threaded(const struct sandbox *sb)
+{
+	DIR		*dir;
+	struct dirent	*de;
+	int		 n = 0;
+
+	if ((dir = opendir("/proc/self/task")) == NULL) {
+		log_warn("sandbox %s: cannot count threads, assuming one",
+		    sb_name(sb));
+		return 0;
+	}
+	while ((de = readdir(dir)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	if (n != 1) {
+		log_warnx("sandbox %s: %d threads running; Landlock must be "
+		    "applied before any thread is started", sb_name(sb), n);
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t
+landlock_fs_rights(int abi)
+{
+	uint64_t	fs = LL_FS_ABI1;
+
+	if (abi >= 2)
+		fs |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (abi >= 5)
+		fs |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	return fs;
+}
+
+/* Fill the ruleset attribute; returns the size that matches the ABI. */
+static size_t
+landlock_attr(const struct sandbox *sb, int abi,
+    struct tn_landlock_ruleset_attr *attr)
+{
+	memset(attr, 0, sizeof(*attr));
+	attr->handled_access_fs = landlock_fs_rights(abi);
+	if (abi < 4)
+		return offsetof(struct tn_landlock_ruleset_attr,
+		    handled_access_net);
+	attr->handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP;
+	if (sb->net == SANDBOX_NET_NONE)
+		attr->handled_access_net |= LANDLOCK_ACCESS_NET_CONNECT_TCP;
+	if (abi < 6)
+		return offsetof(struct tn_landlock_ruleset_attr, scoped);
+	/* Workers never signal anybody nor use abstract unix sockets. */
+	attr->scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET |
+	    LANDLOCK_SCOPE_SIGNAL;
+	return sizeof(*attr);
+}
+
+static int
+landlock_add_path(const struct sandbox *sb, int rfd, const char *path,
+    uint64_t handled)
+{
+	struct tn_landlock_path_beneath_attr	pb;
+	struct stat				st;
+	int					fd, rc = -1;
+
+	if ((fd = open(path, O_PATH | O_CLOEXEC)) == -1) {
+		log_warn("sandbox %s: open %s", sb_name(sb), path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		log_warn("sandbox %s: fstat %s", sb_name(sb), path);
+		goto out;
+	}
+	memset(&pb, 0, sizeof(pb));
+	pb.parent_fd = fd;
+	pb.allowed_access = handled & ~LL_FS_NEVER;
+	if (!S_ISDIR(st.st_mode))
+		pb.allowed_access &= LL_FS_FILE;
+	if (syscall(SYS_landlock_add_rule, rfd, TN_LANDLOCK_RULE_PATH_BENEATH,
+	    &pb, 0) == -1) {
+		log_warn("sandbox %s: landlock_add_rule %s", sb_name(sb), path);
+		goto out;
+	}
+	rc = 0;
+ out:
+	close(fd);
+	return rc;
+}
+
+static int
+landlock_add_port(const struct sandbox *sb, int rfd, uint16_t port)
+{
+	struct tn_landlock_net_port_attr	np;
+
+	memset(&np, 0, sizeof(np));
+	np.allowed_access = LANDLOCK_ACCESS_NET_BIND_TCP;
+	np.port = port;
+	if (syscall(SYS_landlock_add_rule, rfd, TN_LANDLOCK_RULE_NET_PORT,
+	    &np, 0) == -1) {
+		log_warn("sandbox %s: landlock_add_rule tcp port %u",
+		    sb_name(sb), (unsigned)port);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+landlock_add_rules(const struct sandbox *sb, int rfd, int abi,
+    uint64_t handled_fs)
+{
+	size_t	i;
+
+	for (i = 0; i < SANDBOX_MAX_PATHS && sb->rw_paths[i] != NULL; i++)
+		if (landlock_add_path(sb, rfd, sb->rw_paths[i],
+		    handled_fs) == -1)
+			return -1;
+	if (abi < 4 || sb->net != SANDBOX_NET_TCP)
+		return 0;
+	/* Outbound sockets are bound to the listen address with port 0. */
+	if (landlock_add_port(sb, rfd, 0) == -1)
+		return -1;
+	if (sb->tcp_port != 0 && landlock_add_port(sb, rfd, sb->tcp_port) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+set_no_new_privs(const struct sandbox *sb)
+{
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+		log_warn("sandbox %s: prctl PR_SET_NO_NEW_PRIVS", sb_name(sb));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+landlock_restrict(const struct sandbox *sb, struct sandbox_result *res)
+{
+	struct tn_landlock_ruleset_attr	attr;
+	size_t				size;
+	int				abi, rfd, rc = -1;
+
+	if ((abi = landlock_abi(sb)) <= 0)
+		return abi;	/* 0: continue without Landlock */
+	if (check_single_threaded(sb) == -1)
+		return -1;
+	size = landlock_attr(sb, abi, &attr);
+	rfd = (int)syscall(SYS_landlock_create_ruleset, &attr, size, 0);
+	if (rfd == -1) {
+		log_warn("sandbox %s: landlock_create_ruleset (ABI %d)",
+		    sb_name(sb), abi);
+		return -1;
+	}
+	if (landlock_add_rules(sb, rfd, abi, attr.handled_access_fs) == -1)
+		goto out;
+	/* Unprivileged processes may only restrict themselves with NNP. */
+	if (set_no_new_privs(sb) == -1)
+		goto out;
+	if (syscall(SYS_landlock_restrict_self, rfd, 0) == -1) {
+		log_warn("sandbox %s: landlock_restrict_self", sb_name(sb));
+		goto out;
+	}
+	res->landlock_abi = abi;
+	log_debug("sandbox %s: Landlock ABI %d", sb_name(sb), abi);
+	rc = 0;
+ out:
+	close(rfd);
+	return rc;
+}
+
+/* ---- both modes --------------------------------------------------- */
+
+static int
+harden_process(const struct sandbox *sb)
+{
+	if (set_no_new_privs(sb) == -1)
+		return -1;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
+		log_warn("sandbox %s: prctl PR_SET_DUMPABLE", sb_name(sb));
+		return -1;
+	}
+	return 0;
+}
+
+/* libseccomp returns -errno and leaves errno alone. */
+static int
+seccomp_fail(const struct sandbox *sb, const char *what, int rc)
+{
+	errno = -rc;
+	log_warn("sandbox %s: seccomp %s", sb_name(sb), what);
+	return -1;
+}
+
+/*
+ * socket(AF_INET/AF_INET6) fails.  The domain is an int: compare only the
+ * low 32 bits, or garbage in the upper half would slip past the filter.
+ */
+static int
+seccomp_deny_inet(const struct sandbox *sb, scmp_filter_ctx ctx)
+{
+	static const int	 domains[] = { AF_INET, AF_INET6 };
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < sizeof(domains) / sizeof(domains[0]); i++) {
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+		    SCMP_SYS(socket), 1,
+		    SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffU,
+		    (scmp_datum_t)domains[i]));
+		if (rc < 0)
+			return seccomp_fail(sb, "rule socket", rc);
+	}
+	return 0;
+}
+
+static int
+seccomp_rules(const struct sandbox *sb, scmp_filter_ctx ctx)
+{
+	static const struct {
+		const char	*name;
+		int		 nr;
+	} denied[] = {
+		{ "execve",		SCMP_SYS(execve) },
+		{ "execveat",		SCMP_SYS(execveat) },
+		{ "ptrace",		SCMP_SYS(ptrace) },
+		{ "process_vm_readv",	SCMP_SYS(process_vm_readv) },
+		{ "process_vm_writev",	SCMP_SYS(process_vm_writev) },
+		{ "io_uring_setup",	SCMP_SYS(io_uring_setup) },
+	};
+	size_t	i;
+	int	rc;
+
+	for (i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+		    denied[i].nr, 0);
+		if (rc < 0)
+			return seccomp_fail(sb, denied[i].name, rc);
+	}
+	if (sb->net == SANDBOX_NET_NONE)
+		return seccomp_deny_inet(sb, ctx);
+	return 0;
+}
+
+static int
+seccomp_restrict(const struct sandbox *sb)
+{
+	scmp_filter_ctx	ctx;
+	int		rc, ret = -1;
+
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL) {
+		errno = ENOMEM;
+		log_warn("sandbox %s: seccomp_init", sb_name(sb));
+		return -1;
+	}
+	/* All threads of the process get the filter (and NO_NEW_PRIVS). */
+	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1)) < 0) {
+		seccomp_fail(sb, "attribute TSYNC", rc);
+		goto out;
+	}
+	if (seccomp_rules(sb, ctx) == -1)
+		goto out;
+	if ((rc = seccomp_load(ctx)) < 0) {
+		seccomp_fail(sb, "load", rc);
+		goto out;
+	}
+	ret = 0;
+ out:
+	seccomp_release(ctx);
+	return ret;
+}
+
+int
+sandbox_apply(const struct sandbox *sb, struct sandbox_result *res)
+{
+	if (res != NULL)
+		memset(res, 0, sizeof(*res));
+	if (sb == NULL || res == NULL) {
+		log_warnx("sandbox: %s is NULL", sb == NULL ? "sandbox" :
+		    "result");
+		return -1;
+	}
+	if (sb->net != SANDBOX_NET_NONE && sb->net != SANDBOX_NET_TCP) {
+		log_warnx("sandbox %s: bad network mode %d", sb_name(sb),
+		    (int)sb->net);
+		return -1;
+	}
+	if (geteuid() == 0) {
+		if (drop_root(sb, res) == -1)
+			return -1;
+	} else if (landlock_restrict(sb, res) == -1)
+		return -1;
+	if (harden_process(sb) == -1 || seccomp_restrict(sb) == -1)
+		return -1;
+	log_debug("sandbox %s: applied (%s, network %s)", sb_name(sb),
+	    res->chrooted ? "chroot" : res->landlock_abi > 0 ? "landlock" :
+	    "no filesystem restriction",
+	    sb->net == SANDBOX_NET_NONE ? "none" : "tcp");
+	return 0;
+}
+
+int
+sandbox_lookup_user(const char *name, uid_t *uid, gid_t *gid)
+{
+	struct sandbox sb;
+
+	memset(&sb, 0, sizeof(sb));
+	sb.name = "supervisor";
+	sb.user = name;
+	return lookup_user(&sb, uid, gid);
+}

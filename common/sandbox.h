@@ -1,0 +1,57 @@
+/*
+ * sandbox.h - the privilege drop, written once, used by every worker.
+ *
+ * A worker calls sandbox_apply() before it touches any untrusted input.
+ * As root, after it opened what lies outside its chroot (control channel,
+ * listening sockets); unprivileged, before its first nng call, because
+ * Landlock restricts only the calling thread and the threads it creates
+ * later.  Two modes, chosen by who we are:
+ *
+ *  - root: look up the service user (falling back to "nobody" with a
+ *    warning), chroot into sb->root, chdir("/"), setgroups, setresgid,
+ *    setresuid; verify that the ids really changed.
+ *  - unprivileged: Landlock: the filesystem is restricted to sb->rw_paths;
+ *    TCP bind/connect restricted as sb->net says (Landlock ABI >= 4).
+ *
+ * Always: PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE 0 and a seccomp filter that
+ * denies execve, execveat, ptrace, process_vm_readv/writev, io_uring_setup
+ * (it could make sockets without socket(2)) and, with
+ * SANDBOX_NET_NONE, socket(AF_INET/AF_INET6).  Any failure returns -1; the
+ * caller must exit instead of running unsandboxed.
+ */
+#ifndef TIMENODE_SANDBOX_H
+#define TIMENODE_SANDBOX_H
+
+#include <sys/types.h>
+
+#include <stdint.h>
+
+enum sandbox_net {
+	SANDBOX_NET_NONE,	/* no IPv4/IPv6 sockets at all (syncd, stored) */
+	SANDBOX_NET_TCP,	/* TCP: bind only tcp_port (and 0), any connect */
+};
+
+#define SANDBOX_MAX_PATHS	4
+
+struct sandbox {
+	const char	*name;		/* worker name, for log lines */
+	const char	*user;		/* service user in root mode */
+	const char	*root;		/* chroot directory in root mode */
+	const char	*rw_paths[SANDBOX_MAX_PATHS]; /* Landlock mode; NULL ends */
+	enum sandbox_net net;
+	uint16_t	 tcp_port;	/* SANDBOX_NET_TCP: the listen port */
+};
+
+struct sandbox_result {
+	int		chrooted;	/* paths are now relative to sb->root */
+	int		landlock_abi;	/* 0 when Landlock was not used */
+};
+
+int	sandbox_apply(const struct sandbox *, struct sandbox_result *);
+/*
+ * The service user's ids: name, or "nobody" with a warning when name does
+ * not exist.  Never uid 0.  -1 when neither can be used.
+ */
+int	sandbox_lookup_user(const char *name, uid_t *, gid_t *);
+
+#endif

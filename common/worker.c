@@ -1,0 +1,269 @@
+/*
+ * worker.c - the shared main of stored, syncd and netd.
+ *
+ * Order matters: configuration, then the control channel (blocking dial,
+ * the peer must be our parent) with the worker's own setup that needs the
+ * outside (pre_sandbox) and the sandbox, in the order the mode requires
+ * (see worker_main), then the worker's setup inside it, then the loop.
+ * A worker that cannot sandbox itself exits: it never runs unsandboxed.
+ * A worker that hears no heartbeat for three deadlines assumes its
+ * supervisor is gone and exits (PR_SET_PDEATHSIG covers the usual case).
+ */
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "worker.h"
+
+#ifdef TIMENODE_SANITIZE
+/*
+ * LeakSanitizer stops the world with ptrace, which the sandbox forbids;
+ * leak checks run in the unit tests instead.
+ */
+const char *__asan_default_options(void);
+const char *
+__asan_default_options(void)
+{
+	return "detect_leaks=0";
+}
+#endif
+
+double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+join_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	int n;
+
+	n = snprintf(buf, len, "%s/%s", dir, name);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int
+worker_run_path(const struct worker *w, const char *name, char *buf,
+    size_t len)
+{
+	if (!w->sb.chrooted)
+		return join_path(buf, len, w->cfg.run_dir, name);
+	if (w->def->needs_data_dir)
+		return -1;		/* chrooted into the data dir */
+	return join_path(buf, len, "", name);
+}
+
+int
+worker_data_path(const struct worker *w, const char *name, char *buf,
+    size_t len)
+{
+	if (!w->sb.chrooted)
+		return join_path(buf, len, w->cfg.data_dir, name);
+	if (!w->def->needs_data_dir)
+		return -1;
+	return join_path(buf, len, "", name);
+}
+
+static void
+ctl_heartbeat(struct worker *w, const struct ipc_hdr *h, struct rbuf *r)
+{
+	struct ipc_heartbeat	 hb;
+	struct wbuf		 out;
+	int			 changed;
+
+	if (ipc_heartbeat_decode(r, &hb) == -1) {
+		log_warnx("heartbeat: malformed, dropped");
+		return;
+	}
+	w->last_heartbeat = mono_now();
+	changed = memcmp(w->pids, hb.pids, sizeof(w->pids)) != 0;
+	memcpy(w->pids, hb.pids, sizeof(w->pids));
+	if (changed && w->def->pids_changed)
+		w->def->pids_changed(w);
+	wbuf_init(&out, IPC_MAX_MSG - IPC_HDR_LEN);
+	w->def->status(w, &out, hb.seq);
+	/* the answer's type is the heartbeat of this worker's kind */
+	ipc_send(w->ctl, (uint16_t)(IPC_HEARTBEAT + w->def->proc), h->reqid,
+	    &out);
+	wbuf_free(&out);
+}
+
+/* Proves the seccomp filter from outside: report socket(AF_INET)'s errno. */
+static void
+ctl_debug_socket(struct worker *w, const struct ipc_hdr *h)
+{
+	struct ipc_debug_socket	 d;
+	struct wbuf		 out;
+	int			 s;
+
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	d.err = s == -1 ? errno : 0;
+	if (s != -1)
+		close(s);
+	wbuf_init(&out, 64);
+	ipc_debug_socket_encode(&out, &d);
+	ipc_send(w->ctl, IPC_DEBUG_SOCKET_ACK, h->reqid, &out);
+	wbuf_free(&out);
+}
+
+static void
+ctl_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r,
+    void *arg)
+{
+	struct worker *w = arg;
+
+	(void)c;
+	switch (h->type) {
+	case IPC_HEARTBEAT:
+		ctl_heartbeat(w, h, r);
+		break;
+	case IPC_DEBUG_SOCKET:
+		ctl_debug_socket(w, h);
+		break;
+	default:
+		if (w->def->ctl_msg)
+			w->def->ctl_msg(w, h, r);
+		else
+			log_warnx("control: unexpected %s, dropped",
+			    ipc_type_name(h->type));
+	}
+}
+
+static void
+orphan_check(evutil_socket_t fd, short ev, void *arg)
+{
+	struct worker	*w = arg;
+	double		 limit = 3 * w->cfg.heartbeat_deadline;
+
+	(void)fd;
+	(void)ev;
+	if (mono_now() - w->last_heartbeat > limit) {
+		log_warnx("no heartbeat from the supervisor for %.1f s, "
+		    "exiting", limit);
+		event_base_loopbreak(w->base);
+	}
+}
+
+static void
+on_signal(evutil_socket_t sig, short ev, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)ev;
+	log_info("signal %d received, stopping", (int)sig);
+	if (w->def->shutdown)
+		w->def->shutdown(w);
+	event_base_loopbreak(w->base);
+}
+
+static void
+worker_connect(struct worker *w)
+{
+	w->ctl = ipc_dial(w->base, w->wopts.ctl_url, w->def->proc,
+	    IPC_SUPERVISOR, getppid(), 1, ctl_dispatch, w);
+	if (w->ctl == NULL)
+		fatalx("cannot reach the supervisor at %s", w->wopts.ctl_url);
+	if (w->def->pre_sandbox && w->def->pre_sandbox(w) == -1)
+		fatalx("setup failed");
+}
+
+static void
+worker_sandbox(struct worker *w)
+{
+	struct sandbox sb;
+
+	memset(&sb, 0, sizeof(sb));
+	sb.name = ipc_proc_names[w->def->proc];
+	sb.user = w->cfg.user;
+	sb.root = w->def->needs_data_dir ? w->cfg.data_dir : w->cfg.run_dir;
+	sb.rw_paths[0] = w->cfg.run_dir;
+	if (w->def->needs_data_dir)
+		sb.rw_paths[1] = w->cfg.data_dir;
+	sb.net = w->def->net;
+	sb.tcp_port = w->cfg.listen.port;
+	if (sandbox_apply(&sb, &w->sb) == -1)
+		fatalx("cannot apply the sandbox, refusing to run without it");
+}
+
+static void
+worker_loop(struct worker *w)
+{
+	struct event	*sigterm, *sigint, *orphan;
+	struct timeval	 tv = { 1, 0 };
+
+	signal(SIGPIPE, SIG_IGN);
+	sigterm = evsignal_new(w->base, SIGTERM, on_signal, w);
+	sigint = evsignal_new(w->base, SIGINT, on_signal, w);
+	orphan = event_new(w->base, -1, EV_PERSIST, orphan_check, w);
+	if (sigterm == NULL || sigint == NULL || orphan == NULL ||
+	    evsignal_add(sigterm, NULL) == -1 ||
+	    evsignal_add(sigint, NULL) == -1 ||
+	    event_add(orphan, &tv) == -1)
+		fatalx("cannot set up the event loop");
+	w->last_heartbeat = mono_now();
+	log_debug("running");
+	event_base_dispatch(w->base);
+	event_free(sigterm);
+	event_free(sigint);
+	event_free(orphan);
+}
+
+int
+worker_main(int argc, char **argv, const struct worker_def *def)
+{
+	struct worker	 w;
+	char		 err[CONFIG_ERR_MAX];
+	const char	*name = ipc_proc_names[def->proc];
+
+	memset(&w, 0, sizeof(w));
+	w.def = def;
+	log_init(name, 0);
+	config_defaults(&w.cfg);
+	if (config_parse_args(&w.cfg, &w.wopts, argc, argv, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", name, err);
+		return 2;
+	}
+	log_init(name, w.cfg.debug);
+	if (w.wopts.ctl_url[0] == '\0') {
+		fprintf(stderr, "%s: --ctl SOCKET is required (workers are "
+		    "started by timenoded)\n", name);
+		return 2;
+	}
+	if ((w.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	/*
+	 * Root mode chroots (stored out of sight of the run directory), so
+	 * the outside is opened first; chroot, ids and seccomp (TSYNC) cover
+	 * nng's threads.  Landlock binds only the calling thread and those
+	 * it creates later, so unprivileged, the sandbox comes before the
+	 * first nng call and the outside stays in view through rw_paths.
+	 */
+	if (geteuid() == 0) {
+		worker_connect(&w);
+		worker_sandbox(&w);
+	} else {
+		worker_sandbox(&w);
+		worker_connect(&w);
+	}
+	if (def->init && def->init(&w) == -1)
+		fatalx("initialisation failed");
+	worker_loop(&w);
+	ipc_close(w.ctl);
+	event_base_free(w.base);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,64 @@
+/*
+ * worker.h - the life cycle every worker process shares.
+ *
+ * worker_main() parses the configuration the supervisor passed, dials the
+ * control channel, lets the worker open what it needs from outside
+ * (pre_sandbox), drops privileges through sandbox_apply() (before these
+ * two steps when unprivileged: Landlock must precede nng's threads), lets
+ * the worker finish its setup inside the sandbox (init) and runs the
+ * event loop.  It answers heartbeats with the worker's status and exits
+ * when the supervisor is gone.
+ */
+#ifndef TIMENODE_WORKER_H
+#define TIMENODE_WORKER_H
+
+#include "chan.h"
+#include "config.h"
+#include "sandbox.h"
+
+struct worker;
+
+struct worker_def {
+	enum ipc_proc	 proc;
+	enum sandbox_net net;
+	int		 needs_data_dir;	/* stored: lives in the data dir */
+	/* before the sandbox: bind listeners, read keys */
+	int		(*pre_sandbox)(struct worker *);
+	/* inside the sandbox: dial, open the database */
+	int		(*init)(struct worker *);
+	/* encode the heartbeat answer (type def->proc's heartbeat) */
+	void		(*status)(struct worker *, struct wbuf *, uint64_t seq);
+	/* the supervisor told us the pids of the other processes */
+	void		(*pids_changed)(struct worker *);
+	/* SIGTERM: finish what must be finished, then return */
+	void		(*shutdown)(struct worker *);
+	/* any other message on the control channel */
+	void		(*ctl_msg)(struct worker *, const struct ipc_hdr *,
+			    struct rbuf *);
+};
+
+struct worker {
+	const struct worker_def	*def;
+	struct config		 cfg;
+	struct worker_opts	 wopts;
+	struct event_base	*base;
+	struct ipc_chan		*ctl;
+	struct sandbox_result	 sb;
+	uint32_t		 pids[IPC_NPROC];
+	double			 last_heartbeat;
+	void			*priv;
+};
+
+int	worker_main(int argc, char **argv, const struct worker_def *);
+/*
+ * The path of a file in the run or data directory as this worker sees it
+ * now (inside a chroot or not).  -1 if it is out of sight or too long.
+ */
+int	worker_run_path(const struct worker *, const char *name, char *buf,
+	    size_t len);
+int	worker_data_path(const struct worker *, const char *name, char *buf,
+	    size_t len);
+/* CLOCK_MONOTONIC in seconds */
+double	mono_now(void);
+
+#endif

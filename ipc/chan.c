@@ -1,0 +1,389 @@
+/*
+ * chan.c - nng pair0 sockets driven by libevent.
+ *
+ * nng runs its own threads; the loop only sees its pollable descriptors.
+ * NNG_OPT_RECVFD is level-signalled and readable while a whole message is
+ * queued: we never read it, we receive with NNG_FLAG_NONBLOCK until
+ * NNG_EAGAIN.  NNG_OPT_SENDFD polls readable when a send can proceed.
+ * Connection changes are seen on an nng thread (pipe notifications): the
+ * peer check happens there, and a byte on an eventfd tells the loop.
+ */
+#include <sys/eventfd.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <nng/nng.h>
+#include <nng/protocol/pair0/pair.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "chan.h"
+#include "log.h"
+
+struct ipc_chan {
+	nng_socket		 sock;
+	nng_listener		 listener;
+	nng_dialer		 dialer;
+	struct event		*rev;
+	struct event		*wev;
+	struct event		*sev;
+	int			 efd;
+	enum ipc_proc		 self;
+	enum ipc_proc		 peer;
+	ipc_handler		 handler;
+	ipc_state_handler	 state_handler;
+	void			*arg;
+	char			 name[64];
+	_Atomic int		 expected_pid;
+	pthread_mutex_t		 mtx;		/* pipes[], from nng threads */
+	uint32_t		 pipes[4];	/* accepted pipe ids */
+	_Atomic int		 npipes;
+	int			 was_connected;
+	nng_msg			*q[IPC_SENDQ_MAX];
+	size_t			 qhead;
+	size_t			 qlen;
+	uint64_t		 dropped;
+};
+
+/*
+ * Count only pipes we let in: a pipe refused in ADD_PRE may still be
+ * reported removed, so removal is matched against what was added.
+ */
+static void
+chan_track_pipe(struct ipc_chan *c, uint32_t id, int added)
+{
+	size_t	i;
+	int	n = 0;
+
+	pthread_mutex_lock(&c->mtx);
+	for (i = 0; i < sizeof(c->pipes) / sizeof(c->pipes[0]); i++) {
+		if (added && c->pipes[i] == 0) {
+			c->pipes[i] = id;
+			added = 0;
+		} else if (!added && c->pipes[i] == id)
+			c->pipes[i] = 0;
+		n += c->pipes[i] != 0;
+	}
+	atomic_store(&c->npipes, n);
+	pthread_mutex_unlock(&c->mtx);
+}
+
+static void
+chan_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
+{
+	struct ipc_chan	*c = arg;
+	uint64_t	 uid = 0, pid = 0, one = 1;
+	int		 want;
+
+	if (ev == NNG_PIPE_EV_ADD_PRE) {
+		want = atomic_load(&c->expected_pid);
+		if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, &uid) != 0 ||
+		    nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) != 0 ||
+		    (uid != 0 && uid != (uint64_t)geteuid()) ||
+		    (want != IPC_ANY_PID && (uint64_t)want != pid)) {
+			log_warnx("%s: refusing connection from pid %llu uid "
+			    "%llu (expected pid %d)", c->name,
+			    (unsigned long long)pid, (unsigned long long)uid,
+			    want);
+			nng_pipe_close(p);
+		}
+		return;
+	}
+	chan_track_pipe(c, (uint32_t)nng_pipe_id(p),
+	    ev == NNG_PIPE_EV_ADD_POST);
+	(void)!write(c->efd, &one, sizeof(one));
+}
+
+static void
+chan_deliver(struct ipc_chan *c, nng_msg *m)
+{
+	struct ipc_hdr	 h;
+	struct rbuf	 r, body;
+	const char	*why;
+
+	rbuf_init(&r, nng_msg_body(m), nng_msg_len(m));
+	if (ipc_hdr_decode(&r, &h) == -1) {
+		log_warnx("%s: dropped a %zu-byte message: no header", c->name,
+		    nng_msg_len(m));
+		return;
+	}
+	if ((why = ipc_check(&h, rbuf_left(&r), c->peer, c->self)) != NULL) {
+		log_warnx("%s: dropped message type %u (%s), %zu bytes: %s",
+		    c->name, h.type, ipc_type_name(h.type), rbuf_left(&r),
+		    why);
+		return;
+	}
+	rbuf_init(&body, r.p + r.off, rbuf_left(&r));
+	c->handler(c, &h, &body, c->arg);
+}
+
+static void
+chan_recv_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ipc_chan	*c = arg;
+	nng_msg		*m;
+	int		 i, rv;
+
+	(void)fd;
+	(void)ev;
+	/* bounded per wakeup; the descriptor stays readable for the rest */
+	for (i = 0; i < 256; i++) {
+		rv = nng_recvmsg(c->sock, &m, NNG_FLAG_NONBLOCK);
+		if (rv == NNG_EAGAIN)
+			return;
+		if (rv != 0) {
+			log_warnx("%s: receive: %s", c->name, nng_strerror(rv));
+			return;
+		}
+		chan_deliver(c, m);
+		nng_msg_free(m);
+	}
+}
+
+static void
+chan_flush(struct ipc_chan *c)
+{
+	int rv;
+
+	while (c->qlen > 0) {
+		rv = nng_sendmsg(c->sock, c->q[c->qhead], NNG_FLAG_NONBLOCK);
+		if (rv == NNG_EAGAIN)
+			break;
+		if (rv != 0) {
+			log_warnx("%s: send: %s", c->name, nng_strerror(rv));
+			nng_msg_free(c->q[c->qhead]);
+		}
+		c->q[c->qhead] = NULL;
+		c->qhead = (c->qhead + 1) % IPC_SENDQ_MAX;
+		c->qlen--;
+	}
+	if (c->qlen > 0)
+		event_add(c->wev, NULL);
+	else
+		event_del(c->wev);
+}
+
+static void
+chan_send_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	chan_flush(arg);
+}
+
+static void
+chan_state_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ipc_chan	*c = arg;
+	uint64_t	 v;
+	int		 now;
+
+	(void)ev;
+	(void)!read(fd, &v, sizeof(v));
+	now = atomic_load(&c->npipes) > 0;
+	if (now == c->was_connected)
+		return;
+	c->was_connected = now;
+	log_debug("%s: %s", c->name, now ? "connected" : "disconnected");
+	if (now)
+		chan_flush(c);
+	if (c->state_handler)
+		c->state_handler(c, now, c->arg);
+}
+
+static struct ipc_chan *
+chan_new(struct event_base *base, const char *path, enum ipc_proc self,
+    enum ipc_proc peer, pid_t peer_pid, ipc_handler handler, void *arg)
+{
+	struct ipc_chan	*c;
+	int		 rfd, sfd, rv;
+
+	if (strlen(path) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+		log_warnx("%s: socket path too long (max %zu bytes)", path,
+		    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("calloc");
+		return NULL;
+	}
+	c->self = self;
+	c->peer = peer;
+	c->handler = handler;
+	c->arg = arg;
+	c->efd = -1;
+	atomic_init(&c->expected_pid, (int)peer_pid);
+	atomic_init(&c->npipes, 0);
+	pthread_mutex_init(&c->mtx, NULL);
+	snprintf(c->name, sizeof(c->name), "ipc %s<->%s",
+	    ipc_proc_names[self], ipc_proc_names[peer]);
+	if ((rv = nng_pair0_open(&c->sock)) != 0) {
+		log_warnx("%s: nng_pair0_open: %s", c->name, nng_strerror(rv));
+		free(c);
+		return NULL;
+	}
+	if ((c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		goto fail_errno;
+	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, IPC_MAX_MSG);
+	nng_socket_set_int(c->sock, NNG_OPT_SENDBUF, 64);
+	nng_socket_set_int(c->sock, NNG_OPT_RECVBUF, 64);
+	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 50);
+	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 500);
+	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_PRE, chan_pipe_cb, c);
+	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, chan_pipe_cb, c);
+	nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, chan_pipe_cb, c);
+	if ((rv = nng_socket_get_int(c->sock, NNG_OPT_RECVFD, &rfd)) != 0 ||
+	    (rv = nng_socket_get_int(c->sock, NNG_OPT_SENDFD, &sfd)) != 0) {
+		log_warnx("%s: pollable descriptors: %s", c->name,
+		    nng_strerror(rv));
+		goto fail;
+	}
+	c->rev = event_new(base, rfd, EV_READ | EV_PERSIST, chan_recv_cb, c);
+	c->wev = event_new(base, sfd, EV_READ | EV_PERSIST, chan_send_cb, c);
+	c->sev = event_new(base, c->efd, EV_READ | EV_PERSIST, chan_state_cb,
+	    c);
+	if (c->rev == NULL || c->wev == NULL || c->sev == NULL ||
+	    event_add(c->rev, NULL) == -1 || event_add(c->sev, NULL) == -1) {
+		log_warnx("%s: cannot add events", c->name);
+		goto fail;
+	}
+	return c;
+fail_errno:
+	log_warn("%s: eventfd", c->name);
+fail:
+	ipc_close(c);
+	return NULL;
+}
+
+struct ipc_chan *
+ipc_listen(struct event_base *base, const char *path, enum ipc_proc self,
+    enum ipc_proc peer, pid_t peer_pid, ipc_handler handler, void *arg)
+{
+	struct ipc_chan	*c;
+	char		 url[160];
+	int		 rv;
+
+	if ((c = chan_new(base, path, self, peer, peer_pid, handler,
+	    arg)) == NULL)
+		return NULL;
+	snprintf(url, sizeof(url), "ipc://%s", path);
+	if ((rv = nng_listener_create(&c->listener, c->sock, url)) != 0 ||
+	    (rv = nng_listener_set_int(c->listener, NNG_OPT_IPC_PERMISSIONS,
+	    0600)) != 0 ||
+	    (rv = nng_listener_start(c->listener, 0)) != 0) {
+		log_warnx("%s: listen on %s: %s", c->name, path,
+		    nng_strerror(rv));
+		ipc_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct ipc_chan *
+ipc_dial(struct event_base *base, const char *path, enum ipc_proc self,
+    enum ipc_proc peer, pid_t peer_pid, int wait, ipc_handler handler,
+    void *arg)
+{
+	struct ipc_chan	*c;
+	char		 url[160];
+	int		 rv;
+
+	if ((c = chan_new(base, path, self, peer, peer_pid, handler,
+	    arg)) == NULL)
+		return NULL;
+	snprintf(url, sizeof(url), "ipc://%s", path);
+	if ((rv = nng_dialer_create(&c->dialer, c->sock, url)) != 0 ||
+	    (rv = nng_dialer_start(c->dialer, wait ? 0 :
+	    NNG_FLAG_NONBLOCK)) != 0) {
+		log_warnx("%s: dial %s: %s", c->name, path, nng_strerror(rv));
+		ipc_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+ipc_set_state_handler(struct ipc_chan *c, ipc_state_handler h)
+{
+	c->state_handler = h;
+}
+
+void
+ipc_set_peer_pid(struct ipc_chan *c, pid_t pid)
+{
+	atomic_store(&c->expected_pid, (int)pid);
+}
+
+int
+ipc_connected(const struct ipc_chan *c)
+{
+	return c->was_connected;
+}
+
+const char *
+ipc_chan_name(const struct ipc_chan *c)
+{
+	return c->name;
+}
+
+int
+ipc_send(struct ipc_chan *c, uint16_t type, uint32_t reqid,
+    const struct wbuf *body)
+{
+	nng_msg		*m;
+	uint8_t		 hdr[IPC_HDR_LEN];
+	size_t		 blen = body ? body->len : 0;
+
+	if (body && body->err) {
+		log_warnx("%s: not sending %s: encoding failed", c->name,
+		    ipc_type_name(type));
+		return -1;
+	}
+	if (c->qlen >= IPC_SENDQ_MAX) {
+		if (c->dropped++ % 1000 == 0)
+			log_warnx("%s: send queue full, dropping %s", c->name,
+			    ipc_type_name(type));
+		return -1;
+	}
+	be16_store(hdr, type);
+	be16_store(hdr + 2, IPC_VERSION);
+	be32_store(hdr + 4, reqid);
+	if (nng_msg_alloc(&m, 0) != 0 ||
+	    nng_msg_append(m, hdr, sizeof(hdr)) != 0 ||
+	    (blen && nng_msg_append(m, body->data, blen) != 0)) {
+		log_warnx("%s: out of memory", c->name);
+		return -1;
+	}
+	c->q[(c->qhead + c->qlen) % IPC_SENDQ_MAX] = m;
+	c->qlen++;
+	chan_flush(c);
+	return 0;
+}
+
+void
+ipc_close(struct ipc_chan *c)
+{
+	if (c == NULL)
+		return;
+	if (c->rev)
+		event_free(c->rev);
+	if (c->wev)
+		event_free(c->wev);
+	if (c->sev)
+		event_free(c->sev);
+	nng_close(c->sock);
+	while (c->qlen > 0) {
+		nng_msg_free(c->q[c->qhead]);
+		c->qhead = (c->qhead + 1) % IPC_SENDQ_MAX;
+		c->qlen--;
+	}
+	if (c->efd != -1)
+		close(c->efd);
+	pthread_mutex_destroy(&c->mtx);
+	free(c);
+}

@@ -1,0 +1,48 @@
+/*
+ * chan.h - an nng pair0 socket living in a libevent loop.
+ *
+ * One ipc_chan is one channel between two processes.  Received messages
+ * are checked against the catalogue in msg.c (sender, receiver, version,
+ * size) and against the peer's pid and uid at connection time before the
+ * handler sees them; rejects are logged and dropped.  Sends never block:
+ * a message that cannot go out at once waits in a bounded queue.
+ */
+#ifndef TIMENODE_CHAN_H
+#define TIMENODE_CHAN_H
+
+#include <sys/types.h>
+
+#include "ipc.h"
+
+struct event_base;
+struct ipc_chan;
+
+typedef void (*ipc_handler)(struct ipc_chan *, const struct ipc_hdr *,
+    struct rbuf *body, void *arg);
+typedef void (*ipc_state_handler)(struct ipc_chan *, int connected,
+    void *arg);
+
+#define IPC_SENDQ_MAX	1024
+#define IPC_ANY_PID	(-1)	/* ipc_set_peer_pid: accept any pid */
+
+/*
+ * Bind (listen) or connect (dial) to the socket at path; only peer_pid may
+ * be on the other end (0: nobody yet, see ipc_set_peer_pid).  With wait, a
+ * dial blocks until connected.  Returns NULL after logging why.
+ */
+struct ipc_chan	*ipc_listen(struct event_base *, const char *path,
+		    enum ipc_proc self, enum ipc_proc peer, pid_t peer_pid,
+		    ipc_handler, void *arg);
+struct ipc_chan	*ipc_dial(struct event_base *, const char *path,
+		    enum ipc_proc self, enum ipc_proc peer, pid_t peer_pid,
+		    int wait, ipc_handler, void *arg);
+void		 ipc_set_state_handler(struct ipc_chan *, ipc_state_handler);
+/* Only a process with this pid may connect; 0 refuses everybody. */
+void		 ipc_set_peer_pid(struct ipc_chan *, pid_t);
+int		 ipc_connected(const struct ipc_chan *);
+int		 ipc_send(struct ipc_chan *, uint16_t type, uint32_t reqid,
+		    const struct wbuf *body);
+const char	*ipc_chan_name(const struct ipc_chan *);
+void		 ipc_close(struct ipc_chan *);
+
+#endif

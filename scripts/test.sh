@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# test.sh - install missing packages, build timenode twice (build/ as is,
+# build-asan/ with ASan + UBSan) and run the whole ctest suite in each.
+#
+# Exits non-zero if either build or either test run fails.  The last line is
+# the sum over both runs, "N passed, N failed"; a build that fails, or a run
+# that fails without ctest's "X tests failed out of Y" line, counts as one
+# failure there.  TEST_TIMEOUT (default 300 s) bounds each test; ctest's own
+# CTEST_PARALLEL_LEVEL is honoured (default: one test at a time, as the tests
+# use fixed loopback addresses and ports).
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+
+scripts/deps.sh || exit 1
+
+timeout=${TEST_TIMEOUT:-300}
+# Sanitizer reports must fail the test that triggered them, with a stack.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+passed=0
+failed=0
+status=0
+
+# run_tree NAME [build.sh args...]: build one tree and run its tests.
+run_tree() {
+	local name=$1 dir log rc line nfail ntotal
+	shift
+	echo "==> building $name"
+	if ! dir=$(scripts/build.sh "$@"); then
+		echo "==> $name: BUILD FAILED"
+		failed=$((failed + 1))
+		status=1
+		return
+	fi
+	echo "==> testing $name ($dir)"
+	log=$(mktemp)
+	(cd "$dir" && ctest --output-on-failure --no-tests=error \
+	    --timeout "$timeout") 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -Eo '[0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
+	rm -f "$log"
+	if [ -n "$line" ]; then
+		nfail=${line%% *}
+		ntotal=${line##* }
+		passed=$((passed + ntotal - nfail))
+		failed=$((failed + nfail))
+		[ "$nfail" -eq 0 ] || status=1
+	fi
+	if [ "$rc" -ne 0 ]; then
+		status=1
+		# ctest failed without saying how many tests did (no tests
+		# found, a crash of ctest itself): count the run as a failure.
+		if [ -z "$line" ] || [ "$nfail" -eq 0 ]; then
+			failed=$((failed + 1))
+		fi
+		echo "==> $name: TESTS FAILED (ctest exit $rc)"
+	fi
+}
+
+run_tree "normal tree" build
+run_tree "sanitizer tree (ASan+UBSan)" --sanitize build-asan
+
+echo "$passed passed, $failed failed"
+exit "$status"

@@ -1,0 +1,593 @@
+/*
+ * proc.c - the supervisor's children: fork+exec, heartbeats, restarts.
+ *
+ * The children table follows httpd's: one row per worker, in start order
+ * (stored, syncd, netd); the stop order is the reverse.  Restarts are one
+ * for one: a dead or hung worker is replaced without touching the others,
+ * after the delay policy.c decides, until it restarts too often and is
+ * marked failed, which stops the supervisor with exit status 3.
+ *
+ * Between fork and exec the child only calls async-signal-safe functions:
+ * nng and libevent threads and locks of the parent are not usable there,
+ * and everything the child needs was prepared before fork.
+ */
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sdnotify.h"
+#include "supervisor.h"
+#include "worker.h"
+
+#define MAX_ARGS	(16 + 2 * CONFIG_MAX_PEERS)
+
+const char *const child_state_names[CHILD_NSTATES] = {
+	"stopped", "starting", "running", "backoff", "failed"
+};
+
+static void	child_spawn(struct child *);
+static void	stop_next(struct supervisor *);
+
+double
+child_uptime(const struct child *c)
+{
+	if (c->pid <= 0)
+		return 0;
+	return mono_now() - c->started;
+}
+
+struct child *
+child_by_name(struct supervisor *sv, const char *name)
+{
+	int i;
+
+	for (i = 0; i < IPC_NWORKERS; i++)
+		if (strcmp(sv->children[i].name, name) == 0)
+			return &sv->children[i];
+	return NULL;
+}
+
+int
+child_send(struct child *c, uint16_t type, uint32_t reqid)
+{
+	if (c->state != CHILD_RUNNING)
+		return -1;
+	return ipc_send(c->ctl, type, reqid, NULL);
+}
+
+static void
+notify_status(struct supervisor *sv)
+{
+	char line[256], msg[300];
+
+	status_line(sv, line, sizeof(line));
+	if (strcmp(line, sv->last_status_line) == 0)
+		return;
+	snprintf(sv->last_status_line, sizeof(sv->last_status_line), "%s",
+	    line);
+	snprintf(msg, sizeof(msg), "STATUS=%s", line);
+	sd_notify_send(msg);
+}
+
+static int
+all_running(const struct supervisor *sv)
+{
+	int i;
+
+	for (i = 0; i < IPC_NWORKERS; i++)
+		if (sv->children[i].state != CHILD_RUNNING)
+			return 0;
+	return 1;
+}
+
+/* A heartbeat answer: the worker is alive; keep its status. */
+static void
+ctl_answer(struct child *c, const struct ipc_hdr *h, struct rbuf *r)
+{
+	struct supervisor	*sv = c->sv;
+	struct ipc_status_netd	 nst;
+	int			 ok = -1;
+
+	switch (h->type) {
+	case IPC_HEARTBEAT_STORED:
+		ok = ipc_status_stored_decode(r, &sv->st_stored);
+		break;
+	case IPC_HEARTBEAT_SYNCD:
+		ok = ipc_status_syncd_decode(r, &sv->st_syncd);
+		break;
+	case IPC_HEARTBEAT_NETD:
+		if ((ok = ipc_status_netd_decode(r, &nst)) == 0) {
+			ipc_status_netd_free(&sv->st_netd);
+			sv->st_netd = nst;
+		}
+		break;
+	}
+	if (ok == -1) {
+		log_warnx("%s: malformed heartbeat answer, ignored", c->name);
+		return;
+	}
+	c->last_answer = mono_now();
+	if (c->state == CHILD_STARTING) {
+		c->state = CHILD_RUNNING;
+		log_info("%s: running (pid %ld)", c->name, (long)c->pid);
+	}
+	if (!sv->ready_sent && all_running(sv)) {
+		sv->ready_sent = 1;
+		sd_notify_send("READY=1");
+		log_info("all workers running");
+	}
+	notify_status(sv);
+}
+
+static void
+ctl_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
+    void *arg)
+{
+	struct child		*c = arg;
+	struct ipc_debug_socket	 d;
+
+	(void)ch;
+	if (c->pid <= 0)
+		return;		/* a late message of a dead instance */
+	switch (h->type) {
+	case IPC_HEARTBEAT_STORED:
+	case IPC_HEARTBEAT_SYNCD:
+	case IPC_HEARTBEAT_NETD:
+		if (h->type != IPC_HEARTBEAT + c->proc) {
+			log_warnx("%s: heartbeat answer of another worker "
+			    "kind, dropped", c->name);
+			return;
+		}
+		ctl_answer(c, h, r);
+		break;
+	case IPC_DEBUG_SOCKET_ACK:
+		if (ipc_debug_socket_decode(r, &d) == 0)
+			status_debug_answer(c->sv->status, h->reqid, c->name,
+			    d.err);
+		break;
+	default:
+		log_warnx("%s: unexpected %s, dropped", c->name,
+		    ipc_type_name(h->type));
+	}
+}
+
+static void
+child_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct child *c = arg;
+
+	(void)fd;
+	(void)ev;
+	if (c->sv->stopping) {
+		/* the stop deadline passed */
+		if (c->pid > 0) {
+			log_warnx("%s: did not stop in time, killing",
+			    c->name);
+			kill(c->pid, SIGKILL);
+		}
+		return;
+	}
+	if (c->state == CHILD_BACKOFF)
+		child_spawn(c);
+	else if (c->restart_requested && c->pid > 0) {
+		log_warnx("%s: did not stop in time for its restart, killing",
+		    c->name);
+		kill(c->pid, SIGKILL);
+	}
+}
+
+static void
+set_timer(struct child *c, double secs)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)secs;
+	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
+	event_add(c->timer, &tv);
+}
+
+int
+children_init(struct supervisor *sv)
+{
+	static const enum ipc_proc order[IPC_NWORKERS] = {
+		IPC_STORED, IPC_SYNCD, IPC_NETD
+	};
+	struct child	*c;
+	int		 i, n;
+
+	for (i = 0; i < IPC_NWORKERS; i++) {
+		c = &sv->children[i];
+		memset(c, 0, sizeof(*c));
+		c->sv = sv;
+		c->proc = order[i];
+		c->name = ipc_proc_names[c->proc];
+		restart_init(&sv->policy, &c->rs);
+		n = snprintf(c->path, sizeof(c->path), "%s/%s",
+		    sv->cfg.worker_dir, c->name);
+		if (n < 0 || (size_t)n >= sizeof(c->path))
+			fatalx("worker path too long");
+		if (access(c->path, X_OK) == -1)
+			fatal("worker %s", c->path);
+		n = snprintf(c->ctl_path, sizeof(c->ctl_path), "%s/ctl-%s.sock",
+		    sv->cfg.run_dir, c->name);
+		if (n < 0 || (size_t)n >= sizeof(c->ctl_path))
+			fatalx("run dir path too long");
+		c->ctl = ipc_listen(sv->base, c->ctl_path, IPC_SUPERVISOR,
+		    c->proc, 0, ctl_dispatch, c);
+		if (c->ctl == NULL)
+			return -1;
+		if ((c->timer = evtimer_new(sv->base, child_timer_cb, c)) == NULL)
+			fatalx("evtimer_new");
+	}
+	return 0;
+}
+
+/* Everything the child needs, made before fork. */
+static char **
+child_argv(struct child *c)
+{
+	char	**argv;
+	size_t	  n = 0;
+
+	if ((argv = calloc(MAX_ARGS, sizeof(*argv))) == NULL)
+		return NULL;
+	if ((argv[n++] = strdup(c->name)) == NULL ||
+	    (argv[n++] = strdup("--ctl")) == NULL ||
+	    (argv[n++] = strdup(c->ctl_path)) == NULL ||
+	    config_worker_argv(&c->sv->cfg, argv, MAX_ARGS, &n) == -1) {
+		config_free_worker_argv(argv, 0, MAX_ARGS);
+		free(argv);
+		return NULL;
+	}
+	return argv;
+}
+
+/*
+ * In the child: fds 0 = /dev/null, 1 and 2 = our stderr, nothing else; an
+ * empty environment; default signal handling; wait until the parent has
+ * registered our pid with the control listener, then exec.
+ */
+static void __attribute__((noreturn))
+child_exec(struct child *c, char **argv, int gate)
+{
+	static char	*envp[] = { NULL };
+	sigset_t	 none;
+	char		 b;
+	int		 sig;
+
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (dup2(c->sv->devnull, STDIN_FILENO) == -1 ||
+	    dup2(STDERR_FILENO, STDOUT_FILENO) == -1)
+		_exit(127);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (read(gate, &b, 1) != 1)
+		_exit(127);
+	close_range(3, ~0U, 0);
+	execve(c->path, argv, envp);
+	_exit(127);
+}
+
+static void
+child_spawn(struct child *c)
+{
+	char	**argv;
+	int	  gate[2];
+	pid_t	  pid;
+
+	if ((argv = child_argv(c)) == NULL) {
+		log_warnx("%s: out of memory building its arguments", c->name);
+		goto retry;
+	}
+	if (pipe2(gate, O_CLOEXEC) == -1) {
+		log_warn("%s: pipe", c->name);
+		goto retry_free;
+	}
+	ipc_set_peer_pid(c->ctl, 0);
+	switch (pid = fork()) {
+	case -1:
+		log_warn("%s: fork", c->name);
+		close(gate[0]);
+		close(gate[1]);
+		goto retry_free;
+	case 0:
+		close(gate[1]);
+		child_exec(c, argv, gate[0]);
+	}
+	close(gate[0]);
+	ipc_set_peer_pid(c->ctl, pid);
+	(void)!write(gate[1], "x", 1);
+	close(gate[1]);
+	config_free_worker_argv(argv, 0, MAX_ARGS);
+	free(argv);
+
+	c->pid = pid;
+	c->state = CHILD_STARTING;
+	c->started = c->last_answer = mono_now();
+	c->kill_reason[0] = '\0';
+	c->restart_requested = 0;
+	restart_started(&c->rs, c->started);
+	log_info("%s: started, pid %ld", c->name, (long)pid);
+	notify_status(c->sv);
+	return;
+retry_free:
+	config_free_worker_argv(argv, 0, MAX_ARGS);
+	free(argv);
+retry:
+	c->state = CHILD_BACKOFF;
+	set_timer(c, 1);
+}
+
+void
+children_start(struct supervisor *sv)
+{
+	int i;
+
+	for (i = 0; i < IPC_NWORKERS; i++)
+		child_spawn(&sv->children[i]);
+}
+
+static void
+describe_exit(struct child *c, int status)
+{
+	_Static_assert(sizeof(c->last_exit) == sizeof(c->kill_reason),
+	    "same size");
+	if (c->kill_reason[0])
+		memcpy(c->last_exit, c->kill_reason, sizeof(c->last_exit));
+	else if (WIFEXITED(status))
+		snprintf(c->last_exit, sizeof(c->last_exit), "exit %d",
+		    WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(c->last_exit, sizeof(c->last_exit), "signal %d (%s)",
+		    WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(c->last_exit, sizeof(c->last_exit), "status %d",
+		    status);
+}
+
+static void
+child_exited(struct child *c, int status)
+{
+	struct supervisor	*sv = c->sv;
+	double			 delay;
+
+	describe_exit(c, status);
+	c->pid = 0;
+	ipc_set_peer_pid(c->ctl, 0);
+	event_del(c->timer);
+	if (sv->stopping) {
+		c->state = CHILD_STOPPED;
+		log_info("%s: stopped (%s)", c->name, c->last_exit);
+		stop_next(sv);
+		return;
+	}
+	if (c->restart_requested) {
+		log_info("%s: restarting on request (%s)", c->name,
+		    c->last_exit);
+		c->rs.restarts++;
+		child_spawn(c);
+		return;
+	}
+	if (restart_on_exit(&sv->policy, &c->rs, mono_now(), &delay) ==
+	    RESTART_FAILED) {
+		c->state = CHILD_FAILED;
+		log_warnx("%s: %s; more than %d restarts in %.0f s, giving up",
+		    c->name, c->last_exit, sv->policy.intensity,
+		    sv->policy.window);
+		sv->exit_code = 3;
+		notify_status(sv);
+		children_stop(sv);
+		return;
+	}
+	log_warnx("%s: %s; restart %u in %.1f s", c->name, c->last_exit,
+	    c->rs.restarts, delay);
+	c->state = CHILD_BACKOFF;
+	notify_status(sv);
+	if (delay > 0)
+		set_timer(c, delay);
+	else
+		child_spawn(c);
+}
+
+void
+children_reap(struct supervisor *sv)
+{
+	pid_t	pid;
+	int	status, i, found;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		found = 0;
+		for (i = 0; i < IPC_NWORKERS; i++) {
+			if (sv->children[i].pid == pid) {
+				child_exited(&sv->children[i], status);
+				found = 1;
+				break;
+			}
+		}
+		if (!found)
+			log_debug("reaped unknown pid %ld", (long)pid);
+	}
+}
+
+static void
+kill_child(struct child *c, int sig, const char *reason)
+{
+	if (c->pid <= 0)
+		return;
+	if (reason)
+		snprintf(c->kill_reason, sizeof(c->kill_reason), "%s", reason);
+	if (kill(c->pid, sig) == -1 && errno != ESRCH)
+		log_warn("%s: kill %ld", c->name, (long)c->pid);
+}
+
+/* Heartbeats out, hung workers killed, the systemd watchdog fed. */
+static void
+tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct supervisor	*sv = arg;
+	struct ipc_heartbeat	 hb;
+	struct wbuf		 w;
+	struct child		*c;
+	char			 why[80];
+	double			 now = mono_now(), limit;
+	int			 i;
+
+	(void)fd;
+	(void)ev;
+	if (sv->stopping)
+		return;
+	for (i = 0; i < IPC_NWORKERS; i++) {
+		c = &sv->children[i];
+		if (c->pid <= 0 || c->kill_reason[0])
+			continue;
+		limit = c->state == CHILD_STARTING ?
+		    sv->cfg.start_deadline : sv->cfg.heartbeat_deadline;
+		if (now - c->last_answer > limit) {
+			snprintf(why, sizeof(why), "no heartbeat answer for "
+			    "%.1f s, killed", now - c->last_answer);
+			log_warnx("%s: pid %ld hung: %s", c->name,
+			    (long)c->pid, why);
+			kill_child(c, SIGKILL, why);
+		}
+	}
+	if (now - sv->hb_last >= sv->cfg.heartbeat_interval) {
+		sv->hb_last = now;
+		memset(&hb, 0, sizeof(hb));
+		hb.seq = ++sv->hb_seq;
+		for (i = 0; i < IPC_NWORKERS; i++)
+			hb.pids[sv->children[i].proc] =
+			    (uint32_t)(sv->children[i].pid > 0 ?
+			    sv->children[i].pid : 0);
+		hb.pids[IPC_SUPERVISOR] = (uint32_t)getpid();
+		wbuf_init(&w, 256);
+		ipc_heartbeat_encode(&w, &hb);
+		for (i = 0; i < IPC_NWORKERS; i++)
+			if (sv->children[i].pid > 0)
+				ipc_send(sv->children[i].ctl, IPC_HEARTBEAT,
+				    (uint32_t)hb.seq, &w);
+		wbuf_free(&w);
+	}
+	if (sv->wd_interval > 0 && now - sv->wd_last >= sv->wd_interval &&
+	    all_running(sv)) {
+		sv->wd_last = now;
+		sd_notify_send("WATCHDOG=1");
+	}
+}
+
+int
+children_tick_start(struct supervisor *sv)
+{
+	struct timeval	tv;
+	double		p = sv->cfg.heartbeat_interval;
+
+	/* check often enough that a hang is seen close to its deadline */
+	if (p > sv->cfg.heartbeat_deadline / 10)
+		p = sv->cfg.heartbeat_deadline / 10;
+	if (sv->wd_interval > 0 && p > sv->wd_interval / 2)
+		p = sv->wd_interval / 2;
+	if (p < 0.01)
+		p = 0.01;
+	tv.tv_sec = (time_t)p;
+	tv.tv_usec = (suseconds_t)((p - (double)tv.tv_sec) * 1e6);
+	sv->tick = event_new(sv->base, -1, EV_PERSIST, tick_cb, sv);
+	return sv->tick == NULL ? -1 : event_add(sv->tick, &tv);
+}
+
+int
+child_restart(struct supervisor *sv, struct child *c, char *err,
+    size_t errlen)
+{
+	if (sv->stopping) {
+		snprintf(err, errlen, "the node is stopping");
+		return -1;
+	}
+	switch (c->state) {
+	case CHILD_BACKOFF:
+		event_del(c->timer);
+		c->rs.restarts++;
+		child_spawn(c);
+		return 0;
+	case CHILD_STARTING:
+	case CHILD_RUNNING:
+		if (c->restart_requested) {
+			snprintf(err, errlen, "%s is already restarting",
+			    c->name);
+			return -1;
+		}
+		c->restart_requested = 1;
+		kill_child(c, SIGTERM, "restarted on request");
+		set_timer(c, sv->cfg.stop_timeout / IPC_NWORKERS);
+		return 0;
+	default:
+		snprintf(err, errlen, "%s is %s", c->name,
+		    child_state_names[c->state]);
+		return -1;
+	}
+}
+
+/* Stop the last running worker in start order; called again as each exits. */
+static void
+stop_next(struct supervisor *sv)
+{
+	struct child	*c;
+	int		 i;
+
+	for (i = IPC_NWORKERS - 1; i >= 0; i--) {
+		c = &sv->children[i];
+		if (c->pid > 0) {
+			if (!event_pending(c->timer, EV_TIMEOUT, NULL)) {
+				log_info("%s: stopping pid %ld", c->name,
+				    (long)c->pid);
+				kill_child(c, SIGTERM, NULL);
+				set_timer(c, sv->cfg.stop_timeout /
+				    IPC_NWORKERS);
+			}
+			return;
+		}
+	}
+	event_base_loopbreak(sv->base);
+}
+
+void
+children_stop(struct supervisor *sv)
+{
+	int i;
+
+	if (sv->stopping)
+		return;
+	sv->stopping = 1;
+	sd_notify_send("STOPPING=1");
+	for (i = 0; i < IPC_NWORKERS; i++) {
+		event_del(sv->children[i].timer);
+		if (sv->children[i].state == CHILD_BACKOFF)
+			sv->children[i].state = CHILD_STOPPED;
+	}
+	stop_next(sv);
+}
+
+void
+children_free(struct supervisor *sv)
+{
+	int i;
+
+	for (i = 0; i < IPC_NWORKERS; i++) {
+		if (sv->children[i].timer)
+			event_free(sv->children[i].timer);
+		ipc_close(sv->children[i].ctl);
+	}
+	if (sv->tick)
+		event_free(sv->tick);
+	ipc_status_netd_free(&sv->st_netd);
+}

@@ -1,0 +1,542 @@
+/*
+ * status.c - the status socket: one command per line, one JSON answer.
+ *
+ * A plain Unix stream socket in the run directory, for timenodectl, socat
+ * and monitoring scripts, as HAProxy's stats socket is.  The supervisor
+ * must never be held up by a client: input lines are capped, output that a
+ * client does not read is capped and then the client is dropped, idle and
+ * half-open clients time out, and the number of clients is bounded.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "supervisor.h"
+#include "worker.h"
+
+#define STATUS_LINE_MAX		1024
+#define STATUS_OUT_MAX		(1u << 20)
+#define STATUS_CLIENTS_MAX	64
+#define STATUS_IDLE_S		60
+#define STATUS_PENDING_MAX	16
+
+struct status_client {
+	TAILQ_ENTRY(status_client)	 entry;
+	struct status_server		*srv;
+	struct bufferevent		*bev;
+	uint32_t			 id;
+	int				 closing;
+};
+
+struct pending {
+	uint32_t	reqid;		/* 0 = free */
+	uint32_t	client;
+};
+
+struct status_server {
+	struct supervisor		*sv;
+	struct evconnlistener		*lis;
+	TAILQ_HEAD(, status_client)	 clients;
+	int				 nclients;
+	uint32_t			 next_id;
+	uint32_t			 next_reqid;
+	struct pending			 pending[STATUS_PENDING_MAX];
+	char				 path[CONFIG_PATH_MAX];
+};
+
+static void	client_free(struct status_client *);
+
+static json_t *
+hex_json(const uint8_t *b, size_t n)
+{
+	char hex[2 * IPC_HASH_LEN + 1];
+
+	if (n > IPC_HASH_LEN)
+		return json_null();
+	sodium_bin2hex(hex, sizeof(hex), b, n);
+	return json_string(hex);
+}
+
+static json_t *
+node_json(struct supervisor *sv)
+{
+	const struct ipc_status_stored	*st = &sv->st_stored;
+	char				 hp[64];
+
+	return json_pack("{s:s, s:o, s:I, s:o, s:s}",
+	    "network", sv->cfg.network,
+	    "genesis", st->have_chain ? hex_json(st->genesis, IPC_HASH_LEN) :
+	    json_string(""),
+	    "height", (json_int_t)st->height,
+	    "tip", st->have_chain ? hex_json(st->tip, IPC_HASH_LEN) :
+	    json_string(""),
+	    "listen", hostport_str(&sv->cfg.listen, hp, sizeof(hp)));
+}
+
+static json_t *
+components_json(struct supervisor *sv)
+{
+	json_t		*a = json_array();
+	struct child	*c;
+	int		 i;
+
+	for (i = 0; i < IPC_NWORKERS; i++) {
+		c = &sv->children[i];
+		json_array_append_new(a, json_pack("{s:s, s:I, s:s, s:I, s:I,"
+		    " s:o}",
+		    "name", c->name,
+		    "pid", (json_int_t)(c->pid > 0 ? c->pid : 0),
+		    "state", child_state_names[c->state],
+		    "uptime_s", (json_int_t)child_uptime(c),
+		    "restarts", (json_int_t)c->rs.restarts,
+		    "last_exit", c->last_exit[0] ? json_string(c->last_exit) :
+		    json_null()));
+	}
+	return a;
+}
+
+static json_t *
+sync_json(struct supervisor *sv)
+{
+	const struct ipc_status_syncd *st = &sv->st_syncd;
+
+	return json_pack("{s:s, s:I, s:f, s:I}",
+	    "state", sync_state_names[st->state < SYNC_NSTATES ?
+	    st->state : SYNC_IDLE],
+	    "target_height", (json_int_t)st->target_height,
+	    "blocks_per_s", (double)st->rate_milli / 1000.0,
+	    "in_flight", (json_int_t)st->in_flight);
+}
+
+static json_t *
+peers_json(struct supervisor *sv)
+{
+	const struct ipc_peer_status	*p;
+	json_t				*a = json_array();
+	char				 ip[INET_ADDRSTRLEN];
+	uint32_t			 i;
+
+	for (i = 0; i < sv->st_netd.npeers; i++) {
+		p = &sv->st_netd.peers[i];
+		inet_ntop(AF_INET, &p->ip, ip, sizeof(ip));
+		json_array_append_new(a, json_pack("{s:s, s:i, s:s, s:i, s:I,"
+		    " s:f, s:i, s:I, s:I, s:I, s:I}",
+		    "ip", ip,
+		    "listen_port", (int)p->listen_port,
+		    "direction", p->direction == DIR_INBOUND ? "inbound" :
+		    "outbound",
+		    "remote_port", (int)p->remote_port,
+		    "connected_s", (json_int_t)p->connected_s,
+		    "ping_rtt_ms", (double)p->ping_rtt_us / 1000.0,
+		    "missed_pongs", (int)p->missed_pongs,
+		    "height", (json_int_t)p->height,
+		    "bytes_in", (json_int_t)p->bytes_in,
+		    "bytes_out", (json_int_t)p->bytes_out,
+		    "blocks_received", (json_int_t)p->blocks_received));
+	}
+	return a;
+}
+
+static json_t *
+counters_json(struct supervisor *sv)
+{
+	const struct ipc_net_counters	*c = &sv->st_netd.c;
+	json_t				*closed = json_object();
+	int				 i;
+
+	for (i = 0; i < CLOSE_NREASONS; i++)
+		json_object_set_new(closed, net_close_names[i],
+		    json_integer((json_int_t)c->connections_closed[i]));
+	return json_pack("{s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I}",
+	    "pings_sent", (json_int_t)c->pings_sent,
+	    "pongs_received", (json_int_t)c->pongs_received,
+	    "connections_opened", (json_int_t)c->connections_opened,
+	    "connections_closed", closed,
+	    "duplicates_resolved", (json_int_t)c->duplicates_resolved,
+	    "handshakes_failed", (json_int_t)c->handshakes_failed,
+	    "bytes_in", (json_int_t)c->bytes_in,
+	    "bytes_out", (json_int_t)c->bytes_out);
+}
+
+static json_t *
+status_json(struct supervisor *sv)
+{
+	return json_pack("{s:{s:I, s:I, s:b, s:b}, s:o, s:o, s:o, s:o, s:o}",
+	    "supervisor",
+	    "pid", (json_int_t)getpid(),
+	    "uptime_s", (json_int_t)(mono_now() - sv->started),
+	    "ready", sv->ready_sent,
+	    "stopping", sv->stopping,
+	    "node", node_json(sv),
+	    "components", components_json(sv),
+	    "sync", sync_json(sv),
+	    "peers", peers_json(sv),
+	    "counters", counters_json(sv));
+}
+
+void
+status_line(struct supervisor *sv, char *buf, size_t len)
+{
+	size_t	n = 0;
+	int	i, r;
+
+	for (i = 0; i < IPC_NWORKERS && n < len; i++) {
+		r = snprintf(buf + n, len - n, "%s%s %s", i ? ", " : "",
+		    sv->children[i].name,
+		    child_state_names[sv->children[i].state]);
+		if (r < 0)
+			return;
+		n += (size_t)r;
+	}
+	if (n < len)
+		snprintf(buf + n, len - n, "; height %llu; %u peers",
+		    (unsigned long long)sv->st_stored.height,
+		    sv->st_netd.npeers);
+}
+
+static void
+client_send(struct status_client *cl, json_t *obj)
+{
+	struct evbuffer	*out = bufferevent_get_output(cl->bev);
+	char		*s;
+
+	if (obj == NULL) {
+		obj = json_pack("{s:s}", "error", "internal error");
+		if (obj == NULL)
+			return;
+	}
+	s = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	if (s == NULL)
+		return;
+	evbuffer_add(out, s, strlen(s));
+	evbuffer_add(out, "\n", 1);
+	free(s);
+}
+
+static void
+client_error(struct status_client *cl, const char *fmt, const char *arg)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	client_send(cl, json_pack("{s:s}", "error", msg));
+}
+
+static struct status_client *
+client_by_id(struct status_server *srv, uint32_t id)
+{
+	struct status_client *cl;
+
+	TAILQ_FOREACH(cl, &srv->clients, entry)
+		if (cl->id == id)
+			return cl;
+	return NULL;
+}
+
+static void
+cmd_help(struct status_client *cl)
+{
+	json_t *a = json_pack("[s, s, s, s]", "status", "peers",
+	    "restart COMPONENT", "help");
+
+	if (cl->srv->sv->cfg.debug)
+		json_array_append_new(a, json_string("debug-socket COMPONENT"));
+	client_send(cl, json_pack("{s:o}", "commands", a));
+}
+
+static void
+cmd_restart(struct status_client *cl, const char *arg)
+{
+	struct supervisor	*sv = cl->srv->sv;
+	struct child		*c;
+	char			 err[128];
+
+	if (arg == NULL || (c = child_by_name(sv, arg)) == NULL) {
+		client_error(cl, "restart: unknown component \"%s\" (stored, "
+		    "syncd, netd)", arg ? arg : "");
+		return;
+	}
+	if (child_restart(sv, c, err, sizeof(err)) == -1) {
+		client_error(cl, "restart: %s", err);
+		return;
+	}
+	log_info("%s: restart requested on the status socket", c->name);
+	client_send(cl, json_pack("{s:b, s:s}", "ok", 1, "restarting",
+	    c->name));
+}
+
+static void
+cmd_debug_socket(struct status_client *cl, const char *arg)
+{
+	struct status_server	*srv = cl->srv;
+	struct child		*c;
+	int			 i;
+
+	if (arg == NULL || (c = child_by_name(srv->sv, arg)) == NULL) {
+		client_error(cl, "debug-socket: unknown component \"%s\"",
+		    arg ? arg : "");
+		return;
+	}
+	for (i = 0; i < STATUS_PENDING_MAX; i++)
+		if (srv->pending[i].reqid == 0)
+			break;
+	if (i == STATUS_PENDING_MAX) {
+		client_error(cl, "debug-socket: %s", "too many requests");
+		return;
+	}
+	if (++srv->next_reqid == 0)
+		srv->next_reqid = 1;
+	if (child_send(c, IPC_DEBUG_SOCKET, srv->next_reqid) == -1) {
+		client_error(cl, "debug-socket: %s is not running", c->name);
+		return;
+	}
+	srv->pending[i].reqid = srv->next_reqid;
+	srv->pending[i].client = cl->id;
+}
+
+void
+status_debug_answer(struct status_server *srv, uint32_t reqid,
+    const char *component, int err)
+{
+	struct status_client	*cl;
+	int			 i;
+
+	for (i = 0; i < STATUS_PENDING_MAX; i++) {
+		if (srv->pending[i].reqid != reqid || reqid == 0)
+			continue;
+		srv->pending[i].reqid = 0;
+		if ((cl = client_by_id(srv, srv->pending[i].client)) == NULL ||
+		    cl->closing)
+			return;
+		client_send(cl, json_pack("{s:s, s:s, s:i, s:s}",
+		    "component", component, "test", "socket(AF_INET)",
+		    "errno", err, "result", err ? strerror(err) : "allowed"));
+		return;
+	}
+}
+
+static void
+client_command(struct status_client *cl, char *line)
+{
+	struct supervisor	*sv = cl->srv->sv;
+	char			*cmd, *arg, *extra, *save = NULL;
+
+	if ((cmd = strtok_r(line, " \t\r", &save)) == NULL)
+		return;		/* empty line */
+	arg = strtok_r(NULL, " \t\r", &save);
+	extra = strtok_r(NULL, " \t\r", &save);
+	if (extra != NULL) {
+		client_error(cl, "too many arguments to \"%s\"", cmd);
+		return;
+	}
+	if (strcmp(cmd, "status") == 0 && arg == NULL)
+		client_send(cl, status_json(sv));
+	else if (strcmp(cmd, "peers") == 0 && arg == NULL)
+		client_send(cl, json_pack("{s:o}", "peers", peers_json(sv)));
+	else if (strcmp(cmd, "help") == 0 && arg == NULL)
+		cmd_help(cl);
+	else if (strcmp(cmd, "restart") == 0)
+		cmd_restart(cl, arg);
+	else if (strcmp(cmd, "debug-socket") == 0 && sv->cfg.debug)
+		cmd_debug_socket(cl, arg);
+	else
+		client_error(cl, "unknown command \"%.64s\" (try help)", cmd);
+}
+
+static void
+client_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct status_client	*cl = arg;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	char			*line;
+	size_t			 n;
+
+	while (!cl->closing &&
+	    (line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) != NULL) {
+		if (n > STATUS_LINE_MAX)
+			client_error(cl, "line too long (max %s bytes)",
+			    "1024");
+		else
+			client_command(cl, line);
+		free(line);
+	}
+	if (!cl->closing && evbuffer_get_length(in) > STATUS_LINE_MAX) {
+		client_error(cl, "line too long (max %s bytes)", "1024");
+		cl->closing = 1;
+	}
+	if (evbuffer_get_length(bufferevent_get_output(bev)) >
+	    STATUS_OUT_MAX) {
+		log_warnx("status: client does not read its answers, "
+		    "dropped");
+		client_free(cl);
+		return;
+	}
+	if (cl->closing) {
+		bufferevent_disable(bev, EV_READ);
+		evbuffer_drain(in, evbuffer_get_length(in));
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			client_free(cl);
+	}
+}
+
+static void
+client_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct status_client *cl = arg;
+
+	if (cl->closing &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		client_free(cl);
+}
+
+static void
+client_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct status_client *cl = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_TIMEOUT)
+		log_debug("status: client timed out");
+	client_free(cl);
+}
+
+static void
+client_free(struct status_client *cl)
+{
+	TAILQ_REMOVE(&cl->srv->clients, cl, entry);
+	cl->srv->nclients--;
+	bufferevent_free(cl->bev);
+	free(cl);
+}
+
+/* The workers' own user may not drive the supervisor (root mode). */
+static int
+client_allowed(struct status_server *srv, int fd)
+{
+	struct ucred	cr;
+	socklen_t	len = sizeof(cr);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1)
+		return 0;
+	if (srv->sv->privileged && cr.uid == srv->sv->uid && cr.uid != 0)
+		return 0;
+	return 1;
+}
+
+static void
+accept_cb(struct evconnlistener *lis, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct status_server	*srv = arg;
+	struct status_client	*cl;
+	struct timeval		 idle = { STATUS_IDLE_S, 0 };
+	static const char	 busy[] = "{\"error\":\"too many clients\"}\n";
+
+	(void)lis;
+	(void)sa;
+	(void)salen;
+	if (srv->nclients >= STATUS_CLIENTS_MAX || !client_allowed(srv, fd)) {
+		(void)!send(fd, busy, srv->nclients >= STATUS_CLIENTS_MAX ?
+		    sizeof(busy) - 1 : 0, MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(fd);
+		return;
+	}
+	if ((cl = calloc(1, sizeof(*cl))) == NULL ||
+	    (cl->bev = bufferevent_socket_new(srv->sv->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		log_warnx("status: out of memory");
+		free(cl);
+		close(fd);
+		return;
+	}
+	cl->srv = srv;
+	cl->id = ++srv->next_id;
+	TAILQ_INSERT_TAIL(&srv->clients, cl, entry);
+	srv->nclients++;
+	bufferevent_setcb(cl->bev, client_read_cb, client_write_cb,
+	    client_event_cb, cl);
+	bufferevent_set_timeouts(cl->bev, &idle, &idle);
+	bufferevent_setwatermark(cl->bev, EV_READ, 0, STATUS_LINE_MAX * 4);
+	bufferevent_enable(cl->bev, EV_READ | EV_WRITE);
+}
+
+/* Refuse to start twice on the same run directory; remove a stale socket. */
+static int
+socket_in_use(const struct sockaddr_un *sun)
+{
+	int fd, r;
+
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return 0;
+	r = connect(fd, (const struct sockaddr *)sun, sizeof(*sun));
+	close(fd);
+	return r == 0;
+}
+
+struct status_server *
+status_open(struct supervisor *sv, const char *path)
+{
+	struct status_server	*srv;
+	struct sockaddr_un	 sun;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_warnx("%s: status socket path too long", path);
+		return NULL;
+	}
+	strcpy(sun.sun_path, path);
+	if (socket_in_use(&sun)) {
+		log_warnx("%s: another timenoded is running here", path);
+		return NULL;
+	}
+	unlink(path);
+	if ((srv = calloc(1, sizeof(*srv))) == NULL)
+		return NULL;
+	srv->sv = sv;
+	TAILQ_INIT(&srv->clients);
+	snprintf(srv->path, sizeof(srv->path), "%s", path);
+	srv->lis = evconnlistener_new_bind(sv->base, accept_cb, srv,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
+	    (struct sockaddr *)&sun, sizeof(sun));
+	if (srv->lis == NULL) {
+		log_warn("%s: status socket", path);
+		free(srv);
+		return NULL;
+	}
+	if (chmod(path, 0660) == -1 ||
+	    (sv->privileged && chown(path, 0, sv->gid) == -1)) {
+		log_warn("%s: status socket permissions", path);
+		status_close(srv);
+		return NULL;
+	}
+	return srv;
+}
+
+void
+status_close(struct status_server *srv)
+{
+	if (srv == NULL)
+		return;
+	while (!TAILQ_EMPTY(&srv->clients))
+		client_free(TAILQ_FIRST(&srv->clients));
+	evconnlistener_free(srv->lis);
+	unlink(srv->path);
+	free(srv);
+}

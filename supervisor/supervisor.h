@@ -1,0 +1,94 @@
+/*
+ * supervisor.h - state shared by the parts of timenoded.
+ *
+ * proc.c owns the children (spawn, heartbeats, reaping, restarts, stop),
+ * status.c the status socket, timenoded.c the start-up and signals.
+ */
+#ifndef TIMENODE_SUPERVISOR_H
+#define TIMENODE_SUPERVISOR_H
+
+#include <sys/types.h>
+
+#include <limits.h>
+
+#include "chan.h"
+#include "config.h"
+#include "policy.h"
+
+enum child_state {
+	CHILD_STOPPED,		/* not started yet, or stopped at shutdown */
+	CHILD_STARTING,		/* forked, no heartbeat answered yet */
+	CHILD_RUNNING,
+	CHILD_BACKOFF,		/* dead, waiting for its restart delay */
+	CHILD_FAILED,		/* restarted too often, given up */
+	CHILD_NSTATES
+};
+extern const char *const child_state_names[CHILD_NSTATES];
+
+struct child {
+	enum ipc_proc		 proc;
+	const char		*name;
+	char			 path[PATH_MAX];
+	char			 ctl_path[CONFIG_PATH_MAX];
+	pid_t			 pid;
+	enum child_state	 state;
+	double			 started;	/* monotonic */
+	double			 last_answer;	/* last heartbeat answer */
+	char			 last_exit[80];
+	char			 kill_reason[80];	/* why we killed it */
+	struct restart_state	 rs;
+	struct ipc_chan		*ctl;
+	struct event		*timer;		/* backoff or stop deadline */
+	int			 restart_requested;
+	struct supervisor	*sv;
+};
+
+struct status_server;
+
+struct supervisor {
+	struct config		 cfg;
+	struct event_base	*base;
+	struct child		 children[IPC_NWORKERS];  /* start order */
+	struct restart_policy	 policy;
+	uint64_t		 hb_seq;
+	double			 hb_last;
+	double			 started;
+	double			 wd_interval;
+	double			 wd_last;
+	int			 ready_sent;
+	int			 stopping;
+	int			 exit_code;
+	int			 devnull;
+	int			 privileged;	/* root: chown, workers chroot */
+	uid_t			 uid;		/* the service user */
+	gid_t			 gid;
+	struct event		*tick;
+	struct ipc_status_stored st_stored;
+	struct ipc_status_syncd	 st_syncd;
+	struct ipc_status_netd	 st_netd;
+	struct status_server	*status;
+	char			 last_status_line[256];
+};
+
+/* proc.c */
+int		 children_init(struct supervisor *);
+void		 children_start(struct supervisor *);
+int		 children_tick_start(struct supervisor *);
+void		 children_reap(struct supervisor *);
+void		 children_stop(struct supervisor *);
+void		 children_free(struct supervisor *);
+struct child	*child_by_name(struct supervisor *, const char *);
+int		 child_restart(struct supervisor *, struct child *,
+		    char *err, size_t errlen);
+int		 child_send(struct child *, uint16_t type, uint32_t reqid);
+double		 child_uptime(const struct child *);
+
+/* status.c */
+struct status_server *status_open(struct supervisor *, const char *path);
+void		 status_close(struct status_server *);
+void		 status_debug_answer(struct status_server *, uint32_t reqid,
+		    const char *component, int err);
+/* the one-line summary for STATUS= and the logs */
+void		 status_line(struct supervisor *, char *, size_t);
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * timenoded - the supervisor.
+ *
+ * Reads the configuration, prepares the data and run directories, opens
+ * the control sockets and the status socket, then forks and execs stored,
+ * syncd and netd (in that order) and keeps them alive one for one.  It
+ * never parses network input itself.  Exit status: 0 after a clean stop,
+ * 1 on a fatal error, 2 on a usage or configuration error, 3 when a worker
+ * restarted too often and was given up.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sandbox.h"
+#include "sdnotify.h"
+#include "supervisor.h"
+#include "worker.h"
+
+static void __attribute__((noreturn))
+usage(const char *msg)
+{
+	if (msg)
+		fprintf(stderr, "timenoded: %s\n", msg);
+	fprintf(stderr, "usage: timenoded [-df] [-c file] [--data-dir dir] "
+	    "[--run-dir dir]\n"
+	    "                 [--listen ip:port] [--peer ip:port ...] "
+	    "[--network name]\n"
+	    "                 [--user name] [--worker-dir dir]\n");
+	exit(2);
+}
+
+/* Workers live next to us (build tree) or in ../libexec/timenode. */
+static int
+find_workers(struct config *cfg)
+{
+	char	 self[PATH_MAX], try[PATH_MAX + 64], *slash;
+	ssize_t	 n;
+	int	 i;
+	static const char *const rel[] = { "", "/../libexec/timenode" };
+
+	if (cfg->worker_dir[0])
+		return 0;
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
+		return -1;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		return -1;
+	*slash = '\0';
+	for (i = 0; i < 2; i++) {
+		snprintf(try, sizeof(try), "%s%s/stored", self, rel[i]);
+		if (access(try, X_OK) == 0) {
+			snprintf(try, sizeof(try), "%s%s", self, rel[i]);
+			if (realpath(try, self) == NULL ||
+			    strlen(self) >= sizeof(cfg->worker_dir))
+				return -1;
+			memcpy(cfg->worker_dir, self, strlen(self) + 1);
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static int
+make_dir(const char *path, mode_t mode, const struct supervisor *sv)
+{
+	char	tmp[CONFIG_PATH_MAX], *p;
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) == -1 && errno != EEXIST)
+		return -1;
+	if (chmod(tmp, mode) == -1)
+		return -1;
+	if (sv->privileged && chown(tmp, sv->uid, sv->gid) == -1)
+		return -1;
+	return 0;
+}
+
+/* Absolute paths: workers chroot and must agree with us on every path. */
+static void
+absolutize(char *path, size_t len)
+{
+	char	cwd[PATH_MAX], tmp[PATH_MAX + CONFIG_PATH_MAX + 2];
+
+	if (path[0] == '/')
+		return;
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		fatal("getcwd");
+	snprintf(tmp, sizeof(tmp), "%s/%s", cwd, path);
+	if (strlen(tmp) >= len)
+		fatalx("%s: path too long", tmp);
+	memcpy(path, tmp, strlen(tmp) + 1);
+}
+
+static void
+on_signal(evutil_socket_t sig, short ev, void *arg)
+{
+	struct supervisor *sv = arg;
+
+	(void)ev;
+	switch (sig) {
+	case SIGCHLD:
+		children_reap(sv);
+		break;
+	case SIGHUP:
+		log_info("SIGHUP: nothing to reload; restart to apply changes");
+		break;
+	default:
+		if (!sv->stopping)
+			log_info("signal %d: stopping", (int)sig);
+		children_stop(sv);
+	}
+}
+
+static void
+setup(struct supervisor *sv)
+{
+	char path[CONFIG_PATH_MAX + 16];
+
+	sv->privileged = geteuid() == 0;
+	if (sv->privileged &&
+	    sandbox_lookup_user(sv->cfg.user, &sv->uid, &sv->gid) == -1)
+		fatalx("no user to run the workers as");
+	absolutize(sv->cfg.data_dir, sizeof(sv->cfg.data_dir));
+	absolutize(sv->cfg.run_dir, sizeof(sv->cfg.run_dir));
+	if (make_dir(sv->cfg.data_dir, 0700, sv) == -1)
+		fatal("data dir %s", sv->cfg.data_dir);
+	if (make_dir(sv->cfg.run_dir, sv->privileged ? 0750 : 0700, sv) == -1)
+		fatal("run dir %s", sv->cfg.run_dir);
+	if (find_workers(&sv->cfg) == -1)
+		fatalx("cannot find the worker programs next to timenoded or "
+		    "in ../libexec/timenode; set --worker-dir");
+	if ((sv->devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		fatal("/dev/null");
+	sv->policy.delay_min = sv->cfg.restart_delay_min;
+	sv->policy.delay_max = sv->cfg.restart_delay_max;
+	sv->policy.fast_crash = sv->cfg.fast_crash;
+	sv->policy.window = sv->cfg.restart_window;
+	sv->policy.intensity = sv->cfg.restart_intensity;
+	sv->wd_interval = sd_watchdog_interval();
+	sv->started = mono_now();
+
+	if ((sv->base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	snprintf(path, sizeof(path), "%s/status.sock", sv->cfg.run_dir);
+	if ((sv->status = status_open(sv, path)) == NULL)
+		fatalx("cannot open the status socket");
+	if (children_init(sv) == -1)
+		fatalx("cannot open the control sockets in %s",
+		    sv->cfg.run_dir);
+	if (children_tick_start(sv) == -1)
+		fatalx("cannot start the heartbeat timer");
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct supervisor sv;
+	struct event	*sigs[5];
+	static const int signos[5] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, 0 };
+	char		 err[CONFIG_ERR_MAX];
+	int		 i;
+
+	log_init("timenoded", 0);
+	config_defaults(&sv.cfg);
+	if (config_parse_args(&sv.cfg, NULL, argc, argv, err,
+	    sizeof(err)) == -1)
+		usage(err);
+	log_init("timenoded", sv.cfg.debug);
+	if (!sv.cfg.foreground && daemon(1, 1) == -1)
+		fatal("daemon");
+	signal(SIGPIPE, SIG_IGN);
+	setup(&sv);
+	for (i = 0; signos[i]; i++) {
+		sigs[i] = evsignal_new(sv.base, signos[i], on_signal, &sv);
+		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) == -1)
+			fatalx("cannot handle signal %d", signos[i]);
+	}
+	log_info("starting: network %s, data %s, run %s, workers %s%s",
+	    sv.cfg.network, sv.cfg.data_dir, sv.cfg.run_dir,
+	    sv.cfg.worker_dir, sv.privileged ? ", privileged" : "");
+	children_start(&sv);
+	event_base_dispatch(sv.base);
+
+	children_reap(&sv);
+	status_close(sv.status);
+	children_free(&sv);
+	for (i = 0; signos[i]; i++)
+		event_free(sigs[i]);
+	event_base_free(sv.base);
+	log_info("stopped%s", sv.exit_code == 3 ? ": a worker failed" : "");
+	return sv.exit_code;
+}

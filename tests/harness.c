@@ -1,0 +1,417 @@
+/*
+ * harness.c - the process-test harness; see harness.h.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define MAX_TRACKED	256
+
+static pid_t	tracked[MAX_TRACKED];
+static int	ntracked;
+static int	cleanup_installed;
+
+static void
+kill_tracked(void)
+{
+	int i;
+
+	for (i = 0; i < ntracked; i++)
+		if (tracked[i] > 0 && kill(tracked[i], 0) == 0) {
+			kill(tracked[i], SIGKILL);
+			waitpid(tracked[i], NULL, 0);
+		}
+	ntracked = 0;
+}
+
+static void
+fatal_signal(int sig)
+{
+	kill_tracked();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void
+tn_track_pid(pid_t pid)
+{
+	if (!cleanup_installed) {
+		atexit(kill_tracked);
+		signal(SIGINT, fatal_signal);
+		signal(SIGTERM, fatal_signal);
+		signal(SIGALRM, fatal_signal);
+		signal(SIGSEGV, fatal_signal);
+		signal(SIGABRT, fatal_signal);
+		cleanup_installed = 1;
+	}
+	if (ntracked < MAX_TRACKED)
+		tracked[ntracked++] = pid;
+}
+
+double
+tn_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+tn_sleep(double s)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+int
+tn_pid_alive(pid_t pid)
+{
+	char	path[64], buf[512], *p;
+	FILE	*f;
+
+	if (pid <= 0 || kill(pid, 0) == -1)
+		return 0;
+	/* a zombie is not alive */
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL)
+		return 0;
+	return p[2] != 'Z' && p[2] != 'X';
+}
+
+const char *
+tn_bin(const char *prog, char *buf, size_t len)
+{
+	const char *dir = getenv("TIMENODE_BIN");
+
+	snprintf(buf, len, "%s/%s", dir ? dir : "./bin", prog);
+	return buf;
+}
+
+int
+tn_node_init(struct tn_node *n, const char *ip, int port,
+    const char *conf_extra)
+{
+	char	tmpl[] = "/tmp/timenode-test.XXXXXX";
+	FILE	*f;
+
+	memset(n, 0, sizeof(*n));
+	if (mkdtemp(tmpl) == NULL)
+		return -1;
+	chmod(tmpl, 0755);
+	snprintf(n->dir, sizeof(n->dir), "%s", tmpl);
+	snprintf(n->data, sizeof(n->data), "%s/data", n->dir);
+	snprintf(n->run, sizeof(n->run), "%s/run", n->data);
+	snprintf(n->sock, sizeof(n->sock), "%s/status.sock", n->run);
+	snprintf(n->conf, sizeof(n->conf), "%s/timenode.conf", n->dir);
+	snprintf(n->log, sizeof(n->log), "%s/timenoded.log", n->dir);
+	snprintf(n->ip, sizeof(n->ip), "%s", ip);
+	n->port = port;
+	if ((f = fopen(n->conf, "w")) == NULL)
+		return -1;
+	fprintf(f, "[node]\ndata_dir = %s\nlisten = %s:%d\n", n->data, ip,
+	    port);
+	if (conf_extra)
+		fputs(conf_extra, f);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+int
+tn_node_start(struct tn_node *n, const char *const *extra,
+    const char *const *env)
+{
+	const char	*argv[TN_MAX_ARGS];
+	char		 bin[512];
+	int		 i, k = 0, fd;
+	pid_t		 pid;
+
+	argv[k++] = tn_bin("timenoded", bin, sizeof(bin));
+	argv[k++] = "-f";
+	argv[k++] = "-c";
+	argv[k++] = n->conf;
+	for (i = 0; extra && extra[i] && k < TN_MAX_ARGS - 1; i++)
+		argv[k++] = extra[i];
+	argv[k] = NULL;
+	n->exited = 0;
+	switch (pid = fork()) {
+	case -1:
+		return -1;
+	case 0:
+		if ((fd = open(n->log, O_WRONLY | O_CREAT | O_APPEND, 0644))
+		    != -1) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		for (i = 0; env && env[i]; i++)
+			putenv((char *)env[i]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	n->pid = pid;
+	tn_track_pid(pid);
+	return 0;
+}
+
+int
+tn_node_wait_exit(struct tn_node *n, double timeout)
+{
+	double	end = tn_now() + timeout;
+	pid_t	r;
+
+	if (n->exited)
+		return n->status;
+	while (tn_now() < end) {
+		r = waitpid(n->pid, &n->status, WNOHANG);
+		if (r == n->pid) {
+			n->exited = 1;
+			return n->status;
+		}
+		if (r == -1)
+			return -1;
+		tn_sleep(0.02);
+	}
+	return -1;
+}
+
+int
+tn_node_stop(struct tn_node *n, double timeout)
+{
+	int st;
+
+	if (n->pid <= 0 || n->exited)
+		return n->exited ? n->status : -1;
+	kill(n->pid, SIGTERM);
+	if ((st = tn_node_wait_exit(n, timeout)) != -1)
+		return st;
+	kill(n->pid, SIGKILL);
+	tn_node_wait_exit(n, 5);
+	return -1;
+}
+
+void
+tn_node_cleanup(struct tn_node *n)
+{
+	char cmd[600];
+
+	if (n->pid > 0 && !n->exited)
+		tn_node_stop(n, 10);
+	if (n->dir[0] && getenv("TIMENODE_KEEP") == NULL) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", n->dir);
+		(void)!system(cmd);
+	}
+}
+
+static int
+connect_unix(const char *path)
+{
+	struct sockaddr_un	sun;
+	int			fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+char *
+tn_exchange(const char *sock, const void *buf, size_t len, double timeout)
+{
+	struct pollfd	 pfd;
+	char		*out, *nl;
+	size_t		 have = 0, cap = 1 << 20;
+	ssize_t		 r;
+	double		 end = tn_now() + timeout;
+	int		 fd;
+
+	if ((fd = connect_unix(sock)) == -1)
+		return NULL;
+	if (len && send(fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len) {
+		close(fd);
+		return NULL;
+	}
+	if ((out = malloc(cap + 1)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (have < cap && tn_now() < end) {
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if ((r = read(fd, out + have, cap - have)) <= 0)
+			break;
+		have += (size_t)r;
+		out[have] = '\0';
+		if ((nl = memchr(out, '\n', have)) != NULL) {
+			*nl = '\0';
+			close(fd);
+			return out;
+		}
+	}
+	close(fd);
+	free(out);
+	return NULL;
+}
+
+json_t *
+tn_command(const char *sock, const char *cmd)
+{
+	char	 line[512], *ans;
+	json_t	*o;
+
+	snprintf(line, sizeof(line), "%s\n", cmd);
+	if ((ans = tn_exchange(sock, line, strlen(line), 5)) == NULL)
+		return NULL;
+	o = json_loads(ans, 0, NULL);
+	free(ans);
+	return o;
+}
+
+json_t *
+tn_status(struct tn_node *n)
+{
+	return tn_command(n->sock, "status");
+}
+
+json_t *
+tn_component(json_t *st, const char *name)
+{
+	json_t	*c;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(st, "components"), i, c)
+		if (json_is_string(json_object_get(c, "name")) &&
+		    strcmp(json_string_value(json_object_get(c, "name")),
+		    name) == 0)
+			return c;
+	return NULL;
+}
+
+pid_t
+tn_component_pid(json_t *st, const char *name)
+{
+	return (pid_t)json_integer_value(json_object_get(
+	    tn_component(st, name), "pid"));
+}
+
+const char *
+tn_component_state(json_t *st, const char *name)
+{
+	const char *s = json_string_value(json_object_get(
+	    tn_component(st, name), "state"));
+
+	return s ? s : "";
+}
+
+/* "a.b.c" */
+long long
+tn_json_int(json_t *o, const char *path)
+{
+	char	buf[128], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok && o;
+	    tok = strtok_r(NULL, ".", &save))
+		o = json_object_get(o, tok);
+	return o ? (long long)json_number_value(o) : -1;
+}
+
+json_t *
+tn_wait_running(struct tn_node *n, double timeout)
+{
+	static const char *const names[] = { "stored", "syncd", "netd" };
+	double	 end = tn_now() + timeout;
+	json_t	*st;
+	int	 i, ok;
+
+	while (tn_now() < end) {
+		if ((st = tn_status(n)) != NULL) {
+			for (ok = 1, i = 0; i < 3; i++)
+				if (strcmp(tn_component_state(st, names[i]),
+				    "running") != 0 ||
+				    !tn_pid_alive(tn_component_pid(st,
+				    names[i])))
+					ok = 0;
+			if (ok)
+				return st;
+			json_decref(st);
+		}
+		tn_sleep(0.05);
+	}
+	return NULL;
+}
+
+int
+tn_read_proc_status(pid_t pid, const char *key, char *out, size_t len)
+{
+	char	 path[64], line[256];
+	size_t	 klen = strlen(key);
+	FILE	*f;
+	int	 found = -1;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+			snprintf(out, len, "%s", line + klen + 1 +
+			    strspn(line + klen + 1, " \t"));
+			out[strcspn(out, "\n")] = '\0';
+			found = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+int
+tn_file_contains(const char *path, const char *needle)
+{
+	char	*buf;
+	long	 n;
+	FILE	*f;
+	int	 r = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	if (n > 0 && (buf = malloc((size_t)n + 1)) != NULL) {
+		if (fread(buf, 1, (size_t)n, f) == (size_t)n) {
+			buf[n] = '\0';
+			r = strstr(buf, needle) != NULL;
+		}
+		free(buf);
+	}
+	fclose(f);
+	return r;
+}

@@ -1,0 +1,68 @@
+/*
+ * harness.h - start, poll, poke and clean up timenode nodes in tests.
+ *
+ * Each node gets its own temporary directory, config file, log file and
+ * loopback address.  Every process the harness starts is recorded by pid
+ * and killed at exit (also on a failed assertion or a fatal signal), and
+ * every wait is bounded in time.  Nothing is ever killed by name.
+ */
+#ifndef TIMENODE_HARNESS_H
+#define TIMENODE_HARNESS_H
+
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#define TN_MAX_ARGS	64
+
+struct tn_node {
+	char	dir[256];	/* temporary directory of this node */
+	char	data[300];
+	char	run[320];
+	char	sock[360];
+	char	conf[300];
+	char	log[300];
+	char	ip[32];
+	int	port;
+	pid_t	pid;		/* timenoded */
+	int	exited;
+	int	status;		/* wait status once exited */
+};
+
+/* build dir's bin/ (from $TIMENODE_BIN) */
+const char	*tn_bin(const char *prog, char *buf, size_t len);
+/* make the node's directory and config file; conf_extra is INI text */
+int		 tn_node_init(struct tn_node *, const char *ip, int port,
+		    const char *conf_extra);
+/* start timenoded -f with the node's config, extra arguments appended */
+int		 tn_node_start(struct tn_node *, const char *const *extra_args,
+		    const char *const *env);
+/* SIGTERM, wait up to timeout; SIGKILL after.  Returns the exit status. */
+int		 tn_node_stop(struct tn_node *, double timeout);
+/* wait for timenoded to exit by itself, up to timeout; -1 on timeout */
+int		 tn_node_wait_exit(struct tn_node *, double timeout);
+void		 tn_node_cleanup(struct tn_node *);
+
+/* one command, one JSON answer; NULL on failure */
+json_t		*tn_command(const char *sock, const char *cmd);
+json_t		*tn_status(struct tn_node *);
+/* raw exchange: send bytes, read one line (timeout); NULL on failure */
+char		*tn_exchange(const char *sock, const void *buf, size_t len,
+		    double timeout);
+json_t		*tn_component(json_t *status, const char *name);
+pid_t		 tn_component_pid(json_t *status, const char *name);
+const char	*tn_component_state(json_t *status, const char *name);
+long long	 tn_json_int(json_t *obj, const char *path);
+/* poll status until every worker runs; returns the status or NULL */
+json_t		*tn_wait_running(struct tn_node *, double timeout);
+
+int		 tn_pid_alive(pid_t);
+double		 tn_now(void);
+void		 tn_sleep(double);
+/* record a pid to kill at exit (the harness records its own) */
+void		 tn_track_pid(pid_t);
+int		 tn_read_proc_status(pid_t, const char *key, char *out,
+		    size_t len);
+int		 tn_file_contains(const char *path, const char *needle);
+
+#endif
