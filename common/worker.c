@@ -77,12 +77,48 @@ worker_data_path(const struct worker *w, const char *name, char *buf,
 	return join_path(buf, len, "", name);
 }
 
+static struct ipc_chan *
+worker_chan(struct worker *w, const char *sockname, enum ipc_proc peer,
+    int listen, ipc_handler h, void *arg)
+{
+	struct ipc_chan	*c;
+	char		 path[CONFIG_PATH_MAX];
+
+	if (w->nchans >= WORKER_MAX_CHANS)
+		fatalx("too many channels");
+	if (worker_run_path(w, sockname, path, sizeof(path)) == -1)
+		fatalx("%s: not reachable from here", sockname);
+	c = listen ? ipc_listen(w->base, path, w->def->proc, peer,
+	    (pid_t)w->pids[peer], h, arg) : ipc_dial(w->base, path,
+	    w->def->proc, peer, (pid_t)w->pids[peer], 0, h, arg);
+	if (c == NULL)
+		fatalx("cannot open the channel %s", path);
+	w->chans[w->nchans].chan = c;
+	w->chans[w->nchans].peer = peer;
+	w->nchans++;
+	return c;
+}
+
+struct ipc_chan *
+worker_listen(struct worker *w, const char *sockname, enum ipc_proc peer,
+    ipc_handler h, void *arg)
+{
+	return worker_chan(w, sockname, peer, 1, h, arg);
+}
+
+struct ipc_chan *
+worker_dial(struct worker *w, const char *sockname, enum ipc_proc peer,
+    ipc_handler h, void *arg)
+{
+	return worker_chan(w, sockname, peer, 0, h, arg);
+}
+
 static void
 ctl_heartbeat(struct worker *w, const struct ipc_hdr *h, struct rbuf *r)
 {
 	struct ipc_heartbeat	 hb;
 	struct wbuf		 out;
-	int			 changed;
+	int			 changed, i;
 
 	if (ipc_heartbeat_decode(r, &hb) == -1) {
 		log_warnx("heartbeat: malformed, dropped");
@@ -91,8 +127,13 @@ ctl_heartbeat(struct worker *w, const struct ipc_hdr *h, struct rbuf *r)
 	w->last_heartbeat = mono_now();
 	changed = memcmp(w->pids, hb.pids, sizeof(w->pids)) != 0;
 	memcpy(w->pids, hb.pids, sizeof(w->pids));
-	if (changed && w->def->pids_changed)
-		w->def->pids_changed(w);
+	if (changed) {
+		for (i = 0; i < w->nchans; i++)
+			ipc_set_peer_pid(w->chans[i].chan,
+			    (pid_t)w->pids[w->chans[i].peer]);
+		if (w->def->pids_changed)
+			w->def->pids_changed(w);
+	}
 	wbuf_init(&out, IPC_MAX_MSG - IPC_HDR_LEN);
 	w->def->status(w, &out, hb.seq);
 	/* the answer's type is the heartbeat of this worker's kind */
@@ -227,6 +268,7 @@ worker_main(int argc, char **argv, const struct worker_def *def)
 	struct worker	 w;
 	char		 err[CONFIG_ERR_MAX];
 	const char	*name = ipc_proc_names[def->proc];
+	int		 i;
 
 	memset(&w, 0, sizeof(w));
 	w.def = def;
@@ -243,6 +285,8 @@ worker_main(int argc, char **argv, const struct worker_def *def)
 		    "started by timenoded)\n", name);
 		return 2;
 	}
+	if (def->load && def->load(&w) == -1)
+		fatalx("cannot load what this worker needs");
 	if ((w.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	/*
@@ -262,6 +306,8 @@ worker_main(int argc, char **argv, const struct worker_def *def)
 	if (def->init && def->init(&w) == -1)
 		fatalx("initialisation failed");
 	worker_loop(&w);
+	for (i = 0; i < w.nchans; i++)
+		ipc_close(w.chans[i].chan);
 	ipc_close(w.ctl);
 	event_base_free(w.base);
 	log_info("stopped");

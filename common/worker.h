@@ -22,7 +22,9 @@ struct worker_def {
 	enum ipc_proc	 proc;
 	enum sandbox_net net;
 	int		 needs_data_dir;	/* stored: lives in the data dir */
-	/* before the sandbox: bind listeners, read keys */
+	/* before any sandbox and any nng call: read files (keys, genesis) */
+	int		(*load)(struct worker *);
+	/* before the chroot (root) or after Landlock: bind listeners */
 	int		(*pre_sandbox)(struct worker *);
 	/* inside the sandbox: dial, open the database */
 	int		(*init)(struct worker *);
@@ -37,6 +39,13 @@ struct worker_def {
 			    struct rbuf *);
 };
 
+#define WORKER_MAX_CHANS	4
+
+struct worker_chan {
+	struct ipc_chan		*chan;
+	enum ipc_proc		 peer;
+};
+
 struct worker {
 	const struct worker_def	*def;
 	struct config		 cfg;
@@ -45,11 +54,23 @@ struct worker {
 	struct ipc_chan		*ctl;
 	struct sandbox_result	 sb;
 	uint32_t		 pids[IPC_NPROC];
+	struct worker_chan	 chans[WORKER_MAX_CHANS];
+	int			 nchans;
 	double			 last_heartbeat;
 	void			*priv;
 };
 
 int	worker_main(int argc, char **argv, const struct worker_def *);
+/*
+ * A channel to another worker through sockname in the run directory.  Only
+ * the process the supervisor's heartbeats name as peer may be on the other
+ * end; until the first heartbeat nobody may.  Listen in pre_sandbox, dial
+ * in init.  fatal on failure.
+ */
+struct ipc_chan *worker_listen(struct worker *, const char *sockname,
+	    enum ipc_proc peer, ipc_handler, void *arg);
+struct ipc_chan *worker_dial(struct worker *, const char *sockname,
+	    enum ipc_proc peer, ipc_handler, void *arg);
 /*
  * The path of a file in the run or data directory as this worker sees it
  * now (inside a chroot or not).  -1 if it is out of sight or too long.

@@ -11,7 +11,14 @@
  * which check every field.
  *
  * Channels (nng pair0 over ipc:// in the run directory):
- *   ctl-<worker>.sock	supervisor <-> worker: heartbeats and status
+ *   ctl-<worker>.sock	supervisor <-> worker: heartbeats, status, commands
+ *   store-netd.sock	netd <-> stored (stored listens): serve peers, book
+ *   store-syncd.sock	syncd <-> stored (stored listens): the chain
+ *   sync.sock		netd <-> syncd (syncd listens): peers, blocks
+ *
+ * Requests carry a request id that the answer echoes.  stored answers
+ * every request, an error included, so a requester can time out and
+ * retry after a restart; requests are idempotent.
  */
 #ifndef TIMENODE_IPC_H
 #define TIMENODE_IPC_H
@@ -47,6 +54,37 @@ enum ipc_type {
 	IPC_HEARTBEAT_NETD,		/* netd -> sup: answer + status */
 	IPC_DEBUG_SOCKET,		/* sup -> worker: try socket(AF_INET) */
 	IPC_DEBUG_SOCKET_ACK,		/* worker -> sup: the errno */
+	IPC_PRODUCE,			/* sup -> syncd: ipc_produce */
+	IPC_PRODUCE_ACK,		/* syncd -> sup: ipc_result */
+	IPC_VERIFY,			/* sup -> stored: walk the chain */
+	IPC_VERIFY_ACK,			/* stored -> sup: ipc_result */
+
+	/* store channels: netd/syncd -> stored, answers stored -> them */
+	IPC_STORE_TIP_REQ = 32,		/* empty -> IPC_STORE_TIP */
+	IPC_STORE_TIP,			/* ipc_tip */
+	IPC_STORE_BLOCKS_REQ,		/* ipc_range -> IPC_STORE_BLOCKS */
+	IPC_STORE_BLOCKS,		/* ipc_blocks */
+	IPC_STORE_LOCATOR_REQ,		/* empty -> IPC_STORE_HASHES */
+	IPC_STORE_HASHES,		/* ipc_hashes */
+	IPC_STORE_FORK_REQ,		/* ipc_hashes -> IPC_STORE_POINT */
+	IPC_STORE_HEIGHT_REQ,		/* ipc_hashes (one) -> STORE_POINT */
+	IPC_STORE_POINT,		/* ipc_point */
+	IPC_STORE_APPEND,		/* ipc_append -> IPC_STORE_RESULT */
+	IPC_STORE_RESULT,		/* ipc_result */
+	IPC_STORE_ADDR_UPSERT,		/* ipc_addr -> IPC_STORE_RESULT */
+	IPC_STORE_ADDR_MARK,		/* ipc_addr_mark -> STORE_RESULT */
+	IPC_STORE_ADDR_LIST_REQ,	/* ipc_addr_query -> STORE_ADDRS */
+	IPC_STORE_ADDRS,		/* ipc_addrs */
+
+	/* sync channel */
+	IPC_NET_PEER_UP = 64,		/* netd -> syncd: ipc_peer */
+	IPC_NET_PEER_DOWN,		/* netd -> syncd: ipc_peer */
+	IPC_NET_PEER_TIP,		/* netd -> syncd: ipc_peer */
+	IPC_NET_BLOCKS,			/* netd -> syncd: ipc_net_blocks */
+	IPC_SYNC_GET_BLOCKS,		/* syncd -> netd: ipc_get_blocks */
+	IPC_SYNC_ANNOUNCE,		/* syncd -> netd: ipc_blocks (1) */
+	IPC_SYNC_PUNISH,		/* syncd -> netd: ipc_punish */
+	IPC_SYNC_PEERS_REQ,		/* syncd -> netd: send PEER_UP all */
 	IPC_TYPE_MAX
 };
 
@@ -146,6 +184,163 @@ struct ipc_debug_socket {
 	int32_t		err;		/* errno of socket(AF_INET), 0 = ok */
 };
 
+/* Limits of the bulk messages. */
+#define IPC_MAX_BLOCKS		1024	/* blocks in one message */
+#define IPC_MAX_BLOCK_BYTES	(8u << 20)	/* their total size */
+#define IPC_MAX_HASHES		64	/* locator entries */
+#define IPC_MAX_ADDRS		1000	/* address-book entries */
+#define IPC_REASON_MAX		200
+
+/* IPC_STORE_TIP */
+struct ipc_tip {
+	uint64_t	height;
+	uint8_t		hash[IPC_HASH_LEN];
+	uint8_t		genesis[IPC_HASH_LEN];
+};
+
+/* IPC_STORE_BLOCKS_REQ: blocks from..., at most count and about bytes */
+struct ipc_range {
+	uint64_t	from;
+	uint32_t	count;
+	uint32_t	max_bytes;
+};
+
+/*
+ * Blocks as opaque encoded bytes (chain/block.h decodes them).  Decoding
+ * points into the message: the message must outlive the result.
+ */
+struct ipc_blob {
+	const uint8_t	*p;
+	uint32_t	 len;
+};
+
+struct ipc_blocks {
+	uint8_t		 code;		/* IPC_OK or an ipc_code, answers */
+	uint32_t	 count;
+	struct ipc_blob	*v;		/* allocated by the decoder */
+};
+
+/* IPC_STORE_HASHES, IPC_STORE_FORK_REQ (locator), HEIGHT_REQ (count 1) */
+struct ipc_hashes {
+	uint32_t	count;
+	uint8_t		h[IPC_MAX_HASHES][IPC_HASH_LEN];
+};
+
+/* IPC_STORE_POINT: the highest locator hash we have, or one hash's height */
+struct ipc_point {
+	uint8_t		found;
+	uint64_t	height;
+	uint8_t		hash[IPC_HASH_LEN];
+};
+
+/* IPC_STORE_APPEND: optionally roll back to rollback_to, then append. */
+struct ipc_append {
+	uint8_t			rollback;
+	uint64_t		rollback_to;
+	struct ipc_blocks	blocks;
+};
+
+/* Answer codes of IPC_STORE_RESULT and friends. */
+enum ipc_code {
+	IPC_OK,
+	IPC_ERR_MALFORMED,	/* request did not decode */
+	IPC_ERR_GAP,		/* first height is not tip + 1 */
+	IPC_ERR_LINK,		/* does not link to the previous hash */
+	IPC_ERR_CONFLICT,	/* another block is stored at that height */
+	IPC_ERR_TOO_LARGE,	/* over a count or size limit */
+	IPC_ERR_RANGE,		/* heights out of range */
+	IPC_ERR_STORAGE,	/* LMDB failed: disk full, read-only, ... */
+	IPC_ERR_BUSY,		/* try again later */
+	IPC_ERR_REFUSED,	/* not allowed (e.g. reorg too deep) */
+	IPC_NCODES
+};
+extern const char *const ipc_code_names[IPC_NCODES];
+
+struct ipc_result {
+	uint8_t		code;
+	uint64_t	height;		/* tip after the operation */
+	uint8_t		hash[IPC_HASH_LEN];
+	uint32_t	count;		/* blocks written, produced, ... */
+	char		reason[IPC_REASON_MAX + 1];
+};
+
+/* Address book. */
+enum addr_source { ADDR_CONFIG, ADDR_INBOUND, ADDR_EXCHANGE, ADDR_NSOURCES };
+
+struct ipc_addr {
+	uint32_t	ip;		/* network byte order */
+	uint16_t	port;
+	uint8_t		source;		/* enum addr_source */
+	uint64_t	last_seen;	/* Unix seconds */
+	uint64_t	last_success;
+	uint32_t	failures;
+	uint64_t	banned_until;
+};
+
+enum addr_outcome { ADDR_SUCCESS, ADDR_FAILURE, ADDR_BAN, ADDR_UNBAN,
+	ADDR_NOUTCOMES };
+
+struct ipc_addr_mark {
+	uint32_t	ip;
+	uint16_t	port;
+	uint8_t		outcome;	/* enum addr_outcome */
+	uint64_t	now;		/* Unix seconds */
+	uint64_t	until;		/* ADDR_BAN */
+};
+
+enum addr_purpose { ADDR_FOR_DIAL, ADDR_FOR_SHARE, ADDR_NPURPOSES };
+
+struct ipc_addr_query {
+	uint32_t	max;
+	uint8_t		purpose;	/* enum addr_purpose */
+	uint64_t	now;
+};
+
+struct ipc_addrs {
+	uint32_t	 count;
+	struct ipc_addr	*v;		/* allocated by the decoder */
+};
+
+/* Peers, netd -> syncd. */
+struct ipc_peer {
+	uint32_t	ip;		/* network byte order: the identity */
+	uint16_t	listen_port;
+	uint8_t		direction;
+	uint64_t	height;
+	uint8_t		tip[IPC_HASH_LEN];
+};
+
+/* IPC_NET_BLOCKS: what a peer sent, for request reqid (0: announced) */
+struct ipc_net_blocks {
+	uint32_t		ip;
+	uint32_t		reqid;
+	struct ipc_blocks	blocks;
+};
+
+/* IPC_SYNC_GET_BLOCKS: by locator when nlocator > 0, else by range. */
+struct ipc_get_blocks {
+	uint32_t		ip;
+	uint32_t		reqid;
+	uint64_t		from;
+	uint32_t		count;
+	struct ipc_hashes	locator;
+};
+
+/* IPC_SYNC_PUNISH */
+struct ipc_punish {
+	uint32_t	ip;
+	uint8_t		reason;		/* enum net_close_reason */
+	uint32_t	ban_s;
+	char		why[IPC_REASON_MAX + 1];
+};
+
+/* IPC_PRODUCE */
+struct ipc_produce {
+	uint32_t	count;
+	uint32_t	payload_bytes;
+};
+#define IPC_PRODUCE_MAX		100000
+
 /* msg.c: the catalogue and the checks */
 struct ipc_msgdef {
 	uint16_t	 type;
@@ -175,6 +370,42 @@ int	ipc_status_syncd_decode(struct rbuf *, struct ipc_status_syncd *);
 void	ipc_status_netd_encode(struct wbuf *, const struct ipc_status_netd *);
 int	ipc_status_netd_decode(struct rbuf *, struct ipc_status_netd *);
 void	ipc_status_netd_free(struct ipc_status_netd *);
+void	ipc_tip_encode(struct wbuf *, const struct ipc_tip *);
+int	ipc_tip_decode(struct rbuf *, struct ipc_tip *);
+void	ipc_range_encode(struct wbuf *, const struct ipc_range *);
+int	ipc_range_decode(struct rbuf *, struct ipc_range *);
+/* Blocks: encode appends count and each blob; free releases v. */
+void	ipc_blocks_encode(struct wbuf *, const struct ipc_blocks *);
+int	ipc_blocks_decode(struct rbuf *, struct ipc_blocks *);
+void	ipc_blocks_free(struct ipc_blocks *);
+void	ipc_hashes_encode(struct wbuf *, const struct ipc_hashes *);
+int	ipc_hashes_decode(struct rbuf *, struct ipc_hashes *);
+void	ipc_point_encode(struct wbuf *, const struct ipc_point *);
+int	ipc_point_decode(struct rbuf *, struct ipc_point *);
+void	ipc_append_encode(struct wbuf *, const struct ipc_append *);
+int	ipc_append_decode(struct rbuf *, struct ipc_append *);
+void	ipc_result_encode(struct wbuf *, const struct ipc_result *);
+int	ipc_result_decode(struct rbuf *, struct ipc_result *);
+void	ipc_addr_encode(struct wbuf *, const struct ipc_addr *);
+int	ipc_addr_decode(struct rbuf *, struct ipc_addr *);
+void	ipc_addr_mark_encode(struct wbuf *, const struct ipc_addr_mark *);
+int	ipc_addr_mark_decode(struct rbuf *, struct ipc_addr_mark *);
+void	ipc_addr_query_encode(struct wbuf *, const struct ipc_addr_query *);
+int	ipc_addr_query_decode(struct rbuf *, struct ipc_addr_query *);
+void	ipc_addrs_encode(struct wbuf *, const struct ipc_addrs *);
+int	ipc_addrs_decode(struct rbuf *, struct ipc_addrs *);
+void	ipc_addrs_free(struct ipc_addrs *);
+void	ipc_peer_encode(struct wbuf *, const struct ipc_peer *);
+int	ipc_peer_decode(struct rbuf *, struct ipc_peer *);
+void	ipc_net_blocks_encode(struct wbuf *, const struct ipc_net_blocks *);
+int	ipc_net_blocks_decode(struct rbuf *, struct ipc_net_blocks *);
+void	ipc_get_blocks_encode(struct wbuf *, const struct ipc_get_blocks *);
+int	ipc_get_blocks_decode(struct rbuf *, struct ipc_get_blocks *);
+void	ipc_punish_encode(struct wbuf *, const struct ipc_punish *);
+int	ipc_punish_decode(struct rbuf *, struct ipc_punish *);
+void	ipc_produce_encode(struct wbuf *, const struct ipc_produce *);
+int	ipc_produce_decode(struct rbuf *, struct ipc_produce *);
+
 void	ipc_debug_socket_encode(struct wbuf *,
 	    const struct ipc_debug_socket *);
 int	ipc_debug_socket_decode(struct rbuf *, struct ipc_debug_socket *);

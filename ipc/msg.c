@@ -28,6 +28,20 @@ const char *const net_close_names[CLOSE_NREASONS] = {
 };
 
 #define NETD_STATUS_MIN	(8 + 8 * (7 + CLOSE_NREASONS) + 4)
+#define RESULT_MIN	(1 + 8 + IPC_HASH_LEN + 4 + 2)
+#define RESULT_MAX	(RESULT_MIN + IPC_REASON_MAX)
+#define BLOCKS_MIN	(1 + 4)
+#define BLOCKS_MAX	(BLOCKS_MIN + 4 * IPC_MAX_BLOCKS + IPC_MAX_BLOCK_BYTES)
+#define HASHES_MIN	4
+#define HASHES_MAX	(4 + IPC_MAX_HASHES * IPC_HASH_LEN)
+#define ADDR_LEN	(4 + 2 + 1 + 8 + 8 + 4 + 8)
+#define PEER_LEN	(4 + 2 + 1 + 8 + IPC_HASH_LEN)
+#define STORERS		(P(IPC_NETD) | P(IPC_SYNCD))
+
+const char *const ipc_code_names[IPC_NCODES] = {
+	"ok", "malformed request", "gap", "does not link", "conflict",
+	"too large", "out of range", "storage error", "busy", "refused"
+};
 
 static const struct ipc_msgdef msgdefs[] = {
 	{ IPC_HEARTBEAT, "heartbeat", P(IPC_SUPERVISOR), WORKERS,
@@ -43,6 +57,59 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ IPC_DEBUG_SOCKET, "debug-socket", P(IPC_SUPERVISOR), WORKERS, 0, 0 },
 	{ IPC_DEBUG_SOCKET_ACK, "debug-socket-ack", WORKERS, P(IPC_SUPERVISOR),
 	    4, 4 },
+	{ IPC_PRODUCE, "produce", P(IPC_SUPERVISOR), P(IPC_SYNCD), 8, 8 },
+	{ IPC_PRODUCE_ACK, "produce-ack", P(IPC_SYNCD), P(IPC_SUPERVISOR),
+	    RESULT_MIN, RESULT_MAX },
+	{ IPC_VERIFY, "verify", P(IPC_SUPERVISOR), P(IPC_STORED), 0, 0 },
+	{ IPC_VERIFY_ACK, "verify-ack", P(IPC_STORED), P(IPC_SUPERVISOR),
+	    RESULT_MIN, RESULT_MAX },
+
+	{ IPC_STORE_TIP_REQ, "store-tip-req", STORERS, P(IPC_STORED), 0, 0 },
+	{ IPC_STORE_TIP, "store-tip", P(IPC_STORED), STORERS,
+	    8 + 2 * IPC_HASH_LEN, 8 + 2 * IPC_HASH_LEN },
+	{ IPC_STORE_BLOCKS_REQ, "store-blocks-req", STORERS, P(IPC_STORED),
+	    16, 16 },
+	{ IPC_STORE_BLOCKS, "store-blocks", P(IPC_STORED), STORERS,
+	    BLOCKS_MIN, BLOCKS_MAX },
+	{ IPC_STORE_LOCATOR_REQ, "store-locator-req", STORERS, P(IPC_STORED),
+	    0, 0 },
+	{ IPC_STORE_HASHES, "store-hashes", P(IPC_STORED), STORERS,
+	    HASHES_MIN, HASHES_MAX },
+	{ IPC_STORE_FORK_REQ, "store-fork-req", STORERS, P(IPC_STORED),
+	    HASHES_MIN, HASHES_MAX },
+	{ IPC_STORE_HEIGHT_REQ, "store-height-req", STORERS, P(IPC_STORED),
+	    4 + IPC_HASH_LEN, 4 + IPC_HASH_LEN },
+	{ IPC_STORE_POINT, "store-point", P(IPC_STORED), STORERS,
+	    1 + 8 + IPC_HASH_LEN, 1 + 8 + IPC_HASH_LEN },
+	{ IPC_STORE_APPEND, "store-append", P(IPC_SYNCD), P(IPC_STORED),
+	    9 + BLOCKS_MIN, 9 + BLOCKS_MAX },
+	{ IPC_STORE_RESULT, "store-result", P(IPC_STORED), STORERS,
+	    RESULT_MIN, RESULT_MAX },
+	{ IPC_STORE_ADDR_UPSERT, "store-addr-upsert", STORERS, P(IPC_STORED),
+	    ADDR_LEN, ADDR_LEN },
+	{ IPC_STORE_ADDR_MARK, "store-addr-mark", STORERS, P(IPC_STORED),
+	    23, 23 },
+	{ IPC_STORE_ADDR_LIST_REQ, "store-addr-list-req", STORERS,
+	    P(IPC_STORED), 13, 13 },
+	{ IPC_STORE_ADDRS, "store-addrs", P(IPC_STORED), STORERS,
+	    4, 4 + IPC_MAX_ADDRS * ADDR_LEN },
+
+	{ IPC_NET_PEER_UP, "net-peer-up", P(IPC_NETD), P(IPC_SYNCD),
+	    PEER_LEN, PEER_LEN },
+	{ IPC_NET_PEER_DOWN, "net-peer-down", P(IPC_NETD), P(IPC_SYNCD),
+	    PEER_LEN, PEER_LEN },
+	{ IPC_NET_PEER_TIP, "net-peer-tip", P(IPC_NETD), P(IPC_SYNCD),
+	    PEER_LEN, PEER_LEN },
+	{ IPC_NET_BLOCKS, "net-blocks", P(IPC_NETD), P(IPC_SYNCD),
+	    8 + BLOCKS_MIN, 8 + BLOCKS_MAX },
+	{ IPC_SYNC_GET_BLOCKS, "sync-get-blocks", P(IPC_SYNCD), P(IPC_NETD),
+	    20 + HASHES_MIN, 20 + HASHES_MAX },
+	{ IPC_SYNC_ANNOUNCE, "sync-announce", P(IPC_SYNCD), P(IPC_NETD),
+	    BLOCKS_MIN, BLOCKS_MAX },
+	{ IPC_SYNC_PUNISH, "sync-punish", P(IPC_SYNCD), P(IPC_NETD),
+	    9 + 2, 9 + 2 + IPC_REASON_MAX },
+	{ IPC_SYNC_PEERS_REQ, "sync-peers-req", P(IPC_SYNCD), P(IPC_NETD),
+	    0, 0 },
 };
 
 const struct ipc_msgdef *
@@ -296,4 +363,382 @@ ipc_debug_socket_decode(struct rbuf *r, struct ipc_debug_socket *m)
 		return -1;
 	m->err = (int32_t)v;
 	return rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_tip_encode(struct wbuf *w, const struct ipc_tip *m)
+{
+	put_u64(w, m->height);
+	put_bytes(w, m->hash, IPC_HASH_LEN);
+	put_bytes(w, m->genesis, IPC_HASH_LEN);
+}
+
+int
+ipc_tip_decode(struct rbuf *r, struct ipc_tip *m)
+{
+	m->height = get_u64(r);
+	get_bytes(r, m->hash, IPC_HASH_LEN);
+	get_bytes(r, m->genesis, IPC_HASH_LEN);
+	return rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_range_encode(struct wbuf *w, const struct ipc_range *m)
+{
+	put_u64(w, m->from);
+	put_u32(w, m->count);
+	put_u32(w, m->max_bytes);
+}
+
+int
+ipc_range_decode(struct rbuf *r, struct ipc_range *m)
+{
+	m->from = get_u64(r);
+	m->count = get_u32(r);
+	m->max_bytes = get_u32(r);
+	if (m->count > IPC_MAX_BLOCKS || m->max_bytes > IPC_MAX_BLOCK_BYTES)
+		return -1;
+	return rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_blocks_encode(struct wbuf *w, const struct ipc_blocks *m)
+{
+	uint32_t i;
+
+	put_u8(w, m->code);
+	put_u32(w, m->count);
+	for (i = 0; i < m->count; i++) {
+		put_u32(w, m->v[i].len);
+		put_bytes(w, m->v[i].p, m->v[i].len);
+	}
+}
+
+/* Not rbuf_done: blocks may be embedded; the caller checks the end. */
+static int
+blocks_decode(struct rbuf *r, struct ipc_blocks *m)
+{
+	uint64_t	total = 0;
+	uint32_t	i;
+
+	memset(m, 0, sizeof(*m));
+	m->code = get_u8(r);
+	m->count = get_count(r, IPC_MAX_BLOCKS, 4);
+	if (!rbuf_ok(r) || m->code >= IPC_NCODES)
+		return -1;
+	if (m->count && (m->v = calloc(m->count, sizeof(*m->v))) == NULL)
+		return -1;
+	for (i = 0; i < m->count; i++) {
+		m->v[i].len = get_u32(r);
+		total += m->v[i].len;
+		if (total > IPC_MAX_BLOCK_BYTES ||
+		    (m->v[i].p = get_ptr(r, m->v[i].len)) == NULL) {
+			ipc_blocks_free(m);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+ipc_blocks_decode(struct rbuf *r, struct ipc_blocks *m)
+{
+	if (blocks_decode(r, m) == -1)
+		return -1;
+	if (!rbuf_done(r)) {
+		ipc_blocks_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+void
+ipc_blocks_free(struct ipc_blocks *m)
+{
+	free(m->v);
+	m->v = NULL;
+	m->count = 0;
+}
+
+void
+ipc_hashes_encode(struct wbuf *w, const struct ipc_hashes *m)
+{
+	put_u32(w, m->count);
+	put_bytes(w, m->h, (size_t)m->count * IPC_HASH_LEN);
+}
+
+static int
+hashes_decode(struct rbuf *r, struct ipc_hashes *m)
+{
+	m->count = get_count(r, IPC_MAX_HASHES, IPC_HASH_LEN);
+	get_bytes(r, m->h, (size_t)m->count * IPC_HASH_LEN);
+	return rbuf_ok(r) ? 0 : -1;
+}
+
+int
+ipc_hashes_decode(struct rbuf *r, struct ipc_hashes *m)
+{
+	return hashes_decode(r, m) == 0 && rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_point_encode(struct wbuf *w, const struct ipc_point *m)
+{
+	put_u8(w, m->found);
+	put_u64(w, m->height);
+	put_bytes(w, m->hash, IPC_HASH_LEN);
+}
+
+int
+ipc_point_decode(struct rbuf *r, struct ipc_point *m)
+{
+	m->found = get_u8(r);
+	m->height = get_u64(r);
+	get_bytes(r, m->hash, IPC_HASH_LEN);
+	return m->found <= 1 && rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_append_encode(struct wbuf *w, const struct ipc_append *m)
+{
+	put_u8(w, m->rollback);
+	put_u64(w, m->rollback_to);
+	ipc_blocks_encode(w, &m->blocks);
+}
+
+int
+ipc_append_decode(struct rbuf *r, struct ipc_append *m)
+{
+	m->rollback = get_u8(r);
+	m->rollback_to = get_u64(r);
+	if (!rbuf_ok(r) || m->rollback > 1)
+		return -1;
+	return ipc_blocks_decode(r, &m->blocks);
+}
+
+void
+ipc_result_encode(struct wbuf *w, const struct ipc_result *m)
+{
+	put_u8(w, m->code);
+	put_u64(w, m->height);
+	put_bytes(w, m->hash, IPC_HASH_LEN);
+	put_u32(w, m->count);
+	put_str(w, m->reason, IPC_REASON_MAX);
+}
+
+int
+ipc_result_decode(struct rbuf *r, struct ipc_result *m)
+{
+	m->code = get_u8(r);
+	m->height = get_u64(r);
+	get_bytes(r, m->hash, IPC_HASH_LEN);
+	m->count = get_u32(r);
+	get_str(r, m->reason, sizeof(m->reason));
+	return m->code < IPC_NCODES && rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_addr_encode(struct wbuf *w, const struct ipc_addr *m)
+{
+	put_bytes(w, &m->ip, 4);
+	put_u16(w, m->port);
+	put_u8(w, m->source);
+	put_u64(w, m->last_seen);
+	put_u64(w, m->last_success);
+	put_u32(w, m->failures);
+	put_u64(w, m->banned_until);
+}
+
+static int
+addr_decode(struct rbuf *r, struct ipc_addr *m)
+{
+	get_bytes(r, &m->ip, 4);
+	m->port = get_u16(r);
+	m->source = get_u8(r);
+	m->last_seen = get_u64(r);
+	m->last_success = get_u64(r);
+	m->failures = get_u32(r);
+	m->banned_until = get_u64(r);
+	return rbuf_ok(r) && m->source < ADDR_NSOURCES && m->port != 0 ?
+	    0 : -1;
+}
+
+int
+ipc_addr_decode(struct rbuf *r, struct ipc_addr *m)
+{
+	return addr_decode(r, m) == 0 && rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_addr_mark_encode(struct wbuf *w, const struct ipc_addr_mark *m)
+{
+	put_bytes(w, &m->ip, 4);
+	put_u16(w, m->port);
+	put_u8(w, m->outcome);
+	put_u64(w, m->now);
+	put_u64(w, m->until);
+}
+
+int
+ipc_addr_mark_decode(struct rbuf *r, struct ipc_addr_mark *m)
+{
+	get_bytes(r, &m->ip, 4);
+	m->port = get_u16(r);
+	m->outcome = get_u8(r);
+	m->now = get_u64(r);
+	m->until = get_u64(r);
+	return m->outcome < ADDR_NOUTCOMES && rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_addr_query_encode(struct wbuf *w, const struct ipc_addr_query *m)
+{
+	put_u32(w, m->max);
+	put_u8(w, m->purpose);
+	put_u64(w, m->now);
+}
+
+int
+ipc_addr_query_decode(struct rbuf *r, struct ipc_addr_query *m)
+{
+	m->max = get_u32(r);
+	m->purpose = get_u8(r);
+	m->now = get_u64(r);
+	return m->max <= IPC_MAX_ADDRS && m->purpose < ADDR_NPURPOSES &&
+	    rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_addrs_encode(struct wbuf *w, const struct ipc_addrs *m)
+{
+	uint32_t i;
+
+	put_u32(w, m->count);
+	for (i = 0; i < m->count; i++)
+		ipc_addr_encode(w, &m->v[i]);
+}
+
+int
+ipc_addrs_decode(struct rbuf *r, struct ipc_addrs *m)
+{
+	uint32_t i;
+
+	memset(m, 0, sizeof(*m));
+	m->count = get_count(r, IPC_MAX_ADDRS, ADDR_LEN);
+	if (!rbuf_ok(r))
+		return -1;
+	if (m->count && (m->v = calloc(m->count, sizeof(*m->v))) == NULL)
+		return -1;
+	for (i = 0; i < m->count; i++)
+		if (addr_decode(r, &m->v[i]) == -1)
+			goto bad;
+	if (rbuf_done(r))
+		return 0;
+bad:
+	ipc_addrs_free(m);
+	return -1;
+}
+
+void
+ipc_addrs_free(struct ipc_addrs *m)
+{
+	free(m->v);
+	m->v = NULL;
+	m->count = 0;
+}
+
+void
+ipc_peer_encode(struct wbuf *w, const struct ipc_peer *m)
+{
+	put_bytes(w, &m->ip, 4);
+	put_u16(w, m->listen_port);
+	put_u8(w, m->direction);
+	put_u64(w, m->height);
+	put_bytes(w, m->tip, IPC_HASH_LEN);
+}
+
+int
+ipc_peer_decode(struct rbuf *r, struct ipc_peer *m)
+{
+	get_bytes(r, &m->ip, 4);
+	m->listen_port = get_u16(r);
+	m->direction = get_u8(r);
+	m->height = get_u64(r);
+	get_bytes(r, m->tip, IPC_HASH_LEN);
+	return m->direction <= DIR_OUTBOUND && rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_net_blocks_encode(struct wbuf *w, const struct ipc_net_blocks *m)
+{
+	put_bytes(w, &m->ip, 4);
+	put_u32(w, m->reqid);
+	ipc_blocks_encode(w, &m->blocks);
+}
+
+int
+ipc_net_blocks_decode(struct rbuf *r, struct ipc_net_blocks *m)
+{
+	get_bytes(r, &m->ip, 4);
+	m->reqid = get_u32(r);
+	if (!rbuf_ok(r))
+		return -1;
+	return ipc_blocks_decode(r, &m->blocks);
+}
+
+void
+ipc_get_blocks_encode(struct wbuf *w, const struct ipc_get_blocks *m)
+{
+	put_bytes(w, &m->ip, 4);
+	put_u32(w, m->reqid);
+	put_u64(w, m->from);
+	put_u32(w, m->count);
+	ipc_hashes_encode(w, &m->locator);
+}
+
+int
+ipc_get_blocks_decode(struct rbuf *r, struct ipc_get_blocks *m)
+{
+	get_bytes(r, &m->ip, 4);
+	m->reqid = get_u32(r);
+	m->from = get_u64(r);
+	m->count = get_u32(r);
+	if (m->count > IPC_MAX_BLOCKS)
+		return -1;
+	return hashes_decode(r, &m->locator) == 0 && rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_punish_encode(struct wbuf *w, const struct ipc_punish *m)
+{
+	put_bytes(w, &m->ip, 4);
+	put_u8(w, m->reason);
+	put_u32(w, m->ban_s);
+	put_str(w, m->why, IPC_REASON_MAX);
+}
+
+int
+ipc_punish_decode(struct rbuf *r, struct ipc_punish *m)
+{
+	get_bytes(r, &m->ip, 4);
+	m->reason = get_u8(r);
+	m->ban_s = get_u32(r);
+	get_str(r, m->why, sizeof(m->why));
+	return m->reason < CLOSE_NREASONS && rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_produce_encode(struct wbuf *w, const struct ipc_produce *m)
+{
+	put_u32(w, m->count);
+	put_u32(w, m->payload_bytes);
+}
+
+int
+ipc_produce_decode(struct rbuf *r, struct ipc_produce *m)
+{
+	m->count = get_u32(r);
+	m->payload_bytes = get_u32(r);
+	return m->count >= 1 && m->count <= IPC_PRODUCE_MAX &&
+	    rbuf_done(r) ? 0 : -1;
 }

@@ -58,11 +58,12 @@ child_by_name(struct supervisor *sv, const char *name)
 }
 
 int
-child_send(struct child *c, uint16_t type, uint32_t reqid)
+child_send(struct child *c, uint16_t type, uint32_t reqid,
+    const struct wbuf *body)
 {
 	if (c->state != CHILD_RUNNING)
 		return -1;
-	return ipc_send(c->ctl, type, reqid, NULL);
+	return ipc_send(c->ctl, type, reqid, body);
 }
 
 static void
@@ -135,6 +136,7 @@ ctl_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
 {
 	struct child		*c = arg;
 	struct ipc_debug_socket	 d;
+	struct ipc_result	 res;
 
 	(void)ch;
 	if (c->pid <= 0)
@@ -152,8 +154,17 @@ ctl_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
 		break;
 	case IPC_DEBUG_SOCKET_ACK:
 		if (ipc_debug_socket_decode(r, &d) == 0)
-			status_debug_answer(c->sv->status, h->reqid, c->name,
+			status_answer_errno(c->sv->status, h->reqid, c->name,
 			    d.err);
+		break;
+	case IPC_VERIFY_ACK:
+	case IPC_PRODUCE_ACK:
+		if (ipc_result_decode(r, &res) == 0)
+			status_answer_result(c->sv->status, h->reqid, c->name,
+			    &res);
+		else
+			log_warnx("%s: malformed %s, dropped", c->name,
+			    ipc_type_name(h->type));
 		break;
 	default:
 		log_warnx("%s: unexpected %s, dropped", c->name,
@@ -448,6 +459,7 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	if (sv->stopping)
 		return;
+	status_tick(sv->status);
 	for (i = 0; i < IPC_NWORKERS; i++) {
 		c = &sv->children[i];
 		if (c->pid <= 0 || c->kill_reason[0])

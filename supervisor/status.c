@@ -46,6 +46,7 @@ struct status_client {
 struct pending {
 	uint32_t	reqid;		/* 0 = free */
 	uint32_t	client;
+	double		deadline;
 };
 
 struct status_server {
@@ -252,8 +253,9 @@ client_by_id(struct status_server *srv, uint32_t id)
 static void
 cmd_help(struct status_client *cl)
 {
-	json_t *a = json_pack("[s, s, s, s]", "status", "peers",
-	    "restart COMPONENT", "help");
+	json_t *a = json_pack("[s, s, s, s, s, s]", "status", "peers",
+	    "restart COMPONENT", "produce COUNT [PAYLOAD_BYTES]", "verify",
+	    "help");
 
 	if (cl->srv->sv->cfg.debug)
 		json_array_append_new(a, json_string("debug-socket COMPONENT"));
@@ -281,53 +283,137 @@ cmd_restart(struct status_client *cl, const char *arg)
 	    c->name));
 }
 
+/*
+ * A request the status socket forwards to a worker; the answer comes back
+ * through status_answer_*() with the same request id, or the request
+ * expires.
+ */
 static void
-cmd_debug_socket(struct status_client *cl, const char *arg)
+forward(struct status_client *cl, const char *cmd, const char *name,
+    uint16_t type, const struct wbuf *body, double timeout)
 {
 	struct status_server	*srv = cl->srv;
 	struct child		*c;
 	int			 i;
 
-	if (arg == NULL || (c = child_by_name(srv->sv, arg)) == NULL) {
-		client_error(cl, "debug-socket: unknown component \"%s\"",
-		    arg ? arg : "");
+	if (name == NULL || (c = child_by_name(srv->sv, name)) == NULL) {
+		client_error(cl, "unknown component \"%s\"", name ? name : "");
 		return;
 	}
 	for (i = 0; i < STATUS_PENDING_MAX; i++)
 		if (srv->pending[i].reqid == 0)
 			break;
 	if (i == STATUS_PENDING_MAX) {
-		client_error(cl, "debug-socket: %s", "too many requests");
+		client_error(cl, "%s: too many requests in progress", cmd);
 		return;
 	}
 	if (++srv->next_reqid == 0)
 		srv->next_reqid = 1;
-	if (child_send(c, IPC_DEBUG_SOCKET, srv->next_reqid) == -1) {
-		client_error(cl, "debug-socket: %s is not running", c->name);
+	if (child_send(c, type, srv->next_reqid, body) == -1) {
+		client_error(cl, "%s is not running", c->name);
 		return;
 	}
 	srv->pending[i].reqid = srv->next_reqid;
 	srv->pending[i].client = cl->id;
+	srv->pending[i].deadline = mono_now() + timeout;
 }
 
-void
-status_debug_answer(struct status_server *srv, uint32_t reqid,
-    const char *component, int err)
+static void
+cmd_produce(struct status_client *cl, const char *count, const char *bytes)
+{
+	struct ipc_produce	p;
+	struct wbuf		w;
+	char			*end;
+	unsigned long		v;
+
+	memset(&p, 0, sizeof(p));
+	v = count ? strtoul(count, &end, 10) : 0;
+	if (count == NULL || *end != '\0' || v == 0 || v > IPC_PRODUCE_MAX) {
+		client_error(cl, "produce: count must be 1..100000, not "
+		    "\"%s\"", count ? count : "");
+		return;
+	}
+	p.count = (uint32_t)v;
+	if (bytes != NULL) {
+		v = strtoul(bytes, &end, 10);
+		if (*end != '\0' || *bytes == '-' || v > 1u << 20) {
+			client_error(cl, "produce: bad payload size \"%s\"",
+			    bytes);
+			return;
+		}
+		p.payload_bytes = (uint32_t)v;
+	}
+	wbuf_init(&w, 64);
+	ipc_produce_encode(&w, &p);
+	forward(cl, "produce", "syncd", IPC_PRODUCE, &w, 600);
+	wbuf_free(&w);
+}
+
+static struct status_client *
+pending_take(struct status_server *srv, uint32_t reqid)
 {
 	struct status_client	*cl;
 	int			 i;
 
 	for (i = 0; i < STATUS_PENDING_MAX; i++) {
-		if (srv->pending[i].reqid != reqid || reqid == 0)
+		if (reqid == 0 || srv->pending[i].reqid != reqid)
 			continue;
 		srv->pending[i].reqid = 0;
-		if ((cl = client_by_id(srv, srv->pending[i].client)) == NULL ||
-		    cl->closing)
-			return;
-		client_send(cl, json_pack("{s:s, s:s, s:i, s:s}",
-		    "component", component, "test", "socket(AF_INET)",
-		    "errno", err, "result", err ? strerror(err) : "allowed"));
+		cl = client_by_id(srv, srv->pending[i].client);
+		return cl && !cl->closing ? cl : NULL;
+	}
+	return NULL;
+}
+
+void
+status_answer_errno(struct status_server *srv, uint32_t reqid,
+    const char *component, int err)
+{
+	struct status_client *cl;
+
+	if ((cl = pending_take(srv, reqid)) == NULL)
 		return;
+	client_send(cl, json_pack("{s:s, s:s, s:i, s:s}",
+	    "component", component, "test", "socket(AF_INET)",
+	    "errno", err, "result", err ? strerror(err) : "allowed"));
+}
+
+void
+status_answer_result(struct status_server *srv, uint32_t reqid,
+    const char *component, const struct ipc_result *r)
+{
+	struct status_client *cl;
+
+	if ((cl = pending_take(srv, reqid)) == NULL)
+		return;
+	if (r->code != IPC_OK) {
+		client_send(cl, json_pack("{s:s, s:s, s:I}", "error",
+		    r->reason[0] ? r->reason : ipc_code_names[r->code],
+		    "component", component, "height", (json_int_t)r->height));
+		return;
+	}
+	client_send(cl, json_pack("{s:b, s:s, s:I, s:o, s:I, s:s}",
+	    "ok", 1, "component", component,
+	    "height", (json_int_t)r->height,
+	    "tip", hex_json(r->hash, IPC_HASH_LEN),
+	    "count", (json_int_t)r->count, "message", r->reason));
+}
+
+void
+status_tick(struct status_server *srv)
+{
+	struct status_client	*cl;
+	double			 now = mono_now();
+	int			 i;
+
+	for (i = 0; i < STATUS_PENDING_MAX; i++) {
+		if (srv->pending[i].reqid == 0 || now < srv->pending[i].deadline)
+			continue;
+		srv->pending[i].reqid = 0;
+		if ((cl = client_by_id(srv, srv->pending[i].client)) != NULL &&
+		    !cl->closing)
+			client_error(cl, "%s", "no answer from the worker "
+			    "(it may have restarted); try again");
 	}
 }
 
@@ -341,11 +427,14 @@ client_command(struct status_client *cl, char *line)
 		return;		/* empty line */
 	arg = strtok_r(NULL, " \t\r", &save);
 	extra = strtok_r(NULL, " \t\r", &save);
-	if (extra != NULL) {
+	if (strtok_r(NULL, " \t\r", &save) != NULL ||
+	    (extra != NULL && strcmp(cmd, "produce") != 0)) {
 		client_error(cl, "too many arguments to \"%s\"", cmd);
 		return;
 	}
-	if (strcmp(cmd, "status") == 0 && arg == NULL)
+	if (strcmp(cmd, "produce") == 0)
+		cmd_produce(cl, arg, extra);
+	else if (strcmp(cmd, "status") == 0 && arg == NULL && extra == NULL)
 		client_send(cl, status_json(sv));
 	else if (strcmp(cmd, "peers") == 0 && arg == NULL)
 		client_send(cl, json_pack("{s:o}", "peers", peers_json(sv)));
@@ -353,8 +442,10 @@ client_command(struct status_client *cl, char *line)
 		cmd_help(cl);
 	else if (strcmp(cmd, "restart") == 0)
 		cmd_restart(cl, arg);
+	else if (strcmp(cmd, "verify") == 0 && arg == NULL)
+		forward(cl, "verify", "stored", IPC_VERIFY, NULL, 600);
 	else if (strcmp(cmd, "debug-socket") == 0 && sv->cfg.debug)
-		cmd_debug_socket(cl, arg);
+		forward(cl, "debug-socket", arg, IPC_DEBUG_SOCKET, NULL, 10);
 	else
 		client_error(cl, "unknown command \"%.64s\" (try help)", cmd);
 }

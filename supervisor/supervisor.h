@@ -80,14 +80,20 @@ void		 children_free(struct supervisor *);
 struct child	*child_by_name(struct supervisor *, const char *);
 int		 child_restart(struct supervisor *, struct child *,
 		    char *err, size_t errlen);
-int		 child_send(struct child *, uint16_t type, uint32_t reqid);
+int		 child_send(struct child *, uint16_t type, uint32_t reqid,
+		    const struct wbuf *body);
 double		 child_uptime(const struct child *);
 
 /* status.c */
 struct status_server *status_open(struct supervisor *, const char *path);
 void		 status_close(struct status_server *);
-void		 status_debug_answer(struct status_server *, uint32_t reqid,
+/* answers of workers to requests made on the status socket */
+void		 status_answer_errno(struct status_server *, uint32_t reqid,
 		    const char *component, int err);
+void		 status_answer_result(struct status_server *, uint32_t reqid,
+		    const char *component, const struct ipc_result *);
+/* expire requests whose worker never answered */
+void		 status_tick(struct status_server *);
 /* the one-line summary for STATUS= and the logs */
 void		 status_line(struct supervisor *, char *, size_t);
 

@@ -19,12 +19,16 @@
 
 #define ANSWER_MAX	(1u << 20)
 #define TIMEOUT_MS	10000
+#define LONG_TIMEOUT_MS	600000	/* produce, verify */
+
+static int	timeout_ms = TIMEOUT_MS;
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: timenodectl [-s socket] [--json] "
-	    "status | peers | restart COMPONENT | help\n");
+	fprintf(stderr, "usage: timenodectl [-s socket] [--json] command\n"
+	    "commands: status | peers | restart COMPONENT | verify | help |\n"
+	    "          produce COUNT [--payload-bytes BYTES]\n");
 	exit(2);
 }
 
@@ -69,9 +73,9 @@ exchange(int fd, const char *cmd)
 	if ((buf = malloc(ANSWER_MAX + 1)) == NULL)
 		return NULL;
 	while (len < ANSWER_MAX) {
-		if (poll(&pfd, 1, TIMEOUT_MS) <= 0) {
+		if (poll(&pfd, 1, timeout_ms) <= 0) {
 			fprintf(stderr, "timenodectl: no answer within %d s\n",
-			    TIMEOUT_MS / 1000);
+			    timeout_ms / 1000);
 			break;
 		}
 		if ((n = read(fd, buf + len, ANSWER_MAX - len)) <= 0) {
@@ -168,10 +172,11 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "payload-bytes", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char		 path[512], cmd[256], *answer;
-	const char	*rt, *sock = NULL;
+	const char	*rt, *sock = NULL, *payload = NULL;
 	json_t		*o;
 	json_error_t	 jerr;
 	int		 c, json = 0, fd, i, ret;
@@ -181,6 +186,8 @@ main(int argc, char **argv)
 			json = 1;
 		else if (c == 's')
 			sock = optarg;
+		else if (c == 'p')
+			payload = optarg;
 		else
 			usage();
 	}
@@ -189,11 +196,15 @@ main(int argc, char **argv)
 	if (argc < 1 || argc > 2)
 		usage();
 	if (strcmp(argv[0], "restart") == 0 || strcmp(argv[0],
-	    "debug-socket") == 0) {
+	    "debug-socket") == 0 || strcmp(argv[0], "produce") == 0) {
 		if (argc != 2)
 			usage();
 	} else if (argc != 1)
 		usage();
+	if (payload && strcmp(argv[0], "produce") != 0)
+		usage();
+	if (strcmp(argv[0], "produce") == 0 || strcmp(argv[0], "verify") == 0)
+		timeout_ms = LONG_TIMEOUT_MS;
 	cmd[0] = '\0';
 	for (i = 0; i < argc; i++) {
 		if (strpbrk(argv[i], " \t\r\n") ||
@@ -202,6 +213,13 @@ main(int argc, char **argv)
 		if (i)
 			strcat(cmd, " ");
 		strcat(cmd, argv[i]);
+	}
+	if (payload) {
+		if (strpbrk(payload, " \t\r\n") ||
+		    strlen(cmd) + strlen(payload) + 2 >= sizeof(cmd))
+			usage();
+		strcat(cmd, " ");
+		strcat(cmd, payload);
 	}
 	if (sock == NULL) {
 		rt = getenv("RUNTIME_DIRECTORY");

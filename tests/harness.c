@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -109,6 +110,18 @@ tn_bin(const char *prog, char *buf, size_t len)
 	return buf;
 }
 
+const char tn_fast_supervisor[] =
+    "[supervisor]\n"
+    "heartbeat_interval = 0.2\n"
+    "heartbeat_deadline = 2\n"
+    "start_deadline = 5\n"
+    "restart_delay_min = 0.2\n"
+    "restart_delay_max = 2\n"
+    "fast_crash = 1\n"
+    "restart_intensity = 10\n"
+    "restart_window = 60\n"
+    "stop_timeout = 6\n";
+
 int
 tn_node_init(struct tn_node *n, const char *ip, int port,
     const char *conf_extra)
@@ -165,6 +178,9 @@ tn_node_start(struct tn_node *n, const char *const *extra,
 		}
 		for (i = 0; env && env[i]; i++)
 			putenv((char *)env[i]);
+		if (n->run_as && (setgroups(0, NULL) == -1 ||
+		    setgid(n->run_as) == -1 || setuid(n->run_as) == -1))
+			_exit(126);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}

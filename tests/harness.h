@@ -24,6 +24,7 @@ struct tn_node {
 	char	log[300];
 	char	ip[32];
 	int	port;
+	uid_t	run_as;		/* 0: as we are; else setuid before exec */
 	pid_t	pid;		/* timenoded */
 	int	exited;
 	int	status;		/* wait status once exited */
@@ -31,6 +32,8 @@ struct tn_node {
 
 /* build dir's bin/ (from $TIMENODE_BIN) */
 const char	*tn_bin(const char *prog, char *buf, size_t len);
+/* a fixed config for fast process tests: short heartbeats and delays */
+extern const char tn_fast_supervisor[];
 /* make the node's directory and config file; conf_extra is INI text */
 int		 tn_node_init(struct tn_node *, const char *ip, int port,
 		    const char *conf_extra);

@@ -1,0 +1,1230 @@
+/*
+ * test_codec.c - the binary codec (ipc/codec.c) and the IPC message
+ * catalogue, encoders and decoders (ipc/msg.c).
+ *
+ * Round trips of every primitive and every message; the byte order checked
+ * against literal bytes; the reader's sticky error on every possible
+ * truncation (each cut is copied into a buffer of exactly that size, so a
+ * run under AddressSanitizer catches any read past the end); counts and
+ * strings refused before anything is allocated or copied; decoders that
+ * refuse out-of-range fields and trailing bytes; and ipc_check() against
+ * every type, sender, receiver and size.
+ */
+#include <arpa/inet.h>
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "codec.h"
+#include "ipc.h"
+
+#define BIG	(1u << 20)
+
+/* a copy of the first n bytes in a buffer of exactly n bytes */
+static uint8_t *
+dup_prefix(const uint8_t *p, size_t n)
+{
+	uint8_t *q = malloc(n ? n : 1);
+
+	if (q == NULL)
+		abort();
+	if (n)
+		memcpy(q, p, n);
+	return q;
+}
+
+/*
+ * Primitives.
+ */
+
+static void
+test_byte_order(void)
+{
+	static const uint8_t want[] = {
+		0xab,
+		0x01, 0x02,
+		0x01, 0x02, 0x03, 0x04,
+		0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
+		0x00, 0x03, 'a', 'b', 'c',
+		0xde, 0xad,
+	};
+	struct wbuf	w;
+	uint8_t		b[8];
+
+	wbuf_init(&w, 1024);
+	put_u8(&w, 0xab);
+	put_u16(&w, 0x0102);
+	put_u32(&w, 0x01020304);
+	put_u64(&w, 0x0102030405060708ULL);
+	put_str(&w, "abc", 10);
+	put_bytes(&w, "\xde\xad", 2);
+	CU_ASSERT_FALSE(w.err);
+	CU_ASSERT_EQUAL(w.len, sizeof(want));
+	CU_ASSERT_TRUE(w.len == sizeof(want) &&
+	    memcmp(w.data, want, sizeof(want)) == 0);
+	wbuf_free(&w);
+
+	be16_store(b, 0xfeed);
+	CU_ASSERT(b[0] == 0xfe && b[1] == 0xed);
+	be32_store(b, 0x80000001u);
+	CU_ASSERT(b[0] == 0x80 && b[1] == 0 && b[2] == 0 && b[3] == 1);
+	be64_store(b, 0x8000000000000001ULL);
+	CU_ASSERT(b[0] == 0x80 && b[7] == 0x01 && b[3] == 0 && b[4] == 0);
+	CU_ASSERT_EQUAL(be16_load(want + 1), 0x0102);
+	CU_ASSERT_EQUAL(be32_load(want + 3), 0x01020304u);
+	CU_ASSERT_EQUAL(be64_load(want + 7), 0x0102030405060708ULL);
+}
+
+static void
+test_int_round_trip(void)
+{
+	static const uint64_t	v64[] = { 0, 1, 0x7fffffffffffffffULL,
+	    0x8000000000000000ULL, UINT64_MAX };
+	static const uint32_t	v32[] = { 0, 1, 0x7fffffff, 0x80000000u,
+	    UINT32_MAX };
+	static const uint16_t	v16[] = { 0, 1, 0x7fff, 0x8000, UINT16_MAX };
+	static const uint8_t	v8[] = { 0, 1, 0x7f, 0x80, UINT8_MAX };
+	struct wbuf		w;
+	struct rbuf		r;
+	size_t			i;
+
+	wbuf_init(&w, 1024);
+	for (i = 0; i < 5; i++) {
+		put_u8(&w, v8[i]);
+		put_u16(&w, v16[i]);
+		put_u32(&w, v32[i]);
+		put_u64(&w, v64[i]);
+	}
+	CU_ASSERT_FALSE(w.err);
+	CU_ASSERT_EQUAL(w.len, 5 * 15);
+	rbuf_init(&r, w.data, w.len);
+	for (i = 0; i < 5; i++) {
+		CU_ASSERT_EQUAL(get_u8(&r), v8[i]);
+		CU_ASSERT_EQUAL(get_u16(&r), v16[i]);
+		CU_ASSERT_EQUAL(get_u32(&r), v32[i]);
+		CU_ASSERT_EQUAL(get_u64(&r), v64[i]);
+	}
+	CU_ASSERT_TRUE(rbuf_done(&r));
+	CU_ASSERT_EQUAL(rbuf_left(&r), 0);
+	/* one more read: error, zero */
+	CU_ASSERT_EQUAL(get_u8(&r), 0);
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+	CU_ASSERT_FALSE(rbuf_done(&r));
+	wbuf_free(&w);
+}
+
+static void
+test_bytes_round_trip(void)
+{
+	struct wbuf	 w;
+	struct rbuf	 r;
+	uint8_t		 src[3000], dst[3000];
+	const uint8_t	*p;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i * 7 + 3);
+	wbuf_init(&w, BIG);
+	put_bytes(&w, src, 0);
+	CU_ASSERT_EQUAL(w.len, 0);
+	put_bytes(&w, src, 1);
+	put_bytes(&w, src, sizeof(src));	/* grows past 256, 1024, 2048 */
+	CU_ASSERT_FALSE(w.err);
+	CU_ASSERT_EQUAL(w.len, 1 + sizeof(src));
+	CU_ASSERT(w.cap >= w.len && w.cap <= BIG);
+
+	rbuf_init(&r, w.data, w.len);
+	get_bytes(&r, dst, 1);
+	CU_ASSERT_EQUAL(dst[0], src[0]);
+	p = get_ptr(&r, 10);
+	CU_ASSERT_PTR_EQUAL(p, w.data + 1);
+	CU_ASSERT_EQUAL(rbuf_left(&r), sizeof(src) - 10);
+	get_bytes(&r, dst + 10, sizeof(src) - 10);
+	CU_ASSERT_TRUE(rbuf_done(&r));
+	CU_ASSERT_EQUAL(memcmp(dst + 10, src + 10, sizeof(src) - 10), 0);
+	wbuf_free(&w);
+	CU_ASSERT_PTR_NULL(w.data);
+	CU_ASSERT_EQUAL(w.len, 0);
+}
+
+static void
+test_str_round_trip(void)
+{
+	struct wbuf	 w;
+	struct rbuf	 r;
+	char		 s[300], d[301];
+
+	memset(s, 'x', 255);
+	s[255] = '\0';
+	wbuf_init(&w, BIG);
+	put_str(&w, "", 255);
+	put_str(&w, "hello", 255);
+	put_str(&w, s, 255);			/* exactly the maximum */
+	CU_ASSERT_FALSE(w.err);
+	CU_ASSERT_EQUAL(w.len, 2 + 2 + 5 + 2 + 255);
+	CU_ASSERT(w.data[0] == 0 && w.data[1] == 0);
+	CU_ASSERT(w.data[9] == 0x00 && w.data[10] == 0xff);
+
+	rbuf_init(&r, w.data, w.len);
+	memset(d, 'z', sizeof(d));
+	get_str(&r, d, 1);			/* "" fits in 1 */
+	CU_ASSERT_STRING_EQUAL(d, "");
+	get_str(&r, d, 6);			/* "hello" fits in 6 */
+	CU_ASSERT_STRING_EQUAL(d, "hello");
+	get_str(&r, d, 256);
+	CU_ASSERT_STRING_EQUAL(d, s);
+	CU_ASSERT_TRUE(rbuf_done(&r));
+
+	/* over the maximum: writer error, nothing written */
+	wbuf_reset(&w);
+	s[255] = 'x';
+	s[256] = '\0';
+	put_str(&w, s, 255);
+	CU_ASSERT_TRUE(w.err);
+	CU_ASSERT_EQUAL(w.len, 0);
+	wbuf_free(&w);
+}
+
+static void
+test_str_longer_than_u16(void)
+{
+	struct wbuf	 w;
+	char		*s;
+
+	if ((s = malloc(70000)) == NULL)
+		abort();
+	memset(s, 'a', 69999);
+	s[69999] = '\0';
+	wbuf_init(&w, BIG);
+	put_str(&w, s, SIZE_MAX);		/* no u16 length for it */
+	CU_ASSERT_TRUE(w.err);
+	CU_ASSERT_EQUAL(w.len, 0);
+	wbuf_reset(&w);
+	s[UINT16_MAX] = '\0';
+	put_str(&w, s, SIZE_MAX);		/* the longest possible */
+	CU_ASSERT_FALSE(w.err);
+	CU_ASSERT_EQUAL(w.len, 2 + (size_t)UINT16_MAX);
+	wbuf_free(&w);
+	free(s);
+}
+
+/* a string that does not fit in dst: refused, dst left empty */
+static void
+test_get_str_cap(void)
+{
+	static const uint8_t	in[] = { 0, 5, 'h', 'e', 'l', 'l', 'o', 0xaa };
+	struct rbuf		r;
+	char			d[8];
+
+	rbuf_init(&r, in, sizeof(in));
+	memset(d, 'z', sizeof(d));
+	get_str(&r, d, 5);			/* needs 6 with the NUL */
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+	CU_ASSERT_EQUAL(d[0], '\0');
+
+	rbuf_init(&r, in, sizeof(in));
+	get_str(&r, d, 6);
+	CU_ASSERT_TRUE(rbuf_ok(&r));
+	CU_ASSERT_STRING_EQUAL(d, "hello");
+	CU_ASSERT_EQUAL(get_u8(&r), 0xaa);
+	CU_ASSERT_TRUE(rbuf_done(&r));
+}
+
+/*
+ * cap 0: not even the NUL fits, so by the contract of codec.h ("error if it
+ * does not fit") this is an error, and the reader must not be left in the
+ * middle of the string either.
+ */
+static void
+test_get_str_cap_zero(void)
+{
+	static const uint8_t	in[] = { 0, 2, 'h', 'i' };
+	struct rbuf		r;
+	char			d[1] = { 'z' };
+
+	rbuf_init(&r, in, sizeof(in));
+	get_str(&r, d, 0);
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+	CU_ASSERT_EQUAL(d[0], 'z');		/* dst not touched */
+}
+
+static void
+test_get_str_nul(void)
+{
+	static const uint8_t	in1[] = { 0, 3, 'a', 0, 'b' };
+	static const uint8_t	in2[] = { 0, 3, 'a', 'b', 0 };
+	static const uint8_t	in3[] = { 0, 1, 0 };
+	struct rbuf		r;
+	char			d[16];
+
+	rbuf_init(&r, in1, sizeof(in1));
+	memset(d, 'z', sizeof(d));
+	get_str(&r, d, sizeof(d));
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+	CU_ASSERT_EQUAL(d[0], '\0');
+
+	rbuf_init(&r, in2, sizeof(in2));
+	get_str(&r, d, sizeof(d));
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+
+	rbuf_init(&r, in3, sizeof(in3));
+	get_str(&r, d, sizeof(d));
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+}
+
+/* the string runs past the end, at every cut */
+static void
+test_get_str_truncated(void)
+{
+	static const uint8_t	in[] = { 0, 4, 'a', 'b', 'c', 'd' };
+	struct rbuf		r;
+	uint8_t			*p;
+	char			d[16];
+	size_t			n;
+
+	for (n = 0; n < sizeof(in); n++) {
+		p = dup_prefix(in, n);
+		rbuf_init(&r, p, n);
+		memset(d, 'z', sizeof(d));
+		get_str(&r, d, sizeof(d));
+		CU_ASSERT_FALSE(rbuf_ok(&r));
+		CU_ASSERT_EQUAL(d[0], '\0');
+		free(p);
+	}
+}
+
+/* the reader on every cut of a sequence of fields */
+static void
+test_reader_truncated(void)
+{
+	struct wbuf	 w;
+	struct rbuf	 r;
+	uint8_t		*p, bytes[5];
+	size_t		 n;
+
+	wbuf_init(&w, 1024);
+	put_u8(&w, 0xff);
+	put_u16(&w, 0xffff);
+	put_u32(&w, 0xffffffff);
+	put_u64(&w, UINT64_MAX);
+	put_bytes(&w, "\xff\xff\xff\xff\xff", 5);
+	CU_ASSERT_EQUAL(w.len, 20);
+	for (n = 0; n < w.len; n++) {
+		p = dup_prefix(w.data, n);
+		rbuf_init(&r, p, n);
+		/* every field either complete or zero */
+		CU_ASSERT_EQUAL(get_u8(&r), n >= 1 ? 0xff : 0);
+		CU_ASSERT_EQUAL(get_u16(&r), n >= 3 ? 0xffff : 0);
+		CU_ASSERT_EQUAL(get_u32(&r), n >= 7 ? 0xffffffff : 0);
+		CU_ASSERT_EQUAL(get_u64(&r), n >= 15 ? UINT64_MAX : 0);
+		memset(bytes, 0x11, sizeof(bytes));
+		get_bytes(&r, bytes, sizeof(bytes));
+		CU_ASSERT(bytes[0] == 0 && bytes[4] == 0);
+		CU_ASSERT_FALSE(rbuf_ok(&r));
+		CU_ASSERT_FALSE(rbuf_done(&r));
+		CU_ASSERT_EQUAL(rbuf_left(&r), 0);
+		free(p);
+	}
+	wbuf_free(&w);
+}
+
+/* once in error, even a read that would fit yields zero */
+static void
+test_reader_sticky(void)
+{
+	static const uint8_t	in[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+	struct rbuf		r;
+	uint8_t			b[2] = { 0x55, 0x55 };
+
+	rbuf_init(&r, in, sizeof(in));
+	CU_ASSERT_PTR_NULL(get_ptr(&r, sizeof(in) + 1));
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+	CU_ASSERT_EQUAL(r.off, 0);
+	CU_ASSERT_EQUAL(get_u8(&r), 0);
+	CU_ASSERT_EQUAL(get_u16(&r), 0);
+	CU_ASSERT_EQUAL(get_u32(&r), 0);
+	CU_ASSERT_EQUAL(get_u64(&r), 0);
+	CU_ASSERT_PTR_NULL(get_ptr(&r, 1));
+	get_bytes(&r, b, 2);
+	CU_ASSERT(b[0] == 0 && b[1] == 0);
+	CU_ASSERT_EQUAL(get_count(&r, 100, 1), 0);
+	CU_ASSERT_EQUAL(rbuf_left(&r), 0);
+	CU_ASSERT_FALSE(rbuf_done(&r));
+
+	/* huge lengths do not wrap around */
+	rbuf_init(&r, in, sizeof(in));
+	get_u8(&r);
+	CU_ASSERT_PTR_NULL(get_ptr(&r, SIZE_MAX));
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+	rbuf_init(&r, in, sizeof(in));
+	get_u8(&r);
+	CU_ASSERT_PTR_NULL(get_ptr(&r, sizeof(in)));	/* one too many */
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+	rbuf_init(&r, in, sizeof(in));
+	CU_ASSERT_PTR_NOT_NULL(get_ptr(&r, sizeof(in)));
+	CU_ASSERT_TRUE(rbuf_done(&r));
+}
+
+static void
+test_rbuf_done(void)
+{
+	static const uint8_t	in[] = { 0, 1, 2 };
+	struct rbuf		r;
+
+	rbuf_init(&r, in, sizeof(in));
+	CU_ASSERT_EQUAL(get_u16(&r), 1);
+	CU_ASSERT_TRUE(rbuf_ok(&r));
+	CU_ASSERT_FALSE(rbuf_done(&r));		/* one trailing byte */
+	CU_ASSERT_EQUAL(rbuf_left(&r), 1);
+	CU_ASSERT_EQUAL(get_u8(&r), 2);
+	CU_ASSERT_TRUE(rbuf_done(&r));
+
+	rbuf_init(&r, in, 0);
+	CU_ASSERT_TRUE(rbuf_done(&r));
+	CU_ASSERT_EQUAL(get_u8(&r), 0);
+	CU_ASSERT_FALSE(rbuf_done(&r));
+}
+
+static void
+test_get_count(void)
+{
+	uint8_t		in[4 + 10];
+	struct rbuf	r;
+
+	memset(in, 0, sizeof(in));
+
+	/* 0xFFFFFFFF elements of 1 byte, 10 bytes left */
+	be32_store(in, 0xffffffffu);
+	rbuf_init(&r, in, sizeof(in));
+	CU_ASSERT_EQUAL(get_count(&r, UINT32_MAX, 1), 0);
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+
+	/* 10 of 1 byte fit, 11 do not */
+	be32_store(in, 10);
+	rbuf_init(&r, in, sizeof(in));
+	CU_ASSERT_EQUAL(get_count(&r, 100, 1), 10);
+	CU_ASSERT_TRUE(rbuf_ok(&r));
+	CU_ASSERT_EQUAL(rbuf_left(&r), 10);
+	be32_store(in, 11);
+	rbuf_init(&r, in, sizeof(in));
+	CU_ASSERT_EQUAL(get_count(&r, 100, 1), 0);
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+
+	/* 2 of 5 fit, 3 of 5 (or 2 of 6) do not */
+	be32_store(in, 2);
+	rbuf_init(&r, in, sizeof(in));
+	CU_ASSERT_EQUAL(get_count(&r, 100, 5), 2);
+	CU_ASSERT_TRUE(rbuf_ok(&r));
+	rbuf_init(&r, in, sizeof(in));
+	CU_ASSERT_EQUAL(get_count(&r, 100, 6), 0);
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+	be32_store(in, 3);
+	rbuf_init(&r, in, sizeof(in));
+	CU_ASSERT_EQUAL(get_count(&r, 100, 5), 0);
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+
+	/* the maximum, even when the bytes would be there */
+	be32_store(in, 5);
+	rbuf_init(&r, in, sizeof(in));
+	CU_ASSERT_EQUAL(get_count(&r, 4, 1), 0);
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+	rbuf_init(&r, in, sizeof(in));
+	CU_ASSERT_EQUAL(get_count(&r, 5, 1), 5);
+	CU_ASSERT_TRUE(rbuf_ok(&r));
+
+	/* huge element size: no overflow in the check */
+	be32_store(in, 1);
+	rbuf_init(&r, in, sizeof(in));
+	CU_ASSERT_EQUAL(get_count(&r, 100, SIZE_MAX), 0);
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+
+	/* zero elements always fit */
+	be32_store(in, 0);
+	rbuf_init(&r, in, 4);
+	CU_ASSERT_EQUAL(get_count(&r, 0, 1000), 0);
+	CU_ASSERT_TRUE(rbuf_done(&r));
+
+	/* the count itself truncated */
+	rbuf_init(&r, in, 3);
+	CU_ASSERT_EQUAL(get_count(&r, 100, 1), 0);
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+}
+
+/* writing past max: error, no growth past max, sticky until reset */
+static void
+test_wbuf_max(void)
+{
+	struct wbuf	w;
+
+	wbuf_init(&w, 10);
+	put_u64(&w, 1);
+	CU_ASSERT_FALSE(w.err);
+	put_u32(&w, 2);
+	CU_ASSERT_TRUE(w.err);
+	CU_ASSERT_EQUAL(w.len, 8);
+	CU_ASSERT(w.cap <= 10);
+	put_u8(&w, 3);				/* would fit, but sticky */
+	CU_ASSERT_EQUAL(w.len, 8);
+	CU_ASSERT_PTR_NULL(wbuf_reserve(&w, 1));
+	wbuf_reset(&w);
+	CU_ASSERT_FALSE(w.err);
+	CU_ASSERT_EQUAL(w.len, 0);
+	put_bytes(&w, "0123456789", 10);	/* exactly max */
+	CU_ASSERT_FALSE(w.err);
+	CU_ASSERT_EQUAL(w.len, 10);
+	CU_ASSERT_EQUAL(w.cap, 10);
+	CU_ASSERT_EQUAL(memcmp(w.data, "0123456789", 10), 0);
+	put_u8(&w, 0);
+	CU_ASSERT_TRUE(w.err);
+	CU_ASSERT_EQUAL(w.len, 10);
+	CU_ASSERT_EQUAL(w.cap, 10);
+	wbuf_free(&w);
+
+	/* max 0 takes nothing but the empty write */
+	wbuf_init(&w, 0);
+	put_bytes(&w, "", 0);
+	CU_ASSERT_FALSE(w.err);
+	put_u8(&w, 1);
+	CU_ASSERT_TRUE(w.err);
+	CU_ASSERT_EQUAL(w.len, 0);
+	wbuf_free(&w);
+
+	/* a reservation that would wrap size_t around */
+	wbuf_init(&w, 100);
+	put_u8(&w, 1);
+	CU_ASSERT_PTR_NULL(wbuf_reserve(&w, SIZE_MAX));
+	CU_ASSERT_TRUE(w.err);
+	CU_ASSERT_EQUAL(w.len, 1);
+	wbuf_free(&w);
+
+	/* growth in steps stays within max and keeps the contents */
+	wbuf_init(&w, 1000);
+	while (!w.err)
+		put_u16(&w, (uint16_t)w.len);
+	CU_ASSERT_EQUAL(w.len, 1000);
+	CU_ASSERT_EQUAL(w.cap, 1000);
+	CU_ASSERT_EQUAL(be16_load(w.data + 998), 998);
+	CU_ASSERT_EQUAL(be16_load(w.data + 300), 300);
+	wbuf_free(&w);
+}
+
+/*
+ * Messages.
+ */
+
+typedef void	 (*enc_fn)(struct wbuf *, const void *);
+typedef int	 (*dec_fn)(struct rbuf *, void *);
+
+/* decode n bytes from an exact-size copy; frees a netd status */
+static int
+decode_copy(dec_fn dec, int netd, const uint8_t *p, size_t n, void *out)
+{
+	struct rbuf	 r;
+	uint8_t		*q = dup_prefix(p, n);
+	int		 rc, done;
+
+	rbuf_init(&r, q, n);
+	rc = dec(&r, out);
+	done = rbuf_done(&r);
+	free(q);
+	if (netd && rc == 0)
+		ipc_status_netd_free(out);
+	if (rc == 0 && !done)
+		rc = -2;		/* success must mean fully consumed */
+	return rc;
+}
+
+/* every proper prefix is refused, and so is one byte of garbage after */
+static void
+check_cuts(dec_fn dec, int netd, const struct wbuf *w, void *scratch)
+{
+	uint8_t	*q;
+	size_t	 n, bad = 0;
+
+	for (n = 0; n < w->len; n++)
+		if (decode_copy(dec, netd, w->data, n, scratch) != -1)
+			bad++;
+	CU_ASSERT_EQUAL(bad, 0);
+	if (netd) {
+		struct ipc_status_netd *m = scratch;
+
+		/* a refused status holds no allocation */
+		CU_ASSERT_PTR_NULL(m->peers);
+		CU_ASSERT_EQUAL(m->npeers, 0);
+	}
+	q = malloc(w->len + 1);
+	if (q == NULL)
+		abort();
+	memcpy(q, w->data, w->len);
+	q[w->len] = 0;
+	CU_ASSERT_EQUAL(decode_copy(dec, netd, q, w->len + 1, scratch), -1);
+	CU_ASSERT_EQUAL(decode_copy(dec, netd, q, w->len, scratch), 0);
+	free(q);
+}
+
+/* the encoded body fits the catalogue's bounds for its type */
+static void
+check_catalogue_size(uint16_t type, size_t len)
+{
+	const struct ipc_msgdef	*d = ipc_msgdef(type);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	CU_ASSERT(len >= d->min && len <= d->max);
+}
+
+static void
+test_heartbeat(void)
+{
+	struct ipc_heartbeat	m, o, scratch;
+	struct wbuf		w;
+	struct rbuf		r;
+
+	m.seq = 0x0102030405060708ULL;
+	m.pids[IPC_SUPERVISOR] = 1;
+	m.pids[IPC_STORED] = 0;
+	m.pids[IPC_SYNCD] = INT32_MAX;
+	m.pids[IPC_NETD] = 4242;
+	wbuf_init(&w, BIG);
+	ipc_heartbeat_encode(&w, &m);
+	CU_ASSERT_FALSE(w.err);
+	CU_ASSERT_EQUAL(w.len, 8 + 4 * IPC_NPROC);
+	CU_ASSERT(w.data[0] == 1 && w.data[7] == 8);
+	CU_ASSERT(w.data[8] == 0 && w.data[11] == 1);
+	check_catalogue_size(IPC_HEARTBEAT, w.len);
+
+	memset(&o, 0xee, sizeof(o));
+	rbuf_init(&r, w.data, w.len);
+	CU_ASSERT_EQUAL(ipc_heartbeat_decode(&r, &o), 0);
+	CU_ASSERT_EQUAL(o.seq, m.seq);
+	CU_ASSERT_EQUAL(memcmp(o.pids, m.pids, sizeof(m.pids)), 0);
+	check_cuts((dec_fn)ipc_heartbeat_decode, 0, &w, &scratch);
+	wbuf_free(&w);
+}
+
+/* a pid that is not a pid_t, in each slot */
+static void
+test_heartbeat_bad_pid(void)
+{
+	struct ipc_heartbeat	m, o;
+	struct wbuf		w;
+	struct rbuf		r;
+	int			i;
+
+	for (i = 0; i < IPC_NPROC; i++) {
+		memset(&m, 0, sizeof(m));
+		m.pids[i] = (uint32_t)INT32_MAX + 1;
+		wbuf_init(&w, BIG);
+		ipc_heartbeat_encode(&w, &m);
+		rbuf_init(&r, w.data, w.len);
+		CU_ASSERT_EQUAL(ipc_heartbeat_decode(&r, &o), -1);
+		wbuf_free(&w);
+
+		m.pids[i] = UINT32_MAX;
+		wbuf_init(&w, BIG);
+		ipc_heartbeat_encode(&w, &m);
+		rbuf_init(&r, w.data, w.len);
+		CU_ASSERT_EQUAL(ipc_heartbeat_decode(&r, &o), -1);
+		wbuf_free(&w);
+	}
+}
+
+static void
+test_status_stored(void)
+{
+	struct ipc_status_stored	m, o, scratch;
+	struct wbuf			w;
+	struct rbuf			r;
+	int				hc, i;
+
+	for (hc = 0; hc <= 1; hc++) {
+		memset(&m, 0, sizeof(m));
+		m.seq = UINT64_MAX;
+		m.height = 123456789012ULL;
+		for (i = 0; i < IPC_HASH_LEN; i++) {
+			m.tip[i] = (uint8_t)i;
+			m.genesis[i] = (uint8_t)(0xff - i);
+		}
+		m.have_chain = (uint8_t)hc;
+		wbuf_init(&w, BIG);
+		ipc_status_stored_encode(&w, &m);
+		CU_ASSERT_FALSE(w.err);
+		CU_ASSERT_EQUAL(w.len, 8 + 8 + 2 * IPC_HASH_LEN + 1);
+		check_catalogue_size(IPC_HEARTBEAT_STORED, w.len);
+		CU_ASSERT_EQUAL(w.data[16], 0);		/* tip[0] */
+		CU_ASSERT_EQUAL(w.data[16 + 32], 0xff);	/* genesis[0] */
+		memset(&o, 0xee, sizeof(o));
+		rbuf_init(&r, w.data, w.len);
+		CU_ASSERT_EQUAL(ipc_status_stored_decode(&r, &o), 0);
+		CU_ASSERT_EQUAL(o.seq, m.seq);
+		CU_ASSERT_EQUAL(o.height, m.height);
+		CU_ASSERT_EQUAL(memcmp(o.tip, m.tip, IPC_HASH_LEN), 0);
+		CU_ASSERT_EQUAL(memcmp(o.genesis, m.genesis, IPC_HASH_LEN),
+		    0);
+		CU_ASSERT_EQUAL(o.have_chain, hc);
+		check_cuts((dec_fn)ipc_status_stored_decode, 0, &w, &scratch);
+		wbuf_free(&w);
+	}
+
+	/* have_chain is a boolean */
+	for (hc = 2; hc <= 255; hc += 253) {
+		m.have_chain = (uint8_t)hc;
+		wbuf_init(&w, BIG);
+		ipc_status_stored_encode(&w, &m);
+		rbuf_init(&r, w.data, w.len);
+		CU_ASSERT_EQUAL(ipc_status_stored_decode(&r, &o), -1);
+		wbuf_free(&w);
+	}
+}
+
+static void
+test_status_syncd(void)
+{
+	struct ipc_status_syncd	m, o, scratch;
+	struct wbuf		w;
+	struct rbuf		r;
+	int			st;
+
+	for (st = 0; st < SYNC_NSTATES; st++) {
+		m.seq = 7;
+		m.state = (uint8_t)st;
+		m.target_height = UINT64_MAX - 1;
+		m.rate_milli = 12345;
+		m.in_flight = UINT32_MAX;
+		wbuf_init(&w, BIG);
+		ipc_status_syncd_encode(&w, &m);
+		CU_ASSERT_FALSE(w.err);
+		CU_ASSERT_EQUAL(w.len, 8 + 1 + 8 + 8 + 4);
+		check_catalogue_size(IPC_HEARTBEAT_SYNCD, w.len);
+		CU_ASSERT_EQUAL(w.data[8], st);
+		memset(&o, 0xee, sizeof(o));
+		rbuf_init(&r, w.data, w.len);
+		CU_ASSERT_EQUAL(ipc_status_syncd_decode(&r, &o), 0);
+		CU_ASSERT_EQUAL(o.seq, 7);
+		CU_ASSERT_EQUAL(o.state, st);
+		CU_ASSERT_EQUAL(o.target_height, UINT64_MAX - 1);
+		CU_ASSERT_EQUAL(o.rate_milli, 12345);
+		CU_ASSERT_EQUAL(o.in_flight, UINT32_MAX);
+		check_cuts((dec_fn)ipc_status_syncd_decode, 0, &w, &scratch);
+		wbuf_free(&w);
+	}
+	CU_ASSERT_PTR_NOT_NULL(sync_state_names[SYNC_IDLE]);
+	CU_ASSERT_PTR_NOT_NULL(sync_state_names[SYNC_CATCHING_UP]);
+
+	for (st = SYNC_NSTATES; st <= 255; st += 255 - SYNC_NSTATES) {
+		m.state = (uint8_t)st;
+		wbuf_init(&w, BIG);
+		ipc_status_syncd_encode(&w, &m);
+		rbuf_init(&r, w.data, w.len);
+		CU_ASSERT_EQUAL(ipc_status_syncd_decode(&r, &o), -1);
+		wbuf_free(&w);
+	}
+}
+
+static void
+fill_peer(struct ipc_peer_status *p, uint32_t i)
+{
+	memset(p, 0, sizeof(*p));
+	p->ip = htonl(0x0a000000u + i);
+	p->listen_port = (uint16_t)(24100 + i);
+	p->remote_port = (uint16_t)(40000 + i);
+	p->direction = (uint8_t)(i % 2 ? DIR_OUTBOUND : DIR_INBOUND);
+	p->connected_s = 1000 * i;
+	p->ping_rtt_us = 250 + i;
+	p->missed_pongs = (uint16_t)(i % 6);
+	p->height = 1000000ULL + i;
+	p->bytes_in = UINT64_MAX - i;
+	p->bytes_out = (uint64_t)i << 33;
+	p->blocks_received = i * 3ULL;
+}
+
+static int
+peer_equal(const struct ipc_peer_status *a, const struct ipc_peer_status *b)
+{
+	return a->ip == b->ip && a->listen_port == b->listen_port &&
+	    a->remote_port == b->remote_port && a->direction == b->direction &&
+	    a->connected_s == b->connected_s &&
+	    a->ping_rtt_us == b->ping_rtt_us &&
+	    a->missed_pongs == b->missed_pongs && a->height == b->height &&
+	    a->bytes_in == b->bytes_in && a->bytes_out == b->bytes_out &&
+	    a->blocks_received == b->blocks_received;
+}
+
+static void
+fill_netd(struct ipc_status_netd *m, uint32_t npeers)
+{
+	int i;
+
+	memset(m, 0, sizeof(*m));
+	m->seq = 99;
+	m->c.pings_sent = 1;
+	m->c.pongs_received = 2;
+	m->c.connections_opened = 3;
+	for (i = 0; i < CLOSE_NREASONS; i++)
+		m->c.connections_closed[i] = 100 + (uint64_t)i;
+	m->c.duplicates_resolved = 4;
+	m->c.handshakes_failed = 5;
+	m->c.bytes_in = UINT64_MAX;
+	m->c.bytes_out = 6;
+	m->npeers = npeers;
+	if (npeers == 0)
+		return;
+	if ((m->peers = calloc(npeers, sizeof(*m->peers))) == NULL)
+		abort();
+	for (i = 0; i < (int)npeers; i++)
+		fill_peer(&m->peers[i], (uint32_t)i);
+}
+
+static void
+netd_round_trip(uint32_t npeers, int cuts)
+{
+	struct ipc_status_netd	m, o, scratch;
+	struct wbuf		w;
+	struct rbuf		r;
+	uint32_t		i, same = 0;
+
+	fill_netd(&m, npeers);
+	wbuf_init(&w, IPC_MAX_MSG);
+	ipc_status_netd_encode(&w, &m);
+	CU_ASSERT_FALSE(w.err);
+	CU_ASSERT_EQUAL(w.len, 8 + 8 * (7 + CLOSE_NREASONS) + 4 +
+	    (size_t)npeers * IPC_PEER_STATUS_LEN);
+	check_catalogue_size(IPC_HEARTBEAT_NETD, w.len);
+
+	memset(&o, 0xee, sizeof(o));
+	rbuf_init(&r, w.data, w.len);
+	CU_ASSERT_EQUAL_FATAL(ipc_status_netd_decode(&r, &o), 0);
+	CU_ASSERT_EQUAL(o.seq, 99);
+	CU_ASSERT_EQUAL(memcmp(&o.c, &m.c, sizeof(m.c)), 0);
+	CU_ASSERT_EQUAL(o.npeers, npeers);
+	if (npeers == 0)
+		CU_ASSERT_PTR_NULL(o.peers);
+	for (i = 0; i < npeers && i < o.npeers; i++)
+		same += peer_equal(&o.peers[i], &m.peers[i]);
+	CU_ASSERT_EQUAL(same, npeers);
+	ipc_status_netd_free(&o);
+	CU_ASSERT_PTR_NULL(o.peers);
+	CU_ASSERT_EQUAL(o.npeers, 0);
+
+	if (cuts)
+		check_cuts((dec_fn)ipc_status_netd_decode, 1, &w, &scratch);
+	wbuf_free(&w);
+	free(m.peers);
+}
+
+static void
+test_status_netd(void)
+{
+	netd_round_trip(0, 1);
+	netd_round_trip(1, 1);
+	netd_round_trip(5, 1);
+	netd_round_trip(IPC_MAX_PEERS, 0);
+	CU_ASSERT_STRING_EQUAL(net_close_names[CLOSE_ERROR], "error");
+	CU_ASSERT_PTR_NOT_NULL(net_close_names[CLOSE_SHUTDOWN]);
+}
+
+/* a direction other than inbound/outbound, first, middle and last peer */
+static void
+test_status_netd_bad_direction(void)
+{
+	struct ipc_status_netd	m, o;
+	struct wbuf		w;
+	struct rbuf		r;
+	uint32_t		which;
+
+	for (which = 0; which < 5; which += 2) {
+		fill_netd(&m, 5);
+		m.peers[which].direction = DIR_OUTBOUND + 1;
+		wbuf_init(&w, IPC_MAX_MSG);
+		ipc_status_netd_encode(&w, &m);
+		rbuf_init(&r, w.data, w.len);
+		CU_ASSERT_EQUAL(ipc_status_netd_decode(&r, &o), -1);
+		CU_ASSERT_PTR_NULL(o.peers);	/* freed by the decoder */
+		wbuf_free(&w);
+		free(m.peers);
+	}
+}
+
+/* more peers than IPC_MAX_PEERS, with all their bytes present */
+static void
+test_status_netd_too_many(void)
+{
+	struct ipc_status_netd	m, o;
+	struct wbuf		w;
+	struct rbuf		r;
+
+	fill_netd(&m, IPC_MAX_PEERS + 1);
+	wbuf_init(&w, IPC_MAX_MSG);
+	ipc_status_netd_encode(&w, &m);
+	CU_ASSERT_FALSE(w.err);
+	rbuf_init(&r, w.data, w.len);
+	CU_ASSERT_EQUAL(ipc_status_netd_decode(&r, &o), -1);
+	CU_ASSERT_PTR_NULL(o.peers);
+	CU_ASSERT_EQUAL(o.npeers, 0);
+	wbuf_free(&w);
+	free(m.peers);
+}
+
+/* a count that claims more peers than there are bytes for */
+static void
+test_status_netd_count_lies(void)
+{
+	struct ipc_status_netd	m, o;
+	struct wbuf		w;
+	struct rbuf		r;
+	const size_t		countoff = 8 + 8 * (7 + CLOSE_NREASONS);
+	static const uint32_t	lies[] = { 3, IPC_MAX_PEERS, 0xffffffffu };
+	size_t			i;
+
+	for (i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+		fill_netd(&m, 2);
+		wbuf_init(&w, IPC_MAX_MSG);
+		ipc_status_netd_encode(&w, &m);
+		CU_ASSERT_EQUAL(be32_load(w.data + countoff), 2);
+		be32_store(w.data + countoff, lies[i]);
+		rbuf_init(&r, w.data, w.len);
+		CU_ASSERT_EQUAL(ipc_status_netd_decode(&r, &o), -1);
+		CU_ASSERT_PTR_NULL(o.peers);
+		wbuf_free(&w);
+		free(m.peers);
+	}
+
+	/* a count lower than the peers present leaves trailing bytes */
+	fill_netd(&m, 2);
+	wbuf_init(&w, IPC_MAX_MSG);
+	ipc_status_netd_encode(&w, &m);
+	be32_store(w.data + countoff, 1);
+	rbuf_init(&r, w.data, w.len);
+	CU_ASSERT_EQUAL(ipc_status_netd_decode(&r, &o), -1);
+	CU_ASSERT_PTR_NULL(o.peers);
+	wbuf_free(&w);
+	free(m.peers);
+}
+
+static void
+test_debug_socket(void)
+{
+	static const int32_t	good[] = { 0, 1, 13, 4095 };
+	static const int32_t	bad[] = { 4096, -1, INT32_MIN, INT32_MAX };
+	struct ipc_debug_socket	m, o, scratch;
+	struct wbuf		w;
+	struct rbuf		r;
+	size_t			i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		m.err = good[i];
+		wbuf_init(&w, BIG);
+		ipc_debug_socket_encode(&w, &m);
+		CU_ASSERT_EQUAL(w.len, 4);
+		check_catalogue_size(IPC_DEBUG_SOCKET_ACK, w.len);
+		o.err = -5;
+		rbuf_init(&r, w.data, w.len);
+		CU_ASSERT_EQUAL(ipc_debug_socket_decode(&r, &o), 0);
+		CU_ASSERT_EQUAL(o.err, good[i]);
+		check_cuts((dec_fn)ipc_debug_socket_decode, 0, &w, &scratch);
+		wbuf_free(&w);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		m.err = bad[i];
+		wbuf_init(&w, BIG);
+		ipc_debug_socket_encode(&w, &m);
+		rbuf_init(&r, w.data, w.len);
+		CU_ASSERT_EQUAL(ipc_debug_socket_decode(&r, &o), -1);
+		wbuf_free(&w);
+	}
+}
+
+/*
+ * The header and the catalogue.
+ */
+
+static void
+test_hdr(void)
+{
+	static const uint8_t	want[IPC_HDR_LEN] = {
+		0x00, IPC_HEARTBEAT_NETD, 0x00, IPC_VERSION,
+		0xde, 0xad, 0xbe, 0xef
+	};
+	struct wbuf		w;
+	struct rbuf		r;
+	struct ipc_hdr		h;
+	uint8_t			*p;
+	size_t			n;
+
+	wbuf_init(&w, BIG);
+	ipc_hdr_encode(&w, IPC_HEARTBEAT_NETD, 0xdeadbeef);
+	CU_ASSERT_FALSE(w.err);
+	CU_ASSERT_EQUAL_FATAL(w.len, IPC_HDR_LEN);
+	CU_ASSERT_EQUAL(memcmp(w.data, want, IPC_HDR_LEN), 0);
+	rbuf_init(&r, w.data, w.len);
+	CU_ASSERT_EQUAL(ipc_hdr_decode(&r, &h), 0);
+	CU_ASSERT_EQUAL(h.type, IPC_HEARTBEAT_NETD);
+	CU_ASSERT_EQUAL(h.version, IPC_VERSION);
+	CU_ASSERT_EQUAL(h.reqid, 0xdeadbeef);
+	CU_ASSERT_TRUE(rbuf_done(&r));
+
+	wbuf_reset(&w);
+	ipc_hdr_encode(&w, 0xffff, 0);
+	rbuf_init(&r, w.data, w.len);
+	CU_ASSERT_EQUAL(ipc_hdr_decode(&r, &h), 0);
+	CU_ASSERT_EQUAL(h.type, 0xffff);
+	CU_ASSERT_EQUAL(h.reqid, 0);
+
+	/* truncated headers, every cut */
+	for (n = 0; n < IPC_HDR_LEN; n++) {
+		p = dup_prefix(want, n);
+		rbuf_init(&r, p, n);
+		CU_ASSERT_EQUAL(ipc_hdr_decode(&r, &h), -1);
+		free(p);
+	}
+	wbuf_free(&w);
+}
+
+/* what ipc.h says about each type, written out independently of msg.c */
+struct expect {
+	uint16_t	type;
+	unsigned	from, to;	/* bit per enum ipc_proc */
+	size_t		min, max;
+};
+
+#define B(x)		(1u << (x))
+#define WORKER_BITS	(B(IPC_STORED) | B(IPC_SYNCD) | B(IPC_NETD))
+#define NETD_MIN	(8 + 8 * (7 + CLOSE_NREASONS) + 4)
+
+static const struct expect expects[] = {
+	{ IPC_HEARTBEAT, B(IPC_SUPERVISOR), WORKER_BITS, 24, 24 },
+	{ IPC_HEARTBEAT_STORED, B(IPC_STORED), B(IPC_SUPERVISOR), 81, 81 },
+	{ IPC_HEARTBEAT_SYNCD, B(IPC_SYNCD), B(IPC_SUPERVISOR), 29, 29 },
+	{ IPC_HEARTBEAT_NETD, B(IPC_NETD), B(IPC_SUPERVISOR), NETD_MIN,
+	    NETD_MIN + (size_t)IPC_MAX_PEERS * IPC_PEER_STATUS_LEN },
+	{ IPC_DEBUG_SOCKET, B(IPC_SUPERVISOR), WORKER_BITS, 0, 0 },
+	{ IPC_DEBUG_SOCKET_ACK, WORKER_BITS, B(IPC_SUPERVISOR), 4, 4 },
+};
+
+static const struct expect *
+expect_of(unsigned type)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(expects) / sizeof(expects[0]); i++)
+		if (expects[i].type == type)
+			return &expects[i];
+	return NULL;
+}
+
+static void
+test_catalogue(void)
+{
+	const struct ipc_msgdef	*d;
+	const struct expect	*e;
+	unsigned		 t, u;
+
+	for (t = 0; t <= IPC_TYPE_MAX + 5; t++) {
+		d = ipc_msgdef((uint16_t)t);
+		e = expect_of(t);
+		CU_ASSERT_EQUAL(d != NULL, e != NULL);
+		if (d == NULL) {
+			CU_ASSERT_STRING_EQUAL(ipc_type_name((uint16_t)t),
+			    "unknown");
+			continue;
+		}
+		CU_ASSERT_EQUAL(d->type, t);
+		CU_ASSERT_PTR_NOT_NULL(d->name);
+		CU_ASSERT_STRING_EQUAL(ipc_type_name((uint16_t)t), d->name);
+		/* names are distinct */
+		for (u = 1; u < t; u++)
+			if (ipc_msgdef((uint16_t)u) != NULL)
+				CU_ASSERT_STRING_NOT_EQUAL(d->name,
+				    ipc_type_name((uint16_t)u));
+		if (e == NULL)
+			continue;
+		CU_ASSERT_EQUAL(d->from, e->from);
+		CU_ASSERT_EQUAL(d->to, e->to);
+		CU_ASSERT_EQUAL(d->min, e->min);
+		CU_ASSERT_EQUAL(d->max, e->max);
+		CU_ASSERT(d->max < IPC_MAX_MSG - IPC_HDR_LEN);
+	}
+	CU_ASSERT_PTR_NULL(ipc_msgdef(0xffff));
+}
+
+static int
+has(const char *why, const char *word)
+{
+	return why != NULL && strstr(why, word) != NULL;
+}
+
+/* every type x sender x receiver x size around the bounds */
+static void
+test_check_matrix(void)
+{
+	const struct expect	*e;
+	struct ipc_hdr		 h;
+	const char		*why;
+	size_t			 sizes[6];
+	unsigned		 t, from, to, i, nsizes, wrong = 0, checked = 0;
+	int			 ok;
+
+	h.version = IPC_VERSION;
+	h.reqid = 1;
+	for (t = 0; t <= IPC_TYPE_MAX + 5; t++) {
+		h.type = (uint16_t)t;
+		e = expect_of(t);
+		nsizes = 0;
+		if (e != NULL) {
+			if (e->min > 0)
+				sizes[nsizes++] = e->min - 1;
+			sizes[nsizes++] = e->min;
+			sizes[nsizes++] = (e->min + e->max) / 2;
+			sizes[nsizes++] = e->max;
+			sizes[nsizes++] = e->max + 1;
+		} else {
+			sizes[nsizes++] = 0;
+			sizes[nsizes++] = 24;
+		}
+		for (from = 0; from < IPC_NPROC; from++)
+		for (to = 0; to < IPC_NPROC; to++)
+		for (i = 0; i < nsizes; i++) {
+			why = ipc_check(&h, sizes[i], from, to);
+			ok = e != NULL && (e->from & B(from)) &&
+			    (e->to & B(to)) && sizes[i] >= e->min &&
+			    sizes[i] <= e->max;
+			checked++;
+			if (ok != (why == NULL)) {
+				wrong++;
+				fprintf(stderr, "\nipc_check type %u from %u "
+				    "to %u size %zu: %s\n", t, from, to,
+				    sizes[i], why ? why : "accepted");
+			}
+		}
+	}
+	CU_ASSERT_EQUAL(wrong, 0);
+	CU_ASSERT(checked > 300);
+}
+
+/* the reason given for each kind of refusal */
+static void
+test_check_reasons(void)
+{
+	struct ipc_hdr	h = { IPC_HEARTBEAT, IPC_VERSION, 0 };
+
+	CU_ASSERT_PTR_NULL(ipc_check(&h, 24, IPC_SUPERVISOR, IPC_NETD));
+	CU_ASSERT_PTR_NULL(ipc_check(&h, 24, IPC_SUPERVISOR, IPC_STORED));
+
+	h.version = IPC_VERSION + 1;
+	CU_ASSERT(has(ipc_check(&h, 24, IPC_SUPERVISOR, IPC_NETD),
+	    "version"));
+	h.version = 0;
+	CU_ASSERT(has(ipc_check(&h, 24, IPC_SUPERVISOR, IPC_NETD),
+	    "version"));
+	h.version = IPC_VERSION;
+
+	h.type = 0;
+	CU_ASSERT(has(ipc_check(&h, 24, IPC_SUPERVISOR, IPC_NETD), "type"));
+	h.type = IPC_TYPE_MAX;
+	CU_ASSERT(has(ipc_check(&h, 24, IPC_SUPERVISOR, IPC_NETD), "type"));
+
+	/* a heartbeat from netd, or to the supervisor */
+	h.type = IPC_HEARTBEAT;
+	CU_ASSERT(has(ipc_check(&h, 24, IPC_NETD, IPC_SUPERVISOR),
+	    "sender"));
+	CU_ASSERT(has(ipc_check(&h, 24, IPC_SUPERVISOR, IPC_SUPERVISOR),
+	    "receiver"));
+	/* stored cannot answer for syncd */
+	h.type = IPC_HEARTBEAT_SYNCD;
+	CU_ASSERT(has(ipc_check(&h, 29, IPC_STORED, IPC_SUPERVISOR),
+	    "sender"));
+	CU_ASSERT_PTR_NULL(ipc_check(&h, 29, IPC_SYNCD, IPC_SUPERVISOR));
+	/* workers do not talk to each other */
+	h.type = IPC_DEBUG_SOCKET_ACK;
+	CU_ASSERT(has(ipc_check(&h, 4, IPC_NETD, IPC_STORED), "receiver"));
+
+	h.type = IPC_HEARTBEAT;
+	CU_ASSERT(has(ipc_check(&h, 23, IPC_SUPERVISOR, IPC_NETD), "size"));
+	CU_ASSERT(has(ipc_check(&h, 25, IPC_SUPERVISOR, IPC_NETD), "size"));
+	CU_ASSERT(has(ipc_check(&h, SIZE_MAX, IPC_SUPERVISOR, IPC_NETD),
+	    "size"));
+	h.type = IPC_DEBUG_SOCKET;
+	CU_ASSERT_PTR_NULL(ipc_check(&h, 0, IPC_SUPERVISOR, IPC_SYNCD));
+	CU_ASSERT(has(ipc_check(&h, 1, IPC_SUPERVISOR, IPC_SYNCD), "size"));
+}
+
+/* each worker's heartbeat answer is IPC_HEARTBEAT + its proc, from it */
+static void
+test_heartbeat_answer_types(void)
+{
+	struct ipc_hdr	h = { 0, IPC_VERSION, 0 };
+	const struct ipc_msgdef *d;
+	unsigned	p;
+
+	for (p = IPC_STORED; p <= IPC_NETD; p++) {
+		h.type = (uint16_t)(IPC_HEARTBEAT + p);
+		d = ipc_msgdef(h.type);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+		CU_ASSERT_PTR_NULL(ipc_check(&h, d->min, p, IPC_SUPERVISOR));
+		CU_ASSERT_PTR_NOT_NULL(ipc_check(&h, d->min,
+		    p == IPC_NETD ? IPC_STORED : p + 1, IPC_SUPERVISOR));
+	}
+	CU_ASSERT_STRING_EQUAL(ipc_proc_names[IPC_SUPERVISOR], "timenoded");
+	CU_ASSERT_STRING_EQUAL(ipc_proc_names[IPC_NETD], "netd");
+}
+
+int
+main(void)
+{
+	static const struct {
+		const char	*name;
+		CU_TestFunc	 fn;
+	} tests[] = {
+		{ "byte order", test_byte_order },
+		{ "integer round trip", test_int_round_trip },
+		{ "bytes round trip", test_bytes_round_trip },
+		{ "string round trip", test_str_round_trip },
+		{ "string longer than u16", test_str_longer_than_u16 },
+		{ "get_str capacity", test_get_str_cap },
+		{ "get_str capacity 0", test_get_str_cap_zero },
+		{ "get_str embedded NUL", test_get_str_nul },
+		{ "get_str truncated", test_get_str_truncated },
+		{ "reader truncated", test_reader_truncated },
+		{ "reader sticky error", test_reader_sticky },
+		{ "rbuf_done", test_rbuf_done },
+		{ "get_count", test_get_count },
+		{ "wbuf max", test_wbuf_max },
+		{ "heartbeat", test_heartbeat },
+		{ "heartbeat bad pid", test_heartbeat_bad_pid },
+		{ "status stored", test_status_stored },
+		{ "status syncd", test_status_syncd },
+		{ "status netd", test_status_netd },
+		{ "status netd bad direction", test_status_netd_bad_direction },
+		{ "status netd too many peers", test_status_netd_too_many },
+		{ "status netd count lies", test_status_netd_count_lies },
+		{ "debug socket", test_debug_socket },
+		{ "header", test_hdr },
+		{ "catalogue", test_catalogue },
+		{ "ipc_check matrix", test_check_matrix },
+		{ "ipc_check reasons", test_check_reasons },
+		{ "heartbeat answer types", test_heartbeat_answer_types },
+	};
+	CU_pSuite	suite;
+	size_t		i;
+	unsigned	f;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	if ((suite = CU_add_suite("codec", NULL, NULL)) == NULL)
+		goto fail;
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
+			goto fail;
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	f = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return f != 0 || CU_get_error() != CUE_SUCCESS;
+fail:
+	CU_cleanup_registry();
+	return 1;
+}

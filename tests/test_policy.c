@@ -1,0 +1,336 @@
+/*
+ * test_policy.c - the restart policy of the supervisor (supervisor/policy.c).
+ *
+ * The policy is a pure function of time, so these tests drive a simulated
+ * clock: a worker starts, runs for a while, dies, and the test checks the
+ * delay the policy asks for, the doubling and capping of that delay on
+ * fast crashes, its reset after a long run, and the restart intensity
+ * limit with its sliding window (including the exact boundary).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "policy.h"
+
+#define EPS	1e-9
+
+/* the policy of the brief: 0.5 s doubling up to 4 s, 5 restarts in 60 s */
+static const struct restart_policy base_policy = {
+	.delay_min = 0.5,
+	.delay_max = 4,
+	.fast_crash = 10,
+	.window = 60,
+	.intensity = 5,
+};
+
+/*
+ * One life of the worker: started at 'start', dies after 'ran' seconds.
+ * Returns the action, the delay in *delay.
+ */
+static enum restart_action
+life(const struct restart_policy *p, struct restart_state *s, double start,
+    double ran, double *delay)
+{
+	restart_started(s, start);
+	return restart_on_exit(p, s, start + ran, delay);
+}
+
+static void
+test_init(void)
+{
+	struct restart_state s;
+
+	memset(&s, 0xa5, sizeof(s));
+	restart_init(&base_policy, &s);
+	CU_ASSERT_DOUBLE_EQUAL(s.next_delay, 0.5, EPS);
+	CU_ASSERT_EQUAL(s.nhist, 0);
+	CU_ASSERT_EQUAL(s.restarts, 0);
+}
+
+/* ran longer than fast_crash: restart at once */
+static void
+test_long_run_no_delay(void)
+{
+	struct restart_state	s;
+	double			d = -1;
+
+	restart_init(&base_policy, &s);
+	CU_ASSERT_EQUAL(life(&base_policy, &s, 100, 30, &d), RESTART_AFTER);
+	CU_ASSERT_DOUBLE_EQUAL(d, 0, EPS);
+	CU_ASSERT_DOUBLE_EQUAL(s.next_delay, 0.5, EPS);
+	CU_ASSERT_EQUAL(s.restarts, 1);
+}
+
+/* fast_crash itself is not a fast crash: "died sooner" is strict */
+static void
+test_fast_crash_boundary(void)
+{
+	struct restart_state	s;
+	double			d = -1;
+
+	restart_init(&base_policy, &s);
+	CU_ASSERT_EQUAL(life(&base_policy, &s, 0, 10, &d), RESTART_AFTER);
+	CU_ASSERT_DOUBLE_EQUAL(d, 0, EPS);
+
+	d = -1;
+	CU_ASSERT_EQUAL(life(&base_policy, &s, 20, 9.999, &d), RESTART_AFTER);
+	CU_ASSERT_DOUBLE_EQUAL(d, 0.5, EPS);
+}
+
+/* 0.5, 1, 2, 4, 4: doubling, capped at delay_max */
+static void
+test_fast_crash_doubling(void)
+{
+	struct restart_policy	p = base_policy;
+	struct restart_state	s;
+	const double		want[] = { 0.5, 1, 2, 4, 4, 4 };
+	double			d, t = 1000;
+	size_t			i;
+
+	p.intensity = 100;
+	restart_init(&p, &s);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		d = -1;
+		CU_ASSERT_EQUAL(life(&p, &s, t, 1, &d), RESTART_AFTER);
+		CU_ASSERT_DOUBLE_EQUAL(d, want[i], EPS);
+		t += 1 + d;
+	}
+	CU_ASSERT_EQUAL(s.restarts, sizeof(want) / sizeof(want[0]));
+}
+
+/* a long run in between resets the delay to delay_min */
+static void
+test_long_run_resets_delay(void)
+{
+	struct restart_policy	p = base_policy;
+	struct restart_state	s;
+	double			d, t = 0;
+
+	p.intensity = 100;
+	restart_init(&p, &s);
+	life(&p, &s, t, 1, &d);			/* 0.5 */
+	t += 1 + d;
+	life(&p, &s, t, 1, &d);			/* 1 */
+	t += 1 + d;
+	life(&p, &s, t, 1, &d);
+	CU_ASSERT_DOUBLE_EQUAL(d, 2, EPS);
+	t += 1 + d;
+
+	CU_ASSERT_EQUAL(life(&p, &s, t, 500, &d), RESTART_AFTER);
+	CU_ASSERT_DOUBLE_EQUAL(d, 0, EPS);
+	t += 500;
+
+	CU_ASSERT_EQUAL(life(&p, &s, t, 2, &d), RESTART_AFTER);
+	CU_ASSERT_DOUBLE_EQUAL(d, 0.5, EPS);
+	t += 2 + d;
+	CU_ASSERT_EQUAL(life(&p, &s, t, 2, &d), RESTART_AFTER);
+	CU_ASSERT_DOUBLE_EQUAL(d, 1, EPS);
+	CU_ASSERT_EQUAL(s.restarts, 6);
+}
+
+/* delay_min == delay_max: constant delay */
+static void
+test_constant_delay(void)
+{
+	struct restart_policy	p = base_policy;
+	struct restart_state	s;
+	double			d;
+	int			i;
+
+	p.delay_min = p.delay_max = 3;
+	p.intensity = 100;
+	restart_init(&p, &s);
+	for (i = 0; i < 4; i++) {
+		d = -1;
+		life(&p, &s, i * 100.0, 1, &d);
+		CU_ASSERT_DOUBLE_EQUAL(d, 3, EPS);
+	}
+}
+
+/* intensity 5: five restarts within the window are fine, the sixth fails */
+static void
+test_intensity_exceeded(void)
+{
+	struct restart_state	s;
+	double			d, t = 0;
+	int			i;
+
+	restart_init(&base_policy, &s);
+	for (i = 0; i < 5; i++) {
+		CU_ASSERT_EQUAL(life(&base_policy, &s, t, 11, &d),
+		    RESTART_AFTER);
+		t += 11;
+	}
+	CU_ASSERT_EQUAL(s.restarts, 5);
+	d = -1;
+	CU_ASSERT_EQUAL(life(&base_policy, &s, t, 1, &d), RESTART_FAILED);
+	CU_ASSERT_DOUBLE_EQUAL(d, 0, EPS);
+	/* a refusal is not a restart */
+	CU_ASSERT_EQUAL(s.restarts, 5);
+}
+
+/* many restarts, but never more than 5 in any 60 s: never failed */
+static void
+test_intensity_spread(void)
+{
+	struct restart_state	s;
+	double			d;
+	int			i;
+
+	restart_init(&base_policy, &s);
+	/* one every 13 s: at most 5 inside any 60 s window */
+	for (i = 0; i < 50; i++)
+		CU_ASSERT_EQUAL(life(&base_policy, &s, i * 13.0, 12.5, &d),
+		    RESTART_AFTER);
+	CU_ASSERT_EQUAL(s.restarts, 50);
+	CU_ASSERT(s.nhist <= 5);
+
+	/* a burst after older ones left the window */
+	restart_init(&base_policy, &s);
+	for (i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(life(&base_policy, &s, i, 0.5, &d),
+		    RESTART_AFTER);
+	/* exits at 0.5 .. 4.5; at 64.6 all of them are older than 60 s */
+	for (i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(life(&base_policy, &s, 64.1 + i, 0.5, &d),
+		    RESTART_AFTER);
+	CU_ASSERT_EQUAL(life(&base_policy, &s, 70, 0.5, &d), RESTART_FAILED);
+	CU_ASSERT_EQUAL(s.restarts, 10);
+}
+
+/*
+ * The boundary: a restart exactly 'window' seconds ago still counts (it is
+ * forgotten only when strictly older than the window).
+ */
+static void
+test_window_boundary(void)
+{
+	struct restart_policy	p = base_policy;
+	struct restart_state	s;
+	double			d;
+
+	p.intensity = 2;
+	p.window = 8;		/* exact in binary floating point */
+	restart_init(&p, &s);
+	CU_ASSERT_EQUAL(life(&p, &s, 0, 20, &d), RESTART_AFTER);	/* 20 */
+	CU_ASSERT_EQUAL(life(&p, &s, 20, 20, &d), RESTART_AFTER);	/* 40 */
+	/* at 48: 48 - 40 == window, so 40 still counts; 1 < 2 */
+	CU_ASSERT_EQUAL(life(&p, &s, 40, 8, &d), RESTART_AFTER);	/* 48 */
+	CU_ASSERT_EQUAL(s.nhist, 2);
+	/* at 56: 40 is out, 48 (exactly window ago) is in; 1 < 2 */
+	CU_ASSERT_EQUAL(life(&p, &s, 48, 8, &d), RESTART_AFTER);	/* 56 */
+	CU_ASSERT_EQUAL(s.nhist, 2);
+
+	restart_init(&p, &s);
+	CU_ASSERT_EQUAL(life(&p, &s, 0, 20, &d), RESTART_AFTER);	/* 20 */
+	CU_ASSERT_EQUAL(life(&p, &s, 20, 4, &d), RESTART_AFTER);	/* 24 */
+	/* 28 - 20 == window: the restart at 20 still counts */
+	CU_ASSERT_EQUAL(life(&p, &s, 24, 4, &d), RESTART_FAILED);	/* 28 */
+
+	restart_init(&p, &s);
+	CU_ASSERT_EQUAL(life(&p, &s, 0, 20, &d), RESTART_AFTER);	/* 20 */
+	CU_ASSERT_EQUAL(life(&p, &s, 20, 4, &d), RESTART_AFTER);	/* 24 */
+	/* just past it, the restart at 20 is forgotten */
+	CU_ASSERT_EQUAL(life(&p, &s, 24, 4.001, &d), RESTART_AFTER);
+	CU_ASSERT_EQUAL(s.restarts, 3);
+}
+
+/* intensity 1: one restart per window, a second one inside it fails */
+static void
+test_intensity_one(void)
+{
+	struct restart_policy	p = base_policy;
+	struct restart_state	s;
+	double			d;
+
+	p.intensity = 1;
+	restart_init(&p, &s);
+	CU_ASSERT_EQUAL(life(&p, &s, 0, 100, &d), RESTART_AFTER);	/* 100 */
+	CU_ASSERT_DOUBLE_EQUAL(d, 0, EPS);
+	CU_ASSERT_EQUAL(life(&p, &s, 100, 59, &d), RESTART_FAILED);	/* 159 */
+
+	restart_init(&p, &s);
+	CU_ASSERT_EQUAL(life(&p, &s, 0, 1, &d), RESTART_AFTER);		/* 1 */
+	CU_ASSERT_DOUBLE_EQUAL(d, 0.5, EPS);
+	CU_ASSERT_EQUAL(life(&p, &s, 1.5, 60, &d), RESTART_AFTER);	/* 61.5 */
+	CU_ASSERT_DOUBLE_EQUAL(d, 0, EPS);
+	CU_ASSERT_EQUAL(life(&p, &s, 61.5, 121, &d), RESTART_AFTER);
+	CU_ASSERT_EQUAL(s.restarts, 3);
+	CU_ASSERT_EQUAL(s.nhist, 1);
+}
+
+/* the restart counter counts fast and slow restarts alike */
+static void
+test_restart_counter(void)
+{
+	struct restart_policy	p = base_policy;
+	struct restart_state	s;
+	double			d, t = 0;
+	unsigned		i;
+
+	p.intensity = 1000;
+	restart_init(&p, &s);
+	for (i = 0; i < 20; i++) {
+		life(&p, &s, t, (i % 2) ? 1 : 50, &d);
+		t += ((i % 2) ? 1 : 50) + d;
+		CU_ASSERT_EQUAL(s.restarts, i + 1);
+	}
+}
+
+/* the history never overflows, even at the maximum intensity */
+static void
+test_max_intensity(void)
+{
+	struct restart_policy	p = base_policy;
+	struct restart_state	s;
+	double			d;
+	int			i, ok = 0;
+
+	p.intensity = 1000;
+	p.window = 1e9;
+	restart_init(&p, &s);
+	for (i = 0; i < 1000; i++)
+		if (life(&p, &s, i * 100.0, 50, &d) == RESTART_AFTER)
+			ok++;
+	CU_ASSERT_EQUAL(ok, 1000);
+	CU_ASSERT_EQUAL(s.nhist, 1000);
+	CU_ASSERT_EQUAL(life(&p, &s, 1e6, 50, &d), RESTART_FAILED);
+	CU_ASSERT_EQUAL(s.nhist, 1000);
+}
+
+int
+main(void)
+{
+	CU_pSuite	suite;
+	unsigned	f;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	if ((suite = CU_add_suite("policy", NULL, NULL)) == NULL ||
+	    !CU_add_test(suite, "init", test_init) ||
+	    !CU_add_test(suite, "long run: no delay", test_long_run_no_delay) ||
+	    !CU_add_test(suite, "fast crash boundary",
+	    test_fast_crash_boundary) ||
+	    !CU_add_test(suite, "fast crash doubling",
+	    test_fast_crash_doubling) ||
+	    !CU_add_test(suite, "long run resets delay",
+	    test_long_run_resets_delay) ||
+	    !CU_add_test(suite, "constant delay", test_constant_delay) ||
+	    !CU_add_test(suite, "intensity exceeded",
+	    test_intensity_exceeded) ||
+	    !CU_add_test(suite, "intensity spread", test_intensity_spread) ||
+	    !CU_add_test(suite, "window boundary", test_window_boundary) ||
+	    !CU_add_test(suite, "intensity 1", test_intensity_one) ||
+	    !CU_add_test(suite, "restart counter", test_restart_counter) ||
+	    !CU_add_test(suite, "max intensity", test_max_intensity)) {
+		CU_cleanup_registry();
+		return 1;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	f = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return f != 0 || CU_get_error() != CUE_SUCCESS;
+}
