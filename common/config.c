@@ -63,6 +63,17 @@ config_defaults(struct config *cfg)
 	cfg->backoff_max = 300;
 	cfg->max_inbound = 64;
 	cfg->max_outbound = 8;
+	cfg->handshake_timeout = 10;
+
+	cfg->map_size_mb = 1024;
+	cfg->addr_max = 10000;
+
+	cfg->block_interval = 0;
+	cfg->payload_bytes = 0;
+	cfg->max_reorg_depth = 100;
+	cfg->window = 4096;
+	cfg->per_peer = 1024;
+	cfg->request_timeout = 10;
 }
 
 int
@@ -165,7 +176,8 @@ add_peer(struct config *cfg, const char *v)
 	return 0;
 }
 
-enum keykind { K_PATH, K_NAME, K_HOSTPORT, K_PEER, K_SECONDS, K_INT };
+enum keykind { K_PATH, K_NAME, K_HOSTPORT, K_PEER, K_SECONDS, K_INT,
+	K_SECONDS0 };
 
 struct keydef {
 	const char	*section;
@@ -207,6 +219,17 @@ static const struct keydef keydefs[] = {
 	{ "p2p", "backoff_max", K_SECONDS, N(backoff_max), 0, 0 },
 	{ "p2p", "max_inbound", K_INT, N(max_inbound), 0, 1024 },
 	{ "p2p", "max_outbound", K_INT, N(max_outbound), 0, 256 },
+	{ "p2p", "handshake_timeout", K_SECONDS, N(handshake_timeout), 0, 0 },
+	{ "store", "map_size_mb", K_INT, N(map_size_mb), 16, 1 << 20 },
+	{ "store", "addr_max", K_INT, N(addr_max), 16, 1000000 },
+	{ "sync", "genesis_dir", K_PATH, S(genesis_dir), 0, 0 },
+	{ "sync", "producer_key", K_PATH, S(producer_key), 0, 0 },
+	{ "sync", "block_interval", K_SECONDS0, N(block_interval), 0, 0 },
+	{ "sync", "payload_bytes", K_INT, N(payload_bytes), 0, 262144 },
+	{ "sync", "max_reorg_depth", K_INT, N(max_reorg_depth), 1, 100000 },
+	{ "sync", "window", K_INT, N(window), 1, 100000 },
+	{ "sync", "per_peer", K_INT, N(per_peer), 1, 100000 },
+	{ "sync", "request_timeout", K_SECONDS, N(request_timeout), 0, 0 },
 };
 #undef S
 #undef N
@@ -226,6 +249,12 @@ apply_key(struct config *cfg, const struct keydef *k, const char *v)
 	case K_PEER:
 		return add_peer(cfg, v);
 	case K_SECONDS:
+		return parse_seconds(v, (double *)(base + k->off));
+	case K_SECONDS0:	/* 0 allowed: "off" */
+		if (strcmp(v, "0") == 0) {
+			*(double *)(base + k->off) = 0;
+			return 0;
+		}
 		return parse_seconds(v, (double *)(base + k->off));
 	case K_INT:
 		return parse_int(v, k->min, k->max, (int *)(base + k->off));

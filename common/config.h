@@ -56,6 +56,21 @@ struct config {
 	double		backoff_max;
 	int		max_inbound;
 	int		max_outbound;
+	double		handshake_timeout;
+
+	/* [store] */
+	int		map_size_mb;		/* initial LMDB map size */
+	int		addr_max;		/* address book entries */
+
+	/* [sync] */
+	char		genesis_dir[CONFIG_PATH_MAX];	/* <network>.genesis */
+	char		producer_key[CONFIG_PATH_MAX];	/* "" = not producing */
+	double		block_interval;		/* 0 = no timed production */
+	int		payload_bytes;		/* of produced blocks */
+	int		max_reorg_depth;
+	int		window;			/* blocks in flight, total */
+	int		per_peer;		/* blocks in flight per peer */
+	double		request_timeout;	/* initial per-request deadline */
 };
 
 /* Worker-only options the supervisor adds to a worker's command line. */
