@@ -18,6 +18,13 @@
 
 struct worker;
 
+/*
+ * A worker that cannot run with this configuration or these files (data
+ * directory of another network, say) exits with this status: restarting
+ * it cannot help, so the supervisor gives up at once with a clear line.
+ */
+#define WORKER_EXIT_CONFIG	78	/* EX_CONFIG */
+
 struct worker_def {
 	enum ipc_proc	 proc;
 	enum sandbox_net net;

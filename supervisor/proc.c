@@ -391,6 +391,15 @@ child_exited(struct child *c, int status)
 		child_spawn(c);
 		return;
 	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_CONFIG) {
+		c->state = CHILD_FAILED;
+		log_warnx("%s: refuses to run with this configuration or data "
+		    "(see its last lines above); not restarting", c->name);
+		sv->exit_code = 3;
+		notify_status(sv);
+		children_stop(sv);
+		return;
+	}
 	if (restart_on_exit(&sv->policy, &c->rs, mono_now(), &delay) ==
 	    RESTART_FAILED) {
 		c->state = CHILD_FAILED;

@@ -1,0 +1,1165 @@
+/*
+ * test_config.c - the configuration of every process (common/config.c).
+ *
+ * Defaults and the systemd directory variables; every command-line option
+ * and every key of every section of the INI file, with the values each
+ * refuses and the error text naming them; the precedence of the command
+ * line over the file whatever the argument order; and the round trip of
+ * config_worker_argv() back through config_parse_args(), which is how a
+ * worker learns the supervisor's effective configuration.
+ *
+ * getopt may permute argv and keeps pointers into it between calls, so
+ * every argv string lives (like a real argv) until the end of the program.
+ */
+#include <arpa/inet.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include "config.h"
+
+#define MAXARGS		300
+#define EPS		1e-9
+
+struct args {
+	int	 argc;
+	char	*argv[MAXARGS + 1];
+};
+
+static char	**pool;		/* every string handed to getopt */
+static size_t	  npool, pool_cap;
+static char	**tmpfiles;
+static size_t	  ntmp, tmp_cap;
+
+static char *
+keep(const char *s)
+{
+	char **p;
+
+	if (npool == pool_cap) {
+		pool_cap = pool_cap ? 2 * pool_cap : 256;
+		if ((p = realloc(pool, pool_cap * sizeof(*p))) == NULL)
+			abort();
+		pool = p;
+	}
+	if ((pool[npool] = strdup(s)) == NULL)
+		abort();
+	return pool[npool++];
+}
+
+static void
+args_init(struct args *a)
+{
+	a->argc = 0;
+	a->argv[a->argc++] = keep("timenode");
+	a->argv[a->argc] = NULL;
+}
+
+static void
+args_add(struct args *a, const char *s)
+{
+	if (a->argc >= MAXARGS)
+		abort();
+	a->argv[a->argc++] = keep(s);
+	a->argv[a->argc] = NULL;
+}
+
+/* defaults, then parse the arguments (NULL-terminated list) */
+static int
+vparse(struct config *cfg, struct worker_opts *w, char *err, va_list ap)
+{
+	struct args	 a;
+	const char	*s;
+
+	args_init(&a);
+	while ((s = va_arg(ap, const char *)) != NULL)
+		args_add(&a, s);
+	config_defaults(cfg);
+	if (w)
+		memset(w, 0, sizeof(*w));
+	memset(err, 0, CONFIG_ERR_MAX);
+	return config_parse_args(cfg, w, a.argc, a.argv, err, CONFIG_ERR_MAX);
+}
+
+static int
+parse(struct config *cfg, char *err, ...)
+{
+	va_list	ap;
+	int	rc;
+
+	va_start(ap, err);
+	rc = vparse(cfg, NULL, err, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int
+parse_w(struct config *cfg, struct worker_opts *w, char *err, ...)
+{
+	va_list	ap;
+	int	rc;
+
+	va_start(ap, err);
+	rc = vparse(cfg, w, err, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int
+parse_args(struct config *cfg, struct args *a, char *err)
+{
+	config_defaults(cfg);
+	memset(err, 0, CONFIG_ERR_MAX);
+	return config_parse_args(cfg, NULL, a->argc, a->argv, err,
+	    CONFIG_ERR_MAX);
+}
+
+/* a temporary config file with this text; removed at exit */
+static const char *
+conf(const char *text)
+{
+	char	 path[] = "/tmp/test_config.XXXXXX";
+	char	**p;
+	size_t	 len = strlen(text);
+	int	 fd;
+
+	if ((fd = mkstemp(path)) == -1)
+		abort();
+	if (write(fd, text, len) != (ssize_t)len || close(fd) == -1)
+		abort();
+	if (ntmp == tmp_cap) {
+		tmp_cap = tmp_cap ? 2 * tmp_cap : 32;
+		if ((p = realloc(tmpfiles, tmp_cap * sizeof(*p))) == NULL)
+			abort();
+		tmpfiles = p;
+	}
+	tmpfiles[ntmp++] = keep(path);
+	return tmpfiles[ntmp - 1];
+}
+
+static const char *
+hp(const struct hostport *h)
+{
+	static char buf[64];
+
+	return hostport_str(h, buf, sizeof(buf));
+}
+
+static int
+has(const char *err, const char *word)
+{
+	return strstr(err, word) != NULL;
+}
+
+/* the error must name each of the words */
+#define ASSERT_ERR(err, ...) do {					\
+	const char *words_[] = { __VA_ARGS__, NULL };			\
+	size_t i_;							\
+	for (i_ = 0; words_[i_]; i_++)					\
+		if (!has((err), words_[i_])) {				\
+			fprintf(stderr, "\nerror \"%s\" does not name "	\
+			    "\"%s\"\n", (err), words_[i_]);		\
+			CU_FAIL("error text does not name the culprit"); \
+		}							\
+	CU_PASS("error text");						\
+} while (0)
+
+static void
+clear_env(void)
+{
+	unsetenv("STATE_DIRECTORY");
+	unsetenv("RUNTIME_DIRECTORY");
+}
+
+static void
+test_defaults(void)
+{
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+
+	clear_env();
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.network, "devnet");
+	CU_ASSERT_STRING_EQUAL(cfg.user, "timenode");
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen), "127.0.0.1:24100");
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "./timenode-data");
+	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "./timenode-data/run");
+	CU_ASSERT_STRING_EQUAL(cfg.worker_dir, "");
+	CU_ASSERT_STRING_EQUAL(cfg.config_file, "");
+	CU_ASSERT_EQUAL(cfg.npeers, 0);
+	CU_ASSERT_EQUAL(cfg.foreground, 0);
+	CU_ASSERT_EQUAL(cfg.debug, 0);
+	/* the design's heartbeat defaults: 60 s, 120 s, 5 missed pongs */
+	CU_ASSERT_DOUBLE_EQUAL(cfg.ping_interval, 60, EPS);
+	CU_ASSERT_DOUBLE_EQUAL(cfg.ping_timeout, 120, EPS);
+	CU_ASSERT_EQUAL(cfg.max_missed_pings, 5);
+	CU_ASSERT(cfg.restart_delay_min > 0 &&
+	    cfg.restart_delay_min <= cfg.restart_delay_max);
+	CU_ASSERT(cfg.backoff_min > 0 && cfg.backoff_min <= cfg.backoff_max);
+	CU_ASSERT(cfg.restart_intensity >= 1 && cfg.restart_window > 0);
+	CU_ASSERT(cfg.heartbeat_interval < cfg.heartbeat_deadline);
+}
+
+static void
+test_env_dirs(void)
+{
+	struct config	 cfg;
+	char		 err[CONFIG_ERR_MAX];
+	const char	*f;
+
+	clear_env();
+	setenv("STATE_DIRECTORY", "/x/y", 1);
+	CU_ASSERT_EQUAL(parse(&cfg, err, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "/x/y");
+	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "/x/y/run");
+
+	/* systemd's list of several directories: the first */
+	setenv("STATE_DIRECTORY", "/a/b:/c/d", 1);
+	CU_ASSERT_EQUAL(parse(&cfg, err, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "/a/b");
+	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "/a/b/run");
+
+	setenv("STATE_DIRECTORY", "", 1);
+	CU_ASSERT_EQUAL(parse(&cfg, err, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "./timenode-data");
+
+	clear_env();
+	setenv("RUNTIME_DIRECTORY", "/r", 1);
+	CU_ASSERT_EQUAL(parse(&cfg, err, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "./timenode-data");
+	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "/r");
+	/* --data-dir does not move an explicit run directory */
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--data-dir", "/d", NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "/d");
+	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "/r");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--run-dir", "/q", NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "/q");
+
+	/* without it, --data-dir alone moves both */
+	clear_env();
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--data-dir", "/d", NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "/d");
+	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "/d/run");
+
+	/* the file wins over the environment */
+	setenv("STATE_DIRECTORY", "/x/y", 1);
+	setenv("RUNTIME_DIRECTORY", "/r", 1);
+	f = conf("[node]\ndata_dir = /from/file\nrun_dir = /run/file\n");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", f, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "/from/file");
+	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "/run/file");
+	clear_env();
+}
+
+static void
+test_all_options(void)
+{
+	struct config	 cfg;
+	char		 err[CONFIG_ERR_MAX];
+	const char	*f;
+
+	clear_env();
+	f = conf("[node]\nnetwork = fromfile\n");
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, "-c", f, "-f", "-d",
+	    "--data-dir", "/d", "--run-dir", "/r", "--listen", "10.1.2.3:4000",
+	    "--peer", "10.0.0.1:1", "--peer", "10.0.0.2:65535",
+	    "--network", "test_net-1.x", "--user", "nobody",
+	    "--worker-dir", "/usr/libexec/timenode", NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.config_file, f);
+	CU_ASSERT_EQUAL(cfg.foreground, 1);
+	CU_ASSERT_EQUAL(cfg.debug, 1);
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "/d");
+	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "/r");
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen), "10.1.2.3:4000");
+	CU_ASSERT_EQUAL_FATAL(cfg.npeers, 2);
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.peers[0]), "10.0.0.1:1");
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.peers[1]), "10.0.0.2:65535");
+	CU_ASSERT_STRING_EQUAL(cfg.network, "test_net-1.x");
+	CU_ASSERT_STRING_EQUAL(cfg.user, "nobody");
+	CU_ASSERT_STRING_EQUAL(cfg.worker_dir, "/usr/libexec/timenode");
+
+	/* long spellings, --opt=value, grouped short options */
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, "--config", f, "--foreground",
+	    "--debug", "--listen=0.0.0.0:65535", "--network=mainnet", NULL),
+	    0);
+	CU_ASSERT_STRING_EQUAL(cfg.config_file, f);
+	CU_ASSERT(cfg.foreground && cfg.debug);
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen), "0.0.0.0:65535");
+	CU_ASSERT_STRING_EQUAL(cfg.network, "mainnet");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-fd", NULL), 0);
+	CU_ASSERT(cfg.foreground && cfg.debug);
+	CU_ASSERT_STRING_EQUAL(cfg.config_file, "");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-fdc", f, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.config_file, f);
+	CU_ASSERT_STRING_EQUAL(cfg.network, "fromfile");
+}
+
+static void
+test_worker_opts(void)
+{
+	struct config		cfg;
+	struct worker_opts	w;
+	char			err[CONFIG_ERR_MAX];
+
+	clear_env();
+	CU_ASSERT_EQUAL(parse_w(&cfg, &w, err, "--ctl",
+	    "ipc:///run/timenode/ctl-netd.sock", "--test-crash", "-f", NULL),
+	    0);
+	CU_ASSERT_STRING_EQUAL(w.ctl_url, "ipc:///run/timenode/ctl-netd.sock");
+	CU_ASSERT_EQUAL(w.crash_at_start, 1);
+	CU_ASSERT_EQUAL(cfg.foreground, 1);
+
+	CU_ASSERT_EQUAL(parse_w(&cfg, &w, err, "-d", NULL), 0);
+	CU_ASSERT_STRING_EQUAL(w.ctl_url, "");
+	CU_ASSERT_EQUAL(w.crash_at_start, 0);
+
+	/* not for the supervisor */
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--ctl", "ipc:///x", NULL), -1);
+	ASSERT_ERR(err, "ctl");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--test-crash", NULL), -1);
+	ASSERT_ERR(err, "test-crash");
+
+	CU_ASSERT_EQUAL(parse_w(&cfg, &w, err, "--ctl", NULL), -1);
+	ASSERT_ERR(err, "--ctl");
+	CU_ASSERT_EQUAL(parse_w(&cfg, &w, err, "--ctl", "", NULL), -1);
+	ASSERT_ERR(err, "ctl");
+}
+
+static void
+test_unknown_option(void)
+{
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+
+	clear_env();
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--bogus", NULL), -1);
+	ASSERT_ERR(err, "--bogus");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-f", "--bogus=1", "-d", NULL), -1);
+	ASSERT_ERR(err, "--bogus");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-x", NULL), -1);
+	ASSERT_ERR(err, "-x");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--listen", "1.2.3.4:5", "-q", NULL),
+	    -1);
+	ASSERT_ERR(err, "-q");
+	/* an option file of the wrong process is unknown, not ignored */
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--ctl=ipc:///x", NULL), -1);
+	ASSERT_ERR(err, "ctl");
+}
+
+static void
+test_missing_value(void)
+{
+	static const char *const opts[] = { "-c", "--config", "--data-dir",
+	    "--run-dir", "--listen", "--peer", "--network", "--user",
+	    "--worker-dir" };
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+	size_t		i;
+
+	clear_env();
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		CU_ASSERT_EQUAL(parse(&cfg, err, "-f", opts[i], NULL), -1);
+		ASSERT_ERR(err, opts[i]);
+	}
+}
+
+static void
+test_stray_argument(void)
+{
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+
+	clear_env();
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-f", "stray", NULL), -1);
+	ASSERT_ERR(err, "stray");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "stray2", "-f", NULL), -1);
+	ASSERT_ERR(err, "stray2");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--listen", "1.2.3.4:5", "extra",
+	    NULL), -1);
+	ASSERT_ERR(err, "extra");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--", "-d", NULL), -1);
+	ASSERT_ERR(err, "-d");
+}
+
+static const char *const bad_hostports[] = {
+	"127.0.0.1",			/* no port */
+	"127.0.0.1:",			/* empty port */
+	":24100",			/* no address */
+	"127.0.0.1:0",
+	"127.0.0.1:65536",
+	"127.0.0.1:99999999999999999999999",
+	"127.0.0.1:abc",
+	"127.0.0.1:80x",
+	"127.0.0.1:-1",
+	"127.0.0.1:+80",
+	"localhost:24100",		/* a hostname, not an IPv4 address */
+	"example.org:80",
+	"::1:80",			/* IPv6 */
+	"1.2.3:80",
+	"256.1.1.1:80",
+	"1.2.3.4.5:80",
+	"",
+};
+
+static void
+test_bad_hostport(void)
+{
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+	size_t		i;
+
+	clear_env();
+	for (i = 0; i < sizeof(bad_hostports) / sizeof(bad_hostports[0]);
+	    i++) {
+		CU_ASSERT_EQUAL(parse(&cfg, err, "--listen", bad_hostports[i],
+		    NULL), -1);
+		ASSERT_ERR(err, "listen", bad_hostports[i]);
+		CU_ASSERT_EQUAL(parse(&cfg, err, "--peer", bad_hostports[i],
+		    NULL), -1);
+		ASSERT_ERR(err, "peer", bad_hostports[i]);
+	}
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--listen", "0.0.0.0:1", NULL), 0);
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen), "0.0.0.0:1");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--listen", "255.255.255.255:65535",
+	    NULL), 0);
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen), "255.255.255.255:65535");
+	CU_ASSERT_EQUAL(ntohs(htons(cfg.listen.port)), 65535);
+}
+
+/*
+ * The port is digits only: signs are refused explicitly, so white space
+ * (which strtoul skips) must be too.
+ */
+static void
+test_port_whitespace(void)
+{
+	struct hostport h;
+
+	CU_ASSERT_EQUAL(parse_hostport("127.0.0.1: 80", &h), -1);
+	CU_ASSERT_EQUAL(parse_hostport("127.0.0.1:\t80", &h), -1);
+	CU_ASSERT_EQUAL(parse_hostport("127.0.0.1:80 ", &h), -1);
+}
+
+static void
+test_bad_names(void)
+{
+	static const char *const bad[] = { "dev net", "dev/net", "../x", "",
+	    "net\n", "dev:net", "0123456789012345678901234567890X" };
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+	size_t		i;
+
+	clear_env();
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		CU_ASSERT_EQUAL(parse(&cfg, err, "--network", bad[i], NULL),
+		    -1);
+		ASSERT_ERR(err, "network", bad[i]);
+		CU_ASSERT_EQUAL(parse(&cfg, err, "--user", bad[i], NULL), -1);
+		ASSERT_ERR(err, "user", bad[i]);
+	}
+	/* 31 characters fit */
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--network",
+	    "0123456789012345678901234567890", NULL), 0);
+	CU_ASSERT_EQUAL(strlen(cfg.network), 31);
+}
+
+static void
+test_long_paths(void)
+{
+	static const char *const opts[] = { "--data-dir", "--run-dir",
+	    "--worker-dir" };
+	struct config	 cfg;
+	char		 err[CONFIG_ERR_MAX];
+	char		 p255[256], p256[257];
+	size_t		 i;
+
+	clear_env();
+	memset(p255, 'a', 255);
+	p255[0] = '/';
+	p255[255] = '\0';
+	memset(p256, 'b', 256);
+	p256[0] = '/';
+	p256[256] = '\0';
+	for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		CU_ASSERT_EQUAL(parse(&cfg, err, opts[i], p256, NULL), -1);
+		ASSERT_ERR(err, opts[i]);
+		CU_ASSERT_EQUAL(parse(&cfg, err, opts[i], "", NULL), -1);
+		ASSERT_ERR(err, opts[i]);
+	}
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--run-dir", p255, "--worker-dir",
+	    p255, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.run_dir, p255);
+	CU_ASSERT_STRING_EQUAL(cfg.worker_dir, p255);
+	/* a data dir that fits, but not with "/run" after it */
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--data-dir", p255, NULL), -1);
+	ASSERT_ERR(err, "data dir");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--data-dir", p255, "--run-dir",
+	    "/r", NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, p255);
+	/* and a config file path that is too long */
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", p256, NULL), -1);
+	CU_ASSERT(has(err, "/bbbb"));
+}
+
+static const char all_keys[] =
+	"; every key of every section\n"
+	"[node]\n"
+	"data_dir = /var/lib/tn\n"
+	"run_dir = /run/tn\n"
+	"worker_dir = /opt/tn/libexec\n"
+	"network = testnet\n"
+	"user = tnuser\n"
+	"listen = 192.0.2.1:3000\n"
+	"peer = 192.0.2.2:3001\n"
+	"peer = 192.0.2.3:3002\n"
+	"\n"
+	"[supervisor]\n"
+	"heartbeat_interval = 0.25\n"
+	"heartbeat_deadline = 1.5\n"
+	"start_deadline = 3\n"
+	"restart_delay_min = 0.125\n"
+	"restart_delay_max = 8\n"
+	"fast_crash = 2.5\n"
+	"restart_intensity = 7\n"
+	"restart_window = 90\n"
+	"stop_timeout = 4\n"
+	"\n"
+	"[p2p]\n"
+	"# comments of both kinds\n"
+	"ping_interval = 0.5\n"
+	"ping_timeout = 1.75\n"
+	"max_missed_pings = 3\n"
+	"backoff_min = 0.1\n"
+	"backoff_max = 20\n"
+	"max_inbound = 10\n"
+	"max_outbound = 0\n";
+
+static void
+check_all_keys(const struct config *cfg)
+{
+	CU_ASSERT_STRING_EQUAL(cfg->data_dir, "/var/lib/tn");
+	CU_ASSERT_STRING_EQUAL(cfg->run_dir, "/run/tn");
+	CU_ASSERT_STRING_EQUAL(cfg->worker_dir, "/opt/tn/libexec");
+	CU_ASSERT_STRING_EQUAL(cfg->network, "testnet");
+	CU_ASSERT_STRING_EQUAL(cfg->user, "tnuser");
+	CU_ASSERT_STRING_EQUAL(hp(&cfg->listen), "192.0.2.1:3000");
+	CU_ASSERT_EQUAL_FATAL(cfg->npeers, 2);
+	CU_ASSERT_STRING_EQUAL(hp(&cfg->peers[0]), "192.0.2.2:3001");
+	CU_ASSERT_STRING_EQUAL(hp(&cfg->peers[1]), "192.0.2.3:3002");
+	CU_ASSERT_DOUBLE_EQUAL(cfg->heartbeat_interval, 0.25, EPS);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->heartbeat_deadline, 1.5, EPS);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->start_deadline, 3, EPS);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->restart_delay_min, 0.125, EPS);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->restart_delay_max, 8, EPS);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->fast_crash, 2.5, EPS);
+	CU_ASSERT_EQUAL(cfg->restart_intensity, 7);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->restart_window, 90, EPS);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->stop_timeout, 4, EPS);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->ping_interval, 0.5, EPS);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->ping_timeout, 1.75, EPS);
+	CU_ASSERT_EQUAL(cfg->max_missed_pings, 3);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->backoff_min, 0.1, EPS);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->backoff_max, 20, EPS);
+	CU_ASSERT_EQUAL(cfg->max_inbound, 10);
+	CU_ASSERT_EQUAL(cfg->max_outbound, 0);
+}
+
+static void
+test_file_all_keys(void)
+{
+	struct config	 cfg;
+	char		 err[CONFIG_ERR_MAX];
+	const char	*f = conf(all_keys);
+
+	clear_env();
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL_FATAL(config_load_file(&cfg, f, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.config_file, f);
+	check_all_keys(&cfg);
+
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, "-c", f, NULL), 0);
+	check_all_keys(&cfg);
+}
+
+/* boundaries of the integer keys */
+static void
+test_file_int_bounds(void)
+{
+	static const struct {
+		const char	*text;
+		int		 ok;
+	} cases[] = {
+		{ "[supervisor]\nrestart_intensity = 1\n", 1 },
+		{ "[supervisor]\nrestart_intensity = 1000\n", 1 },
+		{ "[supervisor]\nrestart_intensity = 0\n", 0 },
+		{ "[supervisor]\nrestart_intensity = 1001\n", 0 },
+		{ "[p2p]\nmax_missed_pings = 1\n", 1 },
+		{ "[p2p]\nmax_missed_pings = 0\n", 0 },
+		{ "[p2p]\nmax_missed_pings = 1001\n", 0 },
+		{ "[p2p]\nmax_inbound = 0\n", 1 },
+		{ "[p2p]\nmax_inbound = 1024\n", 1 },
+		{ "[p2p]\nmax_inbound = 1025\n", 0 },
+		{ "[p2p]\nmax_outbound = 256\n", 1 },
+		{ "[p2p]\nmax_outbound = 257\n", 0 },
+		{ "[p2p]\nmax_outbound = -1\n", 0 },
+		{ "[p2p]\nmax_outbound = 99999999999999999999\n", 0 },
+		{ "[p2p]\nmax_outbound = 2.5\n", 0 },
+		{ "[supervisor]\nstop_timeout = 31622400\n", 1 },  /* 366 d */
+		{ "[supervisor]\nstop_timeout = 31622401\n", 0 },
+		{ "[supervisor]\nstop_timeout = 0.001\n", 1 },
+	};
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+	size_t		i;
+	int		rc;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		config_defaults(&cfg);
+		rc = config_load_file(&cfg, conf(cases[i].text), err,
+		    sizeof(err));
+		if (rc != (cases[i].ok ? 0 : -1))
+			fprintf(stderr, "\n%s-> %d\n", cases[i].text, rc);
+		CU_ASSERT_EQUAL(rc, cases[i].ok ? 0 : -1);
+	}
+}
+
+static void
+test_file_unknown(void)
+{
+	struct config	 cfg;
+	char		 err[CONFIG_ERR_MAX];
+	const char	*f;
+
+	f = conf("[node]\nnetwork = a\n[bogus_section]\nkey = 1\n");
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
+	ASSERT_ERR(err, f, "bogus_section");
+
+	f = conf("[node]\nbogus_key = 1\n");
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
+	ASSERT_ERR(err, f, "bogus_key");
+
+	/* a key of another section */
+	f = conf("[supervisor]\nping_interval = 5\n");
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
+	ASSERT_ERR(err, "ping_interval", "supervisor");
+
+	/* a key before any section */
+	f = conf("network = x\n");
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
+	ASSERT_ERR(err, f);
+
+	/* through -c: the error comes back from config_parse_args */
+	f = conf("[p2p]\nping_intervall = 5\n");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", f, NULL), -1);
+	ASSERT_ERR(err, f, "ping_intervall");
+}
+
+static void
+test_file_bad_values(void)
+{
+	static const struct {
+		const char	*section, *key, *value;
+	} bad[] = {
+		{ "supervisor", "heartbeat_interval", "-1" },
+		{ "supervisor", "heartbeat_deadline", "0" },
+		{ "supervisor", "start_deadline", "abc" },
+		{ "supervisor", "restart_delay_min", "0.0" },
+		{ "supervisor", "restart_delay_max", "1e400" },
+		{ "supervisor", "fast_crash", "nan" },
+		{ "supervisor", "restart_intensity", "five" },
+		{ "supervisor", "restart_window", "inf" },
+		{ "supervisor", "stop_timeout", "10s" },
+		{ "p2p", "ping_interval", "-0.5" },
+		{ "p2p", "ping_timeout", "1 2" },
+		{ "p2p", "max_missed_pings", "0" },
+		{ "p2p", "backoff_min", "-inf" },
+		{ "p2p", "backoff_max", "0x" },
+		{ "p2p", "max_inbound", "-5" },
+		{ "p2p", "max_outbound", "1e2" },
+		{ "node", "listen", "127.0.0.1" },
+		{ "node", "listen", "localhost:80" },
+		{ "node", "peer", "127.0.0.1:0" },
+		{ "node", "network", "dev/net" },
+		{ "node", "user", "a b" },
+	};
+	struct config	 cfg;
+	char		 err[CONFIG_ERR_MAX], text[256];
+	const char	*f;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[%s]\n%s = %s\n",
+		    bad[i].section, bad[i].key, bad[i].value);
+		f = conf(text);
+		config_defaults(&cfg);
+		CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)),
+		    -1);
+		ASSERT_ERR(err, f, bad[i].key, bad[i].value);
+		CU_ASSERT_STRING_EQUAL(cfg.config_file, "");
+	}
+}
+
+static void
+test_file_syntax(void)
+{
+	struct config	 cfg;
+	char		 err[CONFIG_ERR_MAX], want[64];
+	const char	*f;
+
+	f = conf("[node]\nnetwork = x\nthis line has no equals sign\n"
+	    "user = y\n");
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:3", f);
+	ASSERT_ERR(err, want, "syntax");
+
+	f = conf("[node\nnetwork = x\n");
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:1", f);
+	ASSERT_ERR(err, want);
+
+	f = conf("");
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.network, "devnet");
+}
+
+static void
+test_file_missing(void)
+{
+	struct config	 cfg;
+	char		 err[CONFIG_ERR_MAX];
+	const char	*path = "/nonexistent-dir/timenode.conf";
+
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, path, err, sizeof(err)), -1);
+	ASSERT_ERR(err, path);
+	CU_ASSERT_STRING_EQUAL(cfg.config_file, "");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-f", "-c", path, NULL), -1);
+	ASSERT_ERR(err, path);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", "/tmp", NULL), -1);
+	ASSERT_ERR(err, "/tmp");
+}
+
+/* the command line wins, before or after -c */
+static void
+test_precedence(void)
+{
+	struct config	 cfg;
+	char		 err[CONFIG_ERR_MAX];
+	const char	*f;
+
+	clear_env();
+	f = conf("[node]\nlisten = 10.9.9.9:999\nnetwork = filenet\n"
+	    "data_dir = /file/data\nuser = fileuser\n");
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, "--listen", "10.1.1.1:1",
+	    "--network", "clinet", "-c", f, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen), "10.1.1.1:1");
+	CU_ASSERT_STRING_EQUAL(cfg.network, "clinet");
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "/file/data");
+	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "/file/data/run");
+	CU_ASSERT_STRING_EQUAL(cfg.user, "fileuser");
+
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, "-c", f, "--listen",
+	    "10.1.1.1:1", "--data-dir", "/cli", NULL), 0);
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen), "10.1.1.1:1");
+	CU_ASSERT_STRING_EQUAL(cfg.network, "filenet");
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "/cli");
+	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "/cli/run");
+
+	/* a bad file value is an error even when the command line has one */
+	f = conf("[node]\nlisten = nonsense\n");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--listen", "10.1.1.1:1", "-c", f,
+	    NULL), -1);
+	ASSERT_ERR(err, "nonsense");
+}
+
+static void
+test_peers(void)
+{
+	struct config	 cfg;
+	char		 err[CONFIG_ERR_MAX];
+	const char	*f;
+
+	clear_env();
+	f = conf("[node]\npeer = 10.0.0.1:100\npeer = 10.0.0.2:200\n");
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, "-c", f, NULL), 0);
+	CU_ASSERT_EQUAL(cfg.npeers, 2);
+
+	/* --peer replaces the file's list, before or after -c */
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, "--peer", "10.0.0.3:300", "-c",
+	    f, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(cfg.npeers, 1);
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.peers[0]), "10.0.0.3:300");
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, "-c", f, "--peer",
+	    "10.0.0.3:300", "--peer", "10.0.0.4:400", NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(cfg.npeers, 2);
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.peers[0]), "10.0.0.3:300");
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.peers[1]), "10.0.0.4:400");
+}
+
+static void
+add_peers(struct args *a, char *text, size_t len, int n)
+{
+	char	buf[32];
+	int	i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(buf, sizeof(buf), "10.0.%d.%d:%d", i / 256, i % 256,
+		    1000 + i);
+		if (a != NULL) {
+			args_add(a, "--peer");
+			args_add(a, buf);
+		}
+		if (text != NULL) {
+			strncat(text, "peer = ", len - strlen(text) - 1);
+			strncat(text, buf, len - strlen(text) - 1);
+			strncat(text, "\n", len - strlen(text) - 1);
+		}
+	}
+}
+
+static void
+test_too_many_peers(void)
+{
+	struct config	 cfg;
+	struct args	 a;
+	char		 err[CONFIG_ERR_MAX], text[4096];
+	const char	*f;
+
+	clear_env();
+	args_init(&a);
+	add_peers(&a, NULL, 0, CONFIG_MAX_PEERS);
+	CU_ASSERT_EQUAL(parse_args(&cfg, &a, err), 0);
+	CU_ASSERT_EQUAL(cfg.npeers, CONFIG_MAX_PEERS);
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.peers[CONFIG_MAX_PEERS - 1]),
+	    "10.0.0.63:1063");
+
+	args_init(&a);
+	add_peers(&a, NULL, 0, CONFIG_MAX_PEERS + 1);
+	CU_ASSERT_EQUAL(parse_args(&cfg, &a, err), -1);
+	ASSERT_ERR(err, "peer", "10.0.0.64:1064");
+
+	strcpy(text, "[node]\n");
+	add_peers(NULL, text, sizeof(text), CONFIG_MAX_PEERS + 1);
+	f = conf(text);
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
+	ASSERT_ERR(err, f, "peer", "10.0.0.64:1064");
+
+	/* a full file and a full command line: the command line replaces */
+	strcpy(text, "[node]\n");
+	add_peers(NULL, text, sizeof(text), CONFIG_MAX_PEERS);
+	f = conf(text);
+	args_init(&a);
+	args_add(&a, "-c");
+	args_add(&a, f);
+	add_peers(&a, NULL, 0, CONFIG_MAX_PEERS);
+	CU_ASSERT_EQUAL(parse_args(&cfg, &a, err), 0);
+	CU_ASSERT_EQUAL(cfg.npeers, CONFIG_MAX_PEERS);
+}
+
+static void
+test_min_max_order(void)
+{
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+
+	clear_env();
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", conf("[supervisor]\n"
+	    "restart_delay_min = 2\nrestart_delay_max = 1\n"), NULL), -1);
+	ASSERT_ERR(err, "restart_delay_min", "restart_delay_max");
+	/* against the default maximum */
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", conf("[supervisor]\n"
+	    "restart_delay_min = 1000\n"), NULL), -1);
+	ASSERT_ERR(err, "restart_delay_min");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", conf("[supervisor]\n"
+	    "restart_delay_min = 3\nrestart_delay_max = 3\n"), NULL), 0);
+	CU_ASSERT_DOUBLE_EQUAL(cfg.restart_delay_min, 3, EPS);
+
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", conf("[p2p]\n"
+	    "backoff_max = 0.5\n"), NULL), -1);
+	ASSERT_ERR(err, "backoff_min", "backoff_max");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", conf("[p2p]\n"
+	    "backoff_min = 7\nbackoff_max = 7\n"), NULL), 0);
+}
+
+static void
+test_helpers(void)
+{
+	struct hostport	h;
+	double		d;
+	char		buf[8];
+
+	CU_ASSERT_EQUAL(parse_seconds("0.25", &d), 0);
+	CU_ASSERT_DOUBLE_EQUAL(d, 0.25, EPS);
+	CU_ASSERT_EQUAL(parse_seconds("1e-3", &d), 0);
+	CU_ASSERT_DOUBLE_EQUAL(d, 0.001, EPS);
+	CU_ASSERT_EQUAL(parse_seconds("31622400", &d), 0);
+	d = 42;
+	CU_ASSERT_EQUAL(parse_seconds("31622400.5", &d), -1);
+	CU_ASSERT_EQUAL(parse_seconds("0", &d), -1);
+	CU_ASSERT_EQUAL(parse_seconds("-0", &d), -1);
+	CU_ASSERT_EQUAL(parse_seconds("", &d), -1);
+	CU_ASSERT_EQUAL(parse_seconds("1.5x", &d), -1);
+	CU_ASSERT_EQUAL(parse_seconds("nan", &d), -1);
+	CU_ASSERT_EQUAL(parse_seconds("infinity", &d), -1);
+	CU_ASSERT_EQUAL(parse_seconds("1e-400", &d), -1);
+	CU_ASSERT_DOUBLE_EQUAL(d, 42, EPS);	/* untouched on error */
+
+	CU_ASSERT_EQUAL(parse_hostport("192.0.2.7:8080", &h), 0);
+	CU_ASSERT_EQUAL(h.port, 8080);
+	CU_ASSERT_EQUAL(ntohl(h.ip.s_addr), 0xc0000207u);
+	/* the last colon separates the port */
+	CU_ASSERT_EQUAL(parse_hostport("1.2.3.4:5:6", &h), -1);
+	/* hostport_str truncates, never overflows */
+	hostport_str(&h, buf, sizeof(buf));
+	CU_ASSERT_EQUAL(strlen(buf), sizeof(buf) - 1);
+}
+
+/* compare every field a worker runs with */
+static void
+assert_same_config(const struct config *a, const struct config *b)
+{
+	size_t i;
+
+	CU_ASSERT_STRING_EQUAL(a->config_file, b->config_file);
+	CU_ASSERT_STRING_EQUAL(a->data_dir, b->data_dir);
+	CU_ASSERT_STRING_EQUAL(a->run_dir, b->run_dir);
+	CU_ASSERT_STRING_EQUAL(a->network, b->network);
+	CU_ASSERT_STRING_EQUAL(a->user, b->user);
+	CU_ASSERT_EQUAL(a->listen.ip.s_addr, b->listen.ip.s_addr);
+	CU_ASSERT_EQUAL(a->listen.port, b->listen.port);
+	CU_ASSERT_EQUAL_FATAL(a->npeers, b->npeers);
+	for (i = 0; i < a->npeers; i++) {
+		CU_ASSERT_EQUAL(a->peers[i].ip.s_addr, b->peers[i].ip.s_addr);
+		CU_ASSERT_EQUAL(a->peers[i].port, b->peers[i].port);
+	}
+	CU_ASSERT_EQUAL(a->debug, b->debug);
+	CU_ASSERT_EQUAL(a->heartbeat_interval, b->heartbeat_interval);
+	CU_ASSERT_EQUAL(a->heartbeat_deadline, b->heartbeat_deadline);
+	CU_ASSERT_EQUAL(a->start_deadline, b->start_deadline);
+	CU_ASSERT_EQUAL(a->restart_delay_min, b->restart_delay_min);
+	CU_ASSERT_EQUAL(a->restart_delay_max, b->restart_delay_max);
+	CU_ASSERT_EQUAL(a->fast_crash, b->fast_crash);
+	CU_ASSERT_EQUAL(a->restart_intensity, b->restart_intensity);
+	CU_ASSERT_EQUAL(a->restart_window, b->restart_window);
+	CU_ASSERT_EQUAL(a->stop_timeout, b->stop_timeout);
+	CU_ASSERT_EQUAL(a->ping_interval, b->ping_interval);
+	CU_ASSERT_EQUAL(a->ping_timeout, b->ping_timeout);
+	CU_ASSERT_EQUAL(a->max_missed_pings, b->max_missed_pings);
+	CU_ASSERT_EQUAL(a->backoff_min, b->backoff_min);
+	CU_ASSERT_EQUAL(a->backoff_max, b->backoff_max);
+	CU_ASSERT_EQUAL(a->max_inbound, b->max_inbound);
+	CU_ASSERT_EQUAL(a->max_outbound, b->max_outbound);
+}
+
+/*
+ * The supervisor's configuration, as a worker sees it: argv[0], --ctl, then
+ * config_worker_argv(), parsed in an empty environment (the supervisor
+ * execs workers with envp = { NULL }).  foreground and worker_dir are the
+ * supervisor's own and are not passed on.
+ */
+static void
+round_trip(const struct config *sup)
+{
+	struct config		 wcfg;
+	struct worker_opts	 w;
+	struct args		 a;
+	char			*wargv[MAXARGS];
+	char			 err[CONFIG_ERR_MAX];
+	size_t			 n = 0, i;
+
+	memset(wargv, 0, sizeof(wargv));
+	CU_ASSERT_EQUAL_FATAL(config_worker_argv(sup, wargv, MAXARGS, &n), 0);
+	CU_ASSERT_PTR_NULL(wargv[n]);
+	args_init(&a);
+	args_add(&a, "--ctl");
+	args_add(&a, "ipc:///run/ctl-netd.sock");
+	for (i = 0; i < n; i++)
+		args_add(&a, wargv[i]);
+	config_free_worker_argv(wargv, 0, n);
+
+	clear_env();
+	config_defaults(&wcfg);
+	memset(&w, 0, sizeof(w));
+	CU_ASSERT_EQUAL_FATAL(config_parse_args(&wcfg, &w, a.argc, a.argv,
+	    err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(w.ctl_url, "ipc:///run/ctl-netd.sock");
+	assert_same_config(sup, &wcfg);
+}
+
+static void
+test_worker_argv_round_trip(void)
+{
+	struct config	 sup;
+	struct args	 a;
+	char		 err[CONFIG_ERR_MAX];
+	const char	*f = conf(all_keys);
+
+	/* defaults only */
+	clear_env();
+	CU_ASSERT_EQUAL_FATAL(parse(&sup, err, NULL), 0);
+	round_trip(&sup);
+
+	/* systemd directories that the worker's empty environment lacks */
+	setenv("STATE_DIRECTORY", "/var/lib/timenode", 1);
+	setenv("RUNTIME_DIRECTORY", "/run/timenode", 1);
+	CU_ASSERT_EQUAL_FATAL(parse(&sup, err, "-f", NULL), 0);
+	round_trip(&sup);
+
+	/* every key from the file, some overridden */
+	setenv("STATE_DIRECTORY", "/var/lib/timenode", 1);
+	CU_ASSERT_EQUAL_FATAL(parse(&sup, err, "-d", "--listen",
+	    "198.51.100.1:7000", "-c", f, "--peer", "198.51.100.2:7001",
+	    "--data-dir", "/srv/tn", "--network", "othernet", NULL), 0);
+	CU_ASSERT_DOUBLE_EQUAL(sup.heartbeat_interval, 0.25, EPS);
+	round_trip(&sup);
+
+	/* the file's own peers, and its data dir */
+	CU_ASSERT_EQUAL_FATAL(parse(&sup, err, "-c", f, NULL), 0);
+	round_trip(&sup);
+
+	/* as many peers as allowed, with a file and -d */
+	clear_env();
+	args_init(&a);
+	args_add(&a, "-d");
+	args_add(&a, "-c");
+	args_add(&a, f);
+	add_peers(&a, NULL, 0, CONFIG_MAX_PEERS);
+	CU_ASSERT_EQUAL_FATAL(parse_args(&sup, &a, err), 0);
+	CU_ASSERT_EQUAL(sup.npeers, CONFIG_MAX_PEERS);
+	round_trip(&sup);
+}
+
+/* a vector that is too short: -1, nothing written past its end */
+static void
+test_worker_argv_short(void)
+{
+	struct config	  cfg;
+	char		  err[CONFIG_ERR_MAX];
+	char		**v;
+	size_t		  max, n, need = 0;
+
+	clear_env();
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, "-d", "-c", conf(all_keys),
+	    NULL), 0);
+	for (max = 0; max < 40; max++) {
+		if ((v = calloc(max ? max : 1, sizeof(*v))) == NULL)
+			abort();
+		n = 0;
+		if (config_worker_argv(&cfg, v, max, &n) == 0) {
+			if (need == 0)
+				need = n + 1;
+			CU_ASSERT(n < max && v[n] == NULL);
+		} else
+			CU_ASSERT(n < max || max == 0);
+		config_free_worker_argv(v, 0, n < max ? n : max);
+		free(v);
+	}
+	/* -c f, 5 pairs, 2 peers, -d and the NULL */
+	CU_ASSERT_EQUAL(need, 2 + 10 + 4 + 1 + 1);
+
+	/* appends after what is there already */
+	if ((v = calloc(MAXARGS, sizeof(*v))) == NULL)
+		abort();
+	v[0] = keep("netd");
+	n = 1;
+	CU_ASSERT_EQUAL(config_worker_argv(&cfg, v, MAXARGS, &n), 0);
+	CU_ASSERT_STRING_EQUAL(v[0], "netd");
+	CU_ASSERT_STRING_EQUAL(v[1], "-c");
+	config_free_worker_argv(v, 1, n);
+	free(v);
+}
+
+/*
+ * Each call parses its own argv from scratch, whatever the previous call
+ * left in getopt's state: here an error in the middle of a group of short
+ * options ("-x" of "-xf").
+ */
+static void
+test_reparse_after_error(void)
+{
+	struct config	 cfg;
+	char		 err[CONFIG_ERR_MAX];
+	const char	*f = conf("[node]\nnetwork = afterwards\n");
+
+	clear_env();
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-xf", NULL), -1);
+	ASSERT_ERR(err, "-x");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", f, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.network, "afterwards");
+	CU_ASSERT_EQUAL(cfg.foreground, 0);
+	if (err[0])
+		fprintf(stderr, "\nsecond parse: %s\n", err);
+}
+
+int
+main(void)
+{
+	static const struct {
+		const char	*name;
+		CU_TestFunc	 fn;
+	} tests[] = {
+		{ "defaults", test_defaults },
+		{ "environment directories", test_env_dirs },
+		{ "all options", test_all_options },
+		{ "worker options", test_worker_opts },
+		{ "unknown option", test_unknown_option },
+		{ "missing value", test_missing_value },
+		{ "stray argument", test_stray_argument },
+		{ "bad host:port", test_bad_hostport },
+		{ "port with white space", test_port_whitespace },
+		{ "bad names", test_bad_names },
+		{ "long paths", test_long_paths },
+		{ "file: every key", test_file_all_keys },
+		{ "file: integer bounds", test_file_int_bounds },
+		{ "file: unknown section/key", test_file_unknown },
+		{ "file: bad values", test_file_bad_values },
+		{ "file: syntax error", test_file_syntax },
+		{ "file: missing", test_file_missing },
+		{ "precedence", test_precedence },
+		{ "peers", test_peers },
+		{ "too many peers", test_too_many_peers },
+		{ "min <= max", test_min_max_order },
+		{ "helpers", test_helpers },
+		{ "worker argv round trip", test_worker_argv_round_trip },
+		{ "worker argv short", test_worker_argv_short },
+		{ "reparse after error", test_reparse_after_error },
+	};
+	CU_pSuite	suite;
+	size_t		i;
+	unsigned	f;
+	int		rc = 1;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	if ((suite = CU_add_suite("config", NULL, NULL)) == NULL)
+		goto out;
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
+			goto out;
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	f = CU_get_number_of_failures();
+	rc = f != 0 || CU_get_error() != CUE_SUCCESS;
+out:
+	CU_cleanup_registry();
+	for (i = 0; i < ntmp; i++)
+		unlink(tmpfiles[i]);
+	for (i = 0; i < npool; i++)
+		free(pool[i]);
+	free(pool);
+	free(tmpfiles);
+	return rc;
+}
