@@ -157,8 +157,10 @@ struct ipc_peer_status {
 	uint64_t	bytes_in;
 	uint64_t	bytes_out;
 	uint64_t	blocks_received;
+	uint64_t	pings_sent;	/* on this connection */
+	uint64_t	pongs_received;
 };
-#define IPC_PEER_STATUS_LEN	(4 + 2 + 2 + 1 + 4 + 4 + 2 + 8 * 4)
+#define IPC_PEER_STATUS_LEN	(4 + 2 + 2 + 1 + 4 + 4 + 2 + 8 * 6)
 
 struct ipc_net_counters {
 	uint64_t	pings_sent;

@@ -283,6 +283,8 @@ peer_encode(struct wbuf *w, const struct ipc_peer_status *p)
 	put_u64(w, p->bytes_in);
 	put_u64(w, p->bytes_out);
 	put_u64(w, p->blocks_received);
+	put_u64(w, p->pings_sent);
+	put_u64(w, p->pongs_received);
 }
 
 static int
@@ -299,6 +301,8 @@ peer_decode(struct rbuf *r, struct ipc_peer_status *p)
 	p->bytes_in = get_u64(r);
 	p->bytes_out = get_u64(r);
 	p->blocks_received = get_u64(r);
+	p->pings_sent = get_u64(r);
+	p->pongs_received = get_u64(r);
 	if (p->direction > DIR_OUTBOUND)
 		return -1;
 	return rbuf_ok(r) ? 0 : -1;

@@ -136,7 +136,7 @@ peers_json(struct supervisor *sv)
 		p = &sv->st_netd.peers[i];
 		inet_ntop(AF_INET, &p->ip, ip, sizeof(ip));
 		json_array_append_new(a, json_pack("{s:s, s:i, s:s, s:i, s:I,"
-		    " s:f, s:i, s:I, s:I, s:I, s:I}",
+		    " s:f, s:i, s:I, s:I, s:I, s:I, s:I, s:I}",
 		    "ip", ip,
 		    "listen_port", (int)p->listen_port,
 		    "direction", p->direction == DIR_INBOUND ? "inbound" :
@@ -148,7 +148,9 @@ peers_json(struct supervisor *sv)
 		    "height", (json_int_t)p->height,
 		    "bytes_in", (json_int_t)p->bytes_in,
 		    "bytes_out", (json_int_t)p->bytes_out,
-		    "blocks_received", (json_int_t)p->blocks_received));
+		    "blocks_received", (json_int_t)p->blocks_received,
+		    "pings_sent", (json_int_t)p->pings_sent,
+		    "pongs_received", (json_int_t)p->pongs_received));
 	}
 	return a;
 }
