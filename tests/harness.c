@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -150,6 +151,21 @@ tn_node_init(struct tn_node *n, const char *ip, int port,
 	return fclose(f) == 0 ? 0 : -1;
 }
 
+/* the network namespace "ip netns add NAME" made */
+static int
+tn_enter_netns(const char *name)
+{
+	char	path[128];
+	int	fd, r;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	r = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return r;
+}
+
 int
 tn_node_start(struct tn_node *n, const char *const *extra,
     const char *const *env)
@@ -178,6 +194,8 @@ tn_node_start(struct tn_node *n, const char *const *extra,
 		}
 		for (i = 0; env && env[i]; i++)
 			putenv((char *)env[i]);
+		if (n->netns[0] && tn_enter_netns(n->netns) == -1)
+			_exit(125);
 		if (n->run_as && (setgroups(0, NULL) == -1 ||
 		    setgid(n->run_as) == -1 || setuid(n->run_as) == -1))
 			_exit(126);

@@ -25,6 +25,7 @@ struct tn_node {
 	char	ip[32];
 	int	port;
 	uid_t	run_as;		/* 0: as we are; else setuid before exec */
+	char	netns[32];	/* "": ours; else setns into this one */
 	pid_t	pid;		/* timenoded */
 	int	exited;
 	int	status;		/* wait status once exited */

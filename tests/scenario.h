@@ -1,0 +1,59 @@
+/*
+ * scenario.h - networks of timenode nodes for the acceptance scenarios.
+ *
+ * Builds on harness.h: N nodes on 127.0.0.2, .3, ... (or, for partition
+ * tests, each in its own network namespace on a bridge the scenario made),
+ * compressed intervals, produce blocks, wait for tips, kill or freeze
+ * components, and clean up every pid and namespace even when a test fails.
+ */
+#ifndef TIMENODE_SCENARIO_H
+#define TIMENODE_SCENARIO_H
+
+#include <stdint.h>
+
+#include "harness.h"
+
+#define SCN_MAX_NODES	16
+#define SCN_PORT	24100
+
+struct scn {
+	struct tn_node	node[SCN_MAX_NODES];
+	int		n;
+	int		netns;		/* nodes live in namespaces */
+	char		prefix[16];	/* namespace and bridge name prefix */
+};
+
+/* compressed [p2p] (ping 1 s, timeout 3 s) plus [supervisor] settings */
+extern const char scn_fast_conf[];
+
+const char	*scn_ip(const struct scn *, int i, char *buf, size_t len);
+/*
+ * Start node i.  peers: indexes of the nodes it is told about, ended by
+ * -1.  conf_extra: more INI text (e.g. "[sync]\nproducer_key = devnet\n").
+ */
+int		 scn_start(struct scn *, int i, const int *peers,
+		    const char *conf_extra);
+int		 scn_stop(struct scn *, int i);
+void		 scn_cleanup(struct scn *);
+
+uint64_t	 scn_height(struct scn *, int i);
+/* tip hash as hex into buf, "" when unknown */
+const char	*scn_tip(struct scn *, int i, char *buf, size_t len);
+int		 scn_peer_count(struct scn *, int i);
+long long	 scn_counter(struct scn *, int i, const char *name);
+/* timenodectl produce: 0 on success */
+int		 scn_produce(struct scn *, int i, int count, int payload);
+/* until node i's tip equals tip (hex); returns seconds taken or -1 */
+double		 scn_wait_tip(struct scn *, int i, const char *tip,
+		    double timeout);
+/* until every listed node has want peers; -1 on timeout */
+double		 scn_wait_peers(struct scn *, int i, int want, double timeout);
+pid_t		 scn_pid(struct scn *, int i, const char *component);
+/* stored --verify on node i's data dir (node stopped or running) */
+int		 scn_verify(struct scn *, int i);
+
+/* namespaces: one per node, veth pairs on one bridge, 10.213.x.y/24 */
+int		 scn_netns_setup(struct scn *, int n);
+int		 scn_link(struct scn *, int i, int up);
+
+#endif

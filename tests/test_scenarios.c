@@ -1,0 +1,340 @@
+/*
+ * test_scenarios.c - the network's acceptance scenarios (issue 6).
+ *
+ * Usage: test_scenarios NAME, one ctest entry per scenario:
+ *   two-nodes	A at 2,500 blocks, B at 0: B reaches A's tip hash
+ *   stability	3 nodes, full mesh, 120 pings: no reconnect, pong per ping
+ *   partition	B cut off (network namespaces; root only), A produces,
+ *		B back: B reaches A's tip by itself
+ *   twelve	12 nodes each told of one other: peer exchange connects
+ *		them, no duplicate peers, 1,000 blocks reach all
+ *   chaos	5,000-block catch-up while a random component of a random
+ *		node is SIGKILLed every second for 30 s
+ *   restart	a node restarts (new ports, new nonce): still one peer
+ * Every node runs on its own address with compressed intervals; every
+ * process and namespace is cleaned up whatever happens.
+ */
+#include <sys/wait.h>
+
+#include <CUnit/Basic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "scenario.h"
+
+static const char producer_conf[] = "[sync]\nproducer_key = devnet\n";
+static struct scn S;
+
+#define PEERS(...)	((const int []){ __VA_ARGS__, -1 })
+
+static void
+test_two_nodes(void)
+{
+	char	tip[80];
+	double	took;
+
+	CU_ASSERT_FATAL(scn_start(&S, 0, NULL, producer_conf) == 0);
+	CU_ASSERT_FATAL(scn_produce(&S, 0, 2500, 0) == 0);
+	CU_ASSERT_EQUAL(scn_height(&S, 0), 2500);
+	scn_tip(&S, 0, tip, sizeof(tip));
+	CU_ASSERT_FATAL(strlen(tip) == 64);
+	CU_ASSERT_FATAL(scn_start(&S, 1, PEERS(0), NULL) == 0);
+	took = scn_wait_tip(&S, 1, tip, 100);
+	CU_ASSERT(took >= 0);
+	CU_ASSERT_EQUAL(scn_height(&S, 1), 2500);
+	printf("\n  B caught up 2,500 blocks in %.1f s ", took);
+}
+
+/* per-connection pong ratio and ping count of node i */
+static void
+check_pongs(int i, long long min_pings)
+{
+	json_t		*st = tn_status(&S.node[i]), *p;
+	size_t		 k;
+	long long	 ps, pr;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	json_array_foreach(json_object_get(st, "peers"), k, p) {
+		ps = tn_json_int(p, "pings_sent");
+		pr = tn_json_int(p, "pongs_received");
+		CU_ASSERT(ps >= min_pings);
+		CU_ASSERT(ps > 0 && (double)pr / (double)ps >= 0.99);
+		printf("\n  node %d -> %s: %lld pings, %lld pongs", i,
+		    json_string_value(json_object_get(p, "ip")), ps, pr);
+	}
+	json_decref(st);
+}
+
+static void
+test_stability(void)
+{
+	static const char conf[] = "[p2p]\nping_interval = 0.5\n";
+	long long	opened[3];
+	int		i;
+
+	CU_ASSERT_FATAL(scn_start(&S, 0, PEERS(1, 2), conf) == 0);
+	CU_ASSERT_FATAL(scn_start(&S, 1, PEERS(0, 2), conf) == 0);
+	CU_ASSERT_FATAL(scn_start(&S, 2, PEERS(0, 1), conf) == 0);
+	for (i = 0; i < 3; i++)
+		CU_ASSERT_FATAL(scn_wait_peers(&S, i, 2, 30) >= 0);
+	tn_sleep(3);		/* doubled dials settle */
+	for (i = 0; i < 3; i++)
+		opened[i] = scn_counter(&S, i, "connections_opened");
+	tn_sleep(61);		/* 120 pings at 0.5 s */
+	for (i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL(scn_counter(&S, i, "connections_opened"),
+		    opened[i]);
+		CU_ASSERT_EQUAL(scn_peer_count(&S, i), 2);
+		check_pongs(i, 120);
+	}
+}
+
+static void
+test_partition(void)
+{
+	char	tip[80], t[80];
+	double	took;
+	int	i;
+
+	if (geteuid() != 0) {
+		printf("\n  skipped: network namespaces need root ");
+		return;
+	}
+	CU_ASSERT_FATAL(scn_netns_setup(&S, 3) == 0);
+	CU_ASSERT_FATAL(scn_start(&S, 0, PEERS(1, 2), producer_conf) == 0);
+	CU_ASSERT_FATAL(scn_start(&S, 1, PEERS(0, 2), NULL) == 0);
+	CU_ASSERT_FATAL(scn_start(&S, 2, PEERS(0, 1), NULL) == 0);
+	for (i = 0; i < 3; i++)
+		CU_ASSERT_FATAL(scn_wait_peers(&S, i, 2, 30) >= 0);
+	CU_ASSERT_FATAL(scn_produce(&S, 0, 50, 0) == 0);
+	scn_tip(&S, 0, tip, sizeof(tip));
+	for (i = 1; i < 3; i++)
+		CU_ASSERT_FATAL(scn_wait_tip(&S, i, tip, 30) >= 0);
+
+	CU_ASSERT_FATAL(scn_link(&S, 1, 0) == 0);	/* cut B off */
+	for (i = 0; i < 3; i++) {
+		CU_ASSERT(scn_produce(&S, 0, 100, 0) == 0);
+		tn_sleep(2);
+	}
+	scn_tip(&S, 0, tip, sizeof(tip));
+	CU_ASSERT(scn_wait_tip(&S, 2, tip, 30) >= 0);
+	CU_ASSERT(strcmp(scn_tip(&S, 1, t, sizeof(t)), tip) != 0);
+	CU_ASSERT(scn_height(&S, 1) == 50);
+
+	CU_ASSERT_FATAL(scn_link(&S, 1, 1) == 0);	/* and back */
+	took = scn_wait_tip(&S, 1, tip, 60);
+	CU_ASSERT(took >= 0);
+	/* backoff cap 4 s + dead-connection timeout 3 s + sync */
+	CU_ASSERT(took < 4 + 3 + 20);
+	printf("\n  B back at A's tip %.1f s after its link came up ", took);
+}
+
+/* each node lists distinct IPs, and the relation is symmetric */
+static void
+check_no_duplicates(int n)
+{
+	json_t		*st[SCN_MAX_NODES], *p;
+	const char	*ip;
+	char		 seen[SCN_MAX_NODES][SCN_MAX_NODES];
+	size_t		 k;
+	int		 i, j, idx;
+
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < n; i++) {
+		st[i] = tn_status(&S.node[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(st[i]);
+		json_array_foreach(json_object_get(st[i], "peers"), k, p) {
+			ip = json_string_value(json_object_get(p, "ip"));
+			CU_ASSERT_FATAL(ip && strncmp(ip, "127.0.0.", 9) == 0);
+			idx = atoi(ip + 9) - 2;
+			CU_ASSERT_FATAL(idx >= 0 && idx < n && idx != i);
+			CU_ASSERT_EQUAL(seen[i][idx], 0);   /* no duplicate */
+			seen[i][idx] = 1;
+		}
+		CU_ASSERT(json_array_size(json_object_get(st[i], "peers")) >= 1);
+		json_decref(st[i]);
+	}
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			if (seen[i][j] != seen[j][i])
+				CU_FAIL("peer relation not symmetric");
+}
+
+/* breadth-first search over the peer lists */
+static int
+connected(int n)
+{
+	json_t		*st, *p;
+	const char	*ip;
+	int		 reach[SCN_MAX_NODES] = { 1 }, queue[SCN_MAX_NODES];
+	int		 head = 0, tail = 1, i, count = 1;
+	size_t		 k;
+
+	queue[0] = 0;
+	while (head < tail) {
+		i = queue[head++];
+		if ((st = tn_status(&S.node[i])) == NULL)
+			return 0;
+		json_array_foreach(json_object_get(st, "peers"), k, p) {
+			ip = json_string_value(json_object_get(p, "ip"));
+			int j = ip ? atoi(ip + 9) - 2 : -1;
+			if (j >= 0 && j < n && !reach[j]) {
+				reach[j] = 1;
+				queue[tail++] = j;
+				count++;
+			}
+		}
+		json_decref(st);
+	}
+	return count == n;
+}
+
+static void
+test_twelve(void)
+{
+	char	tip[80];
+	double	t0;
+	int	i, ok = 0;
+
+	CU_ASSERT_FATAL(scn_start(&S, 0, PEERS(1), producer_conf) == 0);
+	for (i = 1; i < 12; i++)
+		CU_ASSERT_FATAL(scn_start(&S, i, PEERS(i - 1), NULL) == 0);
+	for (t0 = tn_now(); tn_now() - t0 < 60 && !ok; tn_sleep(0.5))
+		ok = connected(12);
+	CU_ASSERT_FATAL(ok);
+	printf("\n  12 nodes connected after %.1f s ", tn_now() - t0);
+	tn_sleep(5);	/* peer exchange goes on: check the settled state */
+	check_no_duplicates(12);
+	CU_ASSERT_FATAL(scn_produce(&S, 0, 1000, 0) == 0);
+	scn_tip(&S, 0, tip, sizeof(tip));
+	for (i = 1; i < 12; i++)
+		CU_ASSERT(scn_wait_tip(&S, i, tip, 90) >= 0);
+	check_no_duplicates(12);
+	for (i = 0; i < 12; i++)
+		printf("\n  node %d: %d peers", i, scn_peer_count(&S, i));
+}
+
+static void
+test_chaos(void)
+{
+	static const char *const comp[] = { "stored", "syncd", "netd" };
+	char		 tip[80], t[80];
+	json_t		*st;
+	double		 t0;
+	pid_t		 pid;
+	int		 i, kills = 0, k;
+
+	srandom((unsigned)getpid());
+	CU_ASSERT_FATAL(scn_start(&S, 0, PEERS(1, 2), producer_conf) == 0);
+	CU_ASSERT_FATAL(scn_produce(&S, 0, 5000, 0) == 0);
+	scn_tip(&S, 0, tip, sizeof(tip));
+	CU_ASSERT_FATAL(scn_start(&S, 1, PEERS(0, 2), NULL) == 0);
+	CU_ASSERT_FATAL(scn_start(&S, 2, PEERS(0, 1), NULL) == 0);
+	for (t0 = tn_now(); tn_now() - t0 < 30; tn_sleep(1)) {
+		i = (int)(random() % 3);
+		k = (int)(random() % 3);
+		if ((pid = scn_pid(&S, i, comp[k])) > 0 &&
+		    kill(pid, SIGKILL) == 0)
+			kills++;
+	}
+	printf("\n  %d components killed in 30 s ", kills);
+	CU_ASSERT(kills >= 25);
+	for (i = 1; i < 3; i++)
+		CU_ASSERT(scn_wait_tip(&S, i, tip, 90) >= 0);
+	for (i = 0; i < 3; i++) {
+		CU_ASSERT_STRING_EQUAL(scn_tip(&S, i, t, sizeof(t)), tip);
+		st = tn_wait_running(&S.node[i], 20);
+		CU_ASSERT_PTR_NOT_NULL(st);	/* nothing left failed */
+		json_decref(st);
+		CU_ASSERT(tn_pid_alive(S.node[i].pid));
+	}
+	for (i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL(WEXITSTATUS(scn_stop(&S, i)), 0);
+		CU_ASSERT_EQUAL(scn_verify(&S, i), 0);
+	}
+}
+
+static void
+test_restart(void)
+{
+	json_t		*st;
+	long long	 port1, port2 = -1;
+	double		 t0;
+	int		 max_seen = 0, n;
+
+	CU_ASSERT_FATAL(scn_start(&S, 0, NULL, NULL) == 0);
+	CU_ASSERT_FATAL(scn_start(&S, 1, PEERS(0), NULL) == 0);
+	CU_ASSERT_FATAL(scn_wait_peers(&S, 0, 1, 30) >= 0);
+	st = tn_status(&S.node[0]);
+	port1 = tn_json_int(json_array_get(json_object_get(st, "peers"), 0),
+	    "remote_port");
+	json_decref(st);
+	CU_ASSERT_EQUAL(WEXITSTATUS(scn_stop(&S, 1)), 0);
+	CU_ASSERT_FATAL(scn_start(&S, 1, NULL, NULL) == 0);
+	for (t0 = tn_now(); tn_now() - t0 < 30; tn_sleep(0.1)) {
+		n = scn_peer_count(&S, 0);
+		if (n > max_seen)
+			max_seen = n;
+		st = tn_status(&S.node[0]);
+		port2 = tn_json_int(json_array_get(json_object_get(st,
+		    "peers"), 0), "remote_port");
+		json_decref(st);
+		if (n == 1 && port2 > 0 && port2 != port1)
+			break;
+	}
+	CU_ASSERT_EQUAL(max_seen, 1);		/* never two for one machine */
+	CU_ASSERT(port2 > 0 && port2 != port1);	/* the new connection */
+	CU_ASSERT_EQUAL(scn_peer_count(&S, 0), 1);
+	CU_ASSERT_EQUAL(scn_peer_count(&S, 1), 1);
+}
+
+static const struct {
+	const char	*name;
+	const char	*title;
+	void		(*fn)(void);
+} scenarios[] = {
+	{ "two-nodes", "two nodes: B catches up 2,500 blocks", test_two_nodes },
+	{ "stability", "three nodes, 120 pings, no reconnects",
+	    test_stability },
+	{ "partition", "partition recovery", test_partition },
+	{ "twelve", "twelve nodes, peer exchange, 1,000 blocks", test_twelve },
+	{ "chaos", "chaos during a 5,000-block catch-up", test_chaos },
+	{ "restart", "restarted peer stays one peer", test_restart },
+};
+
+static void
+teardown(void)
+{
+	scn_cleanup(&S);
+}
+
+int
+main(int argc, char **argv)
+{
+	CU_pSuite	s;
+	unsigned	f, i;
+	int		found = 0;
+
+	alarm(600);
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite_with_setup_and_teardown("scenarios", NULL, NULL,
+	    NULL, teardown);
+	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		if (argc < 2 || strcmp(argv[1], scenarios[i].name) == 0) {
+			CU_add_test(s, scenarios[i].title, scenarios[i].fn);
+			found = 1;
+		}
+	if (!found) {
+		fprintf(stderr, "unknown scenario %s\n", argv[1]);
+		return 2;
+	}
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	f = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return f != 0 || CU_get_error() != CUE_SUCCESS;
+}
