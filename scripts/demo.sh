@@ -1,40 +1,48 @@
 #!/usr/bin/env bash
-# demo.sh - build timenode, start one node, show its status, kill one of its
-# workers and watch the supervisor restart it, then stop the node.
+# demo.sh - a three-node timenode network on this machine, start to finish.
 #
-# Everything lives in a temporary directory that is removed at the end; the
-# node listens on 127.0.0.2:24100 only.  The node's log is printed if a step
-# fails.  (A second node and block sync join this demo when the peer-to-peer
-# issues land.)
+# Builds timenode (installing missing packages first), starts nodes A, B
+# and C on 127.0.0.2, .3 and .4, has A produce 2,500 blocks, starts C at
+# height 0 and shows it catching up live, prints every node's status,
+# SIGKILLs C's syncd and shows it restarted with the chain intact, then
+# stops everything.  Ctrl-C stops everything too.  All files live in a
+# temporary directory that is removed at the end (DEMO_KEEP=1 keeps it).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-say() { printf '==> %s\n' "$*"; }
+say() { printf '\n==> %s\n' "$*"; }
 
-echo "==> building (scripts/build.sh; installs missing packages first)"
+say "building (scripts/build.sh installs missing packages first)"
 build=$(scripts/build.sh)
 bin=$build/bin
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/timenode-demo.XXXXXX")
-# Workers run as the service user when the demo runs as root: let them
-# traverse the directory above their data directory.
 chmod 0755 "$tmp"
-node_pid=""
+declare -A pid=()
+
+stop_node() {
+	local n=$1 p=${pid[$1]:-}
+	[ -n "$p" ] || return 0
+	kill -TERM "$p" 2>/dev/null || true
+	for _ in $(seq 100); do
+		kill -0 "$p" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$p" 2>/dev/null || true
+	wait "$p" 2>/dev/null || true
+	pid[$n]=""
+}
 
 cleanup() {
 	trap - EXIT INT TERM
-	if [ -n "$node_pid" ] && kill -0 "$node_pid" 2>/dev/null; then
-		kill -TERM "$node_pid" 2>/dev/null || true
-		for _ in $(seq 50); do
-			kill -0 "$node_pid" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -KILL "$node_pid" 2>/dev/null || true
-		wait "$node_pid" 2>/dev/null || true
+	for n in C B A; do stop_node "$n"; done
+	if [ "${DEMO_KEEP:-0}" = 1 ]; then
+		echo "kept $tmp"
+	else
+		rm -rf "$tmp"
 	fi
-	rm -rf "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -42,96 +50,83 @@ trap 'exit 143' TERM
 
 fail() {
 	echo "demo.sh: $*" >&2
-	if [ -s "$tmp/a.log" ]; then
-		echo "--- last lines of the node's log ($tmp/a.log) ---" >&2
-		tail -n 30 "$tmp/a.log" >&2
-	fi
+	for n in A B C; do
+		[ -s "$tmp/$n.log" ] || continue
+		echo "--- last lines of node $n's log ---" >&2
+		tail -n 15 "$tmp/$n.log" >&2
+	done
 	exit 1
 }
 
-ctl() { "$bin/timenodectl" -s "$tmp/a/run/status.sock" "$@"; }
+ip_of() { case $1 in A) echo 127.0.0.2 ;; B) echo 127.0.0.3 ;; C) echo 127.0.0.4 ;; esac; }
+ctl() { local n=$1; shift; "$bin/timenodectl" -s "$tmp/$n/run/status.sock" "$@"; }
+field() { ctl "$1" --json status | jq -r "$2"; }
 
-# The pid of COMPONENT in `timenodectl --json status`, empty when it has none.
-# Accepts {"components": [{"name": ..., "pid": ...}]} as well as
-# {"components": {"syncd": {"pid": ...}}} and similar shapes.
-component_pid() {
-	local json
-	json=$(ctl --json status 2>/dev/null) || return 0
-	if command -v jq >/dev/null 2>&1; then
-		jq -r --arg c "$1" '[.. | objects
-		    | (select(.name? == $c) | .pid), (.[$c]? | objects | .pid)]
-		    | map(numbers | select(. > 0)) | first // empty' <<<"$json"
-	else
-		python3 -c '
-import json, sys
-def walk(v, c):
-    if isinstance(v, dict):
-        if v.get("name") == c and isinstance(v.get("pid"), int):
-            yield v["pid"]
-        if isinstance(v.get(c), dict) and isinstance(v[c].get("pid"), int):
-            yield v[c]["pid"]
-        for x in v.values():
-            yield from walk(x, c)
-    elif isinstance(v, list):
-        for x in v:
-            yield from walk(x, c)
-print(next((p for p in walk(json.load(sys.stdin), sys.argv[1]) if p > 0), ""))
-' "$1" <<<"$json"
-	fi
+# start_node NAME EXTRA_CONF PEER...
+start_node() {
+	local n=$1 extra=$2 p
+	shift 2
+	{
+		printf '[node]\ndata_dir = %s\nlisten = %s:24100\n' \
+		    "$tmp/$n" "$(ip_of "$n")"
+		for p in "$@"; do printf 'peer = %s:24100\n' "$(ip_of "$p")"; done
+		printf '[p2p]\nping_interval = 5\nping_timeout = 15\n'
+		printf 'backoff_min = 0.5\nbackoff_max = 5\n'
+		printf '%b' "$extra"
+	} >"$tmp/$n.conf"
+	"$bin/timenoded" -f -c "$tmp/$n.conf" >"$tmp/$n.log" 2>&1 &
+	pid[$n]=$!
+	for _ in $(seq 100); do
+		kill -0 "${pid[$n]}" 2>/dev/null || fail "node $n exited at start"
+		[ "$(field "$n" '[.components[].state] | all(. == "running")' \
+		    2>/dev/null)" = true ] && return 0
+		sleep 0.1
+	done
+	fail "node $n did not come up within 10 s"
 }
 
-say "starting node A on 127.0.0.2:24100 (data in $tmp/a)"
-"$bin/timenoded" -f --data-dir "$tmp/a" --listen 127.0.0.2:24100 \
-    >"$tmp/a.log" 2>&1 &
-node_pid=$!
+say "starting node A (producer) on 127.0.0.2 and node B on 127.0.0.3"
+start_node A '[sync]\nproducer_key = devnet\n' B
+start_node B '' A
 
-say "waiting for node A to answer on its status socket"
-up=0
-for _ in $(seq 100); do
-	kill -0 "$node_pid" 2>/dev/null || fail "timenoded exited during start"
-	if ctl status >/dev/null 2>&1; then
-		up=1
-		break
-	fi
-	sleep 0.1
+say "node A produces 2,500 blocks (timenodectl produce 2500)"
+ctl A produce 2500
+tip=$(field A .node.tip)
+echo "A's tip: height $(field A .node.height), $tip"
+
+say "starting node C on 127.0.0.4 at height 0; it catches up from A and B"
+start_node C '' A B
+for _ in $(seq 600); do
+	h=$(field C .node.height)
+	printf '    C: height %5s / 2500   %8.1f blocks/s   %s   peers %s\n' \
+	    "$h" "$(field C .sync.blocks_per_s)" "$(field C .sync.state)" \
+	    "$(field C '.peers | length')"
+	[ "$(field C .node.tip)" = "$tip" ] && break
+	sleep 0.2
 done
-[ "$up" = 1 ] || fail "node A did not answer within 10 s"
+[ "$(field C .node.tip)" = "$tip" ] || fail "C did not reach A's tip"
+say "C reached A's tip $tip"
 
-say "timenodectl status"
-ctl status
+for n in A B C; do
+	say "timenodectl status of node $n ($(ip_of "$n"))"
+	ctl "$n" status
+done
 
-old=$(component_pid syncd)
-[ -n "$old" ] || fail "no pid for syncd in 'timenodectl --json status'"
-say "killing syncd (pid $old) with SIGKILL; the supervisor restarts it alone"
+old=$(field C '.components[] | select(.name == "syncd") | .pid')
+say "SIGKILL C's syncd (pid $old): the supervisor restarts it alone"
 kill -KILL "$old"
-
-new=""
+new=$old
 for _ in $(seq 100); do
-	new=$(component_pid syncd)
-	if [ -n "$new" ] && [ "$new" != "$old" ] &&
-	    kill -0 "$new" 2>/dev/null; then
-		break
-	fi
-	new=""
+	new=$(field C '.components[] | select(.name == "syncd" and .state == "running") | .pid')
+	[ -n "$new" ] && [ "$new" != "$old" ] && break
 	sleep 0.1
 done
-[ -n "$new" ] || fail "syncd was not restarted within 10 s"
-say "syncd is back as pid $new; status now shows one restart"
-ctl status
+[ -n "$new" ] && [ "$new" != "$old" ] || fail "syncd was not restarted"
+echo "syncd is back as pid $new; C is at height $(field C .node.height)," \
+    "tip $(field C .node.tip)"
+[ "$(field C .node.tip)" = "$tip" ] || fail "C's chain changed"
+ctl C status | sed -n '/^WORKER/,/^$/p'
 
-say "stopping node A (SIGTERM to timenoded pid $node_pid)"
-kill -TERM "$node_pid"
-stopped=0
-for _ in $(seq 200); do
-	if ! kill -0 "$node_pid" 2>/dev/null; then
-		stopped=1
-		break
-	fi
-	sleep 0.1
-done
-[ "$stopped" = 1 ] || fail "timenoded did not stop within 20 s"
-rc=0
-wait "$node_pid" || rc=$?
-node_pid=""
-[ "$rc" = 0 ] || fail "timenoded exited with status $rc"
-say "node A stopped cleanly (exit status 0); demo done"
+say "stopping C, B and A"
+for n in C B A; do stop_node "$n"; done
+say "demo done"
