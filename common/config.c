@@ -7,6 +7,8 @@
  * moves both.  Nothing here exits: errors come back as text naming the
  * option, section, key or value, and the caller exits 2.
  */
+#include <sys/stat.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
@@ -96,8 +98,8 @@ parse_hostport(const char *s, struct hostport *hp)
 		return -1;
 	errno = 0;
 	port = strtoul(colon + 1, &end, 10);
-	if (errno || end == colon + 1 || *end != '\0' || port == 0 ||
-	    port > 65535 || colon[1] == '-' || colon[1] == '+')
+	if (errno || colon[1] < '0' || colon[1] > '9' || *end != '\0' ||
+	    port == 0 || port > 65535)
 		return -1;
 	hp->port = (uint16_t)port;
 	return 0;
@@ -127,6 +129,21 @@ parse_seconds(const char *s, double *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+static int
+parse_seconds_or_zero(const char *s, double *out)
+{
+	char	*end;
+	double	 v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno == 0 && end != s && *end == '\0' && v == 0) {
+		*out = 0;
+		return 0;
+	}
+	return parse_seconds(s, out);
 }
 
 static int
@@ -251,11 +268,7 @@ apply_key(struct config *cfg, const struct keydef *k, const char *v)
 	case K_SECONDS:
 		return parse_seconds(v, (double *)(base + k->off));
 	case K_SECONDS0:	/* 0 allowed: "off" */
-		if (strcmp(v, "0") == 0) {
-			*(double *)(base + k->off) = 0;
-			return 0;
-		}
-		return parse_seconds(v, (double *)(base + k->off));
+		return parse_seconds_or_zero(v, (double *)(base + k->off));
 	case K_INT:
 		return parse_int(v, k->min, k->max, (int *)(base + k->off));
 	}
@@ -301,6 +314,7 @@ config_load_file(struct config *cfg, const char *path, char *err,
     size_t errlen)
 {
 	struct ini_ctx	 ctx = { cfg, err, errlen, 0 };
+	struct stat	 sb;
 	FILE		*f;
 	int		 r;
 
@@ -310,6 +324,11 @@ config_load_file(struct config *cfg, const char *path, char *err,
 	}
 	if ((f = fopen(path, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		fclose(f);
 		return -1;
 	}
 	r = ini_parse_file(f, config_ini_key, &ctx);
@@ -409,12 +428,14 @@ config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
 	const char	*file = NULL;
 	int		 c, i, peers_from_cli = 0;
 
-	/* pass 1: find -c so the file is applied before the overrides */
+	/* pass 1: find -c so the file is applied before the overrides;
+	 * optind 0 makes glibc forget any earlier argv completely */
 	opterr = 0;
-	optind = 1;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, ":c:fd", longopts, NULL)) != -1) {
 		if (c == '?') {
-			if (optopt)
+			if (optopt > 0 && optopt < 128 &&
+			    argv[optind - 1][1] != '-')
 				snprintf(err, errlen, "unknown option -%c",
 				    optopt);
 			else
@@ -448,7 +469,7 @@ config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
 	if (peers_from_cli)
 		cfg->npeers = 0;
 
-	optind = 1;
+	optind = 0;
 	while ((c = getopt_long(argc, argv, ":c:fd", longopts, NULL)) != -1) {
 		if (c == 'c')
 			continue;

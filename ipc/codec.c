@@ -233,8 +233,10 @@ get_str(struct rbuf *r, char *dst, size_t cap)
 	uint16_t	 n;
 
 	n = get_u16(r);
-	if (cap == 0)
+	if (cap == 0) {
+		r->err = 1;
 		return;
+	}
 	dst[0] = '\0';
 	if (r->err)
 		return;

@@ -342,6 +342,7 @@ struct ipc_produce {
 	uint32_t	payload_bytes;
 };
 #define IPC_PRODUCE_MAX		100000
+#define IPC_PRODUCE_PAYLOAD_MAX	(256u * 1024)	/* = BLOCK_PAYLOAD_MAX */
 
 /* msg.c: the catalogue and the checks */
 struct ipc_msgdef {

@@ -513,6 +513,7 @@ ipc_append_encode(struct wbuf *w, const struct ipc_append *m)
 int
 ipc_append_decode(struct rbuf *r, struct ipc_append *m)
 {
+	memset(m, 0, sizeof(*m));
 	m->rollback = get_u8(r);
 	m->rollback_to = get_u64(r);
 	if (!rbuf_ok(r) || m->rollback > 1)
@@ -591,7 +592,8 @@ ipc_addr_mark_decode(struct rbuf *r, struct ipc_addr_mark *m)
 	m->outcome = get_u8(r);
 	m->now = get_u64(r);
 	m->until = get_u64(r);
-	return m->outcome < ADDR_NOUTCOMES && rbuf_done(r) ? 0 : -1;
+	return m->outcome < ADDR_NOUTCOMES && m->port != 0 && rbuf_done(r) ?
+	    0 : -1;
 }
 
 void
@@ -683,6 +685,7 @@ ipc_net_blocks_encode(struct wbuf *w, const struct ipc_net_blocks *m)
 int
 ipc_net_blocks_decode(struct rbuf *r, struct ipc_net_blocks *m)
 {
+	memset(m, 0, sizeof(*m));
 	get_bytes(r, &m->ip, 4);
 	m->reqid = get_u32(r);
 	if (!rbuf_ok(r))
@@ -744,5 +747,6 @@ ipc_produce_decode(struct rbuf *r, struct ipc_produce *m)
 	m->count = get_u32(r);
 	m->payload_bytes = get_u32(r);
 	return m->count >= 1 && m->count <= IPC_PRODUCE_MAX &&
-	    rbuf_done(r) ? 0 : -1;
+	    m->payload_bytes <= IPC_PRODUCE_PAYLOAD_MAX && rbuf_done(r) ?
+	    0 : -1;
 }

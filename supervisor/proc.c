@@ -29,7 +29,7 @@
 #include "supervisor.h"
 #include "worker.h"
 
-#define MAX_ARGS	(16 + 2 * CONFIG_MAX_PEERS)
+#define MAX_ARGS	(24 + 2 * CONFIG_MAX_PEERS)	/* with room to spare */
 
 const char *const child_state_names[CHILD_NSTATES] = {
 	"stopped", "starting", "running", "backoff", "failed"

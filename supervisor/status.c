@@ -338,7 +338,8 @@ cmd_produce(struct status_client *cl, const char *count, const char *bytes)
 	p.count = (uint32_t)v;
 	if (bytes != NULL) {
 		v = strtoul(bytes, &end, 10);
-		if (*end != '\0' || *bytes == '-' || v > 1u << 20) {
+		if (*end != '\0' || *bytes == '-' ||
+		    v > IPC_PRODUCE_PAYLOAD_MAX) {
 			client_error(cl, "produce: bad payload size \"%s\"",
 			    bytes);
 			return;

@@ -158,15 +158,14 @@ has(const char *err, const char *word)
 
 /* the error must name each of the words */
 #define ASSERT_ERR(err, ...) do {					\
-	const char *words_[] = { __VA_ARGS__, NULL };			\
+	const char *w_[] = { __VA_ARGS__, NULL };			\
 	size_t i_;							\
-	for (i_ = 0; words_[i_]; i_++)					\
-		if (!has((err), words_[i_])) {				\
-			fprintf(stderr, "\nerror \"%s\" does not name "	\
-			    "\"%s\"\n", (err), words_[i_]);		\
-			CU_FAIL("error text does not name the culprit"); \
-		}							\
-	CU_PASS("error text");						\
+	for (i_ = 0; w_[i_] != NULL; i_++) {				\
+		if (!has((err), w_[i_]))				\
+			fprintf(stderr, "\nline %d: error \"%s\" does "	\
+			    "not name \"%s\"\n", __LINE__, (err), w_[i_]); \
+		CU_ASSERT(has((err), w_[i_]));				\
+	}								\
 } while (0)
 
 static void
@@ -203,6 +202,10 @@ test_defaults(void)
 	CU_ASSERT(cfg.backoff_min > 0 && cfg.backoff_min <= cfg.backoff_max);
 	CU_ASSERT(cfg.restart_intensity >= 1 && cfg.restart_window > 0);
 	CU_ASSERT(cfg.heartbeat_interval < cfg.heartbeat_deadline);
+	/* not producing, no timed production, until configured */
+	CU_ASSERT_STRING_EQUAL(cfg.producer_key, "");
+	CU_ASSERT_DOUBLE_EQUAL(cfg.block_interval, 0, EPS);
+	CU_ASSERT(cfg.per_peer >= 1 && cfg.per_peer <= cfg.window);
 }
 
 static void
@@ -537,7 +540,22 @@ static const char all_keys[] =
 	"backoff_min = 0.1\n"
 	"backoff_max = 20\n"
 	"max_inbound = 10\n"
-	"max_outbound = 0\n";
+	"max_outbound = 0\n"
+	"handshake_timeout = 2.5\n"
+	"\n"
+	"[store]\n"
+	"map_size_mb = 64\n"
+	"addr_max = 500\n"
+	"\n"
+	"[sync]\n"
+	"genesis_dir = /etc/tn/genesis\n"
+	"producer_key = /etc/tn/producer.key\n"
+	"block_interval = 0.75\n"
+	"payload_bytes = 1024\n"
+	"max_reorg_depth = 10\n"
+	"window = 256\n"
+	"per_peer = 32\n"
+	"request_timeout = 0.5\n";
 
 static void
 check_all_keys(const struct config *cfg)
@@ -567,6 +585,17 @@ check_all_keys(const struct config *cfg)
 	CU_ASSERT_DOUBLE_EQUAL(cfg->backoff_max, 20, EPS);
 	CU_ASSERT_EQUAL(cfg->max_inbound, 10);
 	CU_ASSERT_EQUAL(cfg->max_outbound, 0);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->handshake_timeout, 2.5, EPS);
+	CU_ASSERT_EQUAL(cfg->map_size_mb, 64);
+	CU_ASSERT_EQUAL(cfg->addr_max, 500);
+	CU_ASSERT_STRING_EQUAL(cfg->genesis_dir, "/etc/tn/genesis");
+	CU_ASSERT_STRING_EQUAL(cfg->producer_key, "/etc/tn/producer.key");
+	CU_ASSERT_DOUBLE_EQUAL(cfg->block_interval, 0.75, EPS);
+	CU_ASSERT_EQUAL(cfg->payload_bytes, 1024);
+	CU_ASSERT_EQUAL(cfg->max_reorg_depth, 10);
+	CU_ASSERT_EQUAL(cfg->window, 256);
+	CU_ASSERT_EQUAL(cfg->per_peer, 32);
+	CU_ASSERT_DOUBLE_EQUAL(cfg->request_timeout, 0.5, EPS);
 }
 
 static void
@@ -612,6 +641,28 @@ test_file_int_bounds(void)
 		{ "[supervisor]\nstop_timeout = 31622400\n", 1 },  /* 366 d */
 		{ "[supervisor]\nstop_timeout = 31622401\n", 0 },
 		{ "[supervisor]\nstop_timeout = 0.001\n", 1 },
+		{ "[store]\nmap_size_mb = 16\n", 1 },
+		{ "[store]\nmap_size_mb = 15\n", 0 },
+		{ "[store]\nmap_size_mb = 1048576\n", 1 },
+		{ "[store]\nmap_size_mb = 1048577\n", 0 },
+		{ "[store]\naddr_max = 16\n", 1 },
+		{ "[store]\naddr_max = 15\n", 0 },
+		{ "[store]\naddr_max = 1000001\n", 0 },
+		{ "[sync]\npayload_bytes = 0\n", 1 },
+		{ "[sync]\npayload_bytes = 262144\n", 1 },
+		{ "[sync]\npayload_bytes = 262145\n", 0 },
+		{ "[sync]\nmax_reorg_depth = 0\n", 0 },
+		{ "[sync]\nmax_reorg_depth = 100000\n", 1 },
+		{ "[sync]\nwindow = 0\n", 0 },
+		{ "[sync]\nwindow = 100001\n", 0 },
+		{ "[sync]\nper_peer = 0\n", 0 },
+		{ "[sync]\nper_peer = 100000\n", 1 },
+		/* block_interval 0 means off; other keys need > 0 */
+		{ "[sync]\nblock_interval = 0\n", 1 },
+		{ "[sync]\nblock_interval = 0.01\n", 1 },
+		{ "[sync]\nblock_interval = -1\n", 0 },
+		{ "[sync]\nrequest_timeout = 0\n", 0 },
+		{ "[p2p]\nhandshake_timeout = 0\n", 0 },
 	};
 	struct config	cfg;
 	char		err[CONFIG_ERR_MAX];
@@ -690,6 +741,12 @@ test_file_bad_values(void)
 		{ "node", "peer", "127.0.0.1:0" },
 		{ "node", "network", "dev/net" },
 		{ "node", "user", "a b" },
+		{ "p2p", "handshake_timeout", "-3" },
+		{ "store", "map_size_mb", "big" },
+		{ "store", "addr_max", "0" },
+		{ "sync", "block_interval", "soon" },
+		{ "sync", "request_timeout", "0" },
+		{ "sync", "window", "-1" },
 	};
 	struct config	 cfg;
 	char		 err[CONFIG_ERR_MAX], text[256];
@@ -722,10 +779,10 @@ test_file_syntax(void)
 	snprintf(want, sizeof(want), "%s:3", f);
 	ASSERT_ERR(err, want, "syntax");
 
-	f = conf("[node\nnetwork = x\n");
+	f = conf("[node]\nnetwork = x\n[p2p\n");
 	config_defaults(&cfg);
 	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s:1", f);
+	snprintf(want, sizeof(want), "%s:3", f);
 	ASSERT_ERR(err, want);
 
 	f = conf("");
@@ -747,8 +804,20 @@ test_file_missing(void)
 	CU_ASSERT_STRING_EQUAL(cfg.config_file, "");
 	CU_ASSERT_EQUAL(parse(&cfg, err, "-f", "-c", path, NULL), -1);
 	ASSERT_ERR(err, path);
-	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", "/tmp", NULL), -1);
+}
+
+/* a directory is not a config file (fopen(3) opens one for reading) */
+static void
+test_file_directory(void)
+{
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX];
+
+	config_defaults(&cfg);
+	memset(err, 0, sizeof(err));
+	CU_ASSERT_EQUAL(config_load_file(&cfg, "/tmp", err, sizeof(err)), -1);
 	ASSERT_ERR(err, "/tmp");
+	CU_ASSERT_STRING_EQUAL(cfg.config_file, "");
 }
 
 /* the command line wins, before or after -c */
@@ -962,6 +1031,17 @@ assert_same_config(const struct config *a, const struct config *b)
 	CU_ASSERT_EQUAL(a->backoff_max, b->backoff_max);
 	CU_ASSERT_EQUAL(a->max_inbound, b->max_inbound);
 	CU_ASSERT_EQUAL(a->max_outbound, b->max_outbound);
+	CU_ASSERT_EQUAL(a->handshake_timeout, b->handshake_timeout);
+	CU_ASSERT_EQUAL(a->map_size_mb, b->map_size_mb);
+	CU_ASSERT_EQUAL(a->addr_max, b->addr_max);
+	CU_ASSERT_STRING_EQUAL(a->genesis_dir, b->genesis_dir);
+	CU_ASSERT_STRING_EQUAL(a->producer_key, b->producer_key);
+	CU_ASSERT_EQUAL(a->block_interval, b->block_interval);
+	CU_ASSERT_EQUAL(a->payload_bytes, b->payload_bytes);
+	CU_ASSERT_EQUAL(a->max_reorg_depth, b->max_reorg_depth);
+	CU_ASSERT_EQUAL(a->window, b->window);
+	CU_ASSERT_EQUAL(a->per_peer, b->per_peer);
+	CU_ASSERT_EQUAL(a->request_timeout, b->request_timeout);
 }
 
 /*
@@ -1128,6 +1208,7 @@ main(void)
 		{ "file: bad values", test_file_bad_values },
 		{ "file: syntax error", test_file_syntax },
 		{ "file: missing", test_file_missing },
+		{ "file: a directory", test_file_directory },
 		{ "precedence", test_precedence },
 		{ "peers", test_peers },
 		{ "too many peers", test_too_many_peers },
@@ -1139,8 +1220,7 @@ main(void)
 	};
 	CU_pSuite	suite;
 	size_t		i;
-	unsigned	f;
-	int		rc = 1;
+	unsigned	f = 1;
 
 	if (CU_initialize_registry() != CUE_SUCCESS)
 		return 1;
@@ -1152,7 +1232,6 @@ main(void)
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	f = CU_get_number_of_failures();
-	rc = f != 0 || CU_get_error() != CUE_SUCCESS;
 out:
 	CU_cleanup_registry();
 	for (i = 0; i < ntmp; i++)
@@ -1161,5 +1240,5 @@ out:
 		free(pool[i]);
 	free(pool);
 	free(tmpfiles);
-	return rc;
+	return f != 0 || CU_get_error() != CUE_SUCCESS;
 }

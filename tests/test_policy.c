@@ -247,14 +247,14 @@ test_intensity_one(void)
 
 	p.intensity = 1;
 	restart_init(&p, &s);
-	CU_ASSERT_EQUAL(life(&p, &s, 0, 100, &d), RESTART_AFTER);	/* 100 */
+	CU_ASSERT_EQUAL(life(&p, &s, 0, 100, &d), RESTART_AFTER); /* 100 */
 	CU_ASSERT_DOUBLE_EQUAL(d, 0, EPS);
-	CU_ASSERT_EQUAL(life(&p, &s, 100, 59, &d), RESTART_FAILED);	/* 159 */
+	CU_ASSERT_EQUAL(life(&p, &s, 100, 59, &d), RESTART_FAILED); /* 159 */
 
 	restart_init(&p, &s);
 	CU_ASSERT_EQUAL(life(&p, &s, 0, 1, &d), RESTART_AFTER);		/* 1 */
 	CU_ASSERT_DOUBLE_EQUAL(d, 0.5, EPS);
-	CU_ASSERT_EQUAL(life(&p, &s, 1.5, 60, &d), RESTART_AFTER);	/* 61.5 */
+	CU_ASSERT_EQUAL(life(&p, &s, 1.5, 60, &d), RESTART_AFTER); /* 61.5 */
 	CU_ASSERT_DOUBLE_EQUAL(d, 0, EPS);
 	CU_ASSERT_EQUAL(life(&p, &s, 61.5, 121, &d), RESTART_AFTER);
 	CU_ASSERT_EQUAL(s.restarts, 3);
