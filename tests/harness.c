@@ -105,9 +105,19 @@ tn_pid_alive(pid_t pid)
 const char *
 tn_bin(const char *prog, char *buf, size_t len)
 {
-	const char *dir = getenv("TIMENODE_BIN");
+	const char	*dir = getenv("TIMENODE_BIN");
+	char		 self[400], *slash;
+	ssize_t		 n;
 
-	snprintf(buf, len, "%s/%s", dir ? dir : "./bin", prog);
+	if (dir == NULL) {
+		/* the test programs live in bin/ next to the daemons */
+		n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		self[n > 0 ? n : 0] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL)
+			*slash = '\0';
+		dir = self;
+	}
+	snprintf(buf, len, "%s/%s", dir, prog);
 	return buf;
 }
 
