@@ -1,31 +1,701 @@
 /*
  * netd - every TCP connection of the node, inbound and outbound.
  *
- * The only process that touches the network.  This is the process frame:
- * it joins the supervisor's control channel and reports its peers and
- * counters.  The connection state machine, registry and ping/pong are
- * issue 4.
+ * The only process that touches the network, and so the one most likely
+ * to be attacked: it validates every byte a peer sends (wire.c), keeps at
+ * most one connection per peer IP (registry.c), keeps connections up with
+ * two-way ping/pong (conn.c) and redials with backoff (dialer.c).  It
+ * holds no chain state of its own: blocks peers ask for are read from
+ * stored, blocks and tips peers send go to syncd, and what syncd wants
+ * sent goes out.  When stored or syncd is down, connections stay up:
+ * requests for stored are answered empty after a deadline (the peer asks
+ * again), messages for syncd are dropped and replayed as PEER_UP when it
+ * comes back.
+ *
+ * This file is the worker (life cycle, status heartbeat, the tick) and
+ * the IPC side: the stored channel (tip, blocks to serve, address book)
+ * and the sync channel.
  */
-#include <string.h>
+#include <netinet/in.h>
 
+#include <event2/event.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "chan.h"
 #include "log.h"
-#include "worker.h"
+#include "netd.h"
+
+static struct netd	the_netd;
+
+static uint32_t
+next_reqid(struct netd *nd)
+{
+	if (++nd->next_ipc_reqid == 0)
+		nd->next_ipc_reqid = 1;
+	return nd->next_ipc_reqid;
+}
+
+void
+netd_store_send(struct netd *nd, uint16_t type, uint32_t reqid,
+    const struct wbuf *body)
+{
+	if (nd->store != NULL && ipc_connected(nd->store))
+		ipc_send(nd->store, type, reqid, body);
+}
+
+void
+netd_sync_send(struct netd *nd, uint16_t type, uint32_t reqid,
+    const struct wbuf *body)
+{
+	if (nd->sync != NULL && ipc_connected(nd->sync))
+		ipc_send(nd->sync, type, reqid, body);
+}
+
+void
+netd_addr_upsert(struct netd *nd, uint32_t ip, uint16_t port, uint8_t source)
+{
+	struct ipc_addr	a;
+	struct wbuf	w;
+
+	memset(&a, 0, sizeof(a));
+	a.ip = ip;
+	a.port = port;
+	a.source = source;
+	a.last_seen = (uint64_t)time(NULL);
+	wbuf_init(&w, 128);
+	ipc_addr_encode(&w, &a);
+	netd_store_send(nd, IPC_STORE_ADDR_UPSERT, next_reqid(nd), &w);
+	wbuf_free(&w);
+}
+
+void
+netd_addr_mark(struct netd *nd, uint32_t ip, uint16_t port, uint8_t outcome,
+    double ban_s)
+{
+	struct ipc_addr_mark	m;
+	struct wbuf		w;
+
+	memset(&m, 0, sizeof(m));
+	m.ip = ip;
+	m.port = port;
+	m.outcome = outcome;
+	m.now = (uint64_t)time(NULL);
+	if (outcome == ADDR_BAN)
+		m.until = m.now + (uint64_t)ban_s;
+	wbuf_init(&w, 128);
+	ipc_addr_mark_encode(&w, &m);
+	netd_store_send(nd, IPC_STORE_ADDR_MARK, next_reqid(nd), &w);
+	wbuf_free(&w);
+}
+
+void
+netd_tip_refresh(struct netd *nd)
+{
+	nd->next_tip_refresh = mono_now() + NETD_TIP_REFRESH_S;
+	netd_store_send(nd, IPC_STORE_TIP_REQ, next_reqid(nd), NULL);
+}
+
+static void
+addr_refresh(struct netd *nd)
+{
+	struct ipc_addr_query	q;
+	struct wbuf		w;
+
+	nd->next_addr_refresh = mono_now() + NETD_ADDR_REFRESH_S;
+	q.max = 64;
+	q.purpose = ADDR_FOR_DIAL;
+	q.now = (uint64_t)time(NULL);
+	wbuf_init(&w, 64);
+	ipc_addr_query_encode(&w, &q);
+	netd_store_send(nd, IPC_STORE_ADDR_LIST_REQ, next_reqid(nd), &w);
+	wbuf_free(&w);
+}
+
+/*
+ * Serving peers' block requests from stored.  One slot per request in
+ * stored; a locator request takes two steps (fork point, then blocks).
+ */
+static struct serve *
+serve_slot(struct netd *nd, struct conn *c)
+{
+	int i;
+
+	if (c->serving >= NETD_MAX_SERVE || nd->store == NULL ||
+	    !ipc_connected(nd->store))
+		return NULL;
+	for (i = 0; i < NETD_MAX_SERVING; i++)
+		if (nd->serving[i].ipc_reqid == 0)
+			return &nd->serving[i];
+	return NULL;
+}
+
+static struct serve *
+serve_find(struct netd *nd, uint32_t ipc_reqid)
+{
+	int i;
+
+	if (ipc_reqid == 0)
+		return NULL;
+	for (i = 0; i < NETD_MAX_SERVING; i++)
+		if (nd->serving[i].ipc_reqid == ipc_reqid)
+			return &nd->serving[i];
+	return NULL;
+}
+
+static void
+send_blocks(struct conn *c, uint32_t reqid, const struct ipc_blob *v,
+    uint32_t count)
+{
+	struct wire_msg	*m;
+	uint64_t	 total = 0;
+	uint32_t	 i;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return;
+	m->type = WIRE_BLOCKS;
+	m->u.blocks.reqid = reqid;
+	/* the prefix that fits in one message */
+	for (i = 0; i < count && i < WIRE_MAX_BLOCKS; i++) {
+		total += v[i].len;
+		if (total > WIRE_MAX_BATCH || v[i].len == 0)
+			break;
+		m->u.blocks.v[i] = v[i];
+	}
+	m->u.blocks.count = i;
+	conn_send(c, m);
+	free(m);
+}
+
+/* The request ends: the peer gets what we have (maybe nothing). */
+static void
+serve_done(struct netd *nd, struct serve *s, const struct ipc_blob *v,
+    uint32_t count)
+{
+	struct conn *c = conn_by_serial(nd, s->serial);
+
+	if (c != NULL) {
+		c->serving--;
+		send_blocks(c, s->peer_reqid, v, count);
+	}
+	s->ipc_reqid = 0;
+}
+
+static void
+serve_blocks_req(struct netd *nd, struct serve *s, uint64_t from)
+{
+	struct ipc_range	r;
+	struct wbuf		w;
+
+	r.from = from;
+	r.count = s->count;
+	r.max_bytes = WIRE_MAX_BATCH - BLOCK_MAX_LEN;
+	s->ipc_reqid = next_reqid(nd);
+	wbuf_init(&w, 64);
+	ipc_range_encode(&w, &r);
+	netd_store_send(nd, IPC_STORE_BLOCKS_REQ, s->ipc_reqid, &w);
+	wbuf_free(&w);
+}
+
+void
+netd_serve_range(struct netd *nd, struct conn *c, uint32_t reqid,
+    uint64_t from, uint32_t count)
+{
+	struct serve *s;
+
+	if ((s = serve_slot(nd, c)) == NULL) {
+		send_blocks(c, reqid, NULL, 0);
+		return;
+	}
+	c->serving++;
+	s->serial = c->serial;
+	s->peer_reqid = reqid;
+	s->count = count;
+	s->deadline = mono_now() + NETD_SERVE_S;
+	serve_blocks_req(nd, s, from);
+}
+
+void
+netd_serve_locator(struct netd *nd, struct conn *c,
+    const struct wire_get_locator *l)
+{
+	struct ipc_hashes	*h;
+	struct serve		*s;
+	struct wbuf		 w;
+
+	if ((s = serve_slot(nd, c)) == NULL ||
+	    (h = malloc(sizeof(*h))) == NULL) {
+		send_blocks(c, l->reqid, NULL, 0);
+		return;
+	}
+	c->serving++;
+	s->serial = c->serial;
+	s->peer_reqid = l->reqid;
+	s->count = l->count;
+	s->deadline = mono_now() + NETD_SERVE_S;
+	s->ipc_reqid = next_reqid(nd);
+	h->count = l->nhashes;
+	memcpy(h->h, l->h, (size_t)l->nhashes * IPC_HASH_LEN);
+	wbuf_init(&w, sizeof(*h) + 8);
+	ipc_hashes_encode(&w, h);
+	netd_store_send(nd, IPC_STORE_FORK_REQ, s->ipc_reqid, &w);
+	wbuf_free(&w);
+	free(h);
+}
+
+static void
+serve_expire(struct netd *nd, double now, int all)
+{
+	int i;
+
+	for (i = 0; i < NETD_MAX_SERVING; i++)
+		if (nd->serving[i].ipc_reqid != 0 &&
+		    (all || nd->serving[i].deadline < now))
+			serve_done(nd, &nd->serving[i], NULL, 0);
+}
+
+static void
+on_store_tip(struct netd *nd, struct rbuf *r)
+{
+	struct ipc_tip	t;
+	struct wire_msg	m;
+
+	if (ipc_tip_decode(r, &t) == -1) {
+		log_warnx("stored: malformed tip, dropped");
+		return;
+	}
+	if (memcmp(t.genesis, nd->genesis_hash, IPC_HASH_LEN) != 0) {
+		log_debug("stored: tip of another genesis, ignored");
+		return;
+	}
+	if (t.height == nd->height && memcmp(t.hash, nd->tip,
+	    IPC_HASH_LEN) == 0)
+		return;
+	nd->height = t.height;
+	memcpy(nd->tip, t.hash, IPC_HASH_LEN);
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_TIP;
+	m.u.tip.height = t.height;
+	memcpy(m.u.tip.hash, t.hash, IPC_HASH_LEN);
+	conn_broadcast(nd, &m);
+}
+
+static void
+on_store_addrs(struct netd *nd, struct rbuf *r)
+{
+	struct ipc_addrs	 as;
+	struct addr		*a;
+	uint64_t		 unow = (uint64_t)time(NULL);
+	double			 now = mono_now();
+	uint32_t		 i;
+
+	if (ipc_addrs_decode(r, &as) == -1) {
+		log_warnx("stored: malformed address list, dropped");
+		return;
+	}
+	for (i = 0; i < as.count; i++) {
+		if ((a = addr_learn(nd, as.v[i].ip, as.v[i].port,
+		    as.v[i].source)) == NULL)
+			continue;
+		if (as.v[i].banned_until > unow && !is_banned(nd, a->ip, now))
+			ban_ip(nd, a->ip, (double)(as.v[i].banned_until -
+			    unow), 0);
+	}
+	ipc_addrs_free(&as);
+}
+
+static void
+on_store_point(struct netd *nd, struct serve *s, struct rbuf *r)
+{
+	struct ipc_point p;
+
+	if (ipc_point_decode(r, &p) == -1) {
+		serve_done(nd, s, NULL, 0);
+		return;
+	}
+	/* the blocks after the fork point (after genesis if none known) */
+	serve_blocks_req(nd, s, p.found ? p.height + 1 : 1);
+}
+
+static void
+on_store_blocks(struct netd *nd, struct serve *s, struct rbuf *r)
+{
+	struct ipc_blocks b;
+
+	if (ipc_blocks_decode(r, &b) == -1) {
+		serve_done(nd, s, NULL, 0);
+		return;
+	}
+	serve_done(nd, s, b.code == IPC_OK ? b.v : NULL,
+	    b.code == IPC_OK ? b.count : 0);
+	ipc_blocks_free(&b);
+}
+
+static void
+store_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
+    void *arg)
+{
+	struct netd	*nd = arg;
+	struct serve	*s = serve_find(nd, h->reqid);
+
+	(void)ch;
+	switch (h->type) {
+	case IPC_STORE_TIP:
+		on_store_tip(nd, r);
+		return;
+	case IPC_STORE_ADDRS:
+		on_store_addrs(nd, r);
+		return;
+	case IPC_STORE_POINT:
+		if (s != NULL)
+			on_store_point(nd, s, r);
+		return;
+	case IPC_STORE_BLOCKS:
+		if (s != NULL)
+			on_store_blocks(nd, s, r);
+		return;
+	case IPC_STORE_RESULT:
+		if (s != NULL)		/* an error instead of the answer */
+			serve_done(nd, s, NULL, 0);
+		return;
+	default:
+		log_warnx("stored: unexpected %s, dropped",
+		    ipc_type_name(h->type));
+	}
+}
+
+static void
+store_state(struct ipc_chan *ch, int connected, void *arg)
+{
+	struct netd *nd = arg;
+
+	(void)ch;
+	if (connected) {
+		log_debug("stored: connected");
+		netd_tip_refresh(nd);
+		addr_refresh(nd);
+	} else {
+		log_debug("stored: gone; its requests are answered empty");
+		serve_expire(nd, 0, 1);
+	}
+}
+
+/* syncd wants blocks from one peer, by locator or by height range. */
+static void
+on_get_blocks(struct netd *nd, struct rbuf *r)
+{
+	struct ipc_get_blocks	*g;
+	struct conn		*c;
+	struct wire_msg		*m;
+	struct peer_req		*pr;
+
+	if ((g = malloc(sizeof(*g))) == NULL)
+		return;
+	if (ipc_get_blocks_decode(r, g) == -1) {
+		log_warnx("syncd: malformed get-blocks, dropped");
+		free(g);
+		return;
+	}
+	c = reg_get(&nd->reg, g->ip);
+	if (c == NULL || c->state != CONN_ACTIVE ||
+	    c->nreqs >= NETD_MAX_PEER_REQS ||
+	    (m = calloc(1, sizeof(*m))) == NULL) {
+		struct ipc_net_blocks	nb;
+		struct wbuf		w;
+
+		memset(&nb, 0, sizeof(nb));
+		nb.ip = g->ip;
+		nb.reqid = g->reqid;
+		wbuf_init(&w, 64);
+		ipc_net_blocks_encode(&w, &nb);
+		netd_sync_send(nd, IPC_NET_BLOCKS, g->reqid, &w);
+		wbuf_free(&w);
+		free(g);
+		return;
+	}
+	pr = &c->reqs[c->nreqs++];
+	pr->wire_reqid = c->next_reqid++;
+	if (c->next_reqid == 0)
+		c->next_reqid = 1;
+	pr->sync_reqid = g->reqid;
+	pr->deadline = mono_now() + NETD_PEER_REQ_S;
+	if (g->count < 1)
+		g->count = 1;
+	if (g->count > WIRE_MAX_BLOCKS)
+		g->count = WIRE_MAX_BLOCKS;
+	if (g->locator.count > 0) {
+		m->type = WIRE_GET_LOCATOR;
+		m->u.locator.reqid = pr->wire_reqid;
+		m->u.locator.count = g->count;
+		m->u.locator.nhashes = g->locator.count;
+		memcpy(m->u.locator.h, g->locator.h,
+		    (size_t)g->locator.count * IPC_HASH_LEN);
+	} else {
+		m->type = WIRE_GET_RANGE;
+		m->u.range.reqid = pr->wire_reqid;
+		m->u.range.from = g->from;
+		m->u.range.count = g->count;
+	}
+	conn_send(c, m);
+	free(m);
+	free(g);
+}
+
+/* A new block (produced or accepted): to every peer at once. */
+static void
+on_announce(struct netd *nd, struct rbuf *r)
+{
+	struct ipc_blocks	 b;
+	struct wire_msg		*m;
+	struct block		 blk;
+	uint32_t		 i;
+
+	if (ipc_blocks_decode(r, &b) == -1) {
+		log_warnx("syncd: malformed announcement, dropped");
+		return;
+	}
+	if ((m = calloc(1, sizeof(*m))) != NULL) {
+		m->type = WIRE_BLOCKS;
+		for (i = 0; i < b.count && i < WIRE_MAX_BLOCKS; i++)
+			m->u.blocks.v[i] = b.v[i];
+		m->u.blocks.count = i;
+		conn_broadcast(nd, m);
+		free(m);
+	}
+	/* our tip for the next hellos; stored confirms on the refresh */
+	if (b.count > 0 && block_decode(b.v[b.count - 1].p,
+	    b.v[b.count - 1].len, &blk) == BLOCK_OK &&
+	    blk.h.height > nd->height) {
+		nd->height = blk.h.height;
+		memcpy(nd->tip, blk.hash, IPC_HASH_LEN);
+	}
+	ipc_blocks_free(&b);
+	netd_tip_refresh(nd);
+}
+
+static void
+on_punish(struct netd *nd, struct rbuf *r)
+{
+	struct ipc_punish	 p;
+	struct conn		*c;
+	char			 ip[INET_ADDRSTRLEN];
+
+	if (ipc_punish_decode(r, &p) == -1 || p.reason >= CLOSE_NREASONS) {
+		log_warnx("syncd: malformed punish, dropped");
+		return;
+	}
+	log_info("%s: punished by syncd for %u s: %s", ip_str(p.ip, ip,
+	    sizeof(ip)), p.ban_s, p.why);
+	c = reg_get(&nd->reg, p.ip);
+	if (p.ban_s > 0)
+		ban_ip(nd, p.ip, p.ban_s, c ? c->listen_port : 0);
+	if (c != NULL)
+		conn_close(c, (enum net_close_reason)p.reason, 1, "%s", p.why);
+}
+
+static void
+peers_up(struct netd *nd)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &nd->conns, entry)
+		if (c->state == CONN_ACTIVE)
+			conn_peer_event(c, IPC_NET_PEER_UP);
+}
+
+static void
+sync_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
+    void *arg)
+{
+	struct netd *nd = arg;
+
+	(void)ch;
+	switch (h->type) {
+	case IPC_SYNC_GET_BLOCKS:
+		on_get_blocks(nd, r);
+		break;
+	case IPC_SYNC_ANNOUNCE:
+		on_announce(nd, r);
+		break;
+	case IPC_SYNC_PUNISH:
+		on_punish(nd, r);
+		break;
+	case IPC_SYNC_PEERS_REQ:
+		peers_up(nd);
+		break;
+	default:
+		log_warnx("syncd: unexpected %s, dropped",
+		    ipc_type_name(h->type));
+	}
+}
+
+static void
+sync_state(struct ipc_chan *ch, int connected, void *arg)
+{
+	struct netd *nd = arg;
+
+	(void)ch;
+	log_debug("syncd: %s", connected ? "connected" : "gone");
+	if (connected)
+		peers_up(nd);
+}
+
+static void
+tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct netd	*nd = arg;
+	struct conn	*c, *next;
+	double		 now = mono_now();
+
+	(void)fd;
+	(void)ev;
+	for (c = TAILQ_FIRST(&nd->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		conn_tick(c, now);
+	}
+	serve_expire(nd, now, 0);
+	if (now >= nd->next_tip_refresh)
+		netd_tip_refresh(nd);
+	if (now >= nd->next_addr_refresh)
+		addr_refresh(nd);
+	dialer_tick(nd, now);
+}
+
+static void
+reap_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	conn_reap(arg);
+}
+
+/* Before the sandbox: the genesis (our network's identity), the nonce. */
+static int
+netd_load(struct worker *w)
+{
+	struct netd	*nd = &the_netd;
+	char		 err[CONFIG_ERR_MAX];
+	size_t		 i;
+
+	memset(nd, 0, sizeof(*nd));
+	w->priv = nd;
+	nd->w = w;
+	nd->cfg = &w->cfg;
+	if (sodium_init() < 0) {
+		log_warnx("sodium_init failed");
+		return -1;
+	}
+	if (genesis_load(&nd->genesis, w->cfg.network, w->cfg.genesis_dir[0] ?
+	    w->cfg.genesis_dir : w->cfg.data_dir, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	memcpy(nd->genesis_hash, nd->genesis.block.hash, IPC_HASH_LEN);
+	memcpy(nd->tip, nd->genesis_hash, IPC_HASH_LEN);
+	nd->magic = wire_magic(nd->genesis_hash);
+	randombytes_buf(&nd->nonce, sizeof(nd->nonce));
+	TAILQ_INIT(&nd->conns);
+	TAILQ_INIT(&nd->dead);
+	TAILQ_INIT(&nd->addrs);
+	reg_init(&nd->reg);
+	for (i = 0; i < w->cfg.npeers; i++)
+		addr_learn(nd, w->cfg.peers[i].ip.s_addr, w->cfg.peers[i].port,
+		    ADDR_CONFIG);
+	return 0;
+}
+
+static int
+netd_pre_sandbox(struct worker *w)
+{
+	return dialer_listen(w->priv);
+}
+
+static int
+netd_init(struct worker *w)
+{
+	struct netd	*nd = w->priv;
+	struct timeval	 tv = { 0, (suseconds_t)(NETD_TICK_S * 1e6) };
+
+	nd->store = worker_dial(w, "store-netd.sock", IPC_STORED,
+	    store_dispatch, nd);
+	ipc_set_state_handler(nd->store, store_state);
+	nd->sync = worker_dial(w, "sync.sock", IPC_SYNCD, sync_dispatch, nd);
+	ipc_set_state_handler(nd->sync, sync_state);
+	nd->tick = event_new(w->base, -1, EV_PERSIST, tick_cb, nd);
+	nd->reap = event_new(w->base, -1, 0, reap_cb, nd);
+	if (nd->tick == NULL || nd->reap == NULL || event_add(nd->tick, &tv)
+	    == -1)
+		return -1;
+	log_info("network %s, magic %08x, %zu configured peers",
+	    w->cfg.network, nd->magic, w->cfg.npeers);
+	dialer_tick(nd, mono_now());
+	return 0;
+}
 
 static void
 netd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 {
-	struct ipc_status_netd st;
+	struct netd		*nd = w->priv;
+	struct ipc_status_netd	 st;
+	struct ipc_peer_status	*p;
+	struct conn		*c;
+	double			 now = mono_now();
+	uint32_t		 n = 0;
 
-	(void)w;
 	memset(&st, 0, sizeof(st));
 	st.seq = seq;
+	if (nd != NULL) {
+		st.c = nd->c;
+		st.peers = calloc(nd->reg.n ? nd->reg.n : 1, sizeof(*p));
+		TAILQ_FOREACH(c, &nd->conns, entry) {
+			if (c->state != CONN_ACTIVE || st.peers == NULL ||
+			    n >= nd->reg.n || n >= IPC_MAX_PEERS)
+				continue;
+			p = &st.peers[n++];
+			p->ip = c->ip;
+			p->listen_port = c->listen_port;
+			p->remote_port = c->remote_port;
+			p->direction = (uint8_t)c->dir;
+			p->connected_s = (uint32_t)(now - c->since);
+			p->ping_rtt_us = c->rtt_us;
+			p->missed_pongs = c->missed;
+			p->height = c->height;
+			p->bytes_in = c->bytes_in;
+			p->bytes_out = c->bytes_out;
+			p->blocks_received = c->blocks_received;
+		}
+		st.npeers = n;
+	}
 	ipc_status_netd_encode(out, &st);
+	free(st.peers);
+}
+
+static void
+netd_shutdown(struct worker *w)
+{
+	struct netd *nd = w->priv;
+
+	nd->stopping = 1;
+	conn_shutdown_all(nd);
+	if (nd->tick)
+		event_free(nd->tick);
+	if (nd->reap)
+		event_free(nd->reap);
+	nd->tick = nd->reap = NULL;
+	dialer_free(nd);
+	reg_free(&nd->reg);
 }
 
 static const struct worker_def netd_def = {
 	.proc = IPC_NETD,
 	.net = SANDBOX_NET_TCP,
+	.load = netd_load,
+	.pre_sandbox = netd_pre_sandbox,
+	.init = netd_init,
 	.status = netd_status,
+	.shutdown = netd_shutdown,
 };
 
 int

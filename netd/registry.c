@@ -1,0 +1,104 @@
+/*
+ * registry.c - one live connection per peer IP, and the rule that decides
+ * which of two doubled connections survives (see registry.h).
+ *
+ * The plan this project replaces decided by registration order ("keep the
+ * existing one"), so two nodes that saw a crossed dial in different orders
+ * each kept a different connection and closed both.  Here the verdict is a
+ * function of the two connections alone.
+ */
+#include <stdlib.h>
+
+#include "registry.h"
+
+enum net_direction
+reg_keep_direction(uint32_t local, uint32_t peer)
+{
+	/* equal addresses cannot be two nodes; any fixed answer will do */
+	return local <= peer ? DIR_OUTBOUND : DIR_INBOUND;
+}
+
+/* the port of the side that opened the connection */
+static uint16_t
+opener_port(const struct reg_view *v)
+{
+	return v->dir == DIR_OUTBOUND ? v->local_port : v->remote_port;
+}
+
+enum reg_verdict
+reg_decide(uint32_t local, uint32_t peer, const struct reg_view *existing,
+    const struct reg_view *incoming)
+{
+	enum net_direction keep;
+
+	if (existing->nonce != incoming->nonce)
+		return REG_PROBE;
+	if (existing->dir != incoming->dir) {
+		keep = reg_keep_direction(local, peer);
+		return existing->dir == keep ? REG_KEEP_EXISTING :
+		    REG_KEEP_NEW;
+	}
+	return opener_port(existing) <= opener_port(incoming) ?
+	    REG_KEEP_EXISTING : REG_KEEP_NEW;
+}
+
+void
+reg_init(struct registry *r)
+{
+	r->v = NULL;
+	r->n = r->cap = 0;
+}
+
+void
+reg_free(struct registry *r)
+{
+	free(r->v);
+	reg_init(r);
+}
+
+void *
+reg_get(const struct registry *r, uint32_t ip)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->v[i].ip == ip)
+			return r->v[i].conn;
+	return NULL;
+}
+
+int
+reg_put(struct registry *r, uint32_t ip, void *conn)
+{
+	struct reg_entry	*v;
+	size_t			 i, cap;
+
+	for (i = 0; i < r->n; i++)
+		if (r->v[i].ip == ip) {
+			r->v[i].conn = conn;
+			return 0;
+		}
+	if (r->n == r->cap) {
+		cap = r->cap ? r->cap * 2 : 16;
+		if ((v = reallocarray(r->v, cap, sizeof(*v))) == NULL)
+			return -1;
+		r->v = v;
+		r->cap = cap;
+	}
+	r->v[r->n].ip = ip;
+	r->v[r->n].conn = conn;
+	r->n++;
+	return 0;
+}
+
+void
+reg_del(struct registry *r, uint32_t ip, const void *conn)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->v[i].ip == ip && r->v[i].conn == conn) {
+			r->v[i] = r->v[--r->n];
+			return;
+		}
+}

@@ -1,0 +1,160 @@
+/*
+ * wire.h - the peer-to-peer wire protocol: framing and messages.
+ *
+ * Pure code (no sockets, no event loop) so that every byte a peer can send
+ * is testable alone.  A frame is a 14-byte header and a payload:
+ *
+ *	u32 magic	network magic: the first 4 bytes of the genesis hash
+ *	u16 type	enum wire_type
+ *	u32 length	payload bytes, at most WIRE_MAX_PAYLOAD
+ *	u8  check[4]	first 4 bytes of BLAKE2b-256(payload)
+ *
+ * The header is judged (magic, type, length) from its 14 bytes alone,
+ * before the payload is read or anything is allocated.  Integers are
+ * big-endian; everything is written and read with the codec (codec.h).
+ * docs/protocol.md is the reference for another implementation.
+ */
+#ifndef TIMENODE_WIRE_H
+#define TIMENODE_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipc.h"
+
+#define WIRE_VERSION		1
+#define WIRE_HDR_LEN		14
+#define WIRE_CHECK_LEN		4
+#define WIRE_MAX_BLOCKS		256		/* blocks in one BLOCKS */
+#define WIRE_MAX_BATCH		(4u << 20)	/* their total bytes */
+#define WIRE_MAX_PAYLOAD	(WIRE_MAX_BATCH + 4 + 1 + 4 + \
+				    4 * WIRE_MAX_BLOCKS)
+#define WIRE_MAX_FRAME		(WIRE_HDR_LEN + WIRE_MAX_PAYLOAD)
+#define WIRE_MAX_HASHES		IPC_MAX_HASHES	/* locator entries */
+#define WIRE_MAX_ADDRS		250		/* addresses in one ADDRS */
+#define WIRE_AGENT_MAX		64		/* user agent bytes */
+#define WIRE_REASON_MAX		200		/* goodbye text bytes */
+
+enum wire_type {
+	WIRE_HELLO = 1,		/* handshake, first message both ways */
+	WIRE_PING,
+	WIRE_PONG,
+	WIRE_TIP,		/* our best block changed */
+	WIRE_GET_RANGE,		/* blocks by height range */
+	WIRE_GET_LOCATOR,	/* blocks after the fork point of a locator */
+	WIRE_BLOCKS,		/* answer (reqid) or announcement (reqid 0) */
+	WIRE_GET_ADDRS,		/* peer exchange: ask */
+	WIRE_ADDRS,		/* peer exchange: listening addresses */
+	WIRE_GOODBYE,		/* reason code and text, then close */
+	WIRE_TYPE_MAX
+};
+extern const char *const wire_type_names[WIRE_TYPE_MAX];
+
+/* Results of the framing layer. */
+enum wire_status {
+	WIRE_OK,
+	WIRE_NEED_MORE,		/* not a whole header or frame yet */
+	WIRE_ERR_MAGIC,		/* another network, or not our protocol */
+	WIRE_ERR_TYPE,		/* unknown message type */
+	WIRE_ERR_SIZE,		/* payload longer than WIRE_MAX_PAYLOAD */
+	WIRE_ERR_CHECKSUM,
+	WIRE_ERR_DECODE,	/* payload does not decode as its type */
+	WIRE_NSTATUS
+};
+extern const char *const wire_status_names[WIRE_NSTATUS];
+
+struct wire_hdr {
+	uint32_t	magic;
+	uint16_t	type;
+	uint32_t	len;
+	uint8_t		check[WIRE_CHECK_LEN];
+};
+
+struct wire_hello {
+	uint16_t	version;
+	uint32_t	magic;
+	uint8_t		genesis[IPC_HASH_LEN];
+	uint64_t	nonce;		/* random per process */
+	uint16_t	listen_port;	/* 0: not listening */
+	uint64_t	height;
+	uint8_t		tip[IPC_HASH_LEN];
+	char		agent[WIRE_AGENT_MAX + 1];
+};
+
+struct wire_tip {
+	uint64_t	height;
+	uint8_t		hash[IPC_HASH_LEN];
+};
+
+struct wire_get_range {
+	uint32_t	reqid;		/* != 0 */
+	uint64_t	from;
+	uint32_t	count;		/* 1..WIRE_MAX_BLOCKS */
+};
+
+struct wire_get_locator {
+	uint32_t	reqid;		/* != 0 */
+	uint32_t	count;		/* 1..WIRE_MAX_BLOCKS */
+	uint32_t	nhashes;	/* 1..WIRE_MAX_HASHES */
+	uint8_t		h[WIRE_MAX_HASHES][IPC_HASH_LEN];
+};
+
+/* Blocks point into the decoded payload, which must outlive them. */
+struct wire_blocks {
+	uint32_t	reqid;		/* 0: announcement */
+	uint32_t	count;
+	struct ipc_blob	v[WIRE_MAX_BLOCKS];
+};
+
+struct wire_addr {
+	uint32_t	ip;		/* network byte order */
+	uint16_t	port;
+};
+
+struct wire_addrs {
+	uint32_t	count;
+	struct wire_addr v[WIRE_MAX_ADDRS];
+};
+
+struct wire_goodbye {
+	uint8_t		reason;		/* enum net_close_reason */
+	char		text[WIRE_REASON_MAX + 1];
+};
+
+struct wire_msg {
+	uint16_t	type;
+	union {
+		struct wire_hello	hello;
+		uint64_t		nonce;		/* PING, PONG */
+		struct wire_tip		tip;
+		struct wire_get_range	range;
+		struct wire_get_locator	locator;
+		struct wire_blocks	blocks;
+		struct wire_addrs	addrs;
+		struct wire_goodbye	goodbye;
+	} u;
+};
+
+/* The network magic: the first 4 bytes of the genesis hash, big-endian. */
+uint32_t	wire_magic(const uint8_t genesis[IPC_HASH_LEN]);
+/*
+ * Judge a header from the first have bytes of buf: WIRE_NEED_MORE below
+ * WIRE_HDR_LEN, else WIRE_OK or the error, with h filled in either way.
+ */
+enum wire_status wire_hdr_parse(const uint8_t *buf, size_t have,
+		    uint32_t magic, struct wire_hdr *h);
+/*
+ * One whole frame from the start of buf: header checks, then (with all
+ * of it present) the checksum and the payload's decoding into m.  *used
+ * is the frame's length on WIRE_OK.  m points into buf.
+ */
+enum wire_status wire_frame_parse(const uint8_t *buf, size_t have,
+		    uint32_t magic, struct wire_msg *m, size_t *used);
+/* Decode a checked payload of type type. */
+enum wire_status wire_decode(uint16_t type, const uint8_t *p, size_t len,
+		    struct wire_msg *m);
+/* Append one frame carrying m to w; -1 if it would break a limit. */
+int		wire_encode(struct wbuf *w, uint32_t magic,
+		    const struct wire_msg *m);
+
+#endif
