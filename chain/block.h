@@ -123,4 +123,27 @@ int	genesis_parse(struct genesis *, const uint8_t *, size_t);
 int	genesis_load(struct genesis *, const char *network, const char *dir,
 	    char *err, size_t errlen);
 
+/*
+ * keyfile.c: producer keys.  A key file holds the 32-byte Ed25519 seed as
+ * 64 hex digits; blank lines and lines starting with '#' are comments.
+ * The value "devnet" names the published devnet key.
+ */
+#define KEYFILE_SEED_LEN	32
+int	keyfile_load(const char *path, uint8_t pk[BLOCK_PUBKEY_LEN],
+	    uint8_t sk[BLOCK_SECKEY_LEN], char *err, size_t errlen);
+/* write a new key file (mode 0600, must not exist); comment may be NULL */
+int	keyfile_write(const char *path, const uint8_t seed[KEYFILE_SEED_LEN],
+	    const char *comment, char *err, size_t errlen);
+/* the index of pk in the genesis key set, -1 if absent */
+int	genesis_producer_index(const struct genesis_info *,
+	    const uint8_t pk[BLOCK_PUBKEY_LEN]);
+
+/*
+ * locator.c: block locators.  The heights of a locator for a chain whose
+ * tip is at tip: the ten highest, then back in steps that double, always
+ * ending with 0 (genesis).  Returns how many (<= max, max >= 2).
+ */
+#define LOCATOR_DENSE		10
+size_t	locator_heights(uint64_t tip, uint64_t *out, size_t max);
+
 #endif

@@ -1,33 +1,1156 @@
 /*
- * syncd - chain logic: catch-up planning, validation, fork choice,
- * production.
+ * syncd - chain logic: catch-up from any number of peers, validation,
+ * fork choice, block production.
  *
  * Lives chrooted in (or Landlocked to) the run directory with no network
- * sockets.  This is the process frame: it joins the supervisor's control
- * channel and reports its sync status.  The chain and catch-up are
- * issue 5.
+ * sockets.  It talks to stored (store-syncd.sock: the chain, one request
+ * at a time, re-sent after stored restarts; every request is idempotent)
+ * and to netd (sync.sock: peers come and go, blocks they send, requests
+ * for blocks and announcements we send).  It trusts nothing netd forwards:
+ * every block is decoded and validated here before stored sees it.
+ *
+ * A catch-up round: when a peer is ahead, ask the highest one for blocks
+ * by our block locator; its answer starts at the fork point.  From there
+ * the planner (planner.c) spreads height ranges over every peer ahead,
+ * chainview.c validates what arrives in order and hands out commit
+ * batches; a reorganisation (fork point below our tip) is committed,
+ * with stored's rollback, only once the new branch is longer.
  */
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <event2/event.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
-#include "worker.h"
+#include "syncd.h"
+
+static struct syncd	 S;
+
+static void	store_send_head(struct syncd *);
+static void	maybe_start_round(struct syncd *);
+static void	progress(struct syncd *);
+static void	end_round(struct syncd *, const char *why);
+
+uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static const char *
+ipstr(uint32_t ip, char *buf)
+{
+	struct in_addr a;
+
+	a.s_addr = ip;
+	inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+	return buf;
+}
+
+/* ---- requests to stored ---- */
+
+static uint16_t
+answer_type(uint16_t type)
+{
+	switch (type) {
+	case IPC_STORE_TIP_REQ:
+		return IPC_STORE_TIP;
+	case IPC_STORE_BLOCKS_REQ:
+		return IPC_STORE_BLOCKS;
+	case IPC_STORE_LOCATOR_REQ:
+		return IPC_STORE_HASHES;
+	case IPC_STORE_APPEND:
+		return IPC_STORE_RESULT;
+	default:
+		return 0;
+	}
+}
+
+void
+syncd_store_enqueue(struct syncd *s, int kind, uint16_t type,
+    struct wbuf *body, struct sreq **out)
+{
+	struct sreq *r;
+
+	if (s->qlen == STORE_QUEUE_MAX)
+		fatalx("stored request queue overflow");
+	r = &s->q[(s->qhead + s->qlen) % STORE_QUEUE_MAX];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->type = type;
+	if (body)
+		r->body = *body;	/* ownership moves to the queue */
+	else
+		wbuf_init(&r->body, 16);
+	s->qlen++;
+	if (out)
+		*out = r;
+	if (s->qlen == 1)
+		store_send_head(s);
+}
+
+static void
+store_send_head(struct syncd *s)
+{
+	struct sreq *r;
+
+	if (s->qlen == 0)
+		return;
+	r = &s->q[s->qhead];
+	if (++s->store_reqid == 0)
+		s->store_reqid = 1;
+	r->reqid = s->store_reqid;
+	r->sent = mono_now();
+	ipc_send(s->store, r->type, r->reqid, &r->body);
+}
+
+static void
+store_pop(struct syncd *s)
+{
+	struct sreq *r = &s->q[s->qhead];
+
+	wbuf_free(&r->body);
+	free(r->last);
+	memset(r, 0, sizeof(*r));
+	s->qhead = (s->qhead + 1) % STORE_QUEUE_MAX;
+	s->qlen--;
+	s->store_backoff = 0;
+	if (s->qlen)
+		store_send_head(s);
+}
+
+int
+syncd_append_queued(const struct syncd *s)
+{
+	int i;
+
+	for (i = 0; i < s->qlen; i++) {
+		const struct sreq *r = &s->q[(s->qhead + i) % STORE_QUEUE_MAX];
+
+		if (r->type == IPC_STORE_APPEND)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+request_tip(struct syncd *s)
+{
+	if (s->tip_wait)
+		return;
+	s->tip_wait = 1;
+	syncd_store_enqueue(s, SR_TIP, IPC_STORE_TIP_REQ, NULL, NULL);
+}
+
+static void
+request_block(struct syncd *s, int kind, uint64_t height)
+{
+	struct ipc_range	 rg;
+	struct wbuf		 w;
+	struct sreq		*r;
+
+	rg.from = height;
+	rg.count = 1;
+	rg.max_bytes = BLOCK_MAX_LEN;
+	wbuf_init(&w, 64);
+	ipc_range_encode(&w, &rg);
+	syncd_store_enqueue(s, kind, IPC_STORE_BLOCKS_REQ, &w, &r);
+	r->height = height;
+}
+
+/* stored could not do it now: the same request again after a while */
+static void
+store_retry_later(struct syncd *s)
+{
+	s->store_backoff = s->store_backoff ? s->store_backoff * 2 : 0.2;
+	if (s->store_backoff > 10)
+		s->store_backoff = 10;
+	s->store_retry_at = mono_now() + s->store_backoff;
+}
+
+/* ---- to netd ---- */
+
+void
+syncd_announce(struct syncd *s, const uint8_t *raw, uint32_t len)
+{
+	struct ipc_blocks	 bl;
+	struct ipc_blob		 v;
+	struct wbuf		 w;
+
+	v.p = raw;
+	v.len = len;
+	bl.code = IPC_OK;
+	bl.count = 1;
+	bl.v = &v;
+	wbuf_init(&w, len + 64);
+	ipc_blocks_encode(&w, &bl);
+	ipc_send(s->net, IPC_SYNC_ANNOUNCE, 0, &w);
+	wbuf_free(&w);
+}
+
+static void
+punish(struct syncd *s, uint32_t ip, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+punish(struct syncd *s, uint32_t ip, const char *fmt, ...)
+{
+	struct ipc_punish	 p;
+	struct wbuf		 w;
+	va_list			 ap;
+	char			 a[INET_ADDRSTRLEN];
+
+	memset(&p, 0, sizeof(p));
+	p.ip = ip;
+	p.reason = CLOSE_MISBEHAVIOR;
+	p.ban_s = SYNC_BAN_S;
+	va_start(ap, fmt);
+	vsnprintf(p.why, sizeof(p.why), fmt, ap);
+	va_end(ap);
+	log_warnx("peer %s: %s; disconnecting it, not used for %d s",
+	    ipstr(ip, a), p.why, SYNC_BAN_S);
+	wbuf_init(&w, 512);
+	ipc_punish_encode(&w, &p);
+	ipc_send(s->net, IPC_SYNC_PUNISH, 0, &w);
+	wbuf_free(&w);
+	planner_ban(&s->pl, ip, mono_now() + SYNC_BAN_S);
+	if (s->phase == PH_LOCATE && ip == s->lead_ip)
+		end_round(s, "the leading peer misbehaved");
+}
+
+static void
+send_get_blocks(struct syncd *s, uint32_t ip, uint32_t reqid, uint64_t from,
+    uint32_t count, const struct ipc_hashes *loc)
+{
+	struct ipc_get_blocks	 g;
+	struct wbuf		 w;
+
+	memset(&g, 0, sizeof(g));
+	g.ip = ip;
+	g.reqid = reqid;
+	g.from = from;
+	g.count = count;
+	if (loc)
+		g.locator = *loc;
+	wbuf_init(&w, 64 + IPC_MAX_HASHES * IPC_HASH_LEN);
+	ipc_get_blocks_encode(&w, &g);
+	ipc_send(s->net, IPC_SYNC_GET_BLOCKS, reqid, &w);
+	wbuf_free(&w);
+}
+
+/* ---- rounds ---- */
+
+static uint64_t
+best_height(struct syncd *s, double now, struct plan_peer **best)
+{
+	struct plan_peer	*p;
+	uint64_t		 h = 0;
+	size_t			 i;
+
+	if (best)
+		*best = NULL;
+	for (i = 0; i < s->pl.np; i++) {
+		p = &s->pl.p[i];
+		if (!planner_usable(p, now))
+			continue;
+		if (p->height > h)
+			h = p->height;
+		if (best && p->height > s->cv.tip_height &&
+		    p->height != p->no_lead_height &&
+		    (*best == NULL || p->height > (*best)->height ||
+		    (p->height == (*best)->height &&
+		    p->latency < (*best)->latency)))
+			*best = p;
+	}
+	return h;
+}
+
+static void
+lead_forget(struct syncd *s)
+{
+	ipc_blocks_free(&s->lead_blocks);
+	free(s->lead_buf);
+	s->lead_buf = NULL;
+	s->lead_len = 0;
+	s->loc_reqid = 0;
+}
+
+static void
+end_round(struct syncd *s, const char *why)
+{
+	size_t i;
+
+	if (s->phase != PH_LOCATE && s->phase != PH_FETCH)
+		return;
+	if (syncd_append_queued(s)) {
+		/* a batch is in stored's hands: end once it is answered */
+		s->restart_round = 1;
+		return;
+	}
+	log_debug("round ends: %s (height %llu)", why,
+	    (unsigned long long)s->cv.tip_height);
+	lead_forget(s);
+	cv_reset(&s->cv);
+	planner_reset(&s->pl, s->cv.tip_height, s->cv.tip_height);
+	for (i = 0; i < s->pl.np; i++)
+		s->pl.p[i].skip = 0;
+	s->phase = PH_IDLE;
+	s->restart_round = 0;
+}
+
+static void
+maybe_start_round(struct syncd *s)
+{
+	struct plan_peer	*lead;
+	char			 a[INET_ADDRSTRLEN];
+
+	if (s->phase != PH_IDLE || s->prod.active || s->qlen > 0)
+		return;
+	best_height(s, mono_now(), &lead);
+	if (lead == NULL)
+		return;
+	s->lead_ip = lead->ip;
+	s->phase = PH_LOCATE;
+	s->last_progress = mono_now();
+	log_info("catching up: peer %s is at height %llu, we are at %llu",
+	    ipstr(lead->ip, a), (unsigned long long)lead->height,
+	    (unsigned long long)s->cv.tip_height);
+	syncd_store_enqueue(s, SR_LOCATOR, IPC_STORE_LOCATOR_REQ, NULL, NULL);
+}
+
+static void
+got_locator(struct syncd *s, const struct ipc_hashes *loc)
+{
+	struct plan_peer *p;
+
+	if (s->phase != PH_LOCATE)
+		return;
+	p = planner_peer(&s->pl, s->lead_ip);
+	if (p == NULL || !planner_usable(p, mono_now())) {
+		end_round(s, "the leading peer left");
+		return;
+	}
+	s->loc_reqid = planner_reqid(&s->pl);
+	s->loc_deadline = mono_now() + s->pl.timeout;
+	send_get_blocks(s, s->lead_ip, s->loc_reqid, s->cv.tip_height + 1,
+	    s->pl.range_max, loc);
+}
+
+/* blocks of one answer must follow each other */
+static int
+check_answer(const struct ipc_blocks *bl, uint64_t from, int fixed_from,
+    char *why, size_t len)
+{
+	struct block	b;
+	uint8_t		prev[BLOCK_HASH_LEN];
+	uint64_t	h = from;
+	uint32_t	i;
+	enum block_error e;
+
+	for (i = 0; i < bl->count; i++) {
+		if ((e = block_decode(bl->v[i].p, bl->v[i].len, &b)) !=
+		    BLOCK_OK) {
+			snprintf(why, len, "sent a block that does not "
+			    "decode: %s", block_error_names[e]);
+			return -1;
+		}
+		if (i == 0 && !fixed_from)
+			h = b.h.height;
+		if (b.h.height != h + i) {
+			snprintf(why, len, "sent height %llu where %llu was "
+			    "asked for", (unsigned long long)b.h.height,
+			    (unsigned long long)(h + i));
+			return -1;
+		}
+		if (i > 0 && memcmp(b.h.prev, prev, BLOCK_HASH_LEN) != 0) {
+			snprintf(why, len, "sent blocks that do not link "
+			    "(height %llu)", (unsigned long long)b.h.height);
+			return -1;
+		}
+		memcpy(prev, b.hash, BLOCK_HASH_LEN);
+	}
+	return 0;
+}
+
+/* the lead's locator answer, from its fork point with us */
+static void
+got_lead_answer(struct syncd *s, uint32_t ip, const struct ipc_blocks *bl,
+    const uint8_t *msg, size_t msglen)
+{
+	struct plan_peer	*p = planner_peer(&s->pl, ip);
+	struct block		 b;
+	char			 why[IPC_REASON_MAX], a[INET_ADDRSTRLEN];
+	uint32_t		 i;
+
+	s->loc_reqid = 0;
+	if (bl->count == 0) {
+		/* nothing after our locator: not a leader for us */
+		if (p)
+			p->no_lead_height = p->height;
+		end_round(s, "the leading peer had nothing for us");
+		return;
+	}
+	if (check_answer(bl, 0, 0, why, sizeof(why)) == -1) {
+		punish(s, ip, "%s", why);
+		end_round(s, "bad locator answer");
+		return;
+	}
+	block_decode(bl->v[0].p, bl->v[0].len, &b);
+	if (b.h.height == 0 || b.h.height > s->cv.tip_height + 1) {
+		punish(s, ip, "answered our locator from height %llu, above "
+		    "our tip %llu", (unsigned long long)b.h.height,
+		    (unsigned long long)s->cv.tip_height);
+		end_round(s, "bad locator answer");
+		return;
+	}
+	if (s->cv.tip_height - (b.h.height - 1) > s->cv.max_reorg) {
+		log_warnx("peer %s is on a branch that parts from ours at "
+		    "height %llu: a reorganisation of %llu blocks is more "
+		    "than max_reorg_depth %u, refused", ipstr(ip, a),
+		    (unsigned long long)(b.h.height - 1),
+		    (unsigned long long)(s->cv.tip_height - b.h.height + 1),
+		    s->cv.max_reorg);
+		if (p)
+			p->no_lead_height = p->height;
+		end_round(s, "reorganisation too deep");
+		return;
+	}
+	/* keep the answer until we have our block at the fork point */
+	lead_forget(s);
+	if ((s->lead_buf = malloc(msglen)) == NULL)
+		fatal("malloc");
+	memcpy(s->lead_buf, msg, msglen);
+	s->lead_len = msglen;
+	s->lead_blocks = *bl;
+	if ((s->lead_blocks.v = calloc(bl->count, sizeof(*bl->v))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < bl->count; i++) {
+		s->lead_blocks.v[i].p = s->lead_buf + (bl->v[i].p - msg);
+		s->lead_blocks.v[i].len = bl->v[i].len;
+	}
+	request_block(s, SR_FORK_BLOCK, b.h.height - 1);
+}
+
+/* our block at the fork point: the round can start */
+static void
+got_fork_block(struct syncd *s, const struct block *fork)
+{
+	struct ipc_blocks	*bl = &s->lead_blocks;
+	struct block		 b;
+	uint64_t		 target;
+	uint32_t		 i;
+
+	if (s->phase != PH_LOCATE || s->lead_buf == NULL)
+		return;
+	block_decode(bl->v[0].p, bl->v[0].len, &b);
+	if (memcmp(b.h.prev, fork->hash, BLOCK_HASH_LEN) != 0) {
+		/* not our block there: our chain moved or the peer lies */
+		struct plan_peer *p = planner_peer(&s->pl, s->lead_ip);
+
+		if (p) {
+			p->strikes++;
+			p->no_lead_height = p->height;
+		}
+		end_round(s, "locator answer does not link to our chain");
+		return;
+	}
+	if (cv_start(&s->cv, fork) == -1) {
+		end_round(s, "reorganisation too deep");
+		return;
+	}
+	if (s->cv.reorg)
+		log_info("peer's branch parts from ours at height %llu "
+		    "(our tip %llu): switching if it is longer",
+		    (unsigned long long)fork->h.height,
+		    (unsigned long long)s->cv.tip_height);
+	target = best_height(s, mono_now(), NULL);
+	planner_reset(&s->pl, fork->h.height, target);
+	for (i = 0; i < bl->count; i++)
+		cv_put(&s->cv, fork->h.height + 1 + i, bl->v[i].p,
+		    bl->v[i].len, s->lead_ip);
+	s->pl.planned = fork->h.height + bl->count;
+	if (s->pl.planned > s->pl.target)
+		s->pl.target = s->pl.planned;
+	lead_forget(s);
+	s->phase = PH_FETCH;
+	s->last_progress = mono_now();
+	progress(s);
+}
+
+static void
+requeue_cb(void *arg, uint64_t from, uint32_t count)
+{
+	struct syncd *s = arg;
+
+	planner_requeue(&s->pl, from, count, 0, 0);
+}
+
+static void
+requeue_lead_cb(void *arg, uint64_t from, uint32_t count)
+{
+	struct syncd *s = arg;
+
+	planner_requeue(&s->pl, from, count, 0, s->lead_ip);
+}
+
+static void
+handle_bad(struct syncd *s, const struct cv_bad *bad)
+{
+	struct plan_peer	*p;
+	char			 a[INET_ADDRSTRLEN];
+
+	if (bad->err == BLOCK_ERR_LINK || bad->err == BLOCK_ERR_HEIGHT) {
+		/* another branch: not misbehaviour */
+		if (bad->ip == s->lead_ip) {
+			end_round(s, "the leading peer's chain changed");
+			return;
+		}
+		log_info("peer %s: block %llu is on another branch; its "
+		    "heights go to the leading peer", ipstr(bad->ip, a),
+		    (unsigned long long)bad->height);
+		if ((p = planner_peer(&s->pl, bad->ip)) != NULL)
+			p->skip = 1;
+		cv_drop(&s->cv, bad->height, bad->ip, requeue_lead_cb, s);
+		return;
+	}
+	punish(s, bad->ip, "sent block %llu: %s",
+	    (unsigned long long)bad->height, block_error_names[bad->err]);
+	cv_drop(&s->cv, bad->height, bad->ip, requeue_cb, s);
+}
+
+static void
+commit_next(struct syncd *s)
+{
+	struct cv_batch		 bt;
+	struct ipc_append	 ap;
+	struct ipc_blob		*v;
+	struct sreq		*r;
+	const struct cv_slot	*sl;
+	struct wbuf		 w;
+	uint32_t		 i;
+
+	if (syncd_append_queued(s) || s->restart_round)
+		return;
+	if (cv_batch(&s->cv, IPC_MAX_BLOCKS, BATCH_BYTES, &bt) != 1)
+		return;
+	if ((v = calloc(bt.count, sizeof(*v))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < bt.count; i++) {
+		sl = cv_slot(&s->cv, bt.first + i);
+		v[i].p = sl->raw;
+		v[i].len = sl->len;
+	}
+	memset(&ap, 0, sizeof(ap));
+	ap.rollback = (uint8_t)bt.rollback;
+	ap.rollback_to = bt.rollback_to;
+	ap.blocks.count = bt.count;
+	ap.blocks.v = v;
+	wbuf_init(&w, IPC_MAX_MSG);
+	ipc_append_encode(&w, &ap);
+	free(v);
+	if (bt.rollback)
+		log_info("reorganising: rolling back to height %llu, then "
+		    "appending %u blocks", (unsigned long long)bt.rollback_to,
+		    bt.count);
+	syncd_store_enqueue(s, SR_APPEND_SYNC, IPC_STORE_APPEND, &w, &r);
+	r->batch = bt;
+	planner_set_base(&s->pl, s->cv.queued);
+}
+
+static void
+pump(struct syncd *s)
+{
+	struct plan_req	req;
+	double		now = mono_now();
+
+	if (s->phase != PH_FETCH || !ipc_connected(s->net))
+		return;
+	s->pl.hold = s->cv.bytes > SYNC_BYTES_CAP;
+	while (planner_next(&s->pl, now, &req))
+		send_get_blocks(s, req.ip, req.reqid, req.from, req.count,
+		    NULL);
+}
+
+static void
+progress(struct syncd *s)
+{
+	struct cv_bad	bad;
+	int		guard;
+
+	if (s->phase != PH_FETCH)
+		return;
+	for (guard = 0; guard < 64; guard++) {
+		if (cv_validate(&s->cv, now_ms(), &bad) > 0)
+			s->last_progress = mono_now();
+		if (bad.err == BLOCK_OK)
+			break;
+		handle_bad(s, &bad);
+		if (s->phase != PH_FETCH)
+			return;
+	}
+	commit_next(s);
+	pump(s);
+	/* done: everything asked for is committed */
+	if (planner_done(&s->pl) && !syncd_append_queued(s) &&
+	    s->cv.queued == s->cv.validated) {
+		if (s->cv.validated < s->pl.target || cv_waiting_reorg(&s->cv))
+			end_round(s, "nothing more to fetch");
+		else
+			end_round(s, "caught up");
+		maybe_start_round(s);
+	}
+}
+
+/* ---- answers from stored ---- */
+
+static void
+got_append_sync(struct syncd *s, struct sreq *r, const struct ipc_result *res)
+{
+	const struct cv_slot	*sl;
+	uint64_t		 last = r->batch.first + r->batch.count - 1;
+
+	switch (res->code) {
+	case IPC_OK:
+		sl = cv_slot(&s->cv, last);
+		if (sl)
+			syncd_announce(s, sl->raw, sl->len);
+		cv_committed(&s->cv, &r->batch);
+		s->committed += r->batch.count;
+		s->last_progress = mono_now();
+		if (s->cv.tip_height % 1000 < r->batch.count ||
+		    r->batch.rollback)
+			log_info("height %llu", (unsigned long long)
+			    s->cv.tip_height);
+		break;
+	default:
+		log_warnx("stored refused blocks %llu-%llu: %s (%s); "
+		    "re-reading the tip", (unsigned long long)r->batch.first,
+		    (unsigned long long)last, ipc_code_names[res->code < IPC_NCODES ?
+		    res->code : IPC_ERR_MALFORMED], res->reason);
+		s->restart_round = 1;
+		break;
+	}
+}
+
+static void
+got_append_announced(struct syncd *s, struct sreq *r,
+    const struct ipc_result *res)
+{
+	struct block b;
+
+	if (res->code != IPC_OK) {
+		log_debug("announced block not appended: %s",
+		    ipc_code_names[res->code < IPC_NCODES ? res->code : 1]);
+		request_tip(s);
+		return;
+	}
+	if (block_decode(r->last, r->lastlen, &b) == BLOCK_OK) {
+		cv_set_tip_link(&s->cv, &b);
+		cv_reset(&s->cv);
+		s->committed++;
+		syncd_announce(s, r->last, r->lastlen);
+	}
+}
+
+static void
+store_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *body,
+    void *arg)
+{
+	struct syncd		*s = arg;
+	struct sreq		*r;
+	struct ipc_tip		 tip;
+	struct ipc_blocks	 bl;
+	struct ipc_hashes	 hs;
+	struct ipc_result	 res;
+	struct block		 b;
+	int			 restart;
+
+	(void)c;
+	if (s->qlen == 0)
+		return;
+	r = &s->q[s->qhead];
+	if (h->reqid != r->reqid || h->type != answer_type(r->type)) {
+		log_debug("stored: stale %s dropped", ipc_type_name(h->type));
+		return;
+	}
+	switch (r->kind) {
+	case SR_TIP:
+		if (ipc_tip_decode(body, &tip) == -1)
+			goto malformed;
+		if (memcmp(tip.genesis, s->gen.block.hash, IPC_HASH_LEN)
+		    != 0) {
+			log_warnx("stored holds another genesis; waiting");
+			store_retry_later(s);
+			return;
+		}
+		s->tip_wait = 0;
+		store_pop(s);
+		request_block(s, SR_TIP_BLOCK, tip.height);
+		return;
+	case SR_TIP_BLOCK:
+	case SR_FORK_BLOCK:
+		if (ipc_blocks_decode(body, &bl) == -1)
+			goto malformed;
+		if (bl.code != IPC_OK || bl.count != 1 ||
+		    block_decode(bl.v[0].p, bl.v[0].len, &b) != BLOCK_OK ||
+		    b.h.height != r->height) {
+			ipc_blocks_free(&bl);
+			store_pop(s);
+			log_warnx("stored has no block %llu", (unsigned long
+			    long)r->height);
+			if (r->kind == SR_FORK_BLOCK)
+				end_round(s, "fork block missing");
+			request_tip(s);
+			return;
+		}
+		if (r->kind == SR_TIP_BLOCK) {
+			cv_set_tip_link(&s->cv, &b);
+			cv_reset(&s->cv);
+			if (s->phase == PH_START) {
+				log_info("chain at height %llu",
+				    (unsigned long long)b.h.height);
+				s->phase = PH_IDLE;
+			}
+		} else
+			got_fork_block(s, &b);
+		ipc_blocks_free(&bl);
+		store_pop(s);
+		break;
+	case SR_LOCATOR:
+		if (ipc_hashes_decode(body, &hs) == -1)
+			goto malformed;
+		store_pop(s);
+		got_locator(s, &hs);
+		break;
+	case SR_APPEND_SYNC:
+	case SR_APPEND_PRODUCE:
+	case SR_APPEND_ANNOUNCED:
+		if (ipc_result_decode(body, &res) == -1)
+			goto malformed;
+		if (res.code == IPC_ERR_STORAGE || res.code == IPC_ERR_BUSY) {
+			if (r->kind == SR_APPEND_SYNC)
+				log_warnx("stored: %s, retrying",
+				    ipc_code_names[res.code]);
+			store_retry_later(s);
+			return;
+		}
+		if (r->kind == SR_APPEND_SYNC)
+			got_append_sync(s, r, &res);
+		else if (r->kind == SR_APPEND_PRODUCE)
+			produce_result(s, r, &res);
+		else
+			got_append_announced(s, r, &res);
+		store_pop(s);
+		if (s->restart_round && !syncd_append_queued(s)) {
+			restart = s->phase == PH_FETCH ||
+			    s->phase == PH_LOCATE;
+			s->restart_round = 0;
+			if (restart) {
+				end_round(s, "restart");
+				request_tip(s);
+			}
+		}
+		break;
+	}
+	syncd_kick(s);
+	return;
+malformed:
+	log_warnx("stored: malformed %s, asking again",
+	    ipc_type_name(h->type));
+	store_retry_later(s);
+}
+
+/* ---- from netd ---- */
+
+static void
+got_peer(struct syncd *s, uint16_t type, const struct ipc_peer *pe)
+{
+	struct plan_peer	*p;
+	char			 a[INET_ADDRSTRLEN];
+
+	if (type == IPC_NET_PEER_DOWN) {
+		log_debug("peer %s down", ipstr(pe->ip, a));
+		planner_peer_down(&s->pl, pe->ip);
+		if (s->phase == PH_LOCATE && pe->ip == s->lead_ip)
+			end_round(s, "the leading peer left");
+		return;
+	}
+	if ((p = planner_peer_up(&s->pl, pe->ip, pe->height)) == NULL)
+		return;
+	memcpy(p->tip, pe->tip, sizeof(p->tip));
+	if (s->phase == PH_FETCH) {
+		uint64_t t = best_height(s, mono_now(), NULL);
+
+		if (t > s->pl.target)
+			planner_set_target(&s->pl, t);
+	}
+}
+
+static void
+got_announcement(struct syncd *s, uint32_t ip, const struct ipc_blob *v)
+{
+	struct block		 b;
+	struct plan_peer	*p;
+	enum block_error	 e;
+	struct sreq		*r;
+	struct ipc_append	 ap;
+	struct ipc_blob		 blob;
+	struct wbuf		 w;
+
+	if ((e = block_decode(v->p, v->len, &b)) != BLOCK_OK) {
+		punish(s, ip, "announced a block that does not decode: %s",
+		    block_error_names[e]);
+		return;
+	}
+	if ((p = planner_peer(&s->pl, ip)) != NULL && p->up &&
+	    b.h.height > p->height) {
+		p->height = b.h.height;
+		memcpy(p->tip, b.hash, sizeof(p->tip));
+	}
+	if (s->phase != PH_IDLE || s->prod.active || s->qlen > 0 ||
+	    b.h.height != s->cv.tip_height + 1 ||
+	    memcmp(b.h.prev, s->cv.tip.b.hash, BLOCK_HASH_LEN) != 0) {
+		if (s->phase == PH_FETCH && b.h.height > s->pl.target)
+			planner_set_target(&s->pl, b.h.height);
+		return;
+	}
+	/* it extends our tip: take it now, pass it on after the commit */
+	if ((e = block_validate(&b, &s->cv.tip.b, &s->gen.info, now_ms())) !=
+	    BLOCK_OK) {
+		punish(s, ip, "announced an invalid block %llu: %s",
+		    (unsigned long long)b.h.height, block_error_names[e]);
+		return;
+	}
+	blob = *v;
+	memset(&ap, 0, sizeof(ap));
+	ap.blocks.count = 1;
+	ap.blocks.v = &blob;
+	wbuf_init(&w, v->len + 64);
+	ipc_append_encode(&w, &ap);
+	syncd_store_enqueue(s, SR_APPEND_ANNOUNCED, IPC_STORE_APPEND, &w, &r);
+	if ((r->last = malloc(v->len)) == NULL)
+		fatal("malloc");
+	memcpy(r->last, v->p, v->len);
+	r->lastlen = v->len;
+	r->from_ip = ip;
+}
+
+static void
+got_range_answer(struct syncd *s, uint32_t ip, uint32_t reqid,
+    const struct ipc_blocks *bl)
+{
+	uint64_t		 from, f;
+	uint32_t		 count, n, i;
+	char			 why[IPC_REASON_MAX];
+	enum plan_answer	 ans;
+
+	if (s->phase != PH_FETCH ||
+	    planner_lookup(&s->pl, ip, reqid, &from, &count) == -1)
+		return;		/* late or superseded: ignore */
+	n = bl->count;
+	if (n > count) {
+		punish(s, ip, "sent %u blocks where %u were asked for", n,
+		    count);
+		return;
+	}
+	if (check_answer(bl, from, 1, why, sizeof(why)) == -1) {
+		punish(s, ip, "%s", why);
+		return;
+	}
+	ans = planner_answer(&s->pl, ip, reqid, n, mono_now(), &f, &count);
+	if (ans == ANSWER_STALE)
+		return;
+	for (i = 0; i < n; i++)
+		cv_put(&s->cv, from + i, bl->v[i].p, bl->v[i].len, ip);
+	if (n)
+		s->last_progress = mono_now();
+	progress(s);
+}
+
+static void
+got_blocks(struct syncd *s, const struct ipc_hdr *h, struct rbuf *body)
+{
+	struct ipc_net_blocks	nb;
+
+	(void)h;
+	if (ipc_net_blocks_decode(body, &nb) == -1) {
+		log_warnx("netd: malformed net-blocks dropped");
+		return;
+	}
+	if (nb.reqid == 0) {
+		if (nb.blocks.count > 1)
+			punish(s, nb.ip, "sent %u blocks nobody asked for",
+			    nb.blocks.count);
+		else if (nb.blocks.count == 1)
+			got_announcement(s, nb.ip, &nb.blocks.v[0]);
+	} else if (s->phase == PH_LOCATE && nb.reqid == s->loc_reqid &&
+	    nb.ip == s->lead_ip)
+		got_lead_answer(s, nb.ip, &nb.blocks, body->p, body->len);
+	else
+		got_range_answer(s, nb.ip, nb.reqid, &nb.blocks);
+	ipc_blocks_free(&nb.blocks);
+	syncd_kick(s);
+}
+
+static void
+net_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *body,
+    void *arg)
+{
+	struct syncd	*s = arg;
+	struct ipc_peer	 pe;
+
+	(void)c;
+	switch (h->type) {
+	case IPC_NET_PEER_UP:
+	case IPC_NET_PEER_DOWN:
+	case IPC_NET_PEER_TIP:
+		if (ipc_peer_decode(body, &pe) == -1 || pe.ip == 0) {
+			log_warnx("netd: malformed %s dropped",
+			    ipc_type_name(h->type));
+			return;
+		}
+		got_peer(s, h->type, &pe);
+		syncd_kick(s);
+		break;
+	case IPC_NET_BLOCKS:
+		got_blocks(s, h, body);
+		break;
+	default:
+		log_warnx("netd: unexpected %s dropped", ipc_type_name(h->type));
+	}
+}
+
+static void
+net_state(struct ipc_chan *c, int connected, void *arg)
+{
+	struct syncd	*s = arg;
+	size_t		 i;
+
+	if (connected) {
+		log_debug("netd connected: asking for its peers");
+		ipc_send(c, IPC_SYNC_PEERS_REQ, 0, NULL);
+		return;
+	}
+	/* netd went away with all its connections */
+	for (i = 0; i < s->pl.np; i++)
+		if (s->pl.p[i].up)
+			planner_peer_down(&s->pl, s->pl.p[i].ip);
+	if (s->phase == PH_LOCATE)
+		end_round(s, "netd left");
+}
+
+static void
+store_state(struct ipc_chan *c, int connected, void *arg)
+{
+	struct syncd *s = arg;
+
+	(void)c;
+	if (connected && s->qlen) {
+		log_debug("stored connected: sending our request again");
+		store_send_head(s);
+	}
+}
+
+/* ---- the clock ---- */
+
+void
+syncd_kick(struct syncd *s)
+{
+	if (s->prod.active)
+		produce_tick(s, mono_now());
+	if (s->phase == PH_FETCH)
+		progress(s);
+	if (s->phase == PH_IDLE)
+		maybe_start_round(s);
+}
+
+static void
+tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct syncd	*s = arg;
+	double		 now = mono_now(), dt, lim;
+
+	(void)fd;
+	(void)ev;
+	/* stored: a retry after a failure, or no answer for too long */
+	if (s->qlen && ((s->store_retry_at && now >= s->store_retry_at) ||
+	    now - s->q[s->qhead].sent > STORE_RESEND_S)) {
+		s->store_retry_at = 0;
+		store_send_head(s);
+	}
+	if (s->phase == PH_FETCH && planner_tick(&s->pl, now) > 0)
+		log_debug("requests past their deadline handed to others");
+	if (s->phase == PH_LOCATE && s->loc_reqid && now > s->loc_deadline) {
+		struct plan_peer *p = planner_peer(&s->pl, s->lead_ip);
+
+		if (p) {
+			p->strikes++;
+			p->no_lead_height = p->height;
+		}
+		end_round(s, "the leading peer did not answer");
+	}
+	/* no progress at all for long: start over with a new locator */
+	lim = 3 * s->pl.timeout;
+	if ((s->phase == PH_FETCH || s->phase == PH_LOCATE) &&
+	    !syncd_append_queued(s) && now - s->last_progress > lim) {
+		end_round(s, "no progress");
+		request_tip(s);
+	}
+	if (s->phase == PH_IDLE) {
+		/* peers that had nothing may have moved on */
+		size_t i;
+
+		for (i = 0; i < s->pl.np; i++)
+			if (s->pl.p[i].no_lead_height &&
+			    now - s->last_progress > lim)
+				s->pl.p[i].no_lead_height = 0;
+	}
+	produce_tick(s, now);
+	/* committed blocks per second, smoothed */
+	dt = now - s->rate_t;
+	if (dt >= 1.0) {
+		double r = (double)(s->committed - s->rate_mark) / dt;
+
+		s->rate = s->rate == 0 ? r : 0.5 * s->rate + 0.5 * r;
+		if (r == 0 && s->rate < 0.01)
+			s->rate = 0;
+		s->rate_mark = s->committed;
+		s->rate_t = now;
+	}
+	syncd_kick(s);
+}
+
+/* ---- worker hooks ---- */
+
+static int
+syncd_load(struct worker *w)
+{
+	char		 err[512];
+	const char	*dir;
+
+	if (sodium_init() == -1) {
+		log_warnx("libsodium failed to initialise");
+		return -1;
+	}
+	S.w = w;
+	w->priv = &S;
+	dir = w->cfg.genesis_dir[0] ? w->cfg.genesis_dir : w->cfg.data_dir;
+	if (genesis_load(&S.gen, w->cfg.network, dir, err, sizeof(err))
+	    == -1) {
+		log_warnx("genesis: %s", err);
+		exit(WORKER_EXIT_CONFIG);
+	}
+	S.producer = -1;
+	if (w->cfg.producer_key[0] && produce_load_key(&S, err,
+	    sizeof(err)) == -1) {
+		log_warnx("producer key: %s", err);
+		exit(WORKER_EXIT_CONFIG);
+	}
+	return 0;
+}
+
+static int
+syncd_pre_sandbox(struct worker *w)
+{
+	S.net = worker_listen(w, "sync.sock", IPC_NETD, net_dispatch, &S);
+	ipc_set_state_handler(S.net, net_state);
+	return 0;
+}
+
+static int
+syncd_init(struct worker *w)
+{
+	struct timeval	tv = { 0, 100000 };
+	uint32_t	window = (uint32_t)w->cfg.window;
+
+	if (window < (uint32_t)w->cfg.max_reorg_depth + 1)
+		window = (uint32_t)w->cfg.max_reorg_depth + 1;
+	planner_init(&S.pl, window, (uint32_t)w->cfg.per_peer,
+	    SYNC_RANGE_MAX, w->cfg.request_timeout);
+	if (cv_init(&S.cv, &S.gen.info, window,
+	    (uint32_t)w->cfg.max_reorg_depth) == -1)
+		fatalx("out of memory");
+	S.phase = PH_START;
+	S.rate_t = mono_now();
+	S.store = worker_dial(w, "store-syncd.sock", IPC_STORED,
+	    store_dispatch, &S);
+	ipc_set_state_handler(S.store, store_state);
+	request_tip(&S);
+	S.tick = event_new(w->base, -1, EV_PERSIST, tick_cb, &S);
+	if (S.tick == NULL || event_add(S.tick, &tv) == -1)
+		fatalx("cannot start the timer");
+	if (w->cfg.block_interval > 0 && S.producer >= 0)
+		S.prod.next_timed = mono_now() + w->cfg.block_interval;
+	log_info("network %s, %s", S.gen.info.network, S.producer >= 0 ?
+	    "producing" : "not producing");
+	return 0;
+}
 
 static void
 syncd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 {
-	struct ipc_status_syncd st;
+	struct ipc_status_syncd	st;
+	uint64_t		best;
 
 	(void)w;
 	memset(&st, 0, sizeof(st));
 	st.seq = seq;
-	st.state = SYNC_IDLE;
+	st.state = S.phase == PH_LOCATE || S.phase == PH_FETCH ?
+	    SYNC_CATCHING_UP : SYNC_IDLE;
+	best = best_height(&S, mono_now(), NULL);
+	st.target_height = best > S.cv.tip_height ? best : S.cv.tip_height;
+	if (S.phase == PH_FETCH && S.pl.target > st.target_height)
+		st.target_height = S.pl.target;
+	st.rate_milli = (uint64_t)(S.rate * 1000);
+	st.in_flight = S.pl.in_flight;
 	ipc_status_syncd_encode(out, &st);
+}
+
+static void
+syncd_ctl(struct worker *w, const struct ipc_hdr *h, struct rbuf *body)
+{
+	struct ipc_produce p;
+
+	(void)w;
+	if (h->type != IPC_PRODUCE) {
+		log_warnx("control: unexpected %s dropped",
+		    ipc_type_name(h->type));
+		return;
+	}
+	if (ipc_produce_decode(body, &p) == -1) {
+		log_warnx("control: malformed produce dropped");
+		return;
+	}
+	produce_request(&S, h->reqid, &p);
+}
+
+static void
+syncd_shutdown(struct worker *w)
+{
+	(void)w;
+	if (S.tick)
+		event_del(S.tick);
+	sodium_memzero(S.sk, sizeof(S.sk));
 }
 
 static const struct worker_def syncd_def = {
 	.proc = IPC_SYNCD,
 	.net = SANDBOX_NET_NONE,
+	.load = syncd_load,
+	.pre_sandbox = syncd_pre_sandbox,
+	.init = syncd_init,
 	.status = syncd_status,
+	.shutdown = syncd_shutdown,
+	.ctl_msg = syncd_ctl,
 };
 
 int

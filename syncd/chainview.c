@@ -1,0 +1,281 @@
+/*
+ * chainview.c - received blocks, in-order validation, fork choice and
+ * commit batches; see chainview.h.
+ *
+ * The ring has room for the window plus one batch in commit, indexed by
+ * height modulo its size: heights ring_low .. ring_low + cap - 1 fit.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "chainview.h"
+#include "ipc.h"
+
+static struct cv_slot *
+slot_of(const struct chainview *cv, uint64_t h)
+{
+	return &cv->slot[h % cv->cap];
+}
+
+static void
+slot_free(struct chainview *cv, struct cv_slot *s)
+{
+	if (s->raw == NULL)
+		return;
+	cv->bytes -= s->len;
+	cv->nheld--;
+	free(s->raw);
+	memset(s, 0, sizeof(*s));
+}
+
+static void
+link_from(struct cv_link *l, const struct block *b)
+{
+	memset(l, 0, sizeof(*l));
+	l->b.h = b->h;
+	memcpy(l->b.hash, b->hash, BLOCK_HASH_LEN);
+}
+
+int
+cv_init(struct chainview *cv, const struct genesis_info *g, uint32_t window,
+    uint32_t max_reorg)
+{
+	memset(cv, 0, sizeof(*cv));
+	cv->g = g;
+	cv->max_reorg = max_reorg;
+	cv->cap = window + IPC_MAX_BLOCKS + 2;
+	if (cv->cap < max_reorg + IPC_MAX_BLOCKS + 2)
+		cv->cap = max_reorg + IPC_MAX_BLOCKS + 2;
+	if ((cv->slot = calloc(cv->cap, sizeof(*cv->slot))) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+cv_reset(struct chainview *cv)
+{
+	uint32_t i;
+
+	for (i = 0; i < cv->cap && cv->nheld; i++)
+		slot_free(cv, &cv->slot[i]);
+	cv->active = 0;
+	cv->reorg = 0;
+	cv->base = cv->validated = cv->queued = cv->tip_height;
+	cv->ring_low = cv->tip_height + 1;
+	cv->last = cv->tip;
+}
+
+void
+cv_free(struct chainview *cv)
+{
+	if (cv->slot)
+		cv_reset(cv);
+	free(cv->slot);
+	cv->slot = NULL;
+}
+
+void
+cv_set_tip_link(struct chainview *cv, const struct block *b)
+{
+	link_from(&cv->tip, b);
+	cv->tip_height = b->h.height;
+}
+
+int
+cv_set_tip(struct chainview *cv, const uint8_t *raw, size_t len)
+{
+	struct block b;
+
+	if (block_decode(raw, len, &b) != BLOCK_OK)
+		return -1;
+	cv_set_tip_link(cv, &b);
+	return 0;
+}
+
+int
+cv_start(struct chainview *cv, const struct block *b)
+{
+	if (b->h.height > cv->tip_height ||
+	    cv->tip_height - b->h.height > cv->max_reorg)
+		return -1;
+	cv_reset(cv);
+	cv->active = 1;
+	cv->base = cv->validated = cv->queued = b->h.height;
+	cv->old_tip = cv->tip_height;
+	cv->reorg = b->h.height < cv->tip_height;
+	cv->ring_low = b->h.height + 1;
+	link_from(&cv->last, b);
+	return 0;
+}
+
+int
+cv_have(const struct chainview *cv, uint64_t h)
+{
+	const struct cv_slot *s;
+
+	if (h <= cv->validated)
+		return 1;
+	if (h >= cv->ring_low + cv->cap)
+		return 0;
+	s = slot_of(cv, h);
+	return s->raw != NULL && s->height == h;
+}
+
+int
+cv_put(struct chainview *cv, uint64_t h, const uint8_t *raw, size_t len,
+    uint32_t ip)
+{
+	struct cv_slot *s;
+
+	if (!cv->active || h <= cv->validated || h < cv->ring_low ||
+	    h >= cv->ring_low + cv->cap || len > BLOCK_MAX_LEN)
+		return -1;
+	s = slot_of(cv, h);
+	if (s->raw != NULL)
+		return 1;
+	if ((s->raw = malloc(len)) == NULL)
+		return -1;
+	memcpy(s->raw, raw, len);
+	s->len = (uint32_t)len;
+	s->ip = ip;
+	s->height = h;
+	cv->bytes += len;
+	cv->nheld++;
+	return 0;
+}
+
+uint32_t
+cv_validate(struct chainview *cv, uint64_t now_ms, struct cv_bad *bad)
+{
+	struct cv_slot		*s;
+	struct block		 b;
+	enum block_error	 e;
+	uint32_t		 n = 0;
+	uint64_t		 h;
+
+	memset(bad, 0, sizeof(*bad));
+	if (!cv->active)
+		return 0;
+	for (h = cv->validated + 1; h < cv->ring_low + cv->cap; h++) {
+		s = slot_of(cv, h);
+		if (s->raw == NULL || s->height != h)
+			break;
+		e = block_decode(s->raw, s->len, &b);
+		if (e == BLOCK_OK && b.h.height != h)
+			e = BLOCK_ERR_HEIGHT;
+		if (e == BLOCK_OK)
+			e = block_validate(&b, &cv->last.b, cv->g, now_ms);
+		if (e != BLOCK_OK) {
+			bad->height = h;
+			bad->ip = s->ip;
+			bad->err = e;
+			break;
+		}
+		link_from(&cv->last, &b);
+		cv->validated = h;
+		n++;
+	}
+	return n;
+}
+
+uint32_t
+cv_drop(struct chainview *cv, uint64_t from, uint32_t ip, cv_dropped_fn fn,
+    void *arg)
+{
+	struct cv_slot	*s;
+	uint64_t	 h, run = 0;
+	uint32_t	 n = 0, runlen = 0;
+
+	if (from <= cv->validated)
+		from = cv->validated + 1;
+	for (h = from; h < cv->ring_low + cv->cap; h++) {
+		s = slot_of(cv, h);
+		if (s->raw != NULL && s->height == h &&
+		    (ip == 0 || s->ip == ip)) {
+			slot_free(cv, s);
+			n++;
+			if (runlen == 0)
+				run = h;
+			runlen++;
+			continue;
+		}
+		if (runlen && fn)
+			fn(arg, run, runlen);
+		runlen = 0;
+		if (cv->nheld == 0)
+			break;
+	}
+	if (runlen && fn)
+		fn(arg, run, runlen);
+	return n;
+}
+
+int
+cv_waiting_reorg(const struct chainview *cv)
+{
+	return cv->active && cv->reorg && cv->queued == cv->base;
+}
+
+int
+cv_batch(struct chainview *cv, uint32_t max_blocks, size_t max_bytes,
+    struct cv_batch *bt)
+{
+	const struct cv_slot	*s;
+	uint64_t		 h;
+
+	memset(bt, 0, sizeof(*bt));
+	if (!cv->active || cv->queued >= cv->validated)
+		return 0;
+	/* fork choice: another branch only when it is longer than ours */
+	if (cv->reorg && cv->queued == cv->base &&
+	    cv->validated <= cv->old_tip)
+		return -1;
+	bt->first = cv->queued + 1;
+	bt->rollback = cv->reorg && cv->queued == cv->base;
+	bt->rollback_to = cv->base;
+	for (h = bt->first; h <= cv->validated && bt->count < max_blocks;
+	    h++) {
+		s = slot_of(cv, h);
+		if (bt->count > 0 && bt->bytes + s->len > max_bytes)
+			break;
+		bt->bytes += s->len;
+		bt->count++;
+	}
+	cv->queued = bt->first + bt->count - 1;
+	return 1;
+}
+
+const struct cv_slot *
+cv_slot(const struct chainview *cv, uint64_t h)
+{
+	const struct cv_slot *s;
+
+	if (h < cv->ring_low || h >= cv->ring_low + cv->cap)
+		return NULL;
+	s = slot_of(cv, h);
+	return s->raw != NULL && s->height == h ? s : NULL;
+}
+
+void
+cv_committed(struct chainview *cv, const struct cv_batch *bt)
+{
+	struct cv_slot	*s;
+	struct block	 b;
+	uint64_t	 h, last = bt->first + bt->count - 1;
+
+	s = slot_of(cv, last);
+	if (s->raw && block_decode(s->raw, s->len, &b) == BLOCK_OK)
+		cv_set_tip_link(cv, &b);
+	for (h = bt->first; h <= last; h++)
+		slot_free(cv, slot_of(cv, h));
+	cv->ring_low = last + 1;
+	if (bt->rollback)
+		cv->reorg = 0;
+}
+
+void
+cv_uncommit(struct chainview *cv, const struct cv_batch *bt)
+{
+	if (cv->queued >= bt->first)
+		cv->queued = bt->first - 1;
+}

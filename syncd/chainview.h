@@ -1,0 +1,118 @@
+/*
+ * chainview.h - syncd's picture of the chain during a catch-up round.
+ *
+ * A round starts at a base: the fork point with the peer that answered
+ * our locator (our tip when its chain simply extends ours).  Blocks that
+ * peers send for heights above the base wait in a bounded ring until every
+ * height below them is there; they are then validated in order (link,
+ * height, time, producer, signature) and handed out for commit in batches,
+ * strictly in order.  Fork choice is the longest valid chain: when the
+ * base is below our tip (the peer is on another branch), nothing is handed
+ * out until the candidate branch is longer than our chain, and the first
+ * batch then carries the rollback to the base, so that stored switches
+ * branches in one transaction.  Pure: no I/O, clock passed in.
+ */
+#ifndef TIMENODE_CHAINVIEW_H
+#define TIMENODE_CHAINVIEW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "block.h"
+
+struct cv_slot {
+	uint8_t		*raw;		/* a copy of the encoded block */
+	uint32_t	 len;
+	uint32_t	 ip;		/* the peer that sent it */
+	uint64_t	 height;
+};
+
+/* a block's header and hash, enough to validate the next one */
+struct cv_link {
+	struct block	b;		/* h and hash only; pointers NULL */
+};
+
+struct chainview {
+	const struct genesis_info *g;
+	uint32_t	 max_reorg;
+	/* what stored holds */
+	uint64_t	 tip_height;
+	struct cv_link	 tip;
+	/* the round */
+	int		 active;
+	uint64_t	 base;		/* fork point */
+	uint64_t	 old_tip;	/* our height at the round's start */
+	int		 reorg;		/* the first batch rolls back */
+	uint64_t	 validated;	/* highest validated height */
+	uint64_t	 queued;	/* highest handed out for commit */
+	struct cv_link	 last;		/* the block at validated */
+	/* the ring of received blocks, heights queued-... */
+	struct cv_slot	*slot;
+	uint32_t	 cap;
+	uint64_t	 ring_low;	/* lowest height the ring may hold */
+	size_t		 bytes;		/* held in the ring */
+	uint32_t	 nheld;
+};
+
+struct cv_bad {
+	uint64_t	 height;
+	uint32_t	 ip;
+	enum block_error err;
+};
+
+/* a batch to commit: the blocks point into the ring until cv_committed */
+struct cv_batch {
+	int		 rollback;
+	uint64_t	 rollback_to;
+	uint64_t	 first;
+	uint32_t	 count;
+	size_t		 bytes;
+};
+
+int	cv_init(struct chainview *, const struct genesis_info *,
+	    uint32_t window, uint32_t max_reorg);
+void	cv_free(struct chainview *);
+/* stored's tip: the block itself (raw), decoded here */
+int	cv_set_tip(struct chainview *, const uint8_t *raw, size_t len);
+void	cv_set_tip_link(struct chainview *, const struct block *);
+/*
+ * Start a round from base, a block of our chain (the tip or a block from
+ * stored).  -1 when the reorganisation would be deeper than max_reorg.
+ */
+int	cv_start(struct chainview *, const struct block *base);
+/* end the round, free what is held */
+void	cv_reset(struct chainview *);
+/*
+ * Hold a received block (copied).  0, or -1: out of the ring, a height we
+ * have already, or not decodable.  A later copy of a held height is
+ * ignored (returns 1).
+ */
+int	cv_put(struct chainview *, uint64_t height, const uint8_t *raw,
+	    size_t len, uint32_t ip);
+int	cv_have(const struct chainview *, uint64_t height);
+/*
+ * Validate what is in order.  Returns the number validated; on the first
+ * refused block stops and fills *bad (bad->err != BLOCK_OK).
+ */
+uint32_t cv_validate(struct chainview *, uint64_t now_ms, struct cv_bad *);
+/*
+ * Drop the held, not yet validated blocks at heights >= from that came
+ * from ip (0: from anybody); fn hears each run of dropped heights (to be
+ * fetched again).  Returns how many were dropped.
+ */
+typedef void (*cv_dropped_fn)(void *, uint64_t from, uint32_t count);
+uint32_t cv_drop(struct chainview *, uint64_t from, uint32_t ip,
+	    cv_dropped_fn, void *arg);
+/* The next batch to commit (0: nothing ready, -1 when a reorg waits). */
+int	cv_batch(struct chainview *, uint32_t max_blocks, size_t max_bytes,
+	    struct cv_batch *);
+/* the raw bytes of held height h (in a batch or validated) */
+const struct cv_slot *cv_slot(const struct chainview *, uint64_t h);
+/* stored committed the batch; the ring forgets it */
+void	cv_committed(struct chainview *, const struct cv_batch *);
+/* the batch failed: its heights may be handed out again */
+void	cv_uncommit(struct chainview *, const struct cv_batch *);
+/* a reorg round is not committed yet */
+int	cv_waiting_reorg(const struct chainview *);
+
+#endif

@@ -1,0 +1,163 @@
+/*
+ * planner.h - which heights to ask which peer for, and when to give up.
+ *
+ * The planner is pure bookkeeping (no I/O, time passed in) so that it can
+ * be tested alone.  It cuts the heights above the commit point (base) into
+ * ranges of at most range_max blocks and hands them to the peers whose
+ * height covers them: never one range to two peers at once (except the
+ * deliberate second request of a range that holds back the commit point
+ * while its peer stalls), least loaded and fastest peers first, at most
+ * window heights planned above the base and per-peer limits on blocks in
+ * flight.  An answer that covers only a prefix keeps the prefix and
+ * re-plans the rest; a deadline that passes, an empty answer or a peer
+ * that leaves puts the range back, excluded for the peer that failed it.
+ */
+#ifndef TIMENODE_PLANNER_H
+#define TIMENODE_PLANNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PLAN_FAILED_MAX		8	/* peers remembered per range */
+#define PLAN_MIN_DEADLINE	2.0	/* s: never expect an answer sooner */
+#define PLAN_STALL_K		4.0	/* x the others' response time */
+#define PLAN_STALL_MIN		1.0	/* s: not a stall before this */
+#define PLAN_RATE_ALPHA		0.3	/* weight of a new rate sample */
+
+enum plan_range_state { RANGE_PENDING, RANGE_FLIGHT };
+
+struct plan_range {
+	uint64_t	from;
+	uint32_t	count;
+	uint8_t		state;
+	int		peer;		/* index in peers, in flight */
+	uint32_t	reqid;
+	double		sent;
+	double		deadline;
+	unsigned	attempts;
+	uint32_t	only_ip;	/* != 0: only this peer may serve it */
+	uint32_t	failed[PLAN_FAILED_MAX];	/* peers that failed */
+	int		nfailed;
+	/* a second request while the first one's peer stalls */
+	int		dup_peer;	/* -1 = none */
+	int		dup_wanted;	/* planner_next sends one */
+	int		stall_tried;
+	uint32_t	dup_reqid;
+	double		dup_sent;
+	double		dup_deadline;
+};
+
+struct plan_peer {
+	uint32_t	ip;		/* network byte order; 0 = free slot */
+	int		up;		/* connected (a ban outlives it) */
+	uint64_t	height;
+	uint32_t	in_flight;	/* blocks requested, not answered */
+	uint32_t	limit;		/* blocks in flight allowed */
+	double		rate;		/* blocks/s measured, 0 = unknown */
+	double		latency;	/* s from request to answer, EWMA */
+	double		last_answer;	/* when its last answer came */
+	uint64_t	received;	/* blocks received */
+	uint32_t	requests;	/* answered requests */
+	uint32_t	strikes;	/* failures since the last success */
+	uint32_t	stalls;
+	double		banned_until;
+	int		skip;		/* not used in this round */
+	/* kept for the driver (syncd.c), unused here */
+	uint8_t		tip[32];
+	uint64_t	no_lead_height;	/* had nothing better at this height */
+};
+
+struct plan_req {
+	uint32_t	ip;
+	uint32_t	reqid;
+	uint64_t	from;
+	uint32_t	count;
+	double		deadline;
+	int		dup;		/* a stall re-request */
+};
+
+/* what planner_answer made of an answer */
+enum plan_answer {
+	ANSWER_STALE,		/* not a request in flight (late, dup lost) */
+	ANSWER_OK,		/* the whole range */
+	ANSWER_PARTIAL,		/* a prefix; the rest is pending again */
+	ANSWER_EMPTY,		/* nothing; the range goes to another peer */
+};
+
+struct planner {
+	/* limits */
+	uint32_t		 window;	/* heights planned above base */
+	uint32_t		 per_peer;	/* blocks in flight per peer */
+	uint32_t		 range_max;
+	double			 timeout;	/* first deadline, seconds */
+	/* state */
+	uint64_t		 base;		/* committed (or queued to be) */
+	uint64_t		 target;	/* plan up to this height */
+	uint64_t		 planned;	/* highest height in a range */
+	int			 hold;		/* plan no new heights */
+	uint32_t		 in_flight;	/* blocks, all peers */
+	uint32_t		 next_reqid;
+	struct plan_range	*r;
+	size_t			 nr, rcap;
+	struct plan_peer	*p;
+	size_t			 np;		/* slots used (some free) */
+	size_t			 pcap;
+};
+
+void	planner_init(struct planner *, uint32_t window, uint32_t per_peer,
+	    uint32_t range_max, double timeout);
+void	planner_free(struct planner *);
+/* Forget every range (a new round); plan heights base+1 .. target. */
+void	planner_reset(struct planner *, uint64_t base, uint64_t target);
+/* Raise the target (a peer got higher). */
+void	planner_set_target(struct planner *, uint64_t target);
+/* The commit point moved up to base. */
+void	planner_set_base(struct planner *, uint64_t base);
+
+struct plan_peer *planner_peer(struct planner *, uint32_t ip);
+/* Add or update a peer; its height may go down (a reorg on its side). */
+struct plan_peer *planner_peer_up(struct planner *, uint32_t ip,
+	    uint64_t height);
+/* The peer left: its ranges are pending again.  No strike. */
+void	planner_peer_down(struct planner *, uint32_t ip);
+/* Never use the peer before until; its ranges go to others. */
+void	planner_ban(struct planner *, uint32_t ip, double until);
+int	planner_usable(const struct plan_peer *, double now);
+
+/*
+ * The next request to send, or 0 when nothing can be sent now.  Call it
+ * in a loop.  reqids are never 0 (0 marks announcements).
+ */
+int	planner_next(struct planner *, double now, struct plan_req *);
+/*
+ * An answer from ip to reqid carrying n blocks from the range's start.
+ * *from and *count say which heights it covered (when not STALE).
+ */
+enum plan_answer planner_answer(struct planner *, uint32_t ip, uint32_t reqid,
+	    uint32_t n, double now, uint64_t *from, uint32_t *count);
+/* The range of a request in flight, for checking an answer: 0 or -1. */
+int	planner_lookup(const struct planner *, uint32_t ip, uint32_t reqid,
+	    uint64_t *from, uint32_t *count);
+/*
+ * Heights from .. from+count-1 must be fetched again (their blocks were
+ * refused or did not link): not from bad_ip (0: anybody), and only from
+ * only_ip when that is not 0.
+ */
+void	planner_requeue(struct planner *, uint64_t from, uint32_t count,
+	    uint32_t bad_ip, uint32_t only_ip);
+/*
+ * Deadlines and stalls: requests past their deadline go back (a strike
+ * and a halved limit for their peer); the range holding back the base is
+ * asked of another peer when its own is much slower than the others.
+ * Returns how many requests it gave up on.
+ */
+int	planner_tick(struct planner *, double now);
+/* the deadline a request to this peer for count blocks would get */
+double	planner_deadline(const struct planner *, const struct plan_peer *,
+	    uint32_t count, double now);
+/* a fresh request id for a request outside the ranges (never 0) */
+uint32_t planner_reqid(struct planner *);
+/* nothing in flight and nothing pending below the target */
+int	planner_done(const struct planner *);
+
+#endif

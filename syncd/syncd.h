@@ -1,0 +1,117 @@
+/*
+ * syncd.h - syncd's state, shared by its modules (syncd.c: IPC dispatch
+ * and catch-up rounds; produce.c: block production).
+ */
+#ifndef TIMENODE_SYNCD_H
+#define TIMENODE_SYNCD_H
+
+#include "block.h"
+#include "chainview.h"
+#include "planner.h"
+#include "worker.h"
+
+#define SYNC_RANGE_MAX		256	/* heights per request */
+#define SYNC_BYTES_CAP		(128u << 20)	/* received, not committed */
+#define SYNC_BAN_S		3600	/* misbehaving peers */
+#define STORE_QUEUE_MAX		8
+#define STORE_RESEND_S		30.0	/* no answer from stored: again */
+#define BATCH_BYTES		(IPC_MAX_BLOCK_BYTES - 4 * IPC_MAX_BLOCKS)
+
+enum sync_phase {
+	PH_START,	/* waiting for stored's tip */
+	PH_IDLE,
+	PH_LOCATE,	/* our locator went to the leading peer */
+	PH_FETCH,	/* ranges to all peers ahead */
+};
+
+enum sreq_kind {
+	SR_TIP,			/* tip height and hash */
+	SR_TIP_BLOCK,		/* the tip block itself */
+	SR_LOCATOR,		/* our locator hashes */
+	SR_FORK_BLOCK,		/* the block at the fork point */
+	SR_APPEND_SYNC,		/* a catch-up batch */
+	SR_APPEND_PRODUCE,	/* a batch of our own blocks */
+	SR_APPEND_ANNOUNCED,	/* one block a peer announced */
+};
+
+struct sreq {
+	int		 kind;
+	uint16_t	 type;
+	struct wbuf	 body;
+	uint32_t	 reqid;
+	double		 sent;
+	uint64_t	 height;	/* SR_*_BLOCK */
+	struct cv_batch	 batch;		/* SR_APPEND_SYNC */
+	uint32_t	 nblocks;	/* SR_APPEND_PRODUCE / ANNOUNCED */
+	uint8_t		*last;		/* the last block (to announce) */
+	uint32_t	 lastlen;
+	uint32_t	 from_ip;	/* SR_APPEND_ANNOUNCED */
+};
+
+struct production {
+	int		 active;
+	int		 internal;	/* the block_interval timer */
+	uint32_t	 sup_reqid;	/* IPC_PRODUCE to answer */
+	uint32_t	 remaining;
+	uint32_t	 done;
+	uint32_t	 payload_bytes;
+	struct cv_link	 tip;		/* what we build on */
+	double		 next_timed;
+};
+
+struct syncd {
+	struct worker		*w;
+	struct genesis		 gen;
+	int			 producer;	/* index, -1: not producing */
+	uint8_t			 pk[BLOCK_PUBKEY_LEN];
+	uint8_t			 sk[BLOCK_SECKEY_LEN];
+	struct ipc_chan		*store;
+	struct ipc_chan		*net;
+	struct event		*tick;
+	struct planner		 pl;
+	struct chainview	 cv;
+	enum sync_phase		 phase;
+	/* requests to stored, one at a time */
+	struct sreq		 q[STORE_QUEUE_MAX];
+	int			 qhead, qlen;
+	uint32_t		 store_reqid;
+	double			 store_retry_at;
+	double			 store_backoff;
+	int			 tip_wait;	/* an SR_TIP is queued */
+	/* the round */
+	uint32_t		 lead_ip;
+	uint32_t		 loc_reqid;
+	double			 loc_deadline;
+	uint8_t			*lead_buf;	/* its answer, while we look */
+	size_t			 lead_len;	/* up the fork block */
+	struct ipc_blocks	 lead_blocks;	/* pointing into lead_buf */
+	double			 last_progress;
+	int			 restart_round;
+	/* production */
+	struct production	 prod;
+	/* status */
+	uint64_t		 committed;	/* blocks, since start */
+	uint64_t		 rate_mark;
+	double			 rate_t;
+	double			 rate;		/* blocks/s, smoothed */
+};
+
+/* syncd.c */
+void	syncd_store_enqueue(struct syncd *, int kind, uint16_t type,
+	    struct wbuf *body, struct sreq **);
+void	syncd_announce(struct syncd *, const uint8_t *raw, uint32_t len);
+int	syncd_append_queued(const struct syncd *);
+void	syncd_kick(struct syncd *);
+uint64_t now_ms(void);
+
+/* produce.c */
+int	produce_load_key(struct syncd *, char *err, size_t errlen);
+void	produce_request(struct syncd *, uint32_t reqid,
+	    const struct ipc_produce *);
+void	produce_tick(struct syncd *, double now);
+/* stored answered one of our batches */
+void	produce_result(struct syncd *, struct sreq *, const struct ipc_result *);
+void	produce_answer(struct syncd *, uint8_t code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+#endif
