@@ -1,15 +1,404 @@
 /*
  * stored - the only process that opens the data files.
  *
- * Lives chrooted in (or Landlocked to) the data directory, with no network
- * sockets.  This is the process frame: it joins the supervisor's control
- * channel and reports its chain status.  The LMDB chain and address book
- * service is issue 3.
+ * Lives chrooted in (or Landlocked to) the data directory, with no
+ * network sockets.  It serves the chain and the peer address book kept
+ * in one LMDB environment (store.c) to syncd and netd over two checked
+ * channels, store-syncd.sock and store-netd.sock: the catalogue in
+ * ipc/msg.c lets only syncd append, both read and keep the book.  Every
+ * request is decoded and checked here and answered with its request id,
+ * an error included (IPC_STORE_RESULT), so a requester can time out and
+ * retry: requests are idempotent.
+ *
+ * "stored --verify DATA_DIR" walks a stopped (or running) store with
+ * read-only transactions and exits 0 when the chain is whole.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
+#include "store.h"
 #include "worker.h"
+
+struct stored {
+	struct genesis	 genesis;
+	struct store	 store;
+	int		 open;
+};
+
+static struct stored	sd;
+
+static void
+send_body(struct ipc_chan *c, uint16_t type, uint32_t reqid,
+    const struct wbuf *body)
+{
+	if (body->err)
+		log_warnx("%s: answer too large, not sent", ipc_type_name(type));
+	else if (ipc_send(c, type, reqid, body) == -1)
+		log_warnx("%s: cannot send the answer to %s",
+		    ipc_type_name(type), ipc_chan_name(c));
+}
+
+/* IPC_STORE_RESULT (or the verify answer) carrying the current tip */
+static void
+send_result(struct ipc_chan *c, uint16_t type, uint32_t reqid,
+    struct ipc_result *res)
+{
+	struct wbuf w;
+
+	res->height = sd.store.height;
+	memcpy(res->hash, sd.store.tip, IPC_HASH_LEN);
+	wbuf_init(&w, IPC_MAX_MSG);
+	ipc_result_encode(&w, res);
+	send_body(c, type, reqid, &w);
+	wbuf_free(&w);
+}
+
+static void
+refuse(struct ipc_chan *c, const struct ipc_hdr *h, uint8_t code,
+    const char *why)
+{
+	struct ipc_result res;
+
+	memset(&res, 0, sizeof(res));
+	store_result(&res, code, "%s: %s", ipc_type_name(h->type), why);
+	log_warnx("%s from %s: %s", ipc_type_name(h->type), ipc_chan_name(c),
+	    res.reason);
+	send_result(c, IPC_STORE_RESULT, h->reqid, &res);
+}
+
+static void
+req_tip(struct ipc_chan *c, const struct ipc_hdr *h)
+{
+	struct ipc_tip	t;
+	struct wbuf	w;
+
+	store_tip(&sd.store, &t);
+	wbuf_init(&w, 256);
+	ipc_tip_encode(&w, &t);
+	send_body(c, IPC_STORE_TIP, h->reqid, &w);
+	wbuf_free(&w);
+}
+
+static void
+req_blocks(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
+{
+	struct ipc_range	q;
+	struct wbuf		w;
+
+	if (ipc_range_decode(r, &q) == -1) {
+		refuse(c, h, IPC_ERR_MALFORMED, "count over 1024, size over "
+		    "the limit or bad length");
+		return;
+	}
+	wbuf_init(&w, IPC_MAX_MSG - IPC_HDR_LEN);
+	store_blocks(&sd.store, &q, &w);
+	send_body(c, IPC_STORE_BLOCKS, h->reqid, &w);
+	wbuf_free(&w);
+}
+
+static void
+req_locator(struct ipc_chan *c, const struct ipc_hdr *h)
+{
+	struct ipc_hashes	hs;
+	struct ipc_result	res;
+	struct wbuf		w;
+
+	store_locator(&sd.store, &hs, &res);
+	if (res.code != IPC_OK) {
+		log_warnx("%s", res.reason);
+		send_result(c, IPC_STORE_RESULT, h->reqid, &res);
+		return;
+	}
+	wbuf_init(&w, 4 + sizeof(hs.h));
+	ipc_hashes_encode(&w, &hs);
+	send_body(c, IPC_STORE_HASHES, h->reqid, &w);
+	wbuf_free(&w);
+}
+
+static void
+send_point(struct ipc_chan *c, const struct ipc_hdr *h,
+    const struct ipc_point *pt, struct ipc_result *res)
+{
+	struct wbuf w;
+
+	if (res->code != IPC_OK) {
+		log_warnx("%s", res->reason);
+		send_result(c, IPC_STORE_RESULT, h->reqid, res);
+		return;
+	}
+	wbuf_init(&w, 64);
+	ipc_point_encode(&w, pt);
+	send_body(c, IPC_STORE_POINT, h->reqid, &w);
+	wbuf_free(&w);
+}
+
+static void
+req_fork(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
+{
+	struct ipc_hashes	loc;
+	struct ipc_point	pt;
+	struct ipc_result	res;
+
+	if (ipc_hashes_decode(r, &loc) == -1 || loc.count == 0) {
+		refuse(c, h, IPC_ERR_MALFORMED, "bad locator (1 to 64 hashes)");
+		return;
+	}
+	store_fork_point(&sd.store, &loc, &pt, &res);
+	send_point(c, h, &pt, &res);
+}
+
+static void
+req_height(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
+{
+	struct ipc_hashes	one;
+	struct ipc_point	pt;
+	struct ipc_result	res;
+
+	if (ipc_hashes_decode(r, &one) == -1 || one.count != 1) {
+		refuse(c, h, IPC_ERR_MALFORMED, "exactly one hash expected");
+		return;
+	}
+	store_height_of(&sd.store, one.h[0], &pt, &res);
+	send_point(c, h, &pt, &res);
+}
+
+/*
+ * Count and total size of an append, read without decoding it: over the
+ * limits is IPC_ERR_TOO_LARGE rather than a malformed request.
+ */
+static int
+append_oversized(const struct rbuf *in, struct ipc_result *res)
+{
+	struct rbuf	r = *in;
+	uint64_t	total = 0;
+	uint32_t	count, i, len;
+
+	(void)get_u8(&r);
+	(void)get_u64(&r);
+	(void)get_u8(&r);
+	count = get_u32(&r);
+	if (!rbuf_ok(&r))
+		return 0;
+	if (count > IPC_MAX_BLOCKS) {
+		store_result(res, IPC_ERR_TOO_LARGE, "%u blocks, at most %u in "
+		    "one batch", count, IPC_MAX_BLOCKS);
+		return 1;
+	}
+	for (i = 0; i < count && rbuf_ok(&r); i++) {
+		len = get_u32(&r);
+		total += len;
+		if (len > BLOCK_MAX_LEN || total > IPC_MAX_BLOCK_BYTES) {
+			store_result(res, IPC_ERR_TOO_LARGE, "block %u: %u "
+			    "bytes (at most %u), %llu in the batch (at most "
+			    "%u)", i + 1, len, BLOCK_MAX_LEN,
+			    (unsigned long long)total, IPC_MAX_BLOCK_BYTES);
+			return 1;
+		}
+		(void)get_ptr(&r, len);
+	}
+	return 0;
+}
+
+static unsigned long long
+first_height(const struct ipc_blocks *b)
+{
+	if (b->count == 0 || b->v[0].len < 12)
+		return 0;
+	return be64_load(b->v[0].p + 4);
+}
+
+static void
+req_append(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
+{
+	struct ipc_append	a;
+	struct ipc_result	res;
+
+	memset(&res, 0, sizeof(res));
+	if (append_oversized(r, &res)) {
+		log_warnx("append: refused: %s", res.reason);
+		send_result(c, IPC_STORE_RESULT, h->reqid, &res);
+		return;
+	}
+	if (ipc_append_decode(r, &a) == -1) {
+		refuse(c, h, IPC_ERR_MALFORMED, "does not decode");
+		return;
+	}
+	store_append(&sd.store, &a, &res);
+	if (res.code == IPC_OK)
+		log_debug("append %u blocks at %llu%s: ok, %u written, tip %llu"
+		    "%s%s", a.blocks.count, first_height(&a.blocks),
+		    a.rollback ? " with rollback" : "", res.count,
+		    (unsigned long long)res.height, res.reason[0] ? ", " : "",
+		    res.reason);
+	else if (a.rollback)
+		log_warnx("rollback to %llu and append %u blocks at %llu: %s: "
+		    "%s", (unsigned long long)a.rollback_to, a.blocks.count,
+		    first_height(&a.blocks), res.code == IPC_ERR_STORAGE ?
+		    "failed" : "refused", res.reason);
+	else
+		log_warnx("append %u blocks at %llu: %s: %s", a.blocks.count,
+		    first_height(&a.blocks), res.code == IPC_ERR_STORAGE ?
+		    "failed" : "refused", res.reason);
+	ipc_blocks_free(&a.blocks);
+	send_result(c, IPC_STORE_RESULT, h->reqid, &res);
+}
+
+static void
+req_addr_upsert(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
+{
+	struct ipc_addr		a;
+	struct ipc_result	res;
+
+	if (ipc_addr_decode(r, &a) == -1) {
+		refuse(c, h, IPC_ERR_MALFORMED, "port 0, unknown source or bad "
+		    "length");
+		return;
+	}
+	store_addr_upsert(&sd.store, &a, &res);
+	if (res.code != IPC_OK)
+		log_warnx("%s", res.reason);
+	send_result(c, IPC_STORE_RESULT, h->reqid, &res);
+}
+
+static void
+req_addr_mark(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
+{
+	struct ipc_addr_mark	m;
+	struct ipc_result	res;
+
+	if (ipc_addr_mark_decode(r, &m) == -1) {
+		refuse(c, h, IPC_ERR_MALFORMED, "unknown outcome or bad length");
+		return;
+	}
+	store_addr_mark(&sd.store, &m, &res);
+	if (res.code != IPC_OK)
+		log_warnx("%s", res.reason);
+	send_result(c, IPC_STORE_RESULT, h->reqid, &res);
+}
+
+static void
+req_addr_list(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
+{
+	struct ipc_addr_query	q;
+	struct ipc_addrs	out;
+	struct ipc_result	res;
+	struct wbuf		w;
+
+	if (ipc_addr_query_decode(r, &q) == -1) {
+		refuse(c, h, IPC_ERR_MALFORMED, "unknown purpose or bad length");
+		return;
+	}
+	store_addr_list(&sd.store, &q, &out, &res);
+	if (res.code != IPC_OK) {
+		log_warnx("%s", res.reason);
+		send_result(c, IPC_STORE_RESULT, h->reqid, &res);
+		return;
+	}
+	wbuf_init(&w, IPC_MAX_MSG - IPC_HDR_LEN);
+	ipc_addrs_encode(&w, &out);
+	send_body(c, IPC_STORE_ADDRS, h->reqid, &w);
+	wbuf_free(&w);
+	ipc_addrs_free(&out);
+}
+
+/* Both store channels; the catalogue already checked sender and size. */
+static void
+store_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r,
+    void *arg)
+{
+	(void)arg;
+	switch (h->type) {
+	case IPC_STORE_TIP_REQ:
+		req_tip(c, h);
+		break;
+	case IPC_STORE_BLOCKS_REQ:
+		req_blocks(c, h, r);
+		break;
+	case IPC_STORE_LOCATOR_REQ:
+		req_locator(c, h);
+		break;
+	case IPC_STORE_FORK_REQ:
+		req_fork(c, h, r);
+		break;
+	case IPC_STORE_HEIGHT_REQ:
+		req_height(c, h, r);
+		break;
+	case IPC_STORE_APPEND:
+		req_append(c, h, r);
+		break;
+	case IPC_STORE_ADDR_UPSERT:
+		req_addr_upsert(c, h, r);
+		break;
+	case IPC_STORE_ADDR_MARK:
+		req_addr_mark(c, h, r);
+		break;
+	case IPC_STORE_ADDR_LIST_REQ:
+		req_addr_list(c, h, r);
+		break;
+	default:
+		refuse(c, h, IPC_ERR_MALFORMED, "not a request stored serves");
+	}
+}
+
+static int
+stored_load(struct worker *w)
+{
+	const char	*dir = w->cfg.genesis_dir[0] ? w->cfg.genesis_dir :
+			    w->cfg.data_dir;
+	char		 err[256];
+
+	if (genesis_load(&sd.genesis, w->cfg.network, dir, err,
+	    sizeof(err)) == -1) {
+		log_warnx("genesis of network %s: %s", w->cfg.network, err);
+		exit(WORKER_EXIT_CONFIG);
+	}
+	return 0;
+}
+
+static int
+stored_pre_sandbox(struct worker *w)
+{
+	worker_listen(w, "store-netd.sock", IPC_NETD, store_dispatch, NULL);
+	worker_listen(w, "store-syncd.sock", IPC_SYNCD, store_dispatch, NULL);
+	return 0;
+}
+
+static int
+stored_init(struct worker *w)
+{
+	struct store_params	 p;
+	enum store_open_status	 st;
+	char			 path[CONFIG_PATH_MAX + 16], err[STORE_ERR_MAX];
+	char			 hx[2 * IPC_HASH_LEN + 1];
+
+	if (worker_data_path(w, STORE_FILE, path, sizeof(path)) == -1) {
+		log_warnx("the data directory is out of sight");
+		return -1;
+	}
+	memset(&p, 0, sizeof(p));
+	p.path = path;
+	p.map_size = (size_t)w->cfg.map_size_mb << 20;
+	p.addr_max = (uint32_t)w->cfg.addr_max;
+	p.max_reorg = (uint64_t)w->cfg.max_reorg_depth;
+	p.genesis = &sd.genesis;
+	st = store_open(&sd.store, &p, err, sizeof(err));
+	if (st == STORE_OPEN_MISMATCH) {
+		log_warnx("%s", err);
+		exit(WORKER_EXIT_CONFIG);
+	}
+	if (st != STORE_OPEN_OK) {
+		log_warnx("cannot open the store: %s", err);
+		return -1;
+	}
+	sd.open = 1;
+	log_info("store open: network %s, height %llu, tip %s%s",
+	    sd.store.network, (unsigned long long)sd.store.height,
+	    store_hex(sd.store.tip, IPC_HASH_LEN, hx, sizeof(hx)),
+	    sd.store.readonly ? ", READ-ONLY" : "");
+	return 0;
+}
 
 static void
 stored_status(struct worker *w, struct wbuf *out, uint64_t seq)
@@ -19,18 +408,82 @@ stored_status(struct worker *w, struct wbuf *out, uint64_t seq)
 	(void)w;
 	memset(&st, 0, sizeof(st));
 	st.seq = seq;
+	if (sd.open) {
+		st.height = sd.store.height;
+		memcpy(st.tip, sd.store.tip, IPC_HASH_LEN);
+		memcpy(st.genesis, sd.store.genesis, IPC_HASH_LEN);
+		st.have_chain = 1;
+	}
 	ipc_status_stored_encode(out, &st);
+}
+
+static void
+stored_ctl(struct worker *w, const struct ipc_hdr *h, struct rbuf *r)
+{
+	struct ipc_result res;
+
+	(void)r;
+	if (h->type != IPC_VERIFY) {
+		log_warnx("control: unexpected %s, dropped",
+		    ipc_type_name(h->type));
+		return;
+	}
+	store_verify(&sd.store, &res);
+	if (res.code == IPC_OK)
+		log_info("verify: %s", res.reason);
+	else
+		log_warnx("verify: after %u blocks: %s", res.count,
+		    res.reason);
+	send_result(w->ctl, IPC_VERIFY_ACK, h->reqid, &res);
+}
+
+static void
+stored_shutdown(struct worker *w)
+{
+	(void)w;
+	if (sd.open)
+		store_close(&sd.store);
+	sd.open = 0;
 }
 
 static const struct worker_def stored_def = {
 	.proc = IPC_STORED,
 	.net = SANDBOX_NET_NONE,
 	.needs_data_dir = 1,
+	.load = stored_load,
+	.pre_sandbox = stored_pre_sandbox,
+	.init = stored_init,
 	.status = stored_status,
+	.shutdown = stored_shutdown,
+	.ctl_msg = stored_ctl,
 };
+
+/* stored --verify DATA_DIR: no supervisor, read-only transactions */
+static int
+verify_main(const char *dir)
+{
+	struct ipc_result	res;
+	char			hx[2 * IPC_HASH_LEN + 1];
+
+	log_init("stored", 0);
+	if (store_verify_dir(dir, &res) == 0) {
+		printf("%s: ok: %s, tip %s\n", dir, res.reason,
+		    store_hex(res.hash, IPC_HASH_LEN, hx, sizeof(hx)));
+		return 0;
+	}
+	printf("%s: FAILED after %u blocks: %s\n", dir, res.count, res.reason);
+	return 1;
+}
 
 int
 main(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "--verify") == 0) {
+		if (argc != 3) {
+			fprintf(stderr, "usage: stored --verify DATA_DIR\n");
+			return 2;
+		}
+		return verify_main(argv[2]);
+	}
 	return worker_main(argc, argv, &stored_def);
 }

@@ -1,0 +1,115 @@
+/*
+ * store.h - the chain and the peer address book in one LMDB environment.
+ *
+ * Plain functions on an open environment, with no IPC and no event loop,
+ * so that stored (stored.c), its tests and the benchmark share one
+ * implementation.  Every function that changes the store does it in one
+ * write transaction and reports the outcome in an ipc_result (the code
+ * and a reason a log line or a requester can show); nothing is written
+ * when a request is refused.  docs/storage.md has the layout and the
+ * policies.
+ */
+#ifndef TIMENODE_STORE_H
+#define TIMENODE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lmdb.h>
+
+#include "block.h"
+#include "ipc.h"
+
+#define STORE_SCHEMA		1
+#define STORE_FILE		"chain.mdb"	/* and chain.mdb-lock */
+#define STORE_ERR_MAX		512
+/* the map grows by doubling, up to this */
+#define STORE_MAP_MAX		((size_t)1 << 40)
+/* an address that failed this often goes after every other */
+#define STORE_ADDR_DEMOTE	3
+
+enum store_open_status {
+	STORE_OPEN_OK,
+	STORE_OPEN_MISMATCH,	/* another network, genesis or schema */
+	STORE_OPEN_FAILED	/* LMDB could not open or initialise it */
+};
+
+struct store {
+	MDB_env		*env;
+	MDB_dbi		 blocks;	/* u64 height (BE) -> encoded block */
+	MDB_dbi		 hashes;	/* block hash -> u64 height (BE) */
+	MDB_dbi		 meta;		/* name -> value */
+	MDB_dbi		 addrs;		/* IPv4 address (4 bytes) -> entry */
+	char		 path[512];	/* the environment file */
+	int		 env_flags;
+	size_t		 mapsize;
+	int		 readonly;	/* files not writable: reads only */
+	uint32_t	 addr_max;
+	uint64_t	 max_reorg;	/* deepest rollback allowed */
+	/* the committed tip, kept current after every commit */
+	uint64_t	 height;
+	uint8_t		 tip[BLOCK_HASH_LEN];
+	struct block_header tip_hdr;
+	uint8_t		 genesis[BLOCK_HASH_LEN];
+	char		 network[32];
+	unsigned	 map_grown;	/* times MDB_MAP_FULL grew the map */
+};
+
+struct store_params {
+	const char		*path;		/* the environment file */
+	size_t			 map_size;	/* bytes, initial */
+	uint32_t		 addr_max;
+	uint64_t		 max_reorg;
+	const struct genesis	*genesis;	/* NULL: open what is there */
+	int			 readonly;	/* open read-only (verify) */
+};
+
+/*
+ * Open (creating it when empty: meta and the genesis block at height 0)
+ * and check it belongs to params->genesis.  On failure err says why,
+ * naming both networks and genesis hashes on a mismatch.
+ */
+enum store_open_status store_open(struct store *, const struct store_params *,
+	    char *err, size_t errlen);
+void	store_close(struct store *);
+
+/* Chain writes: rollback (optional) and append in one transaction. */
+void	store_append(struct store *, const struct ipc_append *,
+	    struct ipc_result *);
+
+/* Chain reads, one read transaction each; answers are encoded into out. */
+void	store_tip(const struct store *, struct ipc_tip *);
+void	store_blocks(struct store *, const struct ipc_range *,
+	    struct wbuf *out);
+void	store_locator(struct store *, struct ipc_hashes *, struct ipc_result *);
+void	store_fork_point(struct store *, const struct ipc_hashes *,
+	    struct ipc_point *, struct ipc_result *);
+void	store_height_of(struct store *, const uint8_t hash[BLOCK_HASH_LEN],
+	    struct ipc_point *, struct ipc_result *);
+
+/* Address book. */
+void	store_addr_upsert(struct store *, const struct ipc_addr *,
+	    struct ipc_result *);
+void	store_addr_mark(struct store *, const struct ipc_addr_mark *,
+	    struct ipc_result *);
+/* out->v is allocated (free with ipc_addrs_free) */
+void	store_addr_list(struct store *, const struct ipc_addr_query *,
+	    struct ipc_addrs *out, struct ipc_result *);
+size_t	store_addr_count(struct store *);
+
+/*
+ * Walk the whole chain in one read transaction: heights contiguous from
+ * 0, every block decodes, links and hashes to its index entry, the index
+ * holds nothing else, genesis and tip match meta.  IPC_OK with count =
+ * blocks checked, or an error code and the first inconsistency.
+ */
+void	store_verify(struct store *, struct ipc_result *);
+/* stored --verify DIR: open DIR/chain.mdb read-only and verify it */
+int	store_verify_dir(const char *dir, struct ipc_result *);
+
+/* helpers shared with stored.c */
+void	store_result(struct ipc_result *, uint8_t code, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+const char *store_hex(const uint8_t *, size_t, char *buf, size_t buflen);
+
+#endif

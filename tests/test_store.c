@@ -1,0 +1,691 @@
+/*
+ * test_store.c - the LMDB chain and address book (stored/store.c) on a
+ * temporary environment, without IPC: every request type, the refusals
+ * (gap, link, conflict, oversized, malformed), rollback and re-append,
+ * map growth, reopening (another network, an unknown schema), address
+ * book order and eviction, and verify finding damage.
+ */
+#include <sys/stat.h>
+
+#include <arpa/inet.h>
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "fakesup.h"
+#include "store.h"
+
+static char		dir[64];
+static char		path[128];
+static struct fs_chain	chain;
+
+static int
+setup_dir(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/tn-store-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/%s", dir, STORE_FILE);
+	return 0;
+}
+
+static void
+remove_dir(void)
+{
+	char p[200];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, STORE_FILE);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/%s-lock", dir, STORE_FILE);
+	unlink(p);
+	rmdir(dir);
+}
+
+static enum store_open_status
+open_store(struct store *s, const struct genesis *g, size_t map,
+    uint32_t addr_max, char *err, size_t errlen)
+{
+	struct store_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.path = path;
+	p.map_size = map ? map : (size_t)64 << 20;
+	p.addr_max = addr_max;
+	p.max_reorg = 10;
+	p.genesis = g;
+	return store_open(s, &p, err, errlen);
+}
+
+static void
+fresh(struct store *s)
+{
+	char err[STORE_ERR_MAX];
+
+	CU_ASSERT_FATAL(setup_dir() == 0);
+	CU_ASSERT_FATAL(fs_chain_init(&chain, 5000, 200, 1) == 0);
+	CU_ASSERT_FATAL(open_store(s, &chain.genesis, 0, 16, err,
+	    sizeof(err)) == STORE_OPEN_OK);
+}
+
+static void
+done(struct store *s)
+{
+	store_close(s);
+	fs_chain_free(&chain);
+	remove_dir();
+}
+
+/* append heights from..from+count-1 of c */
+static uint8_t
+append(struct store *s, struct fs_chain *c, uint64_t from, uint32_t count,
+    int rollback, uint64_t to, struct ipc_result *res)
+{
+	struct fs_batch bt;
+
+	CU_ASSERT_FATAL(fs_batch_make(&bt, c, from, count) == 0);
+	bt.a.rollback = (uint8_t)rollback;
+	bt.a.rollback_to = to;
+	store_append(s, &bt.a, res);
+	fs_batch_free(&bt);
+	return res->code;
+}
+
+static void
+assert_whole(struct store *s, uint64_t height)
+{
+	struct ipc_result res;
+
+	store_verify(s, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_OK);
+	if (res.code != IPC_OK)
+		fprintf(stderr, "verify: %s\n", res.reason);
+	CU_ASSERT_EQUAL(res.count, height + 1);
+	CU_ASSERT_EQUAL(s->height, height);
+}
+
+static void
+test_new_store(void)
+{
+	struct store		s;
+	struct ipc_tip		t;
+	struct ipc_point	pt;
+	struct ipc_result	res;
+
+	fresh(&s);
+	store_tip(&s, &t);
+	CU_ASSERT_EQUAL(t.height, 0);
+	CU_ASSERT(memcmp(t.hash, chain.genesis.block.hash, 32) == 0);
+	CU_ASSERT(memcmp(t.genesis, chain.genesis.block.hash, 32) == 0);
+	store_height_of(&s, chain.genesis.block.hash, &pt, &res);
+	CU_ASSERT(res.code == IPC_OK && pt.found && pt.height == 0);
+	assert_whole(&s, 0);
+	done(&s);
+}
+
+static void
+test_append_and_reads(void)
+{
+	struct store		s;
+	struct ipc_result	res;
+	struct ipc_range	q;
+	struct ipc_blocks	bl;
+	struct ipc_hashes	h, loc;
+	struct ipc_point	pt;
+	struct wbuf		w;
+	struct rbuf		r;
+	struct block		b;
+	static const uint64_t	want[] = { 100, 99, 98, 96, 92, 84, 68, 36, 0 };
+	uint32_t		i;
+
+	fresh(&s);
+	CU_ASSERT_EQUAL(append(&s, &chain, 1, 30, 0, 0, &res), IPC_OK);
+	CU_ASSERT_EQUAL(res.count, 30);
+	CU_ASSERT_EQUAL(append(&s, &chain, 31, 70, 0, 0, &res), IPC_OK);
+	CU_ASSERT_EQUAL(res.height, 100);
+	CU_ASSERT(memcmp(res.hash, chain.hash[100], 32) == 0);
+
+	/* blocks by range: count, bytes, at least one, out of range */
+	q.from = 10;
+	q.count = 5;
+	q.max_bytes = 0;
+	wbuf_init(&w, IPC_MAX_MSG);
+	store_blocks(&s, &q, &w);
+	rbuf_init(&r, w.data, w.len);
+	CU_ASSERT_FATAL(ipc_blocks_decode(&r, &bl) == 0);
+	CU_ASSERT_EQUAL(bl.code, IPC_OK);
+	CU_ASSERT_EQUAL(bl.count, 5);
+	for (i = 0; i < bl.count; i++) {
+		CU_ASSERT(block_decode(bl.v[i].p, bl.v[i].len, &b) == 0);
+		CU_ASSERT(memcmp(b.hash, chain.hash[10 + i], 32) == 0);
+	}
+	ipc_blocks_free(&bl);
+	wbuf_reset(&w);
+	q.count = 1000;
+	q.max_bytes = 1000;	/* less than 3 blocks of 354 bytes */
+	store_blocks(&s, &q, &w);
+	rbuf_init(&r, w.data, w.len);
+	CU_ASSERT_FATAL(ipc_blocks_decode(&r, &bl) == 0);
+	CU_ASSERT_EQUAL(bl.count, 2);
+	ipc_blocks_free(&bl);
+	wbuf_reset(&w);
+	q.max_bytes = 1;	/* still one block */
+	store_blocks(&s, &q, &w);
+	rbuf_init(&r, w.data, w.len);
+	CU_ASSERT_FATAL(ipc_blocks_decode(&r, &bl) == 0);
+	CU_ASSERT_EQUAL(bl.count, 1);
+	ipc_blocks_free(&bl);
+	wbuf_reset(&w);
+	q.from = 95;
+	q.count = 0;		/* as many as fit: up to the tip */
+	q.max_bytes = 0;
+	store_blocks(&s, &q, &w);
+	rbuf_init(&r, w.data, w.len);
+	CU_ASSERT_FATAL(ipc_blocks_decode(&r, &bl) == 0);
+	CU_ASSERT_EQUAL(bl.count, 6);
+	ipc_blocks_free(&bl);
+	wbuf_reset(&w);
+	q.from = 101;
+	store_blocks(&s, &q, &w);
+	rbuf_init(&r, w.data, w.len);
+	CU_ASSERT_FATAL(ipc_blocks_decode(&r, &bl) == 0);
+	CU_ASSERT_EQUAL(bl.code, IPC_ERR_RANGE);
+	CU_ASSERT_EQUAL(bl.count, 0);
+	ipc_blocks_free(&bl);
+	wbuf_free(&w);
+
+	/* locator: tip, tip-1, tip-2, tip-4, ... genesis */
+	store_locator(&s, &h, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_OK);
+	CU_ASSERT_EQUAL(h.count, sizeof(want) / sizeof(want[0]));
+	for (i = 0; i < h.count && i < sizeof(want) / sizeof(want[0]); i++)
+		CU_ASSERT(memcmp(h.h[i], chain.hash[want[i]], 32) == 0);
+
+	/* fork point: the highest known hash of a locator */
+	memset(&loc, 0, sizeof(loc));
+	loc.count = 3;
+	memset(loc.h[0], 0xab, 32);	/* unknown */
+	memcpy(loc.h[1], chain.hash[40], 32);
+	memcpy(loc.h[2], chain.hash[77], 32);
+	store_fork_point(&s, &loc, &pt, &res);
+	CU_ASSERT(res.code == IPC_OK && pt.found && pt.height == 77);
+	CU_ASSERT(memcmp(pt.hash, chain.hash[77], 32) == 0);
+	loc.count = 1;			/* only the unknown one */
+	store_fork_point(&s, &loc, &pt, &res);
+	CU_ASSERT(res.code == IPC_OK && !pt.found);
+
+	/* height by hash */
+	store_height_of(&s, chain.hash[64], &pt, &res);
+	CU_ASSERT(res.code == IPC_OK && pt.found && pt.height == 64);
+	store_height_of(&s, loc.h[0], &pt, &res);
+	CU_ASSERT(res.code == IPC_OK && !pt.found);
+	assert_whole(&s, 100);
+	done(&s);
+}
+
+static void
+test_idempotent(void)
+{
+	struct store		s;
+	struct ipc_result	res;
+
+	fresh(&s);
+	CU_ASSERT_EQUAL(append(&s, &chain, 1, 50, 0, 0, &res), IPC_OK);
+	/* the same batch again: success, nothing written */
+	CU_ASSERT_EQUAL(append(&s, &chain, 1, 50, 0, 0, &res), IPC_OK);
+	CU_ASSERT_EQUAL(res.count, 0);
+	CU_ASSERT_EQUAL(res.height, 50);
+	/* overlapping: the new part is written */
+	CU_ASSERT_EQUAL(append(&s, &chain, 41, 20, 0, 0, &res), IPC_OK);
+	CU_ASSERT_EQUAL(res.count, 10);
+	CU_ASSERT_EQUAL(res.height, 60);
+	assert_whole(&s, 60);
+	done(&s);
+}
+
+static void
+test_refusals(void)
+{
+	struct store		s;
+	struct ipc_result	res;
+	struct fs_chain		fork;
+	struct fs_batch		bt;
+	struct ipc_append	big;
+	struct genesis		other;
+	struct ipc_blob		blob;
+	uint8_t			pk[1][32];
+
+	fresh(&s);
+	CU_ASSERT_EQUAL(append(&s, &chain, 1, 20, 0, 0, &res), IPC_OK);
+	CU_ASSERT_FATAL(fs_chain_fork(&fork, &chain, 15, 7) == 0);
+	CU_ASSERT_FATAL(fs_batch_make(&bt, &chain, 21, 10) == 0);
+	fs_batch_free(&bt);			/* chain knows 21..30 now */
+	CU_ASSERT_FATAL(fs_batch_make(&bt, &fork, 16, 10) == 0);
+	fs_batch_free(&bt);			/* fork knows 16..25 */
+
+	/* gap: starts above tip + 1 */
+	CU_ASSERT_EQUAL(append(&s, &chain, 22, 5, 0, 0, &res), IPC_ERR_GAP);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.reason, "starts at 22"));
+	/* wrong link: the fork's block 21 does not link to our 20 */
+	CU_ASSERT_EQUAL(append(&s, &fork, 21, 2, 0, 0, &res), IPC_ERR_LINK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.reason, "does not link"));
+	/* conflict: another block at a stored height, no rollback */
+	CU_ASSERT_EQUAL(append(&s, &fork, 16, 5, 0, 0, &res),
+	    IPC_ERR_CONFLICT);
+	/* a batch with a hole in it */
+	CU_ASSERT_FATAL(fs_batch_make(&bt, &chain, 21, 5) == 0);
+	bt.v[2] = bt.v[3];
+	bt.a.blocks.count = 4;
+	store_append(&s, &bt.a, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_ERR_GAP);
+	/* a damaged block */
+	bt.buf[bt.v[0].len - 1] ^= 1;
+	bt.a.blocks.count = 1;
+	store_append(&s, &bt.a, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_ERR_MALFORMED);
+	fs_batch_free(&bt);
+	/* oversized: too many blocks, too many bytes */
+	memset(&big, 0, sizeof(big));
+	big.blocks.count = IPC_MAX_BLOCKS + 1;
+	big.blocks.v = calloc(big.blocks.count, sizeof(*big.blocks.v));
+	CU_ASSERT_FATAL(big.blocks.v != NULL);
+	store_append(&s, &big, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_ERR_TOO_LARGE);
+	big.blocks.count = 40;
+	big.blocks.v[0].len = BLOCK_MAX_LEN;
+	big.blocks.v[1].len = IPC_MAX_BLOCK_BYTES;
+	store_append(&s, &big, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_ERR_TOO_LARGE);
+	free(big.blocks.v);
+	/* empty batch without rollback */
+	memset(&big, 0, sizeof(big));
+	store_append(&s, &big, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_ERR_MALFORMED);
+	/* another genesis at height 0: a conflict; with rollback: refused */
+	devnet_keypair(pk[0], chain.sk);
+	CU_ASSERT_FATAL(genesis_make(&other, "othernet", 1, pk, 1) == 0);
+	blob.p = other.raw;
+	blob.len = (uint32_t)other.len;
+	big.blocks.count = 1;
+	big.blocks.v = &blob;
+	store_append(&s, &big, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_ERR_CONFLICT);
+	big.rollback = 1;
+	big.rollback_to = 0;
+	store_append(&s, &big, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_ERR_RANGE);
+	/* nothing was written by any of them */
+	assert_whole(&s, 20);
+	CU_ASSERT(memcmp(s.tip, chain.hash[20], 32) == 0);
+	fs_chain_free(&fork);
+	done(&s);
+}
+
+static void
+test_rollback(void)
+{
+	struct store		s;
+	struct ipc_result	res;
+	struct ipc_point	pt;
+	struct fs_chain		fork;
+	struct fs_batch		bt;
+	uint64_t		h;
+
+	fresh(&s);
+	CU_ASSERT_EQUAL(append(&s, &chain, 1, 20, 0, 0, &res), IPC_OK);
+	CU_ASSERT_FATAL(fs_chain_fork(&fork, &chain, 15, 1) == 0);
+	/* roll back to 15 and append the fork's 16..25 in one txn */
+	CU_ASSERT_EQUAL(append(&s, &fork, 16, 10, 1, 15, &res), IPC_OK);
+	CU_ASSERT_EQUAL(res.count, 10);
+	CU_ASSERT_EQUAL(res.height, 25);
+	CU_ASSERT(memcmp(res.hash, fork.hash[25], 32) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.reason, "rolled back 5"));
+	for (h = 16; h <= 20; h++) {
+		store_height_of(&s, chain.hash[h], &pt, &res);
+		CU_ASSERT(res.code == IPC_OK && !pt.found);
+	}
+	store_height_of(&s, fork.hash[16], &pt, &res);
+	CU_ASSERT(pt.found && pt.height == 16);
+	assert_whole(&s, 25);
+	/* the same reorg again (a retry): success, nothing written */
+	CU_ASSERT_EQUAL(append(&s, &fork, 16, 10, 1, 15, &res), IPC_OK);
+	CU_ASSERT_EQUAL(res.count, 0);
+	CU_ASSERT_EQUAL(res.height, 25);
+	/* back to the first chain: deeper than the limit of 10 is refused */
+	CU_ASSERT_FATAL(fs_batch_make(&bt, &chain, 21, 10) == 0);
+	fs_batch_free(&bt);
+	CU_ASSERT_EQUAL(append(&s, &chain, 15, 16, 1, 14, &res),
+	    IPC_ERR_REFUSED);
+	/* above the tip, or not followed by rollback_to + 1 */
+	CU_ASSERT_EQUAL(append(&s, &chain, 16, 5, 1, 26, &res),
+	    IPC_ERR_RANGE);
+	CU_ASSERT_EQUAL(append(&s, &chain, 17, 5, 1, 15, &res),
+	    IPC_ERR_RANGE);
+	assert_whole(&s, 25);
+	/* back to the first chain within the limit */
+	CU_ASSERT_EQUAL(append(&s, &chain, 16, 15, 1, 15, &res), IPC_OK);
+	CU_ASSERT_EQUAL(res.height, 30);
+	CU_ASSERT(memcmp(s.tip, chain.hash[30], 32) == 0);
+	assert_whole(&s, 30);
+	/* a pure rollback (no blocks) */
+	memset(&bt, 0, sizeof(bt));
+	bt.a.rollback = 1;
+	bt.a.rollback_to = 22;
+	store_append(&s, &bt.a, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_OK);
+	CU_ASSERT_EQUAL(res.height, 22);
+	assert_whole(&s, 22);
+	/* and re-append */
+	CU_ASSERT_EQUAL(append(&s, &chain, 23, 8, 0, 0, &res), IPC_OK);
+	assert_whole(&s, 30);
+	fs_chain_free(&fork);
+	done(&s);
+}
+
+static void
+test_map_growth_and_reopen(void)
+{
+	struct store		s;
+	struct ipc_result	res;
+	char			err[STORE_ERR_MAX];
+	uint64_t		h;
+
+	CU_ASSERT_FATAL(setup_dir() == 0);
+	CU_ASSERT_FATAL(fs_chain_init(&chain, 5000, 1024, 0) == 0);
+	CU_ASSERT_FATAL(open_store(&s, &chain.genesis, 256 << 10, 16, err,
+	    sizeof(err)) == STORE_OPEN_OK);
+	for (h = 1; h < 3000; h += 500)
+		CU_ASSERT_EQUAL(append(&s, &chain, h, 500, 0, 0, &res),
+		    IPC_OK);
+	CU_ASSERT(s.map_grown > 0);
+	CU_ASSERT_EQUAL(s.height, 3000);
+	store_close(&s);
+	/* reopen: everything is there */
+	CU_ASSERT_FATAL(open_store(&s, &chain.genesis, 256 << 10, 16, err,
+	    sizeof(err)) == STORE_OPEN_OK);
+	CU_ASSERT_EQUAL(s.height, 3000);
+	CU_ASSERT(memcmp(s.tip, chain.hash[3000], 32) == 0);
+	assert_whole(&s, 3000);
+	store_close(&s);
+	CU_ASSERT(store_verify_dir(dir, &res) == 0);
+	CU_ASSERT_EQUAL(res.count, 3001);
+	fs_chain_free(&chain);
+	remove_dir();
+}
+
+static void
+test_other_network_and_schema(void)
+{
+	struct store		s;
+	struct genesis		other;
+	uint8_t			pk[1][32], sk[64], v[4];
+	char			err[STORE_ERR_MAX];
+	MDB_txn			*txn;
+	MDB_val			k, d;
+
+	fresh(&s);
+	store_close(&s);
+	devnet_keypair(pk[0], sk);
+	CU_ASSERT_FATAL(genesis_make(&other, "testnet", 5, pk, 1) == 0);
+	CU_ASSERT_EQUAL(open_store(&s, &other, 0, 16, err, sizeof(err)),
+	    STORE_OPEN_MISMATCH);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "\"devnet\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "\"testnet\""));
+	/* the same name with another genesis is refused as well */
+	CU_ASSERT_FATAL(genesis_make(&other, "devnet", 5, pk, 1) == 0);
+	CU_ASSERT_EQUAL(open_store(&s, &other, 0, 16, err, sizeof(err)),
+	    STORE_OPEN_MISMATCH);
+	/* an unknown schema version */
+	CU_ASSERT_FATAL(open_store(&s, &chain.genesis, 0, 16, err,
+	    sizeof(err)) == STORE_OPEN_OK);
+	be32_store(v, 99);
+	CU_ASSERT_FATAL(mdb_txn_begin(s.env, NULL, 0, &txn) == 0);
+	k.mv_data = (void *)"schema";
+	k.mv_size = 6;
+	d.mv_data = v;
+	d.mv_size = 4;
+	CU_ASSERT(mdb_put(txn, s.meta, &k, &d, 0) == 0);
+	CU_ASSERT(mdb_txn_commit(txn) == 0);
+	store_close(&s);
+	CU_ASSERT_EQUAL(open_store(&s, &chain.genesis, 0, 16, err,
+	    sizeof(err)), STORE_OPEN_MISMATCH);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "schema version 99"));
+	fs_chain_free(&chain);
+	remove_dir();
+}
+
+static void
+test_verify_finds_damage(void)
+{
+	struct store		s;
+	struct ipc_result	res;
+	MDB_txn			*txn;
+	MDB_val			k, d;
+	uint8_t			key[8];
+
+	fresh(&s);
+	CU_ASSERT_EQUAL(append(&s, &chain, 1, 40, 0, 0, &res), IPC_OK);
+	/* drop one index entry */
+	CU_ASSERT_FATAL(mdb_txn_begin(s.env, NULL, 0, &txn) == 0);
+	k.mv_data = chain.hash[17];
+	k.mv_size = 32;
+	CU_ASSERT(mdb_del(txn, s.hashes, &k, NULL) == 0);
+	CU_ASSERT(mdb_txn_commit(txn) == 0);
+	store_verify(&s, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_ERR_CONFLICT);
+	CU_ASSERT_EQUAL(res.count, 17);
+	/* put it back, then remove a block from the middle */
+	CU_ASSERT_FATAL(mdb_txn_begin(s.env, NULL, 0, &txn) == 0);
+	be64_store(key, 17);
+	d.mv_data = key;
+	d.mv_size = 8;
+	CU_ASSERT(mdb_put(txn, s.hashes, &k, &d, 0) == 0);
+	CU_ASSERT(mdb_txn_commit(txn) == 0);
+	assert_whole(&s, 40);
+	CU_ASSERT_FATAL(mdb_txn_begin(s.env, NULL, 0, &txn) == 0);
+	be64_store(key, 30);
+	k.mv_data = key;
+	k.mv_size = 8;
+	CU_ASSERT(mdb_del(txn, s.blocks, &k, NULL) == 0);
+	CU_ASSERT(mdb_txn_commit(txn) == 0);
+	store_verify(&s, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_ERR_GAP);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.reason, "29 is followed by 31"));
+	done(&s);
+}
+
+static struct ipc_addr
+mkaddr(uint8_t last, uint64_t seen, uint64_t success, uint32_t failures)
+{
+	struct ipc_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.ip = htonl(0x0a000000u | last);
+	a.port = 24100;
+	a.source = ADDR_EXCHANGE;
+	a.last_seen = seen;
+	a.last_success = success;
+	a.failures = failures;
+	return a;
+}
+
+static int
+list_has(const struct ipc_addrs *l, uint8_t last)
+{
+	uint32_t i;
+
+	for (i = 0; i < l->count; i++)
+		if (l->v[i].ip == htonl(0x0a000000u | last))
+			return 1;
+	return 0;
+}
+
+static void
+test_address_book(void)
+{
+	struct store		s;
+	struct ipc_result	res;
+	struct ipc_addr		a;
+	struct ipc_addr_mark	m;
+	struct ipc_addr_query	q;
+	struct ipc_addrs	l;
+	int			i;
+
+	fresh(&s);		/* addr_max 16 */
+	a = mkaddr(1, 100, 90, 0);	/* good */
+	store_addr_upsert(&s, &a, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_OK);
+	a = mkaddr(2, 100, 95, 0);	/* better: more recent success */
+	store_addr_upsert(&s, &a, &res);
+	a = mkaddr(3, 200, 0, 0);	/* never connected */
+	store_addr_upsert(&s, &a, &res);
+	a = mkaddr(4, 200, 99, 5);	/* failing lately */
+	store_addr_upsert(&s, &a, &res);
+	a = mkaddr(5, 50, 0, 0);	/* port 0 is refused */
+	a.port = 0;
+	store_addr_upsert(&s, &a, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_ERR_MALFORMED);
+	CU_ASSERT_EQUAL(store_addr_count(&s), 4);
+
+	q.max = 10;
+	q.purpose = ADDR_FOR_DIAL;
+	q.now = 300;
+	store_addr_list(&s, &q, &l, &res);
+	CU_ASSERT_FATAL(res.code == IPC_OK && l.count == 4);
+	CU_ASSERT_EQUAL(l.v[0].ip, htonl(0x0a000002));
+	CU_ASSERT_EQUAL(l.v[1].ip, htonl(0x0a000001));
+	CU_ASSERT_EQUAL(l.v[2].ip, htonl(0x0a000003));
+	CU_ASSERT_EQUAL(l.v[3].ip, htonl(0x0a000004));
+	ipc_addrs_free(&l);
+
+	/* marks: failure, success resets, ban hides, unban shows */
+	memset(&m, 0, sizeof(m));
+	m.ip = htonl(0x0a000002);
+	m.port = 24100;
+	m.outcome = ADDR_FAILURE;
+	m.now = 300;
+	for (i = 0; i < 3; i++)
+		store_addr_mark(&s, &m, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_OK);
+	store_addr_list(&s, &q, &l, &res);
+	CU_ASSERT_EQUAL(l.v[0].ip, htonl(0x0a000001));	/* 2 demoted */
+	ipc_addrs_free(&l);
+	m.outcome = ADDR_SUCCESS;
+	m.now = 310;
+	store_addr_mark(&s, &m, &res);
+	store_addr_list(&s, &q, &l, &res);
+	CU_ASSERT_EQUAL(l.v[0].ip, htonl(0x0a000002));
+	CU_ASSERT_EQUAL(l.v[0].failures, 0);
+	CU_ASSERT_EQUAL(l.v[0].last_success, 310);
+	ipc_addrs_free(&l);
+	m.outcome = ADDR_BAN;
+	m.until = 1000;
+	store_addr_mark(&s, &m, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_OK);
+	store_addr_list(&s, &q, &l, &res);
+	CU_ASSERT_EQUAL(l.count, 3);
+	CU_ASSERT(!list_has(&l, 2));
+	ipc_addrs_free(&l);
+	q.now = 1001;			/* the ban ran out */
+	store_addr_list(&s, &q, &l, &res);
+	CU_ASSERT(list_has(&l, 2));
+	ipc_addrs_free(&l);
+	q.now = 300;
+	/* an upsert does not lift a ban */
+	a = mkaddr(2, 400, 0, 0);
+	store_addr_upsert(&s, &a, &res);
+	store_addr_list(&s, &q, &l, &res);
+	CU_ASSERT(!list_has(&l, 2));
+	ipc_addrs_free(&l);
+	m.outcome = ADDR_UNBAN;
+	store_addr_mark(&s, &m, &res);
+	store_addr_list(&s, &q, &l, &res);
+	CU_ASSERT(list_has(&l, 2));
+	ipc_addrs_free(&l);
+
+	/* share: known good only (succeeded, not failing) */
+	q.purpose = ADDR_FOR_SHARE;
+	store_addr_list(&s, &q, &l, &res);
+	CU_ASSERT_EQUAL(l.count, 2);
+	CU_ASSERT(list_has(&l, 1) && list_has(&l, 2));
+	ipc_addrs_free(&l);
+	q.max = 1;
+	store_addr_list(&s, &q, &l, &res);
+	CU_ASSERT_EQUAL(l.count, 1);
+	ipc_addrs_free(&l);
+
+	/* a ban of an unknown address is kept (port not known yet) */
+	memset(&m, 0, sizeof(m));
+	m.ip = htonl(0x0a000063);
+	m.outcome = ADDR_BAN;
+	m.now = 300;
+	m.until = 5000;
+	store_addr_mark(&s, &m, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_OK);
+	CU_ASSERT_EQUAL(store_addr_count(&s), 5);
+
+	/* eviction: fill to 16, then the worst unbanned entries go */
+	for (i = 10; i < 21; i++) {
+		a = mkaddr((uint8_t)i, 150 + i, 0, 0);
+		store_addr_upsert(&s, &a, &res);
+	}
+	CU_ASSERT_EQUAL(store_addr_count(&s), 16);
+	a = mkaddr(30, 500, 0, 0);
+	store_addr_upsert(&s, &a, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_OK);
+	CU_ASSERT_EQUAL(store_addr_count(&s), 16);
+	q.max = 100;
+	q.purpose = ADDR_FOR_DIAL;
+	store_addr_list(&s, &q, &l, &res);
+	CU_ASSERT(!list_has(&l, 4));	/* 5 failures: the worst, evicted */
+	CU_ASSERT(list_has(&l, 30) && list_has(&l, 1) && list_has(&l, 2));
+	ipc_addrs_free(&l);
+	a = mkaddr(31, 501, 0, 0);
+	store_addr_upsert(&s, &a, &res);
+	store_addr_list(&s, &q, &l, &res);
+	CU_ASSERT(!list_has(&l, 10));	/* then the oldest never-connected */
+	CU_ASSERT(list_has(&l, 31) && list_has(&l, 11));
+	ipc_addrs_free(&l);
+	/* the banned entry survived both evictions */
+	m.outcome = ADDR_UNBAN;
+	store_addr_mark(&s, &m, &res);
+	CU_ASSERT_EQUAL(store_addr_count(&s), 16);
+	/* the book survives a reopen */
+	store_close(&s);
+	{
+		char err[STORE_ERR_MAX];
+
+		CU_ASSERT_FATAL(open_store(&s, &chain.genesis, 0, 16, err,
+		    sizeof(err)) == STORE_OPEN_OK);
+	}
+	CU_ASSERT_EQUAL(store_addr_count(&s), 16);
+	done(&s);
+}
+
+int
+main(void)
+{
+	CU_pSuite	s;
+	unsigned	failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("store", NULL, NULL);
+	CU_add_test(s, "new store holds genesis", test_new_store);
+	CU_add_test(s, "append and every read", test_append_and_reads);
+	CU_add_test(s, "appends are idempotent", test_idempotent);
+	CU_add_test(s, "refusals write nothing", test_refusals);
+	CU_add_test(s, "rollback and re-append", test_rollback);
+	CU_add_test(s, "map growth and reopen", test_map_growth_and_reopen);
+	CU_add_test(s, "other network or schema refused",
+	    test_other_network_and_schema);
+	CU_add_test(s, "verify finds damage", test_verify_finds_damage);
+	CU_add_test(s, "address book", test_address_book);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
