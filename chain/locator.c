@@ -22,7 +22,7 @@ locator_heights(uint64_t tip, uint64_t *out, size_t max)
 			break;
 		out[n++] = h;
 		if (n >= LOCATOR_DENSE)
-			step *= 2;
+			step = step > UINT64_MAX / 2 ? UINT64_MAX : step * 2;
 		h = h > step ? h - step : 0;
 	}
 	out[n++] = 0;

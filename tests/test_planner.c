@@ -1,0 +1,627 @@
+/*
+ * test_planner.c - syncd's pure modules: the range planner (planner.c)
+ * and the chain view (chainview.c: in-order validation, commit batches,
+ * fork choice).
+ *
+ * Planner: ranges spread over all peers ahead, never one range to two
+ * peers at once, cut to what a peer has, window and per-peer limits,
+ * reassignment when a deadline passes, partial and empty answers, a peer
+ * that leaves or is banned, the stalling peer at the commit point, and
+ * adaptive deadlines.  Chain view: blocks out of order validated in
+ * order, a bad block stops validation and names its peer, batches within
+ * their limits, and fork choice: a branch is taken only when it is
+ * longer, with the rollback in its first batch, and never deeper than
+ * max_reorg.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+#include <sodium.h>
+
+#include "block.h"
+#include "chainview.h"
+#include "planner.h"
+
+#define A	0x0200007f	/* 127.0.0.2 in network order */
+#define B	0x0300007f
+#define C	0x0400007f
+#define D	0x0500007f
+
+/* ---- planner ---- */
+
+/* collect every request the planner wants to send now */
+static int
+drain(struct planner *pl, double now, struct plan_req *out, int max)
+{
+	int n = 0;
+
+	while (n < max && planner_next(pl, now, &out[n]))
+		n++;
+	return n;
+}
+
+static int
+overlap(const struct plan_req *a, const struct plan_req *b)
+{
+	return a->from < b->from + b->count && b->from < a->from + a->count;
+}
+
+static void
+test_spread(void)
+{
+	struct planner	pl;
+	struct plan_req	r[64];
+	int		n, i, j, per[3] = { 0, 0, 0 };
+	uint64_t	covered = 0;
+
+	planner_init(&pl, 4096, 1024, 256, 10);
+	planner_peer_up(&pl, A, 5000);
+	planner_peer_up(&pl, B, 5000);
+	planner_peer_up(&pl, C, 5000);
+	planner_reset(&pl, 0, 5000);
+	n = drain(&pl, 0, r, 64);
+	CU_ASSERT_EQUAL(n, 12);		/* 3 peers x 1024 / 256 */
+	for (i = 0; i < n; i++) {
+		CU_ASSERT(r[i].count <= 256 && r[i].count > 0);
+		CU_ASSERT(r[i].reqid != 0);
+		per[r[i].ip == A ? 0 : r[i].ip == B ? 1 : 2] += r[i].count;
+		covered += r[i].count;
+		for (j = 0; j < i; j++) {
+			CU_ASSERT(!overlap(&r[i], &r[j]));
+			CU_ASSERT(r[i].reqid != r[j].reqid);
+		}
+	}
+	/* every peer got its share, from the bottom up */
+	CU_ASSERT(per[0] == 1024 && per[1] == 1024 && per[2] == 1024);
+	CU_ASSERT_EQUAL(covered, 3072);
+	CU_ASSERT_EQUAL(r[0].from, 1);
+	CU_ASSERT_EQUAL(pl.in_flight, 3072);
+	/* the first three ranges went to three different peers */
+	CU_ASSERT(r[0].ip != r[1].ip && r[1].ip != r[2].ip &&
+	    r[0].ip != r[2].ip);
+	planner_free(&pl);
+}
+
+static void
+test_heights_and_window(void)
+{
+	struct planner	pl;
+	struct plan_req	r[64];
+	uint64_t	f;
+	uint32_t	c;
+	int		n, i;
+
+	/* A has only 100 blocks: it is never asked for more */
+	planner_init(&pl, 1000, 10000, 256, 10);
+	planner_peer_up(&pl, A, 100);
+	planner_peer_up(&pl, B, 5000);
+	planner_reset(&pl, 0, 5000);
+	n = drain(&pl, 0, r, 64);
+	for (i = 0; i < n; i++) {
+		if (r[i].ip == A)
+			CU_ASSERT(r[i].from + r[i].count - 1 <= 100);
+		CU_ASSERT(r[i].from + r[i].count - 1 <= 1000);	/* window */
+	}
+	CU_ASSERT_EQUAL(pl.planned, 1000);
+	/* answers do not plan more: the base must move */
+	for (i = 0; i < n; i++)
+		CU_ASSERT_EQUAL(planner_answer(&pl, r[i].ip, r[i].reqid,
+		    r[i].count, 0.5, &f, &c), ANSWER_OK);
+	CU_ASSERT_EQUAL(drain(&pl, 1, r, 64), 0);
+	CU_ASSERT(planner_done(&pl) == 0);
+	planner_set_base(&pl, 500);
+	n = drain(&pl, 1, r, 64);
+	CU_ASSERT(n > 0);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT(r[i].from > 1000);
+		CU_ASSERT(r[i].from + r[i].count - 1 <= 1500);
+		CU_ASSERT(r[i].ip == B);	/* A has nothing there */
+	}
+	planner_free(&pl);
+}
+
+static void
+test_deadline(void)
+{
+	struct planner	 pl;
+	struct plan_req	 r[8], r2[8];
+	struct plan_peer *pa;
+	uint64_t	 f;
+	uint32_t	 c;
+	int		 n, i;
+
+	planner_init(&pl, 256, 256, 256, 5);
+	pa = planner_peer_up(&pl, A, 1000);
+	planner_reset(&pl, 0, 256);
+	n = drain(&pl, 0, r, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT(r[0].ip == A && r[0].deadline == 5);	/* request_timeout */
+	planner_peer_up(&pl, B, 1000);
+	CU_ASSERT_EQUAL(planner_tick(&pl, 4.9), 0);
+	CU_ASSERT_EQUAL(planner_tick(&pl, 5.1), 1);
+	CU_ASSERT_EQUAL(pa->strikes, 1);
+	CU_ASSERT_EQUAL(pa->in_flight, 0);
+	/* the range goes to B, not back to A */
+	n = drain(&pl, 5.1, r2, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT(r2[0].ip == B && r2[0].from == 1 && r2[0].count == 256);
+	/* A's late answer is ignored */
+	CU_ASSERT_EQUAL(planner_answer(&pl, A, r[0].reqid, 256, 6, &f, &c),
+	    ANSWER_STALE);
+	/* B times out too: with nobody else left A is tried again */
+	CU_ASSERT_EQUAL(planner_tick(&pl, 20), 1);
+	n = drain(&pl, 20, r, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(planner_answer(&pl, r[0].ip, r[0].reqid, 256, 20.5,
+	    &f, &c), ANSWER_OK);
+	CU_ASSERT(planner_done(&pl));
+	/* adaptive: a measured peer gets 4 x its expected time, >= 2 s */
+	for (i = 0; i < (int)pl.np; i++)
+		if (pl.p[i].ip == r[0].ip) {
+			CU_ASSERT(pl.p[i].rate > 0);
+			CU_ASSERT_DOUBLE_EQUAL(planner_deadline(&pl, &pl.p[i],
+			    256, 100), 100 + PLAN_MIN_DEADLINE, 1e-9);
+			pl.p[i].rate = 10;
+			CU_ASSERT_DOUBLE_EQUAL(planner_deadline(&pl, &pl.p[i],
+			    20, 100), 108, 1e-9);
+		}
+	planner_free(&pl);
+}
+
+static void
+test_partial_empty(void)
+{
+	struct planner	pl;
+	struct plan_req	r[8];
+	uint64_t	f;
+	uint32_t	c;
+	int		n;
+
+	planner_init(&pl, 256, 256, 256, 10);
+	planner_peer_up(&pl, A, 1000);
+	planner_peer_up(&pl, B, 1000);
+	planner_reset(&pl, 0, 256);
+	n = drain(&pl, 0, r, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	/* 100 of 256: the prefix is kept, the rest is asked again */
+	CU_ASSERT_EQUAL(planner_answer(&pl, r[0].ip, r[0].reqid, 100, 1, &f,
+	    &c), ANSWER_PARTIAL);
+	CU_ASSERT(f == 1 && c == 100);
+	n = drain(&pl, 1, r, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT(r[0].from == 101 && r[0].count == 156);
+	/* nothing: another peer */
+	CU_ASSERT_EQUAL(planner_answer(&pl, r[0].ip, r[0].reqid, 0, 2, &f,
+	    &c), ANSWER_EMPTY);
+	{
+		uint32_t first = r[0].ip;
+
+		n = drain(&pl, 2, r, 8);
+		CU_ASSERT_EQUAL_FATAL(n, 1);
+		CU_ASSERT(r[0].ip != first && r[0].from == 101);
+	}
+	/* unknown request ids and strangers are stale */
+	CU_ASSERT_EQUAL(planner_answer(&pl, C, r[0].reqid, 1, 3, &f, &c),
+	    ANSWER_STALE);
+	CU_ASSERT_EQUAL(planner_answer(&pl, r[0].ip, 0, 1, 3, &f, &c),
+	    ANSWER_STALE);
+	planner_free(&pl);
+}
+
+static void
+test_down_and_ban(void)
+{
+	struct planner	pl;
+	struct plan_req	r[64];
+	int		n, i;
+
+	planner_init(&pl, 2048, 512, 256, 10);
+	planner_peer_up(&pl, A, 5000);
+	planner_peer_up(&pl, B, 5000);
+	planner_reset(&pl, 0, 5000);
+	n = drain(&pl, 0, r, 64);
+	CU_ASSERT_EQUAL(n, 4);
+	planner_peer_down(&pl, A);
+	CU_ASSERT_EQUAL(pl.in_flight, 512);
+	planner_peer_up(&pl, C, 5000);
+	n = drain(&pl, 0, r, 64);
+	CU_ASSERT_EQUAL(n, 2);
+	for (i = 0; i < n; i++)
+		CU_ASSERT(r[i].ip == C && r[i].from <= 1024);
+	/* banned: its ranges go and it gets nothing until the ban ends */
+	planner_ban(&pl, C, 100);
+	planner_peer_up(&pl, A, 5000);
+	n = drain(&pl, 1, r, 64);
+	for (i = 0; i < n; i++)
+		CU_ASSERT(r[i].ip == A);
+	CU_ASSERT(n >= 2);
+	planner_free(&pl);
+}
+
+static void
+test_stall(void)
+{
+	struct planner	 pl;
+	struct plan_req	 r[64], d[4];
+	struct plan_peer *slow = NULL;
+	uint64_t	 f;
+	uint32_t	 c, stalled = 0;
+	int		 n, i, nd;
+
+	planner_init(&pl, 1536, 512, 256, 30);
+	planner_peer_up(&pl, A, 5000);
+	planner_peer_up(&pl, B, 5000);
+	planner_peer_up(&pl, C, 5000);
+	planner_reset(&pl, 0, 5000);
+	n = drain(&pl, 0, r, 64);
+	CU_ASSERT_EQUAL_FATAL(n, 6);
+	/* everybody answers in 0.1 s except the peer with height 1 */
+	for (i = 0; i < n; i++) {
+		if (r[i].from == 1) {
+			stalled = r[i].ip;
+			continue;
+		}
+		if (r[i].ip == stalled)
+			continue;
+		CU_ASSERT_EQUAL(planner_answer(&pl, r[i].ip, r[i].reqid,
+		    r[i].count, 0.1, &f, &c), ANSWER_OK);
+	}
+	slow = planner_peer(&pl, stalled);
+	CU_ASSERT_FATAL(slow != NULL);
+	/* not a stall yet at 0.5 s */
+	planner_tick(&pl, 0.5);
+	CU_ASSERT_EQUAL(drain(&pl, 0.5, d, 4), 0);
+	/* at 1.5 s (> 1 s and > 4 x 0.1 s) it is: asked of another peer */
+	planner_tick(&pl, 1.5);
+	nd = drain(&pl, 1.5, d, 4);
+	CU_ASSERT_EQUAL_FATAL(nd, 1);
+	CU_ASSERT(d[0].dup && d[0].from == 1 && d[0].ip != stalled);
+	CU_ASSERT_EQUAL(slow->limit, 256);	/* halved */
+	CU_ASSERT_EQUAL(slow->stalls, 1);
+	/* only once */
+	planner_tick(&pl, 3);
+	CU_ASSERT_EQUAL(drain(&pl, 3, r, 4), 0);
+	/* the second request answers first: the stalled one is late */
+	CU_ASSERT_EQUAL(planner_answer(&pl, d[0].ip, d[0].reqid, 256, 1.6,
+	    &f, &c), ANSWER_OK);
+	CU_ASSERT(f == 1 && c == 256);
+	for (i = 0; i < n; i++)
+		if (r[i].from == 1)
+			break;
+	CU_ASSERT_EQUAL(slow->in_flight, 256);	/* its other range */
+	planner_free(&pl);
+}
+
+static void
+test_requeue(void)
+{
+	struct planner	pl;
+	struct plan_req	r[64];
+	uint64_t	f;
+	uint32_t	c;
+	int		n, i;
+
+	planner_init(&pl, 1024, 1024, 256, 10);
+	planner_peer_up(&pl, A, 5000);
+	planner_peer_up(&pl, B, 5000);
+	planner_reset(&pl, 0, 5000);
+	n = drain(&pl, 0, r, 64);
+	for (i = 0; i < n; i++)
+		planner_answer(&pl, r[i].ip, r[i].reqid, r[i].count, 0.2, &f,
+		    &c);
+	/* heights 300..399 were refused from B; only A may serve them */
+	planner_requeue(&pl, 300, 100, B, A);
+	n = drain(&pl, 1, r, 64);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT(r[0].ip == A && r[0].from == 300 && r[0].count == 100);
+	/* A leaves: nobody else may take them */
+	planner_peer_down(&pl, A);
+	CU_ASSERT_EQUAL(drain(&pl, 1, r, 64), 0);
+	planner_free(&pl);
+}
+
+static void
+test_target(void)
+{
+	struct planner	pl;
+	struct plan_req	r[64];
+	int		n;
+
+	planner_init(&pl, 4096, 4096, 256, 10);
+	planner_peer_up(&pl, A, 300);
+	planner_reset(&pl, 0, 300);
+	n = drain(&pl, 0, r, 64);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(drain(&pl, 0, r, 64), 0);
+	/* the peer got higher */
+	planner_peer_up(&pl, A, 700);
+	planner_set_target(&pl, 700);
+	n = drain(&pl, 0, r, 64);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT_EQUAL(r[0].from, 301);
+	CU_ASSERT_EQUAL(r[n - 1].from + r[n - 1].count - 1, 700);
+	planner_free(&pl);
+}
+
+/* ---- chain view ---- */
+
+static struct genesis	G;
+static uint8_t		PK[BLOCK_PUBKEY_LEN], SK[BLOCK_SECKEY_LEN];
+
+struct chain {
+	uint8_t		*raw[64];
+	size_t		 len[64];
+	struct block	 b[64];
+	int		 n;
+};
+
+/* a chain of n blocks above block base of parent (or genesis); salt
+ * makes the branch differ */
+static void
+chain_make(struct chain *ch, const struct chain *parent, int base, int n,
+    int salt)
+{
+	struct block_header	h;
+	const struct block	*prev;
+	uint8_t			payload[8];
+	int			i;
+
+	memset(ch, 0, sizeof(*ch));
+	for (i = 0; i <= base && parent; i++) {
+		ch->raw[i] = parent->raw[i];
+		ch->len[i] = parent->len[i];
+		ch->b[i] = parent->b[i];
+	}
+	if (!parent) {
+		ch->b[0] = G.block;
+		base = 0;
+	}
+	for (i = base + 1; i <= base + n; i++) {
+		prev = &ch->b[i - 1];
+		memset(&h, 0, sizeof(h));
+		h.height = (uint64_t)i;
+		memcpy(h.prev, prev->hash, BLOCK_HASH_LEN);
+		h.time_ms = prev->h.time_ms + 1000;
+		memset(payload, salt, sizeof(payload));
+		ch->raw[i] = malloc(BLOCK_MAX_LEN);
+		ch->len[i] = block_build(ch->raw[i], &h, payload,
+		    sizeof(payload), SK, &ch->b[i]);
+	}
+	ch->n = base + n;
+}
+
+static void
+chain_free(struct chain *ch, int from)
+{
+	int i;
+
+	for (i = from; i <= ch->n; i++)
+		free(ch->raw[i]);
+}
+
+static void
+put(struct chainview *cv, const struct chain *ch, int h, uint32_t ip)
+{
+	CU_ASSERT_EQUAL(cv_put(cv, (uint64_t)h, ch->raw[h], ch->len[h], ip),
+	    0);
+}
+
+static void
+test_cv_linear(void)
+{
+	struct chainview	cv;
+	struct chain		a;
+	struct cv_bad		bad;
+	struct cv_batch		bt;
+	int			h;
+
+	chain_make(&a, NULL, 0, 20, 1);
+	CU_ASSERT_FATAL(cv_init(&cv, &G.info, 64, 10) == 0);
+	cv_set_tip_link(&cv, &a.b[5]);
+	CU_ASSERT_EQUAL(cv_start(&cv, &a.b[5]), 0);
+	CU_ASSERT(!cv.reorg);
+	/* out of order: nothing validates until 6 is there */
+	put(&cv, &a, 8, A);
+	put(&cv, &a, 7, B);
+	CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 0);
+	CU_ASSERT_EQUAL(bad.err, BLOCK_OK);
+	CU_ASSERT_EQUAL(cv_batch(&cv, 100, 1 << 20, &bt), 0);
+	put(&cv, &a, 6, C);
+	CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 3);
+	CU_ASSERT_EQUAL(cv.validated, 8);
+	/* a copy of a held height is ignored; a validated one refused */
+	CU_ASSERT_EQUAL(cv_put(&cv, 7, a.raw[7], a.len[7], A), -1);
+	put(&cv, &a, 10, A);
+	CU_ASSERT_EQUAL(cv_put(&cv, 10, a.raw[10], a.len[10], B), 1);
+	/* batches: by count, by bytes, strictly in order */
+	CU_ASSERT_EQUAL(cv_batch(&cv, 2, 1 << 20, &bt), 1);
+	CU_ASSERT(bt.first == 6 && bt.count == 2 && !bt.rollback);
+	cv_committed(&cv, &bt);
+	CU_ASSERT_EQUAL(cv.tip_height, 7);
+	CU_ASSERT(memcmp(cv.tip.b.hash, a.b[7].hash, BLOCK_HASH_LEN) == 0);
+	CU_ASSERT_EQUAL(cv_batch(&cv, 100, 1, &bt), 1);	/* at least one */
+	CU_ASSERT(bt.first == 8 && bt.count == 1);
+	/* stored failed: the same heights go out again */
+	cv_uncommit(&cv, &bt);
+	CU_ASSERT_EQUAL(cv_batch(&cv, 100, 1 << 20, &bt), 1);
+	CU_ASSERT(bt.first == 8 && bt.count == 1);
+	cv_committed(&cv, &bt);
+	put(&cv, &a, 9, A);
+	CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 2);
+	/* the ring keeps window + a batch: far heights do not fit */
+	CU_ASSERT_EQUAL(cv_put(&cv, 8 + cv.cap + 5, a.raw[11], a.len[11], A),
+	    -1);
+	for (h = 11; h <= 20; h++)
+		put(&cv, &a, h, A);
+	CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 10);
+	CU_ASSERT_EQUAL(cv_batch(&cv, 100, 1 << 20, &bt), 1);
+	CU_ASSERT(bt.first == 9 && bt.count == 12);
+	cv_committed(&cv, &bt);
+	CU_ASSERT_EQUAL(cv.tip_height, 20);
+	CU_ASSERT_EQUAL(cv.nheld, 0);
+	CU_ASSERT_EQUAL(cv.bytes, 0);
+	cv_free(&cv);
+	chain_free(&a, 1);
+}
+
+static int	dropped_from, dropped_count, dropped_runs;
+
+static void
+dropped(void *arg, uint64_t from, uint32_t count)
+{
+	(void)arg;
+	if (dropped_runs++ == 0)
+		dropped_from = (int)from;
+	dropped_count += (int)count;
+}
+
+static void
+test_cv_bad(void)
+{
+	struct chainview	cv;
+	struct chain		a;
+	struct cv_bad		bad;
+	int			h;
+
+	chain_make(&a, NULL, 0, 10, 1);
+	/* corrupt block 4's signature */
+	a.raw[4][BLOCK_HEADER_LEN + 1] ^= 1;
+	CU_ASSERT_FATAL(cv_init(&cv, &G.info, 64, 10) == 0);
+	cv_set_tip_link(&cv, &G.block);
+	CU_ASSERT_EQUAL(cv_start(&cv, &G.block), 0);
+	for (h = 1; h <= 10; h++)
+		put(&cv, &a, h, h >= 4 && h <= 6 ? B : A);
+	CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 3);
+	CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 4 &&
+	    bad.ip == B);
+	/* B's blocks go; A's stay */
+	CU_ASSERT_EQUAL(cv_drop(&cv, 4, B, dropped, NULL), 3);
+	CU_ASSERT(dropped_from == 4 && dropped_count == 3 &&
+	    dropped_runs == 1);
+	CU_ASSERT(!cv_have(&cv, 5) && cv_have(&cv, 7) && cv_have(&cv, 2));
+	a.raw[4][BLOCK_HEADER_LEN + 1] ^= 1;
+	for (h = 4; h <= 6; h++)
+		put(&cv, &a, h, C);
+	CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 7);
+	CU_ASSERT_EQUAL(bad.err, BLOCK_OK);
+	/* a block of another chain does not link */
+	{
+		struct chain o;
+
+		chain_make(&o, NULL, 0, 11, 2);
+		put(&cv, &o, 11, D);
+		CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 0);
+		CU_ASSERT(bad.err == BLOCK_ERR_LINK && bad.ip == D);
+		chain_free(&o, 1);
+	}
+	cv_free(&cv);
+	chain_free(&a, 1);
+}
+
+static void
+test_fork_choice(void)
+{
+	struct chainview	cv;
+	struct chain		a, b, c;
+	struct cv_bad		bad;
+	struct cv_batch		bt;
+	int			h;
+
+	/* ours: 10 blocks; theirs: parts at 5, 7 blocks above (12) */
+	chain_make(&a, NULL, 0, 10, 1);
+	chain_make(&b, &a, 5, 7, 2);
+	chain_make(&c, &a, 5, 5, 3);	/* as long as ours: 10 */
+	CU_ASSERT_FATAL(cv_init(&cv, &G.info, 64, 5) == 0);
+	cv_set_tip_link(&cv, &a.b[10]);
+	/* the same length is not better: nothing is committed */
+	CU_ASSERT_EQUAL(cv_start(&cv, &c.b[5]), 0);
+	CU_ASSERT(cv.reorg);
+	for (h = 6; h <= 10; h++)
+		put(&cv, &c, h, A);
+	CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 5);
+	CU_ASSERT_EQUAL(cv_batch(&cv, 100, 1 << 20, &bt), -1);
+	CU_ASSERT(cv_waiting_reorg(&cv));
+	cv_reset(&cv);
+	/* longer: the first batch rolls back to the fork point */
+	CU_ASSERT_EQUAL(cv_start(&cv, &b.b[5]), 0);
+	for (h = 6; h <= 10; h++)
+		put(&cv, &b, h, B);
+	CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 5);
+	CU_ASSERT_EQUAL(cv_batch(&cv, 100, 1 << 20, &bt), -1);
+	put(&cv, &b, 11, B);
+	CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 1);
+	CU_ASSERT_EQUAL(cv_batch(&cv, 3, 1 << 20, &bt), 1);
+	CU_ASSERT(bt.rollback && bt.rollback_to == 5 && bt.first == 6 &&
+	    bt.count == 3);
+	/* a failed first batch keeps its rollback */
+	cv_uncommit(&cv, &bt);
+	CU_ASSERT_EQUAL(cv_batch(&cv, 3, 1 << 20, &bt), 1);
+	CU_ASSERT(bt.rollback && bt.first == 6);
+	cv_committed(&cv, &bt);
+	CU_ASSERT_EQUAL(cv.tip_height, 8);
+	CU_ASSERT(memcmp(cv.tip.b.hash, b.b[8].hash, BLOCK_HASH_LEN) == 0);
+	/* later batches are plain appends */
+	CU_ASSERT_EQUAL(cv_batch(&cv, 100, 1 << 20, &bt), 1);
+	CU_ASSERT(!bt.rollback && bt.first == 9 && bt.count == 3);
+	cv_committed(&cv, &bt);
+	CU_ASSERT_EQUAL(cv.tip_height, 11);
+	cv_reset(&cv);
+	/* deeper than max_reorg (5): refused */
+	cv_set_tip_link(&cv, &a.b[10]);
+	CU_ASSERT_EQUAL(cv_start(&cv, &a.b[4]), -1);
+	CU_ASSERT_EQUAL(cv_start(&cv, &a.b[5]), 0);
+	/* a base above our tip is not a fork point */
+	cv_set_tip_link(&cv, &a.b[3]);
+	CU_ASSERT_EQUAL(cv_start(&cv, &a.b[5]), -1);
+	cv_free(&cv);
+	chain_free(&c, 6);
+	chain_free(&b, 6);
+	chain_free(&a, 1);
+}
+
+int
+main(void)
+{
+	static const struct {
+		const char	*name;
+		CU_TestFunc	 fn;
+	} tests[] = {
+		{ "ranges spread over all peers, none twice", test_spread },
+		{ "cut to a peer's height, window", test_heights_and_window },
+		{ "deadline: reassigned, adaptive", test_deadline },
+		{ "partial and empty answers", test_partial_empty },
+		{ "peer down, peer banned", test_down_and_ban },
+		{ "stalling peer at the commit point", test_stall },
+		{ "requeue for the leading peer only", test_requeue },
+		{ "target rises", test_target },
+		{ "chain view: in order, batches", test_cv_linear },
+		{ "chain view: bad block, other branch", test_cv_bad },
+		{ "fork choice: longest, rollback, depth", test_fork_choice },
+	};
+	CU_pSuite	suite;
+	size_t		i;
+	unsigned	f;
+	char		err[128];
+
+	if (sodium_init() == -1 ||
+	    genesis_load(&G, "devnet", ".", err, sizeof(err)) == -1)
+		return 1;
+	devnet_keypair(PK, SK);
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	if ((suite = CU_add_suite("planner", NULL, NULL)) == NULL)
+		goto fail;
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
+			goto fail;
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	f = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return f != 0 || CU_get_error() != CUE_SUCCESS;
+fail:
+	CU_cleanup_registry();
+	return 1;
+}
