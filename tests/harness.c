@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <grp.h>
@@ -458,4 +459,94 @@ tn_file_contains(const char *path, const char *needle)
 	}
 	fclose(f);
 	return r;
+}
+
+/* netd (issue 4): the peer table and the kernel's view of connections. */
+
+json_t *
+tn_peer(json_t *st, const char *ip)
+{
+	json_t	*p;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(st, "peers"), i, p)
+		if (json_is_string(json_object_get(p, "ip")) &&
+		    strcmp(json_string_value(json_object_get(p, "ip")), ip) ==
+		    0)
+			return p;
+	return NULL;
+}
+
+int
+tn_npeers(json_t *st)
+{
+	json_t *a = json_object_get(st, "peers");
+
+	return json_is_array(a) ? (int)json_array_size(a) : -1;
+}
+
+/* "0200007F:5E24" (little-endian hex on x86) to dotted text and port */
+static int
+proc_addr(const char *s, char *ip, size_t iplen, int *port)
+{
+	unsigned int	a, p;
+	struct in_addr	in;
+
+	if (sscanf(s, "%8X:%4X", &a, &p) != 2)
+		return -1;
+	in.s_addr = a;		/* /proc prints the raw 32-bit value */
+	if (inet_ntop(AF_INET, &in, ip, iplen) == NULL)
+		return -1;
+	*port = (int)p;
+	return 0;
+}
+
+int
+tn_tcp_established(const char *local_ip, const char *remote_ip,
+    int ports[][2], int max)
+{
+	char	 line[512], l[64], r[64], lip[32], rip[32];
+	int	 lport, rport, n = 0;
+	unsigned int st;
+	FILE	*f;
+
+	if ((f = fopen("/proc/net/tcp", "r")) == NULL)
+		return -1;
+	if (fgets(line, sizeof(line), f) == NULL) {	/* header */
+		fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, " %*d: %63s %63s %X", l, r, &st) != 3 ||
+		    st != 1)				/* TCP_ESTABLISHED */
+			continue;
+		if (proc_addr(l, lip, sizeof(lip), &lport) == -1 ||
+		    proc_addr(r, rip, sizeof(rip), &rport) == -1)
+			continue;
+		if (strcmp(lip, local_ip) != 0 || strcmp(rip, remote_ip) != 0)
+			continue;
+		if (n < max && ports != NULL) {
+			ports[n][0] = lport;
+			ports[n][1] = rport;
+		}
+		n++;
+	}
+	fclose(f);
+	return n;
+}
+
+int
+tn_log_count(const char *path, const char *needle)
+{
+	char	 line[1024];
+	FILE	*f;
+	int	 n = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, needle) != NULL)
+			n++;
+	fclose(f);
+	return n;
 }

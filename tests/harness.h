@@ -69,4 +69,17 @@ int		 tn_read_proc_status(pid_t, const char *key, char *out,
 		    size_t len);
 int		 tn_file_contains(const char *path, const char *needle);
 
+/* netd: the entry for ip in a status' peers, NULL if none */
+json_t		*tn_peer(json_t *status, const char *ip);
+int		 tn_npeers(json_t *status);
+/*
+ * ESTABLISHED TCP connections from local_ip to remote_ip in
+ * /proc/net/tcp (the kernel's view); their (local, remote) ports go to
+ * ports[] up to max.  -1 if unreadable.
+ */
+int		 tn_tcp_established(const char *local_ip, const char *remote_ip,
+		    int ports[][2], int max);
+/* lines of a log file containing needle; -1 if unreadable */
+int		 tn_log_count(const char *path, const char *needle);
+
 #endif

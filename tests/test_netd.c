@@ -1,0 +1,837 @@
+/*
+ * test_netd.c - netd as a process: nodes on their own loopback addresses.
+ *
+ *  - two nodes that dial each other at the same moment end with exactly
+ *    one connection, the same on both ends (same pair of ports, checked
+ *    against the kernel's /proc/net/tcp too), 50 times: both netds are
+ *    restarted through the status socket ("restart netd") at once, so
+ *    both dial at start;
+ *  - a node whose netd restarts (new ephemeral port) replaces its old
+ *    connection instead of adding a peer; ping/pong in both directions;
+ *  - a scripted peer (this program speaking the wire protocol) drives
+ *    the restarted-peer probe both ways, a connection to ourselves, wrong
+ *    genesis, wrong magic, oversized frames, a handshake that never comes;
+ *  - three nodes, ping every 1 s and timeout 3 s, stay connected for 60
+ *    pings per connection and direction with no reconnect and a pong for
+ *    every ping;
+ *  - a node's netd killed: its peer reconnects to the restarted netd,
+ *    with backoff.
+ *
+ * Every node runs on 127.0.0.41-56 (port 24140) so that the other
+ * process tests' addresses are not in the way; every wait is bounded.
+ */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <CUnit/Basic.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "block.h"
+#include "harness.h"
+#include "wire.h"
+
+#define PORT		24140
+#define RUNS		50
+
+static uint8_t	genesis_hash[IPC_HASH_LEN];
+static uint32_t	magic;
+
+static const char p2p_fast[] =
+    "[p2p]\n"
+    "ping_interval = 1\n"
+    "ping_timeout = 3\n"
+    "max_missed_pings = 3\n"
+    "backoff_min = 0.2\n"
+    "backoff_max = 2\n"
+    "handshake_timeout = 2\n";
+
+static int
+start(struct tn_node *n, const char *ip, const char *peers, const char *p2p)
+{
+	char conf[4096];
+
+	snprintf(conf, sizeof(conf), "%s%s\n[node]\n%s", tn_fast_supervisor,
+	    p2p ? p2p : p2p_fast, peers ? peers : "");
+	if (tn_node_init(n, ip, PORT, conf) == -1 ||
+	    tn_node_start(n, NULL, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+/* the status once netd runs (with a pid other than old), else NULL */
+static json_t *
+wait_netd(struct tn_node *n, pid_t old, double timeout)
+{
+	double	 end = tn_now() + timeout;
+	json_t	*st;
+	pid_t	 pid;
+
+	while (tn_now() < end) {
+		if ((st = tn_status(n)) != NULL) {
+			pid = tn_component_pid(st, "netd");
+			if (pid > 0 && pid != old && tn_pid_alive(pid) &&
+			    strcmp(tn_component_state(st, "netd"), "running")
+			    == 0)
+				return st;
+			json_decref(st);
+		}
+		tn_sleep(0.02);
+	}
+	return NULL;
+}
+
+static const char *
+pstr(json_t *p, const char *k)
+{
+	const char *s = json_string_value(json_object_get(p, k));
+
+	return s ? s : "";
+}
+
+/*
+ * a and b have exactly one connection between them, the same on both
+ * ends: each has the other as its only peer, one end outbound and the
+ * other inbound, the ports agree with each other and with the kernel's
+ * table (one ESTABLISHED socket each way).  Returns the opener's
+ * ephemeral port and sets *a_opened, or -1.
+ */
+static int
+one_connection(struct tn_node *a, struct tn_node *b, int *a_opened)
+{
+	json_t		*sa = NULL, *sb = NULL, *pa, *pb, *pout, *pin;
+	struct tn_node	*out, *in;
+	int		 ports[4][2], eph, ret = -1;
+
+	if ((sa = tn_status(a)) == NULL || (sb = tn_status(b)) == NULL)
+		goto out;
+	if (tn_npeers(sa) != 1 || tn_npeers(sb) != 1 ||
+	    (pa = tn_peer(sa, b->ip)) == NULL ||
+	    (pb = tn_peer(sb, a->ip)) == NULL)
+		goto out;
+	if (strcmp(pstr(pa, "direction"), "outbound") == 0) {
+		out = a, in = b, pout = pa, pin = pb;
+		*a_opened = 1;
+	} else {
+		out = b, in = a, pout = pb, pin = pa;
+		*a_opened = 0;
+	}
+	if (strcmp(pstr(pin, "direction"), "inbound") != 0 ||
+	    strcmp(pstr(pout, "direction"), "outbound") != 0)
+		goto out;
+	eph = (int)tn_json_int(pin, "remote_port");
+	if (tn_json_int(pout, "remote_port") != PORT ||
+	    tn_json_int(pa, "listen_port") != PORT ||
+	    tn_json_int(pb, "listen_port") != PORT)
+		goto out;
+	if (tn_tcp_established(out->ip, in->ip, ports, 4) != 1 ||
+	    ports[0][0] != eph || ports[0][1] != PORT)
+		goto out;
+	if (tn_tcp_established(in->ip, out->ip, ports, 4) != 1 ||
+	    ports[0][0] != PORT || ports[0][1] != eph)
+		goto out;
+	ret = eph;
+out:
+	json_decref(sa);
+	json_decref(sb);
+	return ret;
+}
+
+static int
+wait_one_connection(struct tn_node *a, struct tn_node *b, double timeout,
+    int *a_opened)
+{
+	double	end = tn_now() + timeout;
+	int	port;
+
+	while (tn_now() < end) {
+		if ((port = one_connection(a, b, a_opened)) > 0)
+			return port;
+		tn_sleep(0.03);
+	}
+	return -1;
+}
+
+static void
+test_crossed_dial(void)
+{
+	struct tn_node	 a, b;
+	json_t		*st, *sta, *stb;
+	pid_t		 pa, pb;
+	int		 run, port, last = -1, crossed = 0, ok = 0, dup;
+	int		 a_opened, by_a = 0, ao;
+	double		 t0, tmax = 0, tsum = 0;
+
+	CU_ASSERT_FATAL(start(&a, "127.0.0.41", "peer = 127.0.0.42:24140\n",
+	    NULL) == 0);
+	CU_ASSERT_FATAL(start(&b, "127.0.0.42", "peer = 127.0.0.41:24140\n",
+	    NULL) == 0);
+	CU_ASSERT_FATAL((st = wait_netd(&a, 0, 15)) != NULL);
+	json_decref(st);
+	CU_ASSERT_FATAL((st = wait_netd(&b, 0, 15)) != NULL);
+	json_decref(st);
+	CU_ASSERT(wait_one_connection(&a, &b, 10, &a_opened) > 0);
+	for (run = 0; run < RUNS; run++) {
+		sta = tn_status(&a);
+		stb = tn_status(&b);
+		pa = tn_component_pid(sta, "netd");
+		pb = tn_component_pid(stb, "netd");
+		json_decref(sta);
+		json_decref(stb);
+		t0 = tn_now();
+		/* both at once: each new netd dials the other at start */
+		json_decref(tn_command(a.sock, "restart netd"));
+		json_decref(tn_command(b.sock, "restart netd"));
+		sta = wait_netd(&a, pa, 10);
+		stb = wait_netd(&b, pb, 10);
+		CU_ASSERT(sta != NULL && stb != NULL);
+		json_decref(sta);
+		json_decref(stb);
+		port = wait_one_connection(&a, &b, 10, &a_opened);
+		CU_ASSERT(port > 0);
+		if (port <= 0) {
+			fprintf(stderr, "run %d: no single connection\n", run);
+			break;
+		}
+		CU_ASSERT(port != last);	/* a new connection each run */
+		last = port;
+		t0 = tn_now() - t0;
+		tsum += t0;
+		if (t0 > tmax)
+			tmax = t0;
+		/* were there two connections to resolve this time? */
+		sta = tn_status(&a);
+		stb = tn_status(&b);
+		dup = tn_json_int(sta, "counters.duplicates_resolved") > 0 ||
+		    tn_json_int(stb, "counters.duplicates_resolved") > 0;
+		crossed += dup;
+		by_a += a_opened;
+		/*
+		 * When both dials got through, the survivor is the one the
+		 * lower IP (a) opened.  When only one did (the other side's
+		 * listener was not up yet: its dial is refused, and its
+		 * redial finds the IP connected), that one is the only one.
+		 */
+		if (dup)
+			CU_ASSERT(a_opened);
+		/* a loser is closed as a duplicate, never as an error */
+		CU_ASSERT_EQUAL(tn_json_int(sta,
+		    "counters.connections_closed.protocol"), 0);
+		CU_ASSERT_EQUAL(tn_json_int(stb,
+		    "counters.connections_closed.protocol"), 0);
+		json_decref(sta);
+		json_decref(stb);
+		ok++;
+	}
+	CU_ASSERT_EQUAL(ok, RUNS);
+	fprintf(stderr, "\n    crossed dial: %d/%d runs ended with one "
+	    "connection, the same on both ends; %d of them resolved a "
+	    "doubled connection; %d kept the one opened by the lower IP; "
+	    "restart to settled: mean %.2f s, max %.2f s\n", ok, RUNS,
+	    crossed, by_a, ok ? tsum / ok : 0, tmax);
+	/* still the one after a while: nothing closes it on a timer */
+	tn_sleep(1.5);
+	CU_ASSERT(one_connection(&a, &b, &ao) == last && ao == a_opened);
+	tn_node_cleanup(&a);
+	tn_node_cleanup(&b);
+}
+
+/*
+ * b dials a; b's netd restarts and comes back from another ephemeral
+ * port: a replaces the connection, never shows two peers.  Both ends ping
+ * and answer: counters and round trips on both.
+ */
+static void
+test_restart_replaces(void)
+{
+	static const char p2p[] = "[p2p]\nping_interval = 0.3\n"
+	    "ping_timeout = 3\nbackoff_min = 0.2\nbackoff_max = 2\n";
+	struct tn_node	 a, b;
+	json_t		*sa, *sb, *p;
+	pid_t		 pb;
+	int		 port1, port2 = -1, maxpeers = 0, b_opened;
+	double		 end;
+
+	CU_ASSERT_FATAL(start(&a, "127.0.0.43", NULL, p2p) == 0);
+	CU_ASSERT_FATAL(start(&b, "127.0.0.44", "peer = 127.0.0.43:24140\n",
+	    p2p) == 0);
+	CU_ASSERT_FATAL((sa = wait_netd(&a, 0, 15)) != NULL);
+	json_decref(sa);
+	CU_ASSERT_FATAL((sb = wait_netd(&b, 0, 15)) != NULL);
+	pb = tn_component_pid(sb, "netd");
+	json_decref(sb);
+	port1 = wait_one_connection(&b, &a, 10, &b_opened);
+	CU_ASSERT_FATAL(port1 > 0 && b_opened);
+
+	/* ping/pong both ways: b pings on its outbound, a on its inbound */
+	tn_sleep(1.5);
+	sa = tn_status(&a);
+	sb = tn_status(&b);
+	CU_ASSERT(tn_json_int(sa, "counters.pings_sent") >= 3);
+	CU_ASSERT(tn_json_int(sa, "counters.pongs_received") >= 3);
+	CU_ASSERT(tn_json_int(sb, "counters.pings_sent") >= 3);
+	CU_ASSERT(tn_json_int(sb, "counters.pongs_received") >= 3);
+	p = tn_peer(sa, b.ip);
+	CU_ASSERT(p != NULL && strcmp(pstr(p, "direction"), "inbound") == 0 &&
+	    json_number_value(json_object_get(p, "ping_rtt_ms")) > 0);
+	p = tn_peer(sb, a.ip);
+	CU_ASSERT(p != NULL && strcmp(pstr(p, "direction"), "outbound") == 0 &&
+	    json_number_value(json_object_get(p, "ping_rtt_ms")) > 0);
+	fprintf(stderr, "\n    ping: a %lld/%lld, b %lld/%lld "
+	    "(sent/answered)\n", tn_json_int(sa, "counters.pings_sent"),
+	    tn_json_int(sa, "counters.pongs_received"),
+	    tn_json_int(sb, "counters.pings_sent"),
+	    tn_json_int(sb, "counters.pongs_received"));
+	json_decref(sa);
+	json_decref(sb);
+
+	json_decref(tn_command(b.sock, "restart netd"));
+	end = tn_now() + 10;
+	while (tn_now() < end) {
+		if ((sa = tn_status(&a)) != NULL) {
+			if (tn_npeers(sa) > maxpeers)
+				maxpeers = tn_npeers(sa);
+			p = tn_peer(sa, b.ip);
+			if (p != NULL && tn_json_int(p, "remote_port") != port1)
+				port2 = (int)tn_json_int(p, "remote_port");
+			json_decref(sa);
+		}
+		if (port2 > 0)
+			break;
+		tn_sleep(0.02);
+	}
+	CU_ASSERT(port2 > 0 && port2 != port1);
+	CU_ASSERT_EQUAL(maxpeers, 1);
+	CU_ASSERT_EQUAL(wait_one_connection(&b, &a, 5, &b_opened), port2);
+	CU_ASSERT(b_opened);
+	sb = wait_netd(&b, pb, 5);
+	CU_ASSERT(sb != NULL);
+	json_decref(sb);
+	tn_node_cleanup(&a);
+	tn_node_cleanup(&b);
+}
+
+/* A scripted peer: this process speaking the wire protocol. */
+struct fake {
+	int		fd;
+	int		port;		/* our local port */
+	uint8_t		buf[65536];
+	size_t		have;
+	uint64_t	their_nonce;
+};
+
+static int
+fake_connect(struct fake *f, const char *src, const char *dst)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof(sin);
+
+	memset(f, 0, sizeof(*f));
+	if ((f->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	inet_pton(AF_INET, src, &sin.sin_addr);
+	if (bind(f->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		goto fail;
+	inet_pton(AF_INET, dst, &sin.sin_addr);
+	sin.sin_port = htons(PORT);
+	if (connect(f->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
+		goto fail;
+	if (getsockname(f->fd, (struct sockaddr *)&sin, &len) == -1)
+		goto fail;
+	f->port = ntohs(sin.sin_port);
+	return 0;
+fail:
+	close(f->fd);
+	f->fd = -1;
+	return -1;
+}
+
+static void
+fake_close(struct fake *f)
+{
+	if (f->fd != -1)
+		close(f->fd);
+	f->fd = -1;
+}
+
+static int
+fake_send(struct fake *f, const struct wire_msg *m, uint32_t with_magic)
+{
+	struct wbuf	w;
+	int		r;
+
+	wbuf_init(&w, WIRE_MAX_FRAME);
+	r = wire_encode(&w, with_magic, m) == 0 && send(f->fd, w.data, w.len,
+	    MSG_NOSIGNAL) == (ssize_t)w.len ? 0 : -1;
+	wbuf_free(&w);
+	return r;
+}
+
+static int
+fake_hello(struct fake *f, uint64_t nonce, const uint8_t *genesis)
+{
+	static struct wire_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_HELLO;
+	m.u.hello.version = WIRE_VERSION;
+	m.u.hello.magic = magic;
+	memcpy(m.u.hello.genesis, genesis, IPC_HASH_LEN);
+	m.u.hello.nonce = nonce;
+	m.u.hello.listen_port = 0;
+	memcpy(m.u.hello.tip, genesis_hash, IPC_HASH_LEN);
+	strcpy(m.u.hello.agent, "test_netd");
+	return fake_send(f, &m, magic);
+}
+
+/* next message: 1, 0 on timeout, -1 on EOF, error or a bad frame */
+static int
+fake_recv(struct fake *f, struct wire_msg *m, double timeout)
+{
+	struct pollfd	pfd = { f->fd, POLLIN, 0 };
+	double		end = tn_now() + timeout;
+	size_t		used;
+	ssize_t		r;
+	int		st, ms;
+
+	for (;;) {
+		st = wire_frame_parse(f->buf, f->have, magic, m, &used);
+		if (st == WIRE_OK) {
+			/* small messages only: copy out before moving */
+			if (m->type == WIRE_HELLO)
+				f->their_nonce = m->u.hello.nonce;
+			memmove(f->buf, f->buf + used, f->have - used);
+			f->have -= used;
+			return 1;
+		}
+		if (st != WIRE_NEED_MORE)
+			return -1;
+		ms = (int)((end - tn_now()) * 1000);
+		if (ms <= 0)
+			return 0;
+		if (poll(&pfd, 1, ms) <= 0)
+			continue;
+		r = recv(f->fd, f->buf + f->have, sizeof(f->buf) - f->have, 0);
+		if (r <= 0)
+			return -1;
+		f->have += (size_t)r;
+	}
+}
+
+/* read until a message of type t (answering pings); its reason if goodbye */
+static int
+fake_wait_type(struct fake *f, uint16_t t, double timeout,
+    struct wire_msg *out)
+{
+	double	end = tn_now() + timeout;
+	int	r;
+
+	while (tn_now() < end) {
+		r = fake_recv(f, out, end - tn_now());
+		if (r <= 0)
+			return r;
+		if (out->type == t)
+			return 1;
+		if (out->type == WIRE_PING) {
+			out->type = WIRE_PONG;
+			fake_send(f, out, magic);
+		}
+	}
+	return 0;
+}
+
+/* answer pings on f for secs */
+static void
+fake_serve(struct fake *f, double secs)
+{
+	static struct wire_msg m;
+
+	(void)fake_wait_type(f, WIRE_TYPE_MAX, secs, &m);
+}
+
+static json_t *
+wait_peer_port(struct tn_node *n, const char *ip, int port, struct fake *serve,
+    double timeout)
+{
+	double	 end = tn_now() + timeout;
+	json_t	*st, *p;
+
+	while (tn_now() < end) {
+		if ((st = tn_status(n)) != NULL) {
+			p = tn_peer(st, ip);
+			if (p != NULL && tn_json_int(p, "remote_port") == port)
+				return st;
+			json_decref(st);
+		}
+		if (serve)
+			fake_serve(serve, 0.05);
+		else
+			tn_sleep(0.05);
+	}
+	return NULL;
+}
+
+/* the peer at f closes; 1 if with a goodbye giving reason */
+static int
+goodbye_with(struct fake *f, int reason, double timeout)
+{
+	static struct wire_msg m;
+
+	return fake_wait_type(f, WIRE_GOODBYE, timeout, &m) == 1 &&
+	    m.u.goodbye.reason == reason;
+}
+
+static void
+test_scripted_peer(void)
+{
+	static const char p2p[] = "[p2p]\nping_interval = 2\n"
+	    "ping_timeout = 30\nhandshake_timeout = 1\n";
+	static struct wire_msg m;
+	struct tn_node	 n;
+	struct fake	 f1, f2, f3, f;
+	json_t		*st;
+	uint8_t		 other[IPC_HASH_LEN], hdr[WIRE_HDR_LEN];
+	double		 t0;
+
+	CU_ASSERT_FATAL(start(&n, "127.0.0.45", NULL, p2p) == 0);
+	CU_ASSERT_FATAL((st = wait_netd(&n, 0, 15)) != NULL);
+	json_decref(st);
+
+	/* a hello first, with our network and the node's listen port */
+	CU_ASSERT_FATAL(fake_connect(&f1, "127.0.0.46", n.ip) == 0);
+	CU_ASSERT_FATAL(fake_hello(&f1, 1001, genesis_hash) == 0);
+	CU_ASSERT_FATAL(fake_recv(&f1, &m, 3) == 1);
+	CU_ASSERT_EQUAL(m.type, WIRE_HELLO);
+	CU_ASSERT_EQUAL(m.u.hello.version, WIRE_VERSION);
+	CU_ASSERT_EQUAL(m.u.hello.listen_port, PORT);
+	CU_ASSERT_EQUAL(memcmp(m.u.hello.genesis, genesis_hash, IPC_HASH_LEN),
+	    0);
+	/* the node answers our ping, and pings us */
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	m.u.nonce = 77;
+	CU_ASSERT(fake_send(&f1, &m, magic) == 0);
+	CU_ASSERT(fake_wait_type(&f1, WIRE_PONG, 3, &m) == 1 &&
+	    m.u.nonce == 77);
+	st = wait_peer_port(&n, "127.0.0.46", f1.port, &f1, 5);
+	CU_ASSERT_FATAL(st != NULL);
+	json_decref(st);
+
+	/* same IP, new nonce, old one alive: the new one is refused */
+	CU_ASSERT_FATAL(fake_connect(&f2, "127.0.0.46", n.ip) == 0);
+	CU_ASSERT(fake_hello(&f2, 1002, genesis_hash) == 0);
+	t0 = tn_now();
+	while (tn_now() - t0 < 1.0)
+		fake_serve(&f1, 0.05);	/* answers the probe */
+	CU_ASSERT(goodbye_with(&f2, CLOSE_DUPLICATE, 5));
+	fake_close(&f2);
+	st = wait_peer_port(&n, "127.0.0.46", f1.port, &f1, 2);
+	CU_ASSERT(st != NULL && tn_npeers(st) == 1);
+	json_decref(st);
+
+	/* new nonce, old one silent: replaced after the probe */
+	CU_ASSERT_FATAL(fake_connect(&f3, "127.0.0.46", n.ip) == 0);
+	CU_ASSERT(fake_hello(&f3, 1003, genesis_hash) == 0);
+	t0 = tn_now();
+	st = wait_peer_port(&n, "127.0.0.46", f3.port, &f3, 8);
+	CU_ASSERT(st != NULL);
+	CU_ASSERT(tn_now() - t0 >= 2.5);	/* the probe's few seconds */
+	fprintf(stderr, "\n    restarted peer: old connection replaced after "
+	    "%.2f s of silence\n", tn_now() - t0);
+	CU_ASSERT(st != NULL && tn_npeers(st) == 1 &&
+	    tn_json_int(st, "counters.connections_closed.replaced") == 1);
+	json_decref(st);
+	CU_ASSERT(goodbye_with(&f1, CLOSE_REPLACED, 2));
+	fake_close(&f1);
+	fake_close(&f3);
+
+	/* our own nonce coming back: closed */
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.47", n.ip) == 0);
+	CU_ASSERT(fake_recv(&f, &m, 3) == 1 && m.type == WIRE_HELLO);
+	CU_ASSERT(fake_hello(&f, f.their_nonce, genesis_hash) == 0);
+	CU_ASSERT(fake_recv(&f, &m, 3) == -1);
+	fake_close(&f);
+
+	/* another genesis: goodbye "wrong network", then banned */
+	memset(other, 0x5a, sizeof(other));
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.48", n.ip) == 0);
+	CU_ASSERT(fake_hello(&f, 1004, other) == 0);
+	CU_ASSERT(goodbye_with(&f, CLOSE_WRONG_NETWORK, 3));
+	fake_close(&f);
+	if (fake_connect(&f, "127.0.0.48", n.ip) == 0) {
+		CU_ASSERT(fake_recv(&f, &m, 3) == -1);	/* no hello */
+		fake_close(&f);
+	}
+
+	/* another magic: the same */
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.49", n.ip) == 0);
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	CU_ASSERT(fake_send(&f, &m, magic ^ 0x01000000) == 0);
+	CU_ASSERT(goodbye_with(&f, CLOSE_WRONG_NETWORK, 3));
+	fake_close(&f);
+
+	/* an oversized frame: refused from its header */
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.50", n.ip) == 0);
+	CU_ASSERT(fake_hello(&f, 1005, genesis_hash) == 0);
+	be32_store(hdr, magic);
+	be16_store(hdr + 4, WIRE_BLOCKS);
+	be32_store(hdr + 6, WIRE_MAX_PAYLOAD + 1);
+	memset(hdr + 10, 0, 4);
+	CU_ASSERT(send(f.fd, hdr, sizeof(hdr), MSG_NOSIGNAL) == sizeof(hdr));
+	CU_ASSERT(goodbye_with(&f, CLOSE_PROTOCOL, 3));
+	fake_close(&f);
+
+	/* no hello within handshake_timeout (1 s) */
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.50", n.ip) == 0);
+	t0 = tn_now();
+	CU_ASSERT(goodbye_with(&f, CLOSE_TIMEOUT, 4));
+	CU_ASSERT(tn_now() - t0 >= 0.9);
+	fake_close(&f);
+
+	tn_sleep(0.5);
+	st = tn_status(&n);
+	CU_ASSERT(tn_json_int(st, "counters.connections_closed.self") == 1);
+	CU_ASSERT(tn_json_int(st,
+	    "counters.connections_closed.wrong_network") == 2);
+	CU_ASSERT(tn_json_int(st, "counters.connections_closed.protocol")
+	    == 1);
+	CU_ASSERT(tn_json_int(st, "counters.connections_closed.timeout")
+	    == 1);
+	CU_ASSERT(tn_json_int(st, "counters.handshakes_failed") == 4);
+	CU_ASSERT(tn_npeers(st) == 0);
+	json_decref(st);
+	tn_node_cleanup(&n);
+}
+
+static long long
+closed_total(json_t *st)
+{
+	const char	*key;
+	json_t		*v;
+	long long	 n = 0;
+
+	json_object_foreach(json_object_get(json_object_get(st, "counters"),
+	    "connections_closed"), key, v)
+		n += json_integer_value(v);
+	return n;
+}
+
+/*
+ * Three nodes, each dialling the two others: after the doubled
+ * connections are resolved, three connections that stay up for 60 pings
+ * each way with no reconnect, no missed pong, a pong for every ping.
+ */
+static void
+test_three_nodes_60_pings(void)
+{
+	static const char *const ips[3] = { "127.0.0.51", "127.0.0.52",
+	    "127.0.0.53" };
+	struct tn_node	 n[3];
+	json_t		*st[3], *p;
+	char		 peers[256];
+	long long	 sent0[3], closed0[3], opened0[3], sent, pongs, closed;
+	double		 end, t0;
+	int		 i, settled = 0, missed = 0, bad = 0;
+	size_t		 k;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(peers, sizeof(peers), "peer = %s:24140\n"
+		    "peer = %s:24140\n", ips[(i + 1) % 3], ips[(i + 2) % 3]);
+		CU_ASSERT_FATAL(start(&n[i], ips[i], peers, NULL) == 0);
+	}
+	for (i = 0; i < 3; i++) {
+		CU_ASSERT_FATAL((st[i] = wait_netd(&n[i], 0, 15)) != NULL);
+		json_decref(st[i]);
+	}
+	end = tn_now() + 10;
+	while (!settled && tn_now() < end) {
+		settled = 1;
+		for (i = 0; i < 3; i++) {
+			st[i] = tn_status(&n[i]);
+			if (tn_npeers(st[i]) != 2)
+				settled = 0;
+			json_decref(st[i]);
+		}
+		tn_sleep(0.1);
+	}
+	CU_ASSERT_FATAL(settled);
+	tn_sleep(0.5);
+	for (i = 0; i < 3; i++) {
+		st[i] = tn_status(&n[i]);
+		sent0[i] = tn_json_int(st[i], "counters.pings_sent");
+		opened0[i] = tn_json_int(st[i], "counters.connections_opened");
+		closed0[i] = closed_total(st[i]);
+		json_decref(st[i]);
+	}
+	/* 60 pings on each connection from each end: 120 per node */
+	t0 = tn_now();
+	end = t0 + 90;
+	for (;;) {
+		int done = 1;
+
+		for (i = 0; i < 3; i++) {
+			st[i] = tn_status(&n[i]);
+			if (tn_npeers(st[i]) != 2)
+				bad++;
+			json_array_foreach(json_object_get(st[i], "peers"), k,
+			    p)
+				if (tn_json_int(p, "missed_pongs") != 0)
+					missed++;
+			if (tn_json_int(st[i], "counters.pings_sent") -
+			    sent0[i] < 120)
+				done = 0;
+			json_decref(st[i]);
+		}
+		if (done || tn_now() > end)
+			break;
+		tn_sleep(0.5);
+	}
+	CU_ASSERT(tn_now() <= end);
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(missed, 0);
+	for (i = 0; i < 3; i++) {
+		st[i] = tn_status(&n[i]);
+		sent = tn_json_int(st[i], "counters.pings_sent");
+		pongs = tn_json_int(st[i], "counters.pongs_received");
+		closed = closed_total(st[i]);
+		/* no reconnect: nothing opened or closed since settling */
+		CU_ASSERT_EQUAL(closed, closed0[i]);
+		CU_ASSERT_EQUAL(tn_json_int(st[i],
+		    "counters.connections_opened"), opened0[i]);
+		/* a pong for every ping (one per connection may be in
+		 * flight at the moment of the snapshot) */
+		CU_ASSERT(pongs >= sent - 2 && pongs <= sent);
+		json_array_foreach(json_object_get(st[i], "peers"), k, p) {
+			CU_ASSERT(tn_json_int(p, "connected_s") >= 60);
+			CU_ASSERT(json_number_value(json_object_get(p,
+			    "ping_rtt_ms")) > 0);
+			fprintf(stderr, "%s    %s -> %s %s: rtt %.3f ms, up %lld "
+			    "s\n", k == 0 && i == 0 ? "\n" : "", ips[i],
+			    pstr(p, "ip"), pstr(p, "direction"),
+			    json_number_value(json_object_get(p,
+			    "ping_rtt_ms")), tn_json_int(p, "connected_s"));
+		}
+		fprintf(stderr, "    %s: %lld pings sent, %lld pongs, %lld "
+		    "connections closed in all\n", ips[i], sent, pongs, closed);
+		json_decref(st[i]);
+	}
+	fprintf(stderr, "    60 pings per connection end took %.1f s\n",
+	    tn_now() - t0);
+	for (i = 0; i < 3; i++)
+		tn_node_cleanup(&n[i]);
+}
+
+/*
+ * a dials b; b's netd is killed (SIGKILL): a sees the connection drop and
+ * redials the restarted netd after a backoff, not at once and not in a
+ * loop.
+ */
+static void
+test_kill_netd_reconnect(void)
+{
+	static const char p2p[] = "[p2p]\nping_interval = 1\n"
+	    "ping_timeout = 3\nbackoff_min = 0.3\nbackoff_max = 3\n";
+	struct tn_node	 a, b;
+	json_t		*st;
+	pid_t		 pb;
+	int		 port1, port2, attempts, nexts, a_opened;
+	double		 t0, took;
+
+	CU_ASSERT_FATAL(start(&a, "127.0.0.55", "peer = 127.0.0.56:24140\n",
+	    p2p) == 0);
+	CU_ASSERT_FATAL(start(&b, "127.0.0.56", NULL, p2p) == 0);
+	CU_ASSERT_FATAL((st = wait_netd(&a, 0, 15)) != NULL);
+	json_decref(st);
+	CU_ASSERT_FATAL((st = wait_netd(&b, 0, 15)) != NULL);
+	pb = tn_component_pid(st, "netd");
+	json_decref(st);
+	port1 = wait_one_connection(&a, &b, 10, &a_opened);
+	CU_ASSERT_FATAL(port1 > 0 && a_opened);
+	t0 = tn_now();
+	CU_ASSERT_FATAL(kill(pb, SIGKILL) == 0);
+	port2 = -1;
+	while (tn_now() - t0 < 15) {
+		if ((port2 = one_connection(&a, &b, &a_opened)) > 0 &&
+		    port2 != port1)
+			break;
+		tn_sleep(0.02);
+	}
+	took = tn_now() - t0;
+	CU_ASSERT(port2 > 0 && port2 != port1);
+	st = wait_netd(&b, pb, 5);
+	CU_ASSERT(st != NULL);
+	json_decref(st);
+	tn_sleep(0.3);		/* the log lines are written */
+	attempts = tn_log_count(a.log, "127.0.0.56 outbound: connect to port");
+	nexts = tn_log_count(a.log, "127.0.0.56 outbound: next attempt in");
+	fprintf(stderr, "\n    killed netd: reconnected after %.2f s, %d "
+	    "failed attempts in between\n", took, attempts);
+	/* the drop scheduled a redial with a delay, and no tight loop */
+	CU_ASSERT(nexts >= 1);
+	CU_ASSERT(attempts <= 6);
+	CU_ASSERT(took >= 0.3);
+	st = tn_status(&a);
+	CU_ASSERT(tn_json_int(st, "counters.connections_closed.error") +
+	    tn_json_int(st, "counters.connections_closed.timeout") >= 1);
+	json_decref(st);
+	tn_node_cleanup(&a);
+	tn_node_cleanup(&b);
+}
+
+/* an argument runs only the tests whose name contains it */
+int
+main(int argc, char **argv)
+{
+	static const struct {
+		const char	*name;
+		void		(*fn)(void);
+	} tests[] = {
+		{ "crossed dial: one connection, same on both ends, 50 runs",
+		    test_crossed_dial },
+		{ "restarted peer replaces its connection; ping both ways",
+		    test_restart_replaces },
+		{ "scripted peer: probe, self, wrong network, limits",
+		    test_scripted_peer },
+		{ "three nodes, 60 pings, no reconnect",
+		    test_three_nodes_60_pings },
+		{ "killed netd: peer reconnects with backoff",
+		    test_kill_netd_reconnect },
+	};
+	struct genesis	g;
+	char		err[256];
+	CU_pSuite	suite;
+	size_t		i;
+	unsigned	f;
+
+	if (sodium_init() < 0 ||
+	    genesis_load(&g, "devnet", "/nonexistent", err, sizeof(err)) == -1)
+		return 1;
+	memcpy(genesis_hash, g.block.hash, IPC_HASH_LEN);
+	magic = wire_magic(genesis_hash);
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	if ((suite = CU_add_suite("netd", NULL, NULL)) == NULL)
+		goto fail;
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if ((argc < 2 || strstr(tests[i].name, argv[1]) != NULL) &&
+		    CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
+			goto fail;
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	f = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return f != 0 || CU_get_error() != CUE_SUCCESS;
+fail:
+	CU_cleanup_registry();
+	return 1;
+}

@@ -1,0 +1,364 @@
+/*
+ * test_registry.c - the duplicate rule of netd's peer registry.
+ *
+ * Two nodes A and B and a set of TCP connections between them, each opened
+ * by one side from an ephemeral port.  Both ends are simulated: each end
+ * sees the same connections (with its own directions and ports) arrive in
+ * every possible order, registers the first and runs reg_decide() on each
+ * later one against the registered one, exactly as conn.c does.  Whatever
+ * the orders, both ends must end up keeping the same connection, and it
+ * must be the one opened by the lower IP.  The registration-order rule of
+ * the plan this project replaces is run through the same simulation to
+ * show that it does not have this property.
+ */
+#include <CUnit/Basic.h>
+#include <string.h>
+
+#include "registry.h"
+
+#define IP_LO	0x7f000002u	/* 127.0.0.2, host order */
+#define IP_HI	0x7f000003u
+#define LISTEN	24100
+#define MAXC	4
+
+struct sim_conn {
+	int		opener;		/* 0: A opened it, 1: B did */
+	uint16_t	port;		/* the opener's ephemeral port */
+};
+
+struct end {
+	uint32_t	ip;
+	uint64_t	nonce;
+	int		who;		/* 0: A, 1: B */
+};
+
+/* c as the end e sees it */
+static struct reg_view
+view(const struct end *e, const struct end *peer, const struct sim_conn *c)
+{
+	struct reg_view v;
+
+	memset(&v, 0, sizeof(v));
+	v.nonce = peer->nonce;
+	if (c->opener == e->who) {
+		v.dir = DIR_OUTBOUND;
+		v.local_port = c->port;
+		v.remote_port = LISTEN;
+	} else {
+		v.dir = DIR_INBOUND;
+		v.local_port = LISTEN;
+		v.remote_port = c->port;
+	}
+	return v;
+}
+
+typedef int (*rule_fn)(const struct end *, const struct end *,
+    const struct reg_view *, const struct reg_view *);
+
+/* reg_decide: 1 if the new one replaces the registered one */
+static int
+rule_netd(const struct end *e, const struct end *p, const struct reg_view *old,
+    const struct reg_view *new)
+{
+	enum reg_verdict v = reg_decide(e->ip, p->ip, old, new);
+
+	CU_ASSERT(v != REG_PROBE);
+	return v == REG_KEEP_NEW;
+}
+
+/* the plan's should_keep_existing(): decided by registration order */
+static int
+rule_plan(const struct end *e, const struct end *p,
+    const struct reg_view *old, const struct reg_view *new)
+{
+	if (old->dir == new->dir)
+		return 0;
+	return !(e->ip < p->ip);
+}
+
+/* run the arrivals at one end through a registry; the survivor's index */
+static int
+run_end(const struct end *e, const struct end *p, const struct sim_conn *cs,
+    const int *order, int n, rule_fn rule)
+{
+	struct registry	 r;
+	struct reg_view	 vold, vnew;
+	int		 i, k, *cur, idx[MAXC];
+	uint32_t	 pip = p->ip;
+
+	reg_init(&r);
+	for (i = 0; i < n; i++) {
+		k = order[i];
+		idx[k] = k;
+		if ((cur = reg_get(&r, pip)) == NULL) {
+			CU_ASSERT_FATAL(reg_put(&r, pip, &idx[k]) == 0);
+			continue;
+		}
+		vold = view(e, p, &cs[*cur]);
+		vnew = view(e, p, &cs[k]);
+		if (rule(e, p, &vold, &vnew))
+			CU_ASSERT_FATAL(reg_put(&r, pip, &idx[k]) == 0);
+	}
+	cur = reg_get(&r, pip);
+	k = cur ? *cur : -1;
+	reg_free(&r);
+	return k;
+}
+
+/* all permutations of n (n <= 4) */
+static int
+perms(int n, int out[][MAXC])
+{
+	int a[MAXC], i, j, k, np = 0, c[MAXC];
+
+	for (i = 0; i < n; i++) {
+		a[i] = i;
+		c[i] = 0;
+	}
+	memcpy(out[np++], a, sizeof(a));
+	for (i = 1; i < n; ) {
+		if (c[i] < i) {
+			j = i % 2 ? c[i] : 0;
+			k = a[j];
+			a[j] = a[i];
+			a[i] = k;
+			memcpy(out[np++], a, sizeof(a));
+			c[i]++;
+			i = 1;
+		} else
+			c[i++] = 0;
+	}
+	return np;
+}
+
+/*
+ * Every order at A times every order at B: the number of combinations in
+ * which the two ends kept different connections.  *winner is set to the
+ * connection both kept (the same in every combination, or -1).
+ */
+static int
+disagreements(uint32_t ip_a, uint32_t ip_b, const struct sim_conn *cs, int n,
+    rule_fn rule, int *winner)
+{
+	struct end	a = { ip_a, 0x1111, 0 }, b = { ip_b, 0x2222, 1 };
+	int		orders[24][MAXC], np, i, j, wa, wb, bad = 0;
+
+	np = perms(n, orders);
+	*winner = -2;
+	for (i = 0; i < np; i++)
+		for (j = 0; j < np; j++) {
+			wa = run_end(&a, &b, cs, orders[i], n, rule);
+			wb = run_end(&b, &a, cs, orders[j], n, rule);
+			if (wa != wb)
+				bad++;
+			else if (*winner == -2)
+				*winner = wa;
+			else if (*winner != wa)
+				*winner = -1;
+		}
+	return bad;
+}
+
+static void
+test_keep_direction(void)
+{
+	CU_ASSERT_EQUAL(reg_keep_direction(IP_LO, IP_HI), DIR_OUTBOUND);
+	CU_ASSERT_EQUAL(reg_keep_direction(IP_HI, IP_LO), DIR_INBOUND);
+	/* numeric, host order: 127.0.0.10 is above 127.0.0.9 */
+	CU_ASSERT_EQUAL(reg_keep_direction(0x7f000009, 0x7f00000a),
+	    DIR_OUTBOUND);
+	CU_ASSERT_EQUAL(reg_keep_direction(0x0a000001, 0x7f000001),
+	    DIR_OUTBOUND);
+}
+
+/*
+ * Every combination of existing/new direction and lower/higher local IP,
+ * straight from reg_decide.
+ */
+static void
+test_decide_table(void)
+{
+	static const struct {
+		uint32_t		local, peer;
+		enum net_direction	old, new;
+		enum reg_verdict	want;
+	} t[] = {
+		{ IP_LO, IP_HI, DIR_OUTBOUND, DIR_INBOUND, REG_KEEP_EXISTING },
+		{ IP_LO, IP_HI, DIR_INBOUND, DIR_OUTBOUND, REG_KEEP_NEW },
+		{ IP_HI, IP_LO, DIR_OUTBOUND, DIR_INBOUND, REG_KEEP_NEW },
+		{ IP_HI, IP_LO, DIR_INBOUND, DIR_OUTBOUND, REG_KEEP_EXISTING },
+	};
+	struct reg_view	o, n;
+	size_t		i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		memset(&o, 0, sizeof(o));
+		memset(&n, 0, sizeof(n));
+		o.nonce = n.nonce = 42;
+		o.dir = t[i].old;
+		n.dir = t[i].new;
+		o.local_port = o.dir == DIR_OUTBOUND ? 40000 : LISTEN;
+		o.remote_port = o.dir == DIR_OUTBOUND ? LISTEN : 40000;
+		n.local_port = n.dir == DIR_OUTBOUND ? 50000 : LISTEN;
+		n.remote_port = n.dir == DIR_OUTBOUND ? LISTEN : 50000;
+		CU_ASSERT_EQUAL(reg_decide(t[i].local, t[i].peer, &o, &n),
+		    t[i].want);
+		/* and the same connections in the other arrival order */
+		CU_ASSERT_EQUAL(reg_decide(t[i].local, t[i].peer, &n, &o),
+		    t[i].want == REG_KEEP_NEW ? REG_KEEP_EXISTING :
+		    REG_KEEP_NEW);
+	}
+}
+
+/* both dial at once: A's and B's connection, A lower or higher */
+static void
+test_crossed_dial_both_ends(void)
+{
+	struct sim_conn	cs[2] = { { 0, 40001 }, { 1, 50001 } };
+	int		w;
+
+	/* A lower: A's own (outbound at A) survives at both ends */
+	CU_ASSERT_EQUAL(disagreements(IP_LO, IP_HI, cs, 2, rule_netd, &w), 0);
+	CU_ASSERT_EQUAL(w, 0);
+	/* A higher: B's survives */
+	CU_ASSERT_EQUAL(disagreements(IP_HI, IP_LO, cs, 2, rule_netd, &w), 0);
+	CU_ASSERT_EQUAL(w, 1);
+	/* whatever the ports */
+	cs[0].port = 60000;
+	cs[1].port = 1024;
+	CU_ASSERT_EQUAL(disagreements(IP_LO, IP_HI, cs, 2, rule_netd, &w), 0);
+	CU_ASSERT_EQUAL(w, 0);
+	CU_ASSERT_EQUAL(disagreements(IP_HI, IP_LO, cs, 2, rule_netd, &w), 0);
+	CU_ASSERT_EQUAL(w, 1);
+}
+
+/* one side opened two (a redial raced the first): lower opener port */
+static void
+test_same_direction_both_ends(void)
+{
+	struct sim_conn	a2[2] = { { 0, 40005 }, { 0, 40002 } };
+	struct sim_conn	b2[2] = { { 1, 40005 }, { 1, 40009 } };
+	int		w;
+
+	CU_ASSERT_EQUAL(disagreements(IP_LO, IP_HI, a2, 2, rule_netd, &w), 0);
+	CU_ASSERT_EQUAL(w, 1);
+	CU_ASSERT_EQUAL(disagreements(IP_HI, IP_LO, a2, 2, rule_netd, &w), 0);
+	CU_ASSERT_EQUAL(w, 1);
+	CU_ASSERT_EQUAL(disagreements(IP_LO, IP_HI, b2, 2, rule_netd, &w), 0);
+	CU_ASSERT_EQUAL(w, 0);
+	CU_ASSERT_EQUAL(disagreements(IP_HI, IP_LO, b2, 2, rule_netd, &w), 0);
+	CU_ASSERT_EQUAL(w, 0);
+}
+
+/* four connections, both directions, every order at both ends */
+static void
+test_many_both_ends(void)
+{
+	struct sim_conn	cs[4] = { { 1, 40007 }, { 0, 40003 }, { 1, 40001 },
+			    { 0, 40004 } };
+	int		w;
+
+	CU_ASSERT_EQUAL(disagreements(IP_LO, IP_HI, cs, 4, rule_netd, &w), 0);
+	CU_ASSERT_EQUAL(w, 1);		/* A's, lowest port among A's */
+	CU_ASSERT_EQUAL(disagreements(IP_HI, IP_LO, cs, 4, rule_netd, &w), 0);
+	CU_ASSERT_EQUAL(w, 2);		/* B's, lowest port among B's */
+}
+
+/* the plan's registration-order rule: the ends can disagree */
+static void
+test_plan_rule_disagrees(void)
+{
+	struct sim_conn	cs[2] = { { 0, 40001 }, { 1, 50001 } };
+	int		w;
+
+	CU_ASSERT(disagreements(IP_LO, IP_HI, cs, 2, rule_plan, &w) > 0);
+}
+
+/* another node nonce at the same IP: never decided without a probe */
+static void
+test_probe(void)
+{
+	struct reg_view	o, n;
+	int		d1, d2;
+
+	for (d1 = 0; d1 < 2; d1++)
+		for (d2 = 0; d2 < 2; d2++) {
+			memset(&o, 0, sizeof(o));
+			memset(&n, 0, sizeof(n));
+			o.dir = d1;
+			n.dir = d2;
+			o.nonce = 1;
+			n.nonce = 2;
+			CU_ASSERT_EQUAL(reg_decide(IP_LO, IP_HI, &o, &n),
+			    REG_PROBE);
+			CU_ASSERT_EQUAL(reg_decide(IP_HI, IP_LO, &o, &n),
+			    REG_PROBE);
+		}
+}
+
+static void
+test_table(void)
+{
+	struct registry	r;
+	int		v[100], i;
+
+	reg_init(&r);
+	CU_ASSERT_PTR_NULL(reg_get(&r, 1));
+	for (i = 0; i < 100; i++)
+		CU_ASSERT_FATAL(reg_put(&r, (uint32_t)i + 1, &v[i]) == 0);
+	CU_ASSERT_EQUAL(r.n, 100);
+	for (i = 0; i < 100; i++)
+		CU_ASSERT_PTR_EQUAL(reg_get(&r, (uint32_t)i + 1), &v[i]);
+	/* one entry per IP: put replaces */
+	CU_ASSERT(reg_put(&r, 5, &v[0]) == 0);
+	CU_ASSERT_EQUAL(r.n, 100);
+	CU_ASSERT_PTR_EQUAL(reg_get(&r, 5), &v[0]);
+	/* del removes only the named connection */
+	reg_del(&r, 5, &v[4]);
+	CU_ASSERT_PTR_EQUAL(reg_get(&r, 5), &v[0]);
+	reg_del(&r, 5, &v[0]);
+	CU_ASSERT_PTR_NULL(reg_get(&r, 5));
+	CU_ASSERT_EQUAL(r.n, 99);
+	CU_ASSERT_PTR_EQUAL(reg_get(&r, 100), &v[99]);
+	reg_free(&r);
+}
+
+int
+main(void)
+{
+	static const struct {
+		const char	*name;
+		void		(*fn)(void);
+	} tests[] = {
+		{ "keep direction by IP", test_keep_direction },
+		{ "every direction x lower/higher, both orders",
+		    test_decide_table },
+		{ "crossed dial: both ends keep the same", test_crossed_dial_both_ends },
+		{ "same direction twice: both ends keep the same",
+		    test_same_direction_both_ends },
+		{ "four connections, every order at both ends",
+		    test_many_both_ends },
+		{ "registration-order rule disagrees", test_plan_rule_disagrees },
+		{ "other nonce: probe", test_probe },
+		{ "table", test_table },
+	};
+	CU_pSuite	suite;
+	size_t		i;
+	unsigned	f;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	if ((suite = CU_add_suite("registry", NULL, NULL)) == NULL)
+		goto fail;
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
+			goto fail;
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	f = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return f != 0 || CU_get_error() != CUE_SUCCESS;
+fail:
+	CU_cleanup_registry();
+	return 1;
+}

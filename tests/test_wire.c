@@ -1,0 +1,386 @@
+/*
+ * test_wire.c - the peer-to-peer framing and message decoders (netd/wire.c).
+ *
+ * Every message type round-trips; truncated input only ever asks for
+ * more; oversized frames are refused from the 14 header bytes alone
+ * (before the payload exists, so before anything could be allocated);
+ * wrong magic, wrong checksum, unknown types and malformed payloads are
+ * each refused with their own status; random payloads never crash.
+ */
+#include <CUnit/Basic.h>
+#include <arpa/inet.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire.h"
+
+#define MAGIC	0x3eb3e99cu
+
+static struct wire_msg	m_in, m_out;
+
+/* a frame with any payload, a correct checksum unless told otherwise */
+static size_t
+frame(uint8_t *buf, uint32_t magic, uint16_t type, const void *payload,
+    uint32_t len)
+{
+	uint8_t h[32];
+
+	be32_store(buf, magic);
+	be16_store(buf + 4, type);
+	be32_store(buf + 6, len);
+	crypto_generichash(h, sizeof(h), payload, len, NULL, 0);
+	memcpy(buf + 10, h, 4);
+	if (len)
+		memcpy(buf + WIRE_HDR_LEN, payload, len);
+	return WIRE_HDR_LEN + len;
+}
+
+/* encode m_in, parse it back into m_out; returns the frame length */
+static size_t
+roundtrip(void)
+{
+	struct wbuf	w;
+	size_t		used = 0, len;
+
+	wbuf_init(&w, WIRE_MAX_FRAME);
+	CU_ASSERT_FATAL(wire_encode(&w, MAGIC, &m_in) == 0);
+	CU_ASSERT_EQUAL(wire_frame_parse(w.data, w.len, MAGIC, &m_out, &used),
+	    WIRE_OK);
+	CU_ASSERT_EQUAL(used, w.len);
+	CU_ASSERT_EQUAL(m_out.type, m_in.type);
+	len = w.len;
+	wbuf_free(&w);
+	return len;
+}
+
+static void
+test_roundtrip_hello(void)
+{
+	memset(&m_in, 0, sizeof(m_in));
+	m_in.type = WIRE_HELLO;
+	m_in.u.hello.version = WIRE_VERSION;
+	m_in.u.hello.magic = MAGIC;
+	memset(m_in.u.hello.genesis, 0xab, IPC_HASH_LEN);
+	m_in.u.hello.nonce = 0x0102030405060708ULL;
+	m_in.u.hello.listen_port = 24100;
+	m_in.u.hello.height = 123456789;
+	memset(m_in.u.hello.tip, 0xcd, IPC_HASH_LEN);
+	strcpy(m_in.u.hello.agent, "timenode-netd/0.1");
+	/* 2+4+32+8+2+8+32+2+17 */
+	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 107);
+	CU_ASSERT_EQUAL(memcmp(&m_in.u.hello, &m_out.u.hello,
+	    sizeof(m_in.u.hello)), 0);
+}
+
+static void
+test_roundtrip_small(void)
+{
+	static const uint16_t types[] = { WIRE_PING, WIRE_PONG };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		memset(&m_in, 0, sizeof(m_in));
+		m_in.type = types[i];
+		m_in.u.nonce = 0xfeedfacecafebeefULL;
+		CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 8);
+		CU_ASSERT_EQUAL(m_out.u.nonce, m_in.u.nonce);
+	}
+	memset(&m_in, 0, sizeof(m_in));
+	m_in.type = WIRE_TIP;
+	m_in.u.tip.height = 77;
+	memset(m_in.u.tip.hash, 7, IPC_HASH_LEN);
+	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 40);
+	CU_ASSERT_EQUAL(memcmp(&m_in.u.tip, &m_out.u.tip, sizeof(m_in.u.tip)),
+	    0);
+	memset(&m_in, 0, sizeof(m_in));
+	m_in.type = WIRE_GET_ADDRS;
+	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN);
+	memset(&m_in, 0, sizeof(m_in));
+	m_in.type = WIRE_GOODBYE;
+	m_in.u.goodbye.reason = CLOSE_DUPLICATE;
+	strcpy(m_in.u.goodbye.text, "duplicate");
+	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 1 + 2 + 9);
+	CU_ASSERT_EQUAL(m_out.u.goodbye.reason, CLOSE_DUPLICATE);
+	CU_ASSERT_STRING_EQUAL(m_out.u.goodbye.text, "duplicate");
+}
+
+static void
+test_roundtrip_requests(void)
+{
+	int i;
+
+	memset(&m_in, 0, sizeof(m_in));
+	m_in.type = WIRE_GET_RANGE;
+	m_in.u.range.reqid = 9;
+	m_in.u.range.from = 1000;
+	m_in.u.range.count = WIRE_MAX_BLOCKS;
+	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 16);
+	CU_ASSERT_EQUAL(memcmp(&m_in.u.range, &m_out.u.range,
+	    sizeof(m_in.u.range)), 0);
+
+	memset(&m_in, 0, sizeof(m_in));
+	m_in.type = WIRE_GET_LOCATOR;
+	m_in.u.locator.reqid = 10;
+	m_in.u.locator.count = 100;
+	m_in.u.locator.nhashes = WIRE_MAX_HASHES;
+	for (i = 0; i < WIRE_MAX_HASHES; i++)
+		memset(m_in.u.locator.h[i], i, IPC_HASH_LEN);
+	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 12 +
+	    WIRE_MAX_HASHES * IPC_HASH_LEN);
+	CU_ASSERT_EQUAL(memcmp(&m_in.u.locator, &m_out.u.locator,
+	    sizeof(m_in.u.locator)), 0);
+}
+
+static void
+test_roundtrip_blocks_addrs(void)
+{
+	static uint8_t	blob[3][1000];
+	uint32_t	i;
+
+	memset(&m_in, 0, sizeof(m_in));
+	m_in.type = WIRE_BLOCKS;
+	m_in.u.blocks.reqid = 0;
+	m_in.u.blocks.count = 3;
+	for (i = 0; i < 3; i++) {
+		memset(blob[i], 'a' + i, sizeof(blob[i]));
+		m_in.u.blocks.v[i].p = blob[i];
+		m_in.u.blocks.v[i].len = 100 * (i + 1);
+	}
+	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 8 + 12 + 600);
+	CU_ASSERT_EQUAL(m_out.u.blocks.count, 3);
+	for (i = 0; i < 3; i++) {
+		CU_ASSERT_EQUAL(m_out.u.blocks.v[i].len, 100 * (i + 1));
+		CU_ASSERT_EQUAL(memcmp(m_out.u.blocks.v[i].p, blob[i],
+		    m_out.u.blocks.v[i].len), 0);
+	}
+	/* an empty answer */
+	m_in.u.blocks.reqid = 5;
+	m_in.u.blocks.count = 0;
+	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 8);
+	CU_ASSERT_EQUAL(m_out.u.blocks.reqid, 5);
+
+	memset(&m_in, 0, sizeof(m_in));
+	m_in.type = WIRE_ADDRS;
+	m_in.u.addrs.count = WIRE_MAX_ADDRS;
+	for (i = 0; i < WIRE_MAX_ADDRS; i++) {
+		m_in.u.addrs.v[i].ip = htonl(0x7f000002 + i);
+		m_in.u.addrs.v[i].port = (uint16_t)(20000 + i);
+	}
+	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 4 + 6 * WIRE_MAX_ADDRS);
+	CU_ASSERT_EQUAL(memcmp(&m_in.u.addrs, &m_out.u.addrs,
+	    sizeof(m_in.u.addrs)), 0);
+}
+
+static void
+test_truncated(void)
+{
+	struct wbuf	w;
+	size_t		n, used;
+
+	memset(&m_in, 0, sizeof(m_in));
+	m_in.type = WIRE_TIP;
+	m_in.u.tip.height = 5;
+	wbuf_init(&w, WIRE_MAX_FRAME);
+	CU_ASSERT_FATAL(wire_encode(&w, MAGIC, &m_in) == 0);
+	for (n = 0; n < w.len; n++)
+		CU_ASSERT_EQUAL(wire_frame_parse(w.data, n, MAGIC, &m_out,
+		    &used), WIRE_NEED_MORE);
+	CU_ASSERT_EQUAL(wire_frame_parse(w.data, w.len, MAGIC, &m_out, &used),
+	    WIRE_OK);
+	wbuf_free(&w);
+}
+
+static void
+test_oversized(void)
+{
+	uint8_t		hdr[WIRE_HDR_LEN];
+	struct wire_hdr	h;
+	size_t		used;
+
+	/* only the header exists: the verdict needs nothing else */
+	be32_store(hdr, MAGIC);
+	be16_store(hdr + 4, WIRE_BLOCKS);
+	be32_store(hdr + 6, WIRE_MAX_PAYLOAD + 1);
+	memset(hdr + 10, 0, 4);
+	CU_ASSERT_EQUAL(wire_hdr_parse(hdr, sizeof(hdr), MAGIC, &h),
+	    WIRE_ERR_SIZE);
+	CU_ASSERT_EQUAL(wire_frame_parse(hdr, sizeof(hdr), MAGIC, &m_out,
+	    &used), WIRE_ERR_SIZE);
+	be32_store(hdr + 6, 0xffffffffu);
+	CU_ASSERT_EQUAL(wire_frame_parse(hdr, sizeof(hdr), MAGIC, &m_out,
+	    &used), WIRE_ERR_SIZE);
+	/* the cap itself is allowed: the frame is merely incomplete */
+	be32_store(hdr + 6, WIRE_MAX_PAYLOAD);
+	CU_ASSERT_EQUAL(wire_frame_parse(hdr, sizeof(hdr), MAGIC, &m_out,
+	    &used), WIRE_NEED_MORE);
+}
+
+static void
+test_magic_checksum_type(void)
+{
+	uint8_t		buf[64], p[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	size_t		n, used;
+
+	n = frame(buf, MAGIC ^ 1, WIRE_PING, p, 8);
+	CU_ASSERT_EQUAL(wire_frame_parse(buf, n, MAGIC, &m_out, &used),
+	    WIRE_ERR_MAGIC);
+	/* the magic is judged first, from the header alone */
+	CU_ASSERT_EQUAL(wire_frame_parse(buf, WIRE_HDR_LEN, MAGIC, &m_out,
+	    &used), WIRE_ERR_MAGIC);
+	n = frame(buf, MAGIC, WIRE_PING, p, 8);
+	CU_ASSERT_EQUAL(wire_frame_parse(buf, n, MAGIC, &m_out, &used),
+	    WIRE_OK);
+	buf[WIRE_HDR_LEN + 3] ^= 0x40;
+	CU_ASSERT_EQUAL(wire_frame_parse(buf, n, MAGIC, &m_out, &used),
+	    WIRE_ERR_CHECKSUM);
+	n = frame(buf, MAGIC, WIRE_PING, p, 8);
+	buf[11] ^= 1;
+	CU_ASSERT_EQUAL(wire_frame_parse(buf, n, MAGIC, &m_out, &used),
+	    WIRE_ERR_CHECKSUM);
+	n = frame(buf, MAGIC, 0, p, 8);
+	CU_ASSERT_EQUAL(wire_frame_parse(buf, n, MAGIC, &m_out, &used),
+	    WIRE_ERR_TYPE);
+	n = frame(buf, MAGIC, WIRE_TYPE_MAX, p, 8);
+	CU_ASSERT_EQUAL(wire_frame_parse(buf, n, MAGIC, &m_out, &used),
+	    WIRE_ERR_TYPE);
+	n = frame(buf, MAGIC, 0xffff, p, 8);
+	CU_ASSERT_EQUAL(wire_frame_parse(buf, WIRE_HDR_LEN, MAGIC, &m_out,
+	    &used), WIRE_ERR_TYPE);
+	CU_ASSERT_EQUAL(wire_magic((const uint8_t *)"\x3e\xb3\xe9\x9c"
+	    "0123456789012345678901234567"), MAGIC);
+}
+
+/* a payload of type t must be refused */
+static void
+bad(uint16_t t, const uint8_t *p, uint32_t len)
+{
+	static uint8_t	buf[WIRE_HDR_LEN + 8192];
+	size_t		n, used;
+
+	CU_ASSERT_FATAL(len <= 8192);
+	n = frame(buf, MAGIC, t, p, len);
+	CU_ASSERT_EQUAL(wire_frame_parse(buf, n, MAGIC, &m_out, &used),
+	    WIRE_ERR_DECODE);
+}
+
+static void
+test_malformed_payloads(void)
+{
+	uint8_t	p[4096];
+	struct wbuf w;
+
+	memset(p, 0, sizeof(p));
+	bad(WIRE_PING, p, 7);			/* short */
+	bad(WIRE_PING, p, 9);			/* trailing byte */
+	bad(WIRE_GET_ADDRS, p, 1);
+	bad(WIRE_TIP, p, 39);
+	bad(WIRE_HELLO, p, 10);
+	/* hello whose agent is longer than WIRE_AGENT_MAX */
+	be16_store(p + 88, WIRE_AGENT_MAX + 1);
+	bad(WIRE_HELLO, p, 90 + WIRE_AGENT_MAX + 1);
+	memset(p, 0, sizeof(p));
+	/* get-range: reqid 0, count 0, count too big */
+	be32_store(p + 12, 1);
+	bad(WIRE_GET_RANGE, p, 16);
+	be32_store(p, 1);
+	be32_store(p + 12, 0);
+	bad(WIRE_GET_RANGE, p, 16);
+	be32_store(p + 12, WIRE_MAX_BLOCKS + 1);
+	bad(WIRE_GET_RANGE, p, 16);
+	/* get-locator: no hashes, too many, fewer than announced */
+	memset(p, 0, sizeof(p));
+	be32_store(p, 1);
+	be32_store(p + 4, 1);
+	bad(WIRE_GET_LOCATOR, p, 12);
+	be32_store(p + 8, WIRE_MAX_HASHES + 1);
+	bad(WIRE_GET_LOCATOR, p, 12 + (WIRE_MAX_HASHES + 1) * 32);
+	be32_store(p + 8, 2);
+	bad(WIRE_GET_LOCATOR, p, 12 + 32);
+	/* blocks: count over the cap, a length past the end, empty blob */
+	memset(p, 0, sizeof(p));
+	be32_store(p + 4, WIRE_MAX_BLOCKS + 1);
+	bad(WIRE_BLOCKS, p, 8 + 4 * (WIRE_MAX_BLOCKS + 1));
+	be32_store(p + 4, 1);
+	be32_store(p + 8, 100);
+	bad(WIRE_BLOCKS, p, 8 + 4 + 99);
+	be32_store(p + 8, 0);
+	bad(WIRE_BLOCKS, p, 12);
+	be32_store(p + 8, WIRE_MAX_BATCH + 1);
+	bad(WIRE_BLOCKS, p, 16);
+	/* addrs: over the cap, port 0 */
+	memset(p, 0, sizeof(p));
+	be32_store(p, WIRE_MAX_ADDRS + 1);
+	bad(WIRE_ADDRS, p, 4 + 6 * (WIRE_MAX_ADDRS + 1));
+	be32_store(p, 1);
+	be32_store(p + 4, 0x7f000002);
+	bad(WIRE_ADDRS, p, 10);
+	/* goodbye: unknown reason */
+	memset(p, 0, sizeof(p));
+	p[0] = CLOSE_NREASONS;
+	bad(WIRE_GOODBYE, p, 3);
+
+	/* the encoder refuses what the decoder would */
+	memset(&m_in, 0, sizeof(m_in));
+	m_in.type = WIRE_ADDRS;
+	m_in.u.addrs.count = WIRE_MAX_ADDRS + 1;
+	wbuf_init(&w, WIRE_MAX_FRAME);
+	CU_ASSERT_EQUAL(wire_encode(&w, MAGIC, &m_in), -1);
+	CU_ASSERT_EQUAL(w.len, 0);
+	m_in.type = 0;
+	CU_ASSERT_EQUAL(wire_encode(&w, MAGIC, &m_in), -1);
+	wbuf_free(&w);
+}
+
+/* random payloads under valid headers: decoded or refused, never more */
+static void
+test_random(void)
+{
+	static uint8_t	buf[WIRE_HDR_LEN + 600], p[600];
+	size_t		n, used;
+	uint32_t	len;
+	uint16_t	t;
+	int		i, st, ok = 0;
+
+	for (i = 0; i < 20000; i++) {
+		t = (uint16_t)(1 + randombytes_uniform(WIRE_TYPE_MAX - 1));
+		len = randombytes_uniform(sizeof(p));
+		randombytes_buf(p, len);
+		if (i & 1 && len >= 8)	/* plausible counts now and then */
+			be32_store(p + 4, randombytes_uniform(4));
+		n = frame(buf, MAGIC, t, p, len);
+		st = wire_frame_parse(buf, n, MAGIC, &m_out, &used);
+		CU_ASSERT(st == WIRE_OK || st == WIRE_ERR_DECODE);
+		ok += st == WIRE_OK;
+	}
+	CU_ASSERT(ok > 0);
+}
+
+int
+main(void)
+{
+	CU_pSuite	s;
+	unsigned	fails;
+
+	if (sodium_init() < 0 || CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("wire", NULL, NULL);
+	CU_add_test(s, "round trip: hello", test_roundtrip_hello);
+	CU_add_test(s, "round trip: ping, pong, tip, get-addrs, goodbye",
+	    test_roundtrip_small);
+	CU_add_test(s, "round trip: get-range, get-locator",
+	    test_roundtrip_requests);
+	CU_add_test(s, "round trip: blocks, addrs",
+	    test_roundtrip_blocks_addrs);
+	CU_add_test(s, "truncated frames ask for more", test_truncated);
+	CU_add_test(s, "oversized refused from the header", test_oversized);
+	CU_add_test(s, "wrong magic, checksum, unknown type",
+	    test_magic_checksum_type);
+	CU_add_test(s, "malformed payloads", test_malformed_payloads);
+	CU_add_test(s, "random payloads", test_random);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	fails = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return fails ? 1 : 0;
+}
