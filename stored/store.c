@@ -168,6 +168,8 @@ env_open(struct store *s, int want_readonly, char *err, size_t errlen)
 		log_warnx("%s: cannot open for writing (%s); opening it "
 		    "read-only: every write will be refused", s->path,
 		    mdb_strerror(rc));
+		snprintf(s->ro_why, sizeof(s->ro_why), "%s",
+		    mdb_strerror(rc));
 	}
 	s->readonly = 1;
 	rc = env_open_flags(s, base | MDB_RDONLY);
@@ -517,7 +519,8 @@ store_write(struct store *s, write_fn fn, void *ctx, struct ipc_result *res,
 
 	if (s->readonly) {
 		store_result(res, IPC_ERR_STORAGE, "%s: the store is "
-		    "read-only (its files are not writable)", what);
+		    "read-only (its files are not writable: %s)", what,
+		    s->ro_why[0] ? s->ro_why : "opened read-only");
 		return -1;
 	}
 	if (env_ready(s, res, what) == -1)
@@ -544,7 +547,9 @@ store_write(struct store *s, write_fn fn, void *ctx, struct ipc_result *res,
 			continue;
 		break;
 	}
-	store_result(res, IPC_ERR_STORAGE, "%s: %s", what, mdb_strerror(rc));
+	/* LMDB reports a short write (ENOSPC part-way) as EIO */
+	store_result(res, IPC_ERR_STORAGE, "%s: %s%s", what, mdb_strerror(rc),
+	    rc == EIO ? " (a write failed: the disk may be full)" : "");
 	if (rc == MDB_PANIC && store_reopen(s) == -1)
 		return -1;
 	return -1;

@@ -44,6 +44,7 @@ struct store {
 	int		 env_flags;
 	size_t		 mapsize;
 	int		 readonly;	/* files not writable: reads only */
+	char		 ro_why[64];	/* why, as LMDB said */
 	uint32_t	 addr_max;
 	uint64_t	 max_reorg;	/* deepest rollback allowed */
 	/* the committed tip, kept current after every commit */

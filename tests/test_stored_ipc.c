@@ -1,0 +1,337 @@
+/*
+ * test_stored_ipc.c - the real stored process behind a fake supervisor
+ * (fakesup.c): every request type over its channels, malformed and
+ * oversized requests answered with an error while stored keeps serving,
+ * the heartbeat status, IPC_VERIFY and --verify, and a data directory of
+ * another network refused with EX_CONFIG.
+ */
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <CUnit/Basic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "fakesup.h"
+#include "harness.h"
+#include "store.h"
+#include "worker.h"
+
+#define START_TIMEOUT	20
+#define REQ_TIMEOUT	10
+
+static struct fakesup	fs;
+static struct fs_chain	chain;
+
+static void
+start(void)
+{
+	CU_ASSERT_FATAL(fs_init(&fs, NULL) == 0);
+	CU_ASSERT_FATAL(fs_chain_init(&chain, 2000, 300, 1) == 0);
+	if (fs_start(&fs, NULL, START_TIMEOUT) == -1) {
+		fs_dump_log(&fs);
+		CU_FAIL_FATAL("stored did not start");
+	}
+}
+
+static void
+stop(void)
+{
+	fs_cleanup(&fs);
+	fs_chain_free(&chain);
+}
+
+static uint8_t
+append(uint64_t from, uint32_t count, struct ipc_result *res)
+{
+	struct fs_batch	bt;
+	int		rc;
+
+	CU_ASSERT_FATAL(fs_batch_make(&bt, &chain, from, count) == 0);
+	rc = fs_append(&fs, &bt.a, res, REQ_TIMEOUT);
+	fs_batch_free(&bt);
+	CU_ASSERT_FATAL(rc == 0);
+	return res->code;
+}
+
+/* a request that must be answered with IPC_STORE_RESULT and this code */
+static void
+expect_error(enum fs_as as, uint16_t type, const void *body, size_t len,
+    uint8_t code)
+{
+	struct ipc_result	res;
+	struct wbuf		w;
+
+	wbuf_init(&w, IPC_MAX_MSG);
+	put_bytes(&w, body, len);
+	CU_ASSERT_FATAL(fs_request(&fs, as, type, &w, REQ_TIMEOUT) == 0);
+	wbuf_free(&w);
+	CU_ASSERT_EQUAL(fs.ans.type, IPC_STORE_RESULT);
+	CU_ASSERT_FATAL(fs_result(&fs, &res) == 0);
+	CU_ASSERT_EQUAL(res.code, code);
+	CU_ASSERT(res.reason[0] != '\0');
+}
+
+static void
+test_requests(void)
+{
+	struct ipc_result	res;
+	struct ipc_tip		t;
+	struct ipc_range	q;
+	struct ipc_blocks	bl;
+	struct ipc_hashes	h;
+	struct ipc_point	pt;
+	struct ipc_addr		a;
+	struct ipc_addr_query	aq;
+	struct ipc_addr_mark	m;
+	struct ipc_addrs	l;
+	struct wbuf		w;
+	struct rbuf		r;
+
+	start();
+	CU_ASSERT_EQUAL(fs.st.have_chain, 1);
+	CU_ASSERT(memcmp(fs.st.genesis, chain.genesis.block.hash, 32) == 0);
+	CU_ASSERT_EQUAL(append(1, 500, &res), IPC_OK);
+	CU_ASSERT_EQUAL(res.count, 500);
+	CU_ASSERT_EQUAL(append(501, 500, &res), IPC_OK);
+	CU_ASSERT_EQUAL(res.height, 1000);
+
+	/* tip, from netd's channel too */
+	CU_ASSERT_FATAL(fs_tip(&fs, &t) == 0);
+	CU_ASSERT_EQUAL(t.height, 1000);
+	CU_ASSERT(memcmp(t.hash, chain.hash[1000], 32) == 0);
+	CU_ASSERT_FATAL(fs_request(&fs, FS_NETD, IPC_STORE_TIP_REQ, NULL,
+	    REQ_TIMEOUT) == 0);
+	CU_ASSERT_EQUAL(fs.ans.type, IPC_STORE_TIP);
+
+	/* blocks */
+	q.from = 990;
+	q.count = 100;
+	q.max_bytes = 0;
+	wbuf_init(&w, 64);
+	ipc_range_encode(&w, &q);
+	CU_ASSERT_FATAL(fs_request(&fs, FS_NETD, IPC_STORE_BLOCKS_REQ, &w,
+	    REQ_TIMEOUT) == 0);
+	wbuf_free(&w);
+	CU_ASSERT_FATAL(fs.ans.type == IPC_STORE_BLOCKS);
+	rbuf_init(&r, fs.ans.body, fs.ans.len);
+	CU_ASSERT_FATAL(ipc_blocks_decode(&r, &bl) == 0);
+	CU_ASSERT(bl.code == IPC_OK && bl.count == 11);
+	ipc_blocks_free(&bl);
+
+	/* locator, fork point, height */
+	CU_ASSERT_FATAL(fs_request(&fs, FS_SYNCD, IPC_STORE_LOCATOR_REQ, NULL,
+	    REQ_TIMEOUT) == 0);
+	CU_ASSERT_FATAL(fs.ans.type == IPC_STORE_HASHES);
+	rbuf_init(&r, fs.ans.body, fs.ans.len);
+	CU_ASSERT_FATAL(ipc_hashes_decode(&r, &h) == 0);
+	CU_ASSERT_EQUAL(h.count, 12);	/* 1000 999 998 996 ... 488 0 */
+	CU_ASSERT(memcmp(h.h[0], chain.hash[1000], 32) == 0);
+	CU_ASSERT(memcmp(h.h[h.count - 1], chain.hash[0], 32) == 0);
+	memset(h.h[0], 0x55, 32);	/* a hash we do not have */
+	wbuf_init(&w, 4096);
+	ipc_hashes_encode(&w, &h);
+	CU_ASSERT_FATAL(fs_request(&fs, FS_NETD, IPC_STORE_FORK_REQ, &w,
+	    REQ_TIMEOUT) == 0);
+	wbuf_free(&w);
+	CU_ASSERT_FATAL(fs.ans.type == IPC_STORE_POINT);
+	rbuf_init(&r, fs.ans.body, fs.ans.len);
+	CU_ASSERT_FATAL(ipc_point_decode(&r, &pt) == 0);
+	CU_ASSERT(pt.found && pt.height == 999);
+	h.count = 1;
+	memcpy(h.h[0], chain.hash[321], 32);
+	wbuf_init(&w, 64);
+	ipc_hashes_encode(&w, &h);
+	CU_ASSERT_FATAL(fs_request(&fs, FS_SYNCD, IPC_STORE_HEIGHT_REQ, &w,
+	    REQ_TIMEOUT) == 0);
+	wbuf_free(&w);
+	rbuf_init(&r, fs.ans.body, fs.ans.len);
+	CU_ASSERT_FATAL(ipc_point_decode(&r, &pt) == 0);
+	CU_ASSERT(pt.found && pt.height == 321);
+
+	/* address book */
+	memset(&a, 0, sizeof(a));
+	a.ip = htonl(0x7f000102);
+	a.port = 24100;
+	a.source = ADDR_EXCHANGE;
+	a.last_seen = 100;
+	wbuf_init(&w, 64);
+	ipc_addr_encode(&w, &a);
+	CU_ASSERT_FATAL(fs_request(&fs, FS_NETD, IPC_STORE_ADDR_UPSERT, &w,
+	    REQ_TIMEOUT) == 0);
+	wbuf_free(&w);
+	CU_ASSERT(fs_result(&fs, &res) == 0 && res.code == IPC_OK);
+	memset(&m, 0, sizeof(m));
+	m.ip = a.ip;
+	m.port = a.port;
+	m.outcome = ADDR_SUCCESS;
+	m.now = 200;
+	wbuf_init(&w, 64);
+	ipc_addr_mark_encode(&w, &m);
+	CU_ASSERT_FATAL(fs_request(&fs, FS_NETD, IPC_STORE_ADDR_MARK, &w,
+	    REQ_TIMEOUT) == 0);
+	wbuf_free(&w);
+	CU_ASSERT(fs_result(&fs, &res) == 0 && res.code == IPC_OK);
+	aq.max = 10;
+	aq.purpose = ADDR_FOR_SHARE;
+	aq.now = 300;
+	wbuf_init(&w, 64);
+	ipc_addr_query_encode(&w, &aq);
+	CU_ASSERT_FATAL(fs_request(&fs, FS_NETD, IPC_STORE_ADDR_LIST_REQ, &w,
+	    REQ_TIMEOUT) == 0);
+	wbuf_free(&w);
+	CU_ASSERT_FATAL(fs.ans.type == IPC_STORE_ADDRS);
+	rbuf_init(&r, fs.ans.body, fs.ans.len);
+	CU_ASSERT_FATAL(ipc_addrs_decode(&r, &l) == 0);
+	CU_ASSERT(l.count == 1 && l.v[0].ip == a.ip &&
+	    l.v[0].last_success == 200);
+	ipc_addrs_free(&l);
+
+	/* the supervisor's verify */
+	CU_ASSERT_FATAL(fs_request(&fs, FS_SYNCD, IPC_VERIFY, NULL, 60) == 0);
+	CU_ASSERT_EQUAL(fs.ans.type, IPC_VERIFY_ACK);
+	CU_ASSERT(fs_result(&fs, &res) == 0 && res.code == IPC_OK &&
+	    res.count == 1001 && res.height == 1000);
+	/* the heartbeat follows the tip */
+	fs_pump(&fs, 0.6);
+	CU_ASSERT_EQUAL(fs.st.height, 1000);
+	CU_ASSERT(memcmp(fs.st.tip, chain.hash[1000], 32) == 0);
+	stop();
+}
+
+static void
+test_malformed(void)
+{
+	struct ipc_result	res;
+	struct fs_batch		bt;
+	struct wbuf		w;
+	uint8_t			buf[64];
+	uint32_t		reqid;
+
+	start();
+	CU_ASSERT_EQUAL(append(1, 10, &res), IPC_OK);
+	/* blocks: count over the limit */
+	memset(buf, 0, sizeof(buf));
+	be32_store(buf + 8, 5000);
+	expect_error(FS_NETD, IPC_STORE_BLOCKS_REQ, buf, 16,
+	    IPC_ERR_MALFORMED);
+	/* height: a hash count of 0 with a hash behind it */
+	expect_error(FS_SYNCD, IPC_STORE_HEIGHT_REQ, buf, 36,
+	    IPC_ERR_MALFORMED);
+	/* fork: an empty locator */
+	expect_error(FS_NETD, IPC_STORE_FORK_REQ, buf, 4, IPC_ERR_MALFORMED);
+	/* address: port 0; a mark with an unknown outcome; bad purpose */
+	expect_error(FS_NETD, IPC_STORE_ADDR_UPSERT, buf, 35,
+	    IPC_ERR_MALFORMED);
+	buf[6] = 9;
+	expect_error(FS_NETD, IPC_STORE_ADDR_MARK, buf, 23, IPC_ERR_MALFORMED);
+	buf[4] = 9;
+	expect_error(FS_NETD, IPC_STORE_ADDR_LIST_REQ, buf, 13,
+	    IPC_ERR_MALFORMED);
+	/* append: garbage; a count over the limit is "too large" */
+	memset(buf, 0, sizeof(buf));
+	buf[0] = 7;
+	expect_error(FS_SYNCD, IPC_STORE_APPEND, buf, 14, IPC_ERR_MALFORMED);
+	buf[0] = 0;
+	be32_store(buf + 10, IPC_MAX_BLOCKS + 1);
+	expect_error(FS_SYNCD, IPC_STORE_APPEND, buf, 14, IPC_ERR_TOO_LARGE);
+	/* a damaged block */
+	CU_ASSERT_FATAL(fs_batch_make(&bt, &chain, 11, 3) == 0);
+	bt.buf[200] ^= 0xff;	/* in the payload */
+	CU_ASSERT_FATAL(fs_append(&fs, &bt.a, &res, REQ_TIMEOUT) == 0);
+	CU_ASSERT_EQUAL(res.code, IPC_ERR_MALFORMED);
+	fs_batch_free(&bt);
+	/* refusals name what failed */
+	CU_ASSERT_EQUAL(append(13, 3, &res), IPC_ERR_GAP);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.reason, "starts at 13"));
+	/* netd may not append: the channel drops it, nothing answers */
+	CU_ASSERT_FATAL(fs_batch_make(&bt, &chain, 11, 3) == 0);
+	wbuf_init(&w, IPC_MAX_MSG);
+	ipc_append_encode(&w, &bt.a);
+	reqid = fs_send(&fs, FS_NETD, IPC_STORE_APPEND, &w);
+	CU_ASSERT(reqid != 0);
+	CU_ASSERT(fs_wait(&fs, reqid, 1.0) == -1);
+	wbuf_free(&w);
+	fs_batch_free(&bt);
+	/* and stored still serves, with nothing written */
+	CU_ASSERT_EQUAL(append(11, 5, &res), IPC_OK);
+	CU_ASSERT_EQUAL(res.height, 15);
+	CU_ASSERT(fs.pid > 0);
+	stop();
+}
+
+static void
+test_verify_standalone(void)
+{
+	struct ipc_result	res;
+	char			line[512], saved[sizeof(fs.data)];
+
+	start();
+	CU_ASSERT_EQUAL(append(1, 200, &res), IPC_OK);
+	/* while it runs, and after it stopped */
+	CU_ASSERT_EQUAL(fs_verify(&fs, line, sizeof(line)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "201 blocks"));
+	CU_ASSERT(WIFEXITED(fs_kill(&fs, SIGTERM, 10)));
+	CU_ASSERT_EQUAL(fs_verify(&fs, line, sizeof(line)), 0);
+	/* a directory with no store */
+	memcpy(saved, fs.data, sizeof(saved));
+	memcpy(fs.data, fs.run, sizeof(fs.data));
+	CU_ASSERT_EQUAL(fs_verify(&fs, NULL, 0), 1);
+	memcpy(fs.data, saved, sizeof(saved));
+	/* restarted, it has everything */
+	CU_ASSERT_FATAL(fs_start(&fs, NULL, START_TIMEOUT) == 0);
+	CU_ASSERT_EQUAL(fs.st.height, 200);
+	stop();
+}
+
+static void
+test_other_network(void)
+{
+	static const char *const testnet[] = { "--network", "testnet", NULL };
+	struct genesis	g;
+	uint8_t		pk[1][32], sk[64];
+	char		path[300], hex[2 * GENESIS_MAX_LEN + 1];
+	FILE		*f;
+	int		st;
+
+	start();
+	CU_ASSERT(WIFEXITED(fs_kill(&fs, SIGTERM, 10)));
+	/* a genesis file for another network, next to the data */
+	devnet_keypair(pk[0], sk);
+	CU_ASSERT_FATAL(genesis_make(&g, "testnet", 7, pk, 1) == 0);
+	snprintf(path, sizeof(path), "%s/testnet.genesis", fs.data);
+	CU_ASSERT_FATAL((f = fopen(path, "w")) != NULL);
+	fprintf(f, "%s\n", store_hex(g.raw, g.len, hex,
+	    sizeof(hex)));
+	fclose(f);
+	CU_ASSERT(fs_start(&fs, testnet, START_TIMEOUT) == -1);
+	st = fs.status;
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == WORKER_EXIT_CONFIG);
+	CU_ASSERT(tn_file_contains(fs.log, "belongs to network \"devnet\""));
+	CU_ASSERT(tn_file_contains(fs.log, "configured for network \"testnet\""));
+	stop();
+}
+
+int
+main(void)
+{
+	CU_pSuite	s;
+	unsigned	failed;
+
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	s = CU_add_suite("stored over IPC", NULL, NULL);
+	CU_add_test(s, "every request type", test_requests);
+	CU_add_test(s, "malformed requests answered, service goes on",
+	    test_malformed);
+	CU_add_test(s, "stored --verify", test_verify_standalone);
+	CU_add_test(s, "another network is refused with EX_CONFIG",
+	    test_other_network);
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	failed = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	return failed ? 1 : 0;
+}
