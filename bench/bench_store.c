@@ -31,18 +31,6 @@ struct run {
 	uint64_t	bytes;
 };
 
-static void
-rm_dir(const char *dir)
-{
-	char p[200];
-
-	snprintf(p, sizeof(p), "%s/%s", dir, STORE_FILE);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/%s-lock", dir, STORE_FILE);
-	unlink(p);
-	rmdir(dir);
-}
-
 static int
 run_direct(const struct genesis *g, struct fs_batch *bt, uint32_t nb,
     struct run *out)
@@ -85,7 +73,7 @@ run_direct(const struct genesis *g, struct fs_batch *bt, uint32_t nb,
 	store_close(&s);
 	ret = 0;
 out:
-	rm_dir(dir);
+	fs_store_dir_remove(dir);
 	return ret;
 }
 

@@ -36,6 +36,9 @@ static const char K_NETWORK[] = "network";
 static const char K_GENESIS[] = "genesis";
 static const char K_TIP[] = "tip";
 
+static int	hash_at(MDB_txn *, const struct store *, uint64_t,
+		    uint8_t[BLOCK_HASH_LEN]);
+
 void
 store_result(struct ipc_result *r, uint8_t code, const char *fmt, ...)
 {
@@ -112,17 +115,26 @@ put_tip(MDB_txn *txn, const struct store *s, uint64_t height,
 	return put_meta(txn, s, K_TIP, buf, sizeof(buf));
 }
 
+/* the stored bytes of the block at height (the txn's pages) */
+static int
+get_raw(MDB_txn *txn, const struct store *s, uint64_t height, MDB_val *v)
+{
+	uint8_t	key[8];
+	MDB_val	k = mval(key, 8);
+
+	be64_store(key, height);
+	return mdb_get(txn, s->blocks, &k, v);
+}
+
 /* the stored block at height, decoded (points into the txn's pages) */
 static int
 get_block(MDB_txn *txn, const struct store *s, uint64_t height,
     struct block *b, enum block_error *be)
 {
-	uint8_t	key[8];
-	MDB_val	k = mval(key, 8), v;
+	MDB_val	v;
 	int	rc;
 
-	be64_store(key, height);
-	if ((rc = mdb_get(txn, s->blocks, &k, &v)) != 0)
+	if ((rc = get_raw(txn, s, height, &v)) != 0)
 		return rc;
 	*be = block_decode(v.mv_data, v.mv_size, b);
 	return 0;
@@ -661,18 +673,15 @@ truncate_from(MDB_txn *txn, const struct store *s, uint64_t from,
     uint64_t tip)
 {
 	uint8_t	key[8], hash[BLOCK_HASH_LEN];
-	MDB_val	k, v, hk;
+	MDB_val	k, hk;
 	uint64_t h;
 	int	rc;
 
 	for (h = tip; h >= from; h--) {
+		if ((rc = hash_at(txn, s, h, hash)) != 0)
+			return rc;
 		be64_store(key, h);
 		k = mval(key, 8);
-		if ((rc = mdb_get(txn, s->blocks, &k, &v)) != 0)
-			return rc;
-		if (v.mv_size < BLOCK_HEADER_LEN)
-			return MDB_CORRUPTED;
-		block_hash_header(v.mv_data, hash);
 		hk = mval(hash, BLOCK_HASH_LEN);
 		if ((rc = mdb_del(txn, s->hashes, &hk, NULL)) != 0 ||
 		    (rc = mdb_del(txn, s->blocks, &k, NULL)) != 0)
@@ -954,12 +963,10 @@ static int
 hash_at(MDB_txn *txn, const struct store *s, uint64_t height,
     uint8_t out[BLOCK_HASH_LEN])
 {
-	uint8_t	key[8];
-	MDB_val	k = mval(key, 8), v;
+	MDB_val	v;
 	int	rc;
 
-	be64_store(key, height);
-	if ((rc = mdb_get(txn, s->blocks, &k, &v)) != 0)
+	if ((rc = get_raw(txn, s, height, &v)) != 0)
 		return rc;
 	if (v.mv_size < BLOCK_HEADER_LEN)
 		return MDB_CORRUPTED;

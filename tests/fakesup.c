@@ -667,6 +667,18 @@ fs_dump_log(struct fakesup *fs)
 	fclose(f);
 }
 
+void
+fs_store_dir_remove(const char *dir)
+{
+	char p[300];
+
+	snprintf(p, sizeof(p), "%s/chain.mdb", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/chain.mdb-lock", dir);
+	unlink(p);
+	rmdir(dir);
+}
+
 static void
 rm_tree(const char *dir)
 {

@@ -124,6 +124,8 @@ int	fs_verify(struct fakesup *, char *out, size_t len);
 /* print stored's log to stderr (after a failure) */
 void	fs_dump_log(struct fakesup *);
 void	fs_cleanup(struct fakesup *);
+/* remove a directory holding only an environment (chain.mdb, -lock) */
+void	fs_store_dir_remove(const char *dir);
 
 /* requests with their answers decoded; -1 on timeout or wrong answer */
 int	fs_append(struct fakesup *, const struct ipc_append *,

@@ -32,18 +32,6 @@ setup_dir(void)
 	return 0;
 }
 
-static void
-remove_dir(void)
-{
-	char p[200];
-
-	snprintf(p, sizeof(p), "%s/%s", dir, STORE_FILE);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/%s-lock", dir, STORE_FILE);
-	unlink(p);
-	rmdir(dir);
-}
-
 static enum store_open_status
 open_store(struct store *s, const struct genesis *g, size_t map,
     uint32_t addr_max, char *err, size_t errlen)
@@ -75,7 +63,7 @@ done(struct store *s)
 {
 	store_close(s);
 	fs_chain_free(&chain);
-	remove_dir();
+	fs_store_dir_remove(dir);
 }
 
 /* append heights from..from+count-1 of c */
@@ -412,7 +400,7 @@ test_map_growth_and_reopen(void)
 	CU_ASSERT(store_verify_dir(dir, &res) == 0);
 	CU_ASSERT_EQUAL(res.count, 3001);
 	fs_chain_free(&chain);
-	remove_dir();
+	fs_store_dir_remove(dir);
 }
 
 static void
@@ -453,7 +441,7 @@ test_other_network_and_schema(void)
 	    sizeof(err)), STORE_OPEN_MISMATCH);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "schema version 99"));
 	fs_chain_free(&chain);
-	remove_dir();
+	fs_store_dir_remove(dir);
 }
 
 static void
