@@ -1,0 +1,593 @@
+/*
+ * test_syncd.c - catch-up between whole nodes on 127.0.0.x (process
+ * tests; every node is a real timenoded with its three workers).
+ *
+ * One producer A builds a devnet chain; then, each against it:
+ *   single     B at height 0 catches up 2,500 blocks from A alone;
+ *   three      D catches up from A, B and C, and its status shows blocks
+ *              received from each of them;
+ *   sigstop    E catches up from A, B and C while C is frozen (SIGSTOP)
+ *              in the middle: C's ranges move to the others;
+ *   badsig     X catches up from A and from M, whose store holds blocks
+ *              with bad signatures on a longer chain: M is disconnected
+ *              and X completes from A (the bad blocks are written into
+ *              M's stopped store by this program with stored's own
+ *              library: no production code can make a bad block);
+ *   kill       kill -9 of syncd, then of stored, in the middle of a
+ *              catch-up: the node completes with A's tip;
+ *   partition  two producers, each with one of the two keys of a
+ *              network made by timenode-genesis, build their own
+ *              branches apart; once connected the shorter reorganises
+ *              to the longer.
+ * Run as root, the nodes run as nobody (unprivileged mode).
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+#include <sodium.h>
+
+#include "block.h"
+#include "harness.h"
+#include "store.h"
+
+#define PORT		24500
+#define BIG_CHAIN	30000
+#define PAYLOAD		1024
+#define NOBODY		65534
+
+static struct tn_node	A, Bn, Cn, Dn;
+static int		a_ok;
+
+static const char sync_conf[] =
+    "[p2p]\n"
+    "ping_interval = 1\n"
+    "ping_timeout = 4\n"
+    "backoff_min = 0.2\n"
+    "backoff_max = 1\n"
+    "[sync]\n"
+    "request_timeout = 2\n";
+
+static int
+node_new(struct tn_node *n, const char *ip, const char *extra)
+{
+	char conf[4096];
+
+	snprintf(conf, sizeof(conf), "%s%s%s", tn_fast_supervisor,
+	    sync_conf, extra ? extra : "");
+	if (tn_node_init(n, ip, PORT, conf) == -1)
+		return -1;
+	if (geteuid() == 0) {
+		/* worker channels need one user: run unprivileged */
+		n->run_as = NOBODY;
+		if (chown(n->dir, NOBODY, NOBODY) == -1 ||
+		    chown(n->conf, NOBODY, NOBODY) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+node_start(struct tn_node *n)
+{
+	json_t *st;
+
+	if (tn_node_start(n, NULL, NULL) == -1)
+		return -1;
+	if ((st = tn_wait_running(n, 20)) == NULL)
+		return -1;
+	json_decref(st);
+	return 0;
+}
+
+/* the node's height and tip (hex), -1 when it does not answer */
+static long long
+node_tip(struct tn_node *n, char *tip, size_t len)
+{
+	json_t		*st = tn_status(n);
+	long long	 h;
+	const char	*t;
+
+	if (st == NULL)
+		return -1;
+	h = tn_json_int(st, "node.height");
+	t = json_string_value(json_object_get(json_object_get(st, "node"),
+	    "tip"));
+	if (tip)
+		snprintf(tip, len, "%s", t ? t : "");
+	json_decref(st);
+	return h;
+}
+
+/* wait until n has the same tip as ref (and ref stays put) */
+static int
+wait_same_tip(struct tn_node *n, struct tn_node *ref, double timeout)
+{
+	char		t1[80], t2[80];
+	double		end = tn_now() + timeout;
+	long long	h1 = -1, h2 = -1;
+
+	while (tn_now() < end) {
+		h1 = node_tip(n, t1, sizeof(t1));
+		h2 = node_tip(ref, t2, sizeof(t2));
+		if (h1 > 0 && h1 == h2 && strcmp(t1, t2) == 0)
+			return 1;
+		tn_sleep(0.1);
+	}
+	fprintf(stderr, "tips differ: %s at %lld, %s at %lld\n", n->ip, h1,
+	    ref->ip, h2);
+	return 0;
+}
+
+static int
+wait_height(struct tn_node *n, long long h, double timeout)
+{
+	double end = tn_now() + timeout;
+
+	while (tn_now() < end) {
+		if (node_tip(n, NULL, 0) >= h)
+			return 1;
+		tn_sleep(0.01);
+	}
+	return 0;
+}
+
+static int
+produce(struct tn_node *n, int count, int bytes)
+{
+	char	 cmd[64], *ans;
+	int	 ok;
+
+	snprintf(cmd, sizeof(cmd), "produce %d %d\n", count, bytes);
+	if ((ans = tn_exchange(n->sock, cmd, strlen(cmd), 60)) == NULL)
+		return 0;
+	ok = strstr(ans, "\"ok\":true") != NULL;
+	if (!ok)
+		fprintf(stderr, "produce: %s\n", ans);
+	free(ans);
+	return ok;
+}
+
+static long long
+peer_blocks(json_t *st, const char *ip)
+{
+	json_t	*p;
+	size_t	 i;
+
+	json_array_foreach(json_object_get(st, "peers"), i, p)
+		if (strcmp(json_string_value(json_object_get(p, "ip")), ip)
+		    == 0)
+			return (long long)json_integer_value(
+			    json_object_get(p, "blocks_received"));
+	return -1;
+}
+
+static void
+peers_conf(char *buf, size_t len, const char *extra, int n, ...)
+{
+	va_list	ap;
+	size_t	off;
+	int	i;
+
+	off = (size_t)snprintf(buf, len, "[node]\n");
+	va_start(ap, n);
+	for (i = 0; i < n && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "peer = %s:%d\n",
+		    va_arg(ap, const char *), PORT);
+	va_end(ap);
+	if (extra && off < len)
+		snprintf(buf + off, len - off, "%s", extra);
+}
+
+/* every pid of a node: timenoded and its workers */
+static int
+node_pids(struct tn_node *n, pid_t *pids)
+{
+	static const char *const w[] = { "stored", "syncd", "netd" };
+	json_t	*st = tn_status(n);
+	int	 i, k = 0;
+
+	pids[k++] = n->pid;
+	if (st == NULL)
+		return k;
+	for (i = 0; i < 3; i++)
+		if ((pids[k] = tn_component_pid(st, w[i])) > 0)
+			k++;
+	json_decref(st);
+	return k;
+}
+
+/* ---- the tests ---- */
+
+static void
+test_single(void)
+{
+	char conf[512];
+
+	CU_ASSERT_FATAL(node_new(&A, "127.0.0.21",
+	    "[sync]\nproducer_key = devnet\n") == 0);
+	CU_ASSERT_FATAL(node_start(&A) == 0);
+	/* a node that is up does not refuse: the chain is loaded soon */
+	CU_ASSERT_FATAL(wait_height(&A, 0, 10));
+	tn_sleep(0.5);
+	CU_ASSERT_FATAL(produce(&A, 2500, PAYLOAD));
+	a_ok = 1;
+	peers_conf(conf, sizeof(conf), NULL, 1, A.ip);
+	CU_ASSERT_FATAL(node_new(&Bn, "127.0.0.22", conf) == 0);
+	CU_ASSERT_FATAL(node_start(&Bn) == 0);
+	CU_ASSERT(wait_same_tip(&Bn, &A, 60));
+	CU_ASSERT_EQUAL(node_tip(&Bn, NULL, 0), 2500);
+}
+
+static void
+test_three(void)
+{
+	char	 conf[512];
+	json_t	*st;
+	const char *ips[3] = { "127.0.0.21", "127.0.0.22", "127.0.0.23" };
+	int	 i;
+
+	if (!a_ok) {
+		CU_FAIL("no producer");
+		return;
+	}
+	CU_ASSERT_FATAL(produce(&A, BIG_CHAIN - 2500, PAYLOAD));
+	peers_conf(conf, sizeof(conf), NULL, 1, A.ip);
+	CU_ASSERT_FATAL(node_new(&Cn, "127.0.0.23", conf) == 0);
+	CU_ASSERT_FATAL(node_start(&Cn) == 0);
+	CU_ASSERT_FATAL(wait_same_tip(&Bn, &A, 60));
+	CU_ASSERT_FATAL(wait_same_tip(&Cn, &A, 60));
+	/* small per-peer limits: the ranges must go to all three */
+	peers_conf(conf, sizeof(conf), "[sync]\nwindow = 1024\n"
+	    "per_peer = 256\n", 3, ips[0], ips[1], ips[2]);
+	CU_ASSERT_FATAL(node_new(&Dn, "127.0.0.24", conf) == 0);
+	CU_ASSERT_FATAL(node_start(&Dn) == 0);
+	CU_ASSERT(wait_same_tip(&Dn, &A, 90));
+	st = tn_status(&Dn);
+	CU_ASSERT_FATAL(st != NULL);
+	for (i = 0; i < 3; i++) {
+		long long n = peer_blocks(st, ips[i]);
+
+		fprintf(stderr, "  D received %lld blocks from %s\n", n,
+		    ips[i]);
+		CU_ASSERT(n > 0);
+	}
+	json_decref(st);
+	tn_node_cleanup(&Dn);
+}
+
+static void
+test_sigstop(void)
+{
+	struct tn_node	E;
+	char		conf[512];
+	pid_t		pids[4];
+	int		n, i, mid;
+
+	if (!a_ok) {
+		CU_FAIL("no producer");
+		return;
+	}
+	peers_conf(conf, sizeof(conf), "[sync]\nwindow = 1024\n"
+	    "per_peer = 256\n", 3, A.ip, Bn.ip, Cn.ip);
+	CU_ASSERT_FATAL(node_new(&E, "127.0.0.25", conf) == 0);
+	CU_ASSERT_FATAL(node_start(&E) == 0);
+	/* freeze C as soon as E is under way */
+	mid = wait_height(&E, 2000, 30);
+	n = node_pids(&Cn, pids);
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGSTOP);
+	if (!mid || node_tip(&E, NULL, 0) >= BIG_CHAIN)
+		fprintf(stderr, "warning: C was frozen %s\n", mid ?
+		    "after the catch-up" : "before the catch-up");
+	CU_ASSERT(node_tip(&E, NULL, 0) < BIG_CHAIN);
+	CU_ASSERT(wait_same_tip(&E, &A, 90));
+	for (i = 0; i < n; i++)
+		kill(pids[i], SIGCONT);
+	tn_node_cleanup(&E);
+}
+
+/* kill -9 one worker of a node in the middle of its catch-up */
+static void
+kill_mid_sync(const char *ip, const char *worker)
+{
+	struct tn_node	 F;
+	char		 conf[256];
+	json_t		*st;
+	pid_t		 pid;
+
+	peers_conf(conf, sizeof(conf), "[sync]\nwindow = 512\n", 1, A.ip);
+	CU_ASSERT_FATAL(node_new(&F, ip, conf) == 0);
+	CU_ASSERT_FATAL(node_start(&F) == 0);
+	CU_ASSERT(wait_height(&F, 1500, 30));
+	st = tn_status(&F);
+	CU_ASSERT_FATAL(st != NULL);
+	pid = tn_component_pid(st, worker);
+	json_decref(st);
+	CU_ASSERT_FATAL(pid > 0);
+	CU_ASSERT(node_tip(&F, NULL, 0) < BIG_CHAIN);
+	kill(pid, SIGKILL);
+	CU_ASSERT(wait_same_tip(&F, &A, 90));
+	st = tn_status(&F);
+	CU_ASSERT(st && json_integer_value(json_object_get(tn_component(st,
+	    worker), "restarts")) >= 1);
+	json_decref(st);
+	tn_node_stop(&F, 10);
+	/* the store is whole: every block links, no gap */
+	{
+		struct ipc_result	res;
+		char			dir[400];
+
+		snprintf(dir, sizeof(dir), "%s", F.data);
+		CU_ASSERT_EQUAL(store_verify_dir(dir, &res), 0);
+		CU_ASSERT_EQUAL(res.code, IPC_OK);
+		CU_ASSERT_EQUAL(res.count, BIG_CHAIN + 1);
+	}
+	tn_node_cleanup(&F);
+}
+
+static void
+test_kill_syncd(void)
+{
+	if (!a_ok) {
+		CU_FAIL("no producer");
+		return;
+	}
+	kill_mid_sync("127.0.0.26", "syncd");
+}
+
+static void
+test_kill_stored(void)
+{
+	if (!a_ok) {
+		CU_FAIL("no producer");
+		return;
+	}
+	kill_mid_sync("127.0.0.27", "stored");
+}
+
+/*
+ * The test-only "producer" of bad blocks: M's store (M stopped) gets a
+ * branch from height base on whose blocks are signed by the devnet key
+ * and then have their signature changed; longer than A's chain, so that
+ * M is the best peer around.
+ */
+static int
+corrupt_store(struct tn_node *m, uint64_t base, int count)
+{
+	struct store		 s;
+	struct store_params	 p;
+	struct genesis		 g;
+	struct ipc_append	 ap;
+	struct ipc_result	 res;
+	struct ipc_range	 rg;
+	struct ipc_blocks	 got;
+	struct block		 prev, b;
+	struct block_header	 h;
+	struct wbuf		 w;
+	struct rbuf		 r;
+	uint8_t			 pk[32], sk[64], payload[PAYLOAD];
+	uint8_t			*buf;
+	struct ipc_blob		*v;
+	char			 path[512], err[512];
+	int			 i, ret = -1;
+
+	genesis_load(&g, "devnet", ".", err, sizeof(err));
+	devnet_keypair(pk, sk);
+	memset(&p, 0, sizeof(p));
+	snprintf(path, sizeof(path), "%s/%s", m->data, STORE_FILE);
+	p.path = path;
+	p.map_size = 64 << 20;
+	p.addr_max = 100;
+	p.max_reorg = 1000;
+	p.genesis = &g;
+	if (store_open(&s, &p, err, sizeof(err)) != STORE_OPEN_OK) {
+		fprintf(stderr, "store_open: %s\n", err);
+		return -1;
+	}
+	/* the block at base, to build on */
+	rg.from = base;
+	rg.count = 1;
+	rg.max_bytes = BLOCK_MAX_LEN;
+	wbuf_init(&w, 1 << 20);
+	store_blocks(&s, &rg, &w);
+	rbuf_init(&r, w.data, w.len);
+	if (ipc_blocks_decode(&r, &got) == -1 || got.count != 1 ||
+	    block_decode(got.v[0].p, got.v[0].len, &prev) != BLOCK_OK)
+		goto out;
+	buf = malloc((size_t)count * BLOCK_MAX_LEN);
+	v = calloc((size_t)count, sizeof(*v));
+	for (i = 0; i < count; i++) {
+		memset(&h, 0, sizeof(h));
+		h.height = prev.h.height + 1;
+		memcpy(h.prev, prev.hash, BLOCK_HASH_LEN);
+		h.time_ms = prev.h.time_ms + 1;
+		randombytes_buf(payload, sizeof(payload));
+		v[i].p = buf + (size_t)i * BLOCK_MAX_LEN;
+		v[i].len = (uint32_t)block_build((uint8_t *)v[i].p, &h,
+		    payload, sizeof(payload), sk, &b);
+		/* the fault: the signature no longer matches */
+		((uint8_t *)v[i].p)[BLOCK_HEADER_LEN + 5] ^= 0x10;
+		prev.h = b.h;
+		memcpy(prev.hash, b.hash, BLOCK_HASH_LEN);
+	}
+	memset(&ap, 0, sizeof(ap));
+	ap.rollback = 1;
+	ap.rollback_to = base;
+	ap.blocks.count = (uint32_t)count;
+	ap.blocks.v = v;
+	store_append(&s, &ap, &res);
+	if (res.code == IPC_OK)
+		ret = 0;
+	else
+		fprintf(stderr, "store_append: %s\n", res.reason);
+	free(v);
+	free(buf);
+	ipc_blocks_free(&got);
+out:
+	wbuf_free(&w);
+	store_close(&s);
+	return ret;
+}
+
+static void
+test_badsig_real(void)
+{
+	struct tn_node	 M, X;
+	char		 conf[512];
+	json_t		*st;
+	double		 end;
+
+	if (!a_ok) {
+		CU_FAIL("no producer");
+		return;
+	}
+	/* M gets A's chain, then stops and is given the bad branch */
+	peers_conf(conf, sizeof(conf), NULL, 1, A.ip);
+	CU_ASSERT_FATAL(node_new(&M, "127.0.0.28", conf) == 0);
+	CU_ASSERT_FATAL(node_start(&M) == 0);
+	CU_ASSERT_FATAL(wait_same_tip(&M, &A, 60));
+	tn_node_stop(&M, 10);
+	CU_ASSERT_FATAL(corrupt_store(&M, BIG_CHAIN - 900, 1000) == 0);
+	/* M restarts knowing no peer: it must not learn A's chain back */
+	{
+		FILE *f = fopen(M.conf, "w");
+
+		fprintf(f, "[node]\ndata_dir = %s\nlisten = %s:%d\n%s%s",
+		    M.data, M.ip, PORT, tn_fast_supervisor, sync_conf);
+		fclose(f);
+	}
+	CU_ASSERT_FATAL(node_start(&M) == 0);
+	CU_ASSERT(wait_height(&M, BIG_CHAIN + 100, 10));
+	/* netd may greet with height 0 until its tip refresh (5 s) */
+	tn_sleep(5.5);
+	/* X meets both: M is higher, so M leads, and is caught */
+	peers_conf(conf, sizeof(conf), "[sync]\nwindow = 1024\n"
+	    "per_peer = 256\n", 2, M.ip, A.ip);
+	CU_ASSERT_FATAL(node_new(&X, "127.0.0.29", conf) == 0);
+	CU_ASSERT_FATAL(node_start(&X) == 0);
+	CU_ASSERT(wait_same_tip(&X, &A, 90));
+	end = tn_now() + 30;
+	while ((st = tn_status(&X)) != NULL && tn_json_int(st,
+	    "counters.connections_closed.misbehavior") < 1 && tn_now() < end) {
+		json_decref(st);
+		tn_sleep(0.1);
+	}
+	CU_ASSERT_FATAL(st != NULL);
+	CU_ASSERT(tn_json_int(st, "counters.connections_closed.misbehavior")
+	    >= 1);
+	CU_ASSERT(wait_same_tip(&X, &A, 30));
+	CU_ASSERT(peer_blocks(st, M.ip) == -1);		/* gone */
+	json_decref(st);
+	if (!tn_file_contains(X.log, "bad signature")) {
+		char cmd[600];
+
+		CU_FAIL("no bad signature seen");
+		snprintf(cmd, sizeof(cmd), "grep -v heartbeat %s | grep -E "
+		    "'syncd|netd' | head -40 >&2", X.log);
+		(void)!system(cmd);
+	}
+	tn_node_cleanup(&X);
+	tn_node_cleanup(&M);
+}
+
+static void
+test_partition(void)
+{
+	struct tn_node	 P1, P2;
+	char		 dir[] = "/tmp/timenode-gen.XXXXXX", cmd[1024];
+	char		 conf[1024], bin[512], t2[80], t2b[80];
+	FILE		*f;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(cmd, sizeof(cmd), "%s -d %s -k 2 partnet >/dev/null",
+	    tn_bin("timenode-genesis", bin, sizeof(bin)), dir);
+	CU_ASSERT_FATAL(system(cmd) == 0);
+	if (geteuid() == 0) {
+		snprintf(cmd, sizeof(cmd), "chown -R %d:%d %s && chmod 755 %s",
+		    NOBODY, NOBODY, dir, dir);
+		CU_ASSERT_FATAL(system(cmd) == 0);
+	}
+	/* apart: nobody knows the other */
+	snprintf(conf, sizeof(conf), "[node]\nnetwork = partnet\n[sync]\n"
+	    "genesis_dir = %s\nproducer_key = %s/partnet-producer-0.key\n",
+	    dir, dir);
+	CU_ASSERT_FATAL(node_new(&P1, "127.0.0.31", conf) == 0);
+	snprintf(conf, sizeof(conf), "[node]\nnetwork = partnet\n[sync]\n"
+	    "genesis_dir = %s\nproducer_key = %s/partnet-producer-1.key\n",
+	    dir, dir);
+	CU_ASSERT_FATAL(node_new(&P2, "127.0.0.32", conf) == 0);
+	CU_ASSERT_FATAL(node_start(&P1) == 0);
+	CU_ASSERT_FATAL(node_start(&P2) == 0);
+	CU_ASSERT_FATAL(wait_height(&P1, 0, 10) && wait_height(&P2, 0, 10));
+	tn_sleep(0.5);
+	CU_ASSERT_FATAL(produce(&P1, 30, 100));
+	CU_ASSERT_FATAL(produce(&P2, 50, 100));
+	/* the status lags a heartbeat behind */
+	CU_ASSERT(wait_height(&P1, 30, 10) && wait_height(&P2, 50, 10));
+	CU_ASSERT_EQUAL(node_tip(&P2, t2, sizeof(t2)), 50);
+	CU_ASSERT_EQUAL(node_tip(&P1, NULL, 0), 30);
+	/* the partition heals: P1 learns of P2 */
+	tn_node_stop(&P1, 10);
+	f = fopen(P1.conf, "a");
+	fprintf(f, "[node]\npeer = %s:%d\n", P2.ip, PORT);
+	fclose(f);
+	CU_ASSERT_FATAL(node_start(&P1) == 0);
+	CU_ASSERT(wait_same_tip(&P1, &P2, 60));
+	CU_ASSERT_EQUAL(node_tip(&P2, t2b, sizeof(t2b)), 50);
+	CU_ASSERT_STRING_EQUAL(t2, t2b);	/* the longer one stayed */
+	CU_ASSERT(tn_file_contains(P1.log, "reorganising"));
+	tn_node_cleanup(&P1);
+	tn_node_cleanup(&P2);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	(void)!system(cmd);
+}
+
+int
+main(void)
+{
+	static const struct {
+		const char	*name;
+		CU_TestFunc	 fn;
+	} tests[] = {
+		{ "single: 2,500 blocks from one peer", test_single },
+		{ "three: blocks from each of three peers", test_three },
+		{ "sigstop: a frozen peer's ranges move", test_sigstop },
+		{ "badsig: bad signatures, peer dropped", test_badsig_real },
+		{ "kill -9 syncd mid catch-up", test_kill_syncd },
+		{ "kill -9 stored mid catch-up", test_kill_stored },
+		{ "partition: the shorter branch reorganises",
+		    test_partition },
+	};
+	CU_pSuite	suite;
+	size_t		i;
+	unsigned	f;
+
+	if (sodium_init() == -1)
+		return 1;
+	if (CU_initialize_registry() != CUE_SUCCESS)
+		return 1;
+	if ((suite = CU_add_suite("syncd", NULL, NULL)) == NULL)
+		goto fail;
+	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
+			goto fail;
+	CU_basic_set_mode(CU_BRM_VERBOSE);
+	CU_basic_run_tests();
+	f = CU_get_number_of_failures();
+	CU_cleanup_registry();
+	tn_node_cleanup(&Cn);
+	tn_node_cleanup(&Bn);
+	tn_node_cleanup(&A);
+	return f != 0 || CU_get_error() != CUE_SUCCESS;
+fail:
+	CU_cleanup_registry();
+	return 1;
+}
