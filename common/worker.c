@@ -93,6 +93,18 @@ worker_chan(struct worker *w, const char *sockname, enum ipc_proc peer,
 	    w->def->proc, peer, (pid_t)w->pids[peer], 0, h, arg);
 	if (c == NULL)
 		fatalx("cannot open the channel %s", path);
+	/*
+	 * As root we bind before dropping privileges: hand the socket to
+	 * the service user the other workers will run as.  The run
+	 * directory (ours alone) keeps everybody else out.
+	 */
+	if (listen && geteuid() == 0) {
+		if (w->svc_uid == 0 && sandbox_lookup_user(w->cfg.user,
+		    &w->svc_uid, &w->svc_gid) == -1)
+			fatalx("no service user for %s", path);
+		if (chown(path, w->svc_uid, w->svc_gid) == -1)
+			fatal("chown %s", path);
+	}
 	w->chans[w->nchans].chan = c;
 	w->chans[w->nchans].peer = peer;
 	w->nchans++;

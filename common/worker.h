@@ -63,6 +63,8 @@ struct worker {
 	uint32_t		 pids[IPC_NPROC];
 	struct worker_chan	 chans[WORKER_MAX_CHANS];
 	int			 nchans;
+	uid_t			 svc_uid;	/* root mode: the service user */
+	gid_t			 svc_gid;
 	double			 last_heartbeat;
 	void			*priv;
 };
