@@ -220,6 +220,7 @@ send_ping(struct conn *c, double now)
 	c->ping_sent = now;
 	c->ping_out = 1;
 	c->nd->c.pings_sent++;
+	c->pings_sent++;
 	send_simple(c, WIRE_PING, c->ping_nonce);
 }
 
@@ -439,6 +440,9 @@ register_conn(struct conn *c)
 		break;
 	case REG_KEEP_NEW:
 		nd->c.duplicates_resolved++;
+		if (old->challenger != NULL)	/* its probe ends with it */
+			conn_close(old->challenger, CLOSE_DUPLICATE, 1,
+			    "the connection being probed was superseded");
 		log_info("%s: duplicate of the %s connection (ports %u/%u), "
 		    "keeping this one (ports %u/%u)", c->name,
 		    old->dir == DIR_INBOUND ? "inbound" : "outbound",
@@ -511,6 +515,7 @@ on_pong(struct conn *c, uint64_t nonce, double now)
 	c->ping_out = 0;
 	c->missed = 0;
 	c->nd->c.pongs_received++;
+	c->pongs_received++;
 	log_debug("%s: pong, %.3f ms", c->name, rtt * 1e3);
 }
 

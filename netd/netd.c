@@ -665,6 +665,8 @@ netd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 			p->bytes_in = c->bytes_in;
 			p->bytes_out = c->bytes_out;
 			p->blocks_received = c->blocks_received;
+			p->pings_sent = c->pings_sent;
+			p->pongs_received = c->pongs_received;
 		}
 		st.npeers = n;
 	}

@@ -98,6 +98,8 @@ struct conn {
 	uint64_t		 bytes_in;
 	uint64_t		 bytes_out;
 	uint64_t		 blocks_received;
+	uint64_t		 pings_sent;	/* on this connection */
+	uint64_t		 pongs_received;
 
 	/* restarted-peer probe, on the registered connection */
 	struct conn		*challenger;
