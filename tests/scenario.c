@@ -31,14 +31,35 @@ const char scn_fast_conf[] =
 
 static struct scn *active;	/* for the exit-time namespace cleanup */
 
+/* the /24 on loopback; TN_SCN_NET=127.0.5 moves a run out of the way */
+const char *
+scn_net(void)
+{
+	const char *n = getenv("TN_SCN_NET");
+
+	return n && *n ? n : "127.0.0";
+}
+
 const char *
 scn_ip(const struct scn *s, int i, char *buf, size_t len)
 {
 	if (s->netns)
 		snprintf(buf, len, "10.213.0.%d", i + 2);
 	else
-		snprintf(buf, len, "127.0.0.%d", i + 2);
+		snprintf(buf, len, "%s.%d", scn_net(), i + 2);
 	return buf;
+}
+
+int
+scn_index(const struct scn *s, const char *ip)
+{
+	char	buf[32];
+	int	i;
+
+	for (i = 0; ip && i < s->n; i++)
+		if (strcmp(scn_ip(s, i, buf, sizeof(buf)), ip) == 0)
+			return i;
+	return -1;
 }
 
 int
@@ -174,18 +195,35 @@ scn_counter(struct scn *s, int i, const char *name)
 int
 scn_produce(struct scn *s, int i, int count, int payload)
 {
-	char	 cmd[64], *ans;
-	int	 ok;
+	char		 cmd[64], *ans;
+	const char	*tip;
+	json_t		*o;
+	double		 t0;
+	int		 ok;
 
 	if (payload > 0)
 		snprintf(cmd, sizeof(cmd), "produce %d %d\n", count, payload);
 	else
 		snprintf(cmd, sizeof(cmd), "produce %d\n", count);
-	ans = tn_exchange(s->node[i].sock, cmd, strlen(cmd), 300);
-	ok = ans && strstr(ans, "\"ok\":true") != NULL;
+	/* right after a start syncd may still be loading its tip */
+	for (t0 = tn_now(); ; tn_sleep(0.2)) {
+		ans = tn_exchange(s->node[i].sock, cmd, strlen(cmd), 300);
+		ok = ans && strstr(ans, "\"ok\":true") != NULL;
+		if (ok || ans == NULL || strstr(ans, "not ready") == NULL ||
+		    tn_now() - t0 > 20)
+			break;
+		free(ans);
+	}
 	if (!ok)
 		fprintf(stderr, "produce on node %d: %s\n", i, ans ? ans :
 		    "no answer");
+	else if ((o = json_loads(ans, 0, NULL)) != NULL) {
+		/* the status shows the new tip with the next heartbeat */
+		tip = json_string_value(json_object_get(o, "tip"));
+		if (tip == NULL || scn_wait_tip(s, i, tip, 10) < 0)
+			ok = 0;
+		json_decref(o);
+	}
 	free(ans);
 	return ok ? 0 : -1;
 }

@@ -27,6 +27,9 @@ struct scn {
 extern const char scn_fast_conf[];
 
 const char	*scn_ip(const struct scn *, int i, char *buf, size_t len);
+const char	*scn_net(void);
+/* index of the node with this address, -1 if none */
+int		 scn_index(const struct scn *, const char *ip);
 /*
  * Start node i.  peers: indexes of the nodes it is told about, ended by
  * -1.  conf_extra: more INI text (e.g. "[sync]\nproducer_key = devnet\n").
