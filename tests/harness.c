@@ -345,18 +345,25 @@ tn_status(struct tn_node *n)
 	return tn_command(n->sock, "status");
 }
 
-json_t *
-tn_component(json_t *st, const char *name)
+/* the object in st's array `array` whose string `key` is value */
+static json_t *
+find_entry(json_t *st, const char *array, const char *key, const char *value)
 {
 	json_t	*c;
 	size_t	 i;
 
-	json_array_foreach(json_object_get(st, "components"), i, c)
-		if (json_is_string(json_object_get(c, "name")) &&
-		    strcmp(json_string_value(json_object_get(c, "name")),
-		    name) == 0)
+	json_array_foreach(json_object_get(st, array), i, c)
+		if (json_is_string(json_object_get(c, key)) &&
+		    strcmp(json_string_value(json_object_get(c, key)),
+		    value) == 0)
 			return c;
 	return NULL;
+}
+
+json_t *
+tn_component(json_t *st, const char *name)
+{
+	return find_entry(st, "components", "name", name);
 }
 
 pid_t
@@ -466,15 +473,7 @@ tn_file_contains(const char *path, const char *needle)
 json_t *
 tn_peer(json_t *st, const char *ip)
 {
-	json_t	*p;
-	size_t	 i;
-
-	json_array_foreach(json_object_get(st, "peers"), i, p)
-		if (json_is_string(json_object_get(p, "ip")) &&
-		    strcmp(json_string_value(json_object_get(p, "ip")), ip) ==
-		    0)
-			return p;
-	return NULL;
+	return find_entry(st, "peers", "ip", ip);
 }
 
 int

@@ -18,6 +18,7 @@
 #define MAGIC	0x3eb3e99cu
 
 static struct wire_msg	m_in, m_out;
+static struct wbuf	frame_w;	/* m_out points into it */
 
 /* a frame with any payload, a correct checksum unless told otherwise */
 static size_t
@@ -36,22 +37,24 @@ frame(uint8_t *buf, uint32_t magic, uint16_t type, const void *payload,
 	return WIRE_HDR_LEN + len;
 }
 
-/* encode m_in, parse it back into m_out; returns the frame length */
+/*
+ * encode m_in, parse it back into m_out (which points into the frame,
+ * kept until the next call); returns the frame length
+ */
 static size_t
 roundtrip(void)
 {
-	struct wbuf	w;
-	size_t		used = 0, len;
+	struct wbuf	*w = &frame_w;
+	size_t		 used = 0;
 
-	wbuf_init(&w, WIRE_MAX_FRAME);
-	CU_ASSERT_FATAL(wire_encode(&w, MAGIC, &m_in) == 0);
-	CU_ASSERT_EQUAL(wire_frame_parse(w.data, w.len, MAGIC, &m_out, &used),
-	    WIRE_OK);
-	CU_ASSERT_EQUAL(used, w.len);
+	wbuf_free(w);
+	wbuf_init(w, WIRE_MAX_FRAME);
+	CU_ASSERT_FATAL(wire_encode(w, MAGIC, &m_in) == 0);
+	CU_ASSERT_EQUAL(wire_frame_parse(w->data, w->len, MAGIC, &m_out,
+	    &used), WIRE_OK);
+	CU_ASSERT_EQUAL(used, w->len);
 	CU_ASSERT_EQUAL(m_out.type, m_in.type);
-	len = w.len;
-	wbuf_free(&w);
-	return len;
+	return w->len;
 }
 
 static void
@@ -380,6 +383,7 @@ main(void)
 	CU_add_test(s, "random payloads", test_random);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
+	wbuf_free(&frame_w);
 	fails = CU_get_number_of_failures();
 	CU_cleanup_registry();
 	return fails ? 1 : 0;
