@@ -13,8 +13,8 @@
  * maximal frame, so a peer cannot make us buffer more; the header is
  * judged before the rest of a frame is waited for.  Output that grows past
  * NETD_OUTQ_MAX (a peer that does not read) drops the peer.  Freeing is
- * deferred to the reap event so a connection closed inside a callback
- * stays valid until the callback has returned.
+ * deferred to the reap event: a closed connection stays in the list, in
+ * state CONN_DEAD, until the callback or walk that closed it has returned.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -281,30 +281,30 @@ conn_free(struct conn *c)
 	free(c);
 }
 
+/* Free the dead; they stay in the list until now so walks stay valid. */
 void
 conn_reap(struct netd *nd)
 {
-	struct conn *c;
+	struct conn *c, *next;
 
-	while ((c = TAILQ_FIRST(&nd->dead)) != NULL) {
-		TAILQ_REMOVE(&nd->dead, c, entry);
-		conn_free(c);
+	for (c = TAILQ_FIRST(&nd->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->state == CONN_DEAD) {
+			TAILQ_REMOVE(&nd->conns, c, entry);
+			conn_free(c);
+		}
 	}
 }
 
 static void
 conn_bury(struct conn *c)
 {
-	struct netd *nd = c->nd;
-
 	if (c->state == CONN_DEAD)
 		return;
 	c->state = CONN_DEAD;
 	if (c->bev)
 		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
-	TAILQ_REMOVE(&nd->conns, c, entry);
-	TAILQ_INSERT_TAIL(&nd->dead, c, entry);
-	event_active(nd->reap, EV_TIMEOUT, 0);
+	event_active(c->nd->reap, EV_TIMEOUT, 0);
 }
 
 static void
@@ -855,7 +855,7 @@ conn_shutdown_all(struct netd *nd)
 	wbuf_init(&w, 1024);
 	wire_encode(&w, nd->magic, &m);
 	while ((c = TAILQ_FIRST(&nd->conns)) != NULL) {
-		if (c->opened && c->state != CONN_CLOSING) {
+		if (c->opened && conn_alive(c)) {
 			fd = bufferevent_getfd(c->bev);
 			evbuffer_write(bufferevent_get_output(c->bev), fd);
 			if (!w.err)
@@ -868,5 +868,4 @@ conn_shutdown_all(struct netd *nd)
 		conn_free(c);
 	}
 	wbuf_free(&w);
-	conn_reap(nd);
 }

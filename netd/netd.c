@@ -597,7 +597,6 @@ netd_load(struct worker *w)
 	nd->magic = wire_magic(nd->genesis_hash);
 	randombytes_buf(&nd->nonce, sizeof(nd->nonce));
 	TAILQ_INIT(&nd->conns);
-	TAILQ_INIT(&nd->dead);
 	TAILQ_INIT(&nd->addrs);
 	reg_init(&nd->reg);
 	for (i = 0; i < w->cfg.npeers; i++)

@@ -153,7 +153,6 @@ struct netd {
 	struct event		*tick;
 	struct event		*reap;
 	struct conn_list	 conns;
-	struct conn_list	 dead;
 	struct addr_list	 addrs;
 	size_t			 naddrs;
 	struct ban		 bans[NETD_MAX_BANS];

@@ -173,7 +173,7 @@ test_crossed_dial(void)
 	pid_t		 pa, pb;
 	int		 run, port, last = -1, crossed = 0, ok = 0, dup;
 	int		 a_opened, by_a = 0, ao;
-	double		 t0, tmax = 0, tsum = 0;
+	double		 t0, t1, tmax = 0, tsum = 0;
 
 	CU_ASSERT_FATAL(start(&a, "127.0.0.41", "peer = 127.0.0.42:24140\n",
 	    NULL) == 0);
@@ -200,7 +200,12 @@ test_crossed_dial(void)
 		CU_ASSERT(sta != NULL && stb != NULL);
 		json_decref(sta);
 		json_decref(stb);
+		t1 = tn_now();
 		port = wait_one_connection(&a, &b, 10, &a_opened);
+		if (tn_now() - t0 > 3)
+			fprintf(stderr, "\n    run %d slow: netds up after "
+			    "%.2f s, connection after %.2f s more", run,
+			    t1 - t0, tn_now() - t1);
 		CU_ASSERT(port > 0);
 		if (port <= 0) {
 			fprintf(stderr, "run %d: no single connection\n", run);
