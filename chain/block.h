@@ -5,7 +5,7 @@
  * over the header, and an opaque payload of at most BLOCK_PAYLOAD_MAX
  * bytes.  The block hash is BLAKE2b-256 of the encoded header; the header
  * commits to the payload through payload_hash (BLAKE2b-256) and
- * payload_len.  Integers are big-endian.  docs/protocol.md has the layout.
+ * payload_len.  Integers are big-endian.  docs/sync.md has the layout.
  *
  * stored, syncd and netd share this module: stored and netd check
  * structure (block_decode), syncd also checks signatures and the chain's
@@ -110,7 +110,7 @@ struct genesis {
 	struct block		 block;		/* points into raw */
 };
 
-/* The devnet producer's published secret seed (docs/protocol.md). */
+/* The devnet producer's published secret seed (docs/sync.md). */
 extern const char devnet_seed_phrase[];
 void	devnet_keypair(uint8_t pk[BLOCK_PUBKEY_LEN],
 	    uint8_t sk[BLOCK_SECKEY_LEN]);
