@@ -1398,7 +1398,8 @@ store_addr_list(struct store *s, const struct ipc_addr_query *q,
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		goto fail;
 	mdb_txn_abort(txn);
-	qsort(all, n, sizeof(*all), addr_cmp);
+	if (n > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(all, n, sizeof(*all), addr_cmp);
 	out->count = (uint32_t)(n < q->max ? n : q->max);
 	if (out->count > IPC_MAX_ADDRS)
 		out->count = IPC_MAX_ADDRS;
