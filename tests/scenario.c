@@ -66,6 +66,7 @@ int
 scn_start(struct scn *s, int i, const int *peers, const char *conf_extra)
 {
 	struct tn_node	*n = &s->node[i];
+	json_t		*st;
 	char		 conf[8192], ip[32];
 	size_t		 len;
 	int		 k;
@@ -92,7 +93,10 @@ scn_start(struct scn *s, int i, const int *peers, const char *conf_extra)
 	}
 	if (tn_node_start(n, NULL, NULL) == -1)
 		return -1;
-	return tn_wait_running(n, 20) ? 0 : -1;
+	if ((st = tn_wait_running(n, 20)) == NULL)
+		return -1;
+	json_decref(st);
+	return 0;
 }
 
 int
