@@ -143,9 +143,11 @@ ctl_heartbeat(struct worker *w, const struct ipc_hdr *h, struct rbuf *r)
 		for (i = 0; i < w->nchans; i++)
 			ipc_set_peer_pid(w->chans[i].chan,
 			    (pid_t)w->pids[w->chans[i].peer]);
-		if (w->def->pids_changed)
+		if (w->def->pids_changed && w->ready)
 			w->def->pids_changed(w);
 	}
+	if (!w->ready)
+		return;		/* answered once init is done */
 	wbuf_init(&out, IPC_MAX_MSG - IPC_HDR_LEN);
 	w->def->status(w, &out, hb.seq);
 	/* the answer's type is the heartbeat of this worker's kind */
@@ -223,12 +225,46 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 }
 
 static void
+wake_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+}
+
+/*
+ * A connected dial is not yet a channel: right after a restart the
+ * supervisor's pair0 socket may still hold our predecessor's pipe and
+ * refuse us, and nng redials by path, which a chrooted worker no longer
+ * sees.  So wait, bounded, for the first heartbeat before going on; it
+ * also brings the pids the other channels check.
+ */
+static void
+worker_await_heartbeat(struct worker *w)
+{
+	struct event	*wake;
+	struct timeval	 tv = { 0, 100000 };
+	double		 end = mono_now() + w->cfg.start_deadline;
+
+	if ((wake = event_new(w->base, -1, EV_PERSIST, wake_cb, w)) == NULL ||
+	    event_add(wake, &tv) == -1)
+		fatalx("cannot set up the event loop");
+	while (w->last_heartbeat == 0 && mono_now() < end)
+		event_base_loop(w->base, EVLOOP_ONCE);
+	event_free(wake);
+	if (w->last_heartbeat == 0)
+		fatalx("no heartbeat from the supervisor within %.1f s",
+		    w->cfg.start_deadline);
+}
+
+static void
 worker_connect(struct worker *w)
 {
 	w->ctl = ipc_dial(w->base, w->wopts.ctl_url, w->def->proc,
 	    IPC_SUPERVISOR, getppid(), 1, ctl_dispatch, w);
 	if (w->ctl == NULL)
 		fatalx("cannot reach the supervisor at %s", w->wopts.ctl_url);
+	worker_await_heartbeat(w);
 	if (w->def->pre_sandbox && w->def->pre_sandbox(w) == -1)
 		fatalx("setup failed");
 }
@@ -317,6 +353,7 @@ worker_main(int argc, char **argv, const struct worker_def *def)
 	}
 	if (def->init && def->init(&w) == -1)
 		fatalx("initialisation failed");
+	w.ready = 1;
 	worker_loop(&w);
 	for (i = 0; i < w.nchans; i++)
 		ipc_close(w.chans[i].chan);

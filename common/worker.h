@@ -65,7 +65,8 @@ struct worker {
 	int			 nchans;
 	uid_t			 svc_uid;	/* root mode: the service user */
 	gid_t			 svc_gid;
-	double			 last_heartbeat;
+	double			 last_heartbeat;	/* 0: none yet */
+	int			 ready;		/* init done: answer */
 	void			*priv;
 };
 

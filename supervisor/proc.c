@@ -37,6 +37,7 @@ const char *const child_state_names[CHILD_NSTATES] = {
 
 static void	child_spawn(struct child *);
 static void	stop_next(struct supervisor *);
+static void	ctl_state(struct ipc_chan *, int, void *);
 
 double
 child_uptime(const struct child *c)
@@ -237,6 +238,7 @@ children_init(struct supervisor *sv)
 		    c->proc, 0, ctl_dispatch, c);
 		if (c->ctl == NULL)
 			return -1;
+		ipc_set_state_handler(c->ctl, ctl_state);
 		if ((c->timer = evtimer_new(sv->base, child_timer_cb, c)) == NULL)
 			fatalx("evtimer_new");
 	}
@@ -452,13 +454,43 @@ kill_child(struct child *c, int sig, const char *reason)
 		log_warn("%s: kill %ld", c->name, (long)c->pid);
 }
 
+/* A heartbeat carries everybody's pid: the workers check each other. */
+static void
+send_heartbeat(struct child *c)
+{
+	struct supervisor	*sv = c->sv;
+	struct ipc_heartbeat	 hb;
+	struct wbuf		 w;
+	int			 i;
+
+	if (c->pid <= 0)
+		return;
+	memset(&hb, 0, sizeof(hb));
+	hb.seq = ++sv->hb_seq;
+	for (i = 0; i < IPC_NWORKERS; i++)
+		hb.pids[sv->children[i].proc] = (uint32_t)(sv->children[i].pid >
+		    0 ? sv->children[i].pid : 0);
+	hb.pids[IPC_SUPERVISOR] = (uint32_t)getpid();
+	wbuf_init(&w, 256);
+	ipc_heartbeat_encode(&w, &hb);
+	ipc_send(c->ctl, IPC_HEARTBEAT, (uint32_t)hb.seq, &w);
+	wbuf_free(&w);
+}
+
+/* A worker (re)connected: greet it at once, it waits for this. */
+static void
+ctl_state(struct ipc_chan *ch, int connected, void *arg)
+{
+	(void)ch;
+	if (connected)
+		send_heartbeat(arg);
+}
+
 /* Heartbeats out, hung workers killed, the systemd watchdog fed. */
 static void
 tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct supervisor	*sv = arg;
-	struct ipc_heartbeat	 hb;
-	struct wbuf		 w;
 	struct child		*c;
 	char			 why[80];
 	double			 now = mono_now(), limit;
@@ -485,20 +517,8 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 	}
 	if (now - sv->hb_last >= sv->cfg.heartbeat_interval) {
 		sv->hb_last = now;
-		memset(&hb, 0, sizeof(hb));
-		hb.seq = ++sv->hb_seq;
 		for (i = 0; i < IPC_NWORKERS; i++)
-			hb.pids[sv->children[i].proc] =
-			    (uint32_t)(sv->children[i].pid > 0 ?
-			    sv->children[i].pid : 0);
-		hb.pids[IPC_SUPERVISOR] = (uint32_t)getpid();
-		wbuf_init(&w, 256);
-		ipc_heartbeat_encode(&w, &hb);
-		for (i = 0; i < IPC_NWORKERS; i++)
-			if (sv->children[i].pid > 0)
-				ipc_send(sv->children[i].ctl, IPC_HEARTBEAT,
-				    (uint32_t)hb.seq, &w);
-		wbuf_free(&w);
+			send_heartbeat(&sv->children[i]);
 	}
 	if (sv->wd_interval > 0 && now - sv->wd_last >= sv->wd_interval &&
 	    all_running(sv)) {
