@@ -37,6 +37,12 @@ __asan_default_options(void)
 }
 #endif
 
+void
+worker_exit_config(void)
+{
+	_exit(WORKER_EXIT_CONFIG);
+}
+
 double
 mono_now(void)
 {

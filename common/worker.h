@@ -25,6 +25,12 @@ struct worker;
  */
 #define WORKER_EXIT_CONFIG	78	/* EX_CONFIG */
 
+/*
+ * Exit with WORKER_EXIT_CONFIG after the caller logged why.  _exit: no
+ * atexit teardown while nng's threads still run.
+ */
+void	worker_exit_config(void) __attribute__((noreturn));
+
 struct worker_def {
 	enum ipc_proc	 proc;
 	enum sandbox_net net;

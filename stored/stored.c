@@ -352,7 +352,7 @@ stored_load(struct worker *w)
 	if (genesis_load(&sd.genesis, w->cfg.network, dir, err,
 	    sizeof(err)) == -1) {
 		log_warnx("genesis of network %s: %s", w->cfg.network, err);
-		exit(WORKER_EXIT_CONFIG);
+		worker_exit_config();
 	}
 	return 0;
 }
@@ -386,7 +386,7 @@ stored_init(struct worker *w)
 	st = store_open(&sd.store, &p, err, sizeof(err));
 	if (st == STORE_OPEN_MISMATCH) {
 		log_warnx("%s", err);
-		exit(WORKER_EXIT_CONFIG);
+		worker_exit_config();
 	}
 	if (st != STORE_OPEN_OK) {
 		log_warnx("cannot open the store: %s", err);

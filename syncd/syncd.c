@@ -1047,13 +1047,13 @@ syncd_load(struct worker *w)
 	if (genesis_load(&S.gen, w->cfg.network, dir, err, sizeof(err))
 	    == -1) {
 		log_warnx("genesis: %s", err);
-		exit(WORKER_EXIT_CONFIG);
+		worker_exit_config();
 	}
 	S.producer = -1;
 	if (w->cfg.producer_key[0] && produce_load_key(&S, err,
 	    sizeof(err)) == -1) {
 		log_warnx("producer key: %s", err);
-		exit(WORKER_EXIT_CONFIG);
+		worker_exit_config();
 	}
 	return 0;
 }
