@@ -6,7 +6,10 @@
  * queued: we never read it, we receive with NNG_FLAG_NONBLOCK until
  * NNG_EAGAIN.  NNG_OPT_SENDFD polls readable when a send can proceed.
  * Connection changes are seen on an nng thread (pipe notifications): the
- * peer check happens there, and a byte on an eventfd tells the loop.
+ * peer check happens there, and a byte on an eventfd tells the loop.  The
+ * peer must be the expected pid, and run as us or root; a listener that
+ * is still root (it binds before its privilege drop) takes any uid, the
+ * pid check being the one that names the process.
  */
 #include <sys/eventfd.h>
 #include <sys/un.h>
@@ -84,7 +87,7 @@ chan_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 		want = atomic_load(&c->expected_pid);
 		if (nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_UID, &uid) != 0 ||
 		    nng_pipe_get_uint64(p, NNG_OPT_IPC_PEER_PID, &pid) != 0 ||
-		    (uid != 0 && uid != (uint64_t)geteuid()) ||
+		    (geteuid() != 0 && uid != 0 && uid != (uint64_t)geteuid()) ||
 		    (want != IPC_ANY_PID && (uint64_t)want != pid)) {
 			log_warnx("%s: refusing connection from pid %llu uid "
 			    "%llu (expected pid %d)", c->name,

@@ -70,6 +70,8 @@ start_node() {
 		printf '[node]\ndata_dir = %s\nlisten = %s:24100\n' \
 		    "$tmp/$n" "$(ip_of "$n")"
 		for p in "$@"; do printf 'peer = %s:24100\n' "$(ip_of "$p")"; done
+		# status every 0.2 s so that the catch-up can be watched
+		printf '[supervisor]\nheartbeat_interval = 0.2\n'
 		printf '[p2p]\nping_interval = 5\nping_timeout = 15\n'
 		printf 'backoff_min = 0.5\nbackoff_max = 5\n'
 		printf '%b' "$extra"
@@ -89,23 +91,30 @@ say "starting node A (producer) on 127.0.0.2 and node B on 127.0.0.3"
 start_node A '[sync]\nproducer_key = devnet\n' B
 start_node B '' A
 
-say "node A produces 2,500 blocks (timenodectl produce 2500)"
-ctl A produce 2500
-tip=$(field A .node.tip)
-echo "A's tip: height $(field A .node.height), $tip"
+say "node A produces 2,500 blocks of 1 KiB (timenodectl produce 2500 --payload-bytes 1024)"
+answer=$(ctl A --json produce 2500 --payload-bytes 1024)
+tip=$(jq -r .tip <<<"$answer")
+echo "A's tip: height $(jq -r .height <<<"$answer"), $tip"
 
 say "starting node C on 127.0.0.4 at height 0; it catches up from A and B"
+t0=$(date +%s.%N)
 start_node C '' A B
 for _ in $(seq 600); do
-	h=$(field C .node.height)
-	printf '    C: height %5s / 2500   %8.1f blocks/s   %s   peers %s\n' \
-	    "$h" "$(field C .sync.blocks_per_s)" "$(field C .sync.state)" \
-	    "$(field C '.peers | length')"
-	[ "$(field C .node.tip)" = "$tip" ] && break
-	sleep 0.2
+	st=$(ctl C --json status)
+	printf '    C: height %5s / 2500   %8.1f blocks/s   %-11s  peers %s\n' \
+	    "$(jq -r .node.height <<<"$st")" \
+	    "$(jq -r .sync.blocks_per_s <<<"$st")" \
+	    "$(jq -r .sync.state <<<"$st")" "$(jq -r '.peers | length' <<<"$st")"
+	[ "$(jq -r .node.tip <<<"$st")" = "$tip" ] && break
+	sleep 0.1
 done
 [ "$(field C .node.tip)" = "$tip" ] || fail "C did not reach A's tip"
-say "C reached A's tip $tip"
+say "C reached A's tip $tip in $(awk -v t0="$t0" -v t1="$(date +%s.%N)" 'BEGIN { printf "%.1f", t1 - t0 }') s (its start included)"
+for _ in $(seq 300); do
+	[ "$(field B .node.tip)" = "$tip" ] && break
+	sleep 0.1
+done
+[ "$(field B .node.tip)" = "$tip" ] || fail "B did not reach A's tip"
 
 for n in A B C; do
 	say "timenodectl status of node $n ($(ip_of "$n"))"
