@@ -790,6 +790,21 @@ append_txn(struct store *s, MDB_txn *txn, void *arg, struct ipc_result *res)
 		a->hdr = rb.h;
 		return put_tip(txn, s, a->height, a->tip);
 	}
+	if (i == a->n && req->rollback && a->n > 0 &&
+	    a->b[a->n - 1].h.height < tip) {
+		/*
+		 * The whole batch is stored already, but the rollback asked
+		 * for makes its last block the tip: what lies above goes.
+		 */
+		first = a->b[a->n - 1].h.height + 1;
+		if ((rc = truncate_from(txn, s, first, tip)) != 0)
+			return rc;
+		a->removed = tip - first + 1;
+		a->height = first - 1;
+		memcpy(a->tip, a->b[a->n - 1].hash, BLOCK_HASH_LEN);
+		a->hdr = a->b[a->n - 1].h;
+		return put_tip(txn, s, a->height, a->tip);
+	}
 	if (i == a->n)
 		return STORE_REFUSED;	/* all there: nothing to write */
 	first = a->b[i].h.height;

@@ -368,6 +368,17 @@ test_rollback(void)
 	/* and re-append */
 	CU_ASSERT_EQUAL(append(&s, &chain, 23, 8, 0, 0, &res), IPC_OK);
 	assert_whole(&s, 30);
+	/*
+	 * A rollback whose whole batch is stored already, below the tip:
+	 * the batch's last block becomes the tip, what was above goes.
+	 */
+	CU_ASSERT_EQUAL(append(&s, &chain, 21, 5, 1, 20, &res), IPC_OK);
+	CU_ASSERT_EQUAL(res.height, 25);
+	CU_ASSERT_EQUAL(res.count, 0);
+	CU_ASSERT(memcmp(s.tip, chain.hash[25], 32) == 0);
+	store_height_of(&s, chain.hash[26], &pt, &res);
+	CU_ASSERT(res.code == IPC_OK && !pt.found);
+	assert_whole(&s, 25);
 	fs_chain_free(&fork);
 	done(&s);
 }
