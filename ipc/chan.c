@@ -50,6 +50,7 @@ struct ipc_chan {
 	nng_msg			*q[IPC_SENDQ_MAX];
 	size_t			 qhead;
 	size_t			 qlen;
+	size_t			 qbytes;
 	uint64_t		 dropped;
 };
 
@@ -151,9 +152,11 @@ chan_recv_cb(evutil_socket_t fd, short ev, void *arg)
 static void
 chan_flush(struct ipc_chan *c)
 {
-	int rv;
+	size_t	len;
+	int	rv;
 
 	while (c->qlen > 0) {
+		len = nng_msg_len(c->q[c->qhead]);
 		rv = nng_sendmsg(c->sock, c->q[c->qhead], NNG_FLAG_NONBLOCK);
 		if (rv == NNG_EAGAIN)
 			break;
@@ -161,6 +164,7 @@ chan_flush(struct ipc_chan *c)
 			log_warnx("%s: send: %s", c->name, nng_strerror(rv));
 			nng_msg_free(c->q[c->qhead]);
 		}
+		c->qbytes -= len;
 		c->q[c->qhead] = NULL;
 		c->qhead = (c->qhead + 1) % IPC_SENDQ_MAX;
 		c->qlen--;
@@ -347,23 +351,29 @@ ipc_send(struct ipc_chan *c, uint16_t type, uint32_t reqid,
 		    ipc_type_name(type));
 		return -1;
 	}
-	if (c->qlen >= IPC_SENDQ_MAX) {
+	/* bounded in messages and in bytes: a stuck peer costs us little */
+	if (c->qlen >= IPC_SENDQ_MAX ||
+	    c->qbytes + IPC_HDR_LEN + blen > IPC_SENDQ_BYTES) {
 		if (c->dropped++ % 1000 == 0)
-			log_warnx("%s: send queue full, dropping %s", c->name,
+			log_warnx("%s: send queue full (%zu messages, %zu "
+			    "bytes), dropping %s", c->name, c->qlen, c->qbytes,
 			    ipc_type_name(type));
 		return -1;
 	}
 	be16_store(hdr, type);
 	be16_store(hdr + 2, IPC_VERSION);
 	be32_store(hdr + 4, reqid);
-	if (nng_msg_alloc(&m, 0) != 0 ||
-	    nng_msg_append(m, hdr, sizeof(hdr)) != 0 ||
-	    (blen && nng_msg_append(m, body->data, blen) != 0)) {
+	if (nng_msg_alloc(&m, IPC_HDR_LEN + blen) != 0) {
 		log_warnx("%s: out of memory", c->name);
 		return -1;
 	}
+	memcpy(nng_msg_body(m), hdr, IPC_HDR_LEN);
+	if (blen)
+		memcpy((uint8_t *)nng_msg_body(m) + IPC_HDR_LEN, body->data,
+		    blen);
 	c->q[(c->qhead + c->qlen) % IPC_SENDQ_MAX] = m;
 	c->qlen++;
+	c->qbytes += IPC_HDR_LEN + blen;
 	chan_flush(c);
 	return 0;
 }

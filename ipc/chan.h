@@ -23,6 +23,7 @@ typedef void (*ipc_state_handler)(struct ipc_chan *, int connected,
     void *arg);
 
 #define IPC_SENDQ_MAX	1024
+#define IPC_SENDQ_BYTES	(64u << 20)	/* and at most this much queued */
 #define IPC_ANY_PID	(-1)	/* ipc_set_peer_pid: accept any pid */
 
 /*

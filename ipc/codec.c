@@ -230,7 +230,7 @@ void
 get_str(struct rbuf *r, char *dst, size_t cap)
 {
 	const uint8_t	*p;
-	uint16_t	 n;
+	uint16_t	 n, i;
 
 	n = get_u16(r);
 	if (cap == 0) {
@@ -246,10 +246,12 @@ get_str(struct rbuf *r, char *dst, size_t cap)
 	}
 	if ((p = get_ptr(r, n)) == NULL)
 		return;
-	if (memchr(p, '\0', n) != NULL) {
-		r->err = 1;
-		return;
-	}
+	/* no NUL, no control characters: strings end up in log lines */
+	for (i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			r->err = 1;
+			return;
+		}
 	memcpy(dst, p, n);
 	dst[n] = '\0';
 }

@@ -49,7 +49,10 @@ uint64_t	 get_u64(struct rbuf *);
 void		 get_bytes(struct rbuf *, void *, size_t);
 /* a pointer to the next n bytes inside the buffer, or NULL */
 const uint8_t	*get_ptr(struct rbuf *, size_t);
-/* u16 length, bytes; NUL-terminated into dst; error if it does not fit */
+/*
+ * u16 length, bytes; NUL-terminated into dst; error if it does not fit or
+ * holds a control character (NUL, newline, ESC, DEL, ...)
+ */
 void		 get_str(struct rbuf *, char *dst, size_t cap);
 /*
  * A u32 element count that must be <= max and whose elements, each at least

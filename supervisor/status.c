@@ -41,6 +41,7 @@ struct status_client {
 	struct bufferevent		*bev;
 	uint32_t			 id;
 	int				 closing;
+	int				 overflow;	/* drop unsent output */
 };
 
 struct pending {
@@ -61,6 +62,15 @@ struct status_server {
 };
 
 static void	client_free(struct status_client *);
+
+/* A closing client goes once its output is out, or at once on overflow. */
+static void
+client_close_if_done(struct status_client *cl)
+{
+	if (cl->closing && (cl->overflow ||
+	    evbuffer_get_length(bufferevent_get_output(cl->bev)) == 0))
+		client_free(cl);
+}
 
 static json_t *
 hex_json(const uint8_t *b, size_t n)
@@ -225,8 +235,20 @@ client_send(struct status_client *cl, json_t *obj)
 	}
 	s = json_dumps(obj, JSON_COMPACT);
 	json_decref(obj);
-	if (s == NULL)
+	if (s == NULL || cl->closing) {
+		free(s);
 		return;
+	}
+	/* a client that does not read its answers gets no more of them */
+	if (evbuffer_get_length(out) + strlen(s) + 1 > STATUS_OUT_MAX) {
+		log_warnx("status: client does not read its answers, "
+		    "dropped");
+		/* freed by our caller's caller, where that is safe */
+		cl->closing = cl->overflow = 1;
+		bufferevent_disable(cl->bev, EV_READ);
+		free(s);
+		return;
+	}
 	evbuffer_add(out, s, strlen(s));
 	evbuffer_add(out, "\n", 1);
 	free(s);
@@ -379,6 +401,7 @@ status_answer_errno(struct status_server *srv, uint32_t reqid,
 	client_send(cl, json_pack("{s:s, s:s, s:i, s:s}",
 	    "component", component, "test", "socket(AF_INET)",
 	    "errno", err, "result", err ? strerror(err) : "allowed"));
+	client_close_if_done(cl);
 }
 
 void
@@ -393,6 +416,7 @@ status_answer_result(struct status_server *srv, uint32_t reqid,
 		client_send(cl, json_pack("{s:s, s:s, s:I}", "error",
 		    r->reason[0] ? r->reason : ipc_code_names[r->code],
 		    "component", component, "height", (json_int_t)r->height));
+		client_close_if_done(cl);
 		return;
 	}
 	client_send(cl, json_pack("{s:b, s:s, s:I, s:o, s:I, s:s}",
@@ -400,6 +424,7 @@ status_answer_result(struct status_server *srv, uint32_t reqid,
 	    "height", (json_int_t)r->height,
 	    "tip", hex_json(r->hash, IPC_HASH_LEN),
 	    "count", (json_int_t)r->count, "message", r->reason));
+	client_close_if_done(cl);
 }
 
 void
@@ -415,8 +440,11 @@ status_tick(struct status_server *srv)
 		srv->pending[i].reqid = 0;
 		if ((cl = client_by_id(srv, srv->pending[i].client)) != NULL &&
 		    !cl->closing)
+		{
 			client_error(cl, "%s", "no answer from the worker "
 			    "(it may have restarted); try again");
+			client_close_if_done(cl);
+		}
 	}
 }
 
@@ -474,29 +502,18 @@ client_read_cb(struct bufferevent *bev, void *arg)
 		client_error(cl, "line too long (max %s bytes)", "1024");
 		cl->closing = 1;
 	}
-	if (evbuffer_get_length(bufferevent_get_output(bev)) >
-	    STATUS_OUT_MAX) {
-		log_warnx("status: client does not read its answers, "
-		    "dropped");
-		client_free(cl);
-		return;
-	}
 	if (cl->closing) {
 		bufferevent_disable(bev, EV_READ);
 		evbuffer_drain(in, evbuffer_get_length(in));
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-			client_free(cl);
+		client_close_if_done(cl);
 	}
 }
 
 static void
 client_write_cb(struct bufferevent *bev, void *arg)
 {
-	struct status_client *cl = arg;
-
-	if (cl->closing &&
-	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		client_free(cl);
+	(void)bev;
+	client_close_if_done(arg);
 }
 
 static void
@@ -513,6 +530,7 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 static void
 client_free(struct status_client *cl)
 {
+	log_debug("status: client %u closed", cl->id);
 	TAILQ_REMOVE(&cl->srv->clients, cl, entry);
 	cl->srv->nclients--;
 	bufferevent_free(cl->bev);

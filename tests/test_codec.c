@@ -281,6 +281,10 @@ test_get_str_nul(void)
 	static const uint8_t	in1[] = { 0, 3, 'a', 0, 'b' };
 	static const uint8_t	in2[] = { 0, 3, 'a', 'b', 0 };
 	static const uint8_t	in3[] = { 0, 1, 0 };
+	static const uint8_t	ctl1[] = { 0, 3, 'a', '\n', 'b' };
+	static const uint8_t	ctl2[] = { 0, 2, 0x1b, '[' };
+	static const uint8_t	ctl3[] = { 0, 1, 0x7f };
+	static const uint8_t	okay[] = { 0, 4, 'a', ' ', 'b', '~' };
 	struct rbuf		r;
 	char			d[16];
 
@@ -297,6 +301,21 @@ test_get_str_nul(void)
 	rbuf_init(&r, in3, sizeof(in3));
 	get_str(&r, d, sizeof(d));
 	CU_ASSERT_FALSE(rbuf_ok(&r));
+
+	/* control characters could forge log lines: refused too */
+	rbuf_init(&r, ctl1, sizeof(ctl1));
+	get_str(&r, d, sizeof(d));
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+	rbuf_init(&r, ctl2, sizeof(ctl2));
+	get_str(&r, d, sizeof(d));
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+	rbuf_init(&r, ctl3, sizeof(ctl3));
+	get_str(&r, d, sizeof(d));
+	CU_ASSERT_FALSE(rbuf_ok(&r));
+	rbuf_init(&r, okay, sizeof(okay));
+	get_str(&r, d, sizeof(d));
+	CU_ASSERT_TRUE(rbuf_done(&r));
+	CU_ASSERT_STRING_EQUAL(d, "a b~");
 }
 
 /* the string runs past the end, at every cut */
