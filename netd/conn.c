@@ -243,25 +243,6 @@ conn_peer_event(struct conn *c, uint16_t type)
 	wbuf_free(&w);
 }
 
-static void
-net_blocks_send(struct netd *nd, uint32_t ip, uint32_t reqid,
-    const struct ipc_blob *v, uint32_t count)
-{
-	struct ipc_net_blocks	nb;
-	struct wbuf		w;
-
-	memset(&nb, 0, sizeof(nb));
-	nb.ip = ip;
-	nb.reqid = reqid;
-	nb.blocks.code = IPC_OK;
-	nb.blocks.count = count;
-	nb.blocks.v = (struct ipc_blob *)(uintptr_t)v;
-	wbuf_init(&w, IPC_MAX_MSG - IPC_HDR_LEN);
-	ipc_net_blocks_encode(&w, &nb);
-	netd_sync_send(nd, IPC_NET_BLOCKS, reqid, &w);
-	wbuf_free(&w);
-}
-
 /* syncd's requests on this connection end: each gets an empty answer */
 void
 conn_fail_reqs(struct conn *c)
@@ -269,7 +250,7 @@ conn_fail_reqs(struct conn *c)
 	int i;
 
 	for (i = 0; i < c->nreqs; i++)
-		net_blocks_send(c->nd, c->ip, c->reqs[i].sync_reqid, NULL, 0);
+		netd_net_blocks(c->nd, c->ip, c->reqs[i].sync_reqid, NULL, 0);
 	c->nreqs = 0;
 }
 
@@ -326,11 +307,13 @@ activate(struct conn *c)
 	if (c->dir == DIR_OUTBOUND)
 		dialer_succeeded(c);
 	else if (c->listen_port != 0)
-		addr_learn(nd, c->ip, c->listen_port, ADDR_INBOUND);
+		addr_learn(nd, c->ip, c->listen_port, ADDR_INBOUND, NULL);
 	if (c->listen_port != 0)
 		netd_addr_upsert(nd, c->ip, c->listen_port, c->dir ==
 		    DIR_OUTBOUND && c->addr ? c->addr->source : ADDR_INBOUND);
 	conn_peer_event(c, IPC_NET_PEER_UP);
+	/* the one ADDRS we accept from this peer is the answer to this */
+	c->addrs_asked = 1;
 	send_simple(c, WIRE_GET_ADDRS, 0);
 }
 
@@ -527,6 +510,11 @@ on_tip(struct conn *c, uint64_t height, const uint8_t *hash)
 	conn_peer_event(c, IPC_NET_PEER_TIP);
 }
 
+/*
+ * An answer to one of our requests goes to syncd whole.  Anything else
+ * must be an announcement: exactly one block, higher than the peer's known
+ * height (a lower one is old news, dropped).
+ */
 static void
 on_blocks(struct conn *c, const struct wire_blocks *b)
 {
@@ -545,6 +533,10 @@ on_blocks(struct conn *c, const struct wire_blocks *b)
 			return;
 		}
 		sync_reqid = c->reqs[k].sync_reqid;
+	} else if (b->count != 1) {
+		conn_close(c, CLOSE_PROTOCOL, 1, "unsolicited blocks: %u "
+		    "blocks, an announcement carries one", b->count);
+		return;
 	}
 	for (i = 0; i < b->count; i++)
 		if ((e = block_decode(b->v[i].p, b->v[i].len, &blk)) !=
@@ -553,14 +545,23 @@ on_blocks(struct conn *c, const struct wire_blocks *b)
 			    i, b->count, block_error_names[e]);
 			return;
 		}
-	if (k >= 0)
-		c->reqs[k] = c->reqs[--c->nreqs];
-	c->blocks_received += b->count;
-	net_blocks_send(c->nd, c->ip, sync_reqid, b->v, b->count);
-	if (b->reqid == 0 && b->count > 0 &&
-	    block_decode(b->v[b->count - 1].p, b->v[b->count - 1].len, &blk)
-	    == BLOCK_OK && blk.h.height > c->height)
+	if (b->reqid == 0) {
+		/* blk is the one announced block */
+		if (blk.h.height <= c->height) {
+			log_debug("%s: announced block %llu not above its "
+			    "height %llu, dropped", c->name,
+			    (unsigned long long)blk.h.height,
+			    (unsigned long long)c->height);
+			return;
+		}
+		c->blocks_received++;
+		netd_net_blocks(c->nd, c->ip, 0, b->v, 1);
 		on_tip(c, blk.h.height, blk.hash);
+		return;
+	}
+	c->reqs[k] = c->reqs[--c->nreqs];
+	c->blocks_received += b->count;
+	netd_net_blocks(c->nd, c->ip, sync_reqid, b->v, b->count);
 }
 
 static void
@@ -596,17 +597,30 @@ on_get_addrs(struct conn *c, double now)
 	free(m);
 }
 
+/*
+ * Only the answer to our own GET_ADDRS, once; only addresses new to us go
+ * to stored (each is a write there), and only those in the advertising
+ * peer's scope: loopback from loopback, private from private or loopback.
+ */
 static void
 on_addrs(struct conn *c, const struct wire_addrs *as)
 {
 	struct netd	*nd = c->nd;
 	uint32_t	 i;
+	int		 isnew;
 
+	if (!c->addrs_asked) {
+		conn_close(c, CLOSE_PROTOCOL, 1, "addrs we did not ask for");
+		return;
+	}
+	c->addrs_asked = 0;
 	for (i = 0; i < as->count; i++) {
 		if (as->v[i].ip == nd->cfg->listen.ip.s_addr)
 			continue;		/* us */
+		if (!addr_scope_ok(ntohl(as->v[i].ip), ntohl(c->ip)))
+			continue;
 		if (addr_learn(nd, as->v[i].ip, as->v[i].port,
-		    ADDR_EXCHANGE) != NULL)
+		    ADDR_EXCHANGE, &isnew) != NULL && isnew)
 			netd_addr_upsert(nd, as->v[i].ip, as->v[i].port,
 			    ADDR_EXCHANGE);
 	}
@@ -778,7 +792,7 @@ req_deadlines(struct conn *c, double now)
 		}
 		log_info("%s: no answer to request %u in %.0f s", c->name,
 		    c->reqs[i].wire_reqid, NETD_PEER_REQ_S);
-		net_blocks_send(c->nd, c->ip, c->reqs[i].sync_reqid, NULL, 0);
+		netd_net_blocks(c->nd, c->ip, c->reqs[i].sync_reqid, NULL, 0);
 		c->reqs[i] = c->reqs[--c->nreqs];
 	}
 }

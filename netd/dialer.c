@@ -96,13 +96,19 @@ addr_find(struct netd *nd, uint32_t ip, uint16_t port)
 	return NULL;
 }
 
-/* Remember an address; NULL when it is not dialable or the list is full. */
+/*
+ * Remember an address; NULL when it is not dialable or the list is full.
+ * *isnew (if not NULL) tells whether it was not known before.
+ */
 struct addr *
-addr_learn(struct netd *nd, uint32_t ip, uint16_t port, uint8_t source)
+addr_learn(struct netd *nd, uint32_t ip, uint16_t port, uint8_t source,
+    int *isnew)
 {
 	struct addr	*a;
 	uint32_t	 h = ntohl(ip);
 
+	if (isnew != NULL)
+		*isnew = 0;
 	if (port == 0 || h == 0 || h == 0xffffffffu || (h >> 28) == 0xe)
 		return NULL;		/* any, broadcast, multicast */
 	if (ip == nd->cfg->listen.ip.s_addr && port == nd->cfg->listen.port)
@@ -117,6 +123,8 @@ addr_learn(struct netd *nd, uint32_t ip, uint16_t port, uint8_t source)
 	a->source = source;
 	TAILQ_INSERT_TAIL(&nd->addrs, a, entry);
 	nd->naddrs++;
+	if (isnew != NULL)
+		*isnew = 1;
 	return a;
 }
 
@@ -146,6 +154,35 @@ count_conns(struct netd *nd, enum net_direction dir)
 		if (conn_alive(c) && c->dir == dir)
 			n++;
 	return n;
+}
+
+/*
+ * Inbound connections that hold resources: the live ones and those still
+ * flushing a goodbye (they keep their buffers while they linger).
+ */
+static int
+count_inbound(struct netd *nd)
+{
+	struct conn	*c;
+	int		 n = 0;
+
+	TAILQ_FOREACH(c, &nd->conns, entry)
+		if (c->state != CONN_DEAD && c->dir == DIR_INBOUND)
+			n++;
+	return n;
+}
+
+/* an inbound connection from ip that is not registered yet */
+static int
+ip_handshaking(struct netd *nd, uint32_t ip)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &nd->conns, entry)
+		if (c->dir == DIR_INBOUND && c->ip == ip &&
+		    (c->state == CONN_HANDSHAKE || c->state == CONN_PENDING))
+			return 1;
+	return 0;
 }
 
 /* a live connection (registered or not yet) with this IP */
@@ -181,7 +218,17 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		close(fd);
 		return;
 	}
-	if (count_conns(nd, DIR_INBOUND) >= nd->cfg->max_inbound) {
+	if (ip_handshaking(nd, sin->sin_addr.s_addr)) {
+		/* one IP cannot fill the inbound slots with handshakes */
+		log_info("%s inbound: refused, a connection from it is "
+		    "still in its handshake", ip_str(sin->sin_addr.s_addr, ip,
+		    sizeof(ip)));
+		nd->c.connections_opened++;
+		nd->c.connections_closed[CLOSE_LIMIT]++;
+		close(fd);
+		return;
+	}
+	if (count_inbound(nd) >= nd->cfg->max_inbound) {
 		log_info("%s inbound: refused, %d inbound connections already",
 		    ip_str(sin->sin_addr.s_addr, ip, sizeof(ip)),
 		    nd->cfg->max_inbound);

@@ -54,6 +54,26 @@ netd_sync_send(struct netd *nd, uint16_t type, uint32_t reqid,
 		ipc_send(nd->sync, type, reqid, body);
 }
 
+/* What a peer sent for syncd's request reqid (0: an announcement). */
+void
+netd_net_blocks(struct netd *nd, uint32_t ip, uint32_t reqid,
+    const struct ipc_blob *v, uint32_t count)
+{
+	struct ipc_net_blocks	nb;
+	struct wbuf		w;
+
+	memset(&nb, 0, sizeof(nb));
+	nb.ip = ip;
+	nb.reqid = reqid;
+	nb.blocks.code = IPC_OK;
+	nb.blocks.count = count;
+	nb.blocks.v = (struct ipc_blob *)(uintptr_t)v;
+	wbuf_init(&w, IPC_MAX_MSG - IPC_HDR_LEN);
+	ipc_net_blocks_encode(&w, &nb);
+	netd_sync_send(nd, IPC_NET_BLOCKS, reqid, &w);
+	wbuf_free(&w);
+}
+
 void
 netd_addr_upsert(struct netd *nd, uint32_t ip, uint16_t port, uint8_t source)
 {
@@ -150,21 +170,12 @@ send_blocks(struct conn *c, uint32_t reqid, const struct ipc_blob *v,
     uint32_t count)
 {
 	struct wire_msg	*m;
-	uint64_t	 total = 0;
-	uint32_t	 i;
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return;
 	m->type = WIRE_BLOCKS;
-	m->u.blocks.reqid = reqid;
 	/* the prefix that fits in one message */
-	for (i = 0; i < count && i < WIRE_MAX_BLOCKS; i++) {
-		total += v[i].len;
-		if (total > WIRE_MAX_BATCH || v[i].len == 0)
-			break;
-		m->u.blocks.v[i] = v[i];
-	}
-	m->u.blocks.count = i;
+	(void)wire_blocks_fill(&m->u.blocks, reqid, v, count);
 	conn_send(c, m);
 	free(m);
 }
@@ -297,7 +308,7 @@ on_store_addrs(struct netd *nd, struct rbuf *r)
 	}
 	for (i = 0; i < as.count; i++) {
 		if ((a = addr_learn(nd, as.v[i].ip, as.v[i].port,
-		    as.v[i].source)) == NULL)
+		    as.v[i].source, NULL)) == NULL)
 			continue;
 		if (as.v[i].banned_until > unow && !is_banned(nd, a->ip, now))
 			ban_ip(nd, a->ip, (double)(as.v[i].banned_until -
@@ -402,16 +413,7 @@ on_get_blocks(struct netd *nd, struct rbuf *r)
 	if (c == NULL || c->state != CONN_ACTIVE ||
 	    c->nreqs >= NETD_MAX_PEER_REQS ||
 	    (m = calloc(1, sizeof(*m))) == NULL) {
-		struct ipc_net_blocks	nb;
-		struct wbuf		w;
-
-		memset(&nb, 0, sizeof(nb));
-		nb.ip = g->ip;
-		nb.reqid = g->reqid;
-		wbuf_init(&w, 64);
-		ipc_net_blocks_encode(&w, &nb);
-		netd_sync_send(nd, IPC_NET_BLOCKS, g->reqid, &w);
-		wbuf_free(&w);
+		netd_net_blocks(nd, g->ip, g->reqid, NULL, 0);
 		free(g);
 		return;
 	}
@@ -456,12 +458,12 @@ on_announce(struct netd *nd, struct rbuf *r)
 		log_warnx("syncd: malformed announcement, dropped");
 		return;
 	}
+	/* one block per announcement: peers take nothing else unasked */
 	if ((m = calloc(1, sizeof(*m))) != NULL) {
 		m->type = WIRE_BLOCKS;
 		for (i = 0; i < b.count && i < WIRE_MAX_BLOCKS; i++)
-			m->u.blocks.v[i] = b.v[i];
-		m->u.blocks.count = i;
-		conn_broadcast(nd, m);
+			if (wire_blocks_fill(&m->u.blocks, 0, &b.v[i], 1) == 1)
+				conn_broadcast(nd, m);
 		free(m);
 	}
 	/* our tip for the next hellos; stored confirms on the refresh */
@@ -601,7 +603,7 @@ netd_load(struct worker *w)
 	reg_init(&nd->reg);
 	for (i = 0; i < w->cfg.npeers; i++)
 		addr_learn(nd, w->cfg.peers[i].ip.s_addr, w->cfg.peers[i].port,
-		    ADDR_CONFIG);
+		    ADDR_CONFIG, NULL);
 	return 0;
 }
 

@@ -5,7 +5,8 @@
  *			the status heartbeat, the periodic tick
  *	conn.c		the one connection type and its message loop, for
  *			both directions: handshake, ping/pong, requests
- *	registry.c	one live connection per peer IP, the duplicate rule
+ *	registry.c	one live connection per peer IP, the duplicate rule,
+ *			the scope of addresses learned from peers
  *	dialer.c	listener, outbound dials, the address list, backoff
  *	wire.c		framing and message encoding (pure)
  */
@@ -111,6 +112,7 @@ struct conn {
 	uint32_t		 next_reqid;
 	int			 serving;	/* its requests in stored */
 	double			 addrs_answered;
+	int			 addrs_asked;	/* our GET_ADDRS, unanswered */
 	enum net_close_reason	 peer_said;	/* the peer's goodbye */
 };
 TAILQ_HEAD(conn_list, conn);
@@ -191,7 +193,7 @@ void		 conn_broadcast(struct netd *, const struct wire_msg *);
 int		 dialer_listen(struct netd *);
 void		 dialer_tick(struct netd *, double now);
 struct addr	*addr_learn(struct netd *, uint32_t ip, uint16_t port,
-		    uint8_t source);
+		    uint8_t source, int *isnew);
 void		 dialer_closed(struct netd *, struct conn *,
 		    enum net_close_reason);
 void		 dialer_connect_failed(struct conn *, const char *why);
@@ -207,6 +209,8 @@ void		 netd_store_send(struct netd *, uint16_t type, uint32_t reqid,
 		    const struct wbuf *);
 void		 netd_sync_send(struct netd *, uint16_t type, uint32_t reqid,
 		    const struct wbuf *);
+void		 netd_net_blocks(struct netd *, uint32_t ip, uint32_t reqid,
+		    const struct ipc_blob *, uint32_t count);
 void		 netd_addr_upsert(struct netd *, uint32_t ip, uint16_t port,
 		    uint8_t source);
 void		 netd_addr_mark(struct netd *, uint32_t ip, uint16_t port,

@@ -1,6 +1,7 @@
 /*
- * registry.c - one live connection per peer IP, and the rule that decides
- * which of two doubled connections survives (see registry.h).
+ * registry.c - one live connection per peer IP, the rule that decides
+ * which of two doubled connections survives (see registry.h), and which
+ * addresses a peer may tell us about.
  *
  * The plan this project replaces decided by registration order ("keep the
  * existing one"), so two nodes that saw a crossed dial in different orders
@@ -10,6 +11,31 @@
 #include <stdlib.h>
 
 #include "registry.h"
+
+static int
+is_loopback(uint32_t ip)
+{
+	return (ip >> 24) == 127;
+}
+
+static int
+is_private(uint32_t ip)
+{
+	return (ip >> 24) == 10 || (ip >> 20) == 0xac1 ||
+	    (ip >> 16) == 0xc0a8 || (ip >> 16) == 0xa9fe;
+}
+
+int
+addr_scope_ok(uint32_t ip, uint32_t from)
+{
+	if ((ip >> 24) == 0)
+		return 0;
+	if (is_loopback(ip))
+		return is_loopback(from);
+	if (is_private(ip))
+		return is_private(from) || is_loopback(from);
+	return 1;
+}
 
 enum net_direction
 reg_keep_direction(uint32_t local, uint32_t peer)

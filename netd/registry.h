@@ -47,6 +47,14 @@ enum net_direction reg_keep_direction(uint32_t local, uint32_t peer);
 enum reg_verdict reg_decide(uint32_t local, uint32_t peer,
 	    const struct reg_view *existing, const struct reg_view *incoming);
 
+/*
+ * Whether an address a peer at from advertised (peer exchange) may be
+ * learned, both in host byte order: a loopback address (127/8) only from
+ * a loopback peer, a private one (10/8, 172.16/12, 192.168/16,
+ * 169.254/16) only from a private or loopback peer; 0/8 never.
+ */
+int	 addr_scope_ok(uint32_t ip, uint32_t from);
+
 struct reg_entry {
 	uint32_t	 ip;		/* network byte order */
 	void		*conn;

@@ -286,3 +286,21 @@ wire_encode(struct wbuf *w, uint32_t magic, const struct wire_msg *m)
 	wbuf_free(&p);
 	return ret;
 }
+
+uint32_t
+wire_blocks_fill(struct wire_blocks *b, uint32_t reqid,
+    const struct ipc_blob *v, uint32_t count)
+{
+	uint64_t	total = 0;
+	uint32_t	i;
+
+	b->reqid = reqid;
+	for (i = 0; i < count && i < WIRE_MAX_BLOCKS; i++) {
+		total += v[i].len;
+		if (total > WIRE_MAX_BATCH || v[i].len == 0)
+			break;
+		b->v[i] = v[i];
+	}
+	b->count = i;
+	return i;
+}

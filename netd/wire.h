@@ -153,6 +153,13 @@ enum wire_status wire_frame_parse(const uint8_t *buf, size_t have,
 /* Decode a checked payload of type type. */
 enum wire_status wire_decode(uint16_t type, const uint8_t *p, size_t len,
 		    struct wire_msg *m);
+/*
+ * Fill b with reqid and the longest prefix of v[0..count) that fits in one
+ * BLOCKS message (at most WIRE_MAX_BLOCKS blocks and WIRE_MAX_BATCH bytes,
+ * stopping at an empty blob).  b points into v.  Returns b->count.
+ */
+uint32_t	wire_blocks_fill(struct wire_blocks *b, uint32_t reqid,
+		    const struct ipc_blob *v, uint32_t count);
 /* Append one frame carrying m to w; -1 if it would break a limit. */
 int		wire_encode(struct wbuf *w, uint32_t magic,
 		    const struct wire_msg *m);

@@ -11,6 +11,8 @@
  *  - a scripted peer (this program speaking the wire protocol) drives
  *    the restarted-peer probe both ways, a connection to ourselves, wrong
  *    genesis, wrong magic, oversized frames, a handshake that never comes;
+ *  - a scripted peer sends ADDRS it was not asked for, an unsolicited
+ *    BLOCKS of two blocks, two handshakes at once from one IP;
  *  - three nodes, ping every 1 s and timeout 3 s, stay connected for 60
  *    pings per connection and direction with no reconnect and a pong for
  *    every ping;
@@ -627,6 +629,113 @@ test_scripted_peer(void)
 	tn_node_cleanup(&n);
 }
 
+/* fake connects from src, says hello, reads the node's hello */
+static int
+fake_handshake(struct fake *f, const char *src, const char *dst,
+    uint64_t nonce)
+{
+	static struct wire_msg m;
+
+	if (fake_connect(f, src, dst) == -1)
+		return -1;
+	if (fake_hello(f, nonce, genesis_hash) == -1 ||
+	    fake_recv(f, &m, 3) != 1 || m.type != WIRE_HELLO) {
+		fake_close(f);
+		return -1;
+	}
+	return 0;
+}
+
+/* the connection still answers a ping */
+static int
+fake_alive(struct fake *f)
+{
+	static struct wire_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	m.u.nonce = 4242;
+	return fake_send(f, &m, magic) == 0 &&
+	    fake_wait_type(f, WIRE_PONG, 3, &m) == 1 && m.u.nonce == 4242;
+}
+
+/*
+ * Denial of service by a scripted peer: ADDRS only as the answer to the
+ * node's own GET_ADDRS (once), an unsolicited BLOCKS only as a one-block
+ * announcement, one handshaking connection per IP.
+ */
+static void
+test_scripted_dos(void)
+{
+	static const char p2p[] = "[p2p]\nping_interval = 2\n"
+	    "ping_timeout = 30\nhandshake_timeout = 5\nmax_outbound = 0\n";
+	static struct wire_msg m;
+	static uint8_t junk[2][200];
+	struct tn_node	 n;
+	struct fake	 f, f2;
+	json_t		*st;
+
+	CU_ASSERT_FATAL(start(&n, "127.0.0.54", NULL, p2p) == 0);
+	CU_ASSERT_FATAL((st = wait_netd(&n, 0, 15)) != NULL);
+	json_decref(st);
+
+	/* the node asks for addresses once: one answer is taken ... */
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.0.46", n.ip, 2001) == 0);
+	CU_ASSERT(fake_wait_type(&f, WIRE_GET_ADDRS, 3, &m) == 1);
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_ADDRS;
+	m.u.addrs.count = 1;
+	inet_pton(AF_INET, "127.0.0.99", &m.u.addrs.v[0].ip);
+	m.u.addrs.v[0].port = PORT;
+	CU_ASSERT(fake_send(&f, &m, magic) == 0);
+	CU_ASSERT(fake_alive(&f));
+	/* ... a second, unasked one is a protocol violation */
+	CU_ASSERT(fake_send(&f, &m, magic) == 0);
+	CU_ASSERT(goodbye_with(&f, CLOSE_PROTOCOL, 3));
+	fake_close(&f);
+
+	/* an unsolicited BLOCKS of several blocks: protocol */
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.0.47", n.ip, 2002) == 0);
+	CU_ASSERT(fake_alive(&f));
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_BLOCKS;
+	m.u.blocks.reqid = 0;
+	m.u.blocks.count = 2;
+	m.u.blocks.v[0].p = junk[0];
+	m.u.blocks.v[0].len = sizeof(junk[0]);
+	m.u.blocks.v[1].p = junk[1];
+	m.u.blocks.v[1].len = sizeof(junk[1]);
+	CU_ASSERT(fake_send(&f, &m, magic) == 0);
+	CU_ASSERT(goodbye_with(&f, CLOSE_PROTOCOL, 3));
+	fake_close(&f);
+
+	/* a second handshake from one IP while the first is pending */
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.48", n.ip) == 0);
+	CU_ASSERT(fake_recv(&f, &m, 3) == 1 && m.type == WIRE_HELLO);
+	CU_ASSERT_FATAL(fake_connect(&f2, "127.0.0.48", n.ip) == 0);
+	CU_ASSERT(fake_recv(&f2, &m, 3) == -1);	/* closed, no hello */
+	fake_close(&f2);
+	/* the first one completes its handshake all the same */
+	CU_ASSERT(fake_hello(&f, 2003, genesis_hash) == 0);
+	CU_ASSERT(fake_alive(&f));
+	st = wait_peer_port(&n, "127.0.0.48", f.port, &f, 3);
+	CU_ASSERT(st != NULL);
+	json_decref(st);
+	/* registered: another handshake from that IP is let in (section 6) */
+	CU_ASSERT_FATAL(fake_connect(&f2, "127.0.0.48", n.ip) == 0);
+	CU_ASSERT(fake_recv(&f2, &m, 3) == 1 && m.type == WIRE_HELLO);
+	fake_close(&f2);
+	fake_close(&f);
+
+	tn_sleep(0.5);
+	st = tn_status(&n);
+	CU_ASSERT(tn_json_int(st, "counters.connections_closed.protocol")
+	    == 2);
+	CU_ASSERT(tn_json_int(st, "counters.connections_closed.limit") == 1);
+	json_decref(st);
+	tn_node_cleanup(&n);
+}
+
 static long long
 closed_total(json_t *st)
 {
@@ -816,6 +925,8 @@ main(int argc, char **argv)
 		    test_restart_replaces },
 		{ "scripted peer: probe, self, wrong network, limits",
 		    test_scripted_peer },
+		{ "scripted peer: unasked addrs and blocks, one handshake "
+		    "per IP", test_scripted_dos },
 		{ "three nodes, 60 pings, no reconnect",
 		    test_three_nodes_60_pings },
 		{ "killed netd: peer reconnects with backoff",

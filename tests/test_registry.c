@@ -12,6 +12,7 @@
  * show that it does not have this property.
  */
 #include <CUnit/Basic.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "registry.h"
@@ -323,6 +324,50 @@ test_table(void)
 	reg_free(&r);
 }
 
+/* peer exchange: which advertised addresses a peer's scope allows */
+static void
+test_addr_scope(void)
+{
+#define A(a, b, c, d)	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
+			    (uint32_t)(c) << 8 | (uint32_t)(d))
+	static const struct {
+		uint32_t	ip, from;
+		int		ok;
+	} t[] = {
+		/* public: from anybody */
+		{ A(8, 8, 8, 8), A(1, 2, 3, 4), 1 },
+		{ A(8, 8, 8, 8), A(127, 0, 0, 2), 1 },
+		{ A(8, 8, 8, 8), A(10, 0, 0, 1), 1 },
+		{ A(172, 32, 0, 1), A(1, 2, 3, 4), 1 },	/* not 172.16/12 */
+		{ A(172, 15, 255, 1), A(1, 2, 3, 4), 1 },
+		/* loopback: only from loopback */
+		{ A(127, 0, 0, 1), A(1, 2, 3, 4), 0 },
+		{ A(127, 0, 0, 1), A(10, 0, 0, 1), 0 },
+		{ A(127, 0, 0, 1), A(192, 168, 1, 1), 0 },
+		{ A(127, 9, 9, 9), A(127, 0, 0, 2), 1 },
+		/* private and link-local: from private or loopback */
+		{ A(10, 1, 2, 3), A(1, 2, 3, 4), 0 },
+		{ A(172, 16, 0, 1), A(1, 2, 3, 4), 0 },
+		{ A(172, 31, 255, 254), A(8, 8, 8, 8), 0 },
+		{ A(192, 168, 0, 1), A(1, 2, 3, 4), 0 },
+		{ A(169, 254, 169, 254), A(1, 2, 3, 4), 0 },
+		{ A(10, 1, 2, 3), A(192, 168, 0, 7), 1 },
+		{ A(169, 254, 1, 1), A(172, 20, 0, 1), 1 },
+		{ A(192, 168, 0, 1), A(127, 0, 0, 5), 1 },
+		/* 0/8: never */
+		{ A(0, 1, 2, 3), A(127, 0, 0, 1), 0 },
+	};
+#undef A
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		CU_ASSERT_EQUAL(addr_scope_ok(t[i].ip, t[i].from), t[i].ok);
+		if (addr_scope_ok(t[i].ip, t[i].from) != t[i].ok)
+			fprintf(stderr, "\n    case %zu: %08x from %08x\n",
+			    i, t[i].ip, t[i].from);
+	}
+}
+
 int
 main(void)
 {
@@ -341,6 +386,7 @@ main(void)
 		{ "registration-order rule disagrees", test_plan_rule_disagrees },
 		{ "other nonce: probe", test_probe },
 		{ "table", test_table },
+		{ "peer exchange: address scope", test_addr_scope },
 	};
 	CU_pSuite	suite;
 	size_t		i;

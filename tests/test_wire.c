@@ -359,6 +359,37 @@ test_random(void)
 	CU_ASSERT(ok > 0);
 }
 
+/* the prefix of blobs that fits in one BLOCKS */
+static void
+test_blocks_fill(void)
+{
+	static struct ipc_blob	v[WIRE_MAX_BLOCKS + 10];
+	static uint8_t		b[1];
+	static struct wire_blocks bl;
+	uint32_t		i;
+
+	for (i = 0; i < WIRE_MAX_BLOCKS + 10; i++) {
+		v[i].p = b;
+		v[i].len = 1;
+	}
+	CU_ASSERT_EQUAL(wire_blocks_fill(&bl, 7, v, 3), 3);
+	CU_ASSERT_EQUAL(bl.reqid, 7);
+	CU_ASSERT_EQUAL(bl.count, 3);
+	CU_ASSERT_EQUAL(wire_blocks_fill(&bl, 0, v, WIRE_MAX_BLOCKS + 10),
+	    WIRE_MAX_BLOCKS);
+	CU_ASSERT_EQUAL(wire_blocks_fill(&bl, 0, NULL, 0), 0);
+	/* the byte limit: 3 of 2 MiB do not fit */
+	for (i = 0; i < 3; i++)
+		v[i].len = WIRE_MAX_BATCH / 2;
+	CU_ASSERT_EQUAL(wire_blocks_fill(&bl, 1, v, 3), 2);
+	v[0].len = WIRE_MAX_BATCH + 1;
+	CU_ASSERT_EQUAL(wire_blocks_fill(&bl, 1, v, 3), 0);
+	/* an empty blob ends the prefix */
+	v[0].len = 1;
+	v[1].len = 0;
+	CU_ASSERT_EQUAL(wire_blocks_fill(&bl, 1, v, 3), 1);
+}
+
 int
 main(void)
 {
@@ -381,6 +412,7 @@ main(void)
 	    test_magic_checksum_type);
 	CU_add_test(s, "malformed payloads", test_malformed_payloads);
 	CU_add_test(s, "random payloads", test_random);
+	CU_add_test(s, "blocks: the prefix that fits", test_blocks_fill);
 	CU_basic_set_mode(CU_BRM_VERBOSE);
 	CU_basic_run_tests();
 	wbuf_free(&frame_w);
