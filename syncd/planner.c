@@ -118,6 +118,19 @@ range_add_failed(struct plan_range *r, uint32_t ip)
 	r->failed[r->nfailed++] = ip;
 }
 
+/*
+ * One strike per failure: requests sent before the last strike (pipelined
+ * with the one that failed) do not strike again.
+ */
+static void
+strike(struct plan_peer *p, double sent, double now)
+{
+	if (sent < p->last_strike)
+		return;
+	p->strikes++;
+	p->last_strike = now;
+}
+
 static void
 peer_release(struct planner *pl, int idx, uint32_t count)
 {
@@ -162,9 +175,10 @@ fill(struct planner *pl)
 {
 	uint64_t	limit, n;
 
-	if (pl->hold)
-		return;
 	limit = pl->base + pl->window;
+	/* held: no further than the range that moves the commit point */
+	if (pl->hold)
+		limit = pl->base + pl->range_max;
 	if (limit > pl->target)
 		limit = pl->target;
 	if (pl->planned < pl->base)
@@ -334,6 +348,71 @@ planner_usable(const struct plan_peer *p, double now)
 	return p->ip != 0 && p->up && !p->skip && now >= p->banned_until;
 }
 
+struct plan_peer *
+planner_lead(struct planner *pl, double now, uint64_t above)
+{
+	struct plan_peer	*p, *best = NULL;
+	size_t			 i;
+
+	for (i = 0; i < pl->np; i++) {
+		p = &pl->p[i];
+		if (!planner_usable(p, now) || p->height <= above ||
+		    now < p->no_lead_until)
+			continue;
+		if (best == NULL || p->height > best->height ||
+		    (p->height == best->height && p->latency < best->latency))
+			best = p;
+	}
+	return best;
+}
+
+void
+planner_lead_failed(struct planner *pl, uint32_t ip, double now, int strk)
+{
+	struct plan_peer	*p;
+	double			 pause = PLAN_LEAD_BACKOFF;
+	uint32_t		 i;
+
+	if ((p = planner_peer(pl, ip)) == NULL)
+		return;
+	for (i = 0; i < p->lead_fails && pause < PLAN_LEAD_BACKOFF_MAX; i++)
+		pause *= 2;
+	if (pause > PLAN_LEAD_BACKOFF_MAX)
+		pause = PLAN_LEAD_BACKOFF_MAX;
+	p->lead_fails++;
+	p->no_lead_until = now + pause;
+	if (strk) {
+		p->strikes++;
+		p->last_strike = now;
+	}
+}
+
+void
+planner_lead_ok(struct planner *pl, uint32_t ip)
+{
+	struct plan_peer *p;
+
+	if ((p = planner_peer(pl, ip)) != NULL)
+		p->lead_fails = 0;
+}
+
+uint32_t
+planner_struck_out(struct planner *pl, double now)
+{
+	struct plan_peer	*p;
+	size_t			 i;
+
+	for (i = 0; i < pl->np; i++) {
+		p = &pl->p[i];
+		if (p->ip == 0 || p->strikes < PLAN_STRIKES_MAX ||
+		    now < p->banned_until)
+			continue;
+		p->strikes = 0;
+		return p->ip;
+	}
+	return 0;
+}
+
 double
 planner_deadline(const struct planner *pl, const struct plan_peer *p,
     uint32_t count, double now)
@@ -430,6 +509,9 @@ planner_next(struct planner *pl, double now, struct plan_req *req)
 	fill(pl);
 	for (i = 0; i < pl->nr; i++) {
 		r = &pl->r[i];
+		/* memory is short: only what moves the commit point */
+		if (pl->hold && r->from != pl->base + 1)
+			break;
 		if (r->state == RANGE_FLIGHT) {
 			if (!r->dup_wanted || r->dup_peer >= 0)
 				continue;
@@ -555,7 +637,7 @@ planner_answer(struct planner *pl, uint32_t ip, uint32_t reqid, uint32_t n,
 	if (n == 0) {
 		/* the peer had nothing: somebody else */
 		measure(p, sent, 0, now);
-		p->strikes++;
+		strike(p, sent, now);
 		range_add_failed(r, ip);
 		if (dup)
 			range_drop_dup(pl, r);
@@ -683,7 +765,7 @@ planner_tick(struct planner *pl, double now)
 			continue;
 		if (r->dup_peer >= 0 && now > r->dup_deadline) {
 			p = &pl->p[r->dup_peer];
-			p->strikes++;
+			strike(p, r->dup_sent, now);
 			demote(pl, p);
 			range_add_failed(r, p->ip);
 			range_drop_dup(pl, r);
@@ -691,7 +773,7 @@ planner_tick(struct planner *pl, double now)
 		}
 		if (now > r->deadline) {
 			p = &pl->p[r->peer];
-			p->strikes++;
+			strike(p, r->sent, now);
 			demote(pl, p);
 			range_add_failed(r, p->ip);
 			range_drop_primary(pl, r);

@@ -23,6 +23,9 @@
 #define PLAN_STALL_K		4.0	/* x the others' response time */
 #define PLAN_STALL_MIN		1.0	/* s: not a stall before this */
 #define PLAN_RATE_ALPHA		0.3	/* weight of a new rate sample */
+#define PLAN_STRIKES_MAX	5	/* failures in a row: punished */
+#define PLAN_LEAD_BACKOFF	2.0	/* s: first pause after a failed lead */
+#define PLAN_LEAD_BACKOFF_MAX	600.0	/* s: the pause doubles up to this */
 
 enum plan_range_state { RANGE_PENDING, RANGE_FLIGHT };
 
@@ -59,12 +62,16 @@ struct plan_peer {
 	uint64_t	received;	/* blocks received */
 	uint32_t	requests;	/* answered requests */
 	uint32_t	strikes;	/* failures since the last success */
+	double		last_strike;	/* when; requests sent before it
+					   do not strike again */
 	uint32_t	stalls;
 	double		banned_until;
 	int		skip;		/* not used in this round */
+	/* leading a round (the locator request): planner_lead */
+	double		no_lead_until;	/* not asked to lead before this */
+	uint32_t	lead_fails;	/* failed leads in a row */
 	/* kept for the driver (syncd.c), unused here */
 	uint8_t		tip[32];
-	uint64_t	no_lead_height;	/* had nothing better at this height */
 };
 
 struct plan_req {
@@ -125,8 +132,33 @@ void	planner_ban(struct planner *, uint32_t ip, double until);
 int	planner_usable(const struct plan_peer *, double now);
 
 /*
+ * The peer to lead a round (answer our locator): usable, higher than
+ * above, not pausing after a failed lead; the highest, then the fastest
+ * to answer.  NULL when there is none.
+ */
+struct plan_peer *planner_lead(struct planner *, double now, uint64_t above);
+/*
+ * The lead failed (no answer, nothing after our locator, an answer that
+ * does not link): it is not asked to lead for PLAN_LEAD_BACKOFF s, doubled
+ * on each failure in a row up to PLAN_LEAD_BACKOFF_MAX, whatever height it
+ * claims meanwhile; strike adds a strike.  planner_lead_ok ends the series.
+ */
+void	planner_lead_failed(struct planner *, uint32_t ip, double now,
+	    int strike);
+void	planner_lead_ok(struct planner *, uint32_t ip);
+/*
+ * A usable peer with PLAN_STRIKES_MAX strikes or more (failed requests in
+ * a row: deadlines, empty answers, failed leads), to be punished, with
+ * its strikes cleared; 0 when there is none.  Call it in a loop.
+ */
+uint32_t planner_struck_out(struct planner *, double now);
+
+/*
  * The next request to send, or 0 when nothing can be sent now.  Call it
- * in a loop.  reqids are never 0 (0 marks announcements).
+ * in a loop.  reqids are never 0 (0 marks announcements).  While hold is
+ * set (too many bytes held), only the range right above the commit point
+ * is sent: it is the one that lets the commit point, and so the memory
+ * held, move.
  */
 int	planner_next(struct planner *, double now, struct plan_req *);
 /*

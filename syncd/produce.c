@@ -230,7 +230,7 @@ produce_result(struct syncd *s, struct sreq *r, const struct ipc_result *res)
 		    ipc_code_names[res->code < IPC_NCODES ? res->code :
 		    IPC_ERR_MALFORMED]);
 		s->prod.active = 0;
-		syncd_store_enqueue(s, SR_TIP, IPC_STORE_TIP_REQ, NULL, NULL);
+		syncd_request_tip(s);
 		return;
 	}
 	if (block_decode(r->last, r->lastlen, &b) != BLOCK_OK)

@@ -142,8 +142,8 @@ syncd_append_queued(const struct syncd *s)
 	return 0;
 }
 
-static void
-request_tip(struct syncd *s)
+void
+syncd_request_tip(struct syncd *s)
 {
 	if (s->tip_wait)
 		return;
@@ -198,33 +198,55 @@ syncd_announce(struct syncd *s, const uint8_t *raw, uint32_t len)
 }
 
 static void
+punish_for(struct syncd *s, uint32_t ip, uint32_t ban_s, const char *fmt,
+    va_list ap)
+{
+	struct ipc_punish	 p;
+	struct wbuf		 w;
+	char			 a[INET_ADDRSTRLEN];
+
+	memset(&p, 0, sizeof(p));
+	p.ip = ip;
+	p.reason = CLOSE_MISBEHAVIOR;
+	p.ban_s = ban_s;
+	vsnprintf(p.why, sizeof(p.why), fmt, ap);
+	log_warnx("peer %s: %s; disconnecting it, not used for %u s",
+	    ipstr(ip, a), p.why, ban_s);
+	wbuf_init(&w, 512);
+	ipc_punish_encode(&w, &p);
+	ipc_send(s->net, IPC_SYNC_PUNISH, 0, &w);
+	wbuf_free(&w);
+	planner_ban(&s->pl, ip, mono_now() + ban_s);
+	if (s->phase == PH_LOCATE && ip == s->lead_ip)
+		end_round(s, "the leading peer misbehaved");
+}
+
+static void
 punish(struct syncd *s, uint32_t ip, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
 punish(struct syncd *s, uint32_t ip, const char *fmt, ...)
 {
-	struct ipc_punish	 p;
-	struct wbuf		 w;
-	va_list			 ap;
-	char			 a[INET_ADDRSTRLEN];
+	va_list ap;
 
-	memset(&p, 0, sizeof(p));
-	p.ip = ip;
-	p.reason = CLOSE_MISBEHAVIOR;
-	p.ban_s = SYNC_BAN_S;
 	va_start(ap, fmt);
-	vsnprintf(p.why, sizeof(p.why), fmt, ap);
+	punish_for(s, ip, SYNC_BAN_S, fmt, ap);
 	va_end(ap);
-	log_warnx("peer %s: %s; disconnecting it, not used for %d s",
-	    ipstr(ip, a), p.why, SYNC_BAN_S);
-	wbuf_init(&w, 512);
-	ipc_punish_encode(&w, &p);
-	ipc_send(s->net, IPC_SYNC_PUNISH, 0, &w);
-	wbuf_free(&w);
-	planner_ban(&s->pl, ip, mono_now() + SYNC_BAN_S);
-	if (s->phase == PH_LOCATE && ip == s->lead_ip)
-		end_round(s, "the leading peer misbehaved");
+}
+
+static void
+punish_strikes(struct syncd *s, uint32_t ip, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+punish_strikes(struct syncd *s, uint32_t ip, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	punish_for(s, ip, SYNC_STRIKE_BAN_S, fmt, ap);
+	va_end(ap);
 }
 
 static void
@@ -249,29 +271,31 @@ send_get_blocks(struct syncd *s, uint32_t ip, uint32_t reqid, uint64_t from,
 
 /* ---- rounds ---- */
 
+/* the greatest height a usable peer claims */
 static uint64_t
-best_height(struct syncd *s, double now, struct plan_peer **best)
+best_height(struct syncd *s, double now)
 {
 	struct plan_peer	*p;
 	uint64_t		 h = 0;
 	size_t			 i;
 
-	if (best)
-		*best = NULL;
 	for (i = 0; i < s->pl.np; i++) {
 		p = &s->pl.p[i];
-		if (!planner_usable(p, now))
-			continue;
-		if (p->height > h)
+		if (planner_usable(p, now) && p->height > h)
 			h = p->height;
-		if (best && p->height > s->cv.tip_height &&
-		    p->height != p->no_lead_height &&
-		    (*best == NULL || p->height > (*best)->height ||
-		    (p->height == (*best)->height &&
-		    p->latency < (*best)->latency)))
-			*best = p;
 	}
 	return h;
+}
+
+/*
+ * The leading peer failed us: it pauses (longer each time in a row) and
+ * the next round goes to the next best peer; strike when it is to blame.
+ */
+static void
+lead_failed(struct syncd *s, int strike, const char *why)
+{
+	planner_lead_failed(&s->pl, s->lead_ip, mono_now(), strike);
+	end_round(s, why);
 }
 
 static void
@@ -315,7 +339,7 @@ maybe_start_round(struct syncd *s)
 
 	if (s->phase != PH_IDLE || s->prod.active || s->qlen > 0)
 		return;
-	best_height(s, mono_now(), &lead);
+	lead = planner_lead(&s->pl, mono_now(), s->cv.tip_height);
 	if (lead == NULL)
 		return;
 	s->lead_ip = lead->ip;
@@ -345,13 +369,16 @@ got_locator(struct syncd *s, const struct ipc_hashes *loc)
 	    s->pl.range_max, loc);
 }
 
-/* blocks of one answer must follow each other */
+/*
+ * Blocks of one answer must decode and follow each other by height; *first
+ * gets the first block's header and hash.  The links are chainview's to
+ * check, in order, with the signatures.
+ */
 static int
-check_answer(const struct ipc_blocks *bl, uint64_t from, int fixed_from,
-    char *why, size_t len)
+check_answer(struct syncd *s, const struct ipc_blocks *bl, uint64_t from,
+    int fixed_from, struct cv_link *first, char *why, size_t len)
 {
 	struct block	b;
-	uint8_t		prev[BLOCK_HASH_LEN];
 	uint64_t	h = from;
 	uint32_t	i;
 	enum block_error e;
@@ -371,12 +398,13 @@ check_answer(const struct ipc_blocks *bl, uint64_t from, int fixed_from,
 			    (unsigned long long)(h + i));
 			return -1;
 		}
-		if (i > 0 && memcmp(b.h.prev, prev, BLOCK_HASH_LEN) != 0) {
-			snprintf(why, len, "sent blocks that do not link "
-			    "(height %llu)", (unsigned long long)b.h.height);
-			return -1;
+		if (i == 0 && first) {
+			memset(first, 0, sizeof(*first));
+			first->b.h = b.h;
+			memcpy(first->b.hash, b.hash, BLOCK_HASH_LEN);
 		}
-		memcpy(prev, b.hash, BLOCK_HASH_LEN);
+		if (bl->v[i].len > s->block_len_max)
+			s->block_len_max = bl->v[i].len;
 	}
 	return 0;
 }
@@ -386,42 +414,38 @@ static void
 got_lead_answer(struct syncd *s, uint32_t ip, const struct ipc_blocks *bl,
     const uint8_t *msg, size_t msglen)
 {
-	struct plan_peer	*p = planner_peer(&s->pl, ip);
-	struct block		 b;
+	struct cv_link		 first;
+	struct block		*b = &first.b;
 	char			 why[IPC_REASON_MAX], a[INET_ADDRSTRLEN];
 	uint32_t		 i;
 
 	s->loc_reqid = 0;
 	if (bl->count == 0) {
-		/* nothing after our locator: not a leader for us */
-		if (p)
-			p->no_lead_height = p->height;
-		end_round(s, "the leading peer had nothing for us");
+		/* nothing after our locator while it claims to be ahead */
+		lead_failed(s, 1, "the leading peer had nothing for us");
 		return;
 	}
-	if (check_answer(bl, 0, 0, why, sizeof(why)) == -1) {
+	s->block_len_max = 0;	/* this round's blocks */
+	if (check_answer(s, bl, 0, 0, &first, why, sizeof(why)) == -1) {
 		punish(s, ip, "%s", why);
 		end_round(s, "bad locator answer");
 		return;
 	}
-	block_decode(bl->v[0].p, bl->v[0].len, &b);
-	if (b.h.height == 0 || b.h.height > s->cv.tip_height + 1) {
+	if (b->h.height == 0 || b->h.height > s->cv.tip_height + 1) {
 		punish(s, ip, "answered our locator from height %llu, above "
-		    "our tip %llu", (unsigned long long)b.h.height,
+		    "our tip %llu", (unsigned long long)b->h.height,
 		    (unsigned long long)s->cv.tip_height);
 		end_round(s, "bad locator answer");
 		return;
 	}
-	if (s->cv.tip_height - (b.h.height - 1) > s->cv.max_reorg) {
+	if (s->cv.tip_height - (b->h.height - 1) > s->cv.max_reorg) {
 		log_warnx("peer %s is on a branch that parts from ours at "
 		    "height %llu: a reorganisation of %llu blocks is more "
 		    "than max_reorg_depth %u, refused", ipstr(ip, a),
-		    (unsigned long long)(b.h.height - 1),
-		    (unsigned long long)(s->cv.tip_height - b.h.height + 1),
+		    (unsigned long long)(b->h.height - 1),
+		    (unsigned long long)(s->cv.tip_height - b->h.height + 1),
 		    s->cv.max_reorg);
-		if (p)
-			p->no_lead_height = p->height;
-		end_round(s, "reorganisation too deep");
+		lead_failed(s, 0, "reorganisation too deep");
 		return;
 	}
 	/* keep the answer until we have our block at the fork point */
@@ -437,7 +461,8 @@ got_lead_answer(struct syncd *s, uint32_t ip, const struct ipc_blocks *bl,
 		s->lead_blocks.v[i].p = s->lead_buf + (bl->v[i].p - msg);
 		s->lead_blocks.v[i].len = bl->v[i].len;
 	}
-	request_block(s, SR_FORK_BLOCK, b.h.height - 1);
+	s->lead_first = first;
+	request_block(s, SR_FORK_BLOCK, b->h.height - 1);
 }
 
 /* our block at the fork point: the round can start */
@@ -445,34 +470,27 @@ static void
 got_fork_block(struct syncd *s, const struct block *fork)
 {
 	struct ipc_blocks	*bl = &s->lead_blocks;
-	struct block		 b;
 	uint64_t		 target;
 	uint32_t		 i;
 
 	if (s->phase != PH_LOCATE || s->lead_buf == NULL)
 		return;
-	block_decode(bl->v[0].p, bl->v[0].len, &b);
-	if (memcmp(b.h.prev, fork->hash, BLOCK_HASH_LEN) != 0) {
+	if (memcmp(s->lead_first.b.h.prev, fork->hash, BLOCK_HASH_LEN) != 0) {
 		/* not our block there: our chain moved or the peer lies */
-		struct plan_peer *p = planner_peer(&s->pl, s->lead_ip);
-
-		if (p) {
-			p->strikes++;
-			p->no_lead_height = p->height;
-		}
-		end_round(s, "locator answer does not link to our chain");
+		lead_failed(s, 1, "locator answer does not link to our chain");
 		return;
 	}
 	if (cv_start(&s->cv, fork) == -1) {
-		end_round(s, "reorganisation too deep");
+		lead_failed(s, 0, "reorganisation too deep");
 		return;
 	}
+	planner_lead_ok(&s->pl, s->lead_ip);
 	if (s->cv.reorg)
 		log_info("peer's branch parts from ours at height %llu "
 		    "(our tip %llu): switching if it is longer",
 		    (unsigned long long)fork->h.height,
 		    (unsigned long long)s->cv.tip_height);
-	target = best_height(s, mono_now(), NULL);
+	target = best_height(s, mono_now());
 	planner_reset(&s->pl, fork->h.height, target);
 	for (i = 0; i < bl->count; i++)
 		cv_put(&s->cv, fork->h.height + 1 + i, bl->v[i].p,
@@ -502,16 +520,47 @@ requeue_lead_cb(void *arg, uint64_t from, uint32_t count)
 	planner_requeue(&s->pl, from, count, 0, s->lead_ip);
 }
 
+/* is the held block at height h signed by a producer of the genesis set? */
+static enum block_error
+check_signed(struct syncd *s, uint64_t h)
+{
+	const struct cv_slot	*sl;
+	struct block		 b;
+	enum block_error	 e;
+
+	if ((sl = cv_slot(&s->cv, h)) == NULL)
+		return BLOCK_ERR_FORMAT;
+	if ((e = block_decode(sl->raw, sl->len, &b)) != BLOCK_OK)
+		return e;
+	if (b.h.producer >= s->gen.info.nproducers)
+		return BLOCK_ERR_PRODUCER;
+	if (block_verify_sig(&b, &s->gen.info) != 0)
+		return BLOCK_ERR_SIGNATURE;
+	return BLOCK_OK;
+}
+
 static void
 handle_bad(struct syncd *s, const struct cv_bad *bad)
 {
 	struct plan_peer	*p;
 	char			 a[INET_ADDRSTRLEN];
+	enum block_error	 e;
 
+	/*
+	 * A block that does not link may be a producer's block of another
+	 * branch; one that no producer signed is only garbage.
+	 */
+	if ((bad->err == BLOCK_ERR_LINK || bad->err == BLOCK_ERR_HEIGHT) &&
+	    (e = check_signed(s, bad->height)) != BLOCK_OK) {
+		punish(s, bad->ip, "sent block %llu: %s (and it does not link)",
+		    (unsigned long long)bad->height, block_error_names[e]);
+		cv_drop(&s->cv, bad->height, bad->ip, requeue_cb, s);
+		return;
+	}
 	if (bad->err == BLOCK_ERR_LINK || bad->err == BLOCK_ERR_HEIGHT) {
-		/* another branch: not misbehaviour */
+		/* a producer's block on another branch: not misbehaviour */
 		if (bad->ip == s->lead_ip) {
-			end_round(s, "the leading peer's chain changed");
+			lead_failed(s, 0, "the leading peer's chain changed");
 			return;
 		}
 		log_info("peer %s: block %llu is on another branch; its "
@@ -574,10 +623,21 @@ pump(struct syncd *s)
 
 	if (s->phase != PH_FETCH || !ipc_connected(s->net))
 		return;
-	s->pl.hold = s->cv.bytes > SYNC_BYTES_CAP;
-	while (planner_next(&s->pl, now, &req))
+	/*
+	 * What is held plus what is asked for, at the largest block seen in
+	 * this round each, stays under the cap; above it only the range
+	 * that moves the commit point is asked for.
+	 */
+	if (s->block_len_max < BLOCK_HEADER_LEN + BLOCK_SIG_LEN)
+		s->block_len_max = BLOCK_HEADER_LEN + BLOCK_SIG_LEN;
+	for (;;) {
+		s->pl.hold = (uint64_t)s->cv.bytes + (uint64_t)s->pl.in_flight *
+		    s->block_len_max > SYNC_BYTES_CAP;
+		if (!planner_next(&s->pl, now, &req))
+			break;
 		send_get_blocks(s, req.ip, req.reqid, req.from, req.count,
 		    NULL);
+	}
 }
 
 static void
@@ -620,6 +680,15 @@ got_append_sync(struct syncd *s, struct sreq *r, const struct ipc_result *res)
 
 	switch (res->code) {
 	case IPC_OK:
+		if (res->height != last) {
+			/* not what we asked for: believe stored, not us */
+			log_warnx("stored took blocks %llu-%llu but its tip is "
+			    "%llu; re-reading the tip", (unsigned long long)
+			    r->batch.first, (unsigned long long)last,
+			    (unsigned long long)res->height);
+			s->restart_round = 1;
+			break;
+		}
 		sl = cv_slot(&s->cv, last);
 		if (sl)
 			syncd_announce(s, sl->raw, sl->len);
@@ -650,7 +719,7 @@ got_append_announced(struct syncd *s, struct sreq *r,
 	if (res->code != IPC_OK) {
 		log_debug("announced block not appended: %s",
 		    ipc_code_names[res->code < IPC_NCODES ? res->code : 1]);
-		request_tip(s);
+		syncd_request_tip(s);
 		return;
 	}
 	if (block_decode(r->last, r->lastlen, &b) == BLOCK_OK) {
@@ -709,7 +778,7 @@ store_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *body,
 			    long)r->height);
 			if (r->kind == SR_FORK_BLOCK)
 				end_round(s, "fork block missing");
-			request_tip(s);
+			syncd_request_tip(s);
 			return;
 		}
 		if (r->kind == SR_TIP_BLOCK) {
@@ -756,7 +825,7 @@ store_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *body,
 			s->restart_round = 0;
 			if (restart) {
 				end_round(s, "restart");
-				request_tip(s);
+				syncd_request_tip(s);
 			}
 		}
 		break;
@@ -788,7 +857,7 @@ got_peer(struct syncd *s, uint16_t type, const struct ipc_peer *pe)
 		return;
 	memcpy(p->tip, pe->tip, sizeof(p->tip));
 	if (s->phase == PH_FETCH) {
-		uint64_t t = best_height(s, mono_now(), NULL);
+		uint64_t t = best_height(s, mono_now());
 
 		if (t > s->pl.target)
 			planner_set_target(&s->pl, t);
@@ -806,9 +875,26 @@ got_announcement(struct syncd *s, uint32_t ip, const struct ipc_blob *v)
 	struct ipc_blob		 blob;
 	struct wbuf		 w;
 
+	int			 take;
+
 	if ((e = block_decode(v->p, v->len, &b)) != BLOCK_OK) {
 		punish(s, ip, "announced a block that does not decode: %s",
 		    block_error_names[e]);
+		return;
+	}
+	/* whatever its height: a producer's block, or misbehaviour */
+	take = s->phase == PH_IDLE && !s->prod.active && s->qlen == 0 &&
+	    b.h.height == s->cv.tip_height + 1 &&
+	    memcmp(b.h.prev, s->cv.tip.b.hash, BLOCK_HASH_LEN) == 0;
+	if (take)
+		e = block_validate(&b, &s->cv.tip.b, &s->gen.info, now_ms());
+	else if (b.h.producer >= s->gen.info.nproducers)
+		e = BLOCK_ERR_PRODUCER;
+	else if (block_verify_sig(&b, &s->gen.info) != 0)
+		e = BLOCK_ERR_SIGNATURE;
+	if (e != BLOCK_OK) {
+		punish(s, ip, "announced an invalid block %llu: %s",
+		    (unsigned long long)b.h.height, block_error_names[e]);
 		return;
 	}
 	if ((p = planner_peer(&s->pl, ip)) != NULL && p->up &&
@@ -816,20 +902,12 @@ got_announcement(struct syncd *s, uint32_t ip, const struct ipc_blob *v)
 		p->height = b.h.height;
 		memcpy(p->tip, b.hash, sizeof(p->tip));
 	}
-	if (s->phase != PH_IDLE || s->prod.active || s->qlen > 0 ||
-	    b.h.height != s->cv.tip_height + 1 ||
-	    memcmp(b.h.prev, s->cv.tip.b.hash, BLOCK_HASH_LEN) != 0) {
+	if (!take) {
 		if (s->phase == PH_FETCH && b.h.height > s->pl.target)
 			planner_set_target(&s->pl, b.h.height);
 		return;
 	}
 	/* it extends our tip: take it now, pass it on after the commit */
-	if ((e = block_validate(&b, &s->cv.tip.b, &s->gen.info, now_ms())) !=
-	    BLOCK_OK) {
-		punish(s, ip, "announced an invalid block %llu: %s",
-		    (unsigned long long)b.h.height, block_error_names[e]);
-		return;
-	}
 	blob = *v;
 	memset(&ap, 0, sizeof(ap));
 	ap.blocks.count = 1;
@@ -862,7 +940,7 @@ got_range_answer(struct syncd *s, uint32_t ip, uint32_t reqid,
 		    count);
 		return;
 	}
-	if (check_answer(bl, from, 1, why, sizeof(why)) == -1) {
+	if (check_answer(s, bl, from, 1, NULL, why, sizeof(why)) == -1) {
 		punish(s, ip, "%s", why);
 		return;
 	}
@@ -965,6 +1043,12 @@ store_state(struct ipc_chan *c, int connected, void *arg)
 void
 syncd_kick(struct syncd *s)
 {
+	uint32_t ip;
+
+	/* peers that failed too many requests in a row */
+	while ((ip = planner_struck_out(&s->pl, mono_now())) != 0)
+		punish_strikes(s, ip, "failed %d requests in a row",
+		    PLAN_STRIKES_MAX);
 	if (s->prod.active)
 		produce_tick(s, mono_now());
 	if (s->phase == PH_FETCH)
@@ -990,29 +1074,14 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 	if (s->phase == PH_FETCH && planner_tick(&s->pl, now) > 0)
 		log_debug("requests past their deadline handed to others");
 	if (s->phase == PH_LOCATE && s->loc_reqid && now > s->loc_deadline) {
-		struct plan_peer *p = planner_peer(&s->pl, s->lead_ip);
-
-		if (p) {
-			p->strikes++;
-			p->no_lead_height = p->height;
-		}
-		end_round(s, "the leading peer did not answer");
+		lead_failed(s, 1, "the leading peer did not answer");
 	}
 	/* no progress at all for long: start over with a new locator */
 	lim = 3 * s->pl.timeout;
 	if ((s->phase == PH_FETCH || s->phase == PH_LOCATE) &&
 	    !syncd_append_queued(s) && now - s->last_progress > lim) {
 		end_round(s, "no progress");
-		request_tip(s);
-	}
-	if (s->phase == PH_IDLE) {
-		/* peers that had nothing may have moved on */
-		size_t i;
-
-		for (i = 0; i < s->pl.np; i++)
-			if (s->pl.p[i].no_lead_height &&
-			    now - s->last_progress > lim)
-				s->pl.p[i].no_lead_height = 0;
+		syncd_request_tip(s);
 	}
 	produce_tick(s, now);
 	/* committed blocks per second, smoothed */
@@ -1081,10 +1150,11 @@ syncd_init(struct worker *w)
 		fatalx("out of memory");
 	S.phase = PH_START;
 	S.rate_t = mono_now();
+	S.block_len_max = BLOCK_MAX_LEN;
 	S.store = worker_dial(w, "store-syncd.sock", IPC_STORED,
 	    store_dispatch, &S);
 	ipc_set_state_handler(S.store, store_state);
-	request_tip(&S);
+	syncd_request_tip(&S);
 	S.tick = event_new(w->base, -1, EV_PERSIST, tick_cb, &S);
 	if (S.tick == NULL || event_add(S.tick, &tv) == -1)
 		fatalx("cannot start the timer");
@@ -1106,7 +1176,7 @@ syncd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 	st.seq = seq;
 	st.state = S.phase == PH_LOCATE || S.phase == PH_FETCH ?
 	    SYNC_CATCHING_UP : SYNC_IDLE;
-	best = best_height(&S, mono_now(), NULL);
+	best = best_height(&S, mono_now());
 	st.target_height = best > S.cv.tip_height ? best : S.cv.tip_height;
 	if (S.phase == PH_FETCH && S.pl.target > st.target_height)
 		st.target_height = S.pl.target;

@@ -13,6 +13,8 @@
 #define SYNC_RANGE_MAX		256	/* heights per request */
 #define SYNC_BYTES_CAP		(128u << 20)	/* received, not committed */
 #define SYNC_BAN_S		3600	/* misbehaving peers */
+#define SYNC_STRIKE_BAN_S	600	/* peers that fail PLAN_STRIKES_MAX
+					   requests in a row */
 #define STORE_QUEUE_MAX		8
 #define STORE_RESEND_S		30.0	/* no answer from stored: again */
 #define BATCH_BYTES		(IPC_MAX_BLOCK_BYTES - 4 * IPC_MAX_BLOCKS)
@@ -85,6 +87,8 @@ struct syncd {
 	uint8_t			*lead_buf;	/* its answer, while we look */
 	size_t			 lead_len;	/* up the fork block */
 	struct ipc_blocks	 lead_blocks;	/* pointing into lead_buf */
+	struct cv_link		 lead_first;	/* its first block */
+	uint32_t		 block_len_max;	/* largest block this round */
 	double			 last_progress;
 	int			 restart_round;
 	/* production */
@@ -102,6 +106,8 @@ void	syncd_store_enqueue(struct syncd *, int kind, uint16_t type,
 void	syncd_announce(struct syncd *, const uint8_t *raw, uint32_t len);
 int	syncd_append_queued(const struct syncd *);
 void	syncd_kick(struct syncd *);
+/* re-read stored's tip (once: not while a tip request is queued) */
+void	syncd_request_tip(struct syncd *);
 uint64_t now_ms(void);
 
 /* produce.c */

@@ -345,6 +345,132 @@ test_target(void)
 	planner_free(&pl);
 }
 
+/* while memory is short only the range at the commit point goes out */
+static void
+test_hold(void)
+{
+	struct planner	pl;
+	struct plan_req	r[64];
+	uint64_t	f;
+	uint32_t	c;
+	int		n;
+
+	planner_init(&pl, 4096, 4096, 256, 10);
+	planner_peer_up(&pl, A, 4096);
+	planner_peer_up(&pl, B, 4096);
+	/* held from the start: the first range only, nothing planned past */
+	planner_reset(&pl, 0, 4096);
+	pl.hold = 1;
+	n = drain(&pl, 0, r, 64);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT(r[0].from == 1 && r[0].count == 256);
+	CU_ASSERT_EQUAL(drain(&pl, 0, r, 64), 0);
+	/* not held: the window goes out */
+	pl.hold = 0;
+	n = drain(&pl, 0, r, 64);
+	CU_ASSERT_EQUAL(n, 15);
+	/* answered out of order, then held: what waits is not sent again */
+	CU_ASSERT_EQUAL(planner_answer(&pl, r[0].ip, r[0].reqid, 0, 1,
+	    &f, &c), ANSWER_EMPTY);		/* heights 257.. go back */
+	pl.hold = 1;
+	CU_ASSERT_EQUAL(drain(&pl, 1, r, 64), 0);	/* 257 > base + 1 */
+	/* the range at base + 1 is the one that may go */
+	planner_set_base(&pl, 256);
+	n = drain(&pl, 1, r, 64);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT(r[0].from == 257);
+	CU_ASSERT_EQUAL(drain(&pl, 1, r, 64), 0);
+	planner_free(&pl);
+}
+
+/* a lead that failed pauses, longer each time, whatever it claims */
+static void
+test_lead_backoff(void)
+{
+	struct planner	 pl;
+	struct plan_peer *p;
+
+	planner_init(&pl, 4096, 4096, 256, 10);
+	planner_peer_up(&pl, A, 1000);
+	planner_peer_up(&pl, B, 500);
+	planner_peer_up(&pl, C, 50);
+	CU_ASSERT_EQUAL_FATAL(planner_lead(&pl, 0, 100), planner_peer(&pl, A));
+	/* A fails: B (next best) leads; C is not ahead of us */
+	planner_lead_failed(&pl, A, 0, 1);
+	CU_ASSERT_EQUAL(planner_lead(&pl, 1, 100), planner_peer(&pl, B));
+	/* a higher height does not bring A back early */
+	planner_peer_up(&pl, A, 1001);
+	CU_ASSERT_EQUAL(planner_lead(&pl, 1, 100), planner_peer(&pl, B));
+	CU_ASSERT_EQUAL(planner_lead(&pl, PLAN_LEAD_BACKOFF + 0.1, 100),
+	    planner_peer(&pl, A));
+	/* failures in a row double the pause */
+	planner_lead_failed(&pl, A, 10, 1);
+	CU_ASSERT_EQUAL(planner_lead(&pl, 10 + 2 * PLAN_LEAD_BACKOFF - 0.1,
+	    100), planner_peer(&pl, B));
+	CU_ASSERT_EQUAL(planner_lead(&pl, 10 + 2 * PLAN_LEAD_BACKOFF + 0.1,
+	    100), planner_peer(&pl, A));
+	/* up to a maximum */
+	p = planner_peer(&pl, A);
+	p->lead_fails = 40;
+	planner_lead_failed(&pl, A, 100, 0);
+	CU_ASSERT_DOUBLE_EQUAL(p->no_lead_until, 100 + PLAN_LEAD_BACKOFF_MAX,
+	    1e-9);
+	/* a good lead ends the series */
+	planner_lead_ok(&pl, A);
+	planner_lead_failed(&pl, A, 1000, 0);
+	CU_ASSERT_DOUBLE_EQUAL(p->no_lead_until, 1000 + PLAN_LEAD_BACKOFF,
+	    1e-9);
+	/* nobody left */
+	planner_lead_failed(&pl, B, 1000, 0);
+	CU_ASSERT_PTR_NULL(planner_lead(&pl, 1001, 100));
+	planner_free(&pl);
+}
+
+/* failures in a row strike; PLAN_STRIKES_MAX strikes: punished once */
+static void
+test_strikes(void)
+{
+	struct planner	pl;
+	struct plan_req	r[64];
+	struct plan_peer *pa;
+	uint64_t	f;
+	uint32_t	c;
+	int		n, i, round;
+	double		t = 0;
+
+	planner_init(&pl, 4096, 4096, 256, 10);
+	pa = planner_peer_up(&pl, A, 2000);	/* claims what it lacks */
+	planner_peer_up(&pl, B, 1000);
+	planner_reset(&pl, 0, 2000);
+	/* pipelined requests failing together are one strike */
+	n = drain(&pl, t, r, 64);
+	CU_ASSERT(n >= 2);
+	for (i = 0; i < n; i++)
+		if (r[i].ip == A)
+			planner_answer(&pl, A, r[i].reqid, 0, t + 0.1, &f, &c);
+	CU_ASSERT_EQUAL(pa->strikes, 1);
+	CU_ASSERT_EQUAL(planner_struck_out(&pl, t), 0);
+	/* empty answers to later requests strike again */
+	for (round = 0; round < 20 && pa->strikes < PLAN_STRIKES_MAX;
+	    round++) {
+		t += 1;
+		n = drain(&pl, t, r, 64);
+		for (i = 0; i < n; i++)
+			planner_answer(&pl, r[i].ip, r[i].reqid,
+			    r[i].ip == A ? 0 : r[i].count, t + 0.1, &f, &c);
+	}
+	CU_ASSERT_EQUAL(pa->strikes, PLAN_STRIKES_MAX);
+	CU_ASSERT_EQUAL(planner_struck_out(&pl, t), A);
+	CU_ASSERT_EQUAL(pa->strikes, 0);
+	CU_ASSERT_EQUAL(planner_struck_out(&pl, t), 0);
+	/* a failed lead strikes; an answer clears the strikes */
+	planner_lead_failed(&pl, B, t, 1);
+	CU_ASSERT_EQUAL(planner_peer(&pl, B)->strikes, 1);
+	planner_lead_failed(&pl, B, t, 0);
+	CU_ASSERT_EQUAL(planner_peer(&pl, B)->strikes, 1);
+	planner_free(&pl);
+}
+
 /* ---- chain view ---- */
 
 static struct genesis	G;
@@ -596,6 +722,9 @@ main(void)
 		{ "stalling peer at the commit point", test_stall },
 		{ "requeue for the leading peer only", test_requeue },
 		{ "target rises", test_target },
+		{ "hold: only the range at the commit point", test_hold },
+		{ "failed lead: backoff, next best", test_lead_backoff },
+		{ "strikes: one per failure, then punished", test_strikes },
 		{ "chain view: in order, batches", test_cv_linear },
 		{ "chain view: bad block, other branch", test_cv_bad },
 		{ "fork choice: longest, rollback, depth", test_fork_choice },
