@@ -121,9 +121,9 @@ cv_have(const struct chainview *cv, uint64_t h)
 	return s->raw != NULL && s->height == h;
 }
 
-int
-cv_put(struct chainview *cv, uint64_t h, const uint8_t *raw, size_t len,
-    uint32_t ip)
+static int
+put(struct chainview *cv, uint64_t h, const uint8_t *raw, size_t len,
+    uint32_t ip, const struct block *b)
 {
 	struct cv_slot *s;
 
@@ -139,9 +139,45 @@ cv_put(struct chainview *cv, uint64_t h, const uint8_t *raw, size_t len,
 	s->len = (uint32_t)len;
 	s->ip = ip;
 	s->height = h;
+	if (b) {
+		s->decoded = 1;
+		s->hdr = b->h;
+		memcpy(s->hash, b->hash, BLOCK_HASH_LEN);
+	}
 	cv->bytes += len;
 	cv->nheld++;
 	return 0;
+}
+
+int
+cv_put(struct chainview *cv, uint64_t h, const uint8_t *raw, size_t len,
+    uint32_t ip)
+{
+	return put(cv, h, raw, len, ip, NULL);
+}
+
+int
+cv_put_block(struct chainview *cv, uint64_t h, const struct block *b,
+    uint32_t ip)
+{
+	return put(cv, h, b->raw, b->len, ip, b);
+}
+
+/* the slot's block, decoded once: from what its sender's check decoded */
+static enum block_error
+slot_block(const struct cv_slot *s, struct block *b)
+{
+	if (!s->decoded)
+		return block_decode(s->raw, s->len, b);
+	memset(b, 0, sizeof(*b));
+	b->h = s->hdr;
+	memcpy(b->hash, s->hash, BLOCK_HASH_LEN);
+	b->raw = s->raw;
+	b->len = s->len;
+	b->header_raw = s->raw;
+	b->sig = s->raw + BLOCK_HEADER_LEN;
+	b->payload = s->raw + BLOCK_HEADER_LEN + BLOCK_SIG_LEN;
+	return BLOCK_OK;
 }
 
 uint32_t
@@ -160,7 +196,7 @@ cv_validate(struct chainview *cv, uint64_t now_ms, struct cv_bad *bad)
 		s = slot_of(cv, h);
 		if (s->raw == NULL || s->height != h)
 			break;
-		e = block_decode(s->raw, s->len, &b);
+		e = slot_block(s, &b);
 		if (e == BLOCK_OK && b.h.height != h)
 			e = BLOCK_ERR_HEIGHT;
 		if (e == BLOCK_OK)
@@ -264,7 +300,7 @@ cv_committed(struct chainview *cv, const struct cv_batch *bt)
 	uint64_t	 h, last = bt->first + bt->count - 1;
 
 	s = slot_of(cv, last);
-	if (s->raw && block_decode(s->raw, s->len, &b) == BLOCK_OK)
+	if (s->raw && slot_block(s, &b) == BLOCK_OK)
 		cv_set_tip_link(cv, &b);
 	for (h = bt->first; h <= last; h++)
 		slot_free(cv, slot_of(cv, h));

@@ -25,6 +25,9 @@ struct cv_slot {
 	uint32_t	 len;
 	uint32_t	 ip;		/* the peer that sent it */
 	uint64_t	 height;
+	int		 decoded;	/* hdr and hash are raw's, decoded */
+	struct block_header hdr;
+	uint8_t		 hash[BLOCK_HASH_LEN];
 };
 
 /* a block's header and hash, enough to validate the next one */
@@ -89,6 +92,9 @@ void	cv_reset(struct chainview *);
  */
 int	cv_put(struct chainview *, uint64_t height, const uint8_t *raw,
 	    size_t len, uint32_t ip);
+/* the same for a block the caller has decoded (block_decode): not again */
+int	cv_put_block(struct chainview *, uint64_t height, const struct block *,
+	    uint32_t ip);
 int	cv_have(const struct chainview *, uint64_t height);
 /*
  * Validate what is in order.  Returns the number validated; on the first

@@ -371,37 +371,41 @@ got_locator(struct syncd *s, const struct ipc_hashes *loc)
 
 /*
  * Blocks of one answer must decode and follow each other by height; *first
- * gets the first block's header and hash.  The links are chainview's to
- * check, in order, with the signatures.
+ * gets the first block's header and hash, out (when not NULL) every block
+ * decoded.  The links are chainview's to check, in order, with the
+ * signatures.
  */
 static int
 check_answer(struct syncd *s, const struct ipc_blocks *bl, uint64_t from,
-    int fixed_from, struct cv_link *first, char *why, size_t len)
+    int fixed_from, struct cv_link *first, struct block *out, char *why,
+    size_t len)
 {
-	struct block	b;
-	uint64_t	h = from;
-	uint32_t	i;
+	struct block	 one, *b = &one;
+	uint64_t	 h = from;
+	uint32_t	 i;
 	enum block_error e;
 
 	for (i = 0; i < bl->count; i++) {
-		if ((e = block_decode(bl->v[i].p, bl->v[i].len, &b)) !=
+		if (out)
+			b = &out[i];
+		if ((e = block_decode(bl->v[i].p, bl->v[i].len, b)) !=
 		    BLOCK_OK) {
 			snprintf(why, len, "sent a block that does not "
 			    "decode: %s", block_error_names[e]);
 			return -1;
 		}
 		if (i == 0 && !fixed_from)
-			h = b.h.height;
-		if (b.h.height != h + i) {
+			h = b->h.height;
+		if (b->h.height != h + i) {
 			snprintf(why, len, "sent height %llu where %llu was "
-			    "asked for", (unsigned long long)b.h.height,
+			    "asked for", (unsigned long long)b->h.height,
 			    (unsigned long long)(h + i));
 			return -1;
 		}
 		if (i == 0 && first) {
 			memset(first, 0, sizeof(*first));
-			first->b.h = b.h;
-			memcpy(first->b.hash, b.hash, BLOCK_HASH_LEN);
+			first->b.h = b->h;
+			memcpy(first->b.hash, b->hash, BLOCK_HASH_LEN);
 		}
 		if (bl->v[i].len > s->block_len_max)
 			s->block_len_max = bl->v[i].len;
@@ -426,7 +430,7 @@ got_lead_answer(struct syncd *s, uint32_t ip, const struct ipc_blocks *bl,
 		return;
 	}
 	s->block_len_max = 0;	/* this round's blocks */
-	if (check_answer(s, bl, 0, 0, &first, why, sizeof(why)) == -1) {
+	if (check_answer(s, bl, 0, 0, &first, NULL, why, sizeof(why)) == -1) {
 		punish(s, ip, "%s", why);
 		end_round(s, "bad locator answer");
 		return;
@@ -930,6 +934,7 @@ got_range_answer(struct syncd *s, uint32_t ip, uint32_t reqid,
 	uint32_t		 count, n, i;
 	char			 why[IPC_REASON_MAX];
 	enum plan_answer	 ans;
+	struct block		*dec = NULL;
 
 	if (s->phase != PH_FETCH ||
 	    planner_lookup(&s->pl, ip, reqid, &from, &count) == -1)
@@ -940,15 +945,22 @@ got_range_answer(struct syncd *s, uint32_t ip, uint32_t reqid,
 		    count);
 		return;
 	}
-	if (check_answer(s, bl, from, 1, NULL, why, sizeof(why)) == -1) {
+	/* decoded once: chainview keeps the headers */
+	if (n && (dec = calloc(n, sizeof(*dec))) == NULL)
+		fatal("calloc");
+	if (check_answer(s, bl, from, 1, NULL, dec, why, sizeof(why)) == -1) {
+		free(dec);
 		punish(s, ip, "%s", why);
 		return;
 	}
 	ans = planner_answer(&s->pl, ip, reqid, n, mono_now(), &f, &count);
-	if (ans == ANSWER_STALE)
+	if (ans == ANSWER_STALE) {
+		free(dec);
 		return;
+	}
 	for (i = 0; i < n; i++)
-		cv_put(&s->cv, from + i, bl->v[i].p, bl->v[i].len, ip);
+		cv_put_block(&s->cv, from + i, &dec[i], ip);
+	free(dec);
 	if (n)
 		s->last_progress = mono_now();
 	progress(s);
