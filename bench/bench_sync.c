@@ -28,7 +28,6 @@
 
 #define PORT	24600
 #define BATCH	1024
-#define NOBODY	65534
 
 static const char conf_common[] =
     "[p2p]\nping_interval = 5\nping_timeout = 20\nbackoff_min = 0.2\n"
@@ -128,13 +127,7 @@ node_new(struct tn_node *n, const char *ip, const char *extra)
 	    conf_common, extra ? extra : "");
 	if (tn_node_init(n, ip, PORT, conf) == -1)
 		return -1;
-	if (geteuid() == 0) {
-		n->run_as = NOBODY;
-		if (chown(n->dir, NOBODY, NOBODY) == -1 ||
-		    chown(n->conf, NOBODY, NOBODY) == -1)
-			return -1;
-	}
-	return 0;
+	return tn_node_unprivileged(n);
 }
 
 static int
@@ -240,8 +233,8 @@ main(int argc, char **argv)
 			return 1;
 		snprintf(cmd, sizeof(cmd), "mkdir -p %s && cp %s/%s %s/ && "
 		    "chown -R %d:%d %s", P[i].data, A.data, STORE_FILE,
-		    P[i].data, geteuid() == 0 ? NOBODY : (int)geteuid(),
-		    geteuid() == 0 ? NOBODY : (int)getegid(), P[i].data);
+		    P[i].data, geteuid() == 0 ? TN_NOBODY : (int)geteuid(),
+		    geteuid() == 0 ? TN_NOBODY : (int)getegid(), P[i].data);
 		if (system(cmd) != 0)
 			return 1;
 	}

@@ -162,6 +162,18 @@ tn_node_init(struct tn_node *n, const char *ip, int port,
 	return fclose(f) == 0 ? 0 : -1;
 }
 
+int
+tn_node_unprivileged(struct tn_node *n)
+{
+	if (geteuid() != 0)
+		return 0;
+	n->run_as = TN_NOBODY;
+	if (chown(n->dir, TN_NOBODY, TN_NOBODY) == -1 ||
+	    chown(n->conf, TN_NOBODY, TN_NOBODY) == -1)
+		return -1;
+	return 0;
+}
+
 /* the network namespace "ip netns add NAME" made */
 static int
 tn_enter_netns(const char *name)

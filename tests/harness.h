@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #define TN_MAX_ARGS	64
+#define TN_NOBODY	65534	/* uid and gid of nobody on Debian */
 
 struct tn_node {
 	char	dir[256];	/* temporary directory of this node */
@@ -38,6 +39,11 @@ extern const char tn_fast_supervisor[];
 /* make the node's directory and config file; conf_extra is INI text */
 int		 tn_node_init(struct tn_node *, const char *ip, int port,
 		    const char *conf_extra);
+/*
+ * As root: run the node as nobody (Landlock mode, like an unprivileged
+ * operator) and give it its directory and config.  A no-op otherwise.
+ */
+int		 tn_node_unprivileged(struct tn_node *);
 /* start timenoded -f with the node's config, extra arguments appended */
 int		 tn_node_start(struct tn_node *, const char *const *extra_args,
 		    const char *const *env);

@@ -17,6 +17,7 @@
 
 #include "block.h"
 #include "codec.h"
+#include "cunit.h"
 
 #define NOW	1800000000000ULL
 
@@ -379,10 +380,7 @@ test_locator(void)
 int
 main(void)
 {
-	static const struct {
-		const char	*name;
-		CU_TestFunc	 fn;
-	} tests[] = {
+	static const struct tn_case tests[] = {
 		{ "valid chain", test_valid_chain },
 		{ "each header field refused with its reason",
 		    test_each_field },
@@ -391,10 +389,10 @@ main(void)
 		{ "key files", test_keyfile },
 		{ "locator heights", test_locator },
 	};
-	CU_pSuite	suite;
-	size_t		i;
-	unsigned	f;
-	char		cmd[128];
+	struct tn_suite	 ts = { .name = "block", .cases = tests,
+	    .ncases = TN_NCASES(tests) };
+	char		 cmd[128];
+	int		 rc;
 
 	if (sodium_init() == -1)
 		return 1;
@@ -402,22 +400,9 @@ main(void)
 	if (mkdtemp(tmpdir) == NULL)
 		return 1;
 	setup_genesis();
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("block", NULL, NULL)) == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	f = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	rc = tn_cunit_run(&ts);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpdir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", tmpdir);
-	return f != 0 || CU_get_error() != CUE_SUCCESS;
-fail:
-	CU_cleanup_registry();
-	return 1;
+	return rc;
 }

@@ -21,6 +21,7 @@
 #include <CUnit/Basic.h>
 
 #include "codec.h"
+#include "cunit.h"
 #include "ipc.h"
 
 #define BIG	(1u << 20)
@@ -1898,10 +1899,7 @@ test_heartbeat_answer_types(void)
 int
 main(void)
 {
-	static const struct {
-		const char	*name;
-		CU_TestFunc	 fn;
-	} tests[] = {
+	static const struct tn_case tests[] = {
 		{ "byte order", test_byte_order },
 		{ "integer round trip", test_int_round_trip },
 		{ "bytes round trip", test_bytes_round_trip },
@@ -1942,23 +1940,8 @@ main(void)
 		{ "ipc_check reasons", test_check_reasons },
 		{ "heartbeat answer types", test_heartbeat_answer_types },
 	};
-	CU_pSuite	suite;
-	size_t		i;
-	unsigned	f;
+	struct tn_suite	 ts = { .name = "codec", .cases = tests,
+	    .ncases = TN_NCASES(tests) };
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("codec", NULL, NULL)) == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	f = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return f != 0 || CU_get_error() != CUE_SUCCESS;
-fail:
-	CU_cleanup_registry();
-	return 1;
+	return tn_cunit_run(&ts);
 }

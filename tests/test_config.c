@@ -22,6 +22,7 @@
 #include <CUnit/Basic.h>
 
 #include "config.h"
+#include "cunit.h"
 
 #define MAXARGS		300
 #define EPS		1e-9
@@ -1187,10 +1188,7 @@ test_reparse_after_error(void)
 int
 main(void)
 {
-	static const struct {
-		const char	*name;
-		CU_TestFunc	 fn;
-	} tests[] = {
+	static const struct tn_case tests[] = {
 		{ "defaults", test_defaults },
 		{ "environment directories", test_env_dirs },
 		{ "all options", test_all_options },
@@ -1218,27 +1216,17 @@ main(void)
 		{ "worker argv short", test_worker_argv_short },
 		{ "reparse after error", test_reparse_after_error },
 	};
-	CU_pSuite	suite;
-	size_t		i;
-	unsigned	f = 1;
+	struct tn_suite	 ts = { .name = "config", .cases = tests,
+	    .ncases = TN_NCASES(tests) };
+	size_t		 i;
+	int		 rc;
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("config", NULL, NULL)) == NULL)
-		goto out;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto out;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	f = CU_get_number_of_failures();
-out:
-	CU_cleanup_registry();
+	rc = tn_cunit_run(&ts);
 	for (i = 0; i < ntmp; i++)
 		unlink(tmpfiles[i]);
 	for (i = 0; i < npool; i++)
 		free(pool[i]);
 	free(pool);
 	free(tmpfiles);
-	return f != 0 || CU_get_error() != CUE_SUCCESS;
+	return rc;
 }

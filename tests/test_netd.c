@@ -8,18 +8,21 @@
  *    both dial at start;
  *  - a node whose netd restarts (new ephemeral port) replaces its old
  *    connection instead of adding a peer; ping/pong in both directions;
- *  - a scripted peer (this program speaking the wire protocol) drives
+ *  - a scripted peer (this program speaking the wire protocol,
+ *    fakepeer.c) drives
  *    the restarted-peer probe both ways, a connection to ourselves, wrong
  *    genesis, wrong magic, oversized frames, a handshake that never comes;
  *  - a scripted peer sends ADDRS it was not asked for, an unsolicited
  *    BLOCKS of two blocks, two handshakes at once from one IP;
+ *  - a scripted peer pipelines more large requests than the node's
+ *    output queue holds: all are answered, the peer is not dropped;
  *  - three nodes, ping every 1 s and timeout 3 s, stay connected for 60
  *    pings per connection and direction with no reconnect and a pong for
  *    every ping;
  *  - a node's netd killed: its peer reconnects to the restarted netd,
  *    with backoff.
  *
- * Every node runs on 127.0.0.41-56 (port 24140) so that the other
+ * Every node runs on 127.0.0.41-58 (port 24140) so that the other
  * process tests' addresses are not in the way; every wait is bounded.
  */
 #include <sys/socket.h>
@@ -37,6 +40,8 @@
 #include <unistd.h>
 
 #include "block.h"
+#include "cunit.h"
+#include "fakepeer.h"
 #include "harness.h"
 #include "wire.h"
 
@@ -334,146 +339,6 @@ test_restart_replaces(void)
 	tn_node_cleanup(&b);
 }
 
-/* A scripted peer: this process speaking the wire protocol. */
-struct fake {
-	int		fd;
-	int		port;		/* our local port */
-	uint8_t		buf[65536];
-	size_t		have;
-	uint64_t	their_nonce;
-};
-
-static int
-fake_connect(struct fake *f, const char *src, const char *dst)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof(sin);
-
-	memset(f, 0, sizeof(*f));
-	if ((f->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	inet_pton(AF_INET, src, &sin.sin_addr);
-	if (bind(f->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		goto fail;
-	inet_pton(AF_INET, dst, &sin.sin_addr);
-	sin.sin_port = htons(PORT);
-	if (connect(f->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		goto fail;
-	if (getsockname(f->fd, (struct sockaddr *)&sin, &len) == -1)
-		goto fail;
-	f->port = ntohs(sin.sin_port);
-	return 0;
-fail:
-	close(f->fd);
-	f->fd = -1;
-	return -1;
-}
-
-static void
-fake_close(struct fake *f)
-{
-	if (f->fd != -1)
-		close(f->fd);
-	f->fd = -1;
-}
-
-static int
-fake_send(struct fake *f, const struct wire_msg *m, uint32_t with_magic)
-{
-	struct wbuf	w;
-	int		r;
-
-	wbuf_init(&w, WIRE_MAX_FRAME);
-	r = wire_encode(&w, with_magic, m) == 0 && send(f->fd, w.data, w.len,
-	    MSG_NOSIGNAL) == (ssize_t)w.len ? 0 : -1;
-	wbuf_free(&w);
-	return r;
-}
-
-static int
-fake_hello(struct fake *f, uint64_t nonce, const uint8_t *genesis)
-{
-	static struct wire_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_HELLO;
-	m.u.hello.version = WIRE_VERSION;
-	m.u.hello.magic = magic;
-	memcpy(m.u.hello.genesis, genesis, IPC_HASH_LEN);
-	m.u.hello.nonce = nonce;
-	m.u.hello.listen_port = 0;
-	memcpy(m.u.hello.tip, genesis_hash, IPC_HASH_LEN);
-	strcpy(m.u.hello.agent, "test_netd");
-	return fake_send(f, &m, magic);
-}
-
-/* next message: 1, 0 on timeout, -1 on EOF, error or a bad frame */
-static int
-fake_recv(struct fake *f, struct wire_msg *m, double timeout)
-{
-	struct pollfd	pfd = { f->fd, POLLIN, 0 };
-	double		end = tn_now() + timeout;
-	size_t		used;
-	ssize_t		r;
-	int		st, ms;
-
-	for (;;) {
-		st = wire_frame_parse(f->buf, f->have, magic, m, &used);
-		if (st == WIRE_OK) {
-			/* small messages only: copy out before moving */
-			if (m->type == WIRE_HELLO)
-				f->their_nonce = m->u.hello.nonce;
-			memmove(f->buf, f->buf + used, f->have - used);
-			f->have -= used;
-			return 1;
-		}
-		if (st != WIRE_NEED_MORE)
-			return -1;
-		ms = (int)((end - tn_now()) * 1000);
-		if (ms <= 0)
-			return 0;
-		if (poll(&pfd, 1, ms) <= 0)
-			continue;
-		r = recv(f->fd, f->buf + f->have, sizeof(f->buf) - f->have, 0);
-		if (r <= 0)
-			return -1;
-		f->have += (size_t)r;
-	}
-}
-
-/* read until a message of type t (answering pings); its reason if goodbye */
-static int
-fake_wait_type(struct fake *f, uint16_t t, double timeout,
-    struct wire_msg *out)
-{
-	double	end = tn_now() + timeout;
-	int	r;
-
-	while (tn_now() < end) {
-		r = fake_recv(f, out, end - tn_now());
-		if (r <= 0)
-			return r;
-		if (out->type == t)
-			return 1;
-		if (out->type == WIRE_PING) {
-			out->type = WIRE_PONG;
-			fake_send(f, out, magic);
-		}
-	}
-	return 0;
-}
-
-/* answer pings on f for secs */
-static void
-fake_serve(struct fake *f, double secs)
-{
-	static struct wire_msg m;
-
-	(void)fake_wait_type(f, WIRE_TYPE_MAX, secs, &m);
-}
-
 static json_t *
 wait_peer_port(struct tn_node *n, const char *ip, int port, struct fake *serve,
     double timeout)
@@ -496,16 +361,6 @@ wait_peer_port(struct tn_node *n, const char *ip, int port, struct fake *serve,
 	return NULL;
 }
 
-/* the peer at f closes; 1 if with a goodbye giving reason */
-static int
-goodbye_with(struct fake *f, int reason, double timeout)
-{
-	static struct wire_msg m;
-
-	return fake_wait_type(f, WIRE_GOODBYE, timeout, &m) == 1 &&
-	    m.u.goodbye.reason == reason;
-}
-
 static void
 test_scripted_peer(void)
 {
@@ -523,7 +378,7 @@ test_scripted_peer(void)
 	json_decref(st);
 
 	/* a hello first, with our network and the node's listen port */
-	CU_ASSERT_FATAL(fake_connect(&f1, "127.0.0.46", n.ip) == 0);
+	CU_ASSERT_FATAL(fake_connect(&f1, "127.0.0.46", n.ip, PORT) == 0);
 	CU_ASSERT_FATAL(fake_hello(&f1, 1001, genesis_hash) == 0);
 	CU_ASSERT_FATAL(fake_recv(&f1, &m, 3) == 1);
 	CU_ASSERT_EQUAL(m.type, WIRE_HELLO);
@@ -543,19 +398,19 @@ test_scripted_peer(void)
 	json_decref(st);
 
 	/* same IP, new nonce, old one alive: the new one is refused */
-	CU_ASSERT_FATAL(fake_connect(&f2, "127.0.0.46", n.ip) == 0);
+	CU_ASSERT_FATAL(fake_connect(&f2, "127.0.0.46", n.ip, PORT) == 0);
 	CU_ASSERT(fake_hello(&f2, 1002, genesis_hash) == 0);
 	t0 = tn_now();
 	while (tn_now() - t0 < 1.0)
 		fake_serve(&f1, 0.05);	/* answers the probe */
-	CU_ASSERT(goodbye_with(&f2, CLOSE_DUPLICATE, 5));
+	CU_ASSERT(fake_goodbye_with(&f2, CLOSE_DUPLICATE, 5));
 	fake_close(&f2);
 	st = wait_peer_port(&n, "127.0.0.46", f1.port, &f1, 2);
 	CU_ASSERT(st != NULL && tn_npeers(st) == 1);
 	json_decref(st);
 
 	/* new nonce, old one silent: replaced after the probe */
-	CU_ASSERT_FATAL(fake_connect(&f3, "127.0.0.46", n.ip) == 0);
+	CU_ASSERT_FATAL(fake_connect(&f3, "127.0.0.46", n.ip, PORT) == 0);
 	CU_ASSERT(fake_hello(&f3, 1003, genesis_hash) == 0);
 	t0 = tn_now();
 	st = wait_peer_port(&n, "127.0.0.46", f3.port, &f3, 8);
@@ -566,12 +421,12 @@ test_scripted_peer(void)
 	CU_ASSERT(st != NULL && tn_npeers(st) == 1 &&
 	    tn_json_int(st, "counters.connections_closed.replaced") == 1);
 	json_decref(st);
-	CU_ASSERT(goodbye_with(&f1, CLOSE_REPLACED, 2));
+	CU_ASSERT(fake_goodbye_with(&f1, CLOSE_REPLACED, 2));
 	fake_close(&f1);
 	fake_close(&f3);
 
 	/* our own nonce coming back: closed */
-	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.47", n.ip) == 0);
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.47", n.ip, PORT) == 0);
 	CU_ASSERT(fake_recv(&f, &m, 3) == 1 && m.type == WIRE_HELLO);
 	CU_ASSERT(fake_hello(&f, f.their_nonce, genesis_hash) == 0);
 	CU_ASSERT(fake_recv(&f, &m, 3) == -1);
@@ -579,38 +434,38 @@ test_scripted_peer(void)
 
 	/* another genesis: goodbye "wrong network", then banned */
 	memset(other, 0x5a, sizeof(other));
-	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.48", n.ip) == 0);
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.48", n.ip, PORT) == 0);
 	CU_ASSERT(fake_hello(&f, 1004, other) == 0);
-	CU_ASSERT(goodbye_with(&f, CLOSE_WRONG_NETWORK, 3));
+	CU_ASSERT(fake_goodbye_with(&f, CLOSE_WRONG_NETWORK, 3));
 	fake_close(&f);
-	if (fake_connect(&f, "127.0.0.48", n.ip) == 0) {
+	if (fake_connect(&f, "127.0.0.48", n.ip, PORT) == 0) {
 		CU_ASSERT(fake_recv(&f, &m, 3) == -1);	/* no hello */
 		fake_close(&f);
 	}
 
 	/* another magic: the same */
-	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.49", n.ip) == 0);
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.49", n.ip, PORT) == 0);
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_PING;
 	CU_ASSERT(fake_send(&f, &m, magic ^ 0x01000000) == 0);
-	CU_ASSERT(goodbye_with(&f, CLOSE_WRONG_NETWORK, 3));
+	CU_ASSERT(fake_goodbye_with(&f, CLOSE_WRONG_NETWORK, 3));
 	fake_close(&f);
 
 	/* an oversized frame: refused from its header */
-	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.50", n.ip) == 0);
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.50", n.ip, PORT) == 0);
 	CU_ASSERT(fake_hello(&f, 1005, genesis_hash) == 0);
 	be32_store(hdr, magic);
 	be16_store(hdr + 4, WIRE_BLOCKS);
 	be32_store(hdr + 6, WIRE_MAX_PAYLOAD + 1);
 	memset(hdr + 10, 0, 4);
 	CU_ASSERT(send(f.fd, hdr, sizeof(hdr), MSG_NOSIGNAL) == sizeof(hdr));
-	CU_ASSERT(goodbye_with(&f, CLOSE_PROTOCOL, 3));
+	CU_ASSERT(fake_goodbye_with(&f, CLOSE_PROTOCOL, 3));
 	fake_close(&f);
 
 	/* no hello within handshake_timeout (1 s) */
-	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.50", n.ip) == 0);
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.50", n.ip, PORT) == 0);
 	t0 = tn_now();
-	CU_ASSERT(goodbye_with(&f, CLOSE_TIMEOUT, 4));
+	CU_ASSERT(fake_goodbye_with(&f, CLOSE_TIMEOUT, 4));
 	CU_ASSERT(tn_now() - t0 >= 0.9);
 	fake_close(&f);
 
@@ -627,36 +482,6 @@ test_scripted_peer(void)
 	CU_ASSERT(tn_npeers(st) == 0);
 	json_decref(st);
 	tn_node_cleanup(&n);
-}
-
-/* fake connects from src, says hello, reads the node's hello */
-static int
-fake_handshake(struct fake *f, const char *src, const char *dst,
-    uint64_t nonce)
-{
-	static struct wire_msg m;
-
-	if (fake_connect(f, src, dst) == -1)
-		return -1;
-	if (fake_hello(f, nonce, genesis_hash) == -1 ||
-	    fake_recv(f, &m, 3) != 1 || m.type != WIRE_HELLO) {
-		fake_close(f);
-		return -1;
-	}
-	return 0;
-}
-
-/* the connection still answers a ping */
-static int
-fake_alive(struct fake *f)
-{
-	static struct wire_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_PING;
-	m.u.nonce = 4242;
-	return fake_send(f, &m, magic) == 0 &&
-	    fake_wait_type(f, WIRE_PONG, 3, &m) == 1 && m.u.nonce == 4242;
 }
 
 /*
@@ -680,7 +505,8 @@ test_scripted_dos(void)
 	json_decref(st);
 
 	/* the node asks for addresses once: one answer is taken ... */
-	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.0.46", n.ip, 2001) == 0);
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.0.46", n.ip, PORT, 2001) ==
+	    0);
 	CU_ASSERT(fake_wait_type(&f, WIRE_GET_ADDRS, 3, &m) == 1);
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_ADDRS;
@@ -691,11 +517,12 @@ test_scripted_dos(void)
 	CU_ASSERT(fake_alive(&f));
 	/* ... a second, unasked one is a protocol violation */
 	CU_ASSERT(fake_send(&f, &m, magic) == 0);
-	CU_ASSERT(goodbye_with(&f, CLOSE_PROTOCOL, 3));
+	CU_ASSERT(fake_goodbye_with(&f, CLOSE_PROTOCOL, 3));
 	fake_close(&f);
 
 	/* an unsolicited BLOCKS of several blocks: protocol */
-	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.0.47", n.ip, 2002) == 0);
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.0.47", n.ip, PORT, 2002) ==
+	    0);
 	CU_ASSERT(fake_alive(&f));
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_BLOCKS;
@@ -706,13 +533,13 @@ test_scripted_dos(void)
 	m.u.blocks.v[1].p = junk[1];
 	m.u.blocks.v[1].len = sizeof(junk[1]);
 	CU_ASSERT(fake_send(&f, &m, magic) == 0);
-	CU_ASSERT(goodbye_with(&f, CLOSE_PROTOCOL, 3));
+	CU_ASSERT(fake_goodbye_with(&f, CLOSE_PROTOCOL, 3));
 	fake_close(&f);
 
 	/* a second handshake from one IP while the first is pending */
-	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.48", n.ip) == 0);
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.48", n.ip, PORT) == 0);
 	CU_ASSERT(fake_recv(&f, &m, 3) == 1 && m.type == WIRE_HELLO);
-	CU_ASSERT_FATAL(fake_connect(&f2, "127.0.0.48", n.ip) == 0);
+	CU_ASSERT_FATAL(fake_connect(&f2, "127.0.0.48", n.ip, PORT) == 0);
 	CU_ASSERT(fake_recv(&f2, &m, 3) == -1);	/* closed, no hello */
 	fake_close(&f2);
 	/* the first one completes its handshake all the same */
@@ -722,7 +549,7 @@ test_scripted_dos(void)
 	CU_ASSERT(st != NULL);
 	json_decref(st);
 	/* registered: another handshake from that IP is let in (section 6) */
-	CU_ASSERT_FATAL(fake_connect(&f2, "127.0.0.48", n.ip) == 0);
+	CU_ASSERT_FATAL(fake_connect(&f2, "127.0.0.48", n.ip, PORT) == 0);
 	CU_ASSERT(fake_recv(&f2, &m, 3) == 1 && m.type == WIRE_HELLO);
 	fake_close(&f2);
 	fake_close(&f);
@@ -733,6 +560,70 @@ test_scripted_dos(void)
 	    == 2);
 	CU_ASSERT(tn_json_int(st, "counters.connections_closed.limit") == 1);
 	json_decref(st);
+	tn_node_cleanup(&n);
+}
+
+/*
+ * A scripted peer pipelines ten requests whose answers are ~3.7 MB each,
+ * more than the node's output queue for one peer holds, and reads them
+ * only a second later: the node answers each of them in full, reading
+ * the later requests as the answers go out, and never drops the peer.
+ */
+static void
+test_pipelined_requests(void)
+{
+	static const char conf[] = "[sync]\nproducer_key = devnet\n[p2p]\n"
+	    "ping_interval = 1\nping_timeout = 30\nmax_outbound = 0\n";
+	static struct wire_msg m;
+	enum { NREQ = 10, COUNT = 14 };
+	struct tn_node	 n;
+	struct fake	 f;
+	json_t		*st;
+	char		*ans;
+	uint32_t	 got[NREQ + 1] = { 0 };
+	double		 end;
+	int		 i, answered = 0, r;
+
+	CU_ASSERT_FATAL(start(&n, "127.0.0.57", NULL, conf) == 0);
+	CU_ASSERT_FATAL((st = wait_netd(&n, 0, 15)) != NULL);
+	json_decref(st);
+	ans = tn_exchange(n.sock, "produce 64 262144\n", 18, 60);
+	CU_ASSERT_FATAL(ans != NULL && strstr(ans, "\"ok\":true") != NULL);
+	free(ans);
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.0.58", n.ip, PORT, 3001) ==
+	    0);
+	CU_ASSERT(fake_wait_type(&f, WIRE_GET_ADDRS, 3, &m) == 1);
+	for (i = 1; i <= NREQ; i++) {
+		memset(&m, 0, sizeof(m));
+		m.type = WIRE_GET_RANGE;
+		m.u.range.reqid = (uint32_t)i;
+		m.u.range.from = 1 + (uint64_t)(i * 5 % 50);
+		m.u.range.count = COUNT;
+		CU_ASSERT(fake_send(&f, &m, magic) == 0);
+	}
+	tn_sleep(1);		/* the node's queue fills: it must wait */
+	end = tn_now() + 30;
+	while (answered < NREQ && tn_now() < end) {
+		if ((r = fake_wait_type(&f, WIRE_BLOCKS, end - tn_now(), &m))
+		    != 1)
+			break;
+		if (m.u.blocks.reqid >= 1 && m.u.blocks.reqid <= NREQ &&
+		    got[m.u.blocks.reqid]++ == 0) {
+			answered++;
+			CU_ASSERT_EQUAL(m.u.blocks.count, COUNT);
+		}
+	}
+	CU_ASSERT_EQUAL(answered, NREQ);
+	for (i = 1; i <= NREQ; i++)
+		CU_ASSERT_EQUAL(got[i], 1);
+	CU_ASSERT(fake_alive(&f));
+	st = tn_status(&n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	CU_ASSERT_EQUAL(tn_json_int(st, "counters.connections_closed.limit"),
+	    0);
+	CU_ASSERT_PTR_NOT_NULL(tn_peer(st, "127.0.0.58"));
+	json_decref(st);
+	fake_close(&f);
 	tn_node_cleanup(&n);
 }
 
@@ -915,10 +806,7 @@ test_kill_netd_reconnect(void)
 int
 main(int argc, char **argv)
 {
-	static const struct {
-		const char	*name;
-		void		(*fn)(void);
-	} tests[] = {
+	static const struct tn_case tests[] = {
 		{ "crossed dial: one connection, same on both ends, 50 runs",
 		    test_crossed_dial },
 		{ "restarted peer replaces its connection; ping both ways",
@@ -927,36 +815,23 @@ main(int argc, char **argv)
 		    test_scripted_peer },
 		{ "scripted peer: unasked addrs and blocks, one handshake "
 		    "per IP", test_scripted_dos },
+		{ "scripted peer: pipelined large requests wait, not "
+		    "dropped", test_pipelined_requests },
 		{ "three nodes, 60 pings, no reconnect",
 		    test_three_nodes_60_pings },
 		{ "killed netd: peer reconnects with backoff",
 		    test_kill_netd_reconnect },
 	};
-	struct genesis	g;
-	char		err[256];
-	CU_pSuite	suite;
-	size_t		i;
-	unsigned	f;
+	struct tn_suite	 ts = { .name = "netd", .cases = tests,
+	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL };
+	struct genesis	 g;
+	char		 err[256];
 
 	if (sodium_init() < 0 ||
 	    genesis_load(&g, "devnet", "/nonexistent", err, sizeof(err)) == -1)
 		return 1;
 	memcpy(genesis_hash, g.block.hash, IPC_HASH_LEN);
 	magic = wire_magic(genesis_hash);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("netd", NULL, NULL)) == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if ((argc < 2 || strstr(tests[i].name, argv[1]) != NULL) &&
-		    CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	f = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return f != 0 || CU_get_error() != CUE_SUCCESS;
-fail:
-	CU_cleanup_registry();
-	return 1;
+	fake_setup(magic, genesis_hash);
+	return tn_cunit_run(&ts);
 }

@@ -22,6 +22,7 @@
 
 #include "block.h"
 #include "chainview.h"
+#include "cunit.h"
 #include "planner.h"
 
 #define A	0x0200007f	/* 127.0.0.2 in network order */
@@ -729,10 +730,7 @@ test_fork_choice(void)
 int
 main(void)
 {
-	static const struct {
-		const char	*name;
-		CU_TestFunc	 fn;
-	} tests[] = {
+	static const struct tn_case tests[] = {
 		{ "ranges spread over all peers, none twice", test_spread },
 		{ "cut to a peer's height, window", test_heights_and_window },
 		{ "deadline: reassigned, adaptive", test_deadline },
@@ -748,28 +746,13 @@ main(void)
 		{ "chain view: bad block, other branch", test_cv_bad },
 		{ "fork choice: longest, rollback, depth", test_fork_choice },
 	};
-	CU_pSuite	suite;
-	size_t		i;
-	unsigned	f;
-	char		err[128];
+	struct tn_suite	 ts = { .name = "planner", .cases = tests,
+	    .ncases = TN_NCASES(tests) };
+	char		 err[128];
 
 	if (sodium_init() == -1 ||
 	    genesis_load(&G, "devnet", ".", err, sizeof(err)) == -1)
 		return 1;
 	devnet_keypair(PK, SK);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("planner", NULL, NULL)) == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	f = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return f != 0 || CU_get_error() != CUE_SUCCESS;
-fail:
-	CU_cleanup_registry();
-	return 1;
+	return tn_cunit_run(&ts);
 }

@@ -12,6 +12,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit.h"
 #include "policy.h"
 
 #define EPS	1e-9
@@ -303,34 +304,22 @@ test_max_intensity(void)
 int
 main(void)
 {
-	CU_pSuite	suite;
-	unsigned	f;
+	static const struct tn_case tests[] = {
+		{ "init", test_init },
+		{ "long run: no delay", test_long_run_no_delay },
+		{ "fast crash boundary", test_fast_crash_boundary },
+		{ "fast crash doubling", test_fast_crash_doubling },
+		{ "long run resets delay", test_long_run_resets_delay },
+		{ "constant delay", test_constant_delay },
+		{ "intensity exceeded", test_intensity_exceeded },
+		{ "intensity spread", test_intensity_spread },
+		{ "window boundary", test_window_boundary },
+		{ "intensity 1", test_intensity_one },
+		{ "restart counter", test_restart_counter },
+		{ "max intensity", test_max_intensity },
+	};
+	struct tn_suite	 ts = { .name = "policy", .cases = tests,
+	    .ncases = TN_NCASES(tests) };
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("policy", NULL, NULL)) == NULL ||
-	    !CU_add_test(suite, "init", test_init) ||
-	    !CU_add_test(suite, "long run: no delay", test_long_run_no_delay) ||
-	    !CU_add_test(suite, "fast crash boundary",
-	    test_fast_crash_boundary) ||
-	    !CU_add_test(suite, "fast crash doubling",
-	    test_fast_crash_doubling) ||
-	    !CU_add_test(suite, "long run resets delay",
-	    test_long_run_resets_delay) ||
-	    !CU_add_test(suite, "constant delay", test_constant_delay) ||
-	    !CU_add_test(suite, "intensity exceeded",
-	    test_intensity_exceeded) ||
-	    !CU_add_test(suite, "intensity spread", test_intensity_spread) ||
-	    !CU_add_test(suite, "window boundary", test_window_boundary) ||
-	    !CU_add_test(suite, "intensity 1", test_intensity_one) ||
-	    !CU_add_test(suite, "restart counter", test_restart_counter) ||
-	    !CU_add_test(suite, "max intensity", test_max_intensity)) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	f = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return f != 0 || CU_get_error() != CUE_SUCCESS;
+	return tn_cunit_run(&ts);
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cunit.h"
 #include "registry.h"
 
 #define IP_LO	0x7f000002u	/* 127.0.0.2, host order */
@@ -371,10 +372,7 @@ test_addr_scope(void)
 int
 main(void)
 {
-	static const struct {
-		const char	*name;
-		void		(*fn)(void);
-	} tests[] = {
+	static const struct tn_case tests[] = {
 		{ "keep direction by IP", test_keep_direction },
 		{ "every direction x lower/higher, both orders",
 		    test_decide_table },
@@ -388,23 +386,8 @@ main(void)
 		{ "table", test_table },
 		{ "peer exchange: address scope", test_addr_scope },
 	};
-	CU_pSuite	suite;
-	size_t		i;
-	unsigned	f;
+	struct tn_suite	 ts = { .name = "registry", .cases = tests,
+	    .ncases = TN_NCASES(tests) };
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("registry", NULL, NULL)) == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	f = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return f != 0 || CU_get_error() != CUE_SUCCESS;
-fail:
-	CU_cleanup_registry();
-	return 1;
+	return tn_cunit_run(&ts);
 }

@@ -39,6 +39,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "cunit.h"
 #include "log.h"
 #include "sandbox.h"
 
@@ -729,10 +730,7 @@ suite_clean(void)
 int
 main(void)
 {
-	static const struct {
-		const char	*name;
-		CU_TestFunc	 fn;
-	} tests[] = {
+	static const struct tn_case tests[] = {
 		{ "net none, root mode", test_net_none_root },
 		{ "net none, landlock mode", test_net_none_landlock },
 		{ "net tcp, root mode", test_net_tcp_root },
@@ -744,29 +742,10 @@ main(void)
 		{ "threads, root mode (TSYNC)", test_threads_root },
 		{ "threads, landlock mode refused", test_threads_landlock },
 	};
-	CU_pSuite	suite;
-	unsigned int	failures;
-	size_t		i;
-	int		err;
+	struct tn_suite	 ts = { .name = "sandbox", .cases = tests,
+	    .ncases = TN_NCASES(tests), .init = suite_init,
+	    .clean = suite_clean, .setup = case_setup };
 
 	log_init("test_sandbox", 1);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	suite = CU_add_suite_with_setup_and_teardown("sandbox", suite_init,
-	    suite_clean, case_setup, NULL);
-	if (suite == NULL) {
-		CU_cleanup_registry();
-		return 1;
-	}
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL) {
-			CU_cleanup_registry();
-			return 1;
-		}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failures = CU_get_number_of_failures();
-	err = CU_get_error() != CUE_SUCCESS;
-	CU_cleanup_registry();
-	return failures != 0 || err;
+	return tn_cunit_run(&ts);
 }

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cunit.h"
 #include "scenario.h"
 
 static const char producer_conf[] = "[sync]\nproducer_key = devnet\n";
@@ -346,27 +347,20 @@ teardown(void)
 int
 main(int argc, char **argv)
 {
-	CU_pSuite	s;
-	unsigned	f, i;
-	int		found = 0;
+	struct tn_case	 cases[TN_NCASES(scenarios)];
+	struct tn_suite	 ts = { .name = "scenarios", .cases = cases,
+	    .teardown = teardown };
+	size_t		 i;
 
 	alarm(600);
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite_with_setup_and_teardown("scenarios", NULL, NULL,
-	    NULL, teardown);
-	for (i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+	for (i = 0; i < TN_NCASES(scenarios); i++)
 		if (argc < 2 || strcmp(argv[1], scenarios[i].name) == 0) {
-			CU_add_test(s, scenarios[i].title, scenarios[i].fn);
-			found = 1;
+			cases[ts.ncases].name = scenarios[i].title;
+			cases[ts.ncases++].fn = scenarios[i].fn;
 		}
-	if (!found) {
+	if (ts.ncases == 0) {
 		fprintf(stderr, "unknown scenario %s\n", argv[1]);
 		return 2;
 	}
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	f = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return f != 0 || CU_get_error() != CUE_SUCCESS;
+	return tn_cunit_run(&ts);
 }

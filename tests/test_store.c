@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "cunit.h"
 #include "fakesup.h"
 #include "store.h"
 
@@ -666,25 +667,20 @@ test_address_book(void)
 int
 main(void)
 {
-	CU_pSuite	s;
-	unsigned	failed;
+	static const struct tn_case tests[] = {
+		{ "new store holds genesis", test_new_store },
+		{ "append and every read", test_append_and_reads },
+		{ "appends are idempotent", test_idempotent },
+		{ "refusals write nothing", test_refusals },
+		{ "rollback and re-append", test_rollback },
+		{ "map growth and reopen", test_map_growth_and_reopen },
+		{ "other network or schema refused",
+		    test_other_network_and_schema },
+		{ "verify finds damage", test_verify_finds_damage },
+		{ "address book", test_address_book },
+	};
+	struct tn_suite	 ts = { .name = "store", .cases = tests,
+	    .ncases = TN_NCASES(tests) };
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("store", NULL, NULL);
-	CU_add_test(s, "new store holds genesis", test_new_store);
-	CU_add_test(s, "append and every read", test_append_and_reads);
-	CU_add_test(s, "appends are idempotent", test_idempotent);
-	CU_add_test(s, "refusals write nothing", test_refusals);
-	CU_add_test(s, "rollback and re-append", test_rollback);
-	CU_add_test(s, "map growth and reopen", test_map_growth_and_reopen);
-	CU_add_test(s, "other network or schema refused",
-	    test_other_network_and_schema);
-	CU_add_test(s, "verify finds damage", test_verify_finds_damage);
-	CU_add_test(s, "address book", test_address_book);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return tn_cunit_run(&ts);
 }

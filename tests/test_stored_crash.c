@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "codec.h"
+#include "cunit.h"
 #include "fakesup.h"
 
 #define ROUNDS		20
@@ -196,16 +197,11 @@ test_kill9(void)
 int
 main(void)
 {
-	CU_pSuite	s;
-	unsigned	failed;
+	static const struct tn_case tests[] = {
+		{ "kill -9 while appending, 20 times", test_kill9 },
+	};
+	struct tn_suite	 ts = { .name = "stored crash safety",
+	    .cases = tests, .ncases = TN_NCASES(tests) };
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("stored crash safety", NULL, NULL);
-	CU_add_test(s, "kill -9 while appending, 20 times", test_kill9);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return tn_cunit_run(&ts);
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "cunit.h"
 #include "fakesup.h"
 #include "store.h"
 
@@ -198,17 +199,12 @@ test_disk_full(void)
 int
 main(void)
 {
-	CU_pSuite	s;
-	unsigned	failed;
+	static const struct tn_case tests[] = {
+		{ "read-only environment files", test_readonly_files },
+		{ "full disk (2 MiB tmpfs)", test_disk_full },
+	};
+	struct tn_suite	 ts = { .name = "stored without room to write",
+	    .cases = tests, .ncases = TN_NCASES(tests) };
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("stored without room to write", NULL, NULL);
-	CU_add_test(s, "read-only environment files", test_readonly_files);
-	CU_add_test(s, "full disk (2 MiB tmpfs)", test_disk_full);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return tn_cunit_run(&ts);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "codec.h"
+#include "cunit.h"
 #include "fakesup.h"
 #include "harness.h"
 #include "store.h"
@@ -317,21 +318,16 @@ test_other_network(void)
 int
 main(void)
 {
-	CU_pSuite	s;
-	unsigned	failed;
+	static const struct tn_case tests[] = {
+		{ "every request type", test_requests },
+		{ "malformed requests answered, service goes on",
+		    test_malformed },
+		{ "stored --verify", test_verify_standalone },
+		{ "another network is refused with EX_CONFIG",
+		    test_other_network },
+	};
+	struct tn_suite	 ts = { .name = "stored over IPC",
+	    .cases = tests, .ncases = TN_NCASES(tests) };
 
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("stored over IPC", NULL, NULL);
-	CU_add_test(s, "every request type", test_requests);
-	CU_add_test(s, "malformed requests answered, service goes on",
-	    test_malformed);
-	CU_add_test(s, "stored --verify", test_verify_standalone);
-	CU_add_test(s, "another network is refused with EX_CONFIG",
-	    test_other_network);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	failed = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return failed ? 1 : 0;
+	return tn_cunit_run(&ts);
 }

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cunit.h"
 #include "harness.h"
 
 static const char *const workers[] = { "stored", "syncd", "netd" };
@@ -578,12 +579,7 @@ test_privsep_unprivileged(void)
 
 	snprintf(conf, sizeof(conf), "%s", tn_fast_supervisor);
 	CU_ASSERT_FATAL(tn_node_init(&n, "127.0.0.10", 24100, conf) == 0);
-	if (geteuid() == 0) {
-		/* become nobody: the node's files must be its own */
-		n.run_as = 65534;
-		CU_ASSERT_FATAL(chown(n.dir, 65534, 65534) == 0);
-		CU_ASSERT_FATAL(chown(n.conf, 65534, 65534) == 0);
-	}
+	CU_ASSERT_FATAL(tn_node_unprivileged(&n) == 0);
 	CU_ASSERT_FATAL(tn_node_start(&n, args, NULL) == 0);
 	if ((st = tn_wait_running(&n, 15)) != NULL) {
 		check_sandboxed(&n, st, 0);
@@ -597,29 +593,23 @@ test_privsep_unprivileged(void)
 int
 main(void)
 {
-	CU_pSuite	s;
-	unsigned	f;
+	static const struct tn_case tests[] = {
+		{ "SIGKILL each worker: one for one restart",
+		    test_kill_each_worker },
+		{ "SIGSTOP: hung worker replaced", test_sigstop_replaced },
+		{ "restart on the status socket", test_restart_command },
+		{ "status socket abuse", test_status_socket_abuse },
+		{ "sd_notify READY, WATCHDOG, STOPPING", test_sd_notify },
+		{ "crash loop ends failed, exit 3", test_crash_loop_fails },
+		{ "SIGTERM stops everything", test_sigterm_stops_all },
+		{ "configuration errors exit 2", test_config_errors },
+		{ "privilege separation as root", test_privsep_root },
+		{ "privilege separation unprivileged (Landlock)",
+		    test_privsep_unprivileged },
+	};
+	struct tn_suite	 ts = { .name = "supervisor", .cases = tests,
+	    .ncases = TN_NCASES(tests) };
 
 	alarm(600);	/* a hard bound on the whole program */
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	s = CU_add_suite("supervisor", NULL, NULL);
-	CU_add_test(s, "SIGKILL each worker: one for one restart",
-	    test_kill_each_worker);
-	CU_add_test(s, "SIGSTOP: hung worker replaced", test_sigstop_replaced);
-	CU_add_test(s, "restart on the status socket", test_restart_command);
-	CU_add_test(s, "status socket abuse", test_status_socket_abuse);
-	CU_add_test(s, "sd_notify READY, WATCHDOG, STOPPING", test_sd_notify);
-	CU_add_test(s, "crash loop ends failed, exit 3",
-	    test_crash_loop_fails);
-	CU_add_test(s, "SIGTERM stops everything", test_sigterm_stops_all);
-	CU_add_test(s, "configuration errors exit 2", test_config_errors);
-	CU_add_test(s, "privilege separation as root", test_privsep_root);
-	CU_add_test(s, "privilege separation unprivileged (Landlock)",
-	    test_privsep_unprivileged);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	f = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return f != 0 || CU_get_error() != CUE_SUCCESS;
+	return tn_cunit_run(&ts);
 }

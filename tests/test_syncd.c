@@ -13,6 +13,9 @@
  *              and X completes from A (the bad blocks are written into
  *              M's stopped store by this program with stored's own
  *              library: no production code can make a bad block);
+ *   liar       G catches up from A while a scripted peer (fakepeer.c)
+ *              claims a far longer chain and answers no request: the
+ *              liar is dropped for misbehaviour, G ends idle at A's tip;
  *   kill       kill -9 of syncd, then of stored, in the middle of a
  *              catch-up: the node completes with A's tip;
  *   partition  two producers, each with one of the two keys of a
@@ -35,13 +38,14 @@
 #include <sodium.h>
 
 #include "block.h"
+#include "cunit.h"
+#include "fakepeer.h"
 #include "harness.h"
 #include "store.h"
 
 #define PORT		24500
 #define BIG_CHAIN	30000
 #define PAYLOAD		1024
-#define NOBODY		65534
 
 static struct tn_node	A, Bn, Cn, Dn;
 static int		a_ok;
@@ -64,14 +68,8 @@ node_new(struct tn_node *n, const char *ip, const char *extra)
 	    sync_conf, extra ? extra : "");
 	if (tn_node_init(n, ip, PORT, conf) == -1)
 		return -1;
-	if (geteuid() == 0) {
-		/* worker channels need one user: run unprivileged */
-		n->run_as = NOBODY;
-		if (chown(n->dir, NOBODY, NOBODY) == -1 ||
-		    chown(n->conf, NOBODY, NOBODY) == -1)
-			return -1;
-	}
-	return 0;
+	/* worker channels need one user: run unprivileged */
+	return tn_node_unprivileged(n);
 }
 
 static int
@@ -499,6 +497,75 @@ test_badsig_real(void)
 	tn_node_cleanup(&M);
 }
 
+/*
+ * A liar: a scripted peer claims a chain far above A's and answers no
+ * request.  G must still catch up from A, the liar must be asked (it is
+ * the highest) and be dropped for its failures, and G must settle at A's
+ * height instead of chasing the claim.
+ */
+static void
+test_liar(void)
+{
+	static struct wire_msg	 m;
+	struct tn_node		 G;
+	struct fake		 f;
+	char			 conf[512];
+	json_t			*st = NULL;
+	double			 end;
+	int			 r, asked = 0, reason = -1, caught_up = 0;
+
+	if (!a_ok) {
+		CU_FAIL("no producer");
+		return;
+	}
+	peers_conf(conf, sizeof(conf), NULL, 1, A.ip);
+	CU_ASSERT_FATAL(node_new(&G, "127.0.0.33", conf) == 0);
+	CU_ASSERT_FATAL(node_start(&G) == 0);
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.34", G.ip, PORT) == 0);
+	f.height = BIG_CHAIN + 100000;
+	randombytes_buf(f.tip, sizeof(f.tip));
+	CU_ASSERT(fake_hello(&f, 0x11a5, NULL) == 0);
+	/* answer pings, ignore requests, until G drops the connection */
+	end = tn_now() + 120;
+	while (tn_now() < end && reason == -1) {
+		if ((r = fake_recv(&f, &m, 0.1)) == -1)
+			reason = CLOSE_NREASONS;	/* closed, no goodbye */
+		else if (r == 1 && fake_answer_ping(&f, &m))
+			continue;
+		else if (r == 1 && (m.type == WIRE_GET_RANGE ||
+		    m.type == WIRE_GET_LOCATOR))
+			asked++;
+		else if (r == 1 && m.type == WIRE_GOODBYE)
+			reason = m.u.goodbye.reason;
+		if (!caught_up && node_tip(&G, NULL, 0) == BIG_CHAIN)
+			caught_up = 1;
+	}
+	fake_close(&f);
+	fprintf(stderr, "  liar asked %d times, closed with reason %d\n",
+	    asked, reason);
+	CU_ASSERT(asked > 0);
+	CU_ASSERT_EQUAL(reason, CLOSE_MISBEHAVIOR);
+	CU_ASSERT(caught_up || wait_height(&G, BIG_CHAIN, 30));
+	CU_ASSERT(wait_same_tip(&G, &A, 30));
+	/* the claim is gone with the liar: G is idle at A's height */
+	for (end = tn_now() + 15; tn_now() < end; tn_sleep(0.1)) {
+		json_decref(st);
+		if ((st = tn_status(&G)) != NULL && strcmp(json_string_value(
+		    json_object_get(json_object_get(st, "sync"), "state")),
+		    "idle") == 0)
+			break;
+	}
+	CU_ASSERT_FATAL(st != NULL);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+	    json_object_get(st, "sync"), "state")), "idle");
+	CU_ASSERT_EQUAL(tn_json_int(st, "node.height"), BIG_CHAIN);
+	CU_ASSERT(tn_json_int(st, "counters.connections_closed.misbehavior")
+	    >= 1);
+	CU_ASSERT_EQUAL(peer_blocks(st, "127.0.0.34"), -1);	/* gone */
+	json_decref(st);
+	tn_node_cleanup(&G);
+}
+
 static void
 test_partition(void)
 {
@@ -513,7 +580,7 @@ test_partition(void)
 	CU_ASSERT_FATAL(system(cmd) == 0);
 	if (geteuid() == 0) {
 		snprintf(cmd, sizeof(cmd), "chown -R %d:%d %s && chmod 755 %s",
-		    NOBODY, NOBODY, dir, dir);
+		    TN_NOBODY, TN_NOBODY, dir, dir);
 		CU_ASSERT_FATAL(system(cmd) == 0);
 	}
 	/* apart: nobody knows the other */
@@ -554,41 +621,31 @@ test_partition(void)
 int
 main(void)
 {
-	static const struct {
-		const char	*name;
-		CU_TestFunc	 fn;
-	} tests[] = {
+	static const struct tn_case tests[] = {
 		{ "single: 2,500 blocks from one peer", test_single },
 		{ "three: blocks from each of three peers", test_three },
 		{ "sigstop: a frozen peer's ranges move", test_sigstop },
 		{ "badsig: bad signatures, peer dropped", test_badsig_real },
+		{ "liar: claims a longer chain, serves nothing",
+		    test_liar },
 		{ "kill -9 syncd mid catch-up", test_kill_syncd },
 		{ "kill -9 stored mid catch-up", test_kill_stored },
 		{ "partition: the shorter branch reorganises",
 		    test_partition },
 	};
-	CU_pSuite	suite;
-	size_t		i;
-	unsigned	f;
+	struct tn_suite	 ts = { .name = "syncd", .cases = tests,
+	    .ncases = TN_NCASES(tests) };
+	struct genesis	 g;
+	char		 err[256];
+	int		 rc;
 
-	if (sodium_init() == -1)
+	if (sodium_init() == -1 ||
+	    genesis_load(&g, "devnet", "/nonexistent", err, sizeof(err)) == -1)
 		return 1;
-	if (CU_initialize_registry() != CUE_SUCCESS)
-		return 1;
-	if ((suite = CU_add_suite("syncd", NULL, NULL)) == NULL)
-		goto fail;
-	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-		if (CU_add_test(suite, tests[i].name, tests[i].fn) == NULL)
-			goto fail;
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
-	f = CU_get_number_of_failures();
-	CU_cleanup_registry();
+	fake_setup(wire_magic(g.block.hash), g.block.hash);
+	rc = tn_cunit_run(&ts);
 	tn_node_cleanup(&Cn);
 	tn_node_cleanup(&Bn);
 	tn_node_cleanup(&A);
-	return f != 0 || CU_get_error() != CUE_SUCCESS;
-fail:
-	CU_cleanup_registry();
-	return 1;
+	return rc;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cunit.h"
 #include "wire.h"
 
 #define MAGIC	0x3eb3e99cu
@@ -393,30 +394,28 @@ test_blocks_fill(void)
 int
 main(void)
 {
-	CU_pSuite	s;
-	unsigned	fails;
+	static const struct tn_case tests[] = {
+		{ "round trip: hello", test_roundtrip_hello },
+		{ "round trip: ping, pong, tip, get-addrs, goodbye",
+		    test_roundtrip_small },
+		{ "round trip: get-range, get-locator",
+		    test_roundtrip_requests },
+		{ "round trip: blocks, addrs", test_roundtrip_blocks_addrs },
+		{ "truncated frames ask for more", test_truncated },
+		{ "oversized refused from the header", test_oversized },
+		{ "wrong magic, checksum, unknown type",
+		    test_magic_checksum_type },
+		{ "malformed payloads", test_malformed_payloads },
+		{ "random payloads", test_random },
+		{ "blocks: the prefix that fits", test_blocks_fill },
+	};
+	struct tn_suite	 ts = { .name = "wire", .cases = tests,
+	    .ncases = TN_NCASES(tests) };
+	int		 rc;
 
-	if (sodium_init() < 0 || CU_initialize_registry() != CUE_SUCCESS)
+	if (sodium_init() < 0)
 		return 1;
-	s = CU_add_suite("wire", NULL, NULL);
-	CU_add_test(s, "round trip: hello", test_roundtrip_hello);
-	CU_add_test(s, "round trip: ping, pong, tip, get-addrs, goodbye",
-	    test_roundtrip_small);
-	CU_add_test(s, "round trip: get-range, get-locator",
-	    test_roundtrip_requests);
-	CU_add_test(s, "round trip: blocks, addrs",
-	    test_roundtrip_blocks_addrs);
-	CU_add_test(s, "truncated frames ask for more", test_truncated);
-	CU_add_test(s, "oversized refused from the header", test_oversized);
-	CU_add_test(s, "wrong magic, checksum, unknown type",
-	    test_magic_checksum_type);
-	CU_add_test(s, "malformed payloads", test_malformed_payloads);
-	CU_add_test(s, "random payloads", test_random);
-	CU_add_test(s, "blocks: the prefix that fits", test_blocks_fill);
-	CU_basic_set_mode(CU_BRM_VERBOSE);
-	CU_basic_run_tests();
+	rc = tn_cunit_run(&ts);
 	wbuf_free(&frame_w);
-	fails = CU_get_number_of_failures();
-	CU_cleanup_registry();
-	return fails ? 1 : 0;
+	return rc;
 }

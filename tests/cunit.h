@@ -1,0 +1,42 @@
+/*
+ * cunit.h - one way to run a CUnit suite from a test program's main().
+ *
+ * Every test program is a table of named cases run as one suite; an
+ * optional filter runs only the cases whose name contains it (ctest runs
+ * them all).
+ */
+#ifndef TIMENODE_CUNIT_H
+#define TIMENODE_CUNIT_H
+
+#include <stddef.h>
+
+#include <CUnit/CUnit.h>
+
+struct tn_case {
+	const char	*name;
+	CU_TestFunc	 fn;
+};
+
+struct tn_suite {
+	const char		*name;
+	const struct tn_case	*cases;
+	size_t			 ncases;
+	const char		*only;	   /* NULL: every case */
+	/* optional: once before the cases, once after them */
+	CU_InitializeFunc	 init;
+	CU_CleanupFunc		 clean;
+	/* optional: before each case, after each case */
+	CU_SetUpFunc		 setup;
+	CU_TearDownFunc		 teardown;
+};
+
+#define TN_NCASES(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Run the suite verbosely.  Returns main()'s exit status: 0 when every
+ * case passed, 1 on a failure or a CUnit error, 2 when the filter names
+ * no case.
+ */
+int	tn_cunit_run(const struct tn_suite *);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * fakepeer.h - a scripted peer for process tests: the test program itself
+ * speaks the wire protocol (netd/wire.h) to a node, so that it can send
+ * what no honest node sends and check what the node answers.
+ *
+ * Every read is bounded in time; pings are answered while waiting.
+ */
+#ifndef TIMENODE_FAKEPEER_H
+#define TIMENODE_FAKEPEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wire.h"
+
+struct fake {
+	int		fd;
+	int		port;		/* our local port */
+	uint64_t	height;		/* claimed in our hello */
+	uint8_t		tip[IPC_HASH_LEN]; /* claimed in our hello */
+	uint64_t	their_nonce;	/* from the node's hello */
+	size_t		have;
+	uint8_t		*buf;		/* one whole frame at most */
+};
+
+/* the network every fake speaks: its magic and genesis hash */
+void	fake_setup(uint32_t magic, const uint8_t genesis[IPC_HASH_LEN]);
+/*
+ * Connect from src (bound) to dst:port; height 0, tip the genesis.
+ * fake_close frees what it took.
+ */
+int	fake_connect(struct fake *, const char *src, const char *dst,
+	    int port);
+void	fake_close(struct fake *);
+/* one message in one frame, with the given magic (tests send wrong ones) */
+int	fake_send(struct fake *, const struct wire_msg *, uint32_t magic);
+/* our hello; genesis NULL: the network's (tests send wrong ones) */
+int	fake_hello(struct fake *, uint64_t nonce, const uint8_t *genesis);
+/* connect, send our hello, read the node's: 0 or -1 */
+int	fake_handshake(struct fake *, const char *src, const char *dst,
+	    int port, uint64_t nonce);
+/* next message: 1, 0 on timeout, -1 on EOF, error or a bad frame */
+int	fake_recv(struct fake *, struct wire_msg *, double timeout);
+/* read until a message of type t, answering pings: as fake_recv */
+int	fake_wait_type(struct fake *, uint16_t t, double timeout,
+	    struct wire_msg *);
+/* m is a ping: answer it (m becomes the pong), 1; else 0 */
+int	fake_answer_ping(struct fake *, struct wire_msg *m);
+/* answer pings for secs, ignore everything else */
+void	fake_serve(struct fake *, double secs);
+/* the connection still answers a ping */
+int	fake_alive(struct fake *);
+/* the node says goodbye with this reason within timeout */
+int	fake_goodbye_with(struct fake *, int reason, double timeout);
+
+#endif
