@@ -370,6 +370,7 @@ conn_close(struct conn *c, enum net_close_reason reason, int goodbye,
 	    (reg = reg_get(&nd->reg, c->ip)) != NULL && reg->challenger == c)
 		reg->challenger = NULL;
 	c->state = CONN_CLOSING;
+	c->read_paused = 0;
 	dialer_closed(nd, c, reason);
 	if (was_active)
 		promote(c);
@@ -698,6 +699,30 @@ frame_error(struct conn *c, enum wire_status st)
 		conn_close(c, CLOSE_PROTOCOL, 1, "%s", wire_status_names[st]);
 }
 
+/*
+ * Room to take one more request of c's: a slot of its own in stored, and
+ * its output queue can hold every answer in flight, this one included,
+ * at their largest.  Without room the request waits unread (conn_readcb),
+ * so a peer that pipelines requests is slowed down to what it reads
+ * instead of being dropped for a full output queue.
+ */
+int
+conn_serve_room(const struct conn *c)
+{
+	size_t	queued = evbuffer_get_length(bufferevent_get_output(c->bev));
+
+	return c->serving < NETD_MAX_SERVE && queued +
+	    (size_t)(c->serving + 1) * WIRE_MAX_FRAME <= NETD_OUTQ_MAX;
+}
+
+/* A block request without room to answer it waits, and so does the rest. */
+static int
+must_wait(const struct conn *c, uint16_t type)
+{
+	return c->state == CONN_ACTIVE && (type == WIRE_GET_RANGE ||
+	    type == WIRE_GET_LOCATOR) && !conn_serve_room(c);
+}
+
 static void
 conn_readcb(struct bufferevent *bev, void *arg)
 {
@@ -724,6 +749,12 @@ conn_readcb(struct bufferevent *bev, void *arg)
 		}
 		if (have < WIRE_HDR_LEN + (size_t)h.len)
 			break;		/* the watermark allows a whole one */
+		if (must_wait(c, h.type)) {
+			/* read on once an answer is out (conn_resume) */
+			c->read_paused = 1;
+			bufferevent_disable(bev, EV_READ);
+			break;
+		}
 		if (m == NULL && (m = malloc(sizeof(*m))) == NULL) {
 			conn_close(c, CLOSE_ERROR, 0, "out of memory");
 			break;
@@ -746,11 +777,23 @@ conn_readcb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 }
 
+/* A paused connection reads on when a request of its fits again. */
+void
+conn_resume(struct conn *c)
+{
+	if (!c->read_paused || !conn_alive(c) || !conn_serve_room(c))
+		return;
+	c->read_paused = 0;
+	bufferevent_enable(c->bev, EV_READ);
+	conn_readcb(c->bev, c);		/* what waits in the buffer */
+}
+
 static void
 conn_writecb(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
+	conn_resume(c);
 	if (c->state != CONN_CLOSING ||
 	    evbuffer_get_length(bufferevent_get_output(bev)) != 0)
 		return;

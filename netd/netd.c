@@ -187,11 +187,12 @@ serve_done(struct netd *nd, struct serve *s, const struct ipc_blob *v,
 {
 	struct conn *c = conn_by_serial(nd, s->serial);
 
+	s->ipc_reqid = 0;
 	if (c != NULL) {
 		c->serving--;
 		send_blocks(c, s->peer_reqid, v, count);
+		conn_resume(c);
 	}
-	s->ipc_reqid = 0;
 }
 
 static void

@@ -34,7 +34,8 @@ struct event;
 #define NETD_WRONG_NET_BAN_S	86400.0	/* other network: a day */
 #define NETD_MAX_PEER_REQS	16	/* syncd's requests per peer */
 #define NETD_PEER_REQ_S		60.0	/* then answered empty */
-#define NETD_MAX_SERVE		4	/* a peer's requests in stored */
+#define NETD_MAX_SERVE		4	/* a peer's requests in stored; more
+					   wait unread (conn_serve_room) */
 #define NETD_SERVE_S		10.0	/* stored's answer deadline */
 #define NETD_MAX_SERVING	256	/* all peers' requests in stored */
 #define NETD_ADDR_MAX		1024	/* in-memory address list */
@@ -111,6 +112,7 @@ struct conn {
 	int			 nreqs;
 	uint32_t		 next_reqid;
 	int			 serving;	/* its requests in stored */
+	int			 read_paused;	/* a request waits for room */
 	double			 addrs_answered;
 	int			 addrs_asked;	/* our GET_ADDRS, unanswered */
 	enum net_close_reason	 peer_said;	/* the peer's goodbye */
@@ -188,6 +190,8 @@ int		 conn_alive(const struct conn *);
 void		 conn_peer_event(struct conn *, uint16_t ipc_type);
 void		 conn_fail_reqs(struct conn *);
 void		 conn_broadcast(struct netd *, const struct wire_msg *);
+void		 conn_resume(struct conn *);
+int		 conn_serve_room(const struct conn *);
 
 /* dialer.c */
 int		 dialer_listen(struct netd *);
