@@ -13,9 +13,14 @@
  *    installed <linux/landlock.h> predates the network rules, so the newer
  *    constants and structures are defined here.
  *
- * Then, in both modes: PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE 0 and a seccomp
+ * Then, in both modes: every capability dropped (a non-root worker started
+ * with ambient capabilities, say CAP_SETUID, would otherwise keep them
+ * under Landlock), PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE 0 and a seccomp
  * filter (libseccomp) that makes execve, execveat, ptrace,
- * process_vm_readv/writev and io_uring_setup fail with EPERM, and with
+ * process_vm_readv/writev, io_uring_setup, fork, vfork and clone without
+ * CLONE_THREAD fail with EPERM (a worker makes threads, never processes:
+ * so the supervisor knows every process of a worker by its pid), clone3
+ * fail with ENOSYS (glibc then creates threads with clone), and with
  * SANDBOX_NET_NONE also socket(AF_INET/AF_INET6).  io_uring is denied
  * because IORING_OP_SOCKET would create sockets without socket(2).
  *
@@ -40,7 +45,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include <linux/capability.h>
 #include <linux/landlock.h>
+#include <linux/sched.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -528,10 +535,51 @@ landlock_restrict(const struct sandbox *sb, struct sandbox_result *res)
 
 /* ---- both modes --------------------------------------------------- */
 
+/*
+ * No capability left in any set.  The bounding set needs CAP_SETPCAP to
+ * shrink; without it, it only matters for execve, which seccomp denies.
+ */
+static int
+drop_capabilities(const struct sandbox *sb)
+{
+	struct __user_cap_header_struct	hdr;
+	struct __user_cap_data_struct	data[_LINUX_CAPABILITY_U32S_3];
+	int				cap, i;
+
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1) {
+		log_warn("sandbox %s: clear ambient capabilities",
+		    sb_name(sb));
+		return -1;
+	}
+	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1 &&
+		    errno != EPERM) {
+			log_warn("sandbox %s: drop capability %d from the "
+			    "bounding set", sb_name(sb), cap);
+			return -1;
+		}
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capset, &hdr, data) == -1 ||
+	    syscall(SYS_capget, &hdr, data) == -1) {
+		log_warn("sandbox %s: capset", sb_name(sb));
+		return -1;
+	}
+	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		if (data[i].effective || data[i].permitted ||
+		    data[i].inheritable) {
+			log_warnx("sandbox %s: capabilities left after capset",
+			    sb_name(sb));
+			return -1;
+		}
+	return 0;
+}
+
 static int
 harden_process(const struct sandbox *sb)
 {
-	if (set_no_new_privs(sb) == -1)
+	if (drop_capabilities(sb) == -1 || set_no_new_privs(sb) == -1)
 		return -1;
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
 		log_warn("sandbox %s: prctl PR_SET_DUMPABLE", sb_name(sb));
@@ -571,6 +619,28 @@ seccomp_deny_inet(const struct sandbox *sb, scmp_filter_ctx ctx)
 	return 0;
 }
 
+/*
+ * Threads, never processes: clone without CLONE_THREAD (fork, posix_spawn)
+ * fails with EPERM; clone3, whose flags sit in memory a filter cannot
+ * read, fails with ENOSYS so that glibc falls back to clone.  x86-64 and
+ * the other architectures where the flags are clone's first argument.
+ */
+static int
+seccomp_deny_processes(const struct sandbox *sb, scmp_filter_ctx ctx)
+{
+	int	rc;
+
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+	if (rc < 0)
+		return seccomp_fail(sb, "rule clone", rc);
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
+	    0);
+	if (rc < 0)
+		return seccomp_fail(sb, "rule clone3", rc);
+	return 0;
+}
+
 static int
 seccomp_rules(const struct sandbox *sb, scmp_filter_ctx ctx)
 {
@@ -584,6 +654,8 @@ seccomp_rules(const struct sandbox *sb, scmp_filter_ctx ctx)
 		{ "process_vm_readv",	SCMP_SYS(process_vm_readv) },
 		{ "process_vm_writev",	SCMP_SYS(process_vm_writev) },
 		{ "io_uring_setup",	SCMP_SYS(io_uring_setup) },
+		{ "fork",		SCMP_SYS(fork) },
+		{ "vfork",		SCMP_SYS(vfork) },
 	};
 	size_t	i;
 	int	rc;
@@ -594,6 +666,8 @@ seccomp_rules(const struct sandbox *sb, scmp_filter_ctx ctx)
 		if (rc < 0)
 			return seccomp_fail(sb, denied[i].name, rc);
 	}
+	if (seccomp_deny_processes(sb, ctx) == -1)
+		return -1;
 	if (sb->net == SANDBOX_NET_NONE)
 		return seccomp_deny_inet(sb, ctx);
 	return 0;

@@ -155,14 +155,14 @@ ctl_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
 		break;
 	case IPC_DEBUG_SOCKET_ACK:
 		if (ipc_debug_socket_decode(r, &d) == 0)
-			status_answer_errno(c->sv->status, h->reqid, c->name,
+			status_answer_errno(c->sv->status, c, h->reqid,
 			    d.err);
 		break;
 	case IPC_VERIFY_ACK:
 	case IPC_PRODUCE_ACK:
 		if (ipc_result_decode(r, &res) == 0)
-			status_answer_result(c->sv->status, h->reqid, c->name,
-			    &res);
+			status_answer_result(c->sv->status, c, h->type,
+			    h->reqid, &res);
 		else
 			log_warnx("%s: malformed %s, dropped", c->name,
 			    ipc_type_name(h->type));

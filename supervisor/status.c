@@ -42,13 +42,22 @@ struct status_client {
 	uint32_t			 id;
 	int				 closing;
 	int				 overflow;	/* drop unsent output */
+	int				 eof;		/* the client sent all */
+	int				 npending;	/* its forwarded requests */
 };
 
 struct pending {
-	uint32_t	reqid;		/* 0 = free */
-	uint32_t	client;
-	double		deadline;
+	uint32_t		 reqid;		/* 0 = free */
+	uint32_t		 client;
+	const struct child	*child;		/* asked; only it answers */
+	uint16_t		 ack;		/* the answer's type */
+	double			 deadline;
 };
+
+/* Every forwarded request is answered by the type that follows it. */
+_Static_assert(IPC_DEBUG_SOCKET_ACK == IPC_DEBUG_SOCKET + 1, "ack type");
+_Static_assert(IPC_PRODUCE_ACK == IPC_PRODUCE + 1, "ack type");
+_Static_assert(IPC_VERIFY_ACK == IPC_VERIFY + 1, "ack type");
 
 struct status_server {
 	struct supervisor		*sv;
@@ -63,12 +72,18 @@ struct status_server {
 
 static void	client_free(struct status_client *);
 
-/* A closing client goes once its output is out, or at once on overflow. */
+/*
+ * A closing client goes once its output is out, or at once on overflow; one
+ * that has sent everything (EOF) goes once its answers are all out.
+ */
 static void
 client_close_if_done(struct status_client *cl)
 {
-	if (cl->closing && (cl->overflow ||
-	    evbuffer_get_length(bufferevent_get_output(cl->bev)) == 0))
+	int	flushed;
+
+	flushed = evbuffer_get_length(bufferevent_get_output(cl->bev)) == 0;
+	if ((cl->closing && (cl->overflow || flushed)) ||
+	    (cl->eof && cl->npending == 0 && flushed))
 		client_free(cl);
 }
 
@@ -307,6 +322,19 @@ cmd_restart(struct status_client *cl, const char *arg)
 	    c->name));
 }
 
+/* Idle clients time out, but not while a worker works on their request. */
+static void
+client_pending(struct status_client *cl, int delta)
+{
+	struct timeval	idle = { STATUS_IDLE_S, 0 };
+
+	cl->npending += delta;
+	if (cl->npending > 0)
+		bufferevent_set_timeouts(cl->bev, NULL, NULL);
+	else
+		bufferevent_set_timeouts(cl->bev, &idle, &idle);
+}
+
 /*
  * A request the status socket forwards to a worker; the answer comes back
  * through status_answer_*() with the same request id, or the request
@@ -339,7 +367,10 @@ forward(struct status_client *cl, const char *cmd, const char *name,
 	}
 	srv->pending[i].reqid = srv->next_reqid;
 	srv->pending[i].client = cl->id;
+	srv->pending[i].child = c;
+	srv->pending[i].ack = (uint16_t)(type + 1);
 	srv->pending[i].deadline = mono_now() + timeout;
+	client_pending(cl, 1);
 }
 
 static void
@@ -374,29 +405,48 @@ cmd_produce(struct status_client *cl, const char *count, const char *bytes)
 	wbuf_free(&w);
 }
 
+/* The request ends: its client, NULL if it is gone or closing. */
 static struct status_client *
-pending_take(struct status_server *srv, uint32_t reqid)
+pending_end(struct status_server *srv, struct pending *p)
 {
 	struct status_client	*cl;
-	int			 i;
+
+	p->reqid = 0;
+	if ((cl = client_by_id(srv, p->client)) == NULL)
+		return NULL;
+	client_pending(cl, -1);
+	return cl->closing ? NULL : cl;
+}
+
+/* Only the worker that was asked answers, and with the right type. */
+static struct status_client *
+pending_take(struct status_server *srv, const struct child *c,
+    uint16_t type, uint32_t reqid)
+{
+	int	i;
 
 	for (i = 0; i < STATUS_PENDING_MAX; i++) {
 		if (reqid == 0 || srv->pending[i].reqid != reqid)
 			continue;
-		srv->pending[i].reqid = 0;
-		cl = client_by_id(srv, srv->pending[i].client);
-		return cl && !cl->closing ? cl : NULL;
+		if (srv->pending[i].child != c ||
+		    srv->pending[i].ack != type) {
+			log_warnx("%s: %s answers a request it was not "
+			    "asked, dropped", c->name, ipc_type_name(type));
+			return NULL;
+		}
+		return pending_end(srv, &srv->pending[i]);
 	}
 	return NULL;
 }
 
 void
-status_answer_errno(struct status_server *srv, uint32_t reqid,
-    const char *component, int err)
+status_answer_errno(struct status_server *srv, const struct child *c,
+    uint32_t reqid, int err)
 {
-	struct status_client *cl;
+	struct status_client	*cl;
+	const char		*component = c->name;
 
-	if ((cl = pending_take(srv, reqid)) == NULL)
+	if ((cl = pending_take(srv, c, IPC_DEBUG_SOCKET_ACK, reqid)) == NULL)
 		return;
 	client_send(cl, json_pack("{s:s, s:s, s:i, s:s}",
 	    "component", component, "test", "socket(AF_INET)",
@@ -405,12 +455,13 @@ status_answer_errno(struct status_server *srv, uint32_t reqid,
 }
 
 void
-status_answer_result(struct status_server *srv, uint32_t reqid,
-    const char *component, const struct ipc_result *r)
+status_answer_result(struct status_server *srv, const struct child *c,
+    uint16_t type, uint32_t reqid, const struct ipc_result *r)
 {
-	struct status_client *cl;
+	struct status_client	*cl;
+	const char		*component = c->name;
 
-	if ((cl = pending_take(srv, reqid)) == NULL)
+	if ((cl = pending_take(srv, c, type, reqid)) == NULL)
 		return;
 	if (r->code != IPC_OK) {
 		client_send(cl, json_pack("{s:s, s:s, s:I}", "error",
@@ -437,10 +488,7 @@ status_tick(struct status_server *srv)
 	for (i = 0; i < STATUS_PENDING_MAX; i++) {
 		if (srv->pending[i].reqid == 0 || now < srv->pending[i].deadline)
 			continue;
-		srv->pending[i].reqid = 0;
-		if ((cl = client_by_id(srv, srv->pending[i].client)) != NULL &&
-		    !cl->closing)
-		{
+		if ((cl = pending_end(srv, &srv->pending[i])) != NULL) {
 			client_error(cl, "%s", "no answer from the worker "
 			    "(it may have restarted); try again");
 			client_close_if_done(cl);
@@ -516,12 +564,22 @@ client_write_cb(struct bufferevent *bev, void *arg)
 	client_close_if_done(arg);
 }
 
+/*
+ * EOF: the client has said all it will (e.g. "echo verify | nc -N"); it
+ * stays until the answers to what it asked are out.  Errors and timeouts
+ * end it at once.
+ */
 static void
 client_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct status_client *cl = arg;
 
-	(void)bev;
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
+		cl->eof = 1;
+		bufferevent_disable(bev, EV_READ);
+		client_close_if_done(cl);
+		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT)
 		log_debug("status: client timed out");
 	client_free(cl);
@@ -537,17 +595,30 @@ client_free(struct status_client *cl)
 	free(cl);
 }
 
-/* The workers' own user may not drive the supervisor (root mode). */
+/*
+ * A worker may not drive the supervisor: not its user in root mode, not
+ * its pid in either mode (unprivileged, the workers share our user and
+ * the run directory holds this socket; they cannot fork, see sandbox.c).
+ */
 static int
 client_allowed(struct status_server *srv, int fd)
 {
-	struct ucred	cr;
-	socklen_t	len = sizeof(cr);
+	struct supervisor	*sv = srv->sv;
+	struct ucred		 cr;
+	socklen_t		 len = sizeof(cr);
+	int			 i;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == -1)
 		return 0;
-	if (srv->sv->privileged && cr.uid == srv->sv->uid && cr.uid != 0)
+	if (sv->privileged && cr.uid == sv->uid && cr.uid != 0)
 		return 0;
+	for (i = 0; i < IPC_NWORKERS; i++)
+		if (sv->children[i].pid > 0 && cr.pid == sv->children[i].pid) {
+			log_warnx("status: %s (pid %ld) may not use the "
+			    "status socket, refused", sv->children[i].name,
+			    (long)cr.pid);
+			return 0;
+		}
 	return 1;
 }
 

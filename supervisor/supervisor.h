@@ -88,10 +88,11 @@ double		 child_uptime(const struct child *);
 struct status_server *status_open(struct supervisor *, const char *path);
 void		 status_close(struct status_server *);
 /* answers of workers to requests made on the status socket */
-void		 status_answer_errno(struct status_server *, uint32_t reqid,
-		    const char *component, int err);
-void		 status_answer_result(struct status_server *, uint32_t reqid,
-		    const char *component, const struct ipc_result *);
+void		 status_answer_errno(struct status_server *,
+		    const struct child *, uint32_t reqid, int err);
+void		 status_answer_result(struct status_server *,
+		    const struct child *, uint16_t type, uint32_t reqid,
+		    const struct ipc_result *);
 /* expire requests whose worker never answered */
 void		 status_tick(struct status_server *);
 /* the one-line summary for STATUS= and the logs */

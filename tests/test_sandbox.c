@@ -15,6 +15,7 @@
  * alarm() in the child, poll() and a waitpid() deadline in the parent.
  */
 #include <sys/types.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -23,6 +24,7 @@
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <linux/capability.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +59,7 @@ struct params {
 	enum sandbox_net net;
 	const char	*user;
 	int		 with_thread;	/* start a thread before the sandbox */
+	int		 with_caps;	/* Landlock mode: keep ambient caps */
 };
 
 /* What the child saw; an *_errno of 0 means the call worked. */
@@ -78,6 +81,10 @@ struct report {
 	int	outside_errno;		/* open(OUTSIDE) */
 	int	marker_errno;		/* open the marker in the sandbox dir */
 	int	create_errno;		/* create a file in the sandbox dir */
+	int	fork_errno;		/* fork() */
+	int	thread_errno;		/* pthread_create() after the sandbox */
+	int	setuid0_errno;		/* setresuid(0, 0, 0) */
+	unsigned long long caps_left;	/* CapInh|CapPrm|CapEff|CapAmb */
 };
 
 /* What the parent saw in /proc/<child>. */
@@ -164,6 +171,94 @@ become_nobody(struct report *r)
 	    setresgid(NOBODY, NOBODY, NOBODY) == -1 ||
 	    setresuid(NOBODY, NOBODY, NOBODY) == -1)
 		r->setup_errno = errno;
+}
+
+/*
+ * Still root: keep CAP_SETUID, CAP_SETGID and CAP_SYS_CHROOT through the
+ * change to nobody, as ambient capabilities (what "setpriv
+ * --ambient-caps" or systemd's AmbientCapabilities= give a process).
+ */
+static void
+become_nobody_with_caps(struct report *r)
+{
+	static const int		 keep[] = { CAP_SETUID, CAP_SETGID,
+					    CAP_SYS_CHROOT };
+	struct __user_cap_header_struct	 hdr;
+	struct __user_cap_data_struct	 d[_LINUX_CAPABILITY_U32S_3];
+	size_t				 i;
+
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1) {
+		r->setup_errno = errno;
+		return;
+	}
+	become_nobody(r);
+	if (r->setup_errno != 0)
+		return;
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	memset(d, 0, sizeof(d));
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		d[0].effective |= 1U << keep[i];
+	d[0].permitted = d[0].inheritable = d[0].effective;
+	if (syscall(SYS_capset, &hdr, d) == -1) {
+		r->setup_errno = errno;
+		return;
+	}
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, keep[i], 0,
+		    0) == -1)
+			r->setup_errno = errno;
+}
+
+/*
+ * Every capability the process still holds, all sets or'ed together (from
+ * the kernel, not /proc: the sandbox hides /proc).
+ */
+static unsigned long long
+caps_held(void)
+{
+	struct __user_cap_header_struct	hdr;
+	struct __user_cap_data_struct	d[_LINUX_CAPABILITY_U32S_3];
+	unsigned long long		all = 0;
+	int				i, cap;
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capget, &hdr, d) == -1)
+		return ~0ULL;
+	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		all |= (unsigned long long)(d[i].effective | d[i].permitted |
+		    d[i].inheritable) << (32 * i);
+	for (cap = 0; cap < 64; cap++)
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, cap, 0, 0) ==
+		    1)
+			all |= 1ULL << cap;
+	return all;
+}
+
+static void *
+thread_noop(void *arg)
+{
+	return arg;
+}
+
+/* Threads yes, processes no; no capability, no way back to root. */
+static void
+probe_processes(struct report *r)
+{
+	pthread_t	t;
+	pid_t		pid;
+
+	r->thread_errno = pthread_create(&t, NULL, thread_noop, NULL);
+	if (r->thread_errno == 0)
+		pthread_join(t, NULL);
+	if ((pid = fork()) == 0)
+		_exit(0);
+	r->fork_errno = errno_of(pid);
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	r->caps_left = caps_held();
+	r->setuid0_errno = errno_of(setresuid(0, 0, 0));
 }
 
 static void *
@@ -305,6 +400,7 @@ probe(struct report *r)
 	    &riov, 1, 0));
 	probe_tcp(r);
 	probe_fs(r);
+	probe_processes(r);
 	/* Last: if it worked, the child is gone and the parent sees EOF. */
 	r->exec_errno = errno_of(execve("/bin/true", argv, envp));
 }
@@ -319,7 +415,9 @@ child(const struct params *p, int rep, int go)
 
 	alarm(CHILD_ALARM);
 	memset(&r, 0, sizeof(r));
-	if (p->mode == MODE_LANDLOCK)
+	if (p->mode == MODE_LANDLOCK && p->with_caps)
+		become_nobody_with_caps(&r);
+	else if (p->mode == MODE_LANDLOCK)
 		become_nobody(&r);
 	if (r.setup_errno == 0 && p->with_thread)
 		start_thread(&r);
@@ -480,7 +578,7 @@ static void
 run(enum mode mode, enum sandbox_net net, struct report *r,
     struct procinfo *pi)
 {
-	struct params	p = { mode, net, "nobody", 0 };
+	struct params	p = { mode, net, "nobody", 0, 0 };
 	int		rc;
 
 	memset(r, 0, sizeof(*r));
@@ -499,6 +597,10 @@ check_always(const struct report *r, const struct procinfo *pi)
 	CU_ASSERT_EQUAL(r->exec_errno, EPERM);
 	CU_ASSERT_EQUAL(r->vm_errno, EPERM);
 	CU_ASSERT_EQUAL(r->unix_errno, 0);
+	CU_ASSERT_EQUAL(r->fork_errno, EPERM);
+	CU_ASSERT_EQUAL(r->thread_errno, 0);
+	CU_ASSERT_EQUAL(r->caps_left, 0);
+	CU_ASSERT_EQUAL(r->setuid0_errno, EPERM);
 	CU_ASSERT_EQUAL(pi->nnp, 1);
 	CU_ASSERT_EQUAL(pi->seccomp, 2);
 	/* Not dumpable: /proc/<pid> belongs to root, not to the child. */
@@ -603,7 +705,7 @@ static void
 test_user_fallback(void)
 {
 	struct params	p = { MODE_ROOT, SANDBOX_NET_NONE,
-			    "timenode-no-such-user", 0 };
+			    "timenode-no-such-user", 0, 0 };
 	struct report	r;
 	struct procinfo	pi;
 
@@ -618,7 +720,7 @@ test_user_fallback(void)
 static void
 test_refuse_root(void)
 {
-	struct params	p = { MODE_ROOT, SANDBOX_NET_NONE, "root", 0 };
+	struct params	p = { MODE_ROOT, SANDBOX_NET_NONE, "root", 0, 0 };
 	struct report	r;
 	struct procinfo	pi;
 
@@ -634,7 +736,7 @@ test_refuse_root(void)
 static void
 test_threads_root(void)
 {
-	struct params	p = { MODE_ROOT, SANDBOX_NET_NONE, "nobody", 1 };
+	struct params	p = { MODE_ROOT, SANDBOX_NET_NONE, "nobody", 1, 0 };
 	struct report	r;
 	struct procinfo	pi;
 
@@ -649,11 +751,33 @@ test_threads_root(void)
 	CU_ASSERT_EQUAL(pi.thread_seccomp, 2);
 }
 
+/*
+ * Landlock mode in a process that is not root but holds CAP_SETUID and
+ * friends (ambient): the sandbox drops them all, so root stays out of
+ * reach.
+ */
+static void
+test_caps_landlock(void)
+{
+	struct params	p = { MODE_LANDLOCK, SANDBOX_NET_NONE, "nobody", 0,
+			    1 };
+	struct report	r;
+	struct procinfo	pi;
+
+	if (!mode_runnable(MODE_ROOT))	/* only root can hand them out */
+		return;
+	CU_ASSERT_EQUAL_FATAL(run_child(&p, &r, &pi), 0);
+	CU_ASSERT_EQUAL_FATAL(r.setup_errno, 0);
+	CU_ASSERT_EQUAL_FATAL(r.ret, 0);
+	CU_ASSERT_EQUAL(pi.uid[0], NOBODY);
+	check_always(&r, &pi);
+}
+
 /* Landlock mode: a thread started before would escape, so refuse. */
 static void
 test_threads_landlock(void)
 {
-	struct params	p = { MODE_LANDLOCK, SANDBOX_NET_NONE, "nobody", 1 };
+	struct params	p = { MODE_LANDLOCK, SANDBOX_NET_NONE, "nobody", 1, 0 };
 	struct report	r;
 	struct procinfo	pi;
 
@@ -741,6 +865,8 @@ main(void)
 		{ "uid 0 service user refused", test_refuse_root },
 		{ "threads, root mode (TSYNC)", test_threads_root },
 		{ "threads, landlock mode refused", test_threads_landlock },
+		{ "ambient capabilities dropped, landlock mode",
+		    test_caps_landlock },
 	};
 	struct tn_suite	 ts = { .name = "sandbox", .cases = tests,
 	    .ncases = TN_NCASES(tests), .init = suite_init,
