@@ -5,7 +5,11 @@
  * $RUNTIME_DIRECTORY) < config file < command line.  The run directory
  * defaults to <data dir>/run and is resolved last, so that --data-dir alone
  * moves both.  Nothing here exits: errors come back as text naming the
- * option, section, key or value, and the caller exits 2.
+ * option, section, key or value, and the caller exits 2.  Nothing is cut
+ * short either: a directory variable that does not fit is an error, and
+ * the file is read whole and its lines checked against inih's line limit
+ * before inih parses it.  The timings are checked against each other
+ * last, whichever source each came from.
  */
 #include <sys/stat.h>
 
@@ -21,6 +25,12 @@
 
 #include "config.h"
 
+#define CONFIG_FILE_MAX	(1 << 20)	/* bytes */
+/* the longest line inih reads whole: its buffer also holds \r, \n, NUL */
+#define CONFIG_LINE_MAX	(INI_MAX_LINE - 3)
+#define SUP_TICK_MIN	0.01	/* proc.c's shortest heartbeat tick, s */
+#define RESTART_DELAY_FLOOR 0.001	/* s */
+
 struct ini_ctx {
 	struct config	*cfg;
 	char		*err;
@@ -31,18 +41,14 @@ struct ini_ctx {
 void
 config_defaults(struct config *cfg)
 {
-	const char *s;
-
 	memset(cfg, 0, sizeof(*cfg));
-	s = getenv("STATE_DIRECTORY");
-	/* systemd may pass several colon-separated directories */
-	snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%.*s",
-	    s && *s ? (int)strcspn(s, ":") : (int)strlen("./timenode-data"),
-	    s && *s ? s : "./timenode-data");
-	s = getenv("RUNTIME_DIRECTORY");
-	if (s && *s)
-		snprintf(cfg->run_dir, sizeof(cfg->run_dir), "%.*s",
-		    (int)strcspn(s, ":"), s);
+	/* a refused variable is reported by config_parse_args() */
+	if (config_default_dirs(cfg->data_dir, cfg->run_dir,
+	    sizeof(cfg->data_dir), cfg->env_err, sizeof(cfg->env_err)) == -1) {
+		snprintf(cfg->data_dir, sizeof(cfg->data_dir), "%s",
+		    CONFIG_DATA_DIR);
+		cfg->run_dir[0] = '\0';
+	}
 	strcpy(cfg->network, "devnet");
 	strcpy(cfg->user, "timenode");
 	inet_pton(AF_INET, "127.0.0.1", &cfg->listen.ip);
@@ -309,6 +315,71 @@ config_ini_key(void *user, const char *section, const char *name,
 	return 0;
 }
 
+/*
+ * The whole file into a NUL-terminated buffer; *len bytes without the NUL.
+ * A config file is small: more than CONFIG_FILE_MAX bytes is refused.
+ */
+static char *
+read_file(FILE *f, const char *path, size_t *len, char *err, size_t errlen)
+{
+	char	*buf;
+	size_t	 n;
+
+	if ((buf = malloc(CONFIG_FILE_MAX + 1)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return NULL;
+	}
+	n = fread(buf, 1, CONFIG_FILE_MAX + 1, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(buf);
+		return NULL;
+	}
+	if (n > CONFIG_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %d bytes", path,
+		    CONFIG_FILE_MAX);
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+/*
+ * inih reads a line into a buffer of INI_MAX_LINE bytes and parses the rest
+ * of a longer one as lines of their own (a misleading syntax error, or a
+ * key taken from the tail of a comment); ini_parse_string() would stop at a
+ * NUL byte.  Refuse both, naming the line.
+ */
+static int
+check_lines(const char *buf, size_t len, const char *path, char *err,
+    size_t errlen)
+{
+	const char	*p = buf, *end = buf + len, *nl;
+	size_t		 n;
+	int		 lineno;
+
+	for (lineno = 1; p < end; lineno++) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		n = (size_t)(nl - p);
+		if (memchr(p, '\0', n) != NULL) {
+			snprintf(err, errlen, "%s:%d: NUL byte", path, lineno);
+			return -1;
+		}
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n > CONFIG_LINE_MAX) {
+			snprintf(err, errlen, "%s:%d: line longer than %d bytes",
+			    path, lineno, CONFIG_LINE_MAX);
+			return -1;
+		}
+		p = nl + 1;
+	}
+	return 0;
+}
+
 int
 config_load_file(struct config *cfg, const char *path, char *err,
     size_t errlen)
@@ -316,6 +387,8 @@ config_load_file(struct config *cfg, const char *path, char *err,
 	struct ini_ctx	 ctx = { cfg, err, errlen, 0 };
 	struct stat	 sb;
 	FILE		*f;
+	char		*buf;
+	size_t		 len;
 	int		 r;
 
 	if (strlen(path) >= sizeof(cfg->config_file)) {
@@ -331,8 +404,16 @@ config_load_file(struct config *cfg, const char *path, char *err,
 		fclose(f);
 		return -1;
 	}
-	r = ini_parse_file(f, config_ini_key, &ctx);
+	buf = read_file(f, path, &len, err, errlen);
 	fclose(f);
+	if (buf == NULL)
+		return -1;
+	if (check_lines(buf, len, path, err, errlen) == -1) {
+		free(buf);
+		return -1;
+	}
+	r = ini_parse_string(buf, config_ini_key, &ctx);
+	free(buf);
 	if (ctx.failed) {
 		/* prefix the file name, keep the message */
 		char tmp[CONFIG_ERR_MAX];
@@ -421,12 +502,81 @@ apply_opt(struct config *cfg, struct worker_opts *w, int c, const char *arg)
 	return -1;
 }
 
+/* 0 when hi >= times * lo (hi > lo when strict), else -1 naming both */
+static int
+need(const char *hi_key, double hi, const char *rel, double times,
+    int strict, const char *lo_key, double lo, char *err, size_t errlen)
+{
+	if (strict ? hi > times * lo : hi >= times * lo)
+		return 0;
+	snprintf(err, errlen, "%s (%g s) must be %s %s (%g s)", hi_key, hi,
+	    rel, lo_key, lo);
+	return -1;
+}
+
+static int
+floor_of(const char *key, double v, double min, const char *why, char *err,
+    size_t errlen)
+{
+	if (v >= min)
+		return 0;
+	snprintf(err, errlen, "%s (%g s) must be at least %g s: %s", key, v,
+	    min, why);
+	return -1;
+}
+
+/*
+ * The timings the supervisor (proc.c, policy.c) and the workers
+ * (worker.c) rely on, whichever source each value came from:
+ *
+ * - proc.c's tick runs at most every SUP_TICK_MIN s, so heartbeats go out
+ *   no more often than that, whatever heartbeat_interval says.
+ * - The gap between two heartbeat answers is up to one interval plus one
+ *   tick (at most one interval): heartbeat_deadline below twice the
+ *   interval has running workers killed as hung.  (The workers' orphan
+ *   check, 3 * heartbeat_deadline, then holds by itself.)
+ * - A new worker answers the first heartbeat after its start-up, not the
+ *   greeting it waits for before it: start_deadline below twice the
+ *   interval has new workers killed as hung before they can answer.
+ * - Restarts in a window no longer than fast_crash are forgotten before a
+ *   slow crash can follow: a crash loop without delay that never fails.
+ * - A restart delay shorter than the supervisor's timers is no delay.
+ */
+static int
+check_timings(const struct config *c, char *err, size_t errlen)
+{
+	if (floor_of("heartbeat_interval", c->heartbeat_interval,
+	    SUP_TICK_MIN, "the supervisor's timer resolution", err,
+	    errlen) == -1 ||
+	    need("heartbeat_deadline", c->heartbeat_deadline,
+	    "at least twice", 2, 0, "heartbeat_interval",
+	    c->heartbeat_interval, err, errlen) == -1 ||
+	    need("start_deadline", c->start_deadline, "at least twice", 2, 0,
+	    "heartbeat_interval", c->heartbeat_interval, err, errlen) == -1 ||
+	    floor_of("restart_delay_min", c->restart_delay_min,
+	    RESTART_DELAY_FLOOR, "a shorter delay is no delay", err,
+	    errlen) == -1 ||
+	    need("restart_delay_max", c->restart_delay_max, "at least", 1, 0,
+	    "restart_delay_min", c->restart_delay_min, err, errlen) == -1 ||
+	    need("restart_window", c->restart_window, "larger than", 1, 1,
+	    "fast_crash", c->fast_crash, err, errlen) == -1 ||
+	    need("backoff_max", c->backoff_max, "at least", 1, 0,
+	    "backoff_min", c->backoff_min, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
 int
 config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
     char **argv, char *err, size_t errlen)
 {
 	const char	*file = NULL;
-	int		 c, i, peers_from_cli = 0;
+	int		 c, peers_from_cli = 0;
+
+	if (cfg->env_err[0]) {
+		snprintf(err, errlen, "%s", cfg->env_err);
+		return -1;
+	}
 
 	/* pass 1: find -c so the file is applied before the overrides;
 	 * optind 0 makes glibc forget any earlier argv completely */
@@ -479,24 +629,12 @@ config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
 			return -1;
 		}
 	}
-	if (cfg->run_dir[0] == '\0') {
-		i = snprintf(cfg->run_dir, sizeof(cfg->run_dir), "%s/run",
-		    cfg->data_dir);
-		if (i < 0 || (size_t)i >= sizeof(cfg->run_dir)) {
-			snprintf(err, errlen, "data dir path too long");
-			return -1;
-		}
-	}
-	if (cfg->restart_delay_min > cfg->restart_delay_max) {
-		snprintf(err, errlen, "restart_delay_min is larger than "
-		    "restart_delay_max");
+	if (cfg->run_dir[0] == '\0' && config_data_run_dir(cfg->data_dir,
+	    cfg->run_dir, sizeof(cfg->run_dir)) == -1) {
+		snprintf(err, errlen, "data dir path too long");
 		return -1;
 	}
-	if (cfg->backoff_min > cfg->backoff_max) {
-		snprintf(err, errlen, "backoff_min is larger than backoff_max");
-		return -1;
-	}
-	return 0;
+	return check_timings(cfg, err, errlen);
 }
 
 static int

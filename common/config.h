@@ -12,12 +12,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <netinet/in.h>
 
 #define CONFIG_MAX_PEERS	64
 #define CONFIG_PATH_MAX		256
 #define CONFIG_NAME_MAX		32
 #define CONFIG_ERR_MAX		256
+#define CONFIG_DATA_DIR		"./timenode-data"	/* without systemd */
 
 struct hostport {
 	struct in_addr	ip;
@@ -36,6 +40,9 @@ struct config {
 	size_t		npeers;
 	int		foreground;
 	int		debug;
+	/* config_defaults() refused $STATE_DIRECTORY or $RUNTIME_DIRECTORY:
+	 * why; config_parse_args() reports it */
+	char		env_err[CONFIG_ERR_MAX];
 
 	/* [supervisor] */
 	double		heartbeat_interval;	/* s between heartbeats */
@@ -98,5 +105,91 @@ int	parse_hostport(const char *, struct hostport *);
 int	parse_seconds(const char *, double *);
 const char *hostport_str(const struct hostport *, char *, size_t);
 void	config_free_worker_argv(char **argv, size_t from, size_t n);
+
+/*
+ * The default directories, shared with timenodectl so that it finds the
+ * status socket timenoded uses by default.  They are inline because
+ * timenodectl links nothing of ours.
+ *
+ * config_env_dir: the first directory of $name (systemd passes several,
+ * separated by colons) into buf.  1 when set, 0 when unset or empty (buf
+ * untouched), -1 with a message naming the variable when the first
+ * directory is empty or does not fit: never cut short.
+ */
+static inline int
+config_env_dir(const char *name, char *buf, size_t len, char *err,
+    size_t errlen)
+{
+	const char	*s = getenv(name);
+	size_t		 n;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	n = strcspn(s, ":");
+	if (n == 0) {
+		snprintf(err, errlen, "$%s: the first directory is empty",
+		    name);
+		return -1;
+	}
+	if (n >= len) {
+		snprintf(err, errlen, "$%s: the first directory is %zu "
+		    "characters long, at most %zu are allowed", name, n,
+		    len - 1);
+		return -1;
+	}
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return 1;
+}
+
+/*
+ * Data dir: $STATE_DIRECTORY, else CONFIG_DATA_DIR.  Run dir:
+ * $RUNTIME_DIRECTORY, else "" for "<data dir>/run, resolved last" (see
+ * config_data_run_dir).  Both buffers have len bytes.
+ */
+static inline int
+config_default_dirs(char *data_dir, char *run_dir, size_t len, char *err,
+    size_t errlen)
+{
+	snprintf(data_dir, len, "%s", CONFIG_DATA_DIR);
+	run_dir[0] = '\0';
+	if (config_env_dir("STATE_DIRECTORY", data_dir, len, err,
+	    errlen) == -1 ||
+	    config_env_dir("RUNTIME_DIRECTORY", run_dir, len, err,
+	    errlen) == -1)
+		return -1;
+	return 0;
+}
+
+/* "<data dir>/run": the run directory when nothing names one. */
+static inline int
+config_data_run_dir(const char *data_dir, char *buf, size_t len)
+{
+	int n = snprintf(buf, len, "%s/run", data_dir);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/* The run directory of a node started without -c, --data-dir, --run-dir. */
+static inline int
+config_default_run_dir(char *buf, size_t len, char *err, size_t errlen)
+{
+	char data_dir[CONFIG_PATH_MAX], run_dir[CONFIG_PATH_MAX];
+
+	if (config_default_dirs(data_dir, run_dir, sizeof(data_dir), err,
+	    errlen) == -1)
+		return -1;
+	if (run_dir[0] == '\0' && config_data_run_dir(data_dir, run_dir,
+	    sizeof(run_dir)) == -1) {
+		snprintf(err, errlen, "data dir path too long");
+		return -1;
+	}
+	if (strlen(run_dir) >= len) {
+		snprintf(err, errlen, "run dir path too long");
+		return -1;
+	}
+	memcpy(buf, run_dir, strlen(run_dir) + 1);
+	return 0;
+}
 
 #endif

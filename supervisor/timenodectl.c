@@ -3,7 +3,9 @@
  *
  * Sends one command line, reads one JSON line back, prints it as tables
  * for people or raw with --json.  Exit 0 on success, 1 when the daemon is
- * not reachable or answers an error, 2 on a usage error.
+ * not reachable or answers an error, 2 on a usage error.  The tables show
+ * control characters of the answer's strings as '?', so that an answer
+ * cannot drive the terminal; --json prints the answer as received.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -11,11 +13,15 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
+#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "../common/config.h"	/* the default run directory, inline */
 
 #define ANSWER_MAX	(1u << 20)
 #define TIMEOUT_MS	10000
@@ -56,9 +62,9 @@ connect_to(const char *path)
 	return fd;
 }
 
-/* One line out, one line back, within the timeout. */
+/* One line out, one line back, within the timeout; *lenp without the \n. */
 static char *
-exchange(int fd, const char *cmd)
+exchange(int fd, const char *cmd, size_t *lenp)
 {
 	struct pollfd	 pfd = { fd, POLLIN, 0 };
 	char		*buf, *nl;
@@ -82,14 +88,100 @@ exchange(int fd, const char *cmd)
 			fprintf(stderr, "timenodectl: connection closed\n");
 			break;
 		}
-		len += (size_t)n;
-		buf[len] = '\0';
-		if ((nl = memchr(buf, '\n', len)) != NULL) {
+		if ((nl = memchr(buf + len, '\n', (size_t)n)) != NULL) {
 			*nl = '\0';
+			*lenp = (size_t)(nl - buf);
 			return buf;
 		}
+		len += (size_t)n;
 	}
+	if (len == ANSWER_MAX)
+		fprintf(stderr, "timenodectl: answer longer than %u bytes "
+		    "without its end of line, not read\n", ANSWER_MAX);
 	free(buf);
+	return NULL;
+}
+
+/*
+ * A copy of s for a terminal: control characters (C0, DEL and, UTF-8
+ * encoded, C1) become '?'.
+ */
+static char *
+printable(const char *s, size_t len)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	char			*out, *o;
+	size_t			 i;
+
+	if ((out = malloc(len + 1)) == NULL)
+		return NULL;
+	for (i = 0, o = out; i < len; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			*o++ = '?';
+		else if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 &&
+		    p[i + 1] <= 0x9f) {
+			*o++ = '?';
+			i++;
+		} else
+			*o++ = (char)p[i];
+	}
+	*o = '\0';
+	return out;
+}
+
+static json_t *
+printable_string(const char *s, size_t len)
+{
+	json_t	*v;
+	char	*p;
+
+	if ((p = printable(s, len)) == NULL)
+		return NULL;
+	v = json_string(p);
+	free(p);
+	return v;
+}
+
+/* A copy of the answer whose strings and keys are printable(). */
+static json_t *
+printable_json(json_t *v)
+{
+	json_t		*c, *e, *ce;
+	const char	*k;
+	char		*pk;
+	size_t		 i;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return printable_string(json_string_value(v),
+		    json_string_length(v));
+	case JSON_ARRAY:
+		if ((c = json_array()) == NULL)
+			return NULL;
+		json_array_foreach(v, i, e)
+			if ((ce = printable_json(e)) == NULL ||
+			    json_array_append_new(c, ce) == -1)
+				goto fail;
+		return c;
+	case JSON_OBJECT:
+		if ((c = json_object()) == NULL)
+			return NULL;
+		json_object_foreach(v, k, e) {
+			if ((pk = printable(k, strlen(k))) == NULL)
+				goto fail;
+			ce = printable_json(e);
+			if (ce == NULL || json_object_set_new(c, pk, ce) == -1) {
+				free(pk);
+				goto fail;
+			}
+			free(pk);
+		}
+		return c;
+	default:
+		return json_incref(v);
+	}
+fail:
+	json_decref(c);
 	return NULL;
 }
 
@@ -101,10 +193,55 @@ str(json_t *o, const char *key)
 	return s ? s : "-";
 }
 
+/* A number as an integer: a real out of range is clamped, not cast. */
 static long long
 num(json_t *o, const char *key)
 {
-	return (long long)json_number_value(json_object_get(o, key));
+	json_t	*v = json_object_get(o, key);
+	double	 d;
+
+	if (json_is_integer(v))
+		return (long long)json_integer_value(v);
+	d = json_number_value(v);	/* 0 when not a number */
+	if (isnan(d))
+		return 0;
+	if (d >= 0x1p63)
+		return LLONG_MAX;
+	if (d < -0x1p63)
+		return LLONG_MIN;
+	return (long long)d;
+}
+
+/* "timenodectl: [what: ]msg" on stderr, msg printable() */
+static void
+print_clean(const char *what, const char *msg)
+{
+	char *p = printable(msg, strlen(msg));
+
+	fprintf(stderr, "timenodectl: %s%s%s\n", what ? what : "",
+	    what ? ": " : "", p ? p : "(out of memory)");
+	free(p);
+}
+
+/* The status socket of a node started without -c or directory options. */
+static int
+default_socket(char *path, size_t len)
+{
+	char	run_dir[CONFIG_PATH_MAX], err[CONFIG_ERR_MAX];
+	int	n;
+
+	if (config_default_run_dir(run_dir, sizeof(run_dir), err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "timenodectl: %s\n", err);
+		return -1;
+	}
+	n = snprintf(path, len, "%s/status.sock", run_dir);
+	if (n < 0 || (size_t)n >= len) {
+		fprintf(stderr, "timenodectl: %s/status.sock: path too long\n",
+		    run_dir);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -176,9 +313,10 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	char		 path[512], cmd[256], *answer;
-	const char	*rt, *sock = NULL, *payload = NULL;
-	json_t		*o;
+	const char	*sock = NULL, *payload = NULL;
+	json_t		*o, *p;
 	json_error_t	 jerr;
+	size_t		 len;
 	int		 c, json = 0, fd, i, ret;
 
 	while ((c = getopt_long(argc, argv, "js:", longopts, NULL)) != -1) {
@@ -222,21 +360,21 @@ main(int argc, char **argv)
 		strcat(cmd, payload);
 	}
 	if (sock == NULL) {
-		rt = getenv("RUNTIME_DIRECTORY");
-		snprintf(path, sizeof(path), "%s/status.sock",
-		    rt && *rt ? rt : "./timenode-data/run");
+		if (default_socket(path, sizeof(path)) == -1)
+			return 2;
 		sock = path;
 	}
 	if ((fd = connect_to(sock)) == -1)
 		return 1;
-	answer = exchange(fd, cmd);
+	answer = exchange(fd, cmd, &len);
 	close(fd);
 	if (answer == NULL)
 		return 1;
-	if ((o = json_loads(answer, 0, &jerr)) == NULL ||
+	if ((o = json_loadb(answer, len, 0, &jerr)) == NULL ||
 	    !json_is_object(o)) {
-		fprintf(stderr, "timenodectl: unreadable answer: %s\n",
+		print_clean("unreadable answer", o ? "not a JSON object" :
 		    jerr.text);
+		json_decref(o);
 		free(answer);
 		return 1;
 	}
@@ -244,12 +382,18 @@ main(int argc, char **argv)
 	if (json || (strcmp(argv[0], "status") != 0 &&
 	    strcmp(argv[0], "peers") != 0))
 		printf("%s\n", answer);
-	else if (strcmp(argv[0], "status") == 0)
-		print_status(o);
-	else
-		print_peers(json_object_get(o, "peers"));
+	else if ((p = printable_json(o)) == NULL) {
+		fprintf(stderr, "timenodectl: out of memory\n");
+		ret = 1;
+	} else {
+		if (strcmp(argv[0], "status") == 0)
+			print_status(p);
+		else
+			print_peers(json_object_get(p, "peers"));
+		json_decref(p);
+	}
 	if (ret)
-		fprintf(stderr, "timenodectl: %s\n", str(o, "error"));
+		print_clean(NULL, str(o, "error"));
 	json_decref(o);
 	free(answer);
 	return ret;

@@ -1,10 +1,12 @@
 /*
  * test_config.c - the configuration of every process (common/config.c).
  *
- * Defaults and the systemd directory variables; every command-line option
+ * Defaults and the systemd directory variables (also as timenodectl
+ * resolves them); every command-line option
  * and every key of every section of the INI file, with the values each
  * refuses and the error text naming them; the precedence of the command
- * line over the file whatever the argument order; and the round trip of
+ * line over the file whatever the argument order; the timings that must
+ * agree with each other; lines longer than inih reads; and the round trip of
  * config_worker_argv() back through config_parse_args(), which is how a
  * worker learns the supervisor's effective configuration.
  *
@@ -23,9 +25,11 @@
 
 #include "config.h"
 #include "cunit.h"
+#include "harness.h"		/* tn_fast_supervisor */
 
 #define MAXARGS		300
 #define EPS		1e-9
+#define INI_LINE_MAX_DEBIAN	197	/* Debian's inih: INI_MAX_LINE 200 - 3 */
 
 struct args {
 	int	 argc;
@@ -120,13 +124,12 @@ parse_args(struct config *cfg, struct args *a, char *err)
 	    CONFIG_ERR_MAX);
 }
 
-/* a temporary config file with this text; removed at exit */
+/* a temporary config file with these bytes; removed at exit */
 static const char *
-conf(const char *text)
+conf_n(const char *text, size_t len)
 {
 	char	 path[] = "/tmp/test_config.XXXXXX";
 	char	**p;
-	size_t	 len = strlen(text);
 	int	 fd;
 
 	if ((fd = mkstemp(path)) == -1)
@@ -141,6 +144,12 @@ conf(const char *text)
 	}
 	tmpfiles[ntmp++] = keep(path);
 	return tmpfiles[ntmp - 1];
+}
+
+static const char *
+conf(const char *text)
+{
+	return conf_n(text, strlen(text));
 }
 
 static const char *
@@ -257,6 +266,144 @@ test_env_dirs(void)
 	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", f, NULL), 0);
 	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "/from/file");
 	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "/run/file");
+	clear_env();
+}
+
+/* a string of n times c after a slash, in a buffer kept to the end */
+static const char *
+long_path(size_t n, char c)
+{
+	char *p, *k;
+
+	if ((p = malloc(n + 2)) == NULL)
+		abort();
+	p[0] = '/';
+	memset(p + 1, c, n);
+	p[n + 1] = '\0';
+	k = keep(p);
+	free(p);
+	return k;
+}
+
+/* never cut short: a value that does not fit is an error naming it */
+static void
+test_env_dirs_too_long(void)
+{
+	struct config	 cfg;
+	char		 err[CONFIG_ERR_MAX], env[400];
+	const char	*p254 = long_path(254, 's');	/* 255 characters */
+	const char	*p255 = long_path(255, 't');	/* 256 */
+	const char	*p309 = long_path(309, 'u');	/* 310 */
+
+	clear_env();
+	setenv("STATE_DIRECTORY", p309, 1);
+	CU_ASSERT_EQUAL(parse(&cfg, err, NULL), -1);
+	ASSERT_ERR(err, "$STATE_DIRECTORY", "310", "255");
+	/* whatever overrides it: a bad file value is an error too */
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--data-dir", "/d", NULL), -1);
+	ASSERT_ERR(err, "STATE_DIRECTORY");
+	setenv("STATE_DIRECTORY", p255, 1);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--run-dir", "/r", NULL), -1);
+	ASSERT_ERR(err, "STATE_DIRECTORY", "256");
+	/* 255 characters fit (with a run dir of its own) */
+	setenv("STATE_DIRECTORY", p254, 1);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--run-dir", "/r", NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, p254);
+	/* the first of the list is what counts */
+	snprintf(env, sizeof(env), "/short:%s", p309);
+	setenv("STATE_DIRECTORY", env, 1);
+	CU_ASSERT_EQUAL(parse(&cfg, err, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "/short");
+	snprintf(env, sizeof(env), "%s:/short", p309);
+	setenv("STATE_DIRECTORY", env, 1);
+	CU_ASSERT_EQUAL(parse(&cfg, err, NULL), -1);
+	ASSERT_ERR(err, "STATE_DIRECTORY");
+	/* an empty first directory is not the current one */
+	setenv("STATE_DIRECTORY", ":/x", 1);
+	CU_ASSERT_EQUAL(parse(&cfg, err, NULL), -1);
+	ASSERT_ERR(err, "STATE_DIRECTORY", "empty");
+
+	clear_env();
+	setenv("RUNTIME_DIRECTORY", p309, 1);
+	CU_ASSERT_EQUAL(parse(&cfg, err, NULL), -1);
+	ASSERT_ERR(err, "$RUNTIME_DIRECTORY", "310");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--run-dir", "/r", NULL), -1);
+	ASSERT_ERR(err, "RUNTIME_DIRECTORY");
+	setenv("RUNTIME_DIRECTORY", p255, 1);
+	CU_ASSERT_EQUAL(parse(&cfg, err, NULL), -1);
+	ASSERT_ERR(err, "RUNTIME_DIRECTORY", "256");
+	setenv("RUNTIME_DIRECTORY", p254, 1);
+	CU_ASSERT_EQUAL(parse(&cfg, err, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.run_dir, p254);
+
+	/* the next defaults start afresh */
+	clear_env();
+	CU_ASSERT_EQUAL(parse(&cfg, err, NULL), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "./timenode-data");
+}
+
+/*
+ * timenodectl's default socket is <config_default_run_dir()>/status.sock:
+ * the run directory timenoded resolves when started without -c or
+ * directory options, in every environment.
+ */
+static void
+test_default_run_dir(void)
+{
+	static const struct {
+		const char	*state, *runtime, *want;
+	} cases[] = {
+		{ NULL, NULL, "./timenode-data/run" },
+		{ "", "", "./timenode-data/run" },
+		{ "/var/lib/timenode", NULL, "/var/lib/timenode/run" },
+		{ "/a:/b", NULL, "/a/run" },
+		{ NULL, "/run/timenode", "/run/timenode" },
+		{ "/var/lib/tn", "/run/tn:/run/other", "/run/tn" },
+		{ "/ignored", "/r", "/r" },
+	};
+	struct config	 cfg;
+	char		 err[CONFIG_ERR_MAX], run[CONFIG_PATH_MAX];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		clear_env();
+		if (cases[i].state)
+			setenv("STATE_DIRECTORY", cases[i].state, 1);
+		if (cases[i].runtime)
+			setenv("RUNTIME_DIRECTORY", cases[i].runtime, 1);
+		CU_ASSERT_EQUAL_FATAL(config_default_run_dir(run, sizeof(run),
+		    err, sizeof(err)), 0);
+		CU_ASSERT_STRING_EQUAL(run, cases[i].want);
+		CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, NULL), 0);
+		CU_ASSERT_STRING_EQUAL(cfg.run_dir, run);
+	}
+
+	/* refused as the daemon refuses them */
+	clear_env();
+	setenv("STATE_DIRECTORY", long_path(300, 'x'), 1);
+	CU_ASSERT_EQUAL(config_default_run_dir(run, sizeof(run), err,
+	    sizeof(err)), -1);
+	ASSERT_ERR(err, "STATE_DIRECTORY");
+	setenv("STATE_DIRECTORY", "/s", 1);
+	setenv("RUNTIME_DIRECTORY", ":/r", 1);
+	CU_ASSERT_EQUAL(config_default_run_dir(run, sizeof(run), err,
+	    sizeof(err)), -1);
+	ASSERT_ERR(err, "RUNTIME_DIRECTORY");
+	/* a data dir that fits, but not with /run */
+	clear_env();
+	setenv("STATE_DIRECTORY", long_path(254, 'y'), 1);
+	CU_ASSERT_EQUAL(config_default_run_dir(run, sizeof(run), err,
+	    sizeof(err)), -1);
+	ASSERT_ERR(err, "data dir");
+	CU_ASSERT_EQUAL(parse(&cfg, err, NULL), -1);
+	ASSERT_ERR(err, "data dir");
+	/* a buffer too small is an error, not a cut */
+	clear_env();
+	setenv("RUNTIME_DIRECTORY", "/run/timenode", 1);
+	CU_ASSERT_EQUAL(config_default_run_dir(run, 13, err, sizeof(err)),
+	    -1);
+	CU_ASSERT_EQUAL(config_default_run_dir(run, 14, err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(run, "/run/timenode");
 	clear_env();
 }
 
@@ -964,6 +1111,263 @@ test_min_max_order(void)
 	    "backoff_min = 7\nbackoff_max = 7\n"), NULL), 0);
 }
 
+/*
+ * Timings the supervisor and the workers rely on, checked against each
+ * other whichever source (default, file) each value came from.  The
+ * error names both keys.
+ */
+static void
+test_timings(void)
+{
+	static const struct {
+		const char	*text;		/* [supervisor] lines */
+		const char	*k1, *k2;	/* named; NULL: accepted */
+	} cases[] = {
+		/* every running worker would be killed as hung */
+		{ "heartbeat_interval = 5\nheartbeat_deadline = 5\n",
+		    "heartbeat_deadline", "heartbeat_interval" },
+		{ "heartbeat_interval = 6\n",		/* deadline 5 */
+		    "heartbeat_deadline", "heartbeat_interval" },
+		{ "heartbeat_interval = 1\nheartbeat_deadline = 0.5\n",
+		    "heartbeat_deadline", "heartbeat_interval" },
+		/* one heartbeat late is a kill: an interval plus a tick */
+		{ "heartbeat_interval = 1\nheartbeat_deadline = 1.9\n",
+		    "heartbeat_deadline", "heartbeat_interval" },
+		{ "heartbeat_interval = 1\nheartbeat_deadline = 2\n", NULL,
+		    NULL },
+		/* every new worker would be killed before its first answer */
+		{ "heartbeat_interval = 2\nheartbeat_deadline = 30\n"
+		    "start_deadline = 2\n", "start_deadline",
+		    "heartbeat_interval" },
+		{ "heartbeat_interval = 2\nheartbeat_deadline = 30\n"
+		    "start_deadline = 3.9\n", "start_deadline",
+		    "heartbeat_interval" },
+		{ "heartbeat_interval = 6\nheartbeat_deadline = 30\n",
+		    "start_deadline", "heartbeat_interval" },	/* 10 */
+		{ "heartbeat_interval = 2\nheartbeat_deadline = 30\n"
+		    "start_deadline = 4\n", NULL, NULL },
+		/* below the supervisor's tick: not honoured */
+		{ "heartbeat_interval = 0.001\nheartbeat_deadline = 0.002\n",
+		    "heartbeat_interval", "0.01" },
+		{ "heartbeat_interval = 0.0099\n", "heartbeat_interval",
+		    "0.01" },
+		{ "heartbeat_interval = 0.01\nheartbeat_deadline = 0.02\n"
+		    "start_deadline = 0.02\n", NULL, NULL },
+		/* a crash loop without delay that never fails */
+		{ "restart_window = 0.001\nfast_crash = 0.001\n",
+		    "restart_window", "fast_crash" },
+		{ "restart_window = 10\n", "restart_window", "fast_crash" },
+		{ "fast_crash = 61\n", "restart_window", "fast_crash" },
+		{ "restart_window = 1\nfast_crash = 2\n", "restart_window",
+		    "fast_crash" },
+		{ "restart_window = 10.5\n", NULL, NULL },
+		{ "restart_window = 0.002\nfast_crash = 0.001\n", NULL, NULL },
+		/* a restart delay is a delay: > 0 and not below 1 ms */
+		{ "restart_delay_min = 0\n", "restart_delay_min", "0" },
+		{ "restart_delay_min = -0\n", "restart_delay_min", "-0" },
+		{ "restart_delay_min = -1\n", "restart_delay_min", "-1" },
+		{ "restart_delay_min = 1e-400\n", "restart_delay_min",
+		    "1e-400" },
+		{ "restart_delay_min = 0.0009\n", "restart_delay_min",
+		    "0.001" },
+		{ "restart_delay_min = 0.001\n", NULL, NULL },
+		/* the relations already there */
+		{ "restart_delay_min = 2\nrestart_delay_max = 1\n",
+		    "restart_delay_min", "restart_delay_max" },
+	};
+	struct config	 cfg;
+	char		 err[CONFIG_ERR_MAX], text[512];
+	size_t		 i;
+	int		 rc;
+
+	clear_env();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "[supervisor]\n%s",
+		    cases[i].text);
+		rc = parse(&cfg, err, "-c", conf(text), NULL);
+		if (rc != (cases[i].k1 ? -1 : 0))
+			fprintf(stderr, "\n%s-> %d %s\n", text, rc, err);
+		CU_ASSERT_EQUAL(rc, cases[i].k1 ? -1 : 0);
+		if (cases[i].k1)
+			ASSERT_ERR(err, cases[i].k1, cases[i].k2);
+	}
+}
+
+/*
+ * Every valid configuration of the tree stays valid: the defaults, the
+ * harness's fast supervisor and the variants the tests run with (copied
+ * here from tests/test_netd.c, scenario.c, test_supervisor.c and
+ * scripts/demo.sh).
+ */
+static void
+test_timings_tree_configs(void)
+{
+	static const char *const extra[] = {
+		"",
+		"heartbeat_deadline = 5\nrestart_intensity = 1000\n",
+	};
+	static const char *const others[] = {
+		/* scenario.c */
+		"[supervisor]\nheartbeat_interval = 0.5\n"
+		"heartbeat_deadline = 5\nrestart_delay_min = 0.2\n"
+		"restart_delay_max = 2\nfast_crash = 2\n"
+		"restart_intensity = 30\nrestart_window = 60\n",
+		/* test_supervisor.c */
+		"[supervisor]\nheartbeat_interval = 0.2\n"
+		"heartbeat_deadline = 2\nrestart_delay_min = 0.1\n"
+		"restart_delay_max = 0.4\nfast_crash = 5\n"
+		"restart_intensity = 3\nrestart_window = 30\n"
+		"stop_timeout = 3\n",
+		/* demo.sh */
+		"[supervisor]\nheartbeat_interval = 0.2\n",
+		"",
+	};
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX], text[1024];
+	size_t		i;
+
+	clear_env();
+	CU_ASSERT_EQUAL(parse(&cfg, err, NULL), 0);
+	for (i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", tn_fast_supervisor,
+		    extra[i]);
+		CU_ASSERT_EQUAL(parse(&cfg, err, "-c", conf(text), NULL), 0);
+	}
+	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		CU_ASSERT_EQUAL(parse(&cfg, err, "-c", conf(others[i]), NULL),
+		    0);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", conf(all_keys), NULL), 0);
+}
+
+/* "[node]\n" then a line "key = " + n times c, then "user = y\n" */
+static const char *
+conf_line(const char *key, size_t n, char c, const char *eol)
+{
+	char	text[1024];
+	int	len;
+
+	len = snprintf(text, sizeof(text), "[node]\n%s = /", key);
+	if (len < 0 || (size_t)len + n + 32 > sizeof(text))
+		abort();
+	memset(text + len, c, n);
+	snprintf(text + len + n, sizeof(text) - len - n, "%suser = y\n", eol);
+	return conf(text);
+}
+
+/*
+ * inih reads at most INI_MAX_LINE - 3 bytes of a line (Debian: 197) and
+ * parses the rest as a line of its own: a longer line is refused by its
+ * number, not reported as a syntax error, nor half-read.
+ */
+static void
+test_file_long_lines(void)
+{
+	struct config	 cfg;
+	char		 err[CONFIG_ERR_MAX], want[128], *big;
+	const char	*f;
+	size_t		 i, n;
+
+	clear_env();
+	/* "data_dir = /" is 12 bytes */
+	f = conf_line("data_dir", 197 - 12, 'a', "\n");
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(strlen(cfg.data_dir), 197 - 11);
+	CU_ASSERT_STRING_EQUAL(cfg.user, "y");
+	/* CR LF: the CR is not counted */
+	f = conf_line("data_dir", 197 - 12, 'a', "\r\n");
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(strlen(cfg.data_dir), 197 - 11);
+
+	/* one more, and the data dirs of 190 to 255 characters */
+	for (n = 197 - 12 + 1; n <= 255; n += 11) {
+		f = conf_line("data_dir", n, 'b', n % 2 ? "\n" : "\r\n");
+		config_defaults(&cfg);
+		CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)),
+		    -1);
+		snprintf(want, sizeof(want), "%s:2: line longer than %d bytes",
+		    f, INI_LINE_MAX_DEBIAN);
+		ASSERT_ERR(err, want);
+		CU_ASSERT(!has(err, "syntax"));
+		CU_ASSERT_STRING_EQUAL(cfg.data_dir, "./timenode-data");
+		CU_ASSERT_STRING_EQUAL(cfg.config_file, "");
+	}
+	/* through -c */
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", f, NULL), -1);
+	ASSERT_ERR(err, f, ":2:", "line longer");
+
+	/* a long comment must not become a key by its tail */
+	for (i = 0; i < 2; i++) {
+		char text[600];
+
+		memset(text, 0, sizeof(text));
+		strcpy(text, "[node]\nnetwork = good\n# ");
+		n = strlen(text);
+		/* inih's first piece: 199 bytes; then "network = evil" */
+		memset(text + n, 'c', i ? 199 - 2 : 197 - 2);
+		strcat(text, i ? "network = evil\n" : "\n");
+		f = conf(text);
+		config_defaults(&cfg);
+		CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)),
+		    i ? -1 : 0);
+		if (i) {
+			snprintf(want, sizeof(want), "%s:3: line longer", f);
+			ASSERT_ERR(err, want);
+		}
+		CU_ASSERT_STRING_EQUAL(cfg.network, i ? "devnet" : "good");
+	}
+
+	/* the last line without its newline */
+	f = conf_n("[node]\n#2345678901234567890", 27);
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), 0);
+	big = calloc(1, 400);
+	if (big == NULL)
+		abort();
+	strcpy(big, "[node]\n#");
+	memset(big + 8, 'x', 300);
+	f = conf(big);
+	free(big);
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
+	ASSERT_ERR(err, ":2: line longer");
+
+	/* a NUL byte would end the text early */
+	f = conf_n("[node]\nnetwork = a\0b\nuser = z\n", 29);
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:2: NUL", f);
+	ASSERT_ERR(err, want);
+	CU_ASSERT_STRING_EQUAL(cfg.user, "timenode");
+
+	/* more than 1 MiB of short lines */
+	n = (1 << 20) + 104;		/* a multiple of 10 */
+	if ((big = malloc(n)) == NULL)
+		abort();
+	for (i = 0; i + 10 <= n; i += 10)
+		memcpy(big + i, "# comment\n", 10);
+	f = conf_n(big, n);
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
+	ASSERT_ERR(err, f, "larger than 1048576 bytes");
+	/* 1 MiB is fine */
+	f = conf_n(big, 1 << 20);
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), 0);
+	free(big);
+
+	/* the line numbers of other errors stay right after long-ish lines */
+	f = conf("[node]\n# 195 ........................................"
+	    "..............................................................."
+	    "............................................................\n"
+	    "network = ok\nbogus\n");
+	config_defaults(&cfg);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s:4: syntax error", f);
+	ASSERT_ERR(err, want);
+}
+
 static void
 test_helpers(void)
 {
@@ -1191,6 +1595,8 @@ main(void)
 	static const struct tn_case tests[] = {
 		{ "defaults", test_defaults },
 		{ "environment directories", test_env_dirs },
+		{ "environment directories too long", test_env_dirs_too_long },
+		{ "default run directory (timenodectl)", test_default_run_dir },
 		{ "all options", test_all_options },
 		{ "worker options", test_worker_opts },
 		{ "unknown option", test_unknown_option },
@@ -1211,6 +1617,9 @@ main(void)
 		{ "peers", test_peers },
 		{ "too many peers", test_too_many_peers },
 		{ "min <= max", test_min_max_order },
+		{ "timings against each other", test_timings },
+		{ "timings of the tree's configs", test_timings_tree_configs },
+		{ "file: long lines", test_file_long_lines },
 		{ "helpers", test_helpers },
 		{ "worker argv round trip", test_worker_argv_round_trip },
 		{ "worker argv short", test_worker_argv_short },
