@@ -53,6 +53,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -203,7 +204,13 @@ enter_root(const struct sandbox *sb)
 		log_warnx("sandbox %s: no chroot directory", sb_name(sb));
 		return -1;
 	}
-	if (chroot(sb->root) == -1) {
+	if (sb->root_fd > 0) {
+		if (fchdir(sb->root_fd) == -1 || chroot(".") == -1) {
+			log_warn("sandbox %s: chroot %s", sb_name(sb),
+			    sb->root);
+			return -1;
+		}
+	} else if (chroot(sb->root) == -1) {
 		log_warn("sandbox %s: chroot %s", sb_name(sb), sb->root);
 		return -1;
 	}
@@ -728,6 +735,107 @@ sandbox_apply(const struct sandbox *sb, struct sandbox_result *res)
 	    "no filesystem restriction",
 	    sb->net == SANDBOX_NET_NONE ? "none" : "tcp");
 	return 0;
+}
+
+/* dir's path below owned, or NULL when dir is not below it. */
+static const char *
+path_below(const char *dir, const char *owned)
+{
+	size_t	n = strlen(owned);
+
+	while (n > 1 && owned[n - 1] == '/')
+		n--;
+	if (strncmp(dir, owned, n) != 0 || dir[n] != '/')
+		return NULL;
+	while (dir[n] == '/')
+		n++;
+	return dir + n;
+}
+
+/* mkdir -p, in the operator's part of the tree */
+static int
+make_parents(const char *dir)
+{
+	char	tmp[PATH_MAX], *p;
+
+	if (strlen(dir) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(tmp, dir, strlen(dir) + 1);
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0755) == -1 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+/* The directory name in fd, made (0700) first if create and missing. */
+static int
+open_below(int fd, const char *name, int create)
+{
+	int	next;
+
+	next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (next == -1 && errno == ENOENT && create) {
+		if (mkdirat(fd, name, 0700) == -1 && errno != EEXIST)
+			return -1;
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	}
+	return next;
+}
+
+int
+sandbox_open_dir(const char *dir, const char *owned, int create)
+{
+	const char	*rest = owned ? path_below(dir, owned) : NULL;
+	char		 name[NAME_MAX + 1];
+	size_t		 len;
+	int		 fd, next, e;
+
+	if (rest == NULL) {
+		if (create && make_parents(dir) == -1)
+			return -1;
+		return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if ((fd = open(owned, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	while (*rest != '\0') {
+		len = strcspn(rest, "/");
+		if (len > NAME_MAX) {
+			close(fd);
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(name, rest, len);
+		name[len] = '\0';
+		rest += len;
+		while (*rest == '/')
+			rest++;
+		if (strcmp(name, ".") == 0)
+			continue;
+		if (strcmp(name, "..") == 0) {	/* out of owned: refuse */
+			close(fd);
+			errno = EACCES;
+			return -1;
+		}
+		next = open_below(fd, name, create);
+		e = errno;
+		close(fd);
+		if ((fd = next) == -1) {
+			errno = e;
+			return -1;
+		}
+	}
+	return fd;
 }
 
 int

@@ -37,6 +37,8 @@ struct sandbox {
 	const char	*name;		/* worker name, for log lines */
 	const char	*user;		/* service user in root mode */
 	const char	*root;		/* chroot directory in root mode */
+	int		 root_fd;	/* > 0: chroot into this one instead
+					   (sandbox_open_dir), root names it */
 	const char	*rw_paths[SANDBOX_MAX_PATHS]; /* Landlock mode; NULL ends */
 	enum sandbox_net net;
 	uint16_t	 tcp_port;	/* SANDBOX_NET_TCP: the listen port */
@@ -53,5 +55,14 @@ int	sandbox_apply(const struct sandbox *, struct sandbox_result *);
  * not exist.  Never uid 0.  -1 when neither can be used.
  */
 int	sandbox_lookup_user(const char *name, uid_t *, gid_t *);
+/*
+ * Open directory dir for root's use (O_DIRECTORY, close-on-exec), made
+ * first with its parents when create is set.  The part of its path below
+ * 'owned', a directory the service user owns and may have filled with
+ * symbolic links, is walked without following any (".." refused); the
+ * rest is the operator's and resolved as usual.  -1 with errno (ELOOP or
+ * ENOTDIR for a link) on failure.
+ */
+int	sandbox_open_dir(const char *dir, const char *owned, int create);
 
 #endif

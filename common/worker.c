@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,8 +66,9 @@ int
 worker_run_path(const struct worker *w, const char *name, char *buf,
     size_t len)
 {
-	if (!w->sb.chrooted)
-		return join_path(buf, len, w->cfg.run_dir, name);
+	if (!w->sb.chrooted)		/* root: relative to run_fd */
+		return join_path(buf, len, w->run_fd > 0 ? "." :
+		    w->cfg.run_dir, name);
 	if (w->def->needs_data_dir)
 		return -1;		/* chrooted into the data dir */
 	return join_path(buf, len, "", name);
@@ -108,7 +110,8 @@ worker_chan(struct worker *w, const char *sockname, enum ipc_proc peer,
 		if (w->svc_uid == 0 && sandbox_lookup_user(w->cfg.user,
 		    &w->svc_uid, &w->svc_gid) == -1)
 			fatalx("no service user for %s", path);
-		if (chown(path, w->svc_uid, w->svc_gid) == -1)
+		if (fchownat(AT_FDCWD, path, w->svc_uid, w->svc_gid,
+		    AT_SYMLINK_NOFOLLOW) == -1)
 			fatal("chown %s", path);
 	}
 	w->chans[w->nchans].chan = c;
@@ -263,6 +266,24 @@ worker_await_heartbeat(struct worker *w)
 		    w->cfg.start_deadline);
 }
 
+/*
+ * Root mode: the run dir sits in the data dir by default, which the
+ * service user owns; a compromised stored could swap it for a symbolic
+ * link between two starts of a worker.  So a worker running as root
+ * opens it without following links, works in it (cwd) and chroots
+ * through that descriptor, never through its path.
+ */
+static void
+worker_enter_run_dir(struct worker *w)
+{
+	if ((w->run_fd = sandbox_open_dir(w->cfg.run_dir, w->cfg.data_dir,
+	    0)) == -1)
+		fatal("run dir %s (a symbolic link inside the data dir is "
+		    "refused)", w->cfg.run_dir);
+	if (fchdir(w->run_fd) == -1)
+		fatal("run dir %s", w->cfg.run_dir);
+}
+
 static void
 worker_connect(struct worker *w)
 {
@@ -284,6 +305,8 @@ worker_sandbox(struct worker *w)
 	sb.name = ipc_proc_names[w->def->proc];
 	sb.user = w->cfg.user;
 	sb.root = w->def->needs_data_dir ? w->cfg.data_dir : w->cfg.run_dir;
+	if (!w->def->needs_data_dir)
+		sb.root_fd = w->run_fd;
 	sb.rw_paths[0] = w->cfg.run_dir;
 	if (w->def->needs_data_dir)
 		sb.rw_paths[1] = w->cfg.data_dir;
@@ -291,6 +314,10 @@ worker_sandbox(struct worker *w)
 	sb.tcp_port = w->cfg.listen.port;
 	if (sandbox_apply(&sb, &w->sb) == -1)
 		fatalx("cannot apply the sandbox, refusing to run without it");
+	if (w->run_fd > 0) {	/* a way out of the chroot: gone */
+		close(w->run_fd);
+		w->run_fd = 0;
+	}
 }
 
 static void
@@ -351,6 +378,7 @@ worker_main(int argc, char **argv, const struct worker_def *def)
 	 * first nng call and the outside stays in view through rw_paths.
 	 */
 	if (geteuid() == 0) {
+		worker_enter_run_dir(&w);
 		worker_connect(&w);
 		worker_sandbox(&w);
 	} else {

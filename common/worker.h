@@ -69,6 +69,8 @@ struct worker {
 	uint32_t		 pids[IPC_NPROC];
 	struct worker_chan	 chans[WORKER_MAX_CHANS];
 	int			 nchans;
+	int			 run_fd;	/* root mode until the chroot:
+						   the run dir, also our cwd */
 	uid_t			 svc_uid;	/* root mode: the service user */
 	gid_t			 svc_gid;
 	double			 last_heartbeat;	/* 0: none yet */

@@ -70,27 +70,25 @@ find_workers(struct config *cfg)
 	return -1;
 }
 
+/*
+ * Make the directory, give it mode and, as root, the service user.  Below
+ * owned (the data dir, which the service user owns) no symbolic link is
+ * followed: a compromised stored could have planted one to make root
+ * hand it any directory.
+ */
 static int
-make_dir(const char *path, mode_t mode, const struct supervisor *sv)
+make_dir(const char *path, mode_t mode, const char *owned,
+    const struct supervisor *sv)
 {
-	char	tmp[CONFIG_PATH_MAX], *p;
+	int	fd, r = -1;
 
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	for (p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) == -1 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(tmp, mode) == -1 && errno != EEXIST)
+	if ((fd = sandbox_open_dir(path, owned, 1)) == -1)
 		return -1;
-	if (chmod(tmp, mode) == -1)
-		return -1;
-	if (sv->privileged && chown(tmp, sv->uid, sv->gid) == -1)
-		return -1;
-	return 0;
+	if (fchmod(fd, mode) == 0 &&
+	    (!sv->privileged || fchown(fd, sv->uid, sv->gid) == 0))
+		r = 0;
+	close(fd);
+	return r;
 }
 
 /* Absolute paths: workers chroot and must agree with us on every path. */
@@ -140,10 +138,12 @@ setup(struct supervisor *sv)
 		fatalx("no user to run the workers as");
 	absolutize(sv->cfg.data_dir, sizeof(sv->cfg.data_dir));
 	absolutize(sv->cfg.run_dir, sizeof(sv->cfg.run_dir));
-	if (make_dir(sv->cfg.data_dir, 0700, sv) == -1)
+	if (make_dir(sv->cfg.data_dir, 0700, NULL, sv) == -1)
 		fatal("data dir %s", sv->cfg.data_dir);
-	if (make_dir(sv->cfg.run_dir, sv->privileged ? 0750 : 0700, sv) == -1)
-		fatal("run dir %s", sv->cfg.run_dir);
+	if (make_dir(sv->cfg.run_dir, sv->privileged ? 0750 : 0700,
+	    sv->cfg.data_dir, sv) == -1)
+		fatal("run dir %s (a symbolic link inside the data dir is "
+		    "refused)", sv->cfg.run_dir);
 	if (find_workers(&sv->cfg) == -1)
 		fatalx("cannot find the worker programs next to timenoded or "
 		    "in ../libexec/timenode; set --worker-dir");

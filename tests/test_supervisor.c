@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include <CUnit/Basic.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -603,6 +604,71 @@ test_privsep_unprivileged(void)
 	tn_node_cleanup(&n);
 }
 
+/* dir is as made: owned by root, mode 0755, empty */
+static int
+untouched(const char *dir)
+{
+	struct stat	 st;
+	DIR		*d;
+	struct dirent	*e;
+	int		 n = 0;
+
+	if (stat(dir, &st) == -1 || st.st_uid != 0 ||
+	    (st.st_mode & 07777) != 0755 || (d = opendir(dir)) == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n == 0;
+}
+
+/*
+ * As root: the service user owns the data dir, so a compromised stored
+ * can swap the run dir inside it for a symbolic link.  A restarted worker
+ * and a restarted supervisor must refuse it, leaving the link's target
+ * alone (no sockets bound there, no chown, no chroot into it).
+ */
+static void
+test_run_dir_link(void)
+{
+	struct tn_node	 n;
+	char		 victim[] = "/tmp/timenode-victim.XXXXXX", moved[400];
+	json_t		*st;
+	pid_t		 netd;
+	int		 status;
+
+	if (geteuid() != 0) {
+		printf("\n  skipped: not running as root ");
+		return;
+	}
+	CU_ASSERT_FATAL(mkdtemp(victim) != NULL);
+	CU_ASSERT_FATAL(chmod(victim, 0755) == 0);
+	if ((st = start_node(&n, "127.0.0.11", NULL, NULL, NULL)) == NULL)
+		goto out;
+	netd = tn_component_pid(st, "netd");
+	json_decref(st);
+	snprintf(moved, sizeof(moved), "%s.moved", n.run);
+	CU_ASSERT_FATAL(rename(n.run, moved) == 0);
+	CU_ASSERT_FATAL(symlink(victim, n.run) == 0);
+	CU_ASSERT_FATAL(kill(netd, SIGKILL) == 0);
+	status = tn_node_wait_exit(&n, 40);	/* netd cannot start again */
+	CU_ASSERT(status != -1 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 3);
+	CU_ASSERT(tn_file_contains(n.log, "a symbolic link inside the data "
+	    "dir is refused"));
+	CU_ASSERT(untouched(victim));
+	/* the supervisor itself refuses to start on it */
+	CU_ASSERT_FATAL(tn_node_start(&n, NULL, NULL) == 0);
+	status = tn_node_wait_exit(&n, 10);
+	CU_ASSERT(status != -1 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) != 0);
+	CU_ASSERT(untouched(victim));
+out:
+	tn_node_cleanup(&n);
+	rmdir(victim);
+}
+
 /* an argument runs only the tests whose name contains it */
 int
 main(int argc, char **argv)
@@ -620,6 +686,8 @@ main(int argc, char **argv)
 		{ "privilege separation as root", test_privsep_root },
 		{ "privilege separation unprivileged (Landlock)",
 		    test_privsep_unprivileged },
+		{ "run dir swapped for a symbolic link (root)",
+		    test_run_dir_link },
 	};
 	struct tn_suite	 ts = { .name = "supervisor", .cases = tests,
 	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL };
