@@ -359,12 +359,16 @@ dialer_connect_failed(struct conn *c, const char *why)
 	netd_addr_mark(nd, a->ip, a->port, ADDR_FAILURE, 0);
 }
 
+/*
+ * The address answered: stored learns it is reachable.  The backoff is
+ * not reset here, a handshake may still be refused; dialer_closed resets
+ * it for a connection that lived longer than the longest wait.
+ */
 void
 dialer_succeeded(struct conn *c)
 {
 	if (c->addr == NULL)
 		return;
-	c->addr->failures = 0;
 	netd_addr_mark(c->nd, c->addr->ip, c->addr->port, ADDR_SUCCESS, 0);
 }
 
@@ -383,8 +387,14 @@ dialer_closed(struct netd *nd, struct conn *c, enum net_close_reason reason)
 		reason = c->peer_said;	/* the peer's own reason counts */
 	switch (reason) {
 	case CLOSE_DUPLICATE:
-		/* the other connection to this IP lives on: no redial */
-		return;
+		/*
+		 * The other connection to this IP lives on: no redial.  If
+		 * none does here (the peer keeps one from another machine
+		 * behind the same IP), back off like after any refusal.
+		 */
+		if (reg_get(&nd->reg, c->ip) != NULL)
+			return;
+		break;
 	case CLOSE_SELF:
 		if (a != NULL)
 			a->self = 1;
@@ -402,8 +412,18 @@ dialer_closed(struct netd *nd, struct conn *c, enum net_close_reason reason)
 	}
 	if (a == NULL)
 		return;
-	a->failures++;
-	d = backoff_delay(nd->cfg, a->failures);
+	/*
+	 * Only our own dials fail; an inbound connection that ends says
+	 * nothing about the address we would dial, so it only waits the
+	 * floor before we may dial it.
+	 */
+	if (c->dir == DIR_OUTBOUND) {
+		if (c->since > 0 && now - c->since >= nd->cfg->backoff_max)
+			a->failures = 0;	/* it was a good connection */
+		a->failures++;
+	}
+	d = c->dir == DIR_OUTBOUND ? backoff_delay(nd->cfg, a->failures) :
+	    nd->cfg->backoff_min;
 	if (a->next_try < now + d)
 		a->next_try = now + d;
 	if (c->dir == DIR_OUTBOUND)

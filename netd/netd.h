@@ -28,13 +28,14 @@ struct event;
 
 #define NETD_AGENT		"timenode-netd/0.1"
 #define NETD_TICK_S		0.1	/* timers' granularity */
-#define NETD_OUTQ_MAX		(2 * WIRE_MAX_FRAME + (1u << 20))
+/* room for every answer in flight at its largest, and small messages */
+#define NETD_OUTQ_MAX		(NETD_MAX_SERVE * WIRE_MAX_FRAME + (1u << 20))
 #define NETD_PROBE_S		3.0	/* liveness probe of a restarted peer */
 #define NETD_LINGER_S		2.0	/* flush a goodbye, then close */
 #define NETD_WRONG_NET_BAN_S	86400.0	/* other network: a day */
 #define NETD_MAX_PEER_REQS	16	/* syncd's requests per peer */
 #define NETD_PEER_REQ_S		60.0	/* then answered empty */
-#define NETD_MAX_SERVE		4	/* a peer's requests in stored; more
+#define NETD_MAX_SERVE		2	/* a peer's requests in stored; more
 					   wait unread (conn_serve_room) */
 #define NETD_SERVE_S		10.0	/* stored's answer deadline */
 #define NETD_MAX_SERVING	256	/* all peers' requests in stored */

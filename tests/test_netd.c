@@ -22,7 +22,7 @@
  *  - a node's netd killed: its peer reconnects to the restarted netd,
  *    with backoff.
  *
- * Every node runs on 127.0.0.41-58 (port 24140) so that the other
+ * Every node runs on 127.0.0.41-60 (port 24140) so that the other
  * process tests' addresses are not in the way; every wait is bounded.
  */
 #include <sys/socket.h>
@@ -627,6 +627,49 @@ test_pipelined_requests(void)
 	tn_node_cleanup(&n);
 }
 
+/*
+ * Two machines behind one IP (a scripted peer and a node, both on
+ * 127.0.0.60): the node the first one is connected to keeps that
+ * connection (its probe is answered) and refuses the second machine's as
+ * a duplicate.  The refused node must back off, not redial every tick.
+ */
+static void
+test_same_ip_backoff(void)
+{
+	static const char p2p_y[] = "[p2p]\nping_interval = 1\n"
+	    "ping_timeout = 30\nmax_outbound = 0\n";
+	static const char p2p_x[] = "[p2p]\nping_interval = 1\n"
+	    "ping_timeout = 30\nbackoff_min = 0.2\nbackoff_max = 2\n";
+	struct tn_node	 x, y;
+	struct fake	 f;
+	json_t		*st, *p;
+	long long	 refused;
+
+	CU_ASSERT_FATAL(start(&y, "127.0.0.59", NULL, p2p_y) == 0);
+	CU_ASSERT_FATAL((st = wait_netd(&y, 0, 15)) != NULL);
+	json_decref(st);
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.0.60", y.ip, PORT, 4001) ==
+	    0);
+	CU_ASSERT_FATAL(start(&x, "127.0.0.60", "peer = 127.0.0.59:24140\n",
+	    p2p_x) == 0);
+	CU_ASSERT_FATAL((st = wait_netd(&x, 0, 15)) != NULL);
+	json_decref(st);
+	fake_serve(&f, 6);		/* answers y's probes meanwhile */
+	st = tn_status(&y);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	refused = tn_json_int(st, "counters.connections_closed.duplicate");
+	fprintf(stderr, "\n    refused %lld times in 6 s ", refused);
+	/* backoff 0.2 s doubling to 2 s: 6 or 7; every tick: dozens */
+	CU_ASSERT(refused >= 1 && refused <= 10);
+	p = tn_peer(st, "127.0.0.60");
+	CU_ASSERT(p != NULL && tn_json_int(p, "remote_port") == f.port);
+	json_decref(st);
+	CU_ASSERT(fake_alive(&f));
+	fake_close(&f);
+	tn_node_cleanup(&x);
+	tn_node_cleanup(&y);
+}
+
 static long long
 closed_total(json_t *st)
 {
@@ -817,6 +860,8 @@ main(int argc, char **argv)
 		    "per IP", test_scripted_dos },
 		{ "scripted peer: pipelined large requests wait, not "
 		    "dropped", test_pipelined_requests },
+		{ "scripted peer: a second machine behind one IP backs off",
+		    test_same_ip_backoff },
 		{ "three nodes, 60 pings, no reconnect",
 		    test_three_nodes_60_pings },
 		{ "killed netd: peer reconnects with backoff",
