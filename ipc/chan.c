@@ -236,7 +236,9 @@ chan_new(struct event_base *base, const char *path, enum ipc_proc self,
 	}
 	if ((c->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
 		goto fail_errno;
-	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, IPC_MAX_MSG);
+	/* nng drops anything larger than the peer may send us at all */
+	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ,
+	    ipc_max_msg(peer, self));
 	nng_socket_set_int(c->sock, NNG_OPT_SENDBUF, 64);
 	nng_socket_set_int(c->sock, NNG_OPT_RECVBUF, 64);
 	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 50);

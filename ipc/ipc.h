@@ -356,6 +356,8 @@ struct ipc_msgdef {
 
 const struct ipc_msgdef *ipc_msgdef(uint16_t type);
 const char	*ipc_type_name(uint16_t type);
+/* the largest message, header included, from may send to */
+size_t		 ipc_max_msg(enum ipc_proc from, enum ipc_proc to);
 /* NULL when acceptable, else why not */
 const char	*ipc_check(const struct ipc_hdr *, size_t bodylen,
 		    enum ipc_proc from, enum ipc_proc to);

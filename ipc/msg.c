@@ -131,6 +131,18 @@ ipc_type_name(uint16_t type)
 	return d ? d->name : "unknown";
 }
 
+size_t
+ipc_max_msg(enum ipc_proc from, enum ipc_proc to)
+{
+	size_t	i, max = 0;
+
+	for (i = 0; i < sizeof(msgdefs) / sizeof(msgdefs[0]); i++)
+		if ((msgdefs[i].from & P(from)) && (msgdefs[i].to & P(to)) &&
+		    msgdefs[i].max > max)
+			max = msgdefs[i].max;
+	return IPC_HDR_LEN + max;
+}
+
 const char *
 ipc_check(const struct ipc_hdr *h, size_t bodylen, enum ipc_proc from,
     enum ipc_proc to)

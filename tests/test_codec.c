@@ -1740,6 +1740,39 @@ expect_of(unsigned type)
 	return NULL;
 }
 
+/*
+ * A channel's receive limit: the largest message its peer may send, by
+ * ipc_check's own rules; a sender with nothing to send gets a header.
+ */
+static void
+test_max_msg(void)
+{
+	struct ipc_hdr		 h;
+	const struct ipc_msgdef	*d;
+	size_t			 max;
+	unsigned		 from, to, t;
+
+	for (from = 0; from < IPC_NPROC; from++)
+		for (to = 0; to < IPC_NPROC; to++) {
+			max = ipc_max_msg(from, to);
+			CU_ASSERT(max >= IPC_HDR_LEN && max <= IPC_MAX_MSG);
+			for (t = 0; t < IPC_TYPE_MAX; t++) {
+				if ((d = ipc_msgdef((uint16_t)t)) == NULL)
+					continue;
+				memset(&h, 0, sizeof(h));
+				h.type = (uint16_t)t;
+				h.version = IPC_VERSION;
+				/* allowed at its largest: within the limit */
+				if (ipc_check(&h, d->max, from, to) == NULL)
+					CU_ASSERT(IPC_HDR_LEN + d->max <= max);
+			}
+		}
+	/* the supervisor never sends a worker more than a few bytes */
+	CU_ASSERT(ipc_max_msg(IPC_SUPERVISOR, IPC_STORED) < 4096);
+	/* blocks between workers stay possible */
+	CU_ASSERT(ipc_max_msg(IPC_NETD, IPC_SYNCD) > (4u << 20));
+}
+
 static void
 test_catalogue(void)
 {
@@ -1936,6 +1969,7 @@ main(void)
 		{ "append, net blocks", test_append_net_blocks },
 		{ "header", test_hdr },
 		{ "catalogue", test_catalogue },
+		{ "receive limit per channel", test_max_msg },
 		{ "ipc_check matrix", test_check_matrix },
 		{ "ipc_check reasons", test_check_reasons },
 		{ "heartbeat answer types", test_heartbeat_answer_types },
