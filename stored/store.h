@@ -99,11 +99,49 @@ void	store_addr_list(struct store *, const struct ipc_addr_query *,
 size_t	store_addr_count(struct store *);
 
 /*
- * Walk the whole chain in one read transaction: heights contiguous from
- * 0, every block decodes, links and hashes to its index entry, the index
- * holds nothing else, genesis and tip match meta.  IPC_OK with count =
- * blocks checked, or an error code and the first inconsistency.
+ * Verify the chain: heights contiguous from 0, every block decodes, links
+ * and hashes to its index entry, block 0 is meta's genesis, meta's tip is
+ * the last block, the blocks table and the hash index hold exactly the
+ * heights 0..tip.  IPC_OK with count = blocks walked and height/hash the
+ * last of them, or an error code and the first inconsistency.
+ *
+ * In slices (the running stored, between other events):
+ * store_verify_begin(), then store_verify_step() until it returns 1 (res
+ * then holds the outcome).  Each step is one read transaction and walks
+ * at most max_blocks blocks and max_bytes bytes of them (always at least
+ * one block), from the height after the last one walked.  What a verify
+ * covers: heights 0 up to the tip committed when the first step ran.
+ * Blocks appended later are only counted by the final checks.  Every
+ * step first checks that the last block walked is still stored with the
+ * same hash (which commits to all below it): after a rollback above it
+ * the target becomes the new, lower tip; after one below it the walk
+ * starts again from 0 at the tip committed then, at most
+ * STORE_VERIFY_RESTARTS times, then gives up with IPC_ERR_BUSY.
+ *
+ * store_verify() is the same walk without bounds: the whole chain in one
+ * read transaction (stored --verify).
  */
+#define STORE_VERIFY_RESTARTS	3
+
+struct store_verifier {
+	uint64_t		 next;		/* next height: blocks walked */
+	uint64_t		 target;	/* last height to walk */
+	struct block_header	 prev;		/* the block at next - 1 */
+	uint8_t			 prev_hash[BLOCK_HASH_LEN];
+	uint8_t			 genesis[BLOCK_HASH_LEN]; /* meta's, at start */
+	char			 network[32];
+	int			 started;
+	/* for logs and tests, over all restarts */
+	unsigned		 slices;
+	unsigned		 restarts;
+	uint64_t		 blocks;
+	uint64_t		 bytes;
+};
+
+void	store_verify_begin(struct store_verifier *);
+/* 0: more to do; 1: finished, the outcome in res */
+int	store_verify_step(struct store *, struct store_verifier *,
+	    uint32_t max_blocks, uint64_t max_bytes, struct ipc_result *);
 void	store_verify(struct store *, struct ipc_result *);
 /* stored --verify DIR: open DIR/chain.mdb read-only and verify it */
 int	store_verify_dir(const char *dir, struct ipc_result *);

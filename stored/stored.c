@@ -10,9 +10,14 @@
  * an error included (IPC_STORE_RESULT), so a requester can time out and
  * retry: requests are idempotent.
  *
- * "stored --verify DATA_DIR" walks a stopped (or running) store with
- * read-only transactions and exits 0 when the chain is whole.
+ * "stored --verify DATA_DIR" walks a stopped (or running) store in one
+ * read-only transaction and exits 0 when the chain is whole.  The
+ * supervisor's IPC_VERIFY (timenodectl verify) runs the same checks in
+ * slices between the other events, so that heartbeats and requests are
+ * answered while it runs: one verify at a time, a second is answered
+ * IPC_ERR_BUSY.
  */
+#include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +26,31 @@
 #include "store.h"
 #include "worker.h"
 
+/*
+ * A verify slice walks at most this many blocks and bytes in one read
+ * transaction, then the loop turns.  Measured (warm cache, with or
+ * without ASan): about 0.3 ms for 256 small blocks, 2-4 ms for 2 MiB of
+ * 256 KiB blocks, the payload hash dominating; a cold cache adds the
+ * reads.  That is far inside the heartbeat deadline (5 s) and a
+ * requester's patience, while the slice's own cost (a read transaction,
+ * a cursor seek, a loop turn: microseconds) is lost in the noise.
+ */
+#define VERIFY_SLICE_BLOCKS	256
+#define VERIFY_SLICE_BYTES	(2u << 20)
+
+struct verify_job {
+	struct event		*ev;	/* zero timeout: the next slice */
+	struct store_verifier	 v;
+	uint32_t		 reqid;
+	int			 running;
+	double			 started;
+};
+
 struct stored {
 	struct genesis	 genesis;
 	struct store	 store;
 	int		 open;
+	struct verify_job vj;
 };
 
 static struct stored	sd;
@@ -417,30 +443,121 @@ stored_status(struct worker *w, struct wbuf *out, uint64_t seq)
 	ipc_status_stored_encode(out, &st);
 }
 
+/* IPC_VERIFY_ACK: height and hash are what was verified, else the tip */
+static void
+send_verify(struct worker *w, uint32_t reqid, struct ipc_result *res)
+{
+	struct wbuf wb;
+
+	if (res->code != IPC_OK) {
+		res->height = sd.store.height;
+		memcpy(res->hash, sd.store.tip, IPC_HASH_LEN);
+	}
+	wbuf_init(&wb, IPC_MAX_MSG);
+	ipc_result_encode(&wb, res);
+	send_body(w->ctl, IPC_VERIFY_ACK, reqid, &wb);
+	wbuf_free(&wb);
+}
+
+/* the next slice after this turn of the loop: what is ready goes first */
+static int
+verify_schedule(struct verify_job *vj)
+{
+	struct timeval zero = { 0, 0 };
+
+	return evtimer_add(vj->ev, &zero);
+}
+
+static void
+verify_end(struct worker *w, struct ipc_result *res)
+{
+	struct verify_job *vj = &sd.vj;
+
+	vj->running = 0;
+	if (res->code == IPC_OK)
+		log_info("verify: %s (%u slices, %u restarts, %.1f s)",
+		    res->reason, vj->v.slices, vj->v.restarts,
+		    mono_now() - vj->started);
+	else
+		log_warnx("verify: after %u blocks: %s", res->count,
+		    res->reason);
+	send_verify(w, vj->reqid, res);
+}
+
+static void
+verify_slice_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct worker		*w = arg;
+	struct verify_job	*vj = &sd.vj;
+	struct ipc_result	 res;
+
+	(void)fd;
+	(void)ev;
+	if (!vj->running || !sd.open)
+		return;
+	if (store_verify_step(&sd.store, &vj->v, VERIFY_SLICE_BLOCKS,
+	    VERIFY_SLICE_BYTES, &res) == 0) {
+		if (verify_schedule(vj) == 0)
+			return;
+		store_result(&res, IPC_ERR_BUSY, "cannot schedule the next "
+		    "slice of the verify");
+	}
+	verify_end(w, &res);
+}
+
+static void
+verify_start(struct worker *w, uint32_t reqid)
+{
+	struct verify_job	*vj = &sd.vj;
+	struct ipc_result	 res;
+
+	memset(&res, 0, sizeof(res));
+	if (!sd.open)
+		store_result(&res, IPC_ERR_BUSY, "the store is not open yet");
+	else if (vj->running)
+		store_result(&res, IPC_ERR_BUSY, "a verify is already "
+		    "running (%llu of %llu blocks walked); it answers the "
+		    "request that started it, try again when it is done",
+		    (unsigned long long)vj->v.next, vj->v.started ?
+		    (unsigned long long)vj->v.target + 1 :
+		    (unsigned long long)sd.store.height + 1);
+	else if ((vj->ev == NULL && (vj->ev = evtimer_new(w->base,
+	    verify_slice_cb, w)) == NULL) || verify_schedule(vj) == -1)
+		store_result(&res, IPC_ERR_BUSY, "cannot schedule a verify");
+	if (res.reason[0] != '\0') {
+		log_warnx("verify: refused: %s", res.reason);
+		send_verify(w, reqid, &res);
+		return;
+	}
+	store_verify_begin(&vj->v);
+	vj->reqid = reqid;
+	vj->running = 1;
+	vj->started = mono_now();
+	log_info("verify: started at tip %llu, in slices of %u blocks or "
+	    "%u KiB", (unsigned long long)sd.store.height,
+	    VERIFY_SLICE_BLOCKS, VERIFY_SLICE_BYTES >> 10);
+}
+
 static void
 stored_ctl(struct worker *w, const struct ipc_hdr *h, struct rbuf *r)
 {
-	struct ipc_result res;
-
 	(void)r;
 	if (h->type != IPC_VERIFY) {
 		log_warnx("control: unexpected %s, dropped",
 		    ipc_type_name(h->type));
 		return;
 	}
-	store_verify(&sd.store, &res);
-	if (res.code == IPC_OK)
-		log_info("verify: %s", res.reason);
-	else
-		log_warnx("verify: after %u blocks: %s", res.count,
-		    res.reason);
-	send_result(w->ctl, IPC_VERIFY_ACK, h->reqid, &res);
+	verify_start(w, h->reqid);
 }
 
 static void
 stored_shutdown(struct worker *w)
 {
 	(void)w;
+	if (sd.vj.ev != NULL)
+		event_free(sd.vj.ev);
+	sd.vj.ev = NULL;
+	sd.vj.running = 0;
 	if (sd.open)
 		store_close(&sd.store);
 	sd.open = 0;

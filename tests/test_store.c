@@ -3,7 +3,8 @@
  * temporary environment, without IPC: every request type, the refusals
  * (gap, link, conflict, oversized, malformed), rollback and re-append,
  * map growth, reopening (another network, an unknown schema), address
- * book order and eviction, and verify finding damage.
+ * book order and eviction, and verify finding damage, whole or in
+ * slices while the chain grows or is rolled back.
  */
 #include <sys/stat.h>
 
@@ -496,6 +497,130 @@ test_verify_finds_damage(void)
 	done(&s);
 }
 
+/* a sliced verify from the start to the end; the verifier stays in v */
+static void
+verify_sliced(struct store *s, struct store_verifier *v, uint32_t blocks,
+    uint64_t bytes, struct ipc_result *res)
+{
+	store_verify_begin(v);
+	while (store_verify_step(s, v, blocks, bytes, res) == 0)
+		;
+}
+
+/* slices of blocks until at least next blocks are walked, not the end */
+static void
+verify_until(struct store *s, struct store_verifier *v, uint64_t next,
+    uint32_t blocks)
+{
+	struct ipc_result res;
+
+	while (v->next < next)
+		CU_ASSERT_FATAL(store_verify_step(s, v, blocks, UINT64_MAX,
+		    &res) == 0);
+}
+
+static void
+test_verify_slices(void)
+{
+	struct store		s;
+	struct store_verifier	v;
+	struct ipc_result	res, whole;
+	struct fs_chain		fork;
+	MDB_txn			*txn;
+	MDB_val			k;
+	int			i;
+
+	fresh(&s);
+	CU_ASSERT_EQUAL(append(&s, &chain, 1, 300, 0, 0, &res), IPC_OK);
+	store_verify(&s, &whole);
+	CU_ASSERT_FATAL(whole.code == IPC_OK && whole.count == 301);
+	/* slices of 7 blocks: the same answer, in ceil(301 / 7) slices */
+	verify_sliced(&s, &v, 7, UINT64_MAX, &res);
+	CU_ASSERT(res.code == IPC_OK && res.count == 301 &&
+	    res.height == 300);
+	CU_ASSERT(memcmp(res.hash, chain.hash[300], 32) == 0);
+	CU_ASSERT_STRING_EQUAL(res.reason, whole.reason);
+	CU_ASSERT_EQUAL(v.slices, 43);
+	CU_ASSERT_EQUAL(v.blocks, 301);
+	/* a byte bound every block is over: one block per slice */
+	verify_sliced(&s, &v, 1000, 1, &res);
+	CU_ASSERT(res.code == IPC_OK && res.count == 301);
+	CU_ASSERT_EQUAL(v.slices, 301);
+
+	/* the chain grows meanwhile: heights 0..300 as at the start */
+	store_verify_begin(&v);
+	verify_until(&s, &v, 100, 50);
+	CU_ASSERT_EQUAL(append(&s, &chain, 301, 20, 0, 0, &res), IPC_OK);
+	while (store_verify_step(&s, &v, 50, UINT64_MAX, &res) == 0)
+		;
+	CU_ASSERT(res.code == IPC_OK && res.count == 301 &&
+	    res.height == 300);
+	CU_ASSERT(memcmp(res.hash, chain.hash[300], 32) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.reason, "grew to 320"));
+
+	/* a rollback above the walked height: the chain as it is now */
+	CU_ASSERT_FATAL(fs_chain_fork(&fork, &chain, 315, 1) == 0);
+	store_verify_begin(&v);
+	verify_until(&s, &v, 100, 50);
+	CU_ASSERT_EQUAL(append(&s, &fork, 316, 3, 1, 315, &res), IPC_OK);
+	while (store_verify_step(&s, &v, 50, UINT64_MAX, &res) == 0)
+		;
+	CU_ASSERT(res.code == IPC_OK && res.count == 319 &&
+	    res.height == 318);
+	CU_ASSERT(memcmp(res.hash, fork.hash[318], 32) == 0);
+	CU_ASSERT_EQUAL(v.restarts, 0);
+
+	/* below it: the walk starts again from 0, at the tip then */
+	store_verify_begin(&v);
+	verify_until(&s, &v, 300, 50);
+	verify_until(&s, &v, 317, 1);	/* fork's 316 walked */
+	CU_ASSERT_EQUAL(append(&s, &chain, 313, 8, 1, 312, &res), IPC_OK);
+	while (store_verify_step(&s, &v, 50, UINT64_MAX, &res) == 0)
+		;
+	CU_ASSERT(res.code == IPC_OK && res.count == 321 &&
+	    res.height == 320);
+	CU_ASSERT(memcmp(res.hash, chain.hash[320], 32) == 0);
+	CU_ASSERT_EQUAL(v.restarts, 1);
+
+	/* and not forever */
+	store_verify_begin(&v);
+	for (i = 0; i <= STORE_VERIFY_RESTARTS; i++) {
+		if (i > 0) {
+			CU_ASSERT_FATAL(store_verify_step(&s, &v, 50,
+			    UINT64_MAX, &res) == 0);
+			CU_ASSERT_EQUAL(v.restarts, (unsigned)i);
+			CU_ASSERT_EQUAL(v.next, 50);
+		}
+		verify_until(&s, &v, 300, 50);
+		verify_until(&s, &v, 317, 1);
+		if (i % 2 == 0)
+			(void)append(&s, &fork, 313, 6, 1, 312, &res);
+		else
+			(void)append(&s, &chain, 313, 8, 1, 312, &res);
+		CU_ASSERT_EQUAL(res.code, IPC_OK);
+	}
+	CU_ASSERT_EQUAL(store_verify_step(&s, &v, 50, UINT64_MAX, &res), 1);
+	CU_ASSERT_EQUAL(res.code, IPC_ERR_BUSY);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.reason, "rolled back"));
+	CU_ASSERT_EQUAL(v.restarts, STORE_VERIFY_RESTARTS);
+	assert_whole(&s, 320);
+
+	/* damage: the same first inconsistency in slices as in one walk */
+	CU_ASSERT_FATAL(mdb_txn_begin(s.env, NULL, 0, &txn) == 0);
+	k.mv_data = chain.hash[117];
+	k.mv_size = 32;
+	CU_ASSERT(mdb_del(txn, s.hashes, &k, NULL) == 0);
+	CU_ASSERT(mdb_txn_commit(txn) == 0);
+	store_verify(&s, &whole);
+	CU_ASSERT(whole.code == IPC_ERR_CONFLICT && whole.count == 117);
+	verify_sliced(&s, &v, 7, UINT64_MAX, &res);
+	CU_ASSERT(res.code == whole.code && res.count == whole.count);
+	CU_ASSERT_STRING_EQUAL(res.reason, whole.reason);
+	CU_ASSERT_EQUAL(v.slices, 17);	/* 0..118 in 17 slices of 7 */
+	fs_chain_free(&fork);
+	done(&s);
+}
+
 static struct ipc_addr
 mkaddr(uint8_t last, uint64_t seen, uint64_t success, uint32_t failures)
 {
@@ -677,6 +802,8 @@ main(void)
 		{ "other network or schema refused",
 		    test_other_network_and_schema },
 		{ "verify finds damage", test_verify_finds_damage },
+		{ "verify in slices, the chain changing meanwhile",
+		    test_verify_slices },
 		{ "address book", test_address_book },
 	};
 	struct tn_suite	 ts = { .name = "store", .cases = tests,

@@ -2,16 +2,19 @@
  * test_stored_ipc.c - the real stored process behind a fake supervisor
  * (fakesup.c): every request type over its channels, malformed and
  * oversized requests answered with an error while stored keeps serving,
- * the heartbeat status, IPC_VERIFY and --verify, and a data directory of
- * another network refused with EX_CONFIG.
+ * the heartbeat status, IPC_VERIFY and --verify, IPC_VERIFY in slices
+ * with heartbeats and requests answered while it runs, and a data
+ * directory of another network refused with EX_CONFIG.
  */
 #include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <CUnit/Basic.h>
+#include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "codec.h"
 #include "cunit.h"
@@ -287,6 +290,157 @@ test_verify_standalone(void)
 	stop();
 }
 
+/*
+ * A chain that takes many verify slices (stored walks 256 blocks or
+ * 2 MiB per slice): small unsigned blocks, quick to build and append.
+ */
+#define BIG_CHAIN	65536
+#define HB_SEQ		((uint64_t)1 << 40)	/* beyond the fake's own */
+
+/* a heartbeat as the fake's, with our sequence number */
+static int
+send_heartbeat(uint64_t seq)
+{
+	struct ipc_heartbeat	hb;
+	struct wbuf		w;
+	int			rc;
+
+	memset(&hb, 0, sizeof(hb));
+	hb.seq = seq;
+	hb.pids[IPC_SUPERVISOR] = (uint32_t)getpid();
+	hb.pids[IPC_STORED] = (uint32_t)fs.pid;
+	hb.pids[IPC_SYNCD] = (uint32_t)getpid();
+	hb.pids[IPC_NETD] = (uint32_t)getpid();
+	wbuf_init(&w, 128);
+	ipc_heartbeat_encode(&w, &hb);
+	rc = ipc_send(fs.ctl, IPC_HEARTBEAT, (uint32_t)seq, &w);
+	wbuf_free(&w);
+	return rc;
+}
+
+static uint32_t
+next_reqid(void)
+{
+	if (++fs.reqid == 0)
+		fs.reqid = 1;
+	return fs.reqid;
+}
+
+/*
+ * The fake keeps the first answer carrying the awaited request id and
+ * drops the others.  To see which of two answers comes first, both
+ * requests below carry the same id: the first answer is kept, the
+ * second is awaited afterwards.
+ */
+static void
+await_first(uint32_t reqid, double timeout)
+{
+	double deadline = fs_now() + timeout;
+
+	fs.want = reqid;
+	fs.got = 0;
+	while (!fs.got && fs.pid > 0 && fs_now() < deadline)
+		fs_pump(&fs, 0.001);
+}
+
+static void
+test_verify_in_slices(void)
+{
+	struct timeval		 hb_tv = { 0, 250000 };
+	struct ipc_result	 res;
+	struct store		 s;
+	struct store_params	 p;
+	MDB_txn			*txn;
+	MDB_val			 k;
+	char			 path[300], err[STORE_ERR_MAX], line[512];
+	unsigned		 answers;
+	uint32_t		 v;
+	uint64_t		 h;
+
+	CU_ASSERT_FATAL(fs_init(&fs, NULL) == 0);
+	CU_ASSERT_FATAL(fs_chain_init(&chain, BIG_CHAIN + 1, 16, 0) == 0);
+	if (fs_start(&fs, NULL, START_TIMEOUT) == -1) {
+		fs_dump_log(&fs);
+		CU_FAIL_FATAL("stored did not start");
+	}
+	for (h = 1; h <= BIG_CHAIN; h += IPC_MAX_BLOCKS)
+		CU_ASSERT_FATAL(append(h, IPC_MAX_BLOCKS, &res) == IPC_OK);
+	CU_ASSERT_FATAL(res.height == BIG_CHAIN);
+
+	/*
+	 * Only our heartbeat is answered while the fake's are paused, and
+	 * on the control channel it follows the verify request: a verify
+	 * that blocked the loop would answer before it.
+	 */
+	CU_ASSERT_FATAL(event_del(fs.hb) == 0);
+	fs_pump(&fs, 0.3);		/* heartbeats in flight */
+	answers = fs.hb_answers;
+	v = next_reqid();
+	fs.want = v;
+	fs.got = 0;
+	CU_ASSERT_FATAL(ipc_send(fs.ctl, IPC_VERIFY, v, NULL) == 0);
+	CU_ASSERT_FATAL(send_heartbeat(HB_SEQ) == 0);
+	while (!fs.got && fs.hb_answers == answers && fs.pid > 0)
+		fs_pump(&fs, 0.001);
+	CU_ASSERT_FATAL(fs.hb_answers == answers + 1);
+	CU_ASSERT_EQUAL(fs.st.seq, HB_SEQ);
+	CU_ASSERT_FATAL(!fs.got);	/* the verify goes on */
+	/* a request on syncd's channel (same id): answered first too */
+	CU_ASSERT_FATAL(ipc_send(fs.chan[FS_SYNCD], IPC_STORE_TIP_REQ, v,
+	    NULL) == 0);
+	await_first(v, REQ_TIMEOUT);
+	CU_ASSERT_FATAL(fs.got);
+	CU_ASSERT_EQUAL(fs.ans.type, IPC_STORE_TIP);
+	/* and a second verify is refused while the first runs (same id) */
+	CU_ASSERT_FATAL(ipc_send(fs.ctl, IPC_VERIFY, v, NULL) == 0);
+	await_first(v, REQ_TIMEOUT);
+	CU_ASSERT_FATAL(fs.got);
+	CU_ASSERT_FATAL(fs_result(&fs, &res) == 0);
+	CU_ASSERT_EQUAL(res.code, IPC_ERR_BUSY);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.reason, "already running"));
+	/* then the first verify's answer: the whole chain */
+	CU_ASSERT_FATAL(fs_wait(&fs, v, 120) == 0);
+	CU_ASSERT_EQUAL(fs.ans.type, IPC_VERIFY_ACK);
+	CU_ASSERT_FATAL(fs_result(&fs, &res) == 0);
+	CU_ASSERT_EQUAL(res.code, IPC_OK);
+	CU_ASSERT_EQUAL(res.count, BIG_CHAIN + 1);
+	CU_ASSERT_EQUAL(res.height, BIG_CHAIN);
+	CU_ASSERT(memcmp(res.hash, chain.hash[BIG_CHAIN], 32) == 0);
+	CU_ASSERT_FATAL(event_add(fs.hb, &hb_tv) == 0);
+	CU_ASSERT(tn_file_contains(fs.log, "slices"));
+
+	/* damage deep in the chain, stored stopped */
+	CU_ASSERT(WIFEXITED(fs_kill(&fs, SIGTERM, 10)));
+	snprintf(path, sizeof(path), "%s/%s", fs.data, STORE_FILE);
+	memset(&p, 0, sizeof(p));
+	p.path = path;
+	p.genesis = &chain.genesis;
+	CU_ASSERT_FATAL(store_open(&s, &p, err, sizeof(err)) ==
+	    STORE_OPEN_OK);
+	CU_ASSERT_FATAL(mdb_txn_begin(s.env, NULL, 0, &txn) == 0);
+	k.mv_data = chain.hash[40000];
+	k.mv_size = 32;
+	CU_ASSERT(mdb_del(txn, s.hashes, &k, NULL) == 0);
+	CU_ASSERT(mdb_txn_commit(txn) == 0);
+	store_close(&s);
+	CU_ASSERT_FATAL(fs_start(&fs, NULL, START_TIMEOUT) == 0);
+	/* the first inconsistency, the same as the standalone walk's */
+	CU_ASSERT_FATAL(fs_request(&fs, FS_SYNCD, IPC_VERIFY, NULL, 120) == 0);
+	CU_ASSERT_EQUAL(fs.ans.type, IPC_VERIFY_ACK);
+	CU_ASSERT_FATAL(fs_result(&fs, &res) == 0);
+	CU_ASSERT_EQUAL(res.code, IPC_ERR_CONFLICT);
+	CU_ASSERT_EQUAL(res.count, 40000);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.reason, "block 40000: hash index"));
+	CU_ASSERT_EQUAL(fs_verify(&fs, line, sizeof(line)), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, "FAILED after 40000 blocks"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(line, res.reason));
+	/* stored still serves */
+	CU_ASSERT_FATAL(fs_request(&fs, FS_NETD, IPC_STORE_TIP_REQ, NULL,
+	    REQ_TIMEOUT) == 0);
+	CU_ASSERT_EQUAL(fs.ans.type, IPC_STORE_TIP);
+	stop();
+}
+
 static void
 test_other_network(void)
 {
@@ -323,6 +477,8 @@ main(void)
 		{ "malformed requests answered, service goes on",
 		    test_malformed },
 		{ "stored --verify", test_verify_standalone },
+		{ "verify in slices: heartbeats and requests answered "
+		    "meanwhile", test_verify_in_slices },
 		{ "another network is refused with EX_CONFIG",
 		    test_other_network },
 	};
