@@ -1004,29 +1004,24 @@ void
 store_locator(struct store *s, struct ipc_hashes *h, struct ipc_result *res)
 {
 	MDB_txn		*txn;
-	uint64_t	 tip = s->height, off = 0, next;
+	uint64_t	 heights[IPC_MAX_HASHES];
+	size_t		 i, n;
 	int		 rc = 0;
 
 	memset(h, 0, sizeof(*h));
 	store_result(res, IPC_OK, NULL);
 	if (read_begin(s, &txn, res, "locator") == -1)
 		return;
-	/* tip, tip-1, tip-2, tip-4, tip-8, ... and genesis last */
-	for (;;) {
-		if ((rc = hash_at(txn, s, tip - off, h->h[h->count])) != 0)
+	/* the heights every locator of ours has (chain/locator.c) */
+	n = locator_heights(s->height, heights, IPC_MAX_HASHES);
+	for (i = 0; i < n; i++)
+		if ((rc = hash_at(txn, s, heights[i], h->h[i])) != 0)
 			break;
-		h->count++;
-		if (tip - off == 0)
-			break;
-		next = off == 0 ? 1 : off * 2;
-		if (next >= tip || h->count == IPC_MAX_HASHES - 1)
-			next = tip;
-		off = next;
-	}
+	h->count = (uint32_t)i;
 	mdb_txn_abort(txn);
 	if (rc != 0)
 		store_result(res, IPC_ERR_STORAGE, "locator at %llu: %s",
-		    (unsigned long long)(tip - off), mdb_strerror(rc));
+		    (unsigned long long)heights[i], mdb_strerror(rc));
 }
 
 static int
