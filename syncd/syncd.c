@@ -1096,12 +1096,17 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 		syncd_request_tip(s);
 	}
 	produce_tick(s, now);
-	/* committed blocks per second, smoothed */
+	/*
+	 * Committed blocks per second, smoothed over about a second and
+	 * sampled four times a second, so that a catch-up shorter than a
+	 * second shows its rate too.
+	 */
 	dt = now - s->rate_t;
-	if (dt >= 1.0) {
+	if (dt >= 0.25) {
 		double r = (double)(s->committed - s->rate_mark) / dt;
+		double a = dt >= 1.0 ? 1.0 : dt;
 
-		s->rate = s->rate == 0 ? r : 0.5 * s->rate + 0.5 * r;
+		s->rate = s->rate == 0 ? r : s->rate + a * (r - s->rate);
 		if (r == 0 && s->rate < 0.01)
 			s->rate = 0;
 		s->rate_mark = s->committed;

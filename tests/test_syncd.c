@@ -230,6 +230,7 @@ test_three(void)
 	char	 conf[512];
 	json_t	*st;
 	const char *ips[3] = { "127.0.0.21", "127.0.0.22", "127.0.0.23" };
+	double	 end, rate, max_rate = 0;
 	int	 i;
 
 	if (!a_ok) {
@@ -247,6 +248,19 @@ test_three(void)
 	    "per_peer = 256\n", 3, ips[0], ips[1], ips[2]);
 	CU_ASSERT_FATAL(node_new(&Dn, "127.0.0.24", conf) == 0);
 	CU_ASSERT_FATAL(node_start(&Dn) == 0);
+	/* the status shows the rate while it catches up */
+	for (end = tn_now() + 90; tn_now() < end &&
+	    node_tip(&Dn, NULL, 0) < BIG_CHAIN; tn_sleep(0.1))
+		if ((st = tn_status(&Dn)) != NULL) {
+			rate = json_number_value(json_object_get(
+			    json_object_get(st, "sync"), "blocks_per_s"));
+			if (rate > max_rate)
+				max_rate = rate;
+			json_decref(st);
+		}
+	fprintf(stderr, "  D's status showed up to %.0f blocks/s\n",
+	    max_rate);
+	CU_ASSERT(max_rate > 0);
 	CU_ASSERT(wait_same_tip(&Dn, &A, 90));
 	st = tn_status(&Dn);
 	CU_ASSERT_FATAL(st != NULL);
