@@ -629,16 +629,21 @@ seccomp_deny_inet(const struct sandbox *sb, scmp_filter_ctx ctx)
 /*
  * Threads, never processes: clone without CLONE_THREAD (fork, posix_spawn)
  * fails with EPERM; clone3, whose flags sit in memory a filter cannot
- * read, fails with ENOSYS so that glibc falls back to clone.  x86-64 and
- * the other architectures where the flags are clone's first argument.
+ * read, fails with ENOSYS so that glibc falls back to clone.  The flags
+ * are clone's first argument, except on s390 and CRIS (the second).
  */
+#if defined(__s390__) || defined(__CRIS__)
+#define CLONE_FLAGS_ARG	SCMP_A1
+#else
+#define CLONE_FLAGS_ARG	SCMP_A0
+#endif
 static int
 seccomp_deny_processes(const struct sandbox *sb, scmp_filter_ctx ctx)
 {
 	int	rc;
 
 	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
+	    CLONE_FLAGS_ARG(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
 	if (rc < 0)
 		return seccomp_fail(sb, "rule clone", rc);
 	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
@@ -737,103 +742,86 @@ sandbox_apply(const struct sandbox *sb, struct sandbox_result *res)
 	return 0;
 }
 
-/* dir's path below owned, or NULL when dir is not below it. */
-static const char *
-path_below(const char *dir, const char *owned)
-{
-	size_t	n = strlen(owned);
-
-	while (n > 1 && owned[n - 1] == '/')
-		n--;
-	if (strncmp(dir, owned, n) != 0 || dir[n] != '/')
-		return NULL;
-	while (dir[n] == '/')
-		n++;
-	return dir + n;
-}
-
-/* mkdir -p, in the operator's part of the tree */
+/*
+ * The directory name in fd, made first if create and missing (mode 0755
+ * for a parent in the operator's part of the tree, else 0700; callers
+ * fchmod the last one).  Below the owned directory, links are not
+ * followed.
+ */
 static int
-make_parents(const char *dir)
+open_step(int fd, const char *name, int below, int create, mode_t mode)
 {
-	char	tmp[PATH_MAX], *p;
+	int	flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC, next;
 
-	if (strlen(dir) >= sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(tmp, dir, strlen(dir) + 1);
-	for (p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) == -1 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) == -1 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
-/* The directory name in fd, made (0700) first if create and missing. */
-static int
-open_below(int fd, const char *name, int create)
-{
-	int	next;
-
-	next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	if (below)
+		flags |= O_NOFOLLOW;
+	next = openat(fd, name, flags);
 	if (next == -1 && errno == ENOENT && create) {
-		if (mkdirat(fd, name, 0700) == -1 && errno != EEXIST)
+		if (mkdirat(fd, name, below ? 0700 : mode) == -1 &&
+		    errno != EEXIST)
 			return -1;
-		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-		    O_CLOEXEC);
+		next = openat(fd, name, flags);
 	}
 	return next;
 }
 
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/*
+ * Walk dir one component at a time.  Which part is "below owned" is
+ * decided by identity (device and inode), not by comparing strings, so
+ * "./data/run", "/srv//tn/run" or a path through the owned directory's
+ * real name are all recognised.
+ */
 int
 sandbox_open_dir(const char *dir, const char *owned, int create)
 {
-	const char	*rest = owned ? path_below(dir, owned) : NULL;
+	struct stat	 ost, st;
+	const char	*p = dir;
 	char		 name[NAME_MAX + 1];
 	size_t		 len;
-	int		 fd, next, e;
+	int		 fd, next, e, below = 0;
 
-	if (rest == NULL) {
-		if (create && make_parents(dir) == -1)
-			return -1;
-		return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
-	if ((fd = open(owned, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	if (owned != NULL && stat(owned, &ost) == -1)
 		return -1;
-	while (*rest != '\0') {
-		len = strcspn(rest, "/");
+	if ((fd = open(*p == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	while (*p != '\0') {
+		while (*p == '/')
+			p++;
+		if ((len = strcspn(p, "/")) == 0)
+			break;
 		if (len > NAME_MAX) {
 			close(fd);
 			errno = ENAMETOOLONG;
 			return -1;
 		}
-		memcpy(name, rest, len);
+		memcpy(name, p, len);
 		name[len] = '\0';
-		rest += len;
-		while (*rest == '/')
-			rest++;
+		p += len;
 		if (strcmp(name, ".") == 0)
 			continue;
-		if (strcmp(name, "..") == 0) {	/* out of owned: refuse */
+		if (below && strcmp(name, "..") == 0) {	/* out of owned */
 			close(fd);
 			errno = EACCES;
 			return -1;
 		}
-		next = open_below(fd, name, create);
+		next = open_step(fd, name, below, create,
+		    p[strspn(p, "/")] == '\0' ? 0700 : 0755);
 		e = errno;
 		close(fd);
 		if ((fd = next) == -1) {
 			errno = e;
 			return -1;
 		}
+		if (owned != NULL && !below && fstat(fd, &st) == 0 &&
+		    same_file(&st, &ost))
+			below = 1;
 	}
 	return fd;
 }

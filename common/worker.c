@@ -11,6 +11,7 @@
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <event2/event.h>
@@ -85,6 +86,30 @@ worker_data_path(const struct worker *w, const char *name, char *buf,
 	return join_path(buf, len, "", name);
 }
 
+/*
+ * Give the socket just bound to the service user.  The run directory is
+ * the service user's, so what is at path by now may have been swapped for
+ * a link (symbolic or hard) to something else: chown only a socket,
+ * through a descriptor of the very file checked.
+ */
+static void
+chown_socket(const char *path, uid_t uid, gid_t gid)
+{
+	struct stat	st;
+	int		fd;
+
+	if ((fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		fatal("%s", path);
+	if (fstat(fd, &st) == -1)
+		fatal("%s", path);
+	if (!S_ISSOCK(st.st_mode))
+		fatalx("%s: not our socket any more, refusing to chown it",
+		    path);
+	if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) == -1)
+		fatal("chown %s", path);
+	close(fd);
+}
+
 static struct ipc_chan *
 worker_chan(struct worker *w, const char *sockname, enum ipc_proc peer,
     int listen, ipc_handler h, void *arg)
@@ -110,9 +135,7 @@ worker_chan(struct worker *w, const char *sockname, enum ipc_proc peer,
 		if (w->svc_uid == 0 && sandbox_lookup_user(w->cfg.user,
 		    &w->svc_uid, &w->svc_gid) == -1)
 			fatalx("no service user for %s", path);
-		if (fchownat(AT_FDCWD, path, w->svc_uid, w->svc_gid,
-		    AT_SYMLINK_NOFOLLOW) == -1)
-			fatal("chown %s", path);
+		chown_socket(path, w->svc_uid, w->svc_gid);
 	}
 	w->chans[w->nchans].chan = c;
 	w->chans[w->nchans].peer = peer;

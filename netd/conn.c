@@ -432,6 +432,7 @@ register_conn(struct conn *c)
 		    old->dir == DIR_INBOUND ? "inbound" : "outbound",
 		    old->local_port, old->remote_port, c->local_port,
 		    c->remote_port);
+		old->superseded = 1;	/* no backoff: c lives on */
 		conn_close(old, CLOSE_DUPLICATE, 1, "duplicate");
 		activate(c);
 		break;
@@ -777,6 +778,28 @@ conn_readcb(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 }
 
+/*
+ * A peer that reads a backlog of our answers cannot answer a ping queued
+ * behind it, and while we pause reading it (a request waits for room) we
+ * do not see its pongs either.  What proves it alive then is that it
+ * reads: our output to it drains.  That counts as a message received, for
+ * the ping timeout and a restarted peer's probe alike, and no ping is
+ * sent (or missed) while output is queued or reading is paused.  A peer
+ * that stops reading stops the drain: the ping timeout ends it.
+ * Returns whether a ping may go out now.
+ */
+static int
+output_progress(struct conn *c, double now)
+{
+	size_t	queued;
+
+	queued = evbuffer_get_length(bufferevent_get_output(c->bev));
+	if (queued < c->outq_last)
+		c->last_recv = now;
+	c->outq_last = queued;
+	return queued == 0 && !c->read_paused;
+}
+
 /* A paused connection reads on when a request of its fits again. */
 void
 conn_resume(struct conn *c)
@@ -844,6 +867,7 @@ void
 conn_tick(struct conn *c, double now)
 {
 	const struct config *cfg = c->nd->cfg;
+	int		     may_ping;
 
 	switch (c->state) {
 	case CONN_CONNECTING:
@@ -862,6 +886,7 @@ conn_tick(struct conn *c, double now)
 	case CONN_ACTIVE:
 		break;
 	}
+	may_ping = output_progress(c, now);
 	if (now - c->last_recv > cfg->ping_timeout) {
 		conn_close(c, CLOSE_TIMEOUT, 1, "ping timeout after %.1f s",
 		    now - c->last_recv);
@@ -884,7 +909,7 @@ conn_tick(struct conn *c, double now)
 			return;
 		}
 	}
-	if (now >= c->next_ping) {
+	if (may_ping && now >= c->next_ping) {
 		if (c->ping_out && ++c->missed >= cfg->max_missed_pings) {
 			conn_close(c, CLOSE_TIMEOUT, 1, "%u pings unanswered",
 			    c->missed);

@@ -392,7 +392,7 @@ dialer_closed(struct netd *nd, struct conn *c, enum net_close_reason reason)
 		 * none does here (the peer keeps one from another machine
 		 * behind the same IP), back off like after any refusal.
 		 */
-		if (reg_get(&nd->reg, c->ip) != NULL)
+		if (reg_get(&nd->reg, c->ip) != NULL || c->superseded)
 			return;
 		break;
 	case CLOSE_SELF:

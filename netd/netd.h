@@ -114,6 +114,10 @@ struct conn {
 	uint32_t		 next_reqid;
 	int			 serving;	/* its requests in stored */
 	int			 read_paused;	/* a request waits for room */
+	size_t			 outq_last;	/* output queued at the last
+						   tick */
+	int			 superseded;	/* closed for a newer duplicate
+						   that survives */
 	double			 addrs_answered;
 	int			 addrs_asked;	/* our GET_ADDRS, unanswered */
 	enum net_close_reason	 peer_said;	/* the peer's goodbye */

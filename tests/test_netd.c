@@ -564,25 +564,28 @@ test_scripted_dos(void)
 }
 
 /*
- * A scripted peer pipelines ten requests whose answers are ~3.7 MB each,
+ * A scripted peer pipelines eight requests whose answers are ~3.7 MB each,
  * more than the node's output queue for one peer holds, and reads them
- * only a second later: the node answers each of them in full, reading
- * the later requests as the answers go out, and never drops the peer.
+ * slowly (one every 1.5 s, a small receive buffer), answering pings: the
+ * node answers each of them in full, reading the later requests as the
+ * answers go out.  It never drops the peer: not for a full output queue,
+ * and not for a ping timeout (3 s) while it does not read the peer's
+ * pongs, since the peer visibly reads.
  */
 static void
 test_pipelined_requests(void)
 {
 	static const char conf[] = "[sync]\nproducer_key = devnet\n[p2p]\n"
-	    "ping_interval = 1\nping_timeout = 30\nmax_outbound = 0\n";
+	    "ping_interval = 1\nping_timeout = 3\nmax_outbound = 0\n";
 	static struct wire_msg m;
-	enum { NREQ = 10, COUNT = 14 };
+	enum { NREQ = 8, COUNT = 14 };
 	struct tn_node	 n;
 	struct fake	 f;
 	json_t		*st;
 	char		*ans;
 	uint32_t	 got[NREQ + 1] = { 0 };
 	double		 end;
-	int		 i, answered = 0, r;
+	int		 i, answered = 0, r, rcvbuf = 65536;
 
 	CU_ASSERT_FATAL(start(&n, "127.0.0.57", NULL, conf) == 0);
 	CU_ASSERT_FATAL((st = wait_netd(&n, 0, 15)) != NULL);
@@ -592,6 +595,8 @@ test_pipelined_requests(void)
 	free(ans);
 	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.0.58", n.ip, PORT, 3001) ==
 	    0);
+	CU_ASSERT(setsockopt(f.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+	    sizeof(rcvbuf)) == 0);
 	CU_ASSERT(fake_wait_type(&f, WIRE_GET_ADDRS, 3, &m) == 1);
 	for (i = 1; i <= NREQ; i++) {
 		memset(&m, 0, sizeof(m));
@@ -601,8 +606,7 @@ test_pipelined_requests(void)
 		m.u.range.count = COUNT;
 		CU_ASSERT(fake_send(&f, &m, magic) == 0);
 	}
-	tn_sleep(1);		/* the node's queue fills: it must wait */
-	end = tn_now() + 30;
+	end = tn_now() + 60;
 	while (answered < NREQ && tn_now() < end) {
 		if ((r = fake_wait_type(&f, WIRE_BLOCKS, end - tn_now(), &m))
 		    != 1)
@@ -612,6 +616,7 @@ test_pipelined_requests(void)
 			answered++;
 			CU_ASSERT_EQUAL(m.u.blocks.count, COUNT);
 		}
+		tn_sleep(1.5);	/* a slow reader (pings answered as read) */
 	}
 	CU_ASSERT_EQUAL(answered, NREQ);
 	for (i = 1; i <= NREQ; i++)
@@ -621,6 +626,8 @@ test_pipelined_requests(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 	CU_ASSERT_EQUAL(tn_json_int(st, "counters.connections_closed.limit"),
 	    0);
+	CU_ASSERT_EQUAL(tn_json_int(st,
+	    "counters.connections_closed.timeout"), 0);
 	CU_ASSERT_PTR_NOT_NULL(tn_peer(st, "127.0.0.58"));
 	json_decref(st);
 	fake_close(&f);

@@ -773,6 +773,74 @@ test_caps_landlock(void)
 	check_always(&r, &pi);
 }
 
+/* fd's directory is path's */
+static int
+is_dir_of(int fd, const char *path)
+{
+	struct stat	a, b;
+
+	return fd != -1 && fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * sandbox_open_dir: below the owned directory no link is followed,
+ * however the paths are spelled; above it, links are the operator's.
+ */
+static void
+test_open_dir(void)
+{
+	char	owned[PATH_MAX], other[PATH_MAX], link[PATH_MAX];
+	char	run[PATH_MAX + 64], spelled[PATH_MAX + 64];
+	char	deep[PATH_MAX + 64];
+	int	fd;
+
+	CU_ASSERT_FATAL(tmp_path(owned, sizeof(owned), "owned") == 0);
+	CU_ASSERT_FATAL(tmp_path(other, sizeof(other), "other") == 0);
+	CU_ASSERT_FATAL(mkdir(owned, 0700) == 0 && mkdir(other, 0700) == 0);
+	snprintf(run, sizeof(run), "%s/run", owned);
+
+	/* made, then opened; spelled with // and ./ it is the same */
+	fd = sandbox_open_dir(run, owned, 1);
+	CU_ASSERT(is_dir_of(fd, run));
+	close(fd);
+	snprintf(spelled, sizeof(spelled), "%s//./owned/./run", tmpdir);
+	fd = sandbox_open_dir(spelled, owned, 0);
+	CU_ASSERT(is_dir_of(fd, run));
+	close(fd);
+
+	/* run swapped for a link: refused whatever the spelling */
+	CU_ASSERT_FATAL(rmdir(run) == 0 && symlink(other, run) == 0);
+	errno = 0;
+	CU_ASSERT_EQUAL(sandbox_open_dir(run, owned, 0), -1);
+	CU_ASSERT(errno == ELOOP || errno == ENOTDIR);
+	CU_ASSERT_EQUAL(sandbox_open_dir(spelled, owned, 1), -1);
+	fd = sandbox_open_dir(run, NULL, 0);	/* no owner: followed */
+	CU_ASSERT(is_dir_of(fd, other));
+	close(fd);
+
+	/* a link above owned (the operator's) is followed */
+	CU_ASSERT_FATAL(tmp_path(link, sizeof(link), "owned-link") == 0);
+	CU_ASSERT_FATAL(symlink(owned, link) == 0);
+	snprintf(deep, sizeof(deep), "%s/run", link);
+	CU_ASSERT_EQUAL(sandbox_open_dir(deep, owned, 0), -1);	/* still run */
+	CU_ASSERT_FATAL(unlink(run) == 0 && mkdir(run, 0700) == 0);
+	fd = sandbox_open_dir(deep, owned, 0);
+	CU_ASSERT(is_dir_of(fd, run));
+	close(fd);
+
+	/* ".." below owned leaves it: refused */
+	snprintf(deep, sizeof(deep), "%s/run/../run", owned);
+	errno = 0;
+	CU_ASSERT_EQUAL(sandbox_open_dir(deep, owned, 0), -1);
+	CU_ASSERT_EQUAL(errno, EACCES);
+
+	unlink(link);
+	rmdir(run);
+	rmdir(owned);
+	rmdir(other);
+}
+
 /* Landlock mode: a thread started before would escape, so refuse. */
 static void
 test_threads_landlock(void)
@@ -867,6 +935,8 @@ main(void)
 		{ "threads, landlock mode refused", test_threads_landlock },
 		{ "ambient capabilities dropped, landlock mode",
 		    test_caps_landlock },
+		{ "open a directory without following links below its owner",
+		    test_open_dir },
 	};
 	struct tn_suite	 ts = { .name = "sandbox", .cases = tests,
 	    .ncases = TN_NCASES(tests), .init = suite_init,
