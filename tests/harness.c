@@ -279,8 +279,8 @@ tn_node_cleanup(struct tn_node *n)
 	}
 }
 
-static int
-connect_unix(const char *path)
+int
+tn_connect_unix(const char *path)
 {
 	struct sockaddr_un	sun;
 	int			fd;
@@ -307,7 +307,7 @@ tn_exchange(const char *sock, const void *buf, size_t len, double timeout)
 	double		 end = tn_now() + timeout;
 	int		 fd;
 
-	if ((fd = connect_unix(sock)) == -1)
+	if ((fd = tn_connect_unix(sock)) == -1)
 		return NULL;
 	if (len && send(fd, buf, len, MSG_NOSIGNAL) != (ssize_t)len) {
 		close(fd);

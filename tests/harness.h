@@ -32,6 +32,8 @@ struct tn_node {
 	int	status;		/* wait status once exited */
 };
 
+/* a connected Unix stream socket to path, or -1 */
+int		 tn_connect_unix(const char *path);
 /* build dir's bin/ (from $TIMENODE_BIN) */
 const char	*tn_bin(const char *prog, char *buf, size_t len);
 /* a fixed config for fast process tests: short heartbeats and delays */

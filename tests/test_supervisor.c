@@ -163,24 +163,6 @@ out:
 	tn_node_cleanup(&n);
 }
 
-static int
-connect_unix(const char *path)
-{
-	struct sockaddr_un	sun;
-	int			fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd != -1 && connect(fd, (struct sockaddr *)&sun,
-	    sizeof(sun)) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /* read lines from fd until n newlines or timeout; returns bytes */
 static size_t
 read_lines(int fd, char *buf, size_t cap, int want, double timeout)
@@ -234,7 +216,7 @@ test_status_socket_abuse(void)
 	free(ans);
 
 	/* unknown command, then the same connection keeps working */
-	fd = connect_unix(n.sock);
+	fd = tn_connect_unix(n.sock);
 	CU_ASSERT_FATAL(fd != -1);
 	CU_ASSERT(write(fd, "frobnicate\nhelp\n", 16) == 16);
 	read_lines(fd, buf, sizeof(buf), 2, 5);
@@ -251,14 +233,14 @@ test_status_socket_abuse(void)
 	CU_ASSERT(status_ok(&n));
 
 	/* a half-open client does not hold up anybody */
-	half = connect_unix(n.sock);
+	half = tn_connect_unix(n.sock);
 	CU_ASSERT(half != -1 && write(half, "sta", 3) == 3);
 	t0 = tn_now();
 	CU_ASSERT(status_ok(&n));
 	CU_ASSERT(tn_now() - t0 < 1.0);
 
 	/* a client that never reads is dropped, the others are served */
-	fd = connect_unix(n.sock);
+	fd = tn_connect_unix(n.sock);
 	CU_ASSERT_FATAL(fd != -1);
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	for (i = 0; i < 100; i++)
@@ -284,7 +266,7 @@ test_status_socket_abuse(void)
 
 	/* many clients at once */
 	for (i = 0; i < 30; i++) {
-		many[i] = connect_unix(n.sock);
+		many[i] = tn_connect_unix(n.sock);
 		CU_ASSERT(many[i] != -1);
 	}
 	for (i = 0; i < 30; i++)
@@ -308,7 +290,7 @@ test_status_socket_abuse(void)
 	 * A client that sends its command and half-closes at once (echo |
 	 * nc -N) still gets the answer a worker gives later.
 	 */
-	fd = connect_unix(n.sock);
+	fd = tn_connect_unix(n.sock);
 	CU_ASSERT_FATAL(fd != -1);
 	CU_ASSERT(write(fd, "verify\n", 7) == 7);
 	CU_ASSERT(shutdown(fd, SHUT_WR) == 0);
