@@ -130,18 +130,6 @@ node_new(struct tn_node *n, const char *ip, const char *extra)
 	return tn_node_unprivileged(n);
 }
 
-static int
-node_start(struct tn_node *n)
-{
-	json_t *st;
-
-	if (tn_node_start(n, NULL, NULL) == -1 ||
-	    (st = tn_wait_running(n, 20)) == NULL)
-		return -1;
-	json_decref(st);
-	return 0;
-}
-
 static long long
 height(struct tn_node *n)
 {
@@ -184,6 +172,20 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 	return t0;
 }
 
+/* one catch-up's figures against the baseline; t <= 0: it failed */
+static void
+report(const char *what, double t, uint32_t nblocks, double mb, double base,
+    int target)
+{
+	if (t > 0)
+		printf("%s %.0f blocks/s, %.1f MB/s, %.0f%% of the baseline "
+		    "(target %d%%)\n", what, nblocks / t, nblocks * mb / t,
+		    100 * nblocks / t / base, target);
+	else
+		printf("%s did not complete\n", what);
+	fflush(stdout);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -208,7 +210,7 @@ main(int argc, char **argv)
 
 	/* the producer and three copies of its store */
 	if (node_new(&A, "127.0.0.41", "[sync]\nproducer_key = devnet\n")
-	    == -1 || node_start(&A) == -1)
+	    == -1 || tn_node_run(&A, 20) == -1)
 		return 1;
 	tn_sleep(0.5);
 	for (left = nblocks; left > 0; left -= k) {
@@ -238,31 +240,20 @@ main(int argc, char **argv)
 		if (system(cmd) != 0)
 			return 1;
 	}
-	if (node_start(&A) == -1)
+	if (tn_node_run(&A, 20) == -1)
 		return 1;
 	peers[0] = &A;
 	for (i = 0; i < 3; i++) {
-		if (node_start(&P[i]) == -1)
+		if (tn_node_run(&P[i], 20) == -1)
 			return 1;
 		peers[i + 1] = &P[i];
 	}
 	tn_sleep(1);
 
 	t1 = catch_up("127.0.0.45", peers, 1, nblocks);
-	if (t1 > 0)
-		printf("catch-up from one peer:   %.0f blocks/s, %.1f MB/s, "
-		    "%.0f%% of the baseline (target 50%%)\n", nblocks / t1,
-		    nblocks * mb / t1, 100 * nblocks / t1 / base);
-	else
-		printf("catch-up from one peer: did not complete\n");
-	fflush(stdout);
+	report("catch-up from one peer:  ", t1, nblocks, mb, base, 50);
 	t4 = catch_up("127.0.0.46", peers, 4, nblocks);
-	if (t4 > 0)
-		printf("catch-up from four peers: %.0f blocks/s, %.1f MB/s, "
-		    "%.0f%% of the baseline (target 70%%)\n", nblocks / t4,
-		    nblocks * mb / t4, 100 * nblocks / t4 / base);
-	else
-		printf("catch-up from four peers: did not complete\n");
+	report("catch-up from four peers:", t4, nblocks, mb, base, 70);
 	printf("(catch-up times include the new node's start and the "
 	    "handshakes)\n");
 	for (i = 0; i < 3; i++)

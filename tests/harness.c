@@ -407,6 +407,18 @@ tn_json_int(json_t *o, const char *path)
 	return o ? (long long)json_number_value(o) : -1;
 }
 
+int
+tn_node_run(struct tn_node *n, double timeout)
+{
+	json_t	*st;
+
+	if (tn_node_start(n, NULL, NULL) == -1 ||
+	    (st = tn_wait_running(n, timeout)) == NULL)
+		return -1;
+	json_decref(st);
+	return 0;
+}
+
 json_t *
 tn_wait_running(struct tn_node *n, double timeout)
 {

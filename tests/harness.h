@@ -67,6 +67,8 @@ const char	*tn_component_state(json_t *status, const char *name);
 long long	 tn_json_int(json_t *obj, const char *path);
 /* poll status until every worker runs; returns the status or NULL */
 json_t		*tn_wait_running(struct tn_node *, double timeout);
+/* start the node as it is configured and wait until it runs: 0 or -1 */
+int		 tn_node_run(struct tn_node *, double timeout);
 
 int		 tn_pid_alive(pid_t);
 double		 tn_now(void);

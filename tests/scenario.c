@@ -66,7 +66,6 @@ int
 scn_start(struct scn *s, int i, const int *peers, const char *conf_extra)
 {
 	struct tn_node	*n = &s->node[i];
-	json_t		*st;
 	char		 conf[8192], ip[32];
 	size_t		 len;
 	int		 k;
@@ -91,12 +90,7 @@ scn_start(struct scn *s, int i, const int *peers, const char *conf_extra)
 			snprintf(n->netns, sizeof(n->netns), "%s%d", s->prefix,
 			    i);
 	}
-	if (tn_node_start(n, NULL, NULL) == -1)
-		return -1;
-	if ((st = tn_wait_running(n, 20)) == NULL)
-		return -1;
-	json_decref(st);
-	return 0;
+	return tn_node_run(n, 20);
 }
 
 int

@@ -72,19 +72,6 @@ node_new(struct tn_node *n, const char *ip, const char *extra)
 	return tn_node_unprivileged(n);
 }
 
-static int
-node_start(struct tn_node *n)
-{
-	json_t *st;
-
-	if (tn_node_start(n, NULL, NULL) == -1)
-		return -1;
-	if ((st = tn_wait_running(n, 20)) == NULL)
-		return -1;
-	json_decref(st);
-	return 0;
-}
-
 /* the node's height and tip (hex), -1 when it does not answer */
 static long long
 node_tip(struct tn_node *n, char *tip, size_t len)
@@ -211,7 +198,7 @@ test_single(void)
 
 	CU_ASSERT_FATAL(node_new(&A, "127.0.0.21",
 	    "[sync]\nproducer_key = devnet\n") == 0);
-	CU_ASSERT_FATAL(node_start(&A) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&A, 20) == 0);
 	/* a node that is up does not refuse: the chain is loaded soon */
 	CU_ASSERT_FATAL(wait_height(&A, 0, 10));
 	tn_sleep(0.5);
@@ -219,7 +206,7 @@ test_single(void)
 	a_ok = 1;
 	peers_conf(conf, sizeof(conf), NULL, 1, A.ip);
 	CU_ASSERT_FATAL(node_new(&Bn, "127.0.0.22", conf) == 0);
-	CU_ASSERT_FATAL(node_start(&Bn) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&Bn, 20) == 0);
 	CU_ASSERT(wait_same_tip(&Bn, &A, 60));
 	CU_ASSERT_EQUAL(node_tip(&Bn, NULL, 0), 2500);
 }
@@ -240,14 +227,14 @@ test_three(void)
 	CU_ASSERT_FATAL(produce(&A, BIG_CHAIN - 2500, PAYLOAD));
 	peers_conf(conf, sizeof(conf), NULL, 1, A.ip);
 	CU_ASSERT_FATAL(node_new(&Cn, "127.0.0.23", conf) == 0);
-	CU_ASSERT_FATAL(node_start(&Cn) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&Cn, 20) == 0);
 	CU_ASSERT_FATAL(wait_same_tip(&Bn, &A, 60));
 	CU_ASSERT_FATAL(wait_same_tip(&Cn, &A, 60));
 	/* small per-peer limits: the ranges must go to all three */
 	peers_conf(conf, sizeof(conf), "[sync]\nwindow = 1024\n"
 	    "per_peer = 256\n", 3, ips[0], ips[1], ips[2]);
 	CU_ASSERT_FATAL(node_new(&Dn, "127.0.0.24", conf) == 0);
-	CU_ASSERT_FATAL(node_start(&Dn) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&Dn, 20) == 0);
 	/* the status shows the rate while it catches up */
 	for (end = tn_now() + 90; tn_now() < end &&
 	    node_tip(&Dn, NULL, 0) < BIG_CHAIN; tn_sleep(0.1))
@@ -290,7 +277,7 @@ test_sigstop(void)
 	peers_conf(conf, sizeof(conf), "[sync]\nwindow = 1024\n"
 	    "per_peer = 256\n", 3, A.ip, Bn.ip, Cn.ip);
 	CU_ASSERT_FATAL(node_new(&E, "127.0.0.25", conf) == 0);
-	CU_ASSERT_FATAL(node_start(&E) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&E, 20) == 0);
 	/* freeze C as soon as E is under way */
 	mid = wait_height(&E, 2000, 30);
 	n = node_pids(&Cn, pids);
@@ -317,7 +304,7 @@ kill_mid_sync(const char *ip, const char *worker)
 
 	peers_conf(conf, sizeof(conf), "[sync]\nwindow = 512\n", 1, A.ip);
 	CU_ASSERT_FATAL(node_new(&F, ip, conf) == 0);
-	CU_ASSERT_FATAL(node_start(&F) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&F, 20) == 0);
 	CU_ASSERT(wait_height(&F, 1500, 30));
 	st = tn_status(&F);
 	CU_ASSERT_FATAL(st != NULL);
@@ -464,7 +451,7 @@ test_badsig_real(void)
 	/* M gets A's chain, then stops and is given the bad branch */
 	peers_conf(conf, sizeof(conf), NULL, 1, A.ip);
 	CU_ASSERT_FATAL(node_new(&M, "127.0.0.28", conf) == 0);
-	CU_ASSERT_FATAL(node_start(&M) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&M, 20) == 0);
 	CU_ASSERT_FATAL(wait_same_tip(&M, &A, 60));
 	tn_node_stop(&M, 10);
 	/* within max_reorg_depth of A's tip: X must look at it, whenever */
@@ -477,7 +464,7 @@ test_badsig_real(void)
 		    M.data, M.ip, PORT, tn_fast_supervisor, sync_conf);
 		fclose(f);
 	}
-	CU_ASSERT_FATAL(node_start(&M) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&M, 20) == 0);
 	CU_ASSERT(wait_height(&M, BIG_CHAIN + 100, 10));
 	/* netd may greet with height 0 until its tip refresh (5 s) */
 	tn_sleep(5.5);
@@ -485,7 +472,7 @@ test_badsig_real(void)
 	peers_conf(conf, sizeof(conf), "[sync]\nwindow = 1024\n"
 	    "per_peer = 256\n", 2, M.ip, A.ip);
 	CU_ASSERT_FATAL(node_new(&X, "127.0.0.29", conf) == 0);
-	CU_ASSERT_FATAL(node_start(&X) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&X, 20) == 0);
 	CU_ASSERT(wait_same_tip(&X, &A, 90));
 	end = tn_now() + 30;
 	while ((st = tn_status(&X)) != NULL && tn_json_int(st,
@@ -534,7 +521,7 @@ test_liar(void)
 	}
 	peers_conf(conf, sizeof(conf), NULL, 1, A.ip);
 	CU_ASSERT_FATAL(node_new(&G, "127.0.0.33", conf) == 0);
-	CU_ASSERT_FATAL(node_start(&G) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&G, 20) == 0);
 	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.34", G.ip, PORT) == 0);
 	f.height = BIG_CHAIN + 100000;
 	randombytes_buf(f.tip, sizeof(f.tip));
@@ -606,8 +593,8 @@ test_partition(void)
 	    "genesis_dir = %s\nproducer_key = %s/partnet-producer-1.key\n",
 	    dir, dir);
 	CU_ASSERT_FATAL(node_new(&P2, "127.0.0.32", conf) == 0);
-	CU_ASSERT_FATAL(node_start(&P1) == 0);
-	CU_ASSERT_FATAL(node_start(&P2) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&P1, 20) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&P2, 20) == 0);
 	CU_ASSERT_FATAL(wait_height(&P1, 0, 10) && wait_height(&P2, 0, 10));
 	tn_sleep(0.5);
 	CU_ASSERT_FATAL(produce(&P1, 30, 100));
@@ -621,7 +608,7 @@ test_partition(void)
 	f = fopen(P1.conf, "a");
 	fprintf(f, "[node]\npeer = %s:%d\n", P2.ip, PORT);
 	fclose(f);
-	CU_ASSERT_FATAL(node_start(&P1) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&P1, 20) == 0);
 	CU_ASSERT(wait_same_tip(&P1, &P2, 60));
 	CU_ASSERT_EQUAL(node_tip(&P2, t2b, sizeof(t2b)), 50);
 	CU_ASSERT_STRING_EQUAL(t2, t2b);	/* the longer one stayed */
