@@ -290,7 +290,13 @@ struct ipc_addr_mark {
 	uint64_t	until;		/* ADDR_BAN */
 };
 
-enum addr_purpose { ADDR_FOR_DIAL, ADDR_FOR_SHARE, ADDR_NPURPOSES };
+/*
+ * DIAL: unbanned entries with a port, best first; SHARE: of those, the
+ * ones known good; BANNED: the entries banned now, port or not (netd
+ * reads them at start so a ban outlives it).
+ */
+enum addr_purpose { ADDR_FOR_DIAL, ADDR_FOR_SHARE, ADDR_BANNED,
+	ADDR_NPURPOSES };
 
 struct ipc_addr_query {
 	uint32_t	max;

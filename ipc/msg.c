@@ -576,14 +576,17 @@ addr_decode(struct rbuf *r, struct ipc_addr *m)
 	m->last_success = get_u64(r);
 	m->failures = get_u32(r);
 	m->banned_until = get_u64(r);
-	return rbuf_ok(r) && m->source < ADDR_NSOURCES && m->port != 0 ?
-	    0 : -1;
+	/* without a port only in a list of bans */
+	return rbuf_ok(r) && m->source < ADDR_NSOURCES && (m->port != 0 ||
+	    m->banned_until != 0) ? 0 : -1;
 }
 
+/* an upsert: a peer we could dial, so with its port */
 int
 ipc_addr_decode(struct rbuf *r, struct ipc_addr *m)
 {
-	return addr_decode(r, m) == 0 && rbuf_done(r) ? 0 : -1;
+	return addr_decode(r, m) == 0 && m->port != 0 && rbuf_done(r) ?
+	    0 : -1;
 }
 
 void
@@ -604,8 +607,10 @@ ipc_addr_mark_decode(struct rbuf *r, struct ipc_addr_mark *m)
 	m->outcome = get_u8(r);
 	m->now = get_u64(r);
 	m->until = get_u64(r);
-	return m->outcome < ADDR_NOUTCOMES && m->port != 0 && rbuf_done(r) ?
-	    0 : -1;
+	/* the book is keyed by IP: a ban may come before we know a port */
+	return m->outcome < ADDR_NOUTCOMES && (m->port != 0 ||
+	    m->outcome == ADDR_BAN || m->outcome == ADDR_UNBAN) &&
+	    rbuf_done(r) ? 0 : -1;
 }
 
 void

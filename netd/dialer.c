@@ -58,9 +58,9 @@ is_banned(struct netd *nd, uint32_t ip, double now)
 	return 0;
 }
 
-/* Ban an IP here and in the address book (port: its listening port). */
+/* Ban an IP in memory only (the address book already says so). */
 void
-ban_ip(struct netd *nd, uint32_t ip, double seconds, uint16_t port)
+ban_remember(struct netd *nd, uint32_t ip, double seconds)
 {
 	double	now = mono_now();
 	int	i, slot = -1;
@@ -81,8 +81,18 @@ ban_ip(struct netd *nd, uint32_t ip, double seconds, uint16_t port)
 	}
 	nd->bans[slot].ip = ip;
 	nd->bans[slot].until = now + seconds;
-	if (port != 0)
-		netd_addr_mark(nd, ip, port, ADDR_BAN, seconds);
+}
+
+/*
+ * Ban an IP here and in the address book, which is keyed by IP: port is
+ * its listening port if known, else 0 (the entry keeps a port it has, or
+ * is made without one).  A restarted netd reads the bans back.
+ */
+void
+ban_ip(struct netd *nd, uint32_t ip, double seconds, uint16_t port)
+{
+	ban_remember(nd, ip, seconds);
+	netd_addr_mark(nd, ip, port, ADDR_BAN, seconds);
 }
 
 static struct addr *
@@ -269,9 +279,20 @@ dialer_listen(struct netd *nd)
 		return -1;
 	}
 	evconnlistener_set_error_cb(nd->listener, accept_error_cb);
+	/* the kernel queues connections until netd knows its tip and bans */
+	evconnlistener_disable(nd->listener);
 	log_info("listening on %s", hostport_str(&nd->cfg->listen, hp,
 	    sizeof(hp)));
 	return 0;
+}
+
+/* Take the connections the kernel queued meanwhile, and dial. */
+void
+dialer_start(struct netd *nd)
+{
+	if (evconnlistener_enable(nd->listener) == -1)
+		log_warnx("cannot enable the listener");
+	dialer_tick(nd, mono_now());
 }
 
 static void
@@ -326,7 +347,7 @@ dialer_tick(struct netd *nd, double now)
 	struct addr	*a;
 	int		 n;
 
-	if (nd->stopping)
+	if (nd->stopping || nd->boot != NETD_BOOTED)
 		return;
 	n = count_conns(nd, DIR_OUTBOUND);
 	/* configured peers come first in the list: they are tried first */

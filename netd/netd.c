@@ -118,20 +118,64 @@ netd_tip_refresh(struct netd *nd)
 	netd_store_send(nd, IPC_STORE_TIP_REQ, next_reqid(nd), NULL);
 }
 
-static void
-addr_refresh(struct netd *nd)
+/* Ask stored for a list of addresses; returns the request's id. */
+static uint32_t
+addr_query(struct netd *nd, uint32_t max, enum addr_purpose purpose)
 {
 	struct ipc_addr_query	q;
 	struct wbuf		w;
+	uint32_t		reqid = next_reqid(nd);
 
-	nd->next_addr_refresh = mono_now() + NETD_ADDR_REFRESH_S;
-	q.max = 64;
-	q.purpose = ADDR_FOR_DIAL;
+	q.max = max;
+	q.purpose = (uint8_t)purpose;
 	q.now = (uint64_t)time(NULL);
 	wbuf_init(&w, 64);
 	ipc_addr_query_encode(&w, &q);
-	netd_store_send(nd, IPC_STORE_ADDR_LIST_REQ, next_reqid(nd), &w);
+	netd_store_send(nd, IPC_STORE_ADDR_LIST_REQ, reqid, &w);
 	wbuf_free(&w);
+	return reqid;
+}
+
+static void
+addr_refresh(struct netd *nd)
+{
+	nd->next_addr_refresh = mono_now() + NETD_ADDR_REFRESH_S;
+	addr_query(nd, 64, ADDR_FOR_DIAL);
+}
+
+/*
+ * Ask stored for what netd still needs before it starts, again every
+ * NETD_BOOT_RETRY_S: a request sent while stored's end of the channel
+ * was still refusing us (it learns our pid from the next heartbeat) is
+ * lost with that connection.
+ */
+static void
+boot_ask(struct netd *nd)
+{
+	nd->boot_retry = mono_now() + NETD_BOOT_RETRY_S;
+	if (!(nd->boot & NETD_BOOT_TIP))
+		netd_tip_refresh(nd);
+	if (!(nd->boot & NETD_BOOT_BANS))
+		nd->bans_reqid = addr_query(nd, NETD_MAX_BANS, ADDR_BANNED);
+}
+
+/*
+ * One more thing known (or, with NETD_BOOTED, the wait is over): once the
+ * tip and the bans are, the listener takes the connections queued
+ * meanwhile and the dialer starts.
+ */
+static void
+boot_step(struct netd *nd, unsigned what)
+{
+	if (nd->boot == NETD_BOOTED)
+		return;
+	nd->boot |= what;
+	if (nd->boot != NETD_BOOTED)
+		return;
+	if (what != NETD_BOOTED)
+		log_info("tip %llu and bans known: accepting and dialling",
+		    (unsigned long long)nd->height);
+	dialer_start(nd);
 }
 
 /*
@@ -283,8 +327,10 @@ on_store_tip(struct netd *nd, struct rbuf *r)
 		return;
 	}
 	if (t.height == nd->height && memcmp(t.hash, nd->tip,
-	    IPC_HASH_LEN) == 0)
+	    IPC_HASH_LEN) == 0) {
+		boot_step(nd, NETD_BOOT_TIP);
 		return;
+	}
 	nd->height = t.height;
 	memcpy(nd->tip, t.hash, IPC_HASH_LEN);
 	memset(&m, 0, sizeof(m));
@@ -292,30 +338,46 @@ on_store_tip(struct netd *nd, struct rbuf *r)
 	m.u.tip.height = t.height;
 	memcpy(m.u.tip.hash, t.hash, IPC_HASH_LEN);
 	conn_broadcast(nd, &m);
+	boot_step(nd, NETD_BOOT_TIP);
 }
 
 static void
 on_store_addrs(struct netd *nd, struct rbuf *r)
 {
 	struct ipc_addrs	 as;
-	struct addr		*a;
-	uint64_t		 unow = (uint64_t)time(NULL);
-	double			 now = mono_now();
 	uint32_t		 i;
 
 	if (ipc_addrs_decode(r, &as) == -1) {
 		log_warnx("stored: malformed address list, dropped");
 		return;
 	}
-	for (i = 0; i < as.count; i++) {
-		if ((a = addr_learn(nd, as.v[i].ip, as.v[i].port,
-		    as.v[i].source, NULL)) == NULL)
-			continue;
-		if (as.v[i].banned_until > unow && !is_banned(nd, a->ip, now))
-			ban_ip(nd, a->ip, (double)(as.v[i].banned_until -
-			    unow), 0);
-	}
+	for (i = 0; i < as.count; i++)
+		addr_learn(nd, as.v[i].ip, as.v[i].port, as.v[i].source,
+		    NULL);
 	ipc_addrs_free(&as);
+}
+
+static void
+on_store_bans(struct netd *nd, struct rbuf *r)
+{
+	struct ipc_addrs	 as;
+	uint64_t		 unow = (uint64_t)time(NULL);
+	uint32_t		 i, n = 0;
+
+	if (ipc_addrs_decode(r, &as) == -1) {
+		log_warnx("stored: malformed list of bans, dropped");
+		return;
+	}
+	for (i = 0; i < as.count; i++)
+		if (as.v[i].banned_until > unow) {
+			ban_remember(nd, as.v[i].ip,
+			    (double)(as.v[i].banned_until - unow));
+			n++;
+		}
+	ipc_addrs_free(&as);
+	if (n > 0)
+		log_info("%u banned addresses in the address book", n);
+	boot_step(nd, NETD_BOOT_BANS);
 }
 
 static void
@@ -358,7 +420,11 @@ store_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
 		on_store_tip(nd, r);
 		return;
 	case IPC_STORE_ADDRS:
-		on_store_addrs(nd, r);
+		if (h->reqid == nd->bans_reqid && nd->bans_reqid != 0) {
+			nd->bans_reqid = 0;
+			on_store_bans(nd, r);
+		} else
+			on_store_addrs(nd, r);
 		return;
 	case IPC_STORE_POINT:
 		if (s != NULL)
@@ -387,6 +453,8 @@ store_state(struct ipc_chan *ch, int connected, void *arg)
 	if (connected) {
 		log_debug("stored: connected");
 		netd_tip_refresh(nd);
+		if (nd->boot != NETD_BOOTED)
+			boot_ask(nd);
 		addr_refresh(nd);
 	} else {
 		log_debug("stored: gone; its requests are answered empty");
@@ -559,6 +627,12 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 		conn_tick(c, now);
 	}
 	serve_expire(nd, now, 0);
+	if (nd->boot != NETD_BOOTED && now >= nd->boot_deadline) {
+		log_warnx("stored has not told us our tip and the bans in %.0f "
+		    "s: accepting and dialling without them", NETD_BOOT_S);
+		boot_step(nd, NETD_BOOTED);
+	} else if (nd->boot != NETD_BOOTED && now >= nd->boot_retry)
+		boot_ask(nd);
 	if (now >= nd->next_tip_refresh)
 		netd_tip_refresh(nd);
 	if (now >= nd->next_addr_refresh)
@@ -632,7 +706,8 @@ netd_init(struct worker *w)
 		return -1;
 	log_info("network %s, magic %08x, %zu configured peers",
 	    w->cfg.network, nd->magic, w->cfg.npeers);
-	dialer_tick(nd, mono_now());
+	nd->boot_deadline = mono_now() + NETD_BOOT_S;
+	nd->boot_retry = mono_now() + NETD_BOOT_RETRY_S;
 	return 0;
 }
 

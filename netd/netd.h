@@ -44,6 +44,15 @@ struct event;
 #define NETD_TIP_REFRESH_S	5.0
 #define NETD_ADDR_REFRESH_S	30.0
 #define NETD_ADDRS_EVERY_S	60.0	/* answer GET_ADDRS at most so often */
+/*
+ * netd neither accepts nor dials before it knows its tip (for its hello)
+ * and the bans in the address book, or NETD_BOOT_S after its start.
+ */
+#define NETD_BOOT_TIP		0x1
+#define NETD_BOOT_BANS		0x2
+#define NETD_BOOTED		(NETD_BOOT_TIP | NETD_BOOT_BANS)
+#define NETD_BOOT_S		10.0
+#define NETD_BOOT_RETRY_S	0.5
 
 enum conn_state {
 	CONN_CONNECTING,	/* outbound, TCP connect in progress */
@@ -177,6 +186,10 @@ struct netd {
 	struct serve		 serving[NETD_MAX_SERVING];
 	double			 next_tip_refresh;
 	double			 next_addr_refresh;
+	uint32_t		 bans_reqid;	/* the bans asked of stored */
+	unsigned		 boot;		/* NETD_BOOT_* known so far */
+	double			 boot_deadline;	/* then start without them */
+	double			 boot_retry;	/* ask stored again then */
 	int			 stopping;
 };
 
@@ -203,11 +216,13 @@ int		 dialer_listen(struct netd *);
 void		 dialer_tick(struct netd *, double now);
 struct addr	*addr_learn(struct netd *, uint32_t ip, uint16_t port,
 		    uint8_t source, int *isnew);
+void		 dialer_start(struct netd *);
 void		 dialer_closed(struct netd *, struct conn *,
 		    enum net_close_reason);
 void		 dialer_connect_failed(struct conn *, const char *why);
 void		 dialer_succeeded(struct conn *);
 double		 backoff_delay(const struct config *, int failures);
+void		 ban_remember(struct netd *, uint32_t ip, double seconds);
 void		 ban_ip(struct netd *, uint32_t ip, double seconds,
 		    uint16_t port);
 int		 is_banned(struct netd *, uint32_t ip, double now);

@@ -1370,6 +1370,8 @@ store_addr_count(struct store *s)
 static int
 addr_wanted(const struct ipc_addr *a, const struct ipc_addr_query *q)
 {
+	if (q->purpose == ADDR_BANNED)
+		return addr_banned(a, q->now);
 	if (addr_banned(a, q->now) || a->port == 0)
 		return 0;
 	if (q->purpose == ADDR_FOR_SHARE)

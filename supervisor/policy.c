@@ -55,3 +55,16 @@ restart_on_exit(const struct restart_policy *p, struct restart_state *s,
 	}
 	return RESTART_AFTER;
 }
+
+/*
+ * Heartbeats are numbered; a worker echoes the number in its answer.  An
+ * instance was started when the next number was first_seq, so an answer
+ * with a lower number was queued by the instance it replaced (still in
+ * nng's buffers when the old pipe closed) and says nothing about this one.
+ * Serial number arithmetic: the 32-bit numbers may wrap.
+ */
+int
+heartbeat_current(uint32_t first_seq, uint32_t seq)
+{
+	return (int32_t)(seq - first_seq) >= 0;
+}

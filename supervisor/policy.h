@@ -7,9 +7,13 @@
  * throttles such children the same way); one that ran longer is restarted
  * at once and its delay is reset.  More than intensity restarts within
  * window seconds mark it failed (Erlang/OTP's restart intensity).
+ * heartbeat_current() tells an answer of the running instance from a late
+ * one of the instance it replaced.
  */
 #ifndef TIMENODE_POLICY_H
 #define TIMENODE_POLICY_H
+
+#include <stdint.h>
 
 #define RESTART_HIST_MAX	1001	/* intensity is at most 1000 */
 
@@ -38,5 +42,6 @@ void	restart_init(const struct restart_policy *, struct restart_state *);
 void	restart_started(struct restart_state *, double now);
 enum restart_action restart_on_exit(const struct restart_policy *,
 	    struct restart_state *, double now, double *delay);
+int	heartbeat_current(uint32_t first_seq, uint32_t seq);
 
 #endif

@@ -38,6 +38,7 @@ const char *const child_state_names[CHILD_NSTATES] = {
 static void	child_spawn(struct child *);
 static void	stop_next(struct supervisor *);
 static void	ctl_state(struct ipc_chan *, int, void *);
+static void	announce_pids(struct supervisor *, const struct child *);
 
 double
 child_uptime(const struct child *c)
@@ -151,6 +152,12 @@ ctl_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
 			    "kind, dropped", c->name);
 			return;
 		}
+		if (!heartbeat_current(c->first_seq, h->reqid)) {
+			log_debug("%s: answer to heartbeat %u of the instance "
+			    "before pid %ld, ignored", c->name, h->reqid,
+			    (long)c->pid);
+			return;
+		}
 		ctl_answer(c, h, r);
 		break;
 	case IPC_DEBUG_SOCKET_ACK:
@@ -215,6 +222,7 @@ children_init(struct supervisor *sv)
 		IPC_STORED, IPC_SYNCD, IPC_NETD
 	};
 	struct child	*c;
+	char		 name[32];
 	int		 i, n;
 
 	for (i = 0; i < IPC_NWORKERS; i++) {
@@ -234,7 +242,9 @@ children_init(struct supervisor *sv)
 		    sv->cfg.run_dir, c->name);
 		if (n < 0 || (size_t)n >= sizeof(c->ctl_path))
 			fatalx("run dir path too long");
-		c->ctl = ipc_listen(sv->base, c->ctl_path, IPC_SUPERVISOR,
+		/* the worker is given the path; we are in the run dir */
+		snprintf(name, sizeof(name), "ctl-%s.sock", c->name);
+		c->ctl = ipc_listen(sv->base, name, IPC_SUPERVISOR,
 		    c->proc, 0, ctl_dispatch, c);
 		if (c->ctl == NULL)
 			return -1;
@@ -327,12 +337,14 @@ child_spawn(struct child *c)
 	free(argv);
 
 	c->pid = pid;
+	c->first_seq = (uint32_t)(c->sv->hb_seq + 1);
 	c->state = CHILD_STARTING;
 	c->started = c->last_answer = mono_now();
 	c->kill_reason[0] = '\0';
 	c->restart_requested = 0;
 	restart_started(&c->rs, c->started);
 	log_info("%s: started, pid %ld", c->name, (long)pid);
+	announce_pids(c->sv, c);
 	notify_status(c->sv);
 	return;
 retry_free:
@@ -475,6 +487,20 @@ send_heartbeat(struct child *c)
 	ipc_heartbeat_encode(&w, &hb);
 	ipc_send(c->ctl, IPC_HEARTBEAT, (uint32_t)hb.seq, &w);
 	wbuf_free(&w);
+}
+
+/*
+ * A worker was (re)started: tell the others its pid at once, rather than
+ * at the next heartbeat, since they refuse its connections until then.
+ */
+static void
+announce_pids(struct supervisor *sv, const struct child *born)
+{
+	int i;
+
+	for (i = 0; i < IPC_NWORKERS; i++)
+		if (&sv->children[i] != born)
+			send_heartbeat(&sv->children[i]);
 }
 
 /* A worker (re)connected: greet it at once, it waits for this. */

@@ -18,6 +18,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -67,7 +68,7 @@ struct status_server {
 	uint32_t			 next_id;
 	uint32_t			 next_reqid;
 	struct pending			 pending[STATUS_PENDING_MAX];
-	char				 path[CONFIG_PATH_MAX];
+	char				 name[64];	/* in the run dir */
 };
 
 static void	client_free(struct status_client *);
@@ -672,40 +673,48 @@ socket_in_use(const struct sockaddr_un *sun)
 	return r == 0;
 }
 
+/*
+ * The socket is NAME in the working directory, which setup() made the run
+ * directory through a descriptor: binding and the unlink at exit resolve
+ * NAME from that directory itself, so a run directory renamed or replaced
+ * by a symbolic link meanwhile (it lies in the data dir, which the service
+ * user owns) cannot steer root elsewhere.  SHOWN is the path for messages.
+ */
 struct status_server *
-status_open(struct supervisor *sv, const char *path)
+status_open(struct supervisor *sv, const char *name, const char *shown)
 {
 	struct status_server	*srv;
 	struct sockaddr_un	 sun;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_warnx("%s: status socket path too long", path);
+	if (strlen(name) >= sizeof(sun.sun_path)) {
+		log_warnx("%s: status socket name too long", shown);
 		return NULL;
 	}
-	strcpy(sun.sun_path, path);
+	strcpy(sun.sun_path, name);
 	if (socket_in_use(&sun)) {
-		log_warnx("%s: another timenoded is running here", path);
+		log_warnx("%s: another timenoded is running here", shown);
 		return NULL;
 	}
-	unlink(path);
+	unlink(name);
 	if ((srv = calloc(1, sizeof(*srv))) == NULL)
 		return NULL;
 	srv->sv = sv;
 	TAILQ_INIT(&srv->clients);
-	snprintf(srv->path, sizeof(srv->path), "%s", path);
+	snprintf(srv->name, sizeof(srv->name), "%s", name);
 	srv->lis = evconnlistener_new_bind(sv->base, accept_cb, srv,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
 	    (struct sockaddr *)&sun, sizeof(sun));
 	if (srv->lis == NULL) {
-		log_warn("%s: status socket", path);
+		log_warn("%s: status socket", shown);
 		free(srv);
 		return NULL;
 	}
-	if (chmod(path, 0660) == -1 ||
-	    (sv->privileged && chown(path, 0, sv->gid) == -1)) {
-		log_warn("%s: status socket permissions", path);
+	if (fchmodat(AT_FDCWD, name, 0660, 0) == -1 ||
+	    (sv->privileged && fchownat(AT_FDCWD, name, 0, sv->gid,
+	    AT_SYMLINK_NOFOLLOW) == -1)) {
+		log_warn("%s: status socket permissions", shown);
 		status_close(srv);
 		return NULL;
 	}
@@ -720,6 +729,6 @@ status_close(struct status_server *srv)
 	while (!TAILQ_EMPTY(&srv->clients))
 		client_free(TAILQ_FIRST(&srv->clients));
 	evconnlistener_free(srv->lis);
-	unlink(srv->path);
+	unlink(srv->name);
 	free(srv);
 }

@@ -34,6 +34,7 @@ struct child {
 	enum child_state	 state;
 	double			 started;	/* monotonic */
 	double			 last_answer;	/* last heartbeat answer */
+	uint32_t		 first_seq;	/* first heartbeat it can answer */
 	char			 last_exit[80];
 	char			 kill_reason[80];	/* why we killed it */
 	struct restart_state	 rs;
@@ -85,7 +86,8 @@ int		 child_send(struct child *, uint16_t type, uint32_t reqid,
 double		 child_uptime(const struct child *);
 
 /* status.c */
-struct status_server *status_open(struct supervisor *, const char *path);
+struct status_server *status_open(struct supervisor *, const char *name,
+		    const char *shown);
 void		 status_close(struct status_server *);
 /* answers of workers to requests made on the status socket */
 void		 status_answer_errno(struct status_server *,

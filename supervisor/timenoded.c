@@ -74,21 +74,22 @@ find_workers(struct config *cfg)
  * Make the directory, give it mode and, as root, the service user.  Below
  * owned (the data dir, which the service user owns) no symbolic link is
  * followed: a compromised stored could have planted one to make root
- * hand it any directory.
+ * hand it any directory.  Returns a descriptor of the directory, or -1.
  */
 static int
 make_dir(const char *path, mode_t mode, const char *owned,
     const struct supervisor *sv)
 {
-	int	fd, r = -1;
+	int	fd;
 
 	if ((fd = sandbox_open_dir(path, owned, 1)) == -1)
 		return -1;
-	if (fchmod(fd, mode) == 0 &&
-	    (!sv->privileged || fchown(fd, sv->uid, sv->gid) == 0))
-		r = 0;
-	close(fd);
-	return r;
+	if (fchmod(fd, mode) == -1 ||
+	    (sv->privileged && fchown(fd, sv->uid, sv->gid) == -1)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /* Absolute paths: workers chroot and must agree with us on every path. */
@@ -130,7 +131,8 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 static void
 setup(struct supervisor *sv)
 {
-	char path[CONFIG_PATH_MAX + 16];
+	char	path[CONFIG_PATH_MAX + 16];
+	int	fd;
 
 	sv->privileged = geteuid() == 0;
 	if (sv->privileged &&
@@ -138,12 +140,23 @@ setup(struct supervisor *sv)
 		fatalx("no user to run the workers as");
 	absolutize(sv->cfg.data_dir, sizeof(sv->cfg.data_dir));
 	absolutize(sv->cfg.run_dir, sizeof(sv->cfg.run_dir));
-	if (make_dir(sv->cfg.data_dir, 0700, NULL, sv) == -1)
+	if (sv->cfg.worker_dir[0])
+		absolutize(sv->cfg.worker_dir, sizeof(sv->cfg.worker_dir));
+	if ((fd = make_dir(sv->cfg.data_dir, 0700, NULL, sv)) == -1)
 		fatal("data dir %s", sv->cfg.data_dir);
-	if (make_dir(sv->cfg.run_dir, sv->privileged ? 0750 : 0700,
-	    sv->cfg.data_dir, sv) == -1)
+	close(fd);
+	if ((fd = make_dir(sv->cfg.run_dir, sv->privileged ? 0750 : 0700,
+	    sv->cfg.data_dir, sv)) == -1)
 		fatal("run dir %s (a symbolic link inside the data dir is "
 		    "refused)", sv->cfg.run_dir);
+	/*
+	 * We work in the run dir: our sockets there are named relative to
+	 * it, so they are bound and unlinked in this directory even if its
+	 * path is later made to lead elsewhere.
+	 */
+	if (fchdir(fd) == -1)
+		fatal("run dir %s", sv->cfg.run_dir);
+	close(fd);
 	if (find_workers(&sv->cfg) == -1)
 		fatalx("cannot find the worker programs next to timenoded or "
 		    "in ../libexec/timenode; set --worker-dir");
@@ -160,7 +173,7 @@ setup(struct supervisor *sv)
 	if ((sv->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
 	snprintf(path, sizeof(path), "%s/status.sock", sv->cfg.run_dir);
-	if ((sv->status = status_open(sv, path)) == NULL)
+	if ((sv->status = status_open(sv, "status.sock", path)) == NULL)
 		fatalx("cannot open the status socket");
 	if (children_init(sv) == -1)
 		fatalx("cannot open the control sockets in %s",

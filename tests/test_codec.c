@@ -1217,7 +1217,7 @@ test_addr(void)
 	a.source = ADDR_NSOURCES;
 	CU_ASSERT(REFUSED(addr, &a));
 	fill_addr(&a, 1);
-	a.port = 0;
+	a.port = 0;			/* even banned: an upsert needs one */
 	CU_ASSERT(REFUSED(addr, &a));
 
 	for (i = 0; i < ADDR_NOUTCOMES; i++) {
@@ -1230,6 +1230,16 @@ test_addr(void)
 		POD(addr_mark, IPC_STORE_ADDR_MARK, &k);
 	}
 	k.outcome = ADDR_NOUTCOMES;
+	CU_ASSERT(REFUSED(addr_mark, &k));
+	/* port 0: a ban or unban by IP only; success or failure need one */
+	k.port = 0;
+	k.outcome = ADDR_BAN;
+	POD(addr_mark, IPC_STORE_ADDR_MARK, &k);
+	k.outcome = ADDR_UNBAN;
+	POD(addr_mark, IPC_STORE_ADDR_MARK, &k);
+	k.outcome = ADDR_SUCCESS;
+	CU_ASSERT(REFUSED(addr_mark, &k));
+	k.outcome = ADDR_FAILURE;
 	CU_ASSERT(REFUSED(addr_mark, &k));
 
 	for (i = 0; i < ADDR_NPURPOSES; i++) {
@@ -1285,9 +1295,20 @@ test_addrs(void)
 			    &scratch);
 		wbuf_free(&w);
 
-		/* a bad entry, last: refused, nothing kept */
+		/*
+		 * Without a port: a ban (of an IP we never learnt a port
+		 * of) is an entry; otherwise a bad one, refused, nothing
+		 * kept.
+		 */
 		if (m.count > 0) {
 			m.v[m.count - 1].port = 0;
+			wbuf_init(&w, IPC_MAX_MSG);
+			ipc_addrs_encode(&w, &m);
+			rbuf_init(&r, w.data, w.len);
+			CU_ASSERT_EQUAL(ipc_addrs_decode(&r, &o), 0);
+			ipc_addrs_free(&o);
+			wbuf_free(&w);
+			m.v[m.count - 1].banned_until = 0;
 			wbuf_init(&w, IPC_MAX_MSG);
 			ipc_addrs_encode(&w, &m);
 			rbuf_init(&r, w.data, w.len);

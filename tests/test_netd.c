@@ -372,6 +372,7 @@ test_scripted_peer(void)
 	json_t		*st;
 	uint8_t		 other[IPC_HASH_LEN], hdr[WIRE_HDR_LEN];
 	double		 t0;
+	pid_t		 netd;
 
 	CU_ASSERT_FATAL(start(&n, "127.0.0.45", NULL, p2p) == 0);
 	CU_ASSERT_FATAL((st = wait_netd(&n, 0, 15)) != NULL);
@@ -480,7 +481,23 @@ test_scripted_peer(void)
 	    == 1);
 	CU_ASSERT(tn_json_int(st, "counters.handshakes_failed") == 4);
 	CU_ASSERT(tn_npeers(st) == 0);
+
+	/* the wrong-network ban is in the address book: a new netd keeps it */
+	netd = tn_component_pid(st, "netd");
 	json_decref(st);
+	CU_ASSERT_FATAL(netd > 0 && kill(netd, SIGKILL) == 0);
+	st = wait_netd(&n, netd, 10);
+	CU_ASSERT_FATAL(st != NULL);
+	json_decref(st);
+	tn_sleep(1.0);			/* it has read the address book */
+	if (fake_connect(&f, "127.0.0.48", n.ip, PORT) == 0) {
+		CU_ASSERT(fake_recv(&f, &m, 3) == -1);	/* no hello */
+		fake_close(&f);
+	}
+	/* while an address never banned is greeted */
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.51", n.ip, PORT) == 0);
+	CU_ASSERT(fake_recv(&f, &m, 3) == 1 && m.type == WIRE_HELLO);
+	fake_close(&f);
 	tn_node_cleanup(&n);
 }
 

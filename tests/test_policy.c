@@ -301,6 +301,21 @@ test_max_intensity(void)
 	CU_ASSERT_EQUAL(s.nhist, 1000);
 }
 
+/* answers of the instance a restart replaced are told apart, across wrap */
+static void
+test_heartbeat_current(void)
+{
+	CU_ASSERT_TRUE(heartbeat_current(10, 10));
+	CU_ASSERT_TRUE(heartbeat_current(10, 11));
+	CU_ASSERT_FALSE(heartbeat_current(10, 9));
+	CU_ASSERT_FALSE(heartbeat_current(10, 0));
+	/* the counter wrapped since the start: still current */
+	CU_ASSERT_TRUE(heartbeat_current(0xfffffff0u, 3));
+	CU_ASSERT_FALSE(heartbeat_current(3, 0xfffffff0u));
+	CU_ASSERT_TRUE(heartbeat_current(0xffffffffu, 0));
+	CU_ASSERT_FALSE(heartbeat_current(0, 0xffffffffu));
+}
+
 int
 main(void)
 {
@@ -317,6 +332,7 @@ main(void)
 		{ "intensity 1", test_intensity_one },
 		{ "restart counter", test_restart_counter },
 		{ "max intensity", test_max_intensity },
+		{ "heartbeat current", test_heartbeat_current },
 	};
 	struct tn_suite	 ts = { .name = "policy", .cases = tests,
 	    .ncases = TN_NCASES(tests) };

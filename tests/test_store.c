@@ -752,6 +752,32 @@ test_address_book(void)
 	store_addr_mark(&s, &m, &res);
 	CU_ASSERT_EQUAL(res.code, IPC_OK);
 	CU_ASSERT_EQUAL(store_addr_count(&s), 5);
+	/* the bans, for netd's start: that one and 2, banned again */
+	m.ip = htonl(0x0a000002);
+	m.port = 24100;
+	m.until = 400;
+	store_addr_mark(&s, &m, &res);
+	q.purpose = ADDR_BANNED;
+	q.max = 10;
+	store_addr_list(&s, &q, &l, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_OK);
+	CU_ASSERT_EQUAL(l.count, 2);
+	CU_ASSERT(list_has(&l, 0x63) && list_has(&l, 2));
+	ipc_addrs_free(&l);
+	q.now = 401;			/* 2's ban ran out */
+	store_addr_list(&s, &q, &l, &res);
+	CU_ASSERT(l.count == 1 && list_has(&l, 0x63));
+	CU_ASSERT(l.count == 1 && l.v[0].port == 0 &&
+	    l.v[0].banned_until == 5000);
+	ipc_addrs_free(&l);
+	q.now = 300;
+	m.ip = htonl(0x0a000002);
+	m.outcome = ADDR_UNBAN;
+	store_addr_mark(&s, &m, &res);
+	m.ip = htonl(0x0a000063);
+	m.port = 0;
+	m.outcome = ADDR_BAN;
+	m.until = 5000;
 
 	/* eviction: fill to 16, then the worst unbanned entries go */
 	for (i = 10; i < 21; i++) {

@@ -60,6 +60,51 @@ append(uint64_t from, uint32_t count, struct ipc_result *res)
 	return res->code;
 }
 
+/* netd's mark of an address; the result code (0xff: no answer) */
+static uint8_t
+addr_mark(uint32_t ip, uint16_t port, uint8_t outcome, uint64_t now,
+    uint64_t until)
+{
+	struct ipc_addr_mark	m;
+	struct ipc_result	res;
+	struct wbuf		w;
+
+	memset(&m, 0, sizeof(m));
+	m.ip = ip;
+	m.port = port;
+	m.outcome = outcome;
+	m.now = now;
+	m.until = until;
+	wbuf_init(&w, 64);
+	ipc_addr_mark_encode(&w, &m);
+	CU_ASSERT_FATAL(fs_request(&fs, FS_NETD, IPC_STORE_ADDR_MARK, &w,
+	    REQ_TIMEOUT) == 0);
+	wbuf_free(&w);
+	return fs_result(&fs, &res) == 0 ? res.code : 0xff;
+}
+
+/* netd's query of the address book, up to ten entries: 0 or -1 */
+static int
+addr_list(enum addr_purpose purpose, uint64_t now, struct ipc_addrs *l)
+{
+	struct ipc_addr_query	q;
+	struct wbuf		w;
+	struct rbuf		r;
+
+	q.max = 10;
+	q.purpose = (uint8_t)purpose;
+	q.now = now;
+	wbuf_init(&w, 64);
+	ipc_addr_query_encode(&w, &q);
+	CU_ASSERT_FATAL(fs_request(&fs, FS_NETD, IPC_STORE_ADDR_LIST_REQ, &w,
+	    REQ_TIMEOUT) == 0);
+	wbuf_free(&w);
+	if (fs.ans.type != IPC_STORE_ADDRS)
+		return -1;
+	rbuf_init(&r, fs.ans.body, fs.ans.len);
+	return ipc_addrs_decode(&r, l);
+}
+
 /* a request that must be answered with IPC_STORE_RESULT and this code */
 static void
 expect_error(enum fs_as as, uint16_t type, const void *body, size_t len,
@@ -88,8 +133,6 @@ test_requests(void)
 	struct ipc_hashes	h;
 	struct ipc_point	pt;
 	struct ipc_addr		a;
-	struct ipc_addr_query	aq;
-	struct ipc_addr_mark	m;
 	struct ipc_addrs	l;
 	struct wbuf		w;
 	struct rbuf		r;
@@ -168,30 +211,17 @@ test_requests(void)
 	    REQ_TIMEOUT) == 0);
 	wbuf_free(&w);
 	CU_ASSERT(fs_result(&fs, &res) == 0 && res.code == IPC_OK);
-	memset(&m, 0, sizeof(m));
-	m.ip = a.ip;
-	m.port = a.port;
-	m.outcome = ADDR_SUCCESS;
-	m.now = 200;
-	wbuf_init(&w, 64);
-	ipc_addr_mark_encode(&w, &m);
-	CU_ASSERT_FATAL(fs_request(&fs, FS_NETD, IPC_STORE_ADDR_MARK, &w,
-	    REQ_TIMEOUT) == 0);
-	wbuf_free(&w);
-	CU_ASSERT(fs_result(&fs, &res) == 0 && res.code == IPC_OK);
-	aq.max = 10;
-	aq.purpose = ADDR_FOR_SHARE;
-	aq.now = 300;
-	wbuf_init(&w, 64);
-	ipc_addr_query_encode(&w, &aq);
-	CU_ASSERT_FATAL(fs_request(&fs, FS_NETD, IPC_STORE_ADDR_LIST_REQ, &w,
-	    REQ_TIMEOUT) == 0);
-	wbuf_free(&w);
-	CU_ASSERT_FATAL(fs.ans.type == IPC_STORE_ADDRS);
-	rbuf_init(&r, fs.ans.body, fs.ans.len);
-	CU_ASSERT_FATAL(ipc_addrs_decode(&r, &l) == 0);
+	CU_ASSERT(addr_mark(a.ip, a.port, ADDR_SUCCESS, 200, 0) == IPC_OK);
+	CU_ASSERT_FATAL(addr_list(ADDR_FOR_SHARE, 300, &l) == 0);
 	CU_ASSERT(l.count == 1 && l.v[0].ip == a.ip &&
 	    l.v[0].last_success == 200);
+	ipc_addrs_free(&l);
+	/* a ban of an IP whose port is unknown, and the list of bans */
+	CU_ASSERT(addr_mark(htonl(0x7f0000fe), 0, ADDR_BAN, 300, 90000) ==
+	    IPC_OK);
+	CU_ASSERT_FATAL(addr_list(ADDR_BANNED, 300, &l) == 0);
+	CU_ASSERT(l.count == 1 && l.v[0].ip == htonl(0x7f0000fe) &&
+	    l.v[0].port == 0 && l.v[0].banned_until == 90000);
 	ipc_addrs_free(&l);
 
 	/* the supervisor's verify */

@@ -651,6 +651,52 @@ out:
 	rmdir(victim);
 }
 
+/*
+ * The supervisor's own sockets in the run dir (status, one control socket
+ * per worker) are removed at exit from the directory it made, not from
+ * whatever the run dir's path leads to by then: the run dir lies in the
+ * data dir, which the service user owns and can rearrange.
+ */
+static void
+test_run_dir_renamed(void)
+{
+	static const char *const names[] = { "status.sock", "ctl-stored.sock",
+	    "ctl-syncd.sock", "ctl-netd.sock" };
+	struct tn_node	 n;
+	char		 moved[400], path[480];
+	json_t		*st;
+	size_t		 i;
+	int		 fd, status;
+
+	if ((st = start_node(&n, "127.0.0.12", NULL, NULL, NULL)) == NULL)
+		goto out;
+	json_decref(st);
+	snprintf(moved, sizeof(moved), "%s.moved", n.run);
+	CU_ASSERT_FATAL(rename(n.run, moved) == 0);
+	CU_ASSERT_FATAL(mkdir(n.run, 0700) == 0);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", moved, names[i]);
+		CU_ASSERT(access(path, F_OK) == 0);
+		snprintf(path, sizeof(path), "%s/%s", n.run, names[i]);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		CU_ASSERT_FATAL(fd != -1);
+		close(fd);
+	}
+	status = tn_node_stop(&n, 10);
+	CU_ASSERT(status != -1 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 0);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", n.run, names[i]);
+		CU_ASSERT(access(path, F_OK) == 0);	/* decoy kept */
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/%s", moved, names[i]);
+		CU_ASSERT(access(path, F_OK) == -1);	/* ours removed */
+	}
+	/* the harness removes n.dir; the moved run dir lies inside it */
+out:
+	tn_node_cleanup(&n);
+}
+
 /* an argument runs only the tests whose name contains it */
 int
 main(int argc, char **argv)
@@ -670,6 +716,8 @@ main(int argc, char **argv)
 		    test_privsep_unprivileged },
 		{ "run dir swapped for a symbolic link (root)",
 		    test_run_dir_link },
+		{ "run dir renamed: sockets removed where they were made",
+		    test_run_dir_renamed },
 	};
 	struct tn_suite	 ts = { .name = "supervisor", .cases = tests,
 	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL };
