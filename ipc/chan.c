@@ -69,7 +69,9 @@ struct ipc_chan {
 	pthread_mutex_t		 mtx;		/* pipes[], from nng threads */
 	uint32_t		 pipes[4];	/* accepted pipe ids */
 	_Atomic int		 npipes;
+	_Atomic unsigned	 npipes_added;	/* ever: a new pipe */
 	int			 was_connected;
+	unsigned		 seen_added;	/* npipes_added told */
 	nng_msg			*q[IPC_SENDQ_MAX];
 	size_t			 qhead;
 	size_t			 qlen;
@@ -123,6 +125,8 @@ chan_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 	}
 	chan_track_pipe(c, (uint32_t)nng_pipe_id(p),
 	    ev == NNG_PIPE_EV_ADD_POST);
+	if (ev == NNG_PIPE_EV_ADD_POST)
+		atomic_fetch_add(&c->npipes_added, 1);
 	(void)!write(c->efd, &one, sizeof(one));
 }
 
@@ -207,23 +211,40 @@ chan_send_cb(evutil_socket_t fd, short ev, void *arg)
 }
 
 static void
-chan_state_cb(evutil_socket_t fd, short ev, void *arg)
+chan_set_state(struct ipc_chan *c, int now)
 {
-	struct ipc_chan	*c = arg;
-	uint64_t	 v;
-	int		 now;
-
-	(void)ev;
-	(void)!read(fd, &v, sizeof(v));
-	now = atomic_load(&c->npipes) > 0;
-	if (now == c->was_connected)
-		return;
 	c->was_connected = now;
 	log_debug("%s: %s", c->name, now ? "connected" : "disconnected");
 	if (now)
 		chan_flush(c);
 	if (c->state_handler)
 		c->state_handler(c, now, c->arg);
+}
+
+static void
+chan_state_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ipc_chan	*c = arg;
+	uint64_t	 v;
+	unsigned	 added;
+	int		 now;
+
+	(void)ev;
+	(void)!read(fd, &v, sizeof(v));
+	added = atomic_load(&c->npipes_added);
+	now = atomic_load(&c->npipes) > 0;
+	/*
+	 * Connected before and now, but through another pipe (the peer
+	 * closed one and a new one came between two wakeups, as when a
+	 * restarted peer is refused until its pid is known): what was sent
+	 * or asked on the old pipe is lost, so the handler hears of the
+	 * disconnection and of the new connection.
+	 */
+	if (now && c->was_connected && added != c->seen_added)
+		chan_set_state(c, 0);
+	c->seen_added = added;
+	if (now != c->was_connected)
+		chan_set_state(c, now);
 }
 
 static struct ipc_chan *
@@ -249,6 +270,7 @@ chan_new(struct event_base *base, const char *path, enum ipc_proc self,
 	c->efd = -1;
 	atomic_init(&c->expected_pid, (int)peer_pid);
 	atomic_init(&c->npipes, 0);
+	atomic_init(&c->npipes_added, 0);
 	pthread_mutex_init(&c->mtx, NULL);
 	snprintf(c->name, sizeof(c->name), "ipc %s<->%s",
 	    ipc_proc_names[self], ipc_proc_names[peer]);

@@ -144,15 +144,14 @@ addr_refresh(struct netd *nd)
 }
 
 /*
- * Ask stored for what netd still needs before it starts, again every
- * NETD_BOOT_RETRY_S: a request sent while stored's end of the channel
- * was still refusing us (it learns our pid from the next heartbeat) is
- * lost with that connection.
+ * Ask stored for what netd still needs before it starts.  On each
+ * connection to stored: a request sent on a connection stored refused (it
+ * learns a new netd's pid from a heartbeat) is lost with it, and the
+ * channel reports the next one.
  */
 static void
 boot_ask(struct netd *nd)
 {
-	nd->boot_retry = mono_now() + NETD_BOOT_RETRY_S;
 	if (!(nd->boot & NETD_BOOT_TIP))
 		netd_tip_refresh(nd);
 	if (!(nd->boot & NETD_BOOT_BANS))
@@ -452,9 +451,10 @@ store_state(struct ipc_chan *ch, int connected, void *arg)
 	(void)ch;
 	if (connected) {
 		log_debug("stored: connected");
-		netd_tip_refresh(nd);
 		if (nd->boot != NETD_BOOTED)
 			boot_ask(nd);
+		else
+			netd_tip_refresh(nd);
 		addr_refresh(nd);
 	} else {
 		log_debug("stored: gone; its requests are answered empty");
@@ -631,8 +631,7 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 		log_warnx("stored has not told us our tip and the bans in %.0f "
 		    "s: accepting and dialling without them", NETD_BOOT_S);
 		boot_step(nd, NETD_BOOTED);
-	} else if (nd->boot != NETD_BOOTED && now >= nd->boot_retry)
-		boot_ask(nd);
+	}
 	if (now >= nd->next_tip_refresh)
 		netd_tip_refresh(nd);
 	if (now >= nd->next_addr_refresh)
@@ -707,7 +706,6 @@ netd_init(struct worker *w)
 	log_info("network %s, magic %08x, %zu configured peers",
 	    w->cfg.network, nd->magic, w->cfg.npeers);
 	nd->boot_deadline = mono_now() + NETD_BOOT_S;
-	nd->boot_retry = mono_now() + NETD_BOOT_RETRY_S;
 	return 0;
 }
 

@@ -52,7 +52,6 @@ struct event;
 #define NETD_BOOT_BANS		0x2
 #define NETD_BOOTED		(NETD_BOOT_TIP | NETD_BOOT_BANS)
 #define NETD_BOOT_S		10.0
-#define NETD_BOOT_RETRY_S	0.5
 
 enum conn_state {
 	CONN_CONNECTING,	/* outbound, TCP connect in progress */
@@ -189,7 +188,6 @@ struct netd {
 	uint32_t		 bans_reqid;	/* the bans asked of stored */
 	unsigned		 boot;		/* NETD_BOOT_* known so far */
 	double			 boot_deadline;	/* then start without them */
-	double			 boot_retry;	/* ask stored again then */
 	int			 stopping;
 };
 

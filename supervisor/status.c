@@ -685,6 +685,7 @@ status_open(struct supervisor *sv, const char *name, const char *shown)
 {
 	struct status_server	*srv;
 	struct sockaddr_un	 sun;
+	mode_t			 mask;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -703,17 +704,19 @@ status_open(struct supervisor *sv, const char *name, const char *shown)
 	srv->sv = sv;
 	TAILQ_INIT(&srv->clients);
 	snprintf(srv->name, sizeof(srv->name), "%s", name);
+	/* made 0660 by bind itself: no chmod by name, which follows links */
+	mask = umask(0117);
 	srv->lis = evconnlistener_new_bind(sv->base, accept_cb, srv,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16,
 	    (struct sockaddr *)&sun, sizeof(sun));
+	umask(mask);
 	if (srv->lis == NULL) {
 		log_warn("%s: status socket", shown);
 		free(srv);
 		return NULL;
 	}
-	if (fchmodat(AT_FDCWD, name, 0660, 0) == -1 ||
-	    (sv->privileged && fchownat(AT_FDCWD, name, 0, sv->gid,
-	    AT_SYMLINK_NOFOLLOW) == -1)) {
+	if (sv->privileged && fchownat(AT_FDCWD, name, 0, sv->gid,
+	    AT_SYMLINK_NOFOLLOW) == -1) {
 		log_warn("%s: status socket permissions", shown);
 		status_close(srv);
 		return NULL;

@@ -664,6 +664,7 @@ test_run_dir_renamed(void)
 	    "ctl-syncd.sock", "ctl-netd.sock" };
 	struct tn_node	 n;
 	char		 moved[400], path[480];
+	struct stat	 sb;
 	json_t		*st;
 	size_t		 i;
 	int		 fd, status;
@@ -671,6 +672,8 @@ test_run_dir_renamed(void)
 	if ((st = start_node(&n, "127.0.0.12", NULL, NULL, NULL)) == NULL)
 		goto out;
 	json_decref(st);
+	CU_ASSERT(stat(n.sock, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
+	    (sb.st_mode & 07777) == 0660);
 	snprintf(moved, sizeof(moved), "%s.moved", n.run);
 	CU_ASSERT_FATAL(rename(n.run, moved) == 0);
 	CU_ASSERT_FATAL(mkdir(n.run, 0700) == 0);
