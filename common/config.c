@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "timenode_version.h"
 
 #define CONFIG_FILE_MAX	(1 << 20)	/* bytes */
 /* the longest line inih reads whole: its buffer also holds \r, \n, NUL */
@@ -36,6 +37,10 @@ struct ini_ctx {
 	char		*err;
 	size_t		 errlen;
 	int		 failed;
+	int		 failed_line;	/* of the key that failed */
+	/* the text, as config_line_reader() hands it to inih */
+	const char	*next;		/* NUL-terminated */
+	int		 lineno;	/* of the line last handed out */
 };
 
 void
@@ -301,6 +306,7 @@ config_ini_key(void *user, const char *section, const char *name,
 			snprintf(ctx->err, ctx->errlen,
 			    "[%s] %s: bad value \"%s\"", section, name, value);
 			ctx->failed = 1;
+			ctx->failed_line = ctx->lineno;
 			return 0;
 		}
 		return 1;
@@ -312,7 +318,34 @@ config_ini_key(void *user, const char *section, const char *name,
 		snprintf(ctx->err, ctx->errlen, "[%s]: unknown key \"%s\"",
 		    section, name);
 	ctx->failed = 1;
+	ctx->failed_line = ctx->lineno;
 	return 0;
+}
+
+/*
+ * inih's line reader (ini_reader, as fgets: at most size - 1 bytes, up to
+ * and including a newline) over ctx->next, counting lines, so that the
+ * key handler knows the line it is called for: inih calls it for the line
+ * it has just read.  check_lines() made sure every line fits.
+ */
+static char *
+config_line_reader(char *str, int size, void *stream)
+{
+	struct ini_ctx	*ctx = stream;
+	const char	*p = ctx->next;
+	size_t		 n = 0;
+
+	if (*p == '\0' || size < 2)
+		return NULL;
+	while (p[n] != '\0' && n < (size_t)size - 1) {
+		if (p[n++] == '\n')
+			break;
+	}
+	memcpy(str, p, n);
+	str[n] = '\0';
+	ctx->next = p + n;
+	ctx->lineno++;
+	return str;
 }
 
 /*
@@ -384,7 +417,7 @@ int
 config_load_file(struct config *cfg, const char *path, char *err,
     size_t errlen)
 {
-	struct ini_ctx	 ctx = { cfg, err, errlen, 0 };
+	struct ini_ctx	 ctx = { cfg, err, errlen, 0, 0, NULL, 0 };
 	struct stat	 sb;
 	FILE		*f;
 	char		*buf;
@@ -412,14 +445,15 @@ config_load_file(struct config *cfg, const char *path, char *err,
 		free(buf);
 		return -1;
 	}
-	r = ini_parse_string(buf, config_ini_key, &ctx);
+	ctx.next = buf;
+	r = ini_parse_stream(config_line_reader, &ctx, config_ini_key, &ctx);
 	free(buf);
 	if (ctx.failed) {
-		/* prefix the file name, keep the message */
+		/* prefix the file name and line, keep the message */
 		char tmp[CONFIG_ERR_MAX];
 
 		snprintf(tmp, sizeof(tmp), "%s", err);
-		snprintf(err, errlen, "%s: %s", path, tmp);
+		snprintf(err, errlen, "%s:%d: %s", path, ctx.failed_line, tmp);
 		return -1;
 	}
 	if (r != 0) {
@@ -432,8 +466,10 @@ config_load_file(struct config *cfg, const char *path, char *err,
 
 enum {
 	OPT_DATA_DIR = 256, OPT_RUN_DIR, OPT_LISTEN, OPT_PEER, OPT_NETWORK,
-	OPT_USER, OPT_WORKER_DIR, OPT_CTL, OPT_TEST_CRASH,
+	OPT_USER, OPT_WORKER_DIR, OPT_CTL, OPT_TEST_CRASH, OPT_EXPECT_VERSION,
 };
+
+#define SHORTOPTS	":c:fdhVnv"
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -448,6 +484,11 @@ static const struct option longopts[] = {
 	{ "worker-dir", required_argument, NULL, OPT_WORKER_DIR },
 	{ "ctl", required_argument, NULL, OPT_CTL },
 	{ "test-crash", no_argument, NULL, OPT_TEST_CRASH },
+	{ "expect-version", required_argument, NULL, OPT_EXPECT_VERSION },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "check", no_argument, NULL, 'n' },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -497,6 +538,15 @@ apply_opt(struct config *cfg, struct worker_opts *w, int c, const char *arg)
 		if (w == NULL)
 			return -1;
 		w->crash_at_start = 1;
+		return 0;
+	case OPT_EXPECT_VERSION:
+		return w ? set_string(w->expect_version,
+		    sizeof(w->expect_version), arg) : -1;
+	case 'n':
+		cfg->action = CONFIG_CHECK;
+		return 0;
+	case 'v':
+		cfg->verbose = 1;
 		return 0;
 	}
 	return -1;
@@ -566,23 +616,27 @@ check_timings(const struct config *c, char *err, size_t errlen)
 	return 0;
 }
 
-int
-config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
-    char **argv, char *err, size_t errlen)
+/*
+ * Pass 1 over argv: the shape of the command line (options known to this
+ * process, their values present, no stray argument), -h and -V (which end
+ * the scan), -n, and where the file and any --peer are.  -1 with a message
+ * on a usage error.
+ */
+static int
+scan_args(struct config *cfg, struct worker_opts *w, int argc, char **argv,
+    const char **file, int *peers_from_cli, char *err, size_t errlen)
 {
-	const char	*file = NULL;
-	int		 c, peers_from_cli = 0;
+	int c;
 
-	if (cfg->env_err[0]) {
-		snprintf(err, errlen, "%s", cfg->env_err);
-		return -1;
-	}
-
-	/* pass 1: find -c so the file is applied before the overrides;
-	 * optind 0 makes glibc forget any earlier argv completely */
+	/* optind 0 makes glibc forget any earlier argv completely */
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":c:fd", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, SHORTOPTS, longopts, NULL)) !=
+	    -1) {
+		if (c == 'h' || c == 'V') {
+			cfg->action = c == 'h' ? CONFIG_HELP : CONFIG_VERSION;
+			return 0;
+		}
 		if (c == '?') {
 			if (optopt > 0 && optopt < 128 &&
 			    argv[optind - 1][1] != '-')
@@ -598,21 +652,50 @@ config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
 			    argv[optind - 1]);
 			return -1;
 		}
-		if (c == 'c')
-			file = optarg;
-		if ((c == OPT_CTL || c == OPT_TEST_CRASH) && w == NULL) {
+		if ((c == OPT_CTL || c == OPT_TEST_CRASH ||
+		    c == OPT_EXPECT_VERSION) && w == NULL) {
 			snprintf(err, errlen, "unknown option --%s",
 			    optname(c));
 			return -1;
 		}
+		if ((c == 'n' || c == 'v') && w != NULL) {
+			snprintf(err, errlen, "unknown option -%c", c);
+			return -1;
+		}
+		if (c == 'c')
+			*file = optarg;
+		if (c == 'n')
+			cfg->action = CONFIG_CHECK;
 		if (c == OPT_PEER)
-			peers_from_cli = 1;
+			*peers_from_cli = 1;
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument \"%s\"",
 		    argv[optind]);
 		return -1;
 	}
+	return 0;
+}
+
+int
+config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
+    char **argv, char *err, size_t errlen)
+{
+	const char	*file = NULL;
+	int		 c, peers_from_cli = 0;
+
+	if (cfg->env_err[0]) {
+		snprintf(err, errlen, "%s", cfg->env_err);
+		return -1;
+	}
+	/* pass 1: find -c so the file is applied before the overrides */
+	if (scan_args(cfg, w, argc, argv, &file, &peers_from_cli, err,
+	    errlen) == -1) {
+		cfg->usage_error = 1;
+		return -1;
+	}
+	if (cfg->action == CONFIG_HELP || cfg->action == CONFIG_VERSION)
+		return 0;
 	if (file && config_load_file(cfg, file, err, errlen) == -1)
 		return -1;
 	/* --peer on the command line replaces the file's peer list */
@@ -620,7 +703,8 @@ config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
 		cfg->npeers = 0;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, ":c:fd", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, SHORTOPTS, longopts, NULL)) !=
+	    -1) {
 		if (c == 'c')
 			continue;
 		if (apply_opt(cfg, w, c, optarg) == -1) {
@@ -629,12 +713,27 @@ config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
 			return -1;
 		}
 	}
+	if (cfg->verbose && cfg->action != CONFIG_CHECK) {
+		snprintf(err, errlen, "-v goes with -n");
+		cfg->usage_error = 1;
+		return -1;
+	}
 	if (cfg->run_dir[0] == '\0' && config_data_run_dir(cfg->data_dir,
 	    cfg->run_dir, sizeof(cfg->run_dir)) == -1) {
 		snprintf(err, errlen, "data dir path too long");
 		return -1;
 	}
-	return check_timings(cfg, err, errlen);
+	if (check_timings(cfg, err, errlen) == -1) {
+		/* prefix the file: its values are the usual culprits */
+		char tmp[CONFIG_ERR_MAX];
+
+		if (file) {
+			snprintf(tmp, sizeof(tmp), "%s", err);
+			snprintf(err, errlen, "%s: %s", file, tmp);
+		}
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -677,6 +776,8 @@ config_worker_argv(const struct config *cfg, char **argv, size_t max,
 			return -1;
 	if (cfg->debug && push(argv, max, n, "-d", NULL) == -1)
 		return -1;
+	if (push(argv, max, n, "--expect-version", TIMENODE_VERSION_FULL) == -1)
+		return -1;
 	argv[*n] = NULL;
 	return 0;
 }
@@ -689,5 +790,78 @@ config_free_worker_argv(char **argv, size_t from, size_t n)
 	for (i = from; i < n; i++) {
 		free(argv[i]);
 		argv[i] = NULL;
+	}
+}
+
+/*
+ * A number of seconds that reads back as the same double: the shortest
+ * of %.15g, %.16g, %.17g that strtod() turns into v again.
+ */
+static void
+print_seconds(FILE *f, double v)
+{
+	char	buf[64];
+	int	prec;
+
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	snprintf(buf, sizeof(buf), "%.*g", prec, v);
+	fprintf(f, "%s", buf);
+}
+
+static void
+print_key(FILE *f, const struct config *cfg, const struct keydef *k)
+{
+	const char	*base = (const char *)cfg;
+	char		 hp[64];
+	size_t		 i;
+
+	switch (k->kind) {
+	case K_PATH:
+	case K_NAME:
+		if (base[k->off] == '\0')	/* unset: cannot be written */
+			fprintf(f, "# %s =\n", k->name);
+		else
+			fprintf(f, "%s = %s\n", k->name, base + k->off);
+		return;
+	case K_HOSTPORT:
+		fprintf(f, "%s = %s\n", k->name, hostport_str(
+		    (const struct hostport *)(base + k->off), hp, sizeof(hp)));
+		return;
+	case K_PEER:
+		if (cfg->npeers == 0)
+			fprintf(f, "# %s =\n", k->name);
+		for (i = 0; i < cfg->npeers; i++)
+			fprintf(f, "%s = %s\n", k->name,
+			    hostport_str(&cfg->peers[i], hp, sizeof(hp)));
+		return;
+	case K_SECONDS:
+	case K_SECONDS0:
+		fprintf(f, "%s = ", k->name);
+		print_seconds(f, *(const double *)(base + k->off));
+		fprintf(f, "\n");
+		return;
+	case K_INT:
+		fprintf(f, "%s = %d\n", k->name,
+		    *(const int *)(base + k->off));
+		return;
+	}
+}
+
+void
+config_print(const struct config *cfg, FILE *f)
+{
+	const char	*section = NULL;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(keydefs) / sizeof(keydefs[0]); i++) {
+		if (section == NULL || strcmp(section, keydefs[i].section)) {
+			section = keydefs[i].section;
+			fprintf(f, "%s[%s]\n", i ? "\n" : "", section);
+		}
+		print_key(f, cfg, &keydefs[i]);
 	}
 }

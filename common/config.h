@@ -28,6 +28,14 @@ struct hostport {
 	uint16_t	port;
 };
 
+/* What the command line asks for besides running (config_parse_args). */
+enum config_action {
+	CONFIG_RUN = 0,
+	CONFIG_HELP,		/* -h, --help: usage on stdout, exit 0 */
+	CONFIG_VERSION,		/* -V, --version: version on stdout, exit 0 */
+	CONFIG_CHECK,		/* -n (timenoded): check the config, exit */
+};
+
 struct config {
 	char		config_file[CONFIG_PATH_MAX];
 	char		data_dir[CONFIG_PATH_MAX];
@@ -40,6 +48,10 @@ struct config {
 	size_t		npeers;
 	int		foreground;
 	int		debug;
+	enum config_action action;	/* -h, -V, -n: what main does */
+	int		verbose;	/* -v: with -n, print the config */
+	int		usage_error;	/* config_parse_args failed on the
+					   shape of argv: show the usage */
 	/* config_defaults() refused $STATE_DIRECTORY or $RUNTIME_DIRECTORY:
 	 * why; config_parse_args() reports it */
 	char		env_err[CONFIG_ERR_MAX];
@@ -84,6 +96,8 @@ struct config {
 struct worker_opts {
 	char		ctl_url[CONFIG_PATH_MAX];	/* --ctl */
 	int		crash_at_start;			/* --test-crash (tests) */
+	/* --expect-version: the supervisor's TIMENODE_VERSION_FULL */
+	char		expect_version[CONFIG_PATH_MAX];
 };
 
 void	config_defaults(struct config *);
@@ -92,12 +106,24 @@ int	config_load_file(struct config *, const char *path, char *err,
 	    size_t errlen);
 /*
  * Parse argv: -c FILE, -f, -d, --data-dir, --run-dir, --listen, --peer,
- * --network, --user, --worker-dir, and, when wopts is not NULL, the worker
- * options.  The file named by -c is loaded before the overrides are applied
- * whatever their order.  Fills in the run dir from the data dir last.
+ * --network, --user, --worker-dir, -h/--help and -V/--version (which end
+ * the parse at once: cfg->action says which), and, when wopts is not NULL,
+ * the worker options, else -n/--check and -v/--verbose (timenoded's).  The
+ * file named by -c is loaded before the overrides are applied whatever
+ * their order.  Fills in the run dir from the data dir last.  An error in
+ * the file names it and, where one line is at fault, the line:
+ * "FILE:LINE: ...".
  */
 int	config_parse_args(struct config *, struct worker_opts *wopts, int argc,
 	    char **argv, char *err, size_t errlen);
+/*
+ * The effective configuration in config-file syntax: every key of every
+ * section, in the parser's own order and spelling, values that read back
+ * to the same configuration (a key whose value is unset, such as an empty
+ * producer_key, is printed commented out: "# key =").  For timenoded -nv
+ * and the key-set check of the man page (tests/check_manpage_keys.sh).
+ */
+void	config_print(const struct config *, FILE *);
 /* Append the arguments that reproduce cfg's overrides for a worker. */
 int	config_worker_argv(const struct config *, char **argv, size_t max,
 	    size_t *n);

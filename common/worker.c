@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "timenode_version.h"
 #include "worker.h"
 
 #ifdef TIMENODE_SANITIZE
@@ -366,29 +367,78 @@ worker_loop(struct worker *w)
 	event_free(orphan);
 }
 
+/* --help, and the usage line on a usage error (to f). */
+static void
+worker_usage(FILE *f, const struct worker_def *def)
+{
+	const char *name = ipc_proc_names[def->proc];
+
+	fprintf(f, "usage: %s --ctl URL [-d] [-c file] [timenoded's options]\n"
+	    "%s       %s -h | --help | -V | --version\n"
+	    "%s is started by timenoded, not by hand: see timenoded(8).\n",
+	    name, def->usage_extra ? def->usage_extra : "", name, name);
+}
+
+/*
+ * The command line: -1 to go on, else the exit status (0 after --help or
+ * --version; 2 after a usage error; WORKER_EXIT_CONFIG when the
+ * supervisor that started us is another version).
+ */
+static int
+worker_args(struct worker *w, int argc, char **argv)
+{
+	char		 err[CONFIG_ERR_MAX];
+	const char	*name = ipc_proc_names[w->def->proc];
+
+	if (config_parse_args(&w->cfg, &w->wopts, argc, argv, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", name, err);
+		if (w->cfg.usage_error)
+			worker_usage(stderr, w->def);
+		return 2;
+	}
+	if (w->cfg.action == CONFIG_HELP) {
+		worker_usage(stdout, w->def);
+		return 0;
+	}
+	if (w->cfg.action == CONFIG_VERSION) {
+		printf("%s %s\n", name, TIMENODE_VERSION_FULL);
+		return 0;
+	}
+	if (w->wopts.ctl_url[0] == '\0') {
+		fprintf(stderr, "%s: --ctl SOCKET is required (workers are "
+		    "started by timenoded)\n", name);
+		return 2;
+	}
+	/*
+	 * A package upgrade replaces the programs under a running
+	 * supervisor: a worker of another build may not speak its IPC, so
+	 * it refuses to start, and the supervisor gives up with this line.
+	 */
+	if (w->wopts.expect_version[0] && strcmp(w->wopts.expect_version,
+	    TIMENODE_VERSION_FULL) != 0) {
+		fprintf(stderr, "%s: version %s, but timenoded is %s: restart "
+		    "timenoded to run the installed version\n", name,
+		    TIMENODE_VERSION_FULL, w->wopts.expect_version);
+		return WORKER_EXIT_CONFIG;
+	}
+	return -1;
+}
+
 int
 worker_main(int argc, char **argv, const struct worker_def *def)
 {
 	struct worker	 w;
-	char		 err[CONFIG_ERR_MAX];
 	const char	*name = ipc_proc_names[def->proc];
-	int		 i;
+	int		 i, rc;
 
 	memset(&w, 0, sizeof(w));
 	w.def = def;
 	log_init(name, 0);
 	config_defaults(&w.cfg);
-	if (config_parse_args(&w.cfg, &w.wopts, argc, argv, err,
-	    sizeof(err)) == -1) {
-		fprintf(stderr, "%s: %s\n", name, err);
-		return 2;
-	}
+	if ((rc = worker_args(&w, argc, argv)) != -1)
+		return rc;
 	log_init(name, w.cfg.debug);
-	if (w.wopts.ctl_url[0] == '\0') {
-		fprintf(stderr, "%s: --ctl SOCKET is required (workers are "
-		    "started by timenoded)\n", name);
-		return 2;
-	}
 	if (def->load && def->load(&w) == -1)
 		fatalx("cannot load what this worker needs");
 	if ((w.base = event_base_new()) == NULL)

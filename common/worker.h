@@ -33,6 +33,8 @@ void	worker_exit_config(void) __attribute__((noreturn));
 
 struct worker_def {
 	enum ipc_proc	 proc;
+	/* more usage lines for --help ("" or NULL: none), each ending \n */
+	const char	*usage_extra;
 	enum sandbox_net net;
 	int		 needs_data_dir;	/* stored: lives in the data dir */
 	/* before any sandbox and any nng call: read files (keys, genesis) */

@@ -565,6 +565,7 @@ stored_shutdown(struct worker *w)
 
 static const struct worker_def stored_def = {
 	.proc = IPC_STORED,
+	.usage_extra = "       stored --verify DATA_DIR\n",
 	.net = SANDBOX_NET_NONE,
 	.needs_data_dir = 1,
 	.load = stored_load,

@@ -28,6 +28,8 @@
 
 #include "log.h"
 #include "supervisor.h"
+#include "timenode_version.h"
+#include "wire.h"		/* WIRE_VERSION */
 #include "worker.h"
 
 #define STATUS_LINE_MAX		1024
@@ -105,7 +107,10 @@ node_json(struct supervisor *sv)
 	const struct ipc_status_stored	*st = &sv->st_stored;
 	char				 hp[64];
 
-	return json_pack("{s:s, s:o, s:I, s:o, s:s}",
+	return json_pack("{s:s, s:i, s:i, s:s, s:o, s:I, s:o, s:s}",
+	    "version", TIMENODE_VERSION_FULL,
+	    "protocol", WIRE_VERSION,
+	    "ipc_version", IPC_VERSION,
 	    "network", sv->cfg.network,
 	    "genesis", st->have_chain ? hex_json(st->genesis, IPC_HASH_LEN) :
 	    json_string(""),
@@ -124,9 +129,12 @@ components_json(struct supervisor *sv)
 
 	for (i = 0; i < IPC_NWORKERS; i++) {
 		c = &sv->children[i];
-		json_array_append_new(a, json_pack("{s:s, s:I, s:s, s:I, s:I,"
-		    " s:o}",
+		/* a worker runs only as our version (--expect-version) */
+		json_array_append_new(a, json_pack("{s:s, s:o, s:I, s:s, s:I,"
+		    " s:I, s:o}",
 		    "name", c->name,
+		    "version", c->pid > 0 ? json_string(TIMENODE_VERSION_FULL) :
+		    json_null(),
 		    "pid", (json_int_t)(c->pid > 0 ? c->pid : 0),
 		    "state", child_state_names[c->state],
 		    "uptime_s", (json_int_t)child_uptime(c),

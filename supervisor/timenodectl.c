@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../common/config.h"	/* the default run directory, inline */
+#include "timenode_version.h"
 
 #define ANSWER_MAX	(1u << 20)
 #define TIMEOUT_MS	10000
@@ -29,13 +30,24 @@
 
 static int	timeout_ms = TIMEOUT_MS;
 
+/* --help: to stdout, exit 0; a usage error: to stderr, exit 2. */
+static void __attribute__((noreturn))
+usage_exit(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: timenodectl [-s socket] [--json] command\n"
+	    "       timenodectl [-s socket] status --watch [--interval SECONDS]"
+	    "\n"
+	    "       timenodectl -h | --help | -V | --version\n"
+	    "commands: status | peers | restart COMPONENT | verify | help |\n"
+	    "          produce COUNT [--payload-bytes BYTES]\n");
+	exit(status);
+}
+
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: timenodectl [-s socket] [--json] command\n"
-	    "commands: status | peers | restart COMPONENT | verify | help |\n"
-	    "          produce COUNT [--payload-bytes BYTES]\n");
-	exit(2);
+	usage_exit(2);
 }
 
 static int
@@ -277,6 +289,9 @@ print_status(json_t *o)
 
 	printf("node      network %s, listen %s\n", str(node, "network"),
 	    str(node, "listen"));
+	printf("version   %s, peer protocol %lld, ipc %lld\n",
+	    str(node, "version"), num(node, "protocol"),
+	    num(node, "ipc_version"));
 	printf("chain     height %lld, tip %s\n", num(node, "height"),
 	    *str(node, "tip") ? str(node, "tip") : "(none)");
 	printf("genesis   %s\n", *str(node, "genesis") ?
@@ -285,12 +300,13 @@ print_status(json_t *o)
 	    str(sync, "state"), num(sync, "target_height"),
 	    json_number_value(json_object_get(sync, "blocks_per_s")),
 	    num(sync, "in_flight"));
-	printf("\n%-8s %8s %-9s %9s %8s  %s\n", "WORKER", "PID", "STATE",
-	    "UP(s)", "RESTARTS", "LAST EXIT");
+	printf("\n%-8s %8s %-9s %9s %8s  %-26s %s\n", "WORKER", "PID",
+	    "STATE", "UP(s)", "RESTARTS", "VERSION", "LAST EXIT");
 	json_array_foreach(json_object_get(o, "components"), i, c)
-		printf("%-8s %8lld %-9s %9lld %8lld  %s\n", str(c, "name"),
-		    num(c, "pid"), str(c, "state"), num(c, "uptime_s"),
-		    num(c, "restarts"), str(c, "last_exit"));
+		printf("%-8s %8lld %-9s %9lld %8lld  %-26s %s\n",
+		    str(c, "name"), num(c, "pid"), str(c, "state"),
+		    num(c, "uptime_s"), num(c, "restarts"), str(c, "version"),
+		    str(c, "last_exit"));
 	printf("\n");
 	print_peers(json_object_get(o, "peers"));
 	printf("\ncounters ");
@@ -310,6 +326,8 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "payload-bytes", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char		 path[512], cmd[256], *answer;
@@ -319,8 +337,13 @@ main(int argc, char **argv)
 	size_t		 len;
 	int		 c, json = 0, fd, i, ret;
 
-	while ((c = getopt_long(argc, argv, "js:", longopts, NULL)) != -1) {
-		if (c == 'j')
+	while ((c = getopt_long(argc, argv, "js:hV", longopts, NULL)) != -1) {
+		if (c == 'h')
+			usage_exit(0);
+		else if (c == 'V') {
+			printf("timenodectl %s\n", TIMENODE_VERSION_FULL);
+			return 0;
+		} else if (c == 'j')
 			json = 1;
 		else if (c == 's')
 			sock = optarg;

@@ -24,19 +24,58 @@
 #include "sandbox.h"
 #include "sdnotify.h"
 #include "supervisor.h"
+#include "timenode_version.h"
 #include "worker.h"
 
-static void __attribute__((noreturn))
-usage(const char *msg)
+static void
+usage(FILE *f)
 {
-	if (msg)
-		fprintf(stderr, "timenoded: %s\n", msg);
-	fprintf(stderr, "usage: timenoded [-df] [-c file] [--data-dir dir] "
+	fprintf(f, "usage: timenoded [-df] [-c file] [--data-dir dir] "
 	    "[--run-dir dir]\n"
 	    "                 [--listen ip:port] [--peer ip:port ...] "
 	    "[--network name]\n"
-	    "                 [--user name] [--worker-dir dir]\n");
-	exit(2);
+	    "                 [--user name] [--worker-dir dir]\n"
+	    "       timenoded -n [-v] [-c file] [options]   "
+	    "check the configuration\n"
+	    "       timenoded -h | --help | -V | --version\n");
+}
+
+/*
+ * The command line, and what it asks for besides running: returns -1 to
+ * run, else the exit status: 0 after --help, --version or a valid -n
+ * (-nv prints the effective configuration on stdout), 2 after a usage or
+ * configuration error (the message on stderr, FILE:LINE when a line of
+ * the file is at fault).
+ */
+static int
+parse_command_line(struct config *cfg, int argc, char **argv)
+{
+	char err[CONFIG_ERR_MAX];
+
+	config_defaults(cfg);
+	if (config_parse_args(cfg, NULL, argc, argv, err, sizeof(err)) == -1) {
+		fprintf(stderr, "timenoded: %s\n", err);
+		if (cfg->usage_error)
+			usage(stderr);
+		return 2;
+	}
+	switch (cfg->action) {
+	case CONFIG_HELP:
+		usage(stdout);
+		return 0;
+	case CONFIG_VERSION:
+		printf("timenoded %s\n", TIMENODE_VERSION_FULL);
+		return 0;
+	case CONFIG_CHECK:
+		if (cfg->verbose)
+			config_print(cfg, stdout);
+		else
+			fprintf(stderr, "configuration OK\n");
+		return 0;
+	case CONFIG_RUN:
+		break;
+	}
+	return -1;
 }
 
 /* Workers live next to us (build tree) or in ../libexec/timenode. */
@@ -188,14 +227,11 @@ main(int argc, char **argv)
 	static struct supervisor sv;
 	struct event	*sigs[5];
 	static const int signos[5] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, 0 };
-	char		 err[CONFIG_ERR_MAX];
 	int		 i;
 
 	log_init("timenoded", 0);
-	config_defaults(&sv.cfg);
-	if (config_parse_args(&sv.cfg, NULL, argc, argv, err,
-	    sizeof(err)) == -1)
-		usage(err);
+	if ((i = parse_command_line(&sv.cfg, argc, argv)) != -1)
+		return i;
 	log_init("timenoded", sv.cfg.debug);
 	if (!sv.cfg.foreground && daemon(1, 1) == -1)
 		fatal("daemon");

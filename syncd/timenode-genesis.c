@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,13 +23,16 @@
 #include <unistd.h>
 
 #include "block.h"
+#include "timenode_version.h"
 
-static void
-usage(void)
+/* --help: to stdout, exit 0; a usage error: to stderr, exit 2. */
+static void __attribute__((noreturn))
+usage(int status)
 {
-	fprintf(stderr, "usage: timenode-genesis [-d dir] [-k count] "
-	    "[-K keyfile]... [-t time_ms] name\n");
-	exit(2);
+	fprintf(status ? stderr : stdout, "usage: timenode-genesis [-d dir] "
+	    "[-k count] [-K keyfile]... [-t time_ms] name\n"
+	    "       timenode-genesis -h | --help | -V | --version\n");
+	exit(status);
 }
 
 static int
@@ -82,8 +86,20 @@ main(int argc, char **argv)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	time_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-	while ((ch = getopt(argc, argv, "d:k:K:t:")) != -1) {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((ch = getopt_long(argc, argv, "d:k:K:t:hV", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+			usage(0);
+		case 'V':
+			printf("timenode-genesis %s\n", TIMENODE_VERSION_FULL);
+			return 0;
 		case 'd':
 			dir = optarg;
 			break;
@@ -91,24 +107,24 @@ main(int argc, char **argv)
 			count = strtol(optarg, &end, 10);
 			if (*end != '\0' || count < 0 ||
 			    count > BLOCK_MAX_PRODUCERS)
-				usage();
+				usage(2);
 			break;
 		case 'K':
 			if (nexisting == BLOCK_MAX_PRODUCERS)
-				usage();
+				usage(2);
 			existing[nexisting++] = optarg;
 			break;
 		case 't':
 			time_ms = strtoull(optarg, &end, 10);
 			if (*end != '\0' || *optarg == '-')
-				usage();
+				usage(2);
 			break;
 		default:
-			usage();
+			usage(2);
 		}
 	}
 	if (argc - optind != 1)
-		usage();
+		usage(2);
 	name = argv[optind];
 	if (strlen(name) == 0 || strlen(name) >= sizeof(g.info.network) ||
 	    strchr(name, '/') != NULL || strcmp(name, "devnet") == 0) {

@@ -1552,8 +1552,8 @@ test_worker_argv_short(void)
 		config_free_worker_argv(v, 0, n < max ? n : max);
 		free(v);
 	}
-	/* -c f, 5 pairs, 2 peers, -d and the NULL */
-	CU_ASSERT_EQUAL(need, 2 + 10 + 4 + 1 + 1);
+	/* -c f, 5 pairs, 2 peers, -d, --expect-version v and the NULL */
+	CU_ASSERT_EQUAL(need, 2 + 10 + 4 + 1 + 2 + 1);
 
 	/* appends after what is there already */
 	if ((v = calloc(MAXARGS, sizeof(*v))) == NULL)

@@ -78,8 +78,15 @@ test_kill_each_worker(void)
 
 	if ((st = start_node(&n, "127.0.0.2", NULL, NULL, NULL)) == NULL)
 		goto out;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
 		pids[i] = tn_component_pid(st, workers[i]);
+		/* each worker's version: the supervisor's (issue 13) */
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+		    tn_component(st, workers[i]), "version")),
+		    json_string_value(json_object_get(json_object_get(st,
+		    "node"), "version")));
+	}
+	CU_ASSERT(tn_json_int(json_object_get(st, "node"), "protocol") >= 1);
 	json_decref(st);
 	for (i = 0; i < 3; i++) {
 		CU_ASSERT_FATAL(kill(pids[i], SIGKILL) == 0);
@@ -426,8 +433,15 @@ test_sigterm_stops_all(void)
 
 	if ((st = start_node(&n, "127.0.0.8", NULL, NULL, NULL)) == NULL)
 		goto out;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
 		pids[i] = tn_component_pid(st, workers[i]);
+		/* each worker's version: the supervisor's (issue 13) */
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+		    tn_component(st, workers[i]), "version")),
+		    json_string_value(json_object_get(json_object_get(st,
+		    "node"), "version")));
+	}
+	CU_ASSERT(tn_json_int(json_object_get(st, "node"), "protocol") >= 1);
 	json_decref(st);
 	t0 = tn_now();
 	status = tn_node_stop(&n, 10);

@@ -1,0 +1,69 @@
+#!/bin/sh
+# check_cli.sh BIN_DIR - every program's option handling (issue 13, item 4).
+#
+# For timenoded, timenodectl, timenode-genesis, netd, syncd and stored:
+# -h and --help print the usage on stdout (nothing on stderr) and exit 0;
+# -V and --version print "PROGRAM VERSION" on stdout and exit 0, the same
+# version for all; an unknown option prints the usage on stderr (nothing
+# on stdout) and exits 2.  A worker started by a supervisor of another
+# version (--expect-version) refuses to run with exit status 78.
+set -u
+bin=${1:?usage: check_cli.sh BIN_DIR}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+bad() {
+	echo "FAIL: $*"
+	fail=1
+}
+
+# run PROGRAM ARGS...: status in $rc, output in $tmp/out and $tmp/err
+run() {
+	"$bin/$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+	rc=$?
+}
+
+version=""
+for p in timenoded timenodectl timenode-genesis netd syncd stored; do
+	for h in -h --help; do
+		run "$p" "$h"
+		[ "$rc" -eq 0 ] || bad "$p $h: exit $rc, not 0"
+		grep -q "^usage: $p" "$tmp/out" || bad "$p $h: no usage on stdout"
+		[ -s "$tmp/err" ] && bad "$p $h: wrote to stderr: $(cat "$tmp/err")"
+	done
+	for v in -V --version; do
+		run "$p" "$v"
+		[ "$rc" -eq 0 ] || bad "$p $v: exit $rc, not 0"
+		line=$(cat "$tmp/out")
+		case "$line" in
+		"$p "[0-9]*) ;;
+		*) bad "$p $v: printed \"$line\"" ;;
+		esac
+		this=${line#"$p "}
+		[ -z "$version" ] && version=$this
+		[ "$this" = "$version" ] || bad "$p: version $this, not $version"
+	done
+	for u in --bogus -Z; do
+		run "$p" "$u"
+		[ "$rc" -eq 2 ] || bad "$p $u: exit $rc, not 2"
+		grep -q "usage: $p" "$tmp/err" || bad "$p $u: no usage on stderr"
+		[ -s "$tmp/out" ] && bad "$p $u: wrote to stdout"
+	done
+done
+
+# -n and -v are timenoded's: a worker refuses them
+for p in netd syncd stored; do
+	run "$p" --ctl ipc:///nonexistent -n
+	[ "$rc" -eq 2 ] || bad "$p -n: exit $rc, not 2"
+	run "$p" --ctl ipc:///nonexistent --expect-version "0.0.0 (other)"
+	[ "$rc" -eq 78 ] || bad "$p of another version: exit $rc, not 78"
+	grep -q "restart timenoded" "$tmp/err" ||
+		bad "$p of another version: no clear message"
+done
+# -v alone is a usage error
+run timenoded -v
+[ "$rc" -eq 2 ] || bad "timenoded -v: exit $rc, not 2"
+
+[ "$fail" -eq 0 ] && echo "check_cli: all programs OK (version $version)"
+exit "$fail"
