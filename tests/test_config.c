@@ -2,13 +2,17 @@
  * test_config.c - the configuration of every process (common/config.c).
  *
  * Defaults and the systemd directory variables (also as timenodectl
- * resolves them); every command-line option
- * and every key of every section of the INI file, with the values each
- * refuses and the error text naming them; the precedence of the command
- * line over the file whatever the argument order; the timings that must
- * agree with each other; lines longer than inih reads; and the round trip of
+ * resolves them); every command-line option, with the values each refuses
+ * and the error text naming them; -h, -V, -n; every key read into its
+ * field; the precedence of the command line over the file whatever the
+ * argument order; lines longer than inih reads; and the round trip of
  * config_worker_argv() back through config_parse_args(), which is how a
  * worker learns the supervisor's effective configuration.
+ *
+ * What the file may say (every key's bounds and bad values, unknown
+ * sections and keys, syntax errors with their line, the timings that must
+ * agree with each other) is tested as golden files in tests/config/, run
+ * through timenoded -nv (tests/config/run.sh).
  *
  * getopt may permute argv and keeps pointers into it between calls, so
  * every argv string lives (like a real argv) until the end of the program.
@@ -481,6 +485,49 @@ test_worker_opts(void)
 	ASSERT_ERR(err, "ctl");
 }
 
+/*
+ * -h and -V end the parse at once (whatever follows); -n and -v are the
+ * supervisor's, -v only with -n; a usage error says so (usage_error) so
+ * that the program shows its usage, a bad value does not.
+ */
+static void
+test_actions(void)
+{
+	struct config		cfg;
+	struct worker_opts	w;
+	char			err[CONFIG_ERR_MAX];
+
+	clear_env();
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-f", "-h", "--bogus", NULL), 0);
+	CU_ASSERT_EQUAL(cfg.action, CONFIG_HELP);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--version", NULL), 0);
+	CU_ASSERT_EQUAL(cfg.action, CONFIG_VERSION);
+	CU_ASSERT_EQUAL(parse_w(&cfg, &w, err, "--help", NULL), 0);
+	CU_ASSERT_EQUAL(cfg.action, CONFIG_HELP);
+	CU_ASSERT_EQUAL(parse(&cfg, err, NULL), 0);
+	CU_ASSERT_EQUAL(cfg.action, CONFIG_RUN);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-nv", NULL), 0);
+	CU_ASSERT_EQUAL(cfg.action, CONFIG_CHECK);
+	CU_ASSERT_EQUAL(cfg.verbose, 1);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--check", NULL), 0);
+	CU_ASSERT_EQUAL(cfg.action, CONFIG_CHECK);
+	CU_ASSERT_EQUAL(cfg.verbose, 0);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-v", NULL), -1);
+	CU_ASSERT_EQUAL(cfg.usage_error, 1);
+	ASSERT_ERR(err, "-v", "-n");
+	CU_ASSERT_EQUAL(parse_w(&cfg, &w, err, "-n", NULL), -1);
+	ASSERT_ERR(err, "-n");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--expect-version", "1", NULL), -1);
+	CU_ASSERT_EQUAL(cfg.usage_error, 1);
+	CU_ASSERT_EQUAL(parse_w(&cfg, &w, err, "--expect-version", "1.2",
+	    NULL), 0);
+	CU_ASSERT_STRING_EQUAL(w.expect_version, "1.2");
+	/* a bad value is no usage error; -n does not hide it */
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-n", "--listen", "x", NULL), -1);
+	CU_ASSERT_EQUAL(cfg.usage_error, 0);
+	CU_ASSERT_EQUAL(cfg.action, CONFIG_CHECK);
+}
+
 static void
 test_unknown_option(void)
 {
@@ -763,182 +810,6 @@ test_file_all_keys(void)
 	check_all_keys(&cfg);
 }
 
-/* boundaries of the integer keys */
-static void
-test_file_int_bounds(void)
-{
-	static const struct {
-		const char	*text;
-		int		 ok;
-	} cases[] = {
-		{ "[supervisor]\nrestart_intensity = 1\n", 1 },
-		{ "[supervisor]\nrestart_intensity = 1000\n", 1 },
-		{ "[supervisor]\nrestart_intensity = 0\n", 0 },
-		{ "[supervisor]\nrestart_intensity = 1001\n", 0 },
-		{ "[p2p]\nmax_missed_pings = 1\n", 1 },
-		{ "[p2p]\nmax_missed_pings = 0\n", 0 },
-		{ "[p2p]\nmax_missed_pings = 1001\n", 0 },
-		{ "[p2p]\nmax_inbound = 0\n", 1 },
-		{ "[p2p]\nmax_inbound = 1024\n", 1 },
-		{ "[p2p]\nmax_inbound = 1025\n", 0 },
-		{ "[p2p]\nmax_outbound = 256\n", 1 },
-		{ "[p2p]\nmax_outbound = 257\n", 0 },
-		{ "[p2p]\nmax_outbound = -1\n", 0 },
-		{ "[p2p]\nmax_outbound = 99999999999999999999\n", 0 },
-		{ "[p2p]\nmax_outbound = 2.5\n", 0 },
-		{ "[supervisor]\nstop_timeout = 31622400\n", 1 },  /* 366 d */
-		{ "[supervisor]\nstop_timeout = 31622401\n", 0 },
-		{ "[supervisor]\nstop_timeout = 0.001\n", 1 },
-		{ "[store]\nmap_size_mb = 16\n", 1 },
-		{ "[store]\nmap_size_mb = 15\n", 0 },
-		{ "[store]\nmap_size_mb = 1048576\n", 1 },
-		{ "[store]\nmap_size_mb = 1048577\n", 0 },
-		{ "[store]\naddr_max = 16\n", 1 },
-		{ "[store]\naddr_max = 15\n", 0 },
-		{ "[store]\naddr_max = 1000001\n", 0 },
-		{ "[sync]\npayload_bytes = 0\n", 1 },
-		{ "[sync]\npayload_bytes = 262144\n", 1 },
-		{ "[sync]\npayload_bytes = 262145\n", 0 },
-		{ "[sync]\nmax_reorg_depth = 0\n", 0 },
-		{ "[sync]\nmax_reorg_depth = 100000\n", 1 },
-		{ "[sync]\nwindow = 0\n", 0 },
-		{ "[sync]\nwindow = 100001\n", 0 },
-		{ "[sync]\nper_peer = 0\n", 0 },
-		{ "[sync]\nper_peer = 100000\n", 1 },
-		/* block_interval 0 means off; other keys need > 0 */
-		{ "[sync]\nblock_interval = 0\n", 1 },
-		{ "[sync]\nblock_interval = 0.01\n", 1 },
-		{ "[sync]\nblock_interval = -1\n", 0 },
-		{ "[sync]\nrequest_timeout = 0\n", 0 },
-		{ "[p2p]\nhandshake_timeout = 0\n", 0 },
-	};
-	struct config	cfg;
-	char		err[CONFIG_ERR_MAX];
-	size_t		i;
-	int		rc;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		config_defaults(&cfg);
-		rc = config_load_file(&cfg, conf(cases[i].text), err,
-		    sizeof(err));
-		if (rc != (cases[i].ok ? 0 : -1))
-			fprintf(stderr, "\n%s-> %d\n", cases[i].text, rc);
-		CU_ASSERT_EQUAL(rc, cases[i].ok ? 0 : -1);
-	}
-}
-
-static void
-test_file_unknown(void)
-{
-	struct config	 cfg;
-	char		 err[CONFIG_ERR_MAX];
-	const char	*f;
-
-	f = conf("[node]\nnetwork = a\n[bogus_section]\nkey = 1\n");
-	config_defaults(&cfg);
-	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
-	ASSERT_ERR(err, f, "bogus_section");
-
-	f = conf("[node]\nbogus_key = 1\n");
-	config_defaults(&cfg);
-	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
-	ASSERT_ERR(err, f, "bogus_key");
-
-	/* a key of another section */
-	f = conf("[supervisor]\nping_interval = 5\n");
-	config_defaults(&cfg);
-	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
-	ASSERT_ERR(err, "ping_interval", "supervisor");
-
-	/* a key before any section */
-	f = conf("network = x\n");
-	config_defaults(&cfg);
-	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
-	ASSERT_ERR(err, f);
-
-	/* through -c: the error comes back from config_parse_args */
-	f = conf("[p2p]\nping_intervall = 5\n");
-	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", f, NULL), -1);
-	ASSERT_ERR(err, f, "ping_intervall");
-}
-
-static void
-test_file_bad_values(void)
-{
-	static const struct {
-		const char	*section, *key, *value;
-	} bad[] = {
-		{ "supervisor", "heartbeat_interval", "-1" },
-		{ "supervisor", "heartbeat_deadline", "0" },
-		{ "supervisor", "start_deadline", "abc" },
-		{ "supervisor", "restart_delay_min", "0.0" },
-		{ "supervisor", "restart_delay_max", "1e400" },
-		{ "supervisor", "fast_crash", "nan" },
-		{ "supervisor", "restart_intensity", "five" },
-		{ "supervisor", "restart_window", "inf" },
-		{ "supervisor", "stop_timeout", "10s" },
-		{ "p2p", "ping_interval", "-0.5" },
-		{ "p2p", "ping_timeout", "1 2" },
-		{ "p2p", "max_missed_pings", "0" },
-		{ "p2p", "backoff_min", "-inf" },
-		{ "p2p", "backoff_max", "0x" },
-		{ "p2p", "max_inbound", "-5" },
-		{ "p2p", "max_outbound", "1e2" },
-		{ "node", "listen", "127.0.0.1" },
-		{ "node", "listen", "localhost:80" },
-		{ "node", "peer", "127.0.0.1:0" },
-		{ "node", "network", "dev/net" },
-		{ "node", "user", "a b" },
-		{ "p2p", "handshake_timeout", "-3" },
-		{ "store", "map_size_mb", "big" },
-		{ "store", "addr_max", "0" },
-		{ "sync", "block_interval", "soon" },
-		{ "sync", "request_timeout", "0" },
-		{ "sync", "window", "-1" },
-	};
-	struct config	 cfg;
-	char		 err[CONFIG_ERR_MAX], text[256];
-	const char	*f;
-	size_t		 i;
-
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(text, sizeof(text), "[%s]\n%s = %s\n",
-		    bad[i].section, bad[i].key, bad[i].value);
-		f = conf(text);
-		config_defaults(&cfg);
-		CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)),
-		    -1);
-		ASSERT_ERR(err, f, bad[i].key, bad[i].value);
-		CU_ASSERT_STRING_EQUAL(cfg.config_file, "");
-	}
-}
-
-static void
-test_file_syntax(void)
-{
-	struct config	 cfg;
-	char		 err[CONFIG_ERR_MAX], want[64];
-	const char	*f;
-
-	f = conf("[node]\nnetwork = x\nthis line has no equals sign\n"
-	    "user = y\n");
-	config_defaults(&cfg);
-	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s:3", f);
-	ASSERT_ERR(err, want, "syntax");
-
-	f = conf("[node]\nnetwork = x\n[p2p\n");
-	config_defaults(&cfg);
-	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s:3", f);
-	ASSERT_ERR(err, want);
-
-	f = conf("");
-	config_defaults(&cfg);
-	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), 0);
-	CU_ASSERT_STRING_EQUAL(cfg.network, "devnet");
-}
-
 static void
 test_file_missing(void)
 {
@@ -1109,88 +980,6 @@ test_min_max_order(void)
 	ASSERT_ERR(err, "backoff_min", "backoff_max");
 	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", conf("[p2p]\n"
 	    "backoff_min = 7\nbackoff_max = 7\n"), NULL), 0);
-}
-
-/*
- * Timings the supervisor and the workers rely on, checked against each
- * other whichever source (default, file) each value came from.  The
- * error names both keys.
- */
-static void
-test_timings(void)
-{
-	static const struct {
-		const char	*text;		/* [supervisor] lines */
-		const char	*k1, *k2;	/* named; NULL: accepted */
-	} cases[] = {
-		/* every running worker would be killed as hung */
-		{ "heartbeat_interval = 5\nheartbeat_deadline = 5\n",
-		    "heartbeat_deadline", "heartbeat_interval" },
-		{ "heartbeat_interval = 6\n",		/* deadline 5 */
-		    "heartbeat_deadline", "heartbeat_interval" },
-		{ "heartbeat_interval = 1\nheartbeat_deadline = 0.5\n",
-		    "heartbeat_deadline", "heartbeat_interval" },
-		/* one heartbeat late is a kill: an interval plus a tick */
-		{ "heartbeat_interval = 1\nheartbeat_deadline = 1.9\n",
-		    "heartbeat_deadline", "heartbeat_interval" },
-		{ "heartbeat_interval = 1\nheartbeat_deadline = 2\n", NULL,
-		    NULL },
-		/* every new worker would be killed before its first answer */
-		{ "heartbeat_interval = 2\nheartbeat_deadline = 30\n"
-		    "start_deadline = 2\n", "start_deadline",
-		    "heartbeat_interval" },
-		{ "heartbeat_interval = 2\nheartbeat_deadline = 30\n"
-		    "start_deadline = 3.9\n", "start_deadline",
-		    "heartbeat_interval" },
-		{ "heartbeat_interval = 6\nheartbeat_deadline = 30\n",
-		    "start_deadline", "heartbeat_interval" },	/* 10 */
-		{ "heartbeat_interval = 2\nheartbeat_deadline = 30\n"
-		    "start_deadline = 4\n", NULL, NULL },
-		/* below the supervisor's tick: not honoured */
-		{ "heartbeat_interval = 0.001\nheartbeat_deadline = 0.002\n",
-		    "heartbeat_interval", "0.01" },
-		{ "heartbeat_interval = 0.0099\n", "heartbeat_interval",
-		    "0.01" },
-		{ "heartbeat_interval = 0.01\nheartbeat_deadline = 0.02\n"
-		    "start_deadline = 0.02\n", NULL, NULL },
-		/* a crash loop without delay that never fails */
-		{ "restart_window = 0.001\nfast_crash = 0.001\n",
-		    "restart_window", "fast_crash" },
-		{ "restart_window = 10\n", "restart_window", "fast_crash" },
-		{ "fast_crash = 61\n", "restart_window", "fast_crash" },
-		{ "restart_window = 1\nfast_crash = 2\n", "restart_window",
-		    "fast_crash" },
-		{ "restart_window = 10.5\n", NULL, NULL },
-		{ "restart_window = 0.002\nfast_crash = 0.001\n", NULL, NULL },
-		/* a restart delay is a delay: > 0 and not below 1 ms */
-		{ "restart_delay_min = 0\n", "restart_delay_min", "0" },
-		{ "restart_delay_min = -0\n", "restart_delay_min", "-0" },
-		{ "restart_delay_min = -1\n", "restart_delay_min", "-1" },
-		{ "restart_delay_min = 1e-400\n", "restart_delay_min",
-		    "1e-400" },
-		{ "restart_delay_min = 0.0009\n", "restart_delay_min",
-		    "0.001" },
-		{ "restart_delay_min = 0.001\n", NULL, NULL },
-		/* the relations already there */
-		{ "restart_delay_min = 2\nrestart_delay_max = 1\n",
-		    "restart_delay_min", "restart_delay_max" },
-	};
-	struct config	 cfg;
-	char		 err[CONFIG_ERR_MAX], text[512];
-	size_t		 i;
-	int		 rc;
-
-	clear_env();
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(text, sizeof(text), "[supervisor]\n%s",
-		    cases[i].text);
-		rc = parse(&cfg, err, "-c", conf(text), NULL);
-		if (rc != (cases[i].k1 ? -1 : 0))
-			fprintf(stderr, "\n%s-> %d %s\n", text, rc, err);
-		CU_ASSERT_EQUAL(rc, cases[i].k1 ? -1 : 0);
-		if (cases[i].k1)
-			ASSERT_ERR(err, cases[i].k1, cases[i].k2);
-	}
 }
 
 /*
@@ -1599,6 +1388,7 @@ main(void)
 		{ "default run directory (timenodectl)", test_default_run_dir },
 		{ "all options", test_all_options },
 		{ "worker options", test_worker_opts },
+		{ "help, version, check", test_actions },
 		{ "unknown option", test_unknown_option },
 		{ "missing value", test_missing_value },
 		{ "stray argument", test_stray_argument },
@@ -1607,17 +1397,12 @@ main(void)
 		{ "bad names", test_bad_names },
 		{ "long paths", test_long_paths },
 		{ "file: every key", test_file_all_keys },
-		{ "file: integer bounds", test_file_int_bounds },
-		{ "file: unknown section/key", test_file_unknown },
-		{ "file: bad values", test_file_bad_values },
-		{ "file: syntax error", test_file_syntax },
 		{ "file: missing", test_file_missing },
 		{ "file: a directory", test_file_directory },
 		{ "precedence", test_precedence },
 		{ "peers", test_peers },
 		{ "too many peers", test_too_many_peers },
 		{ "min <= max", test_min_max_order },
-		{ "timings against each other", test_timings },
 		{ "timings of the tree's configs", test_timings_tree_configs },
 		{ "file: long lines", test_file_long_lines },
 		{ "helpers", test_helpers },
