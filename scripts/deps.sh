@@ -9,7 +9,9 @@ set -eu
 
 # Build: compiler, CMake, pkg-config and the -dev package of every library in
 # CMakeLists.txt.  Run: the tools the tests and scripts/demo.sh use (jq reads
-# timenodectl's JSON; socat and mdb_stat are handy for operators).
+# timenodectl's JSON; socat and mdb_stat are handy for operators; mandoc
+# lints the man pages).  Package: dpkg-dev, debhelper, fakeroot and lintian
+# build and check the Debian package (tests/check_deb.sh).
 PACKAGES="
 build-essential
 cmake
@@ -27,6 +29,7 @@ procps
 jq
 socat
 lmdb-utils
+mandoc
 "
 
 if [ "${TIMENODE_SKIP_DEPS:-0}" = 1 ]; then

@@ -1,0 +1,92 @@
+#!/bin/sh
+# check_manpages.sh TIMENODED MAN_DIR CONFIG_DIR - the manual pages.
+#
+# 1. mandoc -Tlint finds nothing in man/*.[58] (but cross-references to
+#    pages not installed on this machine: they are each other's).
+# 2. timenode.conf(5) lists exactly the keys of the parser's table, as
+#    timenoded -nv prints them, each under its section, with the default
+#    -nv prints in an empty environment ("Default: .Ql VALUE", or "Unset
+#    by default" for a key -nv comments out).
+# 3. Each "Range: MIN to MAX." in timenode.conf(5) is the pair of values
+#    the golden files tests/config/int-min.conf and int-max.conf accept,
+#    and every key there has one.
+# Exit 77 (skipped) without mandoc.
+set -u
+timenoded=${1:?usage: check_manpages.sh TIMENODED MAN_DIR CONFIG_DIR}
+man=${2:?}
+conf=${3:?}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+if ! command -v mandoc >/dev/null 2>&1; then
+	echo "SKIP: mandoc is not installed (Debian package mandoc)"
+	exit 77
+fi
+for page in "$man"/*.[58]; do
+	mandoc -Tlint "$page" 2>&1 | grep -v 'referenced manual not found' \
+	    >"$tmp/lint"
+	if [ -s "$tmp/lint" ]; then
+		echo "FAIL: mandoc -Tlint $page:"
+		cat "$tmp/lint"
+		fail=1
+	fi
+done
+
+# section key default-or-"-" from timenoded -nv (defaults)
+env -i PATH=/usr/bin:/bin "$timenoded" -nv >"$tmp/nv" || {
+	echo "FAIL: timenoded -nv exited $?"; exit 1; }
+awk '
+/^\[.*\]$/ { sec = substr($0, 2, length($0) - 2); next }
+/^# [a-z_]+ =$/ { print sec, $2, "-"; next }
+/^[a-z_]+ = / { print sec, $1, $3 }
+' "$tmp/nv" | sort -u >"$tmp/parser"
+
+# the same from the man page, and the ranges
+awk -v ranges="$tmp/ranges" '
+function flush() {
+	if (key != "")
+		print sec, key, (def == "" ? "?" : def)
+	key = ""; def = ""; want = 0
+}
+/^\.Ss The \[/ { flush(); sec = $3; sub(/^\[/, "", sec); sub(/\\&\]$/, "", sec); next }
+/^\.It Ic [a-z_]+ No = / { flush(); key = $3; next }
+/^\.(It|El)/ { flush(); next }
+key != "" && /^Default:/ { want = 1; next }
+key != "" && want && /^\.Ql / { def = $2; want = 0; next }
+key != "" && /Unset by default/ { def = "-" }
+key != "" && /^Range: [0-9]+ to [0-9]+\.$/ {
+	r = $4; sub(/\.$/, "", r); print key, $2, r > ranges
+}
+END { flush() }
+' "$man/timenode.conf.5" | sort -u >"$tmp/man"
+
+if ! cmp -s "$tmp/parser" "$tmp/man"; then
+	echo "FAIL: timenode.conf(5) and the parser disagree" \
+	    "(- parser, + man page: section key default):"
+	diff "$tmp/parser" "$tmp/man" | grep '^[<>]' | sed 's/^</-/; s/^>/+/'
+	fail=1
+fi
+
+# min and max of each integer key, from the golden files
+awk '/^[a-z_]+ = / { print $1, $3 }' "$conf/int-min.conf" | sort >"$tmp/min"
+awk '/^[a-z_]+ = / { print $1, $3 }' "$conf/int-max.conf" | sort >"$tmp/max"
+join "$tmp/min" "$tmp/max" | sort >"$tmp/golden"
+touch "$tmp/ranges"
+sort "$tmp/ranges" >"$tmp/mranges"
+# the golden files also set seconds keys at their extremes: compare the
+# integer keys only, the ones the man page gives a range
+join "$tmp/golden" "$tmp/mranges" | awk '$2 != $4 || $3 != $5 {
+	print "FAIL: " $1 ": golden files accept " $2 " to " $3 \
+	    ", man page says " $4 " to " $5; bad = 1 } END { exit bad }' ||
+	fail=1
+cut -d' ' -f1 "$tmp/mranges" >"$tmp/mkeys"
+for k in $(cut -d' ' -f1 "$tmp/golden"); do
+	case $k in stop_timeout|block_interval) continue ;; esac  # seconds
+	grep -qx "$k" "$tmp/mkeys" ||
+		{ echo "FAIL: $k: no Range in timenode.conf(5)"; fail=1; }
+done
+
+[ "$fail" -eq 0 ] && echo "man pages: lint clean;" \
+    "$(wc -l <"$tmp/parser") keys, defaults and ranges agree"
+exit "$fail"
