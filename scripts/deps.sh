@@ -30,6 +30,10 @@ jq
 socat
 lmdb-utils
 mandoc
+dpkg-dev
+debhelper
+fakeroot
+lintian
 "
 
 if [ "${TIMENODE_SKIP_DEPS:-0}" = 1 ]; then

@@ -1,7 +1,7 @@
 #!/bin/sh
 # check_manpages.sh TIMENODED MAN_DIR CONFIG_DIR - the manual pages.
 #
-# 1. mandoc -Tlint finds nothing in man/*.[58] (but cross-references to
+# 1. mandoc -Tlint finds nothing in man/*.[158] (but cross-references to
 #    pages not installed on this machine: they are each other's).
 # 2. timenode.conf(5) lists exactly the keys of the parser's table, as
 #    timenoded -nv prints them, each under its section, with the default
@@ -23,7 +23,7 @@ if ! command -v mandoc >/dev/null 2>&1; then
 	echo "SKIP: mandoc is not installed (Debian package mandoc)"
 	exit 77
 fi
-for page in "$man"/*.[58]; do
+for page in "$man"/*.[158]; do
 	mandoc -Tlint "$page" 2>&1 | grep -v 'referenced manual not found' \
 	    >"$tmp/lint"
 	if [ -s "$tmp/lint" ]; then

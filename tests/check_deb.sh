@@ -1,0 +1,98 @@
+#!/bin/sh
+# check_deb.sh SOURCE_DIR - build the Debian package and check it.
+#
+# Copies the tree's files (git's list when it is a git work tree: the
+# files tracked or not ignored; without .git, so the build also proves
+# that a tarball builds, with the project version alone) into a
+# temporary directory, runs dpkg-buildpackage -us -uc -b there and checks:
+# debian/changelog's version is the CMake project version; the .deb is
+# timenode_<version>_<arch>.deb and holds the programs, the unit, the
+# sysusers.d entry, the man pages and /etc/timenode/timenode.conf (a
+# conffile); the unit is enabled but not started on installation; the
+# example configuration passes timenoded -n; the packaged programs say
+# the version; lintian reports no error.  Takes a minute or two.
+# Exit 77 (skipped, with the reason) without dpkg-buildpackage, debhelper
+# or lintian.
+set -u
+src=${1:?usage: check_deb.sh SOURCE_DIR}
+for tool in dpkg-buildpackage dh lintian fakeroot; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "SKIP: $tool is not installed (scripts/deps.sh installs" \
+		    "dpkg-dev, debhelper, fakeroot and lintian)"
+		exit 77
+	fi
+done
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+bad() {
+	echo "FAIL: $*"
+	fail=1
+}
+
+version=$(sed -n 's/^project(timenode VERSION \([0-9.]*\) .*/\1/p' \
+    "$src/CMakeLists.txt")
+debversion=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
+[ -n "$version" ] || { echo "FAIL: no project version in CMakeLists.txt"; exit 1; }
+[ "$debversion" = "$version" ] ||
+	bad "debian/changelog says $debversion, CMakeLists.txt $version"
+
+tree=$tmp/timenode-$version
+mkdir -p "$tree"
+if git -C "$src" rev-parse --show-toplevel >/dev/null 2>&1; then
+	(cd "$src" && git ls-files -z -c -o --exclude-standard |
+	    xargs -0 cp --parents -t "$tree")
+else
+	(cd "$src" && tar -cf - --exclude='./build*' --exclude=./obj-* .) |
+	    (cd "$tree" && tar -xf -)
+fi
+arch=$(dpkg --print-architecture)
+echo "building timenode_${version}_$arch.deb in $tmp"
+if ! (cd "$tree" && nice dpkg-buildpackage -us -uc -b) >"$tmp/build.log" 2>&1
+then
+	tail -n 40 "$tmp/build.log"
+	echo "FAIL: dpkg-buildpackage"
+	exit 1
+fi
+deb=$tmp/timenode_${version}_$arch.deb
+[ -f "$deb" ] || { ls "$tmp"; echo "FAIL: no $deb"; exit 1; }
+
+dpkg-deb -c "$deb" | awk '{ print $NF }' | sed 's,^\./,/,' >"$tmp/files"
+for f in /usr/sbin/timenoded /usr/bin/timenodectl /usr/bin/timenode-genesis \
+    /usr/share/man/man1/timenode-genesis.1.gz \
+    /usr/libexec/timenode/netd /usr/libexec/timenode/syncd \
+    /usr/libexec/timenode/stored /usr/share/man/man8/timenoded.8.gz \
+    /usr/share/man/man8/timenodectl.8.gz \
+    /usr/share/man/man5/timenode.conf.5.gz /etc/timenode/timenode.conf; do
+	grep -qx "$f" "$tmp/files" || bad "$f is not in the package"
+done
+grep -Eq '/systemd/system/timenoded\.service$' "$tmp/files" ||
+	bad "no timenoded.service in the package"
+grep -Eq '/sysusers\.d/timenode\.conf$' "$tmp/files" ||
+	bad "no sysusers.d entry in the package"
+
+mkdir "$tmp/ctl" "$tmp/root"
+dpkg-deb -e "$deb" "$tmp/ctl"
+grep -qx /etc/timenode/timenode.conf "$tmp/ctl/conffiles" ||
+	bad "/etc/timenode/timenode.conf is not a conffile"
+grep -Eq "deb-systemd-helper enable '?timenoded\.service" "$tmp/ctl/postinst" ||
+	bad "postinst does not enable timenoded.service"
+grep -Eq 'deb-systemd-invoke (start|restart) .*timenoded' \
+    "$tmp/ctl/postinst" && bad "postinst starts timenoded.service"
+grep -q 'systemd-sysusers' "$tmp/ctl/postinst" ||
+	bad "postinst does not create the service user"
+
+dpkg-deb -x "$deb" "$tmp/root"
+got=$("$tmp/root/usr/sbin/timenoded" --version)
+[ "$got" = "timenoded $version" ] ||
+	bad "packaged timenoded --version: \"$got\", not \"timenoded $version\""
+"$tmp/root/usr/sbin/timenoded" -n -c "$tmp/root/etc/timenode/timenode.conf" ||
+	bad "the example configuration does not pass timenoded -n"
+
+lintian --tag-display-limit 0 "$deb" >"$tmp/lintian" 2>&1
+cat "$tmp/lintian"
+grep -q '^E: ' "$tmp/lintian" && bad "lintian reports errors"
+
+[ "$fail" -eq 0 ] && echo "check_deb: timenode_${version}_$arch.deb OK" \
+    "($(grep -c '^W: ' "$tmp/lintian") lintian warnings)"
+exit "$fail"
