@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "progress.h"
 #include "supervisor.h"
 #include "timenode_version.h"
 #include "wire.h"		/* WIRE_VERSION */
@@ -71,6 +72,7 @@ struct status_server {
 	uint32_t			 next_reqid;
 	struct pending			 pending[STATUS_PENDING_MAX];
 	char				 name[64];	/* in the run dir */
+	struct catchup_log		 progress;	/* its log lines */
 };
 
 static void	client_free(struct status_client *);
@@ -148,14 +150,18 @@ components_json(struct supervisor *sv)
 static json_t *
 sync_json(struct supervisor *sv)
 {
-	const struct ipc_status_syncd *st = &sv->st_syncd;
+	const struct ipc_status_syncd	*st = &sv->st_syncd;
+	struct catchup			 p;
 
-	return json_pack("{s:s, s:I, s:f, s:I}",
+	catchup_compute(&sv->st_stored, st, &p);
+	return json_pack("{s:s, s:I, s:f, s:I, s:f, s:o}",
 	    "state", sync_state_names[st->state < SYNC_NSTATES ?
 	    st->state : SYNC_IDLE],
 	    "target_height", (json_int_t)st->target_height,
 	    "blocks_per_s", (double)st->rate_milli / 1000.0,
-	    "in_flight", (json_int_t)st->in_flight);
+	    "in_flight", (json_int_t)st->in_flight,
+	    "progress_pct", p.percent,
+	    "eta_s", p.eta_s >= 0 ? json_real(p.eta_s) : json_null());
 }
 
 static json_t *
@@ -491,8 +497,14 @@ void
 status_tick(struct status_server *srv)
 {
 	struct status_client	*cl;
+	struct catchup		 p;
+	char			 line[160];
 	double			 now = mono_now();
 	int			 i;
+
+	catchup_compute(&srv->sv->st_stored, &srv->sv->st_syncd, &p);
+	if (catchup_log_line(&srv->progress, &p, now, line, sizeof(line)))
+		log_info("%s", line);
 
 	for (i = 0; i < STATUS_PENDING_MAX; i++) {
 		if (srv->pending[i].reqid == 0 || now < srv->pending[i].deadline)

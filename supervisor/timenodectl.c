@@ -16,17 +16,24 @@
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/config.h"	/* the default run directory, inline */
+#include "progress.h"		/* catchup_eta_str */
 #include "timenode_version.h"
 
 #define ANSWER_MAX	(1u << 20)
 #define TIMEOUT_MS	10000
 #define LONG_TIMEOUT_MS	600000	/* produce, verify */
+#define PROGRESS_BAR	30	/* characters */
+#define WATCH_MIN_S	0.1	/* status --watch --interval */
+#define WATCH_MAX_S	3600.0
+#define WATCH_MAX_COUNT	1000000	/* --count */
 
 static int	timeout_ms = TIMEOUT_MS;
 
@@ -36,8 +43,8 @@ usage_exit(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: timenodectl [-s socket] [--json] command\n"
-	    "       timenodectl [-s socket] status --watch [--interval SECONDS]"
-	    "\n"
+	    "       timenodectl [-s socket] [--json] status --watch "
+	    "[--interval SECONDS] [--count N]\n"
 	    "       timenodectl -h | --help | -V | --version\n"
 	    "commands: status | peers | restart COMPONENT | verify | help |\n"
 	    "          produce COUNT [--payload-bytes BYTES]\n");
@@ -277,6 +284,36 @@ print_peers(json_t *peers)
 		printf("(no peers)\n");
 }
 
+/* A catch-up in progress: a bar, the share done and the time left. */
+static void
+print_progress(json_t *node, json_t *sync)
+{
+	json_t		*eta = json_object_get(sync, "eta_s");
+	char		 buf[32];
+	double		 pct = json_number_value(json_object_get(sync,
+			    "progress_pct"));
+	int		 i, filled;
+
+	if (strcmp(str(sync, "state"), "catching-up") != 0 ||
+	    num(sync, "target_height") <= num(node, "height"))
+		return;
+	if (!(pct >= 0))
+		pct = 0;
+	if (pct > 100)
+		pct = 100;
+	filled = (int)(pct * PROGRESS_BAR / 100);
+	printf("progress  [");
+	for (i = 0; i < PROGRESS_BAR; i++)
+		putchar(i < filled ? '#' : '.');
+	printf("] %.1f%%, %lld blocks left, ", pct,
+	    num(sync, "target_height") - num(node, "height"));
+	if (json_is_number(eta))
+		printf("about %s left\n", catchup_eta_str(
+		    json_number_value(eta), buf, sizeof(buf)));
+	else
+		printf("time left unknown (no rate yet)\n");
+}
+
 static void
 print_status(json_t *o)
 {
@@ -300,6 +337,7 @@ print_status(json_t *o)
 	    str(sync, "state"), num(sync, "target_height"),
 	    json_number_value(json_object_get(sync, "blocks_per_s")),
 	    num(sync, "in_flight"));
+	print_progress(node, sync);
 	printf("\n%-8s %8s %-9s %9s %8s  %-26s %s\n", "WORKER", "PID",
 	    "STATE", "UP(s)", "RESTARTS", "VERSION", "LAST EXIT");
 	json_array_foreach(json_object_get(o, "components"), i, c)
@@ -319,23 +357,179 @@ print_status(json_t *o)
 	printf("\n");
 }
 
+/*
+ * Send cmd to the daemon at sock and print the answer: raw with json,
+ * else as tables for status and peers (word is the command's first word).
+ * 0 on success, 1 when the daemon is unreachable or answers an error.
+ */
+static int
+run_command(const char *sock, const char *cmd, const char *word, int json)
+{
+	json_t		*o, *p;
+	json_error_t	 jerr;
+	char		*answer;
+	size_t		 len;
+	int		 fd, ret;
+
+	if ((fd = connect_to(sock)) == -1)
+		return 1;
+	answer = exchange(fd, cmd, &len);
+	close(fd);
+	if (answer == NULL)
+		return 1;
+	if ((o = json_loadb(answer, len, 0, &jerr)) == NULL ||
+	    !json_is_object(o)) {
+		print_clean("unreadable answer", o ? "not a JSON object" :
+		    jerr.text);
+		json_decref(o);
+		free(answer);
+		return 1;
+	}
+	ret = json_object_get(o, "error") ? 1 : 0;
+	if (json || (strcmp(word, "status") != 0 &&
+	    strcmp(word, "peers") != 0))
+		printf("%s\n", answer);
+	else if ((p = printable_json(o)) == NULL) {
+		fprintf(stderr, "timenodectl: out of memory\n");
+		ret = 1;
+	} else {
+		if (strcmp(word, "status") == 0)
+			print_status(p);
+		else
+			print_peers(json_object_get(p, "peers"));
+		json_decref(p);
+	}
+	if (ret)
+		print_clean(NULL, str(o, "error"));
+	json_decref(o);
+	free(answer);
+	return ret;
+}
+
+static volatile sig_atomic_t	interrupted;
+
+static void
+on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/*
+ * status --watch: the status again every interval seconds, count times
+ * (0: until SIGINT or SIGTERM, which end it with status 0).  On a
+ * terminal each refresh is drawn in place (cursor home, the new status,
+ * the rest of the screen cleared) with the cursor hidden and shown again
+ * at the end; otherwise each refresh follows the last under a line with
+ * the time.  Each refresh is one connection and one answer of at most
+ * ANSWER_MAX bytes within the timeout, freed before the next: the loop
+ * holds no more than one answer, however long it runs.  A daemon that
+ * cannot be reached ends it with status 1.
+ */
+static int
+watch(const char *sock, int json, double interval, long count)
+{
+	struct sigaction	 sa;
+	struct timespec		 ts;
+	char			 when[64];
+	time_t			 now;
+	long			 n;
+	int			 tty = isatty(STDOUT_FILENO), ret = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;	/* no SA_RESTART: wakes nanosleep */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (tty)
+		printf("\033[?25l\033[H\033[2J");
+	for (n = 0; !interrupted && (count == 0 || n < count); n++) {
+		if (n > 0) {
+			ts.tv_sec = (time_t)interval;
+			ts.tv_nsec = (long)((interval - (double)ts.tv_sec) *
+			    1e9);
+			while (nanosleep(&ts, &ts) == -1 && errno == EINTR &&
+			    !interrupted)
+				;
+			if (interrupted)
+				break;
+		}
+		now = time(NULL);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
+		    localtime(&now));
+		if (tty)
+			printf("\033[H");
+		else if (n > 0)
+			printf("\n");
+		printf("timenodectl status --watch: %s, every %g s "
+		    "(Ctrl-C ends)\n\n", when, interval);
+		ret = run_command(sock, "status", "status", json);
+		if (tty)
+			printf("\033[J");
+		fflush(stdout);
+		if (ret)
+			break;
+	}
+	if (tty)
+		printf("\033[?25h");
+	fflush(stdout);
+	return ret;
+}
+
+/* A number of seconds for --interval: WATCH_MIN_S to WATCH_MAX_S. */
+static double
+parse_interval(const char *s)
+{
+	char	*end;
+	double	 v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || !(v >= WATCH_MIN_S &&
+	    v <= WATCH_MAX_S)) {
+		fprintf(stderr, "timenodectl: --interval: %g to %g seconds\n",
+		    WATCH_MIN_S, WATCH_MAX_S);
+		usage();
+	}
+	return v;
+}
+
+static long
+parse_count(const char *s)
+{
+	char	*end;
+	long	 v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < 1 || v > WATCH_MAX_COUNT) {
+		fprintf(stderr, "timenodectl: --count: 1 to %d\n",
+		    WATCH_MAX_COUNT);
+		usage();
+	}
+	return v;
+}
+
 int
 main(int argc, char **argv)
 {
+	enum { OPT_WATCH = 256, OPT_INTERVAL, OPT_COUNT };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "payload-bytes", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "watch", no_argument, NULL, OPT_WATCH },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "count", required_argument, NULL, OPT_COUNT },
 		{ NULL, 0, NULL, 0 },
 	};
-	char		 path[512], cmd[256], *answer;
+	char		 path[512], cmd[256];
 	const char	*sock = NULL, *payload = NULL;
-	json_t		*o, *p;
-	json_error_t	 jerr;
-	size_t		 len;
-	int		 c, json = 0, fd, i, ret;
+	double		 interval = 1;
+	long		 count = 0;
+	int		 c, json = 0, i, watching = 0, watch_opts = 0;
 
 	while ((c = getopt_long(argc, argv, "js:hV", longopts, NULL)) != -1) {
 		if (c == 'h')
@@ -349,7 +543,15 @@ main(int argc, char **argv)
 			sock = optarg;
 		else if (c == 'p')
 			payload = optarg;
-		else
+		else if (c == OPT_WATCH)
+			watching = 1;
+		else if (c == OPT_INTERVAL) {
+			interval = parse_interval(optarg);
+			watch_opts = 1;
+		} else if (c == OPT_COUNT) {
+			count = parse_count(optarg);
+			watch_opts = 1;
+		} else
 			usage();
 	}
 	argc -= optind;
@@ -363,6 +565,9 @@ main(int argc, char **argv)
 	} else if (argc != 1)
 		usage();
 	if (payload && strcmp(argv[0], "produce") != 0)
+		usage();
+	if ((watching && strcmp(argv[0], "status") != 0) ||
+	    (watch_opts && !watching))
 		usage();
 	if (strcmp(argv[0], "produce") == 0 || strcmp(argv[0], "verify") == 0)
 		timeout_ms = LONG_TIMEOUT_MS;
@@ -387,37 +592,7 @@ main(int argc, char **argv)
 			return 2;
 		sock = path;
 	}
-	if ((fd = connect_to(sock)) == -1)
-		return 1;
-	answer = exchange(fd, cmd, &len);
-	close(fd);
-	if (answer == NULL)
-		return 1;
-	if ((o = json_loadb(answer, len, 0, &jerr)) == NULL ||
-	    !json_is_object(o)) {
-		print_clean("unreadable answer", o ? "not a JSON object" :
-		    jerr.text);
-		json_decref(o);
-		free(answer);
-		return 1;
-	}
-	ret = json_object_get(o, "error") ? 1 : 0;
-	if (json || (strcmp(argv[0], "status") != 0 &&
-	    strcmp(argv[0], "peers") != 0))
-		printf("%s\n", answer);
-	else if ((p = printable_json(o)) == NULL) {
-		fprintf(stderr, "timenodectl: out of memory\n");
-		ret = 1;
-	} else {
-		if (strcmp(argv[0], "status") == 0)
-			print_status(p);
-		else
-			print_peers(json_object_get(p, "peers"));
-		json_decref(p);
-	}
-	if (ret)
-		print_clean(NULL, str(o, "error"));
-	json_decref(o);
-	free(answer);
-	return ret;
+	if (watching)
+		return watch(sock, json, interval, count);
+	return run_command(sock, cmd, argv[0], json);
 }
