@@ -421,7 +421,7 @@ on_interrupt(int sig)
  * terminal each refresh is drawn in place (cursor home, the new status,
  * the rest of the screen cleared) with the cursor hidden and shown again
  * at the end; otherwise each refresh follows the last under a line with
- * the time.  Each refresh is one connection and one answer of at most
+ * the time (with json: the answers alone, one per line, for jq).  Each refresh is one connection and one answer of at most
  * ANSWER_MAX bytes within the timeout, freed before the next: the loop
  * holds no more than one answer, however long it runs.  A daemon that
  * cannot be reached ends it with status 1.
@@ -459,10 +459,11 @@ watch(const char *sock, int json, double interval, long count)
 		    localtime(&now));
 		if (tty)
 			printf("\033[H");
-		else if (n > 0)
+		else if (n > 0 && !json)
 			printf("\n");
-		printf("timenodectl status --watch: %s, every %g s "
-		    "(Ctrl-C ends)\n\n", when, interval);
+		if (!json)	/* --json: one answer per line, nothing else */
+			printf("timenodectl status --watch: %s, every %g s "
+			    "(Ctrl-C ends)\n\n", when, interval);
 		ret = run_command(sock, "status", "status", json);
 		if (tty)
 			printf("\033[J");

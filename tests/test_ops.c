@@ -2,6 +2,7 @@
  * test_ops.c - what an operator watches (issue 13, item 7), on real nodes.
  *
  * timenodectl status --watch: a bounded number of refreshes (--count),
+ * JSON lines alone with --json,
  * Ctrl-C (SIGINT) ends an unbounded one with status 0, on a terminal the
  * refreshes are drawn in place and the cursor is shown again at the end;
  * a daemon gone ends it with status 1.  A catch-up shows its progress and
@@ -189,6 +190,30 @@ test_watch_count(void)
 	CU_ASSERT_PTR_NULL(strchr(c.out, '\033'));	/* not a terminal */
 }
 
+/* --json: one JSON object per line and nothing else (for jq) */
+static void
+test_watch_json(void)
+{
+	static const char *const args[] = { "--json", "--count", "2",
+	    "--interval", "0.1", NULL };
+	static struct ctl c;
+	json_error_t	 jerr;
+	json_t		*o;
+	char		*line, *save = NULL;
+	int		 n = 0;
+
+	CU_ASSERT_FATAL(a_ok);
+	CU_ASSERT_FATAL(ctl_start(&c, A.sock, 0, args) == 0);
+	CU_ASSERT_EQUAL(ctl_wait(&c, 20), 0);
+	for (line = strtok_r(c.out, "\n", &save); line;
+	    line = strtok_r(NULL, "\n", &save), n++) {
+		o = json_loads(line, 0, &jerr);
+		CU_ASSERT(json_is_object(json_object_get(o, "sync")));
+		json_decref(o);
+	}
+	CU_ASSERT_EQUAL(n, 2);
+}
+
 static void
 test_watch_sigint(void)
 {
@@ -279,6 +304,7 @@ main(int argc, char **argv)
 {
 	static const struct tn_case tests[] = {
 		{ "status --watch --count", test_watch_count },
+		{ "status --watch --json", test_watch_json },
 		{ "status --watch, SIGINT", test_watch_sigint },
 		{ "status --watch on a terminal", test_watch_tty },
 		{ "status --watch, no daemon", test_watch_no_daemon },
