@@ -448,7 +448,8 @@ config_load_file(struct config *cfg, const char *path, char *err,
 	ctx.next = buf;
 	r = ini_parse_stream(config_line_reader, &ctx, config_ini_key, &ctx);
 	free(buf);
-	if (ctx.failed) {
+	/* the first error: inih returns the first bad line, ours or its */
+	if (ctx.failed && (r == 0 || r >= ctx.failed_line)) {
 		/* prefix the file name and line, keep the message */
 		char tmp[CONFIG_ERR_MAX];
 
