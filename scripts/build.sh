@@ -9,7 +9,12 @@
 # so a script can say  dir=$(scripts/build.sh)
 set -eu
 
+# usage [STATUS]: to stdout with 0 (--help), else to stderr, exit 2
 usage() {
+	if [ "${1:-2}" = 0 ]; then
+		echo "usage: scripts/build.sh [--sanitize] [BUILD_DIR]"
+		exit 0
+	fi
 	echo "usage: scripts/build.sh [--sanitize] [BUILD_DIR]" >&2
 	exit 2
 }
@@ -19,7 +24,7 @@ dir=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--sanitize) sanitize=ON ;;
-	-h|--help) usage ;;
+	-h|--help) usage 0 ;;
 	-*) echo "build.sh: unknown option: $1" >&2; usage ;;
 	*) [ -z "$dir" ] || usage; dir=$1 ;;
 	esac

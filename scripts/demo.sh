@@ -9,6 +9,13 @@
 # temporary directory that is removed at the end (DEMO_KEEP=1 keeps it).
 set -euo pipefail
 
+# No arguments: -h/--help prints the usage, anything else is refused.
+case "${1-}" in
+"") ;;
+-h|--help) echo "usage: scripts/demo.sh (no arguments; see the comment at its top)"; exit 0 ;;
+*) echo "usage: scripts/demo.sh (no arguments)" >&2; exit 2 ;;
+esac
+
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 

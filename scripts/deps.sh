@@ -7,6 +7,13 @@
 # it on a machine that gets its libraries some other way.
 set -eu
 
+# No arguments: -h/--help prints the usage, anything else is refused.
+case "${1-}" in
+"") ;;
+-h|--help) echo "usage: scripts/deps.sh (no arguments; see the comment at its top)"; exit 0 ;;
+*) echo "usage: scripts/deps.sh (no arguments)" >&2; exit 2 ;;
+esac
+
 # Build: compiler, CMake, pkg-config and the -dev package of every library in
 # CMakeLists.txt.  Run: the tools the tests and scripts/demo.sh use (jq reads
 # timenodectl's JSON; socat and mdb_stat are handy for operators; mandoc

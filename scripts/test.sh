@@ -10,6 +10,13 @@
 # use fixed loopback addresses and ports).
 set -u
 
+# No arguments: -h/--help prints the usage, anything else is refused.
+case "${1-}" in
+"") ;;
+-h|--help) echo "usage: scripts/test.sh (no arguments; see the comment at its top)"; exit 0 ;;
+*) echo "usage: scripts/test.sh (no arguments)" >&2; exit 2 ;;
+esac
+
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 
