@@ -9,7 +9,8 @@
 # timenode_<version>_<arch>.deb and holds the programs, the unit, the
 # sysusers.d entry, the man pages and /etc/timenode/timenode.conf (a
 # conffile); the unit is enabled but not started on installation; the
-# example configuration passes timenoded -n; the packaged programs say
+# example configuration passes timenoded -n and shows every key with its
+# default, commented out; the packaged programs say
 # the version; lintian reports no error.  Takes a minute or two.
 # Exit 77 (skipped, with the reason) without dpkg-buildpackage, debhelper
 # or lintian.
@@ -88,6 +89,15 @@ got=$("$tmp/root/usr/sbin/timenoded" --version)
 	bad "packaged timenoded --version: \"$got\", not \"timenoded $version\""
 "$tmp/root/usr/sbin/timenoded" -n -c "$tmp/root/etc/timenode/timenode.conf" ||
 	bad "the example configuration does not pass timenoded -n"
+# it shows every key the parser knows (data_dir and run_dir are
+# systemd's: $STATE_DIRECTORY, $RUNTIME_DIRECTORY), each with its default
+env -i "$tmp/root/usr/sbin/timenoded" -nv | grep -Ev '^(data_dir|run_dir) ' |
+    sed -n 's/^\(# \)\{0,1\}\([a-z_]* =.*\)$/# \2/p' | sed 's/ $//' \
+    >"$tmp/keys"
+while IFS= read -r line; do
+	grep -qxF "$line" "$tmp/root/etc/timenode/timenode.conf" ||
+		bad "the example configuration lacks \"$line\""
+done <"$tmp/keys"
 
 lintian --tag-display-limit 0 "$deb" >"$tmp/lintian" 2>&1
 cat "$tmp/lintian"
