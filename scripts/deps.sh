@@ -9,7 +9,8 @@ set -eu
 
 # Build: compiler, CMake, pkg-config and the -dev package of every library in
 # CMakeLists.txt.  Run: the tools the tests and scripts/demo.sh use (jq reads
-# timenodectl's JSON; socat and mdb_stat are handy for operators).
+# timenodectl's JSON and bench/run.sh's results; gnuplot-nox draws
+# bench/run.sh's plots; socat and mdb_stat are handy for operators).
 PACKAGES="
 build-essential
 cmake
@@ -27,6 +28,7 @@ procps
 jq
 socat
 lmdb-utils
+gnuplot-nox
 "
 
 if [ "${TIMENODE_SKIP_DEPS:-0}" = 1 ]; then
