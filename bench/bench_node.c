@@ -828,13 +828,13 @@ net_connect_times(struct net *w, double t0, int want, double timeout)
 	return o;
 }
 
-/* peers per node now: {"min", "median", "max"} */
+/* peers per node now: {"without_peers", "min", "median", "max"} */
 static json_t *
 net_peer_counts(struct net *w)
 {
 	double	v[MAX_NODES];
 	json_t	*st, *o, *s;
-	int	i;
+	int	i, alone;
 
 	for (i = 0; i < w->n; i++) {
 		st = tn_status(&w->node[i]);
@@ -843,6 +843,9 @@ net_peer_counts(struct net *w)
 	}
 	s = summary(v, (size_t)w->n);
 	o = json_object();
+	for (i = 0, alone = 0; i < w->n; i++)
+		alone += v[i] == 0;
+	json_object_set_new(o, "without_peers", json_integer(alone));
 	json_object_set(o, "min", json_object_get(s, "min"));
 	json_object_set(o, "median", json_object_get(s, "median"));
 	json_object_set(o, "max", json_object_get(s, "max"));
@@ -1066,15 +1069,17 @@ net_per_second(struct net *w, int secs, const char *outdir, json_t *o)
 static void
 net_chain(struct net *w, uint64_t chain, json_t *o)
 {
-	double	*v, t0, c0;
-	char	 cmd[64];
-	pid_t	 child;
-	size_t	 nv = 0;
-	int	 i;
-	long long h0 = node_height(&w->node[0]);
+	static uint64_t	 prev[NOBS];
+	double		*v, t0, c0, last;
+	char		 cmd[64];
+	pid_t		 child;
+	size_t		 nv = 0;
+	int		 i;
+	long long	 h0 = node_height(&w->node[0]);
 
-	if ((v = calloc((size_t)w->n, sizeof(double))) == NULL)
+	if (chain == 0 || (v = calloc((size_t)w->n, sizeof(double))) == NULL)
 		return;
+	memcpy(prev, O.seen, sizeof(prev));
 	net_refresh_pids(w);
 	c0 = net_cpu(w);
 	w->target = (uint64_t)h0 + chain;
@@ -1085,8 +1090,17 @@ net_chain(struct net *w, uint64_t chain, json_t *o)
 	/* the time each node reached the target, checked as it goes */
 	for (i = 0; i < w->n; i++)
 		v[i] = -1;
-	while (tn_now() < t0 + 900 && !all_reached(w)) {
+	/* bounded: 15 minutes, or 60 s in which no node got further (a
+	 * node that cannot reach anyone would hold the run forever) */
+	last = tn_now();
+	while (tn_now() < t0 + 900 && tn_now() < last + 60 &&
+	    !all_reached(w)) {
 		obs_run(0.05, NULL, NULL, soak_sample, w);
+		for (i = 0; i < NOBS; i++)
+			if (O.seen[i] != prev[i]) {
+				prev[i] = O.seen[i];
+				last = tn_now();
+			}
 		for (i = 0; i < w->n; i++)
 			if (v[i] < 0 && O.seen[i] >= w->target)
 				v[i] = tn_now() - t0;
@@ -1165,7 +1179,7 @@ bench_net(int n, int secs, uint64_t chain, uint64_t mem_blocks,
 	    tn_now() - t0);
 	/* default max_outbound: 8 dialled peers each */
 	json_object_set_new(o, "connect", net_connect_times(&w, t0,
-	    n - 1 < 8 ? n - 1 : 8, 120));
+	    n - 1 < 8 ? n - 1 : 8, 60));
 	json_object_set_new(o, "peers_per_node", net_peer_counts(&w));
 	net_refresh_pids(&w);
 

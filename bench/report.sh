@@ -29,7 +29,8 @@ cat <<EOF
 Made by \`bench/run.sh\`$(j 'if .quick then " --quick (reduced sizes: not the figures of issue 12)" else "" end')
 on $(j .date), commit $(j .git).
 Machine: $(j '.machine | "\(.cores) cores (\(.cpu)), \(.mem_kib / 1048576 | . * 10 | round / 10) GiB RAM, Linux \(.kernel)"').
-Repetitions of each catch-up and of litecoind: $(j .reps). Each figure
+Repetitions of each catch-up: $(j .catchup_reps); of litecoind's:
+$(j '.litecoind.runs // [] | length'). Each figure
 is the median of its repetitions (or of its samples) with [min–max];
 every baseline was measured in the same run. Nothing here is asserted:
 targets are issue 12's. Wall time of each part (s): $(j '.seconds | to_entries | map("\(.key) \(.value)") | join(", ")').
@@ -84,7 +85,7 @@ j "$lib"'
    "\($n.nodes) nodes" as $k |
    row("\($k): all workers running after start"; ($n.start_s | r1) + " s"; ""; ""; ""),
    row("\($k): one connected peer graph / every node ≥ \($n.connect.want_peers) peers"; "\($n.connect.one_component_s | r1) / \($n.connect.all_have_want_s | r1) s (from start)"; ""; ""; "< 1 s connection setup"),
-   row("\($k): peers per node"; "\($n.peers_per_node.median | r0) [\($n.peers_per_node.min | r0)–\($n.peers_per_node.max | r0)]"; ""; ""; ""),
+   row("\($k): peers per node"; "\($n.peers_per_node.median | r0) [\($n.peers_per_node.min | r0)–\($n.peers_per_node.max | r0)], \($n.peers_per_node.without_peers // "n/a") without any"; ""; ""; ""),
    (if $n.memory then
     row("\($k): memory node, \($n.memory.blocks)-block catch-up from \($n.memory.peers) peers"; ($n.memory.catchup_s | r1) + " s, \($n.memory.blocks / ($n.memory.catchup_s // 1e9) | r0) blocks/s"; ""; ""; ""),
     row("memory node: RSS after the catch-up"; ($n.memory.rss_after_catchup_kib | mib); ""; ""; ""),
@@ -96,6 +97,21 @@ j "$lib"'
    row("\($k): total RSS (\($n.nodes) × 4 processes)"; ($n.rss_total_kib | mib); ""; ""; ""),
    row("\($k): trouble (worker restarts, workers not running, closes by reason)"; "\($n.trouble.worker_restarts), \($n.trouble.workers_not_running), \($n.trouble.connections_closed | to_entries | map(select(.value > 0) | "\(.key) \(.value)") | join(" "))"; ""; ""; "0, 0") end)
 '
+echo
+
+echo "## What broke"
+echo
+# what broke in each network, in the order it would bite
+j "$lib"'
+  .net[] | select(. != null) | . as $n |
+  [ (if $n.started then "only \($n.started) of \($n.nodes) nodes started (timenoded or a worker did not reach running within 120 s)" else empty end),
+    (if ($n.peers_per_node.without_peers // 0) > 0 then "\($n.peers_per_node.without_peers) of \($n.nodes) nodes had no peer at all: they know only the seed, and the seed refused them (\($n.trouble.connections_closed.limit // 0) connections closed for `limit`: its `max_inbound` is full), so peer exchange never told them anyone else" else empty end),
+    (if $n.chain.reached != null and $n.chain.reached < $n.nodes then "the \($n.chain.blocks)-block chain reached \($n.chain.reached) of \($n.nodes) nodes" else empty end),
+    (if ($n.per_second.not_seen // 0) > 0 then "\($n.per_second.not_seen) (node, block) pairs of the per-second phase were never seen committed" else empty end),
+    (if ($n.trouble.worker_restarts // 0) > 0 then "\($n.trouble.worker_restarts) worker restarts" else empty end),
+    (if ($n.trouble.workers_not_running // 0) > 0 then "\($n.trouble.workers_not_running) workers not running at the end" else empty end)
+  ] as $t |
+  "**\($n.nodes) nodes**: " + (if ($t | length) == 0 then "nothing broke." else ($t | join("; ")) + "." end), ""'
 echo
 
 if [ "$plot_ok" = 1 ]; then
