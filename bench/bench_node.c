@@ -145,19 +145,6 @@ node_new(struct tn_node *n, const char *ip, const char *conf_extra)
 	return tn_node_unprivileged(n);
 }
 
-static long long
-node_height(struct tn_node *n)
-{
-	json_t		*st = tn_status(n);
-	long long	 h;
-
-	if (st == NULL)
-		return -1;
-	h = tn_json_int(st, "node.height");
-	json_decref(st);
-	return h;
-}
-
 /* timenoded and its three workers: 0, or -1 when a pid is unknown */
 static int
 node_pids(struct tn_node *n, pid_t pids[4])
@@ -900,26 +887,21 @@ net_trouble(struct net *w)
 	return o;
 }
 
+/* CPU seconds so far and RSS (KiB) now of all the network's processes */
 static double
-net_cpu(struct net *w)
+net_usage(struct net *w, long *rss)
 {
+	double	cpu = 0;
+	long	r = 0;
 	int	i;
-	double	s = 0;
 
-	for (i = 0; i < w->n; i++)
-		s += pids_cpu(w->pids[i], 4);
-	return s;
-}
-
-static long
-net_rss(struct net *w)
-{
-	int	i;
-	long	s = 0;
-
-	for (i = 0; i < w->n; i++)
-		s += pids_rss(w->pids[i], 4);
-	return s;
+	for (i = 0; i < w->n; i++) {
+		cpu += pids_cpu(w->pids[i], 4);
+		r += pids_rss(w->pids[i], 4);
+	}
+	if (rss != NULL)
+		*rss = r;
+	return cpu;
 }
 
 /* the network's processes, after starts or restarts */
@@ -1028,7 +1010,7 @@ net_per_second(struct net *w, int secs, const char *outdir, json_t *o)
 	char	 path[512], cmd[64];
 	FILE	*f;
 	pid_t	 child;
-	long long h0 = node_height(&w->node[0]);
+	long long h0 = tn_node_height(&w->node[0]);
 
 	O.lo = (uint64_t)h0 + 1;
 	O.hi = (uint64_t)h0 + (uint64_t)secs;
@@ -1036,7 +1018,7 @@ net_per_second(struct net *w, int secs, const char *outdir, json_t *o)
 	O.arrive = calloc((size_t)NOBS * span, sizeof(double));
 	O.made = calloc(span, sizeof(double));
 	net_refresh_pids(w);
-	c0 = net_cpu(w);
+	c0 = net_usage(w, NULL);
 	t = tn_now();
 	snprintf(cmd, sizeof(cmd), "produce 1 %d", PAYLOAD);
 	child = command_child(w->node[0].sock, cmd, secs, 1.0);
@@ -1048,7 +1030,7 @@ net_per_second(struct net *w, int secs, const char *outdir, json_t *o)
 	t = tn_now() - t;
 	json_object_set_new(o, "seconds", json_integer(secs));
 	json_object_set_new(o, "blocks", json_integer((json_int_t)span));
-	json_object_set_new(o, "cpu_cores", json_real((net_cpu(w) - c0) / t));
+	json_object_set_new(o, "cpu_cores", json_real((net_usage(w, NULL) - c0) / t));
 	nv = net_latencies(w, &v, &missing);
 	snprintf(path, sizeof(path), "%s/latency_%d.dat", outdir, w->n);
 	if ((f = fopen(path, "w")) != NULL) {
@@ -1075,13 +1057,13 @@ net_chain(struct net *w, uint64_t chain, json_t *o)
 	pid_t		 child;
 	size_t		 nv = 0;
 	int		 i;
-	long long	 h0 = node_height(&w->node[0]);
+	long long	 h0 = tn_node_height(&w->node[0]);
 
 	if (chain == 0 || (v = calloc((size_t)w->n, sizeof(double))) == NULL)
 		return;
 	memcpy(prev, O.seen, sizeof(prev));
 	net_refresh_pids(w);
-	c0 = net_cpu(w);
+	c0 = net_usage(w, NULL);
 	w->target = (uint64_t)h0 + chain;
 	snprintf(cmd, sizeof(cmd), "produce %llu %d",
 	    (unsigned long long)chain, PAYLOAD);
@@ -1114,7 +1096,7 @@ net_chain(struct net *w, uint64_t chain, json_t *o)
 	json_object_set_new(o, "reached", json_integer((json_int_t)nv));
 	json_object_set_new(o, "all_s", nv == (size_t)w->n ?
 	    json_real(tn_now() - t0) : json_null());
-	json_object_set_new(o, "cpu_cores", json_real((net_cpu(w) - c0) /
+	json_object_set_new(o, "cpu_cores", json_real((net_usage(w, NULL) - c0) /
 	    (tn_now() - t0)));
 	json_object_set_new(o, "s", summary(v, nv));
 	free(v);
@@ -1128,6 +1110,7 @@ bench_net(int n, int secs, uint64_t chain, uint64_t mem_blocks,
 	char			 ip[32], conf[256], path[512];
 	double			 t0;
 	json_t			*o, *sub;
+	long			 rss;
 	int			 i;
 
 	if (n < 2 || n > MAX_NODES || setup_fake() == -1)
@@ -1206,7 +1189,8 @@ bench_net(int n, int secs, uint64_t chain, uint64_t mem_blocks,
 	net_chain(&w, chain, sub);
 	json_object_set_new(o, "chain", sub);
 	net_refresh_pids(&w);
-	json_object_set_new(o, "rss_total_kib", json_integer(net_rss(&w)));
+	(void)net_usage(&w, &rss);
+	json_object_set_new(o, "rss_total_kib", json_integer(rss));
 	json_object_set_new(o, "trouble", net_trouble(&w));
 	if (w.soak_f != NULL) {
 		progress("net: soak until %.0f s", soak);
