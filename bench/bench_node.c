@@ -183,13 +183,17 @@ cpu_seconds(pid_t pid)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* resident set of one process in KiB; 0 if gone */
+/*
+ * Resident memory of one process in KiB, 0 if gone: key "VmRSS" (all of
+ * it, the LMDB map's file pages included) or "RssAnon" (heap and stacks:
+ * what a leak grows) of /proc/PID/status.
+ */
 static long
-rss_kib(pid_t pid)
+rss_kib(pid_t pid, const char *key)
 {
 	char buf[64];
 
-	if (tn_read_proc_status(pid, "VmRSS", buf, sizeof(buf)) == -1)
+	if (tn_read_proc_status(pid, key, buf, sizeof(buf)) == -1)
 		return 0;
 	return atol(buf);
 }
@@ -206,13 +210,13 @@ pids_cpu(const pid_t *p, int n)
 }
 
 static long
-pids_rss(const pid_t *p, int n)
+pids_rss(const pid_t *p, int n, const char *key)
 {
 	long	s = 0;
 	int	i;
 
 	for (i = 0; i < n; i++)
-		s += rss_kib(p[i]);
+		s += rss_kib(p[i], key);
 	return s;
 }
 
@@ -539,7 +543,7 @@ bench_idle(double secs)
 	json_object_set_new(o, "peers", json_integer(np));
 	json_object_set_new(o, "seconds", json_real(t));
 	json_object_set_new(o, "cpu_pct", json_real(100 * (c1 - c0) / t));
-	json_object_set_new(o, "rss_kib", json_integer(pids_rss(pids, 4)));
+	json_object_set_new(o, "rss_kib", json_integer(pids_rss(pids, 4, "VmRSS")));
 	json_object_set_new(o, "same_pids", json_boolean(node_pids(&n,
 	    after) == 0 && memcmp(pids, after, sizeof(pids)) == 0));
 	emit(o);
@@ -699,7 +703,8 @@ struct net {
 	/* soak: the memory node's RSS every few seconds */
 	FILE		*soak_f;
 	double		 soak_t0, soak_next, soak_every;
-	long		 soak_first, soak_last, soak_max;
+	/* of VmRSS [0] and RssAnon [1] */
+	long		 soak_first[2], soak_last[2], soak_max[2];
 };
 
 static const char *
@@ -734,20 +739,25 @@ mem_reached(void *arg)
 static void
 soak_sample(void *arg)
 {
+	static const char *const key[2] = { "VmRSS", "RssAnon" };
 	struct net	*w = arg;
-	long		 r;
+	long		 r[2];
+	int		 k;
 
 	if (w->soak_f == NULL || tn_now() < w->soak_next)
 		return;
 	w->soak_next += w->soak_every;
-	r = pids_rss(w->pids[MAX_NODES], 4);
-	fprintf(w->soak_f, "%.1f %ld\n", tn_now() - w->soak_t0, r);
+	for (k = 0; k < 2; k++) {
+		r[k] = pids_rss(w->pids[MAX_NODES], 4, key[k]);
+		if (w->soak_first[k] == 0)
+			w->soak_first[k] = r[k];
+		w->soak_last[k] = r[k];
+		if (r[k] > w->soak_max[k])
+			w->soak_max[k] = r[k];
+	}
+	fprintf(w->soak_f, "%.1f %ld %ld\n", tn_now() - w->soak_t0, r[0],
+	    r[1]);
 	fflush(w->soak_f);
-	if (w->soak_first == 0)
-		w->soak_first = r;
-	w->soak_last = r;
-	if (r > w->soak_max)
-		w->soak_max = r;
 }
 
 /* union-find over node indexes, for "one component" */
@@ -897,7 +907,7 @@ net_usage(struct net *w, long *rss)
 
 	for (i = 0; i < w->n; i++) {
 		cpu += pids_cpu(w->pids[i], 4);
-		r += pids_rss(w->pids[i], 4);
+		r += pids_rss(w->pids[i], 4, "VmRSS");
 	}
 	if (rss != NULL)
 		*rss = r;
@@ -973,7 +983,9 @@ net_memory(struct net *w, uint64_t mem_blocks, const char *outdir, json_t *o)
 	if (node_pids(&w->mem, w->pids[MAX_NODES]) == -1)
 		return -1;
 	json_object_set_new(o, "rss_after_catchup_kib",
-	    json_integer(pids_rss(w->pids[MAX_NODES], 4)));
+	    json_integer(pids_rss(w->pids[MAX_NODES], 4, "VmRSS")));
+	json_object_set_new(o, "anon_after_catchup_kib",
+	    json_integer(pids_rss(w->pids[MAX_NODES], 4, "RssAnon")));
 	return 0;
 }
 
@@ -1102,6 +1114,24 @@ net_chain(struct net *w, uint64_t chain, json_t *o)
 	free(v);
 }
 
+/* the soak's figures: first, last and largest sample of each kind */
+static void
+soak_json(const struct net *w, json_t *o)
+{
+	static const char *const name[2] = { "soak", "soak_anon" };
+	char	key[64];
+	int	k;
+
+	for (k = 0; k < 2; k++) {
+		snprintf(key, sizeof(key), "%s_first_kib", name[k]);
+		json_object_set_new(o, key, json_integer(w->soak_first[k]));
+		snprintf(key, sizeof(key), "%s_last_kib", name[k]);
+		json_object_set_new(o, key, json_integer(w->soak_last[k]));
+		snprintf(key, sizeof(key), "%s_max_kib", name[k]);
+		json_object_set_new(o, key, json_integer(w->soak_max[k]));
+	}
+}
+
 static int
 bench_net(int n, int secs, uint64_t chain, uint64_t mem_blocks,
     double soak, const char *outdir)
@@ -1200,12 +1230,7 @@ bench_net(int n, int secs, uint64_t chain, uint64_t mem_blocks,
 		sub = json_object_get(o, "memory");
 		json_object_set_new(sub, "soak_s", json_real(tn_now() -
 		    w.soak_t0));
-		json_object_set_new(sub, "soak_first_kib",
-		    json_integer(w.soak_first));
-		json_object_set_new(sub, "soak_last_kib",
-		    json_integer(w.soak_last));
-		json_object_set_new(sub, "soak_max_kib",
-		    json_integer(w.soak_max));
+		soak_json(&w, sub);
 	}
 	emit(o);
 	for (i = 0; i < NOBS; i++)

@@ -34,7 +34,8 @@ $(j '.litecoind.runs // [] | length'). Each figure
 is the median of its repetitions (or of its samples) with [min–max];
 every baseline was measured in the same run. Nothing here is asserted:
 targets are issue 12's. Wall time of each part (s): $(j '.seconds | to_entries | map("\(.key) \(.value)") | join(", ")').
-Raw results: \`bench/results/$(j .date).json\`.
+Raw results: \`bench/results/$(j .date).json\`; the benchmarks' own
+output in \`bench/results/logs-$(j .date)/\`.
 
 ## Figures
 
@@ -48,7 +49,7 @@ j "$lib"'
    .catchup[] | "\(.blocks) × \(.payload / 1024 | r0) KiB" as $s |
    .raw_lmdb_append as $raw | .baseline_validate_lmdb as $val |
    row("\($s): raw LMDB append (bench_store direct)"; ($raw | mm0) + " blocks/s"; "—"; ""; ""),
-   row("\($s): validate + LMDB, one thread (bench_sync baseline)"; ($val | mm0) + " blocks/s"; "—"; ""; ""),
+   row("\($s): validate + LMDB, one thread (bench_sync baseline)"; if $val == null then "n/a (bench_sync did not report it: see its log)" else ($val | mm0) + " blocks/s" end; "—"; ""; ""),
    row("\($s): append through stored IPC (bench_store)"; (.ipc_append | mm0) + " blocks/s"; "raw LMDB append"; ratio(.ipc_append.median; $raw.median); "≥ 70%"),
    (.cells[] |
     (if .checkpoint then $raw else $val end) as $b |
@@ -88,8 +89,9 @@ j "$lib"'
    row("\($k): peers per node"; "\($n.peers_per_node.median | r0) [\($n.peers_per_node.min | r0)–\($n.peers_per_node.max | r0)], \($n.peers_per_node.without_peers // "n/a") without any"; ""; ""; ""),
    (if $n.memory then
     row("\($k): memory node, \($n.memory.blocks)-block catch-up from \($n.memory.peers) peers"; ($n.memory.catchup_s | r1) + " s, \($n.memory.blocks / ($n.memory.catchup_s // 1e9) | r0) blocks/s"; ""; ""; ""),
-    row("memory node: RSS after the catch-up"; ($n.memory.rss_after_catchup_kib | mib); ""; ""; ""),
-    row("memory node: RSS over a \($n.memory.soak_s | r0) s soak, first / last / max"; "\($n.memory.soak_first_kib | mib) / \($n.memory.soak_last_kib | mib) / \($n.memory.soak_max_kib | mib)"; "first sample"; ratio($n.memory.soak_last_kib; $n.memory.soak_first_kib); "flat") else empty end),
+    row("memory node: RSS after the catch-up (of which anonymous)"; "\($n.memory.rss_after_catchup_kib | mib) (\($n.memory.anon_after_catchup_kib | mib))"; ""; ""; ""),
+    row("memory node: RSS over a \($n.memory.soak_s | r0) s soak, first / last / max"; "\($n.memory.soak_first_kib | mib) / \($n.memory.soak_last_kib | mib) / \($n.memory.soak_max_kib | mib)"; "first sample"; ratio($n.memory.soak_last_kib; $n.memory.soak_first_kib); "flat"),
+    row("memory node: anonymous RSS over the soak, first / last / max"; "\($n.memory.soak_anon_first_kib | mib) / \($n.memory.soak_anon_last_kib | mib) / \($n.memory.soak_anon_max_kib | mib)"; "first sample"; ratio($n.memory.soak_anon_last_kib; $n.memory.soak_anon_first_kib); "flat") else empty end),
    row("\($k): propagation of 1 block/s for \($n.per_second.seconds) s, p50 / p99 / max"; "\($n.per_second.latency_ms.median | r1) / \($n.per_second.latency_ms.p99 | r1) / \($n.per_second.latency_ms.max | r1) ms (\($n.per_second.latency_ms.n) samples, \($n.per_second.not_seen) not seen)"; ""; ""; ""),
    row("\($k): CPU while producing 1 block/s (all nodes)"; ($n.per_second.cpu_cores * 100 | r1) + "% of a core"; ""; ""; ""),
    row("\($k): a \($n.chain.blocks)-block chain reaching all"; "\($n.chain.all_s | r1) s (\($n.chain.reached)/\($n.nodes) nodes; median node \($n.chain.s.median | r1) s)"; ""; ""; ""),
@@ -165,7 +167,10 @@ cat <<'EOF'
   syncd restarts.
 * **Idle**: one node and ten peers with default settings (ping every 60 s);
   user + system CPU of timenoded and its three workers from /proc over the
-  period, and the sum of their VmRSS.
+  period, and the sum of their VmRSS. Every RSS figure here is VmRSS
+  (it counts the pages of the LMDB map a process touched, file pages
+  shared with the page cache) unless it says "anonymous" (RssAnon: heap
+  and stacks, what a leak would grow).
 * **Network** (`bench_node net`): nodes on 127.0.4.x with default settings,
   each told only the seed (node 0), finding the others by peer exchange.
   Connection: from starting the first node, until the peer graph (from

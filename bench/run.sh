@@ -330,7 +330,9 @@ if command -v gnuplot >/dev/null 2>&1; then
 		  set title 'RSS of the node that caught up from $net_nodes peers';
 		  set xlabel 's after its catch-up'; set ylabel 'MiB (4 processes)';
 		  set yrange [0:*]; set grid;
-		  plot '$work/net50/soak.dat' using 1:(\$2/1024) with lines lw 2 notitle" \
+		  set key bottom right;
+		  plot '$work/net50/soak.dat' using 1:(\$2/1024) with lines lw 2 title 'VmRSS',
+		    '' using 1:(\$3/1024) with lines lw 2 title 'RssAnon'" \
 		    2>>"$logs/plots.log"
 	fi
 	# catch-up throughput against the baselines, first size
