@@ -26,7 +26,7 @@ def mib: if type == "number" then (. / 1024 | r1) + " MiB" else "n/a" end;
 cat <<EOF
 # timenode benchmark report
 
-Made by \`bench/run.sh\`$(j 'if .quick then " --quick (reduced sizes: not the figures of issue 12)" else "" end')
+Made by \`bench/run.sh$(j 'if .quick then " --quick" else "" end')\`$(j 'if .quick then " (reduced sizes: not the figures of issue 12)" else "" end')
 on $(j .date), commit $(j .git).
 Machine: $(j '.machine | "\(.cores) cores (\(.cpu)), \(.mem_kib / 1048576 | . * 10 | round / 10) GiB RAM, Linux \(.kernel)"').
 Repetitions of each catch-up: $(j .catchup_reps); of litecoind's:
@@ -34,8 +34,9 @@ $(j '.litecoind.runs // [] | length'). Each figure
 is the median of its repetitions (or of its samples) with [min–max];
 every baseline was measured in the same run. Nothing here is asserted:
 targets are issue 12's. Wall time of each part (s): $(j '.seconds | to_entries | map("\(.key) \(.value)") | join(", ")').
-Raw results: \`bench/results/$(j .date).json\`; the benchmarks' own
-output in \`bench/results/logs-$(j .date)/\`.
+Parts that exited with an error: $(j '.exit_status // {} | to_entries | map(select(.value != 0) | "\(.key) (\(.value))") | if length == 0 then "none" else join(", ") end').
+Raw results: \`results/$(j .date).json\` (next to this file); the benchmarks' own
+output in \`results/logs-$(j .date)/\`.
 
 ## Figures
 
@@ -54,7 +55,7 @@ j "$lib"'
    (.cells[] |
     (if .checkpoint then $raw else $val end) as $b |
     (if .checkpoint then "raw LMDB append" else "validate + LMDB, one thread" end) as $bn |
-    "threads \(.threads)\(if .checkpoint then ", checkpoint" else "" end)" as $c |
+    "threads \(.threads)\(if .threads == $top.machine.cores then " (all)" else "" end)\(if .checkpoint then ", checkpoint" else "" end)" as $c |
     (if .checkpoint then "≥ 70%" elif (.threads | type) == "number" and .threads >= 2 then "≥ 160%" else "" end) as $t |
     row("\($s): catch-up from 1 peer, \($c)"; (.one_peer | mm0) + " blocks/s"; $bn; ratio(.one_peer.median; $b.median); $t),
     row("\($s): catch-up from 4 peers, \($c)"; (.four_peers | mm0) + " blocks/s"; $bn; ratio(.four_peers.median; $b.median); $t)),

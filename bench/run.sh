@@ -21,10 +21,17 @@
 #                      bench/; the smoke test writes into the build tree)
 #   --build-dir DIR    the build tree (default build/)
 #   --no-build         use the build tree as it is
-#   --no-install       install nothing (litecoind, gnuplot): parts that
-#                      need them say "not installed"
+#   --big-nodes N      nodes of the second network (default 100, at most
+#                      128; --quick 0: none)
+#   --no-install       do not install litecoind (its part then says "not
+#                      installed"); scripts/build.sh still installs the
+#                      packages of scripts/deps.sh (gnuplot among them)
 #   --no-netns         (root only) run on the host's loopback instead of a
 #                      network namespace of our own
+#
+# bench_sync (syncd's) is called with --threads N (1, 2, all cores) and
+# --checkpoint when its --help names those options; until then the
+# report says "n/a (not built yet)" for those cells.
 #
 # Budget of the full run on a 2-core machine (about 25 of 30 minutes):
 # build 1, catch-up 100,000 x 1 KiB and 10,000 x 64 KiB x 3 repetitions
@@ -38,7 +45,7 @@
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-quick=0 reps="" reps_given=0 soak="" net_secs="" only="" out="" build="" nobuild=0
+quick=0 reps="" reps_given=0 soak="" big_nodes="" net_secs="" only="" out="" build="" nobuild=0
 install=1 netns=1
 args=("$@")
 while [ $# -gt 0 ]; do
@@ -48,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--soak) soak=$2; shift ;;
 	--net-seconds) net_secs=$2; shift ;;
 	--only) only=$2; shift ;;
+	--big-nodes) big_nodes=$2; shift ;;
 	--out) out=$2; shift ;;
 	--build-dir) build=$2; shift ;;
 	--no-build) nobuild=1 ;;
@@ -69,13 +77,13 @@ if [ "$quick" = 1 ]; then
 	sizes="10000:1024 1000:65536"
 	lite_blocks=1000 handshakes=200 kills=3 idle_s=10
 	net_nodes=10 net_chain=1000 mem_blocks=5000
-	big_nodes=0
+	: "${big_nodes:=0}"
 else
 	: "${reps:=3}" "${soak:=600}" "${net_secs:=300}"
 	sizes="100000:1024 10000:65536"
 	lite_blocks=10000 handshakes=1000 kills=20 idle_s=60
 	net_nodes=50 net_chain=10000 mem_blocks=100000
-	big_nodes=100
+	: "${big_nodes:=100}"
 fi
 
 want() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
@@ -229,7 +237,8 @@ want net50 && part net50 "$bin/bench_node" net "$net_nodes" "$net_secs" \
     "$net_chain" "$mem_blocks" "$soak" "$work/net50"
 # 100 nodes: a shorter per-second phase, no memory node
 if want net100 && [ "$big_nodes" -gt 0 ]; then
-	part net100 "$bin/bench_node" net "$big_nodes" 60 "$net_chain" 0 0 \
+	part net100 "$bin/bench_node" net "$big_nodes" \
+	    $((net_secs < 60 ? net_secs : 60)) "$net_chain" 0 0 \
 	    "$work/net100"
 fi
 
@@ -258,6 +267,10 @@ pj() { if want "$1" && [ -f "$work/$1.json" ]; then part_json "$1"; else echo nu
 lite=$(pj litecoind)
 lite=$(jq -c "$stats"'if .runs then . + {bps: (.blocks as $b |
   .runs | map(if .s then $b / .s else null end) | stats)} else . end' <<<"$lite")
+codes=$(for f in "$work"/*.rc; do
+	[ -f "$f" ] && jq -cn --arg k "$(basename "$f" .rc)" \
+	    --argjson v "$(cat "$f")" '{($k): $v}'
+done | jq -cs 'add // {}')
 times=$(for f in "$work"/*.time; do
 	[ -f "$f" ] && jq -cn --arg k "$(basename "$f" .time)" \
 	    --argjson v "$(cat "$f")" '{($k): $v}'
@@ -274,10 +287,12 @@ jq -n --arg date "$date" --argjson quick "$quick" \
     --argjson hs "$(pj handshake)" --argjson rs "$(pj restart)" \
     --argjson idle "$(pj idle)" --argjson n50 "$(pj net50)" \
     --argjson n100 "$(pj net100)" --argjson times "$times" \
+    --argjson codes "$codes" \
     '{date: $date, quick: ($quick == 1), git: $git,
       machine: {cpu: $cpu, cores: $ncpu, mem_kib: $mem, kernel: $kernel},
       catchup_reps: $reps, bench_sync_threads: ($th == 1),
       bench_sync_checkpoint: ($ck == 1), seconds: $times,
+      exit_status: $codes,
       catchup: $catchup, litecoind: $lite, handshake: $hs, restart: $rs,
       idle: $idle, net: [$n50, $n100]}' >"$json" || { say "no JSON"; exit 1; }
 say "wrote $json"
