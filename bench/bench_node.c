@@ -1036,7 +1036,7 @@ net_per_second(struct net *w, int secs, const char *outdir, json_t *o)
 	child = command_child(w->node[0].sock, cmd, secs, 1.0);
 	w->target = O.hi;
 	obs_run(secs + 0.5, NULL, NULL, soak_sample, w);
-	obs_run(30, all_reached, w, soak_sample, w);
+	obs_run(10, all_reached, w, soak_sample, w);
 	if (child > 0)
 		waitpid(child, NULL, 0);
 	t = tn_now() - t;
@@ -1084,10 +1084,10 @@ net_chain(struct net *w, uint64_t chain, json_t *o)
 	/* the time each node reached the target, checked as it goes */
 	for (i = 0; i < w->n; i++)
 		v[i] = -1;
-	/* bounded: 15 minutes, or 60 s in which no node got further (a
+	/* bounded: 15 minutes, or 30 s in which no node got further (a
 	 * node that cannot reach anyone would hold the run forever) */
 	last = tn_now();
-	while (tn_now() < t0 + 900 && tn_now() < last + 60 &&
+	while (tn_now() < t0 + 900 && tn_now() < last + 30 &&
 	    !all_reached(w)) {
 		obs_run(0.05, NULL, NULL, soak_sample, w);
 		for (i = 0; i < NOBS; i++)
@@ -1192,7 +1192,7 @@ bench_net(int n, int secs, uint64_t chain, uint64_t mem_blocks,
 	    tn_now() - t0);
 	/* default max_outbound: 8 dialled peers each */
 	json_object_set_new(o, "connect", net_connect_times(&w, t0,
-	    n - 1 < 8 ? n - 1 : 8, 60));
+	    n - 1 < 8 ? n - 1 : 8, 30));
 	json_object_set_new(o, "peers_per_node", net_peer_counts(&w));
 	net_refresh_pids(&w);
 

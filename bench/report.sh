@@ -176,7 +176,8 @@ cat <<'EOF'
   each told only the seed (node 0), finding the others by peer exchange.
   Connection: from starting the first node, until the peer graph (from
   every node's `peers`) is one component, and until every node has at
-  least min(8, N-1) peers (8 = the default `max_outbound`). Propagation:
+  least min(8, N-1) peers (8 = the default `max_outbound`); "n/a" when not
+  within 30 s. Propagation:
   an observer holds one wire connection to every node (it claims height 0
   and no listening port, so it is never dialled or asked for blocks); a
   node announces each block it commits to its peers, so the time the
@@ -185,7 +186,8 @@ cat <<'EOF'
   the time from production to commit at node i; a node that announces only
   the end of a batch has committed every height below it. Latencies are
   over the N-1 non-producing nodes. The chain: node 0 produces it with one
-  `produce` command; time until every node announced its last block. CPU:
+  `produce` command; time until every node announced its last block (the
+  wait ends after 30 s in which no node got further). CPU:
   user + system seconds of all nodes' processes over each phase, divided
   by its length. *Memory node*: before the network starts, node 0 makes the
   chain and every node gets a copy of its store; a fresh node with all N

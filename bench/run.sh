@@ -10,8 +10,10 @@
 #   --quick            everything at reduced sizes, a few minutes (for
 #                      development and the smoke test)
 #   --reps N           repetitions of each catch-up and of litecoind
-#                      (default 3, 2 for the catch-ups once bench_sync
-#                      has threads or a checkpoint; --quick 1)
+#                      (default 3; --quick 1)
+#   --catchup-budget S a further repetition of the catch-ups starts only
+#                      if it fits in S seconds from their start, judged by
+#                      the slowest so far (default 480; always at least 1)
 #   --soak SECONDS     the memory soak (default 600; --quick 20)
 #   --net-seconds S    one block a second for S seconds in the 50-node
 #                      network (default 300; --quick 15)
@@ -33,10 +35,13 @@
 # --checkpoint when its --help names those options; until then the
 # report says "n/a (not built yet)" for those cells.
 #
-# Budget of the full run on a 2-core machine (about 25 of 30 minutes):
-# build 1, catch-up 100,000 x 1 KiB and 10,000 x 64 KiB x 3 repetitions
-# 5 (more once threads and a checkpoint exist), litecoind 1, handshake 0.2,
-# restart 1.5, idle 1.5, 50 nodes with the memory soak 11, 100 nodes 4.
+# Budget of the full run on a 2-core machine, in minutes (at most about
+# 28 of 30): build 1; catch-up 100,000 x 1 KiB and 10,000 x 64 KiB, as many
+# of the 3 repetitions as fit in 8 (about 2.5 each today, so 3; once
+# bench_sync has threads and a checkpoint, each repetition runs up to 4
+# cells a size and fewer repetitions fit); litecoind 1; handshake 0.2;
+# restart 1.5; idle 1.5; 50 nodes with the memory soak 11 (the soak's 10
+# minutes include the per-second and chain phases); 100 nodes 3.
 #
 # As root, the benchmarks run in a network namespace of their own (after
 # packages are installed, which needs the network), so no test on the
@@ -45,13 +50,14 @@
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-quick=0 reps="" reps_given=0 soak="" big_nodes="" net_secs="" only="" out="" build="" nobuild=0
+quick=0 reps="" catchup_budget="" soak="" big_nodes="" net_secs="" only="" out="" build="" nobuild=0
 install=1 netns=1
 args=("$@")
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) quick=1 ;;
-	--reps) reps=$2; reps_given=1; shift ;;
+	--reps) reps=$2; shift ;;
+	--catchup-budget) catchup_budget=$2; shift ;;
 	--soak) soak=$2; shift ;;
 	--net-seconds) net_secs=$2; shift ;;
 	--only) only=$2; shift ;;
@@ -73,13 +79,13 @@ case "$out" in /*) ;; *) out=$PWD/$out ;; esac
 
 # ---- sizes ----
 if [ "$quick" = 1 ]; then
-	: "${reps:=1}" "${soak:=20}" "${net_secs:=15}"
+	: "${reps:=1}" "${soak:=20}" "${net_secs:=15}" "${catchup_budget:=480}"
 	sizes="10000:1024 1000:65536"
 	lite_blocks=1000 handshakes=200 kills=3 idle_s=10
 	net_nodes=10 net_chain=1000 mem_blocks=5000
 	: "${big_nodes:=0}"
 else
-	: "${reps:=3}" "${soak:=600}" "${net_secs:=300}"
+	: "${reps:=3}" "${soak:=600}" "${net_secs:=300}" "${catchup_budget:=480}"
 	sizes="100000:1024 10000:65536"
 	lite_blocks=10000 handshakes=1000 kills=20 idle_s=60
 	net_nodes=50 net_chain=10000 mem_blocks=100000
@@ -158,71 +164,82 @@ sync_help=$("$bin/bench_sync" --help 2>&1)
 has_threads=0 has_ckpt=0
 grep -q -- '--threads' <<<"$sync_help" && has_threads=1
 grep -q -- '--checkpoint' <<<"$sync_help" && has_ckpt=1
-# once bench_sync has threads or a checkpoint, each size runs up to four
-# bench_sync cells a repetition (threads 1 and all, with and without the
-# checkpoint, on 2 cores): 2 repetitions keep the full run near 30 minutes
-creps=$reps
-if [ "$quick" = 0 ] && [ "$reps_given" = 0 ] &&
-    [ $((has_threads + has_ckpt)) -gt 0 ]; then
-	creps=2
-fi
 ncpu=$(nproc)
 threads_list=$(printf '%s\n' 1 2 "$ncpu" | sort -un | tr '\n' ' ')
 
 # a number from a line of text: num REGEX FILE
 num() { sed -n "s/^$1 *\([0-9.]*\) blocks\/s.*/\1/p" "$2" | head -1; }
 
-catchup() {
-	local size blocks payload batch r t c tag f opts
+# one repetition of every catch-up cell of every size (JSON lines)
+catchup_rep() {
+	local r=$1 size blocks payload batch t c tag f opts
 	for size in $sizes; do
 		blocks=${size%%:*} payload=${size##*:}
-		# batches of at most 4 MiB (IPC_MAX_BLOCK_BYTES)
+		# batches of at most 3 MiB (IPC_MAX_BLOCK_BYTES is 4 MiB)
 		batch=$((3 * 1024 * 1024 / (payload + 154)))
 		[ "$batch" -gt 1000 ] && batch=1000
-		for ((r = 1; r <= creps; r++)); do
-			f=$work/store_${blocks}_${payload}_$r
-			"$bin/bench_store" "$blocks" "$batch" "$payload" \
-			    >"$f.out" 2>>"$logs/catchup.log"
-			jq -cn --argjson b "$blocks" --argjson p "$payload" \
-			    --arg d "$(awk '$1 == "direct" { print $6 }' "$f.out")" \
-			    --arg i "$(awk '$1 == "ipc" { print $6 }' "$f.out")" \
-			    '{kind: "store", blocks: $b, payload: $p,
-			      direct: ($d | tonumber? // null),
-			      ipc: ($i | tonumber? // null)}'
-			for t in $threads_list; do
-				for c in 0 1; do
-					opts=()
-					if [ "$has_threads" = 1 ]; then
-						opts+=(--threads "$t")
-					elif [ "$t" != 1 ]; then
-						continue
-					fi
-					if [ "$c" = 1 ]; then
-						[ "$has_ckpt" = 1 ] || continue
-						opts+=(--checkpoint)
-					fi
-					tag=${blocks}_${payload}_t${t}_c${c}_$r
-					f=$work/sync_$tag
-					say "catch-up $blocks x $payload, threads $t," \
-					    "checkpoint $c, run $r"
-					"$bin/bench_sync" "${opts[@]}" "$blocks" \
-					    "$payload" >"$f.out" 2>>"$logs/catchup.log"
-					jq -cn --argjson b "$blocks" \
-					    --argjson p "$payload" --argjson t "$t" \
-					    --argjson c "$c" --argjson th "$has_threads" \
-					    --arg base "$(num 'baseline (validate + LMDB, one process):' "$f.out")" \
-					    --arg one "$(num 'catch-up from one peer:' "$f.out")" \
-					    --arg four "$(num 'catch-up from four peers:' "$f.out")" \
-					    '{kind: "sync", blocks: $b, payload: $p,
-					      threads: (if $th == 1 then $t else "default" end),
-					      checkpoint: ($c == 1),
-					      baseline: ($base | tonumber? // null |
-					        if . == 0 then null else . end),
-					      one: ($one | tonumber? // null),
-					      four: ($four | tonumber? // null)}'
-				done
+		f=$work/store_${blocks}_${payload}_$r
+		"$bin/bench_store" "$blocks" "$batch" "$payload" \
+		    >"$f.out" 2>>"$logs/catchup.log"
+		jq -cn --argjson b "$blocks" --argjson p "$payload" \
+		    --arg d "$(awk '$1 == "direct" { print $6 }' "$f.out")" \
+		    --arg i "$(awk '$1 == "ipc" { print $6 }' "$f.out")" \
+		    '{kind: "store", blocks: $b, payload: $p,
+		      direct: ($d | tonumber? // null),
+		      ipc: ($i | tonumber? // null)}'
+		for t in $threads_list; do
+			for c in 0 1; do
+				opts=()
+				if [ "$has_threads" = 1 ]; then
+					opts+=(--threads "$t")
+				elif [ "$t" != 1 ]; then
+					continue
+				fi
+				if [ "$c" = 1 ]; then
+					[ "$has_ckpt" = 1 ] || continue
+					opts+=(--checkpoint)
+				fi
+				tag=${blocks}_${payload}_t${t}_c${c}_$r
+				f=$work/sync_$tag
+				say "catch-up $blocks x $payload, threads $t," \
+				    "checkpoint $c, run $r"
+				"$bin/bench_sync" "${opts[@]}" "$blocks" "$payload" \
+				    >"$f.out" 2>>"$logs/catchup.log"
+				jq -cn --argjson b "$blocks" --argjson p "$payload" \
+				    --argjson t "$t" --argjson c "$c" \
+				    --argjson th "$has_threads" \
+				    --arg base "$(num 'baseline (validate + LMDB, one process):' "$f.out")" \
+				    --arg one "$(num 'catch-up from one peer:' "$f.out")" \
+				    --arg four "$(num 'catch-up from four peers:' "$f.out")" \
+				    '{kind: "sync", blocks: $b, payload: $p,
+				      threads: (if $th == 1 then $t else "default" end),
+				      checkpoint: ($c == 1),
+				      baseline: ($base | tonumber? // null |
+				        if . == 0 then null else . end),
+				      one: ($one | tonumber? // null),
+				      four: ($four | tonumber? // null)}'
 			done
 		done
+	done
+}
+
+# up to $reps repetitions, as many as fit in $catchup_budget seconds
+# (judged by the slowest repetition so far); the count in $work/creps
+catchup() {
+	local r t0 t slowest=0 start
+	start=$(date +%s)
+	for ((r = 1; r <= reps; r++)); do
+		if [ "$r" -gt 1 ] && [ $(($(date +%s) - start + slowest)) -gt \
+		    "$catchup_budget" ]; then
+			say "catch-up: $((r - 1)) repetitions fit in" \
+			    "$catchup_budget s"
+			break
+		fi
+		t0=$(date +%s)
+		catchup_rep "$r"
+		t=$(($(date +%s) - t0))
+		[ "$t" -gt "$slowest" ] && slowest=$t
+		echo "$r" >"$work/creps"
 	done
 }
 
@@ -282,7 +299,7 @@ jq -n --arg date "$date" --argjson quick "$quick" \
     --argjson mem "$(awk '/MemTotal/ { print $2 }' /proc/meminfo)" \
     --arg kernel "$(uname -r)" \
     --arg git "$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)" \
-    --argjson reps "$creps" --argjson th "$has_threads" --argjson ck "$has_ckpt" \
+    --argjson reps "$(cat "$work/creps" 2>/dev/null || echo 0)" --argjson th "$has_threads" --argjson ck "$has_ckpt" \
     --argjson catchup "$catchup_json" --argjson lite "$lite" \
     --argjson hs "$(pj handshake)" --argjson rs "$(pj restart)" \
     --argjson idle "$(pj idle)" --argjson n50 "$(pj net50)" \
