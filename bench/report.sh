@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# report.sh RESULTS.json PLOTS_DIR PLOTS_MADE - the markdown report of one
-# bench/run.sh run (REPORT.md) on stdout: the machine, a table of every
-# figure next to its baseline and target, the plots, and what each figure
-# measures.  Figures are medians of the run's repetitions with [min-max].
+# report.sh RESULTS.json PLOTS_DIR PLOTS_MADE [EARLIER.json] - the markdown
+# report of one bench/run.sh run (REPORT.md) on stdout: the machine, a table
+# of every figure next to its baseline and target, the plots, and what each
+# figure measures.  Figures are medians of the run's repetitions with
+# [min-max].  EARLIER.json, an earlier run's results, gives the restart
+# figures a baseline: issue 12 judges its restart fix against the restart
+# as it was before.
 set -eu
-json=$1 plots=$2 plot_ok=$3
-j() { jq -r "$@" "$json"; }
+json=$1 plots=$2 plot_ok=$3 earlier=${4:-}
+[ -n "$earlier" ] && [ -f "$earlier" ] || earlier=/dev/null
+j() { jq -r --slurpfile prev "$earlier" '($prev[0] // null) as $prev | '"$1" "$json"; }
 
 # jq helpers: r1 = one decimal; mm = "median [min-max]" of a stats object
 lib='
@@ -75,8 +79,13 @@ j "$lib"'
    row("handshake p99"; ($h.ms.p99 | r1) + " ms [max \($h.ms.max | r1)]"; "—"; ""; "< 5 ms") end),
   (.restart as $r | if $r | bad then row("restart"; "not run or failed"; ""; ""; "") else
    ("stored", "syncd", "netd") as $w | $r[$w] |
-   row("restart \($w) (\(.kills) × SIGKILL): to \"running\" median / p95"; "\(.running_ms.median | r0) / \(.running_ms.p95 | r0) ms [\(.running_ms.min | r0)–\(.running_ms.max | r0)]"; "today, before items 3-4"; ""; "< 100 / < 250 ms"),
-   row("restart \($w): to serving again median / p95"; "\(.serving_ms.median | r0) / \(.serving_ms.p95 | r0) ms [\(.serving_ms.min | r0)–\(.serving_ms.max | r0)]"; ""; ""; "< 100 / < 250 ms") end),
+   ($prev.restart[$w] // null) as $p |
+   (if $p == null or ($p | type) != "object" then "none: no earlier run given"
+    else "run of \($prev.date): \($p.running_ms.median | r0) / \($p.running_ms.p95 | r0) ms" end) as $pr |
+   (if $p == null or ($p | type) != "object" then ""
+    else "run of \($prev.date): \($p.serving_ms.median | r0) / \($p.serving_ms.p95 | r0) ms" end) as $ps |
+   row("restart \($w) (\(.kills) × SIGKILL): to \"running\" median / p95"; "\(.running_ms.median | r0) / \(.running_ms.p95 | r0) ms [\(.running_ms.min | r0)–\(.running_ms.max | r0)]"; $pr; ratio(.running_ms.median; $p.running_ms.median); "< 100 / < 250 ms"),
+   row("restart \($w): to serving again median / p95"; "\(.serving_ms.median | r0) / \(.serving_ms.p95 | r0) ms [\(.serving_ms.min | r0)–\(.serving_ms.max | r0)]"; $ps; ratio(.serving_ms.median; $p.serving_ms.median); "< 100 / < 250 ms") end),
   (.restart as $r | if $r | bad then empty else
    row("peer connections closed by restarts of stored and syncd"; "\($r.peer_connections_closed_by_stored_syncd)"; ""; ""; "0") end),
   (.idle as $i | if $i | bad then row("idle"; "not run or failed"; ""; ""; "") else
@@ -165,7 +174,10 @@ cat <<'EOF'
   (polled every 2 ms). "Serving": `verify` answered (stored), `produce 1`
   answered (syncd, through stored), a handshake on the listening address
   (netd). A peer node counts its closed connections during the stored and
-  syncd restarts.
+  syncd restarts. The baseline is the same figure from an earlier run
+  (`run.sh --compare FILE`, by default the earliest full run kept in
+  `results/`): issue 12 judges its restart fix against the restart as it
+  was before it.
 * **Idle**: one node and ten peers with default settings (ping every 60 s);
   user + system CPU of timenoded and its three workers from /proc over the
   period, and the sum of their VmRSS. Every RSS figure here is VmRSS

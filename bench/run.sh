@@ -19,6 +19,10 @@
 #                      network (default 300; --quick 15)
 #   --only PARTS       comma-separated parts to run (default all):
 #                      catchup,litecoind,handshake,restart,idle,net50,net100
+#   --compare FILE     an earlier run's results: its restart figures are
+#                      the baseline of this run's (default: the earliest
+#                      full run in results/, the one before issue 12's
+#                      restart fix when kept)
 #   --out DIR          where results/, the plots and REPORT.md go (default
 #                      bench/; the smoke test writes into the build tree)
 #   --build-dir DIR    the build tree (default build/)
@@ -50,7 +54,7 @@
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-quick=0 reps="" catchup_budget="" soak="" big_nodes="" net_secs="" only="" out="" build="" nobuild=0
+quick=0 reps="" catchup_budget="" compare="" soak="" big_nodes="" net_secs="" only="" out="" build="" nobuild=0
 install=1 netns=1
 args=("$@")
 while [ $# -gt 0 ]; do
@@ -61,6 +65,7 @@ while [ $# -gt 0 ]; do
 	--soak) soak=$2; shift ;;
 	--net-seconds) net_secs=$2; shift ;;
 	--only) only=$2; shift ;;
+	--compare) compare=$2; shift ;;
 	--big-nodes) big_nodes=$2; shift ;;
 	--out) out=$2; shift ;;
 	--build-dir) build=$2; shift ;;
@@ -388,7 +393,16 @@ if command -v gnuplot >/dev/null 2>&1; then
 fi
 
 # ---- table and report ----
-"$top/bench/report.sh" "$json" "$plots" "$plot_ok" >"$work/report.md" ||
+# the restart's baseline: --compare, else the earliest full run kept here
+if [ -z "$compare" ]; then
+	for f in "$out"/results/*.json; do
+		[ "$f" != "$json" ] && [ -f "$f" ] &&
+		    jq -e '.quick == false and .restart != null' "$f" \
+		    >/dev/null 2>&1 && { compare=$f; break; }
+	done
+fi
+"$top/bench/report.sh" "$json" "$plots" "$plot_ok" "$compare" \
+    >"$work/report.md" ||
     { say "report failed"; exit 1; }
 cp "$work/report.md" "$out/REPORT.md"
 # the table: the report's figure lines
