@@ -310,11 +310,22 @@ jq -n --arg date "$date" --argjson quick "$quick" \
     --argjson idle "$(pj idle)" --argjson n50 "$(pj net50)" \
     --argjson n100 "$(pj net100)" --argjson times "$times" \
     --argjson codes "$codes" \
+    --argjson params "$(jq -cn --arg sizes "$sizes" --argjson reps "$reps" \
+	--argjson budget "$catchup_budget" --argjson lite "$lite_blocks" \
+	--argjson hs "$handshakes" --argjson kills "$kills" \
+	--argjson idle "$idle_s" --argjson nodes "$net_nodes" \
+	--argjson secs "$net_secs" --argjson chain "$net_chain" \
+	--argjson mem "$mem_blocks" --argjson soak "$soak" \
+	--argjson big "$big_nodes" '{catchup_sizes: ($sizes | split(" ")),
+	  reps: $reps, catchup_budget_s: $budget, litecoind_blocks: $lite,
+	  handshakes: $hs, kills_per_worker: $kills, idle_s: $idle,
+	  nodes: $nodes, per_second_s: $secs, chain_blocks: $chain,
+	  memory_blocks: $mem, soak_s: $soak, big_nodes: $big}')" \
     '{date: $date, quick: ($quick == 1), git: $git,
       machine: {cpu: $cpu, cores: $ncpu, mem_kib: $mem, kernel: $kernel},
       catchup_reps: $reps, bench_sync_threads: ($th == 1),
       bench_sync_checkpoint: ($ck == 1), seconds: $times,
-      exit_status: $codes,
+      exit_status: $codes, params: $params,
       catchup: $catchup, litecoind: $lite, handshake: $hs, restart: $rs,
       idle: $idle, net: [$n50, $n100]}' >"$json" || { say "no JSON"; exit 1; }
 say "wrote $json"
