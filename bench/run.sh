@@ -249,8 +249,9 @@ catchup() {
 }
 
 want catchup && part catchup catchup
+# installed (or not) above, outside the namespace
 want litecoind && part litecoind "$top/bench/litecoind.sh" "$lite_blocks" \
-    "$reps" $([ "$install" = 1 ] || echo --no-install)
+    "$reps" --no-install
 want handshake && part handshake "$bin/bench_node" handshake "$handshakes"
 want restart && part restart "$bin/bench_node" restart "$kills"
 want idle && part idle "$bin/bench_node" idle "$idle_s"
