@@ -16,7 +16,8 @@ esac
 
 # Build: compiler, CMake, pkg-config and the -dev package of every library in
 # CMakeLists.txt.  Run: the tools the tests and scripts/demo.sh use (jq reads
-# timenodectl's JSON; socat and mdb_stat are handy for operators; mandoc
+# timenodectl's JSON and bench/run.sh's results; gnuplot-nox draws
+# bench/run.sh's plots; socat and mdb_stat are handy for operators; mandoc
 # lints the man pages).  Package: dpkg-dev, debhelper, fakeroot and lintian
 # build and check the Debian package (tests/check_deb.sh).
 PACKAGES="
@@ -41,6 +42,7 @@ dpkg-dev
 debhelper
 fakeroot
 lintian
+gnuplot-nox
 "
 
 if [ "${TIMENODE_SKIP_DEPS:-0}" = 1 ]; then

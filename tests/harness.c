@@ -407,6 +407,19 @@ tn_json_int(json_t *o, const char *path)
 	return o ? (long long)json_number_value(o) : -1;
 }
 
+long long
+tn_node_height(struct tn_node *n)
+{
+	json_t		*st = tn_status(n);
+	long long	 h;
+
+	if (st == NULL)
+		return -1;
+	h = tn_json_int(st, "node.height");
+	json_decref(st);
+	return h;
+}
+
 int
 tn_node_run(struct tn_node *n, double timeout)
 {

@@ -65,6 +65,8 @@ json_t		*tn_component(json_t *status, const char *name);
 pid_t		 tn_component_pid(json_t *status, const char *name);
 const char	*tn_component_state(json_t *status, const char *name);
 long long	 tn_json_int(json_t *obj, const char *path);
+/* the node's height from its status, -1 when it does not answer */
+long long	 tn_node_height(struct tn_node *);
 /* poll status until every worker runs; returns the status or NULL */
 json_t		*tn_wait_running(struct tn_node *, double timeout);
 /* start the node as it is configured and wait until it runs: 0 or -1 */

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# report.sh RESULTS.json PLOTS_DIR PLOTS_MADE [EARLIER.json] - the markdown
+# report of one bench/run.sh run (REPORT.md) on stdout: the machine, a table
+# of every figure next to its baseline and target, the plots, and what each
+# figure measures.  Figures are medians of the run's repetitions with
+# [min-max].  EARLIER.json, an earlier run's results, gives the restart
+# figures a baseline: issue 12 judges its restart fix against the restart
+# as it was before.
+set -eu
+json=$1 plots=$2 plot_ok=$3 earlier=${4:-}
+[ -n "$earlier" ] && [ -f "$earlier" ] || earlier=/dev/null
+j() { jq -r --slurpfile prev "$earlier" '($prev[0] // null) as $prev | '"$1" "$json"; }
+
+# jq helpers: r1 = one decimal; mm = "median [min-max]" of a stats object
+lib='
+def r1: if type == "number" then (. * 10 | round) / 10 | tostring
+  else "n/a" end;
+def r0: if type == "number" then round | tostring else "n/a" end;
+def mm(f): if . == null or .median == null then "n/a"
+  else "\(.median | f) [\(.min | f)–\(.max | f)]" end;
+def mm0: mm(r0);
+def mm1: mm(r1);
+def ratio(a; b): if (a | type) == "number" and (b | type) == "number"
+  and b > 0 then "\(a / b * 100 | round)%" else "n/a" end;
+def row(a; b; c; d; e): "| \(a) | \(b) | \(c) | \(d) | \(e) |";
+def bad: . == null or (type == "object" and .failed == true);
+def mib: if type == "number" then (. / 1024 | r1) + " MiB" else "n/a" end;
+'
+
+cat <<EOF
+# timenode benchmark report
+
+Made by \`bench/run.sh$(j 'if .quick then " --quick" else "" end')\`$(j 'if .quick then " (reduced sizes: not the figures of issue 12)" else "" end')
+on $(j .date), commit $(j .git).
+Machine: $(j '.machine | "\(.cores) cores (\(.cpu)), \(.mem_kib / 1048576 | . * 10 | round / 10) GiB RAM, Linux \(.kernel)"').
+Repetitions of each catch-up: $(j .catchup_reps); of litecoind's:
+$(j '.litecoind.runs // [] | length'). Each figure
+is the median of its repetitions (or of its samples) with [min–max];
+every baseline was measured in the same run. Nothing here is asserted:
+targets are issue 12's. Wall time of each part (s): $(j '.seconds | to_entries | map("\(.key) \(.value)") | join(", ")').
+Parts that exited with an error: $(j '.exit_status // {} | to_entries | map(select(.value != 0) | "\(.key) (\(.value))") | if length == 0 then "none" else join(", ") end').
+Raw results: \`results/$(j .date).json\` (next to this file); the benchmarks' own
+output in \`results/logs-$(j .date)/\`.
+
+## Figures
+
+EOF
+
+j "$lib"'
+  . as $top |
+  (row("figure"; "median [min–max]"; "baseline (same run)"; "ratio"; "target")),
+  "|---|---|---|---|---|",
+  (if .catchup == null then row("catch-up"; "not run"; ""; ""; "") else
+   .catchup[] | "\(.blocks) × \(.payload / 1024 | r0) KiB" as $s |
+   .raw_lmdb_append as $raw | .baseline_validate_lmdb as $val |
+   row("\($s): raw LMDB append (bench_store direct)"; ($raw | mm0) + " blocks/s"; "—"; ""; ""),
+   row("\($s): validate + LMDB, one thread (bench_sync baseline)"; if $val == null then "n/a (bench_sync did not report it: see its log)" else ($val | mm0) + " blocks/s" end; "—"; ""; ""),
+   row("\($s): append through stored IPC (bench_store)"; (.ipc_append | mm0) + " blocks/s"; "raw LMDB append"; ratio(.ipc_append.median; $raw.median); "≥ 70%"),
+   (.cells[] |
+    (if .checkpoint then $raw else $val end) as $b |
+    (if .checkpoint then "raw LMDB append" else "validate + LMDB, one thread" end) as $bn |
+    "threads \(.threads)\(if .threads == $top.machine.cores then " (all)" else "" end)\(if .checkpoint then ", checkpoint" else "" end)" as $c |
+    (if .checkpoint then "≥ 70%" elif (.threads | type) == "number" and .threads >= 2 then "≥ 160%" else "" end) as $t |
+    row("\($s): catch-up from 1 peer, \($c)"; (.one_peer | mm0) + " blocks/s"; $bn; ratio(.one_peer.median; $b.median); $t),
+    row("\($s): catch-up from 4 peers, \($c)"; (.four_peers | mm0) + " blocks/s"; $bn; ratio(.four_peers.median; $b.median); $t)),
+   (if $top.bench_sync_threads then empty else
+    row("\($s): catch-up, threads 2 and all"; "n/a (not built yet)"; ""; ""; "≥ 160%") end),
+   (if $top.bench_sync_checkpoint then empty else
+    row("\($s): catch-up with a checkpoint"; "n/a (not built yet)"; ""; ""; "≥ 70% of raw append") end)
+  end),
+  (.litecoind as $l | (.catchup // [] | map(select(.payload == 1024))[0].cells // []
+     | map(select(.checkpoint | not))[0].one_peer.median) as $tn |
+   if $l == null then row("litecoind"; "not run"; ""; ""; "")
+   elif $l.status != "ok" then row("litecoind regtest catch-up"; $l.status; ""; ""; "")
+   else row("litecoind \($l.blocks) regtest blocks from 1 peer"; ($l.bps | mm0) + " blocks/s";
+     "timenode 1 peer, 1 KiB: \($tn | r0) blocks/s"; ratio($tn; $l.bps.median) + " (timenode/litecoind)"; "") end),
+  (.handshake as $h | if $h | bad then row("handshake"; "not run or failed"; ""; ""; "") else
+   row("handshake p50 (\($h.connections) connections, \($h.failed) failed)"; ($h.ms.median | r1) + " ms"; "—"; ""; ""),
+   row("handshake p99"; ($h.ms.p99 | r1) + " ms [max \($h.ms.max | r1)]"; "—"; ""; "< 5 ms") end),
+  (.restart as $r | if $r | bad then row("restart"; "not run or failed"; ""; ""; "") else
+   ("stored", "syncd", "netd") as $w | $r[$w] |
+   ($prev.restart[$w] // null) as $p |
+   (if $p == null or ($p | type) != "object" then "none: no earlier run given"
+    else "run of \($prev.date): \($p.running_ms.median | r0) / \($p.running_ms.p95 | r0) ms" end) as $pr |
+   (if $p == null or ($p | type) != "object" then ""
+    else "run of \($prev.date): \($p.serving_ms.median | r0) / \($p.serving_ms.p95 | r0) ms" end) as $ps |
+   row("restart \($w) (\(.kills) × SIGKILL): to \"running\" median / p95"; "\(.running_ms.median | r0) / \(.running_ms.p95 | r0) ms [\(.running_ms.min | r0)–\(.running_ms.max | r0)]"; $pr; ratio(.running_ms.median; $p.running_ms.median); "< 100 / < 250 ms"),
+   row("restart \($w): to serving again median / p95"; "\(.serving_ms.median | r0) / \(.serving_ms.p95 | r0) ms [\(.serving_ms.min | r0)–\(.serving_ms.max | r0)]"; $ps; ratio(.serving_ms.median; $p.serving_ms.median); "< 100 / < 250 ms") end),
+  (.restart as $r | if $r | bad then empty else
+   row("peer connections closed by restarts of stored and syncd"; "\($r.peer_connections_closed_by_stored_syncd)"; ""; ""; "0") end),
+  (.idle as $i | if $i | bad then row("idle"; "not run or failed"; ""; ""; "") else
+   row("idle, \($i.peers) peers, default intervals: CPU of the 4 processes over \($i.seconds | r0) s"; ($i.cpu_pct | . * 1000 | round / 1000 | tostring) + "% of a core"; ""; ""; "< 0.2%"),
+   row("idle: RSS of the 4 processes"; ($i.rss_kib | mib); ""; ""; "") end),
+  (.net[] | select(. != null) | . as $n |
+   if ($n | bad) then row("network"; "failed"; ""; ""; "") else
+   "\($n.nodes) nodes" as $k |
+   row("\($k): all workers running after start"; ($n.start_s | r1) + " s"; ""; ""; ""),
+   row("\($k): one connected peer graph / every node ≥ \($n.connect.want_peers) peers"; "\($n.connect.one_component_s | r1) / \($n.connect.all_have_want_s | r1) s (from start)"; ""; ""; "< 1 s connection setup"),
+   row("\($k): peers per node"; "\($n.peers_per_node.median | r0) [\($n.peers_per_node.min | r0)–\($n.peers_per_node.max | r0)], \($n.peers_per_node.without_peers // "n/a") without any"; ""; ""; ""),
+   (if $n.memory then
+    row("\($k): memory node, \($n.memory.blocks)-block catch-up from \($n.memory.peers) peers"; ($n.memory.catchup_s | r1) + " s, \($n.memory.blocks / ($n.memory.catchup_s // 1e9) | r0) blocks/s"; ""; ""; ""),
+    row("memory node: RSS after the catch-up (of which anonymous)"; "\($n.memory.rss_after_catchup_kib | mib) (\($n.memory.anon_after_catchup_kib | mib))"; ""; ""; ""),
+    row("memory node: RSS over a \($n.memory.soak_s | r0) s soak, first / last / max"; "\($n.memory.soak_first_kib | mib) / \($n.memory.soak_last_kib | mib) / \($n.memory.soak_max_kib | mib)"; "first sample"; ratio($n.memory.soak_last_kib; $n.memory.soak_first_kib); "flat"),
+    row("memory node: anonymous RSS over the soak, first / last / max"; "\($n.memory.soak_anon_first_kib | mib) / \($n.memory.soak_anon_last_kib | mib) / \($n.memory.soak_anon_max_kib | mib)"; "first sample"; ratio($n.memory.soak_anon_last_kib; $n.memory.soak_anon_first_kib); "flat") else empty end),
+   row("\($k): propagation of 1 block/s for \($n.per_second.seconds) s, p50 / p99 / max"; "\($n.per_second.latency_ms.median | r1) / \($n.per_second.latency_ms.p99 | r1) / \($n.per_second.latency_ms.max | r1) ms (\($n.per_second.latency_ms.n) samples, \($n.per_second.not_seen) not seen)"; ""; ""; ""),
+   row("\($k): CPU while producing 1 block/s (all nodes)"; ($n.per_second.cpu_cores * 100 | r1) + "% of a core"; ""; ""; ""),
+   row("\($k): a \($n.chain.blocks)-block chain reaching all"; "\($n.chain.all_s | r1) s (\($n.chain.reached)/\($n.nodes) nodes; median node \($n.chain.s.median | r1) s)"; ""; ""; ""),
+   row("\($k): CPU during the chain (all nodes)"; ($n.chain.cpu_cores | r1) + " cores"; ""; ""; ""),
+   row("\($k): total RSS (\($n.nodes) × 4 processes)"; ($n.rss_total_kib | mib); ""; ""; ""),
+   row("\($k): trouble (worker restarts, workers not running, closes by reason)"; "\($n.trouble.worker_restarts), \($n.trouble.workers_not_running), \($n.trouble.connections_closed | to_entries | map(select(.value > 0) | "\(.key) \(.value)") | join(" "))"; ""; ""; "0, 0") end)
+'
+echo
+
+echo "## What broke"
+echo
+# what broke in each network, in the order it would bite
+j "$lib"'
+  .net[] | select(. != null) | . as $n |
+  [ (if $n.started then "only \($n.started) of \($n.nodes) nodes started (timenoded or a worker did not reach running within 120 s)" else empty end),
+    (if ($n.peers_per_node.without_peers // 0) > 0 then "\($n.peers_per_node.without_peers) of \($n.nodes) nodes had no peer at all: they know only the seed, and the seed refused them (\($n.trouble.connections_closed.limit // 0) connections closed for `limit`: its `max_inbound` is full), so peer exchange never told them anyone else" else empty end),
+    (if $n.chain.reached != null and $n.chain.reached < $n.nodes then "the \($n.chain.blocks)-block chain reached \($n.chain.reached) of \($n.nodes) nodes" else empty end),
+    (if ($n.per_second.not_seen // 0) > 0 then "\($n.per_second.not_seen) (node, block) pairs of the per-second phase were never seen committed" else empty end),
+    (if ($n.trouble.worker_restarts // 0) > 0 then "\($n.trouble.worker_restarts) worker restarts" else empty end),
+    (if ($n.trouble.workers_not_running // 0) > 0 then "\($n.trouble.workers_not_running) workers not running at the end" else empty end)
+  ] as $t |
+  "**\($n.nodes) nodes**: " + (if ($t | length) == 0 then "nothing broke." else ($t | join("; ")) + "." end), ""'
+echo
+
+if [ "$plot_ok" = 1 ]; then
+	echo "## Plots"
+	echo
+	for p in throughput catchup latency soak; do
+		[ -f "$plots/$p.png" ] && echo "![$p](plots/$p.png)" && echo
+	done
+else
+	echo "(gnuplot not installed: no plots)"
+	echo
+fi
+
+cat <<'EOF'
+## What each figure measures
+
+* **Catch-up** (`bench_sync`, `bench_store`, `build/bin`): the chain is
+  built and signed with the devnet key before any clock starts. *Raw LMDB
+  append*: `store_append` of ready batches into a fresh environment, no
+  validation (`bench_store`'s "direct"). *Validate + LMDB*: decode,
+  validate (Ed25519 included) and append, one thread in one process
+  (`bench_sync`'s baseline). *Catch-up*: a producer node and three copies of
+  its store serve a fresh node, from one of them and from all four; the
+  time runs from the fresh node's start (so it includes its start and
+  handshakes) to its status showing the whole chain. Threads and a
+  checkpoint are passed to `bench_sync` (`--threads N`, `--checkpoint`)
+  when its `--help` names them; until then those cells say "not built yet".
+* **litecoind** (`bench/litecoind.sh`): Debian 12's litecoind 0.21 (Debian
+  12 has no bitcoind; python3-bitcoinlib is the only other Bitcoin package).
+  Node A mines a regtest chain (one coinbase per block, about 200 bytes,
+  MWEB deployment moved out of the way); node B, fresh each time, is
+  started with `-connect` to A alone on 127.0.3.x and timed from its start
+  until `getblockcount` reaches the chain's height. It compares the whole
+  catch-up pipeline per block (connection, headers-first download, block
+  checks, UTXO and LevelDB writes) on the same machine. It does not compare
+  like work: litecoind's regtest blocks carry no signature to verify
+  (coinbase only) and its proof of work is trivial at regtest difficulty,
+  while every timenode block has an Ed25519 signature and 1 KiB payload;
+  timenode commits each batch with fsync, litecoind flushes its database
+  cache rarely. The ratio is timenode over litecoind.
+* **Handshake** (`bench_node handshake`): a C client (tests/fakepeer.c,
+  the wire encoder) times connect() to the node's hello received after its
+  own was sent, over fresh connections from 200 loopback addresses in turn.
+* **Restart** (`bench_node restart`): default supervisor settings except
+  `fast_crash = 0.5` and a high restart intensity, so that no restart is
+  throttled as a fast crash; each kill waits until the worker has lived
+  0.7 s. "Running": `status` shows the worker `running` under a new pid
+  (polled every 2 ms). "Serving": `verify` answered (stored), `produce 1`
+  answered (syncd, through stored), a handshake on the listening address
+  (netd). A peer node counts its closed connections during the stored and
+  syncd restarts. The baseline is the same figure from an earlier run
+  (`run.sh --compare FILE`, by default the earliest full run kept in
+  `results/`): issue 12 judges its restart fix against the restart as it
+  was before it.
+* **Idle**: one node and ten peers with default settings (ping every 60 s);
+  user + system CPU of timenoded and its three workers from /proc over the
+  period, and the sum of their VmRSS. Every RSS figure here is VmRSS
+  (it counts the pages of the LMDB map a process touched, file pages
+  shared with the page cache) unless it says "anonymous" (RssAnon: heap
+  and stacks, what a leak would grow).
+* **Network** (`bench_node net`): nodes on 127.0.4.x with default settings,
+  each told only the seed (node 0), finding the others by peer exchange.
+  Connection: from starting the first node, until the peer graph (from
+  every node's `peers`) is one component, and until every node has at
+  least min(8, N-1) peers (8 = the default `max_outbound`); "n/a" when not
+  within 30 s. Propagation:
+  an observer holds one wire connection to every node (it claims height 0
+  and no listening port, so it is never dialled or asked for blocks); a
+  node announces each block it commits to its peers, so the time the
+  observer reads node i's announcement of height H minus the block's own
+  production time (`time_ms`, the producer's clock, the same machine) is
+  the time from production to commit at node i; a node that announces only
+  the end of a batch has committed every height below it. Latencies are
+  over the N-1 non-producing nodes. The chain: node 0 produces it with one
+  `produce` command; time until every node announced its last block (the
+  wait ends after 30 s in which no node got further). CPU:
+  user + system seconds of all nodes' processes over each phase, divided
+  by its length. *Memory node*: before the network starts, node 0 makes the
+  chain and every node gets a copy of its store; a fresh node with all N
+  nodes as peers (`max_outbound = N` so that it dials them all) catches it
+  up, traced by the observer (the blocks/s plot); its RSS is sampled from
+  then on while it stays in the network through the other phases (the
+  soak). The 100-node run has no memory node and 60 s of one block a
+  second; its "trouble" row says what broke first (workers restarted or not
+  running, connections closed by reason, e.g. `limit` when a node's
+  `max_inbound` is full).
+EOF
