@@ -530,6 +530,48 @@ client_command(struct status_client *cl, char *line)
 		client_error(cl, "unknown command \"%.64s\" (try help)", cmd);
 }
 
+/*
+ * A command is printable text: words separated by spaces or tabs, the
+ * line ended by LF (CRLF accepted).  Any other control byte (a NUL, an
+ * ESC, DEL ...) is an error answer, never a silently shortened command
+ * (issue 11, item 12: a NUL used to cut the line there, and a line that
+ * began with one got no answer at all).  Returns the offset of the first
+ * such byte, or -1 when there is none.
+ */
+static ssize_t
+line_control_byte(const char *line, size_t n)
+{
+	size_t	i;
+
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	for (i = 0; i < n; i++)
+		if (((unsigned char)line[i] < 0x20 && line[i] != '\t') ||
+		    (unsigned char)line[i] == 0x7f)
+			return (ssize_t)i;
+	return -1;
+}
+
+static void
+client_line(struct status_client *cl, char *line, size_t n)
+{
+	char	msg[80];
+	ssize_t	at;
+
+	if (n > STATUS_LINE_MAX) {
+		client_error(cl, "line too long (max %s bytes)", "1024");
+		return;
+	}
+	if ((at = line_control_byte(line, n)) != -1) {
+		snprintf(msg, sizeof(msg), "control byte 0x%02x at offset %zd",
+		    (unsigned char)line[at], at);
+		client_error(cl, "%s in the command (only printable text, "
+		    "spaces and tabs)", msg);
+		return;
+	}
+	client_command(cl, line);
+}
+
 static void
 client_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -540,11 +582,7 @@ client_read_cb(struct bufferevent *bev, void *arg)
 
 	while (!cl->closing &&
 	    (line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) != NULL) {
-		if (n > STATUS_LINE_MAX)
-			client_error(cl, "line too long (max %s bytes)",
-			    "1024");
-		else
-			client_command(cl, line);
+		client_line(cl, line, n);
 		free(line);
 	}
 	if (!cl->closing && evbuffer_get_length(in) > STATUS_LINE_MAX) {
