@@ -171,6 +171,10 @@ struct ipc_net_counters {
 	uint64_t	handshakes_failed;
 	uint64_t	bytes_in;
 	uint64_t	bytes_out;
+	uint64_t	log_suppressed;	/* lines peers caused, not written */
+	uint64_t	log_summaries;	/* "... and N more like it" lines */
+	uint64_t	outq_bytes;	/* now queued to all peers (a gauge) */
+	uint64_t	outq_shed;	/* peers closed for the output budget */
 };
 
 /* IPC_HEARTBEAT_NETD; peers is allocated by the decoder */

@@ -27,7 +27,7 @@ const char *const net_close_names[CLOSE_NREASONS] = {
 	"goodbye", "limit", "replaced", "misbehavior", "shutdown"
 };
 
-#define NETD_STATUS_MIN	(8 + 8 * (7 + CLOSE_NREASONS) + 4)
+#define NETD_STATUS_MIN	(8 + 8 * (11 + CLOSE_NREASONS) + 4)
 #define RESULT_MIN	(1 + 8 + IPC_HASH_LEN + 4 + 2)
 #define RESULT_MAX	(RESULT_MIN + IPC_REASON_MAX)
 #define BLOCKS_MIN	(1 + 4)
@@ -263,6 +263,10 @@ counters_encode(struct wbuf *w, const struct ipc_net_counters *c)
 	put_u64(w, c->handshakes_failed);
 	put_u64(w, c->bytes_in);
 	put_u64(w, c->bytes_out);
+	put_u64(w, c->log_suppressed);
+	put_u64(w, c->log_summaries);
+	put_u64(w, c->outq_bytes);
+	put_u64(w, c->outq_shed);
 }
 
 static void
@@ -279,6 +283,10 @@ counters_decode(struct rbuf *r, struct ipc_net_counters *c)
 	c->handshakes_failed = get_u64(r);
 	c->bytes_in = get_u64(r);
 	c->bytes_out = get_u64(r);
+	c->log_suppressed = get_u64(r);
+	c->log_summaries = get_u64(r);
+	c->outq_bytes = get_u64(r);
+	c->outq_shed = get_u64(r);
 }
 
 static void

@@ -191,7 +191,8 @@ counters_json(struct supervisor *sv)
 	for (i = 0; i < CLOSE_NREASONS; i++)
 		json_object_set_new(closed, net_close_names[i],
 		    json_integer((json_int_t)c->connections_closed[i]));
-	return json_pack("{s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I,"
+	    " s:I, s:I}",
 	    "pings_sent", (json_int_t)c->pings_sent,
 	    "pongs_received", (json_int_t)c->pongs_received,
 	    "connections_opened", (json_int_t)c->connections_opened,
@@ -199,7 +200,11 @@ counters_json(struct supervisor *sv)
 	    "duplicates_resolved", (json_int_t)c->duplicates_resolved,
 	    "handshakes_failed", (json_int_t)c->handshakes_failed,
 	    "bytes_in", (json_int_t)c->bytes_in,
-	    "bytes_out", (json_int_t)c->bytes_out);
+	    "bytes_out", (json_int_t)c->bytes_out,
+	    "log_lines_suppressed", (json_int_t)c->log_suppressed,
+	    "log_summaries", (json_int_t)c->log_summaries,
+	    "output_queued_bytes", (json_int_t)c->outq_bytes,
+	    "peers_shed_for_output", (json_int_t)c->outq_shed);
 }
 
 static json_t *

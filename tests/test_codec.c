@@ -34,7 +34,7 @@
 #define NETD		B(IPC_NETD)
 #define WORKER_BITS	(STORED | SYNCD | NETD)
 #define STORE_USERS	(NETD | SYNCD)
-#define NETD_MIN	(8 + 8 * (7 + CLOSE_NREASONS) + 4)
+#define NETD_MIN	(8 + 8 * (11 + CLOSE_NREASONS) + 4)
 /* code, height, hash, count, reason (u16 length + up to 200 bytes) */
 #define RESULT_LEN	(1 + 8 + IPC_HASH_LEN + 4 + 2)
 /* code, count, then per block a u32 length and the bytes */
@@ -815,6 +815,10 @@ fill_netd(struct ipc_status_netd *m, uint32_t npeers)
 	m->c.handshakes_failed = 5;
 	m->c.bytes_in = UINT64_MAX;
 	m->c.bytes_out = 6;
+	m->c.log_suppressed = 7;
+	m->c.log_summaries = 8;
+	m->c.outq_bytes = 9;
+	m->c.outq_shed = 10;
 	m->npeers = npeers;
 	if (npeers == 0)
 		return;
@@ -836,7 +840,7 @@ netd_round_trip(uint32_t npeers, int cuts)
 	wbuf_init(&w, IPC_MAX_MSG);
 	ipc_status_netd_encode(&w, &m);
 	CU_ASSERT_FALSE(w.err);
-	CU_ASSERT_EQUAL(w.len, 8 + 8 * (7 + CLOSE_NREASONS) + 4 +
+	CU_ASSERT_EQUAL(w.len, 8 + 8 * (11 + CLOSE_NREASONS) + 4 +
 	    (size_t)npeers * IPC_PEER_STATUS_LEN);
 	check_catalogue_size(IPC_HEARTBEAT_NETD, w.len);
 
@@ -927,7 +931,7 @@ test_status_netd_count_lies(void)
 	struct ipc_status_netd	m, o;
 	struct wbuf		w;
 	struct rbuf		r;
-	const size_t		countoff = 8 + 8 * (7 + CLOSE_NREASONS);
+	const size_t		countoff = 8 + 8 * (11 + CLOSE_NREASONS);
 	static const uint32_t	lies[] = { 3, IPC_MAX_PEERS, 0xffffffffu };
 	size_t			i;
 
