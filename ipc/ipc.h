@@ -124,6 +124,8 @@ struct ipc_status_syncd {
 	uint64_t	target_height;
 	uint64_t	rate_milli;	/* blocks per second x 1000 */
 	uint32_t	in_flight;
+	uint64_t	log_suppressed;	/* per-peer lines not written */
+	uint64_t	log_summaries;	/* "... and N more like it" lines */
 };
 
 /* Why netd closed a connection; the status counts each reason. */

@@ -771,10 +771,11 @@ must_wait(struct conn *c, uint16_t type)
 /*
  * The largest payload a message of this type can have and decode.  A
  * longer frame is refused from its header, before it is read: so a
- * peer makes us buffer a frame of up to 4 MiB only as an answer to a
- * block request of ours, anything else stays within a few KiB
- * (NETD_INBUF_SMALL), and a peer cannot pin a maximal frame's worth of
- * memory per connection by sending most of one and stopping.
+ * peer makes us buffer a frame of up to 4 MiB only once we have asked it
+ * for blocks (a late answer to an expired request included), anything
+ * else stays within a block or a few KiB (NETD_INBUF_SMALL), and a peer
+ * cannot pin a maximal frame's worth of memory per connection by sending
+ * most of one and stopping.
  */
 static size_t
 payload_max(const struct conn *c, uint16_t type)
@@ -793,7 +794,7 @@ payload_max(const struct conn *c, uint16_t type)
 		return 4 + 4 + 4 + (size_t)WIRE_MAX_HASHES * IPC_HASH_LEN;
 	case WIRE_BLOCKS:
 		/* an announcement: one block; an answer: a whole batch */
-		return c->nreqs > 0 ? WIRE_MAX_PAYLOAD :
+		return c->nreqs > 0 || c->next_reqid != 1 ? WIRE_MAX_PAYLOAD :
 		    4 + 4 + 4 + BLOCK_MAX_LEN;
 	case WIRE_GET_ADDRS:
 		return 0;

@@ -142,12 +142,14 @@ sync_json(struct supervisor *sv)
 {
 	const struct ipc_status_syncd *st = &sv->st_syncd;
 
-	return json_pack("{s:s, s:I, s:f, s:I}",
+	return json_pack("{s:s, s:I, s:f, s:I, s:I, s:I}",
 	    "state", sync_state_names[st->state < SYNC_NSTATES ?
 	    st->state : SYNC_IDLE],
 	    "target_height", (json_int_t)st->target_height,
 	    "blocks_per_s", (double)st->rate_milli / 1000.0,
-	    "in_flight", (json_int_t)st->in_flight);
+	    "in_flight", (json_int_t)st->in_flight,
+	    "log_lines_suppressed", (json_int_t)st->log_suppressed,
+	    "log_summaries", (json_int_t)st->log_summaries);
 }
 
 static json_t *

@@ -1206,6 +1206,8 @@ syncd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 		st.target_height = S.pl.target;
 	st.rate_milli = (uint64_t)(S.rate * 1000);
 	st.in_flight = S.pl.in_flight;
+	st.log_suppressed = peer_logs.c.suppressed;
+	st.log_summaries = peer_logs.c.summaries;
 	ipc_status_syncd_encode(out, &st);
 }
 

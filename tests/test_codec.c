@@ -743,10 +743,12 @@ test_status_syncd(void)
 		m.target_height = UINT64_MAX - 1;
 		m.rate_milli = 12345;
 		m.in_flight = UINT32_MAX;
+		m.log_suppressed = 77;
+		m.log_summaries = UINT64_MAX;
 		wbuf_init(&w, BIG);
 		ipc_status_syncd_encode(&w, &m);
 		CU_ASSERT_FALSE(w.err);
-		CU_ASSERT_EQUAL(w.len, 8 + 1 + 8 + 8 + 4);
+		CU_ASSERT_EQUAL(w.len, 8 + 1 + 8 + 8 + 4 + 16);
 		check_catalogue_size(IPC_HEARTBEAT_SYNCD, w.len);
 		CU_ASSERT_EQUAL(w.data[8], st);
 		memset(&o, 0xee, sizeof(o));
@@ -757,6 +759,8 @@ test_status_syncd(void)
 		CU_ASSERT_EQUAL(o.target_height, UINT64_MAX - 1);
 		CU_ASSERT_EQUAL(o.rate_milli, 12345);
 		CU_ASSERT_EQUAL(o.in_flight, UINT32_MAX);
+		CU_ASSERT_EQUAL(o.log_suppressed, 77);
+		CU_ASSERT_EQUAL(o.log_summaries, UINT64_MAX);
 		check_cuts((dec_fn)ipc_status_syncd_decode, NULL, &w, &scratch);
 		wbuf_free(&w);
 	}
@@ -1717,7 +1721,7 @@ struct expect {
 static const struct expect expects[] = {
 	{ IPC_HEARTBEAT, SUP, WORKER_BITS, 24, 24 },
 	{ IPC_HEARTBEAT_STORED, STORED, SUP, 81, 81 },
-	{ IPC_HEARTBEAT_SYNCD, SYNCD, SUP, 29, 29 },
+	{ IPC_HEARTBEAT_SYNCD, SYNCD, SUP, 45, 45 },
 	{ IPC_HEARTBEAT_NETD, NETD, SUP, NETD_MIN,
 	    NETD_MIN + (size_t)IPC_MAX_PEERS * IPC_PEER_STATUS_LEN },
 	{ IPC_DEBUG_SOCKET, SUP, WORKER_BITS, 0, 0 },
@@ -1917,9 +1921,9 @@ test_check_reasons(void)
 	    "receiver"));
 	/* stored cannot answer for syncd */
 	h.type = IPC_HEARTBEAT_SYNCD;
-	CU_ASSERT(has(ipc_check(&h, 29, IPC_STORED, IPC_SUPERVISOR),
+	CU_ASSERT(has(ipc_check(&h, 45, IPC_STORED, IPC_SUPERVISOR),
 	    "sender"));
-	CU_ASSERT_PTR_NULL(ipc_check(&h, 29, IPC_SYNCD, IPC_SUPERVISOR));
+	CU_ASSERT_PTR_NULL(ipc_check(&h, 45, IPC_SYNCD, IPC_SUPERVISOR));
 	/* workers do not talk to each other */
 	h.type = IPC_DEBUG_SOCKET_ACK;
 	CU_ASSERT(has(ipc_check(&h, 4, IPC_NETD, IPC_STORED), "receiver"));

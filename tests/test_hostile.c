@@ -320,10 +320,11 @@ static void
 test_connect_rst(void)
 {
 	struct hostile	h;
-	long long	e0, l0;
+	long long	e0, l0, s0;
 	int		i, fd, made = 0;
 
 	begin(&h, "127.0.7.10 ", 1);
+	s0 = v_counter("counters.log_lines_suppressed");
 	e0 = v_counter("counters.connections_closed.error");
 	l0 = v_counter("counters.connections_closed.limit");
 	for (i = 0; i < 600; i++) {
@@ -341,6 +342,9 @@ test_connect_rst(void)
 	CU_ASSERT(v_counter("counters.connections_closed.error") +
 	    v_counter("counters.connections_closed.limit") - e0 - l0 >=
 	    made * 9 / 10);
+	/* nothing hidden: what was not written is counted */
+	CU_ASSERT(v_counter("counters.log_lines_suppressed") - s0 >=
+	    made - 2 * LOGRATE_TOTAL_BURST);
 }
 
 /*
@@ -351,10 +355,11 @@ static void
 test_refused_at_accept(void)
 {
 	struct hostile	h;
-	long long	l0;
+	long long	l0, s0;
 	int		i, fd, hold, made = 0;
 
 	begin(&h, "127.0.7.11 ", 1);
+	s0 = v_counter("counters.log_lines_suppressed");
 	l0 = v_counter("counters.connections_closed.limit");
 	CU_ASSERT_FATAL((hold = connect_from("127.0.7.11")) != -1);
 	tn_sleep(0.2);			/* accepted, in its handshake */
@@ -370,6 +375,8 @@ test_refused_at_accept(void)
 	close(hold);
 	watch(&h, 1);
 	check(&h, "counters.connections_closed.limit", l0, made * 9 / 10);
+	CU_ASSERT(v_counter("counters.log_lines_suppressed") - s0 >=
+	    made - 2 * LOGRATE_TOTAL_BURST);
 }
 
 #define NREADERS	24	/* non-readers: 127.0.7.200 ... */
