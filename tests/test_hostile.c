@@ -11,7 +11,9 @@
  *     and keeps syncing: a block V produces reaches H;
  *   - V's total RSS (timenoded and its three workers, VmRSS from /proc),
  *     sampled through the case, stays below HOSTILE_RSS_MAX, the bound
- *     docs/operations.md states ("Memory under attack");
+ *     docs/operations.md states ("Under attack"), and comes back near
+ *     idle after it; release builds only: ASan's shadow memory and its
+ *     quarantine of freed blocks make the figures meaningless (printed);
  *   - the offender is disconnected, with a counted reason (a counter of
  *     V's status grows by at least the case's count);
  *   - V's log does not grow faster than the rate limit allows
@@ -49,6 +51,11 @@
 /* back near idle after an attack: within this of the idle figure */
 #define RSS_SETTLE	(16ull << 20)
 #define NKINDS		7	/* netd's kinds of lines (enum netd_log_kind) */
+#ifdef TIMENODE_SANITIZE
+#define RSS_CHECKED	0
+#else
+#define RSS_CHECKED	1
+#endif
 
 static const char hostile_conf[] =
     "[p2p]\n"
@@ -257,7 +264,8 @@ check(struct hostile *h, const char *counter, long long was, long long min)
 	    HOSTILE_RSS_MAX >> 20, (double)h->rss_proc[0] / (1 << 20),
 	    (double)h->rss_proc[1] / (1 << 20), (double)h->rss_proc[2] /
 	    (1 << 20), (double)h->rss_proc[3] / (1 << 20));
-	CU_ASSERT(h->rss_max < HOSTILE_RSS_MAX);
+	if (RSS_CHECKED)
+		CU_ASSERT(h->rss_max < HOSTILE_RSS_MAX);
 
 	/* the log: netd's lines within the total bucket, the offender's
 	 * within its own per kind (a line or two of slack for ours) */
@@ -574,11 +582,13 @@ settle(void)
 	double			end = tn_now() + 10;
 	unsigned long long	r = 0;
 
-	while (tn_now() < end && (r = v_rss()) > rss_idle + RSS_SETTLE)
+	while ((r = v_rss()) > rss_idle + RSS_SETTLE && RSS_CHECKED &&
+	    tn_now() < end)
 		tn_sleep(0.2);
 	printf("  after: %.1f MiB RSS (idle %.1f)\n", (double)r / (1 << 20),
 	    (double)rss_idle / (1 << 20));
-	CU_ASSERT(r <= rss_idle + RSS_SETTLE);
+	if (RSS_CHECKED)
+		CU_ASSERT(r <= rss_idle + RSS_SETTLE);
 }
 
 int
