@@ -153,43 +153,7 @@ watch(struct hostile *h, double secs)
 static long long
 v_counter(const char *path)
 {
-	json_t		*st = tn_status(&V);
-	long long	 v;
-
-	if (st == NULL)
-		return -1;
-	v = tn_json_int(st, path);
-	json_decref(st);
-	return v;
-}
-
-static long long
-height_of(struct tn_node *n)
-{
-	json_t		*st = tn_status(n);
-	long long	 h;
-
-	if (st == NULL)
-		return -1;
-	h = tn_json_int(st, "node.height");
-	json_decref(st);
-	return h;
-}
-
-static int
-produce(struct tn_node *n, int count, int bytes)
-{
-	char	 cmd[64], *ans;
-	int	 ok;
-
-	snprintf(cmd, sizeof(cmd), "produce %d %d\n", count, bytes);
-	if ((ans = tn_exchange(n->sock, cmd, strlen(cmd), 60)) == NULL)
-		return 0;
-	ok = strstr(ans, "\"ok\":true") != NULL;
-	if (!ok)
-		fprintf(stderr, "produce: %s\n", ans);
-	free(ans);
-	return ok;
+	return tn_status_int(&V, path);
 }
 
 static int
@@ -199,7 +163,7 @@ wait_height(struct tn_node *n, long long h, double timeout,
 	double end = tn_now() + timeout;
 
 	while (tn_now() < end) {
-		if (height_of(n) >= h)
+		if (tn_status_int(n, "node.height") >= h)
 			return 1;
 		if (hs)
 			sample(hs);
@@ -253,8 +217,8 @@ check(struct hostile *h, const char *counter, long long was, long long min)
 	p = st ? tn_peer(st, H_IP) : NULL;
 	CU_ASSERT(p != NULL && tn_json_int(p, "connected_s") >= (long long)dt);
 	json_decref(st);
-	hv = height_of(&V);
-	CU_ASSERT(produce(&V, 1, 1000));
+	hv = tn_status_int(&V, "node.height");
+	CU_ASSERT(tn_produce(&V, 1, 1000));
 	CU_ASSERT(wait_height(&H, hv + 1, 15, h));
 
 	/* memory */
@@ -433,8 +397,8 @@ test_requests_unread(void)
 			}
 	watch(&h, 1.5);
 	/* the honest peer is served meanwhile */
-	hv = height_of(&V);
-	CU_ASSERT(produce(&V, 1, 1000));
+	hv = tn_status_int(&V, "node.height");
+	CU_ASSERT(tn_produce(&V, 1, 1000));
 	CU_ASSERT(wait_height(&H, hv + 1, 15, &h));
 	watch(&h, 2);
 	for (up = 0, i = 0; i < NREADERS; i++)
@@ -541,14 +505,14 @@ suite_init(void)
 		return init_failed("V does not start", &V);
 	/* blocks of 256 KiB: answers of 3.9 MB each */
 	for (end = tn_now() + 10; tn_now() < end; tn_sleep(0.2))
-		if (produce(&V, 40, 256 * 1024))
+		if (tn_produce(&V, 40, 256 * 1024))
 			break;
 	if (!wait_height(&V, 40, 5, NULL))
 		return init_failed("V does not produce", &V);
 	snprintf(extra, sizeof(extra), "[node]\npeer = %s:%d\n", V_IP, PORT);
 	if (node_new(&H, H_IP, extra) == -1 || tn_node_run(&H, 20) == -1)
 		return init_failed("H does not start", &H);
-	if (!wait_height(&H, height_of(&V), 30, NULL))
+	if (!wait_height(&H, tn_status_int(&V, "node.height"), 30, NULL))
 		return init_failed("H does not sync from V", &H);
 	for (end = tn_now() + 10; tn_now() < end; tn_sleep(0.1)) {
 		st = tn_status(&V);
