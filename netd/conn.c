@@ -160,21 +160,47 @@ conn_start(struct conn *c)
 		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
+static void
+frame_free(const void *data, size_t len, void *arg)
+{
+	(void)len;
+	(void)arg;
+	free((void *)(uintptr_t)data);
+}
+
+/*
+ * Queue the encoded frame w; a large one (an answer of blocks) is handed
+ * to the output buffer as it is, not copied: one copy less of up to 4 MiB
+ * per answer (w is emptied then).  -1: not queued.
+ */
+static int
+queue_frame(struct evbuffer *out, struct wbuf *w)
+{
+	if (w->len < NETD_INBUF_SMALL)
+		return evbuffer_add(out, w->data, w->len);
+	if (evbuffer_add_reference(out, w->data, w->len, frame_free, NULL)
+	    == -1)
+		return -1;
+	w->data = NULL;		/* evbuffer frees it once written */
+	return 0;
+}
+
 /* Queue one frame; no checks of state or queue length.  -1: not sent. */
 static int
 conn_write(struct conn *c, const struct wire_msg *m)
 {
 	struct wbuf	w;
+	size_t		len;
 	int		ret = -1;
 
 	wbuf_init(&w, WIRE_MAX_FRAME);
 	if (wire_encode(&w, c->nd->magic, m) == -1)
 		log_warnx("%s: cannot encode %s", c->name,
 		    wire_type_names[m->type]);
-	else if (evbuffer_add(bufferevent_get_output(c->bev), w.data, w.len)
-	    == 0) {
-		c->bytes_out += w.len;
-		c->nd->c.bytes_out += w.len;
+	else if ((len = w.len, queue_frame(bufferevent_get_output(c->bev),
+	    &w)) == 0) {
+		c->bytes_out += len;
+		c->nd->c.bytes_out += len;
 		ret = 0;
 	}
 	wbuf_free(&w);
