@@ -312,7 +312,9 @@ dial(struct netd *nd, struct addr *a)
 	sin.sin_port = htons(a->port);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
-		log_warn("%s outbound: socket", ip_str(a->ip, ip, sizeof(ip)));
+		netd_log(nd, a->ip, NLOG_DIAL, LOGRATE_WARN, "%s outbound: "
+		    "socket: %s", ip_str(a->ip, ip, sizeof(ip)),
+		    strerror(errno));
 		a->failures++;
 		a->next_try = mono_now() + backoff_delay(nd->cfg, a->failures);
 		return;
@@ -325,8 +327,9 @@ dial(struct netd *nd, struct addr *a)
 		src.sin_family = AF_INET;
 		src.sin_addr = nd->cfg->listen.ip;
 		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) == -1) {
-			log_warn("%s outbound: bind to the listen address",
-			    ip_str(a->ip, ip, sizeof(ip)));
+			netd_log(nd, a->ip, NLOG_DIAL, LOGRATE_WARN, "%s "
+			    "outbound: bind to the listen address: %s",
+			    ip_str(a->ip, ip, sizeof(ip)), strerror(errno));
 			close(fd);
 			a->failures++;
 			a->next_try = mono_now() + backoff_delay(nd->cfg,
