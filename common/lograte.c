@@ -6,7 +6,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "log.h"
 #include "lograte.h"
@@ -131,18 +130,9 @@ emit(enum lograte_level level, const char *line)
 	}
 }
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void
 lograte_log(struct lograte *lr, uint32_t ip, unsigned kind,
-    enum lograte_level level, const char *fmt, ...)
+    enum lograte_level level, double now, const char *fmt, ...)
 {
 	char	line[1024];
 	va_list	ap;
@@ -152,7 +142,7 @@ lograte_log(struct lograte *lr, uint32_t ip, unsigned kind,
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (lograte_take(lr, ip, kind, level, line, mono()))
+	if (lograte_take(lr, ip, kind, level, line, now))
 		emit(level, line);
 }
 

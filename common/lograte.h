@@ -87,11 +87,11 @@ int	lograte_take(struct lograte *, uint32_t ip, unsigned kind,
 	    enum lograte_level, const char *text, double now);
 /*
  * Write the line (log_info, log_warnx or log_debug) if lograte_take
- * allows it, at the monotonic time now.
+ * allows it at the monotonic time now (s).
  */
 void	lograte_log(struct lograte *, uint32_t ip, unsigned kind,
-	    enum lograte_level, const char *fmt, ...)
-	    __attribute__((format(printf, 5, 6)));
+	    enum lograte_level, double now, const char *fmt, ...)
+	    __attribute__((format(printf, 6, 7)));
 /*
  * Write the summaries of the windows that have ended, as far as the
  * total's bucket allows (call it every tick).  Returns how many it wrote.

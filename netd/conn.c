@@ -331,8 +331,9 @@ activate(struct conn *c)
 	c->since = now;
 	c->next_ping = now;		/* a first round trip at once */
 	netd_log(nd, c->ip, NLOG_CONNECT, LOGRATE_INFO, "%s: connected "
-	    "(remote port %u, listen port %u, height %llu, %s)", c->name, c->remote_port, c->listen_port,
-	    (unsigned long long)c->height, c->agent);
+	    "(remote port %u, listen port %u, height %llu, %s)", c->name,
+	    c->remote_port, c->listen_port, (unsigned long long)c->height,
+	    c->agent);
 	if (c->dir == DIR_OUTBOUND)
 		dialer_succeeded(c);
 	else if (c->listen_port != 0)

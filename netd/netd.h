@@ -85,7 +85,8 @@ enum netd_log_kind {
 
 /* one log line caused by the peer at ip (network order) */
 #define netd_log(nd, ip, kind, level, ...)				\
-	lograte_log(&(nd)->logs, (ip), (kind), (level), __VA_ARGS__)
+	lograte_log(&(nd)->logs, (ip), (kind), (level), mono_now(),	\
+	    __VA_ARGS__)
 
 enum conn_state {
 	CONN_CONNECTING,	/* outbound, TCP connect in progress */

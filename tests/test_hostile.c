@@ -237,8 +237,8 @@ check(struct hostile *h, const char *counter, long long was, long long min)
 	netd_lines = tn_log_count(V.log, "netd[") - h->log_netd0;
 	off_lines = tn_log_count(V.log, h->offender) - h->log_off0;
 	total_max = LOGRATE_TOTAL_BURST + LOGRATE_TOTAL_PER_S * dt + 10;
-	off_max = h->noffenders * NKINDS * (LOGRATE_KEY_BURST + dt / LOGRATE_KEY_EVERY_S +
-	    dt / LOGRATE_WINDOW_S + 1);
+	off_max = h->noffenders * NKINDS * (LOGRATE_KEY_BURST +
+	    dt / LOGRATE_KEY_EVERY_S + dt / LOGRATE_WINDOW_S + 1);
 	printf(", log: %d netd lines (bound %.0f), %d of the offender's "
 	    "(bound %.0f) in %.1f s\n", netd_lines, total_max, off_lines,
 	    off_max, dt);
