@@ -124,6 +124,8 @@ struct ipc_status_syncd {
 	uint64_t	target_height;
 	uint64_t	rate_milli;	/* blocks per second x 1000 */
 	uint32_t	in_flight;
+	uint64_t	log_suppressed;	/* per-peer lines not written */
+	uint64_t	log_summaries;	/* "... and N more like it" lines */
 };
 
 /* Why netd closed a connection; the status counts each reason. */
@@ -171,6 +173,10 @@ struct ipc_net_counters {
 	uint64_t	handshakes_failed;
 	uint64_t	bytes_in;
 	uint64_t	bytes_out;
+	uint64_t	log_suppressed;	/* lines peers caused, not written */
+	uint64_t	log_summaries;	/* "... and N more like it" lines */
+	uint64_t	outq_bytes;	/* now queued to all peers (a gauge) */
+	uint64_t	outq_shed;	/* peers closed for the output budget */
 };
 
 /* IPC_HEARTBEAT_NETD; peers is allocated by the decoder */

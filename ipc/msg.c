@@ -27,7 +27,7 @@ const char *const net_close_names[CLOSE_NREASONS] = {
 	"goodbye", "limit", "replaced", "misbehavior", "shutdown"
 };
 
-#define NETD_STATUS_MIN	(8 + 8 * (7 + CLOSE_NREASONS) + 4)
+#define NETD_STATUS_MIN	(8 + 8 * (11 + CLOSE_NREASONS) + 4)
 #define RESULT_MIN	(1 + 8 + IPC_HASH_LEN + 4 + 2)
 #define RESULT_MAX	(RESULT_MIN + IPC_REASON_MAX)
 #define BLOCKS_MIN	(1 + 4)
@@ -50,7 +50,7 @@ static const struct ipc_msgdef msgdefs[] = {
 	    P(IPC_SUPERVISOR), 8 + 8 + 2 * IPC_HASH_LEN + 1,
 	    8 + 8 + 2 * IPC_HASH_LEN + 1 },
 	{ IPC_HEARTBEAT_SYNCD, "heartbeat-syncd", P(IPC_SYNCD),
-	    P(IPC_SUPERVISOR), 8 + 1 + 8 + 8 + 4, 8 + 1 + 8 + 8 + 4 },
+	    P(IPC_SUPERVISOR), 8 + 1 + 8 + 8 + 4 + 16, 8 + 1 + 8 + 8 + 4 + 16 },
 	{ IPC_HEARTBEAT_NETD, "heartbeat-netd", P(IPC_NETD), P(IPC_SUPERVISOR),
 	    NETD_STATUS_MIN,
 	    NETD_STATUS_MIN + IPC_MAX_PEERS * IPC_PEER_STATUS_LEN },
@@ -234,6 +234,8 @@ ipc_status_syncd_encode(struct wbuf *w, const struct ipc_status_syncd *m)
 	put_u64(w, m->target_height);
 	put_u64(w, m->rate_milli);
 	put_u32(w, m->in_flight);
+	put_u64(w, m->log_suppressed);
+	put_u64(w, m->log_summaries);
 }
 
 int
@@ -244,6 +246,8 @@ ipc_status_syncd_decode(struct rbuf *r, struct ipc_status_syncd *m)
 	m->target_height = get_u64(r);
 	m->rate_milli = get_u64(r);
 	m->in_flight = get_u32(r);
+	m->log_suppressed = get_u64(r);
+	m->log_summaries = get_u64(r);
 	if (m->state >= SYNC_NSTATES)
 		return -1;
 	return rbuf_done(r) ? 0 : -1;
@@ -263,6 +267,10 @@ counters_encode(struct wbuf *w, const struct ipc_net_counters *c)
 	put_u64(w, c->handshakes_failed);
 	put_u64(w, c->bytes_in);
 	put_u64(w, c->bytes_out);
+	put_u64(w, c->log_suppressed);
+	put_u64(w, c->log_summaries);
+	put_u64(w, c->outq_bytes);
+	put_u64(w, c->outq_shed);
 }
 
 static void
@@ -279,6 +287,10 @@ counters_decode(struct rbuf *r, struct ipc_net_counters *c)
 	c->handshakes_failed = get_u64(r);
 	c->bytes_in = get_u64(r);
 	c->bytes_out = get_u64(r);
+	c->log_suppressed = get_u64(r);
+	c->log_summaries = get_u64(r);
+	c->outq_bytes = get_u64(r);
+	c->outq_shed = get_u64(r);
 }
 
 static void

@@ -12,7 +12,9 @@
  * Input is read through bufferevents whose read high-watermark is one
  * maximal frame, so a peer cannot make us buffer more; the header is
  * judged before the rest of a frame is waited for.  Output that grows past
- * NETD_OUTQ_MAX (a peer that does not read) drops the peer.  Freeing is
+ * NETD_OUTQ_MAX (a peer that does not read) drops the peer; all peers'
+ * output together stays within NETD_OUTQ_BUDGET (conn_budget_tick).
+ * Freeing is
  * deferred to the reap event: a closed connection stays in the list, in
  * state CONN_DEAD, until the callback or walk that closed it has returned.
  */
@@ -98,12 +100,12 @@ conn_new(struct netd *nd, int fd, enum net_direction dir,
 	c->ip = remote->sin_addr.s_addr;
 	c->remote_port = ntohs(remote->sin_port);
 	c->addr = a;
-	c->created = c->last_recv = mono_now();
+	c->created = c->last_recv = c->drained_at = mono_now();
 	c->next_reqid = 1;
 	conn_name(c);
 	bufferevent_setcb(c->bev, conn_readcb, conn_writecb, conn_eventcb, c);
-	/* never buffer more than one maximal frame of a peer's input */
-	bufferevent_setwatermark(c->bev, EV_READ, 0, WIRE_MAX_FRAME);
+	/* small frames only until a header says more (conn_readcb) */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, NETD_INBUF_SMALL);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	TAILQ_INSERT_TAIL(&nd->conns, c, entry);
 	return c;
@@ -144,8 +146,9 @@ conn_start(struct conn *c)
 	c->opened = 1;
 	c->created = c->last_recv = mono_now();
 	nd->c.connections_opened++;
-	log_debug("%s: TCP up (local port %u, remote port %u)", c->name,
-	    c->local_port, c->remote_port);
+	netd_log(nd, c->ip, NLOG_CONNECT, LOGRATE_DEBUG, "%s: TCP up (local "
+	    "port %u, remote port %u)", c->name, c->local_port,
+	    c->remote_port);
 	if ((m = malloc(sizeof(*m))) == NULL) {
 		conn_close(c, CLOSE_ERROR, 0, "out of memory");
 		return;
@@ -157,21 +160,47 @@ conn_start(struct conn *c)
 		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
+static void
+frame_free(const void *data, size_t len, void *arg)
+{
+	(void)len;
+	(void)arg;
+	free((void *)(uintptr_t)data);
+}
+
+/*
+ * Queue the encoded frame w; a large one (an answer of blocks) is handed
+ * to the output buffer as it is, not copied: one copy less of up to 4 MiB
+ * per answer (w is emptied then).  -1: not queued.
+ */
+static int
+queue_frame(struct evbuffer *out, struct wbuf *w)
+{
+	if (w->len < NETD_INBUF_SMALL)
+		return evbuffer_add(out, w->data, w->len);
+	if (evbuffer_add_reference(out, w->data, w->len, frame_free, NULL)
+	    == -1)
+		return -1;
+	w->data = NULL;		/* evbuffer frees it once written */
+	return 0;
+}
+
 /* Queue one frame; no checks of state or queue length.  -1: not sent. */
 static int
 conn_write(struct conn *c, const struct wire_msg *m)
 {
 	struct wbuf	w;
+	size_t		len;
 	int		ret = -1;
 
 	wbuf_init(&w, WIRE_MAX_FRAME);
 	if (wire_encode(&w, c->nd->magic, m) == -1)
 		log_warnx("%s: cannot encode %s", c->name,
 		    wire_type_names[m->type]);
-	else if (evbuffer_add(bufferevent_get_output(c->bev), w.data, w.len)
-	    == 0) {
-		c->bytes_out += w.len;
-		c->nd->c.bytes_out += w.len;
+	else if ((len = w.len, queue_frame(bufferevent_get_output(c->bev),
+	    &w)) == 0) {
+		c->bytes_out += len;
+		c->nd->c.bytes_out += len;
 		ret = 0;
 	}
 	wbuf_free(&w);
@@ -301,9 +330,10 @@ activate(struct conn *c)
 	c->state = CONN_ACTIVE;
 	c->since = now;
 	c->next_ping = now;		/* a first round trip at once */
-	log_info("%s: connected (remote port %u, listen port %u, height "
-	    "%llu, %s)", c->name, c->remote_port, c->listen_port,
-	    (unsigned long long)c->height, c->agent);
+	netd_log(nd, c->ip, NLOG_CONNECT, LOGRATE_INFO, "%s: connected "
+	    "(remote port %u, listen port %u, height %llu, %s)", c->name,
+	    c->remote_port, c->listen_port, (unsigned long long)c->height,
+	    c->agent);
 	if (c->dir == DIR_OUTBOUND)
 		dialer_succeeded(c);
 	else if (c->listen_port != 0)
@@ -326,8 +356,8 @@ promote(struct conn *old)
 	old->challenger = NULL;
 	if (ch == NULL || ch->state != CONN_PENDING)
 		return;
-	log_info("%s: replaces the old connection (remote port %u)",
-	    ch->name, old->remote_port);
+	netd_log(ch->nd, ch->ip, NLOG_PROBE, LOGRATE_INFO, "%s: replaces the "
+	    "old connection (remote port %u)", ch->name, old->remote_port);
 	activate(ch);
 }
 
@@ -353,10 +383,9 @@ conn_close(struct conn *c, enum net_close_reason reason, int goodbye,
 		conn_bury(c);
 		return;
 	}
-	if (reason == CLOSE_DUPLICATE || reason == CLOSE_SHUTDOWN)
-		log_debug("%s: closed: %s", c->name, why);
-	else
-		log_info("%s: closed: %s", c->name, why);
+	netd_log(nd, c->ip, NLOG_CLOSE, reason == CLOSE_DUPLICATE ||
+	    reason == CLOSE_SHUTDOWN ? LOGRATE_DEBUG : LOGRATE_INFO,
+	    "%s: closed: %s", c->name, why);
 	if (c->opened)
 		nd->c.connections_closed[reason]++;
 	if (c->state == CONN_HANDSHAKE && !c->hello_ok &&
@@ -416,8 +445,9 @@ register_conn(struct conn *c)
 	switch (reg_decide(ntohl(c->local_ip), ntohl(c->ip), &vo, &vn)) {
 	case REG_KEEP_EXISTING:
 		nd->c.duplicates_resolved++;
-		log_info("%s: duplicate of the %s connection (ports %u/%u), "
-		    "keeping that one", c->name, old->dir == DIR_INBOUND ?
+		netd_log(nd, c->ip, NLOG_CONNECT, LOGRATE_INFO, "%s: "
+		    "duplicate of the %s connection (ports %u/%u), keeping "
+		    "that one", c->name, old->dir == DIR_INBOUND ?
 		    "inbound" : "outbound", old->local_port,
 		    old->remote_port);
 		conn_close(c, CLOSE_DUPLICATE, 1, "duplicate");
@@ -427,8 +457,9 @@ register_conn(struct conn *c)
 		if (old->challenger != NULL)	/* its probe ends with it */
 			conn_close(old->challenger, CLOSE_DUPLICATE, 1,
 			    "the connection being probed was superseded");
-		log_info("%s: duplicate of the %s connection (ports %u/%u), "
-		    "keeping this one (ports %u/%u)", c->name,
+		netd_log(nd, c->ip, NLOG_CONNECT, LOGRATE_INFO, "%s: "
+		    "duplicate of the %s connection (ports %u/%u), keeping "
+		    "this one (ports %u/%u)", c->name,
 		    old->dir == DIR_INBOUND ? "inbound" : "outbound",
 		    old->local_port, old->remote_port, c->local_port,
 		    c->remote_port);
@@ -442,8 +473,9 @@ register_conn(struct conn *c)
 			    "from this address is being checked");
 			break;
 		}
-		log_info("%s: new node nonce from %s: probing the old "
-		    "connection (remote port %u) for %.1f s", c->name,
+		netd_log(nd, c->ip, NLOG_PROBE, LOGRATE_INFO, "%s: new node "
+		    "nonce from %s: probing the old connection (remote port "
+		    "%u) for %.1f s", c->name,
 		    old->name, old->remote_port, NETD_PROBE_S);
 		c->state = CONN_PENDING;
 		old->challenger = c;
@@ -501,7 +533,8 @@ on_pong(struct conn *c, uint64_t nonce, double now)
 	c->missed = 0;
 	c->nd->c.pongs_received++;
 	c->pongs_received++;
-	log_debug("%s: pong, %.3f ms", c->name, rtt * 1e3);
+	netd_log(c->nd, c->ip, NLOG_CONNECT, LOGRATE_DEBUG, "%s: pong, %.3f "
+	    "ms", c->name, rtt * 1e3);
 }
 
 static void
@@ -530,7 +563,8 @@ on_blocks(struct conn *c, const struct wire_blocks *b)
 			if (c->reqs[k].wire_reqid == b->reqid)
 				break;
 		if (k == c->nreqs) {
-			log_debug("%s: blocks for unknown request %u, dropped",
+			netd_log(c->nd, c->ip, NLOG_REQUEST, LOGRATE_DEBUG,
+			    "%s: blocks for unknown request %u, dropped",
 			    c->name, b->reqid);
 			return;
 		}
@@ -550,8 +584,9 @@ on_blocks(struct conn *c, const struct wire_blocks *b)
 	if (b->reqid == 0) {
 		/* blk is the one announced block */
 		if (blk.h.height <= c->height) {
-			log_debug("%s: announced block %llu not above its "
-			    "height %llu, dropped", c->name,
+			netd_log(c->nd, c->ip, NLOG_REQUEST, LOGRATE_DEBUG,
+			    "%s: announced block %llu not above its height "
+			    "%llu, dropped", c->name,
 			    (unsigned long long)blk.h.height,
 			    (unsigned long long)c->height);
 			return;
@@ -701,27 +736,110 @@ frame_error(struct conn *c, enum wire_status st)
 }
 
 /*
- * Room to take one more request of c's: a slot of its own in stored, and
- * its output queue can hold every answer in flight, this one included,
- * at their largest.  Without room the request waits unread (conn_readcb),
- * so a peer that pipelines requests is slowed down to what it reads
- * instead of being dropped for a full output queue.
+ * All peers' output: what is queued to them (also to those still flushing
+ * a goodbye) plus a maximal frame for each request in stored, whose
+ * answer is to come.  *queued (if not NULL) gets the first part alone.
+ */
+size_t
+conn_outq_total(struct netd *nd, size_t *queued)
+{
+	struct conn	*c;
+	size_t		 q = 0;
+	int		 i, inflight = 0;
+
+	TAILQ_FOREACH(c, &nd->conns, entry)
+		if (c->state != CONN_DEAD && c->bev != NULL)
+			q += evbuffer_get_length(bufferevent_get_output(c->bev));
+	for (i = 0; i < NETD_MAX_SERVING; i++)
+		if (nd->serving[i].ipc_reqid != 0)
+			inflight++;
+	if (queued != NULL)
+		*queued = q;
+	return q + (size_t)inflight * WIRE_MAX_FRAME;
+}
+
+/*
+ * Room to take one more request of c's: a slot of its own in stored, its
+ * output queue can hold every answer in flight, this one included, at
+ * their largest, and so can the output budget of all peers.  Without
+ * room the request waits unread (conn_readcb), so a peer that pipelines
+ * requests is slowed down to what it reads instead of being dropped for
+ * a full output queue; one that waits for the budget is noted, so that
+ * conn_budget_tick can shed the peer that holds it.
  */
 int
-conn_serve_room(const struct conn *c)
+conn_serve_room(struct conn *c)
 {
 	size_t	queued = evbuffer_get_length(bufferevent_get_output(c->bev));
 
-	return c->serving < NETD_MAX_SERVE && queued +
-	    (size_t)(c->serving + 1) * WIRE_MAX_FRAME <= NETD_OUTQ_MAX;
+	if (c->serving >= NETD_MAX_SERVE || queued +
+	    (size_t)(c->serving + 1) * WIRE_MAX_FRAME > NETD_OUTQ_MAX)
+		return 0;
+	if (conn_outq_total(c->nd, NULL) + WIRE_MAX_FRAME <=
+	    NETD_OUTQ_BUDGET) {
+		c->budget_wait = 0;
+		return 1;
+	}
+	if (!c->budget_wait) {
+		c->budget_wait = 1;
+		c->budget_since = mono_now();
+	}
+	return 0;
 }
 
 /* A block request without room to answer it waits, and so does the rest. */
 static int
-must_wait(const struct conn *c, uint16_t type)
+must_wait(struct conn *c, uint16_t type)
 {
 	return c->state == CONN_ACTIVE && (type == WIRE_GET_RANGE ||
 	    type == WIRE_GET_LOCATOR) && !conn_serve_room(c);
+}
+
+/*
+ * The largest payload a message of this type can have and decode.  A
+ * longer frame is refused from its header, before it is read: so a
+ * peer makes us buffer a frame of up to 4 MiB only once we have asked it
+ * for blocks (a late answer to an expired request included), anything
+ * else stays within a block or a few KiB (NETD_INBUF_SMALL), and a peer
+ * cannot pin a maximal frame's worth of memory per connection by sending
+ * most of one and stopping.
+ */
+static size_t
+payload_max(const struct conn *c, uint16_t type)
+{
+	switch (type) {
+	case WIRE_HELLO:
+		return 88 + 2 + WIRE_AGENT_MAX;
+	case WIRE_PING:
+	case WIRE_PONG:
+		return 8;
+	case WIRE_TIP:
+		return 8 + IPC_HASH_LEN;
+	case WIRE_GET_RANGE:
+		return 4 + 8 + 4;
+	case WIRE_GET_LOCATOR:
+		return 4 + 4 + 4 + (size_t)WIRE_MAX_HASHES * IPC_HASH_LEN;
+	case WIRE_BLOCKS:
+		/* an announcement: one block; an answer: a whole batch */
+		return c->nreqs > 0 || c->next_reqid != 1 ? WIRE_MAX_PAYLOAD :
+		    4 + 4 + 4 + BLOCK_MAX_LEN;
+	case WIRE_GET_ADDRS:
+		return 0;
+	case WIRE_ADDRS:
+		return 4 + (size_t)WIRE_MAX_ADDRS * 6;
+	default:	/* WIRE_GOODBYE */
+		return 1 + 2 + WIRE_REASON_MAX;
+	}
+}
+
+static int
+frame_too_long(struct conn *c, const struct wire_hdr *h)
+{
+	if (h->len <= payload_max(c, h->type))
+		return 0;
+	conn_close(c, CLOSE_PROTOCOL, 1, "%s of %u bytes, at most %zu here",
+	    wire_type_names[h->type], h->len, payload_max(c, h->type));
+	return 1;
 }
 
 static void
@@ -748,8 +866,14 @@ conn_readcb(struct bufferevent *bev, void *arg)
 			frame_error(c, st);
 			break;
 		}
+		if (frame_too_long(c, &h))
+			break;
+		/* room for this frame whole, or for small ones */
+		bufferevent_setwatermark(bev, EV_READ, 0, WIRE_HDR_LEN +
+		    (size_t)h.len > NETD_INBUF_SMALL ? WIRE_HDR_LEN +
+		    (size_t)h.len : NETD_INBUF_SMALL);
 		if (have < WIRE_HDR_LEN + (size_t)h.len)
-			break;		/* the watermark allows a whole one */
+			break;
 		if (must_wait(c, h.type)) {
 			/* read on once an answer is out (conn_resume) */
 			c->read_paused = 1;
@@ -776,6 +900,8 @@ conn_readcb(struct bufferevent *bev, void *arg)
 	free(m);
 	if (c->state == CONN_CLOSING)	/* discard until EOF */
 		evbuffer_drain(in, evbuffer_get_length(in));
+	if (evbuffer_get_length(in) < WIRE_HDR_LEN)
+		bufferevent_setwatermark(bev, EV_READ, 0, NETD_INBUF_SMALL);
 }
 
 /*
@@ -796,6 +922,8 @@ output_progress(struct conn *c, double now)
 	queued = evbuffer_get_length(bufferevent_get_output(c->bev));
 	if (queued < c->outq_last)
 		c->last_recv = now;
+	if (queued < c->outq_last || queued == 0)
+		c->drained_at = now;
 	c->outq_last = queued;
 	return queued == 0 && !c->read_paused;
 }
@@ -856,7 +984,8 @@ req_deadlines(struct conn *c, double now)
 			i++;
 			continue;
 		}
-		log_info("%s: no answer to request %u in %.0f s", c->name,
+		netd_log(c->nd, c->ip, NLOG_REQUEST, LOGRATE_INFO, "%s: no "
+		    "answer to request %u in %.0f s", c->name,
 		    c->reqs[i].wire_reqid, NETD_PEER_REQ_S);
 		netd_net_blocks(c->nd, c->ip, c->reqs[i].sync_reqid, NULL, 0);
 		c->reqs[i] = c->reqs[--c->nreqs];
@@ -897,8 +1026,9 @@ conn_tick(struct conn *c, double now)
 	/* a restarted peer's probe: any message since proves life */
 	if (c->challenger != NULL) {
 		if (c->last_recv >= c->probe_start) {
-			log_info("%s: answered the probe, refusing the new "
-			    "connection from %s", c->name, c->challenger->name);
+			netd_log(c->nd, c->ip, NLOG_PROBE, LOGRATE_INFO, "%s: "
+			    "answered the probe, refusing the new connection "
+			    "from %s", c->name, c->challenger->name);
 			conn_close(c->challenger, CLOSE_DUPLICATE, 1,
 			    "the peer at this address is alive with another "
 			    "node nonce");
@@ -919,6 +1049,77 @@ conn_tick(struct conn *c, double now)
 		c->next_ping = now + cfg->ping_interval;
 	}
 	req_deadlines(c, now);
+}
+
+/*
+ * The peer to shed for the output budget: the one with the most output
+ * queued, among those whose output has not shrunk for NETD_SHED_STALL_S
+ * (they do not read), or among all once a request has waited for the
+ * budget NETD_SHED_WAIT_S (a peer that reads a trickle does not keep
+ * the budget from the others for ever).  NULL: nobody to shed.
+ */
+static struct conn *
+shed_candidate(struct netd *nd, double now, int any)
+{
+	struct conn	*c, *v = NULL;
+	size_t		 q, vq = 0;
+
+	TAILQ_FOREACH(c, &nd->conns, entry) {
+		if (!conn_alive(c) || c->state == CONN_CONNECTING)
+			continue;
+		q = evbuffer_get_length(bufferevent_get_output(c->bev));
+		if (q == 0 || q <= vq)
+			continue;
+		if (any || now - c->drained_at >= NETD_SHED_STALL_S) {
+			v = c;
+			vq = q;
+		}
+	}
+	return v;
+}
+
+/*
+ * Every tick: when requests wait for the output budget (or small messages
+ * pushed all output past it), shed the most expensive peer, one per tick
+ * (what a shed peer had in stored still counts until stored answers);
+ * then let the waiting requests in as far as the budget allows.  Shedding,
+ * rather than only not reading requests while over budget: peers that
+ * never read would otherwise keep the budget until their ping timeout
+ * (120 s), and every honest peer's requests would wait that long.
+ */
+void
+conn_budget_tick(struct netd *nd, double now)
+{
+	struct conn	*c, *v, *next;
+	size_t		 total, queued;
+	double		 oldest;
+	int		 waiting;
+
+	total = conn_outq_total(nd, &queued);
+	waiting = 0;
+	oldest = now;
+	TAILQ_FOREACH(c, &nd->conns, entry)
+		if (conn_alive(c) && c->read_paused && c->budget_wait) {
+			waiting++;
+			if (c->budget_since < oldest)
+				oldest = c->budget_since;
+		}
+	if ((total > NETD_OUTQ_BUDGET || (waiting &&
+	    total + WIRE_MAX_FRAME > NETD_OUTQ_BUDGET)) &&
+	    (v = shed_candidate(nd, now, now - oldest >= NETD_SHED_WAIT_S)) !=
+	    NULL) {
+		nd->c.outq_shed++;
+		conn_close(v, CLOSE_LIMIT, 0, "output budget: %zu bytes "
+		    "queued to it, the most of all peers, %zu to all, others "
+		    "wait", evbuffer_get_length(bufferevent_get_output(
+		    v->bev)), queued);
+	}
+	nd->c.outq_bytes = queued;
+	for (c = TAILQ_FIRST(&nd->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->read_paused)
+			conn_resume(c);
+	}
 }
 
 /* SIGTERM: a goodbye to everybody, written at once, then close. */

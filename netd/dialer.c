@@ -223,15 +223,17 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	if (is_banned(nd, sin->sin_addr.s_addr, mono_now())) {
-		log_debug("%s inbound: banned, refused", ip_str(
-		    sin->sin_addr.s_addr, ip, sizeof(ip)));
+		netd_log(nd, sin->sin_addr.s_addr, NLOG_ACCEPT, LOGRATE_DEBUG,
+		    "%s inbound: banned, refused", ip_str(sin->sin_addr.s_addr,
+		    ip, sizeof(ip)));
 		close(fd);
 		return;
 	}
 	if (ip_handshaking(nd, sin->sin_addr.s_addr)) {
 		/* one IP cannot fill the inbound slots with handshakes */
-		log_info("%s inbound: refused, a connection from it is "
-		    "still in its handshake", ip_str(sin->sin_addr.s_addr, ip,
+		netd_log(nd, sin->sin_addr.s_addr, NLOG_ACCEPT, LOGRATE_INFO,
+		    "%s inbound: refused, a connection from it is still in "
+		    "its handshake", ip_str(sin->sin_addr.s_addr, ip,
 		    sizeof(ip)));
 		nd->c.connections_opened++;
 		nd->c.connections_closed[CLOSE_LIMIT]++;
@@ -239,7 +241,8 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		return;
 	}
 	if (count_inbound(nd) >= nd->cfg->max_inbound) {
-		log_info("%s inbound: refused, %d inbound connections already",
+		netd_log(nd, sin->sin_addr.s_addr, NLOG_ACCEPT, LOGRATE_INFO,
+		    "%s inbound: refused, %d inbound connections already",
 		    ip_str(sin->sin_addr.s_addr, ip, sizeof(ip)),
 		    nd->cfg->max_inbound);
 		nd->c.connections_opened++;
@@ -255,9 +258,9 @@ static void
 accept_error_cb(struct evconnlistener *l, void *arg)
 {
 	(void)l;
-	(void)arg;
-	/* EMFILE and friends: the listener retries on the next event */
-	log_warnx("accept: %s", strerror(EVUTIL_SOCKET_ERROR()));
+	/* EMFILE and friends (a flood can cause them): retried later */
+	netd_log((struct netd *)arg, 0, NLOG_ACCEPT, LOGRATE_WARN, "accept: "
+	    "%s", strerror(EVUTIL_SOCKET_ERROR()));
 }
 
 int
@@ -309,7 +312,9 @@ dial(struct netd *nd, struct addr *a)
 	sin.sin_port = htons(a->port);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1) {
-		log_warn("%s outbound: socket", ip_str(a->ip, ip, sizeof(ip)));
+		netd_log(nd, a->ip, NLOG_DIAL, LOGRATE_WARN, "%s outbound: "
+		    "socket: %s", ip_str(a->ip, ip, sizeof(ip)),
+		    strerror(errno));
 		a->failures++;
 		a->next_try = mono_now() + backoff_delay(nd->cfg, a->failures);
 		return;
@@ -322,8 +327,9 @@ dial(struct netd *nd, struct addr *a)
 		src.sin_family = AF_INET;
 		src.sin_addr = nd->cfg->listen.ip;
 		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) == -1) {
-			log_warn("%s outbound: bind to the listen address",
-			    ip_str(a->ip, ip, sizeof(ip)));
+			netd_log(nd, a->ip, NLOG_DIAL, LOGRATE_WARN, "%s "
+			    "outbound: bind to the listen address: %s",
+			    ip_str(a->ip, ip, sizeof(ip)), strerror(errno));
 			close(fd);
 			a->failures++;
 			a->next_try = mono_now() + backoff_delay(nd->cfg,
@@ -334,7 +340,8 @@ dial(struct netd *nd, struct addr *a)
 	if ((c = conn_new(nd, fd, DIR_OUTBOUND, &sin, a)) == NULL)
 		return;
 	a->conn = c;
-	log_debug("%s: dialling port %u", c->name, a->port);
+	netd_log(nd, a->ip, NLOG_DIAL, LOGRATE_DEBUG, "%s: dialling port %u",
+	    c->name, a->port);
 	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&sin,
 	    sizeof(sin)) == -1)
 		conn_close(c, CLOSE_ERROR, 0, "connect: %s",
@@ -375,8 +382,8 @@ dialer_connect_failed(struct conn *c, const char *why)
 	a->failures++;
 	d = backoff_delay(nd->cfg, a->failures);
 	a->next_try = mono_now() + d;
-	log_info("%s: connect to port %u failed: %s; next attempt in %.2f s",
-	    c->name, a->port, why, d);
+	netd_log(nd, a->ip, NLOG_DIAL, LOGRATE_INFO, "%s: connect to port %u "
+	    "failed: %s; next attempt in %.2f s", c->name, a->port, why, d);
 	netd_addr_mark(nd, a->ip, a->port, ADDR_FAILURE, 0);
 }
 
@@ -448,5 +455,6 @@ dialer_closed(struct netd *nd, struct conn *c, enum net_close_reason reason)
 	if (a->next_try < now + d)
 		a->next_try = now + d;
 	if (c->dir == DIR_OUTBOUND)
-		log_info("%s: next attempt in %.2f s", c->name, d);
+		netd_log(nd, c->ip, NLOG_DIAL, LOGRATE_INFO, "%s: next "
+		    "attempt in %.2f s", c->name, d);
 }

@@ -557,8 +557,8 @@ on_punish(struct netd *nd, struct rbuf *r)
 		log_warnx("syncd: malformed punish, dropped");
 		return;
 	}
-	log_info("%s: punished by syncd for %u s: %s", ip_str(p.ip, ip,
-	    sizeof(ip)), p.ban_s, p.why);
+	netd_log(nd, p.ip, NLOG_PUNISH, LOGRATE_INFO, "%s: punished by syncd "
+	    "for %u s: %s", ip_str(p.ip, ip, sizeof(ip)), p.ban_s, p.why);
 	c = reg_get(&nd->reg, p.ip);
 	if (p.ban_s > 0)
 		ban_ip(nd, p.ip, p.ban_s, c ? c->listen_port : 0);
@@ -627,6 +627,8 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 		conn_tick(c, now);
 	}
 	serve_expire(nd, now, 0);
+	conn_budget_tick(nd, now);
+	lograte_tick(&nd->logs, now);
 	if (nd->boot != NETD_BOOTED && now >= nd->boot_deadline) {
 		log_warnx("stored has not told us our tip and the bans in %.0f "
 		    "s: accepting and dialling without them", NETD_BOOT_S);
@@ -674,6 +676,7 @@ netd_load(struct worker *w)
 	randombytes_buf(&nd->nonce, sizeof(nd->nonce));
 	TAILQ_INIT(&nd->conns);
 	TAILQ_INIT(&nd->addrs);
+	lograte_init(&nd->logs);
 	reg_init(&nd->reg);
 	for (i = 0; i < w->cfg.npeers; i++)
 		addr_learn(nd, w->cfg.peers[i].ip.s_addr, w->cfg.peers[i].port,
@@ -723,6 +726,8 @@ netd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 	st.seq = seq;
 	if (nd != NULL) {
 		st.c = nd->c;
+		st.c.log_suppressed = nd->logs.c.suppressed;
+		st.c.log_summaries = nd->logs.c.summaries;
 		st.peers = calloc(nd->reg.n ? nd->reg.n : 1, sizeof(*p));
 		TAILQ_FOREACH(c, &nd->conns, entry) {
 			if (c->state != CONN_ACTIVE || st.peers == NULL ||

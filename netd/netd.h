@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "block.h"
+#include "lograte.h"
 #include "registry.h"
 #include "wire.h"
 #include "worker.h"
@@ -30,6 +31,21 @@ struct event;
 #define NETD_TICK_S		0.1	/* timers' granularity */
 /* room for every answer in flight at its largest, and small messages */
 #define NETD_OUTQ_MAX		(NETD_MAX_SERVE * WIRE_MAX_FRAME + (1u << 20))
+/*
+ * The output budget: bytes queued to all peers together plus a maximal
+ * frame for each request in stored (its answer to come).  A request is
+ * taken only while it fits; when requests wait for it, the peer with the
+ * most output queued is shed (conn_budget_tick).  docs/protocol.md
+ * section 7 and docs/operations.md "Memory under attack".
+ */
+#define NETD_OUTQ_BUDGET	(32u << 20)
+#define NETD_SHED_STALL_S	1.0	/* shed at once a peer stalled so long */
+#define NETD_SHED_WAIT_S	5.0	/* else the largest, after such a wait */
+/*
+ * Input buffered per connection: the frame at the head (its type's
+ * largest payload at most) or this much of small frames behind it.
+ */
+#define NETD_INBUF_SMALL	(64u << 10)
 #define NETD_PROBE_S		3.0	/* liveness probe of a restarted peer */
 #define NETD_LINGER_S		2.0	/* flush a goodbye, then close */
 #define NETD_WRONG_NET_BAN_S	86400.0	/* other network: a day */
@@ -52,6 +68,25 @@ struct event;
 #define NETD_BOOT_BANS		0x2
 #define NETD_BOOTED		(NETD_BOOT_TIP | NETD_BOOT_BANS)
 #define NETD_BOOT_S		10.0
+
+/*
+ * Kinds of log lines a peer's input causes, each rate-limited per peer
+ * IP (common/lograte.h, docs/operations.md "Logs under attack").
+ */
+enum netd_log_kind {
+	NLOG_ACCEPT,		/* refused at accept */
+	NLOG_CONNECT,		/* TCP up, registered, duplicates */
+	NLOG_PROBE,		/* a restarted peer's probe */
+	NLOG_CLOSE,		/* a connection closed */
+	NLOG_REQUEST,		/* requests and answers */
+	NLOG_DIAL,		/* our dials and their backoff */
+	NLOG_PUNISH		/* syncd's verdict on a peer */
+};
+
+/* one log line caused by the peer at ip (network order) */
+#define netd_log(nd, ip, kind, level, ...)				\
+	lograte_log(&(nd)->logs, (ip), (kind), (level), mono_now(),	\
+	    __VA_ARGS__)
 
 enum conn_state {
 	CONN_CONNECTING,	/* outbound, TCP connect in progress */
@@ -122,8 +157,12 @@ struct conn {
 	uint32_t		 next_reqid;
 	int			 serving;	/* its requests in stored */
 	int			 read_paused;	/* a request waits for room */
+	int			 budget_wait;	/* for the output budget */
+	double			 budget_since;	/* waiting since */
 	size_t			 outq_last;	/* output queued at the last
 						   tick */
+	double			 drained_at;	/* output last shrank or was
+						   empty */
 	int			 superseded;	/* closed for a newer duplicate
 						   that survives */
 	double			 addrs_answered;
@@ -176,6 +215,7 @@ struct netd {
 	int			 nbans;
 	struct registry		 reg;
 	struct ipc_net_counters	 c;
+	struct lograte		 logs;		/* lines peers cause */
 	struct ipc_chan		*store;
 	struct ipc_chan		*sync;
 	uint64_t		 height;
@@ -207,7 +247,9 @@ void		 conn_peer_event(struct conn *, uint16_t ipc_type);
 void		 conn_fail_reqs(struct conn *);
 void		 conn_broadcast(struct netd *, const struct wire_msg *);
 void		 conn_resume(struct conn *);
-int		 conn_serve_room(const struct conn *);
+int		 conn_serve_room(struct conn *);
+size_t		 conn_outq_total(struct netd *, size_t *queued);
+void		 conn_budget_tick(struct netd *, double now);
 
 /* dialer.c */
 int		 dialer_listen(struct netd *);

@@ -1733,8 +1733,10 @@ store_verify(struct store *s, struct ipc_result *res)
 }
 
 int
-store_verify_dir(const char *dir, struct ipc_result *res)
+store_verify_dir(const char *dir, const volatile sig_atomic_t *stop,
+    struct ipc_result *res)
 {
+	struct store_verifier	v;
 	struct store		s;
 	struct store_params	p;
 	char			path[600], err[STORE_ERR_MAX];
@@ -1753,7 +1755,14 @@ store_verify_dir(const char *dir, struct ipc_result *res)
 		store_result(res, IPC_ERR_STORAGE, "%s", err);
 		return -1;
 	}
-	store_verify(&s, res);
+	store_verify_begin(&v);
+	while (store_verify_step(&s, &v, STORE_VERIFY_SLICE_BLOCKS,
+	    STORE_VERIFY_SLICE_BYTES, res) == 0)
+		if (stop != NULL && *stop) {
+			store_result(res, IPC_ERR_BUSY, "interrupted after "
+			    "%llu blocks", (unsigned long long)v.next);
+			break;
+		}
 	store_close(&s);
 	return res->code == IPC_OK ? 0 : -1;
 }

@@ -10,14 +10,16 @@
  * an error included (IPC_STORE_RESULT), so a requester can time out and
  * retry: requests are idempotent.
  *
- * "stored --verify DATA_DIR" walks a stopped (or running) store in one
- * read-only transaction and exits 0 when the chain is whole.  The
+ * "stored --verify DATA_DIR" walks a stopped (or running) store in
+ * read-only slices and exits 0 when the chain is whole; SIGINT/SIGTERM
+ * end it between two slices, its read transaction closed.  The
  * supervisor's IPC_VERIFY (timenodectl verify) runs the same checks in
  * slices between the other events, so that heartbeats and requests are
  * answered while it runs: one verify at a time, a second is answered
  * IPC_ERR_BUSY.
  */
 #include <event2/event.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,16 +29,15 @@
 #include "worker.h"
 
 /*
- * A verify slice walks at most this many blocks and bytes in one read
- * transaction, then the loop turns.  Measured (warm cache, with or
- * without ASan): about 0.3 ms for 256 small blocks, 2-4 ms for 2 MiB of
- * 256 KiB blocks, the payload hash dominating; a cold cache adds the
- * reads.  That is far inside the heartbeat deadline (5 s) and a
- * requester's patience, while the slice's own cost (a read transaction,
- * a cursor seek, a loop turn: microseconds) is lost in the noise.
+ * A reader slot left by a process that died inside a read transaction
+ * (`stored --verify` killed, a crashed tool) pins every page freed after
+ * its snapshot: each commit then grows the file until the slot is
+ * cleared (PowerDNS#9888).  store_open clears dead slots at start; the
+ * running stored clears them this often, so a dead reader pins pages for
+ * at most this long.  mdb_reader_check takes the reader table's lock and
+ * tests each distinct pid's lock: microseconds.
  */
-#define VERIFY_SLICE_BLOCKS	256
-#define VERIFY_SLICE_BYTES	(2u << 20)
+#define READER_CHECK_S		1
 
 struct verify_job {
 	struct event		*ev;	/* zero timeout: the next slice */
@@ -51,6 +52,7 @@ struct stored {
 	struct store	 store;
 	int		 open;
 	struct verify_job vj;
+	struct event	*reader_check;	/* every READER_CHECK_S */
 };
 
 static struct stored	sd;
@@ -391,6 +393,38 @@ stored_pre_sandbox(struct worker *w)
 	return 0;
 }
 
+/* Clear the reader slots of dead processes (READER_CHECK_S above). */
+static void
+reader_check_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	int	dead = 0, rc;
+
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	if (!sd.open || sd.store.env == NULL ||
+	    (sd.store.env_flags & MDB_NOLOCK))
+		return;
+	if ((rc = mdb_reader_check(sd.store.env, &dead)) != 0)
+		log_warnx("%s: reader check: %s", sd.store.path,
+		    mdb_strerror(rc));
+	else if (dead > 0)
+		log_warnx("%s: cleared %d reader slot(s) of dead processes "
+		    "(a killed verify?); their snapshots no longer hold "
+		    "pages", sd.store.path, dead);
+}
+
+static int
+reader_check_start(struct worker *w)
+{
+	struct timeval	tv = { READER_CHECK_S, 0 };
+
+	sd.reader_check = event_new(w->base, -1, EV_PERSIST, reader_check_cb,
+	    NULL);
+	return sd.reader_check == NULL || event_add(sd.reader_check, &tv) ==
+	    -1 ? -1 : 0;
+}
+
 static int
 stored_init(struct worker *w)
 {
@@ -419,6 +453,10 @@ stored_init(struct worker *w)
 		return -1;
 	}
 	sd.open = 1;
+	if (reader_check_start(w) == -1) {
+		log_warnx("cannot start the reader check timer");
+		return -1;
+	}
 	log_info("store open: network %s, height %llu, tip %s%s",
 	    sd.store.network, (unsigned long long)sd.store.height,
 	    store_hex(sd.store.tip, IPC_HASH_LEN, hx, sizeof(hx)),
@@ -495,8 +533,8 @@ verify_slice_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)ev;
 	if (!vj->running || !sd.open)
 		return;
-	if (store_verify_step(&sd.store, &vj->v, VERIFY_SLICE_BLOCKS,
-	    VERIFY_SLICE_BYTES, &res) == 0) {
+	if (store_verify_step(&sd.store, &vj->v, STORE_VERIFY_SLICE_BLOCKS,
+	    STORE_VERIFY_SLICE_BYTES, &res) == 0) {
 		if (verify_schedule(vj) == 0)
 			return;
 		store_result(&res, IPC_ERR_BUSY, "cannot schedule the next "
@@ -535,7 +573,7 @@ verify_start(struct worker *w, uint32_t reqid)
 	vj->started = mono_now();
 	log_info("verify: started at tip %llu, in slices of %u blocks or "
 	    "%u KiB", (unsigned long long)sd.store.height,
-	    VERIFY_SLICE_BLOCKS, VERIFY_SLICE_BYTES >> 10);
+	    STORE_VERIFY_SLICE_BLOCKS, STORE_VERIFY_SLICE_BYTES >> 10);
 }
 
 static void
@@ -557,6 +595,9 @@ stored_shutdown(struct worker *w)
 	if (sd.vj.ev != NULL)
 		event_free(sd.vj.ev);
 	sd.vj.ev = NULL;
+	if (sd.reader_check != NULL)
+		event_free(sd.reader_check);
+	sd.reader_check = NULL;
 	sd.vj.running = 0;
 	if (sd.open)
 		store_close(&sd.store);
@@ -576,18 +617,52 @@ static const struct worker_def stored_def = {
 	.ctl_msg = stored_ctl,
 };
 
+static volatile sig_atomic_t	verify_stop;
+
+static void
+verify_signal(int sig)
+{
+	verify_stop = sig;
+}
+
+/*
+ * SIGINT/SIGTERM end the walk after its current slice: the read
+ * transaction ends and the environment is closed, so a Ctrl-C leaves no
+ * dead reader slot behind (issue 11, item 11).  Then the signal's own
+ * default action, so the shell sees what happened.
+ */
+static void
+verify_catch(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = verify_signal;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+}
+
 /* stored --verify DATA_DIR: no supervisor, read-only transactions */
 static int
 verify_main(const char *dir)
 {
 	struct ipc_result	res;
 	char			hx[2 * IPC_HASH_LEN + 1];
+	int			sig;
 
 	log_init("stored", 0);
-	if (store_verify_dir(dir, &res) == 0) {
+	if (store_verify_dir(dir, &verify_stop, &res) == 0) {
 		printf("%s: ok: %s, tip %s\n", dir, res.reason,
 		    store_hex(res.hash, IPC_HASH_LEN, hx, sizeof(hx)));
 		return 0;
+	}
+	if ((sig = verify_stop) != 0) {
+		printf("%s: %s (no verdict)\n", dir, res.reason);
+		fflush(stdout);
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return 128 + sig;
 	}
 	printf("%s: FAILED after %u blocks: %s\n", dir, res.count, res.reason);
 	return 1;
@@ -601,6 +676,7 @@ main(int argc, char **argv)
 			fprintf(stderr, "usage: stored --verify DATA_DIR\n");
 			return 2;
 		}
+		verify_catch();
 		return verify_main(argv[2]);
 	}
 	return worker_main(argc, argv, &stored_def);

@@ -154,14 +154,16 @@ sync_json(struct supervisor *sv)
 	struct catchup			 p;
 
 	catchup_compute(&sv->st_stored, st, &p);
-	return json_pack("{s:s, s:I, s:f, s:I, s:f, s:o}",
+	return json_pack("{s:s, s:I, s:f, s:I, s:f, s:o, s:I, s:I}",
 	    "state", sync_state_names[st->state < SYNC_NSTATES ?
 	    st->state : SYNC_IDLE],
 	    "target_height", (json_int_t)st->target_height,
 	    "blocks_per_s", (double)st->rate_milli / 1000.0,
 	    "in_flight", (json_int_t)st->in_flight,
 	    "progress_pct", p.percent,
-	    "eta_s", p.eta_s >= 0 ? json_real(p.eta_s) : json_null());
+	    "eta_s", p.eta_s >= 0 ? json_real(p.eta_s) : json_null(),
+	    "log_lines_suppressed", (json_int_t)st->log_suppressed,
+	    "log_summaries", (json_int_t)st->log_summaries);
 }
 
 static json_t *
@@ -205,7 +207,8 @@ counters_json(struct supervisor *sv)
 	for (i = 0; i < CLOSE_NREASONS; i++)
 		json_object_set_new(closed, net_close_names[i],
 		    json_integer((json_int_t)c->connections_closed[i]));
-	return json_pack("{s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I,"
+	    " s:I, s:I}",
 	    "pings_sent", (json_int_t)c->pings_sent,
 	    "pongs_received", (json_int_t)c->pongs_received,
 	    "connections_opened", (json_int_t)c->connections_opened,
@@ -213,7 +216,11 @@ counters_json(struct supervisor *sv)
 	    "duplicates_resolved", (json_int_t)c->duplicates_resolved,
 	    "handshakes_failed", (json_int_t)c->handshakes_failed,
 	    "bytes_in", (json_int_t)c->bytes_in,
-	    "bytes_out", (json_int_t)c->bytes_out);
+	    "bytes_out", (json_int_t)c->bytes_out,
+	    "log_lines_suppressed", (json_int_t)c->log_suppressed,
+	    "log_summaries", (json_int_t)c->log_summaries,
+	    "output_queued_bytes", (json_int_t)c->outq_bytes,
+	    "peers_shed_for_output", (json_int_t)c->outq_shed);
 }
 
 static json_t *
@@ -550,6 +557,48 @@ client_command(struct status_client *cl, char *line)
 		client_error(cl, "unknown command \"%.64s\" (try help)", cmd);
 }
 
+/*
+ * A command is printable text: words separated by spaces or tabs, the
+ * line ended by LF (CRLF accepted).  Any other control byte (a NUL, an
+ * ESC, DEL ...) is an error answer, never a silently shortened command
+ * (issue 11, item 12: a NUL used to cut the line there, and a line that
+ * began with one got no answer at all).  Returns the offset of the first
+ * such byte, or -1 when there is none.
+ */
+static ssize_t
+line_control_byte(const char *line, size_t n)
+{
+	size_t	i;
+
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	for (i = 0; i < n; i++)
+		if (((unsigned char)line[i] < 0x20 && line[i] != '\t') ||
+		    (unsigned char)line[i] == 0x7f)
+			return (ssize_t)i;
+	return -1;
+}
+
+static void
+client_line(struct status_client *cl, char *line, size_t n)
+{
+	char	msg[80];
+	ssize_t	at;
+
+	if (n > STATUS_LINE_MAX) {
+		client_error(cl, "line too long (max %s bytes)", "1024");
+		return;
+	}
+	if ((at = line_control_byte(line, n)) != -1) {
+		snprintf(msg, sizeof(msg), "control byte 0x%02x at offset %zd",
+		    (unsigned char)line[at], at);
+		client_error(cl, "%s in the command (only printable text, "
+		    "spaces and tabs)", msg);
+		return;
+	}
+	client_command(cl, line);
+}
+
 static void
 client_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -560,11 +609,7 @@ client_read_cb(struct bufferevent *bev, void *arg)
 
 	while (!cl->closing &&
 	    (line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) != NULL) {
-		if (n > STATUS_LINE_MAX)
-			client_error(cl, "line too long (max %s bytes)",
-			    "1024");
-		else
-			client_command(cl, line);
+		client_line(cl, line, n);
 		free(line);
 	}
 	if (!cl->closing && evbuffer_get_length(in) > STATUS_LINE_MAX) {

@@ -28,9 +28,16 @@
 #include <time.h>
 
 #include "log.h"
+#include "lograte.h"
 #include "syncd.h"
 
 static struct syncd	 S;
+/* lines a peer's blocks or claims cause, rate-limited per peer and kind */
+static struct lograte	 peer_logs;
+enum { SLOG_PUNISH, SLOG_ROUND, SLOG_BRANCH };
+#define peer_log(ip, kind, level, ...)					\
+	lograte_log(&peer_logs, (ip), (kind), (level), mono_now(),	\
+	    __VA_ARGS__)
 
 static void	store_send_head(struct syncd *);
 static void	maybe_start_round(struct syncd *);
@@ -210,8 +217,8 @@ punish_for(struct syncd *s, uint32_t ip, uint32_t ban_s, const char *fmt,
 	p.reason = CLOSE_MISBEHAVIOR;
 	p.ban_s = ban_s;
 	vsnprintf(p.why, sizeof(p.why), fmt, ap);
-	log_warnx("peer %s: %s; disconnecting it, not used for %u s",
-	    ipstr(ip, a), p.why, ban_s);
+	peer_log(ip, SLOG_PUNISH, LOGRATE_WARN, "peer %s: %s; disconnecting "
+	    "it, not used for %u s", ipstr(ip, a), p.why, ban_s);
 	wbuf_init(&w, 512);
 	ipc_punish_encode(&w, &p);
 	ipc_send(s->net, IPC_SYNC_PUNISH, 0, &w);
@@ -345,8 +352,9 @@ maybe_start_round(struct syncd *s)
 	s->lead_ip = lead->ip;
 	s->phase = PH_LOCATE;
 	s->last_progress = mono_now();
-	log_info("catching up: peer %s is at height %llu, we are at %llu",
-	    ipstr(lead->ip, a), (unsigned long long)lead->height,
+	peer_log(lead->ip, SLOG_ROUND, LOGRATE_INFO, "catching up: peer %s is "
+	    "at height %llu, we are at %llu", ipstr(lead->ip, a),
+	    (unsigned long long)lead->height,
 	    (unsigned long long)s->cv.tip_height);
 	syncd_store_enqueue(s, SR_LOCATOR, IPC_STORE_LOCATOR_REQ, NULL, NULL);
 }
@@ -443,8 +451,9 @@ got_lead_answer(struct syncd *s, uint32_t ip, const struct ipc_blocks *bl,
 		return;
 	}
 	if (s->cv.tip_height - (b->h.height - 1) > s->cv.max_reorg) {
-		log_warnx("peer %s is on a branch that parts from ours at "
-		    "height %llu: a reorganisation of %llu blocks is more "
+		peer_log(ip, SLOG_BRANCH, LOGRATE_WARN, "peer %s is on a "
+		    "branch that parts from ours at height %llu: a "
+		    "reorganisation of %llu blocks is more "
 		    "than max_reorg_depth %u, refused", ipstr(ip, a),
 		    (unsigned long long)(b->h.height - 1),
 		    (unsigned long long)(s->cv.tip_height - b->h.height + 1),
@@ -567,8 +576,9 @@ handle_bad(struct syncd *s, const struct cv_bad *bad)
 			lead_failed(s, 0, "the leading peer's chain changed");
 			return;
 		}
-		log_info("peer %s: block %llu is on another branch; its "
-		    "heights go to the leading peer", ipstr(bad->ip, a),
+		peer_log(bad->ip, SLOG_BRANCH, LOGRATE_INFO, "peer %s: block "
+		    "%llu is on another branch; its heights go to the "
+		    "leading peer", ipstr(bad->ip, a),
 		    (unsigned long long)bad->height);
 		if ((p = planner_peer(&s->pl, bad->ip)) != NULL)
 			p->skip = 1;
@@ -1077,6 +1087,7 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
+	lograte_tick(&peer_logs, now);
 	/* stored: a retry after a failure, or no answer for too long */
 	if (s->qlen && ((s->store_retry_at && now >= s->store_retry_at) ||
 	    now - s->q[s->qhead].sent > STORE_RESEND_S)) {
@@ -1199,6 +1210,8 @@ syncd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 		st.target_height = S.pl.target;
 	st.rate_milli = (uint64_t)(S.rate * 1000);
 	st.in_flight = S.pl.in_flight;
+	st.log_suppressed = peer_logs.c.suppressed;
+	st.log_summaries = peer_logs.c.summaries;
 	ipc_status_syncd_encode(out, &st);
 }
 

@@ -357,6 +357,35 @@ tn_status(struct tn_node *n)
 	return tn_command(n->sock, "status");
 }
 
+long long
+tn_status_int(struct tn_node *n, const char *path)
+{
+	json_t		*st = tn_status(n);
+	long long	 v;
+
+	if (st == NULL)
+		return -1;
+	v = tn_json_int(st, path);
+	json_decref(st);
+	return v;
+}
+
+int
+tn_produce(struct tn_node *n, int count, int bytes)
+{
+	char	 cmd[64], *ans;
+	int	 ok;
+
+	snprintf(cmd, sizeof(cmd), "produce %d %d\n", count, bytes);
+	if ((ans = tn_exchange(n->sock, cmd, strlen(cmd), 60)) == NULL)
+		return 0;
+	ok = strstr(ans, "\"ok\":true") != NULL;
+	if (!ok)
+		fprintf(stderr, "produce: %s\n", ans);
+	free(ans);
+	return ok;
+}
+
 /* the object in st's array `array` whose string `key` is value */
 static json_t *
 find_entry(json_t *st, const char *array, const char *key, const char *value)
@@ -410,14 +439,7 @@ tn_json_int(json_t *o, const char *path)
 long long
 tn_node_height(struct tn_node *n)
 {
-	json_t		*st = tn_status(n);
-	long long	 h;
-
-	if (st == NULL)
-		return -1;
-	h = tn_json_int(st, "node.height");
-	json_decref(st);
-	return h;
+	return tn_status_int(n, "node.height");
 }
 
 int

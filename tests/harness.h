@@ -67,6 +67,10 @@ const char	*tn_component_state(json_t *status, const char *name);
 long long	 tn_json_int(json_t *obj, const char *path);
 /* the node's height from its status, -1 when it does not answer */
 long long	 tn_node_height(struct tn_node *);
+/* one number of the node's status ("node.height"); -1 if no answer */
+long long	 tn_status_int(struct tn_node *, const char *path);
+/* "produce COUNT BYTES" on the node, waiting for the answer: 1 if ok */
+int		 tn_produce(struct tn_node *, int count, int bytes);
 /* poll status until every worker runs; returns the status or NULL */
 json_t		*tn_wait_running(struct tn_node *, double timeout);
 /* start the node as it is configured and wait until it runs: 0 or -1 */

@@ -34,7 +34,7 @@
 #define NETD		B(IPC_NETD)
 #define WORKER_BITS	(STORED | SYNCD | NETD)
 #define STORE_USERS	(NETD | SYNCD)
-#define NETD_MIN	(8 + 8 * (7 + CLOSE_NREASONS) + 4)
+#define NETD_MIN	(8 + 8 * (11 + CLOSE_NREASONS) + 4)
 /* code, height, hash, count, reason (u16 length + up to 200 bytes) */
 #define RESULT_LEN	(1 + 8 + IPC_HASH_LEN + 4 + 2)
 /* code, count, then per block a u32 length and the bytes */
@@ -743,10 +743,12 @@ test_status_syncd(void)
 		m.target_height = UINT64_MAX - 1;
 		m.rate_milli = 12345;
 		m.in_flight = UINT32_MAX;
+		m.log_suppressed = 77;
+		m.log_summaries = UINT64_MAX;
 		wbuf_init(&w, BIG);
 		ipc_status_syncd_encode(&w, &m);
 		CU_ASSERT_FALSE(w.err);
-		CU_ASSERT_EQUAL(w.len, 8 + 1 + 8 + 8 + 4);
+		CU_ASSERT_EQUAL(w.len, 8 + 1 + 8 + 8 + 4 + 16);
 		check_catalogue_size(IPC_HEARTBEAT_SYNCD, w.len);
 		CU_ASSERT_EQUAL(w.data[8], st);
 		memset(&o, 0xee, sizeof(o));
@@ -757,6 +759,8 @@ test_status_syncd(void)
 		CU_ASSERT_EQUAL(o.target_height, UINT64_MAX - 1);
 		CU_ASSERT_EQUAL(o.rate_milli, 12345);
 		CU_ASSERT_EQUAL(o.in_flight, UINT32_MAX);
+		CU_ASSERT_EQUAL(o.log_suppressed, 77);
+		CU_ASSERT_EQUAL(o.log_summaries, UINT64_MAX);
 		check_cuts((dec_fn)ipc_status_syncd_decode, NULL, &w, &scratch);
 		wbuf_free(&w);
 	}
@@ -815,6 +819,10 @@ fill_netd(struct ipc_status_netd *m, uint32_t npeers)
 	m->c.handshakes_failed = 5;
 	m->c.bytes_in = UINT64_MAX;
 	m->c.bytes_out = 6;
+	m->c.log_suppressed = 7;
+	m->c.log_summaries = 8;
+	m->c.outq_bytes = 9;
+	m->c.outq_shed = 10;
 	m->npeers = npeers;
 	if (npeers == 0)
 		return;
@@ -836,7 +844,7 @@ netd_round_trip(uint32_t npeers, int cuts)
 	wbuf_init(&w, IPC_MAX_MSG);
 	ipc_status_netd_encode(&w, &m);
 	CU_ASSERT_FALSE(w.err);
-	CU_ASSERT_EQUAL(w.len, 8 + 8 * (7 + CLOSE_NREASONS) + 4 +
+	CU_ASSERT_EQUAL(w.len, 8 + 8 * (11 + CLOSE_NREASONS) + 4 +
 	    (size_t)npeers * IPC_PEER_STATUS_LEN);
 	check_catalogue_size(IPC_HEARTBEAT_NETD, w.len);
 
@@ -927,7 +935,7 @@ test_status_netd_count_lies(void)
 	struct ipc_status_netd	m, o;
 	struct wbuf		w;
 	struct rbuf		r;
-	const size_t		countoff = 8 + 8 * (7 + CLOSE_NREASONS);
+	const size_t		countoff = 8 + 8 * (11 + CLOSE_NREASONS);
 	static const uint32_t	lies[] = { 3, IPC_MAX_PEERS, 0xffffffffu };
 	size_t			i;
 
@@ -1713,7 +1721,7 @@ struct expect {
 static const struct expect expects[] = {
 	{ IPC_HEARTBEAT, SUP, WORKER_BITS, 24, 24 },
 	{ IPC_HEARTBEAT_STORED, STORED, SUP, 81, 81 },
-	{ IPC_HEARTBEAT_SYNCD, SYNCD, SUP, 29, 29 },
+	{ IPC_HEARTBEAT_SYNCD, SYNCD, SUP, 45, 45 },
 	{ IPC_HEARTBEAT_NETD, NETD, SUP, NETD_MIN,
 	    NETD_MIN + (size_t)IPC_MAX_PEERS * IPC_PEER_STATUS_LEN },
 	{ IPC_DEBUG_SOCKET, SUP, WORKER_BITS, 0, 0 },
@@ -1913,9 +1921,9 @@ test_check_reasons(void)
 	    "receiver"));
 	/* stored cannot answer for syncd */
 	h.type = IPC_HEARTBEAT_SYNCD;
-	CU_ASSERT(has(ipc_check(&h, 29, IPC_STORED, IPC_SUPERVISOR),
+	CU_ASSERT(has(ipc_check(&h, 45, IPC_STORED, IPC_SUPERVISOR),
 	    "sender"));
-	CU_ASSERT_PTR_NULL(ipc_check(&h, 29, IPC_SYNCD, IPC_SUPERVISOR));
+	CU_ASSERT_PTR_NULL(ipc_check(&h, 45, IPC_SYNCD, IPC_SUPERVISOR));
 	/* workers do not talk to each other */
 	h.type = IPC_DEBUG_SOCKET_ACK;
 	CU_ASSERT(has(ipc_check(&h, 4, IPC_NETD, IPC_STORED), "receiver"));

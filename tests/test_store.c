@@ -412,7 +412,7 @@ test_map_growth_and_reopen(void)
 	CU_ASSERT(memcmp(s.tip, chain.hash[3000], 32) == 0);
 	assert_whole(&s, 3000);
 	store_close(&s);
-	CU_ASSERT(store_verify_dir(dir, &res) == 0);
+	CU_ASSERT(store_verify_dir(dir, NULL, &res) == 0);
 	CU_ASSERT_EQUAL(res.count, 3001);
 	fs_chain_free(&chain);
 	fs_store_dir_remove(dir);

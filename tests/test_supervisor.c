@@ -211,6 +211,18 @@ test_status_socket_abuse(void)
 	char		*ans, big[5000], buf[8192];
 	int		 fd, half, many[30], i, got, dropped;
 	double		 t0;
+	static const struct {
+		const char	*line;
+		size_t		 len;
+	} ctl[] = {
+		{ "\0status\n", 8 },		/* used to get no answer */
+		{ "\0\n", 2 },
+		{ "status\0junk\n", 12 },	/* answered as "status" */
+		{ "help\0\n", 6 },
+		{ "help\x1b[2J\n", 9 },
+		{ "status\x7f\n", 8 },
+		{ "he\rlp\n", 6 },
+	};
 
 	if ((st = start_node(&n, "127.0.0.5", NULL, NULL, NULL)) == NULL)
 		goto out;
@@ -220,6 +232,26 @@ test_status_socket_abuse(void)
 	ans = tn_exchange(n.sock, "\x01\x02\xff\xfe\x80\n", 6, 5);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ans);
 	CU_ASSERT(strstr(ans, "\"error\"") != NULL);
+	free(ans);
+
+	/*
+	 * Control bytes (issue 11, item 12): a line that starts with a NUL
+	 * used to get no answer at all, one with a NUL inside was cut there
+	 * and answered as the shorter command.  Each gets an error now; a
+	 * CRLF line ending is still a plain line.
+	 */
+	for (i = 0; i < (int)(sizeof(ctl) / sizeof(ctl[0])); i++) {
+		ans = tn_exchange(n.sock, ctl[i].line, ctl[i].len, 5);
+		CU_ASSERT_PTR_NOT_NULL(ans);
+		if (ans == NULL)
+			continue;
+		CU_ASSERT(strstr(ans, "control byte") != NULL);
+		CU_ASSERT(strstr(ans, "\"components\"") == NULL);
+		CU_ASSERT(strstr(ans, "\"commands\"") == NULL);
+		free(ans);
+	}
+	ans = tn_exchange(n.sock, "help\r\n", 6, 5);
+	CU_ASSERT(ans != NULL && strstr(ans, "\"commands\"") != NULL);
 	free(ans);
 
 	/* unknown command, then the same connection keeps working */

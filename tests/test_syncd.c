@@ -325,7 +325,7 @@ kill_mid_sync(const char *ip, const char *worker)
 		char			dir[400];
 
 		snprintf(dir, sizeof(dir), "%s", F.data);
-		CU_ASSERT_EQUAL(store_verify_dir(dir, &res), 0);
+		CU_ASSERT_EQUAL(store_verify_dir(dir, NULL, &res), 0);
 		CU_ASSERT_EQUAL(res.code, IPC_OK);
 		CU_ASSERT_EQUAL(res.count, BIG_CHAIN + 1);
 	}

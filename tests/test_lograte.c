@@ -1,0 +1,107 @@
+/*
+ * test_lograte.c - the rate limiter of log lines that peers cause
+ * (common/lograte.c; issue 11, item 2), on a simulated clock: the per
+ * peer and kind bucket, the total, the summaries, the bounded table.
+ */
+#include <CUnit/Basic.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cunit.h"
+#include "log.h"
+#include "lograte.h"
+
+#define IP(d)	((uint32_t)(0x7f000000u | (d)))	/* not on the wire here */
+
+static struct lograte	lr;
+
+/* n lines of (ip, kind) spread evenly over [t0, t0 + secs): how many pass */
+static int
+burst(uint32_t ip, unsigned kind, int n, double t0, double secs)
+{
+	int i, ok = 0;
+
+	for (i = 0; i < n; i++)
+		ok += lograte_take(&lr, ip, kind, LOGRATE_INFO, "a line",
+		    t0 + secs * i / n);
+	return ok;
+}
+
+/* 600 lines of one peer in a second: the key's burst, then summaries */
+static void
+test_one_peer(void)
+{
+	int ok;
+
+	lograte_init(&lr);
+	CU_ASSERT_EQUAL(burst(IP(2), 0, 600, 100.0, 1.0), LOGRATE_KEY_BURST);
+	CU_ASSERT_EQUAL(lr.c.suppressed, 600 - LOGRATE_KEY_BURST);
+	/* another kind of the same peer has its own bucket */
+	CU_ASSERT_EQUAL(burst(IP(2), 1, 10, 101.0, 0.1), LOGRATE_KEY_BURST);
+	/* no summary before the window ends, one per key after */
+	CU_ASSERT_EQUAL(lograte_tick(&lr, 105.0), 0);
+	CU_ASSERT_EQUAL(lograte_tick(&lr, 112.0), 2);
+	CU_ASSERT_EQUAL(lograte_tick(&lr, 130.0), 0);
+	CU_ASSERT_EQUAL(lr.c.summaries, 2);
+	/* refilled: one line per LOGRATE_KEY_EVERY_S after the burst */
+	ok = burst(IP(2), 0, 100, 200.0, 100.0);
+	CU_ASSERT(ok >= LOGRATE_KEY_BURST + 100 / (int)LOGRATE_KEY_EVERY_S - 2
+	    && ok <= LOGRATE_KEY_BURST + 100 / (int)LOGRATE_KEY_EVERY_S);
+}
+
+/* many peers: the total bucket holds, summaries included */
+static void
+test_many_peers(void)
+{
+	double	t;
+	int	i, ok = 0, sums = 0;
+
+	lograte_init(&lr);
+	for (t = 0; t < 60.0; t += 0.01) {
+		for (i = 0; i < 10; i++)
+			ok += lograte_take(&lr, IP(10 + (uint32_t)
+			    ((t * 100 + i) * 7) % 5000), 3, LOGRATE_INFO,
+			    "x", 1000.0 + t);
+		sums += lograte_tick(&lr, 1000.0 + t);
+	}
+	printf("\n  60 s, 1000 lines/s from 5000 addresses: %d written, %d "
+	    "summaries, %llu suppressed\n", ok, sums,
+	    (unsigned long long)lr.c.suppressed);
+	CU_ASSERT(ok + sums <= LOGRATE_TOTAL_BURST + 60 * LOGRATE_TOTAL_PER_S
+	    + 1);
+	CU_ASSERT(ok + lr.c.suppressed == 60 * 1000 ||
+	    ok + lr.c.suppressed == 60 * 1000 + 10);
+	CU_ASSERT(lr.overflow.used);	/* the table stayed bounded */
+}
+
+/* debug lines cost nothing while debug logging is off */
+static void
+test_debug_free(void)
+{
+	lograte_init(&lr);
+	CU_ASSERT_EQUAL(lograte_take(&lr, IP(3), 0, LOGRATE_DEBUG, "d", 1.0),
+	    0);
+	CU_ASSERT_EQUAL(lr.c.suppressed, 0);
+	CU_ASSERT_EQUAL(burst(IP(3), 0, 5, 1.0, 0.1), 5);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct tn_case tests[] = {
+		{ "one peer: its bucket and a summary", test_one_peer },
+		{ "many peers: the total holds", test_many_peers },
+		{ "debug lines free when off", test_debug_free },
+	};
+	struct tn_suite	 ts = { .name = "lograte", .cases = tests,
+	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL };
+	int		 fd;
+
+	log_init("test", 0);
+	/* the lines it lets through are not what this test reads */
+	if ((fd = open("/dev/null", O_WRONLY)) != -1)
+		dup2(fd, STDERR_FILENO);
+	return tn_cunit_run(&ts);
+}
