@@ -8,10 +8,14 @@
 set -eu
 
 # Build: compiler, CMake, pkg-config and the -dev package of every library in
-# CMakeLists.txt.  Run: the tools the tests and scripts/demo.sh use (jq reads
-# timenodectl's JSON; socat and mdb_stat are handy for operators).
+# CMakeLists.txt; clang and its runtime libraries (libFuzzer, the
+# sanitizers) for the fuzz targets (scripts/fuzz.sh).  Run: the tools the
+# tests and scripts/demo.sh use (jq reads timenodectl's JSON; socat and
+# mdb_stat are handy for operators).
 PACKAGES="
 build-essential
+clang
+libclang-rt-14-dev
 cmake
 pkg-config
 libevent-dev
