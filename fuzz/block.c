@@ -3,11 +3,14 @@
  * and locators (chain/locator.c), as syncd applies them to a block from a
  * peer and the block before it.
  *
- * Input: u64 now_ms (our clock; 0 skips the future check), u32 length of
- * the previous block, the previous block, then the block (the rest).  A
- * previous block that does not decode is replaced by devnet's genesis.
- * The producers are devnet's (one key).  Rules: a decoded header encodes
- * back to the same bytes; a block that validates links, is signed by a
+ * Input: a flag byte, u64 now_ms (our clock; 0 skips the future check),
+ * u32 length of the previous block, the previous block, then the block
+ * (the rest).  Flag bit 0 makes each block's payload length and hash agree
+ * with its payload first, bit 1 signs the block with the devnet key, so
+ * that mutations get past block_decode and the signature to the chain's
+ * rules.  A previous block that does not decode is replaced by devnet's
+ * genesis.  The producers are devnet's (one key).  Rules: a decoded
+ * header encodes back to the same bytes; a block that validates links, is signed by a
  * known producer and is not too far in the future; the locator of its
  * height is strictly decreasing, at most its size, and ends at genesis.
  */
@@ -22,6 +25,7 @@
 #define LOCATOR_MAX	64
 
 static struct genesis	*devnet;
+static uint8_t		 dev_pk[BLOCK_PUBKEY_LEN], dev_sk[BLOCK_SECKEY_LEN];
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -31,6 +35,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (sodium_init() < 0 || (devnet = malloc(sizeof(*devnet))) == NULL ||
 	    genesis_load(devnet, "devnet", NULL, NULL, 0) != 0)
 		abort();
+	devnet_keypair(dev_pk, dev_sk);
 	return 0;
 }
 
@@ -73,20 +78,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct block	 prev, b;
 	const struct block *pp = &devnet->block;
+	uint8_t		*buf;
 	uint64_t	 now;
 	size_t		 plen;
+	int		 flags;
 
-	if (size < 12)
+	if (size < 13)
 		return 0;
-	now = be64_load(data);
-	plen = be32_load(data + 8);
-	data += 12;
-	size -= 12;
+	flags = data[0];
+	now = be64_load(data + 1);
+	plen = be32_load(data + 9);
+	data += 13;
+	size -= 13;
 	if (plen > size)
 		plen = size;
-	if (block_decode(data, plen, &prev) == BLOCK_OK)
+	if ((buf = malloc(size ? size : 1)) == NULL)
+		return 0;
+	memcpy(buf, data, size);
+	if (flags & 1) {
+		fuzz_fix_block(buf, plen);
+		fuzz_fix_block(buf + plen, size - plen);
+	}
+	if ((flags & 2) && size - plen >= BLOCK_HEADER_LEN + BLOCK_SIG_LEN)
+		crypto_sign_detached(buf + plen + BLOCK_HEADER_LEN, NULL,
+		    buf + plen, BLOCK_HEADER_LEN, dev_sk);
+	if (block_decode(buf, plen, &prev) == BLOCK_OK)
 		pp = &prev;
-	if (block_decode(data + plen, size - plen, &b) == BLOCK_OK)
+	if (block_decode(buf + plen, size - plen, &b) == BLOCK_OK)
 		check_block(&b, pp, now);
+	free(buf);
 	return 0;
 }

@@ -368,21 +368,22 @@ ipc_seeds(void)
 /* ---- blocks ---- */
 
 static void
-block_put(const char *name, uint64_t now, const uint8_t *prev,
-    size_t prevlen, const uint8_t *blk, size_t len)
+block_put(const char *name, uint8_t flags, uint64_t now,
+    const uint8_t *prev, size_t prevlen, const uint8_t *blk, size_t len)
 {
-	uint8_t	 hdr[12];
+	uint8_t	 hdr[13];
 	uint8_t	*p;
 
-	if ((p = malloc(12 + prevlen + len)) == NULL)
+	if ((p = malloc(13 + prevlen + len)) == NULL)
 		die("out of memory");
-	be64_store(hdr, now);
-	be32_store(hdr + 8, (uint32_t)prevlen);
-	memcpy(p, hdr, 12);
+	hdr[0] = flags;
+	be64_store(hdr + 1, now);
+	be32_store(hdr + 9, (uint32_t)prevlen);
+	memcpy(p, hdr, 13);
 	if (prevlen)
-		memcpy(p + 12, prev, prevlen);
-	memcpy(p + 12 + prevlen, blk, len);
-	put("block", name, p, 12 + prevlen + len);
+		memcpy(p + 13, prev, prevlen);
+	memcpy(p + 13 + prevlen, blk, len);
+	put("block", name, p, 13 + prevlen + len);
 	free(p);
 }
 
@@ -395,19 +396,19 @@ block_seeds(void)
 
 	if ((x = malloc(BLOCK_MAX_LEN)) == NULL)
 		die("out of memory");
-	block_put("genesis-1", T0 + 60000, devnet.raw, devnet.len, blk1,
+	block_put("genesis-1", 0, T0 + 60000, devnet.raw, devnet.len, blk1,
 	    blk1_len);
-	block_put("1-2", T0 + 60000, blk1, blk1_len, blk2, blk2_len);
-	block_put("1-2-no-clock", 0, blk1, blk1_len, blk2, blk2_len);
+	block_put("1-2", 3, T0 + 60000, blk1, blk1_len, blk2, blk2_len);
+	block_put("1-2-no-clock", 1, 0, blk1, blk1_len, blk2, blk2_len);
 	/* the previous block as the devnet genesis, by a bad length */
-	block_put("default-prev", T0 + 60000, NULL, 0, blk1, blk1_len);
-	block_put("future", T0 - 200000, blk1, blk1_len, blk2, blk2_len);
+	block_put("default-prev", 0, T0 + 60000, NULL, 0, blk1, blk1_len);
+	block_put("future", 2, T0 - 200000, blk1, blk1_len, blk2, blk2_len);
 	n = make_block(x, &b1, T0 + 2000, 0, 0, &bx);
-	block_put("unsigned", T0 + 60000, blk1, blk1_len, x, n);
+	block_put("unsigned", 0, T0 + 60000, blk1, blk1_len, x, n);
 	n = make_block(x, &b1, T0 - 1, 16, 1, &bx);
-	block_put("time-past", T0 + 60000, blk1, blk1_len, x, n);
+	block_put("time-past", 0, T0 + 60000, blk1, blk1_len, x, n);
 	n = make_block(x, &b2, T0 + 3000, 1000, 1, &bx);
-	block_put("wrong-prev", T0 + 60000, blk1, blk1_len, x, n);
+	block_put("wrong-prev", 3, T0 + 60000, blk1, blk1_len, x, n);
 	free(x);
 }
 
@@ -427,6 +428,8 @@ genesis_seeds(void)
 		die("out of memory");
 	mode = 0;
 	put2("genesis", "devnet", &mode, 1, devnet.raw, devnet.len);
+	mode = 2;
+	put2("genesis", "devnet-fix", &mode, 1, devnet.raw, devnet.len);
 	for (i = 0; i < 3; i++) {
 		memset(seed, (int)(i + 1), sizeof(seed));
 		crypto_sign_seed_keypair(keys[i], sk, seed);
@@ -532,7 +535,8 @@ config_seeds(void)
 	    "request_timeout = 10\n";
 	static const char small[] =
 	    "[node]\r\nnetwork=three\r\n# comment\r\n[sync]\r\n"
-	    "producer_key=/etc/timenode/producer.key\r\nblock_interval=0.25\r\n";
+	    "producer_key=/etc/timenode/producer.key\r\n"
+	    "block_interval=0.25\r\n";
 	static const char bad[] =
 	    "[supervisor]\nheartbeat_interval = 2\nheartbeat_deadline = 3\n";
 

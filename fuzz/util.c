@@ -5,11 +5,14 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "block.h"
+#include "codec.h"
 #include "util.h"
 
 #define MAX_FILES	4
@@ -121,4 +124,19 @@ fuzz_same(const char *what, const void *want, size_t wantlen,
 	dump("input", want, wantlen);
 	dump("encoded", got, gotlen);
 	abort();
+}
+
+void
+fuzz_fix_block(uint8_t *b, size_t len)
+{
+	/* offsets of block_header_encode (chain/block.c) */
+	const size_t	hash_at = 4 + 8 + BLOCK_HASH_LEN + 8;
+	const size_t	len_at = hash_at + BLOCK_HASH_LEN + 2;
+	const size_t	payload_at = BLOCK_HEADER_LEN + BLOCK_SIG_LEN;
+
+	if (len < payload_at || len - payload_at > BLOCK_PAYLOAD_MAX)
+		return;
+	be32_store(b + len_at, (uint32_t)(len - payload_at));
+	crypto_generichash(b + hash_at, BLOCK_HASH_LEN, b + payload_at,
+	    len - payload_at, NULL, 0);
 }

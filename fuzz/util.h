@@ -35,6 +35,14 @@ void	fuzz_write_file(const char *name, const uint8_t *data, size_t size,
  */
 void	fuzz_same(const char *what, const void *want, size_t wantlen,
 	    const void *got, size_t gotlen);
+/*
+ * Make the header of the encoded block b (len bytes) agree with its
+ * payload: payload_len and payload_hash rewritten, so that a fuzzer's
+ * mutations of a payload reach what is behind block_decode's checks (no
+ * fuzzer finds BLAKE2b values).  Blocks shorter than a header and a
+ * signature, or with too long a payload, are left alone.
+ */
+void	fuzz_fix_block(uint8_t *b, size_t len);
 /* abort with a message: a rule of the target was broken */
 void	fuzz_fail(const char *what) __attribute__((noreturn));
 
