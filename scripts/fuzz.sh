@@ -27,7 +27,8 @@ seconds=${1:-60}
 case "$seconds" in
 ''|*[!0-9]*|0) echo "usage: scripts/fuzz.sh [SECONDS]" >&2; exit 2 ;;
 esac
-all="wire_frame wire_msg ipc_codec ipc_msg block genesis keyfile config status_cmd"
+all="wire_frame wire_msg ipc_codec ipc_msg block genesis keyfile config
+	status_cmd"
 targets=${FUZZ_TARGETS:-$all}
 dir=build-fuzz
 
@@ -89,8 +90,9 @@ for t in $targets; do
 	grep -E 'ERROR|SUMMARY|rule broken|runtime error|differ|#[0-9]+ 0x' \
 		"$log" | head -n 40
 	for f in $(ls -t "$crashes" | head -n "$ncrash"); do
-		echo "==> input kept: $crashes/$f ($(stat -c %s "$crashes/$f") bytes)"
-		if [ "$(stat -c %s "$crashes/$f")" -le 4096 ]; then
+		size=$(stat -c %s "$crashes/$f")
+		echo "==> input kept: $crashes/$f ($size bytes)"
+		if [ "$size" -le 4096 ]; then
 			echo "==> base64:"
 			base64 "$crashes/$f"
 		fi
