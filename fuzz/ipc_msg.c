@@ -7,8 +7,9 @@
  * Input: one whole message, header and body.  The body is decoded whether
  * or not the catalogue lets it through, so that each decoder is tried on
  * any size.  Rules: the catalogue accepts only bodies within its bounds;
- * a body that decodes encodes back to the same bytes; decoders that
- * allocate are freed (the leak checker holds them to it).
+ * a body that decodes encodes back to the same bytes and keeps the limits
+ * of ipc.h (counts, block bytes); decoders that allocate are freed (the
+ * leak checker holds them to it).
  */
 #include <string.h>
 
@@ -20,6 +21,7 @@
 	if (ipc_##name##_decode(&r, &var) == 0) {			\
 		ipc_##name##_encode(&w, &var);				\
 		fuzz_same(#name, body, len, w.data, w.len);		\
+		check_limits(type);					\
 		freefn;							\
 	}								\
 } while (0)
@@ -47,6 +49,58 @@ static union {
 	struct ipc_get_blocks		get_blocks;
 	struct ipc_punish		punish;
 } u;
+
+static void
+check_blocks(const struct ipc_blocks *b)
+{
+	uint64_t	total = 0;
+	uint32_t	i;
+
+	if (b->count > IPC_MAX_BLOCKS)
+		fuzz_fail("more blocks than IPC_MAX_BLOCKS");
+	for (i = 0; i < b->count; i++)
+		total += b->v[i].len;
+	if (total > IPC_MAX_BLOCK_BYTES)
+		fuzz_fail("more block bytes than IPC_MAX_BLOCK_BYTES");
+}
+
+/* the limits of ipc.h hold for whatever decoded (the encoders do not
+ * check them, so the round trip alone would not see a limit broken) */
+static void
+check_limits(uint16_t type)
+{
+	switch (type) {
+	case IPC_HEARTBEAT_NETD:
+		if (u.st_netd.npeers > IPC_MAX_PEERS)
+			fuzz_fail("more peers than IPC_MAX_PEERS");
+		break;
+	case IPC_STORE_BLOCKS:
+	case IPC_SYNC_ANNOUNCE:
+		check_blocks(&u.blocks);
+		break;
+	case IPC_STORE_APPEND:
+		check_blocks(&u.append.blocks);
+		break;
+	case IPC_NET_BLOCKS:
+		check_blocks(&u.net_blocks.blocks);
+		break;
+	case IPC_STORE_HASHES:
+	case IPC_STORE_FORK_REQ:
+	case IPC_STORE_HEIGHT_REQ:
+		if (u.hashes.count > IPC_MAX_HASHES)
+			fuzz_fail("more hashes than IPC_MAX_HASHES");
+		break;
+	case IPC_SYNC_GET_BLOCKS:
+		if (u.get_blocks.locator.count > IPC_MAX_HASHES ||
+		    u.get_blocks.count > IPC_MAX_BLOCKS)
+			fuzz_fail("get-blocks over its limits");
+		break;
+	case IPC_STORE_ADDRS:
+		if (u.addrs.count > IPC_MAX_ADDRS)
+			fuzz_fail("more addresses than IPC_MAX_ADDRS");
+		break;
+	}
+}
 
 static void
 decode_body(uint16_t type, const uint8_t *body, size_t len)

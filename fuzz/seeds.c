@@ -70,6 +70,28 @@ put2(const char *target, const char *name, const void *a, size_t an,
 	free(p);
 }
 
+/*
+ * The same seed one element past its limit, which the decoder must
+ * refuse: the u32 count at count_at (in the seed file) plus one, and one
+ * more element (elem, elen bytes) at the end, where each of these lists
+ * is.  A limit checked one too late then breaks a rule of the target at
+ * once, with no luck needed to find the input.
+ */
+static void
+put_over(const char *target, const char *name, const uint8_t *p, size_t n,
+    size_t count_at, const void *elem, size_t elen)
+{
+	uint8_t *q;
+
+	if ((q = malloc(n + elen)) == NULL)
+		die("out of memory");
+	memcpy(q, p, n);
+	be32_store(q + count_at, be32_load(q + count_at) + 1);
+	memcpy(q + n, elem, elen);
+	put(target, name, q, n + elen);
+	free(q);
+}
+
 /* block `height` after prev, signed with the devnet key (or not) */
 static size_t
 make_block(uint8_t *out, const struct block *prev, uint64_t time_ms,
@@ -103,8 +125,14 @@ static uint8_t		blk1[BLOCK_MAX_LEN], blk2[BLOCK_MAX_LEN];
 static size_t		blk1_len, blk2_len;
 static struct block	b1, b2;
 
+/*
+ * A frame seed and a payload seed of m (and m's frame appended to stream,
+ * if not NULL).  over: also the payload one element past its limit (the
+ * count at count_at in the payload, elem appended; see put_over).
+ */
 static void
-wire_one(const struct wire_msg *m, const char *name, struct wbuf *stream)
+wire_over(const struct wire_msg *m, const char *name, struct wbuf *stream,
+    const char *over, size_t count_at, const void *elem, size_t elen)
 {
 	struct wbuf	w;
 	uint8_t		flag = 0, type = (uint8_t)m->type;
@@ -115,8 +143,21 @@ wire_one(const struct wire_msg *m, const char *name, struct wbuf *stream)
 	put2("wire_frame", name, &flag, 1, w.data, w.len);
 	put2("wire_msg", name, &type, 1, w.data + WIRE_HDR_LEN,
 	    w.len - WIRE_HDR_LEN);
-	put_bytes(stream, w.data, w.len);
+	if (over) {
+		/* the payload seed with its type byte in front */
+		w.data[WIRE_HDR_LEN - 1] = type;
+		put_over("wire_msg", over, w.data + WIRE_HDR_LEN - 1,
+		    w.len - WIRE_HDR_LEN + 1, 1 + count_at, elem, elen);
+	}
+	if (stream)
+		put_bytes(stream, w.data, w.len);
 	wbuf_free(&w);
+}
+
+static void
+wire_one(const struct wire_msg *m, const char *name, struct wbuf *stream)
+{
+	wire_over(m, name, stream, NULL, 0, NULL, 0);
 }
 
 static void
@@ -171,6 +212,12 @@ wire_seeds(void)
 	memcpy(m->u.locator.h[1], b1.hash, IPC_HASH_LEN);
 	memcpy(m->u.locator.h[2], devnet.block.hash, IPC_HASH_LEN);
 	wire_one(m, "get-locator", &stream);
+	/* at the limit: one more hash is refused */
+	m->u.locator.nhashes = WIRE_MAX_HASHES;
+	for (i = 0; i < WIRE_MAX_HASHES; i++)
+		memset(m->u.locator.h[i], i, IPC_HASH_LEN);
+	wire_over(m, "get-locator-max", NULL, "get-locator-over", 8,
+	    m->u.locator.h[0], IPC_HASH_LEN);
 
 	memset(m, 0, sizeof(*m));
 	m->type = WIRE_BLOCKS;
@@ -184,6 +231,11 @@ wire_seeds(void)
 	m->u.blocks.reqid = 0;
 	m->u.blocks.count = 1;
 	wire_one(m, "blocks-announce", &stream);
+	m->u.blocks.count = WIRE_MAX_BLOCKS;
+	for (i = 0; i < WIRE_MAX_BLOCKS; i++)
+		m->u.blocks.v[i] = (struct ipc_blob){ blk1 + i, 1 };
+	wire_over(m, "blocks-max", NULL, "blocks-over", 4,
+	    "\0\0\0\1\x2a", 5);
 
 	memset(m, 0, sizeof(*m));
 	m->type = WIRE_GET_ADDRS;
@@ -199,6 +251,15 @@ wire_seeds(void)
 		m->u.addrs.v[i].port = (uint16_t)(24100 + i);
 	}
 	wire_one(m, "addrs", &stream);
+	m->u.addrs.count = WIRE_MAX_ADDRS;
+	for (i = 0; i < WIRE_MAX_ADDRS; i++) {
+		uint8_t ip[4] = { 10, 0, (uint8_t)(i >> 8), (uint8_t)i };
+
+		memcpy(&m->u.addrs.v[i].ip, ip, 4);
+		m->u.addrs.v[i].port = 24100;
+	}
+	wire_over(m, "addrs-max", NULL, "addrs-over", 0,
+	    "\x0a\x01\x01\x01\x5e\x24", 6);
 
 	memset(m, 0, sizeof(*m));
 	m->type = WIRE_GOODBYE;
@@ -269,12 +330,26 @@ ipc_seeds(void)
 		{ blk1, (uint32_t)blk1_len }, { blk2, (uint32_t)blk2_len } };
 	struct ipc_peer_status	 ps[2];
 	struct ipc_addr		 addrs[2];
+	static struct ipc_blob	 many[IPC_MAX_BLOCKS];
+	static const uint8_t	 zero32[32];
+	static struct ipc_hashes hmax;
+	struct ipc_blocks	 bmax;
 	uint8_t			 ip[4] = { 127, 0, 0, 2 };
+	size_t			 i;
 
 #define BODY(name, type, enc, ...) do {					\
 	wbuf_init(&b, IPC_MAX_MSG);					\
 	enc(&b, &(__VA_ARGS__));					\
 	ipc_put(name, type, &b);					\
+	wbuf_free(&b);							\
+} while (0)
+/* the same one element past the limit: the count at count_at in the body */
+#define OVER(name, type, enc, msg, count_at, elem, elen) do {		\
+	wbuf_init(&b, IPC_MAX_MSG);					\
+	ipc_hdr_encode(&b, type, 99);					\
+	enc(&b, &(msg));						\
+	put_over("ipc_msg", name, b.data, b.len, IPC_HDR_LEN + count_at,	\
+	    elem, elen);						\
 	wbuf_free(&b);							\
 } while (0)
 
@@ -312,9 +387,22 @@ ipc_seeds(void)
 	    (struct ipc_range){ 1, 256, 1 << 20 });
 	BODY("store-blocks", IPC_STORE_BLOCKS, ipc_blocks_encode,
 	    (struct ipc_blocks){ IPC_OK, 2, blobs });
+	/* at the count limit, one-byte blobs */
+	for (i = 0; i < IPC_MAX_BLOCKS; i++)
+		many[i] = (struct ipc_blob){ blk1 + i % blk1_len, 1 };
+	BODY("store-blocks-max", IPC_STORE_BLOCKS, ipc_blocks_encode,
+	    (struct ipc_blocks){ IPC_OK, IPC_MAX_BLOCKS, many });
+	bmax = (struct ipc_blocks){ IPC_OK, IPC_MAX_BLOCKS, many };
+	OVER("store-blocks-over", IPC_STORE_BLOCKS, ipc_blocks_encode, bmax,
+	    1, "\0\0\0\1\x2a", 5);
 	ipc_put("store-locator-req", IPC_STORE_LOCATOR_REQ, NULL);
 	BODY("store-hashes", IPC_STORE_HASHES, ipc_hashes_encode,
 	    (struct ipc_hashes){ .count = 3 });
+	BODY("store-hashes-max", IPC_STORE_HASHES, ipc_hashes_encode,
+	    (struct ipc_hashes){ .count = IPC_MAX_HASHES });
+	hmax.count = IPC_MAX_HASHES;
+	OVER("store-hashes-over", IPC_STORE_HASHES, ipc_hashes_encode, hmax,
+	    0, zero32, 32);
 	BODY("store-fork-req", IPC_STORE_FORK_REQ, ipc_hashes_encode,
 	    (struct ipc_hashes){ .count = 2 });
 	BODY("store-height-req", IPC_STORE_HEIGHT_REQ, ipc_hashes_encode,
@@ -363,6 +451,7 @@ ipc_seeds(void)
 	    .why = "bad signature" });
 	ipc_put("sync-peers-req", IPC_SYNC_PEERS_REQ, NULL);
 #undef BODY
+#undef OVER
 }
 
 /* ---- blocks ---- */
