@@ -88,7 +88,7 @@ for t in $targets; do
 	failed=$((failed + 1))
 	echo "==> $t: CRASHED (libFuzzer exit $rc); its report:"
 	grep -E 'ERROR|SUMMARY|rule broken|runtime error|differ|#[0-9]+ 0x' \
-		"$log" | head -n 40
+		"$log" | grep -v -E 'fuzzer::|libc_start|_start ' | head -n 30
 	for f in $(ls -t "$crashes" | head -n "$ncrash"); do
 		size=$(stat -c %s "$crashes/$f")
 		echo "==> input kept: $crashes/$f ($size bytes)"
