@@ -12,25 +12,13 @@
  * loaded for.
  */
 #include <limits.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "block.h"
 #include "util.h"
 
 static struct genesis	g, again;
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	if (sodium_init() < 0)
-		abort();
-	return 0;
-}
 
 static void
 check_genesis(const struct genesis *p)
@@ -48,6 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char	 path[PATH_MAX], err[256];
 	uint8_t	*buf;
 
+	fuzz_sodium();
 	if (size < 1)
 		return 0;
 	if ((data[0] & 1) == 0) {

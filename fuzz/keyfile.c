@@ -7,21 +7,10 @@
  */
 #include <limits.h>
 #include <sodium.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "block.h"
 #include "util.h"
-
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	if (sodium_init() < 0)
-		abort();
-	return 0;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -30,6 +19,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t	pk2[BLOCK_PUBKEY_LEN];
 	char	path[PATH_MAX], err[256];
 
+	fuzz_sodium();
 	fuzz_write_file("fz.key", data, size, 0600, path, sizeof(path));
 	err[0] = '\0';
 	if (keyfile_load(path, pk, sk, err, sizeof(err)) == 0) {

@@ -28,6 +28,16 @@ fuzz_fail(const char *what)
 	abort();
 }
 
+void
+fuzz_sodium(void)
+{
+	static int done;
+
+	if (!done && sodium_init() < 0)
+		fuzz_fail("sodium_init");
+	done = 1;
+}
+
 static void
 cleanup(void)
 {

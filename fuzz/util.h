@@ -43,6 +43,8 @@ void	fuzz_same(const char *what, const void *want, size_t wantlen,
  * signature, or with too long a payload, are left alone.
  */
 void	fuzz_fix_block(uint8_t *b, size_t len);
+/* sodium_init() once, for targets that need nothing else set up */
+void	fuzz_sodium(void);
 /* abort with a message: a rule of the target was broken */
 void	fuzz_fail(const char *what) __attribute__((noreturn));
 
