@@ -14,8 +14,9 @@
 const char *const block_error_names[BLOCK_NERRORS] = {
 	"ok", "malformed", "unknown version", "payload hash mismatch",
 	"wrong height", "does not link to the previous block",
-	"unknown producer", "bad signature", "timestamp before the previous "
-	"block", "timestamp too far in the future", "wrong genesis"
+	"unknown producer", "bad signature",
+	"timestamp before the previous block",
+	"timestamp too far in the future", "wrong genesis"
 };
 
 void

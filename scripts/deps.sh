@@ -15,13 +15,17 @@ case "${1-}" in
 esac
 
 # Build: compiler, CMake, pkg-config and the -dev package of every library in
-# CMakeLists.txt.  Run: the tools the tests and scripts/demo.sh use (jq reads
-# timenodectl's JSON and bench/run.sh's results; gnuplot-nox draws
-# bench/run.sh's plots; socat and mdb_stat are handy for operators; mandoc
-# lints the man pages).  Package: dpkg-dev, debhelper, fakeroot and lintian
-# build and check the Debian package (tests/check_deb.sh).
+# CMakeLists.txt; clang and its runtime libraries (libFuzzer, the
+# sanitizers) for the fuzz targets (scripts/fuzz.sh).  Run: the tools the
+# tests and scripts/demo.sh use (jq reads timenodectl's JSON and
+# bench/run.sh's results; gnuplot-nox draws bench/run.sh's plots; socat and
+# mdb_stat are handy for operators; mandoc lints the man pages).  Package:
+# dpkg-dev, debhelper, fakeroot and lintian build and check the Debian
+# package (tests/check_deb.sh).
 PACKAGES="
 build-essential
+clang
+libclang-rt-14-dev
 cmake
 pkg-config
 libevent-dev

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # test.sh - install missing packages, build timenode twice (build/ as is,
-# build-asan/ with ASan + UBSan) and run the whole ctest suite in each.
+# build-asan/ with ASan + UBSan) and run the whole ctest suite in each; then
+# run every fuzz target for 30 s (scripts/fuzz.sh 30, about 5 minutes).
 #
-# Exits non-zero if either build or either test run fails.  The last line is
-# the sum over both runs, "N passed, N failed"; a build that fails, or a run
-# that fails without ctest's "X tests failed out of Y" line, counts as one
-# failure there.  TEST_TIMEOUT (default 300 s) bounds each test; ctest's own
+# Exits non-zero if either build, either test run or the fuzzing fails.
+# The last line is the sum over all three, "N passed, N failed" (one per
+# test, one per fuzz target); a build that fails, or a run that fails
+# without ctest's "X tests failed out of Y" line, counts as one failure
+# there.  TEST_TIMEOUT (default 300 s) bounds each test; ctest's own
 # CTEST_PARALLEL_LEVEL is honoured (default: one test at a time, as the tests
 # use fixed loopback addresses and ports).
 set -u
@@ -69,6 +71,32 @@ run_tree() {
 
 run_tree "normal tree" build
 run_tree "sanitizer tree (ASan+UBSan)" --sanitize build-asan
+
+# ---- fuzzing (issue 11): every libFuzzer target for 30 s in build-fuzz/ --
+# One pass or failure per target (a crash fails its target); a build
+# failure, or a run without fuzz.sh's summary line, counts as one failure.
+fuzz_tree() {
+	local log rc line
+	echo "==> fuzzing (scripts/fuzz.sh 30)"
+	log=$(mktemp)
+	scripts/fuzz.sh 30 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -Eo '^fuzz: [0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)
+	rm -f "$log"
+	if [ -n "$line" ]; then
+		line=${line#fuzz: }
+		passed=$((passed + ${line%% passed*}))
+		line=${line#* passed, }
+		failed=$((failed + ${line%% failed}))
+	elif [ "$rc" -ne 0 ]; then
+		failed=$((failed + 1))
+	fi
+	if [ "$rc" -ne 0 ]; then
+		status=1
+		echo "==> fuzzing: FAILED (fuzz.sh exit $rc)"
+	fi
+}
+fuzz_tree
 
 echo "$passed passed, $failed failed"
 exit "$status"

@@ -396,33 +396,12 @@ forward(struct status_client *cl, const char *cmd, const char *name,
 }
 
 static void
-cmd_produce(struct status_client *cl, const char *count, const char *bytes)
+cmd_produce(struct status_client *cl, const struct ipc_produce *p)
 {
-	struct ipc_produce	p;
-	struct wbuf		w;
-	char			*end;
-	unsigned long		v;
+	struct wbuf w;
 
-	memset(&p, 0, sizeof(p));
-	v = count ? strtoul(count, &end, 10) : 0;
-	if (count == NULL || *end != '\0' || v == 0 || v > IPC_PRODUCE_MAX) {
-		client_error(cl, "produce: count must be 1..100000, not "
-		    "\"%s\"", count ? count : "");
-		return;
-	}
-	p.count = (uint32_t)v;
-	if (bytes != NULL) {
-		v = strtoul(bytes, &end, 10);
-		if (*end != '\0' || *bytes == '-' ||
-		    v > IPC_PRODUCE_PAYLOAD_MAX) {
-			client_error(cl, "produce: bad payload size \"%s\"",
-			    bytes);
-			return;
-		}
-		p.payload_bytes = (uint32_t)v;
-	}
 	wbuf_init(&w, 64);
-	ipc_produce_encode(&w, &p);
+	ipc_produce_encode(&w, p);
 	forward(cl, "produce", "syncd", IPC_PRODUCE, &w, 600);
 	wbuf_free(&w);
 }
@@ -524,37 +503,114 @@ status_tick(struct status_server *srv)
 	}
 }
 
-static void
-client_command(struct status_client *cl, char *line)
+/* the count and payload size of "produce COUNT [PAYLOAD_BYTES]" */
+static int
+parse_produce(const char *count, const char *bytes, struct ipc_produce *p,
+    char *err, size_t errlen)
 {
-	struct supervisor	*sv = cl->srv->sv;
-	char			*cmd, *arg, *extra, *save = NULL;
+	char		*end;
+	unsigned long	 v;
 
+	memset(p, 0, sizeof(*p));
+	v = count ? strtoul(count, &end, 10) : 0;
+	if (count == NULL || *end != '\0' || v == 0 || v > IPC_PRODUCE_MAX) {
+		snprintf(err, errlen, "produce: count must be 1..100000, not "
+		    "\"%s\"", count ? count : "");
+		return -1;
+	}
+	p->count = (uint32_t)v;
+	if (bytes != NULL) {
+		v = strtoul(bytes, &end, 10);
+		if (*end != '\0' || *bytes == '-' ||
+		    v > IPC_PRODUCE_PAYLOAD_MAX) {
+			snprintf(err, errlen, "produce: bad payload size \"%s\"",
+			    bytes);
+			return -1;
+		}
+		p->payload_bytes = (uint32_t)v;
+	}
+	return 0;
+}
+
+int
+status_parse_command(char *line, int debug, struct status_cmd *sc, char *err,
+    size_t errlen)
+{
+	char *cmd, *arg, *extra, *save = NULL;
+
+	memset(sc, 0, sizeof(*sc));
 	if ((cmd = strtok_r(line, " \t\r", &save)) == NULL)
-		return;		/* empty line */
+		return 0;	/* empty line */
 	arg = strtok_r(NULL, " \t\r", &save);
 	extra = strtok_r(NULL, " \t\r", &save);
 	if (strtok_r(NULL, " \t\r", &save) != NULL ||
 	    (extra != NULL && strcmp(cmd, "produce") != 0)) {
-		client_error(cl, "too many arguments to \"%s\"", cmd);
+		snprintf(err, errlen, "too many arguments to \"%s\"", cmd);
+		return -1;
+	}
+	sc->component = arg;
+	if (strcmp(cmd, "produce") == 0) {
+		sc->verb = STATUS_CMD_PRODUCE;
+		return parse_produce(arg, extra, &sc->produce, err, errlen);
+	}
+	if (strcmp(cmd, "status") == 0 && arg == NULL)
+		sc->verb = STATUS_CMD_STATUS;
+	else if (strcmp(cmd, "peers") == 0 && arg == NULL)
+		sc->verb = STATUS_CMD_PEERS;
+	else if (strcmp(cmd, "help") == 0 && arg == NULL)
+		sc->verb = STATUS_CMD_HELP;
+	else if (strcmp(cmd, "restart") == 0)
+		sc->verb = STATUS_CMD_RESTART;
+	else if (strcmp(cmd, "verify") == 0 && arg == NULL)
+		sc->verb = STATUS_CMD_VERIFY;
+	else if (strcmp(cmd, "debug-socket") == 0 && debug)
+		sc->verb = STATUS_CMD_DEBUG_SOCKET;
+	else {
+		snprintf(err, errlen, "unknown command \"%.64s\" (try help)",
+		    cmd);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+client_command(struct status_client *cl, char *line)
+{
+	struct supervisor	*sv = cl->srv->sv;
+	struct status_cmd	 sc;
+	char			 err[256];
+
+	if (status_parse_command(line, sv->cfg.debug, &sc, err,
+	    sizeof(err)) == -1) {
+		client_error(cl, "%s", err);
 		return;
 	}
-	if (strcmp(cmd, "produce") == 0)
-		cmd_produce(cl, arg, extra);
-	else if (strcmp(cmd, "status") == 0 && arg == NULL && extra == NULL)
+	switch (sc.verb) {
+	case STATUS_CMD_EMPTY:
+		break;
+	case STATUS_CMD_STATUS:
 		client_send(cl, status_json(sv));
-	else if (strcmp(cmd, "peers") == 0 && arg == NULL)
+		break;
+	case STATUS_CMD_PEERS:
 		client_send(cl, json_pack("{s:o}", "peers", peers_json(sv)));
-	else if (strcmp(cmd, "help") == 0 && arg == NULL)
+		break;
+	case STATUS_CMD_HELP:
 		cmd_help(cl);
-	else if (strcmp(cmd, "restart") == 0)
-		cmd_restart(cl, arg);
-	else if (strcmp(cmd, "verify") == 0 && arg == NULL)
+		break;
+	case STATUS_CMD_RESTART:
+		cmd_restart(cl, sc.component);
+		break;
+	case STATUS_CMD_PRODUCE:
+		cmd_produce(cl, &sc.produce);
+		break;
+	case STATUS_CMD_VERIFY:
 		forward(cl, "verify", "stored", IPC_VERIFY, NULL, 600);
-	else if (strcmp(cmd, "debug-socket") == 0 && sv->cfg.debug)
-		forward(cl, "debug-socket", arg, IPC_DEBUG_SOCKET, NULL, 10);
-	else
-		client_error(cl, "unknown command \"%.64s\" (try help)", cmd);
+		break;
+	case STATUS_CMD_DEBUG_SOCKET:
+		forward(cl, "debug-socket", sc.component, IPC_DEBUG_SOCKET,
+		    NULL, 10);
+		break;
+	}
 }
 
 /*

@@ -100,4 +100,35 @@ void		 status_tick(struct status_server *);
 /* the one-line summary for STATUS= and the logs */
 void		 status_line(struct supervisor *, char *, size_t);
 
+/* The commands of the status socket (docs/operations.md). */
+enum status_verb {
+	STATUS_CMD_EMPTY,		/* a blank line: no answer */
+	STATUS_CMD_STATUS,
+	STATUS_CMD_PEERS,
+	STATUS_CMD_HELP,
+	STATUS_CMD_RESTART,		/* component */
+	STATUS_CMD_PRODUCE,		/* produce */
+	STATUS_CMD_VERIFY,
+	STATUS_CMD_DEBUG_SOCKET		/* component; only with -d */
+};
+
+struct status_cmd {
+	enum status_verb	 verb;
+	const char		*component;	/* into the line; may be NULL */
+	struct ipc_produce	 produce;
+};
+
+/*
+ * One line of the status socket, without its LF, into sc: the command
+ * word, its arguments (words separated by spaces, tabs or CR) checked for
+ * number and, for produce, range (1..IPC_PRODUCE_MAX blocks, at most
+ * IPC_PRODUCE_PAYLOAD_MAX payload bytes).  Whether a component exists is
+ * the caller's to judge.  debug: -d is on, so debug-socket is a command.
+ * Pure (no I/O, no state), so that it can be fuzzed alone (fuzz/).  The
+ * line is split in place and sc points into it.  Returns 0, or -1 with
+ * the error answer's text in err (errlen bytes, cut to fit).
+ */
+int		 status_parse_command(char *line, int debug,
+		    struct status_cmd *sc, char *err, size_t errlen);
+
 #endif
