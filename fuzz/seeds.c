@@ -359,7 +359,9 @@ ipc_seeds(void)
 	    ipc_status_stored_encode, (struct ipc_status_stored){ .seq = 5,
 	    .height = 2, .have_chain = 1 });
 	BODY("heartbeat-syncd", IPC_HEARTBEAT_SYNCD, ipc_status_syncd_encode,
-	    (struct ipc_status_syncd){ 5, SYNC_CATCHING_UP, 100, 2500, 12 });
+	    (struct ipc_status_syncd){ .seq = 5, .state = SYNC_CATCHING_UP,
+	    .target_height = 100, .rate_milli = 2500, .in_flight = 12,
+	    .log_suppressed = 3, .log_summaries = 1 });
 	memset(ps, 0, sizeof(ps));
 	memcpy(&ps[0].ip, ip, 4);
 	ps[0].listen_port = 24100;
