@@ -274,24 +274,47 @@ test_stall(void)
 	/* not a stall yet at 0.5 s */
 	planner_tick(&pl, 0.5);
 	CU_ASSERT_EQUAL(drain(&pl, 0.5, d, 4), 0);
-	/* at 1.5 s (> 1 s and > 4 x 0.1 s) it is: asked of another peer */
+	/*
+	 * At 1.5 s (> 1 s and > 4 x 0.1 s) it is: the range is asked of
+	 * another peer, and so is the stalling peer's other range at the
+	 * same time: a frozen peer costs one pause, not one per range it
+	 * holds (issue 11 item 5).
+	 */
 	planner_tick(&pl, 1.5);
 	nd = drain(&pl, 1.5, d, 4);
-	CU_ASSERT_EQUAL_FATAL(nd, 1);
+	CU_ASSERT_EQUAL_FATAL(nd, 2);
 	CU_ASSERT(d[0].dup && d[0].from == 1 && d[0].ip != stalled);
+	CU_ASSERT(d[1].dup && d[1].from > 256 && d[1].ip != stalled);
 	CU_ASSERT_EQUAL(slow->limit, 256);	/* halved */
 	CU_ASSERT_EQUAL(slow->stalls, 1);
 	/* only once */
 	planner_tick(&pl, 3);
 	CU_ASSERT_EQUAL(drain(&pl, 3, r, 4), 0);
-	/* the second request answers first: the stalled one is late */
+	/* the second requests answer first: the stalled ones are late */
 	CU_ASSERT_EQUAL(planner_answer(&pl, d[0].ip, d[0].reqid, 256, 1.6,
 	    &f, &c), ANSWER_OK);
 	CU_ASSERT(f == 1 && c == 256);
-	for (i = 0; i < n; i++)
-		if (r[i].from == 1)
-			break;
-	CU_ASSERT_EQUAL(slow->in_flight, 256);	/* its other range */
+	CU_ASSERT_EQUAL(planner_answer(&pl, d[1].ip, d[1].reqid, d[1].count,
+	    1.6, &f, &c), ANSWER_OK);
+	CU_ASSERT_EQUAL(slow->in_flight, 0);
+	/* it has room, but gets nothing new until it answers */
+	for (i = 0; i < 6; i++) {
+		int k;
+
+		planner_set_base(&pl, (uint64_t)(1536 + 1536 * i));
+		planner_tick(&pl, 2 + i);
+		n = drain(&pl, 2 + i, r, 64);
+		for (k = 0; k < n; k++) {
+			CU_ASSERT(r[k].ip != stalled);
+			planner_answer(&pl, r[k].ip, r[k].reqid, r[k].count,
+			    2.1 + i, &f, &c);
+			planner_heard(&pl, r[k].ip, 2.1 + i);
+		}
+	}
+	CU_ASSERT_EQUAL(slow->stalls, 1);
+	/* it answers (late): it may be asked again */
+	planner_heard(&pl, stalled, 8.5);
+	CU_ASSERT(!slow->stalling);
 	planner_free(&pl);
 }
 
@@ -427,7 +450,12 @@ test_lead_backoff(void)
 	planner_free(&pl);
 }
 
-/* failures in a row strike; PLAN_STRIKES_MAX strikes: punished once */
+/*
+ * Failures in a row strike, and each strike pauses the peer (doubling);
+ * an answer with blocks ends the series.  Nothing is ever punished for
+ * failing: empty answers (a store restarting, a slow server) used to end
+ * in a 600 s misbehaviour ban after five (issue 11 item 6).
+ */
 static void
 test_strikes(void)
 {
@@ -436,8 +464,8 @@ test_strikes(void)
 	struct plan_peer *pa;
 	uint64_t	f;
 	uint32_t	c;
-	int		n, i, round;
-	double		t = 0;
+	int		n, i, round, asked;
+	double		t = 0, pause;
 
 	planner_init(&pl, 4096, 4096, 256, 10);
 	pa = planner_peer_up(&pl, A, 2000);	/* claims what it lacks */
@@ -450,25 +478,99 @@ test_strikes(void)
 		if (r[i].ip == A)
 			planner_answer(&pl, A, r[i].reqid, 0, t + 0.1, &f, &c);
 	CU_ASSERT_EQUAL(pa->strikes, 1);
-	CU_ASSERT_EQUAL(planner_struck_out(&pl, t), 0);
-	/* empty answers to later requests strike again */
-	for (round = 0; round < 20 && pa->strikes < PLAN_STRIKES_MAX;
-	    round++) {
-		t += 1;
+	CU_ASSERT_DOUBLE_EQUAL(pa->paused_until, t + 0.1 + PLAN_PAUSE, 1e-9);
+	CU_ASSERT(!planner_usable(pa, t + 1));
+	/* empty answers to later requests strike again, pausing longer */
+	for (round = 0, asked = 0; round < 200 && pa->strikes < 8; round++) {
+		t = (t + 1 > pa->paused_until ? t : pa->paused_until) + 1;
 		n = drain(&pl, t, r, 64);
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			if (r[i].ip == A)
+				asked++;
 			planner_answer(&pl, r[i].ip, r[i].reqid,
 			    r[i].ip == A ? 0 : r[i].count, t + 0.1, &f, &c);
+		}
 	}
-	CU_ASSERT_EQUAL(pa->strikes, PLAN_STRIKES_MAX);
-	CU_ASSERT_EQUAL(planner_struck_out(&pl, t), A);
-	CU_ASSERT_EQUAL(pa->strikes, 0);
-	CU_ASSERT_EQUAL(planner_struck_out(&pl, t), 0);
-	/* a failed lead strikes; an answer clears the strikes */
+	CU_ASSERT_EQUAL(pa->strikes, 8);
+	pause = pa->paused_until - pa->last_strike;
+	CU_ASSERT_DOUBLE_EQUAL(pause, PLAN_PAUSE * 128, 1e-9);
+	CU_ASSERT(pa->banned_until == 0);	/* paused, not banned */
+	CU_ASSERT(asked >= 8);
+	/* a failed lead strikes; an answer with blocks clears the strikes */
 	planner_lead_failed(&pl, B, t, 1);
 	CU_ASSERT_EQUAL(planner_peer(&pl, B)->strikes, 1);
 	planner_lead_failed(&pl, B, t, 0);
 	CU_ASSERT_EQUAL(planner_peer(&pl, B)->strikes, 1);
+	planner_reset(&pl, 0, 2000);
+	t = pa->paused_until + 0.1;
+	planner_peer(&pl, B)->paused_until = 1e9;
+	n = drain(&pl, t, r, 64);
+	CU_ASSERT_FATAL(n >= 1 && r[0].ip == A);
+	CU_ASSERT_EQUAL(planner_answer(&pl, A, r[0].reqid, 1, t + 0.1, &f,
+	    &c), ANSWER_PARTIAL);
+	CU_ASSERT_EQUAL(pa->strikes, 0);
+	planner_free(&pl);
+}
+
+/*
+ * A peer that claims a height and answers nothing (issue 11 item 4):
+ * after one request deadline it is paused, its ranges go back, its claim
+ * no longer counts, and it does not lead; any answer ends its silence.
+ */
+static void
+test_silent(void)
+{
+	struct planner	 pl;
+	struct plan_req	 r[64];
+	struct plan_peer *liar, *pa;
+	uint64_t	 f;
+	uint32_t	 c;
+	int		 n, i, toliar = 0;
+
+	planner_init(&pl, 4096, 1024, 256, 10);
+	pa = planner_peer_up(&pl, A, 1000);
+	liar = planner_peer_up(&pl, B, 10000000);
+	planner_reset(&pl, 0, 10000000);
+	n = drain(&pl, 0, r, 64);
+	for (i = 0; i < n; i++) {
+		if (r[i].ip == B) {
+			toliar++;
+			continue;
+		}
+		CU_ASSERT_EQUAL(planner_answer(&pl, A, r[i].reqid, r[i].count,
+		    0.1, &f, &c), ANSWER_OK);
+		planner_heard(&pl, A, 0.1);
+	}
+	CU_ASSERT_FATAL(toliar > 0);
+	CU_ASSERT(planner_usable(liar, 9.9));
+	planner_tick(&pl, 9.9);
+	CU_ASSERT(planner_usable(liar, 9.9));
+	/* one deadline: paused, nothing in flight, not a leader */
+	planner_tick(&pl, 10.1);
+	CU_ASSERT(!planner_usable(liar, 10.2));
+	CU_ASSERT_EQUAL(liar->in_flight, 0);
+	CU_ASSERT_EQUAL(liar->strikes, 1);
+	CU_ASSERT_PTR_NULL(planner_lead(&pl, 10.2, 1000));
+	CU_ASSERT(planner_usable(pa, 10.2));
+	n = drain(&pl, 10.2, r, 64);
+	for (i = 0; i < n; i++)
+		CU_ASSERT(r[i].ip != B);
+	/* the locator alone counts too: silent on it, paused again */
+	planner_reset(&pl, 1000, 1000);
+	planner_sent(&pl, B, liar->paused_until, liar->paused_until + 10);
+	planner_tick(&pl, liar->paused_until + 5);
+	CU_ASSERT_EQUAL(liar->strikes, 1);
+	planner_tick(&pl, liar->paused_until + 10.1);
+	CU_ASSERT_EQUAL(liar->strikes, 2);
+	/* an answer, even an empty or a late one, ends the silence */
+	planner_sent(&pl, B, 100, 110);
+	planner_heard(&pl, B, 101);
+	planner_tick(&pl, 120);
+	CU_ASSERT_EQUAL(liar->strikes, 2);
+	/* a peer that has sent blocks leads before one that only claims */
+	liar->paused_until = 0;
+	pa->height = 2000;
+	CU_ASSERT_EQUAL(planner_lead(&pl, 200, 1000), pa);
 	planner_free(&pl);
 }
 
@@ -741,7 +843,9 @@ main(void)
 		{ "target rises", test_target },
 		{ "hold: only the range at the commit point", test_hold },
 		{ "failed lead: backoff, next best", test_lead_backoff },
-		{ "strikes: one per failure, then punished", test_strikes },
+		{ "strikes: one per failure, a pause, never a ban",
+		    test_strikes },
+		{ "silent peer: paused after one deadline", test_silent },
 		{ "chain view: in order, batches", test_cv_linear },
 		{ "chain view: bad block, other branch", test_cv_bad },
 		{ "fork choice: longest, rollback, depth", test_fork_choice },
