@@ -385,30 +385,56 @@ got_locator(struct syncd *s, const struct ipc_hashes *loc)
 	    s->pl.range_max, loc);
 }
 
+/* decoding (payload hash, header hash) of an answer's blocks in parallel */
+struct decode_job {
+	const struct ipc_blocks	*bl;
+	struct block		*out;
+	enum block_error	*err;
+};
+
+static void
+decode_one(void *arg, size_t i)
+{
+	struct decode_job *j = arg;
+
+	j->err[i] = block_decode(j->bl->v[i].p, j->bl->v[i].len, &j->out[i]);
+}
+
 /*
  * Blocks of one answer must decode and follow each other by height; *first
  * gets the first block's header and hash, out (when not NULL) every block
- * decoded.  The links are chainview's to check, in order, with the
- * signatures.
+ * decoded, on the validation threads.  The links are chainview's to check,
+ * in order, with the signatures.
  */
 static int
 check_answer(struct syncd *s, const struct ipc_blocks *bl, uint64_t from,
     int fixed_from, struct cv_link *first, struct block *out, char *why,
     size_t len)
 {
-	struct block	 one, *b = &one;
-	uint64_t	 h = from;
-	uint32_t	 i;
-	enum block_error e;
+	struct block		 one, *b = &one;
+	struct decode_job	 job;
+	uint64_t		 h = from;
+	uint32_t		 i;
+	enum block_error	 e, *err = NULL;
+	int			 rc = 0;
 
-	for (i = 0; i < bl->count; i++) {
+	if (out && bl->count > 1) {
+		if ((err = calloc(bl->count, sizeof(*err))) == NULL)
+			fatal("calloc");
+		job.bl = bl;
+		job.out = out;
+		job.err = err;
+		vpool_run(s->pool, bl->count, decode_one, &job);
+	}
+	for (i = 0; i < bl->count && rc == 0; i++) {
 		if (out)
 			b = &out[i];
-		if ((e = block_decode(bl->v[i].p, bl->v[i].len, b)) !=
-		    BLOCK_OK) {
+		e = err ? err[i] : block_decode(bl->v[i].p, bl->v[i].len, b);
+		if (e != BLOCK_OK) {
 			snprintf(why, len, "sent a block that does not "
 			    "decode: %s", block_error_names[e]);
-			return -1;
+			rc = -1;
+			break;
 		}
 		if (i == 0 && !fixed_from)
 			h = b->h.height;
@@ -416,7 +442,8 @@ check_answer(struct syncd *s, const struct ipc_blocks *bl, uint64_t from,
 			snprintf(why, len, "sent height %llu where %llu was "
 			    "asked for", (unsigned long long)b->h.height,
 			    (unsigned long long)(h + i));
-			return -1;
+			rc = -1;
+			break;
 		}
 		if (i == 0 && first) {
 			memset(first, 0, sizeof(*first));
@@ -426,7 +453,8 @@ check_answer(struct syncd *s, const struct ipc_blocks *bl, uint64_t from,
 		if (bl->v[i].len > s->block_len_max)
 			s->block_len_max = bl->v[i].len;
 	}
-	return 0;
+	free(err);
+	return rc;
 }
 
 /* the lead's locator answer, from its fork point with us */
@@ -1230,6 +1258,7 @@ syncd_load(struct worker *w)
 		log_warnx("genesis: %s", err);
 		worker_exit_config();
 	}
+	S.cpus = vpool_cpus();	/* /sys is out of reach in the sandbox */
 	S.producer = -1;
 	if (w->cfg.producer_key[0] && produce_load_key(&S, err,
 	    sizeof(err)) == -1) {
@@ -1252,6 +1281,8 @@ syncd_init(struct worker *w)
 {
 	struct timeval	tv = { 0, 100000 };
 	uint32_t	window = (uint32_t)w->cfg.window;
+	unsigned	threads = w->cfg.validation_threads > 0 ?
+	    (unsigned)w->cfg.validation_threads : S.cpus;
 
 	if (window < (uint32_t)w->cfg.max_reorg_depth + 1)
 		window = (uint32_t)w->cfg.max_reorg_depth + 1;
@@ -1260,7 +1291,10 @@ syncd_init(struct worker *w)
 	if (cv_init(&S.cv, &S.gen.info, window,
 	    (uint32_t)w->cfg.max_reorg_depth) == -1)
 		fatalx("out of memory");
-
+	/* threads start after the sandbox, so that its filter covers them */
+	if ((S.pool = vpool_new(threads)) == NULL)
+		fatal("cannot start %u validation threads", threads);
+	S.cv.pool = S.pool;
 	S.phase = PH_START;
 	S.rate_t = mono_now();
 	S.block_len_max = BLOCK_MAX_LEN;
@@ -1273,8 +1307,9 @@ syncd_init(struct worker *w)
 		fatalx("cannot start the timer");
 	if (w->cfg.block_interval > 0 && S.producer >= 0)
 		S.prod.next_timed = mono_now() + w->cfg.block_interval;
-	log_info("network %s, %s", S.gen.info.network, S.producer >= 0 ?
-	    "producing" : "not producing");
+	log_info("network %s, %s, %u validation threads", S.gen.info.network,
+	    S.producer >= 0 ? "producing" : "not producing",
+	    vpool_threads(S.pool));
 	return 0;
 }
 
@@ -1322,7 +1357,9 @@ syncd_shutdown(struct worker *w)
 	(void)w;
 	if (S.tick)
 		event_del(S.tick);
-
+	S.cv.pool = NULL;
+	vpool_free(S.pool);
+	S.pool = NULL;
 	sodium_memzero(S.sk, sizeof(S.sk));
 }
 

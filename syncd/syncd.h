@@ -8,6 +8,7 @@
 #include "block.h"
 #include "chainview.h"
 #include "planner.h"
+#include "vpool.h"
 #include "worker.h"
 
 #define SYNC_RANGE_MAX		256	/* heights per request */
@@ -72,6 +73,9 @@ struct syncd {
 	struct event		*tick;
 	struct planner		 pl;
 	struct chainview	 cv;
+	struct vpool		*pool;		/* signature checks */
+	unsigned		 cpus;		/* online, seen before the
+						   sandbox */
 	enum sync_phase		 phase;
 	/* requests to stored, one at a time */
 	struct sreq		 q[STORE_QUEUE_MAX];

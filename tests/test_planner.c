@@ -24,6 +24,7 @@
 #include "chainview.h"
 #include "cunit.h"
 #include "planner.h"
+#include "vpool.h"
 
 #define A	0x0200007f	/* 127.0.0.2 in network order */
 #define B	0x0300007f
@@ -768,6 +769,130 @@ test_cv_bad(void)
 	chain_free(&a, 1);
 }
 
+/* ---- parallel validation (vpool.c) ---- */
+
+static void
+count_item(void *arg, size_t i)
+{
+	int *seen = arg;
+
+	seen[i]++;	/* each item on one thread only: no race */
+}
+
+/* every item runs exactly once, whatever the threads and the sizes */
+static void
+test_vpool(void)
+{
+	static const unsigned	threads[] = { 1, 2, 3, 8 };
+	static const size_t	sizes[] = { 0, 1, 2, 3, 5, 64, 1001 };
+	static int		seen[1001];
+	struct vpool		*p;
+	size_t			t, k, i;
+	int			rep, ok;
+
+	CU_ASSERT_PTR_NULL(vpool_new(0));
+	CU_ASSERT_PTR_NULL(vpool_new(VPOOL_MAX + 1));
+	CU_ASSERT(vpool_cpus() >= 1);
+	for (t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+		CU_ASSERT_FATAL((p = vpool_new(threads[t])) != NULL);
+		CU_ASSERT_EQUAL(vpool_threads(p), threads[t]);
+		for (rep = 0; rep < 50; rep++)
+			for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]);
+			    k++) {
+				memset(seen, 0, sizeof(seen));
+				vpool_run(p, sizes[k], count_item, seen);
+				for (i = 0, ok = 1; i < sizes[k]; i++)
+					ok &= seen[i] == 1;
+				for (; i < 1001; i++)
+					ok &= seen[i] == 0;
+				CU_ASSERT(ok);
+			}
+		vpool_free(p);
+	}
+}
+
+struct outcome {
+	uint32_t	n[3];		/* validated per call */
+	struct cv_bad	bad[3];
+	uint8_t		last[BLOCK_HASH_LEN];
+};
+
+/*
+ * One catch-up of a 60-block chain whose block 30 has a bad signature
+ * (and block 45 an unknown producer), on a pool of threads threads:
+ * validated in one go up to 29, block 30 refused; then the good block
+ * 30 arrives and validation stops at 45.
+ */
+static void
+cv_run(unsigned threads, const struct chain *good, struct chain *bad,
+    struct outcome *o)
+{
+	struct chainview	cv;
+	struct vpool		*pool = NULL;
+	int			h;
+
+	memset(o, 0, sizeof(*o));
+	if (threads > 1)
+		CU_ASSERT_FATAL((pool = vpool_new(threads)) != NULL);
+	CU_ASSERT_FATAL(cv_init(&cv, &G.info, 128, 10) == 0);
+	cv.pool = pool;
+	cv_set_tip_link(&cv, &G.block);
+	CU_ASSERT_FATAL(cv_start(&cv, &G.block) == 0);
+	for (h = 60; h >= 1; h--)	/* out of order, both paths */
+		put(&cv, bad, h, h < 30 ? A : B);
+	o->n[0] = cv_validate(&cv, 0, &o->bad[0]);
+	cv_drop(&cv, 30, B, NULL, NULL);
+	put(&cv, good, 30, C);
+	for (h = 31; h <= 60; h++)
+		put(&cv, bad, h, C);
+	o->n[1] = cv_validate(&cv, 0, &o->bad[1]);
+	o->n[2] = cv_validate(&cv, 0, &o->bad[2]);
+	memcpy(o->last, cv.last.b.hash, BLOCK_HASH_LEN);
+	cv_free(&cv);
+	vpool_free(pool);
+}
+
+/* the same decisions, in the same order, with 1 and with N threads */
+static void
+test_cv_threads(void)
+{
+	struct chain		good, bad;
+	struct outcome		one, many;
+	struct block_header	h;
+	int			i;
+
+	chain_make(&good, NULL, 0, 60, 3);
+	bad = good;
+	for (i = 1; i <= 60; i++) {	/* a copy: bad owns its blocks */
+		bad.raw[i] = malloc(BLOCK_MAX_LEN);
+		memcpy(bad.raw[i], good.raw[i], good.len[i]);
+		CU_ASSERT_FATAL(block_decode(bad.raw[i], bad.len[i],
+		    &bad.b[i]) == BLOCK_OK);
+	}
+	bad.raw[30][BLOCK_HEADER_LEN + 7] ^= 0x40;	/* the signature */
+	CU_ASSERT_FATAL(block_decode(bad.raw[30], bad.len[30], &bad.b[30]) ==
+	    BLOCK_OK);
+	/* 45: signed, by a producer the genesis set does not have */
+	h = bad.b[45].h;
+	h.producer = 7;
+	CU_ASSERT_FATAL(block_build(bad.raw[45], &h, bad.b[45].payload,
+	    h.payload_len, SK, &bad.b[45]) == bad.len[45]);
+	cv_run(1, &good, &bad, &one);
+	cv_run(4, &good, &bad, &many);
+	CU_ASSERT_EQUAL(one.n[0], 29);
+	CU_ASSERT_EQUAL(one.bad[0].height, 30);
+	CU_ASSERT_EQUAL(one.bad[0].err, BLOCK_ERR_SIGNATURE);
+	CU_ASSERT_EQUAL(one.bad[0].ip, B);
+	CU_ASSERT_EQUAL(one.n[1], 15);
+	CU_ASSERT_EQUAL(one.bad[1].height, 45);
+	CU_ASSERT_EQUAL(one.bad[1].err, BLOCK_ERR_PRODUCER);
+	CU_ASSERT_EQUAL(one.n[2], 0);
+	CU_ASSERT(memcmp(one.last, good.b[44].hash, BLOCK_HASH_LEN) == 0);
+	CU_ASSERT(memcmp(&one, &many, sizeof(one)) == 0);
+	chain_free(&bad, 1);
+	chain_free(&good, 1);
+}
+
 static void
 test_fork_choice(void)
 {
@@ -849,6 +974,8 @@ main(void)
 		{ "chain view: in order, batches", test_cv_linear },
 		{ "chain view: bad block, other branch", test_cv_bad },
 		{ "fork choice: longest, rollback, depth", test_fork_choice },
+		{ "vpool: every item once", test_vpool },
+		{ "validation: 1 and 4 threads decide alike", test_cv_threads },
 	};
 	struct tn_suite	 ts = { .name = "planner", .cases = tests,
 	    .ncases = TN_NCASES(tests) };
