@@ -426,7 +426,7 @@ check_answer(struct syncd *s, const struct ipc_blocks *bl, uint64_t from,
 		job.err = err;
 		vpool_run(s->pool, bl->count, decode_one, &job);
 	}
-	for (i = 0; i < bl->count && rc == 0; i++) {
+	for (i = 0; i < bl->count; i++) {
 		if (out)
 			b = &out[i];
 		e = err ? err[i] : block_decode(bl->v[i].p, bl->v[i].len, b);
