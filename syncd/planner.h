@@ -146,12 +146,14 @@ struct plan_peer *planner_peer_up(struct planner *, uint32_t ip,
 void	planner_peer_down(struct planner *, uint32_t ip);
 /* Never use the peer before until; its ranges go to others. */
 void	planner_ban(struct planner *, uint32_t ip, double until);
+/* up, not skipping this round, not banned, not paused */
 int	planner_usable(const struct plan_peer *, double now);
 
 /*
  * The peer to lead a round (answer our locator): usable, higher than
- * above, not pausing after a failed lead; the highest, then the fastest
- * to answer.  NULL when there is none.
+ * above, not pausing after a failed lead; one that has sent us blocks
+ * before ahead of one that has only claimed a height, then the highest,
+ * then the fastest to answer.  NULL when there is none.
  */
 struct plan_peer *planner_lead(struct planner *, double now, uint64_t above);
 /*

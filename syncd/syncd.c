@@ -342,6 +342,7 @@ end_round(struct syncd *s, const char *why)
 	planner_reset(&s->pl, s->cv.tip_height, s->cv.tip_height);
 	for (i = 0; i < s->pl.np; i++)
 		s->pl.p[i].skip = 0;
+	s->held_future = 0;
 	s->phase = PH_IDLE;
 	s->restart_round = 0;
 }
@@ -755,7 +756,14 @@ progress(struct syncd *s)
 	}
 	commit_next(s);
 	pump(s);
-	/* done: everything asked for is committed */
+	/*
+	 * Done: everything asked for is committed.  A block held until it
+	 * is due keeps the round (it ends without progress after 3 x
+	 * request_timeout): ending it now would ask for the same block again
+	 * at once, in a loop.
+	 */
+	if (s->held_future > s->cv.validated)
+		return;
 	if (planner_done(&s->pl) && !syncd_append_queued(s) &&
 	    s->cv.queued == s->cv.validated) {
 		if (s->cv.validated < s->pl.target || cv_waiting_reorg(&s->cv))

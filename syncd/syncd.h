@@ -95,7 +95,8 @@ struct syncd {
 	uint32_t		 block_len_max;	/* largest block this round */
 	double			 last_progress;
 	int			 restart_round;
-	uint64_t		 held_future;	/* height held: dated ahead */
+	uint64_t		 held_future;	/* height held in this round:
+						   dated ahead, not due */
 	/* production */
 	struct production	 prod;
 	/* status */

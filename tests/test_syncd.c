@@ -20,7 +20,8 @@
  *              liar is paused (not banned), G ends idle at A's tip;
  *   skew       a scripted peer answering every request with nothing and
  *              announcing a block 150 s ahead is never banned; one
- *              3 hours ahead is;
+ *              3 hours ahead is; a block 150 s ahead in a catch-up is
+ *              held, its sender not punished;
  *   kill       kill -9 of syncd, then of stored, in the middle of a
  *              catch-up: the node completes with A's tip;
  *   partition  two producers, each with one of the two keys of a
@@ -539,10 +540,15 @@ test_badsig_real(void)
 	tn_node_cleanup(&M);
 }
 
+/* when set, fake_requests answers a locator with this one block */
+static const uint8_t	*lead_block;
+static size_t		 lead_len;
+
 /*
  * Serve a scripted peer for secs: answer pings, and (empty != 0) answer
- * every block request with an empty BLOCKS; count the requests, note a
- * goodbye's reason (CLOSE_NREASONS: closed without one).
+ * every block request with an empty BLOCKS (a locator with lead_block
+ * when set); count the requests, note a goodbye's reason
+ * (CLOSE_NREASONS: closed without one).
  */
 static void
 fake_requests(struct fake *f, double secs, int empty, int *asked,
@@ -569,7 +575,12 @@ fake_requests(struct fake *f, double secs, int empty, int *asked,
 			continue;
 		memset(&e, 0, sizeof(e));
 		e.type = WIRE_BLOCKS;
-		wire_blocks_fill(&e.u.blocks, reqid, NULL, 0);
+		if (lead_block && m.type == WIRE_GET_LOCATOR) {
+			struct ipc_blob v = { lead_block, (uint32_t)lead_len };
+
+			wire_blocks_fill(&e.u.blocks, reqid, &v, 1);
+		} else
+			wire_blocks_fill(&e.u.blocks, reqid, NULL, 0);
 		fake_send(f, &e, Magic);
 	}
 }
@@ -749,6 +760,31 @@ test_skew(void)
 	CU_ASSERT(announce(&f, raw, len) == 0);
 	fake_requests(&f, 5, 1, &asked, &reason);
 	CU_ASSERT_EQUAL(reason, CLOSE_MISBEHAVIOR);
+	fake_close(&f);
+	/*
+	 * In a catch-up: another peer claims height 1 and answers our
+	 * locator with a signed block 1 dated now + 150 s.  It is held until
+	 * it is due, and its sender is not punished.
+	 */
+	CU_ASSERT_FATAL((len = future_block(raw, 1, 150000, &b)) > 0);
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.37", K.ip, PORT) == 0);
+	f.height = 1;
+	memcpy(f.tip, b.hash, sizeof(f.tip));
+	CU_ASSERT(fake_hello(&f, 0x5e3f, NULL) == 0);
+	lead_block = raw;
+	lead_len = len;
+	reason = -1;
+	asked = 0;
+	fake_requests(&f, 6, 1, &asked, &reason);
+	lead_block = NULL;
+	fprintf(stderr, "  asked %d times for the future block, reason %d\n",
+	    asked, reason);
+	CU_ASSERT(asked >= 1);
+	CU_ASSERT(asked <= 5);	/* not asked again and again */
+	CU_ASSERT_EQUAL(reason, -1);
+	CU_ASSERT(fake_alive(&f));
+	CU_ASSERT(tn_file_contains(K.log, "held until it is due"));
+	CU_ASSERT_EQUAL(node_tip(&K, NULL, 0), 0);
 	fake_close(&f);
 	tn_node_cleanup(&K);
 }
