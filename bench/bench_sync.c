@@ -98,14 +98,63 @@ validation(const struct genesis *g, const struct ipc_blob *v,
 	return nblocks / t0;
 }
 
+/*
+ * Append v to a new store at p->path in batches of BATCH, each block
+ * decoded and validated against the one before (signature included)
+ * first when g is not NULL: blocks/s, 0 on failure.
+ */
+static double
+append_all(const struct store_params *p, struct ipc_blob *v,
+    uint32_t nblocks, const struct genesis *g)
+{
+	struct store		 s;
+	struct ipc_append	 ap;
+	struct ipc_result	 res;
+	struct block		 prev, b;
+	char			 err[512];
+	uint32_t		 i, j, n;
+	double			 t0;
+
+	if (store_open(&s, p, err, sizeof(err)) != STORE_OPEN_OK) {
+		fprintf(stderr, "baseline: %s\n", err);
+		return 0;
+	}
+	t0 = tn_now();
+	if (g)
+		prev = g->block;
+	for (i = 0; i < nblocks; i += n) {
+		n = nblocks - i < BATCH ? nblocks - i : BATCH;
+		for (j = 0; g && j < n; j++) {
+			if (block_decode(v[i + j].p, v[i + j].len, &b) !=
+			    BLOCK_OK || block_validate(&b, &prev, &g->info,
+			    0) != BLOCK_OK) {
+				fprintf(stderr, "baseline: block refused\n");
+				store_close(&s);
+				return 0;
+			}
+			prev.h = b.h;
+			memcpy(prev.hash, b.hash, BLOCK_HASH_LEN);
+		}
+		memset(&ap, 0, sizeof(ap));
+		ap.blocks.count = n;
+		ap.blocks.v = v + i;
+		store_append(&s, &ap, &res);
+		if (res.code != IPC_OK) {
+			fprintf(stderr, "baseline: %s\n", res.reason);
+			store_close(&s);
+			return 0;
+		}
+	}
+	t0 = tn_now() - t0;
+	store_close(&s);
+	return nblocks / t0;
+}
+
 static double
 baseline(uint32_t nblocks, uint32_t plen, double *mb, double *raw_bps)
 {
 	struct genesis		 g;
-	struct store		 s;
 	struct store_params	 p;
-	struct ipc_append	 ap;
-	struct ipc_result	 res;
 	struct block		 prev, b;
 	struct block_header	 h;
 	struct ipc_blob		*v;
@@ -113,8 +162,8 @@ baseline(uint32_t nblocks, uint32_t plen, double *mb, double *raw_bps)
 	size_t			 blen = BLOCK_HEADER_LEN + BLOCK_SIG_LEN + plen;
 	char			 dir[] = "/tmp/bench_sync.XXXXXX", path[128];
 	char			 err[512], cmd[160];
-	double			 t0, t;
-	uint32_t		 i, j, n;
+	double			 bps;
+	uint32_t		 i;
 
 	genesis_load(&g, "devnet", ".", err, sizeof(err));
 	devnet_keypair(pk, sk);
@@ -153,65 +202,17 @@ baseline(uint32_t nblocks, uint32_t plen, double *mb, double *raw_bps)
 	p.addr_max = 100;
 	p.max_reorg = 100;
 	p.genesis = &g;
-	/* raw LMDB append first, into its own file */
 	snprintf(path, sizeof(path), "%s/raw.mdb", dir);
-	if (store_open(&s, &p, err, sizeof(err)) != STORE_OPEN_OK) {
-		fprintf(stderr, "baseline: %s\n", err);
-		return 0;
-	}
-	t0 = tn_now();
-	for (i = 0; i < nblocks; i += n) {
-		n = nblocks - i < BATCH ? nblocks - i : BATCH;
-		memset(&ap, 0, sizeof(ap));
-		ap.blocks.count = n;
-		ap.blocks.v = v + i;
-		store_append(&s, &ap, &res);
-		if (res.code != IPC_OK) {
-			fprintf(stderr, "raw append: %s\n", res.reason);
-			return 0;
-		}
-	}
-	*raw_bps = nblocks / (tn_now() - t0);
-	store_close(&s);
+	*raw_bps = append_all(&p, v, nblocks, NULL);
 	snprintf(path, sizeof(path), "%s/%s", dir, STORE_FILE);
-	if (store_open(&s, &p, err, sizeof(err)) != STORE_OPEN_OK) {
-		fprintf(stderr, "baseline: %s\n", err);
-		return 0;
-	}
-	/* the work of a catch-up: decode, validate against the previous
-	 * block (signature included), append in batches */
-	t0 = tn_now();
-	prev = g.block;
-	for (i = 0; i < nblocks; i += n) {
-		n = nblocks - i < BATCH ? nblocks - i : BATCH;
-		for (j = 0; j < n; j++) {
-			if (block_decode(v[i + j].p, v[i + j].len, &b) !=
-			    BLOCK_OK || block_validate(&b, &prev, &g.info,
-			    0) != BLOCK_OK) {
-				fprintf(stderr, "baseline: block refused\n");
-				return 0;
-			}
-			prev.h = b.h;
-			memcpy(prev.hash, b.hash, BLOCK_HASH_LEN);
-		}
-		memset(&ap, 0, sizeof(ap));
-		ap.blocks.count = n;
-		ap.blocks.v = v + i;
-		store_append(&s, &ap, &res);
-		if (res.code != IPC_OK) {
-			fprintf(stderr, "baseline: %s\n", res.reason);
-			return 0;
-		}
-	}
-	t = tn_now() - t0;
-	store_close(&s);
+	bps = append_all(&p, v, nblocks, &g);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	(void)!system(cmd);
 	free(v);
 	free(buf);
 	free(payload);
-	*mb = (double)nblocks * (double)blen / 1e6 / t;
-	return nblocks / t;
+	*mb = (double)nblocks * (double)blen / 1e6 * bps / nblocks;
+	return bps;
 }
 
 static int
