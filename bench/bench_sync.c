@@ -294,12 +294,17 @@ static void
 report(const char *what, const struct catch_up *cu, double mb, double base,
     int target)
 {
-	if (cu->total > 0)
+	if (cu->total > 0 && cu->steady > 0)
 		printf("%s %.0f blocks/s, %.1f MB/s, %.0f%% of the baseline "
 		    "(target %d%%); from its first block on %.0f blocks/s, "
 		    "%.0f%%\n", what, cu->total, cu->total * mb,
 		    100 * cu->total / base, target, cu->steady,
 		    100 * cu->steady / base);
+	else if (cu->total > 0)
+		printf("%s %.0f blocks/s, %.1f MB/s, %.0f%% of the baseline "
+		    "(target %d%%); too short to measure from its first "
+		    "block on\n", what, cu->total, cu->total * mb,
+		    100 * cu->total / base, target);
 	else
 		printf("%s did not complete\n", what);
 	fflush(stdout);
@@ -383,8 +388,9 @@ main(int argc, char **argv)
 	report("four peers, all CPUs:    ", &c4, mb, base, 160);
 	if (rc == 0)
 		printf("threads: 2 = %.2fx, all = %.2fx the 1-thread "
-		    "catch-up (from the first block on: %.2fx, %.2fx)\n",
-		    c2.total / c1.total, call.total / c1.total,
+		    "catch-up\n", c2.total / c1.total, call.total / c1.total);
+	if (rc == 0 && c1.steady > 0 && c2.steady > 0 && call.steady > 0)
+		printf("from the first block on: 2 = %.2fx, all = %.2fx\n",
 		    c2.steady / c1.steady, call.steady / c1.steady);
 	printf("(the first figure includes the new node's start and the "
 	    "handshakes)\n");
