@@ -258,6 +258,7 @@ static const struct keydef keydefs[] = {
 	{ "sync", "window", K_INT, N(window), 1, 100000 },
 	{ "sync", "per_peer", K_INT, N(per_peer), 1, 100000 },
 	{ "sync", "request_timeout", K_SECONDS, N(request_timeout), 0, 0 },
+	{ "sync", "validation_threads", K_INT, N(validation_threads), 0, 256 },
 };
 #undef S
 #undef N

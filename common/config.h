@@ -90,6 +90,7 @@ struct config {
 	int		window;			/* blocks in flight, total */
 	int		per_peer;		/* blocks in flight per peer */
 	double		request_timeout;	/* initial per-request deadline */
+	int		validation_threads;	/* 0 = the online CPUs */
 };
 
 /* Worker-only options the supervisor adds to a worker's command line. */

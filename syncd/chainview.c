@@ -10,6 +10,7 @@
 
 #include "chainview.h"
 #include "ipc.h"
+#include "vpool.h"
 
 static struct cv_slot *
 slot_of(const struct chainview *cv, uint64_t h)
@@ -48,6 +49,11 @@ cv_init(struct chainview *cv, const struct genesis_info *g, uint32_t window,
 		cv->cap = max_reorg + IPC_MAX_BLOCKS + 2;
 	if ((cv->slot = calloc(cv->cap, sizeof(*cv->slot))) == NULL)
 		return -1;
+	if ((cv->run = calloc(cv->cap, sizeof(*cv->run))) == NULL) {
+		free(cv->slot);
+		cv->slot = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -71,7 +77,9 @@ cv_free(struct chainview *cv)
 	if (cv->slot)
 		cv_reset(cv);
 	free(cv->slot);
+	free(cv->run);
 	cv->slot = NULL;
+	cv->run = NULL;
 }
 
 void
@@ -180,6 +188,52 @@ slot_block(const struct cv_slot *s, struct block *b)
 	return BLOCK_OK;
 }
 
+/*
+ * One held block, on any thread of the pool: decode it (when its sender's
+ * check did not) and check its producer's signature.  Touches only its
+ * own slot.
+ */
+static void
+check_slot(void *arg, size_t i)
+{
+	struct chainview	*cv = arg;
+	struct cv_slot		*s = cv->run[i];
+	struct block		 b;
+
+	if (slot_block(s, &b) != BLOCK_OK) {
+		s->sig = CV_SIG_UNDECODED;
+		return;
+	}
+	if (!s->decoded) {
+		s->hdr = b.h;
+		memcpy(s->hash, b.hash, BLOCK_HASH_LEN);
+		s->decoded = 1;
+	}
+	s->sig = b.h.producer < cv->g->nproducers &&
+	    block_verify_sig(&b, cv->g) == 0 ? CV_SIG_GOOD : CV_SIG_BAD;
+}
+
+/* block_validate's rules and order, with the signature checked ahead */
+static enum block_error
+validate_checked(const struct chainview *cv, const struct cv_slot *s,
+    uint64_t h, uint64_t now_ms, struct block *b)
+{
+	enum block_error e;
+
+	if ((e = slot_block(s, b)) != BLOCK_OK)
+		return e;
+	if (b->h.height != h)
+		return BLOCK_ERR_HEIGHT;
+	if ((e = block_check_link(b, &cv->last.b.h, cv->last.b.hash)) !=
+	    BLOCK_OK)
+		return e;
+	if (now_ms && b->h.time_ms > now_ms + BLOCK_FUTURE_MAX_MS)
+		return BLOCK_ERR_TIME_FUTURE;
+	if (b->h.producer >= cv->g->nproducers)
+		return BLOCK_ERR_PRODUCER;
+	return s->sig == CV_SIG_GOOD ? BLOCK_OK : BLOCK_ERR_SIGNATURE;
+}
+
 uint32_t
 cv_validate(struct chainview *cv, uint64_t now_ms, struct cv_bad *bad)
 {
@@ -187,21 +241,26 @@ cv_validate(struct chainview *cv, uint64_t now_ms, struct cv_bad *bad)
 	struct block		 b;
 	enum block_error	 e;
 	uint32_t		 n = 0;
+	size_t			 nrun = 0;
 	uint64_t		 h;
 
 	memset(bad, 0, sizeof(*bad));
 	if (!cv->active)
 		return 0;
+	/* the blocks in order from the next height: checks in parallel */
 	for (h = cv->validated + 1; h < cv->ring_low + cv->cap; h++) {
 		s = slot_of(cv, h);
 		if (s->raw == NULL || s->height != h)
 			break;
-		e = slot_block(s, &b);
-		if (e == BLOCK_OK && b.h.height != h)
-			e = BLOCK_ERR_HEIGHT;
-		if (e == BLOCK_OK)
-			e = block_validate(&b, &cv->last.b, cv->g, now_ms);
-		if (e != BLOCK_OK) {
+		if (s->sig == CV_SIG_UNKNOWN)
+			cv->run[nrun++] = s;
+	}
+	vpool_run(cv->pool, nrun, check_slot, cv);
+	for (h = cv->validated + 1; h < cv->ring_low + cv->cap; h++) {
+		s = slot_of(cv, h);
+		if (s->raw == NULL || s->height != h)
+			break;
+		if ((e = validate_checked(cv, s, h, now_ms, &b)) != BLOCK_OK) {
 			bad->height = h;
 			bad->ip = s->ip;
 			bad->err = e;

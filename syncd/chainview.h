@@ -20,12 +20,23 @@
 
 #include "block.h"
 
+struct vpool;
+
+/* a held block's signature, checked ahead of the in-order validation */
+enum cv_sig {
+	CV_SIG_UNKNOWN,		/* not checked yet */
+	CV_SIG_GOOD,		/* a producer of the genesis set signed it */
+	CV_SIG_BAD,		/* unknown producer or bad signature */
+	CV_SIG_UNDECODED,	/* it does not decode: nothing to check */
+};
+
 struct cv_slot {
 	uint8_t		*raw;		/* a copy of the encoded block */
 	uint32_t	 len;
 	uint32_t	 ip;		/* the peer that sent it */
 	uint64_t	 height;
 	int		 decoded;	/* hdr and hash are raw's, decoded */
+	int		 sig;		/* enum cv_sig */
 	struct block_header hdr;
 	uint8_t		 hash[BLOCK_HASH_LEN];
 };
@@ -55,6 +66,9 @@ struct chainview {
 	uint64_t	 ring_low;	/* lowest height the ring may hold */
 	size_t		 bytes;		/* held in the ring */
 	uint32_t	 nheld;
+	/* parallel checks: NULL pool = in the caller's thread alone */
+	struct vpool	*pool;
+	struct cv_slot	**run;		/* cap entries: slots to check */
 };
 
 struct cv_bad {
@@ -98,7 +112,13 @@ int	cv_put_block(struct chainview *, uint64_t height, const struct block *,
 int	cv_have(const struct chainview *, uint64_t height);
 /*
  * Validate what is in order.  Returns the number validated; on the first
- * refused block stops and fills *bad (bad->err != BLOCK_OK).
+ * refused block stops and fills *bad (bad->err != BLOCK_OK).  The held
+ * blocks from the next height on are first decoded and their signatures
+ * checked on cv->pool's threads (vpool.h); links, heights, times and the
+ * verdicts are then taken strictly in height order in the caller's
+ * thread, in block_validate's order, so that the outcome (what is valid,
+ * the first refused block and its error) does not depend on the number
+ * of threads (issue 12 item 1).
  */
 uint32_t cv_validate(struct chainview *, uint64_t now_ms, struct cv_bad *);
 /*

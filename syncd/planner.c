@@ -118,15 +118,31 @@ range_add_failed(struct plan_range *r, uint32_t ip)
 	r->failed[r->nfailed++] = ip;
 }
 
+/* first, then doubled for each further failure in a row, up to max */
+static double
+backoff(double first, double max, uint32_t fails)
+{
+	double		pause = first;
+	uint32_t	i;
+
+	for (i = 0; i < fails && pause < max; i++)
+		pause *= 2;
+	return pause > max ? max : pause;
+}
+
 /*
  * One strike per failure: requests sent before the last strike (pipelined
- * with the one that failed) do not strike again.
+ * with the one that failed) do not strike again.  Each strike pauses the
+ * peer (PLAN_PAUSE, doubling): a slow or empty-handed peer is asked less,
+ * never banned.
  */
 static void
 strike(struct plan_peer *p, double sent, double now)
 {
 	if (sent < p->last_strike)
 		return;
+	p->paused_until = now + backoff(PLAN_PAUSE, PLAN_PAUSE_MAX,
+	    p->strikes);
 	p->strikes++;
 	p->last_strike = now;
 }
@@ -296,6 +312,8 @@ planner_peer_up(struct planner *pl, uint32_t ip, uint64_t height)
 	p = &pl->p[i];
 	p->up = 1;
 	p->height = height;
+	if (p->proven > height)
+		p->proven = height;	/* it went to a shorter branch */
 	return p;
 }
 
@@ -326,6 +344,8 @@ planner_peer_down(struct planner *pl, uint32_t ip)
 	peer_release_ranges(pl, i);
 	pl->p[i].up = 0;
 	pl->p[i].in_flight = 0;
+	pl->p[i].wait_since = 0;
+	pl->p[i].stalling = 0;
 }
 
 void
@@ -345,7 +365,8 @@ planner_ban(struct planner *pl, uint32_t ip, double until)
 int
 planner_usable(const struct plan_peer *p, double now)
 {
-	return p->ip != 0 && p->up && !p->skip && now >= p->banned_until;
+	return p->ip != 0 && p->up && !p->skip && now >= p->banned_until &&
+	    now >= p->paused_until;
 }
 
 struct plan_peer *
@@ -359,6 +380,12 @@ planner_lead(struct planner *pl, double now, uint64_t above)
 		if (!planner_usable(p, now) || p->height <= above ||
 		    now < p->no_lead_until)
 			continue;
+		/* a peer that has sent blocks before leads first */
+		if (best != NULL && (p->received > 0) != (best->received > 0)) {
+			if (p->received > 0)
+				best = p;
+			continue;
+		}
 		if (best == NULL || p->height > best->height ||
 		    (p->height == best->height && p->latency < best->latency))
 			best = p;
@@ -370,21 +397,14 @@ void
 planner_lead_failed(struct planner *pl, uint32_t ip, double now, int strk)
 {
 	struct plan_peer	*p;
-	double			 pause = PLAN_LEAD_BACKOFF;
-	uint32_t		 i;
 
 	if ((p = planner_peer(pl, ip)) == NULL)
 		return;
-	for (i = 0; i < p->lead_fails && pause < PLAN_LEAD_BACKOFF_MAX; i++)
-		pause *= 2;
-	if (pause > PLAN_LEAD_BACKOFF_MAX)
-		pause = PLAN_LEAD_BACKOFF_MAX;
+	p->no_lead_until = now + backoff(PLAN_LEAD_BACKOFF,
+	    PLAN_LEAD_BACKOFF_MAX, p->lead_fails);
 	p->lead_fails++;
-	p->no_lead_until = now + pause;
-	if (strk) {
-		p->strikes++;
-		p->last_strike = now;
-	}
+	if (strk)
+		strike(p, now, now);
 }
 
 void
@@ -396,21 +416,38 @@ planner_lead_ok(struct planner *pl, uint32_t ip)
 		p->lead_fails = 0;
 }
 
-uint32_t
-planner_struck_out(struct planner *pl, double now)
+void
+planner_sent(struct planner *pl, uint32_t ip, double now, double deadline)
 {
-	struct plan_peer	*p;
-	size_t			 i;
+	struct plan_peer *p;
 
-	for (i = 0; i < pl->np; i++) {
-		p = &pl->p[i];
-		if (p->ip == 0 || p->strikes < PLAN_STRIKES_MAX ||
-		    now < p->banned_until)
-			continue;
-		p->strikes = 0;
-		return p->ip;
-	}
-	return 0;
+	if ((p = planner_peer(pl, ip)) == NULL || p->wait_since != 0)
+		return;
+	p->wait_since = now;
+	p->wait_deadline = deadline;
+}
+
+void
+planner_heard(struct planner *pl, uint32_t ip, double now)
+{
+	struct plan_peer *p;
+
+	if ((p = planner_peer(pl, ip)) == NULL)
+		return;
+	p->stalling = 0;
+	p->wait_since = 0;
+	/* requests pipelined behind the answered one: a new deadline */
+	if (p->in_flight > 0)
+		planner_sent(pl, ip, now, planner_deadline(pl, p, 0, now));
+}
+
+void
+planner_proven(struct planner *pl, uint32_t ip, uint64_t h)
+{
+	struct plan_peer *p;
+
+	if ((p = planner_peer(pl, ip)) != NULL && h > p->proven)
+		p->proven = h;
 }
 
 double
@@ -451,7 +488,8 @@ pick(struct planner *pl, const struct plan_range *r, double now, int exclude,
 		const struct plan_peer *p = &pl->p[i];
 
 		if ((int)i == exclude || !planner_usable(p, now) ||
-		    p->height < r->from || p->in_flight >= p->limit)
+		    p->stalling || p->height < r->from ||
+		    p->in_flight >= p->limit)
 			continue;
 		if (r->only_ip && p->ip != r->only_ip)
 			continue;
@@ -495,6 +533,7 @@ emit(struct planner *pl, struct plan_range *r, int idx, double now,
 	}
 	p->in_flight += r->count;
 	pl->in_flight += r->count;
+	planner_sent(pl, p->ip, now, req->deadline);
 }
 
 int
@@ -750,6 +789,60 @@ demote(struct planner *pl, struct plan_peer *p)
 		p->limit = pl->range_max;
 }
 
+/*
+ * Peers that answered nothing within the deadline of their oldest
+ * unanswered request: a strike (and so a pause), and every range they
+ * hold goes to the others.
+ */
+static int
+tick_silent(struct planner *pl, double now)
+{
+	struct plan_peer	*p;
+	size_t			 i, k;
+	int			 n = 0;
+
+	for (i = 0; i < pl->np; i++) {
+		p = &pl->p[i];
+		if (p->ip == 0 || p->wait_since == 0 || now <= p->wait_deadline)
+			continue;
+		strike(p, p->wait_since, now);
+		p->wait_since = 0;
+		for (k = 0; k < pl->nr; k++)
+			if (pl->r[k].state == RANGE_FLIGHT &&
+			    (pl->r[k].peer == (int)i ||
+			    pl->r[k].dup_peer == (int)i)) {
+				range_add_failed(&pl->r[k], p->ip);
+				n++;
+			}
+		peer_release_ranges(pl, (int)i);
+	}
+	return n;
+}
+
+/*
+ * The peer at idx holds the commit point back: ask each of its ranges of
+ * another peer too, and give it nothing new until it answers.
+ */
+static void
+stalling(struct planner *pl, int idx)
+{
+	struct plan_peer	*p = &pl->p[idx];
+	size_t			 i;
+
+	p->stalls++;
+	p->stalling = 1;
+	demote(pl, p);
+	for (i = 0; i < pl->nr; i++) {
+		struct plan_range *r = &pl->r[i];
+
+		if (r->state == RANGE_FLIGHT && r->peer == idx &&
+		    r->dup_peer < 0 && !r->stall_tried) {
+			r->stall_tried = 1;
+			r->dup_wanted = 1;
+		}
+	}
+}
+
 int
 planner_tick(struct planner *pl, double now)
 {
@@ -780,6 +873,7 @@ planner_tick(struct planner *pl, double now)
 			gave_up++;
 		}
 	}
+	gave_up += tick_silent(pl, now);
 	/* the range at the commit point: is its peer holding us back? */
 	if (pl->nr == 0)
 		return gave_up;
@@ -791,11 +885,7 @@ planner_tick(struct planner *pl, double now)
 	if (typical <= 0 || now - r->sent < PLAN_STALL_MIN ||
 	    now - r->sent < PLAN_STALL_K * typical)
 		return gave_up;
-	r->stall_tried = 1;
-	r->dup_wanted = 1;
-	p = &pl->p[r->peer];
-	p->stalls++;
-	demote(pl, p);
+	stalling(pl, r->peer);
 	return gave_up;
 }
 

@@ -23,9 +23,17 @@
 #define PLAN_STALL_K		4.0	/* x the others' response time */
 #define PLAN_STALL_MIN		1.0	/* s: not a stall before this */
 #define PLAN_RATE_ALPHA		0.3	/* weight of a new rate sample */
-#define PLAN_STRIKES_MAX	5	/* failures in a row: punished */
 #define PLAN_LEAD_BACKOFF	2.0	/* s: first pause after a failed lead */
 #define PLAN_LEAD_BACKOFF_MAX	600.0	/* s: the pause doubles up to this */
+/*
+ * A failure (a deadline passed, an empty answer, a failed lead, silence)
+ * pauses the peer: it is not asked for blocks and its claimed height does
+ * not count for PLAN_PAUSE s, doubled on each failure in a row up to
+ * PLAN_PAUSE_MAX.  Slowness is not misbehaviour (issue 11 item 6): it
+ * costs the peer our requests, never a ban.
+ */
+#define PLAN_PAUSE		2.0	/* s: first pause after a failure */
+#define PLAN_PAUSE_MAX		600.0	/* s: the pause doubles up to this */
 
 enum plan_range_state { RANGE_PENDING, RANGE_FLIGHT };
 
@@ -64,7 +72,16 @@ struct plan_peer {
 	uint32_t	strikes;	/* failures since the last success */
 	double		last_strike;	/* when; requests sent before it
 					   do not strike again */
+	double		paused_until;	/* after a failure: not asked, its
+					   claim not counted, before this */
+	uint64_t	proven;		/* highest height it sent us a block
+					   of (claims are only claims) */
+	/* silence: the oldest request not followed by any answer */
+	double		wait_since;	/* 0: none outstanding */
+	double		wait_deadline;
 	uint32_t	stalls;
+	int		stalling;	/* held the commit point back; gets
+					   no range until it answers */
 	double		banned_until;
 	int		skip;		/* not used in this round */
 	/* leading a round (the locator request): planner_lead */
@@ -129,12 +146,14 @@ struct plan_peer *planner_peer_up(struct planner *, uint32_t ip,
 void	planner_peer_down(struct planner *, uint32_t ip);
 /* Never use the peer before until; its ranges go to others. */
 void	planner_ban(struct planner *, uint32_t ip, double until);
+/* up, not skipping this round, not banned, not paused */
 int	planner_usable(const struct plan_peer *, double now);
 
 /*
  * The peer to lead a round (answer our locator): usable, higher than
- * above, not pausing after a failed lead; the highest, then the fastest
- * to answer.  NULL when there is none.
+ * above, not pausing after a failed lead; one that has sent us blocks
+ * before ahead of one that has only claimed a height, then the highest,
+ * then the fastest to answer.  NULL when there is none.
  */
 struct plan_peer *planner_lead(struct planner *, double now, uint64_t above);
 /*
@@ -147,11 +166,22 @@ void	planner_lead_failed(struct planner *, uint32_t ip, double now,
 	    int strike);
 void	planner_lead_ok(struct planner *, uint32_t ip);
 /*
- * A usable peer with PLAN_STRIKES_MAX strikes or more (failed requests in
- * a row: deadlines, empty answers, failed leads), to be punished, with
- * its strikes cleared; 0 when there is none.  Call it in a loop.
+ * A request (a range, or the driver's locator) went to ip at now with
+ * that deadline.  A peer that answers nothing, no request at all, before
+ * the deadline of the oldest request it has not answered is silent
+ * (planner_tick): it gets a strike and a pause, and its ranges go to the
+ * others, so that a peer that claims a height and serves nothing stops
+ * being asked after one deadline (issue 11 item 4).
  */
-uint32_t planner_struck_out(struct planner *, double now);
+void	planner_sent(struct planner *, uint32_t ip, double now,
+	    double deadline);
+/*
+ * ip answered one of our requests (any answer, late ones too): not
+ * silent, and no longer stalling.  Call it after planner_answer.
+ */
+void	planner_heard(struct planner *, uint32_t ip, double now);
+/* ip sent us a block of height h (an answer, or a signed announcement) */
+void	planner_proven(struct planner *, uint32_t ip, uint64_t h);
 
 /*
  * The next request to send, or 0 when nothing can be sent now.  Call it
@@ -178,9 +208,13 @@ int	planner_lookup(const struct planner *, uint32_t ip, uint32_t reqid,
 void	planner_requeue(struct planner *, uint64_t from, uint32_t count,
 	    uint32_t bad_ip, uint32_t only_ip);
 /*
- * Deadlines and stalls: requests past their deadline go back (a strike
- * and a halved limit for their peer); the range holding back the base is
- * asked of another peer when its own is much slower than the others.
+ * Deadlines and stalls: requests past their deadline go back (a strike,
+ * a pause and a halved limit for their peer); silent peers (planner_sent)
+ * are paused and their ranges go back; the range holding back the base
+ * is asked of another peer when its own is much slower than the others,
+ * and that peer is then stalling: each of its other ranges is asked of
+ * another peer too and it gets no new range until it answers (issue 11
+ * item 5: one pause per frozen peer, not one per range it held).
  * Returns how many requests it gave up on.
  */
 int	planner_tick(struct planner *, double now);

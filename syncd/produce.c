@@ -7,8 +7,9 @@
  * committed through stored in batches like any other blocks; the answer
  * to IPC_PRODUCE goes out once all are committed, and the last block of
  * each batch is announced to every peer at once.  Production is refused
- * while catching up: a node that is behind would only build a branch that
- * loses.
+ * while catching up to a height a peer has proven (sent a block of): a
+ * node that is behind would only build a branch that loses.  A claimed
+ * height alone refuses nothing (issue 11 item 4): such a round is ended.
  */
 #include <arpa/inet.h>
 
@@ -103,15 +104,16 @@ can_produce(struct syncd *s, uint32_t reqid)
 		    "loaded yet");
 		return 0;
 	}
-	if (s->phase != PH_IDLE) {
+	if (s->prod.active) {
+		refuse(s, reqid, IPC_ERR_BUSY, "already producing");
+		return 0;
+	}
+	if (!syncd_yield_round(s, s->cv.tip_height, "production asked "
+	    "while no peer has shown a block above our tip")) {
 		refuse(s, reqid, IPC_ERR_REFUSED, "catching up (height %llu "
 		    "of %llu): a node that is behind does not produce",
 		    (unsigned long long)s->cv.tip_height,
 		    (unsigned long long)s->pl.target);
-		return 0;
-	}
-	if (s->prod.active) {
-		refuse(s, reqid, IPC_ERR_BUSY, "already producing");
 		return 0;
 	}
 	return 1;
@@ -269,6 +271,7 @@ produce_tick(struct syncd *s, double now)
 	s->prod.next_timed += iv;
 	if (s->prod.next_timed < now)
 		s->prod.next_timed = now + iv;
-	if (s->phase == PH_IDLE)
+	if (syncd_yield_round(s, s->cv.tip_height, "a block is due while "
+	    "no peer has shown a block above our tip"))
 		start(s, 0, 1, (uint32_t)s->w->cfg.payload_bytes, 1);
 }

@@ -242,18 +242,33 @@ punish(struct syncd *s, uint32_t ip, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-punish_strikes(struct syncd *s, uint32_t ip, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-punish_strikes(struct syncd *s, uint32_t ip, const char *fmt, ...)
+/* a usable peer has sent us a block above height h */
+static int
+proven_above(struct syncd *s, uint64_t h)
 {
-	va_list ap;
+	const struct plan_peer	*p;
+	double			 now = mono_now();
+	size_t			 i;
 
-	va_start(ap, fmt);
-	punish_for(s, ip, SYNC_STRIKE_BAN_S, fmt, ap);
-	va_end(ap);
+	for (i = 0; i < s->pl.np; i++) {
+		p = &s->pl.p[i];
+		if (p->ip != 0 && p->up && now >= p->banned_until &&
+		    p->proven > h)
+			return 1;
+	}
+	return 0;
+}
+
+int
+syncd_yield_round(struct syncd *s, uint64_t above, const char *why)
+{
+	if (s->phase == PH_IDLE)
+		return 1;
+	if (s->phase == PH_START || s->qlen > 0 || s->restart_round ||
+	    s->lead_buf != NULL || proven_above(s, above))
+		return 0;
+	end_round(s, why);
+	return s->phase == PH_IDLE;
 }
 
 static void
@@ -334,6 +349,7 @@ end_round(struct syncd *s, const char *why)
 	planner_reset(&s->pl, s->cv.tip_height, s->cv.tip_height);
 	for (i = 0; i < s->pl.np; i++)
 		s->pl.p[i].skip = 0;
+	s->held_future = 0;
 	s->phase = PH_IDLE;
 	s->restart_round = 0;
 }
@@ -373,34 +389,61 @@ got_locator(struct syncd *s, const struct ipc_hashes *loc)
 	}
 	s->loc_reqid = planner_reqid(&s->pl);
 	s->loc_deadline = mono_now() + s->pl.timeout;
+	planner_sent(&s->pl, s->lead_ip, mono_now(), s->loc_deadline);
 	send_get_blocks(s, s->lead_ip, s->loc_reqid, s->cv.tip_height + 1,
 	    s->pl.range_max, loc);
+}
+
+/* decoding (payload hash, header hash) of an answer's blocks in parallel */
+struct decode_job {
+	const struct ipc_blocks	*bl;
+	struct block		*out;
+	enum block_error	*err;
+};
+
+static void
+decode_one(void *arg, size_t i)
+{
+	struct decode_job *j = arg;
+
+	j->err[i] = block_decode(j->bl->v[i].p, j->bl->v[i].len, &j->out[i]);
 }
 
 /*
  * Blocks of one answer must decode and follow each other by height; *first
  * gets the first block's header and hash, out (when not NULL) every block
- * decoded.  The links are chainview's to check, in order, with the
- * signatures.
+ * decoded, on the validation threads.  The links are chainview's to check,
+ * in order, with the signatures.
  */
 static int
 check_answer(struct syncd *s, const struct ipc_blocks *bl, uint64_t from,
     int fixed_from, struct cv_link *first, struct block *out, char *why,
     size_t len)
 {
-	struct block	 one, *b = &one;
-	uint64_t	 h = from;
-	uint32_t	 i;
-	enum block_error e;
+	struct block		 one, *b = &one;
+	struct decode_job	 job;
+	uint64_t		 h = from;
+	uint32_t		 i;
+	enum block_error	 e, *err = NULL;
+	int			 rc = 0;
 
+	if (out && bl->count > 1) {
+		if ((err = calloc(bl->count, sizeof(*err))) == NULL)
+			fatal("calloc");
+		job.bl = bl;
+		job.out = out;
+		job.err = err;
+		vpool_run(s->pool, bl->count, decode_one, &job);
+	}
 	for (i = 0; i < bl->count; i++) {
 		if (out)
 			b = &out[i];
-		if ((e = block_decode(bl->v[i].p, bl->v[i].len, b)) !=
-		    BLOCK_OK) {
+		e = err ? err[i] : block_decode(bl->v[i].p, bl->v[i].len, b);
+		if (e != BLOCK_OK) {
 			snprintf(why, len, "sent a block that does not "
 			    "decode: %s", block_error_names[e]);
-			return -1;
+			rc = -1;
+			break;
 		}
 		if (i == 0 && !fixed_from)
 			h = b->h.height;
@@ -408,7 +451,8 @@ check_answer(struct syncd *s, const struct ipc_blocks *bl, uint64_t from,
 			snprintf(why, len, "sent height %llu where %llu was "
 			    "asked for", (unsigned long long)b->h.height,
 			    (unsigned long long)(h + i));
-			return -1;
+			rc = -1;
+			break;
 		}
 		if (i == 0 && first) {
 			memset(first, 0, sizeof(*first));
@@ -418,7 +462,8 @@ check_answer(struct syncd *s, const struct ipc_blocks *bl, uint64_t from,
 		if (bl->v[i].len > s->block_len_max)
 			s->block_len_max = bl->v[i].len;
 	}
-	return 0;
+	free(err);
+	return rc;
 }
 
 /* the lead's locator answer, from its fork point with us */
@@ -450,6 +495,7 @@ got_lead_answer(struct syncd *s, uint32_t ip, const struct ipc_blocks *bl,
 		end_round(s, "bad locator answer");
 		return;
 	}
+	planner_proven(&s->pl, ip, b->h.height + bl->count - 1);
 	if (s->cv.tip_height - (b->h.height - 1) > s->cv.max_reorg) {
 		peer_log(ip, SLOG_BRANCH, LOGRATE_WARN, "peer %s is on a "
 		    "branch that parts from ours at height %llu: a "
@@ -533,9 +579,20 @@ requeue_lead_cb(void *arg, uint64_t from, uint32_t count)
 	planner_requeue(&s->pl, from, count, 0, s->lead_ip);
 }
 
-/* is the held block at height h signed by a producer of the genesis set? */
+/* is b signed by a producer of the genesis set? */
 static enum block_error
-check_signed(struct syncd *s, uint64_t h)
+check_producer(struct syncd *s, const struct block *b)
+{
+	if (b->h.producer >= s->gen.info.nproducers)
+		return BLOCK_ERR_PRODUCER;
+	if (block_verify_sig(b, &s->gen.info) != 0)
+		return BLOCK_ERR_SIGNATURE;
+	return BLOCK_OK;
+}
+
+/* the held block at height h, decoded; *t gets its time (ms) */
+static enum block_error
+check_signed(struct syncd *s, uint64_t h, uint64_t *t)
 {
 	const struct cv_slot	*sl;
 	struct block		 b;
@@ -545,36 +602,72 @@ check_signed(struct syncd *s, uint64_t h)
 		return BLOCK_ERR_FORMAT;
 	if ((e = block_decode(sl->raw, sl->len, &b)) != BLOCK_OK)
 		return e;
-	if (b.h.producer >= s->gen.info.nproducers)
-		return BLOCK_ERR_PRODUCER;
-	if (block_verify_sig(&b, &s->gen.info) != 0)
-		return BLOCK_ERR_SIGNATURE;
-	return BLOCK_OK;
+	if (t)
+		*t = b.h.time_ms;
+	return check_producer(s, &b);
 }
 
-static void
+/*
+ * A signed block dated ahead of our clock (beyond BLOCK_FUTURE_MAX_MS, so
+ * not valid yet) is a clock skew, ours or its producer's, not the fault
+ * of the peer that relays it: held or dropped, never punished, unless no
+ * clock could explain it (SYNC_FUTURE_BAN_MS ahead; grin#3360 and
+ * nearcore#8306 banned honest peers for this).
+ */
+static int
+future_possible(uint64_t time_ms)
+{
+	return time_ms <= now_ms() + SYNC_FUTURE_BAN_MS;
+}
+
+/* 1: validation stops here for now (a block held until it is due) */
+static int
 handle_bad(struct syncd *s, const struct cv_bad *bad)
 {
 	struct plan_peer	*p;
 	char			 a[INET_ADDRSTRLEN];
 	enum block_error	 e;
+	uint64_t		 t = 0;
 
+	if (bad->err == BLOCK_ERR_TIME_FUTURE) {
+		if ((e = check_signed(s, bad->height, &t)) != BLOCK_OK) {
+			punish(s, bad->ip, "sent block %llu: %s",
+			    (unsigned long long)bad->height,
+			    block_error_names[e]);
+			cv_drop(&s->cv, bad->height, bad->ip, requeue_cb, s);
+			return 0;
+		}
+		if (future_possible(t)) {
+			if (s->held_future != bad->height)
+				log_info("block %llu is dated %.0f s ahead of "
+				    "our clock: held until it is due",
+				    (unsigned long long)bad->height,
+				    ((double)t - (double)now_ms()) / 1000);
+			s->held_future = bad->height;
+			return 1;
+		}
+		punish(s, bad->ip, "sent block %llu dated %llu s ahead of our "
+		    "clock", (unsigned long long)bad->height,
+		    (unsigned long long)((t - now_ms()) / 1000));
+		cv_drop(&s->cv, bad->height, bad->ip, requeue_cb, s);
+		return 0;
+	}
 	/*
 	 * A block that does not link may be a producer's block of another
 	 * branch; one that no producer signed is only garbage.
 	 */
 	if ((bad->err == BLOCK_ERR_LINK || bad->err == BLOCK_ERR_HEIGHT) &&
-	    (e = check_signed(s, bad->height)) != BLOCK_OK) {
+	    (e = check_signed(s, bad->height, NULL)) != BLOCK_OK) {
 		punish(s, bad->ip, "sent block %llu: %s (and it does not link)",
 		    (unsigned long long)bad->height, block_error_names[e]);
 		cv_drop(&s->cv, bad->height, bad->ip, requeue_cb, s);
-		return;
+		return 0;
 	}
 	if (bad->err == BLOCK_ERR_LINK || bad->err == BLOCK_ERR_HEIGHT) {
 		/* a producer's block on another branch: not misbehaviour */
 		if (bad->ip == s->lead_ip) {
 			lead_failed(s, 0, "the leading peer's chain changed");
-			return;
+			return 0;
 		}
 		peer_log(bad->ip, SLOG_BRANCH, LOGRATE_INFO, "peer %s: block "
 		    "%llu is on another branch; its heights go to the "
@@ -583,11 +676,12 @@ handle_bad(struct syncd *s, const struct cv_bad *bad)
 		if ((p = planner_peer(&s->pl, bad->ip)) != NULL)
 			p->skip = 1;
 		cv_drop(&s->cv, bad->height, bad->ip, requeue_lead_cb, s);
-		return;
+		return 0;
 	}
 	punish(s, bad->ip, "sent block %llu: %s",
 	    (unsigned long long)bad->height, block_error_names[bad->err]);
 	cv_drop(&s->cv, bad->height, bad->ip, requeue_cb, s);
+	return 0;
 }
 
 static void
@@ -665,15 +759,21 @@ progress(struct syncd *s)
 	for (guard = 0; guard < 64; guard++) {
 		if (cv_validate(&s->cv, now_ms(), &bad) > 0)
 			s->last_progress = mono_now();
-		if (bad.err == BLOCK_OK)
+		if (bad.err == BLOCK_OK || handle_bad(s, &bad))
 			break;
-		handle_bad(s, &bad);
 		if (s->phase != PH_FETCH)
 			return;
 	}
 	commit_next(s);
 	pump(s);
-	/* done: everything asked for is committed */
+	/*
+	 * Done: everything asked for is committed.  A block held until it
+	 * is due keeps the round (it ends without progress after 3 x
+	 * request_timeout): ending it now would ask for the same block again
+	 * at once, in a loop.
+	 */
+	if (s->held_future > s->cv.validated)
+		return;
 	if (planner_done(&s->pl) && !syncd_append_queued(s) &&
 	    s->cv.queued == s->cv.validated) {
 		if (s->cv.validated < s->pl.target || cv_waiting_reorg(&s->cv))
@@ -878,6 +978,14 @@ got_peer(struct syncd *s, uint16_t type, const struct ipc_peer *pe)
 	}
 }
 
+/*
+ * One block a peer announced: decoded and signed by a producer whatever
+ * its height, else misbehaviour.  One that extends our tip is taken at
+ * once when we are idle, or in a round no peer has shown a block above it
+ * for (a claimed height is only a claim: issue 11 item 4).  One dated a
+ * little ahead of our clock is not taken yet; it raises the peer's height
+ * and the catch-up holds it until it is due.
+ */
 static void
 got_announcement(struct syncd *s, uint32_t ip, const struct ipc_blob *v)
 {
@@ -888,35 +996,49 @@ got_announcement(struct syncd *s, uint32_t ip, const struct ipc_blob *v)
 	struct ipc_append	 ap;
 	struct ipc_blob		 blob;
 	struct wbuf		 w;
-
-	int			 take;
+	char			 a[INET_ADDRSTRLEN];
+	int			 extends;
 
 	if ((e = block_decode(v->p, v->len, &b)) != BLOCK_OK) {
 		punish(s, ip, "announced a block that does not decode: %s",
 		    block_error_names[e]);
 		return;
 	}
-	/* whatever its height: a producer's block, or misbehaviour */
-	take = s->phase == PH_IDLE && !s->prod.active && s->qlen == 0 &&
+	extends = !s->prod.active && s->qlen == 0 &&
 	    b.h.height == s->cv.tip_height + 1 &&
 	    memcmp(b.h.prev, s->cv.tip.b.hash, BLOCK_HASH_LEN) == 0;
-	if (take)
-		e = block_validate(&b, &s->cv.tip.b, &s->gen.info, now_ms());
-	else if (b.h.producer >= s->gen.info.nproducers)
-		e = BLOCK_ERR_PRODUCER;
-	else if (block_verify_sig(&b, &s->gen.info) != 0)
-		e = BLOCK_ERR_SIGNATURE;
+	e = extends ? block_validate(&b, &s->cv.tip.b, &s->gen.info,
+	    now_ms()) : check_producer(s, &b);
+	if (e == BLOCK_ERR_TIME_FUTURE)
+		e = check_producer(s, &b);	/* not due yet: signed? */
+	if (e == BLOCK_OK && !future_possible(b.h.time_ms)) {
+		punish(s, ip, "announced block %llu dated %llu s ahead of our "
+		    "clock", (unsigned long long)b.h.height,
+		    (unsigned long long)((b.h.time_ms - now_ms()) / 1000));
+		return;
+	}
 	if (e != BLOCK_OK) {
 		punish(s, ip, "announced an invalid block %llu: %s",
 		    (unsigned long long)b.h.height, block_error_names[e]);
 		return;
+	}
+	if (b.h.time_ms > now_ms() + BLOCK_FUTURE_MAX_MS) {
+		log_info("peer %s announced block %llu dated %.0f s ahead of "
+		    "our clock: not taken before it is due", ipstr(ip, a),
+		    (unsigned long long)b.h.height,
+		    ((double)b.h.time_ms - (double)now_ms()) / 1000);
+		extends = 0;
 	}
 	if ((p = planner_peer(&s->pl, ip)) != NULL && p->up &&
 	    b.h.height > p->height) {
 		p->height = b.h.height;
 		memcpy(p->tip, b.hash, sizeof(p->tip));
 	}
-	if (!take) {
+	if (extends)
+		extends = syncd_yield_round(s, b.h.height, "a peer announced "
+		    "the block after our tip");
+	planner_proven(&s->pl, ip, b.h.height);
+	if (!extends) {
 		if (s->phase == PH_FETCH && b.h.height > s->pl.target)
 			planner_set_target(&s->pl, b.h.height);
 		return;
@@ -968,6 +1090,8 @@ got_range_answer(struct syncd *s, uint32_t ip, uint32_t reqid,
 		free(dec);
 		return;
 	}
+	if (n)
+		planner_proven(&s->pl, ip, from + n - 1);
 	for (i = 0; i < n; i++)
 		cv_put_block(&s->cv, from + i, &dec[i], ip);
 	free(dec);
@@ -997,6 +1121,9 @@ got_blocks(struct syncd *s, const struct ipc_hdr *h, struct rbuf *body)
 		got_lead_answer(s, nb.ip, &nb.blocks, body->p, body->len);
 	else
 		got_range_answer(s, nb.ip, nb.reqid, &nb.blocks);
+	/* any answer, even a late one: the peer is not silent */
+	if (nb.reqid != 0)
+		planner_heard(&s->pl, nb.ip, mono_now());
 	ipc_blocks_free(&nb.blocks);
 	syncd_kick(s);
 }
@@ -1065,12 +1192,6 @@ store_state(struct ipc_chan *c, int connected, void *arg)
 void
 syncd_kick(struct syncd *s)
 {
-	uint32_t ip;
-
-	/* peers that failed too many requests in a row */
-	while ((ip = planner_struck_out(&s->pl, mono_now())) != 0)
-		punish_strikes(s, ip, "failed %d requests in a row",
-		    PLAN_STRIKES_MAX);
 	if (s->prod.active)
 		produce_tick(s, mono_now());
 	if (s->phase == PH_FETCH)
@@ -1094,8 +1215,18 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 		s->store_retry_at = 0;
 		store_send_head(s);
 	}
-	if (s->phase == PH_FETCH && planner_tick(&s->pl, now) > 0)
+	/* deadlines, stalls, and silent peers (which pause) */
+	if (planner_tick(&s->pl, now) > 0 && s->phase == PH_FETCH)
 		log_debug("requests past their deadline handed to others");
+	/* a peer that paused no longer sets the target with its claim */
+	if (s->phase == PH_FETCH) {
+		uint64_t t = best_height(s, now);
+
+		if (t < s->cv.validated)
+			t = s->cv.validated;
+		if (t < s->pl.target)
+			planner_set_target(&s->pl, t);
+	}
 	if (s->phase == PH_LOCATE && s->loc_reqid && now > s->loc_deadline) {
 		lead_failed(s, 1, "the leading peer did not answer");
 	}
@@ -1146,6 +1277,7 @@ syncd_load(struct worker *w)
 		log_warnx("genesis: %s", err);
 		worker_exit_config();
 	}
+	S.cpus = vpool_cpus();	/* /sys is out of reach in the sandbox */
 	S.producer = -1;
 	if (w->cfg.producer_key[0] && produce_load_key(&S, err,
 	    sizeof(err)) == -1) {
@@ -1168,6 +1300,8 @@ syncd_init(struct worker *w)
 {
 	struct timeval	tv = { 0, 100000 };
 	uint32_t	window = (uint32_t)w->cfg.window;
+	unsigned	threads = w->cfg.validation_threads > 0 ?
+	    (unsigned)w->cfg.validation_threads : S.cpus;
 
 	if (window < (uint32_t)w->cfg.max_reorg_depth + 1)
 		window = (uint32_t)w->cfg.max_reorg_depth + 1;
@@ -1176,6 +1310,10 @@ syncd_init(struct worker *w)
 	if (cv_init(&S.cv, &S.gen.info, window,
 	    (uint32_t)w->cfg.max_reorg_depth) == -1)
 		fatalx("out of memory");
+	/* threads start after the sandbox, so that its filter covers them */
+	if ((S.pool = vpool_new(threads)) == NULL)
+		fatal("cannot start %u validation threads", threads);
+	S.cv.pool = S.pool;
 	S.phase = PH_START;
 	S.rate_t = mono_now();
 	S.block_len_max = BLOCK_MAX_LEN;
@@ -1188,8 +1326,9 @@ syncd_init(struct worker *w)
 		fatalx("cannot start the timer");
 	if (w->cfg.block_interval > 0 && S.producer >= 0)
 		S.prod.next_timed = mono_now() + w->cfg.block_interval;
-	log_info("network %s, %s", S.gen.info.network, S.producer >= 0 ?
-	    "producing" : "not producing");
+	log_info("network %s, %s, %u validation threads", S.gen.info.network,
+	    S.producer >= 0 ? "producing" : "not producing",
+	    vpool_threads(S.pool));
 	return 0;
 }
 
@@ -1239,6 +1378,9 @@ syncd_shutdown(struct worker *w)
 	(void)w;
 	if (S.tick)
 		event_del(S.tick);
+	S.cv.pool = NULL;
+	vpool_free(S.pool);
+	S.pool = NULL;
 	sodium_memzero(S.sk, sizeof(S.sk));
 }
 

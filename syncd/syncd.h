@@ -8,13 +8,14 @@
 #include "block.h"
 #include "chainview.h"
 #include "planner.h"
+#include "vpool.h"
 #include "worker.h"
 
 #define SYNC_RANGE_MAX		256	/* heights per request */
 #define SYNC_BYTES_CAP		(128u << 20)	/* received, not committed */
 #define SYNC_BAN_S		3600	/* misbehaving peers */
-#define SYNC_STRIKE_BAN_S	600	/* peers that fail PLAN_STRIKES_MAX
-					   requests in a row */
+#define SYNC_FUTURE_BAN_MS	(2ull * 3600 * 1000) /* a block dated further
+					   ahead: no clock skew explains it */
 #define STORE_QUEUE_MAX		8
 #define STORE_RESEND_S		30.0	/* no answer from stored: again */
 #define BATCH_BYTES		(IPC_MAX_BLOCK_BYTES - 4 * IPC_MAX_BLOCKS)
@@ -72,6 +73,9 @@ struct syncd {
 	struct event		*tick;
 	struct planner		 pl;
 	struct chainview	 cv;
+	struct vpool		*pool;		/* signature checks */
+	unsigned		 cpus;		/* online, seen before the
+						   sandbox */
 	enum sync_phase		 phase;
 	/* requests to stored, one at a time */
 	struct sreq		 q[STORE_QUEUE_MAX];
@@ -91,6 +95,8 @@ struct syncd {
 	uint32_t		 block_len_max;	/* largest block this round */
 	double			 last_progress;
 	int			 restart_round;
+	uint64_t		 held_future;	/* height held in this round:
+						   dated ahead, not due */
 	/* production */
 	struct production	 prod;
 	/* status */
@@ -106,6 +112,12 @@ void	syncd_store_enqueue(struct syncd *, int kind, uint16_t type,
 void	syncd_announce(struct syncd *, const uint8_t *raw, uint32_t len);
 int	syncd_append_queued(const struct syncd *);
 void	syncd_kick(struct syncd *);
+/*
+ * End the round for local work (production, a block announced after our
+ * tip) when no peer has sent us a block above height above: a claimed
+ * height alone blocks nothing (issue 11 item 4).  1 when we are idle now.
+ */
+int	syncd_yield_round(struct syncd *, uint64_t above, const char *why);
 /* re-read stored's tip (once: not while a tip request is queued) */
 void	syncd_request_tip(struct syncd *);
 uint64_t now_ms(void);

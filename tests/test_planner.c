@@ -24,6 +24,7 @@
 #include "chainview.h"
 #include "cunit.h"
 #include "planner.h"
+#include "vpool.h"
 
 #define A	0x0200007f	/* 127.0.0.2 in network order */
 #define B	0x0300007f
@@ -274,24 +275,47 @@ test_stall(void)
 	/* not a stall yet at 0.5 s */
 	planner_tick(&pl, 0.5);
 	CU_ASSERT_EQUAL(drain(&pl, 0.5, d, 4), 0);
-	/* at 1.5 s (> 1 s and > 4 x 0.1 s) it is: asked of another peer */
+	/*
+	 * At 1.5 s (> 1 s and > 4 x 0.1 s) it is: the range is asked of
+	 * another peer, and so is the stalling peer's other range at the
+	 * same time: a frozen peer costs one pause, not one per range it
+	 * holds (issue 11 item 5).
+	 */
 	planner_tick(&pl, 1.5);
 	nd = drain(&pl, 1.5, d, 4);
-	CU_ASSERT_EQUAL_FATAL(nd, 1);
+	CU_ASSERT_EQUAL_FATAL(nd, 2);
 	CU_ASSERT(d[0].dup && d[0].from == 1 && d[0].ip != stalled);
+	CU_ASSERT(d[1].dup && d[1].from > 256 && d[1].ip != stalled);
 	CU_ASSERT_EQUAL(slow->limit, 256);	/* halved */
 	CU_ASSERT_EQUAL(slow->stalls, 1);
 	/* only once */
 	planner_tick(&pl, 3);
 	CU_ASSERT_EQUAL(drain(&pl, 3, r, 4), 0);
-	/* the second request answers first: the stalled one is late */
+	/* the second requests answer first: the stalled ones are late */
 	CU_ASSERT_EQUAL(planner_answer(&pl, d[0].ip, d[0].reqid, 256, 1.6,
 	    &f, &c), ANSWER_OK);
 	CU_ASSERT(f == 1 && c == 256);
-	for (i = 0; i < n; i++)
-		if (r[i].from == 1)
-			break;
-	CU_ASSERT_EQUAL(slow->in_flight, 256);	/* its other range */
+	CU_ASSERT_EQUAL(planner_answer(&pl, d[1].ip, d[1].reqid, d[1].count,
+	    1.6, &f, &c), ANSWER_OK);
+	CU_ASSERT_EQUAL(slow->in_flight, 0);
+	/* it has room, but gets nothing new until it answers */
+	for (i = 0; i < 6; i++) {
+		int k;
+
+		planner_set_base(&pl, (uint64_t)(1536 + 1536 * i));
+		planner_tick(&pl, 2 + i);
+		n = drain(&pl, 2 + i, r, 64);
+		for (k = 0; k < n; k++) {
+			CU_ASSERT(r[k].ip != stalled);
+			planner_answer(&pl, r[k].ip, r[k].reqid, r[k].count,
+			    2.1 + i, &f, &c);
+			planner_heard(&pl, r[k].ip, 2.1 + i);
+		}
+	}
+	CU_ASSERT_EQUAL(slow->stalls, 1);
+	/* it answers (late): it may be asked again */
+	planner_heard(&pl, stalled, 8.5);
+	CU_ASSERT(!slow->stalling);
 	planner_free(&pl);
 }
 
@@ -427,7 +451,12 @@ test_lead_backoff(void)
 	planner_free(&pl);
 }
 
-/* failures in a row strike; PLAN_STRIKES_MAX strikes: punished once */
+/*
+ * Failures in a row strike, and each strike pauses the peer (doubling);
+ * an answer with blocks ends the series.  Nothing is ever punished for
+ * failing: empty answers (a store restarting, a slow server) used to end
+ * in a 600 s misbehaviour ban after five (issue 11 item 6).
+ */
 static void
 test_strikes(void)
 {
@@ -436,8 +465,8 @@ test_strikes(void)
 	struct plan_peer *pa;
 	uint64_t	f;
 	uint32_t	c;
-	int		n, i, round;
-	double		t = 0;
+	int		n, i, round, asked;
+	double		t = 0, pause;
 
 	planner_init(&pl, 4096, 4096, 256, 10);
 	pa = planner_peer_up(&pl, A, 2000);	/* claims what it lacks */
@@ -450,25 +479,99 @@ test_strikes(void)
 		if (r[i].ip == A)
 			planner_answer(&pl, A, r[i].reqid, 0, t + 0.1, &f, &c);
 	CU_ASSERT_EQUAL(pa->strikes, 1);
-	CU_ASSERT_EQUAL(planner_struck_out(&pl, t), 0);
-	/* empty answers to later requests strike again */
-	for (round = 0; round < 20 && pa->strikes < PLAN_STRIKES_MAX;
-	    round++) {
-		t += 1;
+	CU_ASSERT_DOUBLE_EQUAL(pa->paused_until, t + 0.1 + PLAN_PAUSE, 1e-9);
+	CU_ASSERT(!planner_usable(pa, t + 1));
+	/* empty answers to later requests strike again, pausing longer */
+	for (round = 0, asked = 0; round < 200 && pa->strikes < 8; round++) {
+		t = (t + 1 > pa->paused_until ? t : pa->paused_until) + 1;
 		n = drain(&pl, t, r, 64);
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			if (r[i].ip == A)
+				asked++;
 			planner_answer(&pl, r[i].ip, r[i].reqid,
 			    r[i].ip == A ? 0 : r[i].count, t + 0.1, &f, &c);
+		}
 	}
-	CU_ASSERT_EQUAL(pa->strikes, PLAN_STRIKES_MAX);
-	CU_ASSERT_EQUAL(planner_struck_out(&pl, t), A);
-	CU_ASSERT_EQUAL(pa->strikes, 0);
-	CU_ASSERT_EQUAL(planner_struck_out(&pl, t), 0);
-	/* a failed lead strikes; an answer clears the strikes */
+	CU_ASSERT_EQUAL(pa->strikes, 8);
+	pause = pa->paused_until - pa->last_strike;
+	CU_ASSERT_DOUBLE_EQUAL(pause, PLAN_PAUSE * 128, 1e-9);
+	CU_ASSERT(pa->banned_until == 0);	/* paused, not banned */
+	CU_ASSERT(asked >= 8);
+	/* a failed lead strikes; an answer with blocks clears the strikes */
 	planner_lead_failed(&pl, B, t, 1);
 	CU_ASSERT_EQUAL(planner_peer(&pl, B)->strikes, 1);
 	planner_lead_failed(&pl, B, t, 0);
 	CU_ASSERT_EQUAL(planner_peer(&pl, B)->strikes, 1);
+	planner_reset(&pl, 0, 2000);
+	t = pa->paused_until + 0.1;
+	planner_peer(&pl, B)->paused_until = 1e9;
+	n = drain(&pl, t, r, 64);
+	CU_ASSERT_FATAL(n >= 1 && r[0].ip == A);
+	CU_ASSERT_EQUAL(planner_answer(&pl, A, r[0].reqid, 1, t + 0.1, &f,
+	    &c), ANSWER_PARTIAL);
+	CU_ASSERT_EQUAL(pa->strikes, 0);
+	planner_free(&pl);
+}
+
+/*
+ * A peer that claims a height and answers nothing (issue 11 item 4):
+ * after one request deadline it is paused, its ranges go back, its claim
+ * no longer counts, and it does not lead; any answer ends its silence.
+ */
+static void
+test_silent(void)
+{
+	struct planner	 pl;
+	struct plan_req	 r[64];
+	struct plan_peer *liar, *pa;
+	uint64_t	 f;
+	uint32_t	 c;
+	int		 n, i, toliar = 0;
+
+	planner_init(&pl, 4096, 1024, 256, 10);
+	pa = planner_peer_up(&pl, A, 1000);
+	liar = planner_peer_up(&pl, B, 10000000);
+	planner_reset(&pl, 0, 10000000);
+	n = drain(&pl, 0, r, 64);
+	for (i = 0; i < n; i++) {
+		if (r[i].ip == B) {
+			toliar++;
+			continue;
+		}
+		CU_ASSERT_EQUAL(planner_answer(&pl, A, r[i].reqid, r[i].count,
+		    0.1, &f, &c), ANSWER_OK);
+		planner_heard(&pl, A, 0.1);
+	}
+	CU_ASSERT_FATAL(toliar > 0);
+	CU_ASSERT(planner_usable(liar, 9.9));
+	planner_tick(&pl, 9.9);
+	CU_ASSERT(planner_usable(liar, 9.9));
+	/* one deadline: paused, nothing in flight, not a leader */
+	planner_tick(&pl, 10.1);
+	CU_ASSERT(!planner_usable(liar, 10.2));
+	CU_ASSERT_EQUAL(liar->in_flight, 0);
+	CU_ASSERT_EQUAL(liar->strikes, 1);
+	CU_ASSERT_PTR_NULL(planner_lead(&pl, 10.2, 1000));
+	CU_ASSERT(planner_usable(pa, 10.2));
+	n = drain(&pl, 10.2, r, 64);
+	for (i = 0; i < n; i++)
+		CU_ASSERT(r[i].ip != B);
+	/* the locator alone counts too: silent on it, paused again */
+	planner_reset(&pl, 1000, 1000);
+	planner_sent(&pl, B, liar->paused_until, liar->paused_until + 10);
+	planner_tick(&pl, liar->paused_until + 5);
+	CU_ASSERT_EQUAL(liar->strikes, 1);
+	planner_tick(&pl, liar->paused_until + 10.1);
+	CU_ASSERT_EQUAL(liar->strikes, 2);
+	/* an answer, even an empty or a late one, ends the silence */
+	planner_sent(&pl, B, 100, 110);
+	planner_heard(&pl, B, 101);
+	planner_tick(&pl, 120);
+	CU_ASSERT_EQUAL(liar->strikes, 2);
+	/* a peer that has sent blocks leads before one that only claims */
+	liar->paused_until = 0;
+	pa->height = 2000;
+	CU_ASSERT_EQUAL(planner_lead(&pl, 200, 1000), pa);
 	planner_free(&pl);
 }
 
@@ -666,6 +769,130 @@ test_cv_bad(void)
 	chain_free(&a, 1);
 }
 
+/* ---- parallel validation (vpool.c) ---- */
+
+static void
+count_item(void *arg, size_t i)
+{
+	int *seen = arg;
+
+	seen[i]++;	/* each item on one thread only: no race */
+}
+
+/* every item runs exactly once, whatever the threads and the sizes */
+static void
+test_vpool(void)
+{
+	static const unsigned	threads[] = { 1, 2, 3, 8 };
+	static const size_t	sizes[] = { 0, 1, 2, 3, 5, 64, 1001 };
+	static int		seen[1001];
+	struct vpool		*p;
+	size_t			t, k, i;
+	int			rep, ok;
+
+	CU_ASSERT_PTR_NULL(vpool_new(0));
+	CU_ASSERT_PTR_NULL(vpool_new(VPOOL_MAX + 1));
+	CU_ASSERT(vpool_cpus() >= 1);
+	for (t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+		CU_ASSERT_FATAL((p = vpool_new(threads[t])) != NULL);
+		CU_ASSERT_EQUAL(vpool_threads(p), threads[t]);
+		for (rep = 0; rep < 50; rep++)
+			for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]);
+			    k++) {
+				memset(seen, 0, sizeof(seen));
+				vpool_run(p, sizes[k], count_item, seen);
+				for (i = 0, ok = 1; i < sizes[k]; i++)
+					ok &= seen[i] == 1;
+				for (; i < 1001; i++)
+					ok &= seen[i] == 0;
+				CU_ASSERT(ok);
+			}
+		vpool_free(p);
+	}
+}
+
+struct outcome {
+	uint32_t	n[3];		/* validated per call */
+	struct cv_bad	bad[3];
+	uint8_t		last[BLOCK_HASH_LEN];
+};
+
+/*
+ * One catch-up of a 60-block chain whose block 30 has a bad signature
+ * (and block 45 an unknown producer), on a pool of threads threads:
+ * validated in one go up to 29, block 30 refused; then the good block
+ * 30 arrives and validation stops at 45.
+ */
+static void
+cv_run(unsigned threads, const struct chain *good, struct chain *bad,
+    struct outcome *o)
+{
+	struct chainview	cv;
+	struct vpool		*pool = NULL;
+	int			h;
+
+	memset(o, 0, sizeof(*o));
+	if (threads > 1)
+		CU_ASSERT_FATAL((pool = vpool_new(threads)) != NULL);
+	CU_ASSERT_FATAL(cv_init(&cv, &G.info, 128, 10) == 0);
+	cv.pool = pool;
+	cv_set_tip_link(&cv, &G.block);
+	CU_ASSERT_FATAL(cv_start(&cv, &G.block) == 0);
+	for (h = 60; h >= 1; h--)	/* out of order, both paths */
+		put(&cv, bad, h, h < 30 ? A : B);
+	o->n[0] = cv_validate(&cv, 0, &o->bad[0]);
+	cv_drop(&cv, 30, B, NULL, NULL);
+	put(&cv, good, 30, C);
+	for (h = 31; h <= 60; h++)
+		put(&cv, bad, h, C);
+	o->n[1] = cv_validate(&cv, 0, &o->bad[1]);
+	o->n[2] = cv_validate(&cv, 0, &o->bad[2]);
+	memcpy(o->last, cv.last.b.hash, BLOCK_HASH_LEN);
+	cv_free(&cv);
+	vpool_free(pool);
+}
+
+/* the same decisions, in the same order, with 1 and with N threads */
+static void
+test_cv_threads(void)
+{
+	struct chain		good, bad;
+	struct outcome		one, many;
+	struct block_header	h;
+	int			i;
+
+	chain_make(&good, NULL, 0, 60, 3);
+	bad = good;
+	for (i = 1; i <= 60; i++) {	/* a copy: bad owns its blocks */
+		bad.raw[i] = malloc(BLOCK_MAX_LEN);
+		memcpy(bad.raw[i], good.raw[i], good.len[i]);
+		CU_ASSERT_FATAL(block_decode(bad.raw[i], bad.len[i],
+		    &bad.b[i]) == BLOCK_OK);
+	}
+	bad.raw[30][BLOCK_HEADER_LEN + 7] ^= 0x40;	/* the signature */
+	CU_ASSERT_FATAL(block_decode(bad.raw[30], bad.len[30], &bad.b[30]) ==
+	    BLOCK_OK);
+	/* 45: signed, by a producer the genesis set does not have */
+	h = bad.b[45].h;
+	h.producer = 7;
+	CU_ASSERT_FATAL(block_build(bad.raw[45], &h, bad.b[45].payload,
+	    h.payload_len, SK, &bad.b[45]) == bad.len[45]);
+	cv_run(1, &good, &bad, &one);
+	cv_run(4, &good, &bad, &many);
+	CU_ASSERT_EQUAL(one.n[0], 29);
+	CU_ASSERT_EQUAL(one.bad[0].height, 30);
+	CU_ASSERT_EQUAL(one.bad[0].err, BLOCK_ERR_SIGNATURE);
+	CU_ASSERT_EQUAL(one.bad[0].ip, B);
+	CU_ASSERT_EQUAL(one.n[1], 15);
+	CU_ASSERT_EQUAL(one.bad[1].height, 45);
+	CU_ASSERT_EQUAL(one.bad[1].err, BLOCK_ERR_PRODUCER);
+	CU_ASSERT_EQUAL(one.n[2], 0);
+	CU_ASSERT(memcmp(one.last, good.b[44].hash, BLOCK_HASH_LEN) == 0);
+	CU_ASSERT(memcmp(&one, &many, sizeof(one)) == 0);
+	chain_free(&bad, 1);
+	chain_free(&good, 1);
+}
+
 static void
 test_fork_choice(void)
 {
@@ -741,10 +968,14 @@ main(void)
 		{ "target rises", test_target },
 		{ "hold: only the range at the commit point", test_hold },
 		{ "failed lead: backoff, next best", test_lead_backoff },
-		{ "strikes: one per failure, then punished", test_strikes },
+		{ "strikes: one per failure, a pause, never a ban",
+		    test_strikes },
+		{ "silent peer: paused after one deadline", test_silent },
 		{ "chain view: in order, batches", test_cv_linear },
 		{ "chain view: bad block, other branch", test_cv_bad },
 		{ "fork choice: longest, rollback, depth", test_fork_choice },
+		{ "vpool: every item once", test_vpool },
+		{ "validation: 1 and 4 threads decide alike", test_cv_threads },
 	};
 	struct tn_suite	 ts = { .name = "planner", .cases = tests,
 	    .ncases = TN_NCASES(tests) };
