@@ -4,10 +4,12 @@
 # run every fuzz target for 30 s (scripts/fuzz.sh 30, about 5 minutes).
 #
 # Exits non-zero if either build, either test run or the fuzzing fails.
-# The last line is the sum over all three, "N passed, N failed" (one per
-# test, one per fuzz target); a build that fails, or a run that fails
-# without ctest's "X tests failed out of Y" line, counts as one failure
-# there.  TEST_TIMEOUT (default 300 s) bounds each test; ctest's own
+# The last line is the sum over all three, "N passed, N failed, N skipped"
+# (one per test, one per fuzz target); a test that cannot run on this
+# machine (not root, no systemd-nspawn, no mandoc: ctest's SKIP_RETURN_CODE)
+# printed why and counts as skipped, never as passed; a build that fails, or
+# a run that fails without ctest's "X tests failed out of Y" line, counts as
+# one failure there.  TEST_TIMEOUT (default 300 s) bounds each test; ctest's own
 # CTEST_PARALLEL_LEVEL is honoured (default: one test at a time, as the tests
 # use fixed loopback addresses and ports).
 set -u
@@ -31,11 +33,12 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 passed=0
 failed=0
+skipped=0
 status=0
 
 # run_tree NAME [build.sh args...]: build one tree and run its tests.
 run_tree() {
-	local name=$1 dir log rc line nfail ntotal
+	local name=$1 dir log rc line nfail ntotal nskip
 	shift
 	echo "==> building $name"
 	if ! dir=$(scripts/build.sh "$@"); then
@@ -50,11 +53,14 @@ run_tree() {
 	    --timeout "$timeout") 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -Eo '[0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
+	# ctest lists each skipped test as "NN - name (Skipped)"
+	nskip=$(grep -Ec '^[[:space:]]*[0-9]+ - .* \(Skipped\)$' "$log")
 	rm -f "$log"
 	if [ -n "$line" ]; then
 		nfail=${line%% *}
 		ntotal=${line##* }
-		passed=$((passed + ntotal - nfail))
+		passed=$((passed + ntotal - nfail - nskip))
+		skipped=$((skipped + nskip))
 		failed=$((failed + nfail))
 		[ "$nfail" -eq 0 ] || status=1
 	fi
@@ -98,5 +104,5 @@ fuzz_tree() {
 }
 fuzz_tree
 
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 exit "$status"
