@@ -92,6 +92,8 @@ void		 status_close(struct status_server *);
 /* answers of workers to requests made on the status socket */
 void		 status_answer_errno(struct status_server *,
 		    const struct child *, uint32_t reqid, int err);
+void		 status_answer_bans(struct status_server *,
+		    const struct child *, uint32_t reqid, const struct ipc_bans *);
 void		 status_answer_result(struct status_server *,
 		    const struct child *, uint16_t type, uint32_t reqid,
 		    const struct ipc_result *);

@@ -34,7 +34,8 @@ usage(void)
 {
 	fprintf(stderr, "usage: timenodectl [-s socket] [--json] command\n"
 	    "commands: status | peers | restart COMPONENT | verify | help |\n"
-	    "          produce COUNT [--payload-bytes BYTES]\n");
+	    "          produce COUNT [--payload-bytes BYTES] |\n"
+	    "          bans | unban IP\n");
 	exit(2);
 }
 
@@ -266,6 +267,21 @@ print_peers(json_t *peers)
 }
 
 static void
+print_bans(json_t *bans)
+{
+	json_t	*b;
+	size_t	 i;
+
+	printf("%-15s %-14s %12s %12s\n", "IP", "REASON", "UNTIL",
+	    "EXPIRES(s)");
+	json_array_foreach(bans, i, b)
+		printf("%-15s %-14s %12lld %12lld\n", str(b, "ip"),
+		    str(b, "reason"), num(b, "until"), num(b, "expires_in_s"));
+	if (json_array_size(bans) == 0)
+		printf("(no bans)\n");
+}
+
+static void
 print_status(json_t *o)
 {
 	json_t		*node = json_object_get(o, "node");
@@ -334,7 +350,8 @@ main(int argc, char **argv)
 	if (argc < 1 || argc > 2)
 		usage();
 	if (strcmp(argv[0], "restart") == 0 || strcmp(argv[0],
-	    "debug-socket") == 0 || strcmp(argv[0], "produce") == 0) {
+	    "debug-socket") == 0 || strcmp(argv[0], "produce") == 0 ||
+	    strcmp(argv[0], "unban") == 0) {
 		if (argc != 2)
 			usage();
 	} else if (argc != 1)
@@ -380,7 +397,7 @@ main(int argc, char **argv)
 	}
 	ret = json_object_get(o, "error") ? 1 : 0;
 	if (json || (strcmp(argv[0], "status") != 0 &&
-	    strcmp(argv[0], "peers") != 0))
+	    strcmp(argv[0], "peers") != 0 && strcmp(argv[0], "bans") != 0))
 		printf("%s\n", answer);
 	else if ((p = printable_json(o)) == NULL) {
 		fprintf(stderr, "timenodectl: out of memory\n");
@@ -388,6 +405,8 @@ main(int argc, char **argv)
 	} else {
 		if (strcmp(argv[0], "status") == 0)
 			print_status(p);
+		else if (strcmp(argv[0], "bans") == 0)
+			print_bans(json_object_get(p, "bans"));
 		else
 			print_peers(json_object_get(p, "peers"));
 		json_decref(p);
