@@ -858,10 +858,10 @@ conn_readcb(struct bufferevent *bev, void *arg)
  * A peer that reads a backlog of our answers cannot answer a ping queued
  * behind it, and while we pause reading it (a request waits for room) we
  * do not see its pongs either.  What proves it alive then is that it
- * reads: our output to it drains.  That counts as a message received, for
- * the ping timeout and a restarted peer's probe alike, and no ping is
- * sent (or missed) while output is queued or reading is paused.  A peer
- * that stops reading stops the drain: the ping timeout ends it.
+ * reads: our output to it drains.  That counts as a message received for
+ * the ping timeout (not for a restarted peer's probe, conn_tick), and no
+ * ping is sent (or missed) while output is queued or reading is paused.
+ * A peer that stops reading stops the drain: the ping timeout ends it.
  * Returns whether a ping may go out now.
  */
 static int
