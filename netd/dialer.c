@@ -225,16 +225,19 @@ addr_drop(struct netd *nd, struct addr *a)
 static int
 addr_make_room(struct netd *nd, uint16_t g)
 {
-	static uint16_t	 count[65536];
+	static uint16_t	 count[65536];	/* entries per group, when full */
 	struct addr	*a, *victim = NULL;
 	uint16_t	 big = g;
+	size_t		 mine = 0;
 
-	memset(count, 0, sizeof(count));
 	TAILQ_FOREACH(a, &nd->addrs, entry)
-		count[a->group]++;
-	if (count[g] < NETD_ADDR_PER_GROUP) {
+		mine += a->group == g;
+	if (mine < NETD_ADDR_PER_GROUP) {
 		if (nd->naddrs < NETD_ADDR_MAX)
 			return 0;
+		memset(count, 0, sizeof(count));
+		TAILQ_FOREACH(a, &nd->addrs, entry)
+			count[a->group]++;
 		TAILQ_FOREACH(a, &nd->addrs, entry)
 			if (addr_evictable(a) && count[a->group] > count[big])
 				big = a->group;

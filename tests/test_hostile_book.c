@@ -340,6 +340,7 @@ test_bans(void)
 	uint8_t		 other[IPC_HASH_LEN];
 	pid_t		 netd;
 	double		 end;
+	int		 i, k;
 
 	CU_ASSERT_FATAL(start(&n, "127.0.3.3", NULL, NULL) == 0);
 
@@ -371,6 +372,13 @@ test_bans(void)
 	json_decref(b);
 	CU_ASSERT(tn_log_count(n.log, "127.0.4.61 inbound: refused: banned")
 	    >= 1);
+	/* each refusal is logged, but 40 of them do not make 40 lines */
+	for (i = 0; i < 40; i++)
+		(void)greeted("127.0.4.61", n.ip);
+	k = tn_log_count(n.log, "127.0.4.61 inbound: refused");
+	fprintf(stderr, "\n    41 refusals of a banned IP: %d log lines\n", k);
+	/* NETD_REFUSAL_LOGS per 10 s: the burst may straddle two windows */
+	CU_ASSERT(k >= 1 && k <= 2 * 10);
 
 	/* unban: netd and the address book forget it */
 	a = tn_command(n.sock, "unban 127.0.4.61");
