@@ -18,7 +18,8 @@
  *  - max_inbound = 4 held by four peers that only answer pings: an
  *    honest newcomer still connects and catches up;
  *  - max_inbound = 3 and ten nodes told only the seed's address: all
- *    connected and at the seed's height in bounded time;
+ *    connected and at the seed's height in bounded time; a node with no
+ *    inbound slot answers a newcomer's GET_ADDRS, then says "limit";
  *  - a mute old connection and a new nonce from its IP, 20 times: the old
  *    connection is replaced every time.
  *
@@ -511,6 +512,46 @@ test_grow_from_seed(void)
 }
 
 /*
+ * Item 9, the refusal itself: a node with no inbound slot to give
+ * (max_inbound = 0) still completes a newcomer's handshake, answers its
+ * GET_ADDRS with the peers it knows, then says "limit".
+ */
+static void
+test_full_hands_addresses(void)
+{
+	static const char p2p[] = "[p2p]\nmax_inbound = 0\n";
+	static struct wire_msg m;
+	struct tn_node	 s, x;
+	struct fake	 f;
+	uint32_t	 xip, i;
+	double		 end;
+	int		 found = 0;
+
+	CU_ASSERT_FATAL(start(&x, "127.0.3.31", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(start(&s, "127.0.3.30", "peer = 127.0.3.31:24300\n",
+	    p2p) == 0);
+	for (end = tn_now() + 10; tn_now() < end && npeers_of(&s) < 1; )
+		tn_sleep(0.1);
+	CU_ASSERT_FATAL(npeers_of(&s) == 1);
+	inet_pton(AF_INET, x.ip, &xip);
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.4.200", s.ip, PORT, 7777)
+	    == 0);
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_GET_ADDRS;
+	CU_ASSERT(fake_send(&f, &m, magic) == 0);
+	CU_ASSERT_FATAL(fake_wait_type(&f, WIRE_ADDRS, 3, &m) == 1);
+	for (i = 0; i < m.u.addrs.count; i++)
+		found |= m.u.addrs.v[i].ip == xip &&
+		    m.u.addrs.v[i].port == PORT;
+	CU_ASSERT(found);
+	CU_ASSERT(fake_goodbye_with(&f, CLOSE_LIMIT, 3));
+	fake_close(&f);
+	CU_ASSERT(npeers_of(&s) == 1);
+	tn_node_cleanup(&s);
+	tn_node_cleanup(&x);
+}
+
+/*
  * Item 10: a registered connection that goes mute (reads and sends
  * nothing) while its peer connects again with a new nonce is replaced,
  * every time: 20 tries.  Before going mute it asks for blocks, so that
@@ -596,6 +637,8 @@ main(int argc, char **argv)
 		    test_squatters },
 		{ "ten nodes, max_inbound 3, one seed: all connected, synced",
 		    test_grow_from_seed },
+		{ "a full node hands a newcomer addresses, then 'limit'",
+		    test_full_hands_addresses },
 		{ "mute old connection replaced, 20 of 20", test_mute_probe },
 	};
 	struct tn_suite	 ts = { .name = "hostile_book", .cases = tests,
