@@ -613,9 +613,12 @@ on_get_addrs(struct conn *c, double now)
 			m->u.addrs.v[n].ip = o->ip;
 			m->u.addrs.v[n++].port = o->listen_port;
 		}
+	/* never hearsay we have not reached ourselves: we would relay an
+	 * attacker's made-up addresses to every peer that asks */
 	TAILQ_FOREACH(a, &nd->addrs, entry)
 		if (n < WIRE_MAX_ADDRS && a->ip != c->ip && !a->self &&
-		    a->failures == 0 && reg_get(&nd->reg, a->ip) == NULL &&
+		    a->failures == 0 && (a->good || a->source !=
+		    ADDR_EXCHANGE) && reg_get(&nd->reg, a->ip) == NULL &&
 		    !is_banned(nd, a->ip, now)) {
 			m->u.addrs.v[n].ip = a->ip;
 			m->u.addrs.v[n++].port = a->port;

@@ -196,8 +196,9 @@ distinct_dialled(const char *log, int *lines)
 static void
 test_one_ip_many_ports(void)
 {
+	static struct wire_msg m;
 	struct tn_node	 n;
-	struct fake	 f;
+	struct fake	 f, g;
 	uint32_t	 ip[99];
 	uint16_t	 port[99];
 	int		 i, lines, ports;
@@ -210,7 +211,17 @@ test_one_ip_many_ports(void)
 		port[i] = (uint16_t)(30001 + i);
 	}
 	CU_ASSERT(send_addrs(&f, ip, port, 99) == 0);
-	fake_serve(&f, 12);
+	/* names the node has not reached are not relayed to others */
+	fake_serve(&f, 0.5);
+	CU_ASSERT_FATAL(attacker_in(&g, "127.0.4.2", n.ip, 7002) == 0);
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_GET_ADDRS;
+	CU_ASSERT(fake_send(&g, &m, magic) == 0);
+	CU_ASSERT(fake_wait_type(&g, WIRE_ADDRS, 3, &m) == 1);
+	for (i = 0; i < (int)m.u.addrs.count; i++)
+		CU_ASSERT(m.u.addrs.v[i].ip != ip[0]);
+	fake_close(&g);
+	fake_serve(&f, 11.5);
 	fake_close(&f);
 	CU_ASSERT(distinct_dialled(n.log, &lines) == 1);
 	for (ports = 0, i = 0; i < 99; i++) {
