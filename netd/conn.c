@@ -736,11 +736,11 @@ frame_error(struct conn *c, enum wire_status st)
  * another network: "wrong_network" and its ban.  Anything else (an HTTP
  * probe, a port scanner, noise, perhaps from an address an honest node
  * shares behind NAT) proves nothing: "protocol" and a cool-off of
- * NETD_COOL_OFF_S, never a long ban (issue 11, item 7).  Returns 1 while
- * the rest of such a hello is still to come (the handshake deadline
- * bounds the wait), else 0: closed.
+ * NETD_COOL_OFF_S, never a long ban (issue 11, item 7).  Until the rest
+ * of such a hello has come, nothing happens (the handshake deadline bounds
+ * the wait).
  */
-static int
+static void
 foreign_first_frame(struct conn *c, struct evbuffer *in, const uint8_t *hdr)
 {
 	struct wire_hdr		 h;
@@ -753,7 +753,7 @@ foreign_first_frame(struct conn *c, struct evbuffer *in, const uint8_t *hdr)
 	if (wire_hdr_parse(hdr, WIRE_HDR_LEN, other, &h) == WIRE_OK &&
 	    h.type == WIRE_HELLO && h.len <= WIRE_HELLO_MAX) {
 		if (have < WIRE_HDR_LEN + (size_t)h.len)
-			return 1;
+			return;
 		p = evbuffer_pullup(in, WIRE_HDR_LEN + (ssize_t)h.len);
 		if (p != NULL && (m = malloc(sizeof(*m))) != NULL) {
 			hello = wire_frame_parse(p, WIRE_HDR_LEN + h.len,
@@ -766,13 +766,12 @@ foreign_first_frame(struct conn *c, struct evbuffer *in, const uint8_t *hdr)
 	if (hello) {
 		conn_close(c, CLOSE_WRONG_NETWORK, 1, "a hello of another "
 		    "network (magic %08x)", other);
-		return 0;
+		return;
 	}
 	ban_remember(c->nd, c->ip, NETD_COOL_OFF_S, CLOSE_PROTOCOL);
 	conn_close(c, CLOSE_PROTOCOL, 1, "first bytes are not a frame of "
 	    "this network (magic %08x); cool-off %.0f s", other,
 	    NETD_COOL_OFF_S);
-	return 0;
 }
 
 /*
@@ -820,7 +819,7 @@ conn_readcb(struct bufferevent *bev, void *arg)
 		/* judged on the header alone, before anything else */
 		st = wire_hdr_parse(hdr, sizeof(hdr), c->nd->magic, &h);
 		if (st == WIRE_ERR_MAGIC && c->state == CONN_HANDSHAKE) {
-			(void)foreign_first_frame(c, in, hdr);
+			foreign_first_frame(c, in, hdr);
 			break;
 		}
 		if (st != WIRE_OK) {

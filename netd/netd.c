@@ -450,14 +450,17 @@ unban_stored(struct netd *nd, uint32_t store_reqid, struct rbuf *r)
 			continue;
 		if (ipc_result_decode(r, &res) == -1)
 			res.code = IPC_ERR_MALFORMED;
-		if (res.code == IPC_OK || u->had)
+		/* refused: the book had no ban (a cool-off is memory only) */
+		if (res.code == IPC_OK ||
+		    (res.code == IPC_ERR_REFUSED && u->had))
 			unban_answer(nd, u->status_reqid, IPC_OK, "ban lifted");
 		else if (res.code == IPC_ERR_REFUSED)
 			unban_answer(nd, u->status_reqid, IPC_ERR_REFUSED,
 			    "not banned");
 		else
-			unban_answer(nd, u->status_reqid, res.code, "address "
-			    "book: %s", res.reason);
+			unban_answer(nd, u->status_reqid, res.code, "%sthe "
+			    "address book: %s; try again", u->had ? "lifted "
+			    "in netd, not in " : "", res.reason);
 		u->status_reqid = 0;
 		return;
 	}
