@@ -623,7 +623,8 @@ dialer_connect_failed(struct conn *c, const char *why)
 	a->next_try = mono_now() + d;
 	log_info("%s: connect to port %u failed: %s; next attempt in %.2f s",
 	    c->name, a->port, why, d);
-	if (a->good || a->source != ADDR_EXCHANGE)
+	/* stored counts failures only of what it has (storage.md) */
+	if (a->good || a->in_book || a->source != ADDR_EXCHANGE)
 		netd_addr_mark(nd, a->ip, a->port, ADDR_FAILURE, 0);
 	(void)addr_hopeless(nd, a);
 }

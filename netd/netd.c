@@ -346,6 +346,7 @@ static void
 on_store_addrs(struct netd *nd, struct rbuf *r)
 {
 	struct ipc_addrs	 as;
+	struct addr		*a;
 	uint32_t		 i;
 
 	if (ipc_addrs_decode(r, &as) == -1) {
@@ -353,8 +354,9 @@ on_store_addrs(struct netd *nd, struct rbuf *r)
 		return;
 	}
 	for (i = 0; i < as.count; i++)
-		addr_learn(nd, as.v[i].ip, as.v[i].port, as.v[i].source, 0,
-		    NULL);
+		if ((a = addr_learn(nd, as.v[i].ip, as.v[i].port,
+		    as.v[i].source, 0, NULL)) != NULL)
+			a->in_book = 1;
 	ipc_addrs_free(&as);
 }
 

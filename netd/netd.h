@@ -164,6 +164,7 @@ struct addr {
 	int			 self;		/* it was us: never again */
 	int			 tried;		/* dialled at least once */
 	int			 good;		/* a handshake succeeded */
+	int			 in_book;	/* stored has it: marks go there */
 	double			 learned;	/* monotonic */
 	int			 failures;
 	double			 next_try;	/* monotonic */
