@@ -322,6 +322,24 @@ ban_of(struct tn_node *n, const char *ip)
 	return r;
 }
 
+/* timenodectl -s SOCK cmd prints a line containing needle */
+static int
+ctl_prints(struct tn_node *n, const char *cmd, const char *needle)
+{
+	char	 bin[512], line[512], sh[1400];
+	FILE	*p;
+	int	 found = 0;
+
+	snprintf(sh, sizeof(sh), "%s -s %s %s", tn_bin("timenodectl", bin,
+	    sizeof(bin)), n->sock, cmd);
+	if ((p = popen(sh, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), p) != NULL)
+		found |= strstr(line, needle) != NULL;
+	pclose(p);
+	return found;
+}
+
 static int
 greeted(const char *src, const char *dst)
 {
@@ -391,6 +409,10 @@ test_bans(void)
 	fprintf(stderr, "\n    41 refusals of a banned IP: %d log lines\n", k);
 	/* NETD_REFUSAL_LOGS per 10 s: the burst may straddle two windows */
 	CU_ASSERT(k >= 1 && k <= 2 * 10);
+
+	/* timenodectl shows it as a table */
+	CU_ASSERT(ctl_prints(&n, "bans", "127.0.4.61"));
+	CU_ASSERT(ctl_prints(&n, "bans", "wrong_network"));
 
 	/* unban: netd and the address book forget it */
 	a = tn_command(n.sock, "unban 127.0.4.61");
