@@ -6,8 +6,11 @@
  *	conn.c		the one connection type and its message loop, for
  *			both directions: handshake, ping/pong, requests
  *	registry.c	one live connection per peer IP, the duplicate rule,
- *			the scope of addresses learned from peers
- *	dialer.c	listener, outbound dials, the address list, backoff
+ *			the scope of addresses learned from peers, which
+ *			inbound peer to evict for a newcomer
+ *	dialer.c	listener, outbound dials, the address book (one
+ *			entry per IP, bounded), the dial budget, backoff,
+ *			bans
  *	wire.c		framing and message encoding (pure)
  */
 #ifndef TIMENODE_NETD_H

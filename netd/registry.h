@@ -7,7 +7,8 @@
  * the two connections (directions, nonces, ports), never at which one was
  * registered first, so both ends of a doubled connection reach the same
  * verdict whatever order they saw the connections in.  No event loop here:
- * tests/test_registry.c drives it for both ends of every case.
+ * tests/test_registry.c drives it for both ends of every case, and the
+ * inbound eviction rule (reg_evict) too.
  */
 #ifndef TIMENODE_REGISTRY_H
 #define TIMENODE_REGISTRY_H
