@@ -526,6 +526,9 @@ ctl_unban(struct netd *nd, uint32_t reqid, struct rbuf *r)
 	wbuf_free(&w);
 }
 
+/* every ban netd holds fits in one answer */
+_Static_assert(NETD_MAX_BANS <= IPC_MAX_BANS, "ban list");
+
 static void
 ctl_bans(struct netd *nd, uint32_t reqid)
 {
