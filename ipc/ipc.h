@@ -58,6 +58,10 @@ enum ipc_type {
 	IPC_PRODUCE_ACK,		/* syncd -> sup: ipc_result */
 	IPC_VERIFY,			/* sup -> stored: walk the chain */
 	IPC_VERIFY_ACK,			/* stored -> sup: ipc_result */
+	IPC_BANS_REQ,			/* sup -> netd: empty */
+	IPC_BANS,			/* netd -> sup: ipc_bans */
+	IPC_UNBAN,			/* sup -> netd: ipc_unban */
+	IPC_UNBAN_ACK,			/* netd -> sup: ipc_result */
 
 	/* store channels: netd/syncd -> stored, answers stored -> them */
 	IPC_STORE_TIP_REQ = 32,		/* empty -> IPC_STORE_TIP */
@@ -348,6 +352,28 @@ struct ipc_punish {
 	char		why[IPC_REASON_MAX + 1];
 };
 
+/*
+ * IPC_BANS: netd's bans in force (timenodectl bans).  reason is the
+ * enum net_close_reason that earned the ban, or CLOSE_NREASONS for a ban
+ * read back from the address book (which keeps no reason).
+ */
+#define IPC_MAX_BANS		256
+struct ipc_ban {
+	uint32_t	ip;		/* network byte order */
+	uint8_t		reason;		/* enum net_close_reason, or NREASONS */
+	uint64_t	until;		/* Unix seconds */
+};
+struct ipc_bans {
+	uint32_t	count;		/* 0 ... IPC_MAX_BANS */
+	struct ipc_ban	v[IPC_MAX_BANS];
+};
+#define IPC_BAN_LEN		(4 + 1 + 8)
+
+/* IPC_UNBAN: lift the ban of ip in netd and in the address book */
+struct ipc_unban {
+	uint32_t	ip;		/* network byte order, not 0 */
+};
+
 /* IPC_PRODUCE */
 struct ipc_produce {
 	uint32_t	count;
@@ -420,6 +446,10 @@ void	ipc_get_blocks_encode(struct wbuf *, const struct ipc_get_blocks *);
 int	ipc_get_blocks_decode(struct rbuf *, struct ipc_get_blocks *);
 void	ipc_punish_encode(struct wbuf *, const struct ipc_punish *);
 int	ipc_punish_decode(struct rbuf *, struct ipc_punish *);
+void	ipc_bans_encode(struct wbuf *, const struct ipc_bans *);
+int	ipc_bans_decode(struct rbuf *, struct ipc_bans *);
+void	ipc_unban_encode(struct wbuf *, const struct ipc_unban *);
+int	ipc_unban_decode(struct rbuf *, struct ipc_unban *);
 void	ipc_produce_encode(struct wbuf *, const struct ipc_produce *);
 int	ipc_produce_decode(struct rbuf *, struct ipc_produce *);
 

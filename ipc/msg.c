@@ -63,6 +63,12 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ IPC_VERIFY, "verify", P(IPC_SUPERVISOR), P(IPC_STORED), 0, 0 },
 	{ IPC_VERIFY_ACK, "verify-ack", P(IPC_STORED), P(IPC_SUPERVISOR),
 	    RESULT_MIN, RESULT_MAX },
+	{ IPC_BANS_REQ, "bans-req", P(IPC_SUPERVISOR), P(IPC_NETD), 0, 0 },
+	{ IPC_BANS, "bans", P(IPC_NETD), P(IPC_SUPERVISOR), 4,
+	    4 + IPC_MAX_BANS * IPC_BAN_LEN },
+	{ IPC_UNBAN, "unban", P(IPC_SUPERVISOR), P(IPC_NETD), 4, 4 },
+	{ IPC_UNBAN_ACK, "unban-ack", P(IPC_NETD), P(IPC_SUPERVISOR),
+	    RESULT_MIN, RESULT_MAX },
 
 	{ IPC_STORE_TIP_REQ, "store-tip-req", STORERS, P(IPC_STORED), 0, 0 },
 	{ IPC_STORE_TIP, "store-tip", P(IPC_STORED), STORERS,
@@ -761,6 +767,50 @@ ipc_punish_decode(struct rbuf *r, struct ipc_punish *m)
 	m->ban_s = get_u32(r);
 	get_str(r, m->why, sizeof(m->why));
 	return m->reason < CLOSE_NREASONS && rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_bans_encode(struct wbuf *w, const struct ipc_bans *m)
+{
+	uint32_t i, n = m->count > IPC_MAX_BANS ? IPC_MAX_BANS : m->count;
+
+	put_u32(w, n);
+	for (i = 0; i < n; i++) {
+		put_bytes(w, &m->v[i].ip, 4);
+		put_u8(w, m->v[i].reason);
+		put_u64(w, m->v[i].until);
+	}
+}
+
+int
+ipc_bans_decode(struct rbuf *r, struct ipc_bans *m)
+{
+	uint32_t i;
+
+	m->count = get_u32(r);
+	if (m->count > IPC_MAX_BANS)
+		return -1;
+	for (i = 0; i < m->count; i++) {
+		get_bytes(r, &m->v[i].ip, 4);
+		m->v[i].reason = get_u8(r);
+		m->v[i].until = get_u64(r);
+		if (m->v[i].reason > CLOSE_NREASONS)
+			return -1;
+	}
+	return rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_unban_encode(struct wbuf *w, const struct ipc_unban *m)
+{
+	put_bytes(w, &m->ip, 4);
+}
+
+int
+ipc_unban_decode(struct rbuf *r, struct ipc_unban *m)
+{
+	get_bytes(r, &m->ip, 4);
+	return m->ip != 0 && rbuf_done(r) ? 0 : -1;
 }
 
 void

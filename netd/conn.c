@@ -337,7 +337,7 @@ activate(struct conn *c)
 	if (c->dir == DIR_OUTBOUND)
 		dialer_succeeded(c);
 	else if (c->listen_port != 0)
-		addr_learn(nd, c->ip, c->listen_port, ADDR_INBOUND, NULL);
+		addr_learn(nd, c->ip, c->listen_port, ADDR_INBOUND, 0, NULL);
 	if (c->listen_port != 0)
 		netd_addr_upsert(nd, c->ip, c->listen_port, c->dir ==
 		    DIR_OUTBOUND && c->addr ? c->addr->source : ADDR_INBOUND);
@@ -421,6 +421,26 @@ conn_close(struct conn *c, enum net_close_reason reason, int goodbye,
 	conn_bury(c);
 }
 
+/*
+ * No inbound slot and no peer to evict: the newcomer still learns where
+ * else to go (issue 11, item 9: a full seed stranded newcomers at height
+ * 0).  It registers our end as usual and sends its GET_ADDRS, which is
+ * answered; then "limit".  A newcomer that asks nothing is closed after
+ * NETD_FULL_S.  Its own listening address goes into our book, so the
+ * next newcomer hears of it.
+ */
+static void
+no_room(struct conn *c, double now)
+{
+	c->state = CONN_FULL;
+	c->full_until = now + NETD_FULL_S;
+	if (c->listen_port != 0)
+		addr_learn(c->nd, c->ip, c->listen_port, ADDR_INBOUND, 0,
+		    NULL);
+	refusal_log(c->nd, c->ip, "no inbound peer to evict; addresses "
+	    "handed out");
+}
+
 /* Which connection of a doubled pair survives (registry.c decides). */
 static void
 register_conn(struct conn *c)
@@ -431,7 +451,10 @@ register_conn(struct conn *c)
 	double		 now = mono_now();
 
 	if ((old = reg_get(&nd->reg, c->ip)) == NULL) {
-		activate(c);
+		if (c->dir == DIR_INBOUND && !inbound_room(nd, c))
+			no_room(c, now);
+		else
+			activate(c);
 		return;
 	}
 	vo.dir = old->dir;
@@ -592,12 +615,15 @@ on_blocks(struct conn *c, const struct wire_blocks *b)
 			return;
 		}
 		c->blocks_received++;
+		c->last_block = mono_now();
 		netd_net_blocks(c->nd, c->ip, 0, b->v, 1);
 		on_tip(c, blk.h.height, blk.hash);
 		return;
 	}
 	c->reqs[k] = c->reqs[--c->nreqs];
 	c->blocks_received += b->count;
+	if (b->count > 0)
+		c->last_block = mono_now();
 	netd_net_blocks(c->nd, c->ip, sync_reqid, b->v, b->count);
 }
 
@@ -622,9 +648,12 @@ on_get_addrs(struct conn *c, double now)
 			m->u.addrs.v[n].ip = o->ip;
 			m->u.addrs.v[n++].port = o->listen_port;
 		}
+	/* never hearsay we have not reached ourselves: we would relay an
+	 * attacker's made-up addresses to every peer that asks */
 	TAILQ_FOREACH(a, &nd->addrs, entry)
 		if (n < WIRE_MAX_ADDRS && a->ip != c->ip && !a->self &&
-		    a->failures == 0 && reg_get(&nd->reg, a->ip) == NULL &&
+		    a->failures == 0 && (a->good || a->source !=
+		    ADDR_EXCHANGE) && reg_get(&nd->reg, a->ip) == NULL &&
 		    !is_banned(nd, a->ip, now)) {
 			m->u.addrs.v[n].ip = a->ip;
 			m->u.addrs.v[n++].port = a->port;
@@ -635,16 +664,17 @@ on_get_addrs(struct conn *c, double now)
 }
 
 /*
- * Only the answer to our own GET_ADDRS, once; only addresses new to us go
- * to stored (each is a write there), and only those in the advertising
- * peer's scope: loopback from loopback, private from private or loopback.
+ * Only the answer to our own GET_ADDRS, once; only those in the
+ * advertising peer's scope: loopback from loopback, private from private
+ * or loopback.  They stay in memory (dialer.c bounds the book per
+ * advertising /16): stored keeps an address once we connected to it, so
+ * hearsay costs stored no write and cannot flood the book on disk.
  */
 static void
 on_addrs(struct conn *c, const struct wire_addrs *as)
 {
 	struct netd	*nd = c->nd;
 	uint32_t	 i;
-	int		 isnew;
 
 	if (!c->addrs_asked) {
 		conn_close(c, CLOSE_PROTOCOL, 1, "addrs we did not ask for");
@@ -656,10 +686,8 @@ on_addrs(struct conn *c, const struct wire_addrs *as)
 			continue;		/* us */
 		if (!addr_scope_ok(ntohl(as->v[i].ip), ntohl(c->ip)))
 			continue;
-		if (addr_learn(nd, as->v[i].ip, as->v[i].port,
-		    ADDR_EXCHANGE, &isnew) != NULL && isnew)
-			netd_addr_upsert(nd, as->v[i].ip, as->v[i].port,
-			    ADDR_EXCHANGE);
+		(void)addr_learn(nd, as->v[i].ip, as->v[i].port,
+		    ADDR_EXCHANGE, c->ip, NULL);
 	}
 }
 
@@ -700,7 +728,13 @@ dispatch(struct conn *c, const struct wire_msg *m, double now)
 	default:
 		break;
 	}
-	if (c->state != CONN_ACTIVE)	/* pending: only ping/pong */
+	if (c->state == CONN_FULL && m->type == WIRE_GET_ADDRS) {
+		on_get_addrs(c, now);
+		conn_close(c, CLOSE_LIMIT, 1, "no room: %d inbound peers",
+		    c->nd->cfg->max_inbound);
+		return;
+	}
+	if (c->state != CONN_ACTIVE)	/* pending, full: only ping/pong */
 		return;
 	switch (m->type) {
 	case WIRE_TIP:
@@ -725,14 +759,54 @@ dispatch(struct conn *c, const struct wire_msg *m, double now)
 	}
 }
 
-/* Frame errors: the first frame of another network is "wrong network". */
 static void
 frame_error(struct conn *c, enum wire_status st)
 {
-	if (st == WIRE_ERR_MAGIC && c->state == CONN_HANDSHAKE)
-		conn_close(c, CLOSE_WRONG_NETWORK, 1, "wrong network magic");
-	else
-		conn_close(c, CLOSE_PROTOCOL, 1, "%s", wire_status_names[st]);
+	conn_close(c, CLOSE_PROTOCOL, 1, "%s", wire_status_names[st]);
+}
+
+/*
+ * A first frame without our magic.  Only a whole, valid hello of another
+ * network (its header's magic is its genesis hash's, section 2) proves
+ * another network: "wrong_network" and its ban.  Anything else (an HTTP
+ * probe, a port scanner, noise, perhaps from an address an honest node
+ * shares behind NAT) proves nothing: "protocol" and a cool-off of
+ * NETD_COOL_OFF_S, never a long ban (issue 11, item 7).  Until the rest
+ * of such a hello has come, nothing happens (the handshake deadline bounds
+ * the wait).
+ */
+static void
+foreign_first_frame(struct conn *c, struct evbuffer *in, const uint8_t *hdr)
+{
+	struct wire_hdr		 h;
+	struct wire_msg		*m;
+	const uint8_t		*p;
+	size_t			 have = evbuffer_get_length(in), used;
+	uint32_t		 other = be32_load(hdr);
+	int			 hello = 0;
+
+	if (wire_hdr_parse(hdr, WIRE_HDR_LEN, other, &h) == WIRE_OK &&
+	    h.type == WIRE_HELLO && h.len <= WIRE_HELLO_MAX) {
+		if (have < WIRE_HDR_LEN + (size_t)h.len)
+			return;
+		p = evbuffer_pullup(in, WIRE_HDR_LEN + (ssize_t)h.len);
+		if (p != NULL && (m = malloc(sizeof(*m))) != NULL) {
+			hello = wire_frame_parse(p, WIRE_HDR_LEN + h.len,
+			    other, m, &used) == WIRE_OK &&
+			    m->u.hello.magic == other &&
+			    wire_magic(m->u.hello.genesis) == other;
+			free(m);
+		}
+	}
+	if (hello) {
+		conn_close(c, CLOSE_WRONG_NETWORK, 1, "a hello of another "
+		    "network (magic %08x)", other);
+		return;
+	}
+	ban_remember(c->nd, c->ip, NETD_COOL_OFF_S, CLOSE_PROTOCOL);
+	conn_close(c, CLOSE_PROTOCOL, 1, "first bytes are not a frame of "
+	    "this network (magic %08x); cool-off %.0f s", other,
+	    NETD_COOL_OFF_S);
 }
 
 /*
@@ -861,8 +935,12 @@ conn_readcb(struct bufferevent *bev, void *arg)
 			break;
 		evbuffer_copyout(in, hdr, sizeof(hdr));
 		/* judged on the header alone, before anything else */
-		if ((st = wire_hdr_parse(hdr, sizeof(hdr), c->nd->magic, &h))
-		    != WIRE_OK) {
+		st = wire_hdr_parse(hdr, sizeof(hdr), c->nd->magic, &h);
+		if (st == WIRE_ERR_MAGIC && c->state == CONN_HANDSHAKE) {
+			foreign_first_frame(c, in, hdr);
+			break;
+		}
+		if (st != WIRE_OK) {
 			frame_error(c, st);
 			break;
 		}
@@ -891,7 +969,7 @@ conn_readcb(struct bufferevent *bev, void *arg)
 			frame_error(c, st);
 			break;
 		}
-		c->last_recv = now;
+		c->last_recv = c->last_frame = now;
 		c->bytes_in += used;
 		c->nd->c.bytes_in += used;
 		dispatch(c, m, now);
@@ -908,10 +986,10 @@ conn_readcb(struct bufferevent *bev, void *arg)
  * A peer that reads a backlog of our answers cannot answer a ping queued
  * behind it, and while we pause reading it (a request waits for room) we
  * do not see its pongs either.  What proves it alive then is that it
- * reads: our output to it drains.  That counts as a message received, for
- * the ping timeout and a restarted peer's probe alike, and no ping is
- * sent (or missed) while output is queued or reading is paused.  A peer
- * that stops reading stops the drain: the ping timeout ends it.
+ * reads: our output to it drains.  That counts as a message received for
+ * the ping timeout (not for a restarted peer's probe, conn_tick), and no
+ * ping is sent (or missed) while output is queued or reading is paused.
+ * A peer that stops reading stops the drain: the ping timeout ends it.
  * Returns whether a ping may go out now.
  */
 static int
@@ -1011,6 +1089,11 @@ conn_tick(struct conn *c, double now)
 		return;
 	case CONN_DEAD:
 		return;
+	case CONN_FULL:
+		if (now > c->full_until)
+			conn_close(c, CLOSE_LIMIT, 1, "no room: %d inbound "
+			    "peers", cfg->max_inbound);
+		return;
 	case CONN_PENDING:
 	case CONN_ACTIVE:
 		break;
@@ -1023,9 +1106,14 @@ conn_tick(struct conn *c, double now)
 	}
 	if (c->state != CONN_ACTIVE)
 		return;
-	/* a restarted peer's probe: any message since proves life */
+	/*
+	 * A restarted peer's probe: a frame read since proves life.  Our
+	 * output draining does not: the kernel takes a few bytes (the probe
+	 * ping itself) from a peer that will never answer (issue 11, item
+	 * 10: a mute old connection was judged alive in 3 of 6 tries).
+	 */
 	if (c->challenger != NULL) {
-		if (c->last_recv >= c->probe_start) {
+		if (c->last_frame >= c->probe_start) {
 			netd_log(c->nd, c->ip, NLOG_PROBE, LOGRATE_INFO, "%s: "
 			    "answered the probe, refusing the new connection "
 			    "from %s", c->name, c->challenger->name);

@@ -15,7 +15,19 @@
  * jitter between backoff_min and backoff_max; never at once, so there is
  * no tight loop.  A connection that lost the duplicate rule is not
  * redialled (we are connected to that IP); one to ourselves never again;
- * one to another network not for a day.
+ * one to another network not for NETD_WRONG_NET_BAN_S.
+ *
+ * A node must never be usable to hammer a third party (issue 11, item 1:
+ * one ADDRS naming one IP on 99 ports made a node dial it 294 times in
+ * 30 s).  So the address book has one entry per IP (a peer's identity,
+ * docs/protocol.md section 1), whatever ports it is advertised with; the
+ * whole node dials at most NETD_DIAL_RATE times a second (a token bucket
+ * of NETD_DIAL_BURST), a never-tried address learned from a peer at most
+ * once per NETD_NEW_DIAL_S; and the book is bounded (NETD_ADDR_MAX) with
+ * at most NETD_ADDR_PER_GROUP entries learned from any one /16 of
+ * advertisers: a flood from one source only displaces its own untried
+ * entries, never configured ones, good ones or another source's (the
+ * idea of Bitcoin Core's addrman buckets by source group).
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -26,8 +38,11 @@
 #include <event2/listener.h>
 #include <math.h>
 #include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -58,9 +73,24 @@ is_banned(struct netd *nd, uint32_t ip, double now)
 	return 0;
 }
 
+/*
+ * A refusal caused by remote input (a banned IP, no room, a second
+ * handshake): one log line through the per-peer rate limit
+ * (common/lograte.h; operations.md "Under attack"), so a flood of
+ * connections cannot flood the log and what is not written is counted.
+ */
+void
+refusal_log(struct netd *nd, uint32_t ip, const char *why)
+{
+	char	ips[INET_ADDRSTRLEN];
+
+	netd_log(nd, ip, NLOG_ACCEPT, LOGRATE_INFO, "%s inbound: refused: %s",
+	    ip_str(ip, ips, sizeof(ips)), why);
+}
+
 /* Ban an IP in memory only (the address book already says so). */
 void
-ban_remember(struct netd *nd, uint32_t ip, double seconds)
+ban_remember(struct netd *nd, uint32_t ip, double seconds, uint8_t reason)
 {
 	double	now = mono_now();
 	int	i, slot = -1;
@@ -79,8 +109,28 @@ ban_remember(struct netd *nd, uint32_t ip, double seconds)
 		} else
 			slot = nd->nbans++;
 	}
+	if (nd->bans[slot].ip == ip && nd->bans[slot].until > now + seconds)
+		return;			/* a shorter one never shortens it */
 	nd->bans[slot].ip = ip;
 	nd->bans[slot].until = now + seconds;
+	nd->bans[slot].wall_until = (uint64_t)time(NULL) + (uint64_t)seconds;
+	nd->bans[slot].reason = reason;
+}
+
+/* Forget ip's ban here (timenodectl unban); 1 if it had one in force. */
+int
+ban_lift(struct netd *nd, uint32_t ip)
+{
+	double	now = mono_now();
+	int	i, had = 0;
+
+	for (i = 0; i < nd->nbans; i++)
+		if (nd->bans[i].ip == ip) {
+			had |= nd->bans[i].until > now;
+			nd->bans[i] = nd->bans[--nd->nbans];
+			i--;
+		}
+	return had;
 }
 
 /*
@@ -89,33 +139,117 @@ ban_remember(struct netd *nd, uint32_t ip, double seconds)
  * is made without one).  A restarted netd reads the bans back.
  */
 void
-ban_ip(struct netd *nd, uint32_t ip, double seconds, uint16_t port)
+ban_ip(struct netd *nd, uint32_t ip, double seconds, uint16_t port,
+    uint8_t reason)
 {
-	ban_remember(nd, ip, seconds);
+	ban_remember(nd, ip, seconds, reason);
 	netd_addr_mark(nd, ip, port, ADDR_BAN, seconds);
 }
 
+/* The book's entry for a peer: one per IP, whatever its port. */
 static struct addr *
-addr_find(struct netd *nd, uint32_t ip, uint16_t port)
+addr_find(struct netd *nd, uint32_t ip)
 {
 	struct addr *a;
 
 	TAILQ_FOREACH(a, &nd->addrs, entry)
-		if (a->ip == ip && a->port == port)
+		if (a->ip == ip)
 			return a;
 	return NULL;
 }
 
+/* the /16 of an address in network byte order */
+static uint16_t
+group_of(uint32_t ip)
+{
+	return (uint16_t)(ntohl(ip) >> 16);
+}
+
 /*
- * Remember an address; NULL when it is not dialable or the list is full.
- * *isnew (if not NULL) tells whether it was not known before.
+ * May a be dropped to make room?  Never a configured address, one we are
+ * dialling, one that completed a handshake, or one of ourselves (the mark
+ * must stay).
+ */
+static int
+addr_evictable(const struct addr *a)
+{
+	return a->source != ADDR_CONFIG && a->conn == NULL && !a->good &&
+	    !a->self;
+}
+
+/* Worse to keep: more failures, then learned earlier. */
+static int
+addr_worse(const struct addr *a, const struct addr *b)
+{
+	if (a->failures != b->failures)
+		return a->failures > b->failures;
+	return a->learned < b->learned;
+}
+
+static void
+addr_drop(struct netd *nd, struct addr *a)
+{
+	struct conn *c;
+
+	TAILQ_FOREACH(c, &nd->conns, entry)
+		if (c->addr == a)
+			c->addr = NULL;
+	TAILQ_REMOVE(&nd->addrs, a, entry);
+	nd->naddrs--;
+	free(a);
+}
+
+/*
+ * Make room for an entry learned from group g: when g already has
+ * NETD_ADDR_PER_GROUP entries, its worst evictable one goes; else, when
+ * the book is full, the worst evictable one of the largest group.  -1
+ * when nothing may go (the new address is then not kept).
+ */
+static int
+addr_make_room(struct netd *nd, uint16_t g)
+{
+	static uint16_t	 count[65536];	/* entries per group, when full */
+	struct addr	*a, *victim = NULL;
+	uint16_t	 big = g;
+	size_t		 mine = 0;
+
+	TAILQ_FOREACH(a, &nd->addrs, entry)
+		mine += a->group == g;
+	if (mine < NETD_ADDR_PER_GROUP) {
+		if (nd->naddrs < NETD_ADDR_MAX)
+			return 0;
+		memset(count, 0, sizeof(count));
+		TAILQ_FOREACH(a, &nd->addrs, entry)
+			count[a->group]++;
+		TAILQ_FOREACH(a, &nd->addrs, entry)
+			if (addr_evictable(a) && count[a->group] > count[big])
+				big = a->group;
+	}
+	TAILQ_FOREACH(a, &nd->addrs, entry)
+		if (a->group == big && addr_evictable(a) &&
+		    (victim == NULL || addr_worse(a, victim)))
+			victim = a;
+	if (victim == NULL)
+		return -1;
+	addr_drop(nd, victim);
+	return 0;
+}
+
+/*
+ * Remember an address, told by the peer at from (network byte order; 0:
+ * configured or from stored's book, then its own /16 is its group).  NULL
+ * when it is not dialable or there is no room for it.  An IP already in
+ * the book keeps its entry (and its backoff); only a configured address
+ * or the peer's own hello (ADDR_INBOUND) changes its port: hearsay never
+ * does.  *isnew (if not NULL) tells whether it was not known before.
  */
 struct addr *
 addr_learn(struct netd *nd, uint32_t ip, uint16_t port, uint8_t source,
-    int *isnew)
+    uint32_t from, int *isnew)
 {
 	struct addr	*a;
 	uint32_t	 h = ntohl(ip);
+	uint16_t	 g = group_of(from ? from : ip);
 
 	if (isnew != NULL)
 		*isnew = 0;
@@ -123,14 +257,22 @@ addr_learn(struct netd *nd, uint32_t ip, uint16_t port, uint8_t source,
 		return NULL;		/* any, broadcast, multicast */
 	if (ip == nd->cfg->listen.ip.s_addr && port == nd->cfg->listen.port)
 		return NULL;		/* ourselves */
-	if ((a = addr_find(nd, ip, port)) != NULL)
+	if ((a = addr_find(nd, ip)) != NULL) {
+		if (source < ADDR_EXCHANGE && a->conn == NULL &&
+		    source <= a->source) {
+			a->port = port;
+			a->source = source;
+		}
 		return a;
-	if (nd->naddrs >= NETD_ADDR_MAX || (a = calloc(1, sizeof(*a))) ==
+	}
+	if (addr_make_room(nd, g) == -1 || (a = calloc(1, sizeof(*a))) ==
 	    NULL)
 		return NULL;
 	a->ip = ip;
 	a->port = port;
 	a->source = source;
+	a->group = g;
+	a->learned = mono_now();
 	TAILQ_INSERT_TAIL(&nd->addrs, a, entry);
 	nd->naddrs++;
 	if (isnew != NULL)
@@ -190,7 +332,8 @@ ip_handshaking(struct netd *nd, uint32_t ip)
 
 	TAILQ_FOREACH(c, &nd->conns, entry)
 		if (c->dir == DIR_INBOUND && c->ip == ip &&
-		    (c->state == CONN_HANDSHAKE || c->state == CONN_PENDING))
+		    (c->state == CONN_HANDSHAKE || c->state == CONN_PENDING ||
+		    c->state == CONN_FULL))
 			return 1;
 	return 0;
 }
@@ -214,7 +357,8 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	struct netd		*nd = arg;
 	struct sockaddr_in	*sin = (struct sockaddr_in *)sa;
 	struct conn		*c;
-	char			 ip[INET_ADDRSTRLEN];
+	const char		*why = NULL;
+	uint32_t		 ip;
 
 	(void)l;
 	if (salen < (int)sizeof(*sin) || sa->sa_family != AF_INET ||
@@ -222,29 +366,17 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		close(fd);
 		return;
 	}
-	if (is_banned(nd, sin->sin_addr.s_addr, mono_now())) {
-		netd_log(nd, sin->sin_addr.s_addr, NLOG_ACCEPT, LOGRATE_DEBUG,
-		    "%s inbound: banned, refused", ip_str(sin->sin_addr.s_addr,
-		    ip, sizeof(ip)));
-		close(fd);
-		return;
-	}
-	if (ip_handshaking(nd, sin->sin_addr.s_addr)) {
+	ip = sin->sin_addr.s_addr;
+	if (is_banned(nd, ip, mono_now()))
+		why = "banned (timenodectl bans)";
+	else if (ip_handshaking(nd, ip))
 		/* one IP cannot fill the inbound slots with handshakes */
-		netd_log(nd, sin->sin_addr.s_addr, NLOG_ACCEPT, LOGRATE_INFO,
-		    "%s inbound: refused, a connection from it is still in "
-		    "its handshake", ip_str(sin->sin_addr.s_addr, ip,
-		    sizeof(ip)));
-		nd->c.connections_opened++;
-		nd->c.connections_closed[CLOSE_LIMIT]++;
-		close(fd);
-		return;
-	}
-	if (count_inbound(nd) >= nd->cfg->max_inbound) {
-		netd_log(nd, sin->sin_addr.s_addr, NLOG_ACCEPT, LOGRATE_INFO,
-		    "%s inbound: refused, %d inbound connections already",
-		    ip_str(sin->sin_addr.s_addr, ip, sizeof(ip)),
-		    nd->cfg->max_inbound);
+		why = "a connection from it is still in its handshake";
+	else if (count_inbound(nd) >= nd->cfg->max_inbound +
+	    NETD_INBOUND_SPARE)
+		why = "no room for another inbound handshake";
+	if (why != NULL) {
+		refusal_log(nd, ip, why);
 		nd->c.connections_opened++;
 		nd->c.connections_closed[CLOSE_LIMIT]++;
 		close(fd);
@@ -252,6 +384,57 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	}
 	if ((c = conn_new(nd, fd, DIR_INBOUND, sin, NULL)) != NULL)
 		conn_start(c);
+}
+
+/*
+ * An inbound connection at the end of its handshake, about to be
+ * registered: is there a slot for it?  When the max_inbound registered
+ * inbound slots are taken, one registered inbound peer is evicted by
+ * reg_evict's rule; when every one is protected there is no room (the
+ * caller then hands the newcomer addresses and says goodbye, section 8).
+ */
+int
+inbound_room(struct netd *nd, struct conn *nc)
+{
+	struct evict_cand	*v;
+	struct conn		*c, **who;
+	double			 now = mono_now();
+	size_t			 n = 0, cap = 0;
+	uint16_t		 g;
+	int			 k;
+
+	TAILQ_FOREACH(c, &nd->conns, entry)
+		if (c->dir == DIR_INBOUND && c->state == CONN_ACTIVE)
+			cap++;
+	if ((int)cap < nd->cfg->max_inbound)
+		return 1;
+	v = calloc(cap, sizeof(*v));
+	who = calloc(cap, sizeof(*who));
+	TAILQ_FOREACH(c, &nd->conns, entry) {
+		if (v == NULL || who == NULL || c->dir != DIR_INBOUND ||
+		    c->state != CONN_ACTIVE || c->challenger != NULL)
+			continue;
+		g = (uint16_t)(ntohl(c->ip) >> 16);
+		v[n].ip = ntohl(c->ip);
+		v[n].connected_s = now - c->since;
+		v[n].rtt_us = c->pongs_received ? c->rtt_us : 0;
+		v[n].block_age_s = c->last_block > 0 ? now - c->last_block :
+		    -1;
+		crypto_shorthash((uint8_t *)&v[n].group_rank,
+		    (const uint8_t *)&g, sizeof(g),
+		    (const uint8_t *)nd->evict_key);
+		who[n++] = c;
+	}
+	k = n > 0 ? reg_evict(v, n) : -1;
+	if (k >= 0) {
+		log_info("%s: evicted to make room for %s (%d inbound)",
+		    who[k]->name, nc->name, nd->cfg->max_inbound);
+		conn_close(who[k], CLOSE_LIMIT, 1, "evicted: inbound slots "
+		    "full, room made for a newcomer");
+	}
+	free(v);
+	free(who);
+	return k >= 0;
 }
 
 static void
@@ -348,25 +531,68 @@ dial(struct netd *nd, struct addr *a)
 		    strerror(EVUTIL_SOCKET_ERROR()));
 }
 
+/*
+ * The node's dial budget: NETD_DIAL_RATE tokens a second, at most
+ * NETD_DIAL_BURST saved up.  1 when a dial may go now (a token is spent).
+ */
+static int
+dial_token(struct netd *nd, double now)
+{
+	nd->dial_tokens += (now - nd->dial_refill) * NETD_DIAL_RATE;
+	if (nd->dial_tokens > NETD_DIAL_BURST)
+		nd->dial_tokens = NETD_DIAL_BURST;
+	nd->dial_refill = now;
+	if (nd->dial_tokens < 1.0)
+		return 0;
+	nd->dial_tokens -= 1.0;
+	return 1;
+}
+
 void
 dialer_tick(struct netd *nd, double now)
 {
-	struct addr	*a;
-	int		 n;
+	struct addr	*a, *next;
+	int		 n, hearsay;
 
 	if (nd->stopping || nd->boot != NETD_BOOTED)
 		return;
 	n = count_conns(nd, DIR_OUTBOUND);
 	/* configured peers come first in the list: they are tried first */
-	TAILQ_FOREACH(a, &nd->addrs, entry) {
+	for (a = TAILQ_FIRST(&nd->addrs); a != NULL; a = next) {
+		next = TAILQ_NEXT(a, entry);
 		if (n >= nd->cfg->max_outbound)
 			break;
 		if (a->self || a->conn != NULL || a->next_try > now ||
 		    is_banned(nd, a->ip, now) || ip_busy(nd, a->ip))
 			continue;
+		/* a new name from a peer waits its turn */
+		hearsay = !a->tried && a->source == ADDR_EXCHANGE;
+		if (hearsay && now < nd->next_new_dial)
+			continue;
+		if (!dial_token(nd, now))
+			break;
+		if (hearsay)
+			nd->next_new_dial = now + NETD_NEW_DIAL_S;
+		a->tried = 1;
 		dial(nd, a);
 		n++;
 	}
+}
+
+/*
+ * An address only heard of (from a peer's ADDRS) that never completed a
+ * handshake and failed NETD_HEARSAY_TRIES dials is forgotten, so the
+ * names an attacker made up stop costing dials (and log lines) soon
+ * after it left.  1 if it was dropped.
+ */
+static int
+addr_hopeless(struct netd *nd, struct addr *a)
+{
+	if (a->source != ADDR_EXCHANGE || a->good ||
+	    a->failures < NETD_HEARSAY_TRIES)
+		return 0;
+	addr_drop(nd, a);
+	return 1;
 }
 
 void
@@ -384,7 +610,10 @@ dialer_connect_failed(struct conn *c, const char *why)
 	a->next_try = mono_now() + d;
 	netd_log(nd, a->ip, NLOG_DIAL, LOGRATE_INFO, "%s: connect to port %u "
 	    "failed: %s; next attempt in %.2f s", c->name, a->port, why, d);
-	netd_addr_mark(nd, a->ip, a->port, ADDR_FAILURE, 0);
+	/* stored counts failures only of what it has (storage.md) */
+	if (a->good || a->in_book || a->source != ADDR_EXCHANGE)
+		netd_addr_mark(nd, a->ip, a->port, ADDR_FAILURE, 0);
+	(void)addr_hopeless(nd, a);
 }
 
 /*
@@ -397,6 +626,7 @@ dialer_succeeded(struct conn *c)
 {
 	if (c->addr == NULL)
 		return;
+	c->addr->good = 1;
 	netd_addr_mark(c->nd, c->addr->ip, c->addr->port, ADDR_SUCCESS, 0);
 }
 
@@ -408,7 +638,7 @@ dialer_closed(struct netd *nd, struct conn *c, enum net_close_reason reason)
 	double		 d, now = mono_now();
 
 	if (a == NULL && c->listen_port != 0)
-		a = addr_find(nd, c->ip, c->listen_port);
+		a = addr_find(nd, c->ip);
 	if (c->addr != NULL)
 		c->addr->conn = NULL;
 	if (reason == CLOSE_GOODBYE)
@@ -428,8 +658,9 @@ dialer_closed(struct netd *nd, struct conn *c, enum net_close_reason reason)
 			a->self = 1;
 		return;
 	case CLOSE_WRONG_NETWORK:
+		/* proven: a hello of another network, or its goodbye */
 		ban_ip(nd, c->ip, NETD_WRONG_NET_BAN_S, a ? a->port :
-		    c->listen_port);
+		    c->listen_port, CLOSE_WRONG_NETWORK);
 		return;
 	case CLOSE_SHUTDOWN:
 		if (nd->stopping)
@@ -454,7 +685,7 @@ dialer_closed(struct netd *nd, struct conn *c, enum net_close_reason reason)
 	    nd->cfg->backoff_min;
 	if (a->next_try < now + d)
 		a->next_try = now + d;
-	if (c->dir == DIR_OUTBOUND)
+	if (c->dir == DIR_OUTBOUND && !addr_hopeless(nd, a))
 		netd_log(nd, c->ip, NLOG_DIAL, LOGRATE_INFO, "%s: next "
 		    "attempt in %.2f s", c->name, d);
 }

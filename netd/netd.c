@@ -20,6 +20,8 @@
 
 #include <event2/event.h>
 #include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -344,6 +346,7 @@ static void
 on_store_addrs(struct netd *nd, struct rbuf *r)
 {
 	struct ipc_addrs	 as;
+	struct addr		*a;
 	uint32_t		 i;
 
 	if (ipc_addrs_decode(r, &as) == -1) {
@@ -351,8 +354,9 @@ on_store_addrs(struct netd *nd, struct rbuf *r)
 		return;
 	}
 	for (i = 0; i < as.count; i++)
-		addr_learn(nd, as.v[i].ip, as.v[i].port, as.v[i].source,
-		    NULL);
+		if ((a = addr_learn(nd, as.v[i].ip, as.v[i].port,
+		    as.v[i].source, 0, NULL)) != NULL)
+			a->in_book = 1;
 	ipc_addrs_free(&as);
 }
 
@@ -370,7 +374,8 @@ on_store_bans(struct netd *nd, struct rbuf *r)
 	for (i = 0; i < as.count; i++)
 		if (as.v[i].banned_until > unow) {
 			ban_remember(nd, as.v[i].ip,
-			    (double)(as.v[i].banned_until - unow));
+			    (double)(as.v[i].banned_until - unow),
+			    CLOSE_NREASONS);
 			n++;
 		}
 	ipc_addrs_free(&as);
@@ -406,6 +411,161 @@ on_store_blocks(struct netd *nd, struct serve *s, struct rbuf *r)
 	ipc_blocks_free(&b);
 }
 
+/*
+ * timenodectl bans / unban IP (issue 11, item 7).  netd holds the bans in
+ * force; the address book keeps them across restarts, so an unban is
+ * answered once stored has forgotten the ban too (or could not).
+ */
+static void
+unban_answer(struct netd *nd, uint32_t status_reqid, uint8_t code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+unban_answer(struct netd *nd, uint32_t status_reqid, uint8_t code,
+    const char *fmt, ...)
+{
+	struct ipc_result	res;
+	struct wbuf		w;
+	va_list			ap;
+
+	memset(&res, 0, sizeof(res));
+	res.code = code;
+	va_start(ap, fmt);
+	vsnprintf(res.reason, sizeof(res.reason), fmt, ap);
+	va_end(ap);
+	wbuf_init(&w, 512);
+	ipc_result_encode(&w, &res);
+	ipc_send(nd->w->ctl, IPC_UNBAN_ACK, status_reqid, &w);
+	wbuf_free(&w);
+}
+
+static void
+unban_stored(struct netd *nd, uint32_t store_reqid, struct rbuf *r)
+{
+	struct unban_wait	*u;
+	struct ipc_result	 res;
+	int			 i;
+
+	for (i = 0; i < NETD_UNBAN_WAITS; i++) {
+		u = &nd->unbans[i];
+		if (u->status_reqid == 0 || u->store_reqid != store_reqid)
+			continue;
+		if (ipc_result_decode(r, &res) == -1)
+			res.code = IPC_ERR_MALFORMED;
+		/* refused: the book had no ban (a cool-off is memory only) */
+		if (res.code == IPC_OK ||
+		    (res.code == IPC_ERR_REFUSED && u->had))
+			unban_answer(nd, u->status_reqid, IPC_OK, "ban lifted");
+		else if (res.code == IPC_ERR_REFUSED)
+			unban_answer(nd, u->status_reqid, IPC_ERR_REFUSED,
+			    "not banned");
+		else
+			unban_answer(nd, u->status_reqid, res.code, "%sthe "
+			    "address book: %s; try again", u->had ? "lifted "
+			    "in netd, not in " : "", res.reason);
+		u->status_reqid = 0;
+		return;
+	}
+}
+
+static void
+unban_fail_all(struct netd *nd)
+{
+	int i;
+
+	for (i = 0; i < NETD_UNBAN_WAITS; i++)
+		if (nd->unbans[i].status_reqid != 0) {
+			unban_answer(nd, nd->unbans[i].status_reqid,
+			    IPC_ERR_BUSY, "lifted in netd; stored went away "
+			    "before it did: try again");
+			nd->unbans[i].status_reqid = 0;
+		}
+}
+
+static void
+ctl_unban(struct netd *nd, uint32_t reqid, struct rbuf *r)
+{
+	struct ipc_unban	 u;
+	struct unban_wait	*uw = NULL;
+	struct ipc_addr_mark	 m;
+	struct wbuf		 w;
+	char			 ip[INET_ADDRSTRLEN];
+	int			 i, had;
+
+	if (ipc_unban_decode(r, &u) == -1) {
+		unban_answer(nd, reqid, IPC_ERR_MALFORMED, "malformed unban");
+		return;
+	}
+	for (i = 0; i < NETD_UNBAN_WAITS; i++)
+		if (nd->unbans[i].status_reqid == 0)
+			uw = &nd->unbans[i];
+	if (uw == NULL) {
+		unban_answer(nd, reqid, IPC_ERR_BUSY, "unbans in progress");
+		return;
+	}
+	had = ban_lift(nd, u.ip);
+	log_info("%s: unban requested (timenodectl)%s", ip_str(u.ip, ip,
+	    sizeof(ip)), had ? "" : "; netd had no ban for it");
+	if (nd->store == NULL || !ipc_connected(nd->store)) {
+		unban_answer(nd, reqid, had ? IPC_ERR_BUSY : IPC_ERR_REFUSED,
+		    "%s; stored is not running, the address book may still "
+		    "ban it: try again", had ? "lifted in netd" : "not banned "
+		    "in netd");
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.ip = u.ip;
+	m.outcome = ADDR_UNBAN;
+	m.now = (uint64_t)time(NULL);
+	uw->status_reqid = reqid;
+	uw->store_reqid = next_reqid(nd);
+	uw->had = had;
+	wbuf_init(&w, 64);
+	ipc_addr_mark_encode(&w, &m);
+	netd_store_send(nd, IPC_STORE_ADDR_MARK, uw->store_reqid, &w);
+	wbuf_free(&w);
+}
+
+/* every ban netd holds fits in one answer */
+_Static_assert(NETD_MAX_BANS <= IPC_MAX_BANS, "ban list");
+
+static void
+ctl_bans(struct netd *nd, uint32_t reqid)
+{
+	struct ipc_bans	*b;
+	struct wbuf	 w;
+	double		 now = mono_now();
+	int		 i;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return;
+	for (i = 0; i < nd->nbans && b->count < IPC_MAX_BANS; i++)
+		if (nd->bans[i].until > now) {
+			b->v[b->count].ip = nd->bans[i].ip;
+			b->v[b->count].reason = nd->bans[i].reason;
+			b->v[b->count++].until = nd->bans[i].wall_until;
+		}
+	wbuf_init(&w, 4 + IPC_MAX_BANS * IPC_BAN_LEN);
+	ipc_bans_encode(&w, b);
+	ipc_send(nd->w->ctl, IPC_BANS, reqid, &w);
+	wbuf_free(&w);
+	free(b);
+}
+
+static void
+netd_ctl(struct worker *w, const struct ipc_hdr *h, struct rbuf *r)
+{
+	struct netd *nd = w->priv;
+
+	if (h->type == IPC_BANS_REQ)
+		ctl_bans(nd, h->reqid);
+	else if (h->type == IPC_UNBAN)
+		ctl_unban(nd, h->reqid, r);
+	else
+		log_warnx("control: unexpected %s, dropped",
+		    ipc_type_name(h->type));
+}
+
 static void
 store_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
     void *arg)
@@ -436,6 +596,8 @@ store_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
 	case IPC_STORE_RESULT:
 		if (s != NULL)		/* an error instead of the answer */
 			serve_done(nd, s, NULL, 0);
+		else
+			unban_stored(nd, h->reqid, r);
 		return;
 	default:
 		log_warnx("stored: unexpected %s, dropped",
@@ -459,6 +621,7 @@ store_state(struct ipc_chan *ch, int connected, void *arg)
 	} else {
 		log_debug("stored: gone; its requests are answered empty");
 		serve_expire(nd, 0, 1);
+		unban_fail_all(nd);
 	}
 }
 
@@ -561,7 +724,7 @@ on_punish(struct netd *nd, struct rbuf *r)
 	    "for %u s: %s", ip_str(p.ip, ip, sizeof(ip)), p.ban_s, p.why);
 	c = reg_get(&nd->reg, p.ip);
 	if (p.ban_s > 0)
-		ban_ip(nd, p.ip, p.ban_s, c ? c->listen_port : 0);
+		ban_ip(nd, p.ip, p.ban_s, c ? c->listen_port : 0, p.reason);
 	if (c != NULL)
 		conn_close(c, (enum net_close_reason)p.reason, 1, "%s", p.why);
 }
@@ -680,7 +843,9 @@ netd_load(struct worker *w)
 	reg_init(&nd->reg);
 	for (i = 0; i < w->cfg.npeers; i++)
 		addr_learn(nd, w->cfg.peers[i].ip.s_addr, w->cfg.peers[i].port,
-		    ADDR_CONFIG, NULL);
+		    ADDR_CONFIG, 0, NULL);
+	randombytes_buf(nd->evict_key, sizeof(nd->evict_key));
+	nd->dial_tokens = NETD_DIAL_BURST;
 	return 0;
 }
 
@@ -777,6 +942,7 @@ static const struct worker_def netd_def = {
 	.pre_sandbox = netd_pre_sandbox,
 	.init = netd_init,
 	.status = netd_status,
+	.ctl_msg = netd_ctl,
 	.shutdown = netd_shutdown,
 };
 

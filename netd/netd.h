@@ -6,8 +6,11 @@
  *	conn.c		the one connection type and its message loop, for
  *			both directions: handshake, ping/pong, requests
  *	registry.c	one live connection per peer IP, the duplicate rule,
- *			the scope of addresses learned from peers
- *	dialer.c	listener, outbound dials, the address list, backoff
+ *			the scope of addresses learned from peers, which
+ *			inbound peer to evict for a newcomer
+ *	dialer.c	listener, outbound dials, the address book (one
+ *			entry per IP, bounded), the dial budget, backoff,
+ *			bans
  *	wire.c		framing and message encoding (pure)
  */
 #ifndef TIMENODE_NETD_H
@@ -48,14 +51,30 @@ struct event;
 #define NETD_INBUF_SMALL	(64u << 10)
 #define NETD_PROBE_S		3.0	/* liveness probe of a restarted peer */
 #define NETD_LINGER_S		2.0	/* flush a goodbye, then close */
-#define NETD_WRONG_NET_BAN_S	86400.0	/* other network: a day */
+/*
+ * Bans, proportionate to what was proven (docs/protocol.md section 8):
+ * a valid hello of another network or genesis, NETD_WRONG_NET_BAN_S;
+ * first bytes that are not a frame of ours and not a hello of any
+ * network (an HTTP probe, a port scanner), only a cool-off in memory.
+ */
+#define NETD_WRONG_NET_BAN_S	600.0
+#define NETD_COOL_OFF_S		10.0
 #define NETD_MAX_PEER_REQS	16	/* syncd's requests per peer */
 #define NETD_PEER_REQ_S		60.0	/* then answered empty */
 #define NETD_MAX_SERVE		2	/* a peer's requests in stored; more
 					   wait unread (conn_serve_room) */
 #define NETD_SERVE_S		10.0	/* stored's answer deadline */
 #define NETD_MAX_SERVING	256	/* all peers' requests in stored */
-#define NETD_ADDR_MAX		1024	/* in-memory address list */
+#define NETD_ADDR_MAX		1024	/* in-memory address book */
+#define NETD_ADDR_PER_GROUP	64	/* of it, learned from one /16 */
+/* dials of the whole node: a token bucket */
+#define NETD_DIAL_RATE		2.0	/* dials per second */
+#define NETD_DIAL_BURST		8.0
+#define NETD_NEW_DIAL_S		1.0	/* a never-tried hearsay address */
+#define NETD_HEARSAY_TRIES	3	/* failed dials, never good: dropped */
+/* inbound connections in their handshake beyond max_inbound */
+#define NETD_INBOUND_SPARE	8
+#define NETD_FULL_S		3.0	/* a refused newcomer gets addresses */
 #define NETD_MAX_BANS		256
 #define NETD_TIP_REFRESH_S	5.0
 #define NETD_ADDR_REFRESH_S	30.0
@@ -93,6 +112,8 @@ enum conn_state {
 	CONN_HANDSHAKE,		/* hello sent, waiting for the peer's */
 	CONN_PENDING,		/* handshaked; the old one is being probed */
 	CONN_ACTIVE,		/* in the registry */
+	CONN_FULL,		/* handshaked, no room: its GET_ADDRS is
+				   answered, then "limit" */
 	CONN_CLOSING,		/* goodbye queued, flushing */
 	CONN_DEAD		/* waiting to be freed */
 };
@@ -121,9 +142,12 @@ struct conn {
 	struct addr		*addr;		/* outbound: what we dialled */
 	int			 opened;	/* TCP up: counted */
 	int			 hello_ok;	/* its hello was accepted */
+	double			 full_until;	/* CONN_FULL: then "limit" */
 	double			 created;
 	double			 since;		/* handshake done */
-	double			 last_recv;
+	double			 last_recv;	/* a frame, or output drained */
+	double			 last_frame;	/* a frame read */
+	double			 last_block;	/* blocks it sent us */
 	double			 closing_since;
 
 	/* ping/pong, the same for both directions */
@@ -177,7 +201,12 @@ struct addr {
 	uint32_t		 ip;		/* network byte order */
 	uint16_t		 port;
 	uint8_t			 source;	/* enum addr_source */
+	uint16_t		 group;		/* /16 of whoever told us */
 	int			 self;		/* it was us: never again */
+	int			 tried;		/* dialled at least once */
+	int			 good;		/* a handshake succeeded */
+	int			 in_book;	/* stored has it: marks go there */
+	double			 learned;	/* monotonic */
 	int			 failures;
 	double			 next_try;	/* monotonic */
 	struct conn		*conn;		/* our outbound to it */
@@ -186,8 +215,19 @@ TAILQ_HEAD(addr_list, addr);
 
 struct ban {
 	uint32_t	ip;
-	double		until;
+	double		until;		/* monotonic */
+	uint64_t	wall_until;	/* Unix seconds, for timenodectl */
+	uint8_t		reason;		/* enum net_close_reason; NREASONS:
+					   read from the address book */
 };
+
+/* timenodectl unban: the answer waits for stored's */
+struct unban_wait {
+	uint32_t	status_reqid;	/* 0: free */
+	uint32_t	store_reqid;
+	int		had;		/* netd had a ban for it */
+};
+#define NETD_UNBAN_WAITS	4
 
 /* A peer's block request waiting for stored. */
 struct serve {
@@ -213,6 +253,11 @@ struct netd {
 	size_t			 naddrs;
 	struct ban		 bans[NETD_MAX_BANS];
 	int			 nbans;
+	struct unban_wait	 unbans[NETD_UNBAN_WAITS];
+	double			 dial_tokens;
+	double			 dial_refill;	/* when tokens were counted */
+	double			 next_new_dial;
+	uint64_t		 evict_key[2];	/* keyed order of /16 groups */
 	struct registry		 reg;
 	struct ipc_net_counters	 c;
 	struct lograte		 logs;		/* lines peers cause */
@@ -255,16 +300,21 @@ void		 conn_budget_tick(struct netd *, double now);
 int		 dialer_listen(struct netd *);
 void		 dialer_tick(struct netd *, double now);
 struct addr	*addr_learn(struct netd *, uint32_t ip, uint16_t port,
-		    uint8_t source, int *isnew);
+		    uint8_t source, uint32_t from, int *isnew);
+/* one rate-limited "IP inbound: refused: why" line (dialer.c) */
+void		 refusal_log(struct netd *, uint32_t ip, const char *why);
+int		 inbound_room(struct netd *, struct conn *);
 void		 dialer_start(struct netd *);
 void		 dialer_closed(struct netd *, struct conn *,
 		    enum net_close_reason);
 void		 dialer_connect_failed(struct conn *, const char *why);
 void		 dialer_succeeded(struct conn *);
 double		 backoff_delay(const struct config *, int failures);
-void		 ban_remember(struct netd *, uint32_t ip, double seconds);
+void		 ban_remember(struct netd *, uint32_t ip, double seconds,
+		    uint8_t reason);
 void		 ban_ip(struct netd *, uint32_t ip, double seconds,
-		    uint16_t port);
+		    uint16_t port, uint8_t reason);
+int		 ban_lift(struct netd *, uint32_t ip);
 int		 is_banned(struct netd *, uint32_t ip, double now);
 void		 dialer_free(struct netd *);
 

@@ -9,6 +9,7 @@
  * function of the two connections alone.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "registry.h"
 
@@ -127,4 +128,114 @@ reg_del(struct registry *r, uint32_t ip, const void *conn)
 			r->v[i] = r->v[--r->n];
 			return;
 		}
+}
+
+/*
+ * Inbound eviction (registry.h).  Each step protects the best unprotected
+ * candidate by one property until its quota is used; better(a, b) says
+ * whether a is better than b by that property.
+ */
+typedef int (*evict_better)(const struct evict_cand *,
+    const struct evict_cand *);
+
+static int
+older(const struct evict_cand *a, const struct evict_cand *b)
+{
+	return a->connected_s > b->connected_s;
+}
+
+static int
+faster(const struct evict_cand *a, const struct evict_cand *b)
+{
+	if (a->rtt_us == 0)
+		return 0;
+	return b->rtt_us == 0 || a->rtt_us < b->rtt_us;
+}
+
+static int
+fresher_blocks(const struct evict_cand *a, const struct evict_cand *b)
+{
+	if (a->block_age_s < 0)
+		return 0;
+	return b->block_age_s < 0 || a->block_age_s < b->block_age_s;
+}
+
+/* protect up to quota more candidates, best first by better */
+static void
+protect_by(const struct evict_cand *v, size_t n, unsigned char *prot,
+    size_t quota, evict_better better, int need_blocks)
+{
+	size_t	i, best, k;
+
+	for (k = 0; k < quota; k++) {
+		best = n;
+		for (i = 0; i < n; i++) {
+			if (prot[i] || (need_blocks && v[i].block_age_s < 0))
+				continue;
+			if (best == n || better(&v[i], &v[best]))
+				best = i;
+		}
+		if (best == n)
+			return;
+		prot[best] = 1;
+	}
+}
+
+/* one peer, the longest connected, of each of quota groups, keyed order */
+static void
+protect_groups(const struct evict_cand *v, size_t n, unsigned char *prot,
+    size_t quota)
+{
+	uint64_t	last = 0;
+	size_t		i, best, k;
+	int		have_last = 0;
+
+	for (k = 0; k < quota; k++) {
+		best = n;
+		/* the unprotected peer of the next group in rank order */
+		for (i = 0; i < n; i++) {
+			if (prot[i] || (have_last && v[i].group_rank <= last))
+				continue;
+			if (best == n || v[i].group_rank < v[best].group_rank ||
+			    (v[i].group_rank == v[best].group_rank &&
+			    older(&v[i], &v[best])))
+				best = i;
+		}
+		if (best == n)
+			return;
+		prot[best] = 1;
+		last = v[best].group_rank;
+		have_last = 1;
+	}
+}
+
+int
+reg_evict(const struct evict_cand *v, size_t n)
+{
+	unsigned char	*prot;
+	size_t		 i, j, left = 0, members, most = 0;
+	int		 victim = -1;
+
+	if (n == 0 || (prot = calloc(n, 1)) == NULL)
+		return -1;
+	protect_groups(v, n, prot, n / 4);
+	protect_by(v, n, prot, n / 8, faster, 0);
+	protect_by(v, n, prot, n / 4, fresher_blocks, 1);
+	for (i = 0; i < n; i++)
+		left += !prot[i];
+	protect_by(v, n, prot, left / 2, older, 0);
+	/* the largest group left loses its youngest */
+	for (i = 0; i < n; i++) {
+		if (prot[i])
+			continue;
+		for (members = 0, j = 0; j < n; j++)
+			members += !prot[j] && v[j].ip >> 16 == v[i].ip >> 16;
+		if (victim == -1 || members > most || (members == most &&
+		    older(&v[victim], &v[i]))) {
+			victim = (int)i;
+			most = members;
+		}
+	}
+	free(prot);
+	return victim;
 }

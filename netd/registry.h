@@ -7,7 +7,8 @@
  * the two connections (directions, nonces, ports), never at which one was
  * registered first, so both ends of a doubled connection reach the same
  * verdict whatever order they saw the connections in.  No event loop here:
- * tests/test_registry.c drives it for both ends of every case.
+ * tests/test_registry.c drives it for both ends of every case, and the
+ * inbound eviction rule (reg_evict) too.
  */
 #ifndef TIMENODE_REGISTRY_H
 #define TIMENODE_REGISTRY_H
@@ -54,6 +55,34 @@ enum reg_verdict reg_decide(uint32_t local, uint32_t peer,
  * 169.254/16) only from a private or loopback peer; 0/8 never.
  */
 int	 addr_scope_ok(uint32_t ip, uint32_t from);
+
+/*
+ * Inbound eviction: when a newcomer completes its handshake and the
+ * inbound slots are full, one registered inbound peer may make room.
+ * Anchor: Bitcoin Core's SelectNodeToEvict (net.cpp / node/eviction.cpp):
+ * an attacker must beat the honest peers on every property at once to
+ * hold all the slots.  Of n candidates, protected are, in this order:
+ *   1. one peer (the longest connected) from each of n/4 distinct /16
+ *      groups, the groups taken in an order keyed by a secret of ours
+ *      (group_rank), so an attacker cannot pick which group wins;
+ *   2. the n/8 with the lowest ping round trip;
+ *   3. the n/4 that most recently sent us blocks (never-senders never);
+ *   4. half of the rest: the longest connected.
+ * Of the peers left, the /16 group with the most of them loses its most
+ * recently connected one.  -1 when every candidate is protected.
+ * A squatter that only answers pings is young or shares a group, serves
+ * no blocks and so is evicted before a peer that serves blocks.
+ */
+struct evict_cand {
+	uint32_t	ip;		/* host byte order */
+	double		connected_s;	/* registered for so long */
+	uint32_t	rtt_us;		/* 0: not measured yet */
+	double		block_age_s;	/* since it last sent blocks; < 0:
+					   never */
+	uint64_t	group_rank;	/* keyed hash of its /16 */
+};
+
+int	 reg_evict(const struct evict_cand *, size_t n);
 
 struct reg_entry {
 	uint32_t	 ip;		/* network byte order */

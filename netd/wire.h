@@ -34,6 +34,8 @@
 #define WIRE_MAX_ADDRS		250		/* addresses in one ADDRS */
 #define WIRE_AGENT_MAX		64		/* user agent bytes */
 #define WIRE_REASON_MAX		200		/* goodbye text bytes */
+/* a HELLO payload: 88 fixed bytes, the agent str (protocol.md section 3) */
+#define WIRE_HELLO_MAX		(88 + 2 + WIRE_AGENT_MAX)
 
 enum wire_type {
 	WIRE_HELLO = 1,		/* handshake, first message both ways */

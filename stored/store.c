@@ -1286,14 +1286,22 @@ mark_txn(struct store *s, MDB_txn *txn, void *arg, struct ipc_result *res)
 	MDB_val				 k = mval(&m->ip, 4), v;
 	int				 rc;
 
-	(void)res;
 	rc = mdb_get(txn, s->addrs, &k, &v);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return rc;
 	if (rc == MDB_NOTFOUND || addr_get(&k, &v, &a) == -1) {
-		if (m->outcome == ADDR_UNBAN)
-			return STORE_REFUSED;	/* nothing to unban */
-		/* a mark of an unknown address creates it */
+		/*
+		 * Nothing to unban; and a failure of an address we never
+		 * reached is not worth a write (issue 11, item 1: every
+		 * address an attacker named became an entry by failing).
+		 */
+		if (m->outcome == ADDR_UNBAN || m->outcome == ADDR_FAILURE) {
+			store_result(res, IPC_ERR_REFUSED, "address mark: "
+			    "%s", m->outcome == ADDR_UNBAN ? "not banned" :
+			    "failure of an address not in the book");
+			return STORE_REFUSED;
+		}
+		/* a success or ban of an unknown address creates it */
 		memset(&in, 0, sizeof(in));
 		in.ip = m->ip;
 		in.port = m->port;
@@ -1320,6 +1328,11 @@ mark_txn(struct store *s, MDB_txn *txn, void *arg, struct ipc_result *res)
 		a.banned_until = m->until;
 		break;
 	case ADDR_UNBAN:
+		if (!addr_banned(&a, m->now)) {
+			store_result(res, IPC_ERR_REFUSED, "address mark: not "
+			    "banned");
+			return STORE_REFUSED;
+		}
 		a.banned_until = 0;
 		break;
 	}

@@ -139,6 +139,7 @@ ctl_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
 	struct child		*c = arg;
 	struct ipc_debug_socket	 d;
 	struct ipc_result	 res;
+	struct ipc_bans		*bans = NULL;
 
 	(void)ch;
 	if (c->pid <= 0)
@@ -165,7 +166,17 @@ ctl_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
 			status_answer_errno(c->sv->status, c, h->reqid,
 			    d.err);
 		break;
+	case IPC_BANS:
+		if ((bans = malloc(sizeof(*bans))) != NULL &&
+		    ipc_bans_decode(r, bans) == 0)
+			status_answer_bans(c->sv->status, c, h->reqid, bans);
+		else
+			log_warnx("%s: malformed %s, dropped", c->name,
+			    ipc_type_name(h->type));
+		free(bans);
+		break;
 	case IPC_VERIFY_ACK:
+	case IPC_UNBAN_ACK:
 	case IPC_PRODUCE_ACK:
 		if (ipc_result_decode(r, &res) == 0)
 			status_answer_result(c->sv->status, c, h->type,

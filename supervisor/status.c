@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -62,6 +63,8 @@ struct pending {
 _Static_assert(IPC_DEBUG_SOCKET_ACK == IPC_DEBUG_SOCKET + 1, "ack type");
 _Static_assert(IPC_PRODUCE_ACK == IPC_PRODUCE + 1, "ack type");
 _Static_assert(IPC_VERIFY_ACK == IPC_VERIFY + 1, "ack type");
+_Static_assert(IPC_BANS == IPC_BANS_REQ + 1, "ack type");
+_Static_assert(IPC_UNBAN_ACK == IPC_UNBAN + 1, "ack type");
 
 struct status_server {
 	struct supervisor		*sv;
@@ -314,9 +317,9 @@ client_by_id(struct status_server *srv, uint32_t id)
 static void
 cmd_help(struct status_client *cl)
 {
-	json_t *a = json_pack("[s, s, s, s, s, s]", "status", "peers",
+	json_t *a = json_pack("[s, s, s, s, s, s, s, s]", "status", "peers",
 	    "restart COMPONENT", "produce COUNT [PAYLOAD_BYTES]", "verify",
-	    "help");
+	    "bans", "unban IP", "help");
 
 	if (cl->srv->sv->cfg.debug)
 		json_array_append_new(a, json_string("debug-socket COMPONENT"));
@@ -406,6 +409,25 @@ cmd_produce(struct status_client *cl, const struct ipc_produce *p)
 	wbuf_free(&w);
 }
 
+/* timenodectl unban IP: netd and the address book forget the ban */
+static void
+cmd_unban(struct status_client *cl, const char *arg)
+{
+	struct ipc_unban	u;
+	struct wbuf		w;
+
+	if (arg == NULL || inet_pton(AF_INET, arg, &u.ip) != 1 ||
+	    u.ip == 0) {
+		client_error(cl, "unban: not an IPv4 address: \"%.64s\"",
+		    arg ? arg : "");
+		return;
+	}
+	wbuf_init(&w, 16);
+	ipc_unban_encode(&w, &u);
+	forward(cl, "unban", "netd", IPC_UNBAN, &w, 10);
+	wbuf_free(&w);
+}
+
 /* The request ends: its client, NULL if it is gone or closing. */
 static struct status_client *
 pending_end(struct status_server *srv, struct pending *p)
@@ -476,6 +498,34 @@ status_answer_result(struct status_server *srv, const struct child *c,
 	    "height", (json_int_t)r->height,
 	    "tip", hex_json(r->hash, IPC_HASH_LEN),
 	    "count", (json_int_t)r->count, "message", r->reason));
+	client_close_if_done(cl);
+}
+
+/* IPC_BANS: one entry per ban in force, with its reason and expiry */
+void
+status_answer_bans(struct status_server *srv, const struct child *c,
+    uint32_t reqid, const struct ipc_bans *b)
+{
+	struct status_client	*cl;
+	json_t			*a;
+	char			 ip[INET_ADDRSTRLEN];
+	time_t			 now = time(NULL);
+	uint32_t		 i;
+
+	if ((cl = pending_take(srv, c, IPC_BANS, reqid)) == NULL)
+		return;
+	a = json_array();
+	for (i = 0; i < b->count; i++) {
+		inet_ntop(AF_INET, &b->v[i].ip, ip, sizeof(ip));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I}",
+		    "ip", ip,
+		    "reason", b->v[i].reason < CLOSE_NREASONS ?
+		    net_close_names[b->v[i].reason] : "address book",
+		    "until", (json_int_t)b->v[i].until,
+		    "expires_in_s", (json_int_t)((time_t)b->v[i].until > now ?
+		    (time_t)b->v[i].until - now : 0)));
+	}
+	client_send(cl, json_pack("{s:o}", "bans", a));
 	client_close_if_done(cl);
 }
 
@@ -563,6 +613,10 @@ status_parse_command(char *line, int debug, struct status_cmd *sc, char *err,
 		sc->verb = STATUS_CMD_RESTART;
 	else if (strcmp(cmd, "verify") == 0 && arg == NULL)
 		sc->verb = STATUS_CMD_VERIFY;
+	else if (strcmp(cmd, "bans") == 0 && arg == NULL)
+		sc->verb = STATUS_CMD_BANS;
+	else if (strcmp(cmd, "unban") == 0)
+		sc->verb = STATUS_CMD_UNBAN;
 	else if (strcmp(cmd, "debug-socket") == 0 && debug)
 		sc->verb = STATUS_CMD_DEBUG_SOCKET;
 	else {
@@ -602,6 +656,12 @@ client_command(struct status_client *cl, char *line)
 		break;
 	case STATUS_CMD_PRODUCE:
 		cmd_produce(cl, &sc.produce);
+		break;
+	case STATUS_CMD_BANS:
+		forward(cl, "bans", "netd", IPC_BANS_REQ, NULL, 10);
+		break;
+	case STATUS_CMD_UNBAN:
+		cmd_unban(cl, sc.component);
 		break;
 	case STATUS_CMD_VERIFY:
 		forward(cl, "verify", "stored", IPC_VERIFY, NULL, 600);

@@ -92,6 +92,8 @@ void		 status_close(struct status_server *);
 /* answers of workers to requests made on the status socket */
 void		 status_answer_errno(struct status_server *,
 		    const struct child *, uint32_t reqid, int err);
+void		 status_answer_bans(struct status_server *,
+		    const struct child *, uint32_t reqid, const struct ipc_bans *);
 void		 status_answer_result(struct status_server *,
 		    const struct child *, uint16_t type, uint32_t reqid,
 		    const struct ipc_result *);
@@ -109,6 +111,8 @@ enum status_verb {
 	STATUS_CMD_RESTART,		/* component */
 	STATUS_CMD_PRODUCE,		/* produce */
 	STATUS_CMD_VERIFY,
+	STATUS_CMD_BANS,
+	STATUS_CMD_UNBAN,		/* component: the IP */
 	STATUS_CMD_DEBUG_SOCKET		/* component; only with -d */
 };
 

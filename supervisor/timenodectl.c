@@ -47,7 +47,8 @@ usage_exit(int status)
 	    "[--interval SECONDS] [--count N]\n"
 	    "       timenodectl -h | --help | -V | --version\n"
 	    "commands: status | peers | restart COMPONENT | verify | help |\n"
-	    "          produce COUNT [--payload-bytes BYTES]\n");
+	    "          produce COUNT [--payload-bytes BYTES] |\n"
+	    "          bans | unban IP\n");
 	exit(status);
 }
 
@@ -315,6 +316,21 @@ print_progress(json_t *node, json_t *sync)
 }
 
 static void
+print_bans(json_t *bans)
+{
+	json_t	*b;
+	size_t	 i;
+
+	printf("%-15s %-14s %12s %12s\n", "IP", "REASON", "UNTIL",
+	    "EXPIRES(s)");
+	json_array_foreach(bans, i, b)
+		printf("%-15s %-14s %12lld %12lld\n", str(b, "ip"),
+		    str(b, "reason"), num(b, "until"), num(b, "expires_in_s"));
+	if (json_array_size(bans) == 0)
+		printf("(no bans)\n");
+}
+
+static void
 print_status(json_t *o)
 {
 	json_t		*node = json_object_get(o, "node");
@@ -387,7 +403,7 @@ run_command(const char *sock, const char *cmd, const char *word, int json)
 	}
 	ret = json_object_get(o, "error") ? 1 : 0;
 	if (json || (strcmp(word, "status") != 0 &&
-	    strcmp(word, "peers") != 0))
+	    strcmp(word, "peers") != 0 && strcmp(word, "bans") != 0))
 		printf("%s\n", answer);
 	else if ((p = printable_json(o)) == NULL) {
 		fprintf(stderr, "timenodectl: out of memory\n");
@@ -395,6 +411,8 @@ run_command(const char *sock, const char *cmd, const char *word, int json)
 	} else {
 		if (strcmp(word, "status") == 0)
 			print_status(p);
+		else if (strcmp(word, "bans") == 0)
+			print_bans(json_object_get(p, "bans"));
 		else
 			print_peers(json_object_get(p, "peers"));
 		json_decref(p);
@@ -560,7 +578,8 @@ main(int argc, char **argv)
 	if (argc < 1 || argc > 2)
 		usage();
 	if (strcmp(argv[0], "restart") == 0 || strcmp(argv[0],
-	    "debug-socket") == 0 || strcmp(argv[0], "produce") == 0) {
+	    "debug-socket") == 0 || strcmp(argv[0], "produce") == 0 ||
+	    strcmp(argv[0], "unban") == 0) {
 		if (argc != 2)
 			usage();
 	} else if (argc != 1)

@@ -1436,6 +1436,37 @@ test_punish_produce(void)
 	CU_ASSERT(REFUSED(produce, &d));
 }
 
+/* timenodectl bans / unban: netd's list of bans, an IP to unban */
+static void
+test_bans_unban(void)
+{
+	static struct ipc_bans	b;
+	struct ipc_unban	u;
+	uint32_t		i;
+
+	memset(&b, 0, sizeof(b));
+	POD(bans, IPC_BANS, &b);
+	b.v[0].ip = htonl(0x0a000001);
+	b.v[0].reason = CLOSE_WRONG_NETWORK;
+	b.v[0].until = 1767225600ull;
+	b.count = 1;
+	POD(bans, IPC_BANS, &b);
+	for (i = 0; i < IPC_MAX_BANS; i++) {
+		b.v[i].ip = htonl(0x0a000000 + i + 1);
+		b.v[i].reason = (uint8_t)(i % (CLOSE_NREASONS + 1));
+		b.v[i].until = 1767225600ull + i;
+	}
+	b.count = IPC_MAX_BANS;
+	POD(bans, IPC_BANS, &b);
+	b.v[3].reason = CLOSE_NREASONS + 1;
+	CU_ASSERT(REFUSED(bans, &b));
+
+	u.ip = htonl(0x7f000001);
+	POD(unban, IPC_UNBAN, &u);
+	u.ip = 0;
+	CU_ASSERT(REFUSED(unban, &u));
+}
+
 /* n blobs of the given sizes, bytes derived from their index */
 static void
 make_blocks(struct ipc_blocks *b, uint8_t code, const uint32_t *sizes,
@@ -1730,6 +1761,10 @@ static const struct expect expects[] = {
 	{ IPC_PRODUCE_ACK, SYNCD, SUP, RESULT_LEN, RESULT_LEN + 200 },
 	{ IPC_VERIFY, SUP, STORED, 0, 0 },
 	{ IPC_VERIFY_ACK, STORED, SUP, RESULT_LEN, RESULT_LEN + 200 },
+	{ IPC_BANS_REQ, SUP, NETD, 0, 0 },
+	{ IPC_BANS, NETD, SUP, 4, 4 + 256 * 13 },
+	{ IPC_UNBAN, SUP, NETD, 4, 4 },
+	{ IPC_UNBAN_ACK, NETD, SUP, RESULT_LEN, RESULT_LEN + 200 },
 	{ IPC_STORE_TIP_REQ, STORE_USERS, STORED, 0, 0 },
 	{ IPC_STORE_TIP, STORED, STORE_USERS, 72, 72 },
 	{ IPC_STORE_BLOCKS_REQ, STORE_USERS, STORED, 16, 16 },
@@ -1993,6 +2028,7 @@ main(void)
 		{ "peer", test_peer },
 		{ "get blocks", test_get_blocks },
 		{ "punish, produce", test_punish_produce },
+		{ "bans, unban", test_bans_unban },
 		{ "blocks", test_blocks },
 		{ "blocks limits", test_blocks_limits },
 		{ "append, net blocks", test_append_net_blocks },

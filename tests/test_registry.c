@@ -369,6 +369,72 @@ test_addr_scope(void)
 	}
 }
 
+/*
+ * Inbound eviction (registry.h, reg_evict; issue 11, item 8).  Squatters
+ * from one /16 that only answer pings lose a slot to nobody but
+ * themselves; a peer that sent blocks, the longest connected and one per
+ * distinct group are protected; all protected: nobody is evicted.
+ */
+static void
+cand(struct evict_cand *c, uint32_t ip, double up, uint32_t rtt,
+    double block_age)
+{
+	memset(c, 0, sizeof(*c));
+	c->ip = ip;
+	c->connected_s = up;
+	c->rtt_us = rtt;
+	c->block_age_s = block_age;
+	c->group_rank = (uint64_t)(ip >> 16) * 2654435761u;
+}
+
+static void
+test_evict(void)
+{
+	struct evict_cand	v[16] = { 0 };
+	int			i, k;
+
+	CU_ASSERT_EQUAL(reg_evict(v, 0), -1);
+	/* four squatters on 127.0/16, all ping fine, none sent blocks */
+	for (i = 0; i < 4; i++)
+		cand(&v[i], 0x7f000410 + i, 100 + i, 500, -1);
+	k = reg_evict(v, 4);
+	CU_ASSERT(k >= 0 && k < 4);
+	/* the youngest of the unprotected ones: not the two oldest */
+	CU_ASSERT(k != 3 && k != 2);
+	/* one that served blocks is never the one evicted */
+	for (i = 0; i < 4; i++) {
+		cand(&v[0], 0x7f000410, 1, 900, 2.0);	/* young, served */
+		cand(&v[1], 0x7f000411, 50, 100, -1);
+		cand(&v[2], 0x7f000412, 60, 100, -1);
+		cand(&v[3], 0x7f000413, 70 + i, 100, -1);
+		CU_ASSERT(reg_evict(v, 4) != 0);
+	}
+	/* eight: the crowded group loses, a lone group's peer stays */
+	for (i = 0; i < 7; i++)
+		cand(&v[i], 0x7f000420 + i, 10 + i, 300, -1);
+	cand(&v[7], 0x0a010001, 1, 300, -1);	/* youngest, own group */
+	k = reg_evict(v, 8);
+	CU_ASSERT(k >= 0 && k < 7);
+	/* a lone candidate: evicted (nothing protects half of one) */
+	cand(&v[0], 0x7f000001, 5, 100, -1);
+	CU_ASSERT_EQUAL(reg_evict(v, 1), 0);
+	/* two serving blocks and a third old one: with n = 3 the
+	 * quota protects none by blocks (3/4 = 0); half of 3 is 1 */
+	cand(&v[0], 0x7f000001, 5, 100, 1);
+	cand(&v[1], 0x7f000002, 6, 100, 1);
+	cand(&v[2], 0x7f000003, 500, 100, -1);
+	k = reg_evict(v, 3);
+	CU_ASSERT(k == 0);			/* the youngest */
+	/* 16 peers each in its own group, all serving: some are kept */
+	for (i = 0; i < 16; i++)
+		cand(&v[i], (uint32_t)(i + 1) << 24 | 1, 100 + i, 1000 +
+		    (uint32_t)i, i);
+	k = reg_evict(v, 16);
+	CU_ASSERT(k >= 0);
+	CU_ASSERT(k != 15);			/* the oldest is protected */
+	CU_ASSERT(k != 0);			/* the freshest blocks too */
+}
+
 int
 main(void)
 {
@@ -385,6 +451,7 @@ main(void)
 		{ "other nonce: probe", test_probe },
 		{ "table", test_table },
 		{ "peer exchange: address scope", test_addr_scope },
+		{ "inbound eviction", test_evict },
 	};
 	struct tn_suite	 ts = { .name = "registry", .cases = tests,
 	    .ncases = TN_NCASES(tests) };

@@ -779,6 +779,31 @@ test_address_book(void)
 	m.outcome = ADDR_BAN;
 	m.until = 5000;
 
+	/*
+	 * A failure of an address never reached is not written (issue 11,
+	 * item 1: made-up addresses became entries by failing); an unban
+	 * of an address that is not banned says so.
+	 */
+	{
+		struct ipc_addr_mark f;
+
+		memset(&f, 0, sizeof(f));
+		f.ip = htonl(0x0a000064);
+		f.port = 24100;
+		f.outcome = ADDR_FAILURE;
+		f.now = 300;
+		store_addr_mark(&s, &f, &res);
+		CU_ASSERT_EQUAL(res.code, IPC_ERR_REFUSED);
+		CU_ASSERT_EQUAL(store_addr_count(&s), 5);
+		f.outcome = ADDR_UNBAN;
+		store_addr_mark(&s, &f, &res);
+		CU_ASSERT_EQUAL(res.code, IPC_ERR_REFUSED);
+		f.ip = htonl(0x0a000001);	/* known, not banned */
+		store_addr_mark(&s, &f, &res);
+		CU_ASSERT_EQUAL(res.code, IPC_ERR_REFUSED);
+		CU_ASSERT_EQUAL(store_addr_count(&s), 5);
+	}
+
 	/* eviction: fill to 16, then the worst unbanned entries go */
 	for (i = 10; i < 21; i++) {
 		a = mkaddr((uint8_t)i, 150 + i, 0, 0);
