@@ -48,6 +48,8 @@ static union {
 	struct ipc_net_blocks		net_blocks;
 	struct ipc_get_blocks		get_blocks;
 	struct ipc_punish		punish;
+	struct ipc_bans			bans;
+	struct ipc_unban		unban;
 } u;
 
 static void
@@ -99,6 +101,10 @@ check_limits(uint16_t type)
 		if (u.addrs.count > IPC_MAX_ADDRS)
 			fuzz_fail("more addresses than IPC_MAX_ADDRS");
 		break;
+	case IPC_BANS:
+		if (u.bans.count > IPC_MAX_BANS)
+			fuzz_fail("more bans than IPC_MAX_BANS");
+		break;
 	}
 }
 
@@ -133,6 +139,7 @@ decode_body(uint16_t type, const uint8_t *body, size_t len)
 	case IPC_PRODUCE_ACK:
 	case IPC_VERIFY_ACK:
 	case IPC_STORE_RESULT:
+	case IPC_UNBAN_ACK:
 		ROUND(result, u.result, (void)0);
 		break;
 	case IPC_STORE_TIP:
@@ -182,6 +189,12 @@ decode_body(uint16_t type, const uint8_t *body, size_t len)
 		break;
 	case IPC_SYNC_PUNISH:
 		ROUND(punish, u.punish, (void)0);
+		break;
+	case IPC_BANS:
+		ROUND(bans, u.bans, (void)0);
+		break;
+	case IPC_UNBAN:
+		ROUND(unban, u.unban, (void)0);
 		break;
 	default:
 		/* no body (requests, IPC_HEARTBEAT's kin) or unknown */

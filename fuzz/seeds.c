@@ -333,6 +333,7 @@ ipc_seeds(void)
 	static struct ipc_blob	 many[IPC_MAX_BLOCKS];
 	static const uint8_t	 zero32[32];
 	static struct ipc_hashes hmax;
+	static struct ipc_bans bans;
 	struct ipc_blocks	 bmax;
 	uint8_t			 ip[4] = { 127, 0, 0, 2 };
 	size_t			 i;
@@ -452,6 +453,24 @@ ipc_seeds(void)
 	    (struct ipc_punish){ .reason = CLOSE_MISBEHAVIOR, .ban_s = 3600,
 	    .why = "bad signature" });
 	ipc_put("sync-peers-req", IPC_SYNC_PEERS_REQ, NULL);
+
+	ipc_put("bans-req", IPC_BANS_REQ, NULL);
+	memset(&bans, 0, sizeof(bans));
+	bans.count = 2;
+	memcpy(&bans.v[0].ip, ip, 4);
+	bans.v[0].reason = CLOSE_WRONG_NETWORK;
+	bans.v[0].until = 1767229200;
+	bans.v[1] = bans.v[0];
+	bans.v[1].reason = CLOSE_NREASONS;
+	BODY("bans", IPC_BANS, ipc_bans_encode, bans);
+	bans.count = IPC_MAX_BANS;
+	BODY("bans-max", IPC_BANS, ipc_bans_encode, bans);
+	OVER("bans-over", IPC_BANS, ipc_bans_encode, bans, 0,
+	    "\x7f\0\0\1\x04\0\0\0\0\0\0\0\1", IPC_BAN_LEN);
+	BODY("unban", IPC_UNBAN, ipc_unban_encode,
+	    (struct ipc_unban){ 0x0200007f });
+	BODY("unban-ack", IPC_UNBAN_ACK, ipc_result_encode,
+	    (struct ipc_result){ .code = IPC_OK });
 #undef BODY
 #undef OVER
 }
