@@ -76,6 +76,7 @@ struct worker {
 	uid_t			 svc_uid;	/* root mode: the service user */
 	gid_t			 svc_gid;
 	double			 last_heartbeat;	/* 0: none yet */
+	uint64_t		 hb_seq;	/* the last heartbeat's number */
 	int			 ready;		/* init done: answer */
 	void			*priv;
 };
