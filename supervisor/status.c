@@ -38,6 +38,8 @@
 #define STATUS_CLIENTS_MAX	64
 #define STATUS_IDLE_S		60
 #define STATUS_PENDING_MAX	16
+#define STATUS_FRESH_MAX	16	/* status requests waiting at once */
+#define STATUS_FRESH_S		1.0	/* for the workers' answers */
 
 struct status_client {
 	TAILQ_ENTRY(status_client)	 entry;
@@ -63,6 +65,19 @@ _Static_assert(IPC_DEBUG_SOCKET_ACK == IPC_DEBUG_SOCKET + 1, "ack type");
 _Static_assert(IPC_PRODUCE_ACK == IPC_PRODUCE + 1, "ack type");
 _Static_assert(IPC_VERIFY_ACK == IPC_VERIFY + 1, "ack type");
 
+/*
+ * A "status" or "peers" waiting for the running workers to answer a
+ * heartbeat sent after it arrived, so that it shows everything a worker
+ * acknowledged before (docs/architecture.md, "Status socket").
+ */
+struct fresh {
+	uint32_t		 client;	/* 0 = free */
+	json_t			*(*answer)(struct supervisor *);
+	uint32_t		 seq[IPC_NWORKERS];	/* asked; 0: not */
+	pid_t			 pid[IPC_NWORKERS];	/* of the one asked */
+	double			 deadline;
+};
+
 struct status_server {
 	struct supervisor		*sv;
 	struct evconnlistener		*lis;
@@ -71,6 +86,8 @@ struct status_server {
 	uint32_t			 next_id;
 	uint32_t			 next_reqid;
 	struct pending			 pending[STATUS_PENDING_MAX];
+	struct fresh			 fresh[STATUS_FRESH_MAX];
+	struct event			*fresh_timer;	/* their deadline */
 	char				 name[64];	/* in the run dir */
 	struct catchup_log		 progress;	/* its log lines */
 };
@@ -517,6 +534,141 @@ status_tick(struct status_server *srv)
 	}
 }
 
+static json_t *
+peers_answer(struct supervisor *sv)
+{
+	return json_pack("{s:o}", "peers", peers_json(sv));
+}
+
+/* every worker asked has answered since, or is gone */
+static int
+fresh_done(const struct status_server *srv, const struct fresh *f)
+{
+	const struct child	*c;
+	int			 i;
+
+	for (i = 0; i < IPC_NWORKERS; i++) {
+		c = &srv->sv->children[i];
+		if (f->seq[i] != 0 && c->pid == f->pid[i] &&
+		    !heartbeat_current(f->seq[i], c->answered_seq))
+			return 0;
+	}
+	return 1;
+}
+
+/* Answer f with what the supervisor knows now, and free it. */
+static void
+fresh_answer(struct status_server *srv, struct fresh *f)
+{
+	struct status_client *cl = client_by_id(srv, f->client);
+
+	f->client = 0;
+	if (cl == NULL)
+		return;
+	client_pending(cl, -1);
+	if (cl->closing)
+		return;
+	client_send(cl, f->answer(srv->sv));
+	client_close_if_done(cl);
+}
+
+static void
+fresh_arm(struct status_server *srv, double secs)
+{
+	struct timeval tv;
+
+	if (secs < 0.001)
+		secs = 0.001;
+	tv.tv_sec = (time_t)secs;
+	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
+	event_add(srv->fresh_timer, &tv);
+}
+
+/*
+ * Answer the requests whose workers are done, and, when expired is set,
+ * those past their deadline with what is known (a worker busy or hung
+ * for longer does not hold the status socket up); re-arm for the rest.
+ */
+static void
+fresh_check(struct status_server *srv, int expired)
+{
+	struct fresh	*f;
+	double		 now = mono_now(), next = -1;
+	int		 i;
+
+	for (i = 0; i < STATUS_FRESH_MAX; i++) {
+		f = &srv->fresh[i];
+		if (f->client == 0)
+			continue;
+		if (fresh_done(srv, f))
+			fresh_answer(srv, f);
+		else if (expired && now >= f->deadline) {
+			log_debug("status: a worker did not answer within "
+			    "%.1f s, answering with its last status",
+			    STATUS_FRESH_S);
+			fresh_answer(srv, f);
+		} else if (next < 0 || f->deadline < next)
+			next = f->deadline;
+	}
+	if (next >= 0)
+		fresh_arm(srv, next - now);
+}
+
+static void
+fresh_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	fresh_check(arg, 1);
+}
+
+void
+status_heard(struct status_server *srv)
+{
+	if (srv != NULL)
+		fresh_check(srv, 0);
+}
+
+/*
+ * Ask every running worker for its status, answer once all have (or at
+ * the deadline).  Issue 12: after a worker acknowledged something, the
+ * next status shows it; the answers to heartbeats sent now come after
+ * anything the worker said before, on the same ordered channel.
+ */
+static void
+fresh_request(struct status_client *cl, json_t *(*answer)(struct
+    supervisor *))
+{
+	struct status_server	*srv = cl->srv;
+	struct fresh		*f = NULL;
+	struct child		*c;
+	int			 i;
+
+	for (i = 0; i < STATUS_FRESH_MAX && f == NULL; i++)
+		if (srv->fresh[i].client == 0)
+			f = &srv->fresh[i];
+	if (f == NULL) {
+		client_error(cl, "%s", "too many status requests in progress");
+		return;
+	}
+	for (i = 0; i < IPC_NWORKERS; i++) {
+		c = &srv->sv->children[i];
+		f->seq[i] = child_poll(c);
+		f->pid[i] = c->pid;
+	}
+	if (fresh_done(srv, f)) {	/* nobody to ask: the reader's
+					   caller closes cl if need be */
+		client_send(cl, answer(srv->sv));
+		return;
+	}
+	f->client = cl->id;
+	f->answer = answer;
+	f->deadline = mono_now() + STATUS_FRESH_S;
+	client_pending(cl, 1);
+	if (!evtimer_pending(srv->fresh_timer, NULL))
+		fresh_arm(srv, STATUS_FRESH_S);
+}
+
 static void
 client_command(struct status_client *cl, char *line)
 {
@@ -535,9 +687,9 @@ client_command(struct status_client *cl, char *line)
 	if (strcmp(cmd, "produce") == 0)
 		cmd_produce(cl, arg, extra);
 	else if (strcmp(cmd, "status") == 0 && arg == NULL && extra == NULL)
-		client_send(cl, status_json(sv));
+		fresh_request(cl, status_json);
 	else if (strcmp(cmd, "peers") == 0 && arg == NULL)
-		client_send(cl, json_pack("{s:o}", "peers", peers_json(sv)));
+		fresh_request(cl, peers_answer);
 	else if (strcmp(cmd, "help") == 0 && arg == NULL)
 		cmd_help(cl);
 	else if (strcmp(cmd, "restart") == 0)
@@ -723,6 +875,11 @@ status_open(struct supervisor *sv, const char *name, const char *shown)
 		return NULL;
 	srv->sv = sv;
 	TAILQ_INIT(&srv->clients);
+	if ((srv->fresh_timer = evtimer_new(sv->base, fresh_timer_cb,
+	    srv)) == NULL) {
+		free(srv);
+		return NULL;
+	}
 	snprintf(srv->name, sizeof(srv->name), "%s", name);
 	/* made 0660 by bind itself: no chmod by name, which follows links */
 	mask = umask(0117);
@@ -732,6 +889,7 @@ status_open(struct supervisor *sv, const char *name, const char *shown)
 	umask(mask);
 	if (srv->lis == NULL) {
 		log_warn("%s: status socket", shown);
+		event_free(srv->fresh_timer);
 		free(srv);
 		return NULL;
 	}
@@ -752,6 +910,7 @@ status_close(struct status_server *srv)
 	while (!TAILQ_EMPTY(&srv->clients))
 		client_free(TAILQ_FIRST(&srv->clients));
 	evconnlistener_free(srv->lis);
+	event_free(srv->fresh_timer);
 	unlink(srv->name);
 	free(srv);
 }
