@@ -200,6 +200,24 @@ ctl_heartbeat(struct worker *w, const struct ipc_hdr *h, struct rbuf *r)
 		answer_heartbeat(w, hb.seq);
 }
 
+/*
+ * Up: say so now, answering the last heartbeat again (the greeting we
+ * waited for), rather than at the next one (up to heartbeat_interval
+ * away), so that a restarted worker shows "running" as soon as it
+ * serves (issue 12, item 3).  Once per instance.
+ */
+void
+worker_up(struct worker *w)
+{
+	if (w->up == WORKER_UP_SENT)
+		return;
+	w->up = WORKER_UP_WANTED;
+	if (!w->ready)
+		return;		/* worker_main sends it after init */
+	w->up = WORKER_UP_SENT;
+	answer_heartbeat(w, w->hb_seq);
+}
+
 /* Proves the seccomp filter from outside: report socket(AF_INET)'s errno. */
 static void
 ctl_debug_socket(struct worker *w, const struct ipc_hdr *h)
@@ -472,12 +490,8 @@ worker_main(int argc, char **argv, const struct worker_def *def)
 	if (def->init && def->init(&w) == -1)
 		fatalx("initialisation failed");
 	w.ready = 1;
-	/*
-	 * Up: say so now, answering the greeting we waited for, rather than
-	 * at the next heartbeat (up to heartbeat_interval away), so that a
-	 * restarted worker shows "running" as soon as it serves (issue 12).
-	 */
-	answer_heartbeat(&w, w.hb_seq);
+	if (!def->reports_up || w.up == WORKER_UP_WANTED)
+		worker_up(&w);
 	worker_loop(&w);
 	for (i = 0; i < w.nchans; i++)
 		ipc_close(w.chans[i].chan);

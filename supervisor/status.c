@@ -38,8 +38,19 @@
 #define STATUS_CLIENTS_MAX	64
 #define STATUS_IDLE_S		60
 #define STATUS_PENDING_MAX	16
-#define STATUS_FRESH_MAX	16	/* status requests waiting at once */
 #define STATUS_FRESH_S		1.0	/* for the workers' answers */
+
+/*
+ * A "status" or "peers" waiting for the running workers to answer a
+ * heartbeat sent after it arrived, so that it shows everything a worker
+ * acknowledged before (docs/architecture.md, "Status socket").
+ */
+struct fresh {
+	json_t			*(*answer)(struct supervisor *); /* NULL: none */
+	uint32_t		 seq[IPC_NWORKERS];	/* asked; 0: not */
+	pid_t			 pid[IPC_NWORKERS];	/* of the one asked */
+	double			 deadline;
+};
 
 struct status_client {
 	TAILQ_ENTRY(status_client)	 entry;
@@ -50,6 +61,7 @@ struct status_client {
 	int				 overflow;	/* drop unsent output */
 	int				 eof;		/* the client sent all */
 	int				 npending;	/* its forwarded requests */
+	struct fresh			 fresh;	/* its lines wait for it */
 };
 
 struct pending {
@@ -65,19 +77,6 @@ _Static_assert(IPC_DEBUG_SOCKET_ACK == IPC_DEBUG_SOCKET + 1, "ack type");
 _Static_assert(IPC_PRODUCE_ACK == IPC_PRODUCE + 1, "ack type");
 _Static_assert(IPC_VERIFY_ACK == IPC_VERIFY + 1, "ack type");
 
-/*
- * A "status" or "peers" waiting for the running workers to answer a
- * heartbeat sent after it arrived, so that it shows everything a worker
- * acknowledged before (docs/architecture.md, "Status socket").
- */
-struct fresh {
-	uint32_t		 client;	/* 0 = free */
-	json_t			*(*answer)(struct supervisor *);
-	uint32_t		 seq[IPC_NWORKERS];	/* asked; 0: not */
-	pid_t			 pid[IPC_NWORKERS];	/* of the one asked */
-	double			 deadline;
-};
-
 struct status_server {
 	struct supervisor		*sv;
 	struct evconnlistener		*lis;
@@ -86,8 +85,7 @@ struct status_server {
 	uint32_t			 next_id;
 	uint32_t			 next_reqid;
 	struct pending			 pending[STATUS_PENDING_MAX];
-	struct fresh			 fresh[STATUS_FRESH_MAX];
-	struct event			*fresh_timer;	/* their deadline */
+	struct event			*fresh_timer;	/* clients' fresh */
 	char				 name[64];	/* in the run dir */
 	struct catchup_log		 progress;	/* its log lines */
 };
@@ -97,16 +95,20 @@ static void	client_free(struct status_client *);
 /*
  * A closing client goes once its output is out, or at once on overflow; one
  * that has sent everything (EOF) goes once its answers are all out.
+ * Returns 1 if cl was freed.
  */
-static void
+static int
 client_close_if_done(struct status_client *cl)
 {
 	int	flushed;
 
 	flushed = evbuffer_get_length(bufferevent_get_output(cl->bev)) == 0;
 	if ((cl->closing && (cl->overflow || flushed)) ||
-	    (cl->eof && cl->npending == 0 && flushed))
+	    (cl->eof && cl->npending == 0 && flushed)) {
 		client_free(cl);
+		return 1;
+	}
+	return 0;
 }
 
 static json_t *
@@ -556,20 +558,21 @@ fresh_done(const struct status_server *srv, const struct fresh *f)
 	return 1;
 }
 
-/* Answer f with what the supervisor knows now, and free it. */
-static void
-fresh_answer(struct status_server *srv, struct fresh *f)
-{
-	struct status_client *cl = client_by_id(srv, f->client);
+static int	client_lines(struct status_client *);
 
-	f->client = 0;
-	if (cl == NULL)
-		return;
+/*
+ * Answer cl's waiting request with what the supervisor knows now, then
+ * go on with the lines it sent meanwhile.  cl may be freed.
+ */
+static void
+fresh_answer(struct status_client *cl)
+{
+	json_t *(*answer)(struct supervisor *) = cl->fresh.answer;
+
+	cl->fresh.answer = NULL;
 	client_pending(cl, -1);
-	if (cl->closing)
-		return;
-	client_send(cl, f->answer(srv->sv));
-	client_close_if_done(cl);
+	client_send(cl, answer(cl->srv->sv));
+	(void)client_lines(cl);
 }
 
 static void
@@ -592,26 +595,25 @@ fresh_arm(struct status_server *srv, double secs)
 static void
 fresh_check(struct status_server *srv, int expired)
 {
-	struct fresh	*f;
-	double		 now = mono_now(), next = -1;
-	int		 i;
+	struct status_client	*cl, *next;
+	double			 now = mono_now(), first = -1;
 
-	for (i = 0; i < STATUS_FRESH_MAX; i++) {
-		f = &srv->fresh[i];
-		if (f->client == 0)
+	for (cl = TAILQ_FIRST(&srv->clients); cl != NULL; cl = next) {
+		next = TAILQ_NEXT(cl, entry);
+		if (cl->fresh.answer == NULL)
 			continue;
-		if (fresh_done(srv, f))
-			fresh_answer(srv, f);
-		else if (expired && now >= f->deadline) {
+		if (fresh_done(srv, &cl->fresh))
+			fresh_answer(cl);
+		else if (expired && now >= cl->fresh.deadline) {
 			log_debug("status: a worker did not answer within "
 			    "%.1f s, answering with its last status",
 			    STATUS_FRESH_S);
-			fresh_answer(srv, f);
-		} else if (next < 0 || f->deadline < next)
-			next = f->deadline;
+			fresh_answer(cl);
+		} else if (first < 0 || cl->fresh.deadline < first)
+			first = cl->fresh.deadline;
 	}
-	if (next >= 0)
-		fresh_arm(srv, next - now);
+	if (first >= 0)
+		fresh_arm(srv, first - now);
 }
 
 static void
@@ -632,36 +634,29 @@ status_heard(struct status_server *srv)
 /*
  * Ask every running worker for its status, answer once all have (or at
  * the deadline).  Issue 12: after a worker acknowledged something, the
- * next status shows it; the answers to heartbeats sent now come after
- * anything the worker said before, on the same ordered channel.
+ * next status shows it, because the answers to heartbeats sent now come
+ * after anything the worker said before, on the same ordered channel.
+ * The client's further lines wait meanwhile (answers stay in order, and
+ * one client holds at most one such request).
  */
 static void
 fresh_request(struct status_client *cl, json_t *(*answer)(struct
     supervisor *))
 {
 	struct status_server	*srv = cl->srv;
-	struct fresh		*f = NULL;
+	struct fresh		*f = &cl->fresh;
 	struct child		*c;
 	int			 i;
 
-	for (i = 0; i < STATUS_FRESH_MAX && f == NULL; i++)
-		if (srv->fresh[i].client == 0)
-			f = &srv->fresh[i];
-	if (f == NULL) {
-		client_error(cl, "%s", "too many status requests in progress");
-		return;
-	}
 	for (i = 0; i < IPC_NWORKERS; i++) {
 		c = &srv->sv->children[i];
 		f->seq[i] = child_poll(c);
 		f->pid[i] = c->pid;
 	}
-	if (fresh_done(srv, f)) {	/* nobody to ask: the reader's
-					   caller closes cl if need be */
+	if (fresh_done(srv, f)) {	/* nobody to ask */
 		client_send(cl, answer(srv->sv));
 		return;
 	}
-	f->client = cl->id;
 	f->answer = answer;
 	f->deadline = mono_now() + STATUS_FRESH_S;
 	client_pending(cl, 1);
@@ -702,15 +697,18 @@ client_command(struct status_client *cl, char *line)
 		client_error(cl, "unknown command \"%.64s\" (try help)", cmd);
 }
 
-static void
-client_read_cb(struct bufferevent *bev, void *arg)
+/*
+ * Handle the complete lines received, up to one that waits for the
+ * workers (fresh_request).  Returns 1 if cl was freed.
+ */
+static int
+client_lines(struct status_client *cl)
 {
-	struct status_client	*cl = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
-	char			*line;
-	size_t			 n;
+	struct evbuffer	*in = bufferevent_get_input(cl->bev);
+	char		*line;
+	size_t		 n;
 
-	while (!cl->closing &&
+	while (!cl->closing && cl->fresh.answer == NULL &&
 	    (line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) != NULL) {
 		if (n > STATUS_LINE_MAX)
 			client_error(cl, "line too long (max %s bytes)",
@@ -719,15 +717,23 @@ client_read_cb(struct bufferevent *bev, void *arg)
 			client_command(cl, line);
 		free(line);
 	}
-	if (!cl->closing && evbuffer_get_length(in) > STATUS_LINE_MAX) {
+	if (!cl->closing && cl->fresh.answer == NULL &&
+	    evbuffer_get_length(in) > STATUS_LINE_MAX) {
 		client_error(cl, "line too long (max %s bytes)", "1024");
 		cl->closing = 1;
 	}
 	if (cl->closing) {
-		bufferevent_disable(bev, EV_READ);
+		bufferevent_disable(cl->bev, EV_READ);
 		evbuffer_drain(in, evbuffer_get_length(in));
-		client_close_if_done(cl);
 	}
+	return client_close_if_done(cl);
+}
+
+static void
+client_read_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	(void)client_lines(arg);
 }
 
 static void
