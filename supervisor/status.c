@@ -588,12 +588,12 @@ fresh_arm(struct status_server *srv, double secs)
 }
 
 /*
- * Answer the requests whose workers are done, and, when expired is set,
- * those past their deadline with what is known (a worker busy or hung
- * for longer does not hold the status socket up); re-arm for the rest.
+ * Answer the requests whose workers are done, and those past their
+ * deadline with what is known (a worker busy or hung for longer does not
+ * hold the status socket up); re-arm for the rest.
  */
 static void
-fresh_check(struct status_server *srv, int expired)
+fresh_check(struct status_server *srv)
 {
 	struct status_client	*cl, *next;
 	double			 now = mono_now(), first = -1;
@@ -604,7 +604,7 @@ fresh_check(struct status_server *srv, int expired)
 			continue;
 		if (fresh_done(srv, &cl->fresh))
 			fresh_answer(cl);
-		else if (expired && now >= cl->fresh.deadline) {
+		else if (now >= cl->fresh.deadline) {
 			log_debug("status: a worker did not answer within "
 			    "%.1f s, answering with its last status",
 			    STATUS_FRESH_S);
@@ -621,14 +621,19 @@ fresh_timer_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	(void)fd;
 	(void)ev;
-	fresh_check(arg, 1);
+	fresh_check(arg);
 }
 
+/*
+ * Checked from the loop, not here: our caller (a heartbeat answer, a
+ * child's exit) is in the middle of its work, and answering may run the
+ * client's next lines (a restart, say).
+ */
 void
 status_heard(struct status_server *srv)
 {
 	if (srv != NULL)
-		fresh_check(srv, 0);
+		event_active(srv->fresh_timer, EV_TIMEOUT, 0);
 }
 
 /*
