@@ -256,6 +256,42 @@ test_status_fresh(void)
 	tn_node_cleanup(&n);
 }
 
+/*
+ * A worker that does not answer (SIGSTOP) does not hold "status" up: it
+ * is answered with what the supervisor last heard, within the 1 s the
+ * supervisor waits (tn_status gives up after 5 s); and a client's lines
+ * are answered in order.
+ */
+static void
+test_status_stopped_worker(void)
+{
+	struct tn_node	 n;
+	json_t		*st, *o;
+	char		*ans;
+	pid_t		 syncd;
+
+	CU_ASSERT_FATAL(start(&n, "127.0.0.84", NULL) == 0);
+	st = tn_wait_running(&n, 15);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	syncd = tn_component_pid(st, "syncd");
+	json_decref(st);
+	CU_ASSERT_FATAL(syncd > 0 && kill(syncd, SIGSTOP) == 0);
+	st = tn_status(&n);
+	CU_ASSERT_PTR_NOT_NULL(st);
+	CU_ASSERT_EQUAL(tn_component_pid(st, "syncd"), syncd);
+	json_decref(st);
+	kill(syncd, SIGCONT);
+
+	/* "status" then "help" on one connection: the answers in order */
+	ans = tn_exchange(n.sock, "status\nhelp\n", 12, 5);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ans);	/* its first line */
+	o = json_loads(ans, 0, NULL);
+	CU_ASSERT(json_is_array(json_object_get(o, "components")));
+	json_decref(o);
+	free(ans);
+	tn_node_cleanup(&n);
+}
+
 /* an argument runs only the tests whose name contains it */
 int
 main(int argc, char **argv)
@@ -264,6 +300,8 @@ main(int argc, char **argv)
 		{ "SIGKILL: running and serving at once, peers kept",
 		    test_restart_up_at_once },
 		{ "status shows what was acknowledged", test_status_fresh },
+		{ "status with a stopped worker, answers in order",
+		    test_status_stopped_worker },
 	};
 	struct tn_suite	 ts = { .name = "fresh", .cases = tests,
 	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL };
