@@ -6,6 +6,9 @@
  * must never be held up by a client: input lines are capped, output that a
  * client does not read is capped and then the client is dropped, idle and
  * half-open clients time out, and the number of clients is bounded.
+ * "status" and "peers" ask the running workers first, so that they show
+ * whatever a worker acknowledged before the request (issue 12), waiting
+ * at most STATUS_FRESH_S for a worker that does not answer.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
