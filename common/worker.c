@@ -161,11 +161,26 @@ worker_dial(struct worker *w, const char *sockname, enum ipc_proc peer,
 	return worker_chan(w, sockname, peer, 0, h, arg);
 }
 
+/*
+ * Our status, as the answer to heartbeat seq (the answer's type is the
+ * heartbeat of this worker's kind, its request id the heartbeat's number).
+ */
+static void
+answer_heartbeat(struct worker *w, uint64_t seq)
+{
+	struct wbuf out;
+
+	wbuf_init(&out, IPC_MAX_MSG - IPC_HDR_LEN);
+	w->def->status(w, &out, seq);
+	ipc_send(w->ctl, (uint16_t)(IPC_HEARTBEAT + w->def->proc),
+	    (uint32_t)seq, &out);
+	wbuf_free(&out);
+}
+
 static void
 ctl_heartbeat(struct worker *w, const struct ipc_hdr *h, struct rbuf *r)
 {
 	struct ipc_heartbeat	 hb;
-	struct wbuf		 out;
 	int			 changed, i;
 
 	if (ipc_heartbeat_decode(r, &hb) == -1) {
@@ -173,6 +188,7 @@ ctl_heartbeat(struct worker *w, const struct ipc_hdr *h, struct rbuf *r)
 		return;
 	}
 	w->last_heartbeat = mono_now();
+	w->hb_seq = hb.seq;
 	changed = memcmp(w->pids, hb.pids, sizeof(w->pids)) != 0;
 	memcpy(w->pids, hb.pids, sizeof(w->pids));
 	if (changed) {
@@ -182,14 +198,27 @@ ctl_heartbeat(struct worker *w, const struct ipc_hdr *h, struct rbuf *r)
 		if (w->def->pids_changed && w->ready)
 			w->def->pids_changed(w);
 	}
+	(void)h;
+	if (w->ready)		/* else answered once init is done */
+		answer_heartbeat(w, hb.seq);
+}
+
+/*
+ * Up: say so now, answering the last heartbeat again (the greeting we
+ * waited for), rather than at the next one (up to heartbeat_interval
+ * away), so that a restarted worker shows "running" as soon as it
+ * serves (issue 12, item 3).  Once per instance.
+ */
+void
+worker_up(struct worker *w)
+{
+	if (w->up == WORKER_UP_SENT)
+		return;
+	w->up = WORKER_UP_WANTED;
 	if (!w->ready)
-		return;		/* answered once init is done */
-	wbuf_init(&out, IPC_MAX_MSG - IPC_HDR_LEN);
-	w->def->status(w, &out, hb.seq);
-	/* the answer's type is the heartbeat of this worker's kind */
-	ipc_send(w->ctl, (uint16_t)(IPC_HEARTBEAT + w->def->proc), h->reqid,
-	    &out);
-	wbuf_free(&out);
+		return;		/* worker_main sends it after init */
+	w->up = WORKER_UP_SENT;
+	answer_heartbeat(w, w->hb_seq);
 }
 
 /* Proves the seccomp filter from outside: report socket(AF_INET)'s errno. */
@@ -472,6 +501,8 @@ worker_main(int argc, char **argv, const struct worker_def *def)
 	if (def->init && def->init(&w) == -1)
 		fatalx("initialisation failed");
 	w.ready = 1;
+	if (!def->reports_up || w.up == WORKER_UP_WANTED)
+		worker_up(&w);
 	worker_loop(&w);
 	for (i = 0; i < w.nchans; i++)
 		ipc_close(w.chans[i].chan);

@@ -37,6 +37,11 @@ struct worker_def {
 	const char	*usage_extra;
 	enum sandbox_net net;
 	int		 needs_data_dir;	/* stored: lives in the data dir */
+	/*
+	 * 0: up (serving) once init returns; 1: the worker calls worker_up()
+	 * itself when it serves (syncd: once it has the chain from stored)
+	 */
+	int		 reports_up;
 	/* before any sandbox and any nng call: read files (keys, genesis) */
 	int		(*load)(struct worker *);
 	/* before the chroot (root) or after Landlock: bind listeners */
@@ -76,7 +81,9 @@ struct worker {
 	uid_t			 svc_uid;	/* root mode: the service user */
 	gid_t			 svc_gid;
 	double			 last_heartbeat;	/* 0: none yet */
+	uint64_t		 hb_seq;	/* the last heartbeat's number */
 	int			 ready;		/* init done: answer */
+	enum { WORKER_UP_NO, WORKER_UP_WANTED, WORKER_UP_SENT } up;
 	void			*priv;
 };
 
@@ -91,6 +98,14 @@ struct ipc_chan *worker_listen(struct worker *, const char *sockname,
 	    enum ipc_proc peer, ipc_handler, void *arg);
 struct ipc_chan *worker_dial(struct worker *, const char *sockname,
 	    enum ipc_proc peer, ipc_handler, void *arg);
+/*
+ * Tell the supervisor at once that this instance serves (a heartbeat
+ * answer out of turn), rather than at the next heartbeat: a restarted
+ * worker is shown "running" within milliseconds (issue 12).  Only once
+ * per instance, and only after init; worker_main calls it after init
+ * unless the worker_def says reports_up.
+ */
+void	worker_up(struct worker *);
 /*
  * The path of a file in the run or data directory as this worker sees it
  * now (inside a chroot or not).  -1 if it is out of sight or too long.

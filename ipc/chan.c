@@ -286,8 +286,13 @@ chan_new(struct event_base *base, const char *path, enum ipc_proc self,
 	    ipc_max_msg(peer, self));
 	nng_socket_set_int(c->sock, NNG_OPT_SENDBUF, 64);
 	nng_socket_set_int(c->sock, NNG_OPT_RECVBUF, 64);
-	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 50);
-	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 500);
+	/*
+	 * A restarted peer is back within milliseconds (issue 12): redial
+	 * soon and often; a failed dial of a local socket costs one
+	 * connect(), ten a second at most while the peer stays away.
+	 */
+	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 10);
+	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 100);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_PRE, chan_pipe_cb, c);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, chan_pipe_cb, c);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, chan_pipe_cb, c);

@@ -177,6 +177,7 @@ boot_step(struct netd *nd, unsigned what)
 		log_info("tip %llu and bans known: accepting and dialling",
 		    (unsigned long long)nd->height);
 	dialer_start(nd);
+	worker_up(nd->w);	/* serving peers now */
 }
 
 /*
@@ -938,6 +939,7 @@ netd_shutdown(struct worker *w)
 static const struct worker_def netd_def = {
 	.proc = IPC_NETD,
 	.net = SANDBOX_NET_TCP,
+	.reports_up = 1,	/* once booted (boot_step) */
 	.load = netd_load,
 	.pre_sandbox = netd_pre_sandbox,
 	.init = netd_init,

@@ -120,6 +120,7 @@ ctl_answer(struct child *c, const struct ipc_hdr *h, struct rbuf *r)
 		return;
 	}
 	c->last_answer = mono_now();
+	c->answered_seq = h->reqid;
 	if (c->state == CHILD_STARTING) {
 		c->state = CHILD_RUNNING;
 		log_info("%s: running (pid %ld)", c->name, (long)c->pid);
@@ -130,6 +131,7 @@ ctl_answer(struct child *c, const struct ipc_hdr *h, struct rbuf *r)
 		log_info("all workers running");
 	}
 	notify_status(sv);
+	status_heard(sv->status);
 }
 
 static void
@@ -403,6 +405,7 @@ child_exited(struct child *c, int status)
 	c->pid = 0;
 	ipc_set_peer_pid(c->ctl, 0);
 	event_del(c->timer);
+	status_heard(sv->status);	/* it will not answer any more */
 	if (sv->stopping) {
 		c->state = CHILD_STOPPED;
 		log_info("%s: stopped (%s)", c->name, c->last_exit);
@@ -477,17 +480,20 @@ kill_child(struct child *c, int sig, const char *reason)
 		log_warn("%s: kill %ld", c->name, (long)c->pid);
 }
 
-/* A heartbeat carries everybody's pid: the workers check each other. */
-static void
+/*
+ * A heartbeat carries everybody's pid: the workers check each other.
+ * Returns its number (the answer echoes it), 0 if it was not sent.
+ */
+static uint32_t
 send_heartbeat(struct child *c)
 {
 	struct supervisor	*sv = c->sv;
 	struct ipc_heartbeat	 hb;
 	struct wbuf		 w;
-	int			 i;
+	int			 i, rc;
 
 	if (c->pid <= 0)
-		return;
+		return 0;
 	memset(&hb, 0, sizeof(hb));
 	hb.seq = ++sv->hb_seq;
 	for (i = 0; i < IPC_NWORKERS; i++)
@@ -496,8 +502,17 @@ send_heartbeat(struct child *c)
 	hb.pids[IPC_SUPERVISOR] = (uint32_t)getpid();
 	wbuf_init(&w, 256);
 	ipc_heartbeat_encode(&w, &hb);
-	ipc_send(c->ctl, IPC_HEARTBEAT, (uint32_t)hb.seq, &w);
+	rc = ipc_send(c->ctl, IPC_HEARTBEAT, (uint32_t)hb.seq, &w);
 	wbuf_free(&w);
+	return rc == -1 || (uint32_t)hb.seq == 0 ? 0 : (uint32_t)hb.seq;
+}
+
+uint32_t
+child_poll(struct child *c)
+{
+	if (c->state != CHILD_RUNNING)
+		return 0;
+	return send_heartbeat(c);
 }
 
 /*

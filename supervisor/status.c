@@ -6,6 +6,9 @@
  * must never be held up by a client: input lines are capped, output that a
  * client does not read is capped and then the client is dropped, idle and
  * half-open clients time out, and the number of clients is bounded.
+ * "status" and "peers" ask the running workers first, so that they show
+ * whatever a worker acknowledged before the request (issue 12), waiting
+ * at most STATUS_FRESH_S for a worker that does not answer.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -39,6 +42,19 @@
 #define STATUS_CLIENTS_MAX	64
 #define STATUS_IDLE_S		60
 #define STATUS_PENDING_MAX	16
+#define STATUS_FRESH_S		1.0	/* for the workers' answers */
+
+/*
+ * A "status" or "peers" waiting for the running workers to answer a
+ * heartbeat sent after it arrived, so that it shows everything a worker
+ * acknowledged before (docs/architecture.md, "Status socket").
+ */
+struct fresh {
+	json_t			*(*answer)(struct supervisor *); /* NULL: none */
+	uint32_t		 seq[IPC_NWORKERS];	/* asked; 0: not */
+	pid_t			 pid[IPC_NWORKERS];	/* of the one asked */
+	double			 deadline;
+};
 
 struct status_client {
 	TAILQ_ENTRY(status_client)	 entry;
@@ -49,6 +65,7 @@ struct status_client {
 	int				 overflow;	/* drop unsent output */
 	int				 eof;		/* the client sent all */
 	int				 npending;	/* its forwarded requests */
+	struct fresh			 fresh;	/* its lines wait for it */
 };
 
 struct pending {
@@ -74,6 +91,7 @@ struct status_server {
 	uint32_t			 next_id;
 	uint32_t			 next_reqid;
 	struct pending			 pending[STATUS_PENDING_MAX];
+	struct event			*fresh_timer;	/* clients' fresh */
 	char				 name[64];	/* in the run dir */
 	struct catchup_log		 progress;	/* its log lines */
 };
@@ -83,16 +101,20 @@ static void	client_free(struct status_client *);
 /*
  * A closing client goes once its output is out, or at once on overflow; one
  * that has sent everything (EOF) goes once its answers are all out.
+ * Returns 1 if cl was freed.
  */
-static void
+static int
 client_close_if_done(struct status_client *cl)
 {
 	int	flushed;
 
 	flushed = evbuffer_get_length(bufferevent_get_output(cl->bev)) == 0;
 	if ((cl->closing && (cl->overflow || flushed)) ||
-	    (cl->eof && cl->npending == 0 && flushed))
+	    (cl->eof && cl->npending == 0 && flushed)) {
 		client_free(cl);
+		return 1;
+	}
+	return 0;
 }
 
 static json_t *
@@ -553,6 +575,139 @@ status_tick(struct status_server *srv)
 	}
 }
 
+static json_t *
+peers_answer(struct supervisor *sv)
+{
+	return json_pack("{s:o}", "peers", peers_json(sv));
+}
+
+/* every worker asked has answered since, or is gone */
+static int
+fresh_done(const struct status_server *srv, const struct fresh *f)
+{
+	const struct child	*c;
+	int			 i;
+
+	for (i = 0; i < IPC_NWORKERS; i++) {
+		c = &srv->sv->children[i];
+		if (f->seq[i] != 0 && c->pid == f->pid[i] &&
+		    !heartbeat_current(f->seq[i], c->answered_seq))
+			return 0;
+	}
+	return 1;
+}
+
+static int	client_lines(struct status_client *);
+
+/*
+ * Answer cl's waiting request with what the supervisor knows now, then
+ * go on with the lines it sent meanwhile.  cl may be freed.
+ */
+static void
+fresh_answer(struct status_client *cl)
+{
+	json_t *(*answer)(struct supervisor *) = cl->fresh.answer;
+
+	cl->fresh.answer = NULL;
+	client_pending(cl, -1);
+	client_send(cl, answer(cl->srv->sv));
+	(void)client_lines(cl);
+}
+
+static void
+fresh_arm(struct status_server *srv, double secs)
+{
+	struct timeval tv;
+
+	if (secs < 0.001)
+		secs = 0.001;
+	tv.tv_sec = (time_t)secs;
+	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
+	event_add(srv->fresh_timer, &tv);
+}
+
+/*
+ * Answer the requests whose workers are done, and those past their
+ * deadline with what is known (a worker busy or hung for longer does not
+ * hold the status socket up); re-arm for the rest.
+ */
+static void
+fresh_check(struct status_server *srv)
+{
+	struct status_client	*cl, *next;
+	double			 now = mono_now(), first = -1;
+
+	for (cl = TAILQ_FIRST(&srv->clients); cl != NULL; cl = next) {
+		next = TAILQ_NEXT(cl, entry);
+		if (cl->fresh.answer == NULL)
+			continue;
+		if (fresh_done(srv, &cl->fresh))
+			fresh_answer(cl);
+		else if (now >= cl->fresh.deadline) {
+			log_debug("status: a worker did not answer within "
+			    "%.1f s, answering with its last status",
+			    STATUS_FRESH_S);
+			fresh_answer(cl);
+		} else if (first < 0 || cl->fresh.deadline < first)
+			first = cl->fresh.deadline;
+	}
+	if (first >= 0)
+		fresh_arm(srv, first - now);
+}
+
+static void
+fresh_timer_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	fresh_check(arg);
+}
+
+/*
+ * Checked from the loop, not here: our caller (a heartbeat answer, a
+ * child's exit) is in the middle of its work, and answering may run the
+ * client's next lines (a restart, say).
+ */
+void
+status_heard(struct status_server *srv)
+{
+	if (srv != NULL)
+		event_active(srv->fresh_timer, EV_TIMEOUT, 0);
+}
+
+/*
+ * Ask every running worker for its status, answer once all have (or at
+ * the deadline).  Issue 12: after a worker acknowledged something, the
+ * next status shows it, because the answers to heartbeats sent now come
+ * after anything the worker said before, on the same ordered channel.
+ * The client's further lines wait meanwhile (answers stay in order, and
+ * one client holds at most one such request).
+ */
+static void
+fresh_request(struct status_client *cl, json_t *(*answer)(struct
+    supervisor *))
+{
+	struct status_server	*srv = cl->srv;
+	struct fresh		*f = &cl->fresh;
+	struct child		*c;
+	int			 i;
+
+	for (i = 0; i < IPC_NWORKERS; i++) {
+		c = &srv->sv->children[i];
+		f->seq[i] = child_poll(c);
+		f->pid[i] = c->pid;
+	}
+	if (fresh_done(srv, f)) {	/* nobody to ask */
+		client_send(cl, answer(srv->sv));
+		return;
+	}
+	f->answer = answer;
+	f->deadline = mono_now() + STATUS_FRESH_S;
+	client_pending(cl, 1);
+	if (!evtimer_pending(srv->fresh_timer, NULL))
+		fresh_arm(srv, STATUS_FRESH_S);
+}
+
 /* the count and payload size of "produce COUNT [PAYLOAD_BYTES]" */
 static int
 parse_produce(const char *count, const char *bytes, struct ipc_produce *p,
@@ -643,10 +798,10 @@ client_command(struct status_client *cl, char *line)
 	case STATUS_CMD_EMPTY:
 		break;
 	case STATUS_CMD_STATUS:
-		client_send(cl, status_json(sv));
+		fresh_request(cl, status_json);
 		break;
 	case STATUS_CMD_PEERS:
-		client_send(cl, json_pack("{s:o}", "peers", peers_json(sv)));
+		fresh_request(cl, peers_answer);
 		break;
 	case STATUS_CMD_HELP:
 		cmd_help(cl);
@@ -715,28 +870,39 @@ client_line(struct status_client *cl, char *line, size_t n)
 	client_command(cl, line);
 }
 
-static void
-client_read_cb(struct bufferevent *bev, void *arg)
+/*
+ * Handle the complete lines received, up to one that waits for the
+ * workers (fresh_request).  Returns 1 if cl was freed.
+ */
+static int
+client_lines(struct status_client *cl)
 {
-	struct status_client	*cl = arg;
-	struct evbuffer		*in = bufferevent_get_input(bev);
-	char			*line;
-	size_t			 n;
+	struct evbuffer	*in = bufferevent_get_input(cl->bev);
+	char		*line;
+	size_t		 n;
 
-	while (!cl->closing &&
+	while (!cl->closing && cl->fresh.answer == NULL &&
 	    (line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) != NULL) {
 		client_line(cl, line, n);
 		free(line);
 	}
-	if (!cl->closing && evbuffer_get_length(in) > STATUS_LINE_MAX) {
+	if (!cl->closing && cl->fresh.answer == NULL &&
+	    evbuffer_get_length(in) > STATUS_LINE_MAX) {
 		client_error(cl, "line too long (max %s bytes)", "1024");
 		cl->closing = 1;
 	}
 	if (cl->closing) {
-		bufferevent_disable(bev, EV_READ);
+		bufferevent_disable(cl->bev, EV_READ);
 		evbuffer_drain(in, evbuffer_get_length(in));
-		client_close_if_done(cl);
 	}
+	return client_close_if_done(cl);
+}
+
+static void
+client_read_cb(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	(void)client_lines(arg);
 }
 
 static void
@@ -884,6 +1050,11 @@ status_open(struct supervisor *sv, const char *name, const char *shown)
 		return NULL;
 	srv->sv = sv;
 	TAILQ_INIT(&srv->clients);
+	if ((srv->fresh_timer = evtimer_new(sv->base, fresh_timer_cb,
+	    srv)) == NULL) {
+		free(srv);
+		return NULL;
+	}
 	snprintf(srv->name, sizeof(srv->name), "%s", name);
 	/* made 0660 by bind itself: no chmod by name, which follows links */
 	mask = umask(0117);
@@ -893,6 +1064,7 @@ status_open(struct supervisor *sv, const char *name, const char *shown)
 	umask(mask);
 	if (srv->lis == NULL) {
 		log_warn("%s: status socket", shown);
+		event_free(srv->fresh_timer);
 		free(srv);
 		return NULL;
 	}
@@ -913,6 +1085,7 @@ status_close(struct status_server *srv)
 	while (!TAILQ_EMPTY(&srv->clients))
 		client_free(TAILQ_FIRST(&srv->clients));
 	evconnlistener_free(srv->lis);
+	event_free(srv->fresh_timer);
 	unlink(srv->name);
 	free(srv);
 }

@@ -35,6 +35,7 @@ struct child {
 	double			 started;	/* monotonic */
 	double			 last_answer;	/* last heartbeat answer */
 	uint32_t		 first_seq;	/* first heartbeat it can answer */
+	uint32_t		 answered_seq;	/* the last one it answered */
 	char			 last_exit[80];
 	char			 kill_reason[80];	/* why we killed it */
 	struct restart_state	 rs;
@@ -84,6 +85,13 @@ int		 child_restart(struct supervisor *, struct child *,
 int		 child_send(struct child *, uint16_t type, uint32_t reqid,
 		    const struct wbuf *body);
 double		 child_uptime(const struct child *);
+/*
+ * Ask a running worker for its status now (a heartbeat out of turn): its
+ * number, which child->answered_seq reaches (heartbeat_current()) once
+ * the answer is in; 0 if the worker is not running or its control
+ * channel's send queue is full (nothing was asked).
+ */
+uint32_t	 child_poll(struct child *);
 
 /* status.c */
 struct status_server *status_open(struct supervisor *, const char *name,
@@ -99,6 +107,8 @@ void		 status_answer_result(struct status_server *,
 		    const struct ipc_result *);
 /* expire requests whose worker never answered */
 void		 status_tick(struct status_server *);
+/* a worker answered a heartbeat or died: status requests may be done */
+void		 status_heard(struct status_server *);
 /* the one-line summary for STATUS= and the logs */
 void		 status_line(struct supervisor *, char *, size_t);
 

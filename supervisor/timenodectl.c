@@ -90,6 +90,7 @@ exchange(int fd, const char *cmd, size_t *lenp)
 	char		*buf, *nl;
 	size_t		 len = 0;
 	ssize_t		 n;
+	int		 r;
 
 	if (send(fd, cmd, strlen(cmd), MSG_NOSIGNAL) == -1 ||
 	    send(fd, "\n", 1, MSG_NOSIGNAL) == -1) {
@@ -99,7 +100,11 @@ exchange(int fd, const char *cmd, size_t *lenp)
 	if ((buf = malloc(ANSWER_MAX + 1)) == NULL)
 		return NULL;
 	while (len < ANSWER_MAX) {
-		if (poll(&pfd, 1, timeout_ms) <= 0) {
+		/* a signal (--watch's SIGINT) while the node answers: the
+		 * answer still comes, the caller then sees the signal */
+		while ((r = poll(&pfd, 1, timeout_ms)) == -1 && errno == EINTR)
+			;
+		if (r <= 0) {
 			fprintf(stderr, "timenodectl: no answer within %d s\n",
 			    timeout_ms / 1000);
 			break;

@@ -902,6 +902,7 @@ store_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *body,
 				log_info("chain at height %llu",
 				    (unsigned long long)b.h.height);
 				s->phase = PH_IDLE;
+				worker_up(s->w);	/* serving now */
 			}
 		} else
 			got_fork_block(s, &b);
@@ -1387,6 +1388,7 @@ syncd_shutdown(struct worker *w)
 static const struct worker_def syncd_def = {
 	.proc = IPC_SYNCD,
 	.net = SANDBOX_NET_NONE,
+	.reports_up = 1,	/* once the chain is loaded */
 	.load = syncd_load,
 	.pre_sandbox = syncd_pre_sandbox,
 	.init = syncd_init,
