@@ -5,8 +5,10 @@
  *
  * Baseline: the same kind of blocks built in memory, each decoded and
  * validated (signature included) and appended straight into LMDB with
- * stored's own library, in batches of 1024, by this one process, in one
- * thread; and raw LMDB append (the same appends, nothing validated).
+ * stored's own library, by this one process, in one thread, in batches
+ * as large as stored takes (IPC_MAX_BLOCKS blocks, IPC_MAX_BLOCK_BYTES
+ * bytes: ipc/ipc.h); and raw LMDB append (the same appends, nothing
+ * validated).
  * Catch-up: a producer node A makes the chain ("produce"), three more
  * nodes get copies of A's store; fresh nodes catch up from A alone with
  * 1, 2 and all (the online CPUs) validation threads ([sync]
@@ -14,11 +16,16 @@
  * Figures: blocks/s and MB/s of each, and the ratios to the baseline
  * (targets: one peer with all threads >= 160% on 2 cores, issue 12 item
  * 1; four peers likewise).
- * Prints figures; asserts nothing about time.  Nodes run on 127.0.0.4x
- * as nobody when started as root.
+ * Prints figures; asserts nothing about time.  Each figure is printed
+ * twice: a sentence for people, and a line for bench/run.sh,
+ *	RESULT figure=NAME key=value ...
+ * with the keys of usage() below, so that rewording a sentence cannot
+ * break the report.  Nodes run on 127.0.0.4x as nobody when started as
+ * root.
  */
 #include <sys/stat.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,17 +41,69 @@
 #include "vpool.h"
 
 #define PORT	24600
-#define BATCH	1024
 
 static const char conf_common[] =
     "[p2p]\nping_interval = 5\nping_timeout = 20\nbackoff_min = 0.2\n"
     "backoff_max = 1\n";
 
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: bench_sync [blocks [payload_bytes]]   (default 100000 1024)\n"
+"Besides its sentences, prints one line per figure for scripts:\n"
+"  RESULT figure=baseline blocks_per_s=X mb_per_s=Y\n"
+"  RESULT figure=raw_append blocks_per_s=X\n"
+"  RESULT figure=validation threads=1|2|all blocks_per_s=X"
+" cpu_us_per_block=Y\n"
+"  RESULT figure=catchup peers=1|4 threads=1|2|all blocks_per_s=X"
+" [steady_blocks_per_s=Y]\n"
+"  RESULT figure=cpus count=N\n"
+"blocks_per_s=0 when a figure could not be measured; steady_blocks_per_s\n"
+"(from the first committed block on) is left out when the catch-up was\n"
+"too short to sample.  There is no checkpoint (assumevalid) figure: it\n"
+"is not built.\n");
+}
+
+/* one line for scripts: "RESULT figure=NAME" and the given key=value */
+static void
+result(const char *figure, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("RESULT figure=%s ", figure);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* "1", "2" or "all" (0): the thread counts as run.sh keys them */
+static const char *
+threads_key(unsigned threads, char *buf, size_t len)
+{
+	if (threads == 0)
+		return "all";
+	snprintf(buf, len, "%u", threads);
+	return buf;
+}
+
 /*
- * One process, one thread: decode + validate (validate != 0) and append
- * to LMDB in batches.  blocks/s, *mb MB/s; *raw_bps: the same appends
- * alone, into a second store (raw LMDB append).
+ * Blocks of blen bytes in one batch: as many as stored takes in one append
+ * (at most IPC_MAX_BLOCKS blocks and IPC_MAX_BLOCK_BYTES bytes of blocks,
+ * ipc/ipc.h; stored.c refuses more), at least 1.
  */
+static uint32_t
+batch_blocks(size_t blen)
+{
+	size_t n = IPC_MAX_BLOCK_BYTES / (blen ? blen : 1);
+
+	if (n > IPC_MAX_BLOCKS)
+		n = IPC_MAX_BLOCKS;
+	return n ? (uint32_t)n : 1;
+}
+
 static double
 cpu_now(void)
 {
@@ -56,56 +115,64 @@ cpu_now(void)
 
 /*
  * syncd's validation alone (chainview on a pool of threads threads, 0 =
- * the online CPUs): the blocks of v held and validated 1024 at a time,
- * as a catch-up hands them over.  blocks/s; *cpu_us: CPU time of all
- * threads per block, in µs (what the threads cost, whatever the load).
+ * the online CPUs): the blocks of v held and validated batch at a time
+ * (batch_blocks()), as a catch-up hands them over.  blocks/s, 0 on
+ * failure; *cpu_us: CPU time of all threads per block, in µs (what the
+ * threads cost, whatever the load).
  */
 static double
 validation(const struct genesis *g, const struct ipc_blob *v,
-    uint32_t nblocks, unsigned threads, double *cpu_us)
+    uint32_t nblocks, uint32_t batch, unsigned threads, double *cpu_us)
 {
 	struct chainview	 cv;
 	struct vpool		*pool;
 	struct cv_bad		 bad;
 	struct cv_batch		 bt;
 	uint32_t		 i, j, n;
-	double			 t0;
+	double			 t0, bps = 0;
 
-	if ((pool = vpool_new(threads ? threads : vpool_cpus())) == NULL ||
-	    cv_init(&cv, &g->info, BATCH, 100) == -1)
+	*cpu_us = 0;
+	if ((pool = vpool_new(threads ? threads : vpool_cpus())) == NULL)
 		return 0;
+	if (cv_init(&cv, &g->info, batch, 100) == -1) {
+		vpool_free(pool);
+		return 0;
+	}
 	cv.pool = pool;
 	cv_set_tip_link(&cv, &g->block);
 	cv_start(&cv, &g->block);
 	*cpu_us = cpu_now();
 	t0 = tn_now();
 	for (i = 0; i < nblocks; i += n) {
-		n = nblocks - i < BATCH ? nblocks - i : BATCH;
+		n = nblocks - i < batch ? nblocks - i : batch;
 		for (j = 0; j < n; j++)
 			cv_put(&cv, i + j + 1, v[i + j].p, v[i + j].len, 1);
 		if (cv_validate(&cv, 0, &bad) != n ||
-		    cv_batch(&cv, BATCH, SIZE_MAX, &bt) != 1) {
+		    cv_batch(&cv, batch, SIZE_MAX, &bt) != 1) {
 			fprintf(stderr, "validation: block %llu refused\n",
 			    (unsigned long long)bad.height);
-			return 0;
+			*cpu_us = 0;
+			goto out;
 		}
 		cv_committed(&cv, &bt);
 	}
-	t0 = tn_now() - t0;
+	bps = nblocks / (tn_now() - t0);
 	*cpu_us = (cpu_now() - *cpu_us) * 1e6 / nblocks;
+out:
 	cv_free(&cv);
 	vpool_free(pool);
-	return nblocks / t0;
+	return bps;
 }
 
 /*
- * Append v to a new store at p->path in batches of BATCH, each block
- * decoded and validated against the one before (signature included)
- * first when g is not NULL: blocks/s, 0 on failure.
+ * Append v to a new store at p->path in batches of batch blocks (at most
+ * what stored takes: batch_blocks()), each block decoded and validated
+ * against the one before (signature included) first when g is not NULL:
+ * blocks/s, 0 on failure (said on stderr).
  */
 static double
 append_all(const struct store_params *p, struct ipc_blob *v,
-    uint32_t nblocks, const struct genesis *g)
+    uint32_t nblocks, uint32_t batch, const struct genesis *g)
 {
 	struct store		 s;
 	struct ipc_append	 ap;
@@ -113,7 +180,7 @@ append_all(const struct store_params *p, struct ipc_blob *v,
 	struct block		 prev, b;
 	char			 err[512];
 	uint32_t		 i, j, n;
-	double			 t0;
+	double			 t0, bps = 0;
 
 	if (store_open(&s, p, err, sizeof(err)) != STORE_OPEN_OK) {
 		fprintf(stderr, "baseline: %s\n", err);
@@ -123,14 +190,13 @@ append_all(const struct store_params *p, struct ipc_blob *v,
 	if (g)
 		prev = g->block;
 	for (i = 0; i < nblocks; i += n) {
-		n = nblocks - i < BATCH ? nblocks - i : BATCH;
+		n = nblocks - i < batch ? nblocks - i : batch;
 		for (j = 0; g && j < n; j++) {
 			if (block_decode(v[i + j].p, v[i + j].len, &b) !=
 			    BLOCK_OK || block_validate(&b, &prev, &g->info,
 			    0) != BLOCK_OK) {
 				fprintf(stderr, "baseline: block refused\n");
-				store_close(&s);
-				return 0;
+				goto out;
 			}
 			prev.h = b.h;
 			memcpy(prev.hash, b.hash, BLOCK_HASH_LEN);
@@ -141,61 +207,115 @@ append_all(const struct store_params *p, struct ipc_blob *v,
 		store_append(&s, &ap, &res);
 		if (res.code != IPC_OK) {
 			fprintf(stderr, "baseline: %s\n", res.reason);
-			store_close(&s);
-			return 0;
+			goto out;
 		}
 	}
-	t0 = tn_now() - t0;
+	bps = nblocks / (tn_now() - t0);
+out:
 	store_close(&s);
-	return nblocks / t0;
+	return bps;
 }
 
-static double
-baseline(uint32_t nblocks, uint32_t plen, double *mb, double *raw_bps)
+/* the chain of nblocks blocks of plen payload bytes on g, built and
+ * signed with the devnet key: *buf holds them, *v points into it (both
+ * the caller's to free); -1 when out of memory */
+static int
+make_chain(const struct genesis *g, uint32_t nblocks, uint32_t plen,
+    uint8_t **buf, struct ipc_blob **v)
 {
-	struct genesis		 g;
-	struct store_params	 p;
 	struct block		 prev, b;
 	struct block_header	 h;
-	struct ipc_blob		*v;
-	uint8_t			 pk[32], sk[64], *buf, *payload;
+	uint8_t			 pk[32], sk[64], *payload;
 	size_t			 blen = BLOCK_HEADER_LEN + BLOCK_SIG_LEN + plen;
-	char			 dir[] = "/tmp/bench_sync.XXXXXX", path[128];
-	char			 err[512], cmd[160];
-	double			 bps;
 	uint32_t		 i;
 
-	genesis_load(&g, "devnet", ".", err, sizeof(err));
 	devnet_keypair(pk, sk);
-	buf = malloc((size_t)nblocks * blen);
+	*buf = malloc((size_t)nblocks * blen);
+	*v = calloc(nblocks, sizeof(**v));
 	payload = malloc(plen ? plen : 1);
-	v = calloc(nblocks, sizeof(*v));
-	prev = g.block;
+	if (*buf == NULL || *v == NULL || payload == NULL) {
+		free(*buf);
+		free(*v);
+		free(payload);
+		return -1;
+	}
+	prev = g->block;
 	for (i = 0; i < nblocks; i++) {
 		memset(&h, 0, sizeof(h));
 		h.height = prev.h.height + 1;
 		memcpy(h.prev, prev.hash, BLOCK_HASH_LEN);
 		h.time_ms = prev.h.time_ms + 1;
 		randombytes_buf(payload, plen);
-		block_build(buf + i * blen, &h, payload, plen, sk, &b);
-		v[i].p = buf + i * blen;
-		v[i].len = (uint32_t)blen;
+		block_build(*buf + i * blen, &h, payload, plen, sk, &b);
+		(*v)[i].p = *buf + i * blen;
+		(*v)[i].len = (uint32_t)blen;
 		prev.h = b.h;
 		memcpy(prev.hash, b.hash, BLOCK_HASH_LEN);
 	}
-	{
-		double c1, c2, ca;
-		double v1 = validation(&g, v, nblocks, 1, &c1);
-		double v2 = validation(&g, v, nblocks, 2, &c2);
-		double va = validation(&g, v, nblocks, 0, &ca);
+	free(payload);
+	return 0;
+}
 
-		printf("syncd validation alone: 1 thread %.0f blocks/s "
-		    "(CPU %.1f us/block), 2 threads %.0f (%.2fx, CPU %.1f), "
-		    "all CPUs %.0f (%.2fx, CPU %.1f)\n", v1, c1, v2, v2 / v1,
-		    c2, va, va / v1, ca);
+/*
+ * syncd's validation alone with 1, 2 and all threads, printed (a
+ * sentence and a RESULT line each).
+ */
+static void
+validation_all(const struct genesis *g, const struct ipc_blob *v,
+    uint32_t nblocks, uint32_t batch)
+{
+	static const unsigned	 threads[] = { 1, 2, 0 };
+	double			 bps[3], cpu[3];
+	char			 key[16];
+	size_t			 i;
+
+	for (i = 0; i < 3; i++) {
+		bps[i] = validation(g, v, nblocks, batch, threads[i],
+		    &cpu[i]);
+		result("validation", "threads=%s blocks_per_s=%.0f "
+		    "cpu_us_per_block=%.1f", threads_key(threads[i], key,
+		    sizeof(key)), bps[i], cpu[i]);
 	}
-	if (mkdtemp(dir) == NULL)
+	printf("syncd validation alone: 1 thread %.0f blocks/s "
+	    "(CPU %.1f us/block), 2 threads %.0f (%.2fx, CPU %.1f), "
+	    "all CPUs %.0f (%.2fx, CPU %.1f)\n", bps[0], cpu[0], bps[1],
+	    bps[0] > 0 ? bps[1] / bps[0] : 0, cpu[1], bps[2],
+	    bps[0] > 0 ? bps[2] / bps[0] : 0, cpu[2]);
+}
+
+/*
+ * The baselines and syncd's validation alone, on a chain built here:
+ * validate + LMDB in blocks/s (0 on failure), *mb its MB/s, *raw_bps raw
+ * LMDB append.
+ */
+static double
+baseline(uint32_t nblocks, uint32_t plen, double *mb, double *raw_bps)
+{
+	struct genesis		 g;
+	struct store_params	 p;
+	struct ipc_blob		*v;
+	uint8_t			*buf;
+	size_t			 blen = BLOCK_HEADER_LEN + BLOCK_SIG_LEN + plen;
+	uint32_t		 batch = batch_blocks(blen);
+	char			 dir[] = "/tmp/bench_sync.XXXXXX", path[128];
+	char			 err[512], cmd[160];
+	double			 bps = 0;
+
+	*mb = *raw_bps = 0;
+	if (genesis_load(&g, "devnet", ".", err, sizeof(err)) == -1) {
+		fprintf(stderr, "baseline: %s\n", err);
 		return 0;
+	}
+	if (make_chain(&g, nblocks, plen, &buf, &v) == -1) {
+		fprintf(stderr, "baseline: out of memory\n");
+		return 0;
+	}
+	printf("batches of %u blocks (%zu bytes each)\n", batch, blen);
+	validation_all(&g, v, nblocks, batch);
+	if (mkdtemp(dir) == NULL) {
+		perror("baseline: mkdtemp");
+		goto out;
+	}
 	memset(&p, 0, sizeof(p));
 	p.path = path;
 	p.map_size = (size_t)nblocks * (blen + 256) + (64u << 20);
@@ -203,15 +323,15 @@ baseline(uint32_t nblocks, uint32_t plen, double *mb, double *raw_bps)
 	p.max_reorg = 100;
 	p.genesis = &g;
 	snprintf(path, sizeof(path), "%s/raw.mdb", dir);
-	*raw_bps = append_all(&p, v, nblocks, NULL);
+	*raw_bps = append_all(&p, v, nblocks, batch, NULL);
 	snprintf(path, sizeof(path), "%s/%s", dir, STORE_FILE);
-	bps = append_all(&p, v, nblocks, &g);
+	bps = append_all(&p, v, nblocks, batch, &g);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	(void)!system(cmd);
+	*mb = (double)blen / 1e6 * bps;
+out:
 	free(v);
 	free(buf);
-	free(payload);
-	*mb = (double)nblocks * (double)blen / 1e6 * bps / nblocks;
 	return bps;
 }
 
@@ -289,12 +409,25 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 	return cu->total > 0 ? 0 : -1;
 }
 
-/* one catch-up's figures against the baseline */
+/*
+ * One catch-up's figures against the baseline: a sentence, and a RESULT
+ * line keyed by peers and threads (0: all CPUs).
+ */
 static void
-report(const char *what, const struct catch_up *cu, double mb, double base,
-    int target)
+report(const char *what, int peers, unsigned threads,
+    const struct catch_up *cu, double mb, double base, int target)
 {
-	if (cu->total > 0 && cu->steady > 0)
+	char key[16], steady[64] = "";
+
+	if (cu->steady > 0)
+		snprintf(steady, sizeof(steady), " steady_blocks_per_s=%.0f",
+		    cu->steady);
+	result("catchup", "peers=%d threads=%s blocks_per_s=%.0f%s", peers,
+	    threads_key(threads, key, sizeof(key)), cu->total, steady);
+	if (cu->total > 0 && base <= 0)
+		printf("%s %.0f blocks/s, %.1f MB/s (no baseline)\n", what,
+		    cu->total, cu->total * mb);
+	else if (cu->total > 0 && cu->steady > 0)
 		printf("%s %.0f blocks/s, %.1f MB/s, %.0f%% of the baseline "
 		    "(target %d%%); from its first block on %.0f blocks/s, "
 		    "%.0f%%\n", what, cu->total, cu->total * mb,
@@ -310,90 +443,124 @@ report(const char *what, const struct catch_up *cu, double mb, double base,
 	fflush(stdout);
 }
 
-int
-main(int argc, char **argv)
+/*
+ * The producer A makes the chain of nblocks blocks of plen bytes, and
+ * P[0..2] get copies of its store; then all four run.  -1 on failure
+ * (said on stderr; the caller cleans up every node).
+ */
+static int
+make_peers(struct tn_node *A, struct tn_node P[3], uint32_t nblocks,
+    uint32_t plen)
 {
-	struct tn_node	 A, P[3], *peers[4];
-	uint32_t	 nblocks = 100000, plen = 1024, left, k;
-	struct catch_up	 c1, c2, call, c4;
-	double		 base, base_mb = 0, raw = 0, mb;
-	int		 rc = 0;
-	char		 cmd[1024], *ans;
+	uint32_t	 left, k;
+	char		 cmd[1024], ip[32], *ans;
 	int		 i;
 
-	if (argc > 1)
-		nblocks = (uint32_t)strtoul(argv[1], NULL, 10);
-	if (argc > 2)
-		plen = (uint32_t)strtoul(argv[2], NULL, 10);
-	if (sodium_init() == -1 || nblocks == 0 || plen > BLOCK_PAYLOAD_MAX)
-		return 1;
-	mb = (double)(BLOCK_HEADER_LEN + BLOCK_SIG_LEN + plen) / 1e6;
-	printf("bench_sync: %u blocks of %u payload bytes\n", nblocks, plen);
-	base = baseline(nblocks, plen, &base_mb, &raw);
-	printf("baseline (validate + LMDB, one process, one thread): %.0f "
-	    "blocks/s, %.1f MB/s\n", base, base_mb);
-	printf("raw LMDB append (nothing validated): %.0f blocks/s\n", raw);
-	printf("online CPUs: %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
-	fflush(stdout);
-
-	/* the producer and three copies of its store */
-	if (node_new(&A, "127.0.0.41", "[sync]\nproducer_key = devnet\n")
-	    == -1 || tn_node_run(&A, 20) == -1)
-		return 1;
+	if (node_new(A, "127.0.0.41", "[sync]\nproducer_key = devnet\n")
+	    == -1 || tn_node_run(A, 20) == -1)
+		return -1;
 	tn_sleep(0.5);
 	for (left = nblocks; left > 0; left -= k) {
 		k = left > IPC_PRODUCE_MAX ? IPC_PRODUCE_MAX : left;
 		snprintf(cmd, sizeof(cmd), "produce %u %u\n", k, plen);
-		if ((ans = tn_exchange(A.sock, cmd, strlen(cmd), 600)) ==
-		    NULL || strstr(ans, "\"ok\":true") == NULL) {
+		ans = tn_exchange(A->sock, cmd, strlen(cmd), 600);
+		if (ans == NULL || strstr(ans, "\"ok\":true") == NULL) {
 			fprintf(stderr, "produce failed: %s\n", ans ? ans :
 			    "no answer");
-			return 1;
+			free(ans);
+			return -1;
 		}
 		free(ans);
 	}
-	while (height(&A) < nblocks)
+	while (height(A) < nblocks)
 		tn_sleep(0.05);
-	tn_node_stop(&A, 10);
+	tn_node_stop(A, 10);
 	for (i = 0; i < 3; i++) {
-		char ip[32];
-
 		snprintf(ip, sizeof(ip), "127.0.0.%d", 42 + i);
 		if (node_new(&P[i], ip, NULL) == -1)
-			return 1;
+			return -1;
 		snprintf(cmd, sizeof(cmd), "mkdir -p %s && cp %s/%s %s/ && "
-		    "chown -R %d:%d %s", P[i].data, A.data, STORE_FILE,
+		    "chown -R %d:%d %s", P[i].data, A->data, STORE_FILE,
 		    P[i].data, geteuid() == 0 ? TN_NOBODY : (int)geteuid(),
 		    geteuid() == 0 ? TN_NOBODY : (int)getegid(), P[i].data);
 		if (system(cmd) != 0)
-			return 1;
+			return -1;
 	}
-	if (tn_node_run(&A, 20) == -1)
-		return 1;
-	peers[0] = &A;
-	for (i = 0; i < 3; i++) {
+	if (tn_node_run(A, 20) == -1)
+		return -1;
+	for (i = 0; i < 3; i++)
 		if (tn_node_run(&P[i], 20) == -1)
-			return 1;
-		peers[i + 1] = &P[i];
-	}
+			return -1;
 	tn_sleep(1);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tn_node	 A, P[3], *peers[4];
+	uint32_t	 nblocks = 100000, plen = 1024;
+	struct catch_up	 c1, c2, call, c4;
+	double		 base, base_mb = 0, raw = 0, mb;
+	int		 rc = 0, i;
+
+	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0)) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 1)
+		nblocks = (uint32_t)strtoul(argv[1], NULL, 10);
+	if (argc > 2)
+		plen = (uint32_t)strtoul(argv[2], NULL, 10);
+	if (argc > 3 || nblocks == 0 || plen > BLOCK_PAYLOAD_MAX) {
+		usage(stderr);
+		return 2;
+	}
+	if (sodium_init() == -1)
+		return 1;
+	mb = (double)(BLOCK_HEADER_LEN + BLOCK_SIG_LEN + plen) / 1e6;
+	printf("bench_sync: %u blocks of %u payload bytes\n", nblocks, plen);
+	result("cpus", "count=%ld", sysconf(_SC_NPROCESSORS_ONLN));
+	base = baseline(nblocks, plen, &base_mb, &raw);
+	result("baseline", "blocks_per_s=%.0f mb_per_s=%.1f", base, base_mb);
+	result("raw_append", "blocks_per_s=%.0f", raw);
+	printf("baseline (validate + LMDB, one process, one thread): %.0f "
+	    "blocks/s, %.1f MB/s\n", base, base_mb);
+	printf("raw LMDB append (nothing validated): %.0f blocks/s\n", raw);
+	printf("online CPUs: %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
+	printf("catch-up with a checkpoint (assumevalid): not built\n");
+	fflush(stdout);
+	if (base <= 0)
+		rc = -1;
+
+	memset(&A, 0, sizeof(A));
+	memset(P, 0, sizeof(P));
+	if (make_peers(&A, P, nblocks, plen) == -1) {
+		rc = -1;
+		goto out;
+	}
+	peers[0] = &A;
+	for (i = 0; i < 3; i++)
+		peers[i + 1] = &P[i];
 
 	rc |= catch_up("127.0.0.45", peers, 1, nblocks, 1, &c1);
-	report("one peer, 1 thread:      ", &c1, mb, base, 100);
+	report("one peer, 1 thread:      ", 1, 1, &c1, mb, base, 100);
 	rc |= catch_up("127.0.0.46", peers, 1, nblocks, 2, &c2);
-	report("one peer, 2 threads:     ", &c2, mb, base, 160);
+	report("one peer, 2 threads:     ", 1, 2, &c2, mb, base, 160);
 	rc |= catch_up("127.0.0.47", peers, 1, nblocks, 0, &call);
-	report("one peer, all CPUs:      ", &call, mb, base, 160);
+	report("one peer, all CPUs:      ", 1, 0, &call, mb, base, 160);
 	rc |= catch_up("127.0.0.48", peers, 4, nblocks, 0, &c4);
-	report("four peers, all CPUs:    ", &c4, mb, base, 160);
-	if (rc == 0)
+	report("four peers, all CPUs:    ", 4, 0, &c4, mb, base, 160);
+	if (c1.total > 0 && c2.total > 0 && call.total > 0)
 		printf("threads: 2 = %.2fx, all = %.2fx the 1-thread "
 		    "catch-up\n", c2.total / c1.total, call.total / c1.total);
-	if (rc == 0 && c1.steady > 0 && c2.steady > 0 && call.steady > 0)
+	if (c1.steady > 0 && c2.steady > 0 && call.steady > 0)
 		printf("from the first block on: 2 = %.2fx, all = %.2fx\n",
 		    c2.steady / c1.steady, call.steady / c1.steady);
 	printf("(the first figure includes the new node's start and the "
 	    "handshakes)\n");
+out:
 	for (i = 0; i < 3; i++)
 		tn_node_cleanup(&P[i]);
 	tn_node_cleanup(&A);

@@ -35,22 +35,24 @@
 #   --no-netns         (root only) run on the host's loopback instead of a
 #                      network namespace of our own
 #
-# bench_sync (syncd's) is called with --threads N (1, 2, all cores) and
-# --checkpoint when its --help names those options; until then the
-# report says "n/a (not built yet)" for those cells.
+# bench_sync is called once per size and repetition; it measures every
+# catch-up figure of a size itself (the baselines, validation alone and
+# the catch-ups with 1, 2 and all threads) and run.sh reads its RESULT
+# lines.  There is no checkpoint (assumevalid) option: not built, and the
+# report says so.
 #
 # Budget of the full run on a 2-core machine, in minutes (at most about
 # 28 of 30): build 1; catch-up 100,000 x 1 KiB and 10,000 x 64 KiB, as many
-# of the 3 repetitions as fit in 8 (about 2.5 each today, so 3; once
-# bench_sync has threads and a checkpoint, each repetition runs up to 4
-# cells a size and fewer repetitions fit); litecoind 1; handshake 0.2;
+# of the 3 repetitions as fit in 8 (each repetition makes both chains and
+# runs 3 validations and 4 catch-ups a size; not yet timed on a quiet
+# machine, so the budget decides); litecoind 1; handshake 0.2;
 # restart 1.5; idle 1.5; 50 nodes with the memory soak 11 (the soak's 10
 # minutes include the per-second and chain phases); 100 nodes 3.
 #
 # As root, the benchmarks run in a network namespace of their own (after
 # packages are installed, which needs the network), so no test on the
 # host's loopback meets them.  Nodes listen on 127.0.3.x-127.0.6.x and
-# 127.0.0.41-46 (bench_sync); every process is stopped by pid.
+# 127.0.0.41-48 (bench_sync); every process is stopped by pid.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -161,26 +163,33 @@ part_json() {
 	fi
 }
 
-# ---- catch-up: bench_store (raw LMDB append) and bench_sync ----
-# bench_sync (syncd's) measures the one-process baseline (validate +
-# LMDB) and catch-ups from one and four peers; run.sh passes
-# --threads N and --checkpoint when its --help names them.
-sync_help=$("$bin/bench_sync" --help 2>&1)
-has_threads=0 has_ckpt=0
-grep -q -- '--threads' <<<"$sync_help" && has_threads=1
-grep -q -- '--checkpoint' <<<"$sync_help" && has_ckpt=1
+# ---- catch-up: bench_store (IPC append) and bench_sync ----
+# bench_sync (syncd's) builds the chain once per call and measures the
+# baselines (validate + LMDB in one process and one thread; raw LMDB
+# append), syncd's validation alone with 1, 2 and all threads, and the
+# catch-ups from one peer with 1, 2 and all threads and from four peers
+# with all; run.sh reads only its "RESULT figure=NAME key=value ..."
+# lines (bench_sync --help), never its sentences.  There is no checkpoint
+# (assumevalid) yet: the report says "not built" for it.
 ncpu=$(nproc)
-threads_list=$(printf '%s\n' 1 2 "$ncpu" | sort -un | tr '\n' ' ')
 
-# a number from a line of text: num REGEX FILE
-num() { sed -n "s/^$1 *\([0-9.]*\) blocks\/s.*/\1/p" "$2" | head -1; }
+# the RESULT lines of a bench_sync output as JSON objects, one a line,
+# each with blocks, payload and rep added; values are numbers where they
+# parse as numbers (threads stays "1", "2" or "all")
+sync_results() {
+	sed -n 's/^RESULT //p' "$1" | jq -Rc --argjson b "$2" \
+	    --argjson p "$3" --argjson r "$4" '
+	  [splits(" +") | select(length > 0) | capture("^(?<k>[^=]+)=(?<v>.*)$")
+	   | {(.k): (if .k == "threads" then .v else ((.v | tonumber?) // .v) end)}]
+	  | add + {kind: "sync", blocks: $b, payload: $p, rep: $r}'
+}
 
-# one repetition of every catch-up cell of every size (JSON lines)
+# one repetition of every size (JSON lines)
 catchup_rep() {
-	local r=$1 size blocks payload batch t c tag f opts
+	local r=$1 size blocks payload batch f rc
 	for size in $sizes; do
 		blocks=${size%%:*} payload=${size##*:}
-		# batches of at most 3 MiB (IPC_MAX_BLOCK_BYTES is 4 MiB)
+		# batches of at most 3 MiB (IPC_MAX_BLOCK_BYTES is 8 MiB)
 		batch=$((3 * 1024 * 1024 / (payload + 154)))
 		[ "$batch" -gt 1000 ] && batch=1000
 		f=$work/store_${blocks}_${payload}_$r
@@ -192,39 +201,16 @@ catchup_rep() {
 		    '{kind: "store", blocks: $b, payload: $p,
 		      direct: ($d | tonumber? // null),
 		      ipc: ($i | tonumber? // null)}'
-		for t in $threads_list; do
-			for c in 0 1; do
-				opts=()
-				if [ "$has_threads" = 1 ]; then
-					opts+=(--threads "$t")
-				elif [ "$t" != 1 ]; then
-					continue
-				fi
-				if [ "$c" = 1 ]; then
-					[ "$has_ckpt" = 1 ] || continue
-					opts+=(--checkpoint)
-				fi
-				tag=${blocks}_${payload}_t${t}_c${c}_$r
-				f=$work/sync_$tag
-				say "catch-up $blocks x $payload, threads $t," \
-				    "checkpoint $c, run $r"
-				"$bin/bench_sync" "${opts[@]}" "$blocks" "$payload" \
-				    >"$f.out" 2>>"$logs/catchup.log"
-				jq -cn --argjson b "$blocks" --argjson p "$payload" \
-				    --argjson t "$t" --argjson c "$c" \
-				    --argjson th "$has_threads" \
-				    --arg base "$(num 'baseline (validate + LMDB, one process):' "$f.out")" \
-				    --arg one "$(num 'catch-up from one peer:' "$f.out")" \
-				    --arg four "$(num 'catch-up from four peers:' "$f.out")" \
-				    '{kind: "sync", blocks: $b, payload: $p,
-				      threads: (if $th == 1 then $t else "default" end),
-				      checkpoint: ($c == 1),
-				      baseline: ($base | tonumber? // null |
-				        if . == 0 then null else . end),
-				      one: ($one | tonumber? // null),
-				      four: ($four | tonumber? // null)}'
-			done
-		done
+		f=$work/sync_${blocks}_${payload}_$r
+		say "catch-up $blocks x $payload, run $r"
+		"$bin/bench_sync" "$blocks" "$payload" \
+		    >"$f.out" 2>>"$logs/catchup.log"
+		rc=$?
+		cat "$f.out" >>"$logs/bench_sync.log"
+		sync_results "$f.out" "$blocks" "$payload" "$r"
+		jq -cn --argjson b "$blocks" --argjson p "$payload" \
+		    --argjson rc "$rc" \
+		    '{kind: "sync_exit", blocks: $b, payload: $p, status: $rc}'
 	done
 }
 
@@ -273,18 +259,32 @@ stats='def stats: map(select(. != null)) | sort | length as $n |
    min: .[0], max: .[-1]} end;'
 catchup_json=null
 if want catchup; then
+	# per size: the baselines, validation alone per thread count, the
+	# catch-ups (one peer 1/2/all threads, four peers all), each a
+	# stats object of blocks/s over the repetitions (0 = not measured)
 	catchup_json=$(jq -cs "$stats"'
+	  def bps(f): map(select(f) | .blocks_per_s | if . == 0 then null
+	    else . end) | stats;
+	  def order: {"1": 1, "2": 2, "all": 3}[.threads] // 9;
 	  group_by([.payload, .blocks]) | map(
 	    (map(select(.kind == "store"))) as $st |
 	    (map(select(.kind == "sync"))) as $sy |
 	    {blocks: .[0].blocks, payload: .[0].payload,
-	     raw_lmdb_append: ($st | map(.direct) | stats),
+	     bench_sync_exit: map(select(.kind == "sync_exit") | .status),
+	     cpus: ($sy | map(select(.figure == "cpus") | .count) | max),
+	     baseline_validate_lmdb: ($sy | bps(.figure == "baseline")),
+	     raw_lmdb_append: ($sy | bps(.figure == "raw_append")),
+	     store_direct_append: ($st | map(.direct) | stats),
 	     ipc_append: ($st | map(.ipc) | stats),
-	     baseline_validate_lmdb: ($sy | map(.baseline) | stats),
-	     cells: ($sy | group_by([(.threads | tostring), .checkpoint]) | map(
-	       {threads: .[0].threads, checkpoint: .[0].checkpoint,
-	        one_peer: (map(.one) | stats),
-	        four_peers: (map(.four) | stats)}))})' "$work/catchup.json")
+	     validation: ($sy | map(select(.figure == "validation")) |
+	       group_by(order) | map({threads: .[0].threads,
+	         blocks_per_s: bps(true),
+	         cpu_us_per_block: (map(.cpu_us_per_block) | stats)})),
+	     catchup: ($sy | map(select(.figure == "catchup")) |
+	       group_by([.peers, order]) | map({peers: .[0].peers,
+	         threads: .[0].threads, blocks_per_s: bps(true),
+	         steady_blocks_per_s: (map(.steady_blocks_per_s) | stats)})),
+	     checkpoint: "not built"})' "$work/catchup.json")
 fi
 pj() { if want "$1" && [ -f "$work/$1.json" ]; then part_json "$1"; else echo null; fi; }
 lite=$(pj litecoind)
@@ -305,7 +305,7 @@ jq -n --arg date "$date" --argjson quick "$quick" \
     --argjson mem "$(awk '/MemTotal/ { print $2 }' /proc/meminfo)" \
     --arg kernel "$(uname -r)" \
     --arg git "$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)" \
-    --argjson reps "$(cat "$work/creps" 2>/dev/null || echo 0)" --argjson th "$has_threads" --argjson ck "$has_ckpt" \
+    --argjson reps "$(cat "$work/creps" 2>/dev/null || echo 0)" \
     --argjson catchup "$catchup_json" --argjson lite "$lite" \
     --argjson hs "$(pj handshake)" --argjson rs "$(pj restart)" \
     --argjson idle "$(pj idle)" --argjson n50 "$(pj net50)" \
@@ -324,8 +324,7 @@ jq -n --arg date "$date" --argjson quick "$quick" \
 	  memory_blocks: $mem, soak_s: $soak, big_nodes: $big}')" \
     '{date: $date, quick: ($quick == 1), git: $git,
       machine: {cpu: $cpu, cores: $ncpu, mem_kib: $mem, kernel: $kernel},
-      catchup_reps: $reps, bench_sync_threads: ($th == 1),
-      bench_sync_checkpoint: ($ck == 1), seconds: $times,
+      catchup_reps: $reps, seconds: $times,
       exit_status: $codes, params: $params,
       catchup: $catchup, litecoind: $lite, handshake: $hs, restart: $rs,
       idle: $idle, net: [$n50, $n100]}' >"$json" || { say "no JSON"; exit 1; }
@@ -384,15 +383,15 @@ if command -v gnuplot >/dev/null 2>&1; then
 		    '' using 1:(\$3/1024) with lines lw 2 title 'RssAnon'" \
 		    2>>"$logs/plots.log"
 	fi
-	# catch-up throughput against the baselines, first size
+	# catch-up throughput against the baselines, every size
 	if [ "$catchup_json" != null ]; then
 		jq -r '.[] | "\(.blocks)x\(.payload)" as $s |
 		  (["raw_LMDB_append", .raw_lmdb_append.median],
-		   ["validate+LMDB", .baseline_validate_lmdb.median],
-		   (.cells[] | ["1_peer_t\(.threads)\(if .checkpoint then "_ckpt" else "" end)",
-		     .one_peer.median],
-		    ["4_peers_t\(.threads)\(if .checkpoint then "_ckpt" else "" end)",
-		     .four_peers.median])) |
+		   ["validate+LMDB_1_thread", .baseline_validate_lmdb.median],
+		   (.validation[] | ["validation_alone_t\(.threads)",
+		     .blocks_per_s.median]),
+		   (.catchup[] | ["\(.peers)_peer(s)_t\(.threads)",
+		     .blocks_per_s.median])) |
 		  "\($s)_\(.[0]) \(.[1] // 0)"' <<<"$catchup_json" >"$work/bars.dat"
 		gnuplot -e "$term; set output '$plots/throughput.png';
 		  set termoption noenhanced;
