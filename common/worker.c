@@ -144,6 +144,19 @@ worker_chan(struct worker *w, const char *sockname, enum ipc_proc peer,
 	return c;
 }
 
+void
+worker_sendq(const struct worker *w, uint32_t q[IPC_WORKER_CHANS])
+{
+	int i, k;
+
+	for (k = 0; k < IPC_WORKER_CHANS; k++)
+		q[k] = 0;
+	for (i = 0; i < w->nchans; i++)
+		for (k = 0; k < IPC_WORKER_CHANS; k++)
+			if (ipc_sendq_peer(w->def->proc, k) == w->chans[i].peer)
+				q[k] += ipc_chan_queued(w->chans[i].chan);
+}
+
 struct ipc_chan *
 worker_listen(struct worker *w, const char *sockname, enum ipc_proc peer,
     ipc_handler h, void *arg)

@@ -300,6 +300,7 @@ activate(struct conn *c)
 	}
 	c->state = CONN_ACTIVE;
 	c->since = now;
+	ipc_hist_observe(&nd->handshake_hist, now - c->created);
 	c->next_ping = now;		/* a first round trip at once */
 	log_info("%s: connected (remote port %u, listen port %u, height "
 	    "%llu, %s)", c->name, c->remote_port, c->listen_port,

@@ -709,6 +709,22 @@ netd_init(struct worker *w)
 	return 0;
 }
 
+/* For the metrics: bans in force, the handshake times, our send queues. */
+static void
+status_metrics(struct worker *w, struct netd *nd, struct ipc_status_netd *st,
+    double now)
+{
+	int i;
+
+	worker_sendq(w, st->sendq);
+	if (nd == NULL)
+		return;
+	for (i = 0; i < nd->nbans; i++)
+		if (nd->bans[i].until > now)
+			st->bans++;
+	st->handshake = nd->handshake_hist;
+}
+
 static void
 netd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 {
@@ -721,6 +737,7 @@ netd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 
 	memset(&st, 0, sizeof(st));
 	st.seq = seq;
+	status_metrics(w, nd, &st, now);
 	if (nd != NULL) {
 		st.c = nd->c;
 		st.peers = calloc(nd->reg.n ? nd->reg.n : 1, sizeof(*p));

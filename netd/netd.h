@@ -176,6 +176,7 @@ struct netd {
 	int			 nbans;
 	struct registry		 reg;
 	struct ipc_net_counters	 c;
+	struct ipc_hist		 handshake_hist;	/* metrics */
 	struct ipc_chan		*store;
 	struct ipc_chan		*sync;
 	uint64_t		 height;

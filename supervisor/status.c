@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "progress.h"
 #include "supervisor.h"
 #include "timenode_version.h"
@@ -307,13 +308,32 @@ client_by_id(struct status_server *srv, uint32_t id)
 static void
 cmd_help(struct status_client *cl)
 {
-	json_t *a = json_pack("[s, s, s, s, s, s]", "status", "peers",
-	    "restart COMPONENT", "produce COUNT [PAYLOAD_BYTES]", "verify",
-	    "help");
+	json_t *a = json_pack("[s, s, s, s, s, s, s]", "status", "peers",
+	    "metrics", "restart COMPONENT", "produce COUNT [PAYLOAD_BYTES]",
+	    "verify", "help");
 
 	if (cl->srv->sv->cfg.debug)
 		json_array_append_new(a, json_string("debug-socket COMPONENT"));
 	client_send(cl, json_pack("{s:o}", "commands", a));
+}
+
+/*
+ * metrics: the Prometheus text (node_metrics.c) as the string "metrics" of
+ * a JSON answer, so that the socket keeps one JSON object per answer;
+ * timenodectl metrics prints the text alone.
+ */
+static void
+cmd_metrics(struct status_client *cl)
+{
+	struct metrics	m;
+
+	metrics_init(&m);
+	if (node_metrics(cl->srv->sv, &m) == -1)
+		client_error(cl, "%s", "metrics: out of memory");
+	else
+		client_send(cl, json_pack("{s:s, s:s}", "metrics", m.buf,
+		    "content_type", METRICS_CONTENT_TYPE));
+	metrics_free(&m);
 }
 
 static void
@@ -538,6 +558,8 @@ client_command(struct status_client *cl, char *line)
 		client_send(cl, status_json(sv));
 	else if (strcmp(cmd, "peers") == 0 && arg == NULL)
 		client_send(cl, json_pack("{s:o}", "peers", peers_json(sv)));
+	else if (strcmp(cmd, "metrics") == 0 && arg == NULL)
+		cmd_metrics(cl);
 	else if (strcmp(cmd, "help") == 0 && arg == NULL)
 		cmd_help(cl);
 	else if (strcmp(cmd, "restart") == 0)

@@ -67,6 +67,7 @@ struct supervisor {
 	struct ipc_status_stored st_stored;
 	struct ipc_status_syncd	 st_syncd;
 	struct ipc_status_netd	 st_netd;
+	double			 tip_seen;	/* the tip last changed */
 	struct status_server	*status;
 	char			 last_status_line[256];
 };
@@ -84,6 +85,10 @@ int		 child_restart(struct supervisor *, struct child *,
 int		 child_send(struct child *, uint16_t type, uint32_t reqid,
 		    const struct wbuf *body);
 double		 child_uptime(const struct child *);
+
+/* node_metrics.c: the metrics text into m; -1 if it failed (metrics.h) */
+struct metrics;
+int		 node_metrics(struct supervisor *, struct metrics *);
 
 /* status.c */
 struct status_server *status_open(struct supervisor *, const char *name,

@@ -46,8 +46,8 @@ usage_exit(int status)
 	    "       timenodectl [-s socket] [--json] status --watch "
 	    "[--interval SECONDS] [--count N]\n"
 	    "       timenodectl -h | --help | -V | --version\n"
-	    "commands: status | peers | restart COMPONENT | verify | help |\n"
-	    "          produce COUNT [--payload-bytes BYTES]\n");
+	    "commands: status | peers | metrics | restart COMPONENT | verify |\n"
+	    "          help | produce COUNT [--payload-bytes BYTES]\n");
 	exit(status);
 }
 
@@ -386,7 +386,9 @@ run_command(const char *sock, const char *cmd, const char *word, int json)
 		return 1;
 	}
 	ret = json_object_get(o, "error") ? 1 : 0;
-	if (json || (strcmp(word, "status") != 0 &&
+	if (!json && !ret && strcmp(word, "metrics") == 0)
+		fputs(str(o, "metrics"), stdout);	/* the text alone */
+	else if (json || (strcmp(word, "status") != 0 &&
 	    strcmp(word, "peers") != 0))
 		printf("%s\n", answer);
 	else if ((p = printable_json(o)) == NULL) {
