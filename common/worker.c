@@ -349,6 +349,8 @@ worker_sandbox(struct worker *w)
 		sb.rw_paths[1] = w->cfg.data_dir;
 	sb.net = w->def->net;
 	sb.tcp_port = w->cfg.listen.port;
+	if (w->def->proc == IPC_NETD)	/* it serves the metrics */
+		sb.metrics_port = w->cfg.metrics_listen.port;
 	if (sandbox_apply(&sb, &w->sb) == -1)
 		fatalx("cannot apply the sandbox, refusing to run without it");
 	if (w->run_fd > 0) {	/* a way out of the chroot: gone */

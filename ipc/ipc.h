@@ -58,6 +58,8 @@ enum ipc_type {
 	IPC_PRODUCE_ACK,		/* syncd -> sup: ipc_result */
 	IPC_VERIFY,			/* sup -> stored: walk the chain */
 	IPC_VERIFY_ACK,			/* stored -> sup: ipc_result */
+	/* sup -> netd: the metrics text for [metrics] listen (raw bytes) */
+	IPC_METRICS_TEXT = 24,
 
 	/* store channels: netd/syncd -> stored, answers stored -> them */
 	IPC_STORE_TIP_REQ = 32,		/* empty -> IPC_STORE_TIP */
@@ -378,6 +380,9 @@ struct ipc_punish {
 	uint32_t	ban_s;
 	char		why[IPC_REASON_MAX + 1];
 };
+
+/* IPC_METRICS_TEXT: at most this much (metrics.h METRICS_MAX_BYTES) */
+#define IPC_METRICS_TEXT_MAX	(256u << 10)
 
 /* IPC_PRODUCE */
 struct ipc_produce {

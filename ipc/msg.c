@@ -64,6 +64,8 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ IPC_PRODUCE_ACK, "produce-ack", P(IPC_SYNCD), P(IPC_SUPERVISOR),
 	    RESULT_MIN, RESULT_MAX },
 	{ IPC_VERIFY, "verify", P(IPC_SUPERVISOR), P(IPC_STORED), 0, 0 },
+	{ IPC_METRICS_TEXT, "metrics-text", P(IPC_SUPERVISOR), P(IPC_NETD), 0,
+	    IPC_METRICS_TEXT_MAX },
 	{ IPC_VERIFY_ACK, "verify-ack", P(IPC_STORED), P(IPC_SUPERVISOR),
 	    RESULT_MIN, RESULT_MAX },
 

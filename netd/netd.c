@@ -26,6 +26,7 @@
 
 #include "chan.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "netd.h"
 
 static struct netd	the_netd;
@@ -684,7 +685,27 @@ netd_load(struct worker *w)
 static int
 netd_pre_sandbox(struct worker *w)
 {
-	return dialer_listen(w->priv);
+	struct netd *nd = w->priv;
+
+	if (dialer_listen(nd) == -1)
+		return -1;
+	if (w->cfg.metrics_listen.port != 0 && (nd->metrics =
+	    metrics_http_open(w->base, &w->cfg.metrics_listen)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* The supervisor's metrics text, for the HTTP endpoint to serve. */
+static void
+netd_ctl(struct worker *w, const struct ipc_hdr *h, struct rbuf *body)
+{
+	struct netd *nd = w->priv;
+
+	if (h->type != IPC_METRICS_TEXT || nd->metrics == NULL)
+		return;
+	if (metrics_http_set(nd->metrics, body->p + body->off,
+	    rbuf_left(body)) == -1)
+		log_warnx("metrics: text not kept (out of memory)");
 }
 
 static int
@@ -780,6 +801,8 @@ netd_shutdown(struct worker *w)
 	nd->tick = nd->reap = NULL;
 	dialer_free(nd);
 	reg_free(&nd->reg);
+	metrics_http_close(nd->metrics);
+	nd->metrics = NULL;
 }
 
 static const struct worker_def netd_def = {
@@ -790,6 +813,7 @@ static const struct worker_def netd_def = {
 	.init = netd_init,
 	.status = netd_status,
 	.shutdown = netd_shutdown,
+	.ctl_msg = netd_ctl,
 };
 
 int

@@ -17,7 +17,8 @@
 #include <stdint.h>
 
 #define METRICS_CONTENT_TYPE	"text/plain; version=0.0.4; charset=utf-8"
-#define METRICS_MAX_BYTES	(256u << 10)	/* the writer stops there */
+#define METRICS_MAX_BYTES	(256u << 10)	/* the writer stops there;
+					   = IPC_METRICS_TEXT_MAX */
 
 struct metrics {
 	char	*buf;		/* NUL-terminated text, owned */

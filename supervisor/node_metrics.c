@@ -241,6 +241,31 @@ ipc_queues(struct metrics *m, struct supervisor *sv)
 		}
 }
 
+/*
+ * [metrics] listen: netd serves the last text it got (docs/architecture.md,
+ * "Metrics"), so it gets a fresh one with every heartbeat.  netd only
+ * stores and serves these bytes; it parses nothing of them.
+ */
+void
+node_metrics_push(struct supervisor *sv)
+{
+	struct child	*c = child_by_name(sv, "netd");
+	struct metrics	 m;
+	struct wbuf	 w;
+
+	if (sv->cfg.metrics_listen.port == 0 || c == NULL ||
+	    c->state != CHILD_RUNNING)
+		return;
+	metrics_init(&m);
+	if (node_metrics(sv, &m) == 0) {
+		wbuf_init(&w, IPC_METRICS_TEXT_MAX);
+		put_bytes(&w, m.buf, m.len);
+		child_send(c, IPC_METRICS_TEXT, 0, &w);
+		wbuf_free(&w);
+	}
+	metrics_free(&m);
+}
+
 int
 node_metrics(struct supervisor *sv, struct metrics *m)
 {

@@ -560,6 +560,7 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 		sv->hb_last = now;
 		for (i = 0; i < IPC_NWORKERS; i++)
 			send_heartbeat(&sv->children[i]);
+		node_metrics_push(sv);
 	}
 	if (sv->wd_interval > 0 && now - sv->wd_last >= sv->wd_interval &&
 	    all_running(sv)) {

@@ -89,6 +89,8 @@ double		 child_uptime(const struct child *);
 /* node_metrics.c: the metrics text into m; -1 if it failed (metrics.h) */
 struct metrics;
 int		 node_metrics(struct supervisor *, struct metrics *);
+/* [metrics] listen set: the text to netd, which serves it over HTTP */
+void		 node_metrics_push(struct supervisor *);
 
 /* status.c */
 struct status_server *status_open(struct supervisor *, const char *name,
