@@ -460,6 +460,70 @@ test_http_lifetime(void)
 	close(fd);
 }
 
+/* the whole file, NUL-ended and malloc'ed, or NULL */
+static char *
+slurp(const char *path)
+{
+	FILE	*f;
+	char	*buf;
+	size_t	 n;
+
+	if ((f = fopen(path, "r")) == NULL ||
+	    (buf = malloc(HTTP_MAX + 1)) == NULL) {
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	n = fread(buf, 1, HTTP_MAX, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/*
+ * Every timenode_ name the alert rules and the dashboard use is a family
+ * the node exports (a histogram's _bucket, _sum, _count are its family).
+ */
+static void
+test_contrib_names(void)
+{
+	static const char *const files[] = {
+		TN_SOURCE_DIR "/contrib/prometheus/timenode-rules.yml",
+		TN_SOURCE_DIR "/contrib/grafana/timenode-dashboard.json",
+	};
+	static const char *const sfx[] = { "_bucket", "_sum", "_count" };
+	char		 name[128], want[160], *text, *m, *p;
+	size_t		 n, i, k, l;
+	int		 seen = 0;
+
+	CU_ASSERT_FATAL(caught_up);
+	CU_ASSERT_FATAL((m = metrics_of(&N[1])) != NULL);
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		CU_ASSERT_FATAL((text = slurp(files[i])) != NULL);
+		for (p = text; (p = strstr(p, "timenode_")) != NULL; p += n) {
+			n = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+			if (n >= sizeof(name) || (p > text && p[-1] == '_'))
+				continue;
+			memcpy(name, p, n);
+			name[n] = '\0';
+			for (k = 0; k < 3; k++) {
+				l = strlen(sfx[k]);
+				if (n > l && strcmp(name + n - l, sfx[k]) == 0)
+					name[n - l] = '\0';
+			}
+			snprintf(want, sizeof(want), "# TYPE %s ", name);
+			if (strstr(m, want) == NULL)
+				printf("\n  %s: %s is not exported\n",
+				    files[i], name);
+			CU_ASSERT_PTR_NOT_NULL(strstr(m, want));
+			seen++;
+		}
+		free(text);
+	}
+	CU_ASSERT(seen > 20);
+	free(m);
+}
+
 static pid_t
 prom_start(const char *dir)
 {
@@ -539,9 +603,79 @@ prom_heights(int heights[NNODES])
 	return n;
 }
 
+/* percent-encode s for a query string (RFC 3986 unreserved kept) */
+static void
+url_encode(const char *s, char *out, size_t len)
+{
+	static const char	hex[] = "0123456789ABCDEF";
+	size_t			n = 0;
+
+	for (; *s && n + 4 < len; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr("-._~", *s))
+			out[n++] = *s;
+		else {
+			out[n++] = '%';
+			out[n++] = hex[(unsigned char)*s >> 4];
+			out[n++] = hex[*s & 15];
+		}
+	}
+	out[n] = '\0';
+}
+
+/* replace every from in s by to, in place (s has room for len bytes) */
+static void
+subst(char *s, size_t len, const char *from, const char *to)
+{
+	char	*p, tail[2048];
+
+	while ((p = strstr(s, from)) != NULL &&
+	    strlen(s) - strlen(from) + strlen(to) < len) {
+		snprintf(tail, sizeof(tail), "%s", p + strlen(from));
+		snprintf(p, len - (size_t)(p - s), "%s%s", to, tail);
+	}
+}
+
+/* Prometheus runs every query of the dashboard without an error */
+static int
+dashboard_queries(void)
+{
+	json_t		*d, *panel, *t;
+	size_t		 i, j;
+	char		 expr[2048], enc[6144], req[6400], *ans;
+	int		 bad = 0, n = 0;
+
+	d = json_load_file(TN_SOURCE_DIR
+	    "/contrib/grafana/timenode-dashboard.json", 0, NULL);
+	CU_ASSERT_FATAL(d != NULL);
+	json_array_foreach(json_object_get(d, "panels"), i, panel)
+	    json_array_foreach(json_object_get(panel, "targets"), j, t) {
+		snprintf(expr, sizeof(expr), "%s",
+		    json_string_value(json_object_get(t, "expr")));
+		subst(expr, sizeof(expr), "$instance", ".*");
+		subst(expr, sizeof(expr), "$__rate_interval", "1m");
+		url_encode(expr, enc, sizeof(enc));
+		snprintf(req, sizeof(req), "GET /api/v1/query?query=%s "
+		    "HTTP/1.0\r\n\r\n", enc);
+		ans = http(PROM_IP, PROM_PORT, req, 5);
+		n++;
+		if (ans == NULL || strstr(ans, "\"status\":\"success\"") ==
+		    NULL) {
+			printf("\n  dashboard query failed: %s\n  %.300s\n",
+			    expr, ans ? ans : "(no answer)");
+			bad++;
+		}
+		free(ans);
+	}
+	json_decref(d);
+	printf("\n  %d dashboard queries ran\n", n);
+	return n > 0 && bad == 0;
+}
+
 /*
  * A real Prometheus scrapes the three nodes each second; its query API
- * has each node's height after the catch-up.
+ * has each node's height after the catch-up, and runs every query of the
+ * Grafana dashboard in contrib/.
  */
 static void
 test_prometheus(void)
@@ -572,6 +706,8 @@ test_prometheus(void)
 	CU_ASSERT(ok);
 	printf("\n  Prometheus had the three heights after %d polls\n",
 	    polls);
+	if (ok)
+		CU_ASSERT(dashboard_queries());
 	if (!ok) {
 		snprintf(cmd, sizeof(cmd), "%s/prometheus.log", dir);
 		show(cmd);
@@ -601,6 +737,7 @@ main(int argc, char **argv)
 		{ "HTTP headers bounded", test_http_headers },
 		{ "HTTP connections bounded", test_http_conns },
 		{ "HTTP connection lifetime", test_http_lifetime },
+		{ "contrib/ names are exported", test_contrib_names },
 		{ "a real Prometheus", test_prometheus },
 	};
 	struct tn_suite ts = { .name = "prom", .cases = tests,
