@@ -17,7 +17,8 @@ esac
 # Build: compiler, CMake, pkg-config and the -dev package of every library in
 # CMakeLists.txt.  Run: the tools the tests and scripts/demo.sh use (jq reads
 # timenodectl's JSON; socat and mdb_stat are handy for operators; mandoc
-# lints the man pages).  Package: dpkg-dev, debhelper, fakeroot and lintian
+# lints the man pages; prometheus gives promtool, which checks the metrics
+# and contrib/'s rules, and the Prometheus that tests/test_prom.c runs).  Package: dpkg-dev, debhelper, fakeroot and lintian
 # build and check the Debian package (tests/check_deb.sh).
 PACKAGES="
 build-essential
@@ -37,6 +38,7 @@ jq
 socat
 lmdb-utils
 mandoc
+prometheus
 dpkg-dev
 debhelper
 fakeroot
