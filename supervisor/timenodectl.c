@@ -36,6 +36,8 @@
 #define WATCH_MAX_COUNT	1000000	/* --count */
 
 static int	timeout_ms = TIMEOUT_MS;
+/* status --watch: SIGINT or SIGTERM came (also during an exchange) */
+static volatile sig_atomic_t	interrupted;
 
 /* --help: to stdout, exit 0; a usage error: to stderr, exit 2. */
 static void __attribute__((noreturn))
@@ -89,6 +91,7 @@ exchange(int fd, const char *cmd, size_t *lenp)
 	char		*buf, *nl;
 	size_t		 len = 0;
 	ssize_t		 n;
+	int		 r;
 
 	if (send(fd, cmd, strlen(cmd), MSG_NOSIGNAL) == -1 ||
 	    send(fd, "\n", 1, MSG_NOSIGNAL) == -1) {
@@ -98,7 +101,10 @@ exchange(int fd, const char *cmd, size_t *lenp)
 	if ((buf = malloc(ANSWER_MAX + 1)) == NULL)
 		return NULL;
 	while (len < ANSWER_MAX) {
-		if (poll(&pfd, 1, timeout_ms) <= 0) {
+		r = poll(&pfd, 1, timeout_ms);
+		if (r == -1 && errno == EINTR && interrupted)
+			break;		/* Ctrl-C during a watch: quietly */
+		if (r <= 0) {
 			fprintf(stderr, "timenodectl: no answer within %d s\n",
 			    timeout_ms / 1000);
 			break;
@@ -408,8 +414,6 @@ run_command(const char *sock, const char *cmd, const char *word, int json)
 	return ret;
 }
 
-static volatile sig_atomic_t	interrupted;
-
 static void
 on_interrupt(int sig)
 {
@@ -467,6 +471,8 @@ watch(const char *sock, int json, double interval, long count)
 			printf("timenodectl status --watch: %s, every %g s "
 			    "(Ctrl-C ends)\n\n", when, interval);
 		ret = run_command(sock, "status", "status", json);
+		if (interrupted)	/* the answer it cut short: no error */
+			ret = 0;
 		if (tty)
 			printf("\033[J");
 		fflush(stdout);
