@@ -20,6 +20,8 @@
  * evhttp frees a connection's bufferevent by itself; we hold a reference
  * to each so that we can tell when that happened (its callbacks are
  * cleared by bufferevent_free) and count the connections still open.
+ * Our reference keeps the structure valid until we drop it, so a wrong
+ * guess could only undercount, never touch freed memory.
  */
 #include <sys/socket.h>
 
