@@ -8,8 +8,11 @@
  * le="+Inf" equal to _count, integers printed in full, floats as short as
  * reads back exactly, and the size bound.
  */
+#include <sys/wait.h>
+
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
@@ -96,6 +99,47 @@ test_histogram(void)
 	metrics_free(&m);
 }
 
+/*
+ * Prometheus' own parser (promtool check metrics) reads what the writer
+ * escapes: backslash, quote and line feed in label values and HELP, a
+ * histogram, +Inf and NaN.
+ */
+static void
+test_promtool(void)
+{
+	static const double	bounds[] = { 0.5, 1 };
+	static const uint64_t	counts[] = { 1, 2, 3 };
+	struct metrics_hist	h = { bounds, 2, counts, 7.25 };
+	struct metrics_label	l[2] = { { "worker", "a\\b\"c\nd" },
+	    { "reason", "" } };
+	struct metrics		m;
+	FILE			*p;
+	int			 st;
+
+	if (system("command -v promtool >/dev/null 2>&1") != 0) {
+		printf("\n  promtool not installed (Debian package prometheus): "
+		    "not checked\n");
+		return;
+	}
+	metrics_init(&m);
+	metrics_family(&m, "timenode_odd_total", "counter",
+	    "Help with \\ and \"quotes\" and a\nline feed.");
+	metrics_sample_u64(&m, "timenode_odd_total", l, 2, UINT64_MAX);
+	metrics_family(&m, "timenode_odd_seconds", "histogram", "A histogram.");
+	metrics_histogram(&m, "timenode_odd_seconds", l, 1, &h);
+	metrics_family(&m, "timenode_odd", "gauge", "Odd values.");
+	metrics_sample(&m, "timenode_odd", l, 1, INFINITY);
+	metrics_sample(&m, "timenode_odd", l + 1, 1, NAN);
+	CU_ASSERT_FATAL(!m.failed);
+	CU_ASSERT_FATAL((p = popen("promtool check metrics", "w")) != NULL);
+	fputs(m.buf, p);
+	st = pclose(p);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	if (!(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+		fputs(m.buf, stdout);
+	metrics_free(&m);
+}
+
 /* the writer stops at METRICS_MAX_BYTES and says so */
 static void
 test_bound(void)
@@ -143,6 +187,7 @@ main(int argc, char **argv)
 		{ "escape", test_escape },
 		{ "family and samples", test_family_sample },
 		{ "histogram", test_histogram },
+		{ "promtool reads it", test_promtool },
 		{ "size bound", test_bound },
 		{ "histogram buckets", test_hist_observe },
 	};
