@@ -205,7 +205,7 @@ add_peer(struct config *cfg, const char *v)
 }
 
 enum keykind { K_PATH, K_NAME, K_HOSTPORT, K_PEER, K_SECONDS, K_INT,
-	K_SECONDS0 };
+	K_SECONDS0, K_HOSTPORT0 };
 
 struct keydef {
 	const char	*section;
@@ -259,6 +259,7 @@ static const struct keydef keydefs[] = {
 	{ "sync", "per_peer", K_INT, N(per_peer), 1, 100000 },
 	{ "sync", "request_timeout", K_SECONDS, N(request_timeout), 0, 0 },
 	{ "sync", "validation_threads", K_INT, N(validation_threads), 0, 256 },
+	{ "metrics", "listen", K_HOSTPORT0, N(metrics_listen), 0, 0 },
 };
 #undef S
 #undef N
@@ -274,6 +275,7 @@ apply_key(struct config *cfg, const struct keydef *k, const char *v)
 	case K_NAME:
 		return set_name(base + k->off, k->len, v);
 	case K_HOSTPORT:
+	case K_HOSTPORT0:	/* unset: off */
 		return parse_hostport(v, (struct hostport *)(base + k->off));
 	case K_PEER:
 		return add_peer(cfg, v);
@@ -594,6 +596,18 @@ floor_of(const char *key, double v, double min, const char *why, char *err,
  *   slow crash can follow: a crash loop without delay that never fails.
  * - A restart delay shorter than the supervisor's timers is no delay.
  */
+/* netd binds both: [metrics] listen may not take the peers' port */
+static int
+check_metrics_port(const struct config *c, char *err, size_t errlen)
+{
+	if (c->metrics_listen.port == 0 ||
+	    c->metrics_listen.port != c->listen.port)
+		return 0;
+	snprintf(err, errlen, "[metrics] listen: port %u is [node] listen's",
+	    c->listen.port);
+	return -1;
+}
+
 static int
 check_timings(const struct config *c, char *err, size_t errlen)
 {
@@ -615,7 +629,7 @@ check_timings(const struct config *c, char *err, size_t errlen)
 	    need("backoff_max", c->backoff_max, "at least", 1, 0,
 	    "backoff_min", c->backoff_min, err, errlen) == -1)
 		return -1;
-	return 0;
+	return check_metrics_port(c, err, errlen);
 }
 
 /*
@@ -829,6 +843,12 @@ print_key(FILE *f, const struct config *cfg, const struct keydef *k)
 		else
 			fprintf(f, "%s = %s\n", k->name, base + k->off);
 		return;
+	case K_HOSTPORT0:
+		if (((const struct hostport *)(base + k->off))->port == 0) {
+			fprintf(f, "# %s =\n", k->name);	/* off */
+			return;
+		}
+		/* FALLTHROUGH */
 	case K_HOSTPORT:
 		fprintf(f, "%s = %s\n", k->name, hostport_str(
 		    (const struct hostport *)(base + k->off), hp, sizeof(hp)));

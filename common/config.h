@@ -45,6 +45,8 @@ struct config {
 	char		user[CONFIG_NAME_MAX];
 	struct hostport	listen;
 	struct hostport	peers[CONFIG_MAX_PEERS];
+	/* [metrics] listen: netd's HTTP endpoint; port 0 = off */
+	struct hostport	metrics_listen;
 	size_t		npeers;
 	int		foreground;
 	int		debug;

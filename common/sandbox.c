@@ -492,6 +492,9 @@ landlock_add_rules(const struct sandbox *sb, int rfd, int abi,
 		return -1;
 	if (sb->tcp_port != 0 && landlock_add_port(sb, rfd, sb->tcp_port) == -1)
 		return -1;
+	if (sb->metrics_port != 0 &&
+	    landlock_add_port(sb, rfd, sb->metrics_port) == -1)
+		return -1;
 	return 0;
 }
 

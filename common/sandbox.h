@@ -42,6 +42,7 @@ struct sandbox {
 	const char	*rw_paths[SANDBOX_MAX_PATHS]; /* Landlock mode; NULL ends */
 	enum sandbox_net net;
 	uint16_t	 tcp_port;	/* SANDBOX_NET_TCP: the listen port */
+	uint16_t	 metrics_port;	/* and [metrics] listen's, 0: none */
 };
 
 struct sandbox_result {

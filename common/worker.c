@@ -147,6 +147,19 @@ worker_chan(struct worker *w, const char *sockname, enum ipc_proc peer,
 	return c;
 }
 
+void
+worker_sendq(const struct worker *w, uint32_t q[IPC_WORKER_CHANS])
+{
+	int i, k;
+
+	for (k = 0; k < IPC_WORKER_CHANS; k++)
+		q[k] = 0;
+	for (i = 0; i < w->nchans; i++)
+		for (k = 0; k < IPC_WORKER_CHANS; k++)
+			if (ipc_sendq_peer(w->def->proc, k) == w->chans[i].peer)
+				q[k] += ipc_chan_queued(w->chans[i].chan);
+}
+
 struct ipc_chan *
 worker_listen(struct worker *w, const char *sockname, enum ipc_proc peer,
     ipc_handler h, void *arg)
@@ -368,6 +381,8 @@ worker_sandbox(struct worker *w)
 		sb.rw_paths[1] = w->cfg.data_dir;
 	sb.net = w->def->net;
 	sb.tcp_port = w->cfg.listen.port;
+	if (w->def->proc == IPC_NETD)	/* it serves the metrics */
+		sb.metrics_port = w->cfg.metrics_listen.port;
 	if (sandbox_apply(&sb, &w->sb) == -1)
 		fatalx("cannot apply the sandbox, refusing to run without it");
 	if (w->run_fd > 0) {	/* a way out of the chroot: gone */

@@ -88,6 +88,8 @@ struct worker {
 };
 
 int	worker_main(int argc, char **argv, const struct worker_def *);
+/* the send-queue depths of its worker channels for the status (ipc.h) */
+void	worker_sendq(const struct worker *, uint32_t q[IPC_WORKER_CHANS]);
 /*
  * A channel to another worker through sockname in the run directory.  Only
  * the process the supervisor's heartbeats name as peer may be on the other

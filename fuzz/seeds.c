@@ -471,6 +471,11 @@ ipc_seeds(void)
 	    (struct ipc_unban){ 0x0200007f });
 	BODY("unban-ack", IPC_UNBAN_ACK, ipc_result_encode,
 	    (struct ipc_result){ .code = IPC_OK });
+	wbuf_init(&b, IPC_MAX_MSG);
+	put_bytes(&b, "# TYPE timenode_chain_height gauge\n"
+	    "timenode_chain_height 2\n", 59);
+	ipc_put("metrics-text", IPC_METRICS_TEXT, &b);
+	wbuf_free(&b);
 #undef BODY
 #undef OVER
 }

@@ -390,6 +390,12 @@ ipc_chan_name(const struct ipc_chan *c)
 	return c->name;
 }
 
+uint32_t
+ipc_chan_queued(const struct ipc_chan *c)
+{
+	return c != NULL ? (uint32_t)c->qlen : 0;
+}
+
 int
 ipc_send(struct ipc_chan *c, uint16_t type, uint32_t reqid,
     const struct wbuf *body)

@@ -44,6 +44,8 @@ int		 ipc_connected(const struct ipc_chan *);
 int		 ipc_send(struct ipc_chan *, uint16_t type, uint32_t reqid,
 		    const struct wbuf *body);
 const char	*ipc_chan_name(const struct ipc_chan *);
+/* messages waiting in the send queue (metrics); 0 for NULL */
+uint32_t	 ipc_chan_queued(const struct ipc_chan *);
 void		 ipc_close(struct ipc_chan *);
 
 #endif

@@ -62,6 +62,8 @@ enum ipc_type {
 	IPC_BANS,			/* netd -> sup: ipc_bans */
 	IPC_UNBAN,			/* sup -> netd: ipc_unban */
 	IPC_UNBAN_ACK,			/* netd -> sup: ipc_result */
+	/* sup -> netd: the metrics text for [metrics] listen (raw bytes) */
+	IPC_METRICS_TEXT = 24,
 
 	/* store channels: netd/syncd -> stored, answers stored -> them */
 	IPC_STORE_TIP_REQ = 32,		/* empty -> IPC_STORE_TIP */
@@ -109,6 +111,31 @@ struct ipc_heartbeat {
 	uint32_t	pids[IPC_NPROC];	/* 0 = not running */
 };
 
+/*
+ * A latency histogram for the metrics (docs/operations.md, "Metrics"):
+ * counts[i] observations in (bounds[i-1], bounds[i]], counts[last] above
+ * the last bound; the bounds are fixed here so that workers and the
+ * supervisor agree without sending them.
+ */
+#define IPC_HIST_NBOUNDS	13
+extern const double ipc_hist_bounds_s[IPC_HIST_NBOUNDS];
+struct ipc_hist {
+	uint64_t	counts[IPC_HIST_NBOUNDS + 1];
+	uint64_t	sum_us;		/* microseconds */
+};
+#define IPC_HIST_LEN		(8 * (IPC_HIST_NBOUNDS + 2))
+/* count one observation of seconds (negative counts as 0) */
+void	ipc_hist_observe(struct ipc_hist *, double seconds);
+
+/*
+ * Send-queue depths (messages) of a worker's channels to the two other
+ * workers: sendq[k] is to the k-th other worker in enum ipc_proc order
+ * (ipc_sendq_peer() names it).
+ */
+#define IPC_WORKER_CHANS	2
+#define IPC_SENDQ_LEN		(4 * IPC_WORKER_CHANS)
+enum ipc_proc	ipc_sendq_peer(enum ipc_proc self, int k);
+
 /* IPC_HEARTBEAT_STORED */
 struct ipc_status_stored {
 	uint64_t	seq;
@@ -116,6 +143,11 @@ struct ipc_status_stored {
 	uint8_t		tip[IPC_HASH_LEN];
 	uint8_t		genesis[IPC_HASH_LEN];
 	uint8_t		have_chain;	/* 0 until a genesis is stored */
+	/* metrics: LMDB's map and pages (mdb_env_info, mdb_env_stat) */
+	uint64_t	map_bytes;
+	uint64_t	pages_used;	/* last page number + 1 */
+	uint32_t	page_bytes;
+	uint32_t	sendq[IPC_WORKER_CHANS];
 };
 
 /* IPC_HEARTBEAT_SYNCD */
@@ -130,6 +162,9 @@ struct ipc_status_syncd {
 	uint32_t	in_flight;
 	uint64_t	log_suppressed;	/* per-peer lines not written */
 	uint64_t	log_summaries;	/* "... and N more like it" lines */
+	/* metrics: a block request to a peer until its answer */
+	struct ipc_hist	request;
+	uint32_t	sendq[IPC_WORKER_CHANS];
 };
 
 /* Why netd closed a connection; the status counts each reason. */
@@ -187,6 +222,10 @@ struct ipc_net_counters {
 struct ipc_status_netd {
 	uint64_t		 seq;
 	struct ipc_net_counters	 c;
+	/* metrics: bans in force, TCP connected until the handshake ends */
+	uint32_t		 bans;
+	struct ipc_hist		 handshake;
+	uint32_t		 sendq[IPC_WORKER_CHANS];
 	uint32_t		 npeers;
 	struct ipc_peer_status	*peers;
 };
@@ -373,6 +412,9 @@ struct ipc_bans {
 struct ipc_unban {
 	uint32_t	ip;		/* network byte order, not 0 */
 };
+
+/* IPC_METRICS_TEXT: at most this much (metrics.h METRICS_MAX_BYTES) */
+#define IPC_METRICS_TEXT_MAX	(256u << 10)
 
 /* IPC_PRODUCE */
 struct ipc_produce {

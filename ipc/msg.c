@@ -27,7 +27,12 @@ const char *const net_close_names[CLOSE_NREASONS] = {
 	"goodbye", "limit", "replaced", "misbehavior", "shutdown"
 };
 
-#define NETD_STATUS_MIN	(8 + 8 * (11 + CLOSE_NREASONS) + 4)
+#define NETD_STATUS_MIN	(8 + 8 * (11 + CLOSE_NREASONS) + 4 + IPC_HIST_LEN + \
+			 IPC_SENDQ_LEN + 4)
+#define STORED_STATUS_LEN (8 + 8 + 2 * IPC_HASH_LEN + 1 + 8 + 8 + 4 + \
+			 IPC_SENDQ_LEN)
+#define SYNCD_STATUS_LEN (8 + 1 + 8 + 8 + 4 + 8 + 8 + IPC_HIST_LEN + \
+			 IPC_SENDQ_LEN)
 #define RESULT_MIN	(1 + 8 + IPC_HASH_LEN + 4 + 2)
 #define RESULT_MAX	(RESULT_MIN + IPC_REASON_MAX)
 #define BLOCKS_MIN	(1 + 4)
@@ -47,10 +52,9 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ IPC_HEARTBEAT, "heartbeat", P(IPC_SUPERVISOR), WORKERS,
 	    8 + 4 * IPC_NPROC, 8 + 4 * IPC_NPROC },
 	{ IPC_HEARTBEAT_STORED, "heartbeat-stored", P(IPC_STORED),
-	    P(IPC_SUPERVISOR), 8 + 8 + 2 * IPC_HASH_LEN + 1,
-	    8 + 8 + 2 * IPC_HASH_LEN + 1 },
+	    P(IPC_SUPERVISOR), STORED_STATUS_LEN, STORED_STATUS_LEN },
 	{ IPC_HEARTBEAT_SYNCD, "heartbeat-syncd", P(IPC_SYNCD),
-	    P(IPC_SUPERVISOR), 8 + 1 + 8 + 8 + 4 + 16, 8 + 1 + 8 + 8 + 4 + 16 },
+	    P(IPC_SUPERVISOR), SYNCD_STATUS_LEN, SYNCD_STATUS_LEN },
 	{ IPC_HEARTBEAT_NETD, "heartbeat-netd", P(IPC_NETD), P(IPC_SUPERVISOR),
 	    NETD_STATUS_MIN,
 	    NETD_STATUS_MIN + IPC_MAX_PEERS * IPC_PEER_STATUS_LEN },
@@ -61,6 +65,8 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ IPC_PRODUCE_ACK, "produce-ack", P(IPC_SYNCD), P(IPC_SUPERVISOR),
 	    RESULT_MIN, RESULT_MAX },
 	{ IPC_VERIFY, "verify", P(IPC_SUPERVISOR), P(IPC_STORED), 0, 0 },
+	{ IPC_METRICS_TEXT, "metrics-text", P(IPC_SUPERVISOR), P(IPC_NETD), 0,
+	    IPC_METRICS_TEXT_MAX },
 	{ IPC_VERIFY_ACK, "verify-ack", P(IPC_STORED), P(IPC_SUPERVISOR),
 	    RESULT_MIN, RESULT_MAX },
 	{ IPC_BANS_REQ, "bans-req", P(IPC_SUPERVISOR), P(IPC_NETD), 0, 0 },
@@ -209,6 +215,74 @@ ipc_heartbeat_decode(struct rbuf *r, struct ipc_heartbeat *m)
 	return rbuf_done(r) ? 0 : -1;
 }
 
+/* 1 ms to 10 s, the steps Prometheus' client libraries use */
+const double ipc_hist_bounds_s[IPC_HIST_NBOUNDS] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
+};
+
+void
+ipc_hist_observe(struct ipc_hist *h, double seconds)
+{
+	int i;
+
+	if (!(seconds > 0))
+		seconds = 0;
+	for (i = 0; i < IPC_HIST_NBOUNDS; i++)
+		if (seconds <= ipc_hist_bounds_s[i])
+			break;
+	h->counts[i]++;
+	h->sum_us += (uint64_t)(seconds * 1e6);
+}
+
+enum ipc_proc
+ipc_sendq_peer(enum ipc_proc self, int k)
+{
+	int p;
+
+	for (p = IPC_STORED; p < IPC_NPROC; p++)
+		if (p != (int)self && k-- == 0)
+			return (enum ipc_proc)p;
+	return IPC_SUPERVISOR;	/* k out of range */
+}
+
+static void
+hist_encode(struct wbuf *w, const struct ipc_hist *h)
+{
+	int i;
+
+	for (i = 0; i <= IPC_HIST_NBOUNDS; i++)
+		put_u64(w, h->counts[i]);
+	put_u64(w, h->sum_us);
+}
+
+static void
+hist_decode(struct rbuf *r, struct ipc_hist *h)
+{
+	int i;
+
+	for (i = 0; i <= IPC_HIST_NBOUNDS; i++)
+		h->counts[i] = get_u64(r);
+	h->sum_us = get_u64(r);
+}
+
+static void
+sendq_encode(struct wbuf *w, const uint32_t *q)
+{
+	int i;
+
+	for (i = 0; i < IPC_WORKER_CHANS; i++)
+		put_u32(w, q[i]);
+}
+
+static void
+sendq_decode(struct rbuf *r, uint32_t *q)
+{
+	int i;
+
+	for (i = 0; i < IPC_WORKER_CHANS; i++)
+		q[i] = get_u32(r);
+}
+
 void
 ipc_status_stored_encode(struct wbuf *w, const struct ipc_status_stored *m)
 {
@@ -217,6 +291,10 @@ ipc_status_stored_encode(struct wbuf *w, const struct ipc_status_stored *m)
 	put_bytes(w, m->tip, IPC_HASH_LEN);
 	put_bytes(w, m->genesis, IPC_HASH_LEN);
 	put_u8(w, m->have_chain);
+	put_u64(w, m->map_bytes);
+	put_u64(w, m->pages_used);
+	put_u32(w, m->page_bytes);
+	sendq_encode(w, m->sendq);
 }
 
 int
@@ -227,6 +305,10 @@ ipc_status_stored_decode(struct rbuf *r, struct ipc_status_stored *m)
 	get_bytes(r, m->tip, IPC_HASH_LEN);
 	get_bytes(r, m->genesis, IPC_HASH_LEN);
 	m->have_chain = get_u8(r);
+	m->map_bytes = get_u64(r);
+	m->pages_used = get_u64(r);
+	m->page_bytes = get_u32(r);
+	sendq_decode(r, m->sendq);
 	if (m->have_chain > 1)
 		return -1;
 	return rbuf_done(r) ? 0 : -1;
@@ -242,6 +324,8 @@ ipc_status_syncd_encode(struct wbuf *w, const struct ipc_status_syncd *m)
 	put_u32(w, m->in_flight);
 	put_u64(w, m->log_suppressed);
 	put_u64(w, m->log_summaries);
+	hist_encode(w, &m->request);
+	sendq_encode(w, m->sendq);
 }
 
 int
@@ -254,6 +338,8 @@ ipc_status_syncd_decode(struct rbuf *r, struct ipc_status_syncd *m)
 	m->in_flight = get_u32(r);
 	m->log_suppressed = get_u64(r);
 	m->log_summaries = get_u64(r);
+	hist_decode(r, &m->request);
+	sendq_decode(r, m->sendq);
 	if (m->state >= SYNC_NSTATES)
 		return -1;
 	return rbuf_done(r) ? 0 : -1;
@@ -345,6 +431,9 @@ ipc_status_netd_encode(struct wbuf *w, const struct ipc_status_netd *m)
 
 	put_u64(w, m->seq);
 	counters_encode(w, &m->c);
+	put_u32(w, m->bans);
+	hist_encode(w, &m->handshake);
+	sendq_encode(w, m->sendq);
 	put_u32(w, m->npeers);
 	for (i = 0; i < m->npeers; i++)
 		peer_encode(w, &m->peers[i]);
@@ -358,6 +447,9 @@ ipc_status_netd_decode(struct rbuf *r, struct ipc_status_netd *m)
 	memset(m, 0, sizeof(*m));
 	m->seq = get_u64(r);
 	counters_decode(r, &m->c);
+	m->bans = get_u32(r);
+	hist_decode(r, &m->handshake);
+	sendq_decode(r, m->sendq);
 	m->npeers = get_count(r, IPC_MAX_PEERS, IPC_PEER_STATUS_LEN);
 	if (!rbuf_ok(r))
 		return -1;

@@ -329,6 +329,7 @@ activate(struct conn *c)
 	}
 	c->state = CONN_ACTIVE;
 	c->since = now;
+	ipc_hist_observe(&nd->handshake_hist, now - c->created);
 	c->next_ping = now;		/* a first round trip at once */
 	netd_log(nd, c->ip, NLOG_CONNECT, LOGRATE_INFO, "%s: connected "
 	    "(remote port %u, listen port %u, height %llu, %s)", c->name,

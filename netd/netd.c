@@ -28,6 +28,7 @@
 
 #include "chan.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "netd.h"
 
 static struct netd	the_netd;
@@ -553,6 +554,19 @@ ctl_bans(struct netd *nd, uint32_t reqid)
 	free(b);
 }
 
+/* The supervisor's metrics text, for the HTTP endpoint to serve. */
+static void
+ctl_metrics_text(struct netd *nd, struct rbuf *body)
+{
+	if (nd->metrics == NULL)
+		return;
+	if (metrics_http_set(nd->metrics, body->p + body->off,
+	    rbuf_left(body)) == -1)
+		log_warnx("metrics: text not kept (out of memory)");
+}
+
+/* The supervisor's requests on the control channel (sender and size
+ * already checked against the catalogue by the worker's dispatch). */
 static void
 netd_ctl(struct worker *w, const struct ipc_hdr *h, struct rbuf *r)
 {
@@ -562,6 +576,8 @@ netd_ctl(struct worker *w, const struct ipc_hdr *h, struct rbuf *r)
 		ctl_bans(nd, h->reqid);
 	else if (h->type == IPC_UNBAN)
 		ctl_unban(nd, h->reqid, r);
+	else if (h->type == IPC_METRICS_TEXT)
+		ctl_metrics_text(nd, r);
 	else
 		log_warnx("control: unexpected %s, dropped",
 		    ipc_type_name(h->type));
@@ -853,7 +869,14 @@ netd_load(struct worker *w)
 static int
 netd_pre_sandbox(struct worker *w)
 {
-	return dialer_listen(w->priv);
+	struct netd *nd = w->priv;
+
+	if (dialer_listen(nd) == -1)
+		return -1;
+	if (w->cfg.metrics_listen.port != 0 && (nd->metrics =
+	    metrics_http_open(w->base, &w->cfg.metrics_listen)) == NULL)
+		return -1;
+	return 0;
 }
 
 static int
@@ -878,6 +901,22 @@ netd_init(struct worker *w)
 	return 0;
 }
 
+/* For the metrics: bans in force, the handshake times, our send queues. */
+static void
+status_metrics(struct worker *w, struct netd *nd, struct ipc_status_netd *st,
+    double now)
+{
+	int i;
+
+	worker_sendq(w, st->sendq);
+	if (nd == NULL)
+		return;
+	for (i = 0; i < nd->nbans; i++)
+		if (nd->bans[i].until > now)
+			st->bans++;
+	st->handshake = nd->handshake_hist;
+}
+
 static void
 netd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 {
@@ -890,6 +929,7 @@ netd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 
 	memset(&st, 0, sizeof(st));
 	st.seq = seq;
+	status_metrics(w, nd, &st, now);
 	if (nd != NULL) {
 		st.c = nd->c;
 		st.c.log_suppressed = nd->logs.c.suppressed;
@@ -934,6 +974,8 @@ netd_shutdown(struct worker *w)
 	nd->tick = nd->reap = NULL;
 	dialer_free(nd);
 	reg_free(&nd->reg);
+	metrics_http_close(nd->metrics);
+	nd->metrics = NULL;
 }
 
 static const struct worker_def netd_def = {

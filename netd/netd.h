@@ -29,6 +29,7 @@
 struct bufferevent;
 struct evconnlistener;
 struct event;
+struct metrics_http;
 
 #define NETD_AGENT		"timenode-netd/0.1"
 #define NETD_TICK_S		0.1	/* timers' granularity */
@@ -261,6 +262,8 @@ struct netd {
 	struct registry		 reg;
 	struct ipc_net_counters	 c;
 	struct lograte		 logs;		/* lines peers cause */
+	struct ipc_hist		 handshake_hist;	/* metrics */
+	struct metrics_http	*metrics;	/* [metrics] listen, or NULL */
 	struct ipc_chan		*store;
 	struct ipc_chan		*sync;
 	uint64_t		 height;

@@ -19,9 +19,11 @@ esac
 # sanitizers) for the fuzz targets (scripts/fuzz.sh).  Run: the tools the
 # tests and scripts/demo.sh use (jq reads timenodectl's JSON and
 # bench/run.sh's results; gnuplot-nox draws bench/run.sh's plots; socat and
-# mdb_stat are handy for operators; mandoc lints the man pages).  Package:
-# dpkg-dev, debhelper, fakeroot and lintian build and check the Debian
-# package (tests/check_deb.sh).
+# mdb_stat are handy for operators; mandoc lints the man pages; prometheus
+# gives promtool, which checks the metrics and contrib/'s rules, and the
+# Prometheus that tests/test_prom.c runs).  Package: dpkg-dev, debhelper,
+# fakeroot and lintian build and check the Debian package
+# (tests/check_deb.sh).
 PACKAGES="
 build-essential
 clang
@@ -42,6 +44,7 @@ jq
 socat
 lmdb-utils
 mandoc
+prometheus
 dpkg-dev
 debhelper
 fakeroot

@@ -464,13 +464,32 @@ stored_init(struct worker *w)
 	return 0;
 }
 
+/*
+ * For the metrics: LMDB's map size and the pages in use (the last page
+ * number + 1, mdb_env_info's me_last_pgno), and our send queues.
+ */
+static void
+status_metrics(struct worker *w, struct ipc_status_stored *st)
+{
+	MDB_envinfo	info;
+	MDB_stat	ms;
+
+	worker_sendq(w, st->sendq);
+	if (!sd.open || mdb_env_info(sd.store.env, &info) != 0 ||
+	    mdb_env_stat(sd.store.env, &ms) != 0)
+		return;
+	st->map_bytes = info.me_mapsize;
+	st->pages_used = (uint64_t)info.me_last_pgno + 1;
+	st->page_bytes = ms.ms_psize;
+}
+
 static void
 stored_status(struct worker *w, struct wbuf *out, uint64_t seq)
 {
 	struct ipc_status_stored st;
 
-	(void)w;
 	memset(&st, 0, sizeof(st));
+	status_metrics(w, &st);
 	st.seq = seq;
 	if (sd.open) {
 		st.height = sd.store.height;

@@ -93,6 +93,21 @@ all_running(const struct supervisor *sv)
 	return 1;
 }
 
+/* stored's status replaces the last; note when the tip changed */
+static int
+stored_answer(struct supervisor *sv, struct rbuf *r)
+{
+	struct ipc_status_stored st;
+
+	if (ipc_status_stored_decode(r, &st) == -1)
+		return -1;
+	if (st.height != sv->st_stored.height ||
+	    memcmp(st.tip, sv->st_stored.tip, IPC_HASH_LEN) != 0)
+		sv->tip_seen = mono_now();
+	sv->st_stored = st;
+	return 0;
+}
+
 /* A heartbeat answer: the worker is alive; keep its status. */
 static void
 ctl_answer(struct child *c, const struct ipc_hdr *h, struct rbuf *r)
@@ -103,7 +118,7 @@ ctl_answer(struct child *c, const struct ipc_hdr *h, struct rbuf *r)
 
 	switch (h->type) {
 	case IPC_HEARTBEAT_STORED:
-		ok = ipc_status_stored_decode(r, &sv->st_stored);
+		ok = stored_answer(sv, r);
 		break;
 	case IPC_HEARTBEAT_SYNCD:
 		ok = ipc_status_syncd_decode(r, &sv->st_syncd);
@@ -571,6 +586,7 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 		sv->hb_last = now;
 		for (i = 0; i < IPC_NWORKERS; i++)
 			send_heartbeat(&sv->children[i]);
+		node_metrics_push(sv);
 	}
 	if (sv->wd_interval > 0 && now - sv->wd_last >= sv->wd_interval &&
 	    all_running(sv)) {

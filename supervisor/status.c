@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "progress.h"
 #include "supervisor.h"
 #include "timenode_version.h"
@@ -339,13 +340,32 @@ client_by_id(struct status_server *srv, uint32_t id)
 static void
 cmd_help(struct status_client *cl)
 {
-	json_t *a = json_pack("[s, s, s, s, s, s, s, s]", "status", "peers",
-	    "restart COMPONENT", "produce COUNT [PAYLOAD_BYTES]", "verify",
-	    "bans", "unban IP", "help");
+	json_t *a = json_pack("[s, s, s, s, s, s, s, s, s]", "status", "peers",
+	    "metrics", "restart COMPONENT", "produce COUNT [PAYLOAD_BYTES]",
+	    "verify", "bans", "unban IP", "help");
 
 	if (cl->srv->sv->cfg.debug)
 		json_array_append_new(a, json_string("debug-socket COMPONENT"));
 	client_send(cl, json_pack("{s:o}", "commands", a));
+}
+
+/*
+ * metrics: the Prometheus text (node_metrics.c) as the string "metrics" of
+ * a JSON answer, so that the socket keeps one JSON object per answer;
+ * timenodectl metrics prints the text alone.
+ */
+static void
+cmd_metrics(struct status_client *cl)
+{
+	struct metrics	m;
+
+	metrics_init(&m);
+	if (node_metrics(cl->srv->sv, &m) == -1)
+		client_error(cl, "%s", "metrics: out of memory");
+	else
+		client_send(cl, json_pack("{s:s, s:s}", "metrics", m.buf,
+		    "content_type", METRICS_CONTENT_TYPE));
+	metrics_free(&m);
 }
 
 static void
@@ -762,6 +782,8 @@ status_parse_command(char *line, int debug, struct status_cmd *sc, char *err,
 		sc->verb = STATUS_CMD_STATUS;
 	else if (strcmp(cmd, "peers") == 0 && arg == NULL)
 		sc->verb = STATUS_CMD_PEERS;
+	else if (strcmp(cmd, "metrics") == 0 && arg == NULL)
+		sc->verb = STATUS_CMD_METRICS;
 	else if (strcmp(cmd, "help") == 0 && arg == NULL)
 		sc->verb = STATUS_CMD_HELP;
 	else if (strcmp(cmd, "restart") == 0)
@@ -802,6 +824,9 @@ client_command(struct status_client *cl, char *line)
 		break;
 	case STATUS_CMD_PEERS:
 		fresh_request(cl, peers_answer);
+		break;
+	case STATUS_CMD_METRICS:
+		cmd_metrics(cl);
 		break;
 	case STATUS_CMD_HELP:
 		cmd_help(cl);

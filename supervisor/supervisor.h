@@ -68,6 +68,7 @@ struct supervisor {
 	struct ipc_status_stored st_stored;
 	struct ipc_status_syncd	 st_syncd;
 	struct ipc_status_netd	 st_netd;
+	double			 tip_seen;	/* the tip last changed */
 	struct status_server	*status;
 	char			 last_status_line[256];
 };
@@ -93,6 +94,12 @@ double		 child_uptime(const struct child *);
  */
 uint32_t	 child_poll(struct child *);
 
+/* node_metrics.c: the metrics text into m; -1 if it failed (metrics.h) */
+struct metrics;
+int		 node_metrics(struct supervisor *, struct metrics *);
+/* [metrics] listen set: the text to netd, which serves it over HTTP */
+void		 node_metrics_push(struct supervisor *);
+
 /* status.c */
 struct status_server *status_open(struct supervisor *, const char *name,
 		    const char *shown);
@@ -117,6 +124,7 @@ enum status_verb {
 	STATUS_CMD_EMPTY,		/* a blank line: no answer */
 	STATUS_CMD_STATUS,
 	STATUS_CMD_PEERS,
+	STATUS_CMD_METRICS,
 	STATUS_CMD_HELP,
 	STATUS_CMD_RESTART,		/* component */
 	STATUS_CMD_PRODUCE,		/* produce */

@@ -36,6 +36,8 @@
 #define WATCH_MAX_COUNT	1000000	/* --count */
 
 static int	timeout_ms = TIMEOUT_MS;
+/* status --watch: SIGINT or SIGTERM came (also during an exchange) */
+static volatile sig_atomic_t	interrupted;
 
 /* --help: to stdout, exit 0; a usage error: to stderr, exit 2. */
 static void __attribute__((noreturn))
@@ -46,8 +48,8 @@ usage_exit(int status)
 	    "       timenodectl [-s socket] [--json] status --watch "
 	    "[--interval SECONDS] [--count N]\n"
 	    "       timenodectl -h | --help | -V | --version\n"
-	    "commands: status | peers | restart COMPONENT | verify | help |\n"
-	    "          produce COUNT [--payload-bytes BYTES] |\n"
+	    "commands: status | peers | metrics | restart COMPONENT | verify |\n"
+	    "          help | produce COUNT [--payload-bytes BYTES] |\n"
 	    "          bans | unban IP\n");
 	exit(status);
 }
@@ -100,10 +102,15 @@ exchange(int fd, const char *cmd, size_t *lenp)
 	if ((buf = malloc(ANSWER_MAX + 1)) == NULL)
 		return NULL;
 	while (len < ANSWER_MAX) {
-		/* a signal (--watch's SIGINT) while the node answers: the
-		 * answer still comes, the caller then sees the signal */
-		while ((r = poll(&pfd, 1, timeout_ms)) == -1 && errno == EINTR)
+		/*
+		 * A signal while the node answers: go on waiting, unless it
+		 * was --watch's Ctrl-C, which ends the wait quietly.
+		 */
+		while ((r = poll(&pfd, 1, timeout_ms)) == -1 &&
+		    errno == EINTR && !interrupted)
 			;
+		if (r == -1 && errno == EINTR)
+			break;
 		if (r <= 0) {
 			fprintf(stderr, "timenodectl: no answer within %d s\n",
 			    timeout_ms / 1000);
@@ -407,7 +414,9 @@ run_command(const char *sock, const char *cmd, const char *word, int json)
 		return 1;
 	}
 	ret = json_object_get(o, "error") ? 1 : 0;
-	if (json || (strcmp(word, "status") != 0 &&
+	if (!json && !ret && strcmp(word, "metrics") == 0)
+		fputs(str(o, "metrics"), stdout);	/* the text alone */
+	else if (json || (strcmp(word, "status") != 0 &&
 	    strcmp(word, "peers") != 0 && strcmp(word, "bans") != 0))
 		printf("%s\n", answer);
 	else if ((p = printable_json(o)) == NULL) {
@@ -428,8 +437,6 @@ run_command(const char *sock, const char *cmd, const char *word, int json)
 	free(answer);
 	return ret;
 }
-
-static volatile sig_atomic_t	interrupted;
 
 static void
 on_interrupt(int sig)
@@ -488,6 +495,8 @@ watch(const char *sock, int json, double interval, long count)
 			printf("timenodectl status --watch: %s, every %g s "
 			    "(Ctrl-C ends)\n\n", when, interval);
 		ret = run_command(sock, "status", "status", json);
+		if (interrupted)	/* the answer it cut short: no error */
+			ret = 0;
 		if (tty)
 			printf("\033[J");
 		fflush(stdout);

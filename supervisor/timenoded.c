@@ -207,7 +207,7 @@ setup(struct supervisor *sv)
 	sv->policy.window = sv->cfg.restart_window;
 	sv->policy.intensity = sv->cfg.restart_intensity;
 	sv->wd_interval = sd_watchdog_interval();
-	sv->started = mono_now();
+	sv->started = sv->tip_seen = mono_now();
 
 	if ((sv->base = event_base_new()) == NULL)
 		fatalx("event_base_new");

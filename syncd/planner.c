@@ -632,6 +632,18 @@ planner_lookup(const struct planner *pl, uint32_t ip, uint32_t reqid,
 	return 0;
 }
 
+int
+planner_sent_at(const struct planner *pl, uint32_t ip, uint32_t reqid,
+    double *sent)
+{
+	int i, dup;
+
+	if ((i = find_req(pl, ip, reqid, &dup)) < 0)
+		return -1;
+	*sent = dup ? pl->r[i].dup_sent : pl->r[i].sent;
+	return 0;
+}
+
 static void
 measure(struct plan_peer *p, double sent, uint32_t n, double now)
 {

@@ -200,6 +200,9 @@ enum plan_answer planner_answer(struct planner *, uint32_t ip, uint32_t reqid,
 /* The range of a request in flight, for checking an answer: 0 or -1. */
 int	planner_lookup(const struct planner *, uint32_t ip, uint32_t reqid,
 	    uint64_t *from, uint32_t *count);
+/* When a request in flight was sent (monotonic s), for the metrics: 0/-1. */
+int	planner_sent_at(const struct planner *, uint32_t ip, uint32_t reqid,
+	    double *sent);
 /*
  * Heights from .. from+count-1 must be fetched again (their blocks were
  * refused or did not link): not from bad_ip (0: anybody), and only from

@@ -1059,6 +1059,16 @@ got_announcement(struct syncd *s, uint32_t ip, const struct ipc_blob *v)
 	r->from_ip = ip;
 }
 
+/* metrics: a block request's time from sent to answered */
+static void
+observe_request(struct syncd *s, uint32_t ip, uint32_t reqid)
+{
+	double sent;
+
+	if (planner_sent_at(&s->pl, ip, reqid, &sent) == 0)
+		ipc_hist_observe(&s->request_hist, mono_now() - sent);
+}
+
 static void
 got_range_answer(struct syncd *s, uint32_t ip, uint32_t reqid,
     const struct ipc_blocks *bl)
@@ -1072,6 +1082,7 @@ got_range_answer(struct syncd *s, uint32_t ip, uint32_t reqid,
 	if (s->phase != PH_FETCH ||
 	    planner_lookup(&s->pl, ip, reqid, &from, &count) == -1)
 		return;		/* late or superseded: ignore */
+	observe_request(s, ip, reqid);
 	n = bl->count;
 	if (n > count) {
 		punish(s, ip, "sent %u blocks where %u were asked for", n,
@@ -1339,7 +1350,6 @@ syncd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 	struct ipc_status_syncd	st;
 	uint64_t		best;
 
-	(void)w;
 	memset(&st, 0, sizeof(st));
 	st.seq = seq;
 	st.state = S.phase == PH_LOCATE || S.phase == PH_FETCH ?
@@ -1352,6 +1362,8 @@ syncd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 	st.in_flight = S.pl.in_flight;
 	st.log_suppressed = peer_logs.c.suppressed;
 	st.log_summaries = peer_logs.c.summaries;
+	st.request = S.request_hist;
+	worker_sendq(w, st.sendq);
 	ipc_status_syncd_encode(out, &st);
 }
 

@@ -104,6 +104,7 @@ struct syncd {
 	uint64_t		 rate_mark;
 	double			 rate_t;
 	double			 rate;		/* blocks/s, smoothed */
+	struct ipc_hist		 request_hist;	/* metrics: request latency */
 };
 
 /* syncd.c */

@@ -64,7 +64,9 @@ for f in /usr/sbin/timenoded /usr/bin/timenodectl /usr/bin/timenode-genesis \
     /usr/libexec/timenode/netd /usr/libexec/timenode/syncd \
     /usr/libexec/timenode/stored /usr/share/man/man8/timenoded.8.gz \
     /usr/share/man/man8/timenodectl.8.gz \
-    /usr/share/man/man5/timenode.conf.5.gz /etc/timenode/timenode.conf; do
+    /usr/share/man/man5/timenode.conf.5.gz /etc/timenode/timenode.conf \
+    /usr/share/doc/timenode/examples/timenode-dashboard.json \
+    /usr/share/doc/timenode/examples/timenode-rules.yml; do
 	grep -qx "$f" "$tmp/files" || bad "$f is not in the package"
 done
 grep -Eq '/systemd/system/timenoded\.service$' "$tmp/files" ||

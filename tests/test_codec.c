@@ -34,7 +34,13 @@
 #define NETD		B(IPC_NETD)
 #define WORKER_BITS	(STORED | SYNCD | NETD)
 #define STORE_USERS	(NETD | SYNCD)
-#define NETD_MIN	(8 + 8 * (11 + CLOSE_NREASONS) + 4)
+/* the counters, bans, the handshake histogram, send queues, npeers */
+#define NETD_COUNTERS	(8 + 8 * (11 + CLOSE_NREASONS))
+#define NETD_MIN	(NETD_COUNTERS + 4 + IPC_HIST_LEN + IPC_SENDQ_LEN + 4)
+#define STORED_LEN	(8 + 8 + 2 * IPC_HASH_LEN + 1 + 8 + 8 + 4 + \
+			 IPC_SENDQ_LEN)
+#define SYNCD_LEN	(8 + 1 + 8 + 8 + 4 + 8 + 8 + IPC_HIST_LEN + \
+			 IPC_SENDQ_LEN)
 /* code, height, hash, count, reason (u16 length + up to 200 bytes) */
 #define RESULT_LEN	(1 + 8 + IPC_HASH_LEN + 4 + 2)
 /* code, count, then per block a u32 length and the bytes */
@@ -697,10 +703,15 @@ test_status_stored(void)
 			m.genesis[i] = (uint8_t)(0xff - i);
 		}
 		m.have_chain = (uint8_t)hc;
+		m.map_bytes = 1ull << 40;
+		m.pages_used = 12345;
+		m.page_bytes = 4096;
+		m.sendq[0] = 7;
+		m.sendq[1] = UINT32_MAX;
 		wbuf_init(&w, BIG);
 		ipc_status_stored_encode(&w, &m);
 		CU_ASSERT_FALSE(w.err);
-		CU_ASSERT_EQUAL(w.len, 8 + 8 + 2 * IPC_HASH_LEN + 1);
+		CU_ASSERT_EQUAL(w.len, STORED_LEN);
 		check_catalogue_size(IPC_HEARTBEAT_STORED, w.len);
 		CU_ASSERT_EQUAL(w.data[16], 0);		/* tip[0] */
 		CU_ASSERT_EQUAL(w.data[16 + 32], 0xff);	/* genesis[0] */
@@ -713,6 +724,11 @@ test_status_stored(void)
 		CU_ASSERT_EQUAL(memcmp(o.genesis, m.genesis, IPC_HASH_LEN),
 		    0);
 		CU_ASSERT_EQUAL(o.have_chain, hc);
+		CU_ASSERT_EQUAL(o.map_bytes, 1ull << 40);
+		CU_ASSERT_EQUAL(o.pages_used, 12345);
+		CU_ASSERT_EQUAL(o.page_bytes, 4096);
+		CU_ASSERT_EQUAL(o.sendq[0], 7);
+		CU_ASSERT_EQUAL(o.sendq[1], UINT32_MAX);
 		check_cuts((dec_fn)ipc_status_stored_decode, NULL, &w,
 		    &scratch);
 		wbuf_free(&w);
@@ -745,10 +761,16 @@ test_status_syncd(void)
 		m.in_flight = UINT32_MAX;
 		m.log_suppressed = 77;
 		m.log_summaries = UINT64_MAX;
+		memset(&m.request, 0, sizeof(m.request));
+		m.request.counts[0] = 1;
+		m.request.counts[IPC_HIST_NBOUNDS] = UINT64_MAX;
+		m.request.sum_us = 99;
+		m.sendq[0] = 3;
+		m.sendq[1] = 4;
 		wbuf_init(&w, BIG);
 		ipc_status_syncd_encode(&w, &m);
 		CU_ASSERT_FALSE(w.err);
-		CU_ASSERT_EQUAL(w.len, 8 + 1 + 8 + 8 + 4 + 16);
+		CU_ASSERT_EQUAL(w.len, SYNCD_LEN);
 		check_catalogue_size(IPC_HEARTBEAT_SYNCD, w.len);
 		CU_ASSERT_EQUAL(w.data[8], st);
 		memset(&o, 0xee, sizeof(o));
@@ -761,6 +783,10 @@ test_status_syncd(void)
 		CU_ASSERT_EQUAL(o.in_flight, UINT32_MAX);
 		CU_ASSERT_EQUAL(o.log_suppressed, 77);
 		CU_ASSERT_EQUAL(o.log_summaries, UINT64_MAX);
+		CU_ASSERT_EQUAL(memcmp(&o.request, &m.request,
+		    sizeof(o.request)), 0);
+		CU_ASSERT_EQUAL(o.sendq[0], 3);
+		CU_ASSERT_EQUAL(o.sendq[1], 4);
 		check_cuts((dec_fn)ipc_status_syncd_decode, NULL, &w, &scratch);
 		wbuf_free(&w);
 	}
@@ -823,6 +849,12 @@ fill_netd(struct ipc_status_netd *m, uint32_t npeers)
 	m->c.log_summaries = 8;
 	m->c.outq_bytes = 9;
 	m->c.outq_shed = 10;
+	m->bans = 17;
+	for (i = 0; i <= IPC_HIST_NBOUNDS; i++)
+		m->handshake.counts[i] = 1000 + (uint64_t)i;
+	m->handshake.sum_us = UINT64_MAX;
+	m->sendq[0] = 8;
+	m->sendq[1] = 9;
 	m->npeers = npeers;
 	if (npeers == 0)
 		return;
@@ -844,8 +876,7 @@ netd_round_trip(uint32_t npeers, int cuts)
 	wbuf_init(&w, IPC_MAX_MSG);
 	ipc_status_netd_encode(&w, &m);
 	CU_ASSERT_FALSE(w.err);
-	CU_ASSERT_EQUAL(w.len, 8 + 8 * (11 + CLOSE_NREASONS) + 4 +
-	    (size_t)npeers * IPC_PEER_STATUS_LEN);
+	CU_ASSERT_EQUAL(w.len, NETD_MIN + (size_t)npeers * IPC_PEER_STATUS_LEN);
 	check_catalogue_size(IPC_HEARTBEAT_NETD, w.len);
 
 	memset(&o, 0xee, sizeof(o));
@@ -853,6 +884,11 @@ netd_round_trip(uint32_t npeers, int cuts)
 	CU_ASSERT_EQUAL_FATAL(ipc_status_netd_decode(&r, &o), 0);
 	CU_ASSERT_EQUAL(o.seq, 99);
 	CU_ASSERT_EQUAL(memcmp(&o.c, &m.c, sizeof(m.c)), 0);
+	CU_ASSERT_EQUAL(o.bans, 17);
+	CU_ASSERT_EQUAL(memcmp(&o.handshake, &m.handshake,
+	    sizeof(m.handshake)), 0);
+	CU_ASSERT_EQUAL(o.sendq[0], 8);
+	CU_ASSERT_EQUAL(o.sendq[1], 9);
 	CU_ASSERT_EQUAL(o.npeers, npeers);
 	if (npeers == 0)
 		CU_ASSERT_PTR_NULL(o.peers);
@@ -935,7 +971,7 @@ test_status_netd_count_lies(void)
 	struct ipc_status_netd	m, o;
 	struct wbuf		w;
 	struct rbuf		r;
-	const size_t		countoff = 8 + 8 * (11 + CLOSE_NREASONS);
+	const size_t		countoff = NETD_MIN - 4;
 	static const uint32_t	lies[] = { 3, IPC_MAX_PEERS, 0xffffffffu };
 	size_t			i;
 
@@ -1751,8 +1787,8 @@ struct expect {
 
 static const struct expect expects[] = {
 	{ IPC_HEARTBEAT, SUP, WORKER_BITS, 24, 24 },
-	{ IPC_HEARTBEAT_STORED, STORED, SUP, 81, 81 },
-	{ IPC_HEARTBEAT_SYNCD, SYNCD, SUP, 45, 45 },
+	{ IPC_HEARTBEAT_STORED, STORED, SUP, STORED_LEN, STORED_LEN },
+	{ IPC_HEARTBEAT_SYNCD, SYNCD, SUP, SYNCD_LEN, SYNCD_LEN },
 	{ IPC_HEARTBEAT_NETD, NETD, SUP, NETD_MIN,
 	    NETD_MIN + (size_t)IPC_MAX_PEERS * IPC_PEER_STATUS_LEN },
 	{ IPC_DEBUG_SOCKET, SUP, WORKER_BITS, 0, 0 },
@@ -1765,6 +1801,7 @@ static const struct expect expects[] = {
 	{ IPC_BANS, NETD, SUP, 4, 4 + 256 * 13 },
 	{ IPC_UNBAN, SUP, NETD, 4, 4 },
 	{ IPC_UNBAN_ACK, NETD, SUP, RESULT_LEN, RESULT_LEN + 200 },
+	{ IPC_METRICS_TEXT, SUP, NETD, 0, 256 << 10 },
 	{ IPC_STORE_TIP_REQ, STORE_USERS, STORED, 0, 0 },
 	{ IPC_STORE_TIP, STORED, STORE_USERS, 72, 72 },
 	{ IPC_STORE_BLOCKS_REQ, STORE_USERS, STORED, 16, 16 },
@@ -1956,9 +1993,9 @@ test_check_reasons(void)
 	    "receiver"));
 	/* stored cannot answer for syncd */
 	h.type = IPC_HEARTBEAT_SYNCD;
-	CU_ASSERT(has(ipc_check(&h, 45, IPC_STORED, IPC_SUPERVISOR),
+	CU_ASSERT(has(ipc_check(&h, SYNCD_LEN, IPC_STORED, IPC_SUPERVISOR),
 	    "sender"));
-	CU_ASSERT_PTR_NULL(ipc_check(&h, 45, IPC_SYNCD, IPC_SUPERVISOR));
+	CU_ASSERT_PTR_NULL(ipc_check(&h, SYNCD_LEN, IPC_SYNCD, IPC_SUPERVISOR));
 	/* workers do not talk to each other */
 	h.type = IPC_DEBUG_SOCKET_ACK;
 	CU_ASSERT(has(ipc_check(&h, 4, IPC_NETD, IPC_STORED), "receiver"));
