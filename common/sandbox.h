@@ -33,6 +33,9 @@ enum sandbox_net {
 
 #define SANDBOX_MAX_PATHS	4
 
+/* groups of system calls a worker needs beyond the common allow-list */
+#define SANDBOX_SYSCALLS_DATA	0x1	/* write and sync files (stored) */
+
 struct sandbox {
 	const char	*name;		/* worker name, for log lines */
 	const char	*user;		/* service user in root mode */
@@ -42,6 +45,7 @@ struct sandbox {
 	const char	*rw_paths[SANDBOX_MAX_PATHS]; /* Landlock mode; NULL ends */
 	enum sandbox_net net;
 	uint16_t	 tcp_port;	/* SANDBOX_NET_TCP: the listen port */
+	unsigned	 syscalls;	/* SANDBOX_SYSCALLS_* */
 };
 
 struct sandbox_result {

@@ -381,6 +381,8 @@ worker_sandbox(struct worker *w)
 	if (w->def->needs_data_dir)
 		sb.rw_paths[1] = w->cfg.data_dir;
 	sb.net = w->def->net;
+	if (w->def->needs_data_dir)
+		sb.syscalls = SANDBOX_SYSCALLS_DATA;
 	sb.tcp_port = w->cfg.listen.port;
 	if (sandbox_apply(&sb, &w->sb) == -1)
 		fatalx("cannot apply the sandbox, refusing to run without it");
