@@ -15,14 +15,18 @@
  *
  * Then, in both modes: every capability dropped (a non-root worker started
  * with ambient capabilities, say CAP_SETUID, would otherwise keep them
- * under Landlock), PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE 0 and a seccomp
- * filter (libseccomp) that makes execve, execveat, ptrace,
- * process_vm_readv/writev, io_uring_setup, fork, vfork and clone without
- * CLONE_THREAD fail with EPERM (a worker makes threads, never processes:
- * so the supervisor knows every process of a worker by its pid), clone3
- * fail with ENOSYS (glibc then creates threads with clone), and with
- * SANDBOX_NET_NONE also socket(AF_INET/AF_INET6).  io_uring is denied
- * because IORING_OP_SOCKET would create sockets without socket(2).
+ * under Landlock; capset only when one is held, for units whose
+ * SystemCallFilter= refuses @privileged), PR_SET_NO_NEW_PRIVS,
+ * PR_SET_DUMPABLE 0 and a seccomp allow-list (libseccomp; chrony's
+ * sys_linux.c is the model): the calls the workers need, some with their
+ * arguments checked (socket by family, clone only with CLONE_THREAD: a
+ * worker makes threads, never processes, so the supervisor knows every
+ * process of a worker by its pid; clone3 ENOSYS so that glibc uses clone;
+ * tgkill to itself; harmless ioctl and prctl requests).  execve,
+ * execveat, ptrace, process_vm_readv/writev, io_uring_setup (its
+ * IORING_OP_SOCKET would create sockets without socket(2)), fork and
+ * vfork fail quietly with EPERM; anything else traps, is logged with its
+ * number by a SIGSYS handler and fails with EPERM.
  *
  * Every step that fails is logged with its errno and makes sandbox_apply()
  * return -1: a worker must never run half sandboxed.  The one exception is

@@ -13,10 +13,13 @@
  *  - unprivileged: Landlock: the filesystem is restricted to sb->rw_paths;
  *    TCP bind/connect restricted as sb->net says (Landlock ABI >= 4).
  *
- * Always: PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE 0 and a seccomp filter that
- * denies execve, execveat, ptrace, process_vm_readv/writev, io_uring_setup
- * (it could make sockets without socket(2)) and, with
- * SANDBOX_NET_NONE, socket(AF_INET/AF_INET6).  Any failure returns -1; the
+ * Always: PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE 0 and a seccomp
+ * allow-list (docs/architecture.md, "Privilege separation"): what the
+ * workers need, SANDBOX_SYSCALLS_DATA adding file writes and syncs;
+ * execve, execveat, ptrace, process_vm_readv/writev, io_uring_setup (it
+ * could make sockets without socket(2)), processes and, with
+ * SANDBOX_NET_NONE, socket(AF_INET/AF_INET6) fail with EPERM; any other
+ * call is logged and fails with EPERM.  Any failure returns -1; the
  * caller must exit instead of running unsandboxed.
  */
 #ifndef TIMENODE_SANDBOX_H
