@@ -65,8 +65,8 @@ int	sandbox_lookup_user(const char *name, uid_t *, gid_t *);
 /*
  * Open directory dir for root's use (O_DIRECTORY, close-on-exec), made
  * first with its parents when create is set.  The part of its path below
- * 'owned' (NULL: none), a directory the service user owns and may have
- * filled with symbolic links, is walked without following any (".."
+ * 'owned' (NULL: none), a directory someone else may have filled with
+ * symbolic links (the data dir), is walked without following any (".."
  * refused); the rest is the operator's and resolved as usual.  "Below" is
  * decided by the directories' identity, not by the spelling of the paths.
  * -1 with errno (ELOOP or ENOTDIR for a link) on failure.

@@ -370,11 +370,12 @@ worker_await_heartbeat(struct worker *w)
 }
 
 /*
- * Root mode: the run dir sits in the data dir by default, which the
- * service user owns; a compromised stored could swap it for a symbolic
- * link between two starts of a worker.  So a worker running as root
- * opens it without following links, works in it (cwd) and chroots
- * through that descriptor, never through its path.
+ * Root mode: the run dir sits in the data dir by default; where someone
+ * else than root can write the data dir (a layout of an older version,
+ * or made by hand), it could be swapped for a symbolic link between two
+ * starts of a worker.  So a worker running as root opens it without
+ * following links, works in it (cwd) and chroots through that
+ * descriptor, never through its path.
  */
 static void
 worker_enter_run_dir(struct worker *w)

@@ -610,10 +610,11 @@ untouched(const char *dir)
 }
 
 /*
- * As root: the service user owns the data dir, so a compromised stored
- * can swap the run dir inside it for a symbolic link.  A restarted worker
- * and a restarted supervisor must refuse it, leaving the link's target
- * alone (no sockets bound there, no chown, no chroot into it).
+ * As root: the run dir inside the data dir swapped for a symbolic link
+ * (by whoever could write the data dir: the service user, when an older
+ * version handed it the data dir).  A restarted worker and a restarted
+ * supervisor must refuse it, leaving the link's target alone (no sockets
+ * bound there, no chown, no chroot into it).
  */
 static void
 test_run_dir_link(void)
@@ -659,7 +660,7 @@ out:
  * The supervisor's own sockets in the run dir (status, one control socket
  * per worker) are removed at exit from the directory it made, not from
  * whatever the run dir's path leads to by then: the run dir lies in the
- * data dir, which the service user owns and can rearrange.
+ * data dir, which may be rearranged while the node runs.
  */
 static void
 test_run_dir_renamed(void)
