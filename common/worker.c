@@ -114,6 +114,86 @@ chown_socket(const char *path, uid_t uid, gid_t gid)
 	close(fd);
 }
 
+/* The service user's ids, looked up once (root mode, before any chroot). */
+static void
+service_user(struct worker *w)
+{
+	if (w->svc_uid == 0 && sandbox_lookup_user(w->cfg.user,
+	    &w->svc_uid, &w->svc_gid) == -1)
+		fatalx("no service user to run as");
+}
+
+/*
+ * One data file for the service user: made (0600) when missing, else
+ * handed over when another user owns it.  An existing file is looked at
+ * through an O_PATH descriptor, which needs no permission on the file,
+ * so that root needs CAP_CHOWN here but not CAP_DAC_OVERRIDE; and only a
+ * regular file with one link is handed over: a link planted in a data
+ * dir that someone else can write would otherwise make root give away
+ * its target.
+ */
+static void
+own_data_file(struct worker *w, int dfd, const char *name)
+{
+	struct stat	st;
+	int		fd;
+
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1 && errno == EEXIST)
+		fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1)
+		fatal("%s/%s", w->cfg.data_dir, name);
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+		fatalx("%s/%s: not a regular file with one link, refusing to "
+		    "hand it to the service user", w->cfg.data_dir, name);
+	if ((st.st_uid != w->svc_uid || st.st_gid != w->svc_gid) &&
+	    fchownat(fd, "", w->svc_uid, w->svc_gid, AT_EMPTY_PATH) == -1)
+		fatal("chown %s/%s", w->cfg.data_dir, name);
+	close(fd);
+}
+
+/*
+ * Root mode, before the drop: the data files the worker will write
+ * (def->data_files) are the service user's; the data dir itself stays
+ * root's (docs/operations.md, "Directories").
+ */
+static void
+worker_own_data_files(struct worker *w)
+{
+	const char *const	*f;
+	int			 dfd;
+
+	if (w->def->data_files == NULL)
+		return;
+	service_user(w);
+	if ((dfd = open(w->cfg.data_dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		fatal("data dir %s", w->cfg.data_dir);
+	for (f = w->def->data_files; *f != NULL; f++)
+		own_data_file(w, dfd, *f);
+	close(dfd);
+}
+
+/*
+ * A socket left at path by this worker's dead predecessor (SIGKILL, or a
+ * root-mode worker that may not unlink in the root-owned run dir after
+ * its drop) would make the bind fail, and nng's own check (connect, then
+ * unlink on ECONNREFUSED) cannot tell when root lacks CAP_DAC_OVERRIDE
+ * on the service user's socket.  The supervisor holds the run dir alone
+ * (DATA_DIR_LOCK) and runs one instance of each worker: remove it.  Only
+ * a socket, never what else may be there.
+ */
+static void
+remove_stale_socket(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    unlink(path) == -1 && errno != ENOENT)
+		log_warn("remove the stale socket %s", path);
+}
+
 static struct ipc_chan *
 worker_chan(struct worker *w, const char *sockname, enum ipc_proc peer,
     int listen, ipc_handler h, void *arg)
@@ -125,6 +205,8 @@ worker_chan(struct worker *w, const char *sockname, enum ipc_proc peer,
 		fatalx("too many channels");
 	if (worker_run_path(w, sockname, path, sizeof(path)) == -1)
 		fatalx("%s: not reachable from here", sockname);
+	if (listen)
+		remove_stale_socket(path);
 	c = listen ? ipc_listen(w->base, path, w->def->proc, peer,
 	    (pid_t)w->pids[peer], h, arg) : ipc_dial(w->base, path,
 	    w->def->proc, peer, (pid_t)w->pids[peer], 0, h, arg);
@@ -136,9 +218,7 @@ worker_chan(struct worker *w, const char *sockname, enum ipc_proc peer,
 	 * directory (ours alone) keeps everybody else out.
 	 */
 	if (listen && geteuid() == 0) {
-		if (w->svc_uid == 0 && sandbox_lookup_user(w->cfg.user,
-		    &w->svc_uid, &w->svc_gid) == -1)
-			fatalx("no service user for %s", path);
+		service_user(w);
 		chown_socket(path, w->svc_uid, w->svc_gid);
 	}
 	w->chans[w->nchans].chan = c;
@@ -336,11 +416,12 @@ worker_await_heartbeat(struct worker *w)
 }
 
 /*
- * Root mode: the run dir sits in the data dir by default, which the
- * service user owns; a compromised stored could swap it for a symbolic
- * link between two starts of a worker.  So a worker running as root
- * opens it without following links, works in it (cwd) and chroots
- * through that descriptor, never through its path.
+ * Root mode: the run dir sits in the data dir by default; where someone
+ * else than root can write the data dir (a layout of an older version,
+ * or made by hand), it could be swapped for a symbolic link between two
+ * starts of a worker.  So a worker running as root opens it without
+ * following links, works in it (cwd) and chroots through that
+ * descriptor, never through its path.
  */
 static void
 worker_enter_run_dir(struct worker *w)
@@ -380,6 +461,8 @@ worker_sandbox(struct worker *w)
 	if (w->def->needs_data_dir)
 		sb.rw_paths[1] = w->cfg.data_dir;
 	sb.net = w->def->net;
+	if (w->def->needs_data_dir)
+		sb.syscalls = SANDBOX_SYSCALLS_DATA;
 	sb.tcp_port = w->cfg.listen.port;
 	if (w->def->proc == IPC_NETD)	/* it serves the metrics */
 		sb.metrics_port = w->cfg.metrics_listen.port;
@@ -439,10 +522,14 @@ worker_args(struct worker *w, int argc, char **argv)
 
 	if (config_parse_args(&w->cfg, &w->wopts, argc, argv, err,
 	    sizeof(err)) == -1) {
-		fprintf(stderr, "%s: %s\n", name, err);
-		if (w->cfg.usage_error)
+		if (w->cfg.usage_error) {	/* by hand: a wrong option */
+			fprintf(stderr, "%s: %s\n", name, err);
 			worker_usage(stderr, w->def);
-		return 2;
+			return 2;
+		}
+		/* restarting cannot help: the supervisor gives up, exit 2 */
+		log_warnx("%s", err);
+		return WORKER_EXIT_CONFIG;
 	}
 	if (w->cfg.action == CONFIG_HELP) {
 		worker_usage(stdout, w->def);
@@ -494,6 +581,7 @@ worker_main(int argc, char **argv, const struct worker_def *def)
 	if ((rc = worker_args(&w, argc, argv)) != -1)
 		return rc;
 	log_init(name, w.cfg.debug);
+	log_set_journal(w.wopts.journal);
 	if (def->load && def->load(&w) == -1)
 		fatalx("cannot load what this worker needs");
 	if ((w.base = event_base_new()) == NULL)
@@ -508,6 +596,7 @@ worker_main(int argc, char **argv, const struct worker_def *def)
 	if (geteuid() == 0) {
 		worker_enter_run_dir(&w);
 		worker_connect(&w);
+		worker_own_data_files(&w);
 		worker_sandbox(&w);
 	} else {
 		worker_sandbox(&w);

@@ -26,6 +26,17 @@ struct worker;
 #define WORKER_EXIT_CONFIG	78	/* EX_CONFIG */
 
 /*
+ * The lock file in the data dir and in the run dir (docs/operations.md,
+ * "Directories"): the supervisor holds an exclusive flock(2) on each and
+ * writes its pid into them; stored inherits the data dir's descriptor as
+ * WORKER_LOCK_FD, so that lock lasts until both are gone.  One node per
+ * data dir and per run dir: a worker may remove what a dead predecessor
+ * left in the run dir.
+ */
+#define DATA_DIR_LOCK		"timenoded.lock"
+#define WORKER_LOCK_FD		3
+
+/*
  * Exit with WORKER_EXIT_CONFIG after the caller logged why.  _exit: no
  * atexit teardown while nng's threads still run.
  */
@@ -42,6 +53,13 @@ struct worker_def {
 	 * itself when it serves (syncd: once it has the chain from stored)
 	 */
 	int		 reports_up;
+	/*
+	 * Root mode: files of the data dir the worker writes after its
+	 * drop (NULL-terminated, names without '/').  The chroot root is
+	 * root's and closed to the service user, so these are made, or
+	 * handed over, to the service user before the drop.
+	 */
+	const char *const *data_files;
 	/* before any sandbox and any nng call: read files (keys, genesis) */
 	int		(*load)(struct worker *);
 	/* before the chroot (root) or after Landlock: bind listeners */

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
+#include <seccomp.h>
 
 #include "cunit.h"
 #include "log.h"
@@ -60,6 +61,8 @@ struct params {
 	const char	*user;
 	int		 with_thread;	/* start a thread before the sandbox */
 	int		 with_caps;	/* Landlock mode: keep ambient caps */
+	int		 deny_capset;	/* capset(2) refused before, as by
+					   SystemCallFilter=~@privileged */
 };
 
 /* What the child saw; an *_errno of 0 means the call worked. */
@@ -236,6 +239,29 @@ caps_held(void)
 	return all;
 }
 
+/*
+ * What systemd's SystemCallFilter=~@privileged does to capset(2): EPERM.
+ * Unprivileged, a filter needs NO_NEW_PRIVS first.
+ */
+static void
+refuse_capset(struct report *r)
+{
+	scmp_filter_ctx	ctx;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+		r->setup_errno = errno;
+		return;
+	}
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL) {
+		r->setup_errno = ENOMEM;
+		return;
+	}
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(capset),
+	    0) < 0 || seccomp_load(ctx) < 0)
+		r->setup_errno = EINVAL;
+	seccomp_release(ctx);
+}
+
 static void *
 thread_noop(void *arg)
 {
@@ -268,7 +294,7 @@ idle_thread(void *arg)
 
 	*tid = (pid_t)syscall(SYS_gettid);
 	for (;;)
-		pause();
+		sleep(1000);	/* nanosleep: on the allow-list, pause not */
 	return NULL;
 }
 
@@ -419,6 +445,8 @@ child(const struct params *p, int rep, int go)
 		become_nobody_with_caps(&r);
 	else if (p->mode == MODE_LANDLOCK)
 		become_nobody(&r);
+	if (r.setup_errno == 0 && p->deny_capset)
+		refuse_capset(&r);
 	if (r.setup_errno == 0 && p->with_thread)
 		start_thread(&r);
 	if (r.setup_errno != 0)
@@ -578,7 +606,7 @@ static void
 run(enum mode mode, enum sandbox_net net, struct report *r,
     struct procinfo *pi)
 {
-	struct params	p = { mode, net, "nobody", 0, 0 };
+	struct params	p = { mode, net, "nobody", 0, 0, 0 };
 	int		rc;
 
 	memset(r, 0, sizeof(*r));
@@ -705,7 +733,7 @@ static void
 test_user_fallback(void)
 {
 	struct params	p = { MODE_ROOT, SANDBOX_NET_NONE,
-			    "timenode-no-such-user", 0, 0 };
+			    "timenode-no-such-user", 0, 0, 0 };
 	struct report	r;
 	struct procinfo	pi;
 
@@ -720,7 +748,7 @@ test_user_fallback(void)
 static void
 test_refuse_root(void)
 {
-	struct params	p = { MODE_ROOT, SANDBOX_NET_NONE, "root", 0, 0 };
+	struct params	p = { MODE_ROOT, SANDBOX_NET_NONE, "root", 0, 0, 0 };
 	struct report	r;
 	struct procinfo	pi;
 
@@ -736,7 +764,7 @@ test_refuse_root(void)
 static void
 test_threads_root(void)
 {
-	struct params	p = { MODE_ROOT, SANDBOX_NET_NONE, "nobody", 1, 0 };
+	struct params	p = { MODE_ROOT, SANDBOX_NET_NONE, "nobody", 1, 0, 0 };
 	struct report	r;
 	struct procinfo	pi;
 
@@ -760,7 +788,7 @@ static void
 test_caps_landlock(void)
 {
 	struct params	p = { MODE_LANDLOCK, SANDBOX_NET_NONE, "nobody", 0,
-			    1 };
+			    1, 0 };
 	struct report	r;
 	struct procinfo	pi;
 
@@ -770,6 +798,25 @@ test_caps_landlock(void)
 	CU_ASSERT_EQUAL_FATAL(r.setup_errno, 0);
 	CU_ASSERT_EQUAL_FATAL(r.ret, 0);
 	CU_ASSERT_EQUAL(pi.uid[0], NOBODY);
+	check_always(&r, &pi);
+}
+
+/*
+ * Landlock mode holding no capability under a service-wide filter that
+ * refuses capset(2) (systemd's SystemCallFilter=~@privileged, issue 10):
+ * nothing to drop, so the sandbox must not call it and still applies.
+ */
+static void
+test_no_caps_no_capset(void)
+{
+	struct params	p = { MODE_LANDLOCK, SANDBOX_NET_NONE, "nobody", 0,
+			    0, 1 };
+	struct report	r;
+	struct procinfo	pi;
+
+	CU_ASSERT_EQUAL_FATAL(run_child(&p, &r, &pi), 0);
+	CU_ASSERT_EQUAL_FATAL(r.setup_errno, 0);
+	CU_ASSERT_EQUAL_FATAL(r.ret, 0);
 	check_always(&r, &pi);
 }
 
@@ -845,7 +892,8 @@ test_open_dir(void)
 static void
 test_threads_landlock(void)
 {
-	struct params	p = { MODE_LANDLOCK, SANDBOX_NET_NONE, "nobody", 1, 0 };
+	struct params	p = { MODE_LANDLOCK, SANDBOX_NET_NONE, "nobody", 1, 0,
+			    0 };
 	struct report	r;
 	struct procinfo	pi;
 
@@ -859,6 +907,154 @@ test_threads_landlock(void)
 	CU_ASSERT_EQUAL(r.ret, -1);
 	CU_ASSERT_EQUAL(pi.seccomp, 0);
 }
+
+/*
+ * The allow-lists (issue 10 item 5), one profile per worker: calls no
+ * worker needs are refused with EPERM and one log line naming the call's
+ * number (mount, a netlink socket); ptrace and execve are refused quietly;
+ * IPv4 sockets only for netd, file syncs only for stored; the worker goes
+ * on afterwards.  The child's stderr comes back through a pipe; its exit
+ * status carries one bit per expectation met.
+ */
+#define UNL_MOUNT	0x01	/* mount(2): EPERM */
+#define UNL_NETLINK	0x02	/* socket(AF_NETLINK): EPERM */
+#define UNL_PTRACE	0x04	/* ptrace(PTRACE_TRACEME): EPERM */
+#define UNL_EXEC	0x08	/* execve: EPERM */
+#define UNL_INET	0x10	/* socket(AF_INET) as the profile says */
+#define UNL_SYNC	0x20	/* fdatasync as the profile says */
+#define UNL_AFTER	0x40	/* still alive and working afterwards */
+#define UNL_ALL		0x7f
+
+struct profile {
+	const char		*name;
+	enum sandbox_net	 net;
+	unsigned		 syscalls;
+};
+
+static const struct profile profiles[] = {
+	{ "stored", SANDBOX_NET_NONE, SANDBOX_SYSCALLS_DATA },
+	{ "syncd", SANDBOX_NET_NONE, 0 },
+	{ "netd", SANDBOX_NET_TCP, 0 },
+};
+
+/* errno of a call, 0 when it worked */
+static int
+call_errno(long rc)
+{
+	return rc == -1 ? errno : 0;
+}
+
+static void __attribute__((noreturn))
+unlisted_child(enum mode mode, const struct profile *pf, int err)
+{
+	char			*argv[] = { "true", NULL }, *envp[] = { NULL };
+	char			 path[PATH_MAX];
+	struct sandbox		 sb;
+	struct sandbox_result	 res;
+	struct report		 r;
+	int			 bits = 0, s, fd, e;
+
+	alarm(CHILD_ALARM);
+	memset(&r, 0, sizeof(r));
+	if (mode == MODE_LANDLOCK)
+		become_nobody(&r);
+	if (r.setup_errno != 0 || dup2(err, STDERR_FILENO) == -1 ||
+	    tmp_path(path, sizeof(path), MARKER) == -1 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		_exit(100);
+	memset(&sb, 0, sizeof(sb));
+	sb.name = pf->name;
+	sb.user = "nobody";
+	sb.root = tmpdir;
+	sb.rw_paths[0] = tmpdir;
+	sb.net = pf->net;
+	sb.syscalls = pf->syscalls;
+	if (sandbox_apply(&sb, &res) == -1)
+		_exit(101);
+	if (call_errno(syscall(SYS_mount, "none", "/", "tmpfs", 0, NULL)) ==
+	    EPERM)
+		bits |= UNL_MOUNT;
+	if ((s = socket(AF_NETLINK, SOCK_RAW, 0)) == -1 && errno == EPERM)
+		bits |= UNL_NETLINK;
+	if (s != -1)
+		close(s);
+	if (call_errno(syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0,
+	    0)) == EPERM)
+		bits |= UNL_PTRACE;
+	if (execve("/bin/true", argv, envp) == -1 && errno == EPERM)
+		bits |= UNL_EXEC;
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	e = s == -1 ? errno : 0;
+	if (s != -1)
+		close(s);
+	if (e == (pf->net == SANDBOX_NET_TCP ? 0 : EPERM))
+		bits |= UNL_INET;
+	if (call_errno(fdatasync(fd)) == (pf->syscalls &
+	    SANDBOX_SYSCALLS_DATA ? 0 : EPERM))
+		bits |= UNL_SYNC;
+	if (getpid() > 0 && write(STDERR_FILENO, "after\n", 6) == 6)
+		bits |= UNL_AFTER;
+	_exit(bits);
+}
+
+static void
+unlisted_one(enum mode mode, const struct profile *pf)
+{
+	char	 out[4096], want[128];
+	ssize_t	 n;
+	size_t	 len = 0;
+	pid_t	 pid;
+	int	 p[2], status;
+
+	CU_ASSERT_FATAL(pipe2(p, O_CLOEXEC) == 0);
+	fflush(NULL);
+	CU_ASSERT_FATAL((pid = fork()) != -1);
+	if (pid == 0) {
+		close(p[0]);
+		unlisted_child(mode, pf, p[1]);
+	}
+	close(p[1]);
+	while (len < sizeof(out) - 1 && (n = read(p[0], out + len,
+	    sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(p[0]);
+	status = wait_bounded(pid);
+	CU_ASSERT(WIFEXITED(status));
+	CU_ASSERT_EQUAL(WEXITSTATUS(status), UNL_ALL);
+	snprintf(want, sizeof(want), "test_sandbox[%ld]: warning: seccomp: "
+	    "not on the allow-list, refused: system call %d\n", (long)pid,
+	    (int)SYS_mount);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+	snprintf(want, sizeof(want), "refused: system call %d\n",
+	    (int)SYS_socket);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, want));	/* AF_NETLINK */
+	/* execve, ptrace, socket(AF_INET) are refused quietly */
+	snprintf(want, sizeof(want), "system call %d\n", (int)SYS_execve);
+	CU_ASSERT_PTR_NULL(strstr(out, want));
+	snprintf(want, sizeof(want), "system call %d\n", (int)SYS_fdatasync);
+	if (pf->syscalls & SANDBOX_SYSCALLS_DATA)
+		CU_ASSERT_PTR_NULL(strstr(out, want))
+	else
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+	if (WEXITSTATUS(status) != UNL_ALL || strstr(out, "after") == NULL)
+		fprintf(stderr, "\n%s: exit %#x, said: %s", pf->name,
+		    WEXITSTATUS(status), out);
+}
+
+static void
+unlisted(enum mode mode)
+{
+	size_t	i;
+
+	if (!mode_runnable(mode))
+		return;
+	for (i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
+		unlisted_one(mode, &profiles[i]);
+}
+
+static void test_unlisted_root(void) { unlisted(MODE_ROOT); }
+static void test_unlisted_landlock(void) { unlisted(MODE_LANDLOCK); }
 
 /* ---- setup -------------------------------------------------------- */
 
@@ -935,6 +1131,12 @@ main(void)
 		{ "threads, landlock mode refused", test_threads_landlock },
 		{ "ambient capabilities dropped, landlock mode",
 		    test_caps_landlock },
+		{ "no capability held: no capset (~@privileged unit)",
+		    test_no_caps_no_capset },
+		{ "allow-list per worker, root mode",
+		    test_unlisted_root },
+		{ "allow-list per worker, landlock mode",
+		    test_unlisted_landlock },
 		{ "open a directory without following links below its owner",
 		    test_open_dir },
 	};
