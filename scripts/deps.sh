@@ -9,7 +9,10 @@ set -eu
 
 # Build: compiler, CMake, pkg-config and the -dev package of every library in
 # CMakeLists.txt.  Run: the tools the tests and scripts/demo.sh use (jq reads
-# timenodectl's JSON; socat and mdb_stat are handy for operators).
+# timenodectl's JSON; socat and mdb_stat are handy for operators).  The
+# booted-systemd test (tests/systemd) builds a Debian root with debootstrap
+# (which checks the archive's signature with debian-archive-keyring) and
+# boots it with systemd-nspawn (systemd-container).
 PACKAGES="
 build-essential
 cmake
@@ -27,6 +30,9 @@ procps
 jq
 socat
 lmdb-utils
+debootstrap
+debian-archive-keyring
+systemd-container
 "
 
 if [ "${TIMENODE_SKIP_DEPS:-0}" = 1 ]; then
