@@ -432,7 +432,8 @@ config_load_file(struct config *cfg, const char *path, char *err,
 
 enum {
 	OPT_DATA_DIR = 256, OPT_RUN_DIR, OPT_LISTEN, OPT_PEER, OPT_NETWORK,
-	OPT_USER, OPT_WORKER_DIR, OPT_CTL, OPT_TEST_CRASH,
+	OPT_USER, OPT_WORKER_DIR, OPT_CTL, OPT_TEST_CRASH, OPT_GENESIS_DIR,
+	OPT_PRODUCER_KEY, OPT_JOURNAL,
 };
 
 static const struct option longopts[] = {
@@ -448,6 +449,9 @@ static const struct option longopts[] = {
 	{ "worker-dir", required_argument, NULL, OPT_WORKER_DIR },
 	{ "ctl", required_argument, NULL, OPT_CTL },
 	{ "test-crash", no_argument, NULL, OPT_TEST_CRASH },
+	{ "genesis-dir", required_argument, NULL, OPT_GENESIS_DIR },
+	{ "producer-key", required_argument, NULL, OPT_PRODUCER_KEY },
+	{ "journal", no_argument, NULL, OPT_JOURNAL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -498,8 +502,27 @@ apply_opt(struct config *cfg, struct worker_opts *w, int c, const char *arg)
 			return -1;
 		w->crash_at_start = 1;
 		return 0;
+	case OPT_GENESIS_DIR:
+		return w ? set_string(cfg->genesis_dir,
+		    sizeof(cfg->genesis_dir), arg) : -1;
+	case OPT_PRODUCER_KEY:
+		return w ? set_string(cfg->producer_key,
+		    sizeof(cfg->producer_key), arg) : -1;
+	case OPT_JOURNAL:
+		if (w == NULL)
+			return -1;
+		w->journal = 1;
+		return 0;
 	}
 	return -1;
+}
+
+/* Options only the supervisor gives its workers. */
+static int
+worker_only(int c)
+{
+	return c == OPT_CTL || c == OPT_TEST_CRASH || c == OPT_GENESIS_DIR ||
+	    c == OPT_PRODUCER_KEY || c == OPT_JOURNAL;
 }
 
 /* 0 when hi >= times * lo (hi > lo when strict), else -1 naming both */
@@ -600,7 +623,7 @@ config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
 		}
 		if (c == 'c')
 			file = optarg;
-		if ((c == OPT_CTL || c == OPT_TEST_CRASH) && w == NULL) {
+		if (worker_only(c) && w == NULL) {
 			snprintf(err, errlen, "unknown option --%s",
 			    optname(c));
 			return -1;
@@ -675,9 +698,66 @@ config_worker_argv(const struct config *cfg, char **argv, size_t max,
 		if (push(argv, max, n, "--peer",
 		    hostport_str(&cfg->peers[i], hp, sizeof(hp))) == -1)
 			return -1;
+	if (cfg->genesis_dir[0] &&
+	    push(argv, max, n, "--genesis-dir", cfg->genesis_dir) == -1)
+		return -1;
+	if (cfg->producer_key[0] &&
+	    push(argv, max, n, "--producer-key", cfg->producer_key) == -1)
+		return -1;
 	if (cfg->debug && push(argv, max, n, "-d", NULL) == -1)
 		return -1;
 	argv[*n] = NULL;
+	return 0;
+}
+
+/*
+ * path made absolute against cwd; "" (unset) and absolute paths stay.
+ * -1 naming key when the result does not fit.
+ */
+static int
+resolve_path(char *path, size_t len, const char *cwd, const char *key,
+    char *err, size_t errlen)
+{
+	char	tmp[2 * CONFIG_PATH_MAX + 2];
+	int	n;
+
+	if (path[0] == '\0' || path[0] == '/')
+		return 0;
+	n = snprintf(tmp, sizeof(tmp), "%s/%s", cwd, path);
+	if (n < 0 || (size_t)n >= len) {
+		snprintf(err, errlen, "%s: \"%s\" made absolute (in %s) is "
+		    "longer than %zu characters", key, path, cwd, len - 1);
+		return -1;
+	}
+	memcpy(path, tmp, (size_t)n + 1);
+	return 0;
+}
+
+int
+config_resolve_paths(struct config *cfg, const char *cwd, char *err,
+    size_t errlen)
+{
+	if (cwd == NULL || cwd[0] != '/') {
+		snprintf(err, errlen, "working directory \"%s\" is not "
+		    "absolute", cwd ? cwd : "(none)");
+		return -1;
+	}
+	if (resolve_path(cfg->config_file, sizeof(cfg->config_file), cwd,
+	    "-c", err, errlen) == -1 ||
+	    resolve_path(cfg->data_dir, sizeof(cfg->data_dir), cwd,
+	    "data_dir", err, errlen) == -1 ||
+	    resolve_path(cfg->run_dir, sizeof(cfg->run_dir), cwd,
+	    "run_dir", err, errlen) == -1 ||
+	    resolve_path(cfg->worker_dir, sizeof(cfg->worker_dir), cwd,
+	    "worker_dir", err, errlen) == -1 ||
+	    resolve_path(cfg->genesis_dir, sizeof(cfg->genesis_dir), cwd,
+	    "genesis_dir", err, errlen) == -1)
+		return -1;
+	/* "devnet" names the well-known development key, not a file */
+	if (strcmp(cfg->producer_key, "devnet") != 0 &&
+	    resolve_path(cfg->producer_key, sizeof(cfg->producer_key), cwd,
+	    "producer_key", err, errlen) == -1)
+		return -1;
 	return 0;
 }
 

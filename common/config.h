@@ -84,6 +84,8 @@ struct config {
 struct worker_opts {
 	char		ctl_url[CONFIG_PATH_MAX];	/* --ctl */
 	int		crash_at_start;			/* --test-crash (tests) */
+	int		journal;	/* --journal: stderr is the journal,
+					   log with priority prefixes */
 };
 
 void	config_defaults(struct config *);
@@ -98,7 +100,24 @@ int	config_load_file(struct config *, const char *path, char *err,
  */
 int	config_parse_args(struct config *, struct worker_opts *wopts, int argc,
 	    char **argv, char *err, size_t errlen);
-/* Append the arguments that reproduce cfg's overrides for a worker. */
+/*
+ * Make every relative path of cfg (config file, data, run, worker and
+ * genesis dirs, producer key unless "devnet") absolute against cwd, an
+ * absolute path: the supervisor calls it once, before it starts any
+ * worker or changes directory, so that all processes agree on every path
+ * whatever their working directory (issue 10).  A relative path is taken
+ * from timenoded's working directory, whether it came from the command
+ * line or the file.  -1 with a message naming the key when one does not
+ * fit CONFIG_PATH_MAX.
+ */
+int	config_resolve_paths(struct config *, const char *cwd, char *err,
+	    size_t errlen);
+/*
+ * Append the arguments that reproduce cfg's overrides for a worker.  The
+ * file's paths (genesis_dir, producer_key) are passed resolved, as the
+ * worker-only options --genesis-dir and --producer-key, which override
+ * the file's.
+ */
 int	config_worker_argv(const struct config *, char **argv, size_t max,
 	    size_t *n);
 int	parse_hostport(const char *, struct hostport *);

@@ -1,12 +1,18 @@
 /*
- * log.c - timestamped, process-tagged log lines on stderr.
+ * log.c - process-tagged log lines on stderr, with journal priorities.
  *
- * The format is "YYYY-mm-ddTHH:MM:SS.mmm proc[pid]: level: message".  One
- * write(2) per line so that lines of concurrent processes sharing the same
- * stderr do not interleave.  fatal() exits with status 1; the supervisor
- * treats that like any other worker death.
+ * The format is "YYYY-mm-ddTHH:MM:SS.mmmZ proc[pid]: level: message" on a
+ * terminal or file, and "<prio>proc[pid]: level: message" when stderr is
+ * the journal (sd-daemon(3): journald reads the prefix as the priority of
+ * the entry and strips it; it stamps the time itself).  One write(2) per
+ * line so that lines of concurrent processes sharing the same stderr do
+ * not interleave.  fatal() exits with status 1; the supervisor treats
+ * that like any other worker death.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +23,7 @@
 
 static char	log_proc[32] = "timenode";
 static int	log_debug_on;
+static int	log_journal;
 
 void
 log_init(const char *procname, int debug)
@@ -37,52 +44,105 @@ log_getdebug(void)
 	return log_debug_on;
 }
 
-static void
-vlog(const char *level, int with_errno, const char *fmt, va_list ap)
+void
+log_set_journal(int on)
 {
-	char		 line[1024];
+	log_journal = on != 0;
+}
+
+int
+log_stderr_is_journal(void)
+{
+	const char	*s = getenv("JOURNAL_STREAM");
+	struct stat	 st;
+	uintmax_t	 dev, ino;
+	char		 end;
+
+	if (s == NULL || sscanf(s, "%ju:%ju%c", &dev, &ino, &end) != 2 ||
+	    fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (uintmax_t)st.st_dev == dev && (uintmax_t)st.st_ino == ino;
+}
+
+static const char *
+prio_name(int prio)
+{
+	switch (prio) {
+	case LOG_PRIO_ERR:
+		return "fatal";
+	case LOG_PRIO_WARNING:
+		return "warning";
+	case LOG_PRIO_DEBUG:
+		return "debug";
+	default:
+		return "";	/* info: no word */
+	}
+}
+
+/* n + what snprintf wrote, capped at the buffer's end */
+static size_t
+advance(size_t n, int r, size_t len)
+{
+	if (r < 0)
+		return n;
+	return (size_t)r < len - n ? n + (size_t)r : len - 1;
+}
+
+size_t
+log_format(char *buf, size_t len, int prio, int err, const char *fmt,
+    va_list ap)
+{
+	const char	*level = prio_name(prio);
 	struct timespec	 ts;
 	struct tm	 tm;
-	size_t		 n;
-	int		 saved = errno, r;
+	size_t		 n = 0;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-	r = snprintf(line + n, sizeof(line) - n, ".%03ldZ %s[%ld]: %s%s",
-	    ts.tv_nsec / 1000000, log_proc, (long)getpid(), level,
-	    *level ? ": " : "");
-	if (r > 0 && (size_t)r < sizeof(line) - n)
-		n += (size_t)r;
-	r = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
-	if (r > 0)
-		n = (size_t)r < sizeof(line) - n ? n + (size_t)r : sizeof(line) - 1;
-	if (with_errno && n < sizeof(line) - 1) {
-		r = snprintf(line + n, sizeof(line) - n, ": %s",
-		    strerror(saved));
-		if (r > 0)
-			n = (size_t)r < sizeof(line) - n ?
-			    n + (size_t)r : sizeof(line) - 1;
+	if (log_journal)
+		n = advance(n, snprintf(buf, len, "<%d>", prio), len);
+	else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+		n = advance(n, snprintf(buf + n, len - n, ".%03ldZ ",
+		    ts.tv_nsec / 1000000), len);
 	}
-	if (n >= sizeof(line) - 1)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
+	n = advance(n, snprintf(buf + n, len - n, "%s[%ld]: %s%s", log_proc,
+	    (long)getpid(), level, *level ? ": " : ""), len);
+	n = advance(n, vsnprintf(buf + n, len - n, fmt, ap), len);
+	if (err != 0 && n < len - 1)
+		n = advance(n, snprintf(buf + n, len - n, ": %s",
+		    strerror(err)), len);
+	if (n >= len - 1)
+		n = len - 2;
+	buf[n++] = '\n';
+	return n;
+}
+
+static void
+vlog(int prio, int with_errno, const char *fmt, va_list ap)
+{
+	char	line[1024];
+	size_t	n;
+	int	saved = errno;
+
+	n = log_format(line, sizeof(line), prio, with_errno ? saved : 0, fmt,
+	    ap);
 	(void)!write(STDERR_FILENO, line, n);
 	errno = saved;
 }
 
-#define LOGFN(name, level, en)				\
+#define LOGFN(name, prio, en)				\
 void							\
 name(const char *fmt, ...)				\
 {							\
 	va_list ap;					\
 	va_start(ap, fmt);				\
-	vlog(level, en, fmt, ap);			\
+	vlog(prio, en, fmt, ap);			\
 	va_end(ap);					\
 }
-LOGFN(log_warn, "warning", 1)
-LOGFN(log_warnx, "warning", 0)
-LOGFN(log_info, "", 0)
+LOGFN(log_warn, LOG_PRIO_WARNING, 1)
+LOGFN(log_warnx, LOG_PRIO_WARNING, 0)
+LOGFN(log_info, LOG_PRIO_INFO, 0)
 
 void
 log_debug(const char *fmt, ...)
@@ -92,7 +152,7 @@ log_debug(const char *fmt, ...)
 	if (!log_debug_on)
 		return;
 	va_start(ap, fmt);
-	vlog("debug", 0, fmt, ap);
+	vlog(LOG_PRIO_DEBUG, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -102,7 +162,7 @@ fatal(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("fatal", 1, fmt, ap);
+	vlog(LOG_PRIO_ERR, 1, fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -113,7 +173,7 @@ fatalx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog("fatal", 0, fmt, ap);
+	vlog(LOG_PRIO_ERR, 0, fmt, ap);
 	va_end(ap);
 	exit(1);
 }

@@ -542,16 +542,41 @@ landlock_restrict(const struct sandbox *sb, struct sandbox_result *res)
 
 /* ---- both modes --------------------------------------------------- */
 
+/* 1 when a capability is left in any of the three sets, -1 on error. */
+static int
+caps_held(const struct sandbox *sb)
+{
+	struct __user_cap_header_struct	hdr;
+	struct __user_cap_data_struct	data[_LINUX_CAPABILITY_U32S_3];
+	int				i;
+
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capget, &hdr, data) == -1) {
+		log_warn("sandbox %s: capget", sb_name(sb));
+		return -1;
+	}
+	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		if (data[i].effective || data[i].permitted ||
+		    data[i].inheritable)
+			return 1;
+	return 0;
+}
+
 /*
  * No capability left in any set.  The bounding set needs CAP_SETPCAP to
  * shrink; without it, it only matters for execve, which seccomp denies.
+ * capset(2) is called only when something is held: it is in systemd's
+ * @privileged set, which an unprivileged unit's SystemCallFilter= refuses
+ * (issue 10), and a worker that holds nothing has nothing to drop.
  */
 static int
 drop_capabilities(const struct sandbox *sb)
 {
 	struct __user_cap_header_struct	hdr;
 	struct __user_cap_data_struct	data[_LINUX_CAPABILITY_U32S_3];
-	int				cap, i;
+	int				cap, held;
 
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1) {
 		log_warn("sandbox %s: clear ambient capabilities",
@@ -565,21 +590,21 @@ drop_capabilities(const struct sandbox *sb)
 			    "bounding set", sb_name(sb), cap);
 			return -1;
 		}
+	if ((held = caps_held(sb)) <= 0)
+		return held;
 	memset(&hdr, 0, sizeof(hdr));
 	memset(data, 0, sizeof(data));
 	hdr.version = _LINUX_CAPABILITY_VERSION_3;
-	if (syscall(SYS_capset, &hdr, data) == -1 ||
-	    syscall(SYS_capget, &hdr, data) == -1) {
+	if (syscall(SYS_capset, &hdr, data) == -1) {
 		log_warn("sandbox %s: capset", sb_name(sb));
 		return -1;
 	}
-	for (i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
-		if (data[i].effective || data[i].permitted ||
-		    data[i].inheritable) {
-			log_warnx("sandbox %s: capabilities left after capset",
-			    sb_name(sb));
-			return -1;
-		}
+	if ((held = caps_held(sb)) != 0) {
+		if (held == 1)
+			log_warnx("sandbox %s: capabilities left after "
+			    "capset", sb_name(sb));
+		return -1;
+	}
 	return 0;
 }
 

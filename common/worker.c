@@ -110,6 +110,55 @@ chown_socket(const char *path, uid_t uid, gid_t gid)
 	close(fd);
 }
 
+/* The service user's ids, looked up once (root mode, before any chroot). */
+static void
+service_user(struct worker *w)
+{
+	if (w->svc_uid == 0 && sandbox_lookup_user(w->cfg.user,
+	    &w->svc_uid, &w->svc_gid) == -1)
+		fatalx("no service user to run as");
+}
+
+/*
+ * Root mode, before the drop: the data files the worker will write
+ * (def->data_files) made, or handed over, to the service user, mode
+ * 0600.  The data dir itself stays root's (docs/operations.md,
+ * "Directories").  Through the descriptor of the very file checked, and
+ * only a regular file with one link: a link planted in a data dir that
+ * someone else can write would otherwise make root hand out its target.
+ */
+static void
+worker_own_data_files(struct worker *w)
+{
+	const char *const	*f;
+	struct stat		 st;
+	int			 dfd, fd;
+
+	if (w->def->data_files == NULL)
+		return;
+	service_user(w);
+	if ((dfd = open(w->cfg.data_dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		fatal("data dir %s", w->cfg.data_dir);
+	for (f = w->def->data_files; *f != NULL; f++) {
+		fd = openat(dfd, *f, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+		    O_NOCTTY | O_CLOEXEC, 0600);
+		if (fd == -1 || fstat(fd, &st) == -1)
+			fatal("%s/%s", w->cfg.data_dir, *f);
+		if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+			fatalx("%s/%s: not a regular file with one link, "
+			    "refusing to hand it to the service user",
+			    w->cfg.data_dir, *f);
+		if ((st.st_uid != w->svc_uid || st.st_gid != w->svc_gid) &&
+		    fchown(fd, w->svc_uid, w->svc_gid) == -1)
+			fatal("chown %s/%s", w->cfg.data_dir, *f);
+		if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) == -1)
+			fatal("chmod %s/%s", w->cfg.data_dir, *f);
+		close(fd);
+	}
+	close(dfd);
+}
+
 static struct ipc_chan *
 worker_chan(struct worker *w, const char *sockname, enum ipc_proc peer,
     int listen, ipc_handler h, void *arg)
@@ -132,9 +181,7 @@ worker_chan(struct worker *w, const char *sockname, enum ipc_proc peer,
 	 * directory (ours alone) keeps everybody else out.
 	 */
 	if (listen && geteuid() == 0) {
-		if (w->svc_uid == 0 && sandbox_lookup_user(w->cfg.user,
-		    &w->svc_uid, &w->svc_gid) == -1)
-			fatalx("no service user for %s", path);
+		service_user(w);
 		chown_socket(path, w->svc_uid, w->svc_gid);
 	}
 	w->chans[w->nchans].chan = c;
@@ -380,10 +427,12 @@ worker_main(int argc, char **argv, const struct worker_def *def)
 	config_defaults(&w.cfg);
 	if (config_parse_args(&w.cfg, &w.wopts, argc, argv, err,
 	    sizeof(err)) == -1) {
-		fprintf(stderr, "%s: %s\n", name, err);
-		return 2;
+		/* restarting cannot help: the supervisor gives up, exit 2 */
+		log_warnx("%s", err);
+		return WORKER_EXIT_CONFIG;
 	}
 	log_init(name, w.cfg.debug);
+	log_set_journal(w.wopts.journal);
 	if (w.wopts.ctl_url[0] == '\0') {
 		fprintf(stderr, "%s: --ctl SOCKET is required (workers are "
 		    "started by timenoded)\n", name);
@@ -403,6 +452,7 @@ worker_main(int argc, char **argv, const struct worker_def *def)
 	if (geteuid() == 0) {
 		worker_enter_run_dir(&w);
 		worker_connect(&w);
+		worker_own_data_files(&w);
 		worker_sandbox(&w);
 	} else {
 		worker_sandbox(&w);

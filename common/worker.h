@@ -26,6 +26,15 @@ struct worker;
 #define WORKER_EXIT_CONFIG	78	/* EX_CONFIG */
 
 /*
+ * The lock file in the data dir (docs/operations.md, "Directories"): the
+ * supervisor holds an exclusive flock(2) on it and writes its pid into
+ * it; stored inherits the descriptor as WORKER_LOCK_FD, so the lock lasts
+ * until both are gone.  One data dir, one node.
+ */
+#define DATA_DIR_LOCK		"timenoded.lock"
+#define WORKER_LOCK_FD		3
+
+/*
  * Exit with WORKER_EXIT_CONFIG after the caller logged why.  _exit: no
  * atexit teardown while nng's threads still run.
  */
@@ -35,6 +44,13 @@ struct worker_def {
 	enum ipc_proc	 proc;
 	enum sandbox_net net;
 	int		 needs_data_dir;	/* stored: lives in the data dir */
+	/*
+	 * Root mode: files of the data dir the worker writes after its
+	 * drop (NULL-terminated, names without '/').  The chroot root is
+	 * root's and closed to the service user, so these are made, or
+	 * handed over, to the service user before the drop.
+	 */
+	const char *const *data_files;
 	/* before any sandbox and any nng call: read files (keys, genesis) */
 	int		(*load)(struct worker *);
 	/* before the chroot (root) or after Landlock: bind listeners */

@@ -563,10 +563,16 @@ stored_shutdown(struct worker *w)
 	sd.open = 0;
 }
 
+/* LMDB's two files: the service user's even where the data dir is root's */
+static const char *const stored_files[] = {
+	STORE_FILE, STORE_FILE "-lock", NULL
+};
+
 static const struct worker_def stored_def = {
 	.proc = IPC_STORED,
 	.net = SANDBOX_NET_NONE,
 	.needs_data_dir = 1,
+	.data_files = stored_files,
 	.load = stored_load,
 	.pre_sandbox = stored_pre_sandbox,
 	.init = stored_init,

@@ -267,6 +267,7 @@ child_argv(struct child *c)
 	if ((argv[n++] = strdup(c->name)) == NULL ||
 	    (argv[n++] = strdup("--ctl")) == NULL ||
 	    (argv[n++] = strdup(c->ctl_path)) == NULL ||
+	    (c->sv->journal && (argv[n++] = strdup("--journal")) == NULL) ||
 	    config_worker_argv(&c->sv->cfg, argv, MAX_ARGS, &n) == -1) {
 		config_free_worker_argv(argv, 0, MAX_ARGS);
 		free(argv);
@@ -276,8 +277,9 @@ child_argv(struct child *c)
 }
 
 /*
- * In the child: fds 0 = /dev/null, 1 and 2 = our stderr, nothing else; an
- * empty environment; default signal handling; wait until the parent has
+ * In the child: fds 0 = /dev/null, 1 and 2 = our stderr, for stored also
+ * WORKER_LOCK_FD = the data dir's lock, nothing else; an empty
+ * environment; default signal handling; wait until the parent has
  * registered our pid with the control listener, then exec.
  */
 static void __attribute__((noreturn))
@@ -298,7 +300,15 @@ child_exec(struct child *c, char **argv, int gate)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (read(gate, &b, 1) != 1)
 		_exit(127);
-	close_range(3, ~0U, 0);
+	if (c->proc == IPC_STORED) {
+		/* dup2 onto itself would keep close-on-exec */
+		if (c->sv->lock_fd == WORKER_LOCK_FD ?
+		    fcntl(WORKER_LOCK_FD, F_SETFD, 0) == -1 :
+		    dup2(c->sv->lock_fd, WORKER_LOCK_FD) == -1)
+			_exit(127);
+		close_range(WORKER_LOCK_FD + 1, ~0U, 0);
+	} else
+		close_range(3, ~0U, 0);
 	execve(c->path, argv, envp);
 	_exit(127);
 }
@@ -406,10 +416,12 @@ child_exited(struct child *c, int status)
 		return;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == WORKER_EXIT_CONFIG) {
+		/* exit 2, like our own configuration errors: systemd's
+		 * RestartPreventExitStatus=2 does not retry what cannot help */
 		c->state = CHILD_FAILED;
 		log_warnx("%s: refuses to run with this configuration or data "
 		    "(see its last lines above); not restarting", c->name);
-		sv->exit_code = 3;
+		sv->exit_code = 2;
 		notify_status(sv);
 		children_stop(sv);
 		return;

@@ -60,6 +60,8 @@ struct supervisor {
 	int			 stopping;
 	int			 exit_code;
 	int			 devnull;
+	int			 lock_fd;	/* DATA_DIR_LOCK, flock'ed */
+	int			 journal;	/* stderr is the journal */
 	int			 privileged;	/* root: chown, workers chroot */
 	uid_t			 uid;		/* the service user */
 	gid_t			 gid;

@@ -5,9 +5,12 @@
  * the control sockets and the status socket, then forks and execs stored,
  * syncd and netd (in that order) and keeps them alive one for one.  It
  * never parses network input itself.  Exit status: 0 after a clean stop,
- * 1 on a fatal error, 2 on a usage or configuration error, 3 when a worker
- * restarted too often and was given up.
+ * 1 on a fatal error (another node holds the data dir, a directory with
+ * the wrong owner), 2 on a usage or configuration error, ours or a
+ * worker's (it exited WORKER_EXIT_CONFIG), 3 when a worker restarted too
+ * often and was given up.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -71,41 +74,98 @@ find_workers(struct config *cfg)
 }
 
 /*
- * Make the directory, give it mode and, as root, the service user.  Below
- * owned (the data dir, which the service user owns) no symbolic link is
- * followed: a compromised stored could have planted one to make root
- * hand it any directory.  Returns a descriptor of the directory, or -1.
+ * Root mode: the data dir is stored's chroot, the run dir netd's and
+ * syncd's, so each must be root's and writable by nobody else (OpenNTPD
+ * checks its privsep dir the same way), yet searchable by the service
+ * user the workers run as inside it.  Refused, never repaired: see
+ * open_dir.
  */
-static int
-make_dir(const char *path, mode_t mode, const char *owned,
+static void
+check_dir(const char *what, const char *path, int fd,
     const struct supervisor *sv)
 {
-	int	fd;
+	struct stat	st;
 
+	if (fstat(fd, &st) == -1)
+		fatal("%s %s", what, path);
+	if (!sv->privileged)
+		return;
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		fatalx("%s %s: owner uid %lu, mode %04o: as root it must be "
+		    "owned by root and writable by nobody else (the workers "
+		    "are chrooted into it); e.g. chown root:root %s && chmod "
+		    "0711 %s", what, path, (unsigned long)st.st_uid,
+		    (unsigned)(st.st_mode & 07777), path, path);
+	if ((st.st_mode & S_IXOTH) == 0 &&
+	    ((st.st_mode & S_IXGRP) == 0 || st.st_gid != sv->gid))
+		fatalx("%s %s: mode %04o keeps the service user (uid %lu) "
+		    "out; make it 0711 or 0755 (systemd: StateDirectoryMode=, "
+		    "RuntimeDirectoryMode=)", what, path,
+		    (unsigned)(st.st_mode & 07777), (unsigned long)sv->uid);
+}
+
+/*
+ * Open the directory, making it (and its parents) when missing.  Only a
+ * directory made here is given a mode (0711 as root, 0700 otherwise): an
+ * existing one is never chowned nor chmodded, since systemd owns
+ * StateDirectory= and RuntimeDirectory= and chowns a whole tree back when
+ * it finds a foreign owner at its top (issue 10: chain.mdb became root's
+ * on the second start).  Below owned (the data dir) no symbolic link is
+ * followed.  Returns a descriptor of the directory; fatal on failure.
+ */
+static int
+open_dir(const char *what, const char *path, const char *owned,
+    const struct supervisor *sv)
+{
+	struct stat	st;
+	int		fd, made;
+
+	made = lstat(path, &st) == -1 && errno == ENOENT;
 	if ((fd = sandbox_open_dir(path, owned, 1)) == -1)
-		return -1;
-	if (fchmod(fd, mode) == -1 ||
-	    (sv->privileged && fchown(fd, sv->uid, sv->gid) == -1)) {
-		close(fd);
-		return -1;
-	}
+		fatal("%s %s%s", what, path, owned != NULL ? " (a symbolic "
+		    "link inside the data dir is refused)" : "");
+	if (made && fchmod(fd, sv->privileged ? 0711 : 0700) == -1)
+		fatal("%s %s: chmod", what, path);
+	check_dir(what, path, fd, sv);
 	return fd;
 }
 
-/* Absolute paths: workers chroot and must agree with us on every path. */
-static void
-absolutize(char *path, size_t len)
+/*
+ * One data dir, one node (issue 10): an exclusive flock(2) on
+ * DATA_DIR_LOCK in the data dir, held as long as we run and, through the
+ * descriptor it inherits, by stored.  The file holds our pid so that a
+ * second timenoded can name us.  Returns the descriptor; exits 1 when
+ * another node holds the lock.
+ */
+static int
+lock_data_dir(int dirfd, const char *dir)
 {
-	char	cwd[PATH_MAX], tmp[PATH_MAX + CONFIG_PATH_MAX + 2];
+	struct stat	st;
+	char		pid[32];
+	ssize_t		n;
+	int		fd;
 
-	if (path[0] == '/')
-		return;
-	if (getcwd(cwd, sizeof(cwd)) == NULL)
-		fatal("getcwd");
-	snprintf(tmp, sizeof(tmp), "%s/%s", cwd, path);
-	if (strlen(tmp) >= len)
-		fatalx("%s: path too long", tmp);
-	memcpy(path, tmp, strlen(tmp) + 1);
+	fd = openat(dirfd, DATA_DIR_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	if (fd == -1 || fstat(fd, &st) == -1)
+		fatal("data dir %s: %s", dir, DATA_DIR_LOCK);
+	if (!S_ISREG(st.st_mode))
+		fatalx("data dir %s: %s is not a regular file", dir,
+		    DATA_DIR_LOCK);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK)
+			fatal("data dir %s: lock %s", dir, DATA_DIR_LOCK);
+		n = pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		fatalx("data dir %s is in use by timenoded pid %s (%s/%s "
+		    "is locked): one data dir, one node", dir,
+		    pid[0] ? pid : "unknown", dir, DATA_DIR_LOCK);
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, pid, (size_t)n, 0) != n)
+		fatal("data dir %s: write %s", dir, DATA_DIR_LOCK);
+	return fd;
 }
 
 static void
@@ -131,24 +191,24 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 static void
 setup(struct supervisor *sv)
 {
-	char	path[CONFIG_PATH_MAX + 16];
+	char	path[CONFIG_PATH_MAX + 16], cwd[PATH_MAX], err[CONFIG_ERR_MAX];
 	int	fd;
 
 	sv->privileged = geteuid() == 0;
 	if (sv->privileged &&
 	    sandbox_lookup_user(sv->cfg.user, &sv->uid, &sv->gid) == -1)
 		fatalx("no user to run the workers as");
-	absolutize(sv->cfg.data_dir, sizeof(sv->cfg.data_dir));
-	absolutize(sv->cfg.run_dir, sizeof(sv->cfg.run_dir));
-	if (sv->cfg.worker_dir[0])
-		absolutize(sv->cfg.worker_dir, sizeof(sv->cfg.worker_dir));
-	if ((fd = make_dir(sv->cfg.data_dir, 0700, NULL, sv)) == -1)
-		fatal("data dir %s", sv->cfg.data_dir);
+	/* once, before anybody changes directory: workers chroot */
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		fatal("getcwd");
+	if (config_resolve_paths(&sv->cfg, cwd, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		exit(2);
+	}
+	fd = open_dir("data dir", sv->cfg.data_dir, NULL, sv);
+	sv->lock_fd = lock_data_dir(fd, sv->cfg.data_dir);
 	close(fd);
-	if ((fd = make_dir(sv->cfg.run_dir, sv->privileged ? 0750 : 0700,
-	    sv->cfg.data_dir, sv)) == -1)
-		fatal("run dir %s (a symbolic link inside the data dir is "
-		    "refused)", sv->cfg.run_dir);
+	fd = open_dir("run dir", sv->cfg.run_dir, sv->cfg.data_dir, sv);
 	/*
 	 * We work in the run dir: our sockets there are named relative to
 	 * it, so they are bound and unlinked in this directory even if its
@@ -199,6 +259,9 @@ main(int argc, char **argv)
 	log_init("timenoded", sv.cfg.debug);
 	if (!sv.cfg.foreground && daemon(1, 1) == -1)
 		fatal("daemon");
+	/* decided once, here; the workers are told by --journal */
+	sv.journal = log_stderr_is_journal();
+	log_set_journal(sv.journal);
 	signal(SIGPIPE, SIG_IGN);
 	setup(&sv);
 	for (i = 0; signos[i]; i++) {
@@ -218,6 +281,7 @@ main(int argc, char **argv)
 	for (i = 0; signos[i]; i++)
 		event_free(sigs[i]);
 	event_base_free(sv.base);
-	log_info("stopped%s", sv.exit_code == 3 ? ": a worker failed" : "");
+	log_info("stopped%s", sv.exit_code == 3 ? ": a worker failed" :
+	    sv.exit_code == 2 ? ": a worker refused its configuration" : "");
 	return sv.exit_code;
 }

@@ -1552,8 +1552,8 @@ test_worker_argv_short(void)
 		config_free_worker_argv(v, 0, n < max ? n : max);
 		free(v);
 	}
-	/* -c f, 5 pairs, 2 peers, -d and the NULL */
-	CU_ASSERT_EQUAL(need, 2 + 10 + 4 + 1 + 1);
+	/* -c f, 5 pairs, 2 peers, genesis dir, producer key, -d, NULL */
+	CU_ASSERT_EQUAL(need, 2 + 10 + 4 + 4 + 1 + 1);
 
 	/* appends after what is there already */
 	if ((v = calloc(MAXARGS, sizeof(*v))) == NULL)
@@ -1565,6 +1565,88 @@ test_worker_argv_short(void)
 	CU_ASSERT_STRING_EQUAL(v[1], "-c");
 	config_free_worker_argv(v, 1, n);
 	free(v);
+}
+
+/*
+ * Relative paths, from the command line or the file, are made absolute
+ * against the supervisor's working directory once (issue 10: a worker,
+ * working elsewhere, found no "node.ini"); they then reach the worker
+ * absolute, the file's paths included.
+ */
+static void
+test_resolve_paths(void)
+{
+	struct config	 cfg;
+	struct worker_opts w;
+	char		 err[CONFIG_ERR_MAX];
+	char		 longcwd[CONFIG_PATH_MAX + 8], *wargv[MAXARGS];
+	const char	*f = conf("[node]\ndata_dir = d\nworker_dir = ./wk\n"
+			    "[sync]\ngenesis_dir = g\nproducer_key = k/key\n");
+	struct args	 a;
+	size_t		 n = 0, i;
+
+	clear_env();
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, "--run-dir", "/abs/run", NULL),
+	    0);
+	snprintf(cfg.config_file, sizeof(cfg.config_file), "node.ini");
+	CU_ASSERT_EQUAL_FATAL(config_resolve_paths(&cfg, "/w", err,
+	    sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.config_file, "/w/node.ini");
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "/w/./timenode-data");
+	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "/abs/run");	/* kept */
+	CU_ASSERT_STRING_EQUAL(cfg.worker_dir, "");		/* unset */
+	CU_ASSERT_STRING_EQUAL(cfg.genesis_dir, "");
+
+	/* the file's paths, and "devnet", which names no file */
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, "-c", f, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(config_resolve_paths(&cfg, "/w", err,
+	    sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "/w/d");
+	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "/w/d/run");
+	CU_ASSERT_STRING_EQUAL(cfg.worker_dir, "/w/./wk");
+	CU_ASSERT_STRING_EQUAL(cfg.genesis_dir, "/w/g");
+	CU_ASSERT_STRING_EQUAL(cfg.producer_key, "/w/k/key");
+	snprintf(cfg.producer_key, sizeof(cfg.producer_key), "devnet");
+	CU_ASSERT_EQUAL(config_resolve_paths(&cfg, "/w", err, sizeof(err)),
+	    0);
+	CU_ASSERT_STRING_EQUAL(cfg.producer_key, "devnet");
+
+	/* a worker re-reading the (relative) file still gets them absolute */
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, "-c", f, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(config_resolve_paths(&cfg, "/w", err,
+	    sizeof(err)), 0);
+	memset(wargv, 0, sizeof(wargv));
+	CU_ASSERT_EQUAL_FATAL(config_worker_argv(&cfg, wargv, MAXARGS, &n),
+	    0);
+	args_init(&a);
+	args_add(&a, "--ctl");
+	args_add(&a, "ipc:///w/d/run/ctl-syncd.sock");
+	for (i = 0; i < n; i++)
+		args_add(&a, wargv[i]);
+	config_free_worker_argv(wargv, 0, n);
+	config_defaults(&cfg);
+	memset(&w, 0, sizeof(w));
+	CU_ASSERT_EQUAL_FATAL(config_parse_args(&cfg, &w, a.argc, a.argv,
+	    err, sizeof(err)), 0);
+	CU_ASSERT_STRING_EQUAL(cfg.config_file, f);	/* absolute already */
+	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "/w/d");
+	CU_ASSERT_STRING_EQUAL(cfg.genesis_dir, "/w/g");
+	CU_ASSERT_STRING_EQUAL(cfg.producer_key, "/w/k/key");
+
+	/* the supervisor-only view refuses the worker options */
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--genesis-dir", "/g", NULL), -1);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--journal", NULL), -1);
+
+	/* too long once absolute: an error naming the key, nothing cut */
+	memset(longcwd, 'x', sizeof(longcwd) - 1);
+	longcwd[0] = '/';
+	longcwd[CONFIG_PATH_MAX - 3] = '\0';
+	CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, "-c", f, NULL), 0);
+	CU_ASSERT_EQUAL(config_resolve_paths(&cfg, longcwd, err,
+	    sizeof(err)), -1);
+	ASSERT_ERR(err, "run_dir", "d/run");
+	CU_ASSERT_EQUAL(config_resolve_paths(&cfg, "relative", err,
+	    sizeof(err)), -1);
 }
 
 /*
@@ -1624,6 +1706,7 @@ main(void)
 		{ "worker argv round trip", test_worker_argv_round_trip },
 		{ "worker argv short", test_worker_argv_short },
 		{ "reparse after error", test_reparse_after_error },
+		{ "relative paths resolved", test_resolve_paths },
 	};
 	struct tn_suite	 ts = { .name = "config", .cases = tests,
 	    .ncases = TN_NCASES(tests) };

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
+#include <seccomp.h>
 
 #include "cunit.h"
 #include "log.h"
@@ -60,6 +61,8 @@ struct params {
 	const char	*user;
 	int		 with_thread;	/* start a thread before the sandbox */
 	int		 with_caps;	/* Landlock mode: keep ambient caps */
+	int		 deny_capset;	/* capset(2) refused before, as by
+					   SystemCallFilter=~@privileged */
 };
 
 /* What the child saw; an *_errno of 0 means the call worked. */
@@ -234,6 +237,29 @@ caps_held(void)
 		    1)
 			all |= 1ULL << cap;
 	return all;
+}
+
+/*
+ * What systemd's SystemCallFilter=~@privileged does to capset(2): EPERM.
+ * Unprivileged, a filter needs NO_NEW_PRIVS first.
+ */
+static void
+refuse_capset(struct report *r)
+{
+	scmp_filter_ctx	ctx;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+		r->setup_errno = errno;
+		return;
+	}
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL) {
+		r->setup_errno = ENOMEM;
+		return;
+	}
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(capset),
+	    0) < 0 || seccomp_load(ctx) < 0)
+		r->setup_errno = EINVAL;
+	seccomp_release(ctx);
 }
 
 static void *
@@ -419,6 +445,8 @@ child(const struct params *p, int rep, int go)
 		become_nobody_with_caps(&r);
 	else if (p->mode == MODE_LANDLOCK)
 		become_nobody(&r);
+	if (r.setup_errno == 0 && p->deny_capset)
+		refuse_capset(&r);
 	if (r.setup_errno == 0 && p->with_thread)
 		start_thread(&r);
 	if (r.setup_errno != 0)
@@ -578,7 +606,7 @@ static void
 run(enum mode mode, enum sandbox_net net, struct report *r,
     struct procinfo *pi)
 {
-	struct params	p = { mode, net, "nobody", 0, 0 };
+	struct params	p = { mode, net, "nobody", 0, 0, 0 };
 	int		rc;
 
 	memset(r, 0, sizeof(*r));
@@ -705,7 +733,7 @@ static void
 test_user_fallback(void)
 {
 	struct params	p = { MODE_ROOT, SANDBOX_NET_NONE,
-			    "timenode-no-such-user", 0, 0 };
+			    "timenode-no-such-user", 0, 0, 0 };
 	struct report	r;
 	struct procinfo	pi;
 
@@ -720,7 +748,7 @@ test_user_fallback(void)
 static void
 test_refuse_root(void)
 {
-	struct params	p = { MODE_ROOT, SANDBOX_NET_NONE, "root", 0, 0 };
+	struct params	p = { MODE_ROOT, SANDBOX_NET_NONE, "root", 0, 0, 0 };
 	struct report	r;
 	struct procinfo	pi;
 
@@ -736,7 +764,7 @@ test_refuse_root(void)
 static void
 test_threads_root(void)
 {
-	struct params	p = { MODE_ROOT, SANDBOX_NET_NONE, "nobody", 1, 0 };
+	struct params	p = { MODE_ROOT, SANDBOX_NET_NONE, "nobody", 1, 0, 0 };
 	struct report	r;
 	struct procinfo	pi;
 
@@ -760,7 +788,7 @@ static void
 test_caps_landlock(void)
 {
 	struct params	p = { MODE_LANDLOCK, SANDBOX_NET_NONE, "nobody", 0,
-			    1 };
+			    1, 0 };
 	struct report	r;
 	struct procinfo	pi;
 
@@ -770,6 +798,25 @@ test_caps_landlock(void)
 	CU_ASSERT_EQUAL_FATAL(r.setup_errno, 0);
 	CU_ASSERT_EQUAL_FATAL(r.ret, 0);
 	CU_ASSERT_EQUAL(pi.uid[0], NOBODY);
+	check_always(&r, &pi);
+}
+
+/*
+ * Landlock mode holding no capability under a service-wide filter that
+ * refuses capset(2) (systemd's SystemCallFilter=~@privileged, issue 10):
+ * nothing to drop, so the sandbox must not call it and still applies.
+ */
+static void
+test_no_caps_no_capset(void)
+{
+	struct params	p = { MODE_LANDLOCK, SANDBOX_NET_NONE, "nobody", 0,
+			    0, 1 };
+	struct report	r;
+	struct procinfo	pi;
+
+	CU_ASSERT_EQUAL_FATAL(run_child(&p, &r, &pi), 0);
+	CU_ASSERT_EQUAL_FATAL(r.setup_errno, 0);
+	CU_ASSERT_EQUAL_FATAL(r.ret, 0);
 	check_always(&r, &pi);
 }
 
@@ -845,7 +892,8 @@ test_open_dir(void)
 static void
 test_threads_landlock(void)
 {
-	struct params	p = { MODE_LANDLOCK, SANDBOX_NET_NONE, "nobody", 1, 0 };
+	struct params	p = { MODE_LANDLOCK, SANDBOX_NET_NONE, "nobody", 1, 0,
+			    0 };
 	struct report	r;
 	struct procinfo	pi;
 
@@ -935,6 +983,8 @@ main(void)
 		{ "threads, landlock mode refused", test_threads_landlock },
 		{ "ambient capabilities dropped, landlock mode",
 		    test_caps_landlock },
+		{ "no capability held: no capset (~@privileged unit)",
+		    test_no_caps_no_capset },
 		{ "open a directory without following links below its owner",
 		    test_open_dir },
 	};

@@ -16,7 +16,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -700,6 +702,256 @@ out:
 	tn_node_cleanup(&n);
 }
 
+/*
+ * One data dir, one node (issue 10): a second timenoded on the same data
+ * dir, with a run dir of its own, exits 1 naming the first one's pid and
+ * leaves the first one running.
+ */
+static void
+test_data_dir_locked(void)
+{
+	struct tn_node	 a, b;
+	char		 run2[600], want[64];
+	const char	*args[] = { "--data-dir", a.data, "--run-dir", run2,
+			    NULL };
+	json_t		*st;
+	int		 status;
+
+	memset(&b, 0, sizeof(b));
+	if ((st = start_node(&a, "127.0.0.13", NULL, NULL, NULL)) == NULL)
+		goto out;
+	json_decref(st);
+	CU_ASSERT_FATAL(tn_node_init(&b, "127.0.0.14", 24100,
+	    tn_fast_supervisor) == 0);
+	snprintf(run2, sizeof(run2), "%s/run2", b.dir);
+	CU_ASSERT_FATAL(tn_node_start(&b, args, NULL) == 0);
+	status = tn_node_wait_exit(&b, 10);
+	CU_ASSERT(status != -1 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 1);
+	snprintf(want, sizeof(want), "in use by timenoded pid %ld",
+	    (long)a.pid);
+	CU_ASSERT(tn_file_contains(b.log, want));
+	CU_ASSERT(access(run2, F_OK) == -1);	/* refused before it */
+	/* the first node is untouched */
+	if ((st = tn_wait_running(&a, 5)) != NULL)
+		json_decref(st);
+	else
+		CU_FAIL("the first node stopped running");
+out:
+	tn_node_cleanup(&b);
+	tn_node_cleanup(&a);
+}
+
+/*
+ * "cd W && timenoded -f -c timenode.conf" with data_dir = data: every
+ * path is resolved against W before a worker starts (issue 10: the
+ * workers, working in the run dir, found no timenode.conf and the node
+ * exited 3).
+ */
+static void
+test_relative_paths(void)
+{
+	struct tn_node	 n;
+	char		 bin[512];
+	json_t		*st;
+	FILE		*f;
+	pid_t		 pid;
+	int		 fd;
+
+	CU_ASSERT_FATAL(tn_node_init(&n, "127.0.0.15", 24100, NULL) == 0);
+	CU_ASSERT_FATAL((f = fopen(n.conf, "w")) != NULL);
+	fprintf(f, "[node]\ndata_dir = data\nlisten = %s:%d\n%s", n.ip,
+	    n.port, tn_fast_supervisor);
+	CU_ASSERT_FATAL(fclose(f) == 0);
+	tn_bin("timenoded", bin, sizeof(bin));
+	CU_ASSERT_FATAL((pid = fork()) != -1);
+	if (pid == 0) {
+		if ((fd = open(n.log, O_WRONLY | O_CREAT | O_APPEND, 0644))
+		    != -1) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		if (chdir(n.dir) == -1)
+			_exit(125);
+		execl(bin, bin, "-f", "-c", "timenode.conf", (char *)NULL);
+		_exit(127);
+	}
+	n.pid = pid;
+	tn_track_pid(pid);
+	if ((st = tn_wait_running(&n, 15)) != NULL)
+		json_decref(st);
+	else
+		CU_FAIL("a node started with relative paths did not run");
+	CU_ASSERT(!tn_file_contains(n.log, "No such file"));
+	tn_node_cleanup(&n);
+}
+
+/*
+ * A worker that cannot run with this configuration (here: a network
+ * without a genesis file) ends the node with exit 2, which systemd's
+ * RestartPreventExitStatus=2 does not restart, not 3.
+ */
+static void
+test_worker_config_exit2(void)
+{
+	struct tn_node	 n;
+	const char	*args[] = { "--network", "no-such-net", NULL };
+	int		 status;
+
+	CU_ASSERT_FATAL(tn_node_init(&n, "127.0.0.16", 24100,
+	    tn_fast_supervisor) == 0);
+	CU_ASSERT_FATAL(tn_node_start(&n, args, NULL) == 0);
+	status = tn_node_wait_exit(&n, 15);
+	CU_ASSERT(status != -1 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 2);
+	CU_ASSERT(tn_file_contains(n.log, "not restarting"));
+	tn_node_cleanup(&n);
+}
+
+/* lines of the file that do not start with "<digit>" (-1: unreadable) */
+static int
+lines_without_priority(const char *path)
+{
+	char	 line[2048];
+	FILE	*f;
+	int	 n = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (line[0] != '<' || line[1] < '0' || line[1] > '7' ||
+		    line[2] != '>') {
+			fprintf(stderr, "\nno priority: %s", line);
+			n++;
+		}
+	fclose(f);
+	return n;
+}
+
+/*
+ * stderr is the journal ($JOURNAL_STREAM names the file): every line
+ * starts with its syslog priority; a worker's warning (the missing
+ * service user, root mode) carries <4>, with the worker's name, and a
+ * line without the variable would carry none.
+ */
+static void
+test_journal_priorities(void)
+{
+	struct tn_node	 n;
+	struct stat	 sb;
+	const char	*args[] = { "--user", "timenode-no-such-user", NULL };
+	const char	*env[2];
+	char		 var[96];
+	json_t		*st;
+	int		 fd;
+
+	if (geteuid() != 0) {
+		printf("\n  skipped: the worker warning needs root mode ");
+		return;
+	}
+	CU_ASSERT_FATAL(tn_node_init(&n, "127.0.0.17", 24100,
+	    tn_fast_supervisor) == 0);
+	CU_ASSERT_FATAL((fd = open(n.log, O_WRONLY | O_CREAT, 0644)) != -1);
+	CU_ASSERT_FATAL(fstat(fd, &sb) == 0);
+	close(fd);
+	snprintf(var, sizeof(var), "JOURNAL_STREAM=%ju:%ju",
+	    (uintmax_t)sb.st_dev, (uintmax_t)sb.st_ino);
+	env[0] = var;
+	env[1] = NULL;
+	CU_ASSERT_FATAL(tn_node_start(&n, args, env) == 0);
+	if ((st = tn_wait_running(&n, 15)) != NULL)
+		json_decref(st);
+	else
+		CU_FAIL("node did not start");
+	CU_ASSERT(tn_file_contains(n.log, "<4>netd["));
+	CU_ASSERT(tn_file_contains(n.log, "<4>stored["));
+	CU_ASSERT(tn_file_contains(n.log, "<6>timenoded["));
+	CU_ASSERT_EQUAL(lines_without_priority(n.log), 0);
+	tn_node_cleanup(&n);
+}
+
+/* owner uid and permission bits of path; -1 when it cannot be read */
+static int
+owner_mode(const char *path, uid_t *uid, mode_t *mode)
+{
+	struct stat	sb;
+
+	if (stat(path, &sb) == -1)
+		return -1;
+	*uid = sb.st_uid;
+	*mode = sb.st_mode & 07777;
+	return 0;
+}
+
+/* the uid the workers run as in root mode: timenode, else nobody */
+static uid_t
+service_uid(void)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwnam("timenode")) == NULL)
+		pw = getpwnam("nobody");
+	return pw != NULL ? pw->pw_uid : (uid_t)-1;
+}
+
+/*
+ * Root mode, directories as systemd's StateDirectory= and
+ * RuntimeDirectory= make them for a root unit (root, 0755, apart from
+ * each other): timenoded changes neither owner nor mode of either, so a
+ * restarted unit finds them as systemd left them and chowns nothing back
+ * (issue 10).  Only LMDB's files are the service user's; a data dir that
+ * systemd had chowned back to root before is handed over again.  A run
+ * dir the service user cannot search is refused with exit 1.
+ */
+static void
+test_layout_root(void)
+{
+	struct tn_node	 n;
+	char		 run[300], mdb[600];
+	const char	*args[] = { "--run-dir", run, NULL };
+	uid_t		 uid;
+	mode_t		 mode;
+	json_t		*st;
+	int		 i, status;
+
+	if (geteuid() != 0) {
+		printf("\n  skipped: not running as root ");
+		return;
+	}
+	CU_ASSERT_FATAL(tn_node_init(&n, "127.0.0.18", 24100,
+	    tn_fast_supervisor) == 0);
+	snprintf(run, sizeof(run), "%s/runtime", n.dir);
+	snprintf(mdb, sizeof(mdb), "%s/chain.mdb", n.data);
+	CU_ASSERT_FATAL(mkdir(n.data, 0755) == 0 && mkdir(run, 0755) == 0);
+	snprintf(n.sock, sizeof(n.sock), "%s/status.sock", run);
+	for (i = 0; i < 2; i++) {
+		CU_ASSERT_FATAL(tn_node_start(&n, args, NULL) == 0);
+		if ((st = tn_wait_running(&n, 15)) != NULL)
+			json_decref(st);
+		else
+			CU_FAIL("root node did not run");
+		status = tn_node_stop(&n, 10);
+		CU_ASSERT(status != -1 && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0);
+		CU_ASSERT(owner_mode(n.data, &uid, &mode) == 0 && uid == 0 &&
+		    mode == 0755);
+		CU_ASSERT(owner_mode(run, &uid, &mode) == 0 && uid == 0 &&
+		    mode == 0755);
+		CU_ASSERT(owner_mode(mdb, &uid, &mode) == 0 &&
+		    uid == service_uid() && mode == 0600);
+		/* what systemd did to the old layout on every restart */
+		CU_ASSERT(chown(mdb, 0, 0) == 0);
+	}
+	CU_ASSERT_FATAL(chmod(run, 0750) == 0);
+	CU_ASSERT_FATAL(tn_node_start(&n, args, NULL) == 0);
+	status = tn_node_wait_exit(&n, 10);
+	CU_ASSERT(status != -1 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 1);
+	CU_ASSERT(tn_file_contains(n.log, "keeps the service user"));
+	CU_ASSERT(owner_mode(run, &uid, &mode) == 0 && mode == 0750);
+	tn_node_cleanup(&n);
+}
+
 /* an argument runs only the tests whose name contains it */
 int
 main(int argc, char **argv)
@@ -719,6 +971,16 @@ main(int argc, char **argv)
 		    test_privsep_unprivileged },
 		{ "run dir swapped for a symbolic link (root)",
 		    test_run_dir_link },
+		{ "root: systemd's directories left as they are",
+		    test_layout_root },
+		{ "data dir locked: a second node exits 1",
+		    test_data_dir_locked },
+		{ "relative paths resolved before the workers start",
+		    test_relative_paths },
+		{ "a worker's configuration failure: exit 2",
+		    test_worker_config_exit2 },
+		{ "journal: priority prefixes on every line",
+		    test_journal_priorities },
 		{ "run dir renamed: sockets removed where they were made",
 		    test_run_dir_renamed },
 	};
