@@ -73,6 +73,15 @@ use_config() {
 $exec -c $1"
 }
 
+# signal SIG PID: kill -SIG PID, for a real pid only (an empty pid or 0
+# would signal this script's own process group).
+signal() {
+	case "$2" in
+	'' | 0 | 1 | *[!0-9]*) echo "no pid to send SIG$1 to" >&2; return 1 ;;
+	esac
+	kill -"$1" "$2"
+}
+
 is_active() { [ "$(systemctl is-active "$UNIT")" = active ]; }
 is_failed() { [ "$(systemctl is-active "$UNIT")" = failed ]; }
 
@@ -85,12 +94,16 @@ all_running() {
 
 # check_start: "systemctl start" returns (READY=1) within a second and the
 # unit is active with every worker running.
+# Returns 1 if the unit did not start (the other checks would only time out).
 check_start() {
 	local t0 t1
 	t0=$(ms_now)
-	timeout 30 systemctl start "$UNIT" || { fail "systemctl start failed"; return; }
+	if ! timeout 30 systemctl start "$UNIT" || ! is_active; then
+		fail "not active after systemctl start"
+		return 1
+	fi
 	t1=$(ms_now)
-	is_active && ok "active after start" || fail "not active after start"
+	ok "active after start"
 	[ $((t1 - t0)) -le 1000 ] && ok "READY after $((t1 - t0)) ms" ||
 		fail "READY after $((t1 - t0)) ms (more than 1000)"
 	all_running && ok "all workers running" || fail "not all workers running"
@@ -152,7 +165,7 @@ check_kill_workers() {
 	n0=$(prop NRestarts)
 	for w in $WORKERS; do
 		pid=$(worker_pid "$w")
-		kill -KILL "$pid"
+		signal KILL "$pid"
 		if wait_for 15 new_pid "$w" "$pid"; then
 			ok "$w: back after SIGKILL (pid $pid -> $(worker_pid "$w"))"
 		else
@@ -165,17 +178,18 @@ check_kill_workers() {
 }
 
 # check_stop_worker NAME: SIGSTOP a worker; the supervisor replaces it within
-# the heartbeat deadline (5 s) plus its restart.
+# heartbeat_deadline (5 s) + heartbeat_interval (1 s) + its restart delay
+# (a few seconds after the kills above); 15 s is the bound.
 check_stop_worker() {
 	local pid t0
 	pid=$(worker_pid "$1")
 	t0=$(ms_now)
-	kill -STOP "$pid"
+	signal STOP "$pid" || { fail "$1: no pid"; return; }
 	if wait_for 15 new_pid "$1" "$pid"; then
 		ok "$1: replaced $(($(ms_now) - t0)) ms after SIGSTOP"
 	else
 		fail "$1: not replaced within 15 s of SIGSTOP"
-		kill -CONT "$pid" 2>/dev/null
+		signal CONT "$pid" 2>/dev/null
 	fi
 }
 
@@ -194,12 +208,12 @@ check_watchdog() {
 	timeout 30 systemctl restart "$UNIT"
 	main=$(prop MainPID)
 	since=$(date +%s)
-	kill -STOP "$main"
+	signal STOP "$main" || { fail "watchdog: no main pid"; remove_dropin watchdog; return; }
 	if wait_for 60 watchdog_restarted "$since" "$main"; then
 		ok "watchdog timeout reported, active again (main pid $main -> $(prop MainPID))"
 	else
 		fail "no watchdog restart within 60 s: $(systemctl is-active "$UNIT")"
-		kill -CONT "$main" 2>/dev/null
+		signal CONT "$main" 2>/dev/null
 	fi
 	remove_dropin watchdog
 }
@@ -213,7 +227,8 @@ check_warning() {
 	chmod 0644 "$bad"
 	use_config "$bad"
 	since=$(date +%s)
-	timeout 30 systemctl restart "$UNIT"
+	# Expected to fail: "Job for ... failed" is no news here.
+	timeout 30 systemctl restart "$UNIT" 2>/dev/null
 	wait_for 20 is_failed
 	if journalctl -q -u "$UNIT" -p warning --since "@$since" | grep -q 'syncd.*producer key'; then
 		ok "journalctl -p warning shows syncd's warning"
@@ -262,10 +277,20 @@ check_exposure() {
 		fail "exposure ${score:-unknown} > $MAX_EXPOSURE"
 }
 
+# journal_tail: the unit's last journal lines, to show why a check failed.
+journal_tail() {
+	journalctl -q -u "$UNIT" -n 15 --no-pager | sed 's/^/  journal: /'
+}
+
 main() {
 	check_exposure
 	use_config "$CONF"
-	check_start
+	if ! check_start; then
+		journal_tail
+		systemctl stop "$UNIT"
+		remove_dropin config
+		return 1
+	fi
 	check_sandbox
 	check_produce 20
 	check_restarts 20
@@ -278,6 +303,7 @@ main() {
 		fail "not active after the bad config was removed"
 	check_stop
 	remove_dropin config
+	[ "$failed" = 0 ] || journal_tail
 	return "$failed"
 }
 
