@@ -136,15 +136,24 @@ inside() {
 		env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"
 }
 
+# system_state: the container's "systemctl is-system-running --wait" (which
+# fails to connect until systemd has set up its bus socket).
+system_state() {
+	inside timeout 10 systemctl is-system-running --wait 2>&1
+}
+
 # wait_booted: the container's systemd finished its start-up (running or
 # degraded), within 60 s.
 wait_booted() {
-	local state
-	state=$(timeout 60 nsenter --target "$LEADER" --all --root --wd \
-		env -i PATH=/usr/bin:/bin systemctl is-system-running --wait 2>&1)
-	case "$state" in
-	running | degraded) return 0 ;;
-	esac
+	local i state
+	for i in $(seq 120); do
+		state=$(system_state)
+		case "$state" in
+		running | degraded) return 0 ;;
+		*"Failed to connect"*) sleep 0.5 ;;
+		*) break ;;
+		esac
+	done
 	log "container state: $state"
 	return 1
 }
