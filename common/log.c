@@ -118,6 +118,57 @@ log_format(char *buf, size_t len, int prio, int err, const char *fmt,
 	return n;
 }
 
+/* append s to buf at *n, within len */
+static void
+append(char *buf, size_t len, size_t *n, const char *s)
+{
+	while (*s != '\0' && *n < len)
+		buf[(*n)++] = *s++;
+}
+
+/* append v in decimal */
+static void
+append_num(char *buf, size_t len, size_t *n, long v)
+{
+	char		 digits[24];
+	unsigned long	 u = v < 0 ? 0UL - (unsigned long)v : (unsigned long)v;
+	size_t		 i = sizeof(digits) - 1;
+
+	digits[i] = '\0';
+	do
+		digits[--i] = (char)('0' + u % 10);
+	while ((u /= 10) != 0 && i > 1);
+	if (v < 0)
+		digits[--i] = '-';
+	append(buf, len, n, digits + i);
+}
+
+void
+log_signal_safe(int prio, const char *msg, long num)
+{
+	char	line[512];
+	size_t	n = 0;
+	int	saved = errno;
+
+	if (log_journal) {
+		append(line, sizeof(line) - 1, &n, "<");
+		append_num(line, sizeof(line) - 1, &n, prio);
+		append(line, sizeof(line) - 1, &n, ">");
+	}
+	append(line, sizeof(line) - 1, &n, log_proc);
+	append(line, sizeof(line) - 1, &n, "[");
+	append_num(line, sizeof(line) - 1, &n, (long)getpid());
+	append(line, sizeof(line) - 1, &n, "]: ");
+	append(line, sizeof(line) - 1, &n, prio_name(prio));
+	append(line, sizeof(line) - 1, &n, prio_name(prio)[0] ? ": " : "");
+	append(line, sizeof(line) - 1, &n, msg);
+	append(line, sizeof(line) - 1, &n, " ");
+	append_num(line, sizeof(line) - 1, &n, num);
+	line[n++] = '\n';
+	(void)!write(STDERR_FILENO, line, n);
+	errno = saved;
+}
+
 static void
 vlog(int prio, int with_errno, const char *fmt, va_list ap)
 {

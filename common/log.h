@@ -45,6 +45,12 @@ int	log_stderr_is_journal(void);
 size_t	log_format(char *buf, size_t len, int prio, int err, const char *fmt,
 	    va_list ap) __attribute__((format(printf, 5, 0)));
 
+/*
+ * Async-signal-safe: one line "msg NUM" at prio, without timestamp, for
+ * a signal handler (the seccomp trap).  Only getpid(2) and write(2).
+ */
+void	log_signal_safe(int prio, const char *msg, long num);
+
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));

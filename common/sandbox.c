@@ -15,14 +15,18 @@
  *
  * Then, in both modes: every capability dropped (a non-root worker started
  * with ambient capabilities, say CAP_SETUID, would otherwise keep them
- * under Landlock), PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE 0 and a seccomp
- * filter (libseccomp) that makes execve, execveat, ptrace,
- * process_vm_readv/writev, io_uring_setup, fork, vfork and clone without
- * CLONE_THREAD fail with EPERM (a worker makes threads, never processes:
- * so the supervisor knows every process of a worker by its pid), clone3
- * fail with ENOSYS (glibc then creates threads with clone), and with
- * SANDBOX_NET_NONE also socket(AF_INET/AF_INET6).  io_uring is denied
- * because IORING_OP_SOCKET would create sockets without socket(2).
+ * under Landlock; capset only when one is held, for units whose
+ * SystemCallFilter= refuses @privileged), PR_SET_NO_NEW_PRIVS,
+ * PR_SET_DUMPABLE 0 and a seccomp allow-list (libseccomp; chrony's
+ * sys_linux.c is the model): the calls the workers need, some with their
+ * arguments checked (socket by family, clone only with CLONE_THREAD: a
+ * worker makes threads, never processes, so the supervisor knows every
+ * process of a worker by its pid; clone3 ENOSYS so that glibc uses clone;
+ * tgkill to itself; harmless ioctl and prctl requests).  execve,
+ * execveat, ptrace, process_vm_readv/writev, io_uring_setup (its
+ * IORING_OP_SOCKET would create sockets without socket(2)), fork and
+ * vfork fail quietly with EPERM; anything else traps, is logged with its
+ * number by a SIGSYS handler and fails with EPERM.
  *
  * Every step that fails is logged with its errno and makes sandbox_apply()
  * return -1: a worker must never run half sandboxed.  The one exception is
@@ -43,6 +47,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 
 #include <linux/capability.h>
@@ -60,6 +65,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <termios.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -630,21 +637,121 @@ seccomp_fail(const struct sandbox *sb, const char *what, int rc)
 }
 
 /*
- * socket(AF_INET/AF_INET6) fails.  The domain is an int: compare only the
- * low 32 bits, or garbage in the upper half would slip past the filter.
+ * The allow-lists (chrony's sys_linux.c is the model).  What every worker
+ * calls once sandboxed: glibc, libevent's loop, nng's threads and IPC
+ * sockets, libsodium (getrandom), LMDB's readers, and the sanitizer
+ * runtime of the ASan+UBSan builds (sigaltstack, prlimit64, readlink of
+ * /proc/self/exe, ...).  Calls that take arguments worth checking are
+ * not here but in the rules below (socket, clone, tgkill, ioctl, prctl).
+ * A name that does not exist on the architecture is skipped.
+ */
+static const int allow_all[] = {
+	/* descriptors and files (chroot or Landlock decide which files) */
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev),
+	SCMP_SYS(pread64), SCMP_SYS(lseek), SCMP_SYS(close),
+	SCMP_SYS(fcntl), SCMP_SYS(open), SCMP_SYS(openat),
+	SCMP_SYS(newfstatat), SCMP_SYS(fstat), SCMP_SYS(stat),
+	SCMP_SYS(lstat), SCMP_SYS(statx), SCMP_SYS(readlink),
+	SCMP_SYS(readlinkat), SCMP_SYS(fstatfs), SCMP_SYS(dup),
+	SCMP_SYS(dup3),
+	/* nng's IPC listeners: unlink a stale socket, set its mode */
+	SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(chmod),
+	SCMP_SYS(fchmod), SCMP_SYS(fchmodat),
+	/* memory */
+	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mremap),
+	SCMP_SYS(mprotect), SCMP_SYS(madvise),
+	/* threads and time */
+	SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(futex),
+	SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(gettid),
+	SCMP_SYS(getpid), SCMP_SYS(getppid), SCMP_SYS(sched_yield),
+	SCMP_SYS(sched_getaffinity), SCMP_SYS(nanosleep),
+	SCMP_SYS(clock_nanosleep), SCMP_SYS(clock_gettime),
+	SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday), SCMP_SYS(time),
+	SCMP_SYS(getrusage),
+	/* signals */
+	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack),
+	SCMP_SYS(restart_syscall),
+	/* event loops: libevent, nng */
+	SCMP_SYS(epoll_create), SCMP_SYS(epoll_create1),
+	SCMP_SYS(epoll_ctl), SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait),
+	SCMP_SYS(epoll_pwait2), SCMP_SYS(poll), SCMP_SYS(ppoll),
+	SCMP_SYS(pipe), SCMP_SYS(pipe2), SCMP_SYS(eventfd2),
+	SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime),
+	SCMP_SYS(timerfd_gettime),
+	/* sockets (which families: socket's rule) */
+	SCMP_SYS(bind), SCMP_SYS(listen), SCMP_SYS(accept),
+	SCMP_SYS(accept4), SCMP_SYS(connect), SCMP_SYS(getsockname),
+	SCMP_SYS(getpeername), SCMP_SYS(getsockopt), SCMP_SYS(setsockopt),
+	SCMP_SYS(sendmsg), SCMP_SYS(recvmsg), SCMP_SYS(sendto),
+	SCMP_SYS(recvfrom), SCMP_SYS(shutdown),
+	/* who we are, randomness, limits */
+	SCMP_SYS(getrandom), SCMP_SYS(uname), SCMP_SYS(getuid),
+	SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
+	SCMP_SYS(getresuid), SCMP_SYS(getresgid), SCMP_SYS(getrlimit),
+	SCMP_SYS(prlimit64), SCMP_SYS(capget),
+};
+
+/* Only SANDBOX_SYSCALLS_DATA (stored): LMDB writes and syncs its files. */
+static const int allow_data[] = {
+	SCMP_SYS(pwrite64), SCMP_SYS(pwritev), SCMP_SYS(fdatasync),
+	SCMP_SYS(fsync), SCMP_SYS(msync), SCMP_SYS(ftruncate),
+	SCMP_SYS(fallocate), SCMP_SYS(flock),
+};
+
+/*
+ * Refused outright with EPERM, whatever the list: the calls the design
+ * names (no execve, no ptrace, no reading another process's memory) and
+ * io_uring, whose IORING_OP_SOCKET would make sockets without socket(2).
+ * Refused without the log line of an unlisted call: code may try these.
+ */
+static const int deny_quiet[] = {
+	SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(ptrace),
+	SCMP_SYS(process_vm_readv), SCMP_SYS(process_vm_writev),
+	SCMP_SYS(io_uring_setup), SCMP_SYS(fork), SCMP_SYS(vfork),
+};
+
+static int
+seccomp_add_list(const struct sandbox *sb, scmp_filter_ctx ctx,
+    uint32_t action, const int *nrs, size_t n)
+{
+	size_t	i;
+	int	rc;
+
+	for (i = 0; i < n; i++) {
+		if (nrs[i] < 0)		/* not a call of this architecture */
+			continue;
+		if ((rc = seccomp_rule_add(ctx, action, nrs[i], 0)) < 0)
+			return seccomp_fail(sb, "rule", rc);
+	}
+	return 0;
+}
+
+/*
+ * socket(2) by address family: AF_UNIX for everybody, AF_INET and
+ * AF_INET6 for SANDBOX_NET_TCP only (EPERM otherwise, quietly: the status
+ * socket's debug-socket command proves it), any other family unlisted.
+ * The domain is an int: compare only the low 32 bits, or garbage in the
+ * upper half would slip past the filter.
  */
 static int
-seccomp_deny_inet(const struct sandbox *sb, scmp_filter_ctx ctx)
+seccomp_socket(const struct sandbox *sb, scmp_filter_ctx ctx)
 {
-	static const int	 domains[] = { AF_INET, AF_INET6 };
+	static const int	 inet[] = { AF_INET, AF_INET6 };
+	uint32_t		 act;
 	size_t			 i;
 	int			 rc;
 
-	for (i = 0; i < sizeof(domains) / sizeof(domains[0]); i++) {
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
-		    SCMP_SYS(socket), 1,
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+	    SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffU, (scmp_datum_t)AF_UNIX));
+	if (rc < 0)
+		return seccomp_fail(sb, "rule socket", rc);
+	act = sb->net == SANDBOX_NET_TCP ? SCMP_ACT_ALLOW :
+	    SCMP_ACT_ERRNO(EPERM);
+	for (i = 0; i < sizeof(inet) / sizeof(inet[0]); i++) {
+		rc = seccomp_rule_add(ctx, act, SCMP_SYS(socket), 1,
 		    SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffU,
-		    (scmp_datum_t)domains[i]));
+		    (scmp_datum_t)inet[i]));
 		if (rc < 0)
 			return seccomp_fail(sb, "rule socket", rc);
 	}
@@ -652,10 +759,11 @@ seccomp_deny_inet(const struct sandbox *sb, scmp_filter_ctx ctx)
 }
 
 /*
- * Threads, never processes: clone without CLONE_THREAD (fork, posix_spawn)
- * fails with EPERM; clone3, whose flags sit in memory a filter cannot
- * read, fails with ENOSYS so that glibc falls back to clone.  The flags
- * are clone's first argument, except on s390 and CRIS (the second).
+ * Threads, never processes: clone with CLONE_THREAD is allowed, without
+ * it (fork, posix_spawn) it fails with EPERM; clone3, whose flags sit in
+ * memory a filter cannot read, fails with ENOSYS so that glibc falls back
+ * to clone.  The flags are clone's first argument, except on s390 and
+ * CRIS (the second).
  */
 #if defined(__s390__) || defined(__CRIS__)
 #define CLONE_FLAGS_ARG	SCMP_A1
@@ -663,60 +771,139 @@ seccomp_deny_inet(const struct sandbox *sb, scmp_filter_ctx ctx)
 #define CLONE_FLAGS_ARG	SCMP_A0
 #endif
 static int
-seccomp_deny_processes(const struct sandbox *sb, scmp_filter_ctx ctx)
+seccomp_threads(const struct sandbox *sb, scmp_filter_ctx ctx)
 {
 	int	rc;
 
-	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-	    CLONE_FLAGS_ARG(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0));
-	if (rc < 0)
+	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+	    CLONE_FLAGS_ARG(SCMP_CMP_MASKED_EQ, CLONE_THREAD,
+	    CLONE_THREAD))) < 0 ||
+	    (rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone),
+	    1, CLONE_FLAGS_ARG(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0))) < 0)
 		return seccomp_fail(sb, "rule clone", rc);
 	rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3),
 	    0);
 	if (rc < 0)
 		return seccomp_fail(sb, "rule clone3", rc);
+	/* raise(3) and abort(3): signals to ourselves only */
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
+	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+	if (rc < 0)
+		return seccomp_fail(sb, "rule tgkill", rc);
+	return 0;
+}
+
+/*
+ * ioctl(2) and prctl(2) with harmless requests only: non-blocking and
+ * close-on-exec flags, bytes readable, isatty() (not TIOCSTI, which would
+ * push input into a terminal on stderr); thread names and what ASan and
+ * glibc ask.  Anything else is unlisted.
+ */
+static int
+seccomp_requests(const struct sandbox *sb, scmp_filter_ctx ctx)
+{
+	static const unsigned long ioctls[] = {
+		FIONBIO, FIONREAD, FIOCLEX, FIONCLEX, TCGETS,
+	};
+	static const int prctls[] = {
+		PR_SET_NAME, PR_GET_NAME, PR_GET_DUMPABLE, PR_GET_NO_NEW_PRIVS,
+		PR_GET_SECCOMP, PR_CAPBSET_READ, PR_CAP_AMBIENT,
+		PR_GET_PDEATHSIG,
+	};
+	size_t	i;
+	int	rc;
+
+	for (i = 0; i < sizeof(ioctls) / sizeof(ioctls[0]); i++) {
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffU,
+		    (scmp_datum_t)ioctls[i]));
+		if (rc < 0)
+			return seccomp_fail(sb, "rule ioctl", rc);
+	}
+	for (i = 0; i < sizeof(prctls) / sizeof(prctls[0]); i++) {
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
+		    SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffU,
+		    (scmp_datum_t)prctls[i]));
+		if (rc < 0)
+			return seccomp_fail(sb, "rule prctl", rc);
+	}
 	return 0;
 }
 
 static int
 seccomp_rules(const struct sandbox *sb, scmp_filter_ctx ctx)
 {
-	static const struct {
-		const char	*name;
-		int		 nr;
-	} denied[] = {
-		{ "execve",		SCMP_SYS(execve) },
-		{ "execveat",		SCMP_SYS(execveat) },
-		{ "ptrace",		SCMP_SYS(ptrace) },
-		{ "process_vm_readv",	SCMP_SYS(process_vm_readv) },
-		{ "process_vm_writev",	SCMP_SYS(process_vm_writev) },
-		{ "io_uring_setup",	SCMP_SYS(io_uring_setup) },
-		{ "fork",		SCMP_SYS(fork) },
-		{ "vfork",		SCMP_SYS(vfork) },
-	};
-	size_t	i;
-	int	rc;
-
-	for (i = 0; i < sizeof(denied) / sizeof(denied[0]); i++) {
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
-		    denied[i].nr, 0);
-		if (rc < 0)
-			return seccomp_fail(sb, denied[i].name, rc);
-	}
-	if (seccomp_deny_processes(sb, ctx) == -1)
+	if (seccomp_add_list(sb, ctx, SCMP_ACT_ALLOW, allow_all,
+	    sizeof(allow_all) / sizeof(allow_all[0])) == -1 ||
+	    ((sb->syscalls & SANDBOX_SYSCALLS_DATA) && seccomp_add_list(sb,
+	    ctx, SCMP_ACT_ALLOW, allow_data,
+	    sizeof(allow_data) / sizeof(allow_data[0])) == -1) ||
+	    seccomp_add_list(sb, ctx, SCMP_ACT_ERRNO(EPERM), deny_quiet,
+	    sizeof(deny_quiet) / sizeof(deny_quiet[0])) == -1)
 		return -1;
-	if (sb->net == SANDBOX_NET_NONE)
-		return seccomp_deny_inet(sb, ctx);
+	if (seccomp_socket(sb, ctx) == -1 || seccomp_threads(sb, ctx) == -1 ||
+	    seccomp_requests(sb, ctx) == -1)
+		return -1;
 	return 0;
 }
 
+/*
+ * An unlisted call traps here (SIGSYS, in the thread that made it): one
+ * line naming the call's number (scmp_sys_resolver NR names it), then the
+ * call fails with EPERM where we know how to set its result (x86-64,
+ * AArch64); elsewhere the worker dies of SIGSYS after the line.  Only
+ * async-signal-safe calls, all of them on the list.
+ */
+static void
+on_sigsys(int sig, siginfo_t *si, void *ctx)
+{
+	ucontext_t	*uc = ctx;
+
+	log_signal_safe(LOG_PRIO_WARNING, "seccomp: not on the allow-list, "
+	    "refused: system call", si->si_syscall);
+#if defined(__x86_64__)
+	uc->uc_mcontext.gregs[REG_RAX] = -EPERM;
+	(void)sig;
+#elif defined(__aarch64__)
+	uc->uc_mcontext.regs[0] = (unsigned long long)-EPERM;
+	(void)sig;
+#else
+	(void)uc;
+	signal(sig, SIG_DFL);
+	raise(sig);
+#endif
+}
+
+static int
+seccomp_trap_handler(const struct sandbox *sb)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGSYS, &sa, NULL) == -1) {
+		log_warn("sandbox %s: sigaction SIGSYS", sb_name(sb));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Default: SCMP_ACT_TRAP, so that a call missing from the list shows up
+ * in the log with its number instead of failing silently (or killing the
+ * worker without a word).
+ */
 static int
 seccomp_restrict(const struct sandbox *sb)
 {
 	scmp_filter_ctx	ctx;
 	int		rc, ret = -1;
 
-	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL) {
+	if (seccomp_trap_handler(sb) == -1)
+		return -1;
+	if ((ctx = seccomp_init(SCMP_ACT_TRAP)) == NULL) {
 		errno = ENOMEM;
 		log_warn("sandbox %s: seccomp_init", sb_name(sb));
 		return -1;

@@ -13,10 +13,13 @@
  *  - unprivileged: Landlock: the filesystem is restricted to sb->rw_paths;
  *    TCP bind/connect restricted as sb->net says (Landlock ABI >= 4).
  *
- * Always: PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE 0 and a seccomp filter that
- * denies execve, execveat, ptrace, process_vm_readv/writev, io_uring_setup
- * (it could make sockets without socket(2)) and, with
- * SANDBOX_NET_NONE, socket(AF_INET/AF_INET6).  Any failure returns -1; the
+ * Always: PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE 0 and a seccomp
+ * allow-list (docs/architecture.md, "Privilege separation"): what the
+ * workers need, SANDBOX_SYSCALLS_DATA adding file writes and syncs;
+ * execve, execveat, ptrace, process_vm_readv/writev, io_uring_setup (it
+ * could make sockets without socket(2)), processes and, with
+ * SANDBOX_NET_NONE, socket(AF_INET/AF_INET6) fail with EPERM; any other
+ * call is logged and fails with EPERM.  Any failure returns -1; the
  * caller must exit instead of running unsandboxed.
  */
 #ifndef TIMENODE_SANDBOX_H
@@ -33,6 +36,9 @@ enum sandbox_net {
 
 #define SANDBOX_MAX_PATHS	4
 
+/* groups of system calls a worker needs beyond the common allow-list */
+#define SANDBOX_SYSCALLS_DATA	0x1	/* write and sync files (stored) */
+
 struct sandbox {
 	const char	*name;		/* worker name, for log lines */
 	const char	*user;		/* service user in root mode */
@@ -42,6 +48,7 @@ struct sandbox {
 	const char	*rw_paths[SANDBOX_MAX_PATHS]; /* Landlock mode; NULL ends */
 	enum sandbox_net net;
 	uint16_t	 tcp_port;	/* SANDBOX_NET_TCP: the listen port */
+	unsigned	 syscalls;	/* SANDBOX_SYSCALLS_* */
 };
 
 struct sandbox_result {
@@ -58,8 +65,8 @@ int	sandbox_lookup_user(const char *name, uid_t *, gid_t *);
 /*
  * Open directory dir for root's use (O_DIRECTORY, close-on-exec), made
  * first with its parents when create is set.  The part of its path below
- * 'owned' (NULL: none), a directory the service user owns and may have
- * filled with symbolic links, is walked without following any (".."
+ * 'owned' (NULL: none), a directory someone else may have filled with
+ * symbolic links (the data dir), is walked without following any (".."
  * refused); the rest is the operator's and resolved as usual.  "Below" is
  * decided by the directories' identity, not by the spelling of the paths.
  * -1 with errno (ELOOP or ENOTDIR for a link) on failure.

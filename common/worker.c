@@ -120,19 +120,45 @@ service_user(struct worker *w)
 }
 
 /*
+ * One data file for the service user: made (0600) when missing, else
+ * handed over when another user owns it.  An existing file is looked at
+ * through an O_PATH descriptor, which needs no permission on the file,
+ * so that root needs CAP_CHOWN here but not CAP_DAC_OVERRIDE; and only a
+ * regular file with one link is handed over: a link planted in a data
+ * dir that someone else can write would otherwise make root give away
+ * its target.
+ */
+static void
+own_data_file(struct worker *w, int dfd, const char *name)
+{
+	struct stat	st;
+	int		fd;
+
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1 && errno == EEXIST)
+		fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1)
+		fatal("%s/%s", w->cfg.data_dir, name);
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+		fatalx("%s/%s: not a regular file with one link, refusing to "
+		    "hand it to the service user", w->cfg.data_dir, name);
+	if ((st.st_uid != w->svc_uid || st.st_gid != w->svc_gid) &&
+	    fchownat(fd, "", w->svc_uid, w->svc_gid, AT_EMPTY_PATH) == -1)
+		fatal("chown %s/%s", w->cfg.data_dir, name);
+	close(fd);
+}
+
+/*
  * Root mode, before the drop: the data files the worker will write
- * (def->data_files) made, or handed over, to the service user, mode
- * 0600.  The data dir itself stays root's (docs/operations.md,
- * "Directories").  Through the descriptor of the very file checked, and
- * only a regular file with one link: a link planted in a data dir that
- * someone else can write would otherwise make root hand out its target.
+ * (def->data_files) are the service user's; the data dir itself stays
+ * root's (docs/operations.md, "Directories").
  */
 static void
 worker_own_data_files(struct worker *w)
 {
 	const char *const	*f;
-	struct stat		 st;
-	int			 dfd, fd;
+	int			 dfd;
 
 	if (w->def->data_files == NULL)
 		return;
@@ -140,23 +166,28 @@ worker_own_data_files(struct worker *w)
 	if ((dfd = open(w->cfg.data_dir, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1)
 		fatal("data dir %s", w->cfg.data_dir);
-	for (f = w->def->data_files; *f != NULL; f++) {
-		fd = openat(dfd, *f, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
-		    O_NOCTTY | O_CLOEXEC, 0600);
-		if (fd == -1 || fstat(fd, &st) == -1)
-			fatal("%s/%s", w->cfg.data_dir, *f);
-		if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
-			fatalx("%s/%s: not a regular file with one link, "
-			    "refusing to hand it to the service user",
-			    w->cfg.data_dir, *f);
-		if ((st.st_uid != w->svc_uid || st.st_gid != w->svc_gid) &&
-		    fchown(fd, w->svc_uid, w->svc_gid) == -1)
-			fatal("chown %s/%s", w->cfg.data_dir, *f);
-		if ((st.st_mode & 07777) != 0600 && fchmod(fd, 0600) == -1)
-			fatal("chmod %s/%s", w->cfg.data_dir, *f);
-		close(fd);
-	}
+	for (f = w->def->data_files; *f != NULL; f++)
+		own_data_file(w, dfd, *f);
 	close(dfd);
+}
+
+/*
+ * A socket left at path by this worker's dead predecessor (SIGKILL, or a
+ * root-mode worker that may not unlink in the root-owned run dir after
+ * its drop) would make the bind fail, and nng's own check (connect, then
+ * unlink on ECONNREFUSED) cannot tell when root lacks CAP_DAC_OVERRIDE
+ * on the service user's socket.  The supervisor holds the run dir alone
+ * (DATA_DIR_LOCK) and runs one instance of each worker: remove it.  Only
+ * a socket, never what else may be there.
+ */
+static void
+remove_stale_socket(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    unlink(path) == -1 && errno != ENOENT)
+		log_warn("remove the stale socket %s", path);
 }
 
 static struct ipc_chan *
@@ -170,6 +201,8 @@ worker_chan(struct worker *w, const char *sockname, enum ipc_proc peer,
 		fatalx("too many channels");
 	if (worker_run_path(w, sockname, path, sizeof(path)) == -1)
 		fatalx("%s: not reachable from here", sockname);
+	if (listen)
+		remove_stale_socket(path);
 	c = listen ? ipc_listen(w->base, path, w->def->proc, peer,
 	    (pid_t)w->pids[peer], h, arg) : ipc_dial(w->base, path,
 	    w->def->proc, peer, (pid_t)w->pids[peer], 0, h, arg);
@@ -337,11 +370,12 @@ worker_await_heartbeat(struct worker *w)
 }
 
 /*
- * Root mode: the run dir sits in the data dir by default, which the
- * service user owns; a compromised stored could swap it for a symbolic
- * link between two starts of a worker.  So a worker running as root
- * opens it without following links, works in it (cwd) and chroots
- * through that descriptor, never through its path.
+ * Root mode: the run dir sits in the data dir by default; where someone
+ * else than root can write the data dir (a layout of an older version,
+ * or made by hand), it could be swapped for a symbolic link between two
+ * starts of a worker.  So a worker running as root opens it without
+ * following links, works in it (cwd) and chroots through that
+ * descriptor, never through its path.
  */
 static void
 worker_enter_run_dir(struct worker *w)
@@ -381,6 +415,8 @@ worker_sandbox(struct worker *w)
 	if (w->def->needs_data_dir)
 		sb.rw_paths[1] = w->cfg.data_dir;
 	sb.net = w->def->net;
+	if (w->def->needs_data_dir)
+		sb.syscalls = SANDBOX_SYSCALLS_DATA;
 	sb.tcp_port = w->cfg.listen.port;
 	if (sandbox_apply(&sb, &w->sb) == -1)
 		fatalx("cannot apply the sandbox, refusing to run without it");

@@ -26,10 +26,12 @@ struct worker;
 #define WORKER_EXIT_CONFIG	78	/* EX_CONFIG */
 
 /*
- * The lock file in the data dir (docs/operations.md, "Directories"): the
- * supervisor holds an exclusive flock(2) on it and writes its pid into
- * it; stored inherits the descriptor as WORKER_LOCK_FD, so the lock lasts
- * until both are gone.  One data dir, one node.
+ * The lock file in the data dir and in the run dir (docs/operations.md,
+ * "Directories"): the supervisor holds an exclusive flock(2) on each and
+ * writes its pid into them; stored inherits the data dir's descriptor as
+ * WORKER_LOCK_FD, so that lock lasts until both are gone.  One node per
+ * data dir and per run dir: a worker may remove what a dead predecessor
+ * left in the run dir.
  */
 #define DATA_DIR_LOCK		"timenoded.lock"
 #define WORKER_LOCK_FD		3

@@ -61,6 +61,7 @@ struct supervisor {
 	int			 exit_code;
 	int			 devnull;
 	int			 lock_fd;	/* DATA_DIR_LOCK, flock'ed */
+	int			 run_lock_fd;	/* the same in the run dir */
 	int			 journal;	/* stderr is the journal */
 	int			 privileged;	/* root: chown, workers chroot */
 	uid_t			 uid;		/* the service user */

@@ -131,14 +131,16 @@ open_dir(const char *what, const char *path, const char *owned,
 }
 
 /*
- * One data dir, one node (issue 10): an exclusive flock(2) on
- * DATA_DIR_LOCK in the data dir, held as long as we run and, through the
- * descriptor it inherits, by stored.  The file holds our pid so that a
- * second timenoded can name us.  Returns the descriptor; exits 1 when
- * another node holds the lock.
+ * One data dir, one node (issue 10), and one run dir, one node: an
+ * exclusive flock(2) on DATA_DIR_LOCK in the directory, held as long as
+ * we run (the data dir's also by stored, which inherits the descriptor).
+ * The file holds our pid so that a second timenoded can name us.  Holding
+ * the run dir alone is what lets a worker remove a socket its dead
+ * predecessor left there (worker.c).  Returns the descriptor; exits 1
+ * when another node holds the lock.
  */
 static int
-lock_data_dir(int dirfd, const char *dir)
+lock_dir(int dirfd, const char *what, const char *dir)
 {
 	struct stat	st;
 	char		pid[32];
@@ -148,23 +150,23 @@ lock_data_dir(int dirfd, const char *dir)
 	fd = openat(dirfd, DATA_DIR_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW |
 	    O_CLOEXEC, 0644);
 	if (fd == -1 || fstat(fd, &st) == -1)
-		fatal("data dir %s: %s", dir, DATA_DIR_LOCK);
+		fatal("%s %s: %s", what, dir, DATA_DIR_LOCK);
 	if (!S_ISREG(st.st_mode))
-		fatalx("data dir %s: %s is not a regular file", dir,
+		fatalx("%s %s: %s is not a regular file", what, dir,
 		    DATA_DIR_LOCK);
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno != EWOULDBLOCK)
-			fatal("data dir %s: lock %s", dir, DATA_DIR_LOCK);
+			fatal("%s %s: lock %s", what, dir, DATA_DIR_LOCK);
 		n = pread(fd, pid, sizeof(pid) - 1, 0);
 		pid[n > 0 ? n : 0] = '\0';
 		pid[strcspn(pid, "\n")] = '\0';
-		fatalx("data dir %s is in use by timenoded pid %s (%s/%s "
-		    "is locked): one data dir, one node", dir,
-		    pid[0] ? pid : "unknown", dir, DATA_DIR_LOCK);
+		fatalx("%s %s is in use by timenoded pid %s (%s/%s is "
+		    "locked): one node per data dir and per run dir", what,
+		    dir, pid[0] ? pid : "unknown", dir, DATA_DIR_LOCK);
 	}
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) == -1 || pwrite(fd, pid, (size_t)n, 0) != n)
-		fatal("data dir %s: write %s", dir, DATA_DIR_LOCK);
+		fatal("%s %s: write %s", what, dir, DATA_DIR_LOCK);
 	return fd;
 }
 
@@ -206,9 +208,10 @@ setup(struct supervisor *sv)
 		exit(2);
 	}
 	fd = open_dir("data dir", sv->cfg.data_dir, NULL, sv);
-	sv->lock_fd = lock_data_dir(fd, sv->cfg.data_dir);
+	sv->lock_fd = lock_dir(fd, "data dir", sv->cfg.data_dir);
 	close(fd);
 	fd = open_dir("run dir", sv->cfg.run_dir, sv->cfg.data_dir, sv);
+	sv->run_lock_fd = lock_dir(fd, "run dir", sv->cfg.run_dir);
 	/*
 	 * We work in the run dir: our sockets there are named relative to
 	 * it, so they are bound and unlinked in this directory even if its

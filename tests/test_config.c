@@ -1633,6 +1633,13 @@ test_resolve_paths(void)
 	CU_ASSERT_STRING_EQUAL(cfg.genesis_dir, "/w/g");
 	CU_ASSERT_STRING_EQUAL(cfg.producer_key, "/w/k/key");
 
+	/* --journal: the supervisor's decision, for a worker only */
+	CU_ASSERT_EQUAL(parse_w(&cfg, &w, err, "--ctl", "ipc:///c",
+	    "--journal", NULL), 0);
+	CU_ASSERT_EQUAL(w.journal, 1);
+	CU_ASSERT_EQUAL(parse_w(&cfg, &w, err, "--ctl", "ipc:///c", NULL), 0);
+	CU_ASSERT_EQUAL(w.journal, 0);
+
 	/* the supervisor-only view refuses the worker options */
 	CU_ASSERT_EQUAL(parse(&cfg, err, "--genesis-dir", "/g", NULL), -1);
 	CU_ASSERT_EQUAL(parse(&cfg, err, "--journal", NULL), -1);

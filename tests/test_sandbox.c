@@ -294,7 +294,7 @@ idle_thread(void *arg)
 
 	*tid = (pid_t)syscall(SYS_gettid);
 	for (;;)
-		pause();
+		sleep(1000);	/* nanosleep: on the allow-list, pause not */
 	return NULL;
 }
 
@@ -908,6 +908,154 @@ test_threads_landlock(void)
 	CU_ASSERT_EQUAL(pi.seccomp, 0);
 }
 
+/*
+ * The allow-lists (issue 10 item 5), one profile per worker: calls no
+ * worker needs are refused with EPERM and one log line naming the call's
+ * number (mount, a netlink socket); ptrace and execve are refused quietly;
+ * IPv4 sockets only for netd, file syncs only for stored; the worker goes
+ * on afterwards.  The child's stderr comes back through a pipe; its exit
+ * status carries one bit per expectation met.
+ */
+#define UNL_MOUNT	0x01	/* mount(2): EPERM */
+#define UNL_NETLINK	0x02	/* socket(AF_NETLINK): EPERM */
+#define UNL_PTRACE	0x04	/* ptrace(PTRACE_TRACEME): EPERM */
+#define UNL_EXEC	0x08	/* execve: EPERM */
+#define UNL_INET	0x10	/* socket(AF_INET) as the profile says */
+#define UNL_SYNC	0x20	/* fdatasync as the profile says */
+#define UNL_AFTER	0x40	/* still alive and working afterwards */
+#define UNL_ALL		0x7f
+
+struct profile {
+	const char		*name;
+	enum sandbox_net	 net;
+	unsigned		 syscalls;
+};
+
+static const struct profile profiles[] = {
+	{ "stored", SANDBOX_NET_NONE, SANDBOX_SYSCALLS_DATA },
+	{ "syncd", SANDBOX_NET_NONE, 0 },
+	{ "netd", SANDBOX_NET_TCP, 0 },
+};
+
+/* errno of a call, 0 when it worked */
+static int
+call_errno(long rc)
+{
+	return rc == -1 ? errno : 0;
+}
+
+static void __attribute__((noreturn))
+unlisted_child(enum mode mode, const struct profile *pf, int err)
+{
+	char			*argv[] = { "true", NULL }, *envp[] = { NULL };
+	char			 path[PATH_MAX];
+	struct sandbox		 sb;
+	struct sandbox_result	 res;
+	struct report		 r;
+	int			 bits = 0, s, fd, e;
+
+	alarm(CHILD_ALARM);
+	memset(&r, 0, sizeof(r));
+	if (mode == MODE_LANDLOCK)
+		become_nobody(&r);
+	if (r.setup_errno != 0 || dup2(err, STDERR_FILENO) == -1 ||
+	    tmp_path(path, sizeof(path), MARKER) == -1 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		_exit(100);
+	memset(&sb, 0, sizeof(sb));
+	sb.name = pf->name;
+	sb.user = "nobody";
+	sb.root = tmpdir;
+	sb.rw_paths[0] = tmpdir;
+	sb.net = pf->net;
+	sb.syscalls = pf->syscalls;
+	if (sandbox_apply(&sb, &res) == -1)
+		_exit(101);
+	if (call_errno(syscall(SYS_mount, "none", "/", "tmpfs", 0, NULL)) ==
+	    EPERM)
+		bits |= UNL_MOUNT;
+	if ((s = socket(AF_NETLINK, SOCK_RAW, 0)) == -1 && errno == EPERM)
+		bits |= UNL_NETLINK;
+	if (s != -1)
+		close(s);
+	if (call_errno(syscall(SYS_ptrace, 0 /* PTRACE_TRACEME */, 0, 0,
+	    0)) == EPERM)
+		bits |= UNL_PTRACE;
+	if (execve("/bin/true", argv, envp) == -1 && errno == EPERM)
+		bits |= UNL_EXEC;
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	e = s == -1 ? errno : 0;
+	if (s != -1)
+		close(s);
+	if (e == (pf->net == SANDBOX_NET_TCP ? 0 : EPERM))
+		bits |= UNL_INET;
+	if (call_errno(fdatasync(fd)) == (pf->syscalls &
+	    SANDBOX_SYSCALLS_DATA ? 0 : EPERM))
+		bits |= UNL_SYNC;
+	if (getpid() > 0 && write(STDERR_FILENO, "after\n", 6) == 6)
+		bits |= UNL_AFTER;
+	_exit(bits);
+}
+
+static void
+unlisted_one(enum mode mode, const struct profile *pf)
+{
+	char	 out[4096], want[128];
+	ssize_t	 n;
+	size_t	 len = 0;
+	pid_t	 pid;
+	int	 p[2], status;
+
+	CU_ASSERT_FATAL(pipe2(p, O_CLOEXEC) == 0);
+	fflush(NULL);
+	CU_ASSERT_FATAL((pid = fork()) != -1);
+	if (pid == 0) {
+		close(p[0]);
+		unlisted_child(mode, pf, p[1]);
+	}
+	close(p[1]);
+	while (len < sizeof(out) - 1 && (n = read(p[0], out + len,
+	    sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;
+	out[len] = '\0';
+	close(p[0]);
+	status = wait_bounded(pid);
+	CU_ASSERT(WIFEXITED(status));
+	CU_ASSERT_EQUAL(WEXITSTATUS(status), UNL_ALL);
+	snprintf(want, sizeof(want), "test_sandbox[%ld]: warning: seccomp: "
+	    "not on the allow-list, refused: system call %d\n", (long)pid,
+	    (int)SYS_mount);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+	snprintf(want, sizeof(want), "refused: system call %d\n",
+	    (int)SYS_socket);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, want));	/* AF_NETLINK */
+	/* execve, ptrace, socket(AF_INET) are refused quietly */
+	snprintf(want, sizeof(want), "system call %d\n", (int)SYS_execve);
+	CU_ASSERT_PTR_NULL(strstr(out, want));
+	snprintf(want, sizeof(want), "system call %d\n", (int)SYS_fdatasync);
+	if (pf->syscalls & SANDBOX_SYSCALLS_DATA)
+		CU_ASSERT_PTR_NULL(strstr(out, want))
+	else
+		CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+	if (WEXITSTATUS(status) != UNL_ALL || strstr(out, "after") == NULL)
+		fprintf(stderr, "\n%s: exit %#x, said: %s", pf->name,
+		    WEXITSTATUS(status), out);
+}
+
+static void
+unlisted(enum mode mode)
+{
+	size_t	i;
+
+	if (!mode_runnable(mode))
+		return;
+	for (i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
+		unlisted_one(mode, &profiles[i]);
+}
+
+static void test_unlisted_root(void) { unlisted(MODE_ROOT); }
+static void test_unlisted_landlock(void) { unlisted(MODE_LANDLOCK); }
+
 /* ---- setup -------------------------------------------------------- */
 
 static int
@@ -985,6 +1133,10 @@ main(void)
 		    test_caps_landlock },
 		{ "no capability held: no capset (~@privileged unit)",
 		    test_no_caps_no_capset },
+		{ "allow-list per worker, root mode",
+		    test_unlisted_root },
+		{ "allow-list per worker, landlock mode",
+		    test_unlisted_landlock },
 		{ "open a directory without following links below its owner",
 		    test_open_dir },
 	};

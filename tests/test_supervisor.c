@@ -6,12 +6,14 @@
  * loopback address with compressed intervals (harness.c), and stops and
  * removes it whatever happens.
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
 #include <CUnit/Basic.h>
+#include <linux/capability.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -608,10 +610,11 @@ untouched(const char *dir)
 }
 
 /*
- * As root: the service user owns the data dir, so a compromised stored
- * can swap the run dir inside it for a symbolic link.  A restarted worker
- * and a restarted supervisor must refuse it, leaving the link's target
- * alone (no sockets bound there, no chown, no chroot into it).
+ * As root: the run dir inside the data dir swapped for a symbolic link
+ * (by whoever could write the data dir: the service user, when an older
+ * version handed it the data dir).  A restarted worker and a restarted
+ * supervisor must refuse it, leaving the link's target alone (no sockets
+ * bound there, no chown, no chroot into it).
  */
 static void
 test_run_dir_link(void)
@@ -657,7 +660,7 @@ out:
  * The supervisor's own sockets in the run dir (status, one control socket
  * per worker) are removed at exit from the directory it made, not from
  * whatever the run dir's path leads to by then: the run dir lies in the
- * data dir, which the service user owns and can rearrange.
+ * data dir, which may be rearranged while the node runs.
  */
 static void
 test_run_dir_renamed(void)
@@ -743,6 +746,46 @@ out:
 }
 
 /*
+ * timenoded -f -c conf, in directory dir when not NULL, without
+ * CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH and CAP_FOWNER when least_caps
+ * (what a hardened root unit leaves); its log as the harness's.
+ */
+static int
+start_special(struct tn_node *n, const char *dir, int least_caps,
+    const char *conf)
+{
+	static const int drop[] = { CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH,
+	    CAP_FOWNER };
+	char	bin[512];
+	size_t	i;
+	pid_t	pid;
+	int	fd;
+
+	tn_bin("timenoded", bin, sizeof(bin));
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		if ((fd = open(n->log, O_WRONLY | O_CREAT | O_APPEND, 0644))
+		    != -1) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		if (dir != NULL && chdir(dir) == -1)
+			_exit(125);
+		for (i = 0; least_caps && i < sizeof(drop) / sizeof(drop[0]);
+		    i++)
+			if (prctl(PR_CAPBSET_DROP, drop[i], 0, 0, 0) == -1)
+				_exit(126);
+		execl(bin, bin, "-f", "-c", conf, (char *)NULL);
+		_exit(127);
+	}
+	n->pid = pid;
+	n->exited = 0;
+	tn_track_pid(pid);
+	return 0;
+}
+
+/*
  * "cd W && timenoded -f -c timenode.conf" with data_dir = data: every
  * path is resolved against W before a worker starts (issue 10: the
  * workers, working in the run dir, found no timenode.conf and the node
@@ -752,37 +795,60 @@ static void
 test_relative_paths(void)
 {
 	struct tn_node	 n;
-	char		 bin[512];
 	json_t		*st;
 	FILE		*f;
-	pid_t		 pid;
-	int		 fd;
 
 	CU_ASSERT_FATAL(tn_node_init(&n, "127.0.0.15", 24100, NULL) == 0);
 	CU_ASSERT_FATAL((f = fopen(n.conf, "w")) != NULL);
 	fprintf(f, "[node]\ndata_dir = data\nlisten = %s:%d\n%s", n.ip,
 	    n.port, tn_fast_supervisor);
 	CU_ASSERT_FATAL(fclose(f) == 0);
-	tn_bin("timenoded", bin, sizeof(bin));
-	CU_ASSERT_FATAL((pid = fork()) != -1);
-	if (pid == 0) {
-		if ((fd = open(n.log, O_WRONLY | O_CREAT | O_APPEND, 0644))
-		    != -1) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-		}
-		if (chdir(n.dir) == -1)
-			_exit(125);
-		execl(bin, bin, "-f", "-c", "timenode.conf", (char *)NULL);
-		_exit(127);
-	}
-	n.pid = pid;
-	tn_track_pid(pid);
+	CU_ASSERT_FATAL(start_special(&n, n.dir, 0, "timenode.conf") == 0);
 	if ((st = tn_wait_running(&n, 15)) != NULL)
 		json_decref(st);
 	else
 		CU_FAIL("a node started with relative paths did not run");
 	CU_ASSERT(!tn_file_contains(n.log, "No such file"));
+	tn_node_cleanup(&n);
+}
+
+/*
+ * Root with only the capabilities a root unit gives (CAP_CHOWN,
+ * CAP_SETUID, CAP_SETGID, CAP_SYS_CHROOT, CAP_KILL; no CAP_DAC_OVERRIDE,
+ * CAP_FOWNER, CAP_DAC_READ_SEARCH): the node starts, survives a stop and
+ * a start (systemctl restart), and a SIGKILLed stored comes back although
+ * root can no longer probe the socket it left behind.
+ */
+static void
+test_root_least_caps(void)
+{
+	struct tn_node	 n;
+	json_t		*st;
+	pid_t		 pid;
+	int		 i, status;
+
+	if (geteuid() != 0) {
+		printf("\n  skipped: not running as root ");
+		return;
+	}
+	CU_ASSERT_FATAL(tn_node_init(&n, "127.0.0.19", 24100,
+	    tn_fast_supervisor) == 0);
+	for (i = 0; i < 2; i++) {
+		CU_ASSERT_FATAL(start_special(&n, NULL, 1, n.conf) == 0);
+		if ((st = tn_wait_running(&n, 15)) == NULL) {
+			CU_FAIL("root node without CAP_DAC_OVERRIDE did not run");
+			break;
+		}
+		pid = tn_component_pid(st, "stored");
+		json_decref(st);
+		if (i == 1) {
+			CU_ASSERT_FATAL(kill(pid, SIGKILL) == 0);
+			CU_ASSERT(wait_replaced(&n, "stored", pid, 10) > 0);
+		}
+		status = tn_node_stop(&n, 10);
+		CU_ASSERT(status != -1 && WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0);
+	}
 	tn_node_cleanup(&n);
 }
 
@@ -973,6 +1039,8 @@ main(int argc, char **argv)
 		    test_run_dir_link },
 		{ "root: systemd's directories left as they are",
 		    test_layout_root },
+		{ "root with the unit's capabilities only: restarts",
+		    test_root_least_caps },
 		{ "data dir locked: a second node exits 1",
 		    test_data_dir_locked },
 		{ "relative paths resolved before the workers start",
