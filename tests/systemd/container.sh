@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # container.sh - functions of the booted-systemd test (sourced by run.sh):
 # a cached minimal Debian 12 root, a throw-away copy of it with timenode
 # installed, booted with systemd-nspawn, commands run inside it, and its
@@ -43,6 +44,7 @@ runtime_packages() {
 
 # package_list: the packages of the root, comma-separated, sorted.
 package_list() {
+	# shellcheck disable=SC2086 # one package a word
 	{ printf '%s\n' $BASE_PACKAGES; runtime_packages; } |
 		grep -v '^libc6$' | sort -u | paste -sd, -
 }
@@ -115,9 +117,10 @@ boot() {
 # find_leader: $LEADER, the container's pid 1 (nspawn's child that runs
 # systemd), within 30 s.
 find_leader() {
-	local i pid
-	for i in $(seq 300); do
+	local _ pid
+	for _ in $(seq 300); do
 		kill -0 "$NSPAWN_PID" 2>/dev/null || return 1
+		# shellcheck disable=SC2013 # the file is a list of pids, blank-separated
 		for pid in $(cat /proc/"$NSPAWN_PID"/task/*/children 2>/dev/null); do
 			if [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = systemd ]; then
 				LEADER=$pid
@@ -145,8 +148,8 @@ system_state() {
 # wait_booted: the container's systemd finished its start-up (running or
 # degraded), within 60 s.
 wait_booted() {
-	local i state
-	for i in $(seq 120); do
+	local _ state
+	for _ in $(seq 120); do
 		state=$(system_state)
 		case "$state" in
 		running | degraded) return 0 ;;
@@ -158,27 +161,37 @@ wait_booted() {
 	return 1
 }
 
+# alive PID: the process exists and is not a zombie (nspawn is our child:
+# until "wait" reaps it, kill -0 still succeeds after it exited).
+alive() {
+	local state
+	state=$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$state" ] && [ "$state" != Z ]
+}
+
 # stop_container: power the container off (SIGTERM to nspawn makes it halt
 # the system), SIGKILL to its pid 1 and nspawn after 30 s.
 stop_container() {
-	local i
+	local _
 	[ -n "${NSPAWN_PID:-}" ] || return 0
-	kill -TERM "$NSPAWN_PID" 2>/dev/null || true
-	for i in $(seq 300); do
-		kill -0 "$NSPAWN_PID" 2>/dev/null || break
+	kill -TERM "$NSPAWN_PID" 2>/dev/null
+	for _ in $(seq 300); do
+		alive "$NSPAWN_PID" || break
 		sleep 0.1
 	done
-	if kill -0 "$NSPAWN_PID" 2>/dev/null; then
+	if alive "$NSPAWN_PID"; then
 		log "container did not halt within 30 s: killing it"
 		[ -n "${LEADER:-}" ] && kill -KILL "$LEADER" 2>/dev/null
 		kill -KILL "$NSPAWN_PID" 2>/dev/null
 	fi
-	wait "$NSPAWN_PID" 2>/dev/null || true
+	wait "$NSPAWN_PID" 2>/dev/null
 	NSPAWN_PID=
 }
 
 # cleanup: stop the container, remove the copy and nspawn's leftovers.
+# Every step is tried, whatever the one before did.
 cleanup() {
+	set +e
 	stop_container
 	rm -rf "$WORK"
 	rm -rf "/run/systemd/nspawn/propagate/$MACHINE"

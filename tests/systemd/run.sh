@@ -17,7 +17,7 @@ set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
-# shellcheck source=container.sh
+# shellcheck source=tests/systemd/container.sh
 . "$HERE/container.sh"
 
 # The units and the most exposure each may have (systemd-analyze security
@@ -73,15 +73,16 @@ main() {
 	requirements
 	WORK=$(mktemp -d /var/tmp/timenode-systemd-test.XXXXXX)
 	ROOT=$WORK/root
+	# shellcheck disable=SC2034 # used by container.sh
 	MACHINE=tn-test-$$
-	trap cleanup EXIT
+	trap 'rc=$?; cleanup; exit $rc' EXIT
 	trap 'exit 1' INT TERM
 	prepare_root
 	start_container
 	rc=0
 	run_checks || rc=1
 	log "done in $((SECONDS - t0)) s"
-	[ "$rc" = 0 ] && log "PASSED" || log "FAILED"
+	if [ "$rc" = 0 ]; then log "PASSED"; else log "FAILED"; fi
 	return "$rc"
 }
 
