@@ -58,12 +58,13 @@ cache_dir() {
 
 # build_root PACKAGES DIR: debootstrap a minimal root into DIR (made under a
 # temporary name and renamed when complete, so an interrupted build never
-# looks like a cache).  The mirror is debootstrap's default unless
+# looks like a cache).  Called with the cache's lock held.  The mirror is debootstrap's default unless
 # $TIMENODE_TEST_MIRROR names another.
 build_root() {
 	local tmp="$2.tmp.$$"
 	log "building the cached root $2 (debootstrap $SUITE: $1)"
-	rm -rf "$tmp"
+	# Left by a build that was killed (we hold the lock: none is running).
+	rm -rf "$CACHE_TOP"/*.tmp.*
 	# shellcheck disable=SC2086 # no mirror argument when unset
 	if ! debootstrap --variant=minbase --include="$1" "$SUITE" "$tmp" \
 		${TIMENODE_TEST_MIRROR:-} >"$WORK/debootstrap.log" 2>&1; then
