@@ -233,9 +233,10 @@ main(int argc, char **argv)
 		snprintf(ip, sizeof(ip), "127.0.0.%d", 42 + i);
 		if (node_new(&P[i], ip, NULL) == -1)
 			return 1;
-		/* as root, stored hands the copy to the service user */
-		snprintf(cmd, sizeof(cmd), "mkdir -p %s && cp %s/%s %s/",
-		    P[i].data, A.data, STORE_FILE, P[i].data);
+		snprintf(cmd, sizeof(cmd), "mkdir -p %s && cp %s/%s %s/ && "
+		    "chown -R %d:%d %s", P[i].data, A.data, STORE_FILE,
+		    P[i].data, geteuid() == 0 ? TN_NOBODY : (int)geteuid(),
+		    geteuid() == 0 ? TN_NOBODY : (int)getegid(), P[i].data);
 		if (system(cmd) != 0)
 			return 1;
 	}

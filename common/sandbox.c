@@ -653,7 +653,8 @@ static const int allow_all[] = {
 	SCMP_SYS(newfstatat), SCMP_SYS(fstat), SCMP_SYS(stat),
 	SCMP_SYS(lstat), SCMP_SYS(statx), SCMP_SYS(readlink),
 	SCMP_SYS(readlinkat), SCMP_SYS(fstatfs), SCMP_SYS(dup),
-	SCMP_SYS(dup3),
+	SCMP_SYS(dup3), SCMP_SYS(access), SCMP_SYS(faccessat),
+	SCMP_SYS(faccessat2), SCMP_SYS(getcwd),
 	/* nng's IPC listeners: unlink a stale socket, set its mode */
 	SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(chmod),
 	SCMP_SYS(fchmod), SCMP_SYS(fchmodat),
@@ -667,7 +668,7 @@ static const int allow_all[] = {
 	SCMP_SYS(sched_getaffinity), SCMP_SYS(nanosleep),
 	SCMP_SYS(clock_nanosleep), SCMP_SYS(clock_gettime),
 	SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday), SCMP_SYS(time),
-	SCMP_SYS(getrusage),
+	SCMP_SYS(getrusage), SCMP_SYS(getcpu), SCMP_SYS(sysinfo),
 	/* signals */
 	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask),
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack),
