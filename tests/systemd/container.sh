@@ -151,7 +151,7 @@ system_state() {
 wait_booted() {
 	local _ state
 	for _ in $(seq 120); do
-		state=$(system_state)
+		state=$(system_state) || true
 		case "$state" in
 		running | degraded) return 0 ;;
 		*"Failed to connect"*) sleep 0.5 ;;
