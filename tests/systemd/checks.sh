@@ -141,6 +141,23 @@ check_restarts() {
 	ctl verify >/dev/null && ok "chain verified" || fail "verify failed"
 }
 
+# check_dirs: the state and runtime directories have the owner and mode
+# systemd gave them (User=, *DirectoryMode=), so systemd finds nothing to
+# chown back at the next start (the restart bug of issue 10).
+check_dirs() {
+	local user state_mode run_mode got
+	user=$(prop User)
+	user=${user:-root}
+	state_mode=$(prop StateDirectoryMode)
+	run_mode=$(prop RuntimeDirectoryMode)
+	got=$(stat -c '%U %04a' /var/lib/timenode)
+	[ "$got" = "$user $state_mode" ] && ok "/var/lib/timenode: $got" ||
+		fail "/var/lib/timenode: $got, systemd gave $user $state_mode"
+	got=$(stat -c '%U %04a' /run/timenode)
+	[ "$got" = "$user $run_mode" ] && ok "/run/timenode: $got" ||
+		fail "/run/timenode: $got, systemd gave $user $run_mode"
+}
+
 # check_sandbox: every worker has no_new_privs, a seccomp filter, no
 # effective capability and a uid other than root.
 check_sandbox() {
@@ -317,6 +334,7 @@ main() {
 	check_sandbox
 	check_produce 20
 	check_restarts "$HEIGHT"
+	check_dirs
 	check_kill_workers
 	check_ctl_restart netd
 	check_stop_worker syncd
