@@ -217,6 +217,9 @@ check_ctl_restart() {
 		fail "no STATUS= text"
 }
 
+# gone PID: no such process (a zombie has not been reaped by its parent).
+gone() { [ ! -e "/proc/$1" ]; }
+
 # check_stop_worker NAME: SIGSTOP a worker; the supervisor replaces it within
 # heartbeat_deadline (5 s) + heartbeat_interval (1 s) + its restart delay
 # (a few seconds after the kills above); 15 s is the bound.
@@ -227,6 +230,8 @@ check_stop_worker() {
 	signal STOP "$pid" || { fail "$1: no pid"; return; }
 	if wait_for 15 new_pid "$1" "$pid"; then
 		ok "$1: replaced $(($(ms_now) - t0)) ms after SIGSTOP"
+		wait_for 5 gone "$pid" && ok "$1: the stopped pid $pid is gone" ||
+			fail "$1: the stopped pid $pid is still there"
 	else
 		fail "$1: not replaced within 15 s of SIGSTOP"
 		signal CONT "$pid" 2>/dev/null
