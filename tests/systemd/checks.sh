@@ -290,7 +290,7 @@ check_warning() {
 	systemctl reset-failed "$UNIT"
 }
 
-# node_gone: no process of timenode, no socket, no listener.
+# node_processes: the pids of timenoded, netd, syncd and stored, if any.
 node_processes() {
 	local p
 	for p in /proc/[0-9]*; do
