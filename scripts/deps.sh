@@ -23,7 +23,10 @@ esac
 # gives promtool, which checks the metrics and contrib/'s rules, and the
 # Prometheus that tests/test_prom.c runs).  Package: dpkg-dev, debhelper,
 # fakeroot and lintian build and check the Debian package
-# (tests/check_deb.sh).
+# (tests/check_deb.sh).  The booted-systemd test (tests/systemd) builds a
+# Debian root with debootstrap (which checks the archive's signature with
+# debian-archive-keyring) and boots it with systemd-nspawn
+# (systemd-container).
 PACKAGES="
 build-essential
 clang
@@ -50,6 +53,9 @@ debhelper
 fakeroot
 lintian
 gnuplot-nox
+debootstrap
+debian-archive-keyring
+systemd-container
 "
 
 if [ "${TIMENODE_SKIP_DEPS:-0}" = 1 ]; then
