@@ -133,22 +133,6 @@ wait_height(struct tn_node *n, long long h, double timeout)
 	return 0;
 }
 
-static int
-produce(struct tn_node *n, int count, int bytes)
-{
-	char	 cmd[64], *ans;
-	int	 ok;
-
-	snprintf(cmd, sizeof(cmd), "produce %d %d\n", count, bytes);
-	if ((ans = tn_exchange(n->sock, cmd, strlen(cmd), 60)) == NULL)
-		return 0;
-	ok = strstr(ans, "\"ok\":true") != NULL;
-	if (!ok)
-		fprintf(stderr, "produce: %s\n", ans);
-	free(ans);
-	return ok;
-}
-
 static long long
 peer_blocks(json_t *st, const char *ip)
 {
@@ -211,7 +195,7 @@ test_single(void)
 	/* a node that is up does not refuse: the chain is loaded soon */
 	CU_ASSERT_FATAL(wait_height(&A, 0, 10));
 	tn_sleep(0.5);
-	CU_ASSERT_FATAL(produce(&A, 2500, PAYLOAD));
+	CU_ASSERT_FATAL(tn_produce(&A, 2500, PAYLOAD));
 	a_ok = 1;
 	peers_conf(conf, sizeof(conf), NULL, 1, A.ip);
 	CU_ASSERT_FATAL(node_new(&Bn, "127.0.0.22", conf) == 0);
@@ -233,7 +217,7 @@ test_three(void)
 		CU_FAIL("no producer");
 		return;
 	}
-	CU_ASSERT_FATAL(produce(&A, BIG_CHAIN - 2500, PAYLOAD));
+	CU_ASSERT_FATAL(tn_produce(&A, BIG_CHAIN - 2500, PAYLOAD));
 	peers_conf(conf, sizeof(conf), NULL, 1, A.ip);
 	CU_ASSERT_FATAL(node_new(&Cn, "127.0.0.23", conf) == 0);
 	CU_ASSERT_FATAL(tn_node_run(&Cn, 20) == 0);
@@ -637,14 +621,14 @@ test_liar(void)
 	/* new blocks from the honest producer arrive at once */
 	for (k = 0; k < 3; k++) {
 		fake_requests(&f, 0.5, 0, &asked, &reason);
-		CU_ASSERT_FATAL(produce(&A, 1, 100));
+		CU_ASSERT_FATAL(tn_produce(&A, 1, 100));
 		dt = tip_with_fake(&G, &A, &f, 30, &asked, &reason);
 		fprintf(stderr, "  block %d from A reached G in %.2f s\n", k,
 		    dt);
 		CU_ASSERT(dt >= 0 && dt < 3);
 	}
 	/* G may produce: a claimed height is only a claim */
-	CU_ASSERT(produce(&G, 1, 100));
+	CU_ASSERT(tn_produce(&G, 1, 100));
 	CU_ASSERT(tip_with_fake(&A, &G, &f, 30, &asked, &reason) >= 0);
 	/* asked, then paused: a handful of requests in 20 s, no ban */
 	asked_then = asked;
@@ -823,8 +807,8 @@ test_partition(void)
 	CU_ASSERT_FATAL(tn_node_run(&P2, 20) == 0);
 	CU_ASSERT_FATAL(wait_height(&P1, 0, 10) && wait_height(&P2, 0, 10));
 	tn_sleep(0.5);
-	CU_ASSERT_FATAL(produce(&P1, 30, 100));
-	CU_ASSERT_FATAL(produce(&P2, 50, 100));
+	CU_ASSERT_FATAL(tn_produce(&P1, 30, 100));
+	CU_ASSERT_FATAL(tn_produce(&P2, 50, 100));
 	/* the status lags a heartbeat behind */
 	CU_ASSERT(wait_height(&P1, 30, 10) && wait_height(&P2, 50, 10));
 	CU_ASSERT_EQUAL(node_tip(&P2, t2, sizeof(t2)), 50);
