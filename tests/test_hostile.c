@@ -536,6 +536,98 @@ test_partial_frames(void)
 	check(&h, "counters.connections_closed.protocol", p0, n);
 }
 
+#define NPINGERS	60	/* 127.0.7.100 ... */
+#define PINGS_PER_WRITE	4096
+/* docs/protocol.md section 7, "Back-pressure": a peer's small output */
+#define OUTQ_SHARE	(64u << 10)
+#define SMALL_ANSWER	2048	/* an ADDRS at its largest, rounded up */
+/* netd's RSS rise under the ping flood: its output bound, and slack */
+#define PING_RSS_RISE	(16ull << 20)
+
+/*
+ * Issue 17, item A: 60 peers each sending 4096 back-to-back PINGs per
+ * write, with a 4 KiB receive buffer, never reading, took netd from 4.6
+ * MB to 115 MB (its PONGs were queued without bound but the hard cap),
+ * and it kept 44 MB afterwards.  Reading a peer pauses while its small
+ * output is over its share: netd's output to all of them stays within
+ * NPINGERS x (share + one answer), netd's RSS rises by little, and each
+ * is closed at its ping timeout (it reads nothing, so proves no life).
+ */
+static void
+test_pings_unread(void)
+{
+	static struct fake	f[NPINGERS];
+	static uint8_t		buf[PINGS_PER_WRITE * 32];
+	static struct wire_msg	m;
+	struct wbuf		w;
+	struct hostile		h;
+	char			ip[32];
+	unsigned long long	netd0, netd_max = 0, r;
+	long long		t0c, q, q_max = 0;
+	size_t			flen, len;
+	double			end;
+	int			i, n = 0, small = 4096;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	m.u.nonce = 0x9196;
+	wbuf_init(&w, 64);
+	CU_ASSERT_FATAL(wire_encode(&w, net_magic, &m) == 0 && w.len <= 32);
+	flen = w.len;
+	for (len = 0; len + flen <= sizeof(buf); len += flen)
+		memcpy(buf + len, w.data, flen);
+	wbuf_free(&w);
+	begin(&h, "127.0.7.1", NPINGERS);	/* 127.0.7.1xx */
+	t0c = v_counter("counters.connections_closed.timeout");
+	netd0 = rss_of(v_pids[3]);
+	for (i = 0; i < NPINGERS; i++) {
+		snprintf(ip, sizeof(ip), "127.0.7.%d", 100 + i);
+		if (fake_handshake(&f[i], ip, V_IP, PORT, 0x919e0000u +
+		    (uint64_t)i) == -1) {
+			f[i].fd = -1;
+			continue;
+		}
+		(void)setsockopt(f[i].fd, SOL_SOCKET, SO_RCVBUF, &small,
+		    sizeof(small));
+		n++;
+	}
+	CU_ASSERT(n == NPINGERS);
+	/* flood for 3 s, as fast as V takes it; read nothing */
+	for (end = tn_now() + 3; tn_now() < end; ) {
+		for (i = 0; i < NPINGERS; i++)
+			if (f[i].fd != -1)
+				(void)send(f[i].fd, buf, len, MSG_NOSIGNAL |
+				    MSG_DONTWAIT);
+		sample(&h);
+		if ((r = rss_of(v_pids[3])) > netd_max)
+			netd_max = r;
+		if ((q = v_counter("counters.output_queued_bytes")) > q_max)
+			q_max = q;
+		tn_sleep(0.02);
+	}
+	/* each is closed at its ping timeout (10 s after its last frame) */
+	for (end = tn_now() + 20; tn_now() < end && v_counter(
+	    "counters.connections_closed.timeout") - t0c < n; ) {
+		watch(&h, 0.2);
+		if ((r = rss_of(v_pids[3])) > netd_max)
+			netd_max = r;
+		if ((q = v_counter("counters.output_queued_bytes")) > q_max)
+			q_max = q;
+	}
+	printf("\n  output queued at most %lld bytes (bound %u); netd RSS "
+	    "%.1f MiB, at most %.1f MiB", q_max, (unsigned)((NPINGERS + 1) *
+	    (OUTQ_SHARE + SMALL_ANSWER)), (double)netd0 / (1 << 20),
+	    (double)netd_max / (1 << 20));
+	CU_ASSERT(q_max <= (long long)(NPINGERS + 1) * (OUTQ_SHARE +
+	    SMALL_ANSWER));
+	if (RSS_CHECKED)
+		CU_ASSERT(netd_max <= netd0 + PING_RSS_RISE);
+	for (i = 0; i < NPINGERS; i++)
+		if (f[i].fd != -1)
+			fake_close(&f[i]);
+	check(&h, "counters.connections_closed.timeout", t0c, n);
+}
+
 /* ---------------------------------------------------------------- */
 
 static int
@@ -641,6 +733,8 @@ main(int argc, char **argv)
 		    test_partial_frames },
 		{ "10 peers flood block requests and read: memory back",
 		    test_request_flood },
+		{ "60 peers flood PINGs, never read: output share",
+		    test_pings_unread },
 	};
 	struct tn_suite	 ts = { .name = "hostile", .cases = tests,
 	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL,
