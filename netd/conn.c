@@ -603,13 +603,20 @@ on_blocks(struct conn *c, const struct wire_blocks *b)
 		    "blocks, an announcement carries one", b->count);
 		return;
 	}
-	for (i = 0; i < b->count; i++)
+	for (i = 0; i < b->count; i++) {
 		if ((e = block_decode(b->v[i].p, b->v[i].len, &blk)) !=
 		    BLOCK_OK) {
 			conn_close(c, CLOSE_PROTOCOL, 1, "block %u of %u: %s",
 			    i, b->count, block_error_names[e]);
 			return;
 		}
+		if (blk.h.height > WIRE_MAX_HEIGHT) {
+			conn_close(c, CLOSE_PROTOCOL, 1, "block %u of %u: "
+			    "height %llu above 2^53-1", i, b->count,
+			    (unsigned long long)blk.h.height);
+			return;
+		}
+	}
 	if (b->reqid == 0) {
 		/* blk is the one announced block */
 		if (blk.h.height <= c->height) {

@@ -628,6 +628,47 @@ test_pings_unread(void)
 	check(&h, "counters.connections_closed.timeout", t0c, n);
 }
 
+/*
+ * Issue 17 item B: a HELLO of height 2^64-1 made the status show a target
+ * of -1, a TIP of 2^63 a peer's height of -2^63.  Both are protocol
+ * violations now (heights at most 2^53-1, docs/protocol.md section 2):
+ * GOODBYE protocol, counted, and no height off the wire reaches the
+ * status.
+ */
+static void
+test_heights_off_range(void)
+{
+	static struct fake	f;
+	static struct wire_msg	m;
+	struct hostile		h;
+	long long		p0;
+	json_t			*st;
+
+	begin(&h, "127.0.7.3", 2);	/* 127.0.7.30, .31 */
+	p0 = v_counter("counters.connections_closed.protocol");
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.7.30", V_IP, PORT) == 0);
+	f.height = UINT64_MAX;
+	CU_ASSERT(fake_hello(&f, 0x4e6e0001u, NULL) == 0);
+	CU_ASSERT(fake_goodbye_with(&f, CLOSE_PROTOCOL, 5) == 1);
+	fake_close(&f);
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.7.31", V_IP, PORT,
+	    0x4e6e0002u) == 0);
+	fake_serve(&f, 0.2);			/* registered */
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_TIP;
+	m.u.tip.height = 1ull << 63;
+	CU_ASSERT(fake_send(&f, &m, net_magic) == 0);
+	CU_ASSERT(fake_goodbye_with(&f, CLOSE_PROTOCOL, 5) == 1);
+	fake_close(&f);
+	watch(&h, 0.5);
+	CU_ASSERT(tn_status_int(&V, "sync.target_height") >= 0);
+	CU_ASSERT(tn_status_int(&V, "sync.target_height") <= (1ll << 53));
+	st = tn_status(&V);
+	CU_ASSERT(st != NULL && tn_peer(st, "127.0.7.31") == NULL);
+	json_decref(st);
+	check(&h, "counters.connections_closed.protocol", p0, 2);
+}
+
 /* ---------------------------------------------------------------- */
 
 static int
@@ -735,6 +776,8 @@ main(int argc, char **argv)
 		    test_request_flood },
 		{ "60 peers flood PINGs, never read: output share",
 		    test_pings_unread },
+		{ "heights above 2^53-1 in HELLO and TIP: protocol",
+		    test_heights_off_range },
 	};
 	struct tn_suite	 ts = { .name = "hostile", .cases = tests,
 	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL,
