@@ -544,6 +544,29 @@ test_partial_frames(void)
 /* netd's RSS rise under the ping flood: its output bound, and slack */
 #define PING_RSS_RISE	(16ull << 20)
 
+/* buf filled with back-to-back PING frames of flen bytes: their length */
+static size_t
+ping_frames(uint8_t *buf, size_t size, size_t *flen)
+{
+	static struct wire_msg	m;
+	struct wbuf		w;
+	size_t			len;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	m.u.nonce = 0x9196;
+	wbuf_init(&w, 64);
+	if (wire_encode(&w, net_magic, &m) == -1) {
+		wbuf_free(&w);
+		return 0;
+	}
+	*flen = w.len;
+	for (len = 0; len + w.len <= size; len += w.len)
+		memcpy(buf + len, w.data, w.len);
+	wbuf_free(&w);
+	return len;
+}
+
 /*
  * Issue 17, item A: 60 peers each sending 4096 back-to-back PINGs per
  * write, with a 4 KiB receive buffer, never reading, took netd from 4.6
@@ -558,8 +581,6 @@ test_pings_unread(void)
 {
 	static struct fake	f[NPINGERS];
 	static uint8_t		buf[PINGS_PER_WRITE * 32];
-	static struct wire_msg	m;
-	struct wbuf		w;
 	struct hostile		h;
 	char			ip[32];
 	unsigned long long	netd0, netd_max = 0, r;
@@ -568,15 +589,8 @@ test_pings_unread(void)
 	double			end;
 	int			i, n = 0, small = 4096;
 
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_PING;
-	m.u.nonce = 0x9196;
-	wbuf_init(&w, 64);
-	CU_ASSERT_FATAL(wire_encode(&w, net_magic, &m) == 0 && w.len <= 32);
-	flen = w.len;
-	for (len = 0; len + flen <= sizeof(buf); len += flen)
-		memcpy(buf + len, w.data, flen);
-	wbuf_free(&w);
+	len = ping_frames(buf, sizeof(buf), &flen);
+	CU_ASSERT_FATAL(len > 0);
 	begin(&h, "127.0.7.1", NPINGERS);	/* 127.0.7.1xx */
 	t0c = v_counter("counters.connections_closed.timeout");
 	netd0 = rss_of(v_pids[3]);
@@ -626,6 +640,78 @@ test_pings_unread(void)
 		if (f[i].fd != -1)
 			fake_close(&f[i]);
 	check(&h, "counters.connections_closed.timeout", t0c, n);
+}
+
+#define NPINGS_LATE	20000
+
+/*
+ * The other side of item A's back-pressure: a peer that floods PINGs
+ * without reading for a second, then reads, loses nothing and is not
+ * closed: reading it paused while its PONGs waited and went on as it
+ * read, until every PING had its PONG.  (Whole frames only: what a
+ * non-blocking send leaves is sent next.)
+ */
+static void
+test_pings_read_late(void)
+{
+	static uint8_t		buf[PINGS_PER_WRITE * 32];
+	static struct fake	f;
+	static struct wire_msg	m;
+	struct hostile		h;
+	size_t			flen, blen, off = 0, total, n;
+	ssize_t			sent;
+	long long		o0;
+	double			t_read, end;
+	int			r, pongs = 0, small = 4096, owed = 0;
+	uint64_t		nonce = 0;
+
+	blen = ping_frames(buf, sizeof(buf), &flen);
+	CU_ASSERT_FATAL(blen > 0);
+	total = NPINGS_LATE * flen;
+	begin(&h, "127.0.7.40", 1);
+	o0 = v_counter("counters.bytes_out");
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.7.40", V_IP, PORT,
+	    0x1a7e0001u) == 0);
+	(void)setsockopt(f.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	t_read = tn_now() + 1;
+	for (end = tn_now() + 40; tn_now() < end && (off < total ||
+	    pongs < NPINGS_LATE); ) {
+		if (off % flen == 0 && owed) {	/* V's ping, between frames */
+			memset(&m, 0, sizeof(m));
+			m.type = WIRE_PONG;
+			m.u.nonce = nonce;
+			CU_ASSERT(fake_send(&f, &m, net_magic) == 0);
+			owed = 0;
+		}
+		if (off < total) {
+			n = blen - off % flen;
+			if (n > total - off)
+				n = total - off;
+			sent = send(f.fd, buf + off % flen, n, MSG_NOSIGNAL |
+			    MSG_DONTWAIT);
+			if (sent > 0)
+				off += (size_t)sent;
+		}
+		if (tn_now() < t_read) {
+			sample(&h);
+			tn_sleep(0.01);
+			continue;
+		}
+		if ((r = fake_recv(&f, &m, 0.01)) == -1)
+			break;
+		if (r == 1 && m.type == WIRE_PONG)
+			pongs++;
+		else if (r == 1 && m.type == WIRE_PING) {
+			nonce = m.u.nonce;
+			owed = 1;
+		}
+	}
+	printf("\n  %zu of %zu bytes of PINGs sent, %d PONGs back", off,
+	    total, pongs);
+	CU_ASSERT(off == total);
+	CU_ASSERT(pongs == NPINGS_LATE);
+	fake_close(&f);
+	check(&h, "counters.bytes_out", o0, (long long)total);
 }
 
 /*
@@ -776,6 +862,8 @@ main(int argc, char **argv)
 		    test_request_flood },
 		{ "60 peers flood PINGs, never read: output share",
 		    test_pings_unread },
+		{ "PINGs unread for a second, then read: every PONG",
+		    test_pings_read_late },
 		{ "heights above 2^53-1 in HELLO and TIP: protocol",
 		    test_heights_off_range },
 	};
