@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "lograte.h"
@@ -108,6 +109,7 @@ lograte_take(struct lograte *lr, uint32_t ip, unsigned kind,
 	}
 	if (k->refused++ == 0)
 		k->first_refused = now;
+	k->last_refused = now;
 	k->level = level;
 	snprintf(k->sample, sizeof(k->sample), "%s", text ? text : "");
 	lr->c.suppressed++;
@@ -146,28 +148,64 @@ lograte_log(struct lograte *lr, uint32_t ip, unsigned kind,
 		emit(level, line);
 }
 
+/* monotonic time t as the wall clock's UTC "HH:MM:SS", given both now */
+static const char *
+clock_str(double t, double now, double wall_now, char *buf, size_t len)
+{
+	struct tm	tm;
+	time_t		w = (time_t)(wall_now - (now - t) + 0.5);
+
+	if (gmtime_r(&w, &tm) == NULL ||
+	    strftime(buf, len, "%H:%M:%S", &tm) == 0)
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+void
+lograte_summary(const struct lograte_key *k, int other, double now,
+    double wall_now, char *buf, size_t len)
+{
+	char	since[16], last[16];
+
+	clock_str(k->first_refused, now, wall_now, since, sizeof(since));
+	clock_str(k->last_refused, now, wall_now, last, sizeof(last));
+	if (k->refused <= 1)
+		snprintf(buf, len, "%s (held back: at %s, %.0f s ago)",
+		    k->sample, last, now - k->last_refused);
+	else
+		snprintf(buf, len, "%s ... and %llu more like it%s in the "
+		    "%.0f s since %s (the last at %s)", k->sample,
+		    (unsigned long long)(k->refused - 1), other ?
+		    " from other peers" : "", now - k->first_refused, since,
+		    last);
+}
+
+/* the wall clock, Unix s */
+static double
+wall_clock(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /*
- * The window of k has ended: its last refused line, and how many more
- * there were (the line itself when it was the only one, late).  0 when
- * the total's bucket has no token for it now.
+ * The window of k has ended: its summary (lograte_summary).  0 when the
+ * total's bucket has no token for it now.
  */
 static int
 summarise(struct lograte *lr, struct lograte_key *k, double now)
 {
-	char	line[LOGRATE_SAMPLE_MAX + 128];
+	char	line[LOGRATE_SAMPLE_MAX + 160];
 
 	if (k->refused == 0 || now - k->first_refused < LOGRATE_WINDOW_S)
 		return 0;
 	if (lr->tokens < 1.0)
 		return 0;
 	lr->tokens -= 1.0;
-	if (k->refused == 1)
-		snprintf(line, sizeof(line), "%s", k->sample);
-	else
-		snprintf(line, sizeof(line), "%s ... and %llu more like it%s "
-		    "in the last %.0f s", k->sample,
-		    (unsigned long long)(k->refused - 1), k == &lr->overflow ?
-		    " from other peers" : "", now - k->first_refused);
+	lograte_summary(k, k == &lr->overflow, now, wall_clock(), line,
+	    sizeof(line));
 	emit(k->level, line);
 	lr->c.summaries++;
 	k->refused = 0;

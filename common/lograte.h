@@ -16,8 +16,12 @@
  * A line refused by either is counted, never lost silently: once
  * LOGRATE_WINDOW_S have passed since a key's first refused line,
  * lograte_tick writes one summary, "<the last such line> ... and N more
- * like it in the last 10 s", charged to the total (it waits, still
- * counting, while the total is spent).  So one process writes at most
+ * like it in the 10 s since 12:00:03 (the last at 12:00:05)", charged to
+ * the total (it waits, still counting, while the total is spent).  It
+ * says the window it covers in the log's own clock (UTC), since the line
+ * it repeats happened before the summary's time stamp, maybe before lines
+ * written in between (issue 17 item C: a peer's "connected" summary came
+ * 7 s after its "closed" line and read as a new connection).  So one process writes at most
  * LOGRATE_TOTAL_BURST lines at once and LOGRATE_TOTAL_PER_S per second
  * after, and one peer at most LOGRATE_KEY_BURST lines of a kind at once,
  * then one per LOGRATE_KEY_EVERY_S, plus one summary per window.  The
@@ -57,6 +61,7 @@ struct lograte_key {
 	double		tokens;
 	double		refilled;	/* when tokens were last brought up */
 	double		first_refused;	/* of the current window; 0: none */
+	double		last_refused;	/* when sample was refused */
 	uint64_t	refused;	/* in the current window */
 	enum lograte_level level;	/* of the last refused line */
 	char		sample[LOGRATE_SAMPLE_MAX]; /* the last refused line */
@@ -97,5 +102,14 @@ void	lograte_log(struct lograte *, uint32_t ip, unsigned kind,
  * total's bucket allows (call it every tick).  Returns how many it wrote.
  */
 int	lograte_tick(struct lograte *, double now);
+/*
+ * The summary line of k's window into buf (len bytes, cut short if
+ * smaller) at monotonic time now (s), when the wall clock reads wall_now
+ * (Unix s): the last refused line, how many more, the window's start and
+ * the last one's time as UTC HH:MM:SS.  other: k is the overflow key.
+ * Pure, for lograte_tick and the tests.
+ */
+void	lograte_summary(const struct lograte_key *k, int other, double now,
+	    double wall_now, char *buf, size_t len);
 
 #endif

@@ -34,6 +34,14 @@
 #define IPC_MAX_MSG		(16u << 20)	/* header + body, hard cap */
 #define IPC_HASH_LEN		32
 #define IPC_MAX_PEERS		1280		/* status entries */
+/*
+ * The largest block height accepted from a peer (docs/protocol.md section
+ * 2, "Heights") or from another process (every height an IPC decoder
+ * reads): 2^53 - 1, so that a height is exact in JSON too (the status,
+ * whose integers jansson keeps signed).  Issue 17 item B: a HELLO of
+ * height 2^64 - 1 was shown as -1.
+ */
+#define IPC_MAX_HEIGHT		((1ull << 53) - 1)
 
 enum ipc_proc {
 	IPC_SUPERVISOR,

@@ -283,6 +283,21 @@ sendq_decode(struct rbuf *r, uint32_t *q)
 		q[i] = get_u32(r);
 }
 
+/*
+ * A height: above IPC_MAX_HEIGHT it is an error of the message (the
+ * sticky flag), whoever sent it; a process must not trust a height
+ * another forwards from a peer (issue 17 item B).
+ */
+static uint64_t
+get_height(struct rbuf *r)
+{
+	uint64_t h = get_u64(r);
+
+	if (h > IPC_MAX_HEIGHT)
+		r->err = 1;
+	return h;
+}
+
 void
 ipc_status_stored_encode(struct wbuf *w, const struct ipc_status_stored *m)
 {
@@ -301,7 +316,7 @@ int
 ipc_status_stored_decode(struct rbuf *r, struct ipc_status_stored *m)
 {
 	m->seq = get_u64(r);
-	m->height = get_u64(r);
+	m->height = get_height(r);
 	get_bytes(r, m->tip, IPC_HASH_LEN);
 	get_bytes(r, m->genesis, IPC_HASH_LEN);
 	m->have_chain = get_u8(r);
@@ -333,7 +348,7 @@ ipc_status_syncd_decode(struct rbuf *r, struct ipc_status_syncd *m)
 {
 	m->seq = get_u64(r);
 	m->state = get_u8(r);
-	m->target_height = get_u64(r);
+	m->target_height = get_height(r);
 	m->rate_milli = get_u64(r);
 	m->in_flight = get_u32(r);
 	m->log_suppressed = get_u64(r);
@@ -413,7 +428,7 @@ peer_decode(struct rbuf *r, struct ipc_peer_status *p)
 	p->connected_s = get_u32(r);
 	p->ping_rtt_us = get_u32(r);
 	p->missed_pongs = get_u16(r);
-	p->height = get_u64(r);
+	p->height = get_height(r);
 	p->bytes_in = get_u64(r);
 	p->bytes_out = get_u64(r);
 	p->blocks_received = get_u64(r);
@@ -502,7 +517,7 @@ ipc_tip_encode(struct wbuf *w, const struct ipc_tip *m)
 int
 ipc_tip_decode(struct rbuf *r, struct ipc_tip *m)
 {
-	m->height = get_u64(r);
+	m->height = get_height(r);
 	get_bytes(r, m->hash, IPC_HASH_LEN);
 	get_bytes(r, m->genesis, IPC_HASH_LEN);
 	return rbuf_done(r) ? 0 : -1;
@@ -519,7 +534,7 @@ ipc_range_encode(struct wbuf *w, const struct ipc_range *m)
 int
 ipc_range_decode(struct rbuf *r, struct ipc_range *m)
 {
-	m->from = get_u64(r);
+	m->from = get_height(r);
 	m->count = get_u32(r);
 	m->max_bytes = get_u32(r);
 	if (m->count > IPC_MAX_BLOCKS || m->max_bytes > IPC_MAX_BLOCK_BYTES)
@@ -619,7 +634,7 @@ int
 ipc_point_decode(struct rbuf *r, struct ipc_point *m)
 {
 	m->found = get_u8(r);
-	m->height = get_u64(r);
+	m->height = get_height(r);
 	get_bytes(r, m->hash, IPC_HASH_LEN);
 	return m->found <= 1 && rbuf_done(r) ? 0 : -1;
 }
@@ -637,7 +652,7 @@ ipc_append_decode(struct rbuf *r, struct ipc_append *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->rollback = get_u8(r);
-	m->rollback_to = get_u64(r);
+	m->rollback_to = get_height(r);
 	if (!rbuf_ok(r) || m->rollback > 1)
 		return -1;
 	return ipc_blocks_decode(r, &m->blocks);
@@ -657,7 +672,7 @@ int
 ipc_result_decode(struct rbuf *r, struct ipc_result *m)
 {
 	m->code = get_u8(r);
-	m->height = get_u64(r);
+	m->height = get_height(r);
 	get_bytes(r, m->hash, IPC_HASH_LEN);
 	m->count = get_u32(r);
 	get_str(r, m->reason, sizeof(m->reason));
@@ -796,7 +811,7 @@ ipc_peer_decode(struct rbuf *r, struct ipc_peer *m)
 	get_bytes(r, &m->ip, 4);
 	m->listen_port = get_u16(r);
 	m->direction = get_u8(r);
-	m->height = get_u64(r);
+	m->height = get_height(r);
 	get_bytes(r, m->tip, IPC_HASH_LEN);
 	return m->direction <= DIR_OUTBOUND && rbuf_done(r) ? 0 : -1;
 }
@@ -835,7 +850,7 @@ ipc_get_blocks_decode(struct rbuf *r, struct ipc_get_blocks *m)
 {
 	get_bytes(r, &m->ip, 4);
 	m->reqid = get_u32(r);
-	m->from = get_u64(r);
+	m->from = get_height(r);
 	m->count = get_u32(r);
 	if (m->count > IPC_MAX_BLOCKS)
 		return -1;

@@ -11,10 +11,13 @@
  *
  * Input is read through bufferevents whose read high-watermark is one
  * maximal frame, so a peer cannot make us buffer more; the header is
- * judged before the rest of a frame is waited for.  Output that grows past
- * NETD_OUTQ_MAX (a peer that does not read) drops the peer; all peers'
- * output together stays within NETD_OUTQ_BUDGET (conn_budget_tick).
- * Freeing is
+ * judged before the rest of a frame is waited for.  Output is bounded by
+ * back-pressure: no frame of a peer is read while its small output is over
+ * NETD_OUTQ_SHARE or all peers' output is over NETD_OUTQ_BUDGET, and no
+ * block request without room for its answer (conn_read_room,
+ * conn_serve_room); so a peer that does not read stalls only itself.
+ * Output past NETD_OUTQ_MAX (a hard cap) drops the peer, and the budget
+ * sheds the peer that holds most of it (conn_budget_tick).  Freeing is
  * deferred to the reap event: a closed connection stays in the list, in
  * state CONN_DEAD, until the callback or walk that closed it has returned.
  */
@@ -199,6 +202,8 @@ conn_write(struct conn *c, const struct wire_msg *m)
 		    wire_type_names[m->type]);
 	else if ((len = w.len, queue_frame(bufferevent_get_output(c->bev),
 	    &w)) == 0) {
+		if (len < NETD_INBUF_SMALL)
+			c->small_out += len;
 		c->bytes_out += len;
 		c->nd->c.bytes_out += len;
 		ret = 0;
@@ -598,13 +603,20 @@ on_blocks(struct conn *c, const struct wire_blocks *b)
 		    "blocks, an announcement carries one", b->count);
 		return;
 	}
-	for (i = 0; i < b->count; i++)
+	for (i = 0; i < b->count; i++) {
 		if ((e = block_decode(b->v[i].p, b->v[i].len, &blk)) !=
 		    BLOCK_OK) {
 			conn_close(c, CLOSE_PROTOCOL, 1, "block %u of %u: %s",
 			    i, b->count, block_error_names[e]);
 			return;
 		}
+		if (blk.h.height > WIRE_MAX_HEIGHT) {
+			conn_close(c, CLOSE_PROTOCOL, 1, "block %u of %u: "
+			    "height %llu above 2^53-1", i, b->count,
+			    (unsigned long long)blk.h.height);
+			return;
+		}
+	}
 	if (b->reqid == 0) {
 		/* blk is the one announced block */
 		if (blk.h.height <= c->height) {
@@ -862,10 +874,64 @@ conn_serve_room(struct conn *c)
 	return 0;
 }
 
-/* A block request without room to answer it waits, and so does the rest. */
-static int
-must_wait(struct conn *c, uint16_t type)
+/*
+ * Bytes of small frames still queued to c, at most: those queued since its
+ * output was last empty, and never more than is queued (the output is a
+ * queue: what left it may have been small frames).
+ */
+static size_t
+small_queued(struct conn *c)
 {
+	size_t queued = evbuffer_get_length(bufferevent_get_output(c->bev));
+
+	if (queued < c->small_out)
+		c->small_out = queued;
+	return c->small_out;
+}
+
+/*
+ * Room to read one more frame of c's, whatever its type (any may be
+ * answered: a PING by a PONG, GET_ADDRS by ADDRS, a block by our TIP to
+ * all): c's small output is within its share, NETD_OUTQ_SHARE, and all
+ * peers' output within NETD_OUTQ_BUDGET; others is the output of all
+ * peers but c (conn_outq_total less c's queue).  Since every frame read
+ * is judged first, a peer holds at most its share plus one answer of
+ * small output, and all peers at most the budget plus one answer.
+ * docs/protocol.md section 7, "Back-pressure"; issue 17 item A (60
+ * peers flooding PINGs and never reading took netd to 115 MB).
+ */
+int
+conn_read_room(struct conn *c, size_t others)
+{
+	size_t	queued = evbuffer_get_length(bufferevent_get_output(c->bev));
+
+	if (small_queued(c) > NETD_OUTQ_SHARE) {
+		c->budget_wait = 0;	/* its own doing, not the budget */
+		return 0;
+	}
+	if (others + queued <= NETD_OUTQ_BUDGET) {
+		c->budget_wait = 0;
+		return 1;
+	}
+	if (!c->budget_wait) {
+		c->budget_wait = 1;
+		c->budget_since = mono_now();
+	}
+	return 0;
+}
+
+/*
+ * Whether the frame at the head of c's input waits unread: any frame but
+ * a GOODBYE (it frees) without read room, a block request also without
+ * room for its answer; what comes behind it waits too.
+ */
+static int
+must_wait(struct conn *c, uint16_t type, size_t others)
+{
+	if (type == WIRE_GOODBYE)
+		return 0;
+	if (!conn_read_room(c, others))
+		return 1;
 	return c->state == CONN_ACTIVE && (type == WIRE_GET_RANGE ||
 	    type == WIRE_GET_LOCATOR) && !conn_serve_room(c);
 }
@@ -927,9 +993,12 @@ conn_readcb(struct bufferevent *bev, void *arg)
 	enum wire_status	 st;
 	uint8_t			 hdr[WIRE_HDR_LEN];
 	const uint8_t		*p;
-	size_t			 have, used;
+	size_t			 have, used, others;
 	double			 now = mono_now();
 
+	/* the others' output, once: it does not change while c is read */
+	others = conn_outq_total(c->nd, NULL) - evbuffer_get_length(
+	    bufferevent_get_output(bev));
 	while (conn_alive(c)) {
 		have = evbuffer_get_length(in);
 		if (have < WIRE_HDR_LEN)
@@ -953,8 +1022,8 @@ conn_readcb(struct bufferevent *bev, void *arg)
 		    (size_t)h.len : NETD_INBUF_SMALL);
 		if (have < WIRE_HDR_LEN + (size_t)h.len)
 			break;
-		if (must_wait(c, h.type)) {
-			/* read on once an answer is out (conn_resume) */
+		if (must_wait(c, h.type, others)) {
+			/* read on once output is out (conn_resume) */
 			c->read_paused = 1;
 			bufferevent_disable(bev, EV_READ);
 			break;
@@ -1003,15 +1072,21 @@ output_progress(struct conn *c, double now)
 		c->last_recv = now;
 	if (queued < c->outq_last || queued == 0)
 		c->drained_at = now;
+	if (queued == 0)
+		c->small_out = 0;
 	c->outq_last = queued;
 	return queued == 0 && !c->read_paused;
 }
 
-/* A paused connection reads on when a request of its fits again. */
+/*
+ * A paused connection looks again at the frame that waits (conn_readcb
+ * pauses it again if it still does not fit): each time one of its
+ * requests is answered, its output is written out, and every tick.
+ */
 void
 conn_resume(struct conn *c)
 {
-	if (!c->read_paused || !conn_alive(c) || !conn_serve_room(c))
+	if (!c->read_paused || !conn_alive(c))
 		return;
 	c->read_paused = 0;
 	bufferevent_enable(c->bev, EV_READ);

@@ -43,6 +43,15 @@ struct metrics_http;
  * section 7 and docs/operations.md "Memory under attack".
  */
 #define NETD_OUTQ_BUDGET	(32u << 20)
+/*
+ * A peer's share of small output: answers to its PINGs and GET_ADDRS,
+ * our TIPs, goodbyes (frames under NETD_INBUF_SMALL, copied into the
+ * output).  While more than this is queued to a peer, nothing more of its
+ * input is read (conn_read_room), so a peer that does not read holds at
+ * most NETD_OUTQ_SHARE + one small frame of our output (block answers
+ * are bounded by conn_serve_room).  docs/protocol.md section 7.
+ */
+#define NETD_OUTQ_SHARE		(64u << 10)
 #define NETD_SHED_STALL_S	1.0	/* shed at once a peer stalled so long */
 #define NETD_SHED_WAIT_S	5.0	/* else the largest, after such a wait */
 /*
@@ -181,7 +190,12 @@ struct conn {
 	int			 nreqs;
 	uint32_t		 next_reqid;
 	int			 serving;	/* its requests in stored */
-	int			 read_paused;	/* a request waits for room */
+	int			 read_paused;	/* a frame waits for room */
+	size_t			 small_out;	/* small frames' bytes queued
+						   since the output was last
+						   empty, at most what is
+						   queued: a bound of those
+						   still queued */
 	int			 budget_wait;	/* for the output budget */
 	double			 budget_since;	/* waiting since */
 	size_t			 outq_last;	/* output queued at the last
@@ -296,6 +310,7 @@ void		 conn_fail_reqs(struct conn *);
 void		 conn_broadcast(struct netd *, const struct wire_msg *);
 void		 conn_resume(struct conn *);
 int		 conn_serve_room(struct conn *);
+int		 conn_read_room(struct conn *, size_t others);
 size_t		 conn_outq_total(struct netd *, size_t *queued);
 void		 conn_budget_tick(struct netd *, double now);
 

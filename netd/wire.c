@@ -19,7 +19,8 @@ const char *const wire_type_names[WIRE_TYPE_MAX] = {
 
 const char *const wire_status_names[WIRE_NSTATUS] = {
 	"ok", "incomplete", "wrong magic", "unknown message type",
-	"oversized message", "bad checksum", "malformed payload"
+	"oversized message", "bad checksum", "malformed payload",
+	"height above 2^53-1"
 };
 
 uint32_t
@@ -145,6 +146,26 @@ addrs_decode(struct rbuf *r, struct wire_addrs *m)
 	return 0;
 }
 
+/*
+ * Every height a message carries is at most WIRE_MAX_HEIGHT (a block's,
+ * in BLOCKS, is judged with the block, netd/conn.c); a larger one is a
+ * protocol violation, refused before anybody uses it.
+ */
+static int
+heights_ok(const struct wire_msg *m)
+{
+	switch (m->type) {
+	case WIRE_HELLO:
+		return m->u.hello.height <= WIRE_MAX_HEIGHT;
+	case WIRE_TIP:
+		return m->u.tip.height <= WIRE_MAX_HEIGHT;
+	case WIRE_GET_RANGE:
+		return m->u.range.from <= WIRE_MAX_HEIGHT;
+	default:
+		return 1;
+	}
+}
+
 enum wire_status
 wire_decode(uint16_t type, const uint8_t *p, size_t len, struct wire_msg *m)
 {
@@ -188,7 +209,9 @@ wire_decode(uint16_t type, const uint8_t *p, size_t len, struct wire_msg *m)
 	default:
 		return WIRE_ERR_TYPE;
 	}
-	return bad || !rbuf_done(&r) ? WIRE_ERR_DECODE : WIRE_OK;
+	if (bad || !rbuf_done(&r))
+		return WIRE_ERR_DECODE;
+	return heights_ok(m) ? WIRE_OK : WIRE_ERR_HEIGHT;
 }
 
 static void

@@ -32,6 +32,8 @@
 #define WIRE_MAX_FRAME		(WIRE_HDR_LEN + WIRE_MAX_PAYLOAD)
 #define WIRE_MAX_HASHES		IPC_MAX_HASHES	/* locator entries */
 #define WIRE_MAX_ADDRS		250		/* addresses in one ADDRS */
+/* heights in HELLO, TIP, GET_RANGE and blocks: docs/protocol.md section 2 */
+#define WIRE_MAX_HEIGHT		IPC_MAX_HEIGHT	/* 2^53 - 1 */
 #define WIRE_AGENT_MAX		64		/* user agent bytes */
 #define WIRE_REASON_MAX		200		/* goodbye text bytes */
 /* a HELLO payload: 88 fixed bytes, the agent str (protocol.md section 3) */
@@ -61,6 +63,7 @@ enum wire_status {
 	WIRE_ERR_SIZE,		/* payload longer than WIRE_MAX_PAYLOAD */
 	WIRE_ERR_CHECKSUM,
 	WIRE_ERR_DECODE,	/* payload does not decode as its type */
+	WIRE_ERR_HEIGHT,	/* a height above WIRE_MAX_HEIGHT */
 	WIRE_NSTATUS
 };
 extern const char *const wire_status_names[WIRE_NSTATUS];

@@ -5,7 +5,11 @@
  * committed height from stored, syncd's target height and its smoothed
  * blocks/s (sampled four times a second, docs/sync.md).  The ETA is the
  * blocks left over that rate; with no rate yet it is unknown, never a
- * division by zero.  See progress.h.
+ * division by zero.  The target is the best height peers claim, not one
+ * they proved (syncd takes a peer's HELLO and TIP heights; a peer that
+ * does not deliver is punished and its claim dropped): the log line says
+ * so, "of T claimed by peers" (issue 17 item B: a liar at 10,000,000 gave
+ * "0.00255%, 35,086,824 s left").  See progress.h.
  */
 #include <stdio.h>
 
@@ -85,7 +89,8 @@ catchup_log_line(struct catchup_log *l, const struct catchup *p, double now,
 		return 0;
 	l->last = now;
 	l->logged = 1;
-	snprintf(buf, len, "catch-up: height %llu of %llu (%.1f%%), "
+	snprintf(buf, len, "catch-up: height %llu of %llu claimed by peers "
+	    "(%.1f%%), "
 	    "%.1f blocks/s, %s left", (unsigned long long)p->height,
 	    (unsigned long long)p->target, p->percent, p->rate,
 	    catchup_eta_str(p->eta_s, eta, sizeof(eta)));

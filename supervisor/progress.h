@@ -21,7 +21,8 @@
 struct catchup {
 	int		active;		/* catching up to a higher target */
 	uint64_t	height;		/* committed */
-	uint64_t	target;		/* the best height peers announced */
+	uint64_t	target;		/* the best height peers announced:
+					   a claim, not proven */
 	double		rate;		/* blocks/s, smoothed by syncd */
 	double		percent;	/* height / target, 0 to 100 */
 	double		eta_s;		/* s left at this rate; -1: unknown */

@@ -756,7 +756,7 @@ test_status_syncd(void)
 	for (st = 0; st < SYNC_NSTATES; st++) {
 		m.seq = 7;
 		m.state = (uint8_t)st;
-		m.target_height = UINT64_MAX - 1;
+		m.target_height = IPC_MAX_HEIGHT;
 		m.rate_milli = 12345;
 		m.in_flight = UINT32_MAX;
 		m.log_suppressed = 77;
@@ -778,7 +778,7 @@ test_status_syncd(void)
 		CU_ASSERT_EQUAL(ipc_status_syncd_decode(&r, &o), 0);
 		CU_ASSERT_EQUAL(o.seq, 7);
 		CU_ASSERT_EQUAL(o.state, st);
-		CU_ASSERT_EQUAL(o.target_height, UINT64_MAX - 1);
+		CU_ASSERT_EQUAL(o.target_height, IPC_MAX_HEIGHT);
 		CU_ASSERT_EQUAL(o.rate_milli, 12345);
 		CU_ASSERT_EQUAL(o.in_flight, UINT32_MAX);
 		CU_ASSERT_EQUAL(o.log_suppressed, 77);
@@ -1108,10 +1108,15 @@ test_tip_range_point(void)
 	int			i;
 
 	memset(&t, 0, sizeof(t));
-	t.height = UINT64_MAX;
+	t.height = IPC_MAX_HEIGHT;
 	fill_hash(t.hash, 1);
 	fill_hash(t.genesis, 2);
 	POD(tip, IPC_STORE_TIP, &t);
+	/* issue 17 item B: no height above 2^53-1 is taken from anybody */
+	t.height = IPC_MAX_HEIGHT + 1;
+	CU_ASSERT(REFUSED(tip, &t));
+	t.height = UINT64_MAX;
+	CU_ASSERT(REFUSED(tip, &t));
 
 	memset(&g, 0, sizeof(g));
 	g.from = 1ULL << 40;
@@ -1125,6 +1130,9 @@ test_tip_range_point(void)
 	CU_ASSERT(REFUSED(range, &g));
 	g.count = 1;
 	g.max_bytes = IPC_MAX_BLOCK_BYTES + 1;
+	CU_ASSERT(REFUSED(range, &g));
+	g.max_bytes = 0;
+	g.from = IPC_MAX_HEIGHT + 1;
 	CU_ASSERT(REFUSED(range, &g));
 
 	for (i = 0; i <= 1; i++) {
@@ -1401,6 +1409,14 @@ test_peer(void)
 		POD(peer, IPC_NET_PEER_UP, &p);
 	}
 	p.direction = DIR_OUTBOUND + 1;
+	CU_ASSERT(REFUSED(peer, &p));
+	/* issue 17 item B: syncd does not trust a height netd forwards */
+	p.direction = DIR_INBOUND;
+	p.height = IPC_MAX_HEIGHT;
+	POD(peer, IPC_NET_PEER_TIP, &p);
+	p.height = IPC_MAX_HEIGHT + 1;
+	CU_ASSERT(REFUSED(peer, &p));
+	p.height = 1ull << 63;
 	CU_ASSERT(REFUSED(peer, &p));
 }
 

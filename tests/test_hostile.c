@@ -536,6 +536,225 @@ test_partial_frames(void)
 	check(&h, "counters.connections_closed.protocol", p0, n);
 }
 
+#define NPINGERS	60	/* 127.0.7.100 ... */
+#define PINGS_PER_WRITE	4096
+/* docs/protocol.md section 7, "Back-pressure": a peer's small output */
+#define OUTQ_SHARE	(64u << 10)
+#define SMALL_ANSWER	2048	/* an ADDRS at its largest, rounded up */
+/* netd's RSS rise under the ping flood: its output bound, and slack */
+#define PING_RSS_RISE	(16ull << 20)
+
+/* buf filled with back-to-back PING frames of flen bytes: their length */
+static size_t
+ping_frames(uint8_t *buf, size_t size, size_t *flen)
+{
+	static struct wire_msg	m;
+	struct wbuf		w;
+	size_t			len;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	m.u.nonce = 0x9196;
+	wbuf_init(&w, 64);
+	if (wire_encode(&w, net_magic, &m) == -1) {
+		wbuf_free(&w);
+		return 0;
+	}
+	*flen = w.len;
+	for (len = 0; len + w.len <= size; len += w.len)
+		memcpy(buf + len, w.data, w.len);
+	wbuf_free(&w);
+	return len;
+}
+
+/*
+ * Issue 17, item A: 60 peers each sending 4096 back-to-back PINGs per
+ * write, with a 4 KiB receive buffer, never reading, took netd from 4.6
+ * MB to 115 MB (its PONGs were queued without bound but the hard cap),
+ * and it kept 44 MB afterwards.  Reading a peer pauses while its small
+ * output is over its share: netd's output to all of them stays within
+ * NPINGERS x (share + one answer), netd's RSS rises by little, and each
+ * is closed at its ping timeout (it reads nothing, so proves no life).
+ */
+static void
+test_pings_unread(void)
+{
+	static struct fake	f[NPINGERS];
+	static uint8_t		buf[PINGS_PER_WRITE * 32];
+	struct hostile		h;
+	char			ip[32];
+	unsigned long long	netd0, netd_max = 0, r;
+	long long		t0c, q, q_max = 0;
+	size_t			flen, len;
+	double			end;
+	int			i, n = 0, small = 4096;
+
+	len = ping_frames(buf, sizeof(buf), &flen);
+	CU_ASSERT_FATAL(len > 0);
+	begin(&h, "127.0.7.1", NPINGERS);	/* 127.0.7.1xx */
+	t0c = v_counter("counters.connections_closed.timeout");
+	netd0 = rss_of(v_pids[3]);
+	for (i = 0; i < NPINGERS; i++) {
+		snprintf(ip, sizeof(ip), "127.0.7.%d", 100 + i);
+		if (fake_handshake(&f[i], ip, V_IP, PORT, 0x919e0000u +
+		    (uint64_t)i) == -1) {
+			f[i].fd = -1;
+			continue;
+		}
+		(void)setsockopt(f[i].fd, SOL_SOCKET, SO_RCVBUF, &small,
+		    sizeof(small));
+		n++;
+	}
+	CU_ASSERT(n == NPINGERS);
+	/* flood for 3 s, as fast as V takes it; read nothing */
+	for (end = tn_now() + 3; tn_now() < end; ) {
+		for (i = 0; i < NPINGERS; i++)
+			if (f[i].fd != -1)
+				(void)send(f[i].fd, buf, len, MSG_NOSIGNAL |
+				    MSG_DONTWAIT);
+		sample(&h);
+		if ((r = rss_of(v_pids[3])) > netd_max)
+			netd_max = r;
+		if ((q = v_counter("counters.output_queued_bytes")) > q_max)
+			q_max = q;
+		tn_sleep(0.02);
+	}
+	/* each is closed at its ping timeout (10 s after its last frame) */
+	for (end = tn_now() + 20; tn_now() < end && v_counter(
+	    "counters.connections_closed.timeout") - t0c < n; ) {
+		watch(&h, 0.2);
+		if ((r = rss_of(v_pids[3])) > netd_max)
+			netd_max = r;
+		if ((q = v_counter("counters.output_queued_bytes")) > q_max)
+			q_max = q;
+	}
+	printf("\n  output queued at most %lld bytes (bound %u); netd RSS "
+	    "%.1f MiB, at most %.1f MiB", q_max, (unsigned)((NPINGERS + 1) *
+	    (OUTQ_SHARE + SMALL_ANSWER)), (double)netd0 / (1 << 20),
+	    (double)netd_max / (1 << 20));
+	CU_ASSERT(q_max <= (long long)(NPINGERS + 1) * (OUTQ_SHARE +
+	    SMALL_ANSWER));
+	if (RSS_CHECKED)
+		CU_ASSERT(netd_max <= netd0 + PING_RSS_RISE);
+	for (i = 0; i < NPINGERS; i++)
+		if (f[i].fd != -1)
+			fake_close(&f[i]);
+	check(&h, "counters.connections_closed.timeout", t0c, n);
+}
+
+#define NPINGS_LATE	20000
+
+/*
+ * The other side of item A's back-pressure: a peer that floods PINGs
+ * without reading for a second, then reads, loses nothing and is not
+ * closed: reading it paused while its PONGs waited and went on as it
+ * read, until every PING had its PONG.  (Whole frames only: what a
+ * non-blocking send leaves is sent next.)
+ */
+static void
+test_pings_read_late(void)
+{
+	static uint8_t		buf[PINGS_PER_WRITE * 32];
+	static struct fake	f;
+	static struct wire_msg	m;
+	struct hostile		h;
+	size_t			flen, blen, off = 0, total, n;
+	ssize_t			sent;
+	long long		o0;
+	double			t_read, end;
+	int			r, pongs = 0, small = 4096, owed = 0;
+	uint64_t		nonce = 0;
+
+	blen = ping_frames(buf, sizeof(buf), &flen);
+	CU_ASSERT_FATAL(blen > 0);
+	total = NPINGS_LATE * flen;
+	begin(&h, "127.0.7.40", 1);
+	o0 = v_counter("counters.bytes_out");
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.7.40", V_IP, PORT,
+	    0x1a7e0001u) == 0);
+	(void)setsockopt(f.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	t_read = tn_now() + 1;
+	for (end = tn_now() + 40; tn_now() < end && (off < total ||
+	    pongs < NPINGS_LATE); ) {
+		if (off % flen == 0 && owed) {	/* V's ping, between frames */
+			memset(&m, 0, sizeof(m));
+			m.type = WIRE_PONG;
+			m.u.nonce = nonce;
+			CU_ASSERT(fake_send(&f, &m, net_magic) == 0);
+			owed = 0;
+		}
+		if (off < total) {
+			n = blen - off % flen;
+			if (n > total - off)
+				n = total - off;
+			sent = send(f.fd, buf + off % flen, n, MSG_NOSIGNAL |
+			    MSG_DONTWAIT);
+			if (sent > 0)
+				off += (size_t)sent;
+		}
+		if (tn_now() < t_read) {
+			sample(&h);
+			tn_sleep(0.01);
+			continue;
+		}
+		if ((r = fake_recv(&f, &m, 0.01)) == -1)
+			break;
+		if (r == 1 && m.type == WIRE_PONG)
+			pongs++;
+		else if (r == 1 && m.type == WIRE_PING) {
+			nonce = m.u.nonce;
+			owed = 1;
+		}
+	}
+	printf("\n  %zu of %zu bytes of PINGs sent, %d PONGs back", off,
+	    total, pongs);
+	CU_ASSERT(off == total);
+	CU_ASSERT(pongs == NPINGS_LATE);
+	fake_close(&f);
+	check(&h, "counters.bytes_out", o0, (long long)total);
+}
+
+/*
+ * Issue 17 item B: a HELLO of height 2^64-1 made the status show a target
+ * of -1, a TIP of 2^63 a peer's height of -2^63.  Both are protocol
+ * violations now (heights at most 2^53-1, docs/protocol.md section 2):
+ * GOODBYE protocol, counted, and no height off the wire reaches the
+ * status.
+ */
+static void
+test_heights_off_range(void)
+{
+	static struct fake	f;
+	static struct wire_msg	m;
+	struct hostile		h;
+	long long		p0;
+	json_t			*st;
+
+	begin(&h, "127.0.7.3", 2);	/* 127.0.7.30, .31 */
+	p0 = v_counter("counters.connections_closed.protocol");
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.7.30", V_IP, PORT) == 0);
+	f.height = UINT64_MAX;
+	CU_ASSERT(fake_hello(&f, 0x4e6e0001u, NULL) == 0);
+	CU_ASSERT(fake_goodbye_with(&f, CLOSE_PROTOCOL, 5) == 1);
+	fake_close(&f);
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.7.31", V_IP, PORT,
+	    0x4e6e0002u) == 0);
+	fake_serve(&f, 0.2);			/* registered */
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_TIP;
+	m.u.tip.height = 1ull << 63;
+	CU_ASSERT(fake_send(&f, &m, net_magic) == 0);
+	CU_ASSERT(fake_goodbye_with(&f, CLOSE_PROTOCOL, 5) == 1);
+	fake_close(&f);
+	watch(&h, 0.5);
+	CU_ASSERT(tn_status_int(&V, "sync.target_height") >= 0);
+	CU_ASSERT(tn_status_int(&V, "sync.target_height") <= (1ll << 53));
+	st = tn_status(&V);
+	CU_ASSERT(st != NULL && tn_peer(st, "127.0.7.31") == NULL);
+	json_decref(st);
+	check(&h, "counters.connections_closed.protocol", p0, 2);
+}
+
 /* ---------------------------------------------------------------- */
 
 static int
@@ -641,6 +860,12 @@ main(int argc, char **argv)
 		    test_partial_frames },
 		{ "10 peers flood block requests and read: memory back",
 		    test_request_flood },
+		{ "60 peers flood PINGs, never read: output share",
+		    test_pings_unread },
+		{ "PINGs unread for a second, then read: every PONG",
+		    test_pings_read_late },
+		{ "heights above 2^53-1 in HELLO and TIP: protocol",
+		    test_heights_off_range },
 	};
 	struct tn_suite	 ts = { .name = "hostile", .cases = tests,
 	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL,

@@ -87,6 +87,42 @@ test_debug_free(void)
 	CU_ASSERT_EQUAL(burst(IP(3), 0, 5, 1.0, 0.1), 5);
 }
 
+/*
+ * Issue 17 item C: a summary written 10 s after the line it repeats read
+ * as news ("connected ... and 1 more" after the same peer's "closed").
+ * It says the window it covers and when its last line happened, in the
+ * log's clock (UTC).
+ */
+static void
+test_summary_window(void)
+{
+	char	line[512];
+	int	i;
+
+	lograte_init(&lr);
+	/* 12:00:00 UTC on 1 Jan 2026 is at monotonic 100 */
+	for (i = 0; i < LOGRATE_KEY_BURST; i++)
+		CU_ASSERT(lograte_take(&lr, IP(4), 0, LOGRATE_INFO, "x", 100.0));
+	CU_ASSERT(!lograte_take(&lr, IP(4), 0, LOGRATE_INFO,
+	    "127.0.12.1 inbound: connected", 103.0));
+	lograte_summary(&lr.keys[0], 0, 113.0, 1767268800.0 + 13.0, line,
+	    sizeof(line));
+	CU_ASSERT_STRING_EQUAL(line, "127.0.12.1 inbound: connected (held "
+	    "back: at 12:00:03, 10 s ago)");
+	CU_ASSERT(!lograte_take(&lr, IP(4), 0, LOGRATE_INFO,
+	    "127.0.12.1 inbound: closed", 105.0));
+	lograte_summary(&lr.keys[0], 0, 113.0, 1767268800.0 + 13.0, line,
+	    sizeof(line));
+	CU_ASSERT_STRING_EQUAL(line, "127.0.12.1 inbound: closed ... and 1 "
+	    "more like it in the 10 s since 12:00:03 (the last at 12:00:05)");
+	lograte_summary(&lr.keys[0], 1, 113.0, 1767268800.0 + 13.0, line,
+	    sizeof(line));
+	CU_ASSERT(strstr(line, "more like it from other peers in the 10 s "
+	    "since 12:00:03") != NULL);
+	CU_ASSERT_EQUAL(lograte_tick(&lr, 113.0), 1);
+	CU_ASSERT_EQUAL(lr.keys[0].refused, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -94,6 +130,7 @@ main(int argc, char **argv)
 		{ "one peer: its bucket and a summary", test_one_peer },
 		{ "many peers: the total holds", test_many_peers },
 		{ "debug lines free when off", test_debug_free },
+		{ "a summary says the window it covers", test_summary_window },
 	};
 	struct tn_suite	 ts = { .name = "lograte", .cases = tests,
 	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL };

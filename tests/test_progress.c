@@ -107,7 +107,7 @@ test_log_rate(void)
 	/* a 100 s catch-up asked 100 times a second: 9 or 10 lines */
 	n = lines(&l, &on, 1000, 1100, 0.01, line, sizeof(line));
 	CU_ASSERT(n >= 9 && n <= 10);
-	CU_ASSERT(strstr(line, "height 100 of 1000") != NULL);
+	CU_ASSERT(strstr(line, "height 100 of 1000 claimed by peers") != NULL);
 	CU_ASSERT(strstr(line, "1m30s left") != NULL);
 	/* its end: one line, then nothing */
 	CU_ASSERT_EQUAL(lines(&l, &off, 1100, 1101, 0.01, line,

@@ -354,7 +354,8 @@ test_random(void)
 			be32_store(p + 4, randombytes_uniform(4));
 		n = frame(buf, MAGIC, t, p, len);
 		st = wire_frame_parse(buf, n, MAGIC, &m_out, &used);
-		CU_ASSERT(st == WIRE_OK || st == WIRE_ERR_DECODE);
+		CU_ASSERT(st == WIRE_OK || st == WIRE_ERR_DECODE ||
+		    st == WIRE_ERR_HEIGHT);
 		ok += st == WIRE_OK;
 	}
 	CU_ASSERT(ok > 0);
@@ -391,6 +392,61 @@ test_blocks_fill(void)
 	CU_ASSERT_EQUAL(wire_blocks_fill(&bl, 1, v, 3), 1);
 }
 
+/* encode m_in and parse it back: the status */
+static enum wire_status
+encode_parse(void)
+{
+	struct wbuf	*w = &frame_w;
+	size_t		 used = 0;
+
+	wbuf_free(w);
+	wbuf_init(w, WIRE_MAX_FRAME);
+	CU_ASSERT_FATAL(wire_encode(w, MAGIC, &m_in) == 0);
+	return wire_frame_parse(w->data, w->len, MAGIC, &m_out, &used);
+}
+
+/*
+ * Issue 17 item B: a HELLO of height 2^64-1 and a TIP of 2^63 were taken
+ * and shown negative in the status.  Every height a message carries is
+ * at most WIRE_MAX_HEIGHT = 2^53-1 (docs/protocol.md section 2); above,
+ * the frame is refused (GOODBYE protocol).
+ */
+static void
+test_heights_bounded(void)
+{
+	static const uint64_t bad[] = { WIRE_MAX_HEIGHT + 1, 1ull << 63,
+	    UINT64_MAX };
+	size_t i;
+
+	CU_ASSERT_EQUAL(WIRE_MAX_HEIGHT, (1ull << 53) - 1);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&m_in, 0, sizeof(m_in));
+		m_in.type = WIRE_HELLO;
+		m_in.u.hello.version = WIRE_VERSION;
+		m_in.u.hello.magic = MAGIC;
+		m_in.u.hello.height = bad[i];
+		CU_ASSERT_EQUAL(encode_parse(), WIRE_ERR_HEIGHT);
+		m_in.u.hello.height = WIRE_MAX_HEIGHT;
+		CU_ASSERT_EQUAL(encode_parse(), WIRE_OK);
+		memset(&m_in, 0, sizeof(m_in));
+		m_in.type = WIRE_TIP;
+		m_in.u.tip.height = bad[i];
+		CU_ASSERT_EQUAL(encode_parse(), WIRE_ERR_HEIGHT);
+		m_in.u.tip.height = WIRE_MAX_HEIGHT;
+		CU_ASSERT_EQUAL(encode_parse(), WIRE_OK);
+		memset(&m_in, 0, sizeof(m_in));
+		m_in.type = WIRE_GET_RANGE;
+		m_in.u.range.reqid = 1;
+		m_in.u.range.count = 1;
+		m_in.u.range.from = bad[i];
+		CU_ASSERT_EQUAL(encode_parse(), WIRE_ERR_HEIGHT);
+		m_in.u.range.from = WIRE_MAX_HEIGHT;
+		CU_ASSERT_EQUAL(encode_parse(), WIRE_OK);
+	}
+	CU_ASSERT_STRING_EQUAL(wire_status_names[WIRE_ERR_HEIGHT],
+	    "height above 2^53-1");
+}
+
 int
 main(void)
 {
@@ -406,6 +462,7 @@ main(void)
 		{ "wrong magic, checksum, unknown type",
 		    test_magic_checksum_type },
 		{ "malformed payloads", test_malformed_payloads },
+		{ "heights above 2^53-1 refused", test_heights_bounded },
 		{ "random payloads", test_random },
 		{ "blocks: the prefix that fits", test_blocks_fill },
 	};
