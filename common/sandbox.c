@@ -791,7 +791,7 @@ seccomp_threads(const struct sandbox *sb, scmp_filter_ctx ctx)
 		return seccomp_fail(sb, "rule clone3", rc);
 	/* raise(3) and abort(3): signals to ourselves only */
 	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid()));
+	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0));
 	if (rc < 0)
 		return seccomp_fail(sb, "rule tgkill", rc);
 	return 0;
