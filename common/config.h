@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 
 #define CONFIG_MAX_PEERS	64
+#define CONFIG_NKEYS		36	/* keys of the file, config.c's keydefs */
 #define CONFIG_PATH_MAX		256
 #define CONFIG_NAME_MAX		32
 #define CONFIG_ERR_MAX		256
