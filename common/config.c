@@ -42,8 +42,6 @@ struct ini_ctx {
 	/* the text, as config_line_reader() hands it to inih */
 	const char	*next;		/* NUL-terminated */
 	int		 lineno;	/* of the line last handed out */
-	/* the line each single-valued key was set at, 0 when not yet */
-	int		 set_at[CONFIG_NKEYS];
 };
 
 void
@@ -311,6 +309,36 @@ ctx_fail(struct ini_ctx *ctx, const char *fmt, ...)
 	ctx->failed_line = ctx->lineno;
 }
 
+int
+config_key_line(const struct config *cfg, const char *section,
+    const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYDEFS; i++)
+		if (strcmp(keydefs[i].section, section) == 0 &&
+		    strcmp(keydefs[i].name, name) == 0)
+			return cfg->key_line[i];
+	return 0;
+}
+
+/* an option overrides the file's key of the same name (- for _) */
+static void
+forget_key_line(struct config *cfg, const char *option)
+{
+	char	name[32];
+	size_t	i;
+
+	snprintf(name, sizeof(name), "%s", option);
+	for (i = 0; name[i]; i++)
+		if (name[i] == '-')
+			name[i] = '_';
+	for (i = 0; i < NKEYDEFS; i++)
+		if (strcmp(keydefs[i].name, name) == 0 &&
+		    keydefs[i].kind != K_HOSTPORT0)	/* [metrics] listen */
+			cfg->key_line[i] = 0;
+}
+
 static int
 known_section(const char *section, size_t len)
 {
@@ -362,9 +390,9 @@ config_ini_key(void *user, const char *section, const char *name,
 		    strcmp(keydefs[i].name, name) != 0)
 			continue;
 		/* a second line for a single-valued key is a mistake */
-		if (keydefs[i].kind != K_PEER && ctx->set_at[i]) {
+		if (keydefs[i].kind != K_PEER && ctx->cfg->key_line[i]) {
 			ctx_fail(ctx, "[%s] %s: set again (first at line %d)",
-			    section, name, ctx->set_at[i]);
+			    section, name, ctx->cfg->key_line[i]);
 			return 0;
 		}
 		if (apply_key(ctx->cfg, &keydefs[i], value) == -1) {
@@ -372,7 +400,7 @@ config_ini_key(void *user, const char *section, const char *name,
 			    value);
 			return 0;
 		}
-		ctx->set_at[i] = ctx->lineno;
+		ctx->cfg->key_line[i] = ctx->lineno;
 		return 1;
 	}
 	/* config_line_reader() refused unknown sections at their line */
@@ -501,7 +529,7 @@ int
 config_load_file(struct config *cfg, const char *path, char *err,
     size_t errlen)
 {
-	struct ini_ctx	 ctx = { cfg, err, errlen, 0, 0, NULL, 0, { 0 } };
+	struct ini_ctx	 ctx = { cfg, err, errlen, 0, 0, NULL, 0 };
 	struct stat	 sb;
 	FILE		*f;
 	char		*buf;
@@ -831,6 +859,7 @@ config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
 			    optname(c), optarg ? optarg : "");
 			return -1;
 		}
+		forget_key_line(cfg, optname(c));
 	}
 	if (cfg->verbose && cfg->action != CONFIG_CHECK) {
 		snprintf(err, errlen, "-v goes with -n");
