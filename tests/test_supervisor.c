@@ -197,6 +197,112 @@ read_lines(int fd, char *buf, size_t cap, int want, double timeout)
 	return have;
 }
 
+static int	status_ok(struct tn_node *);
+
+/*
+ * Send len bytes on a new connection to sock, half-close it, read until
+ * the supervisor closes (1) or timeout (0); the answers in buf.
+ */
+static int
+exchange_eof(const char *sock, const void *msg, size_t len, char *buf,
+    size_t cap, double timeout)
+{
+	struct pollfd	pfd;
+	double		end = tn_now() + timeout;
+	size_t		have = 0;
+	ssize_t		r;
+	int		eof = 0;
+
+	buf[0] = '\0';
+	if ((pfd.fd = tn_connect_unix(sock)) == -1)
+		return 0;
+	pfd.events = POLLIN;
+	if (send(pfd.fd, msg, len, MSG_NOSIGNAL) != (ssize_t)len ||
+	    shutdown(pfd.fd, SHUT_WR) == -1) {
+		close(pfd.fd);
+		return 0;
+	}
+	while (!eof && have < cap - 1 && tn_now() < end) {
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		if ((r = read(pfd.fd, buf + have, cap - 1 - have)) <= 0)
+			eof = r == 0;
+		else
+			have += (size_t)r;
+	}
+	buf[have] = '\0';
+	close(pfd.fd);
+	return eof;
+}
+
+/*
+ * The status socket's line edges (issue: tester's item 3): a last line
+ * without LF before EOF is answered, then the connection closes; bytes
+ * that are not UTF-8 get an error naming the offset (they got "internal
+ * error"); an over-long line (1 MiB) gets "line too long" even from a
+ * client that writes it all before it reads, and the connection goes on
+ * with the next line.
+ */
+static void
+status_line_edges(struct tn_node *n)
+{
+	static const struct {
+		const char	*line;
+		size_t		 len;
+		const char	*offset;
+	} bad[] = {
+		{ "status\xff\n", 8, "offset 6" },
+		{ "h\xe9lp\n", 5, "offset 1" },		/* Latin-1 */
+		{ "help\xc3\n", 6, "offset 4" },		/* cut short */
+		{ "\xc0\xafhelp\n", 7, "offset 0" },	/* overlong '/' */
+		{ "help \xed\xa0\x80\n", 9, "offset 5" },	/* surrogate */
+	};
+	static const char	lf[] = "\nhelp\n";
+	char			buf[8192], *big, *ans;
+	size_t			i, bigsz = 1 << 20;
+	int			fd;
+
+	CU_ASSERT(exchange_eof(n->sock, "help", 4, buf, sizeof(buf), 5));
+	CU_ASSERT(strstr(buf, "\"commands\"") != NULL);
+	CU_ASSERT(exchange_eof(n->sock, "help\nstatus", 11, buf, sizeof(buf),
+	    5));
+	CU_ASSERT(strstr(buf, "\"commands\"") != NULL &&
+	    strstr(buf, "\"components\"") != NULL);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ans = tn_exchange(n->sock, bad[i].line, bad[i].len, 5);
+		CU_ASSERT_PTR_NOT_NULL(ans);
+		if (ans == NULL)
+			continue;
+		CU_ASSERT(strstr(ans, "not UTF-8") != NULL);
+		CU_ASSERT(strstr(ans, bad[i].offset) != NULL);
+		free(ans);
+	}
+	/* UTF-8 is fine: an unknown command, not an internal error */
+	ans = tn_exchange(n->sock, "st\xc3\xa4tus\n", 9, 5);
+	CU_ASSERT(ans != NULL && strstr(ans, "unknown command") != NULL);
+	free(ans);
+
+	big = malloc(bigsz + sizeof(lf));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	memset(big, 'a', bigsz);
+	ans = tn_exchange(n->sock, big, bigsz, 10);
+	CU_ASSERT(ans != NULL && strstr(ans, "line too long") != NULL);
+	free(ans);
+	/* the line's end, then the next line on the same connection */
+	memcpy(big + bigsz, lf, sizeof(lf) - 1);
+	fd = tn_connect_unix(n->sock);
+	CU_ASSERT_FATAL(fd != -1);
+	CU_ASSERT(send(fd, big, bigsz + sizeof(lf) - 1, MSG_NOSIGNAL) ==
+	    (ssize_t)(bigsz + sizeof(lf) - 1));
+	read_lines(fd, buf, sizeof(buf), 2, 10);
+	CU_ASSERT(strstr(buf, "line too long") != NULL);
+	CU_ASSERT(strstr(buf, "\"commands\"") != NULL);
+	close(fd);
+	free(big);
+	CU_ASSERT(status_ok(n));
+}
+
 static int
 status_ok(struct tn_node *n)
 {
@@ -274,6 +380,7 @@ test_status_socket_abuse(void)
 	CU_ASSERT(strstr(ans, "line too long") != NULL);
 	free(ans);
 	CU_ASSERT(status_ok(&n));
+	status_line_edges(&n);
 
 	/* a half-open client does not hold up anybody */
 	half = tn_connect_unix(n.sock);
