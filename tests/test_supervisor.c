@@ -1172,6 +1172,55 @@ test_layout_root(void)
 }
 
 /* an argument runs only the tests whose name contains it */
+/* lines of the file at path that contain needle, -1 when unreadable */
+static int
+count_lines(const char *path, const char *needle)
+{
+	FILE	*f = fopen(path, "r");
+	char	 line[4096];
+	int	 n = 0;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
+/*
+ * What one start logs (tester's item 5): the "user not found" warning
+ * once per process (each worker said it twice: 7 lines), and stored names
+ * its file as the operator knows it (<data dir>/chain.mdb), not the path
+ * inside its chroot (/chain.mdb).
+ */
+static void
+test_start_log(void)
+{
+	struct tn_node	 n;
+	json_t		*st;
+	char		 want[600];
+
+	if (geteuid() != 0) {
+		printf("\n  skipped: not running as root ");
+		return;
+	}
+	st = start_node(&n, "127.0.0.20", "[node]\nuser = tn-no-such-user\n",
+	    NULL, NULL);
+	if (st == NULL)
+		goto out;
+	json_decref(st);
+	CU_ASSERT_EQUAL(WEXITSTATUS(tn_node_stop(&n, 10)), 0);
+	/* the supervisor and each of the three workers, once */
+	CU_ASSERT_EQUAL(count_lines(n.log,
+	    "user \"tn-no-such-user\" not found"), 4);
+	snprintf(want, sizeof(want), "%s/chain.mdb: new store", n.data);
+	CU_ASSERT(tn_file_contains(n.log, want));
+	CU_ASSERT(!tn_file_contains(n.log, "]: /chain.mdb"));
+out:
+	tn_node_cleanup(&n);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1181,6 +1230,8 @@ main(int argc, char **argv)
 		{ "SIGSTOP: hung worker replaced", test_sigstop_replaced },
 		{ "restart on the status socket", test_restart_command },
 		{ "status socket abuse", test_status_socket_abuse },
+		{ "one start's log: warnings once, host paths",
+		    test_start_log },
 		{ "sd_notify READY, WATCHDOG, STOPPING", test_sd_notify },
 		{ "crash loop ends failed, exit 3", test_crash_loop_fails },
 		{ "SIGTERM stops everything", test_sigterm_stops_all },
