@@ -78,6 +78,9 @@ usage_reason timenodectl restart
 usage_reason timenodectl status extra
 usage_reason timenodectl status --payload-bytes 5
 usage_reason timenodectl status --watch --count 0
+usage_reason timenodectl status --watch --count 0x10
+usage_reason timenodectl status --watch --interval 0x1p0
+usage_reason timenodectl status --watch --interval 1e0
 usage_reason timenodectl -s
 usage_reason timenode-genesis
 usage_reason timenode-genesis a b
