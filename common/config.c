@@ -19,6 +19,7 @@
 #include <ini.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,31 @@ config_defaults(struct config *cfg)
 	cfg->request_timeout = 10;
 }
 
+/*
+ * 1 when s is a plain decimal number as timenode.conf(5) states: digits,
+ * with one '.' and more digits when fraction is set; no sign, blank,
+ * exponent, hexadecimal, "inf" or "nan" (which strtod() and strtol()
+ * would take).  At least one digit before any '.'.
+ */
+static int
+is_decimal(const char *s, int fraction)
+{
+	const char *p = s;
+
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p == s)
+		return 0;
+	if (fraction && *p == '.') {
+		s = ++p;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (p == s)
+			return 0;
+	}
+	return *p == '\0';
+}
+
 int
 parse_hostport(const char *s, struct hostport *hp)
 {
@@ -107,9 +133,11 @@ parse_hostport(const char *s, struct hostport *hp)
 	ip[n] = '\0';
 	if (inet_pton(AF_INET, ip, &hp->ip) != 1)
 		return -1;
+	if (!is_decimal(colon + 1, 0))
+		return -1;
 	errno = 0;
 	port = strtoul(colon + 1, &end, 10);
-	if (errno || colon[1] < '0' || colon[1] > '9' || *end != '\0' ||
+	if (errno || *end != '\0' ||
 	    port == 0 || port > 65535)
 		return -1;
 	hp->port = (uint16_t)port;
@@ -133,6 +161,8 @@ parse_seconds(const char *s, double *out)
 	char	*end;
 	double	 v;
 
+	if (!is_decimal(s, 1))
+		return -1;
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end != '\0' || !isfinite(v) || v <= 0 ||
@@ -145,12 +175,7 @@ parse_seconds(const char *s, double *out)
 static int
 parse_seconds_or_zero(const char *s, double *out)
 {
-	char	*end;
-	double	 v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno == 0 && end != s && *end == '\0' && v == 0) {
+	if (is_decimal(s, 1) && strtod(s, NULL) == 0) {
 		*out = 0;
 		return 0;
 	}
@@ -163,6 +188,8 @@ parse_int(const char *s, int min, int max, int *out)
 	char	*end;
 	long	 v;
 
+	if (!is_decimal(s, 0))
+		return -1;
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end != '\0' || v < min || v > max)
@@ -263,6 +290,66 @@ static const struct keydef keydefs[] = {
 };
 #undef S
 #undef N
+#define NKEYDEFS	(sizeof(keydefs) / sizeof(keydefs[0]))
+_Static_assert(NKEYDEFS == CONFIG_NKEYS, "CONFIG_NKEYS is the key count");
+
+/* ctx failed at the line last handed out, with a message */
+static void
+ctx_fail(struct ini_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void
+ctx_fail(struct ini_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx->err, ctx->errlen, fmt, ap);
+	va_end(ap);
+	ctx->failed = 1;
+	ctx->failed_line = ctx->lineno;
+}
+
+int
+config_key_line(const struct config *cfg, const char *section,
+    const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYDEFS; i++)
+		if (strcmp(keydefs[i].section, section) == 0 &&
+		    strcmp(keydefs[i].name, name) == 0)
+			return cfg->key_line[i];
+	return 0;
+}
+
+/* an option overrides the file's key of the same name (- for _) */
+static void
+forget_key_line(struct config *cfg, const char *option)
+{
+	char	name[32];
+	size_t	i;
+
+	snprintf(name, sizeof(name), "%s", option);
+	for (i = 0; name[i]; i++)
+		if (name[i] == '-')
+			name[i] = '_';
+	for (i = 0; i < NKEYDEFS; i++)
+		if (strcmp(keydefs[i].name, name) == 0 &&
+		    keydefs[i].kind != K_HOSTPORT0)	/* [metrics] listen */
+			cfg->key_line[i] = 0;
+}
+
+static int
+known_section(const char *section, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYDEFS; i++)
+		if (strlen(keydefs[i].section) == len &&
+		    strncmp(keydefs[i].section, section, len) == 0)
+			return 1;
+	return 0;
+}
 
 static int
 apply_key(struct config *cfg, const struct keydef *k, const char *v)
@@ -295,34 +382,54 @@ config_ini_key(void *user, const char *section, const char *name,
 {
 	struct ini_ctx	*ctx = user;
 	size_t		 i;
-	int		 known_section = 0;
 
 	if (ctx->failed)
 		return 0;
-	for (i = 0; i < sizeof(keydefs) / sizeof(keydefs[0]); i++) {
-		if (strcmp(keydefs[i].section, section) != 0)
+	for (i = 0; i < NKEYDEFS; i++) {
+		if (strcmp(keydefs[i].section, section) != 0 ||
+		    strcmp(keydefs[i].name, name) != 0)
 			continue;
-		known_section = 1;
-		if (strcmp(keydefs[i].name, name) != 0)
-			continue;
-		if (apply_key(ctx->cfg, &keydefs[i], value) == -1) {
-			snprintf(ctx->err, ctx->errlen,
-			    "[%s] %s: bad value \"%s\"", section, name, value);
-			ctx->failed = 1;
-			ctx->failed_line = ctx->lineno;
+		/* a second line for a single-valued key is a mistake */
+		if (keydefs[i].kind != K_PEER && ctx->cfg->key_line[i]) {
+			ctx_fail(ctx, "[%s] %s: set again (first at line %d)",
+			    section, name, ctx->cfg->key_line[i]);
 			return 0;
 		}
+		if (apply_key(ctx->cfg, &keydefs[i], value) == -1) {
+			ctx_fail(ctx, "[%s] %s: bad value \"%s\"", section, name,
+			    value);
+			return 0;
+		}
+		ctx->cfg->key_line[i] = ctx->lineno;
 		return 1;
 	}
-	if (!known_section)
-		snprintf(ctx->err, ctx->errlen, "unknown section [%s]",
-		    section);
+	/* config_line_reader() refused unknown sections at their line */
+	if (!known_section(section, strlen(section)))
+		ctx_fail(ctx, "unknown section [%s]", section);	/* none */
 	else
-		snprintf(ctx->err, ctx->errlen, "[%s]: unknown key \"%s\"",
-		    section, name);
-	ctx->failed = 1;
-	ctx->failed_line = ctx->lineno;
+		ctx_fail(ctx, "[%s]: unknown key \"%s\"", section, name);
 	return 0;
+}
+
+/*
+ * An unknown section is an error at its own line, keys or not: inih calls
+ * the key handler only for keys, so the line reader looks at section
+ * lines ('[' after blanks, as inih) itself.  A line without ']' is left to
+ * inih's syntax error.
+ */
+static void
+check_section_line(struct ini_ctx *ctx, const char *line)
+{
+	const char *end;
+
+	while (*line == ' ' || *line == '\t')
+		line++;
+	if (*line != '[' || (end = strchr(line, ']')) == NULL)
+		return;
+	line++;
+	if (!known_section(line, (size_t)(end - line)))
+		ctx_fail(ctx, "unknown section [%.*s]", (int)(end - line),
+		    line);
 }
 
 /*
@@ -348,6 +455,8 @@ config_line_reader(char *str, int size, void *stream)
 	str[n] = '\0';
 	ctx->next = p + n;
 	ctx->lineno++;
+	if (!ctx->failed)
+		check_section_line(ctx, str);
 	return str;
 }
 
@@ -750,6 +859,7 @@ config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
 			    optname(c), optarg ? optarg : "");
 			return -1;
 		}
+		forget_key_line(cfg, optname(c));
 	}
 	if (cfg->verbose && cfg->action != CONFIG_CHECK) {
 		snprintf(err, errlen, "-v goes with -n");
@@ -889,21 +999,23 @@ config_free_worker_argv(char **argv, size_t from, size_t n)
 }
 
 /*
- * A number of seconds that reads back as the same double: the shortest
- * of %.15g, %.16g, %.17g that strtod() turns into v again.
+ * A number of seconds that reads back as the same double, in the plain
+ * decimal form parse_seconds() takes (never an exponent): the fewest
+ * fraction digits that strtod() turns into v again.  v is at most 366
+ * days and, having been parsed from decimal text, has at most 400
+ * significant fraction digits.
  */
 static void
 print_seconds(FILE *f, double v)
 {
-	char	buf[64];
+	char	buf[448];
 	int	prec;
 
-	for (prec = 15; prec < 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+	for (prec = 0; prec < 400; prec++) {
+		snprintf(buf, sizeof(buf), "%.*f", prec, v);
 		if (strtod(buf, NULL) == v)
 			break;
 	}
-	snprintf(buf, sizeof(buf), "%.*g", prec, v);
 	fprintf(f, "%s", buf);
 }
 

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 
 #define CONFIG_MAX_PEERS	64
+#define CONFIG_NKEYS		36	/* keys of the file, config.c's keydefs */
 #define CONFIG_PATH_MAX		256
 #define CONFIG_NAME_MAX		32
 #define CONFIG_ERR_MAX		256
@@ -57,6 +58,9 @@ struct config {
 	/* config_defaults() refused $STATE_DIRECTORY or $RUNTIME_DIRECTORY:
 	 * why; config_parse_args() reports it */
 	char		env_err[CONFIG_ERR_MAX];
+	/* the file's line of each key (config.c's table order), 0 when the
+	 * file does not set it or the command line overrides it */
+	int		key_line[CONFIG_NKEYS];
 
 	/* [supervisor] */
 	double		heartbeat_interval;	/* s between heartbeats */
@@ -149,6 +153,13 @@ int	config_resolve_paths(struct config *, const char *cwd, char *err,
  */
 int	config_worker_argv(const struct config *, char **argv, size_t max,
 	    size_t *n);
+/*
+ * The line of config_file that set [section] name, 0 when none did (a
+ * default, or a command-line option overrides it): for errors found after
+ * parsing (timenoded -n) to name FILE:LINE as the parser's do.
+ */
+int	config_key_line(const struct config *, const char *section,
+	    const char *name);
 int	parse_hostport(const char *, struct hostport *);
 int	parse_seconds(const char *, double *);
 const char *hostport_str(const struct hostport *, char *, size_t);

@@ -162,6 +162,25 @@ sb_name(const struct sandbox *sb)
 /* ---- root mode ---------------------------------------------------- */
 
 /*
+ * The fall-back warning once per process: a worker looks its user up
+ * twice (worker.c's service_user, then drop_root), and said it twice.
+ */
+static void
+warn_fallback(const struct sandbox *sb, const char *user)
+{
+	static int warned;
+
+	if (warned++)
+		return;
+	if (user != NULL && *user != '\0')
+		log_warnx("sandbox %s: user \"%s\" not found, falling back "
+		    "to \"%s\"", sb_name(sb), user, SANDBOX_FALLBACK_USER);
+	else
+		log_warnx("sandbox %s: no service user configured, falling "
+		    "back to \"%s\"", sb_name(sb), SANDBOX_FALLBACK_USER);
+}
+
+/*
  * Find the uid and gid to drop to.  Must run before chroot(): it reads
  * /etc/passwd and may load NSS modules.
  */
@@ -174,14 +193,9 @@ lookup_user(const struct sandbox *sb, uid_t *uid, gid_t *gid)
 	if (user != NULL && *user != '\0') {
 		errno = 0;
 		pw = getpwnam(user);
-		if (pw == NULL)
-			log_warnx("sandbox %s: user \"%s\" not found, "
-			    "falling back to \"%s\"", sb_name(sb), user,
-			    SANDBOX_FALLBACK_USER);
-	} else
-		log_warnx("sandbox %s: no service user configured, "
-		    "falling back to \"%s\"", sb_name(sb),
-		    SANDBOX_FALLBACK_USER);
+	}
+	if (pw == NULL)
+		warn_fallback(sb, user);
 	if (pw == NULL) {
 		user = SANDBOX_FALLBACK_USER;
 		errno = 0;

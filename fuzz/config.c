@@ -74,6 +74,8 @@ check_worker(void)
 	config_free_worker_argv(argv, 1, n);
 	/* the flags the supervisor keeps to itself */
 	wcfg.foreground = cfg.foreground;
+	/* where each key came from: the worker has most as options */
+	memcpy(wcfg.key_line, cfg.key_line, sizeof(cfg.key_line));
 	if (memcmp(&cfg, &wcfg, sizeof(cfg)) != 0)
 		fuzz_fail("a worker computes another configuration");
 }

@@ -178,7 +178,7 @@ env_open(struct store *s, int want_readonly, char *err, size_t errlen)
 		if (rc != EACCES && rc != EROFS && rc != EPERM)
 			goto fail;
 		log_warnx("%s: cannot open for writing (%s); opening it "
-		    "read-only: every write will be refused", s->path,
+		    "read-only: every write will be refused", s->shown,
 		    mdb_strerror(rc));
 		snprintf(s->ro_why, sizeof(s->ro_why), "%s",
 		    mdb_strerror(rc));
@@ -190,7 +190,7 @@ env_open(struct store *s, int want_readonly, char *err, size_t errlen)
 	if (rc == 0)
 		return 0;
 fail:
-	snprintf(err, errlen, "%s: %s", s->path, mdb_strerror(rc));
+	snprintf(err, errlen, "%s: %s", s->shown, mdb_strerror(rc));
 	return -1;
 }
 
@@ -211,7 +211,7 @@ dbis_open(struct store *s, char *err, size_t errlen)
 		mdb_txn_abort(txn);
 		if (rc == MDB_NOTFOUND) {
 			snprintf(err, errlen, "%s: not a timenode store (its "
-			    "tables are missing)", s->path);
+			    "tables are missing)", s->shown);
 			return -1;
 		}
 		goto fail;
@@ -219,7 +219,7 @@ dbis_open(struct store *s, char *err, size_t errlen)
 	if ((rc = mdb_txn_commit(txn)) == 0)
 		return 0;
 fail:
-	snprintf(err, errlen, "%s: opening the tables: %s", s->path,
+	snprintf(err, errlen, "%s: opening the tables: %s", s->shown,
 	    mdb_strerror(rc));
 	return -1;
 }
@@ -255,12 +255,12 @@ store_create(struct store *s, const struct genesis *g, char *err,
 		goto abort;
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		goto fail;
-	log_info("%s: new store for network %s", s->path, g->info.network);
+	log_info("%s: new store for network %s", s->shown, g->info.network);
 	return 0;
 abort:
 	mdb_txn_abort(txn);
 fail:
-	snprintf(err, errlen, "%s: writing the genesis block: %s", s->path,
+	snprintf(err, errlen, "%s: writing the genesis block: %s", s->shown,
 	    mdb_strerror(rc));
 	return -1;
 }
@@ -273,13 +273,13 @@ load_meta_tip(struct store *s, MDB_txn *txn, char *err, size_t errlen)
 
 	if (get_meta(txn, s, K_GENESIS, &v) != 0 ||
 	    v.mv_size != BLOCK_HASH_LEN) {
-		snprintf(err, errlen, "%s: no genesis hash in meta", s->path);
+		snprintf(err, errlen, "%s: no genesis hash in meta", s->shown);
 		return -1;
 	}
 	memcpy(s->genesis, v.mv_data, BLOCK_HASH_LEN);
 	if (get_meta(txn, s, K_TIP, &v) != 0 ||
 	    v.mv_size != 8 + BLOCK_HASH_LEN) {
-		snprintf(err, errlen, "%s: no tip in meta", s->path);
+		snprintf(err, errlen, "%s: no tip in meta", s->shown);
 		return -1;
 	}
 	s->height = be64_load(v.mv_data);
@@ -302,18 +302,18 @@ load_meta(struct store *s, MDB_txn *txn, int strict, char *err,
 
 	if ((rc = get_meta(txn, s, K_SCHEMA, &v)) != 0 || v.mv_size != 4) {
 		snprintf(err, errlen, "%s: no schema version in meta: not a "
-		    "timenode store, or an unfinished one", s->path);
+		    "timenode store, or an unfinished one", s->shown);
 		return STORE_OPEN_MISMATCH;
 	}
 	if (be32_load(v.mv_data) != STORE_SCHEMA) {
 		snprintf(err, errlen, "%s: schema version %u, this stored "
-		    "knows only version %u", s->path, be32_load(v.mv_data),
+		    "knows only version %u", s->shown, be32_load(v.mv_data),
 		    STORE_SCHEMA);
 		return STORE_OPEN_MISMATCH;
 	}
 	if (get_meta(txn, s, K_NETWORK, &v) != 0 || v.mv_size == 0 ||
 	    v.mv_size >= sizeof(s->network)) {
-		snprintf(err, errlen, "%s: no network name in meta", s->path);
+		snprintf(err, errlen, "%s: no network name in meta", s->shown);
 		return STORE_OPEN_MISMATCH;
 	}
 	memcpy(s->network, v.mv_data, v.mv_size);
@@ -330,7 +330,7 @@ load_meta(struct store *s, MDB_txn *txn, int strict, char *err,
 		return STORE_OPEN_OK;
 	snprintf(err, errlen, "%s: the tip in meta (height %llu) is not the "
 	    "stored block at that height (%s); run stored --verify",
-	    s->path, (unsigned long long)s->height,
+	    s->shown, (unsigned long long)s->height,
 	    rc ? mdb_strerror(rc) : be ? block_error_names[be] :
 	    "another hash");
 	return STORE_OPEN_MISMATCH;
@@ -347,7 +347,7 @@ check_genesis(const struct store *s, const struct genesis *g, char *err,
 		return STORE_OPEN_OK;
 	snprintf(err, errlen, "%s belongs to network \"%s\" (genesis %s), "
 	    "but this node is configured for network \"%s\" (genesis %s); "
-	    "refusing to mix them", s->path, s->network,
+	    "refusing to mix them", s->shown, s->network,
 	    store_hex(s->genesis, BLOCK_HASH_LEN, have, sizeof(have)),
 	    g->info.network,
 	    store_hex(g->block.hash, BLOCK_HASH_LEN, want, sizeof(want)));
@@ -373,26 +373,26 @@ store_load(struct store *s, const struct store_params *p, char *err,
 	int			 rc, empty;
 
 	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0) {
-		snprintf(err, errlen, "%s: %s", s->path, mdb_strerror(rc));
+		snprintf(err, errlen, "%s: %s", s->shown, mdb_strerror(rc));
 		return STORE_OPEN_FAILED;
 	}
 	empty = is_empty(s, txn);
 	mdb_txn_abort(txn);
 	if (empty) {
 		if (p->genesis == NULL) {
-			snprintf(err, errlen, "%s: empty store", s->path);
+			snprintf(err, errlen, "%s: empty store", s->shown);
 			return STORE_OPEN_MISMATCH;
 		}
 		if (s->readonly) {
 			snprintf(err, errlen, "%s: empty and not writable: "
-			    "cannot store the genesis block", s->path);
+			    "cannot store the genesis block", s->shown);
 			return STORE_OPEN_FAILED;
 		}
 		if (store_create(s, p->genesis, err, errlen) == -1)
 			return STORE_OPEN_FAILED;
 	}
 	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0) {
-		snprintf(err, errlen, "%s: %s", s->path, mdb_strerror(rc));
+		snprintf(err, errlen, "%s: %s", s->shown, mdb_strerror(rc));
 		return STORE_OPEN_FAILED;
 	}
 	st = load_meta(s, txn, p->genesis != NULL, err, errlen);
@@ -415,6 +415,8 @@ store_open(struct store *s, const struct store_params *p, char *err,
 		return STORE_OPEN_FAILED;
 	}
 	memcpy(s->path, p->path, strlen(p->path) + 1);
+	snprintf(s->shown, sizeof(s->shown), "%s", p->shown ? p->shown :
+	    p->path);
 	s->mapsize = p->map_size ? p->map_size : (size_t)1 << 30;
 	s->addr_max = p->addr_max ? p->addr_max : 10000;
 	s->max_reorg = p->max_reorg;
@@ -423,7 +425,7 @@ store_open(struct store *s, const struct store_params *p, char *err,
 	/* stale reader slots of a killed process (lock file in use) */
 	if (!(s->env_flags & MDB_NOLOCK) &&
 	    mdb_reader_check(s->env, &dead) == 0 && dead > 0)
-		log_info("%s: cleared %d stale reader slot(s)", s->path, dead);
+		log_info("%s: cleared %d stale reader slot(s)", s->shown, dead);
 	if (dbis_open(s, err, errlen) == -1) {
 		store_close(s);
 		return STORE_OPEN_FAILED;
@@ -451,7 +453,7 @@ store_reopen(struct store *s)
 	int	ro = s->readonly;
 
 	log_warnx("%s: LMDB reports a fatal error; reopening the "
-	    "environment", s->path);
+	    "environment", s->shown);
 	mdb_env_close(s->env);
 	s->env = NULL;
 	s->readonly = 0;
@@ -478,11 +480,11 @@ map_grow(struct store *s)
 	if (next > STORE_MAP_MAX || next < s->mapsize)
 		return -1;
 	if ((rc = mdb_env_set_mapsize(s->env, next)) != 0) {
-		log_warnx("%s: growing the map to %zu MiB: %s", s->path,
+		log_warnx("%s: growing the map to %zu MiB: %s", s->shown,
 		    next >> 20, mdb_strerror(rc));
 		return -1;
 	}
-	log_info("%s: map full at %zu KiB, grown to %zu KiB", s->path,
+	log_info("%s: map full at %zu KiB, grown to %zu KiB", s->shown,
 	    s->mapsize >> 10, next >> 10);
 	s->mapsize = next;
 	s->map_grown++;

@@ -42,6 +42,9 @@ struct store {
 	MDB_dbi		 meta;		/* name -> value */
 	MDB_dbi		 addrs;		/* IPv4 address (4 bytes) -> entry */
 	char		 path[512];	/* the environment file */
+	/* the same as the operator knows it (outside any chroot), for
+	 * messages: path opens the file, shown names it */
+	char		 shown[512];
 	int		 env_flags;
 	size_t		 mapsize;
 	int		 readonly;	/* files not writable: reads only */
@@ -59,6 +62,7 @@ struct store {
 
 struct store_params {
 	const char		*path;		/* the environment file */
+	const char		*shown;		/* for messages; NULL: path */
 	size_t			 map_size;	/* bytes, initial */
 	uint32_t		 addr_max;
 	uint64_t		 max_reorg;

@@ -406,12 +406,12 @@ reader_check_cb(evutil_socket_t fd, short ev, void *arg)
 	    (sd.store.env_flags & MDB_NOLOCK))
 		return;
 	if ((rc = mdb_reader_check(sd.store.env, &dead)) != 0)
-		log_warnx("%s: reader check: %s", sd.store.path,
+		log_warnx("%s: reader check: %s", sd.store.shown,
 		    mdb_strerror(rc));
 	else if (dead > 0)
 		log_warnx("%s: cleared %d reader slot(s) of dead processes "
 		    "(a killed verify?); their snapshots no longer hold "
-		    "pages", sd.store.path, dead);
+		    "pages", sd.store.shown, dead);
 }
 
 static int
@@ -431,14 +431,18 @@ stored_init(struct worker *w)
 	struct store_params	 p;
 	enum store_open_status	 st;
 	char			 path[CONFIG_PATH_MAX + 16], err[STORE_ERR_MAX];
+	char			 shown[CONFIG_PATH_MAX + 16];
 	char			 hx[2 * IPC_HASH_LEN + 1];
 
 	if (worker_data_path(w, STORE_FILE, path, sizeof(path)) == -1) {
 		log_warnx("the data directory is out of sight");
 		return -1;
 	}
+	/* chrooted, path is "/chain.mdb": say where it is on the host */
+	snprintf(shown, sizeof(shown), "%s/%s", w->cfg.data_dir, STORE_FILE);
 	memset(&p, 0, sizeof(p));
 	p.path = path;
+	p.shown = shown;
 	p.map_size = (size_t)w->cfg.map_size_mb << 20;
 	p.addr_max = (uint32_t)w->cfg.addr_max;
 	p.max_reorg = (uint64_t)w->cfg.max_reorg_depth;

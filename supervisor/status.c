@@ -22,6 +22,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -39,6 +40,8 @@
 #include "worker.h"
 
 #define STATUS_LINE_MAX		1024
+/* the rest of an over-long line is read and dropped, up to this much */
+#define STATUS_DISCARD_MAX	(16u << 20)
 #define STATUS_OUT_MAX		(1u << 20)
 #define STATUS_CLIENTS_MAX	64
 #define STATUS_IDLE_S		60
@@ -65,6 +68,8 @@ struct status_client {
 	int				 closing;
 	int				 overflow;	/* drop unsent output */
 	int				 eof;		/* the client sent all */
+	int				 discarding;	/* an over-long line */
+	size_t				 discarded;	/* bytes of it dropped */
 	int				 npending;	/* its forwarded requests */
 	struct fresh			 fresh;	/* its lines wait for it */
 };
@@ -875,6 +880,30 @@ line_control_byte(const char *line, size_t n)
 	return -1;
 }
 
+/*
+ * A command is UTF-8 text (its answer echoes it in JSON, which is UTF-8:
+ * jansson refused it, and the client got "internal error").  Returns the
+ * offset of the first byte that is not part of a valid UTF-8 sequence
+ * (glibc's iconv, UTF-8 to UTF-8, decides), or -1 when there is none.
+ */
+static ssize_t
+line_bad_utf8(char *line, size_t n)
+{
+	static iconv_t	 cd = (iconv_t)-1;
+	char		 out[4 * STATUS_LINE_MAX], *in = line, *o = out;
+	size_t		 inleft = n, outleft = sizeof(out);
+
+	if (n > STATUS_LINE_MAX)
+		return -1;
+	if (cd == (iconv_t)-1 &&
+	    (cd = iconv_open("UTF-8", "UTF-8")) == (iconv_t)-1)
+		return -1;	/* jansson still refuses it later */
+	(void)iconv(cd, NULL, NULL, NULL, NULL);	/* initial state */
+	if (iconv(cd, &in, &inleft, &o, &outleft) == (size_t)-1)
+		return in - line;
+	return -1;
+}
+
 static void
 client_line(struct status_client *cl, char *line, size_t n)
 {
@@ -892,7 +921,59 @@ client_line(struct status_client *cl, char *line, size_t n)
 		    "spaces and tabs)", msg);
 		return;
 	}
+	if ((at = line_bad_utf8(line, n)) != -1) {
+		snprintf(msg, sizeof(msg), "byte 0x%02x at offset %zd",
+		    (unsigned char)line[at], at);
+		client_error(cl, "%s is not UTF-8 (a command is UTF-8 text)",
+		    msg);
+		return;
+	}
 	client_command(cl, line);
+}
+
+/*
+ * Drop the rest of an over-long line (its error is answered): returns 1
+ * when its LF came and the next line may follow, else 0 (all input so
+ * far dropped).  More than STATUS_DISCARD_MAX bytes of it closes the
+ * client.  Reading it all, rather than closing at once, lets a client
+ * that writes the whole line before it reads see the error.
+ */
+static int
+client_discard(struct status_client *cl)
+{
+	struct evbuffer		*in = bufferevent_get_input(cl->bev);
+	struct evbuffer_ptr	 lf = evbuffer_search(in, "\n", 1, NULL);
+	size_t			 n;
+
+	n = lf.pos == -1 ? evbuffer_get_length(in) : (size_t)lf.pos + 1;
+	evbuffer_drain(in, n);
+	cl->discarded += n;
+	if (lf.pos != -1) {
+		cl->discarding = 0;
+		return 1;
+	}
+	if (cl->discarded > STATUS_DISCARD_MAX)
+		cl->closing = 1;
+	return 0;
+}
+
+/* At EOF, what is left without its LF is the last line: answer it too. */
+static void
+client_last_line(struct status_client *cl)
+{
+	struct evbuffer	*in = bufferevent_get_input(cl->bev);
+	size_t		 n = evbuffer_get_length(in);
+	char		*line;
+
+	if ((line = malloc(n + 1)) == NULL) {
+		evbuffer_drain(in, n);
+		client_error(cl, "%s", "out of memory");
+		return;
+	}
+	evbuffer_remove(in, line, n);
+	line[n] = '\0';
+	client_line(cl, line, n);
+	free(line);
 }
 
 /*
@@ -906,15 +987,21 @@ client_lines(struct status_client *cl)
 	char		*line;
 	size_t		 n;
 
-	while (!cl->closing && cl->fresh.answer == NULL &&
-	    (line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) != NULL) {
-		client_line(cl, line, n);
-		free(line);
-	}
-	if (!cl->closing && cl->fresh.answer == NULL &&
-	    evbuffer_get_length(in) > STATUS_LINE_MAX) {
-		client_error(cl, "line too long (max %s bytes)", "1024");
-		cl->closing = 1;
+	while (!cl->closing && cl->fresh.answer == NULL) {
+		if (cl->discarding && !client_discard(cl))
+			break;
+		if ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_LF)) != NULL) {
+			client_line(cl, line, n);
+			free(line);
+		} else if (evbuffer_get_length(in) > STATUS_LINE_MAX) {
+			client_error(cl, "line too long (max %s bytes)",
+			    "1024");
+			cl->discarding = 1;
+			cl->discarded = 0;
+		} else if (cl->eof && evbuffer_get_length(in) > 0)
+			client_last_line(cl);
+		else
+			break;
 	}
 	if (cl->closing) {
 		bufferevent_disable(cl->bev, EV_READ);
@@ -938,8 +1025,9 @@ client_write_cb(struct bufferevent *bev, void *arg)
 }
 
 /*
- * EOF: the client has said all it will (e.g. "echo verify | nc -N"); it
- * stays until the answers to what it asked are out.  Errors and timeouts
+ * EOF: the client has said all it will (e.g. "echo verify | nc -N"), and
+ * the end of its last line if it did not end it with LF; it stays until
+ * the answers to what it asked are out.  Errors and timeouts
  * end it at once.
  */
 static void
@@ -950,7 +1038,7 @@ client_event_cb(struct bufferevent *bev, short what, void *arg)
 	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
 		cl->eof = 1;
 		bufferevent_disable(bev, EV_READ);
-		client_close_if_done(cl);
+		(void)client_lines(cl);	/* a last line without LF */
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT)

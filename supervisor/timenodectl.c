@@ -17,6 +17,7 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,10 +55,32 @@ usage_exit(int status)
 	exit(status);
 }
 
-static void __attribute__((noreturn))
-usage(void)
+/*
+ * A usage error: the reason, then the usage, on stderr; exit 2.  Messages
+ * name the program, never argv[0] (getopt's own are off: opterr = 0).
+ */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage(const char *fmt, ...)
 {
+	va_list ap;
+
+	fprintf(stderr, "timenodectl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
 	usage_exit(2);
+}
+
+/* getopt_long's error (optstring starts with ':'), for usage() */
+static void __attribute__((noreturn))
+bad_option(int c, char **argv)
+{
+	if (c == ':')
+		usage("option %s needs a value", argv[optind - 1]);
+	if (optopt > 0 && argv[optind - 1][1] != '-')
+		usage("unknown option -%c", optopt);
+	usage("unknown option %s", argv[optind - 1]);
 }
 
 static int
@@ -509,6 +532,26 @@ watch(const char *sock, int json, double interval, long count)
 	return ret;
 }
 
+/*
+ * 1 when s is a plain decimal number (digits, and with fraction set one
+ * '.' and more digits), as timenode.conf(5) has them: strtod() and
+ * strtol() would also take a sign, blanks, "0x10", "1e3" or "inf".
+ */
+static int
+is_decimal(const char *s, int fraction)
+{
+	size_t n = strspn(s, "0123456789");
+
+	if (n == 0)
+		return 0;
+	if (fraction && s[n] == '.') {
+		if (strspn(s + n + 1, "0123456789") == 0)
+			return 0;
+		n += 1 + strspn(s + n + 1, "0123456789");
+	}
+	return s[n] == '\0';
+}
+
 /* A number of seconds for --interval: WATCH_MIN_S to WATCH_MAX_S. */
 static double
 parse_interval(const char *s)
@@ -516,13 +559,14 @@ parse_interval(const char *s)
 	char	*end;
 	double	 v;
 
+	if (!is_decimal(s, 1))
+		usage("--interval: \"%s\": a decimal number of seconds", s);
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end != '\0' || !(v >= WATCH_MIN_S &&
 	    v <= WATCH_MAX_S)) {
-		fprintf(stderr, "timenodectl: --interval: %g to %g seconds\n",
-		    WATCH_MIN_S, WATCH_MAX_S);
-		usage();
+		usage("--interval: %g to %g seconds", WATCH_MIN_S,
+		    WATCH_MAX_S);
 	}
 	return v;
 }
@@ -533,12 +577,12 @@ parse_count(const char *s)
 	char	*end;
 	long	 v;
 
+	if (!is_decimal(s, 0))
+		usage("--count: \"%s\": a decimal number", s);
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end != '\0' || v < 1 || v > WATCH_MAX_COUNT) {
-		fprintf(stderr, "timenodectl: --count: 1 to %d\n",
-		    WATCH_MAX_COUNT);
-		usage();
+		usage("--count: 1 to %d", WATCH_MAX_COUNT);
 	}
 	return v;
 }
@@ -564,7 +608,8 @@ main(int argc, char **argv)
 	long		 count = 0;
 	int		 c, json = 0, i, watching = 0, watch_opts = 0;
 
-	while ((c = getopt_long(argc, argv, "js:hV", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":js:hV", longopts, NULL)) != -1) {
 		if (c == 'h')
 			usage_exit(0);
 		else if (c == 'V') {
@@ -585,31 +630,33 @@ main(int argc, char **argv)
 			count = parse_count(optarg);
 			watch_opts = 1;
 		} else
-			usage();
+			bad_option(c, argv);
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1 || argc > 2)
-		usage();
+	if (argc < 1)
+		usage("no command");
 	if (strcmp(argv[0], "restart") == 0 || strcmp(argv[0],
 	    "debug-socket") == 0 || strcmp(argv[0], "produce") == 0 ||
 	    strcmp(argv[0], "unban") == 0) {
 		if (argc != 2)
-			usage();
+			usage("%s takes one argument", argv[0]);
 	} else if (argc != 1)
-		usage();
+		usage("%s takes no argument", argv[0]);
 	if (payload && strcmp(argv[0], "produce") != 0)
-		usage();
-	if ((watching && strcmp(argv[0], "status") != 0) ||
-	    (watch_opts && !watching))
-		usage();
+		usage("--payload-bytes goes with produce");
+	if (watching && strcmp(argv[0], "status") != 0)
+		usage("--watch goes with status");
+	if (watch_opts && !watching)
+		usage("--interval and --count go with status --watch");
 	if (strcmp(argv[0], "produce") == 0 || strcmp(argv[0], "verify") == 0)
 		timeout_ms = LONG_TIMEOUT_MS;
 	cmd[0] = '\0';
 	for (i = 0; i < argc; i++) {
 		if (strpbrk(argv[i], " \t\r\n") ||
 		    strlen(cmd) + strlen(argv[i]) + 2 >= sizeof(cmd))
-			usage();
+			usage("\"%s\": a word without blanks, shorter than "
+			    "%zu bytes", argv[i], sizeof(cmd) - 2);
 		if (i)
 			strcat(cmd, " ");
 		strcat(cmd, argv[i]);
@@ -617,7 +664,7 @@ main(int argc, char **argv)
 	if (payload) {
 		if (strpbrk(payload, " \t\r\n") ||
 		    strlen(cmd) + strlen(payload) + 2 >= sizeof(cmd))
-			usage();
+			usage("--payload-bytes: \"%s\": a number", payload);
 		strcat(cmd, " ");
 		strcat(cmd, payload);
 	}

@@ -23,6 +23,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
+#include "block.h"
 #include "log.h"
 #include "sandbox.h"
 #include "sdnotify.h"
@@ -41,6 +44,100 @@ usage(FILE *f)
 	    "       timenoded -n [-v] [-c file] [options]   "
 	    "check the configuration\n"
 	    "       timenoded -h | --help | -V | --version\n");
+}
+
+static int find_workers(struct config *);
+
+/* 0 when dir holds the three worker programs, executable */
+static int
+workers_in(const char *dir)
+{
+	static const char *const prog[] = { "stored", "syncd", "netd" };
+	char	path[CONFIG_PATH_MAX + 16];
+	size_t	i;
+
+	for (i = 0; i < sizeof(prog) / sizeof(prog[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, prog[i]);
+		if (access(path, X_OK) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * "FILE:LINE: [section] key" for an error about a key's value, or
+ * "[section] key" when the file does not set it (a default or an option).
+ */
+static const char *
+key_where(const struct config *cfg, const char *section, const char *key,
+    char *buf, size_t len)
+{
+	int line = config_key_line(cfg, section, key);
+
+	if (line > 0)
+		snprintf(buf, len, "%s:%d: [%s] %s", cfg->config_file, line,
+		    section, key);
+	else
+		snprintf(buf, len, "[%s] %s", section, key);
+	return buf;
+}
+
+/*
+ * What the workers check as they start, checked here for -n without
+ * starting them (syncd_load, produce_load_key, the supervisor's start):
+ * the genesis of the network loads from genesis_dir (else the data dir),
+ * the producer key loads and is one of the genesis' producers, the worker
+ * programs are found.  (A missing service user is no error: the workers
+ * fall back to nobody, with a warning.)  Syntax and
+ * ranges (listen addresses among them) config_parse_args() checked.
+ * 0, or -1 after the error on stderr naming the key (FILE:LINE: when the
+ * file set it).
+ */
+static int
+check_startup(struct config *cfg)
+{
+	static struct genesis	g;	/* large: not on the stack */
+	uint8_t			pk[BLOCK_PUBKEY_LEN], sk[BLOCK_SECKEY_LEN];
+	char			err[512], where[CONFIG_PATH_MAX + 64];
+	const char		*dir;
+	struct config		tmp;	/* find_workers() fills worker_dir */
+	int			r;
+
+	dir = cfg->genesis_dir[0] ? cfg->genesis_dir : cfg->data_dir;
+	if (sodium_init() == -1) {
+		fprintf(stderr, "timenoded: libsodium failed to initialise\n");
+		return -1;
+	}
+	if (genesis_load(&g, cfg->network, dir, err, sizeof(err)) == -1) {
+		fprintf(stderr, "timenoded: %s = %s: no genesis: %s\n",
+		    key_where(cfg, "node", "network", where, sizeof(where)),
+		    cfg->network, err);
+		return -1;
+	}
+	if (cfg->producer_key[0]) {
+		r = keyfile_load(cfg->producer_key, pk, sk, err, sizeof(err));
+		sodium_memzero(sk, sizeof(sk));
+		if (r == 0 && genesis_producer_index(&g.info, pk) < 0) {
+			snprintf(err, sizeof(err), "%s: not a producer of "
+			    "network \"%s\"", cfg->producer_key,
+			    g.info.network);
+			r = -1;
+		}
+		if (r == -1) {
+			fprintf(stderr, "timenoded: %s: %s\n", key_where(cfg,
+			    "sync", "producer_key", where, sizeof(where)), err);
+			return -1;
+		}
+	}
+	tmp = *cfg;
+	if (find_workers(&tmp) == -1) {
+		fprintf(stderr, "timenoded: %s: the worker programs are not "
+		    "there%s\n", key_where(cfg, "node", "worker_dir", where,
+		    sizeof(where)), cfg->worker_dir[0] ? "" :
+		    " (next to timenoded or in ../libexec/timenode)");
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -70,6 +167,8 @@ parse_command_line(struct config *cfg, int argc, char **argv)
 		printf("timenoded %s\n", TIMENODE_VERSION_FULL);
 		return 0;
 	case CONFIG_CHECK:
+		if (check_startup(cfg) == -1)
+			return 2;
 		if (cfg->verbose)
 			config_print(cfg, stdout);
 		else
@@ -81,7 +180,10 @@ parse_command_line(struct config *cfg, int argc, char **argv)
 	return -1;
 }
 
-/* Workers live next to us (build tree) or in ../libexec/timenode. */
+/*
+ * Workers live next to us (build tree) or in ../libexec/timenode; a
+ * worker_dir that is set must hold them.
+ */
 static int
 find_workers(struct config *cfg)
 {
@@ -91,7 +193,7 @@ find_workers(struct config *cfg)
 	static const char *const rel[] = { "", "/../libexec/timenode" };
 
 	if (cfg->worker_dir[0])
-		return 0;
+		return workers_in(cfg->worker_dir);
 	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
 		return -1;
 	self[n] = '\0';
@@ -260,8 +362,9 @@ setup(struct supervisor *sv)
 		fatal("run dir %s", sv->cfg.run_dir);
 	close(fd);
 	if (find_workers(&sv->cfg) == -1)
-		fatalx("cannot find the worker programs next to timenoded or "
-		    "in ../libexec/timenode; set --worker-dir");
+		fatalx("cannot find the worker programs %s", sv->cfg.worker_dir[0] ?
+		    sv->cfg.worker_dir : "next to timenoded or in "
+		    "../libexec/timenode; set --worker-dir");
 	if ((sv->devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
 		fatal("/dev/null");
 	sv->policy.delay_min = sv->cfg.restart_delay_min;

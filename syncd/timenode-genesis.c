@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,38 @@ usage(int status)
 	    "[-k count] [-K keyfile]... [-t time_ms] name\n"
 	    "       timenode-genesis -h | --help | -V | --version\n");
 	exit(status);
+}
+
+/*
+ * A usage error: the reason, then the usage, on stderr; exit 2.  Messages
+ * name the program, never argv[0] (getopt's own are off: opterr = 0).
+ */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "timenode-genesis: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	usage(2);
+}
+
+/* a plain decimal number in 0..max, else a usage error naming opt */
+static unsigned long long
+decimal_arg(const char *opt, const char *s, unsigned long long max)
+{
+	unsigned long long	 v;
+	char			*end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno || v > max)
+		usage_error("%s: \"%s\": a decimal number, 0 to %llu", opt, s,
+		    max);
+	return v;
 }
 
 static int
@@ -81,7 +114,6 @@ main(int argc, char **argv)
 	uint64_t		 time_ms;
 	long			 count = 1;
 	int			 ch, nexisting = 0, i, nkeys;
-	char			*end;
 	struct timespec		 ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -92,7 +124,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 
-	while ((ch = getopt_long(argc, argv, "d:k:K:t:hV", longopts,
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":d:k:K:t:hV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'h':
@@ -104,27 +137,32 @@ main(int argc, char **argv)
 			dir = optarg;
 			break;
 		case 'k':
-			count = strtol(optarg, &end, 10);
-			if (*end != '\0' || count < 0 ||
-			    count > BLOCK_MAX_PRODUCERS)
-				usage(2);
+			count = (long)decimal_arg("-k", optarg,
+			    BLOCK_MAX_PRODUCERS);
 			break;
 		case 'K':
 			if (nexisting == BLOCK_MAX_PRODUCERS)
-				usage(2);
+				usage_error("-K: at most %d key files",
+				    BLOCK_MAX_PRODUCERS);
 			existing[nexisting++] = optarg;
 			break;
 		case 't':
-			time_ms = strtoull(optarg, &end, 10);
-			if (*end != '\0' || *optarg == '-')
-				usage(2);
+			time_ms = decimal_arg("-t", optarg, UINT64_MAX);
 			break;
+		case ':':
+			usage_error("option %s needs a value",
+			    argv[optind - 1]);
 		default:
-			usage(2);
+			if (optopt > 0 && argv[optind - 1][1] != '-')
+				usage_error("unknown option -%c", optopt);
+			usage_error("unknown option %s", argv[optind - 1]);
 		}
 	}
-	if (argc - optind != 1)
-		usage(2);
+	if (argc - optind == 0)
+		usage_error("no network name");
+	if (argc - optind > 1)
+		usage_error("one network name, not %d arguments",
+		    argc - optind);
 	name = argv[optind];
 	if (strlen(name) == 0 || strlen(name) >= sizeof(g.info.network) ||
 	    strchr(name, '/') != NULL || strcmp(name, "devnet") == 0) {

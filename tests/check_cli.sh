@@ -5,7 +5,8 @@
 # -h and --help print the usage on stdout (nothing on stderr) and exit 0;
 # -V and --version print "PROGRAM VERSION" on stdout and exit 0, the same
 # version for all; an unknown option prints the usage on stderr (nothing
-# on stdout) and exits 2.  A worker started by a supervisor of another
+# on stdout) and exits 2, after a first line "PROGRAM: reason" that names
+# the program, not the path it was run by (argv[0]).  A worker started by a supervisor of another
 # version (--expect-version) refuses to run with exit status 78.
 set -u
 bin=${1:?usage: check_cli.sh BIN_DIR}
@@ -49,8 +50,44 @@ for p in timenoded timenodectl timenode-genesis netd syncd stored; do
 		[ "$rc" -eq 2 ] || bad "$p $u: exit $rc, not 2"
 		grep -q "usage: $p" "$tmp/err" || bad "$p $u: no usage on stderr"
 		[ -s "$tmp/out" ] && bad "$p $u: wrote to stdout"
+		case "$(head -n 1 "$tmp/err")" in
+		"$p: "*"$u"*) ;;
+		*) bad "$p $u: first line not \"$p: ...$u...\":" \
+		    "$(head -n 1 "$tmp/err")" ;;
+		esac
 	done
 done
+
+# every usage error says why before the usage (the reason, then usage)
+usage_reason() {
+	p=$1
+	shift
+	run "$p" "$@"
+	[ "$rc" -eq 2 ] || bad "$p $*: exit $rc, not 2"
+	case "$(head -n 1 "$tmp/err")" in
+	"$p: "?*) ;;
+	*) bad "$p $*: no reason before the usage: $(head -n 1 "$tmp/err")" ;;
+	esac
+	grep -q "^usage: $p" "$tmp/err" || bad "$p $*: no usage on stderr"
+}
+usage_reason timenodectl
+usage_reason timenodectl status --count 2
+usage_reason timenodectl status --interval 1
+usage_reason timenodectl peers --watch
+usage_reason timenodectl restart
+usage_reason timenodectl status extra
+usage_reason timenodectl status --payload-bytes 5
+usage_reason timenodectl status --watch --count 0
+usage_reason timenodectl status --watch --count 0x10
+usage_reason timenodectl status --watch --interval 0x1p0
+usage_reason timenodectl status --watch --interval 1e0
+usage_reason timenodectl -s
+usage_reason timenode-genesis
+usage_reason timenode-genesis a b
+usage_reason timenode-genesis -k 0x3 net
+usage_reason timenode-genesis -k "" net
+usage_reason timenode-genesis -t +5 net
+usage_reason timenode-genesis -d
 
 # -n and -v are timenoded's: a worker refuses them
 for p in netd syncd stored; do

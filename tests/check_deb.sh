@@ -8,7 +8,12 @@
 # debian/changelog's version is the CMake project version; the .deb is
 # timenode_<version>_<arch>.deb and holds the programs, the unit, the
 # sysusers.d entry, the man pages and /etc/timenode/timenode.conf (a
-# conffile); the unit is enabled but not started on installation; the
+# conffile), and beside each unit a drop-in that adds -c with that file
+# to the unit's own ExecStart=; the unit is enabled but not started on
+# installation, an upgrade does not stop it before the unpack and
+# try-restarts it after (debhelper's --restart-after-upgrade), a removal
+# stops it (checked by running the maintainer scripts with stand-ins for
+# the systemd helpers, in a mount namespace, when root); the
 # example configuration passes timenoded -n and shows every key with its
 # default, commented out; the packaged programs say
 # the version; lintian reports no error.  Takes a minute or two.
@@ -84,8 +89,72 @@ grep -Eq 'deb-systemd-invoke (start|restart) .*timenoded' \
     "$tmp/ctl/postinst" && bad "postinst starts timenoded.service"
 grep -q 'systemd-sysusers' "$tmp/ctl/postinst" ||
 	bad "postinst does not create the service user"
+grep -Eq "deb-systemd-invoke try-restart '?timenoded\.service" \
+    "$tmp/ctl/postinst" || bad "postinst does not restart the node on upgrade"
+[ -f "$tmp/ctl/preinst" ] && grep -q 'deb-systemd-invoke stop' \
+    "$tmp/ctl/preinst" && bad "preinst stops the node (it stays stopped)"
+grep -Eq 'deb-systemd-invoke stop .*timenoded\.service' "$tmp/ctl/prerm" ||
+	bad "prerm does not stop the node on removal"
+
+# The maintainer scripts as dpkg runs them, the systemd helpers replaced by
+# stand-ins that log their arguments: needs root for a mount namespace
+# in which /run/systemd/system exists (what the scripts look for).
+# maint SCRIPT ARGS...: what it ran, in $tmp/calls
+maint() {
+	: >"$tmp/calls"
+	unshare -m sh -c 'mount -t tmpfs tmpfs /run &&
+	    mkdir -p /run/systemd/system && PATH="$0:$PATH" exec "$@"' \
+	    "$tmp/stubs" "$tmp/ctl/$1" "$2" "$3" >/dev/null 2>&1 ||
+		bad "$1 $2 $3 failed"
+}
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
+    unshare -m true 2>/dev/null; then
+	mkdir "$tmp/stubs"
+	for s in deb-systemd-invoke deb-systemd-helper systemctl \
+	    systemd-sysusers; do
+		printf '#!/bin/sh\necho "%s $*" >>"%s"\nexit 0\n' "$s" \
+		    "$tmp/calls" >"$tmp/stubs/$s"
+		chmod 755 "$tmp/stubs/$s"
+	done
+	maint postinst configure ""
+	grep -Eq 'deb-systemd-invoke (start|restart|try-restart)' \
+	    "$tmp/calls" && bad "installation starts the node"
+	grep -q 'deb-systemd-helper enable timenoded.service' "$tmp/calls" ||
+		bad "installation does not enable timenoded.service"
+	if [ -f "$tmp/ctl/preinst" ]; then
+		maint preinst upgrade 0.0.1
+		grep -q 'deb-systemd-invoke stop' "$tmp/calls" &&
+			bad "preinst upgrade stops the node"
+	fi
+	maint prerm upgrade "$version"
+	grep -q 'deb-systemd-invoke stop' "$tmp/calls" &&
+		bad "prerm upgrade stops the node"
+	maint postinst configure 0.0.1
+	grep -q 'deb-systemd-invoke try-restart timenoded.service' \
+	    "$tmp/calls" || bad "postinst configure (upgrade) does not" \
+	    "try-restart timenoded.service: $(cat "$tmp/calls")"
+	maint prerm remove ""
+	grep -q 'deb-systemd-invoke stop timenoded.service' "$tmp/calls" ||
+		bad "prerm remove does not stop the node"
+else
+	echo "note: not root: maintainer scripts checked by reading only"
+fi
 
 dpkg-deb -x "$deb" "$tmp/root"
+# the drop-ins: the unit's ExecStart= with -c /etc/timenode/timenode.conf
+for u in timenoded.service timenoded-root.service; do
+	unit=$(find "$tmp/root" -name "$u" -type f)
+	[ -n "$unit" ] || { bad "no $u in the package"; continue; }
+	drop=$(dirname "$unit")/$u.d/debian.conf
+	[ -f "$drop" ] || { bad "no drop-in ${drop#"$tmp/root"}"; continue; }
+	exec_unit=$(sed -n 's/^ExecStart=\(..*\)$/\1/p' "$unit")
+	exec_drop=$(sed -n 's/^ExecStart=\(..*\)$/\1/p' "$drop")
+	grep -qx 'ExecStart=' "$drop" ||
+		bad "$u drop-in does not reset ExecStart="
+	[ "$exec_drop" = "$exec_unit -c /etc/timenode/timenode.conf" ] ||
+		bad "$u drop-in runs \"$exec_drop\", not the unit's" \
+		    "\"$exec_unit\" with -c /etc/timenode/timenode.conf"
+done
 got=$("$tmp/root/usr/sbin/timenoded" --version)
 [ "$got" = "timenoded $version" ] ||
 	bad "packaged timenoded --version: \"$got\", not \"timenoded $version\""

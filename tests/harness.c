@@ -134,6 +134,18 @@ const char tn_fast_supervisor[] =
     "restart_window = 60\n"
     "stop_timeout = 6\n";
 
+const char tn_lenient_supervisor[] =
+    "[supervisor]\n"
+    "heartbeat_interval = 0.2\n"
+    "heartbeat_deadline = 5\n"
+    "start_deadline = 5\n"
+    "restart_delay_min = 0.2\n"
+    "restart_delay_max = 2\n"
+    "fast_crash = 1\n"
+    "restart_intensity = 1000\n"
+    "restart_window = 60\n"
+    "stop_timeout = 6\n";
+
 int
 tn_node_init(struct tn_node *n, const char *ip, int port,
     const char *conf_extra)

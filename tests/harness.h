@@ -38,6 +38,13 @@ int		 tn_connect_unix(const char *path);
 const char	*tn_bin(const char *prog, char *buf, size_t len);
 /* a fixed config for fast process tests: short heartbeats and delays */
 extern const char tn_fast_supervisor[];
+/*
+ * the same, lenient with workers other than the one under test: late
+ * heartbeats (5 s) and crash loops (1000 restarts) do not stop the node.
+ * A key may be given only once in a file (timenode.conf(5)), so a test
+ * that wants other values uses this, not tn_fast_supervisor plus keys.
+ */
+extern const char tn_lenient_supervisor[];
 /* make the node's directory and config file; conf_extra is INI text */
 int		 tn_node_init(struct tn_node *, const char *ip, int port,
 		    const char *conf_extra);

@@ -993,7 +993,6 @@ test_timings_tree_configs(void)
 {
 	static const char *const extra[] = {
 		"",
-		"heartbeat_deadline = 5\nrestart_intensity = 1000\n",
 	};
 	static const char *const others[] = {
 		/* scenario.c */
@@ -1025,6 +1024,8 @@ test_timings_tree_configs(void)
 	for (i = 0; i < sizeof(others) / sizeof(others[0]); i++)
 		CU_ASSERT_EQUAL(parse(&cfg, err, "-c", conf(others[i]), NULL),
 		    0);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", conf(tn_lenient_supervisor),
+	    NULL), 0);
 	CU_ASSERT_EQUAL(parse(&cfg, err, "-c", conf(all_keys), NULL), 0);
 }
 
@@ -1166,8 +1167,12 @@ test_helpers(void)
 
 	CU_ASSERT_EQUAL(parse_seconds("0.25", &d), 0);
 	CU_ASSERT_DOUBLE_EQUAL(d, 0.25, EPS);
-	CU_ASSERT_EQUAL(parse_seconds("1e-3", &d), 0);
+	CU_ASSERT_EQUAL(parse_seconds(".001", &d), -1);	/* decimal only */
+	CU_ASSERT_EQUAL(parse_seconds("0.001", &d), 0);
 	CU_ASSERT_DOUBLE_EQUAL(d, 0.001, EPS);
+	CU_ASSERT_EQUAL(parse_seconds("1e-3", &d), -1);
+	CU_ASSERT_EQUAL(parse_seconds("0x10", &d), -1);
+	CU_ASSERT_EQUAL(parse_seconds(" 1", &d), -1);
 	CU_ASSERT_EQUAL(parse_seconds("31622400", &d), 0);
 	d = 42;
 	CU_ASSERT_EQUAL(parse_seconds("31622400.5", &d), -1);

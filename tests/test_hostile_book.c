@@ -69,9 +69,8 @@ start_as(struct tn_node *n, const char *ip, const char *peers,
 {
 	char conf[4096];
 
-	snprintf(conf, sizeof(conf), "%sheartbeat_deadline = 5\n"
-	    "restart_intensity = 1000\n%s\n%s\n[node]\n%s",
-	    tn_fast_supervisor, p2p ? p2p : p2p_fast, sync ? sync : "",
+	snprintf(conf, sizeof(conf), "%s%s\n%s\n[node]\n%s",
+	    tn_lenient_supervisor, p2p ? p2p : p2p_fast, sync ? sync : "",
 	    peers ? peers : "");
 	if (tn_node_init(n, ip, PORT, conf) == -1 ||
 	    tn_node_run(n, 30) == -1)

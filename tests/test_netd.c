@@ -70,8 +70,7 @@ start(struct tn_node *n, const char *ip, const char *peers, const char *p2p)
 	 * slow under ASan on a loaded machine): a crash loop or a late
 	 * heartbeat of stored or syncd must not stop the node under test.
 	 */
-	snprintf(conf, sizeof(conf), "%sheartbeat_deadline = 5\n"
-	    "restart_intensity = 1000\n%s\n[node]\n%s", tn_fast_supervisor,
+	snprintf(conf, sizeof(conf), "%s%s\n[node]\n%s", tn_lenient_supervisor,
 	    p2p ? p2p : p2p_fast, peers ? peers : "");
 	if (tn_node_init(n, ip, PORT, conf) == -1 ||
 	    tn_node_start(n, NULL, NULL) == -1)

@@ -197,6 +197,112 @@ read_lines(int fd, char *buf, size_t cap, int want, double timeout)
 	return have;
 }
 
+static int	status_ok(struct tn_node *);
+
+/*
+ * Send len bytes on a new connection to sock, half-close it, read until
+ * the supervisor closes (1) or timeout (0); the answers in buf.
+ */
+static int
+exchange_eof(const char *sock, const void *msg, size_t len, char *buf,
+    size_t cap, double timeout)
+{
+	struct pollfd	pfd;
+	double		end = tn_now() + timeout;
+	size_t		have = 0;
+	ssize_t		r;
+	int		eof = 0;
+
+	buf[0] = '\0';
+	if ((pfd.fd = tn_connect_unix(sock)) == -1)
+		return 0;
+	pfd.events = POLLIN;
+	if (send(pfd.fd, msg, len, MSG_NOSIGNAL) != (ssize_t)len ||
+	    shutdown(pfd.fd, SHUT_WR) == -1) {
+		close(pfd.fd);
+		return 0;
+	}
+	while (!eof && have < cap - 1 && tn_now() < end) {
+		if (poll(&pfd, 1, 50) <= 0)
+			continue;
+		if ((r = read(pfd.fd, buf + have, cap - 1 - have)) <= 0)
+			eof = r == 0;
+		else
+			have += (size_t)r;
+	}
+	buf[have] = '\0';
+	close(pfd.fd);
+	return eof;
+}
+
+/*
+ * The status socket's line edges (issue: tester's item 3): a last line
+ * without LF before EOF is answered, then the connection closes; bytes
+ * that are not UTF-8 get an error naming the offset (they got "internal
+ * error"); an over-long line (1 MiB) gets "line too long" even from a
+ * client that writes it all before it reads, and the connection goes on
+ * with the next line.
+ */
+static void
+status_line_edges(struct tn_node *n)
+{
+	static const struct {
+		const char	*line;
+		size_t		 len;
+		const char	*offset;
+	} bad[] = {
+		{ "status\xff\n", 8, "offset 6" },
+		{ "h\xe9lp\n", 5, "offset 1" },		/* Latin-1 */
+		{ "help\xc3\n", 6, "offset 4" },		/* cut short */
+		{ "\xc0\xafhelp\n", 7, "offset 0" },	/* overlong '/' */
+		{ "help \xed\xa0\x80\n", 9, "offset 5" },	/* surrogate */
+	};
+	static const char	lf[] = "\nhelp\n";
+	char			buf[8192], *big, *ans;
+	size_t			i, bigsz = 1 << 20;
+	int			fd;
+
+	CU_ASSERT(exchange_eof(n->sock, "help", 4, buf, sizeof(buf), 5));
+	CU_ASSERT(strstr(buf, "\"commands\"") != NULL);
+	CU_ASSERT(exchange_eof(n->sock, "help\nstatus", 11, buf, sizeof(buf),
+	    5));
+	CU_ASSERT(strstr(buf, "\"commands\"") != NULL &&
+	    strstr(buf, "\"components\"") != NULL);
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ans = tn_exchange(n->sock, bad[i].line, bad[i].len, 5);
+		CU_ASSERT_PTR_NOT_NULL(ans);
+		if (ans == NULL)
+			continue;
+		CU_ASSERT(strstr(ans, "not UTF-8") != NULL);
+		CU_ASSERT(strstr(ans, bad[i].offset) != NULL);
+		free(ans);
+	}
+	/* UTF-8 is fine: an unknown command, not an internal error */
+	ans = tn_exchange(n->sock, "st\xc3\xa4tus\n", 9, 5);
+	CU_ASSERT(ans != NULL && strstr(ans, "unknown command") != NULL);
+	free(ans);
+
+	big = malloc(bigsz + sizeof(lf));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(big);
+	memset(big, 'a', bigsz);
+	ans = tn_exchange(n->sock, big, bigsz, 10);
+	CU_ASSERT(ans != NULL && strstr(ans, "line too long") != NULL);
+	free(ans);
+	/* the line's end, then the next line on the same connection */
+	memcpy(big + bigsz, lf, sizeof(lf) - 1);
+	fd = tn_connect_unix(n->sock);
+	CU_ASSERT_FATAL(fd != -1);
+	CU_ASSERT(send(fd, big, bigsz + sizeof(lf) - 1, MSG_NOSIGNAL) ==
+	    (ssize_t)(bigsz + sizeof(lf) - 1));
+	read_lines(fd, buf, sizeof(buf), 2, 10);
+	CU_ASSERT(strstr(buf, "line too long") != NULL);
+	CU_ASSERT(strstr(buf, "\"commands\"") != NULL);
+	close(fd);
+	free(big);
+	CU_ASSERT(status_ok(n));
+}
+
 static int
 status_ok(struct tn_node *n)
 {
@@ -274,6 +380,7 @@ test_status_socket_abuse(void)
 	CU_ASSERT(strstr(ans, "line too long") != NULL);
 	free(ans);
 	CU_ASSERT(status_ok(&n));
+	status_line_edges(&n);
 
 	/* a half-open client does not hold up anybody */
 	half = tn_connect_unix(n.sock);
@@ -1065,6 +1172,55 @@ test_layout_root(void)
 }
 
 /* an argument runs only the tests whose name contains it */
+/* lines of the file at path that contain needle, -1 when unreadable */
+static int
+count_lines(const char *path, const char *needle)
+{
+	FILE	*f = fopen(path, "r");
+	char	 line[4096];
+	int	 n = 0;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strstr(line, needle) != NULL;
+	fclose(f);
+	return n;
+}
+
+/*
+ * What one start logs (tester's item 5): the "user not found" warning
+ * once per process (each worker said it twice: 7 lines), and stored names
+ * its file as the operator knows it (<data dir>/chain.mdb), not the path
+ * inside its chroot (/chain.mdb).
+ */
+static void
+test_start_log(void)
+{
+	struct tn_node	 n;
+	json_t		*st;
+	char		 want[600];
+
+	if (geteuid() != 0) {
+		printf("\n  skipped: not running as root ");
+		return;
+	}
+	st = start_node(&n, "127.0.0.20", "[node]\nuser = tn-no-such-user\n",
+	    NULL, NULL);
+	if (st == NULL)
+		goto out;
+	json_decref(st);
+	CU_ASSERT_EQUAL(WEXITSTATUS(tn_node_stop(&n, 10)), 0);
+	/* the supervisor and each of the three workers, once */
+	CU_ASSERT_EQUAL(count_lines(n.log,
+	    "user \"tn-no-such-user\" not found"), 4);
+	snprintf(want, sizeof(want), "%s/chain.mdb: new store", n.data);
+	CU_ASSERT(tn_file_contains(n.log, want));
+	CU_ASSERT(!tn_file_contains(n.log, "]: /chain.mdb"));
+out:
+	tn_node_cleanup(&n);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1074,6 +1230,8 @@ main(int argc, char **argv)
 		{ "SIGSTOP: hung worker replaced", test_sigstop_replaced },
 		{ "restart on the status socket", test_restart_command },
 		{ "status socket abuse", test_status_socket_abuse },
+		{ "one start's log: warnings once, host paths",
+		    test_start_log },
 		{ "sd_notify READY, WATCHDOG, STOPPING", test_sd_notify },
 		{ "crash loop ends failed, exit 3", test_crash_loop_fails },
 		{ "SIGTERM stops everything", test_sigterm_stops_all },

@@ -64,7 +64,8 @@ static const char sync_conf[] =
     "ping_interval = 1\n"
     "ping_timeout = 4\n"
     "backoff_min = 0.2\n"
-    "backoff_max = 1\n"
+    "backoff_max = 1\n";
+static const char sync_timeout[] =
     "[sync]\n"
     "request_timeout = 2\n";
 
@@ -73,8 +74,10 @@ node_new(struct tn_node *n, const char *ip, const char *extra)
 {
 	char conf[4096];
 
-	snprintf(conf, sizeof(conf), "%s%s%s", tn_fast_supervisor,
-	    sync_conf, extra ? extra : "");
+	/* a key may be given once: extra's own request_timeout replaces ours */
+	snprintf(conf, sizeof(conf), "%s%s%s%s", tn_fast_supervisor,
+	    sync_conf, extra && strstr(extra, "request_timeout") ? "" :
+	    sync_timeout, extra ? extra : "");
 	if (tn_node_init(n, ip, PORT, conf) == -1)
 		return -1;
 	/* worker channels need one user: run unprivileged */
@@ -486,8 +489,9 @@ test_badsig_real(void)
 	{
 		FILE *f = fopen(M.conf, "w");
 
-		fprintf(f, "[node]\ndata_dir = %s\nlisten = %s:%d\n%s%s",
-		    M.data, M.ip, PORT, tn_fast_supervisor, sync_conf);
+		fprintf(f, "[node]\ndata_dir = %s\nlisten = %s:%d\n%s%s%s",
+		    M.data, M.ip, PORT, tn_fast_supervisor, sync_conf,
+		    sync_timeout);
 		fclose(f);
 	}
 	CU_ASSERT_FATAL(tn_node_run(&M, 20) == 0);
