@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <CUnit/CUnit.h>
+
 #include "harness.h"
 
 #define MAX_TRACKED	256
@@ -282,9 +284,27 @@ void
 tn_node_cleanup(struct tn_node *n)
 {
 	char cmd[600];
+	int  refused;
 
 	if (n->pid > 0 && !n->exited)
 		tn_node_stop(n, 10);
+	/*
+	 * A system call missing from a worker's seccomp allow-list does not
+	 * kill it: it fails with EPERM and logs one line (common/sandbox.c).
+	 * Every process test fails on such a line, so a call that a new code
+	 * path needs cannot hide behind an error the worker copes with.
+	 */
+	if (n->log[0] && (refused = tn_log_count(n->log,
+	    "seccomp: not on the allow-list")) > 0) {
+		fprintf(stderr, "%s: %d system call(s) refused by the seccomp "
+		    "allow-list:\n", n->log, refused);
+		snprintf(cmd, sizeof(cmd), "grep -F 'not on the allow-list' "
+		    "'%s' | head -5 >&2", n->log);
+		(void)!system(cmd);
+		if (CU_get_current_test() != NULL)
+			CU_FAIL("a worker made a system call its seccomp "
+			    "allow-list refuses");
+	}
 	if (n->dir[0] && getenv("TIMENODE_KEEP") == NULL) {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", n->dir);
 		(void)!system(cmd);
