@@ -846,6 +846,25 @@ conn_outq_total(struct netd *nd, size_t *queued)
 }
 
 /*
+ * 1 when total bytes (all peers' output, with what c would add) fit
+ * NETD_OUTQ_BUDGET; else 0, and c waits for the budget from now on
+ * (conn_budget_tick sheds the peer that holds the most after a while).
+ */
+static int
+budget_fits(struct conn *c, size_t total)
+{
+	if (total <= NETD_OUTQ_BUDGET) {
+		c->budget_wait = 0;
+		return 1;
+	}
+	if (!c->budget_wait) {
+		c->budget_wait = 1;
+		c->budget_since = mono_now();
+	}
+	return 0;
+}
+
+/*
  * Room to take one more request of c's: a slot of its own in stored, its
  * output queue can hold every answer in flight, this one included, at
  * their largest, and so can the output budget of all peers.  Without
@@ -862,16 +881,7 @@ conn_serve_room(struct conn *c)
 	if (c->serving >= NETD_MAX_SERVE || queued +
 	    (size_t)(c->serving + 1) * WIRE_MAX_FRAME > NETD_OUTQ_MAX)
 		return 0;
-	if (conn_outq_total(c->nd, NULL) + WIRE_MAX_FRAME <=
-	    NETD_OUTQ_BUDGET) {
-		c->budget_wait = 0;
-		return 1;
-	}
-	if (!c->budget_wait) {
-		c->budget_wait = 1;
-		c->budget_since = mono_now();
-	}
-	return 0;
+	return budget_fits(c, conn_outq_total(c->nd, NULL) + WIRE_MAX_FRAME);
 }
 
 /*
@@ -909,15 +919,7 @@ conn_read_room(struct conn *c, size_t others)
 		c->budget_wait = 0;	/* its own doing, not the budget */
 		return 0;
 	}
-	if (others + queued <= NETD_OUTQ_BUDGET) {
-		c->budget_wait = 0;
-		return 1;
-	}
-	if (!c->budget_wait) {
-		c->budget_wait = 1;
-		c->budget_since = mono_now();
-	}
-	return 0;
+	return budget_fits(c, others + queued);
 }
 
 /*
