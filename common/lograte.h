@@ -20,7 +20,7 @@
  * the total (it waits, still counting, while the total is spent).  It
  * says the window it covers in the log's own clock (UTC), since the line
  * it repeats happened before the summary's time stamp, maybe before lines
- * written in between (issue 17 item C: a peer's "connected" summary came
+ * written in between (issue 11, review finding C: a peer's "connected" summary came
  * 7 s after its "closed" line and read as a new connection).  So one process writes at most
  * LOGRATE_TOTAL_BURST lines at once and LOGRATE_TOTAL_PER_S per second
  * after, and one peer at most LOGRATE_KEY_BURST lines of a kind at once,

@@ -286,7 +286,7 @@ sendq_decode(struct rbuf *r, uint32_t *q)
 /*
  * A height: above IPC_MAX_HEIGHT it is an error of the message (the
  * sticky flag), whoever sent it; a process must not trust a height
- * another forwards from a peer (issue 17 item B).
+ * another forwards from a peer (issue 11, review finding B).
  */
 static uint64_t
 get_height(struct rbuf *r)

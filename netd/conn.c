@@ -907,7 +907,7 @@ small_queued(struct conn *c)
  * peers but c (conn_outq_total less c's queue).  Since every frame read
  * is judged first, a peer holds at most its share plus one answer of
  * small output, and all peers at most the budget plus one answer.
- * docs/protocol.md section 7, "Back-pressure"; issue 17 item A (60
+ * docs/protocol.md section 7, "Back-pressure"; issue 11, review finding A (60
  * peers flooding PINGs and never reading took netd to 115 MB).
  */
 int

@@ -8,7 +8,7 @@
  * division by zero.  The target is the best height peers claim, not one
  * they proved (syncd takes a peer's HELLO and TIP heights; a peer that
  * does not deliver is punished and its claim dropped): the log line says
- * so, "of T claimed by peers" (issue 17 item B: a liar at 10,000,000 gave
+ * so, "of T claimed by peers" (issue 11, review finding B: a liar at 10,000,000 gave
  * "0.00255%, 35,086,824 s left").  See progress.h.
  */
 #include <stdio.h>

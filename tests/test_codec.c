@@ -1112,7 +1112,7 @@ test_tip_range_point(void)
 	fill_hash(t.hash, 1);
 	fill_hash(t.genesis, 2);
 	POD(tip, IPC_STORE_TIP, &t);
-	/* issue 17 item B: no height above 2^53-1 is taken from anybody */
+	/* issue 11, review finding B: no height above 2^53-1 is taken from anybody */
 	t.height = IPC_MAX_HEIGHT + 1;
 	CU_ASSERT(REFUSED(tip, &t));
 	t.height = UINT64_MAX;
@@ -1410,7 +1410,7 @@ test_peer(void)
 	}
 	p.direction = DIR_OUTBOUND + 1;
 	CU_ASSERT(REFUSED(peer, &p));
-	/* issue 17 item B: syncd does not trust a height netd forwards */
+	/* issue 11, review finding B: syncd does not trust a height netd forwards */
 	p.direction = DIR_INBOUND;
 	p.height = IPC_MAX_HEIGHT;
 	POD(peer, IPC_NET_PEER_TIP, &p);

@@ -568,7 +568,7 @@ ping_frames(uint8_t *buf, size_t size, size_t *flen)
 }
 
 /*
- * Issue 17, item A: 60 peers each sending 4096 back-to-back PINGs per
+ * Issue 11, review finding A: 60 peers each sending 4096 back-to-back PINGs per
  * write, with a 4 KiB receive buffer, never reading, took netd from 4.6
  * MB to 115 MB (its PONGs were queued without bound but the hard cap),
  * and it kept 44 MB afterwards.  Reading a peer pauses while its small
@@ -715,7 +715,7 @@ test_pings_read_late(void)
 }
 
 /*
- * Issue 17 item B: a HELLO of height 2^64-1 made the status show a target
+ * Issue 11, review finding B: a HELLO of height 2^64-1 made the status show a target
  * of -1, a TIP of 2^63 a peer's height of -2^63.  Both are protocol
  * violations now (heights at most 2^53-1, docs/protocol.md section 2):
  * GOODBYE protocol, counted, and no height off the wire reaches the

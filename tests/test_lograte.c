@@ -88,7 +88,7 @@ test_debug_free(void)
 }
 
 /*
- * Issue 17 item C: a summary written 10 s after the line it repeats read
+ * Issue 11, review finding C: a summary written 10 s after the line it repeats read
  * as news ("connected ... and 1 more" after the same peer's "closed").
  * It says the window it covers and when its last line happened, in the
  * log's clock (UTC).

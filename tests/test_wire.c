@@ -406,7 +406,7 @@ encode_parse(void)
 }
 
 /*
- * Issue 17 item B: a HELLO of height 2^64-1 and a TIP of 2^63 were taken
+ * Issue 11, review finding B: a HELLO of height 2^64-1 and a TIP of 2^63 were taken
  * and shown negative in the status.  Every height a message carries is
  * at most WIRE_MAX_HEIGHT = 2^53-1 (docs/protocol.md section 2); above,
  * the frame is refused (GOODBYE protocol).
