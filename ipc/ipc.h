@@ -38,7 +38,7 @@
  * The largest block height accepted from a peer (docs/protocol.md section
  * 2, "Heights") or from another process (every height an IPC decoder
  * reads): 2^53 - 1, so that a height is exact in JSON too (the status,
- * whose integers jansson keeps signed).  Issue 17 item B: a HELLO of
+ * whose integers jansson keeps signed).  Issue 11, review finding B: a HELLO of
  * height 2^64 - 1 was shown as -1.
  */
 #define IPC_MAX_HEIGHT		((1ull << 53) - 1)
