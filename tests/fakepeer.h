@@ -26,6 +26,11 @@ struct fake {
 /* the network every fake speaks: its magic and genesis hash */
 void	fake_setup(uint32_t magic, const uint8_t genesis[IPC_HASH_LEN]);
 /*
+ * The same for the built-in devnet (libsodium initialised, its genesis
+ * built); its hash and magic copied out where not NULL.  0, or -1.
+ */
+int	fake_setup_devnet(uint8_t hash[IPC_HASH_LEN], uint32_t *magic);
+/*
  * Connect from src (bound) to dst:port; height 0, tip the genesis.
  * fake_close frees what it took.
  */

@@ -305,13 +305,9 @@ main(int argc, char **argv)
 	};
 	struct tn_suite	 ts = { .name = "fresh", .cases = tests,
 	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL };
-	struct genesis	 g;
-	char		 err[256];
 
-	if (sodium_init() < 0 ||
-	    genesis_load(&g, "devnet", "/nonexistent", err, sizeof(err)) == -1)
+	if (fake_setup_devnet(NULL, NULL) == -1)
 		return 1;
-	fake_setup(wire_magic(g.block.hash), g.block.hash);
 	alarm(600);	/* a hard bound on the whole program */
 	return tn_cunit_run(&ts);
 }

@@ -354,6 +354,32 @@ test_refused_at_accept(void)
 #define NREADERS	24	/* non-readers: 127.0.7.200 ... */
 
 /*
+ * n peers handshaken from 127.0.7.(base + i), nonce nonce0 + i, each
+ * with a 4 KiB receive buffer, so that what the victim queues for them
+ * stays in its own output.  A peer that failed has fd -1.  Returns how
+ * many are up.
+ */
+static int
+open_slow_peers(struct fake *f, int n, int base, uint64_t nonce0)
+{
+	char	ip[32];
+	int	i, up = 0, small = 4096;
+
+	for (i = 0; i < n; i++) {
+		snprintf(ip, sizeof(ip), "127.0.7.%d", base + i);
+		if (fake_handshake(&f[i], ip, V_IP, PORT, nonce0 +
+		    (uint64_t)i) == -1) {
+			f[i].fd = -1;
+			continue;
+		}
+		(void)setsockopt(f[i].fd, SOL_SOCKET, SO_RCVBUF, &small,
+		    sizeof(small));
+		up++;
+	}
+	return up;
+}
+
+/*
  * Issue 11, item 3: peers that pipeline block requests and never read
  * (16 of them raised netd by 98 MB; 64 could pin about 830 MB).  The
  * output budget holds all of them to NETD_OUTQ_BUDGET and sheds them;
@@ -365,25 +391,13 @@ test_requests_unread(void)
 	static struct fake	f[NREADERS];
 	static struct wire_msg	m;
 	struct hostile		h;
-	char			ip[32];
 	long long		l0, t0c, hv;
-	int			i, k, n = 0, small = 4096, up;
+	int			i, k, up;
 
 	begin(&h, "127.0.7.2", NREADERS);	/* 127.0.7.2xx */
 	l0 = v_counter("counters.connections_closed.limit");
 	t0c = v_counter("counters.connections_closed.timeout");
-	for (i = 0; i < NREADERS; i++) {
-		snprintf(ip, sizeof(ip), "127.0.7.%d", 200 + i);
-		if (fake_handshake(&f[i], ip, V_IP, PORT, 0x5eed0000u +
-		    (uint64_t)i) == -1) {
-			f[i].fd = -1;
-			continue;
-		}
-		(void)setsockopt(f[i].fd, SOL_SOCKET, SO_RCVBUF, &small,
-		    sizeof(small));
-		n++;
-	}
-	CU_ASSERT(n == NREADERS);
+	CU_ASSERT(open_slow_peers(f, NREADERS, 200, 0x5eed0000u) == NREADERS);
 	/* each pipelines 64 requests for the largest answers, reads none */
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_GET_RANGE;
@@ -582,29 +596,18 @@ test_pings_unread(void)
 	static struct fake	f[NPINGERS];
 	static uint8_t		buf[PINGS_PER_WRITE * 32];
 	struct hostile		h;
-	char			ip[32];
 	unsigned long long	netd0, netd_max = 0, r;
 	long long		t0c, q, q_max = 0;
 	size_t			flen, len;
 	double			end;
-	int			i, n = 0, small = 4096;
+	int			i, n;
 
 	len = ping_frames(buf, sizeof(buf), &flen);
 	CU_ASSERT_FATAL(len > 0);
 	begin(&h, "127.0.7.1", NPINGERS);	/* 127.0.7.1xx */
 	t0c = v_counter("counters.connections_closed.timeout");
 	netd0 = rss_of(v_pids[3]);
-	for (i = 0; i < NPINGERS; i++) {
-		snprintf(ip, sizeof(ip), "127.0.7.%d", 100 + i);
-		if (fake_handshake(&f[i], ip, V_IP, PORT, 0x919e0000u +
-		    (uint64_t)i) == -1) {
-			f[i].fd = -1;
-			continue;
-		}
-		(void)setsockopt(f[i].fd, SOL_SOCKET, SO_RCVBUF, &small,
-		    sizeof(small));
-		n++;
-	}
+	n = open_slow_peers(f, NPINGERS, 100, 0x919e0000u);
 	CU_ASSERT(n == NPINGERS);
 	/* flood for 3 s, as fast as V takes it; read nothing */
 	for (end = tn_now() + 3; tn_now() < end; ) {
@@ -870,15 +873,10 @@ main(int argc, char **argv)
 	struct tn_suite	 ts = { .name = "hostile", .cases = tests,
 	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL,
 	    .init = suite_init, .clean = suite_clean, .teardown = settle };
-	struct genesis	 g;
-	char		 err[256];
 
 	signal(SIGPIPE, SIG_IGN);
 	alarm(600);
-	if (sodium_init() == -1 ||
-	    genesis_load(&g, "devnet", "/nonexistent", err, sizeof(err)) == -1)
+	if (fake_setup_devnet(NULL, &net_magic) == -1)
 		return 1;
-	net_magic = wire_magic(g.block.hash);
-	fake_setup(net_magic, g.block.hash);
 	return tn_cunit_run(&ts);
 }

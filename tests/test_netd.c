@@ -893,14 +893,8 @@ main(int argc, char **argv)
 	};
 	struct tn_suite	 ts = { .name = "netd", .cases = tests,
 	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL };
-	struct genesis	 g;
-	char		 err[256];
 
-	if (sodium_init() < 0 ||
-	    genesis_load(&g, "devnet", "/nonexistent", err, sizeof(err)) == -1)
+	if (fake_setup_devnet(genesis_hash, &magic) == -1)
 		return 1;
-	memcpy(genesis_hash, g.block.hash, IPC_HASH_LEN);
-	magic = wire_magic(genesis_hash);
-	fake_setup(magic, genesis_hash);
 	return tn_cunit_run(&ts);
 }
