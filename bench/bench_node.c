@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench_node.c - the node-level figures of bench/run.sh (issue 12):
  * handshake latency, worker restart time, idle cost, and a network of many

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench_store.c - appending blocks through stored's IPC against the same
  * appends straight into LMDB, in one run.

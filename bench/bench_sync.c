@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench_sync.c - catch-up speed against the baseline of one process.
  *

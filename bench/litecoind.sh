@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # litecoind.sh BLOCKS REPS [--no-install] - litecoind side by side with
 # timenode's catch-up (issue 12): node A on 127.0.3.50 mines a regtest chain
 # of BLOCKS blocks; node B (127.0.3.51, a fresh data directory each time)

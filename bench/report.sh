@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # report.sh RESULTS.json PLOTS_DIR PLOTS_MADE [EARLIER.json] - the markdown
 # report of one bench/run.sh run (REPORT.md) on stdout: the machine, a table
 # of every figure next to its baseline and target, the plots, and what each

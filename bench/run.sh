@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # run.sh - every benchmark of timenode in one command (issue 12): builds the
 # release tree, runs each benchmark, prints a table, and writes
 # bench/results/<date>.json and bench/REPORT.md with PNG plots.  It asserts

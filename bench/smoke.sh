@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # smoke.sh BUILD_DIR - the ctest entry bench_run_quick: bench/run.sh --quick
 # on the given build tree, into a directory of its own, and checks only that
 # it wrote a results file that is valid JSON with every part in it and a

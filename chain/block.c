@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * block.c - block encoding, hashing, signing and the validation rules.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * block.h - the block: encoding, hash, signature, structural checks.
  *

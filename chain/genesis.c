@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * genesis.c - genesis blocks: the built-in devnet and genesis files.
  *

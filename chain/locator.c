@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * locator.c - the heights of a block locator.
  *

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # version.cmake - write the version header, run at every build.
 #
 #   cmake -DSRC=<source dir> -DOUT=<header> -DVERSION=<project version>

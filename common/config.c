@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config.c - INI file (inih) and command-line parsing for every process.
  *

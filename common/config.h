@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config.h - the node's configuration, shared by the supervisor and workers.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * log.c - process-tagged log lines on stderr, with journal priorities.
  *

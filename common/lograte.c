@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lograte.c - token buckets per (peer, kind) and in total for log lines
  * that remote parties cause, with counted, summarised suppression.  The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lograte.h - log lines that remote parties cause, rate-limited.
  *

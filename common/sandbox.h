@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sandbox.h - the privilege drop, written once, used by every worker.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * block.c - fuzz target: block decoding and validation (chain/block.c)
  * and locators (chain/locator.c), as syncd applies them to a block from a

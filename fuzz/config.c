@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config.c - fuzz target: the configuration parser (common/config.c), the
  * whole of it: the file read and checked line by line, inih, every key's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * genesis.c - fuzz target: genesis parsing (chain/genesis.c), from the
  * store's bytes (genesis_parse) and from a genesis file (genesis_load:

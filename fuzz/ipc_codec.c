@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ipc_codec.c - fuzz target: the bounds-checked codec (ipc/codec.c) that
  * every IPC message and every P2P message is read and written with.

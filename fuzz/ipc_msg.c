@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ipc_msg.c - fuzz target: every IPC message of the catalogue (ipc/ipc.h,
  * ipc/msg.c) as a channel receives it (chan.c): the header, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * keyfile.c - fuzz target: producer key files (chain/keyfile.c).
  *

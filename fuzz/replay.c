@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * replay.c - a fuzz target without libFuzzer: the main the normal test
  * suite links with a target's LLVMFuzzerTestOneInput (fuzz/CMakeLists.txt)

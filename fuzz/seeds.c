@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * seeds.c - writes the seed corpus of every fuzz target with the
  * project's own encoders (wire_encode, the ipc_*_encode functions,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * status_cmd.c - fuzz target: the status socket's command parser
  * (status_parse_command in supervisor/status.c).

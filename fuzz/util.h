@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * util.h - what the fuzz targets share: inputs as files for the parsers
  * that read files, and the round-trip check.

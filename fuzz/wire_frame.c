@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * wire_frame.c - fuzz target: the P2P frame decoder (netd/wire.c) as
  * netd's read loop (conn.c) drives it: each header judged from its 14

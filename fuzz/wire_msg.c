@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * wire_msg.c - fuzz target: every P2P message decoder (wire_decode in
  * netd/wire.c), behind the checksum that wire_frame.c rarely gets past.

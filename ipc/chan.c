@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * chan.c - nng pair0 sockets driven by libevent.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * chan.h - an nng pair0 socket living in a libevent loop.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * codec.c - big-endian writer and reader with sticky errors.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * codec.h - the one bounds-checked binary codec of timenode.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * msg.c - the message catalogue and the encoders/decoders of ipc.h.
  *

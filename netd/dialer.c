@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * dialer.c - how connections begin and whether they begin again.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * metrics_http.c - [metrics] listen: the node's metrics over HTTP for
  * Prometheus, served by libevent's own HTTP server (evhttp) in netd.

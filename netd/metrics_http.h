@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * metrics_http.h - netd's HTTP endpoint for the metrics ([metrics]
  * listen); see metrics_http.c for its bounds and docs/architecture.md,

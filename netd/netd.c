@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * netd - every TCP connection of the node, inbound and outbound.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * netd.h - the internals of netd shared by its modules.
  *

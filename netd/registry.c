@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * registry.c - one live connection per peer IP, the rule that decides
  * which of two doubled connections survives (see registry.h), and which

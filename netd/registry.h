@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * registry.h - the peer registry: at most one live connection per IP.
  *

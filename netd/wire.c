@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * wire.c - framing and the messages of the peer-to-peer protocol.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * wire.h - the peer-to-peer wire protocol: framing and messages.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # build.sh [--sanitize] [BUILD_DIR] - install missing packages, configure and
 # build timenode.
 #

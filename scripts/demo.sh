@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # demo.sh - a three-node timenode network on this machine, start to finish.
 #
 # Builds timenode (installing missing packages first), starts nodes A, B

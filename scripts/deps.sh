@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # deps.sh - install the Debian 12 packages timenode needs to build, test and
 # run its demo, but only those that are missing.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # fuzz.sh [SECONDS] - build the libFuzzer targets (fuzz/) and run each for
 # SECONDS (default 60), one after another, niced.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # test.sh - install missing packages, build timenode twice (build/ as is,
 # build-asan/ with ASan + UBSan) and run the whole ctest suite in each; then
 # run every fuzz target for 30 s (scripts/fuzz.sh 30, about 5 minutes).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * store.h - the chain and the peer address book in one LMDB environment.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * stored - the only process that opens the data files.
  *

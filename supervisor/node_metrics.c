@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * node_metrics.c - the node's metrics in the Prometheus text format.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy.c - restart delays and the restart intensity limit; see policy.h.
  */

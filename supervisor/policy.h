@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * policy.h - when to restart a worker that died, and when to give up.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proc.c - the supervisor's children: fork+exec, heartbeats, restarts.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * progress.c - a catch-up's progress, ETA and rate-limited log lines.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * progress.h - a catch-up's progress as the supervisor sees it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sdnotify.c - one datagram to $NOTIFY_SOCKET per state change.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sdnotify.h - the systemd notify protocol without libsystemd.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * status.c - the status socket: one command per line, one JSON answer.
  *

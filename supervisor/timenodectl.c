@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * timenodectl - talk to timenoded's status socket.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * timenoded - the supervisor.
  *

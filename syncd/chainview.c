@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * chainview.c - received blocks, in-order validation, fork choice and
  * commit batches; see chainview.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * chainview.h - syncd's picture of the chain during a catch-up round.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * planner.c - the catch-up range planner; see planner.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * planner.h - which heights to ask which peer for, and when to give up.
  *

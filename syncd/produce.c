@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * produce.c - block production: the block_interval timer and
  * "timenodectl produce N".

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * syncd - chain logic: catch-up from any number of peers, validation,
  * fork choice, block production.

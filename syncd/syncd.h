@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * syncd.h - syncd's state, shared by its modules (syncd.c: IPC dispatch
  * and catch-up rounds; produce.c: block production).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * timenode-genesis - make a new network: producer keys and a genesis file.
  *

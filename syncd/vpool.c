@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * vpool.c - syncd's validation thread pool; see vpool.h.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * vpool.h - a small pool of threads for syncd's validation work: the
  * signature checks (and payload hashing) of the received blocks are

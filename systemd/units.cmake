@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # units.cmake - run by "cmake --install" (install(SCRIPT) in
 # systemd/CMakeLists.txt): writes the two units from their templates, with
 # the directories of this install's prefix (so --prefix /usr gives units

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # check_cli.sh BIN_DIR - every program's option handling (issue 13, item 4).
 #
 # For timenoded, timenodectl, timenode-genesis, netd, syncd and stored:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # check_contrib.sh CONTRIB_DIR - the operator files in contrib/.
 #
 # 1. promtool check rules: the alert rules parse and their PromQL is valid.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # check_deb.sh SOURCE_DIR - build the Debian package and check it.
 #
 # Copies the tree's files (git's list when it is a git work tree: the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # check_manpages.sh TIMENODED MAN_DIR CONFIG_DIR - the manual pages.
 #
 # 1. mandoc -Tlint finds nothing in man/*.[158] (but cross-references to

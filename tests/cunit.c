@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cunit.c - run a table of test cases as one CUnit suite (see cunit.h).
  */

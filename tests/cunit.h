@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cunit.h - one way to run a CUnit suite from a test program's main().
  *

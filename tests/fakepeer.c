@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakepeer.c - a scripted wire-protocol peer for process tests (see
  * fakepeer.h).

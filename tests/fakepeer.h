@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakepeer.h - a scripted peer for process tests: the test program itself
  * speaks the wire protocol (netd/wire.h) to a node, so that it can send

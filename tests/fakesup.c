@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakesup.c - a fake supervisor that runs the real stored, and a chain
  * generator; see fakesup.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fakesup.h - a small fake supervisor for stored, and a chain generator.
  *

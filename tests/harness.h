@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * harness.h - start, poll, poke and clean up timenode nodes in tests.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * scenario.c - multi-node scenarios on loopback or in namespaces; see
  * scenario.h.  All traffic stays on 127.0.0.0/8 or inside namespaces this

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * scenario.h - networks of timenode nodes for the acceptance scenarios.
  *

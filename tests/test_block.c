@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_block.c - the block format and its rules (chain/): every header
  * field mutated on its own (re-signed, so that the field is the only

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_codec.c - the binary codec (ipc/codec.c) and the IPC message
  * catalogue, encoders and decoders (ipc/msg.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_fresh.c - a restarted worker is up at once, and status is never
  * stale (issue 12, items 3 and 4), on real nodes.

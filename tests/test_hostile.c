@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_hostile.c - the adversarial suite (issue 11): attackers that speak
  * the wire protocol from outside (fakepeer.c) against a running node.

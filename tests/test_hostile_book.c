@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_hostile_book.c - hostile peers against netd's address book, its
  * bans, its inbound slots and its restarted-peer probe (issue 11, items

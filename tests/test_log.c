@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_log.c - log.c's line format: the journal's priority prefixes
  * (issue 10: every line reached the journal at priority 6) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_lograte.c - the rate limiter of log lines that peers cause
  * (common/lograte.c; issue 11, item 2), on a simulated clock: the per

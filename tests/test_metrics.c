@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_metrics.c - the Prometheus text writer (supervisor/metrics.c) and
  * the latency histograms' buckets (ipc_hist_observe, ipc/msg.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_netd.c - netd as a process: nodes on their own loopback addresses.
  *

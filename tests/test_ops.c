@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_ops.c - what an operator watches (issue 13, item 7), on real nodes.
  *

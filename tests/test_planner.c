@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_planner.c - syncd's pure modules: the range planner (planner.c)
  * and the chain view (chainview.c: in-order validation, commit batches,

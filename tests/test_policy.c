@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_policy.c - the restart policy of the supervisor (supervisor/policy.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_progress.c - a catch-up's progress, ETA and log lines
  * (supervisor/progress.c, issue 13 item 7).

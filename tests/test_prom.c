@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_prom.c - the node's metrics as Prometheus reads them (issue 13,
  * item 1), on real nodes after a catch-up.

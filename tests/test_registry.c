@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_registry.c - the duplicate rule of netd's peer registry.
  *

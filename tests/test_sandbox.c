@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_sandbox.c - sandbox_apply() checked from the outside.
  *

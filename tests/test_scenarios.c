@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_scenarios.c - the network's acceptance scenarios (issue 6).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_store.c - the LMDB chain and address book (stored/store.c) on a
  * temporary environment, without IPC: every request type, the refusals

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_stored_crash.c - kill -9 stored at random moments while a client
  * streams append batches, 20 times.  After each kill: stored --verify

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_stored_disk.c - stored when its files cannot be written: the
  * environment files made read-only, and a full disk (a 2 MiB tmpfs as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_stored_ipc.c - the real stored process behind a fake supervisor
  * (fakesup.c): every request type over its channels, malformed and

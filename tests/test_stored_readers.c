@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_stored_readers.c - LMDB reader slots of dead processes (issue 11,
  * item 11; the fault of PowerDNS#9888).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_supervisor.c - timenoded as a process: restarts, hangs, stop,
  * privilege separation, sd_notify, the status socket, bad configuration.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_syncd.c - catch-up between whole nodes on 127.0.0.x (process
  * tests; every node is a real timenoded with its three workers).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * test_wire.c - the peer-to-peer framing and message decoders (netd/wire.c).
  *

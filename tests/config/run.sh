@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # run.sh TIMENODED [--update] - the configuration parser's golden tests.
 #
 # As OpenBGPD's regress tests bgpd's parser: each NAME.conf in this

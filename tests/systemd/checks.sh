@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # checks.sh UNIT MAX_EXPOSURE - what an operator would check of a timenode
 # unit, run INSIDE the booted container (run.sh copies it there and runs it
 # through nsenter).  Prints one line per check ("ok: ..." or "FAIL: ...") and

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # shellcheck shell=bash
 # container.sh - functions of the booted-systemd test (sourced by run.sh):
 # a cached minimal Debian 12 root, a throw-away copy of it with timenode

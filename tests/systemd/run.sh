@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # run.sh BUILD_DIR - the booted-systemd test of timenode's units (issue 10).
 #
 # Installs the build into a throw-away copy of a cached minimal Debian 12
