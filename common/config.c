@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "decimal.h"
 #include "timenode_version.h"
 
 #define CONFIG_FILE_MAX	(1 << 20)	/* bytes */
@@ -91,38 +92,12 @@ config_defaults(struct config *cfg)
 	cfg->request_timeout = 10;
 }
 
-/*
- * 1 when s is a plain decimal number as timenode.conf(5) states: digits,
- * with one '.' and more digits when fraction is set; no sign, blank,
- * exponent, hexadecimal, "inf" or "nan" (which strtod() and strtol()
- * would take).  At least one digit before any '.'.
- */
-static int
-is_decimal(const char *s, int fraction)
-{
-	const char *p = s;
-
-	while (*p >= '0' && *p <= '9')
-		p++;
-	if (p == s)
-		return 0;
-	if (fraction && *p == '.') {
-		s = ++p;
-		while (*p >= '0' && *p <= '9')
-			p++;
-		if (p == s)
-			return 0;
-	}
-	return *p == '\0';
-}
-
 int
 parse_hostport(const char *s, struct hostport *hp)
 {
 	char		 ip[INET_ADDRSTRLEN];
 	const char	*colon;
-	char		*end;
-	unsigned long	 port;
+	uint64_t	 port;
 	size_t		 n;
 
 	if ((colon = strrchr(s, ':')) == NULL)
@@ -134,12 +109,7 @@ parse_hostport(const char *s, struct hostport *hp)
 	ip[n] = '\0';
 	if (inet_pton(AF_INET, ip, &hp->ip) != 1)
 		return -1;
-	if (!is_decimal(colon + 1, 0))
-		return -1;
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (errno || *end != '\0' ||
-	    port == 0 || port > 65535)
+	if (parse_decimal(colon + 1, 1, 65535, &port) == -1)
 		return -1;
 	hp->port = (uint16_t)port;
 	return 0;
@@ -183,17 +153,14 @@ parse_seconds_or_zero(const char *s, double *out)
 	return parse_seconds(s, out);
 }
 
+/* a K_INT key's value: plain decimal in min..max (min >= 0) */
 static int
 parse_int(const char *s, int min, int max, int *out)
 {
-	char	*end;
-	long	 v;
+	uint64_t v;
 
-	if (!is_decimal(s, 0))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < min || v > max)
+	if (min < 0 ||
+	    parse_decimal(s, (uint64_t)min, (uint64_t)max, &v) == -1)
 		return -1;
 	*out = (int)v;
 	return 0;

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "decimal.h"
 #include "log.h"
 
 static char	log_proc[32] = "timenode";
@@ -54,15 +55,22 @@ log_set_journal(int on)
 int
 log_stderr_is_journal(void)
 {
-	const char	*s = getenv("JOURNAL_STREAM");
+	const char	*s = getenv("JOURNAL_STREAM"), *colon;
+	char		 dev_s[24];
 	struct stat	 st;
-	uintmax_t	 dev, ino;
-	char		 end;
+	uint64_t	 dev, ino;
 
-	if (s == NULL || sscanf(s, "%ju:%ju%c", &dev, &ino, &end) != 2 ||
+	/* "DEV:INO", both plain decimal (systemd.exec(5)) */
+	if (s == NULL || (colon = strchr(s, ':')) == NULL ||
+	    (size_t)(colon - s) >= sizeof(dev_s))
+		return 0;
+	memcpy(dev_s, s, (size_t)(colon - s));
+	dev_s[colon - s] = '\0';
+	if (parse_decimal(dev_s, 0, UINT64_MAX, &dev) == -1 ||
+	    parse_decimal(colon + 1, 0, UINT64_MAX, &ino) == -1 ||
 	    fstat(STDERR_FILENO, &st) == -1)
 		return 0;
-	return (uintmax_t)st.st_dev == dev && (uintmax_t)st.st_ino == ino;
+	return (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino;
 }
 
 static const char *

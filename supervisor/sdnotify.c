@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "decimal.h"
 #include "log.h"
 #include "sdnotify.h"
 
@@ -57,16 +58,14 @@ double
 sd_watchdog_interval(void)
 {
 	const char	*s = getenv("WATCHDOG_USEC"), *p = getenv("WATCHDOG_PID");
-	char		*end;
-	unsigned long long usec;
+	uint64_t	 usec, pid;
 
 	if (s == NULL)
 		return 0;
-	if (p != NULL && strtol(p, NULL, 10) != (long)getpid())
+	if (p != NULL && (parse_decimal(p, 1, INT32_MAX, &pid) == -1 ||
+	    pid != (uint64_t)getpid()))
 		return 0;
-	errno = 0;
-	usec = strtoull(s, &end, 10);
-	if (errno || *end != '\0' || usec == 0)
+	if (parse_decimal(s, 1, UINT64_MAX, &usec) == -1)
 		return 0;
 	return (double)usec / 2e6;
 }

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "decimal.h"
 #include "log.h"
 #include "metrics.h"
 #include "progress.h"
@@ -734,28 +735,33 @@ fresh_request(struct status_client *cl, json_t *(*answer)(struct
 		fresh_arm(srv, STATUS_FRESH_S);
 }
 
-/* the count and payload size of "produce COUNT [PAYLOAD_BYTES]" */
+/*
+ * The count and payload size of "produce COUNT [PAYLOAD_BYTES]": plain
+ * decimal numbers (decimal.h: no sign, blank or junk; "+5" and "-1"
+ * used to pass strtoul()), COUNT 1..IPC_PRODUCE_MAX, PAYLOAD_BYTES
+ * 0..IPC_PRODUCE_PAYLOAD_MAX (default 0).  -1 with the message in err.
+ */
 static int
 parse_produce(const char *count, const char *bytes, struct ipc_produce *p,
     char *err, size_t errlen)
 {
-	char		*end;
-	unsigned long	 v;
+	uint64_t v;
 
 	memset(p, 0, sizeof(*p));
-	v = count ? strtoul(count, &end, 10) : 0;
-	if (count == NULL || *end != '\0' || v == 0 || v > IPC_PRODUCE_MAX) {
-		snprintf(err, errlen, "produce: count must be 1..100000, not "
-		    "\"%s\"", count ? count : "");
+	if (count == NULL ||
+	    parse_decimal(count, 1, IPC_PRODUCE_MAX, &v) == -1) {
+		snprintf(err, errlen, "produce: count must be a decimal "
+		    "number, 1 to %d, not \"%.32s\"", IPC_PRODUCE_MAX,
+		    count ? count : "");
 		return -1;
 	}
 	p->count = (uint32_t)v;
 	if (bytes != NULL) {
-		v = strtoul(bytes, &end, 10);
-		if (*end != '\0' || *bytes == '-' ||
-		    v > IPC_PRODUCE_PAYLOAD_MAX) {
-			snprintf(err, errlen, "produce: bad payload size \"%s\"",
-			    bytes);
+		if (parse_decimal(bytes, 0, IPC_PRODUCE_PAYLOAD_MAX,
+		    &v) == -1) {
+			snprintf(err, errlen, "produce: payload size must be a "
+			    "decimal number, 0 to %u, not \"%.32s\"",
+			    IPC_PRODUCE_PAYLOAD_MAX, bytes);
 			return -1;
 		}
 		p->payload_bytes = (uint32_t)v;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "../common/config.h"	/* the default run directory, inline */
+#include "decimal.h"
 #include "progress.h"		/* catchup_eta_str */
 #include "timenode_version.h"
 
@@ -533,26 +534,6 @@ watch(const char *sock, int json, double interval, long count)
 	return ret;
 }
 
-/*
- * 1 when s is a plain decimal number (digits, and with fraction set one
- * '.' and more digits), as timenode.conf(5) has them: strtod() and
- * strtol() would also take a sign, blanks, "0x10", "1e3" or "inf".
- */
-static int
-is_decimal(const char *s, int fraction)
-{
-	size_t n = strspn(s, "0123456789");
-
-	if (n == 0)
-		return 0;
-	if (fraction && s[n] == '.') {
-		if (strspn(s + n + 1, "0123456789") == 0)
-			return 0;
-		n += 1 + strspn(s + n + 1, "0123456789");
-	}
-	return s[n] == '\0';
-}
-
 /* A number of seconds for --interval: WATCH_MIN_S to WATCH_MAX_S. */
 static double
 parse_interval(const char *s)
@@ -572,20 +553,16 @@ parse_interval(const char *s)
 	return v;
 }
 
+/* --count: a plain decimal number, 1 to WATCH_MAX_COUNT. */
 static long
 parse_count(const char *s)
 {
-	char	*end;
-	long	 v;
+	uint64_t v;
 
-	if (!is_decimal(s, 0))
-		usage("--count: \"%s\": a decimal number", s);
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < 1 || v > WATCH_MAX_COUNT) {
-		usage("--count: 1 to %d", WATCH_MAX_COUNT);
-	}
-	return v;
+	if (parse_decimal(s, 1, WATCH_MAX_COUNT, &v) == -1)
+		usage("--count: \"%s\": a decimal number, 1 to %d", s,
+		    WATCH_MAX_COUNT);
+	return (long)v;
 }
 
 int

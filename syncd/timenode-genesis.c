@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "block.h"
+#include "decimal.h"
 #include "timenode_version.h"
 
 /* --help: to stdout, exit 0; a usage error: to stderr, exit 2. */
@@ -58,12 +59,9 @@ usage_error(const char *fmt, ...)
 static unsigned long long
 decimal_arg(const char *opt, const char *s, unsigned long long max)
 {
-	unsigned long long	 v;
-	char			*end;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno || v > max)
+	if (parse_decimal(s, 0, max, &v) == -1)
 		usage_error("%s: \"%s\": a decimal number, 0 to %llu", opt, s,
 		    max);
 	return v;

@@ -30,6 +30,7 @@
 
 #include "config.h"
 #include "cunit.h"
+#include "decimal.h"
 #include "harness.h"		/* tn_fast_supervisor */
 
 #define MAXARGS		300
@@ -1196,6 +1197,43 @@ test_helpers(void)
 	CU_ASSERT_EQUAL(strlen(buf), sizeof(buf) - 1);
 }
 
+/*
+ * decimal.h's parser, which every integer of a config file, command line,
+ * status socket command and systemd variable goes through: digits only,
+ * range inclusive, no wrap-around past 64 bits, *out untouched on error.
+ */
+static void
+test_parse_decimal(void)
+{
+	static const char *const bad[] = {
+		"", "+5", "-1", "-0", " 5", "5 ", "5\n", "0x10", "1e3", "5x",
+		"1.0", ".5", "\xef\xbc\x95", "18446744073709551616",
+		"99999999999999999999999",
+	};
+	uint64_t	v;
+	size_t		i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		v = 42;
+		if (parse_decimal(bad[i], 0, UINT64_MAX, &v) != -1 ||
+		    v != 42) {
+			fprintf(stderr, "parse_decimal(\"%s\") took it\n",
+			    bad[i]);
+			CU_FAIL("a bad decimal was taken");
+		}
+	}
+	CU_ASSERT(parse_decimal("18446744073709551615", 0, UINT64_MAX, &v) == 0
+	    && v == UINT64_MAX);
+	CU_ASSERT(parse_decimal("007", 0, 10, &v) == 0 && v == 7);
+	CU_ASSERT(parse_decimal("0", 0, 0, &v) == 0 && v == 0);
+	CU_ASSERT(parse_decimal("10", 1, 10, &v) == 0 && v == 10);
+	CU_ASSERT_EQUAL(parse_decimal("11", 1, 10, &v), -1);
+	CU_ASSERT_EQUAL(parse_decimal("0", 1, 10, &v), -1);
+	CU_ASSERT(is_decimal("1.25", 1) && !is_decimal("1.25", 0));
+	CU_ASSERT(!is_decimal("1.", 1) && !is_decimal(".5", 1));
+	CU_ASSERT(!is_decimal("1.2.3", 1) && !is_decimal("+1.5", 1));
+}
+
 /* compare every field a worker runs with */
 static void
 assert_same_config(const struct config *a, const struct config *b)
@@ -1504,6 +1542,7 @@ main(void)
 		{ "timings of the tree's configs", test_timings_tree_configs },
 		{ "file: long lines", test_file_long_lines },
 		{ "helpers", test_helpers },
+		{ "strict decimals", test_parse_decimal },
 		{ "worker argv round trip", test_worker_argv_round_trip },
 		{ "worker argv short", test_worker_argv_short },
 		{ "reparse after error", test_reparse_after_error },

@@ -314,6 +314,48 @@ status_ok(struct tn_node *n)
 	return ok;
 }
 
+/*
+ * Every integer argument of the status socket is a plain decimal number
+ * in its stated range (decimal.h, issue 13): "produce +5" used to
+ * produce 5 blocks (strtoul() takes a sign and blanks).  Each bad form
+ * gets an error naming the range and produces nothing; the plain forms
+ * at the edges of the ranges still work.
+ */
+static void
+produce_arguments(struct tn_node *n)
+{
+	static const char *const bad[] = {
+		"produce +5", "produce -1", "produce 0", "produce 100001",
+		"produce 18446744073709551617", "produce 0x10", "produce 1e3",
+		"produce 5x", "produce \xef\xbc\x95",	/* fullwidth 5 */
+		"produce", "produce 1 +5", "produce 1 -0", "produce 1 262145",
+		"produce 1 0x10", "produce 1 1.5", "produce 1 4294967297",
+	};
+	char	 line[64], *ans;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "%s\n", bad[i]);
+		ans = tn_exchange(n->sock, line, strlen(line), 5);
+		CU_ASSERT_PTR_NOT_NULL(ans);
+		if (ans == NULL)
+			continue;
+		if (strstr(ans, "must be a decimal number") == NULL) {
+			fprintf(stderr, "\"%s\": %s\n", bad[i], ans);
+			CU_FAIL("a bad produce argument was not refused");
+		}
+		free(ans);
+	}
+	CU_ASSERT_EQUAL(tn_node_height(n), 0);
+	/* the edges: COUNT 1, PAYLOAD_BYTES 0 and 262144, leading zeros */
+	CU_ASSERT(tn_produce(n, 1, 0));
+	CU_ASSERT(tn_produce(n, 1, 262144));
+	ans = tn_exchange(n->sock, "produce 01 000\n", 15, 60);
+	CU_ASSERT(ans != NULL && strstr(ans, "\"ok\":true") != NULL);
+	free(ans);
+	CU_ASSERT_EQUAL(tn_node_height(n), 3);
+}
+
 static void
 test_status_socket_abuse(void)
 {
@@ -335,9 +377,11 @@ test_status_socket_abuse(void)
 		{ "he\rlp\n", 6 },
 	};
 
-	if ((st = start_node(&n, "127.0.0.5", NULL, NULL, NULL)) == NULL)
+	if ((st = start_node(&n, "127.0.0.5", "[sync]\nproducer_key = devnet\n",
+	    NULL, NULL)) == NULL)
 		goto out;
 	json_decref(st);
+	produce_arguments(&n);
 
 	/* garbage bytes */
 	ans = tn_exchange(n.sock, "\x01\x02\xff\xfe\x80\n", 6, 5);
