@@ -1,6 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# check_deb.sh SOURCE_DIR - build the Debian package and check it.
+# check_deb.sh SOURCE_DIR [OUT_DIR] - build the Debian package and check it.
+#
+# With OUT_DIR (ctest gives <build>/deb), the .deb is left there when
+# every check passed, for the booted-systemd test (tests/systemd/run.sh
+# installs it into a fresh Debian 12 with apt); a .deb from an earlier
+# run is removed first, so a failed or skipped run leaves none.
 #
 # Copies the tree's files (git's list when it is a git work tree: the
 # files tracked or not ignored; without .git, so the build also proves
@@ -21,7 +26,9 @@
 # Exit 77 (skipped, with the reason) without dpkg-buildpackage, debhelper
 # or lintian.
 set -u
-src=${1:?usage: check_deb.sh SOURCE_DIR}
+src=${1:?usage: check_deb.sh SOURCE_DIR [OUT_DIR]}
+out=${2:-}
+[ -z "$out" ] || rm -f "$out"/timenode_*.deb
 for tool in dpkg-buildpackage dh lintian fakeroot; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "SKIP: $tool is not installed (scripts/deps.sh installs" \
@@ -175,6 +182,11 @@ lintian --tag-display-limit 0 "$deb" >"$tmp/lintian" 2>&1
 cat "$tmp/lintian"
 grep -q '^E: ' "$tmp/lintian" && bad "lintian reports errors"
 
-[ "$fail" -eq 0 ] && echo "check_deb: timenode_${version}_$arch.deb OK" \
+[ "$fail" -eq 0 ] || exit 1
+echo "check_deb: timenode_${version}_$arch.deb OK" \
     "($(grep -c '^W: ' "$tmp/lintian") lintian warnings)"
-exit "$fail"
+if [ -n "$out" ]; then
+	mkdir -p "$out" && cp "$deb" "$out/" || exit 1
+	echo "check_deb: left $out/${deb##*/}"
+fi
+exit 0

@@ -70,10 +70,13 @@ remove_dropin() {
 }
 
 # use_config FILE: a drop-in whose ExecStart= is the unit's plus "-c FILE".
+# Named debian.conf: the Debian package's own drop-in of that name (which
+# names /etc/timenode/timenode.conf) would otherwise come after it and win;
+# one in /etc/systemd/system replaces it, as debian/timenode-unit.conf says.
 use_config() {
 	local exec
 	exec=$(grep '^ExecStart=' "$(unit_file)")
-	write_dropin config "ExecStart=
+	write_dropin debian "ExecStart=
 $exec -c $1"
 }
 
@@ -334,7 +337,7 @@ main() {
 	if ! check_start; then
 		journal_tail
 		systemctl stop "$UNIT"
-		remove_dropin config
+		remove_dropin debian
 		return 1
 	fi
 	check_sandbox
@@ -350,7 +353,7 @@ main() {
 		wait_for 5 at_height "$HEIGHT" && ok "active again, height $HEIGHT" ||
 		fail "not active after the bad config was removed"
 	check_stop
-	remove_dropin config
+	remove_dropin debian
 	[ "$failed" = 0 ] || journal_tail
 	return "$failed"
 }

@@ -12,6 +12,7 @@
 
 CACHE_TOP=${TIMENODE_TEST_CACHE:-/var/cache/timenode-test}
 SUITE=bookworm
+APT_CACHE=$CACHE_TOP/$SUITE-apt
 # systemd as pid 1 and the tools the checks use (ss: iproute2).
 BASE_PACKAGES="systemd systemd-sysv dbus iproute2"
 
@@ -43,10 +44,12 @@ runtime_packages() {
 	done | sed 's/:.*//' | sort -u
 }
 
-# package_list: the packages of the root, comma-separated, sorted.
+# package_list [runtime]: the packages of the root, comma-separated,
+# sorted: BASE_PACKAGES, and with "runtime" the libraries timenode loads
+# (for cmake --install, which brings none; the .deb's Depends are apt's).
 package_list() {
 	# shellcheck disable=SC2086 # one package a word
-	{ printf '%s\n' $BASE_PACKAGES; runtime_packages; } |
+	{ printf '%s\n' $BASE_PACKAGES; [ "${1:-}" != runtime ] || runtime_packages; } |
 		grep -v '^libc6$' | sort -u | paste -sd, -
 }
 
@@ -78,11 +81,12 @@ build_root() {
 	mv "$tmp" "$2"
 }
 
-# cached_root: the cache directory of the root this build needs, built if
-# missing.  One builder at a time (flock); the cache is never modified after.
+# cached_root [runtime]: the cache directory of the root (package_list's
+# packages), built if missing.  One builder at a time (flock); the cache is
+# never modified after.
 cached_root() {
 	local pkgs dir
-	pkgs=$(package_list) || return 1
+	pkgs=$(package_list "${1:-}") || return 1
 	dir=$(cache_dir "$pkgs")
 	mkdir -p "$CACHE_TOP"
 	(
@@ -102,6 +106,77 @@ copy_root() {
 install_timenode() {
 	DESTDIR="$ROOT" cmake --install "$BUILD" --prefix /usr \
 		>"$WORK/install.log" 2>&1 || { cat "$WORK/install.log" >&2; return 1; }
+}
+
+# apt_in_root ARGS...: apt-get in $ROOT by chroot, on the host's network
+# (the container has none), without questions; /proc mounted for it in a
+# mount namespace of its own, so nothing stays mounted.
+apt_in_root() {
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	unshare -m sh -c 'mount -t proc proc "$0/proc" && exec chroot "$0" "$@"' \
+		"$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 \
+		DEBIAN_FRONTEND=noninteractive apt-get -q \
+		-o Acquire::http::Timeout=20 -o Acquire::Retries=2 "$@"
+}
+
+# debs_in DIR: the .deb files in DIR, one name a line, sorted.
+debs_in() {
+	find "$1" -maxdepth 1 -name '*.deb' -printf '%f\n' | sort
+}
+
+# fetch_dependencies DEB: download what "apt-get install ./DEB" needs into
+# $ROOT's /var/cache/apt/archives, so that the install in the container
+# (which has no network) is apt's own, offline.  APT_CACHE keeps the
+# package lists and the downloaded .debs of the last run: they are copied
+# in first, "apt-get update" refreshes the lists when the mirror answers
+# (when it does not, the cached lists serve), and what the root then holds
+# goes back to the cache (one writer at a time: flock).  A warm run
+# downloads nothing when the mirror has nothing newer, and needs no
+# network at all.
+fetch_dependencies() {
+	local deb=$1 archives="$ROOT/var/cache/apt/archives" resolv
+	resolv=$(mktemp "$WORK/resolv.XXXXXX")
+	cp -a "$ROOT/etc/resolv.conf" "$resolv" 2>/dev/null || rm -f "$resolv"
+	cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
+	debs_in "$archives" >"$WORK/root-debs"
+	if [ -d "$APT_CACHE/lists" ]; then
+		cp -a "$APT_CACHE/lists/." "$ROOT/var/lib/apt/lists/"
+		cp -a "$APT_CACHE/archives/." "$archives/"
+	fi
+	apt_in_root update >"$WORK/apt-update.log" 2>&1 ||
+		log "apt-get update failed (offline?): the cached package lists serve"
+	local rc=0
+	apt_in_root install -y --download-only "/root/${deb##*/}" \
+		>"$WORK/apt-fetch.log" 2>&1 || rc=$?
+	if [ -f "$resolv" ]; then
+		mv "$resolv" "$ROOT/etc/resolv.conf"
+	else
+		rm -f "$ROOT/etc/resolv.conf"
+	fi
+	if [ "$rc" != 0 ]; then
+		tail -20 "$WORK/apt-update.log" "$WORK/apt-fetch.log" >&2
+		return 1
+	fi
+	log "dependencies: $(grep -c '^Get:' "$WORK/apt-fetch.log") files fetched ($(grep '^Need to get' "$WORK/apt-fetch.log"))"
+	save_apt_cache
+}
+
+# save_apt_cache: APT_CACHE := $ROOT's package lists and the .debs it
+# holds beyond those the cached root came with (and timenode's own).
+save_apt_cache() {
+	local archives="$ROOT/var/cache/apt/archives" new="$APT_CACHE.new.$$"
+	(
+		flock -w 600 9 || exit 1
+		rm -rf "$APT_CACHE".new.*
+		mkdir -p "$new/lists" "$new/archives"
+		cp -a "$ROOT/var/lib/apt/lists/." "$new/lists/"
+		rm -rf "$new/lists/partial" "$new/lists/lock"
+		debs_in "$archives" | comm -23 - "$WORK/root-debs" |
+			grep -v '^timenode_' | while read -r f; do
+				cp -a "$archives/$f" "$new/archives/"
+			done
+		rm -rf "$APT_CACHE" && mv "$new" "$APT_CACHE"
+	) 9>"$CACHE_TOP/lock" || log "could not update the cache $APT_CACHE"
 }
 
 # boot: start systemd-nspawn in the background.  nspawn's own seccomp filter
