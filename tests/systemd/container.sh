@@ -157,7 +157,7 @@ fetch_dependencies() {
 		tail -20 "$WORK/apt-update.log" "$WORK/apt-fetch.log" >&2
 		return 1
 	fi
-	log "dependencies: $(grep -c '^Get:' "$WORK/apt-fetch.log") files fetched ($(grep '^Need to get' "$WORK/apt-fetch.log"))"
+	log "dependencies: $(grep -c '^Get:[0-9]* http' "$WORK/apt-fetch.log") files from the mirror ($(grep '^Need to get' "$WORK/apt-fetch.log"))"
 	save_apt_cache
 }
 

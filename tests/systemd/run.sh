@@ -56,7 +56,8 @@ requirements() {
 # find_deb: DEB, the package check_deb left in BUILD/deb (empty if none).
 find_deb() {
 	local debs
-	debs=$(find "$BUILD/deb" -maxdepth 1 -name 'timenode_*.deb' 2>/dev/null)
+	debs=$(find "$BUILD/deb" -maxdepth 1 -name 'timenode_*.deb' 2>/dev/null ||
+		true)	# no deb/ at all: none
 	[ "$(printf '%s\n' "$debs" | grep -c .)" -le 1 ] ||
 		die "more than one .deb in $BUILD/deb: $debs"
 	DEB=$debs
