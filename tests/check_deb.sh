@@ -19,7 +19,8 @@
 # installation, an upgrade does not stop it before the unpack and
 # try-restarts it after (debhelper's --restart-after-upgrade), a removal
 # stops it (checked by running the maintainer scripts with stand-ins for
-# the systemd helpers, in a mount namespace, when root); the
+# the systemd helpers, in a mount namespace, when root), a purge removes
+# /var/lib/timenode (tests/systemd/package.sh runs all of it for real); the
 # example configuration passes timenoded -n and shows every key with its
 # default, commented out; the packaged programs say
 # the version; lintian reports no error.  Takes a minute or two.
@@ -103,6 +104,8 @@ grep -Eq "deb-systemd-invoke try-restart '?timenoded\.service" \
     "$tmp/ctl/preinst" && bad "preinst stops the node (it stays stopped)"
 grep -Eq 'deb-systemd-invoke stop .*timenoded\.service' "$tmp/ctl/prerm" ||
 	bad "prerm does not stop the node on removal"
+grep -q 'rm -rf /var/lib/timenode$' "$tmp/ctl/postrm" ||
+	bad "postrm purge does not remove /var/lib/timenode"
 
 # The maintainer scripts as dpkg runs them, the systemd helpers replaced by
 # stand-ins that log their arguments: needs root for a mount namespace
