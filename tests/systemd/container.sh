@@ -143,8 +143,12 @@ fetch_dependencies() {
 		cp -a "$APT_CACHE/lists/." "$ROOT/var/lib/apt/lists/"
 		cp -a "$APT_CACHE/archives/." "$archives/"
 	fi
-	apt_in_root update >"$WORK/apt-update.log" 2>&1 ||
-		log "apt-get update failed (offline?): the cached package lists serve"
+	# apt-get update exits 0 when it cannot reach the mirror: it warns
+	if ! apt_in_root update >"$WORK/apt-update.log" 2>&1 ||
+		grep -q '^[WE]:' "$WORK/apt-update.log"; then
+		log "apt-get update: $(grep -m1 '^[WE]:' "$WORK/apt-update.log")"
+		log "the package lists of the last run serve (cached or debootstrap's)"
+	fi
 	local rc=0
 	apt_in_root install -y --download-only "/root/${deb##*/}" \
 		>"$WORK/apt-fetch.log" 2>&1 || rc=$?
