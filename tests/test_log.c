@@ -117,6 +117,16 @@ test_journal_stream(void)
 	CU_ASSERT_EQUAL(journal_check(a, v), 0);	/* trailing junk */
 	snprintf(v, sizeof(v), "%ju", (uintmax_t)st.st_dev);
 	CU_ASSERT_EQUAL(journal_check(a, v), 0);	/* no inode */
+	/* plain decimals only (sscanf's %ju took a sign and blanks) */
+	snprintf(v, sizeof(v), "+%ju:%ju", (uintmax_t)st.st_dev,
+	    (uintmax_t)st.st_ino);
+	CU_ASSERT_EQUAL(journal_check(a, v), 0);
+	snprintf(v, sizeof(v), "%ju: %ju", (uintmax_t)st.st_dev,
+	    (uintmax_t)st.st_ino);
+	CU_ASSERT_EQUAL(journal_check(a, v), 0);
+	snprintf(v, sizeof(v), "%ju:+%ju", (uintmax_t)st.st_dev,
+	    (uintmax_t)st.st_ino);
+	CU_ASSERT_EQUAL(journal_check(a, v), 0);
 	unlink(a);
 	unlink(b);
 }

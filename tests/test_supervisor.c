@@ -29,6 +29,7 @@
 
 #include "cunit.h"
 #include "harness.h"
+#include "sdnotify.h"
 
 static const char *const workers[] = { "stored", "syncd", "netd" };
 #define HB_DEADLINE	2.0	/* tn_fast_supervisor */
@@ -354,6 +355,46 @@ produce_arguments(struct tn_node *n)
 	CU_ASSERT(ans != NULL && strstr(ans, "\"ok\":true") != NULL);
 	free(ans);
 	CU_ASSERT_EQUAL(tn_node_height(n), 3);
+}
+
+/*
+ * systemd's $WATCHDOG_USEC and $WATCHDOG_PID are plain decimal numbers
+ * (sd_watchdog_enabled(3)); anything else means no watchdog for us, as
+ * strtoull() and strtol() used to take "+1000000" and " PID".
+ */
+static void
+test_watchdog_env(void)
+{
+	static const char *const bad_usec[] = {
+		"+1000000", " 1000000", "1000000 ", "0x10", "1e6", "0", "-1",
+		"", "99999999999999999999",
+	};
+	char	pid[32];
+	size_t	i;
+
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	unsetenv("WATCHDOG_PID");
+	setenv("WATCHDOG_USEC", "1000000", 1);
+	CU_ASSERT_DOUBLE_EQUAL(sd_watchdog_interval(), 0.5, 1e-9);
+	for (i = 0; i < sizeof(bad_usec) / sizeof(bad_usec[0]); i++) {
+		setenv("WATCHDOG_USEC", bad_usec[i], 1);
+		if (sd_watchdog_interval() != 0) {
+			fprintf(stderr, "WATCHDOG_USEC=\"%s\" taken\n",
+			    bad_usec[i]);
+			CU_FAIL("a bad WATCHDOG_USEC was taken");
+		}
+	}
+	setenv("WATCHDOG_USEC", "1000000", 1);
+	setenv("WATCHDOG_PID", pid, 1);
+	CU_ASSERT_DOUBLE_EQUAL(sd_watchdog_interval(), 0.5, 1e-9);
+	snprintf(pid, sizeof(pid), "+%ld", (long)getpid());
+	setenv("WATCHDOG_PID", pid, 1);
+	CU_ASSERT_DOUBLE_EQUAL(sd_watchdog_interval(), 0, 1e-9);
+	snprintf(pid, sizeof(pid), "%ldx", (long)getpid());
+	setenv("WATCHDOG_PID", pid, 1);
+	CU_ASSERT_DOUBLE_EQUAL(sd_watchdog_interval(), 0, 1e-9);
+	unsetenv("WATCHDOG_PID");
+	unsetenv("WATCHDOG_USEC");
 }
 
 static void
@@ -1278,6 +1319,8 @@ main(int argc, char **argv)
 		{ "one start's log: warnings once, host paths",
 		    test_start_log },
 		{ "sd_notify READY, WATCHDOG, STOPPING", test_sd_notify },
+		{ "WATCHDOG_USEC, WATCHDOG_PID: plain decimals",
+		    test_watchdog_env },
 		{ "crash loop ends failed, exit 3", test_crash_loop_fails },
 		{ "SIGTERM stops everything", test_sigterm_stops_all },
 		{ "configuration errors exit 2", test_config_errors },
