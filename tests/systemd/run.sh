@@ -108,13 +108,15 @@ apt_inside() {
 # checks of the fresh installation, then the operator's one change to the
 # conffile: this node produces blocks.
 install_package() {
+	local rc=0
 	apt_inside install "/root/${DEB##*/}" || die "apt-get install failed"
 	log "checking the installed package"
-	inside /root/package.sh installed || return 1
+	inside /root/package.sh installed || rc=1
 	inside sed -i 's/^# producer_key =$/producer_key = devnet/' \
 		/etc/timenode/timenode.conf
 	inside grep -q '^producer_key = devnet$' /etc/timenode/timenode.conf ||
 		die "could not set producer_key in /etc/timenode/timenode.conf"
+	return "$rc"
 }
 
 # remove_package: the node serves with the package's configuration, then
