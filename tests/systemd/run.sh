@@ -109,7 +109,9 @@ apt_inside() {
 # conffile: this node produces blocks.
 install_package() {
 	local rc=0
-	apt_inside install "/root/${DEB##*/}" || die "apt-get install failed"
+	apt_inside install "/root/${DEB##*/}" || rc=1
+	inside dpkg-query -W timenode >/dev/null 2>&1 ||
+		die "apt-get install did not install timenode"
 	log "checking the installed package"
 	inside /root/package.sh installed || rc=1
 	inside sed -i 's/^# producer_key =$/producer_key = devnet/' \
