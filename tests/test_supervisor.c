@@ -139,7 +139,8 @@ test_sigstop_replaced(void)
 	CU_ASSERT(np > 0);
 	/* hang detected after the deadline, checked every deadline/10 */
 	CU_ASSERT(took >= HB_DEADLINE - 0.5);
-	CU_ASSERT(took <= HB_DEADLINE + 1.0);
+	/* loose upper bound: a loaded 2-core CI machine, not a benchmark */
+	CU_ASSERT(took <= HB_DEADLINE + 2.0);
 	printf("\n  SIGSTOPped syncd replaced after %.2f s (deadline %.1f s) ",
 	    took, HB_DEADLINE);
 	CU_ASSERT(!tn_pid_alive(old));
@@ -473,7 +474,8 @@ test_status_socket_abuse(void)
 	CU_ASSERT(half != -1 && write(half, "sta", 3) == 3);
 	t0 = tn_now();
 	CU_ASSERT(status_ok(&n));
-	CU_ASSERT(tn_now() - t0 < 1.0);
+	/* a server that waited on it would take the 5 s client timeout */
+	CU_ASSERT(tn_now() - t0 < 3.0);
 
 	/* a client that never reads is dropped, the others are served */
 	fd = tn_connect_unix(n.sock);
