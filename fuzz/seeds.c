@@ -400,6 +400,7 @@ ipc_seeds(void)
 	OVER("store-blocks-over", IPC_STORE_BLOCKS, ipc_blocks_encode, bmax,
 	    1, "\0\0\0\1\x2a", 5);
 	ipc_put("store-locator-req", IPC_STORE_LOCATOR_REQ, NULL);
+	ipc_put("store-node-key-req", IPC_STORE_NODE_KEY_REQ, NULL);
 	BODY("store-hashes", IPC_STORE_HASHES, ipc_hashes_encode,
 	    (struct ipc_hashes){ .count = 3 });
 	BODY("store-hashes-max", IPC_STORE_HASHES, ipc_hashes_encode,
@@ -436,6 +437,15 @@ ipc_seeds(void)
 	    ADDR_FOR_DIAL, 1767225600 });
 	BODY("store-addrs", IPC_STORE_ADDRS, ipc_addrs_encode,
 	    (struct ipc_addrs){ 2, addrs });
+	BODY("store-node-key", IPC_STORE_NODE_KEY, ipc_node_key_encode,
+	    (struct ipc_node_key){ { 1, 2, 3 } });
+	BODY("store-peer-key", IPC_STORE_PEER_KEY, ipc_peer_key_encode,
+	    (struct ipc_peer_key){ { [10] = 0xff, [11] = 0xff, [12] = 127,
+	    [15] = 2 }, { 4, 5, 6 } });
+	BODY("store-peer-key-ack", IPC_STORE_PEER_KEY_ACK,
+	    ipc_peer_key_ack_encode, (struct ipc_peer_key_ack){ { [10] = 0xff,
+	    [11] = 0xff, [12] = 127, [15] = 2 }, PEER_KEY_CHANGED,
+	    { 7, 8, 9 } });
 
 	BODY("net-peer-up", IPC_NET_PEER_UP, ipc_peer_encode,
 	    (struct ipc_peer){ .listen_port = 24100, .height = 2 });
