@@ -123,6 +123,14 @@ fake_hello(struct fake *f, uint64_t nonce, const uint8_t *genesis)
 }
 
 int
+fake_first_byte(struct fake *f)
+{
+	uint8_t b = (uint8_t)(net_magic >> 24);
+
+	return send(f->fd, &b, 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
+}
+
+int
 fake_handshake(struct fake *f, const char *src, const char *dst, int port,
     uint64_t nonce)
 {

@@ -40,6 +40,12 @@ int	fake_connect(struct fake *, const char *src, const char *dst,
 void	fake_close(struct fake *);
 /* one message in one frame, with the given magic (tests send wrong ones) */
 int	fake_send(struct fake *, const struct wire_msg *, uint32_t magic);
+/*
+ * The first byte of a plaintext frame (of our magic) and nothing more: a
+ * node speaks only after a peer's first bytes (TLS or plaintext,
+ * docs/protocol.md section 12), so this makes it send its hello.  0, -1.
+ */
+int	fake_first_byte(struct fake *);
 /* our hello; genesis NULL: the network's (tests send wrong ones) */
 int	fake_hello(struct fake *, uint64_t nonce, const uint8_t *genesis);
 /* connect, send our hello, read the node's: 0 or -1 */
