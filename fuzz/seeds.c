@@ -20,9 +20,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/x509.h>
+
 #include "block.h"
 #include "config.h"
 #include "ipc.h"
+#include "tls.h"
 #include "wire.h"
 
 #define T0	1767225600000ULL	/* devnet's genesis time, ms */
@@ -696,12 +699,69 @@ status_seeds(void)
 	}
 }
 
+/* a mode byte, then bytes (fuzz/tls.c) */
+static void
+tls_put(const char *name, uint8_t mode, const uint8_t *p, size_t n)
+{
+	uint8_t *b;
+
+	if ((b = malloc(n + 1)) == NULL)
+		die("out of memory");
+	b[0] = mode;
+	memcpy(b + 1, p, n);
+	put("tls", name, b, n + 1);
+	free(b);
+}
+
+/*
+ * A real ClientHello of netd's context (written into a memory BIO), the
+ * same cut short and behind garbage, and netd's own certificate (DER),
+ * pinned to its key or to another.
+ */
+static void
+tls_seeds(void)
+{
+	static const uint8_t	seed[NODE_KEY_LEN] = { 1, 2, 3 };
+	struct tls_peer		peer;
+	uint8_t			pub[NODE_KEY_LEN], hello[4096], *der = NULL;
+	SSL_CTX			*ctx;
+	SSL			*ssl;
+	BIO			*rb, *wb;
+	int			n, dlen;
+
+	memset(&peer, 0, sizeof(peer));
+	if ((ctx = tls_ctx_new()) == NULL ||
+	    tls_ctx_set_key(ctx, seed, pub) == -1 ||
+	    (ssl = tls_new(ctx, &peer)) == NULL ||
+	    (rb = BIO_new(BIO_s_mem())) == NULL ||
+	    (wb = BIO_new(BIO_s_mem())) == NULL)
+		die("TLS context");
+	BIO_set_mem_eof_return(rb, -1);
+	SSL_set_bio(ssl, rb, wb);
+	SSL_set_connect_state(ssl);
+	(void)SSL_do_handshake(ssl);		/* wants the server's answer */
+	if ((n = BIO_read(wb, hello, sizeof(hello))) <= 5)
+		die("no ClientHello");
+	tls_put("client-hello", 0, hello, (size_t)n);
+	tls_put("client-hello-cut", 0, hello, 5 + (size_t)(n - 5) / 2);
+	tls_put("record-byte-only", 0, hello, 1);
+	hello[1] = 0x7f;			/* garbage after 0x16 */
+	tls_put("garbage-after-0x16", 0, hello, 64);
+	if ((dlen = i2d_X509(SSL_CTX_get0_certificate(ctx), &der)) <= 0)
+		die("certificate");
+	tls_put("certificate", 1, der, (size_t)dlen);
+	tls_put("certificate-pinned-other", 3, der, (size_t)dlen);
+	OPENSSL_free(der);
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+}
+
 int
 main(int argc, char **argv)
 {
 	static const char *const targets[] = { "wire_frame", "wire_msg",
 	    "ipc_codec", "ipc_msg", "block", "genesis", "keyfile", "config",
-	    "status_cmd" };
+	    "status_cmd", "tls" };
 	uint8_t		pk[BLOCK_PUBKEY_LEN];
 	char		path[PATH_MAX], err[256];
 	size_t		i;
@@ -734,6 +794,7 @@ main(int argc, char **argv)
 	keyfile_seeds();
 	config_seeds();
 	status_seeds();
+	tls_seeds();
 	printf("fuzz_seeds: %d files in %s\n", nwritten, top);
 	return 0;
 }

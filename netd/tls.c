@@ -40,28 +40,12 @@ ed25519_pub(EVP_PKEY *pk, uint8_t key[NODE_KEY_LEN])
 	return 0;
 }
 
-/*
- * Replaces OpenSSL's chain verification (SSL_CTX_set_cert_verify_callback):
- * the leaf alone is looked at; the rest of a chain a peer sends, names,
- * dates and extensions are ignored.  The leaf must carry an Ed25519 key
- * and be signed by it; that key must be the pinned one, if any.  The TLS
- * 1.3 CertificateVerify (checked by OpenSSL against the same key) proves
- * the peer holds its private half.
- */
-static int
-cert_check(X509_STORE_CTX *xs, void *arg)
+int
+tls_leaf_check(X509 *x, struct tls_peer *p)
 {
-	SSL		*ssl;
-	struct tls_peer	*p;
-	X509		*x = X509_STORE_CTX_get0_cert(xs);
 	EVP_PKEY	*pk;
 	char		 a[NODE_KEY_STR_LEN], b[NODE_KEY_STR_LEN];
 
-	(void)arg;
-	ssl = X509_STORE_CTX_get_ex_data(xs,
-	    SSL_get_ex_data_X509_STORE_CTX_idx());
-	if (ssl == NULL || (p = SSL_get_app_data(ssl)) == NULL)
-		return 0;
 	p->checked = 1;
 	p->ok = 0;
 	pk = x ? X509_get0_pubkey(x) : NULL;
@@ -77,7 +61,28 @@ cert_check(X509_STORE_CTX *xs, void *arg)
 		    node_key_str(p->want, b, sizeof(b)));
 	else
 		p->ok = 1;
-	if (!p->ok)
+	ERR_clear_error();
+	return p->ok;
+}
+
+/*
+ * Replaces OpenSSL's chain verification (SSL_CTX_set_cert_verify_callback):
+ * the leaf alone is looked at (tls_leaf_check); the rest of a chain a peer
+ * sends is ignored.  The TLS 1.3 CertificateVerify (checked by OpenSSL
+ * against the same key) proves the peer holds its private half.
+ */
+static int
+cert_check(X509_STORE_CTX *xs, void *arg)
+{
+	SSL		*ssl;
+	struct tls_peer	*p;
+
+	(void)arg;
+	ssl = X509_STORE_CTX_get_ex_data(xs,
+	    SSL_get_ex_data_X509_STORE_CTX_idx());
+	if (ssl == NULL || (p = SSL_get_app_data(ssl)) == NULL)
+		return 0;
+	if (!tls_leaf_check(X509_STORE_CTX_get0_cert(xs), p))
 		X509_STORE_CTX_set_error(xs, X509_V_ERR_CERT_REJECTED);
 	return p->ok;
 }

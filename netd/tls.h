@@ -64,6 +64,14 @@ int	 tls_ctx_set_key(SSL_CTX *, const uint8_t seed[NODE_KEY_LEN],
  * key is pinned).  NULL on failure.
  */
 SSL	*tls_new(SSL_CTX *, struct tls_peer *peer);
+/*
+ * A peer's leaf certificate x (NULL: none): its public key must be
+ * Ed25519 and its signature verify with that key (self-signed); that key
+ * (into p->key) must be p->want when p->pinned.  Names, dates, serial and
+ * extensions are ignored (docs/protocol.md section 12).  1 accepted, 0
+ * refused with p->why.
+ */
+int	 tls_leaf_check(X509 *x, struct tls_peer *p);
 /* The reason an SSL error stack holds, for a log line. */
 const char *tls_error_str(unsigned long err, char *buf, size_t len);
 
