@@ -313,6 +313,39 @@ test_hostile_handshake(void)
 }
 
 /*
+ * Outbound fallback with plaintext = yes: B dials an older node (a fake
+ * that listens and sends its plaintext hello at once, as version 1
+ * does); TLS fails on that answer, the address is marked, and the next
+ * dial speaks plaintext: B's hello arrives in the clear.
+ */
+static void
+test_plaintext_fallback(void)
+{
+	struct tn_node	b;
+	struct fake	f;
+	struct wire_msg	m;
+	int		lfd, got = 0;
+
+	CU_ASSERT_FATAL((lfd = fake_listen("127.0.14.27", PORT)) != -1);
+	CU_ASSERT_FATAL(start(&b, B_IP, "plaintext = yes\n", "[node]\npeer "
+	    "= 127.0.14.27:24900\n") == 0);
+	/* first dial: a ClientHello comes, our plaintext hello goes */
+	CU_ASSERT_FATAL(fake_accept(&f, lfd, 10) == 0);
+	CU_ASSERT(fake_hello(&f, 1405, NULL) == 0);
+	CU_ASSERT(fake_recv(&f, &m, 3) == -1);	/* TLS bytes, then closed */
+	fake_close(&f);
+	CU_ASSERT(wait_log(&b, "dialling plaintext next", 5));
+	/* the next dial, after the backoff (0.2-1 s): plaintext */
+	CU_ASSERT_FATAL(fake_accept(&f, lfd, 10) == 0);
+	CU_ASSERT(fake_hello(&f, 1405, NULL) == 0);
+	got = fake_recv(&f, &m, 3) == 1 && m.type == WIRE_HELLO;
+	CU_ASSERT(got);
+	fake_close(&f);
+	close(lfd);
+	tn_node_cleanup(&b);
+}
+
+/*
  * The capture: tcpdump on lo, of this test's addresses only, in the
  * network namespace the test made for itself (capture_netns).
  */
@@ -494,6 +527,8 @@ main(int argc, char **argv)
 		    test_node_key_pinned },
 		{ "a changed key of a known address: logged, counted",
 		    test_key_changed },
+		{ "plaintext = yes: an older node is dialled in plaintext "
+		    "next", test_plaintext_fallback },
 		{ "hostile first bytes: garbage after 0x16, stalled "
 		    "ClientHello", test_hostile_handshake },
 		/* last: it moves the program into a network namespace */
