@@ -9,6 +9,7 @@
  *	bench_node handshake COUNT
  *	bench_node restart COUNT
  *	bench_node idle SECONDS
+ *	bench_node tls BLOCKS REPS HANDSHAKES
  *	bench_node net NODES SECONDS CHAIN MEM_BLOCKS SOAK OUTDIR
  *
  * Each prints one JSON object on stdout and its progress on stderr; it
@@ -51,6 +52,7 @@
 #include "fakepeer.h"
 #include "harness.h"
 #include "store.h"
+#include "tls.h"
 
 #define PORT		24700
 #define MAX_NODES	128	/* of the network, the memory node excluded */
@@ -59,6 +61,7 @@
 
 static const char *const workers[] = { "stored", "syncd", "netd" };
 static uint32_t		 net_magic;	/* devnet's */
+static uint8_t		 genesis_hash[IPC_HASH_LEN];	/* devnet's */
 
 /* ---- small tools ---- */
 
@@ -233,6 +236,7 @@ setup_fake(void)
 		return -1;
 	}
 	net_magic = wire_magic(g.block.hash);
+	memcpy(genesis_hash, g.block.hash, IPC_HASH_LEN);
 	fake_setup(net_magic, g.block.hash);
 	return 0;
 }
@@ -318,7 +322,9 @@ bench_handshake(int count)
 	if (setup_fake() == -1 || (v = calloc((size_t)count, sizeof(*v)))
 	    == NULL)
 		return 1;
-	if (node_new(&n, "127.0.3.1", NULL) == -1 || tn_node_run(&n, 60)
+	/* the scripted peer speaks plaintext; bench_node tls has TLS's */
+	if (node_new(&n, "127.0.3.1", "[p2p]\nplaintext = yes\n") == -1 ||
+	    tn_node_run(&n, 60)
 	    == -1) {
 		progress("node did not start");
 		return 1;
@@ -345,6 +351,176 @@ bench_handshake(int count)
 	emit(o);
 	tn_node_cleanup(&n);
 	free(v);
+	return 0;
+}
+
+/* ---- tls: catch-up and handshakes, TLS against plaintext ---- */
+
+
+/*
+ * A node on ip with p2p (INI lines of [p2p]) catching up from src: the
+ * seconds from its start to height blocks, -1 on failure.
+ */
+static double
+catchup_once(struct tn_node *src, const char *ip, const char *p2p,
+    uint64_t blocks)
+{
+	struct tn_node	n;
+	char		conf[512];
+	double		t0, t = -1;
+
+	snprintf(conf, sizeof(conf), "[p2p]\n%s[node]\npeer = %s:%d\n", p2p,
+	    src->ip, PORT);
+	if (node_new(&n, ip, conf) == -1)
+		return -1;
+	t0 = tn_now();
+	if (tn_node_start(&n, NULL, NULL) == 0) {
+		while (tn_now() - t0 < 900 &&
+		    tn_node_height(&n) < (long long)blocks)
+			tn_sleep(0.01);
+		if (tn_node_height(&n) >= (long long)blocks)
+			t = tn_now() - t0;
+	}
+	tn_node_cleanup(&n);
+	return t;
+}
+
+/*
+ * One TLS handshake as a node makes it (netd/tls.c's context, our own
+ * node key): connect() from src, TLS, both hellos.  Milliseconds, -1.
+ */
+static double
+tls_handshake_once(SSL_CTX *ctx, const char *src, const char *dst,
+    uint64_t nonce)
+{
+	struct tls_peer	 peer;
+	struct fake	 f;
+	struct wire_msg	 m;
+	struct wbuf	 w;
+	SSL		*ssl = NULL;
+	uint8_t		*buf = NULL;
+	size_t		 have = 0, used;
+	double		 t0 = tn_now(), t = -1;
+	int		 r;
+
+	memset(&peer, 0, sizeof(peer));
+	if (fake_connect(&f, src, dst, PORT) == -1)
+		return -1;
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_HELLO;
+	m.u.hello.version = WIRE_VERSION;
+	m.u.hello.magic = net_magic;
+	memcpy(m.u.hello.genesis, genesis_hash, IPC_HASH_LEN);
+	memcpy(m.u.hello.tip, genesis_hash, IPC_HASH_LEN);
+	m.u.hello.nonce = nonce;
+	snprintf(m.u.hello.agent, sizeof(m.u.hello.agent), "bench_node");
+	wbuf_init(&w, 1024);
+	if (wire_encode(&w, net_magic, &m) == -1 ||
+	    (ssl = tls_new(ctx, &peer)) == NULL ||
+	    (buf = malloc(WIRE_MAX_FRAME)) == NULL ||
+	    SSL_set_fd(ssl, f.fd) != 1 || SSL_connect(ssl) != 1 ||
+	    SSL_write(ssl, w.data, (int)w.len) != (int)w.len)
+		goto done;
+	while ((r = SSL_read(ssl, buf + have, (int)(WIRE_MAX_FRAME - have)))
+	    > 0) {
+		have += (size_t)r;
+		if (wire_frame_parse(buf, have, net_magic, &m, &used) ==
+		    WIRE_OK) {
+			if (m.type == WIRE_HELLO && peer.ok)
+				t = (tn_now() - t0) * 1e3;
+			break;
+		}
+	}
+done:
+	wbuf_free(&w);
+	free(buf);
+	SSL_free(ssl);
+	fake_close(&f);
+	return t;
+}
+
+/*
+ * The cost of TLS (issue 14): one producer of BLOCKS blocks of PAYLOAD
+ * bytes; a node catches up from it over TLS (the default) and one in
+ * plaintext ([p2p] plaintext = always), alternately, reps times each;
+ * then COUNT handshakes of each kind from 127.0.5.x (plaintext: the
+ * scripted peer's; TLS: tls_handshake_once).  Nodes on 127.0.3.20-22.
+ */
+static int
+bench_tls(uint64_t blocks, int reps, int count)
+{
+	struct tn_node	 a;
+	SSL_CTX		*ctx;
+	json_t		*o, *arr[2];
+	double		*v[2], t, ms;
+	uint8_t		 seed[32], pub[32];
+	char		 src[32];
+	size_t		 nv[2] = { 0, 0 };
+	int		 i, k, failed[2] = { 0, 0 };
+	static const char *const kind[2] = { "plaintext", "tls" };
+
+	if (setup_fake() == -1 || (ctx = tls_ctx_new()) == NULL)
+		return 1;
+	randombytes_buf(seed, sizeof(seed));
+	if (tls_ctx_set_key(ctx, seed, pub) == -1 ||
+	    (v[0] = calloc((size_t)count, sizeof(double))) == NULL ||
+	    (v[1] = calloc((size_t)count, sizeof(double))) == NULL)
+		return 1;
+	if (node_new(&a, "127.0.3.20", "[p2p]\nplaintext = yes\n"
+	    "max_inbound = 1024\n[sync]\nproducer_key = devnet\n") == -1 ||
+	    tn_node_run(&a, 60) == -1 || produce(&a, blocks) == -1) {
+		progress("tls: producer did not start or produce");
+		return 1;
+	}
+	o = json_object();
+	json_object_set_new(o, "blocks", json_integer((json_int_t)blocks));
+	json_object_set_new(o, "payload", json_integer(PAYLOAD));
+	arr[0] = json_array();
+	arr[1] = json_array();
+	for (i = 0; i < reps; i++)
+		for (k = 0; k < 2; k++) {
+			t = catchup_once(&a, k ? "127.0.3.21" : "127.0.3.22",
+			    k ? "" : "plaintext = always\n", blocks);
+			progress("tls: catch-up %s run %d: %.2f s", kind[k], i,
+			    t);
+			json_array_append_new(arr[k], json_real(t));
+		}
+	json_object_set_new(o, "catchup_plaintext_s", arr[0]);
+	json_object_set_new(o, "catchup_tls_s", arr[1]);
+	for (i = 0; i < count; i++)
+		for (k = 0; k < 2; k++) {
+			struct fake f;
+			double t0 = tn_now();
+
+			snprintf(src, sizeof(src), "127.0.5.%d", 10 + i % 200);
+			if (k == 1)
+				ms = tls_handshake_once(ctx, src, a.ip,
+				    ((uint64_t)randombytes_random() << 32) |
+				    (uint64_t)i);
+			else if (fake_handshake(&f, src, a.ip, PORT,
+			    ((uint64_t)randombytes_random() << 32) |
+			    (uint64_t)i) == 0) {
+				ms = (tn_now() - t0) * 1e3;
+				fake_close(&f);
+			} else
+				ms = -1;
+			if (ms < 0)
+				failed[k]++;
+			else
+				v[k][nv[k]++] = ms;
+		}
+	for (k = 0; k < 2; k++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "handshake_%s_ms", kind[k]);
+		json_object_set_new(o, name, summary(v[k], nv[k]));
+		snprintf(name, sizeof(name), "handshake_%s_failed", kind[k]);
+		json_object_set_new(o, name, json_integer(failed[k]));
+		free(v[k]);
+	}
+	emit(o);
+	tn_node_cleanup(&a);
+	SSL_CTX_free(ctx);
 	return 0;
 }
 
@@ -1264,6 +1440,7 @@ usage(void)
 	fprintf(stderr, "usage: bench_node handshake COUNT\n"
 	    "       bench_node restart COUNT\n"
 	    "       bench_node idle SECONDS\n"
+	    "       bench_node tls BLOCKS REPS HANDSHAKES\n"
 	    "       bench_node net NODES SECONDS CHAIN MEM_BLOCKS SOAK "
 	    "OUTDIR\n");
 	exit(2);
@@ -1281,6 +1458,9 @@ main(int argc, char **argv)
 		return bench_restart(atoi(argv[2]) > 0 ? atoi(argv[2]) : 1);
 	if (strcmp(argv[1], "idle") == 0)
 		return bench_idle(atof(argv[2]) > 0 ? atof(argv[2]) : 1);
+	if (strcmp(argv[1], "tls") == 0 && argc == 5)
+		return bench_tls(strtoull(argv[2], NULL, 10), atoi(argv[3]) > 0 ?
+		    atoi(argv[3]) : 1, atoi(argv[4]) > 0 ? atoi(argv[4]) : 1);
 	if (strcmp(argv[1], "net") == 0 && argc == 8)
 		return bench_net(atoi(argv[2]), atoi(argv[3]) > 0 ?
 		    atoi(argv[3]) : 1, strtoull(argv[4], NULL, 10),

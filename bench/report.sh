@@ -79,6 +79,11 @@ j "$lib"'
   (.handshake as $h | if $h | bad then row("handshake"; "not run or failed"; ""; ""; "") else
    row("handshake p50 (\($h.connections) connections, \($h.failed) failed)"; ($h.ms.median | r1) + " ms"; "—"; ""; ""),
    row("handshake p99"; ($h.ms.p99 | r1) + " ms [max \($h.ms.max | r1)]"; "—"; ""; "< 5 ms") end),
+  (.tls as $t | if $t | bad then row("TLS"; "not run or failed"; ""; ""; "") else
+   ($t.catchup_tls_s | map(select(. > 0)) | sort | .[length / 2 | floor]) as $ct |
+   ($t.catchup_plaintext_s | map(select(. > 0)) | sort | .[length / 2 | floor]) as $cp |
+   row("catch-up of \($t.blocks) × \($t.payload) B from 1 peer over TLS (start to tip, median of \($t.catchup_tls_s | length))"; (($t.blocks / $ct) | r0) + " blocks/s"; "plaintext: \(($t.blocks / $cp) | r0) blocks/s"; ratio($cp; $ct); "≥ 95%"),
+   row("handshake over TLS p50 / p99 (\($t.handshake_tls_ms.n // "") connections, \($t.handshake_tls_failed) failed)"; "\($t.handshake_tls_ms.median | r1) / \($t.handshake_tls_ms.p99 | r1) ms"; "plaintext: \($t.handshake_plaintext_ms.median | r1) / \($t.handshake_plaintext_ms.p99 | r1) ms"; ""; "p99 < 5 ms") end),
   (.restart as $r | if $r | bad then row("restart"; "not run or failed"; ""; ""; "") else
    ("stored", "syncd", "netd") as $w | $r[$w] |
    ($prev.restart[$w] // null) as $p |
@@ -176,6 +181,14 @@ cat <<'EOF'
 * **Handshake** (`bench_node handshake`): a C client (tests/fakepeer.c,
   the wire encoder) times connect() to the node's hello received after its
   own was sent, over fresh connections from 200 loopback addresses in turn.
+* **TLS** (`bench_node tls`): one producer; a fresh node catches up from
+  it over TLS (the default), and one in plaintext (`[p2p] plaintext =
+  always`), alternately, from its start to the producer's tip; the ratio
+  is plaintext time over TLS time (TLS's throughput as a share of
+  plaintext's). Then as many handshakes of each kind as the handshake
+  row: TLS ones by a C client with netd's own TLS context (connect(),
+  TLS 1.3 with certificates both ways, both hellos), plaintext ones by
+  the scripted peer.
 * **Restart** (`bench_node restart`): default supervisor settings except
   `fast_crash = 0.5` and a high restart intensity, so that no restart is
   throttled as a fast crash; each kill waits until the worker has lived

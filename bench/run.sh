@@ -19,7 +19,8 @@
 #   --net-seconds S    one block a second for S seconds in the 50-node
 #                      network (default 300; --quick 15)
 #   --only PARTS       comma-separated parts to run (default all):
-#                      catchup,litecoind,handshake,restart,idle,net50,net100
+#                      catchup,litecoind,handshake,tls,restart,idle,net50,
+#                      net100
 #   --compare FILE     an earlier run's results: its restart figures are
 #                      the baseline of this run's (default: the earliest
 #                      full run in results/, the one before issue 12's
@@ -89,13 +90,13 @@ case "$out" in /*) ;; *) out=$PWD/$out ;; esac
 if [ "$quick" = 1 ]; then
 	: "${reps:=1}" "${soak:=20}" "${net_secs:=15}" "${catchup_budget:=480}"
 	sizes="10000:1024 1000:65536"
-	lite_blocks=1000 handshakes=200 kills=3 idle_s=10
+	lite_blocks=1000 handshakes=200 kills=3 idle_s=10 tls_blocks=10000
 	net_nodes=10 net_chain=1000 mem_blocks=5000
 	: "${big_nodes:=0}"
 else
 	: "${reps:=3}" "${soak:=600}" "${net_secs:=300}" "${catchup_budget:=480}"
 	sizes="100000:1024 10000:65536"
-	lite_blocks=10000 handshakes=1000 kills=20 idle_s=60
+	lite_blocks=10000 handshakes=1000 kills=20 idle_s=60 tls_blocks=50000
 	net_nodes=50 net_chain=10000 mem_blocks=100000
 	: "${big_nodes:=100}"
 fi
@@ -240,6 +241,9 @@ want catchup && part catchup catchup
 want litecoind && part litecoind "$top/bench/litecoind.sh" "$lite_blocks" \
     "$reps" --no-install
 want handshake && part handshake "$bin/bench_node" handshake "$handshakes"
+# TLS against plaintext: catch-ups alternately, then handshakes of each
+want tls && part tls "$bin/bench_node" tls "$tls_blocks" "$reps" \
+    "$handshakes"
 want restart && part restart "$bin/bench_node" restart "$kills"
 want idle && part idle "$bin/bench_node" idle "$idle_s"
 mkdir -p "$work/net50" "$work/net100"
@@ -309,6 +313,7 @@ jq -n --arg date "$date" --argjson quick "$quick" \
     --argjson reps "$(cat "$work/creps" 2>/dev/null || echo 0)" \
     --argjson catchup "$catchup_json" --argjson lite "$lite" \
     --argjson hs "$(pj handshake)" --argjson rs "$(pj restart)" \
+    --argjson tls "$(pj tls)" \
     --argjson idle "$(pj idle)" --argjson n50 "$(pj net50)" \
     --argjson n100 "$(pj net100)" --argjson times "$times" \
     --argjson codes "$codes" \
@@ -327,7 +332,8 @@ jq -n --arg date "$date" --argjson quick "$quick" \
       machine: {cpu: $cpu, cores: $ncpu, mem_kib: $mem, kernel: $kernel},
       catchup_reps: $reps, seconds: $times,
       exit_status: $codes, params: $params,
-      catchup: $catchup, litecoind: $lite, handshake: $hs, restart: $rs,
+      catchup: $catchup, litecoind: $lite, handshake: $hs, tls: $tls,
+      restart: $rs,
       idle: $idle, net: [$n50, $n100]}' >"$json" || { say "no JSON"; exit 1; }
 say "wrote $json"
 

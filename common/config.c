@@ -188,19 +188,113 @@ set_name(char *dst, size_t len, const char *v)
 	return set_string(dst, len, v);
 }
 
+/* 0-15 for a lower-case hex digit, else -1 */
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+node_key_parse(const char *s, uint8_t key[NODE_KEY_LEN])
+{
+	size_t	plen = strlen(NODE_KEY_PREFIX), i;
+	int	hi, lo;
+
+	if (strncmp(s, NODE_KEY_PREFIX, plen) != 0 ||
+	    strlen(s) != plen + 2 * NODE_KEY_LEN)
+		return -1;
+	s += plen;
+	for (i = 0; i < NODE_KEY_LEN; i++) {
+		if ((hi = hex_digit(s[2 * i])) < 0 ||
+		    (lo = hex_digit(s[2 * i + 1])) < 0)
+			return -1;
+		key[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+const char *
+node_key_str(const uint8_t key[NODE_KEY_LEN], char *buf, size_t len)
+{
+	static const char	digits[] = "0123456789abcdef";
+	char			tmp[NODE_KEY_STR_LEN];
+	size_t			i, plen = strlen(NODE_KEY_PREFIX);
+
+	memcpy(tmp, NODE_KEY_PREFIX, plen);
+	for (i = 0; i < NODE_KEY_LEN; i++) {
+		tmp[plen + 2 * i] = digits[key[i] >> 4];
+		tmp[plen + 2 * i + 1] = digits[key[i] & 0xf];
+	}
+	tmp[plen + 2 * NODE_KEY_LEN] = '\0';
+	snprintf(buf, len, "%s", tmp);
+	return buf;
+}
+
+/* "IP:PORT" or "IP:PORT KEY" (a pinned key, one space or tab between) */
 static int
 add_peer(struct config *cfg, const char *v)
 {
-	if (cfg->npeers >= CONFIG_MAX_PEERS)
+	char		 hp[64];
+	const char	*sp;
+	size_t		 n, i = cfg->npeers;
+
+	if (i >= CONFIG_MAX_PEERS)
 		return -1;
-	if (parse_hostport(v, &cfg->peers[cfg->npeers]) == -1)
+	n = (sp = strpbrk(v, " \t")) ? (size_t)(sp - v) : strlen(v);
+	if (n >= sizeof(hp))
 		return -1;
+	memcpy(hp, v, n);
+	hp[n] = '\0';
+	if (parse_hostport(hp, &cfg->peers[i]) == -1)
+		return -1;
+	cfg->peer_pinned[i] = 0;
+	if (sp != NULL) {
+		sp += strspn(sp, " \t");
+		if (node_key_parse(sp, cfg->peer_key[i]) == -1)
+			return -1;
+		cfg->peer_pinned[i] = 1;
+	}
 	cfg->npeers++;
 	return 0;
 }
 
+/* peers[i] as add_peer reads it: "IP:PORT", or "IP:PORT KEY" */
+static const char *
+peer_str(const struct config *cfg, size_t i, char *buf, size_t len)
+{
+	char hp[64], key[NODE_KEY_STR_LEN];
+
+	hostport_str(&cfg->peers[i], hp, sizeof(hp));
+	if (cfg->peer_pinned[i])
+		snprintf(buf, len, "%s %s", hp, node_key_str(cfg->peer_key[i],
+		    key, sizeof(key)));
+	else
+		snprintf(buf, len, "%s", hp);
+	return buf;
+}
+
+/* yes/no (also true/false, on/off, 1/0) */
+static int
+parse_bool(const char *s, int *out)
+{
+	if (!strcmp(s, "yes") || !strcmp(s, "true") || !strcmp(s, "on") ||
+	    !strcmp(s, "1"))
+		*out = 1;
+	else if (!strcmp(s, "no") || !strcmp(s, "false") ||
+	    !strcmp(s, "off") || !strcmp(s, "0"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
 enum keykind { K_PATH, K_NAME, K_HOSTPORT, K_PEER, K_SECONDS, K_INT,
-	K_SECONDS0, K_HOSTPORT0 };
+	K_SECONDS0, K_HOSTPORT0, K_BOOL, K_PLAINTEXT };
 
 struct keydef {
 	const char	*section;
@@ -243,6 +337,8 @@ static const struct keydef keydefs[] = {
 	{ "p2p", "max_inbound", K_INT, N(max_inbound), 0, 1024 },
 	{ "p2p", "max_outbound", K_INT, N(max_outbound), 0, 256 },
 	{ "p2p", "handshake_timeout", K_SECONDS, N(handshake_timeout), 0, 0 },
+	{ "p2p", "plaintext", K_PLAINTEXT, N(plaintext), 0, 0 },
+	{ "p2p", "pinned_only", K_BOOL, N(pinned_only), 0, 0 },
 	{ "store", "map_size_mb", K_INT, N(map_size_mb), 16, 1 << 20 },
 	{ "store", "addr_max", K_INT, N(addr_max), 16, 1000000 },
 	{ "sync", "genesis_dir", K_PATH, S(genesis_dir), 0, 0 },
@@ -340,6 +436,14 @@ apply_key(struct config *cfg, const struct keydef *k, const char *v)
 		return parse_seconds_or_zero(v, (double *)(base + k->off));
 	case K_INT:
 		return parse_int(v, k->min, k->max, (int *)(base + k->off));
+	case K_BOOL:
+		return parse_bool(v, (int *)(base + k->off));
+	case K_PLAINTEXT:	/* yes/no, or always */
+		if (strcmp(v, "always") == 0) {
+			*(int *)(base + k->off) = CONFIG_PLAINTEXT_ALWAYS;
+			return 0;
+		}
+		return parse_bool(v, (int *)(base + k->off));
 	}
 	return -1;
 }
@@ -873,7 +977,7 @@ int
 config_worker_argv(const struct config *cfg, char **argv, size_t max,
     size_t *n)
 {
-	char	hp[64];
+	char	hp[64 + NODE_KEY_STR_LEN];
 	size_t	i;
 
 	if (cfg->config_file[0] &&
@@ -888,7 +992,7 @@ config_worker_argv(const struct config *cfg, char **argv, size_t max,
 		return -1;
 	for (i = 0; i < cfg->npeers; i++)
 		if (push(argv, max, n, "--peer",
-		    hostport_str(&cfg->peers[i], hp, sizeof(hp))) == -1)
+		    peer_str(cfg, i, hp, sizeof(hp))) == -1)
 			return -1;
 	if (cfg->genesis_dir[0] &&
 	    push(argv, max, n, "--genesis-dir", cfg->genesis_dir) == -1)
@@ -991,7 +1095,7 @@ static void
 print_key(FILE *f, const struct config *cfg, const struct keydef *k)
 {
 	const char	*base = (const char *)cfg;
-	char		 hp[64];
+	char		 hp[64 + NODE_KEY_STR_LEN];
 	size_t		 i;
 
 	switch (k->kind) {
@@ -1017,7 +1121,7 @@ print_key(FILE *f, const struct config *cfg, const struct keydef *k)
 			fprintf(f, "# %s =\n", k->name);
 		for (i = 0; i < cfg->npeers; i++)
 			fprintf(f, "%s = %s\n", k->name,
-			    hostport_str(&cfg->peers[i], hp, sizeof(hp)));
+			    peer_str(cfg, i, hp, sizeof(hp)));
 		return;
 	case K_SECONDS:
 	case K_SECONDS0:
@@ -1028,6 +1132,12 @@ print_key(FILE *f, const struct config *cfg, const struct keydef *k)
 	case K_INT:
 		fprintf(f, "%s = %d\n", k->name,
 		    *(const int *)(base + k->off));
+		return;
+	case K_BOOL:
+	case K_PLAINTEXT:
+		fprintf(f, "%s = %s\n", k->name,
+		    *(const int *)(base + k->off) == CONFIG_PLAINTEXT_ALWAYS ?
+		    "always" : *(const int *)(base + k->off) ? "yes" : "no");
 		return;
 	}
 }

@@ -19,16 +19,31 @@
 #include <netinet/in.h>
 
 #define CONFIG_MAX_PEERS	64
-#define CONFIG_NKEYS		36	/* keys of the file, config.c's keydefs */
+#define CONFIG_NKEYS		38	/* keys of the file, config.c's keydefs */
 #define CONFIG_PATH_MAX		256
 #define CONFIG_NAME_MAX		32
 #define CONFIG_ERR_MAX		256
 #define CONFIG_DATA_DIR		"./timenode-data"	/* without systemd */
+#define CONFIG_PLAINTEXT_ALWAYS	2	/* [p2p] plaintext = always */
 
 struct hostport {
 	struct in_addr	ip;
 	uint16_t	port;
 };
+
+/*
+ * A node key (Ed25519 public key, 32 bytes) in its printable form:
+ * "ed25519:" and 64 lower-case hex digits (docs/protocol.md section 12).
+ * Used by `peer = IP:PORT KEY`, the status and timenoded -nv.
+ */
+#define NODE_KEY_LEN		32
+#define NODE_KEY_PREFIX		"ed25519:"
+#define NODE_KEY_STR_LEN	(8 + 2 * NODE_KEY_LEN + 1)	/* with NUL */
+/* 0, or -1 when s is not exactly a key's printable form */
+int		 node_key_parse(const char *s, uint8_t key[NODE_KEY_LEN]);
+/* the printable form into buf (NODE_KEY_STR_LEN bytes at least) */
+const char	*node_key_str(const uint8_t key[NODE_KEY_LEN], char *buf,
+		    size_t len);
 
 /* What the command line asks for besides running (config_parse_args). */
 enum config_action {
@@ -47,6 +62,9 @@ struct config {
 	char		user[CONFIG_NAME_MAX];
 	struct hostport	listen;
 	struct hostport	peers[CONFIG_MAX_PEERS];
+	/* `peer = IP:PORT KEY`: the key pinned for peers[i], if pinned[i] */
+	uint8_t		peer_key[CONFIG_MAX_PEERS][NODE_KEY_LEN];
+	uint8_t		peer_pinned[CONFIG_MAX_PEERS];
 	/* [metrics] listen: netd's HTTP endpoint; port 0 = off */
 	struct hostport	metrics_listen;
 	size_t		npeers;
@@ -83,6 +101,10 @@ struct config {
 	int		max_inbound;
 	int		max_outbound;
 	double		handshake_timeout;
+	int		plaintext;	/* 1: accept plaintext, fall back to it;
+					   CONFIG_PLAINTEXT_ALWAYS: and dial
+					   it (docs/protocol.md section 12) */
+	int		pinned_only;	/* only peers with a pinned key */
 
 	/* [store] */
 	int		map_size_mb;		/* initial LMDB map size */

@@ -45,6 +45,9 @@ static union {
 	struct ipc_addr_mark		mark;
 	struct ipc_addr_query		query;
 	struct ipc_addrs		addrs;
+	struct ipc_node_key		node_key;
+	struct ipc_peer_key		peer_key;
+	struct ipc_peer_key_ack		peer_key_ack;
 	struct ipc_peer			peer;
 	struct ipc_net_blocks		net_blocks;
 	struct ipc_get_blocks		get_blocks;
@@ -175,6 +178,15 @@ decode_body(uint16_t type, const uint8_t *body, size_t len)
 		break;
 	case IPC_STORE_ADDRS:
 		ROUND(addrs, u.addrs, ipc_addrs_free(&u.addrs));
+		break;
+	case IPC_STORE_NODE_KEY:
+		ROUND(node_key, u.node_key, (void)0);
+		break;
+	case IPC_STORE_PEER_KEY:
+		ROUND(peer_key, u.peer_key, (void)0);
+		break;
+	case IPC_STORE_PEER_KEY_ACK:
+		ROUND(peer_key_ack, u.peer_key_ack, (void)0);
 		break;
 	case IPC_NET_PEER_UP:
 	case IPC_NET_PEER_DOWN:

@@ -20,9 +20,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/x509.h>
+
 #include "block.h"
 #include "config.h"
 #include "ipc.h"
+#include "tls.h"
 #include "wire.h"
 
 #define T0	1767225600000ULL	/* devnet's genesis time, ms */
@@ -400,6 +403,7 @@ ipc_seeds(void)
 	OVER("store-blocks-over", IPC_STORE_BLOCKS, ipc_blocks_encode, bmax,
 	    1, "\0\0\0\1\x2a", 5);
 	ipc_put("store-locator-req", IPC_STORE_LOCATOR_REQ, NULL);
+	ipc_put("store-node-key-req", IPC_STORE_NODE_KEY_REQ, NULL);
 	BODY("store-hashes", IPC_STORE_HASHES, ipc_hashes_encode,
 	    (struct ipc_hashes){ .count = 3 });
 	BODY("store-hashes-max", IPC_STORE_HASHES, ipc_hashes_encode,
@@ -436,6 +440,15 @@ ipc_seeds(void)
 	    ADDR_FOR_DIAL, 1767225600 });
 	BODY("store-addrs", IPC_STORE_ADDRS, ipc_addrs_encode,
 	    (struct ipc_addrs){ 2, addrs });
+	BODY("store-node-key", IPC_STORE_NODE_KEY, ipc_node_key_encode,
+	    (struct ipc_node_key){ { 1, 2, 3 } });
+	BODY("store-peer-key", IPC_STORE_PEER_KEY, ipc_peer_key_encode,
+	    (struct ipc_peer_key){ { [10] = 0xff, [11] = 0xff, [12] = 127,
+	    [15] = 2 }, { 4, 5, 6 } });
+	BODY("store-peer-key-ack", IPC_STORE_PEER_KEY_ACK,
+	    ipc_peer_key_ack_encode, (struct ipc_peer_key_ack){ { [10] = 0xff,
+	    [11] = 0xff, [12] = 127, [15] = 2 }, PEER_KEY_CHANGED,
+	    { 7, 8, 9 } });
 
 	BODY("net-peer-up", IPC_NET_PEER_UP, ipc_peer_encode,
 	    (struct ipc_peer){ .listen_port = 24100, .height = 2 });
@@ -618,6 +631,8 @@ config_seeds(void)
 	    "listen = 127.0.0.2:24100\n"
 	    "peer = 127.0.0.3:24100\n"
 	    "peer = 127.0.0.4:24101\n"
+	    "peer = 127.0.0.5:24100 ed25519:00112233445566778899aabbccddeeff"
+	    "00112233445566778899aabbccddeeff\n"
 	    "[supervisor]\n"
 	    "heartbeat_interval = 1\n"
 	    "heartbeat_deadline = 5\n"
@@ -637,6 +652,8 @@ config_seeds(void)
 	    "max_inbound = 64\n"
 	    "max_outbound = 8\n"
 	    "handshake_timeout = 10\n"
+	    "plaintext = always\n"
+	    "pinned_only = no\n"
 	    "[store]\n"
 	    "map_size_mb = 1024\n"
 	    "addr_max = 10000\n"
@@ -682,12 +699,69 @@ status_seeds(void)
 	}
 }
 
+/* a mode byte, then bytes (fuzz/tls.c) */
+static void
+tls_put(const char *name, uint8_t mode, const uint8_t *p, size_t n)
+{
+	uint8_t *b;
+
+	if ((b = malloc(n + 1)) == NULL)
+		die("out of memory");
+	b[0] = mode;
+	memcpy(b + 1, p, n);
+	put("tls", name, b, n + 1);
+	free(b);
+}
+
+/*
+ * A real ClientHello of netd's context (written into a memory BIO), the
+ * same cut short and behind garbage, and netd's own certificate (DER),
+ * pinned to its key or to another.
+ */
+static void
+tls_seeds(void)
+{
+	static const uint8_t	seed[NODE_KEY_LEN] = { 1, 2, 3 };
+	struct tls_peer		peer;
+	uint8_t			pub[NODE_KEY_LEN], hello[4096], *der = NULL;
+	SSL_CTX			*ctx;
+	SSL			*ssl;
+	BIO			*rb, *wb;
+	int			n, dlen;
+
+	memset(&peer, 0, sizeof(peer));
+	if ((ctx = tls_ctx_new()) == NULL ||
+	    tls_ctx_set_key(ctx, seed, pub) == -1 ||
+	    (ssl = tls_new(ctx, &peer)) == NULL ||
+	    (rb = BIO_new(BIO_s_mem())) == NULL ||
+	    (wb = BIO_new(BIO_s_mem())) == NULL)
+		die("TLS context");
+	BIO_set_mem_eof_return(rb, -1);
+	SSL_set_bio(ssl, rb, wb);
+	SSL_set_connect_state(ssl);
+	(void)SSL_do_handshake(ssl);		/* wants the server's answer */
+	if ((n = BIO_read(wb, hello, sizeof(hello))) <= 5)
+		die("no ClientHello");
+	tls_put("client-hello", 0, hello, (size_t)n);
+	tls_put("client-hello-cut", 0, hello, 5 + (size_t)(n - 5) / 2);
+	tls_put("record-byte-only", 0, hello, 1);
+	hello[1] = 0x7f;			/* garbage after 0x16 */
+	tls_put("garbage-after-0x16", 0, hello, 64);
+	if ((dlen = i2d_X509(SSL_CTX_get0_certificate(ctx), &der)) <= 0)
+		die("certificate");
+	tls_put("certificate", 1, der, (size_t)dlen);
+	tls_put("certificate-pinned-other", 3, der, (size_t)dlen);
+	OPENSSL_free(der);
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+}
+
 int
 main(int argc, char **argv)
 {
 	static const char *const targets[] = { "wire_frame", "wire_msg",
 	    "ipc_codec", "ipc_msg", "block", "genesis", "keyfile", "config",
-	    "status_cmd" };
+	    "status_cmd", "tls" };
 	uint8_t		pk[BLOCK_PUBKEY_LEN];
 	char		path[PATH_MAX], err[256];
 	size_t		i;
@@ -720,6 +794,7 @@ main(int argc, char **argv)
 	keyfile_seeds();
 	config_seeds();
 	status_seeds();
+	tls_seeds();
 	printf("fuzz_seeds: %d files in %s\n", nwritten, top);
 	return 0;
 }

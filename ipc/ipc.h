@@ -34,6 +34,9 @@
 #define IPC_HDR_LEN		8
 #define IPC_MAX_MSG		(16u << 20)	/* header + body, hard cap */
 #define IPC_HASH_LEN		32
+#define IPC_KEY_LEN		32		/* an Ed25519 key or seed */
+#define IPC_ADDR16_LEN		16		/* an IPv6 address, IPv4 as
+						   ::ffff:a.b.c.d */
 #define IPC_MAX_PEERS		1280		/* status entries */
 /*
  * The largest block height accepted from a peer (docs/protocol.md section
@@ -90,6 +93,11 @@ enum ipc_type {
 	IPC_STORE_ADDR_MARK,		/* ipc_addr_mark -> STORE_RESULT */
 	IPC_STORE_ADDR_LIST_REQ,	/* ipc_addr_query -> STORE_ADDRS */
 	IPC_STORE_ADDRS,		/* ipc_addrs */
+	IPC_STORE_NODE_KEY_REQ,		/* netd: empty -> STORE_NODE_KEY */
+	IPC_STORE_NODE_KEY,		/* ipc_node_key */
+	IPC_STORE_PEER_KEY,		/* netd: ipc_peer_key ->
+					   STORE_PEER_KEY_ACK */
+	IPC_STORE_PEER_KEY_ACK,		/* ipc_peer_key_ack */
 
 	/* sync channel */
 	IPC_NET_PEER_UP = 64,		/* netd -> syncd: ipc_peer */
@@ -225,6 +233,8 @@ struct ipc_net_counters {
 	uint64_t	log_summaries;	/* "... and N more like it" lines */
 	uint64_t	outq_bytes;	/* now queued to all peers (a gauge) */
 	uint64_t	outq_shed;	/* peers closed for the output budget */
+	uint64_t	peer_key_changed;	/* a known address, another
+						   node key (tls.h) */
 };
 
 /* IPC_HEARTBEAT_NETD; peers is allocated by the decoder */
@@ -235,6 +245,8 @@ struct ipc_status_netd {
 	uint32_t		 bans;
 	struct ipc_hist		 handshake;
 	uint32_t		 sendq[IPC_WORKER_CHANS];
+	uint8_t			 node_key[IPC_KEY_LEN];	/* public; zeros
+							   until known */
 	uint32_t		 npeers;
 	struct ipc_peer_status	*peers;
 };
@@ -347,6 +359,39 @@ struct ipc_addr_mark {
 	uint64_t	now;		/* Unix seconds */
 	uint64_t	until;		/* ADDR_BAN */
 };
+
+/*
+ * The node key (docs/storage.md, "Node key"): stored keeps its 32-byte
+ * Ed25519 seed in the data dir and gives it to netd, which makes its TLS
+ * certificate of it (netd/tls.h).
+ */
+struct ipc_node_key {
+	uint8_t		seed[IPC_KEY_LEN];
+};
+
+/*
+ * A peer's node key, recorded per address by stored on first contact
+ * (docs/storage.md, "Peer keys"); addr is IPv6, IPv4 v4-mapped
+ * (ipc_addr16_from_ip4).  The answer says what stored had.
+ */
+struct ipc_peer_key {
+	uint8_t		addr[IPC_ADDR16_LEN];
+	uint8_t		key[IPC_KEY_LEN];
+};
+enum peer_key_outcome {
+	PEER_KEY_NEW,		/* first contact: recorded */
+	PEER_KEY_SAME,
+	PEER_KEY_CHANGED,	/* another key before: old; the new recorded */
+	PEER_KEY_FULL,		/* not recorded: the table is full */
+	PEER_KEY_NOUTCOMES
+};
+struct ipc_peer_key_ack {
+	uint8_t		addr[IPC_ADDR16_LEN];
+	uint8_t		outcome;	/* enum peer_key_outcome */
+	uint8_t		old[IPC_KEY_LEN];	/* PEER_KEY_CHANGED */
+};
+/* ip (IPv4, network byte order) as ::ffff:a.b.c.d into addr */
+void	ipc_addr16_from_ip4(uint32_t ip, uint8_t addr[IPC_ADDR16_LEN]);
 
 /*
  * DIAL: unbanned entries with a port, best first; SHARE: of those, the
@@ -484,6 +529,13 @@ void	ipc_addr_encode(struct wbuf *, const struct ipc_addr *);
 int	ipc_addr_decode(struct rbuf *, struct ipc_addr *);
 void	ipc_addr_mark_encode(struct wbuf *, const struct ipc_addr_mark *);
 int	ipc_addr_mark_decode(struct rbuf *, struct ipc_addr_mark *);
+void	ipc_node_key_encode(struct wbuf *, const struct ipc_node_key *);
+int	ipc_node_key_decode(struct rbuf *, struct ipc_node_key *);
+void	ipc_peer_key_encode(struct wbuf *, const struct ipc_peer_key *);
+int	ipc_peer_key_decode(struct rbuf *, struct ipc_peer_key *);
+void	ipc_peer_key_ack_encode(struct wbuf *,
+	    const struct ipc_peer_key_ack *);
+int	ipc_peer_key_ack_decode(struct rbuf *, struct ipc_peer_key_ack *);
 void	ipc_addr_query_encode(struct wbuf *, const struct ipc_addr_query *);
 int	ipc_addr_query_decode(struct rbuf *, struct ipc_addr_query *);
 void	ipc_addrs_encode(struct wbuf *, const struct ipc_addrs *);

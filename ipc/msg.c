@@ -28,8 +28,10 @@ const char *const net_close_names[CLOSE_NREASONS] = {
 	"goodbye", "limit", "replaced", "misbehavior", "shutdown"
 };
 
-#define NETD_STATUS_MIN	(8 + 8 * (11 + CLOSE_NREASONS) + 4 + IPC_HIST_LEN + \
-			 IPC_SENDQ_LEN + 4)
+#define NETD_STATUS_MIN	(8 + 8 * (12 + CLOSE_NREASONS) + 4 + IPC_HIST_LEN + \
+			 IPC_SENDQ_LEN + IPC_KEY_LEN + 4)
+#define PEER_KEY_LEN	(IPC_ADDR16_LEN + IPC_KEY_LEN)
+#define PEER_KEY_ACK_LEN (IPC_ADDR16_LEN + 1 + IPC_KEY_LEN)
 #define STORED_STATUS_LEN (8 + 8 + 2 * IPC_HASH_LEN + 1 + 8 + 8 + 4 + \
 			 IPC_SENDQ_LEN)
 #define SYNCD_STATUS_LEN (8 + 1 + 8 + 8 + 4 + 8 + 8 + IPC_HIST_LEN + \
@@ -106,6 +108,14 @@ static const struct ipc_msgdef msgdefs[] = {
 	    P(IPC_STORED), 13, 13 },
 	{ IPC_STORE_ADDRS, "store-addrs", P(IPC_STORED), STORERS,
 	    4, 4 + IPC_MAX_ADDRS * ADDR_LEN },
+	{ IPC_STORE_NODE_KEY_REQ, "store-node-key-req", P(IPC_NETD),
+	    P(IPC_STORED), 0, 0 },
+	{ IPC_STORE_NODE_KEY, "store-node-key", P(IPC_STORED), P(IPC_NETD),
+	    IPC_KEY_LEN, IPC_KEY_LEN },
+	{ IPC_STORE_PEER_KEY, "store-peer-key", P(IPC_NETD), P(IPC_STORED),
+	    PEER_KEY_LEN, PEER_KEY_LEN },
+	{ IPC_STORE_PEER_KEY_ACK, "store-peer-key-ack", P(IPC_STORED),
+	    P(IPC_NETD), PEER_KEY_ACK_LEN, PEER_KEY_ACK_LEN },
 
 	{ IPC_NET_PEER_UP, "net-peer-up", P(IPC_NETD), P(IPC_SYNCD),
 	    PEER_LEN, PEER_LEN },
@@ -379,6 +389,7 @@ counters_encode(struct wbuf *w, const struct ipc_net_counters *c)
 	put_u64(w, c->log_summaries);
 	put_u64(w, c->outq_bytes);
 	put_u64(w, c->outq_shed);
+	put_u64(w, c->peer_key_changed);
 }
 
 static void
@@ -399,6 +410,7 @@ counters_decode(struct rbuf *r, struct ipc_net_counters *c)
 	c->log_summaries = get_u64(r);
 	c->outq_bytes = get_u64(r);
 	c->outq_shed = get_u64(r);
+	c->peer_key_changed = get_u64(r);
 }
 
 static void
@@ -450,6 +462,7 @@ ipc_status_netd_encode(struct wbuf *w, const struct ipc_status_netd *m)
 	put_u32(w, m->bans);
 	hist_encode(w, &m->handshake);
 	sendq_encode(w, m->sendq);
+	put_bytes(w, m->node_key, IPC_KEY_LEN);
 	put_u32(w, m->npeers);
 	for (i = 0; i < m->npeers; i++)
 		peer_encode(w, &m->peers[i]);
@@ -466,6 +479,7 @@ ipc_status_netd_decode(struct rbuf *r, struct ipc_status_netd *m)
 	m->bans = get_u32(r);
 	hist_decode(r, &m->handshake);
 	sendq_decode(r, m->sendq);
+	get_bytes(r, m->node_key, IPC_KEY_LEN);
 	m->npeers = get_count(r, IPC_MAX_PEERS, IPC_PEER_STATUS_LEN);
 	if (!rbuf_ok(r))
 		return -1;
@@ -737,6 +751,59 @@ ipc_addr_mark_decode(struct rbuf *r, struct ipc_addr_mark *m)
 	return m->outcome < ADDR_NOUTCOMES && (m->port != 0 ||
 	    m->outcome == ADDR_BAN || m->outcome == ADDR_UNBAN) &&
 	    rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_addr16_from_ip4(uint32_t ip, uint8_t addr[IPC_ADDR16_LEN])
+{
+	memset(addr, 0, IPC_ADDR16_LEN);
+	addr[10] = addr[11] = 0xff;
+	memcpy(addr + 12, &ip, 4);	/* already in network order */
+}
+
+void
+ipc_node_key_encode(struct wbuf *w, const struct ipc_node_key *m)
+{
+	put_bytes(w, m->seed, IPC_KEY_LEN);
+}
+
+int
+ipc_node_key_decode(struct rbuf *r, struct ipc_node_key *m)
+{
+	get_bytes(r, m->seed, IPC_KEY_LEN);
+	return rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_peer_key_encode(struct wbuf *w, const struct ipc_peer_key *m)
+{
+	put_bytes(w, m->addr, IPC_ADDR16_LEN);
+	put_bytes(w, m->key, IPC_KEY_LEN);
+}
+
+int
+ipc_peer_key_decode(struct rbuf *r, struct ipc_peer_key *m)
+{
+	get_bytes(r, m->addr, IPC_ADDR16_LEN);
+	get_bytes(r, m->key, IPC_KEY_LEN);
+	return rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_peer_key_ack_encode(struct wbuf *w, const struct ipc_peer_key_ack *m)
+{
+	put_bytes(w, m->addr, IPC_ADDR16_LEN);
+	put_u8(w, m->outcome);
+	put_bytes(w, m->old, IPC_KEY_LEN);
+}
+
+int
+ipc_peer_key_ack_decode(struct rbuf *r, struct ipc_peer_key_ack *m)
+{
+	get_bytes(r, m->addr, IPC_ADDR16_LEN);
+	m->outcome = get_u8(r);
+	get_bytes(r, m->old, IPC_KEY_LEN);
+	return m->outcome < PEER_KEY_NOUTCOMES && rbuf_done(r) ? 0 : -1;
 }
 
 void

@@ -28,7 +28,9 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <openssl/err.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -42,6 +44,8 @@
 static void	conn_readcb(struct bufferevent *, void *);
 static void	conn_writecb(struct bufferevent *, void *);
 static void	conn_eventcb(struct bufferevent *, short, void *);
+static void	conn_ready(struct conn *);
+static void	bev_setup(struct conn *);
 
 const char *
 ip_str(uint32_t ip, char *buf, size_t len)
@@ -107,12 +111,121 @@ conn_new(struct netd *nd, int fd, enum net_direction dir,
 	c->created = c->last_recv = c->drained_at = mono_now();
 	c->next_reqid = 1;
 	conn_name(c);
+	bev_setup(c);
+	TAILQ_INSERT_TAIL(&nd->conns, c, entry);
+	return c;
+}
+
+const uint8_t *
+conn_pinned_key(const struct netd *nd, uint32_t ip)
+{
+	size_t i;
+
+	for (i = 0; i < nd->cfg->npeers; i++)
+		if (nd->cfg->peer_pinned[i] &&
+		    nd->cfg->peers[i].ip.s_addr == ip)
+			return nd->cfg->peer_key[i];
+	return NULL;
+}
+
+/*
+ * From now on c speaks TLS (docs/protocol.md section 12): its socket's
+ * bufferevent is replaced by an OpenSSL one on the same descriptor, which
+ * starts the handshake as client (outbound) or server (inbound).  Nothing
+ * has been read from the socket yet (sniff_cb only peeks).  0, or -1.
+ */
+static int
+conn_use_tls(struct conn *c, enum bufferevent_ssl_state st)
+{
+	struct netd		*nd = c->nd;
+	const uint8_t		*pin = conn_pinned_key(nd, c->ip);
+	struct bufferevent	*bev;
+	SSL			*ssl;
+	int			 fd = bufferevent_getfd(c->bev);
+
+	memset(&c->tlsp, 0, sizeof(c->tlsp));
+	if (pin != NULL) {
+		c->tlsp.pinned = 1;
+		memcpy(c->tlsp.want, pin, NODE_KEY_LEN);
+	}
+	if ((ssl = tls_new(nd->tls_ctx, &c->tlsp)) == NULL)
+		return -1;
+	/* on failure OpenSSL's SSL is lost: only when out of memory */
+	bev = bufferevent_openssl_socket_new(nd->w->base, fd, ssl, st,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		return -1;
+	/* the goodbye frame ends a connection, not close_notify */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	bufferevent_setfd(c->bev, -1);		/* keep the descriptor */
+	bufferevent_free(c->bev);
+	c->bev = bev;
+	c->tls = 1;
+	bev_setup(c);
+	return 0;
+}
+
+/*
+ * The first bytes of an inbound connection, peeked (never read): a TLS
+ * handshake record (TLS_RECORD_BYTE) or a plaintext frame.  Decided
+ * without a timer (issue 14): one byte, unless our magic's first byte is
+ * TLS_RECORD_BYTE (1 network in 256), then four (our magic: plaintext).
+ * Fewer bytes than that: looked at again at the next tick, under the
+ * handshake deadline.  docs/protocol.md section 12.
+ */
+static void
+sniff_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct conn	*c = arg;
+	struct netd	*nd = c->nd;
+	uint8_t		 b[4];
+	size_t		 need = (nd->magic >> 24) == TLS_RECORD_BYTE ? 4 : 1;
+	ssize_t		 n;
+	int		 tls;
+
+	(void)ev;
+	n = recv(fd, b, need, MSG_PEEK | MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		conn_close(c, CLOSE_ERROR, 0, "%s", n == 0 ? "connection "
+		    "closed by the peer" : strerror(errno));
+		return;
+	}
+	if ((size_t)n < need) {
+		event_del(c->sniff);
+		c->sniff_later = 1;
+		return;
+	}
+	event_free(c->sniff);
+	c->sniff = NULL;
+	tls = b[0] == TLS_RECORD_BYTE &&
+	    (need == 1 || be32_load(b) != nd->magic);
+	if (tls) {
+		if (conn_use_tls(c, BUFFEREVENT_SSL_ACCEPTING) == -1)
+			conn_close(c, CLOSE_ERROR, 0, "TLS: out of memory");
+		else
+			conn_ready(c);
+		return;
+	}
+	if (!nd->cfg->plaintext)
+		conn_close(c, CLOSE_PROTOCOL, 1, "plaintext refused: this "
+		    "node speaks TLS ([p2p] plaintext = yes accepts it)");
+	else if (conn_pinned_key(nd, c->ip) != NULL)
+		conn_close(c, CLOSE_PROTOCOL, 1, "plaintext refused: this "
+		    "peer's key is pinned");
+	else
+		conn_ready(c);
+}
+
+/* c's callbacks, and its watermarks as for a new connection */
+static void
+bev_setup(struct conn *c)
+{
 	bufferevent_setcb(c->bev, conn_readcb, conn_writecb, conn_eventcb, c);
 	/* small frames only until a header says more (conn_readcb) */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, NETD_INBUF_SMALL);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-	TAILQ_INSERT_TAIL(&nd->conns, c, entry);
-	return c;
 }
 
 static void
@@ -131,14 +244,33 @@ hello_fill(struct netd *nd, struct wire_msg *m)
 	    NETD_AGENT);
 }
 
-/* TCP is up (accepted, or connected): learn the ports, say hello. */
+/*
+ * Whether an outbound speaks plaintext: never to a pinned peer; with
+ * [p2p] plaintext = always, or = yes to an address whose answer to TLS
+ * was a plaintext hello (tls_failed).
+ */
+static int
+plaintext_dial(const struct conn *c)
+{
+	const struct config *cfg = c->nd->cfg;
+
+	if (!cfg->plaintext || conn_pinned_key(c->nd, c->ip) != NULL)
+		return 0;
+	return cfg->plaintext == CONFIG_PLAINTEXT_ALWAYS ||
+	    (c->addr != NULL && c->addr->plaintext);
+}
+
+/*
+ * TCP is up (accepted, or connected): learn the ports; then the transport.
+ * Inbound: the first bytes tell TLS from plaintext (sniff_cb).  Outbound:
+ * TLS, or plaintext (plaintext_dial).
+ */
 void
 conn_start(struct conn *c)
 {
 	struct netd		*nd = c->nd;
 	struct sockaddr_in	 sin;
 	socklen_t		 len = sizeof(sin);
-	struct wire_msg		*m;
 	int			 fd = bufferevent_getfd(c->bev);
 
 	memset(&sin, 0, sizeof(sin));
@@ -153,11 +285,35 @@ conn_start(struct conn *c)
 	netd_log(nd, c->ip, NLOG_CONNECT, LOGRATE_DEBUG, "%s: TCP up (local "
 	    "port %u, remote port %u)", c->name, c->local_port,
 	    c->remote_port);
+	if (c->dir == DIR_INBOUND) {
+		c->sniff = event_new(nd->w->base, fd, EV_READ | EV_PERSIST,
+		    sniff_cb, c);
+		if (c->sniff == NULL || event_add(c->sniff, NULL) == -1)
+			conn_close(c, CLOSE_ERROR, 0, "out of memory");
+		return;
+	}
+	if (!plaintext_dial(c) &&
+	    conn_use_tls(c, BUFFEREVENT_SSL_CONNECTING) == -1) {
+		conn_close(c, CLOSE_ERROR, 0, "TLS: out of memory");
+		return;
+	}
+	conn_ready(c);
+}
+
+/*
+ * The transport is chosen: say hello (over TLS it waits in the output
+ * until the handshake is done) and read.
+ */
+static void
+conn_ready(struct conn *c)
+{
+	struct wire_msg *m;
+
 	if ((m = malloc(sizeof(*m))) == NULL) {
 		conn_close(c, CLOSE_ERROR, 0, "out of memory");
 		return;
 	}
-	hello_fill(nd, m);
+	hello_fill(c->nd, m);
 	conn_send(c, m);
 	free(m);
 	if (conn_alive(c))
@@ -292,6 +448,8 @@ conn_fail_reqs(struct conn *c)
 static void
 conn_free(struct conn *c)
 {
+	if (c->sniff)
+		event_free(c->sniff);
 	if (c->bev)
 		bufferevent_free(c->bev);
 	free(c);
@@ -318,6 +476,8 @@ conn_bury(struct conn *c)
 	if (c->state == CONN_DEAD)
 		return;
 	c->state = CONN_DEAD;
+	if (c->sniff)
+		event_del(c->sniff);
 	if (c->bev)
 		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	event_active(c->nd->reap, EV_TIMEOUT, 0);
@@ -328,6 +488,7 @@ activate(struct conn *c)
 {
 	struct netd	*nd = c->nd;
 	double		 now = mono_now();
+	char		 key[NODE_KEY_STR_LEN];
 
 	if (reg_put(&nd->reg, c->ip, c) == -1) {
 		conn_close(c, CLOSE_ERROR, 1, "out of memory");
@@ -338,9 +499,11 @@ activate(struct conn *c)
 	ipc_hist_observe(&nd->handshake_hist, now - c->created);
 	c->next_ping = now;		/* a first round trip at once */
 	netd_log(nd, c->ip, NLOG_CONNECT, LOGRATE_INFO, "%s: connected "
-	    "(remote port %u, listen port %u, height %llu, %s)", c->name,
-	    c->remote_port, c->listen_port, (unsigned long long)c->height,
-	    c->agent);
+	    "(remote port %u, listen port %u, height %llu, %s, %s%s)",
+	    c->name, c->remote_port, c->listen_port,
+	    (unsigned long long)c->height, c->agent, c->tls ? "TLS, key " :
+	    "plaintext", c->tls ? node_key_str(c->tlsp.key, key,
+	    sizeof(key)) : "");
 	if (c->dir == DIR_OUTBOUND)
 		dialer_succeeded(c);
 	else if (c->listen_port != 0)
@@ -410,7 +573,8 @@ conn_close(struct conn *c, enum net_close_reason reason, int goodbye,
 	dialer_closed(nd, c, reason);
 	if (was_active)
 		promote(c);
-	if (goodbye && c->opened) {
+	/* over TLS a goodbye can go only once its handshake is done */
+	if (goodbye && c->opened && (!c->tls || c->tls_up)) {
 		memset(&m, 0, sizeof(m));
 		m.type = WIRE_GOODBYE;
 		m.u.goodbye.reason = (uint8_t)reason;
@@ -526,9 +690,12 @@ on_hello(struct conn *c, const struct wire_hello *h)
 		conn_close(c, CLOSE_PROTOCOL, 1, "second hello");
 		return;
 	}
-	if (h->version != WIRE_VERSION) {
+	/* version 1 (its frames are the same) only in plaintext */
+	if (h->version != WIRE_VERSION && (c->tls ||
+	    h->version != WIRE_VERSION_PLAIN)) {
 		conn_close(c, CLOSE_PROTOCOL, 1, "protocol version %u, we "
-		    "speak %u", h->version, WIRE_VERSION);
+		    "speak %u (and %u in plaintext)", h->version, WIRE_VERSION,
+		    WIRE_VERSION_PLAIN);
 		return;
 	}
 	if (h->magic != nd->magic || memcmp(h->genesis, nd->genesis_hash,
@@ -1109,22 +1276,73 @@ conn_writecb(struct bufferevent *bev, void *arg)
 	shutdown(bufferevent_getfd(bev), SHUT_WR);
 }
 
+/* The TLS handshake is done: the peer's key is known and accepted. */
+static void
+tls_up(struct conn *c)
+{
+	char key[NODE_KEY_STR_LEN];
+
+	c->tls_up = 1;
+	netd_log(c->nd, c->ip, NLOG_CONNECT, LOGRATE_DEBUG, "%s: TLS up "
+	    "(%s, key %s%s)", c->name, SSL_get_cipher_name(
+	    bufferevent_openssl_get_ssl(c->bev)), node_key_str(c->tlsp.key,
+	    key, sizeof(key)), c->tlsp.pinned ? ", pinned" : "");
+	netd_peer_key_record(c->nd, c->ip, c->tlsp.key);
+}
+
+/*
+ * The TLS handshake failed: our check of its certificate refused it
+ * (c->tlsp.why), the peer refused ours (an alert), or its answer was not
+ * TLS.  An outbound whose answer was not TLS with [p2p] plaintext = yes
+ * marks the address plaintext: the next dial speaks plaintext (an older
+ * node sent its hello; docs/protocol.md section 12).
+ */
+static void
+tls_failed(struct conn *c, unsigned long err)
+{
+	char	buf[160];
+	int	not_tls = ERR_GET_LIB(err) == ERR_LIB_SSL &&
+	    (ERR_GET_REASON(err) == SSL_R_WRONG_VERSION_NUMBER ||
+	    ERR_GET_REASON(err) == SSL_R_PACKET_LENGTH_TOO_LONG);
+
+	ERR_clear_error();
+	if (c->tlsp.checked && !c->tlsp.ok) {
+		conn_close(c, CLOSE_PROTOCOL, 0, "TLS: refused: %s",
+		    c->tlsp.why);
+		return;
+	}
+	if (not_tls && c->dir == DIR_OUTBOUND && c->addr != NULL &&
+	    c->nd->cfg->plaintext && !c->tlsp.pinned) {
+		c->addr->plaintext = 1;
+		conn_close(c, CLOSE_PROTOCOL, 0, "TLS: the answer is not TLS: "
+		    "dialling plaintext next ([p2p] plaintext = yes)");
+		return;
+	}
+	conn_close(c, CLOSE_PROTOCOL, 0, "%s", tls_error_str(err, buf,
+	    sizeof(buf)));
+}
+
 static void
 conn_eventcb(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn	*c = arg;
 	int		 err = EVUTIL_SOCKET_ERROR();
 
-	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
-		conn_start(c);
+		if (c->state == CONN_CONNECTING)
+			conn_start(c);
+		else
+			tls_up(c);
 		return;
 	}
 	if (c->state == CONN_CLOSING) {
 		conn_bury(c);
 		return;
 	}
-	if (what & BEV_EVENT_EOF)
+	if (c->tls && !c->tls_up && (what & (BEV_EVENT_EOF |
+	    BEV_EVENT_ERROR)))
+		tls_failed(c, bufferevent_get_openssl_error(bev));
+	else if (what & BEV_EVENT_EOF)
 		conn_close(c, CLOSE_ERROR, 0, "connection closed by the peer");
 	else if (what & BEV_EVENT_ERROR)
 		conn_close(c, CLOSE_ERROR, 0, "%s", err ? strerror(err) :
@@ -1161,6 +1379,10 @@ conn_tick(struct conn *c, double now)
 		if (now - c->created > cfg->handshake_timeout)
 			conn_close(c, CLOSE_TIMEOUT, 1, "no handshake in %.1f s",
 			    cfg->handshake_timeout);
+		else if (c->sniff_later && c->sniff != NULL) {
+			c->sniff_later = 0;	/* sniff_cb: too few bytes */
+			event_add(c->sniff, NULL);
+		}
 		return;
 	case CONN_CLOSING:
 		if (now - c->closing_since > NETD_LINGER_S)
@@ -1305,7 +1527,16 @@ conn_shutdown_all(struct netd *nd)
 	wbuf_init(&w, 1024);
 	wire_encode(&w, nd->magic, &m);
 	while ((c = TAILQ_FIRST(&nd->conns)) != NULL) {
-		if (c->opened && conn_alive(c)) {
+		if (c->opened && conn_alive(c) && c->tls) {
+			/* over TLS: the goodbye in a record of its own,
+			 * when no frame is half out (else only the EOF) */
+			if (c->tls_up && !w.err && evbuffer_get_length(
+			    bufferevent_get_output(c->bev)) == 0)
+				(void)SSL_write(bufferevent_openssl_get_ssl(
+				    c->bev), w.data, (int)w.len);
+			shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+			nd->c.connections_closed[CLOSE_SHUTDOWN]++;
+		} else if (c->opened && conn_alive(c)) {
 			fd = bufferevent_getfd(c->bev);
 			evbuffer_write(bufferevent_get_output(c->bev), fd);
 			if (!w.err)

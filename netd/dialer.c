@@ -376,6 +376,8 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	else if (count_inbound(nd) >= nd->cfg->max_inbound +
 	    NETD_INBOUND_SPARE)
 		why = "no room for another inbound handshake";
+	else if (nd->cfg->pinned_only && conn_pinned_key(nd, ip) == NULL)
+		why = "not a pinned peer ([p2p] pinned_only)";
 	if (why != NULL) {
 		refusal_log(nd, ip, why);
 		nd->c.connections_opened++;
@@ -564,7 +566,9 @@ dialer_tick(struct netd *nd, double now)
 		if (n >= nd->cfg->max_outbound)
 			break;
 		if (a->self || a->conn != NULL || a->next_try > now ||
-		    is_banned(nd, a->ip, now) || ip_busy(nd, a->ip))
+		    is_banned(nd, a->ip, now) || ip_busy(nd, a->ip) ||
+		    (nd->cfg->pinned_only && conn_pinned_key(nd, a->ip) ==
+		    NULL))
 			continue;
 		/* a new name from a peer waits its turn */
 		hearsay = !a->tried && a->source == ADDR_EXCHANGE;

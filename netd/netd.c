@@ -153,6 +153,8 @@ addr_refresh(struct netd *nd)
  * learns a new netd's pid from a heartbeat) is lost with it, and the
  * channel reports the next one.
  */
+static void	boot_step(struct netd *, unsigned);
+
 static void
 boot_ask(struct netd *nd)
 {
@@ -160,6 +162,91 @@ boot_ask(struct netd *nd)
 		netd_tip_refresh(nd);
 	if (!(nd->boot & NETD_BOOT_BANS))
 		nd->bans_reqid = addr_query(nd, NETD_MAX_BANS, ADDR_BANNED);
+	if (!(nd->boot & NETD_BOOT_KEY))
+		netd_store_send(nd, IPC_STORE_NODE_KEY_REQ, next_reqid(nd),
+		    NULL);
+}
+
+/* the node key's seed: our TLS certificate is made of it (tls.h) */
+static void
+node_key_use(struct netd *nd, const uint8_t seed[NODE_KEY_LEN],
+    const char *what)
+{
+	char key[NODE_KEY_STR_LEN];
+
+	if (tls_ctx_set_key(nd->tls_ctx, seed, nd->node_key) == -1)
+		return;
+	log_info("%s %s", what, node_key_str(nd->node_key, key,
+	    sizeof(key)));
+	boot_step(nd, NETD_BOOT_KEY);
+}
+
+static void
+on_store_node_key(struct netd *nd, struct rbuf *r)
+{
+	struct ipc_node_key k;
+
+	if (nd->boot & NETD_BOOT_KEY)
+		return;
+	if (ipc_node_key_decode(r, &k) == 0)
+		node_key_use(nd, k.seed, "node key");
+	sodium_memzero(&k, sizeof(k));
+}
+
+/* stored has never answered: a key for this run only, not to stall */
+static void
+node_key_temporary(struct netd *nd)
+{
+	uint8_t seed[NODE_KEY_LEN];
+
+	randombytes_buf(seed, sizeof(seed));
+	log_warnx("no node key from stored in %.0f s: a temporary one for "
+	    "this run", NETD_BOOT_S);
+	node_key_use(nd, seed, "temporary node key");
+	sodium_memzero(seed, sizeof(seed));
+}
+
+void
+netd_peer_key_record(struct netd *nd, uint32_t ip,
+    const uint8_t key[NODE_KEY_LEN])
+{
+	struct ipc_peer_key	k;
+	struct wbuf		w;
+
+	ipc_addr16_from_ip4(ip, k.addr);
+	memcpy(k.key, key, NODE_KEY_LEN);
+	wbuf_init(&w, sizeof(k) + 16);
+	ipc_peer_key_encode(&w, &k);
+	netd_store_send(nd, IPC_STORE_PEER_KEY, next_reqid(nd), &w);
+	wbuf_free(&w);
+}
+
+/*
+ * stored's answer about a peer's key: one that changed for a known
+ * address is logged (rate-limited per IP) and counted (issue 14; as
+ * ssh's known_hosts, but opportunistic: the connection stays).
+ */
+static void
+on_store_peer_key(struct netd *nd, struct rbuf *r)
+{
+	struct ipc_peer_key_ack	ack;
+	char			old[NODE_KEY_STR_LEN], ip[INET_ADDRSTRLEN];
+	uint32_t		v4;
+
+	if (ipc_peer_key_ack_decode(r, &ack) == -1)
+		return;
+	memcpy(&v4, ack.addr + 12, 4);
+	if (ack.outcome == PEER_KEY_CHANGED) {
+		nd->c.peer_key_changed++;
+		netd_log(nd, v4, NLOG_CONNECT, LOGRATE_WARN, "%s: node key "
+		    "changed: it was %s at an earlier contact; the new one is "
+		    "recorded (pin it with peer = IP:PORT KEY to refuse a "
+		    "change)", ip_str(v4, ip, sizeof(ip)), node_key_str(
+		    ack.old, old, sizeof(old)));
+	} else if (ack.outcome == PEER_KEY_FULL)
+		netd_log(nd, v4, NLOG_CONNECT, LOGRATE_DEBUG, "%s: node key "
+		    "not recorded: the table is full", ip_str(v4, ip,
+		    sizeof(ip)));
 }
 
 /*
@@ -603,6 +690,12 @@ store_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
 		} else
 			on_store_addrs(nd, r);
 		return;
+	case IPC_STORE_NODE_KEY:
+		on_store_node_key(nd, r);
+		return;
+	case IPC_STORE_PEER_KEY_ACK:
+		on_store_peer_key(nd, r);
+		return;
 	case IPC_STORE_POINT:
 		if (s != NULL)
 			on_store_point(nd, s, r);
@@ -811,8 +904,12 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 	conn_budget_tick(nd, now);
 	lograte_tick(&nd->logs, now);
 	if (nd->boot != NETD_BOOTED && now >= nd->boot_deadline) {
-		log_warnx("stored has not told us our tip and the bans in %.0f "
-		    "s: accepting and dialling without them", NETD_BOOT_S);
+		if (!(nd->boot & NETD_BOOT_KEY))
+			node_key_temporary(nd);
+		if (nd->boot != NETD_BOOTED)
+			log_warnx("stored has not told us our tip and the bans "
+			    "in %.0f s: accepting and dialling without them",
+			    NETD_BOOT_S);
 		boot_step(nd, NETD_BOOTED);
 	}
 	if (now >= nd->next_tip_refresh)
@@ -836,7 +933,9 @@ netd_load(struct worker *w)
 {
 	struct netd	*nd = &the_netd;
 	char		 err[CONFIG_ERR_MAX];
+	uint8_t		 seed[NODE_KEY_LEN];
 	size_t		 i;
+	int		 rc;
 
 	memset(nd, 0, sizeof(*nd));
 	w->priv = nd;
@@ -864,7 +963,18 @@ netd_load(struct worker *w)
 		    ADDR_CONFIG, 0, NULL);
 	randombytes_buf(nd->evict_key, sizeof(nd->evict_key));
 	nd->dial_tokens = NETD_DIAL_BURST;
-	return 0;
+	/*
+	 * OpenSSL reads its configuration now, before the sandbox; and a
+	 * throw-away key and certificate warm up what the node key's will
+	 * use (stored gives it after the sandbox is on: on_store_node_key)
+	 */
+	if ((nd->tls_ctx = tls_ctx_new()) == NULL)
+		return -1;
+	randombytes_buf(seed, sizeof(seed));
+	rc = tls_ctx_set_key(nd->tls_ctx, seed, nd->node_key);
+	sodium_memzero(seed, sizeof(seed));
+	memset(nd->node_key, 0, sizeof(nd->node_key));
+	return rc;
 }
 
 static int
@@ -932,6 +1042,7 @@ netd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 	st.seq = seq;
 	status_metrics(w, nd, &st, now);
 	if (nd != NULL) {
+		memcpy(st.node_key, nd->node_key, IPC_KEY_LEN);
 		st.c = nd->c;
 		st.c.log_suppressed = nd->logs.c.suppressed;
 		st.c.log_summaries = nd->logs.c.summaries;
@@ -977,6 +1088,8 @@ netd_shutdown(struct worker *w)
 	reg_free(&nd->reg);
 	metrics_http_close(nd->metrics);
 	nd->metrics = NULL;
+	SSL_CTX_free(nd->tls_ctx);
+	nd->tls_ctx = NULL;
 }
 
 static const struct worker_def netd_def = {

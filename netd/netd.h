@@ -13,6 +13,8 @@
  *			entry per IP, bounded), the dial budget, backoff,
  *			bans
  *	wire.c		framing and message encoding (pure)
+ *	tls.c		the TLS context, the node's certificate, the check
+ *			of a peer's (docs/protocol.md section 12)
  */
 #ifndef TIMENODE_NETD_H
 #define TIMENODE_NETD_H
@@ -21,9 +23,12 @@
 
 #include <stdint.h>
 
+#include <openssl/ssl.h>
+
 #include "block.h"
 #include "lograte.h"
 #include "registry.h"
+#include "tls.h"
 #include "wire.h"
 #include "worker.h"
 
@@ -91,12 +96,15 @@ struct metrics_http;
 #define NETD_ADDR_REFRESH_S	30.0
 #define NETD_ADDRS_EVERY_S	60.0	/* answer GET_ADDRS at most so often */
 /*
- * netd neither accepts nor dials before it knows its tip (for its hello)
- * and the bans in the address book, or NETD_BOOT_S after its start.
+ * netd neither accepts nor dials before it knows its tip (for its hello),
+ * the bans in the address book and its node key (from stored), or
+ * NETD_BOOT_S after its start (then with a temporary node key).
  */
 #define NETD_BOOT_TIP		0x1
 #define NETD_BOOT_BANS		0x2
-#define NETD_BOOTED		(NETD_BOOT_TIP | NETD_BOOT_BANS)
+#define NETD_BOOT_KEY		0x4	/* the node key, for TLS */
+#define NETD_BOOTED		(NETD_BOOT_TIP | NETD_BOOT_BANS | \
+				    NETD_BOOT_KEY)
 #define NETD_BOOT_S		10.0
 
 /*
@@ -142,7 +150,13 @@ struct conn {
 	TAILQ_ENTRY(conn)	 entry;
 	struct netd		*nd;
 	uint64_t		 serial;
-	struct bufferevent	*bev;
+	struct bufferevent	*bev;		/* a socket's, then TLS's */
+	struct event		*sniff;		/* inbound: TLS or plaintext?
+						   (conn.c, sniff_cb) */
+	int			 sniff_later;	/* retry at the next tick */
+	int			 tls;		/* bev is TLS */
+	int			 tls_up;	/* its handshake is done */
+	struct tls_peer		 tlsp;		/* its certificate check */
 	enum net_direction	 dir;
 	enum conn_state		 state;
 	uint32_t		 ip;		/* network byte order */
@@ -221,6 +235,10 @@ struct addr {
 	int			 self;		/* it was us: never again */
 	int			 tried;		/* dialled at least once */
 	int			 good;		/* a handshake succeeded */
+	int			 plaintext;	/* its TLS answer was a
+						   plaintext node's: dial
+						   plaintext ([p2p]
+						   plaintext = yes only) */
 	int			 in_book;	/* stored has it: marks go there */
 	double			 learned;	/* monotonic */
 	int			 failures;
@@ -262,6 +280,8 @@ struct netd {
 	uint32_t		 magic;
 	uint64_t		 nonce;
 	struct evconnlistener	*listener;
+	SSL_CTX			*tls_ctx;	/* tls.h */
+	uint8_t			 node_key[NODE_KEY_LEN];	/* public */
 	struct event		*tick;
 	struct event		*reap;
 	struct conn_list	 conns;
@@ -306,6 +326,7 @@ void		 conn_reap(struct netd *);
 void		 conn_shutdown_all(struct netd *);
 struct conn	*conn_by_serial(struct netd *, uint64_t);
 int		 conn_alive(const struct conn *);
+const uint8_t	*conn_pinned_key(const struct netd *, uint32_t ip);
 void		 conn_peer_event(struct conn *, uint16_t ipc_type);
 void		 conn_fail_reqs(struct conn *);
 void		 conn_broadcast(struct netd *, const struct wire_msg *);
@@ -353,6 +374,8 @@ void		 netd_serve_range(struct netd *, struct conn *,
 void		 netd_serve_locator(struct netd *, struct conn *,
 		    const struct wire_get_locator *);
 void		 netd_tip_refresh(struct netd *);
+void		 netd_peer_key_record(struct netd *, uint32_t ip,
+		    const uint8_t key[NODE_KEY_LEN]);
 const char	*ip_str(uint32_t ip, char *buf, size_t len);
 
 #endif

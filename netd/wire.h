@@ -23,7 +23,12 @@
 
 #include "ipc.h"
 
-#define WIRE_VERSION		1
+/*
+ * 2: TLS (docs/protocol.md section 12); the frames are those of 1, which
+ * a node still accepts in plaintext ([p2p] plaintext = yes).
+ */
+#define WIRE_VERSION		2
+#define WIRE_VERSION_PLAIN	1	/* the plaintext protocol before */
 #define WIRE_HDR_LEN		14
 #define WIRE_CHECK_LEN		4
 #define WIRE_MAX_BLOCKS		256		/* blocks in one BLOCKS */

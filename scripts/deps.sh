@@ -16,9 +16,11 @@ case "${1-}" in
 esac
 
 # Build: compiler, CMake, pkg-config and the -dev package of every library in
-# CMakeLists.txt; clang and its runtime libraries (libFuzzer, the
+# CMakeLists.txt (libevent-dev brings libevent's OpenSSL part, libssl-dev
+# OpenSSL 3 for netd's TLS); clang and its runtime libraries (libFuzzer, the
 # sanitizers) for the fuzz targets (scripts/fuzz.sh).  Run: the tools the
-# tests and scripts/demo.sh use (jq reads timenodectl's JSON and
+# tests and scripts/demo.sh use (tcpdump captures loopback in
+# tests/test_tls.c; jq reads timenodectl's JSON and
 # bench/run.sh's results; gnuplot-nox draws bench/run.sh's plots; socat and
 # mdb_stat are handy for operators; mandoc lints the man pages; prometheus
 # gives promtool, which checks the metrics and contrib/'s rules, and the
@@ -35,6 +37,7 @@ libclang-rt-14-dev
 cmake
 pkg-config
 libevent-dev
+libssl-dev
 liblmdb-dev
 libcunit1-dev
 libsodium-dev
@@ -43,6 +46,7 @@ libinih-dev
 libjansson-dev
 libnng-dev
 iproute2
+tcpdump
 procps
 jq
 socat

@@ -151,7 +151,7 @@ env_open_flags(struct store *s, unsigned flags)
 
 	if ((rc = mdb_env_create(&s->env)) != 0)
 		return rc;
-	if ((rc = mdb_env_set_maxdbs(s->env, 4)) != 0 ||
+	if ((rc = mdb_env_set_maxdbs(s->env, 5)) != 0 ||
 	    (rc = mdb_env_set_mapsize(s->env, s->mapsize)) != 0 ||
 	    (rc = mdb_env_open(s->env, s->path, flags, 0600)) != 0) {
 		mdb_env_close(s->env);
@@ -215,6 +215,13 @@ dbis_open(struct store *s, char *err, size_t errlen)
 			    "tables are missing)", s->shown);
 			return -1;
 		}
+		goto fail;
+	}
+	/* added in version 2: an older store opened read-only lacks it */
+	rc = mdb_dbi_open(txn, "peerkeys", cflags, &s->peerkeys);
+	s->has_peerkeys = rc == 0;
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		mdb_txn_abort(txn);
 		goto fail;
 	}
 	if ((rc = mdb_txn_commit(txn)) == 0)
@@ -1781,4 +1788,64 @@ store_verify_dir(const char *dir, const volatile sig_atomic_t *stop,
 		}
 	store_close(&s);
 	return res->code == IPC_OK ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* peer keys */
+
+struct peer_key_ctx {
+	const struct ipc_peer_key	*in;
+	struct ipc_peer_key_ack		*ack;
+};
+
+static int
+peer_key_txn(struct store *s, MDB_txn *txn, void *arg,
+    struct ipc_result *res)
+{
+	struct peer_key_ctx	*p = arg;
+	MDB_val			 k = mval(p->in->addr, IPC_ADDR16_LEN), v;
+	MDB_stat		 st;
+	int			 rc;
+
+	(void)res;
+	rc = mdb_get(txn, s->peerkeys, &k, &v);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	if (rc == 0 && v.mv_size == IPC_KEY_LEN &&
+	    memcmp(v.mv_data, p->in->key, IPC_KEY_LEN) == 0) {
+		p->ack->outcome = PEER_KEY_SAME;
+		return 0;
+	}
+	if (rc == 0) {
+		p->ack->outcome = PEER_KEY_CHANGED;
+		memcpy(p->ack->old, v.mv_data, v.mv_size < IPC_KEY_LEN ?
+		    v.mv_size : IPC_KEY_LEN);
+	} else {
+		if ((rc = mdb_stat(txn, s->peerkeys, &st)) != 0)
+			return rc;
+		if (st.ms_entries >= s->addr_max) {
+			p->ack->outcome = PEER_KEY_FULL;
+			return 0;
+		}
+		p->ack->outcome = PEER_KEY_NEW;
+	}
+	v = mval(p->in->key, IPC_KEY_LEN);
+	return mdb_put(txn, s->peerkeys, &k, &v, 0);
+}
+
+void
+store_peer_key(struct store *s, const struct ipc_peer_key *in,
+    struct ipc_peer_key_ack *ack, struct ipc_result *res)
+{
+	struct peer_key_ctx p = { in, ack };
+
+	memset(ack, 0, sizeof(*ack));
+	memcpy(ack->addr, in->addr, IPC_ADDR16_LEN);
+	memset(res, 0, sizeof(*res));
+	if (!s->has_peerkeys) {
+		store_result(res, IPC_ERR_STORAGE, "peer key: the store has "
+		    "no peer key table (an older store, read-only)");
+		return;
+	}
+	(void)store_write(s, peer_key_txn, &p, res, "peer key");
 }

@@ -42,6 +42,9 @@ struct store {
 	MDB_dbi		 hashes;	/* block hash -> u64 height (BE) */
 	MDB_dbi		 meta;		/* name -> value */
 	MDB_dbi		 addrs;		/* IPv4 address (4 bytes) -> entry */
+	MDB_dbi		 peerkeys;	/* IPv6 address (16 bytes, IPv4
+					   v4-mapped) -> node key (32) */
+	int		 has_peerkeys;	/* a read-only old store lacks it */
 	char		 path[512];	/* the environment file */
 	/* the same as the operator knows it (outside any chroot), for
 	 * messages: path opens the file, shown names it */
@@ -103,6 +106,15 @@ void	store_addr_mark(struct store *, const struct ipc_addr_mark *,
 void	store_addr_list(struct store *, const struct ipc_addr_query *,
 	    struct ipc_addrs *out, struct ipc_result *);
 size_t	store_addr_count(struct store *);
+/*
+ * Record a peer's node key for its address (docs/storage.md, "Peer
+ * keys"): ack gets the outcome (enum peer_key_outcome) and, when it
+ * changed, the old key; the new one is recorded.  At most max addresses
+ * (the address book's addr_max): a new one beyond is not recorded
+ * (PEER_KEY_FULL).  res as every write.
+ */
+void	store_peer_key(struct store *, const struct ipc_peer_key *,
+	    struct ipc_peer_key_ack *, struct ipc_result *);
 
 /*
  * Verify the chain: heights contiguous from 0, every block decodes, links

@@ -19,11 +19,14 @@
  * answered while it runs: one verify at a time, a second is answered
  * IPC_ERR_BUSY.
  */
+#include <errno.h>
 #include <event2/event.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "store.h"
@@ -50,6 +53,7 @@ struct verify_job {
 
 struct stored {
 	struct genesis	 genesis;
+	uint8_t		 node_seed[IPC_KEY_LEN];	/* node.key */
 	struct store	 store;
 	int		 open;
 	struct verify_job vj;
@@ -332,6 +336,46 @@ req_addr_list(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 	ipc_addrs_free(&out);
 }
 
+/* netd asks for the node key at start (docs/storage.md, "Node key") */
+static void
+req_node_key(struct ipc_chan *c, const struct ipc_hdr *h)
+{
+	struct ipc_node_key	k;
+	struct wbuf		w;
+
+	memcpy(k.seed, sd.node_seed, IPC_KEY_LEN);
+	wbuf_init(&w, IPC_KEY_LEN);
+	ipc_node_key_encode(&w, &k);
+	send_body(c, IPC_STORE_NODE_KEY, h->reqid, &w);
+	sodium_memzero(w.data, w.len);
+	sodium_memzero(&k, sizeof(k));
+	wbuf_free(&w);
+}
+
+static void
+req_peer_key(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
+{
+	struct ipc_peer_key	k;
+	struct ipc_peer_key_ack	ack;
+	struct ipc_result	res;
+	struct wbuf		w;
+
+	if (ipc_peer_key_decode(r, &k) == -1) {
+		refuse(c, h, IPC_ERR_MALFORMED, "bad length");
+		return;
+	}
+	store_peer_key(&sd.store, &k, &ack, &res);
+	if (res.code != IPC_OK) {
+		log_warnx("%s", res.reason);
+		send_result(c, IPC_STORE_RESULT, h->reqid, &res);
+		return;
+	}
+	wbuf_init(&w, 64);
+	ipc_peer_key_ack_encode(&w, &ack);
+	send_body(c, IPC_STORE_PEER_KEY_ACK, h->reqid, &w);
+	wbuf_free(&w);
+}
+
 /* Both store channels; the catalogue already checked sender and size. */
 static void
 store_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r,
@@ -366,9 +410,57 @@ store_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r,
 	case IPC_STORE_ADDR_LIST_REQ:
 		req_addr_list(c, h, r);
 		break;
+	case IPC_STORE_NODE_KEY_REQ:
+		req_node_key(c, h);
+		break;
+	case IPC_STORE_PEER_KEY:
+		req_peer_key(c, h, r);
+		break;
 	default:
 		refuse(c, h, IPC_ERR_MALFORMED, "not a request stored serves");
 	}
+}
+
+/*
+ * The node key (docs/storage.md, "Node key"): <data dir>/node.key, the
+ * 32-byte Ed25519 seed in the producer key file format (keyfile.c), made
+ * with mode 0600 at the first start.  Only stored touches the data dir
+ * (docs/architecture.md); netd gets the seed over IPC.  -1 with a log
+ * line: a file that is not a key is never replaced.
+ */
+static int
+node_key_load(const char *data_dir)
+{
+	uint8_t	pk[BLOCK_PUBKEY_LEN], sk[BLOCK_SECKEY_LEN];
+	char	path[CONFIG_PATH_MAX + 16], err[512];
+	int	rc;
+
+	if (sodium_init() < 0) {
+		log_warnx("sodium_init failed");
+		return -1;
+	}
+	if (snprintf(path, sizeof(path), "%s/node.key", data_dir) >=
+	    (int)sizeof(path)) {
+		log_warnx("node key: data dir path too long");
+		return -1;
+	}
+	if (access(path, F_OK) == -1 && errno == ENOENT) {
+		randombytes_buf(sd.node_seed, sizeof(sd.node_seed));
+		if (keyfile_write(path, sd.node_seed, "# timenode node key "
+		    "(Ed25519 seed); keep it secret\n", err,
+		    sizeof(err)) == -1) {
+			log_warnx("node key: %s", err);
+			return -1;
+		}
+		log_info("node key: made %s", path);
+	}
+	rc = keyfile_load(path, pk, sk, err, sizeof(err));
+	if (rc == 0)
+		memcpy(sd.node_seed, sk, IPC_KEY_LEN);	/* seed || pk */
+	else
+		log_warnx("node key: %s", err);
+	sodium_memzero(sk, sizeof(sk));
+	return rc == 0 ? 0 : -1;
 }
 
 static int
@@ -383,6 +475,8 @@ stored_load(struct worker *w)
 		log_warnx("genesis of network %s: %s", w->cfg.network, err);
 		worker_exit_config();
 	}
+	if (node_key_load(w->cfg.data_dir) == -1)
+		worker_exit_config();
 	return 0;
 }
 

@@ -192,6 +192,9 @@ network(struct metrics *m, struct supervisor *sv)
 	one_u64(m, "timenode_handshakes_failed_total", "counter",
 	    "Connections closed before their handshake ended.",
 	    c->handshakes_failed);
+	one_u64(m, "timenode_peer_key_changes_total", "counter",
+	    "Known peer addresses that presented another node key.",
+	    c->peer_key_changed);
 	one_u64(m, "timenode_duplicate_connections_resolved_total", "counter",
 	    "Doubled connections to one peer resolved by the tie rule.",
 	    c->duplicates_resolved);

@@ -140,9 +140,13 @@ static json_t *
 node_json(struct supervisor *sv)
 {
 	const struct ipc_status_stored	*st = &sv->st_stored;
-	char				 hp[64];
+	static const uint8_t		 zero[IPC_KEY_LEN];
+	char				 hp[64], key[NODE_KEY_STR_LEN] = "";
 
-	return json_pack("{s:s, s:i, s:i, s:s, s:o, s:I, s:o, s:s}",
+	/* the node key, once netd has it: "" before (docs/operations.md) */
+	if (memcmp(sv->st_netd.node_key, zero, IPC_KEY_LEN) != 0)
+		node_key_str(sv->st_netd.node_key, key, sizeof(key));
+	return json_pack("{s:s, s:i, s:i, s:s, s:o, s:I, s:o, s:s, s:s}",
 	    "version", TIMENODE_VERSION_FULL,
 	    "protocol", WIRE_VERSION,
 	    "ipc_version", IPC_VERSION,
@@ -152,7 +156,8 @@ node_json(struct supervisor *sv)
 	    "height", (json_int_t)st->height,
 	    "tip", st->have_chain ? hex_json(st->tip, IPC_HASH_LEN) :
 	    json_string(""),
-	    "listen", hostport_str(&sv->cfg.listen, hp, sizeof(hp)));
+	    "listen", hostport_str(&sv->cfg.listen, hp, sizeof(hp)),
+	    "node_key", key);
 }
 
 static json_t *
@@ -241,7 +246,7 @@ counters_json(struct supervisor *sv)
 		json_object_set_new(closed, net_close_names[i],
 		    json_integer((json_int_t)c->connections_closed[i]));
 	return json_pack("{s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I,"
-	    " s:I, s:I}",
+	    " s:I, s:I, s:I}",
 	    "pings_sent", (json_int_t)c->pings_sent,
 	    "pongs_received", (json_int_t)c->pongs_received,
 	    "connections_opened", (json_int_t)c->connections_opened,
@@ -253,7 +258,8 @@ counters_json(struct supervisor *sv)
 	    "log_lines_suppressed", (json_int_t)c->log_suppressed,
 	    "log_summaries", (json_int_t)c->log_summaries,
 	    "output_queued_bytes", (json_int_t)c->outq_bytes,
-	    "peers_shed_for_output", (json_int_t)c->outq_shed);
+	    "peers_shed_for_output", (json_int_t)c->outq_shed,
+	    "peer_key_changed", (json_int_t)c->peer_key_changed);
 }
 
 static json_t *

@@ -91,6 +91,44 @@ fake_close(struct fake *f)
 }
 
 int
+fake_listen(const char *ip, int port)
+{
+	struct sockaddr_in	sin;
+	int			fd, one = 1;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
+	    -1 || inet_pton(AF_INET, ip, &sin.sin_addr) != 1 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(fd, 8) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int
+fake_accept(struct fake *f, int lfd, double timeout)
+{
+	struct pollfd	pfd = { lfd, POLLIN, 0 };
+
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+	memcpy(f->tip, net_genesis, IPC_HASH_LEN);
+	if (poll(&pfd, 1, (int)(timeout * 1000)) != 1 ||
+	    (f->buf = malloc(WIRE_MAX_FRAME)) == NULL ||
+	    (f->fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
+		fake_close(f);
+		return -1;
+	}
+	return 0;
+}
+
+int
 fake_send(struct fake *f, const struct wire_msg *m, uint32_t magic)
 {
 	struct wbuf	w;
@@ -120,6 +158,14 @@ fake_hello(struct fake *f, uint64_t nonce, const uint8_t *genesis)
 	memcpy(m.u.hello.tip, f->tip, IPC_HASH_LEN);
 	strcpy(m.u.hello.agent, "fakepeer");
 	return fake_send(f, &m, net_magic);
+}
+
+int
+fake_first_byte(struct fake *f)
+{
+	uint8_t b = (uint8_t)(net_magic >> 24);
+
+	return send(f->fd, &b, 1, MSG_NOSIGNAL) == 1 ? 0 : -1;
 }
 
 int

@@ -38,8 +38,21 @@ int	fake_setup_devnet(uint8_t hash[IPC_HASH_LEN], uint32_t *magic);
 int	fake_connect(struct fake *, const char *src, const char *dst,
 	    int port);
 void	fake_close(struct fake *);
+/*
+ * A listening socket on ip:port (a fake peer a node dials): the
+ * descriptor, or -1.  fake_accept takes one connection within timeout
+ * into f (as fake_connect's): 0, or -1.
+ */
+int	fake_listen(const char *ip, int port);
+int	fake_accept(struct fake *, int lfd, double timeout);
 /* one message in one frame, with the given magic (tests send wrong ones) */
 int	fake_send(struct fake *, const struct wire_msg *, uint32_t magic);
+/*
+ * The first byte of a plaintext frame (of our magic) and nothing more: a
+ * node speaks only after a peer's first bytes (TLS or plaintext,
+ * docs/protocol.md section 12), so this makes it send its hello.  0, -1.
+ */
+int	fake_first_byte(struct fake *);
 /* our hello; genesis NULL: the network's (tests send wrong ones) */
 int	fake_hello(struct fake *, uint64_t nonce, const uint8_t *genesis);
 /* connect, send our hello, read the node's: 0 or -1 */

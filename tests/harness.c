@@ -641,3 +641,22 @@ tn_log_count(const char *path, const char *needle)
 	fclose(f);
 	return n;
 }
+
+int
+tn_wait_peer(struct tn_node *n, const char *ip, double timeout)
+{
+	double	 end = tn_now() + timeout;
+	json_t	*st;
+	int	 found = 0;
+
+	while (!found && tn_now() < end) {
+		if ((st = tn_status(n)) != NULL) {
+			found = tn_peer(st, ip) != NULL;
+			json_decref(st);
+		}
+		if (!found)
+			tn_sleep(0.05);
+	}
+	return found;
+}
+

@@ -96,6 +96,8 @@ int		 tn_file_contains(const char *path, const char *needle);
 /* netd: the entry for ip in a status' peers, NULL if none */
 json_t		*tn_peer(json_t *status, const char *ip);
 int		 tn_npeers(json_t *status);
+/* n's status shows a peer at ip within timeout (polled): 1, else 0 */
+int		 tn_wait_peer(struct tn_node *, const char *ip, double timeout);
 /*
  * ESTABLISHED TCP connections from local_ip to remote_ip in
  * /proc/net/tcp (the kernel's view); their (local, remote) ports go to

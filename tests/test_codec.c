@@ -36,8 +36,10 @@
 #define WORKER_BITS	(STORED | SYNCD | NETD)
 #define STORE_USERS	(NETD | SYNCD)
 /* the counters, bans, the handshake histogram, send queues, npeers */
-#define NETD_COUNTERS	(8 + 8 * (11 + CLOSE_NREASONS))
-#define NETD_MIN	(NETD_COUNTERS + 4 + IPC_HIST_LEN + IPC_SENDQ_LEN + 4)
+#define NETD_COUNTERS	(8 + 8 * (12 + CLOSE_NREASONS))
+/* ... then the node key, npeers */
+#define NETD_MIN	(NETD_COUNTERS + 4 + IPC_HIST_LEN + IPC_SENDQ_LEN + \
+			 32 + 4)
 #define STORED_LEN	(8 + 8 + 2 * IPC_HASH_LEN + 1 + 8 + 8 + 4 + \
 			 IPC_SENDQ_LEN)
 #define SYNCD_LEN	(8 + 1 + 8 + 8 + 4 + 8 + 8 + IPC_HIST_LEN + \
@@ -850,6 +852,8 @@ fill_netd(struct ipc_status_netd *m, uint32_t npeers)
 	m->c.log_summaries = 8;
 	m->c.outq_bytes = 9;
 	m->c.outq_shed = 10;
+	m->c.peer_key_changed = 11;
+	memset(m->node_key, 0x5a, sizeof(m->node_key));
 	m->bans = 17;
 	for (i = 0; i <= IPC_HIST_NBOUNDS; i++)
 		m->handshake.counts[i] = 1000 + (uint64_t)i;
@@ -1307,6 +1311,35 @@ test_addr(void)
 	q.max = 1;
 	q.purpose = ADDR_NPURPOSES;
 	CU_ASSERT(REFUSED(addr_query, &q));
+}
+
+/* the node key, a peer's key and stored's answer (issue 14) */
+static void
+test_keys(void)
+{
+	struct ipc_node_key	n;
+	struct ipc_peer_key	k;
+	struct ipc_peer_key_ack	a;
+	static const uint8_t	mapped[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff, 127, 0, 0, 9 };
+	int			i;
+
+	memset(&n, 0x11, sizeof(n));
+	POD(node_key, IPC_STORE_NODE_KEY, &n);
+	memset(&k, 0, sizeof(k));
+	ipc_addr16_from_ip4(htonl(0x7f000009), k.addr);
+	CU_ASSERT(memcmp(k.addr, mapped, sizeof(mapped)) == 0);
+	memset(k.key, 0x22, sizeof(k.key));
+	POD(peer_key, IPC_STORE_PEER_KEY, &k);
+	for (i = 0; i < PEER_KEY_NOUTCOMES; i++) {
+		memset(&a, 0, sizeof(a));
+		memcpy(a.addr, mapped, sizeof(mapped));
+		a.outcome = (uint8_t)i;
+		memset(a.old, 0x33, sizeof(a.old));
+		POD(peer_key_ack, IPC_STORE_PEER_KEY_ACK, &a);
+	}
+	a.outcome = PEER_KEY_NOUTCOMES;
+	CU_ASSERT(REFUSED(peer_key_ack, &a));
 }
 
 static void
@@ -1837,6 +1870,10 @@ static const struct expect expects[] = {
 	{ IPC_STORE_ADDR_LIST_REQ, STORE_USERS, STORED, 13, 13 },
 	{ IPC_STORE_ADDRS, STORED, STORE_USERS, 4,
 	    4 + IPC_MAX_ADDRS * ADDR_BYTES },
+	{ IPC_STORE_NODE_KEY_REQ, NETD, STORED, 0, 0 },
+	{ IPC_STORE_NODE_KEY, STORED, NETD, 32, 32 },
+	{ IPC_STORE_PEER_KEY, NETD, STORED, 16 + 32, 16 + 32 },
+	{ IPC_STORE_PEER_KEY_ACK, STORED, NETD, 16 + 1 + 32, 16 + 1 + 32 },
 	{ IPC_NET_PEER_UP, NETD, SYNCD, PEER_BYTES, PEER_BYTES },
 	{ IPC_NET_PEER_DOWN, NETD, SYNCD, PEER_BYTES, PEER_BYTES },
 	{ IPC_NET_PEER_TIP, NETD, SYNCD, PEER_BYTES, PEER_BYTES },
@@ -2079,6 +2116,7 @@ main(void)
 		{ "result", test_result },
 		{ "address messages", test_addr },
 		{ "address list", test_addrs },
+		{ "node and peer keys", test_keys },
 		{ "peer", test_peer },
 		{ "get blocks", test_get_blocks },
 		{ "punish, produce", test_punish_produce },

@@ -37,7 +37,7 @@ static const char slow_heartbeats[] =
     "fast_crash = 0.5\n"
     "restart_intensity = 100\n"
     "restart_window = 60\n"
-    "[p2p]\n"
+    "[p2p]\nplaintext = yes\n"
     "backoff_min = 0.2\n"
     "backoff_max = 1\n"
     "[sync]\n"
@@ -134,25 +134,6 @@ closed_total(struct tn_node *n)
 	return sum;
 }
 
-/* n shows a peer at ip within timeout */
-static int
-wait_peer(struct tn_node *n, const char *ip, double timeout)
-{
-	double	 end = tn_now() + timeout;
-	json_t	*st;
-	int	 found = 0;
-
-	while (!found && tn_now() < end) {
-		if ((st = tn_status(n)) != NULL) {
-			found = tn_peer(st, ip) != NULL;
-			json_decref(st);
-		}
-		if (!found)
-			tn_sleep(0.05);
-	}
-	return found;
-}
-
 /*
  * Item 3: SIGKILL of each worker; the new one is "running" and serving
  * long before the next heartbeat, and a peer connected to netd (node b)
@@ -174,8 +155,8 @@ test_restart_up_at_once(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 	json_decref(st);
 	CU_ASSERT_FATAL(tn_node_run(&b, 15) == 0);
-	CU_ASSERT_FATAL(wait_peer(&a, "127.0.0.82", 15));
-	CU_ASSERT_FATAL(wait_peer(&b, "127.0.0.81", 15));
+	CU_ASSERT_FATAL(tn_wait_peer(&a, "127.0.0.82", 15));
+	CU_ASSERT_FATAL(tn_wait_peer(&b, "127.0.0.81", 15));
 	ca = closed_total(&a);
 	cb = closed_total(&b);
 	CU_ASSERT_FATAL(ca >= 0 && cb >= 0);
@@ -201,13 +182,13 @@ test_restart_up_at_once(void)
 	json_decref(st);
 	CU_ASSERT_EQUAL(closed_total(&a), ca);
 	CU_ASSERT_EQUAL(closed_total(&b), cb);
-	CU_ASSERT(wait_peer(&b, "127.0.0.81", 1));
+	CU_ASSERT(tn_wait_peer(&b, "127.0.0.81", 1));
 
 	/* netd: up again, and b reconnects to it */
 	tn_sleep(0.7);
 	CU_ASSERT_FATAL(kill(netd, SIGKILL) == 0);
 	CU_ASSERT(wait_replaced(&a, "netd", netd, 10) > 0);
-	CU_ASSERT(wait_peer(&a, "127.0.0.82", 15));
+	CU_ASSERT(tn_wait_peer(&a, "127.0.0.82", 15));
 	tn_node_cleanup(&b);
 	tn_node_cleanup(&a);
 }

@@ -59,7 +59,7 @@
 #endif
 
 static const char hostile_conf[] =
-    "[p2p]\n"
+    "[p2p]\nplaintext = yes\n"
     "ping_interval = 1\n"
     "ping_timeout = 10\n"
     "backoff_min = 0.2\n"

@@ -53,7 +53,7 @@ static uint8_t	genesis_hash[IPC_HASH_LEN];
 static uint32_t	magic;
 
 static const char p2p_fast[] =
-    "[p2p]\n"
+    "[p2p]\nplaintext = yes\n"
     "ping_interval = 1\n"
     "ping_timeout = 10\n"
     "max_missed_pings = 5\n"
@@ -349,7 +349,8 @@ greeted(const char *src, const char *dst)
 
 	if (fake_connect(&f, src, dst, PORT) == -1)
 		return 0;
-	r = fake_recv(&f, &m, 3) == 1 && m.type == WIRE_HELLO;
+	r = fake_first_byte(&f) == 0 && fake_recv(&f, &m, 3) == 1 &&
+	    m.type == WIRE_HELLO;
 	fake_close(&f);
 	return r;
 }
@@ -455,7 +456,7 @@ test_bans(void)
 static void
 test_squatters(void)
 {
-	static const char p2p_v[] = "[p2p]\nmax_inbound = 4\n"
+	static const char p2p_v[] = "[p2p]\nplaintext = yes\nmax_inbound = 4\n"
 	    "ping_interval = 1\nping_timeout = 10\nbackoff_min = 0.2\n"
 	    "backoff_max = 2\n";
 	struct tn_node	 v, h;
@@ -509,7 +510,7 @@ test_squatters(void)
 static void
 test_grow_from_seed(void)
 {
-	static const char p2p[] = "[p2p]\nmax_inbound = 3\n"
+	static const char p2p[] = "[p2p]\nplaintext = yes\nmax_inbound = 3\n"
 	    "ping_interval = 1\nping_timeout = 10\nbackoff_min = 0.2\n"
 	    "backoff_max = 2\n";
 	static struct tn_node	 n[NNODES];
@@ -555,7 +556,7 @@ test_grow_from_seed(void)
 static void
 test_full_hands_addresses(void)
 {
-	static const char p2p[] = "[p2p]\nmax_inbound = 0\n";
+	static const char p2p[] = "[p2p]\nplaintext = yes\nmax_inbound = 0\n";
 	static struct wire_msg m;
 	struct tn_node	 s, x;
 	struct fake	 f;
@@ -597,7 +598,7 @@ test_full_hands_addresses(void)
 static void
 test_mute_probe(void)
 {
-	static const char p2p[] = "[p2p]\nping_interval = 1\n"
+	static const char p2p[] = "[p2p]\nplaintext = yes\nping_interval = 1\n"
 	    "ping_timeout = 60\nmax_missed_pings = 100\n";
 	static struct wire_msg m;
 	struct tn_node	 n;

@@ -650,6 +650,43 @@ list_has(const struct ipc_addrs *l, uint8_t last)
 	return 0;
 }
 
+/* peer keys by address: new, same, changed, and a bounded table */
+static void
+test_peer_keys(void)
+{
+	struct store		s;
+	struct ipc_result	res;
+	struct ipc_peer_key	k;
+	struct ipc_peer_key_ack	ack;
+	uint32_t		i;
+
+	fresh(&s);		/* addr_max 16 */
+	memset(&k, 0, sizeof(k));
+	ipc_addr16_from_ip4(htonl(0x7f000001), k.addr);
+	memset(k.key, 1, sizeof(k.key));
+	store_peer_key(&s, &k, &ack, &res);
+	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_NEW);
+	store_peer_key(&s, &k, &ack, &res);
+	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_SAME);
+	memset(k.key, 2, sizeof(k.key));
+	store_peer_key(&s, &k, &ack, &res);
+	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_CHANGED);
+	CU_ASSERT(ack.old[0] == 1 && ack.old[31] == 1);
+	store_peer_key(&s, &k, &ack, &res);	/* the new one recorded */
+	CU_ASSERT(ack.outcome == PEER_KEY_SAME);
+	for (i = 2; i <= 16; i++) {
+		ipc_addr16_from_ip4(htonl(0x7f000000 + i), k.addr);
+		store_peer_key(&s, &k, &ack, &res);
+		CU_ASSERT(ack.outcome == PEER_KEY_NEW);
+	}
+	ipc_addr16_from_ip4(htonl(0x7f000000 + 17), k.addr);
+	store_peer_key(&s, &k, &ack, &res);
+	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_FULL);
+	store_peer_key(&s, &k, &ack, &res);	/* still not recorded */
+	CU_ASSERT(ack.outcome == PEER_KEY_FULL);
+	store_close(&s);
+}
+
 static void
 test_address_book(void)
 {
@@ -859,6 +896,7 @@ main(void)
 		{ "verify in slices, the chain changing meanwhile",
 		    test_verify_slices },
 		{ "address book", test_address_book },
+		{ "peer keys: new, same, changed, bounded", test_peer_keys },
 	};
 	struct tn_suite	 ts = { .name = "store", .cases = tests,
 	    .ncases = TN_NCASES(tests) };

@@ -61,7 +61,7 @@ static struct genesis	Genesis;	/* devnet */
 static uint32_t		Magic;		/* its wire magic */
 
 static const char sync_conf[] =
-    "[p2p]\n"
+    "[p2p]\nplaintext = yes\n"
     "ping_interval = 1\n"
     "ping_timeout = 4\n"
     "backoff_min = 0.2\n"

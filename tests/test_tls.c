@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_tls.c - encrypted, authenticated connections between nodes (issue
+ * 14, "Encrypted, authenticated transport"; docs/protocol.md section 12):
+ * two nodes connect over TLS and catch up; plaintext is refused unless
+ * [p2p] plaintext = yes; a pinned key is required of the peer, a wrong
+ * one refused; pinned_only refuses the others; a key that changes for a
+ * known address is logged and counted; a capture of loopback during a
+ * catch-up holds no block payload (and does with plaintext).
+ *
+ * Nodes on 127.0.14.1-127.0.14.9, port 24900; fake peers on
+ * 127.0.14.20-29.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <CUnit/Basic.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cunit.h"
+#include "fakepeer.h"
+#include "harness.h"
+#include "wire.h"
+
+#define PORT		24900
+#define A_IP		"127.0.14.1"
+
+static uint32_t	magic;		/* the devnet's */
+#define B_IP		"127.0.14.2"
+
+static const char p2p_fast[] =
+    "ping_interval = 1\n"
+    "ping_timeout = 4\n"
+    "backoff_min = 0.2\n"
+    "backoff_max = 1\n"
+    "handshake_timeout = 2\n";
+
+/* a node at ip: [p2p] p2p_fast plus p2p_extra, then extra sections */
+static int
+start(struct tn_node *n, const char *ip, const char *p2p_extra,
+    const char *extra)
+{
+	char conf[4096];
+
+	snprintf(conf, sizeof(conf), "%s[p2p]\n%s%s%s", tn_fast_supervisor,
+	    p2p_fast, p2p_extra ? p2p_extra : "", extra ? extra : "");
+	if (tn_node_init(n, ip, PORT, conf) == -1 ||
+	    tn_node_run(n, 20) == -1)
+		return -1;
+	return 0;
+}
+
+/* n's log has a line with needle within timeout */
+static int
+wait_log(struct tn_node *n, const char *needle, double timeout)
+{
+	double end = tn_now() + timeout;
+
+	while (tn_now() < end) {
+		if (tn_log_count(n->log, needle) > 0)
+			return 1;
+		tn_sleep(0.05);
+	}
+	return 0;
+}
+
+/* n's height reaches h within timeout */
+static int
+wait_height(struct tn_node *n, long long h, double timeout)
+{
+	double end = tn_now() + timeout;
+
+	while (tn_now() < end) {
+		if (tn_node_height(n) >= h)
+			return 1;
+		tn_sleep(0.05);
+	}
+	return 0;
+}
+
+/* Two nodes, default settings: TLS both ways, B catches up from A. */
+static void
+test_two_nodes_tls(void)
+{
+	struct tn_node a, b;
+
+	CU_ASSERT_FATAL(start(&a, A_IP, NULL, "[sync]\nproducer_key = "
+	    "devnet\n") == 0);
+	CU_ASSERT_FATAL(tn_produce(&a, 300, 1000));
+	CU_ASSERT_FATAL(start(&b, B_IP, NULL, "[node]\npeer = " A_IP
+	    ":24900\n") == 0);
+	CU_ASSERT(wait_height(&b, 300, 30));
+	CU_ASSERT(wait_log(&b, A_IP " outbound: connected", 10));
+	CU_ASSERT(tn_log_count(b.log, "outbound: connected") > 0 &&
+	    tn_log_count(b.log, "TLS, key ed25519:") > 0);
+	CU_ASSERT(tn_log_count(a.log, B_IP " inbound: connected") > 0 &&
+	    tn_log_count(a.log, "TLS, key ed25519:") > 0);
+	CU_ASSERT(tn_log_count(a.log, "plaintext)") == 0);
+	tn_node_cleanup(&b);
+	tn_node_cleanup(&a);
+}
+
+/*
+ * A plaintext hello is refused by default with a goodbye that says why,
+ * and accepted with [p2p] plaintext = yes.
+ */
+static void
+test_plaintext(void)
+{
+	struct tn_node	n;
+	struct fake	f;
+
+	CU_ASSERT_FATAL(start(&n, "127.0.14.3", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.14.20", n.ip, PORT) == 0);
+	CU_ASSERT(fake_hello(&f, 1401, NULL) == 0);
+	CU_ASSERT(fake_goodbye_with(&f, CLOSE_PROTOCOL, 5));
+	fake_close(&f);
+	CU_ASSERT(wait_log(&n, "plaintext refused", 5));
+	tn_node_cleanup(&n);
+
+	CU_ASSERT_FATAL(start(&n, "127.0.14.4", "plaintext = yes\n", NULL)
+	    == 0);
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.14.21", n.ip, PORT, 1402)
+	    == 0);
+	CU_ASSERT(fake_alive(&f));
+	fake_close(&f);
+	tn_node_cleanup(&n);
+}
+
+/* a pinned key that is not the peer's: refused, never connected */
+static void
+test_pinned_wrong_key(void)
+{
+	struct tn_node a, b;
+
+	CU_ASSERT_FATAL(start(&a, A_IP, NULL, NULL) == 0);
+	CU_ASSERT_FATAL(start(&b, B_IP, NULL, "[node]\npeer = " A_IP
+	    ":24900 ed25519:00112233445566778899aabbccddeeff0011223344556677"
+	    "8899aabbccddeeff\n") == 0);
+	CU_ASSERT(wait_log(&b, "is not the pinned ed25519:0011", 10));
+	tn_sleep(1.0);
+	CU_ASSERT(tn_log_count(b.log, "outbound: connected") == 0);
+	CU_ASSERT(tn_log_count(a.log, "inbound: connected") == 0);
+	tn_node_cleanup(&b);
+	tn_node_cleanup(&a);
+}
+
+/* pinned_only: an unpinned peer is refused, inbound and outbound */
+static void
+test_pinned_only(void)
+{
+	struct tn_node a, b;
+
+	CU_ASSERT_FATAL(start(&a, A_IP, "pinned_only = yes\n", NULL) == 0);
+	CU_ASSERT_FATAL(start(&b, B_IP, NULL, "[node]\npeer = " A_IP
+	    ":24900\n") == 0);
+	CU_ASSERT(wait_log(&a, "not a pinned peer", 10));
+	tn_sleep(1.0);
+	CU_ASSERT(tn_log_count(b.log, "outbound: connected") == 0);
+	CU_ASSERT(tn_log_count(a.log, "inbound: connected") == 0);
+	tn_node_cleanup(&b);
+	tn_node_cleanup(&a);
+}
+
+/* n's node key from its status ("ed25519:..."), into key; 0 or -1 */
+static int
+node_key(struct tn_node *n, char *key, size_t len)
+{
+	json_t		*st = tn_status(n);
+	const char	*k;
+	int		 rc = -1;
+
+	k = json_string_value(json_object_get(json_object_get(st, "node"),
+	    "node_key"));
+	if (k != NULL && strncmp(k, "ed25519:", 8) == 0 && strlen(k) == 72 &&
+	    strlen(k) < len) {
+		memcpy(key, k, strlen(k) + 1);
+		rc = 0;
+	}
+	json_decref(st);
+	return rc;
+}
+
+/*
+ * The node key: made at the first start (mode 0600 in the data dir),
+ * the same after a restart, shown in the status; pinned, it lets the
+ * peer in.
+ */
+static void
+test_node_key_pinned(void)
+{
+	struct tn_node	a, b;
+	char		key[80], again[80], conf[256], path[400];
+	struct stat	sb;
+
+	CU_ASSERT_FATAL(start(&a, A_IP, NULL, NULL) == 0);
+	CU_ASSERT_FATAL(node_key(&a, key, sizeof(key)) == 0);
+	snprintf(path, sizeof(path), "%s/node.key", a.data);
+	CU_ASSERT(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0600);
+	CU_ASSERT(tn_node_stop(&a, 10) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&a, 20) == 0);
+	CU_ASSERT_FATAL(node_key(&a, again, sizeof(again)) == 0);
+	CU_ASSERT_STRING_EQUAL(key, again);
+
+	snprintf(conf, sizeof(conf), "[node]\npeer = " A_IP ":24900 %s\n",
+	    key);
+	CU_ASSERT_FATAL(start(&b, B_IP, "pinned_only = yes\n", conf) == 0);
+	CU_ASSERT(tn_wait_peer(&b, A_IP, 10));
+	CU_ASSERT(tn_log_count(b.log, key) > 0);
+	tn_node_cleanup(&b);
+	tn_node_cleanup(&a);
+}
+
+/*
+ * A known address with another key (A lost its data dir's node.key):
+ * logged and counted by B, the connection stays (opportunistic).
+ */
+static void
+test_key_changed(void)
+{
+	struct tn_node	a, b;
+	char		path[400];
+
+	CU_ASSERT_FATAL(start(&a, A_IP, NULL, NULL) == 0);
+	CU_ASSERT_FATAL(start(&b, B_IP, NULL, "[node]\npeer = " A_IP
+	    ":24900\n") == 0);
+	CU_ASSERT_FATAL(tn_wait_peer(&b, A_IP, 10));
+	CU_ASSERT(tn_status_int(&b, "counters.peer_key_changed") == 0);
+	CU_ASSERT(tn_node_stop(&a, 10) == 0);
+	snprintf(path, sizeof(path), "%s/node.key", a.data);
+	CU_ASSERT_FATAL(unlink(path) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&a, 20) == 0);
+	CU_ASSERT(wait_log(&b, A_IP ": node key changed", 15));
+	CU_ASSERT(tn_wait_peer(&b, A_IP, 10));
+	CU_ASSERT(tn_status_int(&b, "counters.peer_key_changed") == 1);
+	tn_node_cleanup(&b);
+	tn_node_cleanup(&a);
+}
+
+/* the connection is closed by the node (EOF or reset) within timeout */
+static int
+closed_within(struct fake *f, double timeout)
+{
+	struct wire_msg	m;
+	int		r;
+
+	/* the node's bytes (TLS alerts, a plaintext goodbye) are not
+	 * frames: fake_recv says -1 for them as for EOF */
+	while ((r = fake_recv(f, &m, timeout)) == 1)
+		;
+	return r == -1;
+}
+
+/*
+ * Hostile first bytes (docs/protocol.md sections 11 and 12): garbage
+ * after a TLS record byte fails the TLS handshake at once; a ClientHello
+ * record header that stalls, or a lone 0x16, holds the connection no
+ * longer than the handshake deadline (2 s here), as a silent plaintext
+ * peer; the node serves an honest peer all along.
+ */
+static void
+test_hostile_handshake(void)
+{
+	static const uint8_t	stall[] = { 0x16, 0x03, 0x01, 0x02, 0x00 };
+	struct tn_node		n;
+	struct fake		f, g;
+	uint8_t			junk[200];
+	double			t0;
+
+	CU_ASSERT_FATAL(start(&n, "127.0.14.8", "plaintext = yes\n", NULL)
+	    == 0);
+	/* garbage after 0x16 */
+	randombytes_buf(junk, sizeof(junk));
+	junk[0] = 0x16;
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.14.23", n.ip, PORT) == 0);
+	t0 = tn_now();
+	CU_ASSERT(send(f.fd, junk, sizeof(junk), MSG_NOSIGNAL) ==
+	    (ssize_t)sizeof(junk));
+	CU_ASSERT(closed_within(&f, 1.5));
+	CU_ASSERT(tn_now() - t0 < 1.5);
+	fake_close(&f);
+
+	/* a stalled ClientHello, and a lone record byte */
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.14.24", n.ip, PORT) == 0);
+	CU_ASSERT_FATAL(fake_connect(&g, "127.0.14.25", n.ip, PORT) == 0);
+	t0 = tn_now();
+	CU_ASSERT(send(f.fd, stall, sizeof(stall), MSG_NOSIGNAL) ==
+	    (ssize_t)sizeof(stall));
+	CU_ASSERT(send(g.fd, stall, 1, MSG_NOSIGNAL) == 1);
+	CU_ASSERT(closed_within(&f, 5));
+	CU_ASSERT(closed_within(&g, 5));
+	CU_ASSERT(tn_now() - t0 >= 1.9 && tn_now() - t0 < 4);
+	fake_close(&f);
+	fake_close(&g);
+
+	/* all the while an honest peer is served */
+	CU_ASSERT(fake_handshake(&f, "127.0.14.26", n.ip, PORT, 1404) == 0);
+	CU_ASSERT(fake_alive(&f));
+	fake_close(&f);
+	tn_sleep(0.3);
+	CU_ASSERT(tn_status_int(&n, "counters.handshakes_failed") == 3);
+	CU_ASSERT(tn_status_int(&n, "counters.connections_closed.timeout")
+	    == 2);
+	tn_node_cleanup(&n);
+}
+
+/*
+ * Outbound fallback with plaintext = yes: B dials an older node (a fake
+ * that listens and sends its plaintext hello at once, as version 1
+ * does); TLS fails on that answer, the address is marked, and the next
+ * dial speaks plaintext: B's hello arrives in the clear.
+ */
+static void
+test_plaintext_fallback(void)
+{
+	struct tn_node	b;
+	struct fake	f;
+	struct wire_msg	m;
+	int		lfd, got = 0;
+
+	CU_ASSERT_FATAL((lfd = fake_listen("127.0.14.27", PORT)) != -1);
+	CU_ASSERT_FATAL(start(&b, B_IP, "plaintext = yes\n", "[node]\npeer "
+	    "= 127.0.14.27:24900\n") == 0);
+	/* first dial: a ClientHello comes, our plaintext hello goes */
+	CU_ASSERT_FATAL(fake_accept(&f, lfd, 10) == 0);
+	CU_ASSERT(fake_hello(&f, 1405, NULL) == 0);
+	CU_ASSERT(fake_recv(&f, &m, 3) == -1);	/* TLS bytes, then closed */
+	fake_close(&f);
+	CU_ASSERT(wait_log(&b, "dialling plaintext next", 5));
+	/* the next dial, after the backoff (0.2-1 s): plaintext */
+	CU_ASSERT_FATAL(fake_accept(&f, lfd, 10) == 0);
+	CU_ASSERT(fake_hello(&f, 1405, NULL) == 0);
+	got = fake_recv(&f, &m, 3) == 1 && m.type == WIRE_HELLO;
+	CU_ASSERT(got);
+	fake_close(&f);
+	close(lfd);
+	tn_node_cleanup(&b);
+}
+
+/*
+ * The capture: tcpdump on lo, of this test's addresses only, in the
+ * network namespace the test made for itself (capture_netns).
+ */
+#define NHASH		6		/* tips recorded while producing */
+#define CAPTURE_NET	"127.0.14.0/24"
+
+static pid_t
+capture_start(const char *path)
+{
+	struct stat	sb;
+	double		end = tn_now() + 10;
+	pid_t		pid;
+	int		fd;
+
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		if ((fd = open("/dev/null", O_WRONLY)) != -1) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		/* every packet written as it comes, none left in the
+		 * kernel's ring at SIGINT */
+		execlp("tcpdump", "tcpdump", "-i", "lo", "-n", "-s", "0", "-U",
+		    "--immediate-mode", "-Z", "root", "-w", path, "net",
+		    CAPTURE_NET, (char *)NULL);
+		_exit(127);
+	}
+	tn_track_pid(pid);
+	/* the file's pcap header: tcpdump is listening */
+	while (tn_now() < end && (stat(path, &sb) == -1 || sb.st_size < 24))
+		tn_sleep(0.05);
+	tn_sleep(0.3);
+	return stat(path, &sb) == 0 && sb.st_size >= 24 ? pid : -1;
+}
+
+static void
+capture_stop(pid_t pid)
+{
+	int st;
+
+	tn_sleep(0.3);			/* the last packets written (-U) */
+	kill(pid, SIGINT);
+	(void)waitpid(pid, &st, 0);
+}
+
+/* how many of the n 32-byte patterns are somewhere in the file */
+static int
+capture_count(const char *path, uint8_t (*pat)[32], int n)
+{
+	FILE	*f;
+	uint8_t	*buf;
+	size_t	 len = 0, cap = 1 << 20, r, i;
+	int	 found = 0, k;
+
+	if ((f = fopen(path, "rb")) == NULL || (buf = malloc(cap)) == NULL)
+		return -1;
+	while ((r = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += r;
+		if (len == cap && (buf = realloc(buf, cap *= 2)) == NULL)
+			return -1;
+	}
+	fclose(f);
+	for (k = 0; k < n; k++)
+		for (i = 0; i + 32 <= len; i++)
+			if (memcmp(buf + i, pat[k], 32) == 0) {
+				found++;
+				break;
+			}
+	free(buf);
+	return found;
+}
+
+/* the node's tip hash from its status into h: 0 or -1 */
+static int
+tip_hash(struct tn_node *n, uint8_t h[32])
+{
+	json_t		*st = tn_status(n);
+	const char	*hex;
+	size_t		 len = 0;
+	int		 rc;
+
+	hex = json_string_value(json_object_get(json_object_get(st, "node"),
+	    "tip"));
+	rc = hex != NULL && sodium_hex2bin(h, 32, hex, strlen(hex), NULL,
+	    &len, NULL) == 0 && len == 32 ? 0 : -1;
+	json_decref(st);
+	return rc;
+}
+
+/* a namespace of our own with lo up, so tcpdump sees only our traffic */
+static int
+capture_netns(void)
+{
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) == -1)
+		return -1;
+	return system("ip link set lo up") == 0 ? 0 : -1;
+}
+
+/*
+ * A catch-up captured on lo: the hashes of blocks at heights 10, 20, ...
+ * are inside the next block (its previous-block hash), so in any BLOCKS
+ * frame sent in the clear.  Over TLS (the default) none is in the
+ * capture.  The check itself is proved by the same search over the
+ * same catch-up in plaintext ([p2p] plaintext = always): there they are
+ * all found.
+ */
+static void
+test_capture(void)
+{
+	struct tn_node	a, b;
+	struct stat	sb;
+	uint8_t		hash[NHASH][32];
+	char		path[400], tls_path[400];
+	pid_t		cap;
+	int		i, n;
+
+	if (capture_netns() == -1) {
+		printf("\n  skipped: needs root and a network namespace ");
+		return;
+	}
+	if (system("command -v tcpdump >/dev/null") != 0) {
+		printf("\n  skipped: no tcpdump (scripts/deps.sh) ");
+		return;
+	}
+	CU_ASSERT_FATAL(start(&a, "127.0.14.5", "plaintext = yes\n",
+	    "[sync]\nproducer_key = devnet\n") == 0);
+	for (i = 0; i < NHASH; i++) {
+		CU_ASSERT_FATAL(tn_produce(&a, 10, 2000));
+		CU_ASSERT_FATAL(tip_hash(&a, hash[i]) == 0);
+	}
+	CU_ASSERT_FATAL(tn_produce(&a, 10, 2000));
+
+	/* TLS: B catches up all 70 blocks, none of the hashes in clear */
+	snprintf(tls_path, sizeof(tls_path), "%s/tls.pcap", a.dir);
+	CU_ASSERT_FATAL((cap = capture_start(tls_path)) > 0);
+	CU_ASSERT_FATAL(start(&b, "127.0.14.6", NULL, "[node]\npeer = "
+	    "127.0.14.5:24900\n") == 0);
+	CU_ASSERT(wait_height(&b, 10 * (NHASH + 1), 30));
+	capture_stop(cap);
+	/* the capture saw the catch-up: its blocks, encrypted */
+	CU_ASSERT(stat(tls_path, &sb) == 0 && sb.st_size > 10 * NHASH *
+	    2000);
+	n = capture_count(tls_path, hash, NHASH);
+	printf("\n    TLS catch-up: %d of %d block hashes in the capture", n,
+	    NHASH);
+	CU_ASSERT(n == 0);
+	tn_node_cleanup(&b);
+
+	/* plaintext: the same catch-up, C dialling in plaintext */
+	snprintf(path, sizeof(path), "%s/plain.pcap", a.dir);
+	CU_ASSERT_FATAL((cap = capture_start(path)) > 0);
+	CU_ASSERT_FATAL(start(&b, "127.0.14.7", "plaintext = always\n",
+	    "[node]\npeer = 127.0.14.5:24900\n") == 0);
+	CU_ASSERT(wait_height(&b, 10 * (NHASH + 1), 30));
+	CU_ASSERT(tn_log_count(b.log, "outbound: connected") > 0 &&
+	    tn_log_count(b.log, "plaintext)") > 0);
+	capture_stop(cap);
+	tn_node_cleanup(&b);
+	n = capture_count(path, hash, NHASH);
+	printf("\n    plaintext catch-up: %d of %d block hashes in the "
+	    "capture ", n, NHASH);
+	CU_ASSERT(n == NHASH);
+	tn_node_cleanup(&a);
+}
+
+/* an argument runs only the tests whose name contains it */
+int
+main(int argc, char **argv)
+{
+	static const struct tn_case tests[] = {
+		{ "two nodes over TLS, catch-up", test_two_nodes_tls },
+		{ "plaintext refused by default, accepted when configured",
+		    test_plaintext },
+		{ "pinned key: a wrong one is refused",
+		    test_pinned_wrong_key },
+		{ "pinned_only refuses an unpinned peer", test_pinned_only },
+		{ "node key kept, shown; pinned: let in",
+		    test_node_key_pinned },
+		{ "a changed key of a known address: logged, counted",
+		    test_key_changed },
+		{ "plaintext = yes: an older node is dialled in plaintext "
+		    "next", test_plaintext_fallback },
+		{ "hostile first bytes: garbage after 0x16, stalled "
+		    "ClientHello", test_hostile_handshake },
+		/* last: it moves the program into a network namespace */
+		{ "capture of a catch-up: no block in clear over TLS",
+		    test_capture },
+	};
+	struct tn_suite	 ts = { .name = "tls", .cases = tests,
+	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL };
+
+	if (fake_setup_devnet(NULL, &magic) == -1)
+		return 1;
+	alarm(600);	/* a hard bound on the whole program */
+	return tn_cunit_run(&ts);
+}
