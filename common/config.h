@@ -18,15 +18,19 @@
 #include <string.h>
 #include <netinet/in.h>
 
+#include "netaddr.h"
+
 #define CONFIG_MAX_PEERS	64
+#define CONFIG_MAX_LISTEN	8	/* [node] listen lines */
 #define CONFIG_NKEYS		36	/* keys of the file, config.c's keydefs */
 #define CONFIG_PATH_MAX		256
 #define CONFIG_NAME_MAX		32
 #define CONFIG_ERR_MAX		256
 #define CONFIG_DATA_DIR		"./timenode-data"	/* without systemd */
 
+/* an address and port: "a.b.c.d:PORT" or "[IPv6]:PORT" (netaddr.h) */
 struct hostport {
-	struct in_addr	ip;
+	struct netaddr	ip;
 	uint16_t	port;
 };
 
@@ -45,7 +49,9 @@ struct config {
 	char		worker_dir[CONFIG_PATH_MAX];	/* "" = find it */
 	char		network[CONFIG_NAME_MAX];
 	char		user[CONFIG_NAME_MAX];
-	struct hostport	listen;
+	/* [node] listen, repeatable: every address netd accepts peers on */
+	struct hostport	listen[CONFIG_MAX_LISTEN];
+	size_t		nlisten;	/* 1 ... CONFIG_MAX_LISTEN */
 	struct hostport	peers[CONFIG_MAX_PEERS];
 	/* [metrics] listen: netd's HTTP endpoint; port 0 = off */
 	struct hostport	metrics_listen;

@@ -41,6 +41,8 @@
 
 #include <stdint.h>
 
+#include "netaddr.h"
+
 #define LOGRATE_KEYS		64
 #define LOGRATE_KEY_BURST	5
 #define LOGRATE_KEY_EVERY_S	10.0
@@ -56,7 +58,7 @@ enum lograte_level {
 };
 
 struct lograte_key {
-	uint32_t	ip;		/* network byte order; 0: overflow */
+	struct netaddr	ip;		/* :: (zero): overflow */
 	unsigned	kind;
 	int		used;
 	double		tokens;
@@ -89,13 +91,13 @@ void	lograte_init(struct lograte *);
  * 1 when it may be written, 0 when it is refused (counted, and text, the
  * line as it would have been written, kept for the summary; may be NULL).
  */
-int	lograte_take(struct lograte *, uint32_t ip, unsigned kind,
+int	lograte_take(struct lograte *, struct netaddr ip, unsigned kind,
 	    enum lograte_level, const char *text, double now);
 /*
  * Write the line (log_info, log_warnx or log_debug) if lograte_take
  * allows it at the monotonic time now (s).
  */
-void	lograte_log(struct lograte *, uint32_t ip, unsigned kind,
+void	lograte_log(struct lograte *, struct netaddr ip, unsigned kind,
 	    enum lograte_level, double now, const char *fmt, ...)
 	    __attribute__((format(printf, 6, 7)));
 /*

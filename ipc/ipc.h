@@ -29,6 +29,7 @@
 #include <sys/types.h>
 
 #include "codec.h"
+#include "netaddr.h"
 
 #define IPC_VERSION		1
 #define IPC_HDR_LEN		8
@@ -195,8 +196,13 @@ extern const char *const net_close_names[CLOSE_NREASONS];
 
 enum net_direction { DIR_INBOUND, DIR_OUTBOUND };
 
+/* the other addresses a peer is known by (a dual-stack machine) */
+#define IPC_PEER_ALSO_MAX	3
+
 struct ipc_peer_status {
-	uint32_t	ip;		/* network byte order */
+	struct netaddr	ip;	/* IPv6, IPv4 v4-mapped (netaddr.h) */
+	uint8_t		nalso;	/* 0 ... IPC_PEER_ALSO_MAX */
+	struct netaddr	also[IPC_PEER_ALSO_MAX];	/* its other IPs */
 	uint16_t	listen_port;
 	uint16_t	remote_port;
 	uint8_t		direction;	/* enum net_direction */
@@ -210,7 +216,9 @@ struct ipc_peer_status {
 	uint64_t	pings_sent;	/* on this connection */
 	uint64_t	pongs_received;
 };
-#define IPC_PEER_STATUS_LEN	(4 + 2 + 2 + 1 + 4 + 4 + 2 + 8 * 6)
+#define IPC_PEER_STATUS_LEN	(NETADDR_LEN + 1 + \
+				 IPC_PEER_ALSO_MAX * NETADDR_LEN + \
+				 2 + 2 + 1 + 4 + 4 + 2 + 8 * 6)
 
 struct ipc_net_counters {
 	uint64_t	pings_sent;
@@ -328,7 +336,7 @@ struct ipc_result {
 enum addr_source { ADDR_CONFIG, ADDR_INBOUND, ADDR_EXCHANGE, ADDR_NSOURCES };
 
 struct ipc_addr {
-	uint32_t	ip;		/* network byte order */
+	struct netaddr	ip;	/* IPv6, IPv4 v4-mapped (netaddr.h) */
 	uint16_t	port;
 	uint8_t		source;		/* enum addr_source */
 	uint64_t	last_seen;	/* Unix seconds */
@@ -341,7 +349,7 @@ enum addr_outcome { ADDR_SUCCESS, ADDR_FAILURE, ADDR_BAN, ADDR_UNBAN,
 	ADDR_NOUTCOMES };
 
 struct ipc_addr_mark {
-	uint32_t	ip;
+	struct netaddr	ip;
 	uint16_t	port;
 	uint8_t		outcome;	/* enum addr_outcome */
 	uint64_t	now;		/* Unix seconds */
@@ -369,7 +377,7 @@ struct ipc_addrs {
 
 /* Peers, netd -> syncd. */
 struct ipc_peer {
-	uint32_t	ip;		/* network byte order: the identity */
+	struct netaddr	ip;	/* IPv6, IPv4 v4-mapped (netaddr.h) */
 	uint16_t	listen_port;
 	uint8_t		direction;
 	uint64_t	height;
@@ -378,14 +386,14 @@ struct ipc_peer {
 
 /* IPC_NET_BLOCKS: what a peer sent, for request reqid (0: announced) */
 struct ipc_net_blocks {
-	uint32_t		ip;
+	struct netaddr	ip;
 	uint32_t		reqid;
 	struct ipc_blocks	blocks;
 };
 
 /* IPC_SYNC_GET_BLOCKS: by locator when nlocator > 0, else by range. */
 struct ipc_get_blocks {
-	uint32_t		ip;
+	struct netaddr	ip;
 	uint32_t		reqid;
 	uint64_t		from;
 	uint32_t		count;
@@ -394,7 +402,7 @@ struct ipc_get_blocks {
 
 /* IPC_SYNC_PUNISH */
 struct ipc_punish {
-	uint32_t	ip;
+	struct netaddr	ip;
 	uint8_t		reason;		/* enum net_close_reason */
 	uint32_t	ban_s;
 	char		why[IPC_REASON_MAX + 1];
@@ -407,7 +415,7 @@ struct ipc_punish {
  */
 #define IPC_MAX_BANS		256
 struct ipc_ban {
-	uint32_t	ip;		/* network byte order */
+	struct netaddr	ip;	/* IPv6, IPv4 v4-mapped (netaddr.h) */
 	uint8_t		reason;		/* enum net_close_reason, or NREASONS */
 	uint64_t	until;		/* Unix seconds */
 };
@@ -415,11 +423,11 @@ struct ipc_bans {
 	uint32_t	count;		/* 0 ... IPC_MAX_BANS */
 	struct ipc_ban	v[IPC_MAX_BANS];
 };
-#define IPC_BAN_LEN		(4 + 1 + 8)
+#define IPC_BAN_LEN		(NETADDR_LEN + 1 + 8)
 
 /* IPC_UNBAN: lift the ban of ip in netd and in the address book */
 struct ipc_unban {
-	uint32_t	ip;		/* network byte order, not 0 */
+	struct netaddr	ip;	/* IPv6, IPv4 v4-mapped (netaddr.h) */
 };
 
 /* IPC_METRICS_TEXT: at most this much (metrics.h METRICS_MAX_BYTES) */

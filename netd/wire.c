@@ -132,16 +132,24 @@ blocks_decode(struct rbuf *r, struct wire_blocks *m)
 	return 0;
 }
 
+/*
+ * ADDRS (version 2): u32 n, n x (bytes[16] ip, u16 port), an IPv4 address
+ * v4-mapped.  A port 0 or an address :: or 0.0.0.0 is a violation; the
+ * scope rules (registry.h addr_scope_ok) judge the rest later.
+ */
 static int
 addrs_decode(struct rbuf *r, struct wire_addrs *m)
 {
+	static const struct netaddr zero4 = { .b = { [10] = 0xff, 0xff } };
 	uint32_t i;
 
-	m->count = get_count(r, WIRE_MAX_ADDRS, 6);
+	m->count = get_count(r, WIRE_MAX_ADDRS, WIRE_ADDR_LEN);
 	for (i = 0; i < m->count && rbuf_ok(r); i++) {
-		get_bytes(r, &m->v[i].ip, 4);
+		get_bytes(r, m->v[i].ip.b, NETADDR_LEN);
 		m->v[i].port = get_u16(r);
-		if (rbuf_ok(r) && (m->v[i].port == 0 || m->v[i].ip == 0))
+		if (rbuf_ok(r) && (m->v[i].port == 0 ||
+		    netaddr_is_zero(&m->v[i].ip) ||
+		    netaddr_eq(&m->v[i].ip, &zero4)))
 			return -1;
 	}
 	return 0;
@@ -276,7 +284,7 @@ payload_encode(struct wbuf *w, const struct wire_msg *m)
 		}
 		put_u32(w, m->u.addrs.count);
 		for (i = 0; i < m->u.addrs.count; i++) {
-			put_bytes(w, &m->u.addrs.v[i].ip, 4);
+			put_bytes(w, m->u.addrs.v[i].ip.b, NETADDR_LEN);
 			put_u16(w, m->u.addrs.v[i].port);
 		}
 		break;

@@ -23,7 +23,8 @@
 
 #include "ipc.h"
 
-#define WIRE_VERSION		1
+/* 2: ADDRS carries IPv6 (docs/protocol.md section 3; issue 14) */
+#define WIRE_VERSION		2
 #define WIRE_HDR_LEN		14
 #define WIRE_CHECK_LEN		4
 #define WIRE_MAX_BLOCKS		256		/* blocks in one BLOCKS */
@@ -33,6 +34,7 @@
 #define WIRE_MAX_FRAME		(WIRE_HDR_LEN + WIRE_MAX_PAYLOAD)
 #define WIRE_MAX_HASHES		IPC_MAX_HASHES	/* locator entries */
 #define WIRE_MAX_ADDRS		250		/* addresses in one ADDRS */
+#define WIRE_ADDR_LEN		(NETADDR_LEN + 2)	/* one, in ADDRS */
 /* heights in HELLO, TIP, GET_RANGE and blocks: docs/protocol.md section 2 */
 #define WIRE_MAX_HEIGHT		IPC_MAX_HEIGHT	/* 2^53 - 1 */
 #define WIRE_AGENT_MAX		64		/* user agent bytes */
@@ -113,7 +115,7 @@ struct wire_blocks {
 };
 
 struct wire_addr {
-	uint32_t	ip;		/* network byte order */
+	struct netaddr	ip;		/* IPv6, IPv4 v4-mapped */
 	uint16_t	port;
 };
 

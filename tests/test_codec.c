@@ -49,8 +49,8 @@
 #define BLOCKS_MAXLEN	(BLOCKS_LEN + 4 * IPC_MAX_BLOCKS + \
 			    (size_t)IPC_MAX_BLOCK_BYTES)
 #define HASHES_MAXLEN	(4 + IPC_MAX_HASHES * IPC_HASH_LEN)
-#define ADDR_BYTES	(4 + 2 + 1 + 8 + 8 + 4 + 8)
-#define PEER_BYTES	(4 + 2 + 1 + 8 + IPC_HASH_LEN)
+#define ADDR_BYTES	(16 + 2 + 1 + 8 + 8 + 4 + 8)
+#define PEER_BYTES	(16 + 2 + 1 + 8 + IPC_HASH_LEN)
 
 /* a copy of the first n bytes in a buffer of exactly n bytes */
 static uint8_t *
@@ -808,7 +808,7 @@ static void
 fill_peer(struct ipc_peer_status *p, uint32_t i)
 {
 	memset(p, 0, sizeof(*p));
-	p->ip = htonl(0x0a000000u + i);
+	p->ip = netaddr_from_v4(0x0a000000u + i);
 	p->listen_port = (uint16_t)(24100 + i);
 	p->remote_port = (uint16_t)(40000 + i);
 	p->direction = (uint8_t)(i % 2 ? DIR_OUTBOUND : DIR_INBOUND);
@@ -1245,7 +1245,7 @@ static void
 fill_addr(struct ipc_addr *a, uint32_t i)
 {
 	memset(a, 0, sizeof(*a));
-	a->ip = htonl(0xc0a80000u + i);
+	a->ip = netaddr_from_v4(0xc0a80000u + i);
 	a->port = (uint16_t)(1 + i);
 	a->source = (uint8_t)(i % ADDR_NSOURCES);
 	a->last_seen = 1700000000ULL + i;
@@ -1275,7 +1275,7 @@ test_addr(void)
 
 	for (i = 0; i < ADDR_NOUTCOMES; i++) {
 		memset(&k, 0, sizeof(k));
-		k.ip = htonl(0x7f000001);
+		k.ip = netaddr_from_v4(0x7f000001);
 		k.port = 24100;
 		k.outcome = (uint8_t)i;
 		k.now = 1;
@@ -1402,7 +1402,7 @@ test_peer(void)
 
 	for (d = DIR_INBOUND; d <= DIR_OUTBOUND; d++) {
 		memset(&p, 0, sizeof(p));
-		p.ip = htonl(0x0a000001);
+		p.ip = netaddr_from_v4(0x0a000001);
 		p.listen_port = 24100;
 		p.direction = (uint8_t)d;
 		p.height = 5;
@@ -1427,7 +1427,7 @@ test_get_blocks(void)
 	struct ipc_get_blocks	g;
 
 	memset(&g, 0, sizeof(g));
-	g.ip = htonl(0x0a000002);
+	g.ip = netaddr_from_v4(0x0a000002);
 	g.reqid = 42;
 	g.from = 1000;
 	g.count = IPC_MAX_BLOCKS;
@@ -1466,7 +1466,7 @@ test_punish_produce(void)
 
 	for (reason = 0; reason < CLOSE_NREASONS; reason += 3) {
 		memset(&p, 0, sizeof(p));
-		p.ip = htonl(0x0a000003);
+		p.ip = netaddr_from_v4(0x0a000003);
 		p.reason = (uint8_t)reason;
 		p.ban_s = 3600;
 		strcpy(p.why, net_close_names[reason]);
@@ -1499,13 +1499,13 @@ test_bans_unban(void)
 
 	memset(&b, 0, sizeof(b));
 	POD(bans, IPC_BANS, &b);
-	b.v[0].ip = htonl(0x0a000001);
+	b.v[0].ip = netaddr_from_v4(0x0a000001);
 	b.v[0].reason = CLOSE_WRONG_NETWORK;
 	b.v[0].until = 1767225600ull;
 	b.count = 1;
 	POD(bans, IPC_BANS, &b);
 	for (i = 0; i < IPC_MAX_BANS; i++) {
-		b.v[i].ip = htonl(0x0a000000 + i + 1);
+		b.v[i].ip = netaddr_from_v4(0x0a000000 + i + 1);
 		b.v[i].reason = (uint8_t)(i % (CLOSE_NREASONS + 1));
 		b.v[i].until = 1767225600ull + i;
 	}
@@ -1514,9 +1514,9 @@ test_bans_unban(void)
 	b.v[3].reason = CLOSE_NREASONS + 1;
 	CU_ASSERT(REFUSED(bans, &b));
 
-	u.ip = htonl(0x7f000001);
+	u.ip = netaddr_from_v4(0x7f000001);
 	POD(unban, IPC_UNBAN, &u);
-	u.ip = 0;
+	u.ip = NETADDR_NONE;
 	CU_ASSERT(REFUSED(unban, &u));
 }
 
@@ -1731,7 +1731,7 @@ test_append_net_blocks(void)
 	CU_ASSERT(REFUSED(append, &a));
 
 	memset(&n, 0, sizeof(n));
-	n.ip = htonl(0x0a000009);
+	n.ip = netaddr_from_v4(0x0a000009);
 	n.reqid = 0;
 	make_blocks(&n.blocks, IPC_OK, sizes, 3, &store);
 	wbuf_init(&w, IPC_MAX_MSG);
@@ -1739,7 +1739,7 @@ test_append_net_blocks(void)
 	check_catalogue_size(IPC_NET_BLOCKS, w.len);
 	rbuf_init(&r, w.data, w.len);
 	CU_ASSERT_EQUAL_FATAL(ipc_net_blocks_decode(&r, &no), 0);
-	CU_ASSERT_EQUAL(no.ip, n.ip);
+	CU_ASSERT(netaddr_eq(&no.ip, &n.ip));
 	CU_ASSERT_EQUAL(no.reqid, 0);
 	CU_ASSERT_TRUE(blocks_equal(&n.blocks, &no.blocks));
 	ipc_blocks_free(&no.blocks);
@@ -1815,8 +1815,8 @@ static const struct expect expects[] = {
 	{ IPC_VERIFY, SUP, STORED, 0, 0 },
 	{ IPC_VERIFY_ACK, STORED, SUP, RESULT_LEN, RESULT_LEN + 200 },
 	{ IPC_BANS_REQ, SUP, NETD, 0, 0 },
-	{ IPC_BANS, NETD, SUP, 4, 4 + 256 * 13 },
-	{ IPC_UNBAN, SUP, NETD, 4, 4 },
+	{ IPC_BANS, NETD, SUP, 4, 4 + 256 * 25 },
+	{ IPC_UNBAN, SUP, NETD, 16, 16 },
 	{ IPC_UNBAN_ACK, NETD, SUP, RESULT_LEN, RESULT_LEN + 200 },
 	{ IPC_METRICS_TEXT, SUP, NETD, 0, 256 << 10 },
 	{ IPC_STORE_TIP_REQ, STORE_USERS, STORED, 0, 0 },
@@ -1833,17 +1833,17 @@ static const struct expect expects[] = {
 	{ IPC_STORE_RESULT, STORED, STORE_USERS, RESULT_LEN,
 	    RESULT_LEN + 200 },
 	{ IPC_STORE_ADDR_UPSERT, STORE_USERS, STORED, ADDR_BYTES, ADDR_BYTES },
-	{ IPC_STORE_ADDR_MARK, STORE_USERS, STORED, 23, 23 },
+	{ IPC_STORE_ADDR_MARK, STORE_USERS, STORED, 35, 35 },
 	{ IPC_STORE_ADDR_LIST_REQ, STORE_USERS, STORED, 13, 13 },
 	{ IPC_STORE_ADDRS, STORED, STORE_USERS, 4,
 	    4 + IPC_MAX_ADDRS * ADDR_BYTES },
 	{ IPC_NET_PEER_UP, NETD, SYNCD, PEER_BYTES, PEER_BYTES },
 	{ IPC_NET_PEER_DOWN, NETD, SYNCD, PEER_BYTES, PEER_BYTES },
 	{ IPC_NET_PEER_TIP, NETD, SYNCD, PEER_BYTES, PEER_BYTES },
-	{ IPC_NET_BLOCKS, NETD, SYNCD, 8 + BLOCKS_LEN, 8 + BLOCKS_MAXLEN },
-	{ IPC_SYNC_GET_BLOCKS, SYNCD, NETD, 24, 20 + HASHES_MAXLEN },
+	{ IPC_NET_BLOCKS, NETD, SYNCD, 20 + BLOCKS_LEN, 20 + BLOCKS_MAXLEN },
+	{ IPC_SYNC_GET_BLOCKS, SYNCD, NETD, 36, 32 + HASHES_MAXLEN },
 	{ IPC_SYNC_ANNOUNCE, SYNCD, NETD, BLOCKS_LEN, BLOCKS_MAXLEN },
-	{ IPC_SYNC_PUNISH, SYNCD, NETD, 11, 11 + 200 },
+	{ IPC_SYNC_PUNISH, SYNCD, NETD, 23, 23 + 200 },
 	{ IPC_SYNC_PEERS_REQ, SYNCD, NETD, 0, 0 },
 };
 

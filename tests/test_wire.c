@@ -169,10 +169,11 @@ test_roundtrip_blocks_addrs(void)
 	m_in.type = WIRE_ADDRS;
 	m_in.u.addrs.count = WIRE_MAX_ADDRS;
 	for (i = 0; i < WIRE_MAX_ADDRS; i++) {
-		m_in.u.addrs.v[i].ip = htonl(0x7f000002 + i);
+		m_in.u.addrs.v[i].ip = netaddr_from_v4(0x7f000002 + i);
 		m_in.u.addrs.v[i].port = (uint16_t)(20000 + i);
 	}
-	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 4 + 6 * WIRE_MAX_ADDRS);
+	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 4 + WIRE_ADDR_LEN *
+	    WIRE_MAX_ADDRS);
 	CU_ASSERT_EQUAL(memcmp(&m_in.u.addrs, &m_out.u.addrs,
 	    sizeof(m_in.u.addrs)), 0);
 }
