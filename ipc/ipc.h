@@ -31,7 +31,7 @@
 #include "codec.h"
 #include "netaddr.h"
 
-#define IPC_VERSION		1
+#define IPC_VERSION		2	/* 2: addresses are 16 bytes (netaddr.h) */
 #define IPC_HDR_LEN		8
 #define IPC_MAX_MSG		(16u << 20)	/* header + body, hard cap */
 #define IPC_HASH_LEN		32
