@@ -6,8 +6,8 @@
  * connection attempt: 600 connect+RST in a second were 600 lines, 500
  * connections refused at accept 502 lines in 2.6 s (issue 11, item 2).
  * Every line caused by remote input is therefore charged to a key, the
- * peer's IPv4 address and a kind (the caller's small number for the sort
- * of line), and to the process's total:
+ * peer's IP address (netaddr.h) and a kind (the caller's small number for
+ * the sort of line), and to the process's total:
  *
  *  - per key, a token bucket of LOGRATE_KEY_BURST lines refilled at one
  *    line per LOGRATE_KEY_EVERY_S seconds;
@@ -78,7 +78,7 @@ struct lograte_counters {
 
 struct lograte {
 	struct lograte_key	keys[LOGRATE_KEYS];
-	struct lograte_key	overflow;	/* ip 0 */
+	struct lograte_key	overflow;	/* ip :: */
 	double			tokens;		/* the total's bucket */
 	double			refilled;
 	int			started;

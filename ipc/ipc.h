@@ -377,7 +377,7 @@ struct ipc_addrs {
 
 /* Peers, netd -> syncd. */
 struct ipc_peer {
-	struct netaddr	ip;	/* IPv6, IPv4 v4-mapped (netaddr.h) */
+	struct netaddr	ip;	/* the identity (netaddr.h) */
 	uint16_t	listen_port;
 	uint8_t		direction;
 	uint64_t	height;
@@ -427,7 +427,7 @@ struct ipc_bans {
 
 /* IPC_UNBAN: lift the ban of ip in netd and in the address book */
 struct ipc_unban {
-	struct netaddr	ip;	/* IPv6, IPv4 v4-mapped (netaddr.h) */
+	struct netaddr	ip;	/* not :: (the decoder refuses it) */
 };
 
 /* IPC_METRICS_TEXT: at most this much (metrics.h METRICS_MAX_BYTES) */

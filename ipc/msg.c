@@ -434,8 +434,12 @@ peer_decode(struct rbuf *r, struct ipc_peer_status *p)
 
 	get_bytes(r, &p->ip, NETADDR_LEN);
 	p->nalso = get_u8(r);
-	for (i = 0; i < IPC_PEER_ALSO_MAX; i++)
+	for (i = 0; i < IPC_PEER_ALSO_MAX; i++) {
 		get_bytes(r, &p->also[i], NETADDR_LEN);
+		/* one encoding: the unused ones are :: */
+		if (i >= p->nalso && !netaddr_is_zero(&p->also[i]))
+			return -1;
+	}
 	p->listen_port = get_u16(r);
 	p->remote_port = get_u16(r);
 	p->direction = get_u8(r);

@@ -113,7 +113,7 @@ enum netd_log_kind {
 	NLOG_PUNISH		/* syncd's verdict on a peer */
 };
 
-/* one log line caused by the peer at ip (network order) */
+/* one log line caused by the peer at ip (struct netaddr) */
 #define netd_log(nd, ip, kind, level, ...)				\
 	lograte_log(&(nd)->logs, (ip), (kind), (level), mono_now(),	\
 	    __VA_ARGS__)

@@ -98,7 +98,7 @@ int	 addr_scope_ok(const struct netaddr *ip, const struct netaddr *from);
  * no blocks and so is evicted before a peer that serves blocks.
  */
 struct evict_cand {
-	uint16_t	group;		/* netaddr_group16: IPv4 /16 */
+	uint16_t	group;		/* netaddr_group16: IPv4 /16, IPv6 /32 */
 	double		connected_s;	/* registered for so long */
 	uint32_t	rtt_us;		/* 0: not measured yet */
 	double		block_age_s;	/* since it last sent blocks; < 0:

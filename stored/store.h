@@ -47,7 +47,7 @@ struct store {
 	MDB_dbi		 blocks;	/* u64 height (BE) -> encoded block */
 	MDB_dbi		 hashes;	/* block hash -> u64 height (BE) */
 	MDB_dbi		 meta;		/* name -> value */
-	MDB_dbi		 addrs;		/* IPv4 address (4 bytes) -> entry */
+	MDB_dbi		 addrs;		/* IP address (16 bytes) -> entry */
 	char		 path[512];	/* the environment file */
 	/* the same as the operator knows it (outside any chroot), for
 	 * messages: path opens the file, shown names it */

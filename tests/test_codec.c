@@ -807,8 +807,14 @@ test_status_syncd(void)
 static void
 fill_peer(struct ipc_peer_status *p, uint32_t i)
 {
+	int k;
+
 	memset(p, 0, sizeof(*p));
 	p->ip = netaddr_from_v4(0x0a000000u + i);
+	/* a dual-stack peer's other addresses: 0 ... IPC_PEER_ALSO_MAX */
+	p->nalso = (uint8_t)(i % (IPC_PEER_ALSO_MAX + 1));
+	for (k = 0; k < p->nalso; k++)
+		(void)netaddr_parse(k ? "2a00::7" : "fd00::5", &p->also[k]);
 	p->listen_port = (uint16_t)(24100 + i);
 	p->remote_port = (uint16_t)(40000 + i);
 	p->direction = (uint8_t)(i % 2 ? DIR_OUTBOUND : DIR_INBOUND);
@@ -940,6 +946,36 @@ test_status_netd_bad_direction(void)
 		rbuf_init(&r, w.data, w.len);
 		CU_ASSERT_EQUAL(ipc_status_netd_decode(&r, &o), -1);
 		CU_ASSERT_PTR_NULL(o.peers);	/* freed by the decoder */
+		wbuf_free(&w);
+		free(m.peers);
+	}
+}
+
+/*
+ * A peer's other addresses (issue 14): more than IPC_PEER_ALSO_MAX, or
+ * an unused slot not ::, are refused (one encoding for one status).
+ */
+static void
+test_status_netd_bad_also(void)
+{
+	struct ipc_status_netd	m, o;
+	struct wbuf		w;
+	struct rbuf		r;
+	int			bad;
+
+	for (bad = 0; bad < 2; bad++) {
+		fill_netd(&m, 3);
+		m.peers[1].nalso = 1;
+		if (bad == 0)
+			m.peers[1].nalso = IPC_PEER_ALSO_MAX + 1;
+		wbuf_init(&w, IPC_MAX_MSG);
+		ipc_status_netd_encode(&w, &m);
+		if (bad == 1)	/* the second slot, unused, not :: */
+			w.data[NETD_MIN + IPC_PEER_STATUS_LEN + NETADDR_LEN +
+			    1 + NETADDR_LEN + 15] = 1;
+		rbuf_init(&r, w.data, w.len);
+		CU_ASSERT_EQUAL(ipc_status_netd_decode(&r, &o), -1);
+		CU_ASSERT_PTR_NULL(o.peers);
 		wbuf_free(&w);
 		free(m.peers);
 	}
@@ -2071,6 +2107,8 @@ main(void)
 		{ "status syncd", test_status_syncd },
 		{ "status netd", test_status_netd },
 		{ "status netd bad direction", test_status_netd_bad_direction },
+		{ "status netd: a peer's other addresses checked",
+		    test_status_netd_bad_also },
 		{ "status netd too many peers", test_status_netd_too_many },
 		{ "status netd count lies", test_status_netd_count_lies },
 		{ "debug socket", test_debug_socket },
