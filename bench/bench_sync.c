@@ -147,7 +147,8 @@ validation(const struct genesis *g, const struct ipc_blob *v,
 	for (i = 0; i < nblocks; i += n) {
 		n = nblocks - i < batch ? nblocks - i : batch;
 		for (j = 0; j < n; j++)
-			cv_put(&cv, i + j + 1, v[i + j].p, v[i + j].len, 1);
+			cv_put(&cv, i + j + 1, v[i + j].p, v[i + j].len,
+			    netaddr_from_v4(1));
 		if (cv_validate(&cv, 0, &bad) != n ||
 		    cv_batch(&cv, batch, SIZE_MAX, &bt) != 1) {
 			fprintf(stderr, "validation: block %llu refused\n",

@@ -59,8 +59,9 @@ config_defaults(struct config *cfg)
 	}
 	strcpy(cfg->network, "devnet");
 	strcpy(cfg->user, "timenode");
-	inet_pton(AF_INET, "127.0.0.1", &cfg->listen.ip);
-	cfg->listen.port = 24100;
+	cfg->listen[0].ip = netaddr_from_v4(0x7f000001);	/* 127.0.0.1 */
+	cfg->listen[0].port = 24100;
+	cfg->nlisten = 1;
 
 	cfg->heartbeat_interval = 1;
 	cfg->heartbeat_deadline = 5;
@@ -95,34 +96,13 @@ config_defaults(struct config *cfg)
 int
 parse_hostport(const char *s, struct hostport *hp)
 {
-	char		 ip[INET_ADDRSTRLEN];
-	const char	*colon;
-	uint64_t	 port;
-	size_t		 n;
-
-	if ((colon = strrchr(s, ':')) == NULL)
-		return -1;
-	n = (size_t)(colon - s);
-	if (n == 0 || n >= sizeof(ip))
-		return -1;
-	memcpy(ip, s, n);
-	ip[n] = '\0';
-	if (inet_pton(AF_INET, ip, &hp->ip) != 1)
-		return -1;
-	if (parse_decimal(colon + 1, 1, 65535, &port) == -1)
-		return -1;
-	hp->port = (uint16_t)port;
-	return 0;
+	return netaddr_parse_port(s, &hp->ip, &hp->port);
 }
 
 const char *
 hostport_str(const struct hostport *hp, char *buf, size_t len)
 {
-	char ip[INET_ADDRSTRLEN];
-
-	inet_ntop(AF_INET, &hp->ip, ip, sizeof(ip));
-	snprintf(buf, len, "%s:%u", ip, hp->port);
-	return buf;
+	return netaddr_str_port(&hp->ip, hp->port, buf, len);
 }
 
 /* Seconds, fractions allowed, strictly positive and at most a year. */
@@ -293,8 +273,23 @@ parse_bool(const char *s, int *out)
 	return 0;
 }
 
+/*
+ * [node] listen, repeatable: the first line (of the file, or the first
+ * --listen) replaces the default or the file's list.
+ */
+static int
+add_listen(struct config *cfg, const char *v)
+{
+	if (cfg->nlisten >= CONFIG_MAX_LISTEN)
+		return -1;
+	if (parse_hostport(v, &cfg->listen[cfg->nlisten]) == -1)
+		return -1;
+	cfg->nlisten++;
+	return 0;
+}
+
 enum keykind { K_PATH, K_NAME, K_HOSTPORT, K_PEER, K_SECONDS, K_INT,
-	K_SECONDS0, K_HOSTPORT0, K_BOOL, K_PLAINTEXT };
+	K_SECONDS0, K_HOSTPORT0, K_BOOL, K_PLAINTEXT, K_LISTEN };
 
 struct keydef {
 	const char	*section;
@@ -313,7 +308,7 @@ static const struct keydef keydefs[] = {
 	{ "node", "worker_dir", K_PATH, S(worker_dir), 0, 0 },
 	{ "node", "network", K_NAME, S(network), 0, 0 },
 	{ "node", "user", K_NAME, S(user), 0, 0 },
-	{ "node", "listen", K_HOSTPORT, N(listen), 0, 0 },
+	{ "node", "listen", K_LISTEN, 0, 0, 0, 0 },
 	{ "node", "peer", K_PEER, 0, 0, 0, 0 },
 	{ "supervisor", "heartbeat_interval", K_SECONDS, N(heartbeat_interval),
 	    0, 0 },
@@ -430,6 +425,8 @@ apply_key(struct config *cfg, const struct keydef *k, const char *v)
 		return parse_hostport(v, (struct hostport *)(base + k->off));
 	case K_PEER:
 		return add_peer(cfg, v);
+	case K_LISTEN:
+		return add_listen(cfg, v);
 	case K_SECONDS:
 		return parse_seconds(v, (double *)(base + k->off));
 	case K_SECONDS0:	/* 0 allowed: "off" */
@@ -462,11 +459,15 @@ config_ini_key(void *user, const char *section, const char *name,
 		    strcmp(keydefs[i].name, name) != 0)
 			continue;
 		/* a second line for a single-valued key is a mistake */
-		if (keydefs[i].kind != K_PEER && ctx->cfg->key_line[i]) {
+		if (keydefs[i].kind != K_PEER &&
+		    keydefs[i].kind != K_LISTEN && ctx->cfg->key_line[i]) {
 			ctx_fail(ctx, "[%s] %s: set again (first at line %d)",
 			    section, name, ctx->cfg->key_line[i]);
 			return 0;
 		}
+		if (keydefs[i].kind == K_LISTEN && !ctx->cfg->key_line[i])
+			ctx->cfg->nlisten = 0;	/* the file's replace the
+						   default */
 		if (apply_key(ctx->cfg, &keydefs[i], value) == -1) {
 			ctx_fail(ctx, "[%s] %s: bad value \"%s\"", section, name,
 			    value);
@@ -714,7 +715,7 @@ apply_opt(struct config *cfg, struct worker_opts *w, int c, const char *arg)
 		return set_string(cfg->worker_dir, sizeof(cfg->worker_dir),
 		    arg);
 	case OPT_LISTEN:
-		return parse_hostport(arg, &cfg->listen);
+		return add_listen(cfg, arg);
 	case OPT_PEER:
 		return add_peer(cfg, arg);
 	case OPT_NETWORK:
@@ -800,16 +801,33 @@ floor_of(const char *key, double v, double min, const char *why, char *err,
  *   slow crash can follow: a crash loop without delay that never fails.
  * - A restart delay shorter than the supervisor's timers is no delay.
  */
-/* netd binds both: [metrics] listen may not take the peers' port */
+/*
+ * netd binds them all: [node] listen twice the same is a mistake, and
+ * [metrics] listen may not take a peers' port.
+ */
 static int
-check_metrics_port(const struct config *c, char *err, size_t errlen)
+check_listen(const struct config *c, char *err, size_t errlen)
 {
-	if (c->metrics_listen.port == 0 ||
-	    c->metrics_listen.port != c->listen.port)
-		return 0;
-	snprintf(err, errlen, "[metrics] listen: port %u is [node] listen's",
-	    c->listen.port);
-	return -1;
+	char	hp[NETADDR_PORT_STRLEN];
+	size_t	i, j;
+
+	for (i = 0; i < c->nlisten; i++) {
+		for (j = 0; j < i; j++)
+			if (netaddr_eq(&c->listen[i].ip, &c->listen[j].ip) &&
+			    c->listen[i].port == c->listen[j].port) {
+				snprintf(err, errlen, "[node] listen: %s "
+				    "given twice", hostport_str(&c->listen[i],
+				    hp, sizeof(hp)));
+				return -1;
+			}
+		if (c->metrics_listen.port != 0 &&
+		    c->metrics_listen.port == c->listen[i].port) {
+			snprintf(err, errlen, "[metrics] listen: port %u is "
+			    "[node] listen's", c->listen[i].port);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static int
@@ -833,7 +851,7 @@ check_timings(const struct config *c, char *err, size_t errlen)
 	    need("backoff_max", c->backoff_max, "at least", 1, 0,
 	    "backoff_min", c->backoff_min, err, errlen) == -1)
 		return -1;
-	return check_metrics_port(c, err, errlen);
+	return check_listen(c, err, errlen);
 }
 
 /*
@@ -844,7 +862,7 @@ check_timings(const struct config *c, char *err, size_t errlen)
  */
 static int
 scan_args(struct config *cfg, struct worker_opts *w, int argc, char **argv,
-    const char **file, int *peers_from_cli, char *err, size_t errlen)
+    const char **file, int *lists_from_cli, char *err, size_t errlen)
 {
 	int c;
 
@@ -886,7 +904,9 @@ scan_args(struct config *cfg, struct worker_opts *w, int argc, char **argv,
 		if (c == 'n')
 			cfg->action = CONFIG_CHECK;
 		if (c == OPT_PEER)
-			*peers_from_cli = 1;
+			*lists_from_cli |= 1;
+		if (c == OPT_LISTEN)
+			*lists_from_cli |= 2;
 	}
 	if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument \"%s\"",
@@ -901,14 +921,14 @@ config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
     char **argv, char *err, size_t errlen)
 {
 	const char	*file = NULL;
-	int		 c, peers_from_cli = 0;
+	int		 c, lists_from_cli = 0;
 
 	if (cfg->env_err[0]) {
 		snprintf(err, errlen, "%s", cfg->env_err);
 		return -1;
 	}
 	/* pass 1: find -c so the file is applied before the overrides */
-	if (scan_args(cfg, w, argc, argv, &file, &peers_from_cli, err,
+	if (scan_args(cfg, w, argc, argv, &file, &lists_from_cli, err,
 	    errlen) == -1) {
 		cfg->usage_error = 1;
 		return -1;
@@ -918,8 +938,11 @@ config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
 	if (file && config_load_file(cfg, file, err, errlen) == -1)
 		return -1;
 	/* --peer on the command line replaces the file's peer list */
-	if (peers_from_cli)
+	if (lists_from_cli & 1)
 		cfg->npeers = 0;
+	/* and --listen the file's (or the default) listen list */
+	if (lists_from_cli & 2)
+		cfg->nlisten = 0;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, SHORTOPTS, longopts, NULL)) !=
@@ -986,10 +1009,12 @@ config_worker_argv(const struct config *cfg, char **argv, size_t max,
 	if (push(argv, max, n, "--data-dir", cfg->data_dir) == -1 ||
 	    push(argv, max, n, "--run-dir", cfg->run_dir) == -1 ||
 	    push(argv, max, n, "--network", cfg->network) == -1 ||
-	    push(argv, max, n, "--user", cfg->user) == -1 ||
-	    push(argv, max, n, "--listen",
-	    hostport_str(&cfg->listen, hp, sizeof(hp))) == -1)
+	    push(argv, max, n, "--user", cfg->user) == -1)
 		return -1;
+	for (i = 0; i < cfg->nlisten; i++)
+		if (push(argv, max, n, "--listen",
+		    hostport_str(&cfg->listen[i], hp, sizeof(hp))) == -1)
+			return -1;
 	for (i = 0; i < cfg->npeers; i++)
 		if (push(argv, max, n, "--peer",
 		    peer_str(cfg, i, hp, sizeof(hp))) == -1)
@@ -1115,6 +1140,11 @@ print_key(FILE *f, const struct config *cfg, const struct keydef *k)
 	case K_HOSTPORT:
 		fprintf(f, "%s = %s\n", k->name, hostport_str(
 		    (const struct hostport *)(base + k->off), hp, sizeof(hp)));
+		return;
+	case K_LISTEN:
+		for (i = 0; i < cfg->nlisten; i++)
+			fprintf(f, "%s = %s\n", k->name,
+			    hostport_str(&cfg->listen[i], hp, sizeof(hp)));
 		return;
 	case K_PEER:
 		if (cfg->npeers == 0)

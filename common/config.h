@@ -18,7 +18,10 @@
 #include <string.h>
 #include <netinet/in.h>
 
+#include "netaddr.h"
+
 #define CONFIG_MAX_PEERS	64
+#define CONFIG_MAX_LISTEN	8	/* [node] listen lines */
 #define CONFIG_NKEYS		38	/* keys of the file, config.c's keydefs */
 #define CONFIG_PATH_MAX		256
 #define CONFIG_NAME_MAX		32
@@ -26,8 +29,9 @@
 #define CONFIG_DATA_DIR		"./timenode-data"	/* without systemd */
 #define CONFIG_PLAINTEXT_ALWAYS	2	/* [p2p] plaintext = always */
 
+/* an address and port: "a.b.c.d:PORT" or "[IPv6]:PORT" (netaddr.h) */
 struct hostport {
-	struct in_addr	ip;
+	struct netaddr	ip;
 	uint16_t	port;
 };
 
@@ -60,7 +64,9 @@ struct config {
 	char		worker_dir[CONFIG_PATH_MAX];	/* "" = find it */
 	char		network[CONFIG_NAME_MAX];
 	char		user[CONFIG_NAME_MAX];
-	struct hostport	listen;
+	/* [node] listen, repeatable: every address netd accepts peers on */
+	struct hostport	listen[CONFIG_MAX_LISTEN];
+	size_t		nlisten;	/* 1 ... CONFIG_MAX_LISTEN */
 	struct hostport	peers[CONFIG_MAX_PEERS];
 	/* `peer = IP:PORT KEY`: the key pinned for peers[i], if pinned[i] */
 	uint8_t		peer_key[CONFIG_MAX_PEERS][NODE_KEY_LEN];

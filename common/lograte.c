@@ -35,7 +35,7 @@ key_refill(struct lograte_key *k, double now)
 }
 
 static void
-key_reset(struct lograte_key *k, uint32_t ip, unsigned kind, double now)
+key_reset(struct lograte_key *k, struct netaddr ip, unsigned kind, double now)
 {
 	memset(k, 0, sizeof(*k));
 	k->used = 1;
@@ -57,14 +57,14 @@ key_idle(struct lograte_key *k, double now)
 
 /* The key's slot: its own, an idle one taken over, else the overflow. */
 static struct lograte_key *
-key_get(struct lograte *lr, uint32_t ip, unsigned kind, double now)
+key_get(struct lograte *lr, struct netaddr ip, unsigned kind, double now)
 {
 	struct lograte_key	*k, *idle = NULL;
 	int			 i;
 
 	for (i = 0; i < LOGRATE_KEYS; i++) {
 		k = &lr->keys[i];
-		if (k->used && k->ip == ip && k->kind == kind)
+		if (k->used && netaddr_eq(&k->ip, &ip) && k->kind == kind)
 			return k;
 		if (idle == NULL && key_idle(k, now))
 			idle = k;
@@ -75,7 +75,7 @@ key_get(struct lograte *lr, uint32_t ip, unsigned kind, double now)
 	}
 	k = &lr->overflow;
 	if (!k->used)
-		key_reset(k, 0, 0, now);
+		key_reset(k, NETADDR_NONE, 0, now);
 	return k;
 }
 
@@ -92,7 +92,7 @@ total_refill(struct lograte *lr, double now)
 }
 
 int
-lograte_take(struct lograte *lr, uint32_t ip, unsigned kind,
+lograte_take(struct lograte *lr, struct netaddr ip, unsigned kind,
     enum lograte_level level, const char *text, double now)
 {
 	struct lograte_key *k;
@@ -134,7 +134,7 @@ emit(enum lograte_level level, const char *line)
 }
 
 void
-lograte_log(struct lograte *lr, uint32_t ip, unsigned kind,
+lograte_log(struct lograte *lr, struct netaddr ip, unsigned kind,
     enum lograte_level level, double now, const char *fmt, ...)
 {
 	char	line[1024];

@@ -6,8 +6,8 @@
  * connection attempt: 600 connect+RST in a second were 600 lines, 500
  * connections refused at accept 502 lines in 2.6 s (issue 11, item 2).
  * Every line caused by remote input is therefore charged to a key, the
- * peer's IPv4 address and a kind (the caller's small number for the sort
- * of line), and to the process's total:
+ * peer's IP address (netaddr.h) and a kind (the caller's small number for
+ * the sort of line), and to the process's total:
  *
  *  - per key, a token bucket of LOGRATE_KEY_BURST lines refilled at one
  *    line per LOGRATE_KEY_EVERY_S seconds;
@@ -41,6 +41,8 @@
 
 #include <stdint.h>
 
+#include "netaddr.h"
+
 #define LOGRATE_KEYS		64
 #define LOGRATE_KEY_BURST	5
 #define LOGRATE_KEY_EVERY_S	10.0
@@ -56,7 +58,7 @@ enum lograte_level {
 };
 
 struct lograte_key {
-	uint32_t	ip;		/* network byte order; 0: overflow */
+	struct netaddr	ip;		/* :: (zero): overflow */
 	unsigned	kind;
 	int		used;
 	double		tokens;
@@ -76,7 +78,7 @@ struct lograte_counters {
 
 struct lograte {
 	struct lograte_key	keys[LOGRATE_KEYS];
-	struct lograte_key	overflow;	/* ip 0 */
+	struct lograte_key	overflow;	/* ip :: */
 	double			tokens;		/* the total's bucket */
 	double			refilled;
 	int			started;
@@ -89,13 +91,13 @@ void	lograte_init(struct lograte *);
  * 1 when it may be written, 0 when it is refused (counted, and text, the
  * line as it would have been written, kept for the summary; may be NULL).
  */
-int	lograte_take(struct lograte *, uint32_t ip, unsigned kind,
+int	lograte_take(struct lograte *, struct netaddr ip, unsigned kind,
 	    enum lograte_level, const char *text, double now);
 /*
  * Write the line (log_info, log_warnx or log_debug) if lograte_take
  * allows it at the monotonic time now (s).
  */
-void	lograte_log(struct lograte *, uint32_t ip, unsigned kind,
+void	lograte_log(struct lograte *, struct netaddr ip, unsigned kind,
 	    enum lograte_level, double now, const char *fmt, ...)
 	    __attribute__((format(printf, 6, 7)));
 /*

@@ -512,8 +512,10 @@ landlock_add_rules(const struct sandbox *sb, int rfd, int abi,
 	/* Outbound sockets are bound to the listen address with port 0. */
 	if (landlock_add_port(sb, rfd, 0) == -1)
 		return -1;
-	if (sb->tcp_port != 0 && landlock_add_port(sb, rfd, sb->tcp_port) == -1)
-		return -1;
+	for (i = 0; i < SANDBOX_MAX_PORTS; i++)
+		if (sb->tcp_ports[i] != 0 &&
+		    landlock_add_port(sb, rfd, sb->tcp_ports[i]) == -1)
+			return -1;
 	if (sb->metrics_port != 0 &&
 	    landlock_add_port(sb, rfd, sb->metrics_port) == -1)
 		return -1;

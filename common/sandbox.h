@@ -40,6 +40,8 @@ enum sandbox_net {
 /* groups of system calls a worker needs beyond the common allow-list */
 #define SANDBOX_SYSCALLS_DATA	0x1	/* write and sync files (stored) */
 
+#define SANDBOX_MAX_PORTS	8	/* config.h CONFIG_MAX_LISTEN */
+
 struct sandbox {
 	const char	*name;		/* worker name, for log lines */
 	const char	*user;		/* service user in root mode */
@@ -48,7 +50,8 @@ struct sandbox {
 					   (sandbox_open_dir), root names it */
 	const char	*rw_paths[SANDBOX_MAX_PATHS]; /* Landlock mode; NULL ends */
 	enum sandbox_net net;
-	uint16_t	 tcp_port;	/* SANDBOX_NET_TCP: the listen port */
+	/* SANDBOX_NET_TCP: the listen ports ([node] listen), 0: none */
+	uint16_t	 tcp_ports[SANDBOX_MAX_PORTS];
 	uint16_t	 metrics_port;	/* and [metrics] listen's, 0: none */
 	unsigned	 syscalls;	/* SANDBOX_SYSCALLS_* */
 };

@@ -450,7 +450,8 @@ worker_connect(struct worker *w)
 static void
 worker_sandbox(struct worker *w)
 {
-	struct sandbox sb;
+	struct sandbox	sb;
+	size_t		i;
 
 	memset(&sb, 0, sizeof(sb));
 	sb.name = ipc_proc_names[w->def->proc];
@@ -464,7 +465,9 @@ worker_sandbox(struct worker *w)
 	sb.net = w->def->net;
 	if (w->def->needs_data_dir)
 		sb.syscalls = SANDBOX_SYSCALLS_DATA;
-	sb.tcp_port = w->cfg.listen.port;
+	_Static_assert(SANDBOX_MAX_PORTS >= CONFIG_MAX_LISTEN, "ports");
+	for (i = 0; i < w->cfg.nlisten; i++)
+		sb.tcp_ports[i] = w->cfg.listen[i].port;
 	if (w->def->proc == IPC_NETD)	/* it serves the metrics */
 		sb.metrics_port = w->cfg.metrics_listen.port;
 	if (sandbox_apply(&sb, &w->sb) == -1)

@@ -249,21 +249,25 @@ wire_seeds(void)
 	m->type = WIRE_ADDRS;
 	m->u.addrs.count = 3;
 	for (i = 0; i < 3; i++) {
-		uint8_t ip[4] = { 127, 0, 0, (uint8_t)(2 + i) };
-
-		memcpy(&m->u.addrs.v[i].ip, ip, 4);
+		m->u.addrs.v[i].ip = netaddr_from_v4(0x7f000002u + i);
 		m->u.addrs.v[i].port = (uint16_t)(24100 + i);
 	}
 	wire_one(m, "addrs", &stream);
+	m->type = WIRE_ADDRS_V2;
+	wire_one(m, "addrs-v2", &stream);
+	/* IPv6: loopback, unique-local, and a v4-mapped one written so */
+	(void)netaddr_parse("::1", &m->u.addrs.v[0].ip);
+	(void)netaddr_parse("fd00::7", &m->u.addrs.v[1].ip);
+	(void)netaddr_parse("::ffff:127.0.0.9", &m->u.addrs.v[2].ip);
+	wire_one(m, "addrs-v6", &stream);
 	m->u.addrs.count = WIRE_MAX_ADDRS;
 	for (i = 0; i < WIRE_MAX_ADDRS; i++) {
-		uint8_t ip[4] = { 10, 0, (uint8_t)(i >> 8), (uint8_t)i };
-
-		memcpy(&m->u.addrs.v[i].ip, ip, 4);
+		m->u.addrs.v[i].ip = netaddr_from_v4(0x0a000000u | i);
 		m->u.addrs.v[i].port = 24100;
 	}
 	wire_over(m, "addrs-max", NULL, "addrs-over", 0,
-	    "\x0a\x01\x01\x01\x5e\x24", 6);
+	    "\0\0\0\0\0\0\0\0\0\0\xff\xff\x0a\x01\x01\x01\x5e\x24",
+	    WIRE_ADDR_LEN);
 
 	memset(m, 0, sizeof(*m));
 	m->type = WIRE_GOODBYE;
@@ -339,7 +343,7 @@ ipc_seeds(void)
 	static struct ipc_hashes hmax;
 	static struct ipc_bans bans;
 	struct ipc_blocks	 bmax;
-	uint8_t			 ip[4] = { 127, 0, 0, 2 };
+	struct netaddr		 ip = netaddr_from_v4(0x7f000002u);
 	size_t			 i;
 
 #define BODY(name, type, enc, ...) do {					\
@@ -368,7 +372,7 @@ ipc_seeds(void)
 	    .target_height = 100, .rate_milli = 2500, .in_flight = 12,
 	    .log_suppressed = 3, .log_summaries = 1 });
 	memset(ps, 0, sizeof(ps));
-	memcpy(&ps[0].ip, ip, 4);
+	ps[0].ip = ip;
 	ps[0].listen_port = 24100;
 	ps[0].height = 2;
 	ps[1] = ps[0];
@@ -423,7 +427,7 @@ ipc_seeds(void)
 	    (struct ipc_result){ .code = IPC_ERR_GAP, .height = 2,
 	    .reason = "gap" });
 	memset(addrs, 0, sizeof(addrs));
-	memcpy(&addrs[0].ip, ip, 4);
+	addrs[0].ip = ip;
 	addrs[0].port = 24100;
 	addrs[0].source = ADDR_EXCHANGE;
 	addrs[0].last_seen = 1767225600;
@@ -443,11 +447,11 @@ ipc_seeds(void)
 	BODY("store-node-key", IPC_STORE_NODE_KEY, ipc_node_key_encode,
 	    (struct ipc_node_key){ { 1, 2, 3 } });
 	BODY("store-peer-key", IPC_STORE_PEER_KEY, ipc_peer_key_encode,
-	    (struct ipc_peer_key){ { [10] = 0xff, [11] = 0xff, [12] = 127,
-	    [15] = 2 }, { 4, 5, 6 } });
+	    (struct ipc_peer_key){ { { [10] = 0xff, [11] = 0xff, [12] = 127,
+	    [15] = 2 } }, { 4, 5, 6 } });
 	BODY("store-peer-key-ack", IPC_STORE_PEER_KEY_ACK,
-	    ipc_peer_key_ack_encode, (struct ipc_peer_key_ack){ { [10] = 0xff,
-	    [11] = 0xff, [12] = 127, [15] = 2 }, PEER_KEY_CHANGED,
+	    ipc_peer_key_ack_encode, (struct ipc_peer_key_ack){ { {
+	    [10] = 0xff, [11] = 0xff, [12] = 127, [15] = 2 } }, PEER_KEY_CHANGED,
 	    { 7, 8, 9 } });
 
 	BODY("net-peer-up", IPC_NET_PEER_UP, ipc_peer_encode,
@@ -457,7 +461,7 @@ ipc_seeds(void)
 	BODY("net-peer-tip", IPC_NET_PEER_TIP, ipc_peer_encode,
 	    (struct ipc_peer){ .height = 3 });
 	BODY("net-blocks", IPC_NET_BLOCKS, ipc_net_blocks_encode,
-	    (struct ipc_net_blocks){ 0x0200007f, 7, { IPC_OK, 2, blobs } });
+	    (struct ipc_net_blocks){ ip, 7, { IPC_OK, 2, blobs } });
 	BODY("sync-get-blocks", IPC_SYNC_GET_BLOCKS, ipc_get_blocks_encode,
 	    (struct ipc_get_blocks){ .reqid = 7, .from = 1, .count = 256,
 	    .locator = { .count = 2 } });
@@ -471,7 +475,7 @@ ipc_seeds(void)
 	ipc_put("bans-req", IPC_BANS_REQ, NULL);
 	memset(&bans, 0, sizeof(bans));
 	bans.count = 2;
-	memcpy(&bans.v[0].ip, ip, 4);
+	bans.v[0].ip = ip;
 	bans.v[0].reason = CLOSE_WRONG_NETWORK;
 	bans.v[0].until = 1767229200;
 	bans.v[1] = bans.v[0];
@@ -482,7 +486,7 @@ ipc_seeds(void)
 	OVER("bans-over", IPC_BANS, ipc_bans_encode, bans, 0,
 	    "\x7f\0\0\1\x04\0\0\0\0\0\0\0\1", IPC_BAN_LEN);
 	BODY("unban", IPC_UNBAN, ipc_unban_encode,
-	    (struct ipc_unban){ 0x0200007f });
+	    (struct ipc_unban){ ip });
 	BODY("unban-ack", IPC_UNBAN_ACK, ipc_result_encode,
 	    (struct ipc_result){ .code = IPC_OK });
 	wbuf_init(&b, IPC_MAX_MSG);

@@ -29,14 +29,13 @@
 #include <sys/types.h>
 
 #include "codec.h"
+#include "netaddr.h"
 
-#define IPC_VERSION		1
+#define IPC_VERSION		2	/* 2: addresses are 16 bytes (netaddr.h) */
 #define IPC_HDR_LEN		8
 #define IPC_MAX_MSG		(16u << 20)	/* header + body, hard cap */
 #define IPC_HASH_LEN		32
 #define IPC_KEY_LEN		32		/* an Ed25519 key or seed */
-#define IPC_ADDR16_LEN		16		/* an IPv6 address, IPv4 as
-						   ::ffff:a.b.c.d */
 #define IPC_MAX_PEERS		1280		/* status entries */
 /*
  * The largest block height accepted from a peer (docs/protocol.md section
@@ -203,8 +202,13 @@ extern const char *const net_close_names[CLOSE_NREASONS];
 
 enum net_direction { DIR_INBOUND, DIR_OUTBOUND };
 
+/* the other addresses a peer is known by (a dual-stack machine) */
+#define IPC_PEER_ALSO_MAX	3
+
 struct ipc_peer_status {
-	uint32_t	ip;		/* network byte order */
+	struct netaddr	ip;	/* IPv6, IPv4 v4-mapped (netaddr.h) */
+	uint8_t		nalso;	/* 0 ... IPC_PEER_ALSO_MAX */
+	struct netaddr	also[IPC_PEER_ALSO_MAX];	/* its other IPs */
 	uint16_t	listen_port;
 	uint16_t	remote_port;
 	uint8_t		direction;	/* enum net_direction */
@@ -218,7 +222,9 @@ struct ipc_peer_status {
 	uint64_t	pings_sent;	/* on this connection */
 	uint64_t	pongs_received;
 };
-#define IPC_PEER_STATUS_LEN	(4 + 2 + 2 + 1 + 4 + 4 + 2 + 8 * 6)
+#define IPC_PEER_STATUS_LEN	(NETADDR_LEN + 1 + \
+				 IPC_PEER_ALSO_MAX * NETADDR_LEN + \
+				 2 + 2 + 1 + 4 + 4 + 2 + 8 * 6)
 
 struct ipc_net_counters {
 	uint64_t	pings_sent;
@@ -340,7 +346,7 @@ struct ipc_result {
 enum addr_source { ADDR_CONFIG, ADDR_INBOUND, ADDR_EXCHANGE, ADDR_NSOURCES };
 
 struct ipc_addr {
-	uint32_t	ip;		/* network byte order */
+	struct netaddr	ip;	/* IPv6, IPv4 v4-mapped (netaddr.h) */
 	uint16_t	port;
 	uint8_t		source;		/* enum addr_source */
 	uint64_t	last_seen;	/* Unix seconds */
@@ -353,7 +359,7 @@ enum addr_outcome { ADDR_SUCCESS, ADDR_FAILURE, ADDR_BAN, ADDR_UNBAN,
 	ADDR_NOUTCOMES };
 
 struct ipc_addr_mark {
-	uint32_t	ip;
+	struct netaddr	ip;
 	uint16_t	port;
 	uint8_t		outcome;	/* enum addr_outcome */
 	uint64_t	now;		/* Unix seconds */
@@ -371,11 +377,11 @@ struct ipc_node_key {
 
 /*
  * A peer's node key, recorded per address by stored on first contact
- * (docs/storage.md, "Peer keys"); addr is IPv6, IPv4 v4-mapped
- * (ipc_addr16_from_ip4).  The answer says what stored had.
+ * (docs/storage.md, "Peer keys"); ip is IPv6, IPv4 v4-mapped
+ * (netaddr.h).  The answer says what stored had.
  */
 struct ipc_peer_key {
-	uint8_t		addr[IPC_ADDR16_LEN];
+	struct netaddr	ip;
 	uint8_t		key[IPC_KEY_LEN];
 };
 enum peer_key_outcome {
@@ -386,12 +392,10 @@ enum peer_key_outcome {
 	PEER_KEY_NOUTCOMES
 };
 struct ipc_peer_key_ack {
-	uint8_t		addr[IPC_ADDR16_LEN];
+	struct netaddr	ip;
 	uint8_t		outcome;	/* enum peer_key_outcome */
 	uint8_t		old[IPC_KEY_LEN];	/* PEER_KEY_CHANGED */
 };
-/* ip (IPv4, network byte order) as ::ffff:a.b.c.d into addr */
-void	ipc_addr16_from_ip4(uint32_t ip, uint8_t addr[IPC_ADDR16_LEN]);
 
 /*
  * DIAL: unbanned entries with a port, best first; SHARE: of those, the
@@ -414,7 +418,7 @@ struct ipc_addrs {
 
 /* Peers, netd -> syncd. */
 struct ipc_peer {
-	uint32_t	ip;		/* network byte order: the identity */
+	struct netaddr	ip;	/* the identity (netaddr.h) */
 	uint16_t	listen_port;
 	uint8_t		direction;
 	uint64_t	height;
@@ -423,14 +427,14 @@ struct ipc_peer {
 
 /* IPC_NET_BLOCKS: what a peer sent, for request reqid (0: announced) */
 struct ipc_net_blocks {
-	uint32_t		ip;
+	struct netaddr	ip;
 	uint32_t		reqid;
 	struct ipc_blocks	blocks;
 };
 
 /* IPC_SYNC_GET_BLOCKS: by locator when nlocator > 0, else by range. */
 struct ipc_get_blocks {
-	uint32_t		ip;
+	struct netaddr	ip;
 	uint32_t		reqid;
 	uint64_t		from;
 	uint32_t		count;
@@ -439,7 +443,7 @@ struct ipc_get_blocks {
 
 /* IPC_SYNC_PUNISH */
 struct ipc_punish {
-	uint32_t	ip;
+	struct netaddr	ip;
 	uint8_t		reason;		/* enum net_close_reason */
 	uint32_t	ban_s;
 	char		why[IPC_REASON_MAX + 1];
@@ -452,7 +456,7 @@ struct ipc_punish {
  */
 #define IPC_MAX_BANS		256
 struct ipc_ban {
-	uint32_t	ip;		/* network byte order */
+	struct netaddr	ip;	/* IPv6, IPv4 v4-mapped (netaddr.h) */
 	uint8_t		reason;		/* enum net_close_reason, or NREASONS */
 	uint64_t	until;		/* Unix seconds */
 };
@@ -460,11 +464,11 @@ struct ipc_bans {
 	uint32_t	count;		/* 0 ... IPC_MAX_BANS */
 	struct ipc_ban	v[IPC_MAX_BANS];
 };
-#define IPC_BAN_LEN		(4 + 1 + 8)
+#define IPC_BAN_LEN		(NETADDR_LEN + 1 + 8)
 
 /* IPC_UNBAN: lift the ban of ip in netd and in the address book */
 struct ipc_unban {
-	uint32_t	ip;		/* network byte order, not 0 */
+	struct netaddr	ip;	/* not :: (the decoder refuses it) */
 };
 
 /* IPC_METRICS_TEXT: at most this much (metrics.h METRICS_MAX_BYTES) */

@@ -30,8 +30,8 @@ const char *const net_close_names[CLOSE_NREASONS] = {
 
 #define NETD_STATUS_MIN	(8 + 8 * (12 + CLOSE_NREASONS) + 4 + IPC_HIST_LEN + \
 			 IPC_SENDQ_LEN + IPC_KEY_LEN + 4)
-#define PEER_KEY_LEN	(IPC_ADDR16_LEN + IPC_KEY_LEN)
-#define PEER_KEY_ACK_LEN (IPC_ADDR16_LEN + 1 + IPC_KEY_LEN)
+#define PEER_KEY_LEN	(NETADDR_LEN + IPC_KEY_LEN)
+#define PEER_KEY_ACK_LEN (NETADDR_LEN + 1 + IPC_KEY_LEN)
 #define STORED_STATUS_LEN (8 + 8 + 2 * IPC_HASH_LEN + 1 + 8 + 8 + 4 + \
 			 IPC_SENDQ_LEN)
 #define SYNCD_STATUS_LEN (8 + 1 + 8 + 8 + 4 + 8 + 8 + IPC_HIST_LEN + \
@@ -42,8 +42,8 @@ const char *const net_close_names[CLOSE_NREASONS] = {
 #define BLOCKS_MAX	(BLOCKS_MIN + 4 * IPC_MAX_BLOCKS + IPC_MAX_BLOCK_BYTES)
 #define HASHES_MIN	4
 #define HASHES_MAX	(4 + IPC_MAX_HASHES * IPC_HASH_LEN)
-#define ADDR_LEN	(4 + 2 + 1 + 8 + 8 + 4 + 8)
-#define PEER_LEN	(4 + 2 + 1 + 8 + IPC_HASH_LEN)
+#define ADDR_LEN	(NETADDR_LEN + 2 + 1 + 8 + 8 + 4 + 8)
+#define PEER_LEN	(NETADDR_LEN + 2 + 1 + 8 + IPC_HASH_LEN)
 #define STORERS		(P(IPC_NETD) | P(IPC_SYNCD))
 
 const char *const ipc_code_names[IPC_NCODES] = {
@@ -75,7 +75,8 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ IPC_BANS_REQ, "bans-req", P(IPC_SUPERVISOR), P(IPC_NETD), 0, 0 },
 	{ IPC_BANS, "bans", P(IPC_NETD), P(IPC_SUPERVISOR), 4,
 	    4 + IPC_MAX_BANS * IPC_BAN_LEN },
-	{ IPC_UNBAN, "unban", P(IPC_SUPERVISOR), P(IPC_NETD), 4, 4 },
+	{ IPC_UNBAN, "unban", P(IPC_SUPERVISOR), P(IPC_NETD), NETADDR_LEN,
+	    NETADDR_LEN },
 	{ IPC_UNBAN_ACK, "unban-ack", P(IPC_NETD), P(IPC_SUPERVISOR),
 	    RESULT_MIN, RESULT_MAX },
 
@@ -103,7 +104,7 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ IPC_STORE_ADDR_UPSERT, "store-addr-upsert", STORERS, P(IPC_STORED),
 	    ADDR_LEN, ADDR_LEN },
 	{ IPC_STORE_ADDR_MARK, "store-addr-mark", STORERS, P(IPC_STORED),
-	    23, 23 },
+	    NETADDR_LEN + 19, NETADDR_LEN + 19 },
 	{ IPC_STORE_ADDR_LIST_REQ, "store-addr-list-req", STORERS,
 	    P(IPC_STORED), 13, 13 },
 	{ IPC_STORE_ADDRS, "store-addrs", P(IPC_STORED), STORERS,
@@ -124,13 +125,13 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ IPC_NET_PEER_TIP, "net-peer-tip", P(IPC_NETD), P(IPC_SYNCD),
 	    PEER_LEN, PEER_LEN },
 	{ IPC_NET_BLOCKS, "net-blocks", P(IPC_NETD), P(IPC_SYNCD),
-	    8 + BLOCKS_MIN, 8 + BLOCKS_MAX },
+	    NETADDR_LEN + 4 + BLOCKS_MIN, NETADDR_LEN + 4 + BLOCKS_MAX },
 	{ IPC_SYNC_GET_BLOCKS, "sync-get-blocks", P(IPC_SYNCD), P(IPC_NETD),
-	    20 + HASHES_MIN, 20 + HASHES_MAX },
+	    NETADDR_LEN + 16 + HASHES_MIN, NETADDR_LEN + 16 + HASHES_MAX },
 	{ IPC_SYNC_ANNOUNCE, "sync-announce", P(IPC_SYNCD), P(IPC_NETD),
 	    BLOCKS_MIN, BLOCKS_MAX },
 	{ IPC_SYNC_PUNISH, "sync-punish", P(IPC_SYNCD), P(IPC_NETD),
-	    9 + 2, 9 + 2 + IPC_REASON_MAX },
+	    NETADDR_LEN + 5 + 2, NETADDR_LEN + 5 + 2 + IPC_REASON_MAX },
 	{ IPC_SYNC_PEERS_REQ, "sync-peers-req", P(IPC_SYNCD), P(IPC_NETD),
 	    0, 0 },
 };
@@ -416,7 +417,14 @@ counters_decode(struct rbuf *r, struct ipc_net_counters *c)
 static void
 peer_encode(struct wbuf *w, const struct ipc_peer_status *p)
 {
-	put_bytes(w, &p->ip, 4);	/* already in network order */
+	static const struct netaddr none;
+	int i;
+
+	put_bytes(w, &p->ip, NETADDR_LEN);
+	/* always IPC_PEER_ALSO_MAX addresses, the unused ones :: */
+	put_u8(w, p->nalso);
+	for (i = 0; i < IPC_PEER_ALSO_MAX; i++)
+		put_bytes(w, i < p->nalso ? &p->also[i] : &none, NETADDR_LEN);
 	put_u16(w, p->listen_port);
 	put_u16(w, p->remote_port);
 	put_u8(w, p->direction);
@@ -434,7 +442,16 @@ peer_encode(struct wbuf *w, const struct ipc_peer_status *p)
 static int
 peer_decode(struct rbuf *r, struct ipc_peer_status *p)
 {
-	get_bytes(r, &p->ip, 4);
+	int i;
+
+	get_bytes(r, &p->ip, NETADDR_LEN);
+	p->nalso = get_u8(r);
+	for (i = 0; i < IPC_PEER_ALSO_MAX; i++) {
+		get_bytes(r, &p->also[i], NETADDR_LEN);
+		/* one encoding: the unused ones are :: */
+		if (i >= p->nalso && !netaddr_is_zero(&p->also[i]))
+			return -1;
+	}
 	p->listen_port = get_u16(r);
 	p->remote_port = get_u16(r);
 	p->direction = get_u8(r);
@@ -447,7 +464,7 @@ peer_decode(struct rbuf *r, struct ipc_peer_status *p)
 	p->blocks_received = get_u64(r);
 	p->pings_sent = get_u64(r);
 	p->pongs_received = get_u64(r);
-	if (p->direction > DIR_OUTBOUND)
+	if (p->direction > DIR_OUTBOUND || p->nalso > IPC_PEER_ALSO_MAX)
 		return -1;
 	return rbuf_ok(r) ? 0 : -1;
 }
@@ -697,7 +714,7 @@ ipc_result_decode(struct rbuf *r, struct ipc_result *m)
 void
 ipc_addr_encode(struct wbuf *w, const struct ipc_addr *m)
 {
-	put_bytes(w, &m->ip, 4);
+	put_bytes(w, &m->ip, NETADDR_LEN);
 	put_u16(w, m->port);
 	put_u8(w, m->source);
 	put_u64(w, m->last_seen);
@@ -709,7 +726,7 @@ ipc_addr_encode(struct wbuf *w, const struct ipc_addr *m)
 static int
 addr_decode(struct rbuf *r, struct ipc_addr *m)
 {
-	get_bytes(r, &m->ip, 4);
+	get_bytes(r, &m->ip, NETADDR_LEN);
 	m->port = get_u16(r);
 	m->source = get_u8(r);
 	m->last_seen = get_u64(r);
@@ -732,7 +749,7 @@ ipc_addr_decode(struct rbuf *r, struct ipc_addr *m)
 void
 ipc_addr_mark_encode(struct wbuf *w, const struct ipc_addr_mark *m)
 {
-	put_bytes(w, &m->ip, 4);
+	put_bytes(w, &m->ip, NETADDR_LEN);
 	put_u16(w, m->port);
 	put_u8(w, m->outcome);
 	put_u64(w, m->now);
@@ -742,7 +759,7 @@ ipc_addr_mark_encode(struct wbuf *w, const struct ipc_addr_mark *m)
 int
 ipc_addr_mark_decode(struct rbuf *r, struct ipc_addr_mark *m)
 {
-	get_bytes(r, &m->ip, 4);
+	get_bytes(r, &m->ip, NETADDR_LEN);
 	m->port = get_u16(r);
 	m->outcome = get_u8(r);
 	m->now = get_u64(r);
@@ -751,14 +768,6 @@ ipc_addr_mark_decode(struct rbuf *r, struct ipc_addr_mark *m)
 	return m->outcome < ADDR_NOUTCOMES && (m->port != 0 ||
 	    m->outcome == ADDR_BAN || m->outcome == ADDR_UNBAN) &&
 	    rbuf_done(r) ? 0 : -1;
-}
-
-void
-ipc_addr16_from_ip4(uint32_t ip, uint8_t addr[IPC_ADDR16_LEN])
-{
-	memset(addr, 0, IPC_ADDR16_LEN);
-	addr[10] = addr[11] = 0xff;
-	memcpy(addr + 12, &ip, 4);	/* already in network order */
 }
 
 void
@@ -777,14 +786,14 @@ ipc_node_key_decode(struct rbuf *r, struct ipc_node_key *m)
 void
 ipc_peer_key_encode(struct wbuf *w, const struct ipc_peer_key *m)
 {
-	put_bytes(w, m->addr, IPC_ADDR16_LEN);
+	put_bytes(w, m->ip.b, NETADDR_LEN);
 	put_bytes(w, m->key, IPC_KEY_LEN);
 }
 
 int
 ipc_peer_key_decode(struct rbuf *r, struct ipc_peer_key *m)
 {
-	get_bytes(r, m->addr, IPC_ADDR16_LEN);
+	get_bytes(r, m->ip.b, NETADDR_LEN);
 	get_bytes(r, m->key, IPC_KEY_LEN);
 	return rbuf_done(r) ? 0 : -1;
 }
@@ -792,7 +801,7 @@ ipc_peer_key_decode(struct rbuf *r, struct ipc_peer_key *m)
 void
 ipc_peer_key_ack_encode(struct wbuf *w, const struct ipc_peer_key_ack *m)
 {
-	put_bytes(w, m->addr, IPC_ADDR16_LEN);
+	put_bytes(w, m->ip.b, NETADDR_LEN);
 	put_u8(w, m->outcome);
 	put_bytes(w, m->old, IPC_KEY_LEN);
 }
@@ -800,7 +809,7 @@ ipc_peer_key_ack_encode(struct wbuf *w, const struct ipc_peer_key_ack *m)
 int
 ipc_peer_key_ack_decode(struct rbuf *r, struct ipc_peer_key_ack *m)
 {
-	get_bytes(r, m->addr, IPC_ADDR16_LEN);
+	get_bytes(r, m->ip.b, NETADDR_LEN);
 	m->outcome = get_u8(r);
 	get_bytes(r, m->old, IPC_KEY_LEN);
 	return m->outcome < PEER_KEY_NOUTCOMES && rbuf_done(r) ? 0 : -1;
@@ -866,7 +875,7 @@ ipc_addrs_free(struct ipc_addrs *m)
 void
 ipc_peer_encode(struct wbuf *w, const struct ipc_peer *m)
 {
-	put_bytes(w, &m->ip, 4);
+	put_bytes(w, &m->ip, NETADDR_LEN);
 	put_u16(w, m->listen_port);
 	put_u8(w, m->direction);
 	put_u64(w, m->height);
@@ -876,7 +885,7 @@ ipc_peer_encode(struct wbuf *w, const struct ipc_peer *m)
 int
 ipc_peer_decode(struct rbuf *r, struct ipc_peer *m)
 {
-	get_bytes(r, &m->ip, 4);
+	get_bytes(r, &m->ip, NETADDR_LEN);
 	m->listen_port = get_u16(r);
 	m->direction = get_u8(r);
 	m->height = get_height(r);
@@ -887,7 +896,7 @@ ipc_peer_decode(struct rbuf *r, struct ipc_peer *m)
 void
 ipc_net_blocks_encode(struct wbuf *w, const struct ipc_net_blocks *m)
 {
-	put_bytes(w, &m->ip, 4);
+	put_bytes(w, &m->ip, NETADDR_LEN);
 	put_u32(w, m->reqid);
 	ipc_blocks_encode(w, &m->blocks);
 }
@@ -896,7 +905,7 @@ int
 ipc_net_blocks_decode(struct rbuf *r, struct ipc_net_blocks *m)
 {
 	memset(m, 0, sizeof(*m));
-	get_bytes(r, &m->ip, 4);
+	get_bytes(r, &m->ip, NETADDR_LEN);
 	m->reqid = get_u32(r);
 	if (!rbuf_ok(r))
 		return -1;
@@ -906,7 +915,7 @@ ipc_net_blocks_decode(struct rbuf *r, struct ipc_net_blocks *m)
 void
 ipc_get_blocks_encode(struct wbuf *w, const struct ipc_get_blocks *m)
 {
-	put_bytes(w, &m->ip, 4);
+	put_bytes(w, &m->ip, NETADDR_LEN);
 	put_u32(w, m->reqid);
 	put_u64(w, m->from);
 	put_u32(w, m->count);
@@ -916,7 +925,7 @@ ipc_get_blocks_encode(struct wbuf *w, const struct ipc_get_blocks *m)
 int
 ipc_get_blocks_decode(struct rbuf *r, struct ipc_get_blocks *m)
 {
-	get_bytes(r, &m->ip, 4);
+	get_bytes(r, &m->ip, NETADDR_LEN);
 	m->reqid = get_u32(r);
 	m->from = get_height(r);
 	m->count = get_u32(r);
@@ -928,7 +937,7 @@ ipc_get_blocks_decode(struct rbuf *r, struct ipc_get_blocks *m)
 void
 ipc_punish_encode(struct wbuf *w, const struct ipc_punish *m)
 {
-	put_bytes(w, &m->ip, 4);
+	put_bytes(w, &m->ip, NETADDR_LEN);
 	put_u8(w, m->reason);
 	put_u32(w, m->ban_s);
 	put_str(w, m->why, IPC_REASON_MAX);
@@ -937,7 +946,7 @@ ipc_punish_encode(struct wbuf *w, const struct ipc_punish *m)
 int
 ipc_punish_decode(struct rbuf *r, struct ipc_punish *m)
 {
-	get_bytes(r, &m->ip, 4);
+	get_bytes(r, &m->ip, NETADDR_LEN);
 	m->reason = get_u8(r);
 	m->ban_s = get_u32(r);
 	get_str(r, m->why, sizeof(m->why));
@@ -951,7 +960,7 @@ ipc_bans_encode(struct wbuf *w, const struct ipc_bans *m)
 
 	put_u32(w, n);
 	for (i = 0; i < n; i++) {
-		put_bytes(w, &m->v[i].ip, 4);
+		put_bytes(w, &m->v[i].ip, NETADDR_LEN);
 		put_u8(w, m->v[i].reason);
 		put_u64(w, m->v[i].until);
 	}
@@ -966,7 +975,7 @@ ipc_bans_decode(struct rbuf *r, struct ipc_bans *m)
 	if (m->count > IPC_MAX_BANS)
 		return -1;
 	for (i = 0; i < m->count; i++) {
-		get_bytes(r, &m->v[i].ip, 4);
+		get_bytes(r, &m->v[i].ip, NETADDR_LEN);
 		m->v[i].reason = get_u8(r);
 		m->v[i].until = get_u64(r);
 		if (m->v[i].reason > CLOSE_NREASONS)
@@ -978,14 +987,14 @@ ipc_bans_decode(struct rbuf *r, struct ipc_bans *m)
 void
 ipc_unban_encode(struct wbuf *w, const struct ipc_unban *m)
 {
-	put_bytes(w, &m->ip, 4);
+	put_bytes(w, &m->ip, NETADDR_LEN);
 }
 
 int
 ipc_unban_decode(struct rbuf *r, struct ipc_unban *m)
 {
-	get_bytes(r, &m->ip, 4);
-	return m->ip != 0 && rbuf_done(r) ? 0 : -1;
+	get_bytes(r, &m->ip, NETADDR_LEN);
+	return !netaddr_is_zero(&m->ip) && rbuf_done(r) ? 0 : -1;
 }
 
 void

@@ -48,18 +48,15 @@ static void	conn_ready(struct conn *);
 static void	bev_setup(struct conn *);
 
 const char *
-ip_str(uint32_t ip, char *buf, size_t len)
+ip_str(struct netaddr ip, char *buf, size_t len)
 {
-	const uint8_t *b = (const uint8_t *)&ip;
-
-	snprintf(buf, len, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
-	return buf;
+	return netaddr_str(&ip, buf, len);
 }
 
 static void
 conn_name(struct conn *c)
 {
-	char ip[INET_ADDRSTRLEN];
+	char ip[NETADDR_STRLEN];
 
 	snprintf(c->name, sizeof(c->name), "%s %s", ip_str(c->ip, ip,
 	    sizeof(ip)), c->dir == DIR_INBOUND ? "inbound" : "outbound");
@@ -84,7 +81,7 @@ conn_by_serial(struct netd *nd, uint64_t serial)
 
 struct conn *
 conn_new(struct netd *nd, int fd, enum net_direction dir,
-    const struct sockaddr_in *remote, struct addr *a)
+    const struct netaddr *ip, uint16_t port, struct addr *a)
 {
 	struct conn	*c;
 
@@ -105,8 +102,8 @@ conn_new(struct netd *nd, int fd, enum net_direction dir,
 	c->serial = ++nd->next_serial;
 	c->dir = dir;
 	c->state = dir == DIR_OUTBOUND ? CONN_CONNECTING : CONN_HANDSHAKE;
-	c->ip = remote->sin_addr.s_addr;
-	c->remote_port = ntohs(remote->sin_port);
+	c->ip = *ip;
+	c->remote_port = port;
 	c->addr = a;
 	c->created = c->last_recv = c->drained_at = mono_now();
 	c->next_reqid = 1;
@@ -117,13 +114,13 @@ conn_new(struct netd *nd, int fd, enum net_direction dir,
 }
 
 const uint8_t *
-conn_pinned_key(const struct netd *nd, uint32_t ip)
+conn_pinned_key(const struct netd *nd, struct netaddr ip)
 {
 	size_t i;
 
 	for (i = 0; i < nd->cfg->npeers; i++)
 		if (nd->cfg->peer_pinned[i] &&
-		    nd->cfg->peers[i].ip.s_addr == ip)
+		    netaddr_eq(&nd->cfg->peers[i].ip, &ip))
 			return nd->cfg->peer_key[i];
 	return NULL;
 }
@@ -229,7 +226,7 @@ bev_setup(struct conn *c)
 }
 
 static void
-hello_fill(struct netd *nd, struct wire_msg *m)
+hello_fill(struct netd *nd, const struct netaddr *local, struct wire_msg *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->type = WIRE_HELLO;
@@ -237,7 +234,7 @@ hello_fill(struct netd *nd, struct wire_msg *m)
 	m->u.hello.magic = nd->magic;
 	memcpy(m->u.hello.genesis, nd->genesis_hash, IPC_HASH_LEN);
 	m->u.hello.nonce = nd->nonce;
-	m->u.hello.listen_port = nd->cfg->listen.port;
+	m->u.hello.listen_port = netd_listen_port(nd, local);
 	m->u.hello.height = nd->height;
 	memcpy(m->u.hello.tip, nd->tip, IPC_HASH_LEN);
 	snprintf(m->u.hello.agent, sizeof(m->u.hello.agent), "%s",
@@ -269,15 +266,14 @@ void
 conn_start(struct conn *c)
 {
 	struct netd		*nd = c->nd;
-	struct sockaddr_in	 sin;
-	socklen_t		 len = sizeof(sin);
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
 	int			 fd = bufferevent_getfd(c->bev);
 
-	memset(&sin, 0, sizeof(sin));
-	if (getsockname(fd, (struct sockaddr *)&sin, &len) == 0) {
-		c->local_ip = sin.sin_addr.s_addr;
-		c->local_port = ntohs(sin.sin_port);
-	}
+	memset(&ss, 0, sizeof(ss));
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		(void)netaddr_from_sockaddr((struct sockaddr *)&ss, len,
+		    &c->local_ip, &c->local_port);
 	c->state = CONN_HANDSHAKE;
 	c->opened = 1;
 	c->created = c->last_recv = mono_now();
@@ -313,7 +309,7 @@ conn_ready(struct conn *c)
 		conn_close(c, CLOSE_ERROR, 0, "out of memory");
 		return;
 	}
-	hello_fill(c->nd, m);
+	hello_fill(c->nd, &c->local_ip, m);
 	conn_send(c, m);
 	free(m);
 	if (conn_alive(c))
@@ -490,7 +486,7 @@ activate(struct conn *c)
 	double		 now = mono_now();
 	char		 key[NODE_KEY_STR_LEN];
 
-	if (reg_put(&nd->reg, c->ip, c) == -1) {
+	if (reg_put(&nd->reg, &c->ip, c) == -1) {
 		conn_close(c, CLOSE_ERROR, 1, "out of memory");
 		return;
 	}
@@ -507,7 +503,8 @@ activate(struct conn *c)
 	if (c->dir == DIR_OUTBOUND)
 		dialer_succeeded(c);
 	else if (c->listen_port != 0)
-		addr_learn(nd, c->ip, c->listen_port, ADDR_INBOUND, 0, NULL);
+		addr_learn(nd, c->ip, c->listen_port, ADDR_INBOUND, NULL,
+		    NULL);
 	if (c->listen_port != 0)
 		netd_addr_upsert(nd, c->ip, c->listen_port, c->dir ==
 		    DIR_OUTBOUND && c->addr ? c->addr->source : ADDR_INBOUND);
@@ -562,11 +559,11 @@ conn_close(struct conn *c, enum net_close_reason reason, int goodbye,
 	    reason != CLOSE_SHUTDOWN)
 		nd->c.handshakes_failed++;
 	if (was_active) {
-		reg_del(&nd->reg, c->ip, c);
+		reg_del(&nd->reg, &c->ip, c);
 		conn_fail_reqs(c);
 		conn_peer_event(c, IPC_NET_PEER_DOWN);
 	} else if (c->state == CONN_PENDING &&
-	    (reg = reg_get(&nd->reg, c->ip)) != NULL && reg->challenger == c)
+	    (reg = reg_get(&nd->reg, &c->ip)) != NULL && reg->challenger == c)
 		reg->challenger = NULL;
 	c->state = CONN_CLOSING;
 	c->read_paused = 0;
@@ -606,10 +603,70 @@ no_room(struct conn *c, double now)
 	c->state = CONN_FULL;
 	c->full_until = now + NETD_FULL_S;
 	if (c->listen_port != 0)
-		addr_learn(c->nd, c->ip, c->listen_port, ADDR_INBOUND, 0,
+		addr_learn(c->nd, c->ip, c->listen_port, ADDR_INBOUND, NULL,
 		    NULL);
 	refusal_log(c->nd, c->ip, "no inbound peer to evict; addresses "
 	    "handed out");
+}
+
+struct conn *
+conn_by_nonce(struct netd *nd, uint64_t nonce, const struct conn *not)
+{
+	struct conn *o;
+
+	TAILQ_FOREACH(o, &nd->conns, entry)
+		if (o != not && o->state == CONN_ACTIVE && o->nonce == nonce)
+			return o;
+	return NULL;
+}
+
+/* keep ip among c's other addresses (at most IPC_PEER_ALSO_MAX) */
+static void
+also_add(struct conn *c, const struct netaddr *ip)
+{
+	int i;
+
+	for (i = 0; i < c->nalso; i++)
+		if (netaddr_eq(&c->also[i], ip))
+			return;
+	if (!netaddr_eq(&c->ip, ip) && c->nalso < IPC_PEER_ALSO_MAX)
+		c->also[c->nalso++] = *ip;
+}
+
+/*
+ * c's node is registered already under another IP (twin): a dual-stack
+ * machine reached over both families.  One survives (reg_decide_twin,
+ * the same verdict at both ends); the survivor remembers the other IP.
+ */
+static void
+register_twin(struct conn *c, struct conn *twin)
+{
+	struct netd	*nd = c->nd;
+	int		 i;
+
+	nd->c.duplicates_resolved++;
+	if (reg_decide_twin(&twin->local_ip, &twin->ip, &c->local_ip,
+	    &c->ip) == REG_KEEP_EXISTING) {
+		also_add(twin, &c->ip);
+		netd_log(nd, c->ip, NLOG_CONNECT, LOGRATE_INFO, "%s: the "
+		    "same node as %s (dual stack), keeping that one",
+		    c->name, twin->name);
+		conn_close(c, CLOSE_DUPLICATE, 1, "duplicate: the same node "
+		    "is connected at another address");
+		return;
+	}
+	also_add(c, &twin->ip);
+	for (i = 0; i < twin->nalso; i++)
+		also_add(c, &twin->also[i]);
+	netd_log(nd, c->ip, NLOG_CONNECT, LOGRATE_INFO, "%s: the same node "
+	    "as %s (dual stack), keeping this one", c->name, twin->name);
+	if (twin->challenger != NULL)
+		conn_close(twin->challenger, CLOSE_DUPLICATE, 1, "the "
+		    "connection being probed was superseded");
+	twin->superseded = 1;	/* no backoff: c lives on */
+	conn_close(twin, CLOSE_DUPLICATE, 1, "duplicate: the same node is "
+	    "connected at another address");
+	activate(c);
 }
 
 /* Which connection of a doubled pair survives (registry.c decides). */
@@ -621,8 +678,10 @@ register_conn(struct conn *c)
 	struct reg_view	 vo, vn;
 	double		 now = mono_now();
 
-	if ((old = reg_get(&nd->reg, c->ip)) == NULL) {
-		if (c->dir == DIR_INBOUND && !inbound_room(nd, c))
+	if ((old = reg_get(&nd->reg, &c->ip)) == NULL) {
+		if ((old = conn_by_nonce(nd, c->nonce, c)) != NULL)
+			register_twin(c, old);
+		else if (c->dir == DIR_INBOUND && !inbound_room(nd, c))
 			no_room(c, now);
 		else
 			activate(c);
@@ -636,7 +695,7 @@ register_conn(struct conn *c)
 	vn.nonce = c->nonce;
 	vn.local_port = c->local_port;
 	vn.remote_port = c->remote_port;
-	switch (reg_decide(ntohl(c->local_ip), ntohl(c->ip), &vo, &vn)) {
+	switch (reg_decide(&c->local_ip, &c->ip, &vo, &vn)) {
 	case REG_KEEP_EXISTING:
 		nd->c.duplicates_resolved++;
 		netd_log(nd, c->ip, NLOG_CONNECT, LOGRATE_INFO, "%s: "
@@ -711,6 +770,7 @@ on_hello(struct conn *c, const struct wire_hello *h)
 	c->hello_ok = 1;
 	c->nonce = h->nonce;
 	c->listen_port = h->listen_port;
+	c->version = h->version;
 	c->height = h->height;
 	memcpy(c->tip, h->tip, IPC_HASH_LEN);
 	snprintf(c->agent, sizeof(c->agent), "%s", h->agent);
@@ -816,25 +876,29 @@ on_get_addrs(struct conn *c, double now)
 	struct conn	*o;
 	struct addr	*a;
 	uint32_t	 n = 0;
+	int		 v1;
 
 	if (c->addrs_answered && now - c->addrs_answered < NETD_ADDRS_EVERY_S)
 		return;
 	c->addrs_answered = now;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return;
-	m->type = WIRE_ADDRS;
+	/* a version 1 peer reads IPv4 only (docs/protocol.md section 3) */
+	m->type = c->version >= WIRE_VERSION ? WIRE_ADDRS_V2 : WIRE_ADDRS;
+	v1 = m->type == WIRE_ADDRS;
 	TAILQ_FOREACH(o, &nd->conns, entry)
 		if (n < WIRE_MAX_ADDRS && o != c && o->state == CONN_ACTIVE &&
-		    o->listen_port != 0) {
+		    o->listen_port != 0 && (!v1 || netaddr_is_v4(&o->ip))) {
 			m->u.addrs.v[n].ip = o->ip;
 			m->u.addrs.v[n++].port = o->listen_port;
 		}
 	/* never hearsay we have not reached ourselves: we would relay an
 	 * attacker's made-up addresses to every peer that asks */
 	TAILQ_FOREACH(a, &nd->addrs, entry)
-		if (n < WIRE_MAX_ADDRS && a->ip != c->ip && !a->self &&
+		if (n < WIRE_MAX_ADDRS && !netaddr_eq(&a->ip, &c->ip) &&
+		    !a->self && (!v1 || netaddr_is_v4(&a->ip)) &&
 		    a->failures == 0 && (a->good || a->source !=
-		    ADDR_EXCHANGE) && reg_get(&nd->reg, a->ip) == NULL &&
+		    ADDR_EXCHANGE) && reg_get(&nd->reg, &a->ip) == NULL &&
 		    !is_banned(nd, a->ip, now)) {
 			m->u.addrs.v[n].ip = a->ip;
 			m->u.addrs.v[n++].port = a->port;
@@ -863,12 +927,13 @@ on_addrs(struct conn *c, const struct wire_addrs *as)
 	}
 	c->addrs_asked = 0;
 	for (i = 0; i < as->count; i++) {
-		if (as->v[i].ip == nd->cfg->listen.ip.s_addr)
+		if (netd_is_listen(nd, &as->v[i].ip, 0) ||
+		    netaddr_eq(&as->v[i].ip, &c->local_ip))
 			continue;		/* us */
-		if (!addr_scope_ok(ntohl(as->v[i].ip), ntohl(c->ip)))
+		if (!addr_scope_ok(&as->v[i].ip, &c->ip))
 			continue;
 		(void)addr_learn(nd, as->v[i].ip, as->v[i].port,
-		    ADDR_EXCHANGE, c->ip, NULL);
+		    ADDR_EXCHANGE, &c->ip, NULL);
 	}
 }
 
@@ -935,6 +1000,7 @@ dispatch(struct conn *c, const struct wire_msg *m, double now)
 		on_get_addrs(c, now);
 		break;
 	case WIRE_ADDRS:
+	case WIRE_ADDRS_V2:
 		on_addrs(c, &m->u.addrs);
 		break;
 	}
@@ -1137,7 +1203,9 @@ payload_max(const struct conn *c, uint16_t type)
 	case WIRE_GET_ADDRS:
 		return 0;
 	case WIRE_ADDRS:
-		return 4 + (size_t)WIRE_MAX_ADDRS * 6;
+		return 4 + (size_t)WIRE_MAX_ADDRS * WIRE_ADDR_V1_LEN;
+	case WIRE_ADDRS_V2:
+		return 4 + (size_t)WIRE_MAX_ADDRS * WIRE_ADDR_LEN;
 	default:	/* WIRE_GOODBYE */
 		return 1 + 2 + WIRE_REASON_MAX;
 	}

@@ -64,12 +64,12 @@ backoff_delay(const struct config *cfg, int failures)
 }
 
 int
-is_banned(struct netd *nd, uint32_t ip, double now)
+is_banned(struct netd *nd, struct netaddr ip, double now)
 {
 	int i;
 
 	for (i = 0; i < nd->nbans; i++)
-		if (nd->bans[i].ip == ip && nd->bans[i].until > now)
+		if (netaddr_eq(&nd->bans[i].ip, &ip) && nd->bans[i].until > now)
 			return 1;
 	return 0;
 }
@@ -81,9 +81,9 @@ is_banned(struct netd *nd, uint32_t ip, double now)
  * connections cannot flood the log and what is not written is counted.
  */
 void
-refusal_log(struct netd *nd, uint32_t ip, const char *why)
+refusal_log(struct netd *nd, struct netaddr ip, const char *why)
 {
-	char	ips[INET_ADDRSTRLEN];
+	char	ips[NETADDR_STRLEN];
 
 	netd_log(nd, ip, NLOG_ACCEPT, LOGRATE_INFO, "%s inbound: refused: %s",
 	    ip_str(ip, ips, sizeof(ips)), why);
@@ -91,13 +91,15 @@ refusal_log(struct netd *nd, uint32_t ip, const char *why)
 
 /* Ban an IP in memory only (the address book already says so). */
 void
-ban_remember(struct netd *nd, uint32_t ip, double seconds, uint8_t reason)
+ban_remember(struct netd *nd, struct netaddr ip, double seconds,
+    uint8_t reason)
 {
 	double	now = mono_now();
 	int	i, slot = -1;
 
 	for (i = 0; i < nd->nbans; i++)
-		if (nd->bans[i].ip == ip || nd->bans[i].until <= now) {
+		if (netaddr_eq(&nd->bans[i].ip, &ip) ||
+		    nd->bans[i].until <= now) {
 			slot = i;
 			break;
 		}
@@ -110,7 +112,8 @@ ban_remember(struct netd *nd, uint32_t ip, double seconds, uint8_t reason)
 		} else
 			slot = nd->nbans++;
 	}
-	if (nd->bans[slot].ip == ip && nd->bans[slot].until > now + seconds)
+	if (netaddr_eq(&nd->bans[slot].ip, &ip) &&
+	    nd->bans[slot].until > now + seconds)
 		return;			/* a shorter one never shortens it */
 	nd->bans[slot].ip = ip;
 	nd->bans[slot].until = now + seconds;
@@ -120,13 +123,13 @@ ban_remember(struct netd *nd, uint32_t ip, double seconds, uint8_t reason)
 
 /* Forget ip's ban here (timenodectl unban); 1 if it had one in force. */
 int
-ban_lift(struct netd *nd, uint32_t ip)
+ban_lift(struct netd *nd, struct netaddr ip)
 {
 	double	now = mono_now();
 	int	i, had = 0;
 
 	for (i = 0; i < nd->nbans; i++)
-		if (nd->bans[i].ip == ip) {
+		if (netaddr_eq(&nd->bans[i].ip, &ip)) {
 			had |= nd->bans[i].until > now;
 			nd->bans[i] = nd->bans[--nd->nbans];
 			i--;
@@ -140,7 +143,7 @@ ban_lift(struct netd *nd, uint32_t ip)
  * is made without one).  A restarted netd reads the bans back.
  */
 void
-ban_ip(struct netd *nd, uint32_t ip, double seconds, uint16_t port,
+ban_ip(struct netd *nd, struct netaddr ip, double seconds, uint16_t port,
     uint8_t reason)
 {
 	ban_remember(nd, ip, seconds, reason);
@@ -149,21 +152,14 @@ ban_ip(struct netd *nd, uint32_t ip, double seconds, uint16_t port,
 
 /* The book's entry for a peer: one per IP, whatever its port. */
 static struct addr *
-addr_find(struct netd *nd, uint32_t ip)
+addr_find(struct netd *nd, const struct netaddr *ip)
 {
 	struct addr *a;
 
 	TAILQ_FOREACH(a, &nd->addrs, entry)
-		if (a->ip == ip)
+		if (netaddr_eq(&a->ip, ip))
 			return a;
 	return NULL;
-}
-
-/* the /16 of an address in network byte order */
-static uint16_t
-group_of(uint32_t ip)
-{
-	return (uint16_t)(ntohl(ip) >> 16);
 }
 
 /*
@@ -237,28 +233,28 @@ addr_make_room(struct netd *nd, uint16_t g)
 }
 
 /*
- * Remember an address, told by the peer at from (network byte order; 0:
- * configured or from stored's book, then its own /16 is its group).  NULL
- * when it is not dialable or there is no room for it.  An IP already in
+ * Remember an address, told by the peer at from (NULL: configured or
+ * from stored's book, then its own group (netaddr_group16) is its group).
+ * NULL when it is not dialable (netaddr_scope: unusable or link-local,
+ * or the IPv4 broadcast address) or there is no room for it.  An IP already in
  * the book keeps its entry (and its backoff); only a configured address
  * or the peer's own hello (ADDR_INBOUND) changes its port: hearsay never
  * does.  *isnew (if not NULL) tells whether it was not known before.
  */
 struct addr *
-addr_learn(struct netd *nd, uint32_t ip, uint16_t port, uint8_t source,
-    uint32_t from, int *isnew)
+addr_learn(struct netd *nd, struct netaddr ip, uint16_t port,
+    uint8_t source, const struct netaddr *from, int *isnew)
 {
 	struct addr	*a;
-	uint32_t	 h = ntohl(ip);
-	uint16_t	 g = group_of(from ? from : ip);
+	uint16_t	 g = netaddr_group16(from != NULL ? from : &ip);
 
 	if (isnew != NULL)
 		*isnew = 0;
-	if (port == 0 || h == 0 || h == 0xffffffffu || (h >> 28) == 0xe)
-		return NULL;		/* any, broadcast, multicast */
-	if (ip == nd->cfg->listen.ip.s_addr && port == nd->cfg->listen.port)
+	if (port == 0 || !netaddr_dialable(&ip))
+		return NULL;
+	if (netd_is_listen(nd, &ip, port))
 		return NULL;		/* ourselves */
-	if ((a = addr_find(nd, ip)) != NULL) {
+	if ((a = addr_find(nd, &ip)) != NULL) {
 		if (source < ADDR_EXCHANGE && a->conn == NULL &&
 		    source <= a->source) {
 			a->port = port;
@@ -291,10 +287,8 @@ dialer_free(struct netd *nd)
 		free(a);
 	}
 	nd->naddrs = 0;
-	if (nd->listener) {
-		evconnlistener_free(nd->listener);
-		nd->listener = NULL;
-	}
+	while (nd->nlisteners > 0)
+		evconnlistener_free(nd->listeners[--nd->nlisteners]);
 }
 
 static int
@@ -327,12 +321,12 @@ count_inbound(struct netd *nd)
 
 /* an inbound connection from ip that is not registered yet */
 static int
-ip_handshaking(struct netd *nd, uint32_t ip)
+ip_handshaking(struct netd *nd, const struct netaddr *ip)
 {
 	struct conn *c;
 
 	TAILQ_FOREACH(c, &nd->conns, entry)
-		if (c->dir == DIR_INBOUND && c->ip == ip &&
+		if (c->dir == DIR_INBOUND && netaddr_eq(&c->ip, ip) &&
 		    (c->state == CONN_HANDSHAKE || c->state == CONN_PENDING ||
 		    c->state == CONN_FULL))
 			return 1;
@@ -341,12 +335,12 @@ ip_handshaking(struct netd *nd, uint32_t ip)
 
 /* a live connection (registered or not yet) with this IP */
 static int
-ip_busy(struct netd *nd, uint32_t ip)
+ip_busy(struct netd *nd, const struct netaddr *ip)
 {
 	struct conn *c;
 
 	TAILQ_FOREACH(c, &nd->conns, entry)
-		if (conn_alive(c) && c->ip == ip)
+		if (conn_alive(c) && netaddr_eq(&c->ip, ip))
 			return 1;
 	return 0;
 }
@@ -356,21 +350,20 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     int salen, void *arg)
 {
 	struct netd		*nd = arg;
-	struct sockaddr_in	*sin = (struct sockaddr_in *)sa;
 	struct conn		*c;
 	const char		*why = NULL;
-	uint32_t		 ip;
+	struct netaddr		 ip;
+	uint16_t		 port;
 
 	(void)l;
-	if (salen < (int)sizeof(*sin) || sa->sa_family != AF_INET ||
-	    nd->stopping) {
+	if (salen < 0 || netaddr_from_sockaddr(sa, (socklen_t)salen, &ip,
+	    &port) == -1 || nd->stopping) {
 		close(fd);
 		return;
 	}
-	ip = sin->sin_addr.s_addr;
 	if (is_banned(nd, ip, mono_now()))
 		why = "banned (timenodectl bans)";
-	else if (ip_handshaking(nd, ip))
+	else if (ip_handshaking(nd, &ip))
 		/* one IP cannot fill the inbound slots with handshakes */
 		why = "a connection from it is still in its handshake";
 	else if (count_inbound(nd) >= nd->cfg->max_inbound +
@@ -385,7 +378,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		close(fd);
 		return;
 	}
-	if ((c = conn_new(nd, fd, DIR_INBOUND, sin, NULL)) != NULL)
+	if ((c = conn_new(nd, fd, DIR_INBOUND, &ip, port, NULL)) != NULL)
 		conn_start(c);
 }
 
@@ -417,8 +410,8 @@ inbound_room(struct netd *nd, struct conn *nc)
 		if (v == NULL || who == NULL || c->dir != DIR_INBOUND ||
 		    c->state != CONN_ACTIVE || c->challenger != NULL)
 			continue;
-		g = (uint16_t)(ntohl(c->ip) >> 16);
-		v[n].ip = ntohl(c->ip);
+		g = netaddr_group16(&c->ip);
+		v[n].group = g;
 		v[n].connected_s = now - c->since;
 		v[n].rtt_us = c->pongs_received ? c->rtt_us : 0;
 		v[n].block_age_s = c->last_block > 0 ? now - c->last_block :
@@ -445,33 +438,66 @@ accept_error_cb(struct evconnlistener *l, void *arg)
 {
 	(void)l;
 	/* EMFILE and friends (a flood can cause them): retried later */
-	netd_log((struct netd *)arg, 0, NLOG_ACCEPT, LOGRATE_WARN, "accept: "
+	netd_log((struct netd *)arg, NETADDR_NONE, NLOG_ACCEPT, LOGRATE_WARN, "accept: "
 	    "%s", strerror(EVUTIL_SOCKET_ERROR()));
+}
+
+int
+netd_is_listen(const struct netd *nd, const struct netaddr *ip,
+    uint16_t port)
+{
+	size_t i;
+
+	for (i = 0; i < nd->cfg->nlisten; i++)
+		if (netaddr_eq(&nd->cfg->listen[i].ip, ip) && (port == 0 ||
+		    nd->cfg->listen[i].port == port))
+			return 1;
+	return 0;
+}
+
+uint16_t
+netd_listen_port(const struct netd *nd, const struct netaddr *local)
+{
+	size_t i;
+
+	for (i = 0; i < nd->cfg->nlisten; i++)
+		if (netaddr_family(&nd->cfg->listen[i].ip) ==
+		    netaddr_family(local))
+			return nd->cfg->listen[i].port;
+	return nd->cfg->listen[0].port;
 }
 
 int
 dialer_listen(struct netd *nd)
 {
-	struct sockaddr_in	sin;
-	char			hp[64];
+	struct evconnlistener	*l;
+	char			 hp[NETADDR_PORT_STRLEN];
+	size_t			 i;
+	int			 fd;
 
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr = nd->cfg->listen.ip;
-	sin.sin_port = htons(nd->cfg->listen.port);
-	nd->listener = evconnlistener_new_bind(nd->w->base, accept_cb, nd,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
-	    128, (struct sockaddr *)&sin, sizeof(sin));
-	if (nd->listener == NULL) {
-		log_warn("cannot listen on %s",
-		    hostport_str(&nd->cfg->listen, hp, sizeof(hp)));
-		return -1;
+	for (i = 0; i < nd->cfg->nlisten; i++) {
+		if ((fd = netaddr_listen(&nd->cfg->listen[i].ip,
+		    nd->cfg->listen[i].port, 128)) == -1) {
+			log_warn("cannot listen on %s", hostport_str(
+			    &nd->cfg->listen[i], hp, sizeof(hp)));
+			return -1;
+		}
+		l = evconnlistener_new(nd->w->base, accept_cb, nd,
+		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+		if (l == NULL) {
+			log_warnx("cannot listen on %s", hostport_str(
+			    &nd->cfg->listen[i], hp, sizeof(hp)));
+			close(fd);
+			return -1;
+		}
+		nd->listeners[nd->nlisteners++] = l;
+		evconnlistener_set_error_cb(l, accept_error_cb);
+		/* the kernel queues connections until netd knows its tip
+		 * and bans */
+		evconnlistener_disable(l);
+		log_info("listening on %s", hostport_str(&nd->cfg->listen[i],
+		    hp, sizeof(hp)));
 	}
-	evconnlistener_set_error_cb(nd->listener, accept_error_cb);
-	/* the kernel queues connections until netd knows its tip and bans */
-	evconnlistener_disable(nd->listener);
-	log_info("listening on %s", hostport_str(&nd->cfg->listen, hp,
-	    sizeof(hp)));
 	return 0;
 }
 
@@ -479,24 +505,55 @@ dialer_listen(struct netd *nd)
 void
 dialer_start(struct netd *nd)
 {
-	if (evconnlistener_enable(nd->listener) == -1)
-		log_warnx("cannot enable the listener");
+	int i;
+
+	for (i = 0; i < nd->nlisteners; i++)
+		if (evconnlistener_enable(nd->listeners[i]) == -1)
+			log_warnx("cannot enable a listener");
 	dialer_tick(nd, mono_now());
+}
+
+/*
+ * Our identity is our listen IP: a dial leaves from the first listen
+ * address of the peer's family unless that is the unspecified address
+ * (then the kernel picks).  0, or -1 (errno) when the bind failed.
+ */
+static int
+bind_source(struct netd *nd, int fd, const struct netaddr *peer)
+{
+	const struct hostport	*hp;
+	struct sockaddr_storage	 ss;
+	struct netaddr		 any4 = netaddr_from_v4(0);
+	socklen_t		 len;
+	size_t			 i;
+	int			 one = 1;
+
+	for (i = 0; i < nd->cfg->nlisten; i++) {
+		hp = &nd->cfg->listen[i];
+		if (netaddr_family(&hp->ip) != netaddr_family(peer))
+			continue;
+		if (netaddr_is_zero(&hp->ip) || netaddr_eq(&hp->ip, &any4))
+			return 0;
+		(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+		    sizeof(one));
+		len = netaddr_to_sockaddr(&hp->ip, 0, &ss);
+		return bind(fd, (struct sockaddr *)&ss, len);
+	}
+	return 0;
 }
 
 static void
 dial(struct netd *nd, struct addr *a)
 {
-	struct sockaddr_in	 sin, src;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = netaddr_to_sockaddr(&a->ip, a->port,
+				    &ss);
 	struct conn		*c;
-	char			 ip[INET_ADDRSTRLEN];
-	int			 fd, one = 1;
+	char			 ip[NETADDR_STRLEN];
+	int			 fd;
 
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = a->ip;
-	sin.sin_port = htons(a->port);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
 	if (fd == -1) {
 		netd_log(nd, a->ip, NLOG_DIAL, LOGRATE_WARN, "%s outbound: "
 		    "socket: %s", ip_str(a->ip, ip, sizeof(ip)),
@@ -505,31 +562,22 @@ dial(struct netd *nd, struct addr *a)
 		a->next_try = mono_now() + backoff_delay(nd->cfg, a->failures);
 		return;
 	}
-	if (nd->cfg->listen.ip.s_addr != htonl(INADDR_ANY)) {
-		/* our identity is our listen IP: connect from it */
-		(void)setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
-		    sizeof(one));
-		memset(&src, 0, sizeof(src));
-		src.sin_family = AF_INET;
-		src.sin_addr = nd->cfg->listen.ip;
-		if (bind(fd, (struct sockaddr *)&src, sizeof(src)) == -1) {
-			netd_log(nd, a->ip, NLOG_DIAL, LOGRATE_WARN, "%s "
-			    "outbound: bind to the listen address: %s",
-			    ip_str(a->ip, ip, sizeof(ip)), strerror(errno));
-			close(fd);
-			a->failures++;
-			a->next_try = mono_now() + backoff_delay(nd->cfg,
-			    a->failures);
-			return;
-		}
+	if (bind_source(nd, fd, &a->ip) == -1) {
+		netd_log(nd, a->ip, NLOG_DIAL, LOGRATE_WARN, "%s outbound: "
+		    "bind to the listen address: %s", ip_str(a->ip, ip,
+		    sizeof(ip)), strerror(errno));
+		close(fd);
+		a->failures++;
+		a->next_try = mono_now() + backoff_delay(nd->cfg, a->failures);
+		return;
 	}
-	if ((c = conn_new(nd, fd, DIR_OUTBOUND, &sin, a)) == NULL)
+	if ((c = conn_new(nd, fd, DIR_OUTBOUND, &a->ip, a->port, a)) == NULL)
 		return;
 	a->conn = c;
 	netd_log(nd, a->ip, NLOG_DIAL, LOGRATE_DEBUG, "%s: dialling port %u",
 	    c->name, a->port);
-	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&sin,
-	    sizeof(sin)) == -1)
+	if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss,
+	    (int)len) == -1)
 		conn_close(c, CLOSE_ERROR, 0, "connect: %s",
 		    strerror(EVUTIL_SOCKET_ERROR()));
 }
@@ -566,8 +614,10 @@ dialer_tick(struct netd *nd, double now)
 		if (n >= nd->cfg->max_outbound)
 			break;
 		if (a->self || a->conn != NULL || a->next_try > now ||
-		    is_banned(nd, a->ip, now) || ip_busy(nd, a->ip) ||
-		    (nd->cfg->pinned_only && conn_pinned_key(nd, a->ip) ==
+		    is_banned(nd, a->ip, now) || ip_busy(nd, &a->ip) ||
+		    (nd->cfg->pinned_only &&
+		    conn_pinned_key(nd, a->ip) == NULL) ||
+		    (a->twin && conn_by_nonce(nd, a->twin_nonce, NULL) !=
 		    NULL))
 			continue;
 		/* a new name from a peer waits its turn */
@@ -643,7 +693,7 @@ dialer_closed(struct netd *nd, struct conn *c, enum net_close_reason reason)
 	double		 d, now = mono_now();
 
 	if (a == NULL && c->listen_port != 0)
-		a = addr_find(nd, c->ip);
+		a = addr_find(nd, &c->ip);
 	if (c->addr != NULL)
 		c->addr->conn = NULL;
 	if (reason == CLOSE_GOODBYE)
@@ -655,8 +705,17 @@ dialer_closed(struct netd *nd, struct conn *c, enum net_close_reason reason)
 		 * none does here (the peer keeps one from another machine
 		 * behind the same IP), back off like after any refusal.
 		 */
-		if (reg_get(&nd->reg, c->ip) != NULL || c->superseded)
+		if (reg_get(&nd->reg, &c->ip) != NULL || c->superseded)
 			return;
+		/* a dual-stack peer connected at its other address: this
+		 * one waits until that connection ends (register_twin) */
+		if (c->hello_ok && conn_by_nonce(nd, c->nonce, c) != NULL) {
+			if (a != NULL) {
+				a->twin = 1;
+				a->twin_nonce = c->nonce;
+			}
+			return;
+		}
 		break;
 	case CLOSE_SELF:
 		if (a != NULL)

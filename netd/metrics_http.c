@@ -181,28 +181,6 @@ request_cb(struct evhttp_request *req, void *arg)
 	mh->served++;
 }
 
-/* a listening TCP socket on hp, non-blocking and close-on-exec, or -1 */
-static int
-listen_socket(const struct hostport *hp)
-{
-	struct sockaddr_in	sin;
-	int			fd, on = 1;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr = hp->ip;
-	sin.sin_port = htons(hp->port);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    0)) == -1)
-		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    listen(fd, 16) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 struct metrics_http *
 metrics_http_open(struct event_base *base, const struct hostport *hp)
@@ -214,7 +192,7 @@ metrics_http_open(struct event_base *base, const struct hostport *hp)
 	int			 fd;
 
 	hostport_str(hp, shown, sizeof(shown));
-	if ((fd = listen_socket(hp)) == -1) {
+	if ((fd = netaddr_listen(&hp->ip, hp->port, 16)) == -1) {
 		log_warn("[metrics] listen %s", shown);
 		return NULL;
 	}

@@ -60,7 +60,7 @@ netd_sync_send(struct netd *nd, uint16_t type, uint32_t reqid,
 
 /* What a peer sent for syncd's request reqid (0: an announcement). */
 void
-netd_net_blocks(struct netd *nd, uint32_t ip, uint32_t reqid,
+netd_net_blocks(struct netd *nd, struct netaddr ip, uint32_t reqid,
     const struct ipc_blob *v, uint32_t count)
 {
 	struct ipc_net_blocks	nb;
@@ -79,7 +79,7 @@ netd_net_blocks(struct netd *nd, uint32_t ip, uint32_t reqid,
 }
 
 void
-netd_addr_upsert(struct netd *nd, uint32_t ip, uint16_t port, uint8_t source)
+netd_addr_upsert(struct netd *nd, struct netaddr ip, uint16_t port, uint8_t source)
 {
 	struct ipc_addr	a;
 	struct wbuf	w;
@@ -96,7 +96,7 @@ netd_addr_upsert(struct netd *nd, uint32_t ip, uint16_t port, uint8_t source)
 }
 
 void
-netd_addr_mark(struct netd *nd, uint32_t ip, uint16_t port, uint8_t outcome,
+netd_addr_mark(struct netd *nd, struct netaddr ip, uint16_t port, uint8_t outcome,
     double ban_s)
 {
 	struct ipc_addr_mark	m;
@@ -207,13 +207,13 @@ node_key_temporary(struct netd *nd)
 }
 
 void
-netd_peer_key_record(struct netd *nd, uint32_t ip,
+netd_peer_key_record(struct netd *nd, struct netaddr ip,
     const uint8_t key[NODE_KEY_LEN])
 {
 	struct ipc_peer_key	k;
 	struct wbuf		w;
 
-	ipc_addr16_from_ip4(ip, k.addr);
+	k.ip = ip;
 	memcpy(k.key, key, NODE_KEY_LEN);
 	wbuf_init(&w, sizeof(k) + 16);
 	ipc_peer_key_encode(&w, &k);
@@ -230,22 +230,20 @@ static void
 on_store_peer_key(struct netd *nd, struct rbuf *r)
 {
 	struct ipc_peer_key_ack	ack;
-	char			old[NODE_KEY_STR_LEN], ip[INET_ADDRSTRLEN];
-	uint32_t		v4;
+	char			old[NODE_KEY_STR_LEN], ip[NETADDR_STRLEN];
 
 	if (ipc_peer_key_ack_decode(r, &ack) == -1)
 		return;
-	memcpy(&v4, ack.addr + 12, 4);
 	if (ack.outcome == PEER_KEY_CHANGED) {
 		nd->c.peer_key_changed++;
-		netd_log(nd, v4, NLOG_CONNECT, LOGRATE_WARN, "%s: node key "
+		netd_log(nd, ack.ip, NLOG_CONNECT, LOGRATE_WARN, "%s: node key "
 		    "changed: it was %s at an earlier contact; the new one is "
 		    "recorded (pin it with peer = IP:PORT KEY to refuse a "
-		    "change)", ip_str(v4, ip, sizeof(ip)), node_key_str(
+		    "change)", ip_str(ack.ip, ip, sizeof(ip)), node_key_str(
 		    ack.old, old, sizeof(old)));
 	} else if (ack.outcome == PEER_KEY_FULL)
-		netd_log(nd, v4, NLOG_CONNECT, LOGRATE_DEBUG, "%s: node key "
-		    "not recorded: the table is full", ip_str(v4, ip,
+		netd_log(nd, ack.ip, NLOG_CONNECT, LOGRATE_DEBUG, "%s: node key "
+		    "not recorded: the table is full", ip_str(ack.ip, ip,
 		    sizeof(ip)));
 }
 
@@ -445,7 +443,7 @@ on_store_addrs(struct netd *nd, struct rbuf *r)
 	}
 	for (i = 0; i < as.count; i++)
 		if ((a = addr_learn(nd, as.v[i].ip, as.v[i].port,
-		    as.v[i].source, 0, NULL)) != NULL)
+		    as.v[i].source, NULL, NULL)) != NULL)
 			a->in_book = 1;
 	ipc_addrs_free(&as);
 }
@@ -579,7 +577,7 @@ ctl_unban(struct netd *nd, uint32_t reqid, struct rbuf *r)
 	struct unban_wait	*uw = NULL;
 	struct ipc_addr_mark	 m;
 	struct wbuf		 w;
-	char			 ip[INET_ADDRSTRLEN];
+	char			 ip[NETADDR_STRLEN];
 	int			 i, had;
 
 	if (ipc_unban_decode(r, &u) == -1) {
@@ -752,7 +750,7 @@ on_get_blocks(struct netd *nd, struct rbuf *r)
 		free(g);
 		return;
 	}
-	c = reg_get(&nd->reg, g->ip);
+	c = reg_get(&nd->reg, &g->ip);
 	if (c == NULL || c->state != CONN_ACTIVE ||
 	    c->nreqs >= NETD_MAX_PEER_REQS ||
 	    (m = calloc(1, sizeof(*m))) == NULL) {
@@ -825,7 +823,7 @@ on_punish(struct netd *nd, struct rbuf *r)
 {
 	struct ipc_punish	 p;
 	struct conn		*c;
-	char			 ip[INET_ADDRSTRLEN];
+	char			 ip[NETADDR_STRLEN];
 
 	if (ipc_punish_decode(r, &p) == -1 || p.reason >= CLOSE_NREASONS) {
 		log_warnx("syncd: malformed punish, dropped");
@@ -833,7 +831,7 @@ on_punish(struct netd *nd, struct rbuf *r)
 	}
 	netd_log(nd, p.ip, NLOG_PUNISH, LOGRATE_INFO, "%s: punished by syncd "
 	    "for %u s: %s", ip_str(p.ip, ip, sizeof(ip)), p.ban_s, p.why);
-	c = reg_get(&nd->reg, p.ip);
+	c = reg_get(&nd->reg, &p.ip);
 	if (p.ban_s > 0)
 		ban_ip(nd, p.ip, p.ban_s, c ? c->listen_port : 0, p.reason);
 	if (c != NULL)
@@ -959,8 +957,8 @@ netd_load(struct worker *w)
 	lograte_init(&nd->logs);
 	reg_init(&nd->reg);
 	for (i = 0; i < w->cfg.npeers; i++)
-		addr_learn(nd, w->cfg.peers[i].ip.s_addr, w->cfg.peers[i].port,
-		    ADDR_CONFIG, 0, NULL);
+		addr_learn(nd, w->cfg.peers[i].ip, w->cfg.peers[i].port,
+		    ADDR_CONFIG, NULL, NULL);
 	randombytes_buf(nd->evict_key, sizeof(nd->evict_key));
 	nd->dial_tokens = NETD_DIAL_BURST;
 	/*
@@ -1053,6 +1051,8 @@ netd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 				continue;
 			p = &st.peers[n++];
 			p->ip = c->ip;
+			p->nalso = (uint8_t)c->nalso;
+			memcpy(p->also, c->also, sizeof(p->also));
 			p->listen_port = c->listen_port;
 			p->remote_port = c->remote_port;
 			p->direction = (uint8_t)c->dir;

@@ -121,7 +121,7 @@ enum netd_log_kind {
 	NLOG_PUNISH		/* syncd's verdict on a peer */
 };
 
-/* one log line caused by the peer at ip (network order) */
+/* one log line caused by the peer at ip (struct netaddr) */
 #define netd_log(nd, ip, kind, level, ...)				\
 	lograte_log(&(nd)->logs, (ip), (kind), (level), mono_now(),	\
 	    __VA_ARGS__)
@@ -159,11 +159,11 @@ struct conn {
 	struct tls_peer		 tlsp;		/* its certificate check */
 	enum net_direction	 dir;
 	enum conn_state		 state;
-	uint32_t		 ip;		/* network byte order */
-	uint32_t		 local_ip;	/* network byte order */
+	struct netaddr		 ip;		/* the peer's: its identity */
+	struct netaddr		 local_ip;	/* ours on this connection */
 	uint16_t		 remote_port;
 	uint16_t		 local_port;
-	char			 name[48];	/* "127.0.0.3 outbound" */
+	char			 name[64];	/* "127.0.0.3 outbound" */
 	struct addr		*addr;		/* outbound: what we dialled */
 	int			 opened;	/* TCP up: counted */
 	int			 hello_ok;	/* its hello was accepted */
@@ -186,6 +186,7 @@ struct conn {
 	/* from the peer's hello */
 	uint64_t		 nonce;
 	uint16_t		 listen_port;
+	uint16_t		 version;	/* the peer's, from its HELLO */
 	uint64_t		 height;
 	uint8_t			 tip[IPC_HASH_LEN];
 	char			 agent[WIRE_AGENT_MAX + 1];
@@ -219,6 +220,10 @@ struct conn {
 						   empty */
 	int			 superseded;	/* closed for a newer duplicate
 						   that survives */
+	/* the peer's other addresses: its connections from them lost the
+	 * dual-stack rule to this one (reg_decide_twin) */
+	struct netaddr		 also[IPC_PEER_ALSO_MAX];
+	int			 nalso;
 	double			 addrs_answered;
 	int			 addrs_asked;	/* our GET_ADDRS, unanswered */
 	enum net_close_reason	 peer_said;	/* the peer's goodbye */
@@ -228,7 +233,7 @@ TAILQ_HEAD(conn_list, conn);
 /* An address we may dial; never freed while netd runs. */
 struct addr {
 	TAILQ_ENTRY(addr)	 entry;
-	uint32_t		 ip;		/* network byte order */
+	struct netaddr		 ip;
 	uint16_t		 port;
 	uint8_t			 source;	/* enum addr_source */
 	uint16_t		 group;		/* /16 of whoever told us */
@@ -244,11 +249,15 @@ struct addr {
 	int			 failures;
 	double			 next_try;	/* monotonic */
 	struct conn		*conn;		/* our outbound to it */
+	/* a dual-stack peer's other address: not dialled while the node
+	 * of this nonce is connected (dialer_closed) */
+	uint64_t		 twin_nonce;
+	int			 twin;
 };
 TAILQ_HEAD(addr_list, addr);
 
 struct ban {
-	uint32_t	ip;
+	struct netaddr	ip;
 	double		until;		/* monotonic */
 	uint64_t	wall_until;	/* Unix seconds, for timenodectl */
 	uint8_t		reason;		/* enum net_close_reason; NREASONS:
@@ -279,7 +288,8 @@ struct netd {
 	uint8_t			 genesis_hash[IPC_HASH_LEN];
 	uint32_t		 magic;
 	uint64_t		 nonce;
-	struct evconnlistener	*listener;
+	struct evconnlistener	*listeners[CONFIG_MAX_LISTEN];
+	int			 nlisteners;
 	SSL_CTX			*tls_ctx;	/* tls.h */
 	uint8_t			 node_key[NODE_KEY_LEN];	/* public */
 	struct event		*tick;
@@ -316,8 +326,11 @@ struct netd {
 
 /* conn.c */
 struct conn	*conn_new(struct netd *, int fd, enum net_direction,
-		    const struct sockaddr_in *remote, struct addr *);
+		    const struct netaddr *ip, uint16_t port, struct addr *);
 void		 conn_start(struct conn *);
+/* the registered connection of the node with this nonce, except not */
+struct conn	*conn_by_nonce(struct netd *, uint64_t nonce,
+		    const struct conn *not);
 void		 conn_send(struct conn *, const struct wire_msg *);
 void		 conn_close(struct conn *, enum net_close_reason, int goodbye,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -326,7 +339,7 @@ void		 conn_reap(struct netd *);
 void		 conn_shutdown_all(struct netd *);
 struct conn	*conn_by_serial(struct netd *, uint64_t);
 int		 conn_alive(const struct conn *);
-const uint8_t	*conn_pinned_key(const struct netd *, uint32_t ip);
+const uint8_t	*conn_pinned_key(const struct netd *, struct netaddr ip);
 void		 conn_peer_event(struct conn *, uint16_t ipc_type);
 void		 conn_fail_reqs(struct conn *);
 void		 conn_broadcast(struct netd *, const struct wire_msg *);
@@ -339,10 +352,19 @@ void		 conn_budget_tick(struct netd *, double now);
 /* dialer.c */
 int		 dialer_listen(struct netd *);
 void		 dialer_tick(struct netd *, double now);
-struct addr	*addr_learn(struct netd *, uint32_t ip, uint16_t port,
-		    uint8_t source, uint32_t from, int *isnew);
+struct addr	*addr_learn(struct netd *, struct netaddr ip, uint16_t port,
+		    uint8_t source, const struct netaddr *from, int *isnew);
+/* ip:port (port 0: any) is one of our [node] listen addresses */
+int		 netd_is_listen(const struct netd *, const struct netaddr *ip,
+		    uint16_t port);
+/*
+ * The listening port our HELLO names on a connection whose local end is
+ * local: the first [node] listen of its family, else the first one.
+ */
+uint16_t	 netd_listen_port(const struct netd *,
+		    const struct netaddr *local);
 /* one rate-limited "IP inbound: refused: why" line (dialer.c) */
-void		 refusal_log(struct netd *, uint32_t ip, const char *why);
+void		 refusal_log(struct netd *, struct netaddr ip, const char *why);
 int		 inbound_room(struct netd *, struct conn *);
 void		 dialer_start(struct netd *);
 void		 dialer_closed(struct netd *, struct conn *,
@@ -350,12 +372,12 @@ void		 dialer_closed(struct netd *, struct conn *,
 void		 dialer_connect_failed(struct conn *, const char *why);
 void		 dialer_succeeded(struct conn *);
 double		 backoff_delay(const struct config *, int failures);
-void		 ban_remember(struct netd *, uint32_t ip, double seconds,
+void		 ban_remember(struct netd *, struct netaddr ip, double seconds,
 		    uint8_t reason);
-void		 ban_ip(struct netd *, uint32_t ip, double seconds,
+void		 ban_ip(struct netd *, struct netaddr ip, double seconds,
 		    uint16_t port, uint8_t reason);
-int		 ban_lift(struct netd *, uint32_t ip);
-int		 is_banned(struct netd *, uint32_t ip, double now);
+int		 ban_lift(struct netd *, struct netaddr ip);
+int		 is_banned(struct netd *, struct netaddr ip, double now);
 void		 dialer_free(struct netd *);
 
 /* netd.c: the channels to stored and syncd */
@@ -363,19 +385,22 @@ void		 netd_store_send(struct netd *, uint16_t type, uint32_t reqid,
 		    const struct wbuf *);
 void		 netd_sync_send(struct netd *, uint16_t type, uint32_t reqid,
 		    const struct wbuf *);
-void		 netd_net_blocks(struct netd *, uint32_t ip, uint32_t reqid,
+void		 netd_net_blocks(struct netd *, struct netaddr ip,
+		    uint32_t reqid,
 		    const struct ipc_blob *, uint32_t count);
-void		 netd_addr_upsert(struct netd *, uint32_t ip, uint16_t port,
+void		 netd_addr_upsert(struct netd *, struct netaddr ip,
+		    uint16_t port,
 		    uint8_t source);
-void		 netd_addr_mark(struct netd *, uint32_t ip, uint16_t port,
+void		 netd_addr_mark(struct netd *, struct netaddr ip,
+		    uint16_t port,
 		    uint8_t outcome, double ban_s);
 void		 netd_serve_range(struct netd *, struct conn *,
 		    uint32_t reqid, uint64_t from, uint32_t count);
 void		 netd_serve_locator(struct netd *, struct conn *,
 		    const struct wire_get_locator *);
 void		 netd_tip_refresh(struct netd *);
-void		 netd_peer_key_record(struct netd *, uint32_t ip,
+void		 netd_peer_key_record(struct netd *, struct netaddr ip,
 		    const uint8_t key[NODE_KEY_LEN]);
-const char	*ip_str(uint32_t ip, char *buf, size_t len);
+const char	*ip_str(struct netaddr ip, char *buf, size_t len);
 
 #endif

@@ -14,36 +14,56 @@
 
 #include "registry.h"
 
-static int
-is_loopback(uint32_t ip)
-{
-	return (ip >> 24) == 127;
-}
-
-static int
-is_private(uint32_t ip)
-{
-	return (ip >> 24) == 10 || (ip >> 20) == 0xac1 ||
-	    (ip >> 16) == 0xc0a8 || (ip >> 16) == 0xa9fe;
-}
-
 int
-addr_scope_ok(uint32_t ip, uint32_t from)
+addr_scope_ok(const struct netaddr *ip, const struct netaddr *from)
 {
-	if ((ip >> 24) == 0)
+	enum netaddr_scope from_scope = netaddr_scope(from);
+
+	switch (netaddr_scope(ip)) {
+	case NETADDR_UNUSABLE:
+	case NETADDR_LINK:
 		return 0;
-	if (is_loopback(ip))
-		return is_loopback(from);
-	if (is_private(ip))
-		return is_private(from) || is_loopback(from);
+	case NETADDR_LOOPBACK:
+		return from_scope == NETADDR_LOOPBACK;
+	case NETADDR_PRIVATE:
+		return from_scope == NETADDR_PRIVATE ||
+		    from_scope == NETADDR_LOOPBACK;
+	case NETADDR_GLOBAL:
+		break;
+	}
 	return 1;
 }
 
 enum net_direction
-reg_keep_direction(uint32_t local, uint32_t peer)
+reg_keep_direction(const struct netaddr *local, const struct netaddr *peer)
 {
 	/* equal addresses cannot be two nodes; any fixed answer will do */
-	return local <= peer ? DIR_OUTBOUND : DIR_INBOUND;
+	return netaddr_cmp(local, peer) <= 0 ? DIR_OUTBOUND : DIR_INBOUND;
+}
+
+/* <0, 0, >0: the address pair (lower end, higher end) of a against b */
+static int
+pair_cmp(const struct netaddr *a1, const struct netaddr *a2,
+    const struct netaddr *b1, const struct netaddr *b2)
+{
+	const struct netaddr *alo = a1, *ahi = a2, *blo = b1, *bhi = b2;
+	int c;
+
+	if (netaddr_cmp(a1, a2) > 0)
+		alo = a2, ahi = a1;
+	if (netaddr_cmp(b1, b2) > 0)
+		blo = b2, bhi = b1;
+	if ((c = netaddr_cmp(alo, blo)) != 0)
+		return c;
+	return netaddr_cmp(ahi, bhi);
+}
+
+enum reg_verdict
+reg_decide_twin(const struct netaddr *ex_local, const struct netaddr *ex_peer,
+    const struct netaddr *new_local, const struct netaddr *new_peer)
+{
+	return pair_cmp(new_local, new_peer, ex_local, ex_peer) < 0 ?
+	    REG_KEEP_NEW : REG_KEEP_EXISTING;
 }
 
 /* the port of the side that opened the connection */
@@ -54,8 +74,8 @@ opener_port(const struct reg_view *v)
 }
 
 enum reg_verdict
-reg_decide(uint32_t local, uint32_t peer, const struct reg_view *existing,
-    const struct reg_view *incoming)
+reg_decide(const struct netaddr *local, const struct netaddr *peer,
+    const struct reg_view *existing, const struct reg_view *incoming)
 {
 	enum net_direction keep;
 
@@ -85,24 +105,24 @@ reg_free(struct registry *r)
 }
 
 void *
-reg_get(const struct registry *r, uint32_t ip)
+reg_get(const struct registry *r, const struct netaddr *ip)
 {
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
-		if (r->v[i].ip == ip)
+		if (netaddr_eq(&r->v[i].ip, ip))
 			return r->v[i].conn;
 	return NULL;
 }
 
 int
-reg_put(struct registry *r, uint32_t ip, void *conn)
+reg_put(struct registry *r, const struct netaddr *ip, void *conn)
 {
 	struct reg_entry	*v;
 	size_t			 i, cap;
 
 	for (i = 0; i < r->n; i++)
-		if (r->v[i].ip == ip) {
+		if (netaddr_eq(&r->v[i].ip, ip)) {
 			r->v[i].conn = conn;
 			return 0;
 		}
@@ -113,19 +133,20 @@ reg_put(struct registry *r, uint32_t ip, void *conn)
 		r->v = v;
 		r->cap = cap;
 	}
-	r->v[r->n].ip = ip;
+	r->v[r->n].ip = *ip;
 	r->v[r->n].conn = conn;
 	r->n++;
 	return 0;
 }
 
 void
-reg_del(struct registry *r, uint32_t ip, const void *conn)
+reg_del(struct registry *r, const struct netaddr *ip,
+    const void *conn)
 {
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
-		if (r->v[i].ip == ip && r->v[i].conn == conn) {
+		if (netaddr_eq(&r->v[i].ip, ip) && r->v[i].conn == conn) {
 			r->v[i] = r->v[--r->n];
 			return;
 		}
@@ -230,7 +251,7 @@ reg_evict(const struct evict_cand *v, size_t n)
 		if (prot[i])
 			continue;
 		for (members = 0, j = 0; j < n; j++)
-			members += !prot[j] && v[j].ip >> 16 == v[i].ip >> 16;
+			members += !prot[j] && v[j].group == v[i].group;
 		if (victim == -1 || members > most || (members == most &&
 		    older(&v[victim], &v[i]))) {
 			victim = (int)i;

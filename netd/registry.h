@@ -2,7 +2,8 @@
 /*
  * registry.h - the peer registry: at most one live connection per IP.
  *
- * Identity is the peer's IPv4 address, whatever the port or direction.
+ * Identity is the peer's IP address (common/netaddr.h: IPv6, or IPv4 as
+ * v4-mapped), whatever the port or direction.
  * When a second connection with the same IP finishes its handshake, the
  * pure function reg_decide() says which one survives.  It looks only at
  * the two connections (directions, nonces, ports), never at which one was
@@ -35,27 +36,49 @@ enum reg_verdict {
 
 /*
  * The direction that survives at a node whose address is local for a peer
- * at peer (both in host byte order): the connection opened by the side
- * with the lower IP, i.e. OUTBOUND at the lower node and INBOUND at the
- * higher one.
+ * at peer: the connection opened by the side with the lower IP (16 bytes
+ * compared as an unsigned big-endian number, so for two IPv4 addresses
+ * the order of their numbers), i.e. OUTBOUND at the lower node and
+ * INBOUND at the higher one.
  */
-enum net_direction reg_keep_direction(uint32_t local, uint32_t peer);
+enum net_direction reg_keep_direction(const struct netaddr *local,
+	    const struct netaddr *peer);
 /*
  * Same nonce, different directions: the rule above.  Same nonce, same
  * direction (one side opened two): the one whose opener's port (our local
  * port if outbound, the remote port if inbound) is lower; both ends see
  * the same port pair.  Different nonces: REG_PROBE.
  */
-enum reg_verdict reg_decide(uint32_t local, uint32_t peer,
+enum reg_verdict reg_decide(const struct netaddr *local,
+	    const struct netaddr *peer,
 	    const struct reg_view *existing, const struct reg_view *incoming);
 
 /*
- * Whether an address a peer at from advertised (peer exchange) may be
- * learned, both in host byte order: a loopback address (127/8) only from
- * a loopback peer, a private one (10/8, 172.16/12, 192.168/16,
- * 169.254/16) only from a private or loopback peer; 0/8 never.
+ * A dual-stack peer (issue 14): the same node nonce on two registered
+ * connections whose peer IPs differ (its IPv4 and its IPv6 address) is
+ * one machine, and one connection survives.  Each connection is judged
+ * by its address pair, the lower and then the higher of its two ends'
+ * addresses (netaddr_cmp); the lower pair survives.  Both ends see the
+ * same two pairs (local and peer swapped), so they keep the same
+ * connection whatever order the two arrived in.  Equal pairs (cannot
+ * happen: then the peer IPs are equal) keep the existing one.  An end
+ * behind NAT sees other addresses than its peer does, as for
+ * reg_keep_direction.  docs/protocol.md section 6.
  */
-int	 addr_scope_ok(uint32_t ip, uint32_t from);
+enum reg_verdict reg_decide_twin(const struct netaddr *ex_local,
+	    const struct netaddr *ex_peer, const struct netaddr *new_local,
+	    const struct netaddr *new_peer);
+
+/*
+ * Whether an address a peer at from advertised (peer exchange) may be
+ * learned (scopes: common/netaddr.h, netaddr_scope): a loopback address
+ * (127/8, ::1) only from a loopback peer; a private one (10/8,
+ * 172.16/12, 192.168/16, 169.254/16, unique-local fc00::/7) only from a
+ * private or loopback peer; link-local (fe80::/10: meaningless without
+ * its interface) and unusable ones (0/8, ::, multicast, 2001:db8::/32)
+ * never.  Issue 14.
+ */
+int	 addr_scope_ok(const struct netaddr *ip, const struct netaddr *from);
 
 /*
  * Inbound eviction: when a newcomer completes its handshake and the
@@ -75,7 +98,7 @@ int	 addr_scope_ok(uint32_t ip, uint32_t from);
  * no blocks and so is evicted before a peer that serves blocks.
  */
 struct evict_cand {
-	uint32_t	ip;		/* host byte order */
+	uint16_t	group;		/* netaddr_group16: IPv4 /16, IPv6 /32 */
 	double		connected_s;	/* registered for so long */
 	uint32_t	rtt_us;		/* 0: not measured yet */
 	double		block_age_s;	/* since it last sent blocks; < 0:
@@ -86,7 +109,7 @@ struct evict_cand {
 int	 reg_evict(const struct evict_cand *, size_t n);
 
 struct reg_entry {
-	uint32_t	 ip;		/* network byte order */
+	struct netaddr	 ip;
 	void		*conn;
 };
 
@@ -98,10 +121,11 @@ struct registry {
 
 void	 reg_init(struct registry *);
 void	 reg_free(struct registry *);
-void	*reg_get(const struct registry *, uint32_t ip);
+void	*reg_get(const struct registry *, const struct netaddr *ip);
 /* set ip's connection, replacing any; -1 when out of memory */
-int	 reg_put(struct registry *, uint32_t ip, void *conn);
+int	 reg_put(struct registry *, const struct netaddr *ip, void *conn);
 /* remove ip's entry only if it is conn */
-void	 reg_del(struct registry *, uint32_t ip, const void *conn);
+void	 reg_del(struct registry *, const struct netaddr *ip,
+	    const void *conn);
 
 #endif

@@ -15,7 +15,7 @@
 
 const char *const wire_type_names[WIRE_TYPE_MAX] = {
 	"invalid", "hello", "ping", "pong", "tip", "get-range",
-	"get-locator", "blocks", "get-addrs", "addrs", "goodbye"
+	"get-locator", "blocks", "get-addrs", "addrs", "goodbye", "addrs-v2"
 };
 
 const char *const wire_status_names[WIRE_NSTATUS] = {
@@ -132,16 +132,31 @@ blocks_decode(struct rbuf *r, struct wire_blocks *m)
 	return 0;
 }
 
+/*
+ * ADDRS_V2: u32 n, n x (bytes[16] ip, u16 port), an IPv4 address
+ * v4-mapped; ADDRS (version 1): u32 n, n x (bytes[4] IPv4, u16 port),
+ * held v4-mapped.  A port 0 or an address :: or 0.0.0.0 is a violation;
+ * the scope rules (registry.h addr_scope_ok) judge the rest later
+ * (docs/protocol.md section 3).
+ */
 static int
-addrs_decode(struct rbuf *r, struct wire_addrs *m)
+addrs_decode(struct rbuf *r, struct wire_addrs *m, int v2)
 {
+	static const struct netaddr zero4 = { .b = { [10] = 0xff, 0xff } };
 	uint32_t i;
 
-	m->count = get_count(r, WIRE_MAX_ADDRS, 6);
+	m->count = get_count(r, WIRE_MAX_ADDRS, v2 ? WIRE_ADDR_LEN :
+	    WIRE_ADDR_V1_LEN);
 	for (i = 0; i < m->count && rbuf_ok(r); i++) {
-		get_bytes(r, &m->v[i].ip, 4);
+		m->v[i].ip = zero4;
+		if (v2)
+			get_bytes(r, m->v[i].ip.b, NETADDR_LEN);
+		else
+			get_bytes(r, m->v[i].ip.b + 12, 4);
 		m->v[i].port = get_u16(r);
-		if (rbuf_ok(r) && (m->v[i].port == 0 || m->v[i].ip == 0))
+		if (rbuf_ok(r) && (m->v[i].port == 0 ||
+		    netaddr_is_zero(&m->v[i].ip) ||
+		    netaddr_eq(&m->v[i].ip, &zero4)))
 			return -1;
 	}
 	return 0;
@@ -200,7 +215,8 @@ wire_decode(uint16_t type, const uint8_t *p, size_t len, struct wire_msg *m)
 	case WIRE_GET_ADDRS:
 		break;
 	case WIRE_ADDRS:
-		bad = addrs_decode(&r, &m->u.addrs);
+	case WIRE_ADDRS_V2:
+		bad = addrs_decode(&r, &m->u.addrs, m->type == WIRE_ADDRS_V2);
 		break;
 	case WIRE_GOODBYE:
 		m->u.goodbye.reason = get_u8(&r);
@@ -270,13 +286,20 @@ payload_encode(struct wbuf *w, const struct wire_msg *m)
 	case WIRE_GET_ADDRS:
 		break;
 	case WIRE_ADDRS:
+	case WIRE_ADDRS_V2:
 		if (m->u.addrs.count > WIRE_MAX_ADDRS) {
 			w->err = 1;
 			break;
 		}
 		put_u32(w, m->u.addrs.count);
 		for (i = 0; i < m->u.addrs.count; i++) {
-			put_bytes(w, &m->u.addrs.v[i].ip, 4);
+			if (m->type == WIRE_ADDRS_V2)
+				put_bytes(w, m->u.addrs.v[i].ip.b,
+				    NETADDR_LEN);
+			else if (netaddr_is_v4(&m->u.addrs.v[i].ip))
+				put_bytes(w, m->u.addrs.v[i].ip.b + 12, 4);
+			else
+				w->err = 1;	/* IPv6 in a version 1 ADDRS */
 			put_u16(w, m->u.addrs.v[i].port);
 		}
 		break;

@@ -24,8 +24,9 @@
 #include "ipc.h"
 
 /*
- * 2: TLS (docs/protocol.md section 12); the frames are those of 1, which
- * a node still accepts in plaintext ([p2p] plaintext = yes).
+ * 2: TLS (docs/protocol.md section 12) and ADDRS_V2, peer exchange with
+ * IPv6 (section 3); version 1, whose frames a node still speaks in
+ * plaintext ([p2p] plaintext = yes), gets the IPv4-only ADDRS.
  */
 #define WIRE_VERSION		2
 #define WIRE_VERSION_PLAIN	1	/* the plaintext protocol before */
@@ -38,6 +39,8 @@
 #define WIRE_MAX_FRAME		(WIRE_HDR_LEN + WIRE_MAX_PAYLOAD)
 #define WIRE_MAX_HASHES		IPC_MAX_HASHES	/* locator entries */
 #define WIRE_MAX_ADDRS		250		/* addresses in one ADDRS */
+#define WIRE_ADDR_LEN		(NETADDR_LEN + 2)	/* one, in ADDRS_V2 */
+#define WIRE_ADDR_V1_LEN	(4 + 2)			/* one, in ADDRS */
 /* heights in HELLO, TIP, GET_RANGE and blocks: docs/protocol.md section 2 */
 #define WIRE_MAX_HEIGHT		IPC_MAX_HEIGHT	/* 2^53 - 1 */
 #define WIRE_AGENT_MAX		64		/* user agent bytes */
@@ -54,8 +57,11 @@ enum wire_type {
 	WIRE_GET_LOCATOR,	/* blocks after the fork point of a locator */
 	WIRE_BLOCKS,		/* answer (reqid) or announcement (reqid 0) */
 	WIRE_GET_ADDRS,		/* peer exchange: ask */
-	WIRE_ADDRS,		/* peer exchange: listening addresses */
+	WIRE_ADDRS,		/* peer exchange: IPv4 listening addresses
+				   (version 1) */
 	WIRE_GOODBYE,		/* reason code and text, then close */
+	WIRE_ADDRS_V2,		/* peer exchange: IPv6 and IPv4 (version 2;
+				   as Bitcoin's addrv2, BIP 155) */
 	WIRE_TYPE_MAX
 };
 extern const char *const wire_type_names[WIRE_TYPE_MAX];
@@ -118,7 +124,7 @@ struct wire_blocks {
 };
 
 struct wire_addr {
-	uint32_t	ip;		/* network byte order */
+	struct netaddr	ip;		/* IPv6, IPv4 v4-mapped */
 	uint16_t	port;
 };
 

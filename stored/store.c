@@ -7,7 +7,8 @@
  *	hashes	block hash -> u64 height, big-endian
  *	meta	"schema" u32, "network" bytes, "genesis" hash,
  *		"tip" u64 height + hash
- *	addrs	IPv4 address (4 bytes, network order) -> ipc_addr encoding
+ *	addrs	IP address (16 bytes, netaddr.h: IPv4 v4-mapped) -> the
+ *		entry (addr_put; schema 1 had 4-byte IPv4 keys: migrated)
  *
  * Only this process writes, from one thread, so the committed tip is
  * cached in struct store and updated after every commit; a write
@@ -313,6 +314,13 @@ load_meta(struct store *s, MDB_txn *txn, int strict, char *err,
 		    "timenode store, or an unfinished one", s->shown);
 		return STORE_OPEN_MISMATCH;
 	}
+	if (be32_load(v.mv_data) == STORE_SCHEMA_IPV4) {
+		snprintf(err, errlen, "%s: schema version %u (an IPv4 address "
+		    "book): open it once with write access (start the node) "
+		    "to migrate it to version %u", s->shown,
+		    STORE_SCHEMA_IPV4, STORE_SCHEMA);
+		return STORE_OPEN_MISMATCH;
+	}
 	if (be32_load(v.mv_data) != STORE_SCHEMA) {
 		snprintf(err, errlen, "%s: schema version %u, this stored "
 		    "knows only version %u", s->shown, be32_load(v.mv_data),
@@ -372,6 +380,95 @@ is_empty(struct store *s, MDB_txn *txn)
 	    a.ms_entries == 0 && b.ms_entries == 0;
 }
 
+/*
+ * Schema 1 -> 2 in one write transaction (all or nothing): every address
+ * book key of 4 bytes (an IPv4 address) becomes its 16-byte v4-mapped
+ * form, the entry unchanged; a key of another size cannot be an entry
+ * of schema 1 and is dropped (counted in the log line), never misread.
+ * A store of another schema is left to load_meta's check.  0, or -1 with
+ * a message.
+ */
+static int
+migrate_txn(struct store *s, MDB_txn *txn, size_t *moved, size_t *dropped)
+{
+	MDB_cursor	*cur;
+	MDB_val		 k, v;
+	uint8_t		 schema[4], (*keys)[NETADDR_LEN] = NULL;
+	uint8_t		 (*vals)[ADDR_VAL_LEN] = NULL;
+	struct netaddr	 a;
+	MDB_stat	 st;
+	size_t		 n = 0, i;
+	int		 rc;
+
+	if ((rc = mdb_stat(txn, s->addrs, &st)) != 0 ||
+	    (rc = mdb_cursor_open(txn, s->addrs, &cur)) != 0)
+		return rc;
+	if (st.ms_entries > 0 && ((keys = calloc(st.ms_entries,
+	    sizeof(*keys))) == NULL || (vals = calloc(st.ms_entries,
+	    sizeof(*vals))) == NULL)) {
+		mdb_cursor_close(cur);
+		free(keys);
+		return ENOMEM;
+	}
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	for (; rc == 0 && n < st.ms_entries;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size == 4 && v.mv_size == ADDR_VAL_LEN) {
+			a = netaddr_from_v4(be32_load(k.mv_data));
+			memcpy(keys[n], a.b, NETADDR_LEN);
+			memcpy(vals[n++], v.mv_data, ADDR_VAL_LEN);
+		} else
+			(*dropped)++;
+	}
+	mdb_cursor_close(cur);
+	if (rc == MDB_NOTFOUND || rc == 0)
+		rc = mdb_drop(txn, s->addrs, 0);
+	for (i = 0; rc == 0 && i < n; i++) {
+		k = mval(keys[i], NETADDR_LEN);
+		v = mval(vals[i], ADDR_VAL_LEN);
+		rc = mdb_put(txn, s->addrs, &k, &v, 0);
+	}
+	free(keys);
+	free(vals);
+	be32_store(schema, STORE_SCHEMA);
+	if (rc == 0)
+		rc = put_meta(txn, s, K_SCHEMA, schema, 4);
+	*moved = n;
+	return rc;
+}
+
+static int
+migrate_ipv4(struct store *s, char *err, size_t errlen)
+{
+	MDB_txn	*txn;
+	MDB_val	 v;
+	size_t	 moved = 0, dropped = 0;
+	int	 rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, 0, &txn)) != 0)
+		goto fail;
+	if (get_meta(txn, s, K_SCHEMA, &v) != 0 || v.mv_size != 4 ||
+	    be32_load(v.mv_data) != STORE_SCHEMA_IPV4) {
+		mdb_txn_abort(txn);
+		return 0;
+	}
+	if ((rc = migrate_txn(s, txn, &moved, &dropped)) != 0) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		goto fail;
+	log_info("%s: address book migrated from schema %u (IPv4) to %u: "
+	    "%zu entries kept, %zu malformed dropped", s->shown,
+	    STORE_SCHEMA_IPV4, STORE_SCHEMA, moved, dropped);
+	return 0;
+fail:
+	snprintf(err, errlen, "%s: migrating the address book from schema "
+	    "%u to %u: %s", s->shown, STORE_SCHEMA_IPV4, STORE_SCHEMA,
+	    mdb_strerror(rc));
+	return -1;
+}
+
 static enum store_open_status
 store_load(struct store *s, const struct store_params *p, char *err,
     size_t errlen)
@@ -399,6 +496,8 @@ store_load(struct store *s, const struct store_params *p, char *err,
 		if (store_create(s, p->genesis, err, errlen) == -1)
 			return STORE_OPEN_FAILED;
 	}
+	if (!s->readonly && !empty && migrate_ipv4(s, err, errlen) == -1)
+		return STORE_OPEN_FAILED;
 	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0) {
 		snprintf(err, errlen, "%s: %s", s->shown, mdb_strerror(rc));
 		return STORE_OPEN_FAILED;
@@ -1116,10 +1215,10 @@ addr_get(const MDB_val *k, const MDB_val *v, struct ipc_addr *a)
 {
 	struct rbuf r;
 
-	if (k->mv_size != 4)
+	if (k->mv_size != NETADDR_LEN)
 		return -1;
 	memset(a, 0, sizeof(*a));
-	memcpy(&a->ip, k->mv_data, 4);
+	memcpy(a->ip.b, k->mv_data, NETADDR_LEN);
 	rbuf_init(&r, v->mv_data, v->mv_size);
 	a->source = get_u8(&r);
 	a->port = get_u16(&r);
@@ -1134,7 +1233,7 @@ static int
 addr_put(MDB_txn *txn, const struct store *s, const struct ipc_addr *a)
 {
 	uint8_t	buf[ADDR_VAL_LEN], *p = buf;
-	MDB_val	k = mval(&a->ip, 4), v = mval(buf, sizeof(buf));
+	MDB_val	k = mval(a->ip.b, NETADDR_LEN), v = mval(buf, sizeof(buf));
 
 	*p++ = a->source;
 	be16_store(p, a->port);
@@ -1171,7 +1270,7 @@ addr_cmp(const void *x, const void *y)
 		return a->failures < b->failures ? -1 : 1;
 	if (a->last_seen != b->last_seen)
 		return a->last_seen > b->last_seen ? -1 : 1;
-	return memcmp(&a->ip, &b->ip, 4);
+	return netaddr_cmp(&a->ip, &b->ip);
 }
 
 /*
@@ -1213,7 +1312,7 @@ addr_evict_one(MDB_txn *txn, const struct store *s, uint64_t now)
 		return rc;
 	if (!have && !have_ban)
 		return 0;
-	k = mval(have ? &worst.ip : &ban.ip, 4);
+	k = mval(have ? worst.ip.b : ban.ip.b, NETADDR_LEN);
 	return mdb_del(txn, s->addrs, &k, NULL);
 }
 
@@ -1234,7 +1333,7 @@ upsert_txn(struct store *s, MDB_txn *txn, void *arg, struct ipc_result *res)
 	struct upsert_ctx	*u = arg;
 	const struct ipc_addr	*in = u->in;
 	struct ipc_addr		 a;
-	MDB_val			 k = mval(&in->ip, 4), v;
+	MDB_val			 k = mval(in->ip.b, NETADDR_LEN), v;
 	MDB_stat		 st;
 	int			 rc;
 
@@ -1293,7 +1392,7 @@ mark_txn(struct store *s, MDB_txn *txn, void *arg, struct ipc_result *res)
 	const struct ipc_addr_mark	*m = arg;
 	struct ipc_addr			 a, in;
 	struct upsert_ctx		 u;
-	MDB_val				 k = mval(&m->ip, 4), v;
+	MDB_val				 k = mval(m->ip.b, NETADDR_LEN), v;
 	int				 rc;
 
 	rc = mdb_get(txn, s->addrs, &k, &v);
@@ -1803,7 +1902,7 @@ peer_key_txn(struct store *s, MDB_txn *txn, void *arg,
     struct ipc_result *res)
 {
 	struct peer_key_ctx	*p = arg;
-	MDB_val			 k = mval(p->in->addr, IPC_ADDR16_LEN), v;
+	MDB_val			 k = mval(p->in->ip.b, NETADDR_LEN), v;
 	MDB_stat		 st;
 	int			 rc;
 
@@ -1840,7 +1939,7 @@ store_peer_key(struct store *s, const struct ipc_peer_key *in,
 	struct peer_key_ctx p = { in, ack };
 
 	memset(ack, 0, sizeof(*ack));
-	memcpy(ack->addr, in->addr, IPC_ADDR16_LEN);
+	ack->ip = in->ip;
 	memset(res, 0, sizeof(*res));
 	if (!s->has_peerkeys) {
 		store_result(res, IPC_ERR_STORAGE, "peer key: the store has "

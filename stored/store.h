@@ -22,7 +22,13 @@
 #include "block.h"
 #include "ipc.h"
 
-#define STORE_SCHEMA		1
+/*
+ * 2: the address book is keyed by 16-byte addresses (common/netaddr.h,
+ * IPv4 v4-mapped; issue 14).  A schema-1 book (4-byte IPv4 keys) is
+ * migrated when stored opens it for writing (docs/storage.md).
+ */
+#define STORE_SCHEMA		2
+#define STORE_SCHEMA_IPV4	1	/* the one older schema we migrate */
 #define STORE_FILE		"chain.mdb"	/* and chain.mdb-lock */
 #define STORE_ERR_MAX		512
 /* the map grows by doubling, up to this */
@@ -41,7 +47,7 @@ struct store {
 	MDB_dbi		 blocks;	/* u64 height (BE) -> encoded block */
 	MDB_dbi		 hashes;	/* block hash -> u64 height (BE) */
 	MDB_dbi		 meta;		/* name -> value */
-	MDB_dbi		 addrs;		/* IPv4 address (4 bytes) -> entry */
+	MDB_dbi		 addrs;		/* IP address (16 bytes) -> entry */
 	MDB_dbi		 peerkeys;	/* IPv6 address (16 bytes, IPv4
 					   v4-mapped) -> node key (32) */
 	int		 has_peerkeys;	/* a read-only old store lacks it */

@@ -136,12 +136,28 @@ hex_json(const uint8_t *b, size_t n)
 	return json_string(hex);
 }
 
+/* [node] listen: every address, separated by blanks ("[::]:24100 ...") */
+static const char *
+listen_str(const struct config *cfg, char *buf, size_t len)
+{
+	char	hp[NETADDR_PORT_STRLEN];
+	size_t	i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < cfg->nlisten && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s", i ? " " : "",
+		    hostport_str(&cfg->listen[i], hp, sizeof(hp)));
+	return buf;
+}
+
 static json_t *
 node_json(struct supervisor *sv)
 {
 	const struct ipc_status_stored	*st = &sv->st_stored;
 	static const uint8_t		 zero[IPC_KEY_LEN];
-	char				 hp[64], key[NODE_KEY_STR_LEN] = "";
+	char				 key[NODE_KEY_STR_LEN] = "";
+	char				 hp[CONFIG_MAX_LISTEN *
+					    NETADDR_PORT_STRLEN];
 
 	/* the node key, once netd has it: "" before (docs/operations.md) */
 	if (memcmp(sv->st_netd.node_key, zero, IPC_KEY_LEN) != 0)
@@ -156,7 +172,7 @@ node_json(struct supervisor *sv)
 	    "height", (json_int_t)st->height,
 	    "tip", st->have_chain ? hex_json(st->tip, IPC_HASH_LEN) :
 	    json_string(""),
-	    "listen", hostport_str(&sv->cfg.listen, hp, sizeof(hp)),
+	    "listen", listen_str(&sv->cfg, hp, sizeof(hp)),
 	    "node_key", key);
 }
 
@@ -209,15 +225,21 @@ peers_json(struct supervisor *sv)
 {
 	const struct ipc_peer_status	*p;
 	json_t				*a = json_array();
-	char				 ip[INET_ADDRSTRLEN];
-	uint32_t			 i;
+	char				 ip[NETADDR_STRLEN];
+	json_t				*also;
+	uint32_t			 i, k;
 
 	for (i = 0; i < sv->st_netd.npeers; i++) {
 		p = &sv->st_netd.peers[i];
-		inet_ntop(AF_INET, &p->ip, ip, sizeof(ip));
-		json_array_append_new(a, json_pack("{s:s, s:i, s:s, s:i, s:I,"
-		    " s:f, s:i, s:I, s:I, s:I, s:I, s:I, s:I}",
+		also = json_array();
+		for (k = 0; k < p->nalso; k++)
+			json_array_append_new(also, json_string(netaddr_str(
+			    &p->also[k], ip, sizeof(ip))));
+		netaddr_str(&p->ip, ip, sizeof(ip));
+		json_array_append_new(a, json_pack("{s:s, s:o, s:i, s:s, s:i, "
+		    "s:I, s:f, s:i, s:I, s:I, s:I, s:I, s:I, s:I}",
 		    "ip", ip,
+		    "also", also,
 		    "listen_port", (int)p->listen_port,
 		    "direction", p->direction == DIR_INBOUND ? "inbound" :
 		    "outbound",
@@ -471,13 +493,13 @@ cmd_unban(struct status_client *cl, const char *arg)
 	struct ipc_unban	u;
 	struct wbuf		w;
 
-	if (arg == NULL || inet_pton(AF_INET, arg, &u.ip) != 1 ||
-	    u.ip == 0) {
-		client_error(cl, "unban: not an IPv4 address: \"%.64s\"",
+	if (arg == NULL || netaddr_parse(arg, &u.ip) == -1 ||
+	    netaddr_is_zero(&u.ip)) {
+		client_error(cl, "unban: not an IP address: \"%.64s\"",
 		    arg ? arg : "");
 		return;
 	}
-	wbuf_init(&w, 16);
+	wbuf_init(&w, NETADDR_LEN);
 	ipc_unban_encode(&w, &u);
 	forward(cl, "unban", "netd", IPC_UNBAN, &w, 10);
 	wbuf_free(&w);
@@ -563,7 +585,7 @@ status_answer_bans(struct status_server *srv, const struct child *c,
 {
 	struct status_client	*cl;
 	json_t			*a;
-	char			 ip[INET_ADDRSTRLEN];
+	char			 ip[NETADDR_STRLEN];
 	time_t			 now = time(NULL);
 	uint32_t		 i;
 
@@ -571,7 +593,7 @@ status_answer_bans(struct status_server *srv, const struct child *c,
 		return;
 	a = json_array();
 	for (i = 0; i < b->count; i++) {
-		inet_ntop(AF_INET, &b->v[i].ip, ip, sizeof(ip));
+		netaddr_str(&b->v[i].ip, ip, sizeof(ip));
 		json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I}",
 		    "ip", ip,
 		    "reason", b->v[i].reason < CLOSE_NREASONS ?

@@ -304,13 +304,13 @@ default_socket(char *path, size_t len)
 static void
 print_peers(json_t *peers)
 {
-	json_t	*p;
-	size_t	 i;
+	json_t	*p, *also, *x;
+	size_t	 i, k;
 
 	printf("%-15s %6s %-8s %6s %9s %8s %6s %10s %12s %12s\n", "PEER",
 	    "LISTEN", "DIR", "RPORT", "UP(s)", "RTT(ms)", "MISSED", "HEIGHT",
 	    "BYTES_IN", "BYTES_OUT");
-	json_array_foreach(peers, i, p)
+	json_array_foreach(peers, i, p) {
 		printf("%-15s %6lld %-8s %6lld %9lld %8.1f %6lld %10lld "
 		    "%12lld %12lld\n", str(p, "ip"), num(p, "listen_port"),
 		    str(p, "direction"), num(p, "remote_port"),
@@ -318,6 +318,14 @@ print_peers(json_t *peers)
 		    json_number_value(json_object_get(p, "ping_rtt_ms")),
 		    num(p, "missed_pongs"), num(p, "height"),
 		    num(p, "bytes_in"), num(p, "bytes_out"));
+		/* a dual-stack peer's other addresses */
+		also = json_object_get(p, "also");
+		json_array_foreach(also, k, x)
+			printf("%s%s", k ? ", " : "  also known as ",
+			    json_string_value(x) ? json_string_value(x) : "");
+		if (json_array_size(also) > 0)
+			printf("\n");
+	}
 	if (json_array_size(peers) == 0)
 		printf("(no peers)\n");
 }

@@ -39,7 +39,7 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: timenoded [-df] [-c file] [--data-dir dir] "
 	    "[--run-dir dir]\n"
-	    "                 [--listen ip:port] [--peer ip:port ...] "
+	    "                 [--listen ip:port ...] [--peer ip:port ...] "
 	    "[--network name]\n"
 	    "                 [--user name] [--worker-dir dir]\n"
 	    "       timenoded -n [-v] [-c file] [options]   "

@@ -132,7 +132,7 @@ cv_have(const struct chainview *cv, uint64_t h)
 
 static int
 put(struct chainview *cv, uint64_t h, const uint8_t *raw, size_t len,
-    uint32_t ip, const struct block *b)
+    struct netaddr ip, const struct block *b)
 {
 	struct cv_slot *s;
 
@@ -160,14 +160,14 @@ put(struct chainview *cv, uint64_t h, const uint8_t *raw, size_t len,
 
 int
 cv_put(struct chainview *cv, uint64_t h, const uint8_t *raw, size_t len,
-    uint32_t ip)
+    struct netaddr ip)
 {
 	return put(cv, h, raw, len, ip, NULL);
 }
 
 int
 cv_put_block(struct chainview *cv, uint64_t h, const struct block *b,
-    uint32_t ip)
+    struct netaddr ip)
 {
 	return put(cv, h, b->raw, b->len, ip, b);
 }
@@ -275,7 +275,7 @@ cv_validate(struct chainview *cv, uint64_t now_ms, struct cv_bad *bad)
 }
 
 uint32_t
-cv_drop(struct chainview *cv, uint64_t from, uint32_t ip, cv_dropped_fn fn,
+cv_drop(struct chainview *cv, uint64_t from, struct netaddr ip, cv_dropped_fn fn,
     void *arg)
 {
 	struct cv_slot	*s;
@@ -287,7 +287,7 @@ cv_drop(struct chainview *cv, uint64_t from, uint32_t ip, cv_dropped_fn fn,
 	for (h = from; h < cv->ring_low + cv->cap; h++) {
 		s = slot_of(cv, h);
 		if (s->raw != NULL && s->height == h &&
-		    (ip == 0 || s->ip == ip)) {
+		    (netaddr_is_zero(&ip) || netaddr_eq(&s->ip, &ip))) {
 			slot_free(cv, s);
 			n++;
 			if (runlen == 0)

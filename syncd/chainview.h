@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "netaddr.h"
+
 #include "block.h"
 
 struct vpool;
@@ -34,7 +36,7 @@ enum cv_sig {
 struct cv_slot {
 	uint8_t		*raw;		/* a copy of the encoded block */
 	uint32_t	 len;
-	uint32_t	 ip;		/* the peer that sent it */
+	struct netaddr	 ip;		/* the peer that sent it */
 	uint64_t	 height;
 	int		 decoded;	/* hdr and hash are raw's, decoded */
 	int		 sig;		/* enum cv_sig */
@@ -74,7 +76,7 @@ struct chainview {
 
 struct cv_bad {
 	uint64_t	 height;
-	uint32_t	 ip;
+	struct netaddr	 ip;
 	enum block_error err;
 };
 
@@ -106,10 +108,10 @@ void	cv_reset(struct chainview *);
  * ignored (returns 1).
  */
 int	cv_put(struct chainview *, uint64_t height, const uint8_t *raw,
-	    size_t len, uint32_t ip);
+	    size_t len, struct netaddr ip);
 /* the same for a block the caller has decoded (block_decode): not again */
 int	cv_put_block(struct chainview *, uint64_t height, const struct block *,
-	    uint32_t ip);
+	    struct netaddr ip);
 int	cv_have(const struct chainview *, uint64_t height);
 /*
  * Validate what is in order.  Returns the number validated; on the first
@@ -128,7 +130,7 @@ uint32_t cv_validate(struct chainview *, uint64_t now_ms, struct cv_bad *);
  * fetched again).  Returns how many were dropped.
  */
 typedef void (*cv_dropped_fn)(void *, uint64_t from, uint32_t count);
-uint32_t cv_drop(struct chainview *, uint64_t from, uint32_t ip,
+uint32_t cv_drop(struct chainview *, uint64_t from, struct netaddr ip,
 	    cv_dropped_fn, void *arg);
 /* The next batch to commit (0: nothing ready, -1 when a reorg waits). */
 int	cv_batch(struct chainview *, uint32_t max_blocks, size_t max_bytes,

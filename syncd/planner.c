@@ -96,20 +96,20 @@ range_remove(struct planner *pl, size_t i)
 }
 
 static int
-range_failed(const struct plan_range *r, uint32_t ip)
+range_failed(const struct plan_range *r, struct netaddr ip)
 {
 	int i;
 
 	for (i = 0; i < r->nfailed; i++)
-		if (r->failed[i] == ip)
+		if (netaddr_eq(&r->failed[i], &ip))
 			return 1;
 	return 0;
 }
 
 static void
-range_add_failed(struct plan_range *r, uint32_t ip)
+range_add_failed(struct plan_range *r, struct netaddr ip)
 {
-	if (ip == 0 || range_failed(r, ip))
+	if (netaddr_is_zero(&ip) || range_failed(r, ip))
 		return;
 	if (r->nfailed == PLAN_FAILED_MAX) {
 		memmove(&r->failed[0], &r->failed[1],
@@ -273,18 +273,18 @@ planner_set_base(struct planner *pl, uint64_t base)
 /* ---- peers ---- */
 
 static int
-peer_index(const struct planner *pl, uint32_t ip)
+peer_index(const struct planner *pl, struct netaddr ip)
 {
 	size_t i;
 
 	for (i = 0; i < pl->np; i++)
-		if (pl->p[i].ip == ip && ip != 0)
+		if (netaddr_eq(&pl->p[i].ip, &ip) && !netaddr_is_zero(&ip))
 			return (int)i;
 	return -1;
 }
 
 struct plan_peer *
-planner_peer(struct planner *pl, uint32_t ip)
+planner_peer(struct planner *pl, struct netaddr ip)
 {
 	int i = peer_index(pl, ip);
 
@@ -292,12 +292,12 @@ planner_peer(struct planner *pl, uint32_t ip)
 }
 
 struct plan_peer *
-planner_peer_up(struct planner *pl, uint32_t ip, uint64_t height)
+planner_peer_up(struct planner *pl, struct netaddr ip, uint64_t height)
 {
 	struct plan_peer	*p;
 	int			 i;
 
-	if (ip == 0)
+	if (netaddr_is_zero(&ip))
 		return NULL;
 	if ((i = peer_index(pl, ip)) < 0) {
 		if (pl->np == pl->pcap) {
@@ -336,7 +336,7 @@ peer_release_ranges(struct planner *pl, int idx)
 }
 
 void
-planner_peer_down(struct planner *pl, uint32_t ip)
+planner_peer_down(struct planner *pl, struct netaddr ip)
 {
 	int i = peer_index(pl, ip);
 
@@ -350,7 +350,7 @@ planner_peer_down(struct planner *pl, uint32_t ip)
 }
 
 void
-planner_ban(struct planner *pl, uint32_t ip, double until)
+planner_ban(struct planner *pl, struct netaddr ip, double until)
 {
 	struct plan_peer	*p;
 	int			 i;
@@ -366,7 +366,7 @@ planner_ban(struct planner *pl, uint32_t ip, double until)
 int
 planner_usable(const struct plan_peer *p, double now)
 {
-	return p->ip != 0 && p->up && !p->skip && now >= p->banned_until &&
+	return !netaddr_is_zero(&p->ip) && p->up && !p->skip && now >= p->banned_until &&
 	    now >= p->paused_until;
 }
 
@@ -395,7 +395,7 @@ planner_lead(struct planner *pl, double now, uint64_t above)
 }
 
 void
-planner_lead_failed(struct planner *pl, uint32_t ip, double now, int strk)
+planner_lead_failed(struct planner *pl, struct netaddr ip, double now, int strk)
 {
 	struct plan_peer	*p;
 
@@ -409,7 +409,7 @@ planner_lead_failed(struct planner *pl, uint32_t ip, double now, int strk)
 }
 
 void
-planner_lead_ok(struct planner *pl, uint32_t ip)
+planner_lead_ok(struct planner *pl, struct netaddr ip)
 {
 	struct plan_peer *p;
 
@@ -418,7 +418,7 @@ planner_lead_ok(struct planner *pl, uint32_t ip)
 }
 
 void
-planner_sent(struct planner *pl, uint32_t ip, double now, double deadline)
+planner_sent(struct planner *pl, struct netaddr ip, double now, double deadline)
 {
 	struct plan_peer *p;
 
@@ -429,7 +429,7 @@ planner_sent(struct planner *pl, uint32_t ip, double now, double deadline)
 }
 
 void
-planner_heard(struct planner *pl, uint32_t ip, double now)
+planner_heard(struct planner *pl, struct netaddr ip, double now)
 {
 	struct plan_peer *p;
 
@@ -443,7 +443,7 @@ planner_heard(struct planner *pl, uint32_t ip, double now)
 }
 
 void
-planner_proven(struct planner *pl, uint32_t ip, uint64_t h)
+planner_proven(struct planner *pl, struct netaddr ip, uint64_t h)
 {
 	struct plan_peer *p;
 
@@ -492,7 +492,8 @@ pick(struct planner *pl, const struct plan_range *r, double now, int exclude,
 		    p->stalling || p->height < r->from ||
 		    p->in_flight >= p->limit)
 			continue;
-		if (r->only_ip && p->ip != r->only_ip)
+		if (!netaddr_is_zero(&r->only_ip) &&
+		    !netaddr_eq(&p->ip, &r->only_ip))
 			continue;
 		if (!ignore_failed && range_failed(r, p->ip))
 			continue;
@@ -596,7 +597,7 @@ planner_next(struct planner *pl, double now, struct plan_req *req)
 }
 
 static int
-find_req(const struct planner *pl, uint32_t ip, uint32_t reqid, int *dup)
+find_req(const struct planner *pl, struct netaddr ip, uint32_t reqid, int *dup)
 {
 	size_t i;
 
@@ -607,12 +608,12 @@ find_req(const struct planner *pl, uint32_t ip, uint32_t reqid, int *dup)
 
 		if (r->state != RANGE_FLIGHT)
 			continue;
-		if (r->reqid == reqid && pl->p[r->peer].ip == ip) {
+		if (r->reqid == reqid && netaddr_eq(&pl->p[r->peer].ip, &ip)) {
 			*dup = 0;
 			return (int)i;
 		}
 		if (r->dup_peer >= 0 && r->dup_reqid == reqid &&
-		    pl->p[r->dup_peer].ip == ip) {
+		    netaddr_eq(&pl->p[r->dup_peer].ip, &ip)) {
 			*dup = 1;
 			return (int)i;
 		}
@@ -621,7 +622,7 @@ find_req(const struct planner *pl, uint32_t ip, uint32_t reqid, int *dup)
 }
 
 int
-planner_lookup(const struct planner *pl, uint32_t ip, uint32_t reqid,
+planner_lookup(const struct planner *pl, struct netaddr ip, uint32_t reqid,
     uint64_t *from, uint32_t *count)
 {
 	int i, dup;
@@ -634,7 +635,7 @@ planner_lookup(const struct planner *pl, uint32_t ip, uint32_t reqid,
 }
 
 int
-planner_sent_at(const struct planner *pl, uint32_t ip, uint32_t reqid,
+planner_sent_at(const struct planner *pl, struct netaddr ip, uint32_t reqid,
     double *sent)
 {
 	int i, dup;
@@ -668,7 +669,7 @@ measure(struct plan_peer *p, double sent, uint32_t n, double now)
 }
 
 enum plan_answer
-planner_answer(struct planner *pl, uint32_t ip, uint32_t reqid, uint32_t n,
+planner_answer(struct planner *pl, struct netaddr ip, uint32_t reqid, uint32_t n,
     double now, uint64_t *from, uint32_t *count)
 {
 	struct plan_range	*r;
@@ -730,7 +731,7 @@ planner_answer(struct planner *pl, uint32_t ip, uint32_t reqid, uint32_t n,
 
 void
 planner_requeue(struct planner *pl, uint64_t from, uint32_t count,
-    uint32_t bad_ip, uint32_t only_ip)
+    struct netaddr bad_ip, struct netaddr only_ip)
 {
 	uint64_t		 h, end, next;
 	struct plan_range	*r;
@@ -752,7 +753,7 @@ planner_requeue(struct planner *pl, uint64_t from, uint32_t count,
 			if (h >= r->from && h < r->from + r->count) {
 				next = r->from + r->count;
 				if (r->state == RANGE_PENDING) {
-					if (only_ip)
+					if (!netaddr_is_zero(&only_ip))
 						r->only_ip = only_ip;
 					range_add_failed(r, bad_ip);
 				}
@@ -816,7 +817,7 @@ tick_silent(struct planner *pl, double now)
 
 	for (i = 0; i < pl->np; i++) {
 		p = &pl->p[i];
-		if (p->ip == 0 || p->wait_since == 0 || now <= p->wait_deadline)
+		if (netaddr_is_zero(&p->ip) || p->wait_since == 0 || now <= p->wait_deadline)
 			continue;
 		strike(p, p->wait_since, now);
 		p->wait_since = 0;

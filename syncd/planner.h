@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "netaddr.h"
+
 #define PLAN_FAILED_MAX		8	/* peers remembered per range */
 #define PLAN_MIN_DEADLINE	2.0	/* s: never expect an answer sooner */
 #define PLAN_STALL_K		4.0	/* x the others' response time */
@@ -47,8 +49,8 @@ struct plan_range {
 	double		sent;
 	double		deadline;
 	unsigned	attempts;
-	uint32_t	only_ip;	/* != 0: only this peer may serve it */
-	uint32_t	failed[PLAN_FAILED_MAX];	/* peers that failed */
+	struct netaddr	only_ip;	/* not ::: only this peer may serve it */
+	struct netaddr	failed[PLAN_FAILED_MAX];	/* peers that failed */
 	int		nfailed;
 	/* a second request while the first one's peer stalls */
 	int		dup_peer;	/* -1 = none */
@@ -60,7 +62,7 @@ struct plan_range {
 };
 
 struct plan_peer {
-	uint32_t	ip;		/* network byte order; 0 = free slot */
+	struct netaddr	ip;		/* :: (zero) = free slot */
 	int		up;		/* connected (a ban outlives it) */
 	uint64_t	height;
 	uint32_t	in_flight;	/* blocks requested, not answered */
@@ -93,7 +95,7 @@ struct plan_peer {
 };
 
 struct plan_req {
-	uint32_t	ip;
+	struct netaddr	ip;
 	uint32_t	reqid;
 	uint64_t	from;
 	uint32_t	count;
@@ -139,14 +141,14 @@ void	planner_set_target(struct planner *, uint64_t target);
 /* The commit point moved up to base. */
 void	planner_set_base(struct planner *, uint64_t base);
 
-struct plan_peer *planner_peer(struct planner *, uint32_t ip);
+struct plan_peer *planner_peer(struct planner *, struct netaddr ip);
 /* Add or update a peer; its height may go down (a reorg on its side). */
-struct plan_peer *planner_peer_up(struct planner *, uint32_t ip,
+struct plan_peer *planner_peer_up(struct planner *, struct netaddr ip,
 	    uint64_t height);
 /* The peer left: its ranges are pending again.  No strike. */
-void	planner_peer_down(struct planner *, uint32_t ip);
+void	planner_peer_down(struct planner *, struct netaddr ip);
 /* Never use the peer before until; its ranges go to others. */
-void	planner_ban(struct planner *, uint32_t ip, double until);
+void	planner_ban(struct planner *, struct netaddr ip, double until);
 /* up, not skipping this round, not banned, not paused */
 int	planner_usable(const struct plan_peer *, double now);
 
@@ -163,9 +165,9 @@ struct plan_peer *planner_lead(struct planner *, double now, uint64_t above);
  * on each failure in a row up to PLAN_LEAD_BACKOFF_MAX, whatever height it
  * claims meanwhile; strike adds a strike.  planner_lead_ok ends the series.
  */
-void	planner_lead_failed(struct planner *, uint32_t ip, double now,
+void	planner_lead_failed(struct planner *, struct netaddr ip, double now,
 	    int strike);
-void	planner_lead_ok(struct planner *, uint32_t ip);
+void	planner_lead_ok(struct planner *, struct netaddr ip);
 /*
  * A request (a range, or the driver's locator) went to ip at now with
  * that deadline.  A peer that answers nothing, no request at all, before
@@ -174,15 +176,15 @@ void	planner_lead_ok(struct planner *, uint32_t ip);
  * others, so that a peer that claims a height and serves nothing stops
  * being asked after one deadline (issue 11 item 4).
  */
-void	planner_sent(struct planner *, uint32_t ip, double now,
+void	planner_sent(struct planner *, struct netaddr ip, double now,
 	    double deadline);
 /*
  * ip answered one of our requests (any answer, late ones too): not
  * silent, and no longer stalling.  Call it after planner_answer.
  */
-void	planner_heard(struct planner *, uint32_t ip, double now);
+void	planner_heard(struct planner *, struct netaddr ip, double now);
 /* ip sent us a block of height h (an answer, or a signed announcement) */
-void	planner_proven(struct planner *, uint32_t ip, uint64_t h);
+void	planner_proven(struct planner *, struct netaddr ip, uint64_t h);
 
 /*
  * The next request to send, or 0 when nothing can be sent now.  Call it
@@ -196,21 +198,21 @@ int	planner_next(struct planner *, double now, struct plan_req *);
  * An answer from ip to reqid carrying n blocks from the range's start.
  * *from and *count say which heights it covered (when not STALE).
  */
-enum plan_answer planner_answer(struct planner *, uint32_t ip, uint32_t reqid,
-	    uint32_t n, double now, uint64_t *from, uint32_t *count);
+enum plan_answer planner_answer(struct planner *, struct netaddr ip,
+	    uint32_t reqid, uint32_t n, double now, uint64_t *from, uint32_t *count);
 /* The range of a request in flight, for checking an answer: 0 or -1. */
-int	planner_lookup(const struct planner *, uint32_t ip, uint32_t reqid,
+int	planner_lookup(const struct planner *, struct netaddr ip, uint32_t reqid,
 	    uint64_t *from, uint32_t *count);
 /* When a request in flight was sent (monotonic s), for the metrics: 0/-1. */
-int	planner_sent_at(const struct planner *, uint32_t ip, uint32_t reqid,
+int	planner_sent_at(const struct planner *, struct netaddr ip, uint32_t reqid,
 	    double *sent);
 /*
  * Heights from .. from+count-1 must be fetched again (their blocks were
- * refused or did not link): not from bad_ip (0: anybody), and only from
- * only_ip when that is not 0.
+ * refused or did not link): not from bad_ip (:: : anybody), and only
+ * from only_ip when that is not ::.
  */
 void	planner_requeue(struct planner *, uint64_t from, uint32_t count,
-	    uint32_t bad_ip, uint32_t only_ip);
+	    struct netaddr bad_ip, struct netaddr only_ip);
 /*
  * Deadlines and stalls: requests past their deadline go back (a strike,
  * a pause and a halved limit for their peer); silent peers (planner_sent)

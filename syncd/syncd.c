@@ -55,13 +55,9 @@ now_ms(void)
 }
 
 static const char *
-ipstr(uint32_t ip, char *buf)
+ipstr(struct netaddr ip, char *buf)
 {
-	struct in_addr a;
-
-	a.s_addr = ip;
-	inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
-	return buf;
+	return netaddr_str(&ip, buf, NETADDR_STRLEN);
 }
 
 /* ---- requests to stored ---- */
@@ -206,12 +202,12 @@ syncd_announce(struct syncd *s, const uint8_t *raw, uint32_t len)
 }
 
 static void
-punish_for(struct syncd *s, uint32_t ip, uint32_t ban_s, const char *fmt,
+punish_for(struct syncd *s, struct netaddr ip, uint32_t ban_s, const char *fmt,
     va_list ap)
 {
 	struct ipc_punish	 p;
 	struct wbuf		 w;
-	char			 a[INET_ADDRSTRLEN];
+	char			 a[NETADDR_STRLEN];
 
 	memset(&p, 0, sizeof(p));
 	p.ip = ip;
@@ -225,16 +221,16 @@ punish_for(struct syncd *s, uint32_t ip, uint32_t ban_s, const char *fmt,
 	ipc_send(s->net, IPC_SYNC_PUNISH, 0, &w);
 	wbuf_free(&w);
 	planner_ban(&s->pl, ip, mono_now() + ban_s);
-	if (s->phase == PH_LOCATE && ip == s->lead_ip)
+	if (s->phase == PH_LOCATE && netaddr_eq(&ip, &s->lead_ip))
 		end_round(s, "the leading peer misbehaved");
 }
 
 static void
-punish(struct syncd *s, uint32_t ip, const char *fmt, ...)
+punish(struct syncd *s, struct netaddr ip, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
-punish(struct syncd *s, uint32_t ip, const char *fmt, ...)
+punish(struct syncd *s, struct netaddr ip, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -253,7 +249,7 @@ proven_above(struct syncd *s, uint64_t h)
 
 	for (i = 0; i < s->pl.np; i++) {
 		p = &s->pl.p[i];
-		if (p->ip != 0 && p->up && now >= p->banned_until &&
+		if (!netaddr_is_zero(&p->ip) && p->up && now >= p->banned_until &&
 		    p->proven > h)
 			return 1;
 	}
@@ -273,7 +269,7 @@ syncd_yield_round(struct syncd *s, uint64_t above, const char *why)
 }
 
 static void
-send_get_blocks(struct syncd *s, uint32_t ip, uint32_t reqid, uint64_t from,
+send_get_blocks(struct syncd *s, struct netaddr ip, uint32_t reqid, uint64_t from,
     uint32_t count, const struct ipc_hashes *loc)
 {
 	struct ipc_get_blocks	 g;
@@ -359,7 +355,7 @@ static void
 maybe_start_round(struct syncd *s)
 {
 	struct plan_peer	*lead;
-	char			 a[INET_ADDRSTRLEN];
+	char			 a[NETADDR_STRLEN];
 
 	if (s->phase != PH_IDLE || s->prod.active || s->qlen > 0)
 		return;
@@ -469,12 +465,12 @@ check_answer(struct syncd *s, const struct ipc_blocks *bl, uint64_t from,
 
 /* the lead's locator answer, from its fork point with us */
 static void
-got_lead_answer(struct syncd *s, uint32_t ip, const struct ipc_blocks *bl,
+got_lead_answer(struct syncd *s, struct netaddr ip, const struct ipc_blocks *bl,
     const uint8_t *msg, size_t msglen)
 {
 	struct cv_link		 first;
 	struct block		*b = &first.b;
-	char			 why[IPC_REASON_MAX], a[INET_ADDRSTRLEN];
+	char			 why[IPC_REASON_MAX], a[NETADDR_STRLEN];
 	uint32_t		 i;
 
 	s->loc_reqid = 0;
@@ -569,7 +565,7 @@ requeue_cb(void *arg, uint64_t from, uint32_t count)
 {
 	struct syncd *s = arg;
 
-	planner_requeue(&s->pl, from, count, 0, 0);
+	planner_requeue(&s->pl, from, count, NETADDR_NONE, NETADDR_NONE);
 }
 
 static void
@@ -577,7 +573,8 @@ requeue_lead_cb(void *arg, uint64_t from, uint32_t count)
 {
 	struct syncd *s = arg;
 
-	planner_requeue(&s->pl, from, count, 0, s->lead_ip);
+	planner_requeue(&s->pl, from, count, NETADDR_NONE,
+	    s->lead_ip);
 }
 
 /* is b signed by a producer of the genesis set? */
@@ -626,7 +623,7 @@ static int
 handle_bad(struct syncd *s, const struct cv_bad *bad)
 {
 	struct plan_peer	*p;
-	char			 a[INET_ADDRSTRLEN];
+	char			 a[NETADDR_STRLEN];
 	enum block_error	 e;
 	uint64_t		 t = 0;
 
@@ -666,7 +663,7 @@ handle_bad(struct syncd *s, const struct cv_bad *bad)
 	}
 	if (bad->err == BLOCK_ERR_LINK || bad->err == BLOCK_ERR_HEIGHT) {
 		/* a producer's block on another branch: not misbehaviour */
-		if (bad->ip == s->lead_ip) {
+		if (netaddr_eq(&bad->ip, &s->lead_ip)) {
 			lead_failed(s, 0, "the leading peer's chain changed");
 			return 0;
 		}
@@ -960,12 +957,12 @@ static void
 got_peer(struct syncd *s, uint16_t type, const struct ipc_peer *pe)
 {
 	struct plan_peer	*p;
-	char			 a[INET_ADDRSTRLEN];
+	char			 a[NETADDR_STRLEN];
 
 	if (type == IPC_NET_PEER_DOWN) {
 		log_debug("peer %s down", ipstr(pe->ip, a));
 		planner_peer_down(&s->pl, pe->ip);
-		if (s->phase == PH_LOCATE && pe->ip == s->lead_ip)
+		if (s->phase == PH_LOCATE && netaddr_eq(&pe->ip, &s->lead_ip))
 			end_round(s, "the leading peer left");
 		return;
 	}
@@ -989,7 +986,7 @@ got_peer(struct syncd *s, uint16_t type, const struct ipc_peer *pe)
  * and the catch-up holds it until it is due.
  */
 static void
-got_announcement(struct syncd *s, uint32_t ip, const struct ipc_blob *v)
+got_announcement(struct syncd *s, struct netaddr ip, const struct ipc_blob *v)
 {
 	struct block		 b;
 	struct plan_peer	*p;
@@ -998,7 +995,7 @@ got_announcement(struct syncd *s, uint32_t ip, const struct ipc_blob *v)
 	struct ipc_append	 ap;
 	struct ipc_blob		 blob;
 	struct wbuf		 w;
-	char			 a[INET_ADDRSTRLEN];
+	char			 a[NETADDR_STRLEN];
 	int			 extends;
 
 	if ((e = block_decode(v->p, v->len, &b)) != BLOCK_OK) {
@@ -1062,7 +1059,7 @@ got_announcement(struct syncd *s, uint32_t ip, const struct ipc_blob *v)
 
 /* metrics: a block request's time from sent to answered */
 static void
-observe_request(struct syncd *s, uint32_t ip, uint32_t reqid)
+observe_request(struct syncd *s, struct netaddr ip, uint32_t reqid)
 {
 	double sent;
 
@@ -1071,7 +1068,7 @@ observe_request(struct syncd *s, uint32_t ip, uint32_t reqid)
 }
 
 static void
-got_range_answer(struct syncd *s, uint32_t ip, uint32_t reqid,
+got_range_answer(struct syncd *s, struct netaddr ip, uint32_t reqid,
     const struct ipc_blocks *bl)
 {
 	uint64_t		 from, f;
@@ -1130,7 +1127,7 @@ got_blocks(struct syncd *s, const struct ipc_hdr *h, struct rbuf *body)
 		else if (nb.blocks.count == 1)
 			got_announcement(s, nb.ip, &nb.blocks.v[0]);
 	} else if (s->phase == PH_LOCATE && nb.reqid == s->loc_reqid &&
-	    nb.ip == s->lead_ip)
+	    netaddr_eq(&nb.ip, &s->lead_ip))
 		got_lead_answer(s, nb.ip, &nb.blocks, body->p, body->len);
 	else
 		got_range_answer(s, nb.ip, nb.reqid, &nb.blocks);
@@ -1153,7 +1150,7 @@ net_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *body,
 	case IPC_NET_PEER_UP:
 	case IPC_NET_PEER_DOWN:
 	case IPC_NET_PEER_TIP:
-		if (ipc_peer_decode(body, &pe) == -1 || pe.ip == 0) {
+		if (ipc_peer_decode(body, &pe) == -1 || netaddr_is_zero(&pe.ip)) {
 			log_warnx("netd: malformed %s dropped",
 			    ipc_type_name(h->type));
 			return;

@@ -49,7 +49,7 @@ struct sreq {
 	uint32_t	 nblocks;	/* SR_APPEND_PRODUCE / ANNOUNCED */
 	uint8_t		*last;		/* the last block (to announce) */
 	uint32_t	 lastlen;
-	uint32_t	 from_ip;	/* SR_APPEND_ANNOUNCED */
+	struct netaddr	 from_ip;	/* SR_APPEND_ANNOUNCED */
 };
 
 struct production {
@@ -86,7 +86,7 @@ struct syncd {
 	double			 store_backoff;
 	int			 tip_wait;	/* an SR_TIP is queued */
 	/* the round */
-	uint32_t		 lead_ip;
+	struct netaddr		 lead_ip;
 	uint32_t		 loc_reqid;
 	double			 loc_deadline;
 	uint8_t			*lead_buf;	/* its answer, while we look */

@@ -13,6 +13,8 @@
 
 #include <CUnit/CUnit.h>
 
+#include "netaddr.h"
+
 struct tn_case {
 	const char	*name;
 	CU_TestFunc	 fn;
@@ -32,6 +34,16 @@ struct tn_suite {
 };
 
 #define TN_NCASES(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* a and b are the same address (netaddr_eq on values, for assertions) */
+static inline int
+same_ip(struct netaddr a, struct netaddr b)
+{
+	return netaddr_eq(&a, &b);
+}
+
+/* the IPv4 address a.b.c.d given as 0xaabbccdd, v4-mapped */
+#define V4(h)	netaddr_from_v4((uint32_t)(h))
 
 /*
  * Run the suite verbosely.  Returns main()'s exit status: 0 when every

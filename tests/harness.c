@@ -23,6 +23,7 @@
 #include <CUnit/CUnit.h>
 
 #include "harness.h"
+#include "netaddr.h"
 
 #define MAX_TRACKED	256
 
@@ -149,6 +150,15 @@ const char tn_lenient_supervisor[] =
     "restart_window = 60\n"
     "stop_timeout = 6\n";
 
+const char tn_p2p_fast[] =
+    "[p2p]\n"
+    "ping_interval = 1\n"
+    "ping_timeout = 3\n"
+    "max_missed_pings = 3\n"
+    "backoff_min = 0.2\n"
+    "backoff_max = 2\n"
+    "handshake_timeout = 2\n";
+
 int
 tn_node_init(struct tn_node *n, const char *ip, int port,
     const char *conf_extra)
@@ -170,8 +180,9 @@ tn_node_init(struct tn_node *n, const char *ip, int port,
 	n->port = port;
 	if ((f = fopen(n->conf, "w")) == NULL)
 		return -1;
-	fprintf(f, "[node]\ndata_dir = %s\nlisten = %s:%d\n", n->data, ip,
-	    port);
+	/* an IPv6 literal in brackets (netaddr.h) */
+	fprintf(f, "[node]\ndata_dir = %s\nlisten = %s%s%s:%d\n", n->data,
+	    strchr(ip, ':') ? "[" : "", ip, strchr(ip, ':') ? "]" : "", port);
 	if (conf_extra)
 		fputs(conf_extra, f);
 	return fclose(f) == 0 ? 0 : -1;
@@ -568,6 +579,27 @@ tn_peer(json_t *st, const char *ip)
 	return find_entry(st, "peers", "ip", ip);
 }
 
+json_t *
+tn_wait_netd(struct tn_node *n, pid_t old, double timeout)
+{
+	double	 end = tn_now() + timeout;
+	json_t	*st;
+	pid_t	 pid;
+
+	while (tn_now() < end) {
+		if ((st = tn_status(n)) != NULL) {
+			pid = tn_component_pid(st, "netd");
+			if (pid > 0 && pid != old && tn_pid_alive(pid) &&
+			    strcmp(tn_component_state(st, "netd"), "running")
+			    == 0)
+				return st;
+			json_decref(st);
+		}
+		tn_sleep(0.02);
+	}
+	return NULL;
+}
+
 int
 tn_npeers(json_t *st)
 {
@@ -576,32 +608,42 @@ tn_npeers(json_t *st)
 	return json_is_array(a) ? (int)json_array_size(a) : -1;
 }
 
-/* "0200007F:5E24" (little-endian hex on x86) to dotted text and port */
+/*
+ * An address of /proc/net/tcp ("0200007F:5E24") or tcp6 (32 hex digits:
+ * four 32-bit words as the kernel holds them) and its port.
+ */
 static int
-proc_addr(const char *s, char *ip, size_t iplen, int *port)
+proc_addr(const char *s, struct netaddr *ip, int *port)
 {
-	unsigned int	a, p;
-	struct in_addr	in;
+	uint32_t	w[4];
+	unsigned int	p;
 
-	if (sscanf(s, "%8X:%4X", &a, &p) != 2)
-		return -1;
-	in.s_addr = a;		/* /proc prints the raw 32-bit value */
-	if (inet_ntop(AF_INET, &in, ip, iplen) == NULL)
-		return -1;
-	*port = (int)p;
-	return 0;
+	if (strlen(s) == 8 + 1 + 4 && sscanf(s, "%8X:%4X", &w[0], &p) == 2) {
+		*ip = netaddr_from_v4(ntohl(w[0]));
+		*port = (int)p;
+		return 0;
+	}
+	if (strlen(s) == 32 + 1 + 4 && sscanf(s, "%8X%8X%8X%8X:%4X", &w[0],
+	    &w[1], &w[2], &w[3], &p) == 5) {
+		memcpy(ip->b, w, NETADDR_LEN);	/* raw words, as in memory */
+		*port = (int)p;
+		return 0;
+	}
+	return -1;
 }
 
-int
-tn_tcp_established(const char *local_ip, const char *remote_ip,
-    int ports[][2], int max)
+/* established connections from local to remote in one /proc table */
+static int
+proc_established(const char *path, const struct netaddr *local,
+    const struct netaddr *remote, int ports[][2], int max, int n)
 {
-	char	 line[512], l[64], r[64], lip[32], rip[32];
-	int	 lport, rport, n = 0;
-	unsigned int st;
-	FILE	*f;
+	char		 line[512], l[64], r[64];
+	struct netaddr	 lip, rip;
+	int		 lport, rport;
+	unsigned int	 st;
+	FILE		*f;
 
-	if ((f = fopen("/proc/net/tcp", "r")) == NULL)
+	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	if (fgets(line, sizeof(line), f) == NULL) {	/* header */
 		fclose(f);
@@ -611,10 +653,10 @@ tn_tcp_established(const char *local_ip, const char *remote_ip,
 		if (sscanf(line, " %*d: %63s %63s %X", l, r, &st) != 3 ||
 		    st != 1)				/* TCP_ESTABLISHED */
 			continue;
-		if (proc_addr(l, lip, sizeof(lip), &lport) == -1 ||
-		    proc_addr(r, rip, sizeof(rip), &rport) == -1)
+		if (proc_addr(l, &lip, &lport) == -1 ||
+		    proc_addr(r, &rip, &rport) == -1)
 			continue;
-		if (strcmp(lip, local_ip) != 0 || strcmp(rip, remote_ip) != 0)
+		if (!netaddr_eq(&lip, local) || !netaddr_eq(&rip, remote))
 			continue;
 		if (n < max && ports != NULL) {
 			ports[n][0] = lport;
@@ -624,6 +666,37 @@ tn_tcp_established(const char *local_ip, const char *remote_ip,
 	}
 	fclose(f);
 	return n;
+}
+
+int
+tn_tcp_established_in(pid_t pid, const char *local_ip,
+    const char *remote_ip, int ports[][2], int max)
+{
+	struct netaddr	local, remote;
+	char		path[64];
+	int		n, m;
+
+	if (netaddr_parse(local_ip, &local) == -1 ||
+	    netaddr_parse(remote_ip, &remote) == -1)
+		return -1;
+	if (pid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/net/tcp", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/net/tcp");
+	if ((n = proc_established(path, &local, &remote, ports, max, 0)) ==
+	    -1)
+		return -1;
+	strcat(path, "6");
+	/* no tcp6 table: a kernel without IPv6 */
+	m = proc_established(path, &local, &remote, ports, max, n);
+	return m == -1 ? n : m;
+}
+
+int
+tn_tcp_established(const char *local_ip, const char *remote_ip,
+    int ports[][2], int max)
+{
+	return tn_tcp_established_in(0, local_ip, remote_ip, ports, max);
 }
 
 int

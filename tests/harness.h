@@ -24,7 +24,7 @@ struct tn_node {
 	char	sock[360];
 	char	conf[300];
 	char	log[300];
-	char	ip[32];
+	char	ip[48];	/* IPv4, or IPv6 without brackets */
 	int	port;
 	uid_t	run_as;		/* 0: as we are; else setuid before exec */
 	char	netns[32];	/* "": ours; else setns into this one */
@@ -46,6 +46,8 @@ extern const char tn_fast_supervisor[];
  * that wants other values uses this, not tn_fast_supervisor plus keys.
  */
 extern const char tn_lenient_supervisor[];
+/* [p2p] for process tests: ping every 1 s, dead after 3 s, quick redial */
+extern const char tn_p2p_fast[];
 /* make the node's directory and config file; conf_extra is INI text */
 int		 tn_node_init(struct tn_node *, const char *ip, int port,
 		    const char *conf_extra);
@@ -81,6 +83,8 @@ long long	 tn_status_int(struct tn_node *, const char *path);
 int		 tn_produce(struct tn_node *, int count, int bytes);
 /* poll status until every worker runs; returns the status or NULL */
 json_t		*tn_wait_running(struct tn_node *, double timeout);
+/* the status once netd runs with a pid other than old (0: any), or NULL */
+json_t		*tn_wait_netd(struct tn_node *, pid_t old, double timeout);
 /* start the node as it is configured and wait until it runs: 0 or -1 */
 int		 tn_node_run(struct tn_node *, double timeout);
 
@@ -105,6 +109,13 @@ int		 tn_wait_peer(struct tn_node *, const char *ip, double timeout);
  */
 int		 tn_tcp_established(const char *local_ip, const char *remote_ip,
 		    int ports[][2], int max);
+/*
+ * The same in the network namespace of process pid (its /proc/PID/net
+ * tables; 0: ours), IPv4 and IPv6 (/proc/net/tcp and tcp6), addresses in
+ * any spelling netaddr_parse reads.
+ */
+int		 tn_tcp_established_in(pid_t pid, const char *local_ip,
+		    const char *remote_ip, int ports[][2], int max);
 /* lines of a log file containing needle; -1 if unreadable */
 int		 tn_log_count(const char *path, const char *needle);
 

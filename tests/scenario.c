@@ -42,9 +42,28 @@ scn_net(void)
 	return n && *n ? n : "127.0.0";
 }
 
+/* node i's families: SCN_V4 unless the namespaces say otherwise */
+static unsigned
+scn_fam(const struct scn *s, int i)
+{
+	return s->netns && s->fam[i] ? s->fam[i] : SCN_V4;
+}
+
+const char *
+scn_ip6(const struct scn *s, int i, char *buf, size_t len)
+{
+	if (scn_fam(s, i) & SCN_V6)
+		snprintf(buf, len, "fd00:213::%x", i + 2);
+	else
+		snprintf(buf, len, "%s", "");
+	return buf;
+}
+
 const char *
 scn_ip(const struct scn *s, int i, char *buf, size_t len)
 {
+	if (!(scn_fam(s, i) & SCN_V4))
+		return scn_ip6(s, i, buf, len);
 	if (s->netns)
 		snprintf(buf, len, "10.213.0.%d", i + 2);
 	else
@@ -55,20 +74,38 @@ scn_ip(const struct scn *s, int i, char *buf, size_t len)
 int
 scn_index(const struct scn *s, const char *ip)
 {
-	char	buf[32];
+	char	buf[48];
 	int	i;
 
 	for (i = 0; ip && i < s->n; i++)
-		if (strcmp(scn_ip(s, i, buf, sizeof(buf)), ip) == 0)
+		if (strcmp(scn_ip(s, i, buf, sizeof(buf)), ip) == 0 ||
+		    strcmp(scn_ip6(s, i, buf, sizeof(buf)), ip) == 0)
 			return i;
 	return -1;
+}
+
+/* node i's peer lines for node k: each family they share */
+static size_t
+scn_peer_lines(const struct scn *s, int i, int k, char *buf, size_t len)
+{
+	unsigned	both = scn_fam(s, i) & scn_fam(s, k);
+	char		ip[48];
+	size_t		n = 0;
+
+	if (both & SCN_V4)
+		n += (size_t)snprintf(buf, len, "[node]\npeer = %s:%d\n",
+		    scn_ip(s, k, ip, sizeof(ip)), SCN_PORT);
+	if ((both & SCN_V6) && n < len)
+		n += (size_t)snprintf(buf + n, len - n, "[node]\npeer = "
+		    "[%s]:%d\n", scn_ip6(s, k, ip, sizeof(ip)), SCN_PORT);
+	return n;
 }
 
 int
 scn_start(struct scn *s, int i, const int *peers, const char *conf_extra)
 {
 	struct tn_node	*n = &s->node[i];
-	char		 conf[8192], ip[32];
+	char		 conf[8192], ip[48];
 	size_t		 len;
 	int		 k;
 
@@ -81,9 +118,13 @@ scn_start(struct scn *s, int i, const int *peers, const char *conf_extra)
 		    scn_fast_conf, conf_extra && strstr(conf_extra,
 		    "ping_interval") ? "" : scn_fast_ping);
 		for (k = 0; peers && peers[k] >= 0 && len < sizeof(conf); k++)
+			len += scn_peer_lines(s, i, peers[k], conf + len,
+			    sizeof(conf) - len);
+		/* a dual-stack node listens on its IPv6 address too */
+		if (scn_fam(s, i) == (SCN_V4 | SCN_V6) && len < sizeof(conf))
 			len += (size_t)snprintf(conf + len, sizeof(conf) - len,
-			    "%s[node]\npeer = %s:%d\n", "",
-			    scn_ip(s, peers[k], ip, sizeof(ip)), SCN_PORT);
+			    "[node]\nlisten = [%s]:%d\n", scn_ip6(s, i, ip,
+			    sizeof(ip)), SCN_PORT);
 		if (conf_extra && len < sizeof(conf))
 			snprintf(conf + len, sizeof(conf) - len, "%s",
 			    conf_extra);
@@ -298,12 +339,20 @@ sh(const char *fmt, ...)
 int
 scn_netns_setup(struct scn *s, int n)
 {
-	char	ip[32];
+	return scn_netns_setup_fam(s, n, NULL);
+}
+
+int
+scn_netns_setup_fam(struct scn *s, int n, const unsigned *fam)
+{
+	char	ip[48];
 	int	i;
 
 	snprintf(s->prefix, sizeof(s->prefix), "tn%d", (int)getpid() % 10000);
 	s->netns = 1;
 	s->n = n;
+	for (i = 0; i < n && i < SCN_MAX_NODES; i++)
+		s->fam[i] = fam ? fam[i] : SCN_V4;
 	active = s;
 	atexit(scn_atexit);
 	if (sh("ip link add %sbr type bridge && ip link set %sbr up",
@@ -317,8 +366,12 @@ scn_netns_setup(struct scn *s, int n)
 		    s->prefix) == -1 ||
 		    sh("ip link set %sp%d netns %s%d", s->prefix, i, s->prefix,
 		    i) == -1 ||
-		    sh("ip -n %s%d addr add %s/24 dev %sp%d", s->prefix, i,
-		    scn_ip(s, i, ip, sizeof(ip)), s->prefix, i) == -1 ||
+		    ((scn_fam(s, i) & SCN_V4) && sh("ip -n %s%d addr add "
+		    "%s/24 dev %sp%d", s->prefix, i, scn_ip(s, i, ip,
+		    sizeof(ip)), s->prefix, i) == -1) ||
+		    ((scn_fam(s, i) & SCN_V6) && sh("ip -n %s%d addr add "
+		    "%s/64 dev %sp%d nodad", s->prefix, i, scn_ip6(s, i, ip,
+		    sizeof(ip)), s->prefix, i) == -1) ||
 		    sh("ip -n %s%d link set %sp%d up", s->prefix, i, s->prefix,
 		    i) == -1 ||
 		    sh("ip -n %s%d link set lo up", s->prefix, i) == -1)

@@ -17,17 +17,25 @@
 #define SCN_MAX_NODES	16
 #define SCN_PORT	24100
 
+/* a node's address families in namespaces (scn_netns_setup_fam) */
+#define SCN_V4		0x1	/* 10.213.0.x/24 */
+#define SCN_V6		0x2	/* fd00:213::x/64 */
+
 struct scn {
 	struct tn_node	node[SCN_MAX_NODES];
 	int		n;
 	int		netns;		/* nodes live in namespaces */
 	char		prefix[16];	/* namespace and bridge name prefix */
+	unsigned	fam[SCN_MAX_NODES];	/* SCN_V4 | SCN_V6; 0: V4 */
 };
 
 /* compressed [p2p] (ping 1 s, timeout 3 s) plus [supervisor] settings */
 extern const char scn_fast_conf[];
 
+/* node i's address: IPv4, or IPv6 for an IPv6-only node */
 const char	*scn_ip(const struct scn *, int i, char *buf, size_t len);
+/* node i's IPv6 address in namespaces (fd00:213::x), "" if it has none */
+const char	*scn_ip6(const struct scn *, int i, char *buf, size_t len);
 const char	*scn_net(void);
 /* index of the node with this address, -1 if none */
 int		 scn_index(const struct scn *, const char *ip);
@@ -58,6 +66,12 @@ int		 scn_verify(struct scn *, int i);
 
 /* namespaces: one per node, veth pairs on one bridge, 10.213.x.y/24 */
 int		 scn_netns_setup(struct scn *, int n);
+/*
+ * The same with each node's families (fam[i], SCN_V4 | SCN_V6): an
+ * IPv6-only node has no IPv4 address but loopback, a dual-stack one
+ * listens on both and is told both addresses of its dual-stack peers.
+ */
+int		 scn_netns_setup_fam(struct scn *, int n, const unsigned *fam);
 int		 scn_link(struct scn *, int i, int up);
 
 #endif

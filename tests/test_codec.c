@@ -51,8 +51,8 @@
 #define BLOCKS_MAXLEN	(BLOCKS_LEN + 4 * IPC_MAX_BLOCKS + \
 			    (size_t)IPC_MAX_BLOCK_BYTES)
 #define HASHES_MAXLEN	(4 + IPC_MAX_HASHES * IPC_HASH_LEN)
-#define ADDR_BYTES	(4 + 2 + 1 + 8 + 8 + 4 + 8)
-#define PEER_BYTES	(4 + 2 + 1 + 8 + IPC_HASH_LEN)
+#define ADDR_BYTES	(16 + 2 + 1 + 8 + 8 + 4 + 8)
+#define PEER_BYTES	(16 + 2 + 1 + 8 + IPC_HASH_LEN)
 
 /* a copy of the first n bytes in a buffer of exactly n bytes */
 static uint8_t *
@@ -809,8 +809,14 @@ test_status_syncd(void)
 static void
 fill_peer(struct ipc_peer_status *p, uint32_t i)
 {
+	int k;
+
 	memset(p, 0, sizeof(*p));
-	p->ip = htonl(0x0a000000u + i);
+	p->ip = netaddr_from_v4(0x0a000000u + i);
+	/* a dual-stack peer's other addresses: 0 ... IPC_PEER_ALSO_MAX */
+	p->nalso = (uint8_t)(i % (IPC_PEER_ALSO_MAX + 1));
+	for (k = 0; k < p->nalso; k++)
+		(void)netaddr_parse(k ? "2a00::7" : "fd00::5", &p->also[k]);
 	p->listen_port = (uint16_t)(24100 + i);
 	p->remote_port = (uint16_t)(40000 + i);
 	p->direction = (uint8_t)(i % 2 ? DIR_OUTBOUND : DIR_INBOUND);
@@ -944,6 +950,36 @@ test_status_netd_bad_direction(void)
 		rbuf_init(&r, w.data, w.len);
 		CU_ASSERT_EQUAL(ipc_status_netd_decode(&r, &o), -1);
 		CU_ASSERT_PTR_NULL(o.peers);	/* freed by the decoder */
+		wbuf_free(&w);
+		free(m.peers);
+	}
+}
+
+/*
+ * A peer's other addresses (issue 14): more than IPC_PEER_ALSO_MAX, or
+ * an unused slot not ::, are refused (one encoding for one status).
+ */
+static void
+test_status_netd_bad_also(void)
+{
+	struct ipc_status_netd	m, o;
+	struct wbuf		w;
+	struct rbuf		r;
+	int			bad;
+
+	for (bad = 0; bad < 2; bad++) {
+		fill_netd(&m, 3);
+		m.peers[1].nalso = 1;
+		if (bad == 0)
+			m.peers[1].nalso = IPC_PEER_ALSO_MAX + 1;
+		wbuf_init(&w, IPC_MAX_MSG);
+		ipc_status_netd_encode(&w, &m);
+		if (bad == 1)	/* the second slot, unused, not :: */
+			w.data[NETD_MIN + IPC_PEER_STATUS_LEN + NETADDR_LEN +
+			    1 + NETADDR_LEN + 15] = 1;
+		rbuf_init(&r, w.data, w.len);
+		CU_ASSERT_EQUAL(ipc_status_netd_decode(&r, &o), -1);
+		CU_ASSERT_PTR_NULL(o.peers);
 		wbuf_free(&w);
 		free(m.peers);
 	}
@@ -1249,7 +1285,7 @@ static void
 fill_addr(struct ipc_addr *a, uint32_t i)
 {
 	memset(a, 0, sizeof(*a));
-	a->ip = htonl(0xc0a80000u + i);
+	a->ip = netaddr_from_v4(0xc0a80000u + i);
 	a->port = (uint16_t)(1 + i);
 	a->source = (uint8_t)(i % ADDR_NSOURCES);
 	a->last_seen = 1700000000ULL + i;
@@ -1279,7 +1315,7 @@ test_addr(void)
 
 	for (i = 0; i < ADDR_NOUTCOMES; i++) {
 		memset(&k, 0, sizeof(k));
-		k.ip = htonl(0x7f000001);
+		k.ip = netaddr_from_v4(0x7f000001);
 		k.port = 24100;
 		k.outcome = (uint8_t)i;
 		k.now = 1;
@@ -1327,13 +1363,13 @@ test_keys(void)
 	memset(&n, 0x11, sizeof(n));
 	POD(node_key, IPC_STORE_NODE_KEY, &n);
 	memset(&k, 0, sizeof(k));
-	ipc_addr16_from_ip4(htonl(0x7f000009), k.addr);
-	CU_ASSERT(memcmp(k.addr, mapped, sizeof(mapped)) == 0);
+	CU_ASSERT_FATAL(netaddr_parse("127.0.0.9", &k.ip) == 0);
+	CU_ASSERT(memcmp(k.ip.b, mapped, sizeof(mapped)) == 0);
 	memset(k.key, 0x22, sizeof(k.key));
 	POD(peer_key, IPC_STORE_PEER_KEY, &k);
 	for (i = 0; i < PEER_KEY_NOUTCOMES; i++) {
 		memset(&a, 0, sizeof(a));
-		memcpy(a.addr, mapped, sizeof(mapped));
+		memcpy(a.ip.b, mapped, sizeof(mapped));
 		a.outcome = (uint8_t)i;
 		memset(a.old, 0x33, sizeof(a.old));
 		POD(peer_key_ack, IPC_STORE_PEER_KEY_ACK, &a);
@@ -1435,7 +1471,7 @@ test_peer(void)
 
 	for (d = DIR_INBOUND; d <= DIR_OUTBOUND; d++) {
 		memset(&p, 0, sizeof(p));
-		p.ip = htonl(0x0a000001);
+		p.ip = netaddr_from_v4(0x0a000001);
 		p.listen_port = 24100;
 		p.direction = (uint8_t)d;
 		p.height = 5;
@@ -1460,7 +1496,7 @@ test_get_blocks(void)
 	struct ipc_get_blocks	g;
 
 	memset(&g, 0, sizeof(g));
-	g.ip = htonl(0x0a000002);
+	g.ip = netaddr_from_v4(0x0a000002);
 	g.reqid = 42;
 	g.from = 1000;
 	g.count = IPC_MAX_BLOCKS;
@@ -1499,7 +1535,7 @@ test_punish_produce(void)
 
 	for (reason = 0; reason < CLOSE_NREASONS; reason += 3) {
 		memset(&p, 0, sizeof(p));
-		p.ip = htonl(0x0a000003);
+		p.ip = netaddr_from_v4(0x0a000003);
 		p.reason = (uint8_t)reason;
 		p.ban_s = 3600;
 		strcpy(p.why, net_close_names[reason]);
@@ -1532,13 +1568,13 @@ test_bans_unban(void)
 
 	memset(&b, 0, sizeof(b));
 	POD(bans, IPC_BANS, &b);
-	b.v[0].ip = htonl(0x0a000001);
+	b.v[0].ip = netaddr_from_v4(0x0a000001);
 	b.v[0].reason = CLOSE_WRONG_NETWORK;
 	b.v[0].until = 1767225600ull;
 	b.count = 1;
 	POD(bans, IPC_BANS, &b);
 	for (i = 0; i < IPC_MAX_BANS; i++) {
-		b.v[i].ip = htonl(0x0a000000 + i + 1);
+		b.v[i].ip = netaddr_from_v4(0x0a000000 + i + 1);
 		b.v[i].reason = (uint8_t)(i % (CLOSE_NREASONS + 1));
 		b.v[i].until = 1767225600ull + i;
 	}
@@ -1547,9 +1583,9 @@ test_bans_unban(void)
 	b.v[3].reason = CLOSE_NREASONS + 1;
 	CU_ASSERT(REFUSED(bans, &b));
 
-	u.ip = htonl(0x7f000001);
+	u.ip = netaddr_from_v4(0x7f000001);
 	POD(unban, IPC_UNBAN, &u);
-	u.ip = 0;
+	u.ip = NETADDR_NONE;
 	CU_ASSERT(REFUSED(unban, &u));
 }
 
@@ -1764,7 +1800,7 @@ test_append_net_blocks(void)
 	CU_ASSERT(REFUSED(append, &a));
 
 	memset(&n, 0, sizeof(n));
-	n.ip = htonl(0x0a000009);
+	n.ip = netaddr_from_v4(0x0a000009);
 	n.reqid = 0;
 	make_blocks(&n.blocks, IPC_OK, sizes, 3, &store);
 	wbuf_init(&w, IPC_MAX_MSG);
@@ -1772,7 +1808,7 @@ test_append_net_blocks(void)
 	check_catalogue_size(IPC_NET_BLOCKS, w.len);
 	rbuf_init(&r, w.data, w.len);
 	CU_ASSERT_EQUAL_FATAL(ipc_net_blocks_decode(&r, &no), 0);
-	CU_ASSERT_EQUAL(no.ip, n.ip);
+	CU_ASSERT(netaddr_eq(&no.ip, &n.ip));
 	CU_ASSERT_EQUAL(no.reqid, 0);
 	CU_ASSERT_TRUE(blocks_equal(&n.blocks, &no.blocks));
 	ipc_blocks_free(&no.blocks);
@@ -1848,8 +1884,8 @@ static const struct expect expects[] = {
 	{ IPC_VERIFY, SUP, STORED, 0, 0 },
 	{ IPC_VERIFY_ACK, STORED, SUP, RESULT_LEN, RESULT_LEN + 200 },
 	{ IPC_BANS_REQ, SUP, NETD, 0, 0 },
-	{ IPC_BANS, NETD, SUP, 4, 4 + 256 * 13 },
-	{ IPC_UNBAN, SUP, NETD, 4, 4 },
+	{ IPC_BANS, NETD, SUP, 4, 4 + 256 * 25 },
+	{ IPC_UNBAN, SUP, NETD, 16, 16 },
 	{ IPC_UNBAN_ACK, NETD, SUP, RESULT_LEN, RESULT_LEN + 200 },
 	{ IPC_METRICS_TEXT, SUP, NETD, 0, 256 << 10 },
 	{ IPC_STORE_TIP_REQ, STORE_USERS, STORED, 0, 0 },
@@ -1866,7 +1902,7 @@ static const struct expect expects[] = {
 	{ IPC_STORE_RESULT, STORED, STORE_USERS, RESULT_LEN,
 	    RESULT_LEN + 200 },
 	{ IPC_STORE_ADDR_UPSERT, STORE_USERS, STORED, ADDR_BYTES, ADDR_BYTES },
-	{ IPC_STORE_ADDR_MARK, STORE_USERS, STORED, 23, 23 },
+	{ IPC_STORE_ADDR_MARK, STORE_USERS, STORED, 35, 35 },
 	{ IPC_STORE_ADDR_LIST_REQ, STORE_USERS, STORED, 13, 13 },
 	{ IPC_STORE_ADDRS, STORED, STORE_USERS, 4,
 	    4 + IPC_MAX_ADDRS * ADDR_BYTES },
@@ -1877,10 +1913,10 @@ static const struct expect expects[] = {
 	{ IPC_NET_PEER_UP, NETD, SYNCD, PEER_BYTES, PEER_BYTES },
 	{ IPC_NET_PEER_DOWN, NETD, SYNCD, PEER_BYTES, PEER_BYTES },
 	{ IPC_NET_PEER_TIP, NETD, SYNCD, PEER_BYTES, PEER_BYTES },
-	{ IPC_NET_BLOCKS, NETD, SYNCD, 8 + BLOCKS_LEN, 8 + BLOCKS_MAXLEN },
-	{ IPC_SYNC_GET_BLOCKS, SYNCD, NETD, 24, 20 + HASHES_MAXLEN },
+	{ IPC_NET_BLOCKS, NETD, SYNCD, 20 + BLOCKS_LEN, 20 + BLOCKS_MAXLEN },
+	{ IPC_SYNC_GET_BLOCKS, SYNCD, NETD, 36, 32 + HASHES_MAXLEN },
 	{ IPC_SYNC_ANNOUNCE, SYNCD, NETD, BLOCKS_LEN, BLOCKS_MAXLEN },
-	{ IPC_SYNC_PUNISH, SYNCD, NETD, 11, 11 + 200 },
+	{ IPC_SYNC_PUNISH, SYNCD, NETD, 23, 23 + 200 },
 	{ IPC_SYNC_PEERS_REQ, SYNCD, NETD, 0, 0 },
 };
 
@@ -2108,6 +2144,8 @@ main(void)
 		{ "status syncd", test_status_syncd },
 		{ "status netd", test_status_netd },
 		{ "status netd bad direction", test_status_netd_bad_direction },
+		{ "status netd: a peer's other addresses checked",
+		    test_status_netd_bad_also },
 		{ "status netd too many peers", test_status_netd_too_many },
 		{ "status netd count lies", test_status_netd_count_lies },
 		{ "debug socket", test_debug_socket },

@@ -201,7 +201,7 @@ test_defaults(void)
 	CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, NULL), 0);
 	CU_ASSERT_STRING_EQUAL(cfg.network, "devnet");
 	CU_ASSERT_STRING_EQUAL(cfg.user, "timenode");
-	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen), "127.0.0.1:24100");
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen[0]), "127.0.0.1:24100");
 	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "./timenode-data");
 	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "./timenode-data/run");
 	CU_ASSERT_STRING_EQUAL(cfg.worker_dir, "");
@@ -432,7 +432,7 @@ test_all_options(void)
 	CU_ASSERT_EQUAL(cfg.debug, 1);
 	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "/d");
 	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "/r");
-	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen), "10.1.2.3:4000");
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen[0]), "10.1.2.3:4000");
 	CU_ASSERT_EQUAL_FATAL(cfg.npeers, 2);
 	CU_ASSERT_STRING_EQUAL(hp(&cfg.peers[0]), "10.0.0.1:1");
 	CU_ASSERT_STRING_EQUAL(hp(&cfg.peers[1]), "10.0.0.2:65535");
@@ -446,7 +446,7 @@ test_all_options(void)
 	    0);
 	CU_ASSERT_STRING_EQUAL(cfg.config_file, f);
 	CU_ASSERT(cfg.foreground && cfg.debug);
-	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen), "0.0.0.0:65535");
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen[0]), "0.0.0.0:65535");
 	CU_ASSERT_STRING_EQUAL(cfg.network, "mainnet");
 	CU_ASSERT_EQUAL(parse(&cfg, err, "-fd", NULL), 0);
 	CU_ASSERT(cfg.foreground && cfg.debug);
@@ -624,11 +624,11 @@ test_bad_hostport(void)
 		ASSERT_ERR(err, "peer", bad_hostports[i]);
 	}
 	CU_ASSERT_EQUAL(parse(&cfg, err, "--listen", "0.0.0.0:1", NULL), 0);
-	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen), "0.0.0.0:1");
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen[0]), "0.0.0.0:1");
 	CU_ASSERT_EQUAL(parse(&cfg, err, "--listen", "255.255.255.255:65535",
 	    NULL), 0);
-	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen), "255.255.255.255:65535");
-	CU_ASSERT_EQUAL(ntohs(htons(cfg.listen.port)), 65535);
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen[0]), "255.255.255.255:65535");
+	CU_ASSERT_EQUAL(ntohs(htons(cfg.listen[0].port)), 65535);
 }
 
 /*
@@ -762,7 +762,7 @@ check_all_keys(const struct config *cfg)
 	CU_ASSERT_STRING_EQUAL(cfg->worker_dir, "/opt/tn/libexec");
 	CU_ASSERT_STRING_EQUAL(cfg->network, "testnet");
 	CU_ASSERT_STRING_EQUAL(cfg->user, "tnuser");
-	CU_ASSERT_STRING_EQUAL(hp(&cfg->listen), "192.0.2.1:3000");
+	CU_ASSERT_STRING_EQUAL(hp(&cfg->listen[0]), "192.0.2.1:3000");
 	CU_ASSERT_EQUAL_FATAL(cfg->npeers, 2);
 	CU_ASSERT_STRING_EQUAL(hp(&cfg->peers[0]), "192.0.2.2:3001");
 	CU_ASSERT_STRING_EQUAL(hp(&cfg->peers[1]), "192.0.2.3:3002");
@@ -854,7 +854,7 @@ test_precedence(void)
 	    "data_dir = /file/data\nuser = fileuser\n");
 	CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, "--listen", "10.1.1.1:1",
 	    "--network", "clinet", "-c", f, NULL), 0);
-	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen), "10.1.1.1:1");
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen[0]), "10.1.1.1:1");
 	CU_ASSERT_STRING_EQUAL(cfg.network, "clinet");
 	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "/file/data");
 	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "/file/data/run");
@@ -862,7 +862,7 @@ test_precedence(void)
 
 	CU_ASSERT_EQUAL_FATAL(parse(&cfg, err, "-c", f, "--listen",
 	    "10.1.1.1:1", "--data-dir", "/cli", NULL), 0);
-	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen), "10.1.1.1:1");
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen[0]), "10.1.1.1:1");
 	CU_ASSERT_STRING_EQUAL(cfg.network, "filenet");
 	CU_ASSERT_STRING_EQUAL(cfg.data_dir, "/cli");
 	CU_ASSERT_STRING_EQUAL(cfg.run_dir, "/cli/run");
@@ -1189,7 +1189,7 @@ test_helpers(void)
 
 	CU_ASSERT_EQUAL(parse_hostport("192.0.2.7:8080", &h), 0);
 	CU_ASSERT_EQUAL(h.port, 8080);
-	CU_ASSERT_EQUAL(ntohl(h.ip.s_addr), 0xc0000207u);
+	CU_ASSERT(netaddr_is_v4(&h.ip) && netaddr_v4(&h.ip) == 0xc0000207u);
 	/* the last colon separates the port */
 	CU_ASSERT_EQUAL(parse_hostport("1.2.3.4:5:6", &h), -1);
 	/* hostport_str truncates, never overflows */
@@ -1245,11 +1245,14 @@ assert_same_config(const struct config *a, const struct config *b)
 	CU_ASSERT_STRING_EQUAL(a->run_dir, b->run_dir);
 	CU_ASSERT_STRING_EQUAL(a->network, b->network);
 	CU_ASSERT_STRING_EQUAL(a->user, b->user);
-	CU_ASSERT_EQUAL(a->listen.ip.s_addr, b->listen.ip.s_addr);
-	CU_ASSERT_EQUAL(a->listen.port, b->listen.port);
+	CU_ASSERT_EQUAL_FATAL(a->nlisten, b->nlisten);
+	for (i = 0; i < a->nlisten; i++) {
+		CU_ASSERT(netaddr_eq(&a->listen[i].ip, &b->listen[i].ip));
+		CU_ASSERT_EQUAL(a->listen[i].port, b->listen[i].port);
+	}
 	CU_ASSERT_EQUAL_FATAL(a->npeers, b->npeers);
 	for (i = 0; i < a->npeers; i++) {
-		CU_ASSERT_EQUAL(a->peers[i].ip.s_addr, b->peers[i].ip.s_addr);
+		CU_ASSERT(netaddr_eq(&a->peers[i].ip, &b->peers[i].ip));
 		CU_ASSERT_EQUAL(a->peers[i].port, b->peers[i].port);
 	}
 	CU_ASSERT_EQUAL(a->debug, b->debug);

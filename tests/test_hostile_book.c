@@ -143,14 +143,14 @@ attacker_in(struct fake *f, const char *src, const char *dst,
 
 /* the answer to its GET_ADDRS: n addresses ip[i]:port[i] */
 static int
-send_addrs(struct fake *f, const uint32_t *ip, const uint16_t *port,
+send_addrs(struct fake *f, const struct netaddr *ip, const uint16_t *port,
     uint32_t n)
 {
 	static struct wire_msg m;
 	uint32_t i;
 
 	memset(&m, 0, sizeof(m));
-	m.type = WIRE_ADDRS;
+	m.type = WIRE_ADDRS_V2;
 	m.u.addrs.count = n;
 	for (i = 0; i < n; i++) {
 		m.u.addrs.v[i].ip = ip[i];
@@ -199,7 +199,7 @@ test_one_ip_many_ports(void)
 	static struct wire_msg m;
 	struct tn_node	 n;
 	struct fake	 f, g;
-	uint32_t	 ip[99];
+	struct netaddr	 ip[99];
 	uint16_t	 port[99];
 	int		 i, lines, ports;
 	char		 needle[64];
@@ -207,7 +207,7 @@ test_one_ip_many_ports(void)
 	CU_ASSERT_FATAL(start(&n, "127.0.3.1", NULL, NULL) == 0);
 	CU_ASSERT_FATAL(attacker_in(&f, "127.0.4.1", n.ip, 7001) == 0);
 	for (i = 0; i < 99; i++) {
-		inet_pton(AF_INET, "10.7.0.1", &ip[i]);
+		(void)netaddr_parse("10.7.0.1", &ip[i]);
 		port[i] = (uint16_t)(30001 + i);
 	}
 	CU_ASSERT(send_addrs(&f, ip, port, 99) == 0);
@@ -217,9 +217,9 @@ test_one_ip_many_ports(void)
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_GET_ADDRS;
 	CU_ASSERT(fake_send(&g, &m, magic) == 0);
-	CU_ASSERT(fake_wait_type(&g, WIRE_ADDRS, 3, &m) == 1);
+	CU_ASSERT(fake_wait_type(&g, WIRE_ADDRS_V2, 3, &m) == 1);
 	for (i = 0; i < (int)m.u.addrs.count; i++)
-		CU_ASSERT(m.u.addrs.v[i].ip != ip[0]);
+		CU_ASSERT(!netaddr_eq(&m.u.addrs.v[i].ip, &ip[0]));
 	fake_close(&g);
 	fake_serve(&f, 11.5);
 	fake_close(&f);
@@ -248,7 +248,7 @@ test_address_flood(void)
 {
 	struct tn_node	 n;
 	struct fake	 f;
-	uint32_t	 ip[WIRE_MAX_ADDRS];
+	struct netaddr	 ip[WIRE_MAX_ADDRS];
 	uint16_t	 port[WIRE_MAX_ADDRS];
 	char		 src[32], a[32];
 	int		 k, i, distinct, lines, l0, l1, in = 0;
@@ -265,7 +265,7 @@ test_address_flood(void)
 			snprintf(a, sizeof(a), "10.7.%d.%d",
 			    (k * WIRE_MAX_ADDRS + i) / 250,
 			    (k * WIRE_MAX_ADDRS + i) % 250 + 1);
-			inet_pton(AF_INET, a, &ip[i]);
+			(void)netaddr_parse(a, &ip[i]);
 			port[i] = 24300;
 		}
 		CU_ASSERT(send_addrs(&f, ip, port, WIRE_MAX_ADDRS) == 0);
@@ -560,7 +560,8 @@ test_full_hands_addresses(void)
 	static struct wire_msg m;
 	struct tn_node	 s, x;
 	struct fake	 f;
-	uint32_t	 xip, i;
+	struct netaddr	 xip;
+	uint32_t	 i;
 	double		 end;
 	int		 found = 0;
 
@@ -570,15 +571,15 @@ test_full_hands_addresses(void)
 	for (end = tn_now() + 10; tn_now() < end && npeers_of(&s) < 1; )
 		tn_sleep(0.1);
 	CU_ASSERT_FATAL(npeers_of(&s) == 1);
-	inet_pton(AF_INET, x.ip, &xip);
+	(void)netaddr_parse(x.ip, &xip);
 	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.4.200", s.ip, PORT, 7777)
 	    == 0);
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_GET_ADDRS;
 	CU_ASSERT(fake_send(&f, &m, magic) == 0);
-	CU_ASSERT_FATAL(fake_wait_type(&f, WIRE_ADDRS, 3, &m) == 1);
+	CU_ASSERT_FATAL(fake_wait_type(&f, WIRE_ADDRS_V2, 3, &m) == 1);
 	for (i = 0; i < m.u.addrs.count; i++)
-		found |= m.u.addrs.v[i].ip == xip &&
+		found |= netaddr_eq(&m.u.addrs.v[i].ip, &xip) &&
 		    m.u.addrs.v[i].port == PORT;
 	CU_ASSERT(found);
 	CU_ASSERT(fake_goodbye_with(&f, CLOSE_LIMIT, 3));

@@ -14,13 +14,13 @@
 #include "log.h"
 #include "lograte.h"
 
-#define IP(d)	((uint32_t)(0x7f000000u | (d)))	/* not on the wire here */
+#define IP(d)	netaddr_from_v4(0x7f000000u | (uint32_t)(d))
 
 static struct lograte	lr;
 
 /* n lines of (ip, kind) spread evenly over [t0, t0 + secs): how many pass */
 static int
-burst(uint32_t ip, unsigned kind, int n, double t0, double secs)
+burst(struct netaddr ip, unsigned kind, int n, double t0, double secs)
 {
 	int i, ok = 0;
 

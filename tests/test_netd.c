@@ -79,28 +79,6 @@ start(struct tn_node *n, const char *ip, const char *peers, const char *p2p)
 	return 0;
 }
 
-/* the status once netd runs (with a pid other than old), else NULL */
-static json_t *
-wait_netd(struct tn_node *n, pid_t old, double timeout)
-{
-	double	 end = tn_now() + timeout;
-	json_t	*st;
-	pid_t	 pid;
-
-	while (tn_now() < end) {
-		if ((st = tn_status(n)) != NULL) {
-			pid = tn_component_pid(st, "netd");
-			if (pid > 0 && pid != old && tn_pid_alive(pid) &&
-			    strcmp(tn_component_state(st, "netd"), "running")
-			    == 0)
-				return st;
-			json_decref(st);
-		}
-		tn_sleep(0.02);
-	}
-	return NULL;
-}
-
 static const char *
 pstr(json_t *p, const char *k)
 {
@@ -186,9 +164,9 @@ test_crossed_dial(void)
 	    NULL) == 0);
 	CU_ASSERT_FATAL(start(&b, "127.0.0.42", "peer = 127.0.0.41:24140\n",
 	    NULL) == 0);
-	CU_ASSERT_FATAL((st = wait_netd(&a, 0, 15)) != NULL);
+	CU_ASSERT_FATAL((st = tn_wait_netd(&a, 0, 15)) != NULL);
 	json_decref(st);
-	CU_ASSERT_FATAL((st = wait_netd(&b, 0, 15)) != NULL);
+	CU_ASSERT_FATAL((st = tn_wait_netd(&b, 0, 15)) != NULL);
 	json_decref(st);
 	CU_ASSERT(wait_one_connection(&a, &b, 10, &a_opened) > 0);
 	for (run = 0; run < RUNS; run++) {
@@ -202,8 +180,8 @@ test_crossed_dial(void)
 		/* both at once: each new netd dials the other at start */
 		json_decref(tn_command(a.sock, "restart netd"));
 		json_decref(tn_command(b.sock, "restart netd"));
-		sta = wait_netd(&a, pa, 10);
-		stb = wait_netd(&b, pb, 10);
+		sta = tn_wait_netd(&a, pa, 10);
+		stb = tn_wait_netd(&b, pb, 10);
 		CU_ASSERT(sta != NULL && stb != NULL);
 		json_decref(sta);
 		json_decref(stb);
@@ -283,9 +261,9 @@ test_restart_replaces(void)
 	CU_ASSERT_FATAL(start(&a, "127.0.0.43", NULL, p2p_a) == 0);
 	CU_ASSERT_FATAL(start(&b, "127.0.0.44", "peer = 127.0.0.43:24140\n",
 	    p2p) == 0);
-	CU_ASSERT_FATAL((sa = wait_netd(&a, 0, 15)) != NULL);
+	CU_ASSERT_FATAL((sa = tn_wait_netd(&a, 0, 15)) != NULL);
 	json_decref(sa);
-	CU_ASSERT_FATAL((sb = wait_netd(&b, 0, 15)) != NULL);
+	CU_ASSERT_FATAL((sb = tn_wait_netd(&b, 0, 15)) != NULL);
 	pb = tn_component_pid(sb, "netd");
 	json_decref(sb);
 	port1 = wait_one_connection(&b, &a, 10, &b_opened);
@@ -332,7 +310,7 @@ test_restart_replaces(void)
 	CU_ASSERT_EQUAL(maxpeers, 1);
 	CU_ASSERT_EQUAL(wait_one_connection(&b, &a, 5, &b_opened), port2);
 	CU_ASSERT(b_opened);
-	sb = wait_netd(&b, pb, 5);
+	sb = tn_wait_netd(&b, pb, 5);
 	CU_ASSERT(sb != NULL);
 	json_decref(sb);
 	tn_node_cleanup(&a);
@@ -376,7 +354,7 @@ test_scripted_peer(void)
 	int		 r;
 
 	CU_ASSERT_FATAL(start(&n, "127.0.0.45", NULL, p2p) == 0);
-	CU_ASSERT_FATAL((st = wait_netd(&n, 0, 15)) != NULL);
+	CU_ASSERT_FATAL((st = tn_wait_netd(&n, 0, 15)) != NULL);
 	json_decref(st);
 
 	/* a hello first, with our network and the node's listen port */
@@ -491,7 +469,7 @@ test_scripted_peer(void)
 	netd = tn_component_pid(st, "netd");
 	json_decref(st);
 	CU_ASSERT_FATAL(netd > 0 && kill(netd, SIGKILL) == 0);
-	st = wait_netd(&n, netd, 10);
+	st = tn_wait_netd(&n, netd, 10);
 	CU_ASSERT_FATAL(st != NULL);
 	json_decref(st);
 	tn_sleep(1.0);			/* it has read the address book */
@@ -524,7 +502,7 @@ test_scripted_dos(void)
 	json_t		*st;
 
 	CU_ASSERT_FATAL(start(&n, "127.0.0.54", NULL, p2p) == 0);
-	CU_ASSERT_FATAL((st = wait_netd(&n, 0, 15)) != NULL);
+	CU_ASSERT_FATAL((st = tn_wait_netd(&n, 0, 15)) != NULL);
 	json_decref(st);
 
 	/* the node asks for addresses once: one answer is taken ... */
@@ -534,7 +512,7 @@ test_scripted_dos(void)
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_ADDRS;
 	m.u.addrs.count = 1;
-	inet_pton(AF_INET, "127.0.0.99", &m.u.addrs.v[0].ip);
+	(void)netaddr_parse("127.0.0.99", &m.u.addrs.v[0].ip);
 	m.u.addrs.v[0].port = PORT;
 	CU_ASSERT(fake_send(&f, &m, magic) == 0);
 	CU_ASSERT(fake_alive(&f));
@@ -612,7 +590,7 @@ test_pipelined_requests(void)
 	int		 i, answered = 0, r, rcvbuf = 65536;
 
 	CU_ASSERT_FATAL(start(&n, "127.0.0.57", NULL, conf) == 0);
-	CU_ASSERT_FATAL((st = wait_netd(&n, 0, 15)) != NULL);
+	CU_ASSERT_FATAL((st = tn_wait_netd(&n, 0, 15)) != NULL);
 	json_decref(st);
 	ans = tn_exchange(n.sock, "produce 64 262144\n", 18, 60);
 	CU_ASSERT_FATAL(ans != NULL && strstr(ans, "\"ok\":true") != NULL);
@@ -677,13 +655,13 @@ test_same_ip_backoff(void)
 	long long	 refused;
 
 	CU_ASSERT_FATAL(start(&y, "127.0.0.59", NULL, p2p_y) == 0);
-	CU_ASSERT_FATAL((st = wait_netd(&y, 0, 15)) != NULL);
+	CU_ASSERT_FATAL((st = tn_wait_netd(&y, 0, 15)) != NULL);
 	json_decref(st);
 	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.0.60", y.ip, PORT, 4001) ==
 	    0);
 	CU_ASSERT_FATAL(start(&x, "127.0.0.60", "peer = 127.0.0.59:24140\n",
 	    p2p_x) == 0);
-	CU_ASSERT_FATAL((st = wait_netd(&x, 0, 15)) != NULL);
+	CU_ASSERT_FATAL((st = tn_wait_netd(&x, 0, 15)) != NULL);
 	json_decref(st);
 	fake_serve(&f, 6);		/* answers y's probes meanwhile */
 	st = tn_status(&y);
@@ -738,7 +716,7 @@ test_three_nodes_60_pings(void)
 		CU_ASSERT_FATAL(start(&n[i], ips[i], peers, NULL) == 0);
 	}
 	for (i = 0; i < 3; i++) {
-		CU_ASSERT_FATAL((st[i] = wait_netd(&n[i], 0, 15)) != NULL);
+		CU_ASSERT_FATAL((st[i] = tn_wait_netd(&n[i], 0, 15)) != NULL);
 		json_decref(st[i]);
 	}
 	end = tn_now() + 10;
@@ -838,9 +816,9 @@ test_kill_netd_reconnect(void)
 	CU_ASSERT_FATAL(start(&a, "127.0.0.55", "peer = 127.0.0.56:24140\n",
 	    p2p) == 0);
 	CU_ASSERT_FATAL(start(&b, "127.0.0.56", NULL, p2p) == 0);
-	CU_ASSERT_FATAL((st = wait_netd(&a, 0, 15)) != NULL);
+	CU_ASSERT_FATAL((st = tn_wait_netd(&a, 0, 15)) != NULL);
 	json_decref(st);
-	CU_ASSERT_FATAL((st = wait_netd(&b, 0, 15)) != NULL);
+	CU_ASSERT_FATAL((st = tn_wait_netd(&b, 0, 15)) != NULL);
 	pb = tn_component_pid(st, "netd");
 	json_decref(st);
 	port1 = wait_one_connection(&a, &b, 10, &a_opened);
@@ -856,7 +834,7 @@ test_kill_netd_reconnect(void)
 	}
 	took = tn_now() - t0;
 	CU_ASSERT(port2 > 0 && port2 != port1);
-	st = wait_netd(&b, pb, 5);
+	st = tn_wait_netd(&b, pb, 5);
 	CU_ASSERT(st != NULL);
 	json_decref(st);
 	tn_sleep(0.3);		/* the log lines are written */

@@ -27,10 +27,10 @@
 #include "planner.h"
 #include "vpool.h"
 
-#define A	0x0200007f	/* 127.0.0.2 in network order */
-#define B	0x0300007f
-#define C	0x0400007f
-#define D	0x0500007f
+#define A	netaddr_from_v4(0x7f000002)	/* 127.0.0.2 */
+#define B	netaddr_from_v4(0x7f000003)
+#define C	netaddr_from_v4(0x7f000004)
+#define D	netaddr_from_v4(0x7f000005)
 
 /* ---- planner ---- */
 
@@ -69,7 +69,7 @@ test_spread(void)
 	for (i = 0; i < n; i++) {
 		CU_ASSERT(r[i].count <= 256 && r[i].count > 0);
 		CU_ASSERT(r[i].reqid != 0);
-		per[r[i].ip == A ? 0 : r[i].ip == B ? 1 : 2] += r[i].count;
+		per[same_ip(r[i].ip, A) ? 0 : same_ip(r[i].ip, B) ? 1 : 2] += r[i].count;
 		covered += r[i].count;
 		for (j = 0; j < i; j++) {
 			CU_ASSERT(!overlap(&r[i], &r[j]));
@@ -82,8 +82,8 @@ test_spread(void)
 	CU_ASSERT_EQUAL(r[0].from, 1);
 	CU_ASSERT_EQUAL(pl.in_flight, 3072);
 	/* the first three ranges went to three different peers */
-	CU_ASSERT(r[0].ip != r[1].ip && r[1].ip != r[2].ip &&
-	    r[0].ip != r[2].ip);
+	CU_ASSERT(!same_ip(r[0].ip, r[1].ip) && !same_ip(r[1].ip, r[2].ip) &&
+	    !same_ip(r[0].ip, r[2].ip));
 	planner_free(&pl);
 }
 
@@ -103,7 +103,7 @@ test_heights_and_window(void)
 	planner_reset(&pl, 0, 5000);
 	n = drain(&pl, 0, r, 64);
 	for (i = 0; i < n; i++) {
-		if (r[i].ip == A)
+		if (same_ip(r[i].ip, A))
 			CU_ASSERT(r[i].from + r[i].count - 1 <= 100);
 		CU_ASSERT(r[i].from + r[i].count - 1 <= 1000);	/* window */
 	}
@@ -120,7 +120,7 @@ test_heights_and_window(void)
 	for (i = 0; i < n; i++) {
 		CU_ASSERT(r[i].from > 1000);
 		CU_ASSERT(r[i].from + r[i].count - 1 <= 1500);
-		CU_ASSERT(r[i].ip == B);	/* A has nothing there */
+		CU_ASSERT(same_ip(r[i].ip, B));	/* A has nothing there */
 	}
 	planner_free(&pl);
 }
@@ -140,7 +140,7 @@ test_deadline(void)
 	planner_reset(&pl, 0, 256);
 	n = drain(&pl, 0, r, 8);
 	CU_ASSERT_EQUAL_FATAL(n, 1);
-	CU_ASSERT(r[0].ip == A && r[0].deadline == 5);	/* request_timeout */
+	CU_ASSERT(same_ip(r[0].ip, A) && r[0].deadline == 5);	/* request_timeout */
 	planner_peer_up(&pl, B, 1000);
 	CU_ASSERT_EQUAL(planner_tick(&pl, 4.9), 0);
 	CU_ASSERT_EQUAL(planner_tick(&pl, 5.1), 1);
@@ -149,7 +149,7 @@ test_deadline(void)
 	/* the range goes to B, not back to A */
 	n = drain(&pl, 5.1, r2, 8);
 	CU_ASSERT_EQUAL_FATAL(n, 1);
-	CU_ASSERT(r2[0].ip == B && r2[0].from == 1 && r2[0].count == 256);
+	CU_ASSERT(same_ip(r2[0].ip, B) && r2[0].from == 1 && r2[0].count == 256);
 	/* A's late answer is ignored */
 	CU_ASSERT_EQUAL(planner_answer(&pl, A, r[0].reqid, 256, 6, &f, &c),
 	    ANSWER_STALE);
@@ -162,7 +162,7 @@ test_deadline(void)
 	CU_ASSERT(planner_done(&pl));
 	/* adaptive: a measured peer gets 4 x its expected time, >= 2 s */
 	for (i = 0; i < (int)pl.np; i++)
-		if (pl.p[i].ip == r[0].ip) {
+		if (same_ip(pl.p[i].ip, r[0].ip)) {
 			CU_ASSERT(pl.p[i].rate > 0);
 			CU_ASSERT_DOUBLE_EQUAL(planner_deadline(&pl, &pl.p[i],
 			    256, 100), 100 + PLAN_MIN_DEADLINE, 1e-9);
@@ -199,11 +199,11 @@ test_partial_empty(void)
 	CU_ASSERT_EQUAL(planner_answer(&pl, r[0].ip, r[0].reqid, 0, 2, &f,
 	    &c), ANSWER_EMPTY);
 	{
-		uint32_t first = r[0].ip;
+		struct netaddr first = r[0].ip;
 
 		n = drain(&pl, 2, r, 8);
 		CU_ASSERT_EQUAL_FATAL(n, 1);
-		CU_ASSERT(r[0].ip != first && r[0].from == 101);
+		CU_ASSERT(!same_ip(r[0].ip, first) && r[0].from == 101);
 	}
 	/* unknown request ids and strangers are stale */
 	CU_ASSERT_EQUAL(planner_answer(&pl, C, r[0].reqid, 1, 3, &f, &c),
@@ -232,13 +232,13 @@ test_down_and_ban(void)
 	n = drain(&pl, 0, r, 64);
 	CU_ASSERT_EQUAL(n, 2);
 	for (i = 0; i < n; i++)
-		CU_ASSERT(r[i].ip == C && r[i].from <= 1024);
+		CU_ASSERT(same_ip(r[i].ip, C) && r[i].from <= 1024);
 	/* banned: its ranges go and it gets nothing until the ban ends */
 	planner_ban(&pl, C, 100);
 	planner_peer_up(&pl, A, 5000);
 	n = drain(&pl, 1, r, 64);
 	for (i = 0; i < n; i++)
-		CU_ASSERT(r[i].ip == A);
+		CU_ASSERT(same_ip(r[i].ip, A));
 	CU_ASSERT(n >= 2);
 	planner_free(&pl);
 }
@@ -250,7 +250,8 @@ test_stall(void)
 	struct plan_req	 r[64], d[4];
 	struct plan_peer *slow = NULL;
 	uint64_t	 f;
-	uint32_t	 c, stalled = 0;
+	uint32_t	 c;
+	struct netaddr	 stalled = NETADDR_NONE;
 	int		 n, i, nd;
 
 	planner_init(&pl, 1536, 512, 256, 30);
@@ -266,7 +267,7 @@ test_stall(void)
 			stalled = r[i].ip;
 			continue;
 		}
-		if (r[i].ip == stalled)
+		if (same_ip(r[i].ip, stalled))
 			continue;
 		CU_ASSERT_EQUAL(planner_answer(&pl, r[i].ip, r[i].reqid,
 		    r[i].count, 0.1, &f, &c), ANSWER_OK);
@@ -285,8 +286,8 @@ test_stall(void)
 	planner_tick(&pl, 1.5);
 	nd = drain(&pl, 1.5, d, 4);
 	CU_ASSERT_EQUAL_FATAL(nd, 2);
-	CU_ASSERT(d[0].dup && d[0].from == 1 && d[0].ip != stalled);
-	CU_ASSERT(d[1].dup && d[1].from > 256 && d[1].ip != stalled);
+	CU_ASSERT(d[0].dup && d[0].from == 1 && !same_ip(d[0].ip, stalled));
+	CU_ASSERT(d[1].dup && d[1].from > 256 && !same_ip(d[1].ip, stalled));
 	CU_ASSERT_EQUAL(slow->limit, 256);	/* halved */
 	CU_ASSERT_EQUAL(slow->stalls, 1);
 	/* only once */
@@ -307,7 +308,7 @@ test_stall(void)
 		planner_tick(&pl, 2 + i);
 		n = drain(&pl, 2 + i, r, 64);
 		for (k = 0; k < n; k++) {
-			CU_ASSERT(r[k].ip != stalled);
+			CU_ASSERT(!same_ip(r[k].ip, stalled));
 			planner_answer(&pl, r[k].ip, r[k].reqid, r[k].count,
 			    2.1 + i, &f, &c);
 			planner_heard(&pl, r[k].ip, 2.1 + i);
@@ -341,7 +342,7 @@ test_requeue(void)
 	planner_requeue(&pl, 300, 100, B, A);
 	n = drain(&pl, 1, r, 64);
 	CU_ASSERT_EQUAL_FATAL(n, 1);
-	CU_ASSERT(r[0].ip == A && r[0].from == 300 && r[0].count == 100);
+	CU_ASSERT(same_ip(r[0].ip, A) && r[0].from == 300 && r[0].count == 100);
 	/* A leaves: nobody else may take them */
 	planner_peer_down(&pl, A);
 	CU_ASSERT_EQUAL(drain(&pl, 1, r, 64), 0);
@@ -477,7 +478,7 @@ test_strikes(void)
 	n = drain(&pl, t, r, 64);
 	CU_ASSERT(n >= 2);
 	for (i = 0; i < n; i++)
-		if (r[i].ip == A)
+		if (same_ip(r[i].ip, A))
 			planner_answer(&pl, A, r[i].reqid, 0, t + 0.1, &f, &c);
 	CU_ASSERT_EQUAL(pa->strikes, 1);
 	CU_ASSERT_DOUBLE_EQUAL(pa->paused_until, t + 0.1 + PLAN_PAUSE, 1e-9);
@@ -487,10 +488,10 @@ test_strikes(void)
 		t = (t + 1 > pa->paused_until ? t : pa->paused_until) + 1;
 		n = drain(&pl, t, r, 64);
 		for (i = 0; i < n; i++) {
-			if (r[i].ip == A)
+			if (same_ip(r[i].ip, A))
 				asked++;
 			planner_answer(&pl, r[i].ip, r[i].reqid,
-			    r[i].ip == A ? 0 : r[i].count, t + 0.1, &f, &c);
+			    same_ip(r[i].ip, A) ? 0 : r[i].count, t + 0.1, &f, &c);
 		}
 	}
 	CU_ASSERT_EQUAL(pa->strikes, 8);
@@ -507,7 +508,7 @@ test_strikes(void)
 	t = pa->paused_until + 0.1;
 	planner_peer(&pl, B)->paused_until = 1e9;
 	n = drain(&pl, t, r, 64);
-	CU_ASSERT_FATAL(n >= 1 && r[0].ip == A);
+	CU_ASSERT_FATAL(n >= 1 && same_ip(r[0].ip, A));
 	CU_ASSERT_EQUAL(planner_answer(&pl, A, r[0].reqid, 1, t + 0.1, &f,
 	    &c), ANSWER_PARTIAL);
 	CU_ASSERT_EQUAL(pa->strikes, 0);
@@ -535,7 +536,7 @@ test_silent(void)
 	planner_reset(&pl, 0, 10000000);
 	n = drain(&pl, 0, r, 64);
 	for (i = 0; i < n; i++) {
-		if (r[i].ip == B) {
+		if (same_ip(r[i].ip, B)) {
 			toliar++;
 			continue;
 		}
@@ -556,7 +557,7 @@ test_silent(void)
 	CU_ASSERT(planner_usable(pa, 10.2));
 	n = drain(&pl, 10.2, r, 64);
 	for (i = 0; i < n; i++)
-		CU_ASSERT(r[i].ip != B);
+		CU_ASSERT(!same_ip(r[i].ip, B));
 	/* the locator alone counts too: silent on it, paused again */
 	planner_reset(&pl, 1000, 1000);
 	planner_sent(&pl, B, liar->paused_until, liar->paused_until + 10);
@@ -634,7 +635,7 @@ chain_free(struct chain *ch, int from)
 
 /* odd heights as syncd puts them (decoded by its checks), even raw */
 static void
-put(struct chainview *cv, const struct chain *ch, int h, uint32_t ip)
+put(struct chainview *cv, const struct chain *ch, int h, struct netaddr ip)
 {
 	int r;
 
@@ -732,7 +733,7 @@ test_cv_bad(void)
 		put(&cv, &a, h, h >= 4 && h <= 6 ? B : A);
 	CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 3);
 	CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 4 &&
-	    bad.ip == B);
+	    same_ip(bad.ip, B));
 	/* B's blocks go; A's stay */
 	CU_ASSERT_EQUAL(cv_drop(&cv, 4, B, dropped, NULL), 3);
 	CU_ASSERT(dropped_from == 4 && dropped_count == 3 &&
@@ -752,7 +753,7 @@ test_cv_bad(void)
 		CU_ASSERT_EQUAL(cv_put_block(&cv, 11, &o.b[11], D), 0);
 		CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 0);
 		CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 11 &&
-		    bad.ip == D);
+		    same_ip(bad.ip, D));
 		CU_ASSERT_EQUAL(cv_drop(&cv, 11, D, NULL, NULL), 1);
 		chain_free(&o, 11);
 	}
@@ -763,7 +764,7 @@ test_cv_bad(void)
 		chain_make(&o, NULL, 0, 11, 2);
 		put(&cv, &o, 11, D);
 		CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 0);
-		CU_ASSERT(bad.err == BLOCK_ERR_LINK && bad.ip == D);
+		CU_ASSERT(bad.err == BLOCK_ERR_LINK && same_ip(bad.ip, D));
 		chain_free(&o, 1);
 	}
 	cv_free(&cv);
@@ -883,7 +884,7 @@ test_cv_threads(void)
 	CU_ASSERT_EQUAL(one.n[0], 29);
 	CU_ASSERT_EQUAL(one.bad[0].height, 30);
 	CU_ASSERT_EQUAL(one.bad[0].err, BLOCK_ERR_SIGNATURE);
-	CU_ASSERT_EQUAL(one.bad[0].ip, B);
+	CU_ASSERT(same_ip(one.bad[0].ip, B));
 	CU_ASSERT_EQUAL(one.n[1], 15);
 	CU_ASSERT_EQUAL(one.bad[1].height, 45);
 	CU_ASSERT_EQUAL(one.bad[1].err, BLOCK_ERR_PRODUCER);

@@ -58,12 +58,37 @@ view(const struct end *e, const struct end *peer, const struct sim_conn *c)
 typedef int (*rule_fn)(const struct end *, const struct end *,
     const struct reg_view *, const struct reg_view *);
 
+/* the v4-mapped address of a host-order IPv4 address */
+static struct netaddr
+v4(uint32_t ip)
+{
+	return netaddr_from_v4(ip);
+}
+
+/* reg_decide with host-order IPv4 addresses */
+static enum reg_verdict
+decide(uint32_t local, uint32_t peer, const struct reg_view *old,
+    const struct reg_view *new)
+{
+	struct netaddr l = v4(local), p = v4(peer);
+
+	return reg_decide(&l, &p, old, new);
+}
+
+static enum net_direction
+keep(uint32_t local, uint32_t peer)
+{
+	struct netaddr l = v4(local), p = v4(peer);
+
+	return reg_keep_direction(&l, &p);
+}
+
 /* reg_decide: 1 if the new one replaces the registered one */
 static int
 rule_netd(const struct end *e, const struct end *p, const struct reg_view *old,
     const struct reg_view *new)
 {
-	enum reg_verdict v = reg_decide(e->ip, p->ip, old, new);
+	enum reg_verdict v = decide(e->ip, p->ip, old, new);
 
 	CU_ASSERT(v != REG_PROBE);
 	return v == REG_KEEP_NEW;
@@ -87,22 +112,22 @@ run_end(const struct end *e, const struct end *p, const struct sim_conn *cs,
 	struct registry	 r;
 	struct reg_view	 vold, vnew;
 	int		 i, k, *cur, idx[MAXC];
-	uint32_t	 pip = p->ip;
+	struct netaddr	 pip = v4(p->ip);
 
 	reg_init(&r);
 	for (i = 0; i < n; i++) {
 		k = order[i];
 		idx[k] = k;
-		if ((cur = reg_get(&r, pip)) == NULL) {
-			CU_ASSERT_FATAL(reg_put(&r, pip, &idx[k]) == 0);
+		if ((cur = reg_get(&r, &pip)) == NULL) {
+			CU_ASSERT_FATAL(reg_put(&r, &pip, &idx[k]) == 0);
 			continue;
 		}
 		vold = view(e, p, &cs[*cur]);
 		vnew = view(e, p, &cs[k]);
 		if (rule(e, p, &vold, &vnew))
-			CU_ASSERT_FATAL(reg_put(&r, pip, &idx[k]) == 0);
+			CU_ASSERT_FATAL(reg_put(&r, &pip, &idx[k]) == 0);
 	}
-	cur = reg_get(&r, pip);
+	cur = reg_get(&r, &pip);
 	k = cur ? *cur : -1;
 	reg_free(&r);
 	return k;
@@ -165,12 +190,12 @@ disagreements(uint32_t ip_a, uint32_t ip_b, const struct sim_conn *cs, int n,
 static void
 test_keep_direction(void)
 {
-	CU_ASSERT_EQUAL(reg_keep_direction(IP_LO, IP_HI), DIR_OUTBOUND);
-	CU_ASSERT_EQUAL(reg_keep_direction(IP_HI, IP_LO), DIR_INBOUND);
+	CU_ASSERT_EQUAL(keep(IP_LO, IP_HI), DIR_OUTBOUND);
+	CU_ASSERT_EQUAL(keep(IP_HI, IP_LO), DIR_INBOUND);
 	/* numeric, host order: 127.0.0.10 is above 127.0.0.9 */
-	CU_ASSERT_EQUAL(reg_keep_direction(0x7f000009, 0x7f00000a),
+	CU_ASSERT_EQUAL(keep(0x7f000009, 0x7f00000a),
 	    DIR_OUTBOUND);
-	CU_ASSERT_EQUAL(reg_keep_direction(0x0a000001, 0x7f000001),
+	CU_ASSERT_EQUAL(keep(0x0a000001, 0x7f000001),
 	    DIR_OUTBOUND);
 }
 
@@ -204,10 +229,10 @@ test_decide_table(void)
 		o.remote_port = o.dir == DIR_OUTBOUND ? LISTEN : 40000;
 		n.local_port = n.dir == DIR_OUTBOUND ? 50000 : LISTEN;
 		n.remote_port = n.dir == DIR_OUTBOUND ? LISTEN : 50000;
-		CU_ASSERT_EQUAL(reg_decide(t[i].local, t[i].peer, &o, &n),
+		CU_ASSERT_EQUAL(decide(t[i].local, t[i].peer, &o, &n),
 		    t[i].want);
 		/* and the same connections in the other arrival order */
-		CU_ASSERT_EQUAL(reg_decide(t[i].local, t[i].peer, &n, &o),
+		CU_ASSERT_EQUAL(decide(t[i].local, t[i].peer, &n, &o),
 		    t[i].want == REG_KEEP_NEW ? REG_KEEP_EXISTING :
 		    REG_KEEP_NEW);
 	}
@@ -292,9 +317,9 @@ test_probe(void)
 			n.dir = d2;
 			o.nonce = 1;
 			n.nonce = 2;
-			CU_ASSERT_EQUAL(reg_decide(IP_LO, IP_HI, &o, &n),
+			CU_ASSERT_EQUAL(decide(IP_LO, IP_HI, &o, &n),
 			    REG_PROBE);
-			CU_ASSERT_EQUAL(reg_decide(IP_HI, IP_LO, &o, &n),
+			CU_ASSERT_EQUAL(decide(IP_HI, IP_LO, &o, &n),
 			    REG_PROBE);
 		}
 }
@@ -303,70 +328,157 @@ static void
 test_table(void)
 {
 	struct registry	r;
+	struct netaddr	k[101];
 	int		v[100], i;
 
+	for (i = 0; i <= 100; i++)
+		k[i] = v4((uint32_t)i);
 	reg_init(&r);
-	CU_ASSERT_PTR_NULL(reg_get(&r, 1));
+	CU_ASSERT_PTR_NULL(reg_get(&r, &k[1]));
 	for (i = 0; i < 100; i++)
-		CU_ASSERT_FATAL(reg_put(&r, (uint32_t)i + 1, &v[i]) == 0);
+		CU_ASSERT_FATAL(reg_put(&r, &k[i + 1], &v[i]) == 0);
 	CU_ASSERT_EQUAL(r.n, 100);
 	for (i = 0; i < 100; i++)
-		CU_ASSERT_PTR_EQUAL(reg_get(&r, (uint32_t)i + 1), &v[i]);
+		CU_ASSERT_PTR_EQUAL(reg_get(&r, &k[i + 1]), &v[i]);
 	/* one entry per IP: put replaces */
-	CU_ASSERT(reg_put(&r, 5, &v[0]) == 0);
+	CU_ASSERT(reg_put(&r, &k[5], &v[0]) == 0);
 	CU_ASSERT_EQUAL(r.n, 100);
-	CU_ASSERT_PTR_EQUAL(reg_get(&r, 5), &v[0]);
+	CU_ASSERT_PTR_EQUAL(reg_get(&r, &k[5]), &v[0]);
 	/* del removes only the named connection */
-	reg_del(&r, 5, &v[4]);
-	CU_ASSERT_PTR_EQUAL(reg_get(&r, 5), &v[0]);
-	reg_del(&r, 5, &v[0]);
-	CU_ASSERT_PTR_NULL(reg_get(&r, 5));
+	reg_del(&r, &k[5], &v[4]);
+	CU_ASSERT_PTR_EQUAL(reg_get(&r, &k[5]), &v[0]);
+	reg_del(&r, &k[5], &v[0]);
+	CU_ASSERT_PTR_NULL(reg_get(&r, &k[5]));
 	CU_ASSERT_EQUAL(r.n, 99);
-	CU_ASSERT_PTR_EQUAL(reg_get(&r, 100), &v[99]);
+	CU_ASSERT_PTR_EQUAL(reg_get(&r, &k[100]), &v[99]);
 	reg_free(&r);
+}
+
+/*
+ * A dual-stack machine reached over both families (issue 14): two
+ * connections with the same nonce and different peer IPs.  Each end
+ * sees each connection as (its own address, the peer's); whatever order
+ * each end registered them in, both keep the same one.
+ */
+static void
+test_twin_both_ends(void)
+{
+	static const struct {
+		const char *x, *y;	/* the connection's two ends */
+	} c[][2] = {
+		{ { "10.0.0.1", "10.0.0.2" }, { "fd00::1", "fd00::2" } },
+		{ { "fd00::1", "fd00::2" }, { "10.0.0.1", "10.0.0.2" } },
+		{ { "127.0.0.9", "127.0.0.10" }, { "::1", "::1" } },
+		{ { "10.0.0.2", "10.0.0.1" }, { "fd00::1", "fd00::2" } },
+		{ { "2a00::9", "2a00::1" }, { "fd00::1", "fd00::2" } },
+		{ { "fd00::1", "fd00::3" }, { "fd00::2", "fd00::1" } },
+		{ { "192.168.1.1", "10.0.0.1" }, { "10.0.0.2", "192.168.0.9" } },
+	};
+	struct netaddr	x[2], y[2];
+	size_t		i;
+	int		k, keep_x[2], keep_y[2];
+
+	for (i = 0; i < TN_NCASES(c); i++) {
+		for (k = 0; k < 2; k++) {
+			CU_ASSERT_FATAL(netaddr_parse(c[i][k].x, &x[k]) == 0);
+			CU_ASSERT_FATAL(netaddr_parse(c[i][k].y, &y[k]) == 0);
+		}
+		/* order k: connection k registered first, then the other */
+		for (k = 0; k < 2; k++) {
+			keep_x[k] = reg_decide_twin(&x[k], &y[k], &x[!k],
+			    &y[!k]) == REG_KEEP_NEW ? !k : k;
+			keep_y[k] = reg_decide_twin(&y[k], &x[k], &y[!k],
+			    &x[!k]) == REG_KEEP_NEW ? !k : k;
+		}
+		/* one verdict at both ends, in both orders */
+		CU_ASSERT(keep_x[0] == keep_x[1] && keep_y[0] == keep_y[1] &&
+		    keep_x[0] == keep_y[0]);
+		if (keep_x[0] != keep_x[1] || keep_x[0] != keep_y[0] ||
+		    keep_y[0] != keep_y[1])
+			fprintf(stderr, "\n    case %zu: %d %d %d %d\n", i,
+			    keep_x[0], keep_x[1], keep_y[0], keep_y[1]);
+	}
+	/* the lower address pair survives: 10.0.0.x (v4-mapped) < fd00:: */
+	CU_ASSERT_FATAL(netaddr_parse("10.0.0.1", &x[0]) == 0);
+	CU_ASSERT_FATAL(netaddr_parse("10.0.0.2", &y[0]) == 0);
+	CU_ASSERT_FATAL(netaddr_parse("fd00::1", &x[1]) == 0);
+	CU_ASSERT_FATAL(netaddr_parse("fd00::2", &y[1]) == 0);
+	CU_ASSERT_EQUAL(reg_decide_twin(&x[1], &y[1], &x[0], &y[0]),
+	    REG_KEEP_NEW);
+	CU_ASSERT_EQUAL(reg_decide_twin(&x[0], &y[0], &x[1], &y[1]),
+	    REG_KEEP_EXISTING);
 }
 
 /* peer exchange: which advertised addresses a peer's scope allows */
 static void
 test_addr_scope(void)
 {
-#define A(a, b, c, d)	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
-			    (uint32_t)(c) << 8 | (uint32_t)(d))
 	static const struct {
-		uint32_t	ip, from;
-		int		ok;
+		const char	*ip, *from;
+		int		 ok;
 	} t[] = {
 		/* public: from anybody */
-		{ A(8, 8, 8, 8), A(1, 2, 3, 4), 1 },
-		{ A(8, 8, 8, 8), A(127, 0, 0, 2), 1 },
-		{ A(8, 8, 8, 8), A(10, 0, 0, 1), 1 },
-		{ A(172, 32, 0, 1), A(1, 2, 3, 4), 1 },	/* not 172.16/12 */
-		{ A(172, 15, 255, 1), A(1, 2, 3, 4), 1 },
+		{ "8.8.8.8", "1.2.3.4", 1 },
+		{ "8.8.8.8", "127.0.0.2", 1 },
+		{ "8.8.8.8", "10.0.0.1", 1 },
+		{ "172.32.0.1", "1.2.3.4", 1 },		/* not 172.16/12 */
+		{ "172.15.255.1", "1.2.3.4", 1 },
 		/* loopback: only from loopback */
-		{ A(127, 0, 0, 1), A(1, 2, 3, 4), 0 },
-		{ A(127, 0, 0, 1), A(10, 0, 0, 1), 0 },
-		{ A(127, 0, 0, 1), A(192, 168, 1, 1), 0 },
-		{ A(127, 9, 9, 9), A(127, 0, 0, 2), 1 },
+		{ "127.0.0.1", "1.2.3.4", 0 },
+		{ "127.0.0.1", "10.0.0.1", 0 },
+		{ "127.0.0.1", "192.168.1.1", 0 },
+		{ "127.9.9.9", "127.0.0.2", 1 },
 		/* private and link-local: from private or loopback */
-		{ A(10, 1, 2, 3), A(1, 2, 3, 4), 0 },
-		{ A(172, 16, 0, 1), A(1, 2, 3, 4), 0 },
-		{ A(172, 31, 255, 254), A(8, 8, 8, 8), 0 },
-		{ A(192, 168, 0, 1), A(1, 2, 3, 4), 0 },
-		{ A(169, 254, 169, 254), A(1, 2, 3, 4), 0 },
-		{ A(10, 1, 2, 3), A(192, 168, 0, 7), 1 },
-		{ A(169, 254, 1, 1), A(172, 20, 0, 1), 1 },
-		{ A(192, 168, 0, 1), A(127, 0, 0, 5), 1 },
-		/* 0/8: never */
-		{ A(0, 1, 2, 3), A(127, 0, 0, 1), 0 },
+		{ "10.1.2.3", "1.2.3.4", 0 },
+		{ "172.16.0.1", "1.2.3.4", 0 },
+		{ "172.31.255.254", "8.8.8.8", 0 },
+		{ "192.168.0.1", "1.2.3.4", 0 },
+		{ "169.254.169.254", "1.2.3.4", 0 },
+		{ "10.1.2.3", "192.168.0.7", 1 },
+		{ "169.254.1.1", "172.20.0.1", 1 },
+		{ "192.168.0.1", "127.0.0.5", 1 },
+		/* 0/8 and multicast: never */
+		{ "0.1.2.3", "127.0.0.1", 0 },
+		{ "224.0.0.1", "127.0.0.1", 0 },
+		/* IPv6 (issue 14): the same rules */
+		{ "2a00:1450::1", "2001:4860::8888", 1 },
+		{ "2a00:1450::1", "1.2.3.4", 1 },
+		{ "8.8.8.8", "2a00:1450::1", 1 },
+		{ "::1", "2a00:1450::1", 0 },
+		{ "::1", "::1", 1 },
+		{ "::1", "127.0.0.2", 1 },
+		{ "127.0.0.3", "::1", 1 },
+		{ "fd00::5", "2a00:1450::1", 0 },
+		{ "fd00::5", "fd12::1", 1 },
+		{ "fc00::5", "10.0.0.1", 1 },
+		{ "10.0.0.9", "fd00::1", 1 },
+		{ "fd00::5", "::1", 1 },
+		{ "fd00::5", "fe80::1", 0 },
+		/* link-local: never from peer exchange, not even a peer's */
+		{ "fe80::1", "fe80::2", 0 },
+		{ "fe80::1", "::1", 0 },
+		{ "febf::1", "::1", 0 },
+		{ "fec0::1", "2a00:1450::1", 1 },	/* not fe80::/10 */
+		/* never: ::, multicast, documentation */
+		{ "::", "::1", 0 },
+		{ "ff02::1", "::1", 0 },
+		{ "ff0e::1", "2a00:1450::1", 0 },
+		{ "2001:db8::1", "2a00:1450::1", 0 },
+		{ "2001:db9::1", "2a00:1450::1", 1 },
+		/* v4-mapped written as IPv6 is the IPv4 address */
+		{ "::ffff:127.0.0.1", "127.0.0.2", 1 },
+		{ "::ffff:127.0.0.1", "1.2.3.4", 0 },
 	};
-#undef A
-	size_t i;
+	struct netaddr	ip, from;
+	size_t		i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		CU_ASSERT_EQUAL(addr_scope_ok(t[i].ip, t[i].from), t[i].ok);
-		if (addr_scope_ok(t[i].ip, t[i].from) != t[i].ok)
-			fprintf(stderr, "\n    case %zu: %08x from %08x\n",
-			    i, t[i].ip, t[i].from);
+		CU_ASSERT_FATAL(netaddr_parse(t[i].ip, &ip) == 0);
+		CU_ASSERT_FATAL(netaddr_parse(t[i].from, &from) == 0);
+		CU_ASSERT_EQUAL(addr_scope_ok(&ip, &from), t[i].ok);
+		if (addr_scope_ok(&ip, &from) != t[i].ok)
+			fprintf(stderr, "\n    case %zu: %s from %s\n", i,
+			    t[i].ip, t[i].from);
 	}
 }
 
@@ -381,7 +493,7 @@ cand(struct evict_cand *c, uint32_t ip, double up, uint32_t rtt,
     double block_age)
 {
 	memset(c, 0, sizeof(*c));
-	c->ip = ip;
+	c->group = (uint16_t)(ip >> 16);
 	c->connected_s = up;
 	c->rtt_us = rtt;
 	c->block_age_s = block_age;
@@ -451,6 +563,8 @@ main(void)
 		{ "registration-order rule disagrees", test_plan_rule_disagrees },
 		{ "other nonce: probe", test_probe },
 		{ "table", test_table },
+		{ "dual stack: both ends keep the same connection",
+		    test_twin_both_ends },
 		{ "peer exchange: address scope", test_addr_scope },
 		{ "inbound eviction", test_evict },
 	};

@@ -458,7 +458,7 @@ child(const struct params *p, int rep, int go)
 	sb.root = tmpdir;
 	sb.rw_paths[0] = tmpdir;
 	sb.net = p->net;
-	sb.tcp_port = port;
+	sb.tcp_ports[0] = port;
 	r.ret = sandbox_apply(&sb, &res);
 	r.chrooted = res.chrooted;
 	r.abi = res.landlock_abi;

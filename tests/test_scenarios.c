@@ -12,6 +12,9 @@
  *   chaos	5,000-block catch-up while a random component of a random
  *		node is SIGKILLed every second for 30 s
  *   restart	a node restarts (new ports, new nonce): still one peer
+ *   mixed	IPv4-only, IPv6-only and dual-stack nodes (namespaces;
+ *		root only): one chain, one connection per pair of nodes in
+ *		the kernel's socket tables
  * Every node runs on its own address with compressed intervals; every
  * process and namespace is cleaned up whatever happens.
  */
@@ -252,6 +255,110 @@ test_twelve(void)
 		printf("\n  node %d: %d peers", i, scn_peer_count(&S, i));
 }
 
+/*
+ * ESTABLISHED connections between nodes i and j over any of their
+ * addresses, in the kernel's table of node i's namespace
+ * (/proc/PID/net/tcp and tcp6), not in what the nodes say.
+ */
+static int
+kernel_conns(int i, int j)
+{
+	char	ai[2][48], aj[2][48];
+	int	x, y, k, n = 0;
+
+	scn_ip(&S, i, ai[0], sizeof(ai[0]));
+	scn_ip6(&S, i, ai[1], sizeof(ai[1]));
+	scn_ip(&S, j, aj[0], sizeof(aj[0]));
+	scn_ip6(&S, j, aj[1], sizeof(aj[1]));
+	for (x = 0; x < 2; x++)
+		for (y = 0; y < 2; y++) {
+			/* an IPv6-only node's scn_ip is its IPv6 address */
+			if (ai[x][0] == '\0' || aj[y][0] == '\0' ||
+			    (x == 1 && strcmp(ai[0], ai[1]) == 0) ||
+			    (y == 1 && strcmp(aj[0], aj[1]) == 0))
+				continue;
+			k = tn_tcp_established_in(S.node[i].pid, ai[x], aj[y],
+			    NULL, 0);
+			CU_ASSERT(k >= 0);
+			n += k > 0 ? k : 0;
+		}
+	return n;
+}
+
+/*
+ * Issue 14: IPv4-only (A, B), IPv6-only (C, D) and dual-stack (E, F)
+ * nodes, each in its own namespace on one bridge; E and F are told each
+ * other's both addresses, so both dial both.  One chain everywhere, and
+ * between any two nodes at most one connection, in the kernel's socket
+ * tables as in the status; E and F exactly one, the other address shown.
+ */
+static void
+test_mixed(void)
+{
+	static const unsigned fam[6] = { SCN_V4, SCN_V4, SCN_V6, SCN_V6,
+	    SCN_V4 | SCN_V6, SCN_V4 | SCN_V6 };
+	char		 tip[80], t[80];
+	json_t		*st, *p;
+	size_t		 k;
+	double		 t0;
+	int		 i, j, n, ok = 0, also = 0;
+
+	if (geteuid() != 0) {
+		printf("\n  skipped: network namespaces need root ");
+		return;
+	}
+	CU_ASSERT_FATAL(scn_netns_setup_fam(&S, 6, fam) == 0);
+	CU_ASSERT_FATAL(scn_start(&S, 4, PEERS(5), producer_conf) == 0);
+	CU_ASSERT_FATAL(scn_start(&S, 5, PEERS(4, 0, 2), NULL) == 0);
+	CU_ASSERT_FATAL(scn_start(&S, 0, PEERS(4), NULL) == 0);
+	CU_ASSERT_FATAL(scn_start(&S, 1, PEERS(0), NULL) == 0);
+	CU_ASSERT_FATAL(scn_start(&S, 2, PEERS(4), NULL) == 0);
+	CU_ASSERT_FATAL(scn_start(&S, 3, PEERS(2), NULL) == 0);
+	for (t0 = tn_now(); tn_now() - t0 < 60 && !ok; tn_sleep(0.5))
+		ok = connected(6);
+	CU_ASSERT_FATAL(ok);
+	CU_ASSERT_FATAL(scn_produce(&S, 4, 300, 0) == 0);
+	scn_tip(&S, 4, tip, sizeof(tip));
+	for (i = 0; i < 6; i++)
+		CU_ASSERT(scn_wait_tip(&S, i, tip, 60) >= 0);
+	tn_sleep(5);	/* redials and peer exchange settle */
+	check_no_duplicates(6);
+	for (i = 0; i < 6; i++) {
+		CU_ASSERT_STRING_EQUAL(scn_tip(&S, i, t, sizeof(t)), tip);
+		n = 0;
+		for (j = 0; j < 6; j++) {
+			if (j == i)
+				continue;
+			k = (size_t)kernel_conns(i, j);
+			CU_ASSERT(k <= 1);
+			if (k > 1)
+				printf("\n  nodes %d and %d: %zu connections",
+				    i, j, k);
+			n += (int)k;
+		}
+		/* the kernel and the node agree on how many peers */
+		CU_ASSERT_EQUAL(n, scn_peer_count(&S, i));
+		printf("\n  node %d: %d peers, %d in the kernel's table", i,
+		    scn_peer_count(&S, i), n);
+	}
+	CU_ASSERT_EQUAL(kernel_conns(4, 5), 1);
+	CU_ASSERT_EQUAL(kernel_conns(5, 4), 1);
+	/* the dual-stack pair resolved a doubled connection; the survivor
+	 * names the other address */
+	CU_ASSERT(scn_counter(&S, 4, "duplicates_resolved") +
+	    scn_counter(&S, 5, "duplicates_resolved") >= 1);
+	for (i = 4; i < 6; i++) {
+		if ((st = tn_status(&S.node[i])) == NULL)
+			continue;
+		json_array_foreach(json_object_get(st, "peers"), k, p)
+			if (json_array_size(json_object_get(p, "also")) > 0)
+				also++;
+		json_decref(st);
+	}
+	CU_ASSERT(also >= 1);
+	printf("\n  %d of E, F show the other's second address ", also);
+}
+
 static void
 test_chaos(void)
 {
@@ -338,6 +445,8 @@ static const struct {
 	{ "twelve", "twelve nodes, peer exchange, 1,000 blocks", test_twelve },
 	{ "chaos", "chaos during a 5,000-block catch-up", test_chaos },
 	{ "restart", "restarted peer stays one peer", test_restart },
+	{ "mixed", "IPv4-only, IPv6-only and dual-stack nodes: one chain, "
+	    "no duplicate connection", test_mixed },
 };
 
 static void

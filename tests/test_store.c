@@ -630,7 +630,7 @@ mkaddr(uint8_t last, uint64_t seen, uint64_t success, uint32_t failures)
 	struct ipc_addr a;
 
 	memset(&a, 0, sizeof(a));
-	a.ip = htonl(0x0a000000u | last);
+	a.ip = V4(0x0a000000u | last);
 	a.port = 24100;
 	a.source = ADDR_EXCHANGE;
 	a.last_seen = seen;
@@ -645,7 +645,7 @@ list_has(const struct ipc_addrs *l, uint8_t last)
 	uint32_t i;
 
 	for (i = 0; i < l->count; i++)
-		if (l->v[i].ip == htonl(0x0a000000u | last))
+		if (same_ip(l->v[i].ip, V4(0x0a000000u | last)))
 			return 1;
 	return 0;
 }
@@ -662,7 +662,7 @@ test_peer_keys(void)
 
 	fresh(&s);		/* addr_max 16 */
 	memset(&k, 0, sizeof(k));
-	ipc_addr16_from_ip4(htonl(0x7f000001), k.addr);
+	CU_ASSERT_FATAL(netaddr_parse("127.0.0.1", &k.ip) == 0);
 	memset(k.key, 1, sizeof(k.key));
 	store_peer_key(&s, &k, &ack, &res);
 	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_NEW);
@@ -675,11 +675,11 @@ test_peer_keys(void)
 	store_peer_key(&s, &k, &ack, &res);	/* the new one recorded */
 	CU_ASSERT(ack.outcome == PEER_KEY_SAME);
 	for (i = 2; i <= 16; i++) {
-		ipc_addr16_from_ip4(htonl(0x7f000000 + i), k.addr);
+		k.ip.b[15] = (uint8_t)i;	/* 127.0.0.i */
 		store_peer_key(&s, &k, &ack, &res);
 		CU_ASSERT(ack.outcome == PEER_KEY_NEW);
 	}
-	ipc_addr16_from_ip4(htonl(0x7f000000 + 17), k.addr);
+	k.ip.b[15] = 17;
 	store_peer_key(&s, &k, &ack, &res);
 	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_FULL);
 	store_peer_key(&s, &k, &ack, &res);	/* still not recorded */
@@ -719,15 +719,15 @@ test_address_book(void)
 	q.now = 300;
 	store_addr_list(&s, &q, &l, &res);
 	CU_ASSERT_FATAL(res.code == IPC_OK && l.count == 4);
-	CU_ASSERT_EQUAL(l.v[0].ip, htonl(0x0a000002));
-	CU_ASSERT_EQUAL(l.v[1].ip, htonl(0x0a000001));
-	CU_ASSERT_EQUAL(l.v[2].ip, htonl(0x0a000003));
-	CU_ASSERT_EQUAL(l.v[3].ip, htonl(0x0a000004));
+	CU_ASSERT(same_ip(l.v[0].ip, V4(0x0a000002)));
+	CU_ASSERT(same_ip(l.v[1].ip, V4(0x0a000001)));
+	CU_ASSERT(same_ip(l.v[2].ip, V4(0x0a000003)));
+	CU_ASSERT(same_ip(l.v[3].ip, V4(0x0a000004)));
 	ipc_addrs_free(&l);
 
 	/* marks: failure, success resets, ban hides, unban shows */
 	memset(&m, 0, sizeof(m));
-	m.ip = htonl(0x0a000002);
+	m.ip = V4(0x0a000002);
 	m.port = 24100;
 	m.outcome = ADDR_FAILURE;
 	m.now = 300;
@@ -735,13 +735,13 @@ test_address_book(void)
 		store_addr_mark(&s, &m, &res);
 	CU_ASSERT_EQUAL(res.code, IPC_OK);
 	store_addr_list(&s, &q, &l, &res);
-	CU_ASSERT_EQUAL(l.v[0].ip, htonl(0x0a000001));	/* 2 demoted */
+	CU_ASSERT(same_ip(l.v[0].ip, V4(0x0a000001)));	/* 2 demoted */
 	ipc_addrs_free(&l);
 	m.outcome = ADDR_SUCCESS;
 	m.now = 310;
 	store_addr_mark(&s, &m, &res);
 	store_addr_list(&s, &q, &l, &res);
-	CU_ASSERT_EQUAL(l.v[0].ip, htonl(0x0a000002));
+	CU_ASSERT(same_ip(l.v[0].ip, V4(0x0a000002)));
 	CU_ASSERT_EQUAL(l.v[0].failures, 0);
 	CU_ASSERT_EQUAL(l.v[0].last_success, 310);
 	ipc_addrs_free(&l);
@@ -783,7 +783,7 @@ test_address_book(void)
 
 	/* a ban of an unknown address is kept (port not known yet) */
 	memset(&m, 0, sizeof(m));
-	m.ip = htonl(0x0a000063);
+	m.ip = V4(0x0a000063);
 	m.outcome = ADDR_BAN;
 	m.now = 300;
 	m.until = 5000;
@@ -791,7 +791,7 @@ test_address_book(void)
 	CU_ASSERT_EQUAL(res.code, IPC_OK);
 	CU_ASSERT_EQUAL(store_addr_count(&s), 5);
 	/* the bans, for netd's start: that one and 2, banned again */
-	m.ip = htonl(0x0a000002);
+	m.ip = V4(0x0a000002);
 	m.port = 24100;
 	m.until = 400;
 	store_addr_mark(&s, &m, &res);
@@ -809,10 +809,10 @@ test_address_book(void)
 	    l.v[0].banned_until == 5000);
 	ipc_addrs_free(&l);
 	q.now = 300;
-	m.ip = htonl(0x0a000002);
+	m.ip = V4(0x0a000002);
 	m.outcome = ADDR_UNBAN;
 	store_addr_mark(&s, &m, &res);
-	m.ip = htonl(0x0a000063);
+	m.ip = V4(0x0a000063);
 	m.port = 0;
 	m.outcome = ADDR_BAN;
 	m.until = 5000;
@@ -826,7 +826,7 @@ test_address_book(void)
 		struct ipc_addr_mark f;
 
 		memset(&f, 0, sizeof(f));
-		f.ip = htonl(0x0a000064);
+		f.ip = V4(0x0a000064);
 		f.port = 24100;
 		f.outcome = ADDR_FAILURE;
 		f.now = 300;
@@ -836,7 +836,7 @@ test_address_book(void)
 		f.outcome = ADDR_UNBAN;
 		store_addr_mark(&s, &f, &res);
 		CU_ASSERT_EQUAL(res.code, IPC_ERR_REFUSED);
-		f.ip = htonl(0x0a000001);	/* known, not banned */
+		f.ip = V4(0x0a000001);	/* known, not banned */
 		store_addr_mark(&s, &f, &res);
 		CU_ASSERT_EQUAL(res.code, IPC_ERR_REFUSED);
 		CU_ASSERT_EQUAL(store_addr_count(&s), 5);
@@ -880,6 +880,113 @@ test_address_book(void)
 	done(&s);
 }
 
+/* an address book entry of schema 1: 4-byte IPv4 key, the same value */
+static void
+put_v1_addr(MDB_txn *txn, struct store *s, const void *key, size_t klen,
+    uint16_t port, uint32_t failures, uint64_t banned_until)
+{
+	uint8_t	v[31];
+	MDB_val	k, d;
+
+	memset(v, 0, sizeof(v));
+	v[0] = ADDR_CONFIG;
+	be16_store(v + 1, port);
+	be64_store(v + 3, 100);			/* last seen */
+	be64_store(v + 11, 90);			/* last success */
+	be32_store(v + 19, failures);
+	be64_store(v + 23, banned_until);
+	k.mv_data = (void *)key;
+	k.mv_size = klen;
+	d.mv_data = v;
+	d.mv_size = sizeof(v);
+	CU_ASSERT(mdb_put(txn, s->addrs, &k, &d, 0) == 0);
+}
+
+/*
+ * Issue 14: a data dir of schema 1 (an IPv4 address book, 4-byte keys)
+ * is refused read-only with a clear message, migrated on the first
+ * writable open (entries kept, as v4-mapped addresses; a key that cannot
+ * be an IPv4 address dropped, never misread), and schema 2 afterwards.
+ */
+static void
+test_schema1_migrated(void)
+{
+	static const uint8_t	 ip_a[4] = { 10, 0, 0, 7 };
+	static const uint8_t	 ip_b[4] = { 127, 0, 0, 9 };
+	static const uint8_t	 junk[5] = { 1, 2, 3, 4, 5 };
+	struct store		 s;
+	struct store_params	 p;
+	struct ipc_addr_query	 q;
+	struct ipc_addrs	 l;
+	struct ipc_result	 res;
+	uint8_t			 v[4];
+	char			 err[STORE_ERR_MAX];
+	MDB_txn			*txn;
+	MDB_val			 k, d;
+	uint32_t		 i;
+	int			 seen = 0;
+
+	fresh(&s);
+	CU_ASSERT_FATAL(mdb_txn_begin(s.env, NULL, 0, &txn) == 0);
+	be32_store(v, 1);
+	k.mv_data = (void *)"schema";
+	k.mv_size = 6;
+	d.mv_data = v;
+	d.mv_size = 4;
+	CU_ASSERT(mdb_put(txn, s.meta, &k, &d, 0) == 0);
+	put_v1_addr(txn, &s, ip_a, 4, 24100, 2, 0);
+	put_v1_addr(txn, &s, ip_b, 4, 24101, 0, 5000);	/* banned */
+	put_v1_addr(txn, &s, junk, 5, 24102, 0, 0);
+	CU_ASSERT(mdb_txn_commit(txn) == 0);
+	store_close(&s);
+
+	/* read-only (stored --verify): refused, saying what to do */
+	memset(&p, 0, sizeof(p));
+	p.path = path;
+	p.map_size = (size_t)64 << 20;
+	p.addr_max = 16;
+	p.max_reorg = 10;
+	p.readonly = 1;
+	CU_ASSERT_EQUAL(store_open(&s, &p, err, sizeof(err)),
+	    STORE_OPEN_MISMATCH);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "schema version 1"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "migrate"));
+
+	/* writable: migrated */
+	CU_ASSERT_FATAL(open_store(&s, &chain.genesis, 0, 16, err,
+	    sizeof(err)) == STORE_OPEN_OK);
+	CU_ASSERT_EQUAL(store_addr_count(&s), 2);
+	q.max = 10;
+	q.purpose = ADDR_FOR_DIAL;
+	q.now = 1000;
+	store_addr_list(&s, &q, &l, &res);
+	CU_ASSERT_FATAL(res.code == IPC_OK && l.count == 1);
+	CU_ASSERT(same_ip(l.v[0].ip, V4(0x0a000007)));
+	CU_ASSERT(l.v[0].port == 24100 && l.v[0].failures == 2 &&
+	    l.v[0].source == ADDR_CONFIG && l.v[0].last_success == 90);
+	ipc_addrs_free(&l);
+	q.purpose = ADDR_BANNED;
+	store_addr_list(&s, &q, &l, &res);
+	CU_ASSERT_FATAL(res.code == IPC_OK);
+	for (i = 0; i < l.count; i++)
+		seen |= same_ip(l.v[i].ip, V4(0x7f000009)) &&
+		    l.v[i].banned_until == 5000 && l.v[i].port == 24101;
+	CU_ASSERT(seen);
+	ipc_addrs_free(&l);
+	/* meta says 2 now; a second open has nothing to migrate */
+	CU_ASSERT_FATAL(mdb_txn_begin(s.env, NULL, MDB_RDONLY, &txn) == 0);
+	k.mv_data = (void *)"schema";
+	k.mv_size = 6;
+	CU_ASSERT_FATAL(mdb_get(txn, s.meta, &k, &d) == 0);
+	CU_ASSERT(d.mv_size == 4 && be32_load(d.mv_data) == STORE_SCHEMA);
+	mdb_txn_abort(txn);
+	store_close(&s);
+	CU_ASSERT_FATAL(open_store(&s, &chain.genesis, 0, 16, err,
+	    sizeof(err)) == STORE_OPEN_OK);
+	CU_ASSERT_EQUAL(store_addr_count(&s), 2);
+	done(&s);
+}
+
 int
 main(void)
 {
@@ -897,6 +1004,7 @@ main(void)
 		    test_verify_slices },
 		{ "address book", test_address_book },
 		{ "peer keys: new, same, changed, bounded", test_peer_keys },
+		{ "schema 1 address book migrated", test_schema1_migrated },
 	};
 	struct tn_suite	 ts = { .name = "store", .cases = tests,
 	    .ncases = TN_NCASES(tests) };

@@ -114,7 +114,7 @@ test_readonly_files(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(res.reason, "read-only"));
 	printf("\n  append on read-only files: %s\n", res.reason);
 	memset(&a, 0, sizeof(a));
-	a.ip = htonl(0x7f000001);
+	a.ip = V4(0x7f000001);
 	a.port = 1;
 	wbuf_init(&w, 64);
 	ipc_addr_encode(&w, &a);

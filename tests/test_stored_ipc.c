@@ -63,7 +63,7 @@ append(uint64_t from, uint32_t count, struct ipc_result *res)
 
 /* netd's mark of an address; the result code (0xff: no answer) */
 static uint8_t
-addr_mark(uint32_t ip, uint16_t port, uint8_t outcome, uint64_t now,
+addr_mark(struct netaddr ip, uint16_t port, uint8_t outcome, uint64_t now,
     uint64_t until)
 {
 	struct ipc_addr_mark	m;
@@ -202,7 +202,7 @@ test_requests(void)
 
 	/* address book */
 	memset(&a, 0, sizeof(a));
-	a.ip = htonl(0x7f000102);
+	a.ip = V4(0x7f000102);
 	a.port = 24100;
 	a.source = ADDR_EXCHANGE;
 	a.last_seen = 100;
@@ -214,14 +214,14 @@ test_requests(void)
 	CU_ASSERT(fs_result(&fs, &res) == 0 && res.code == IPC_OK);
 	CU_ASSERT(addr_mark(a.ip, a.port, ADDR_SUCCESS, 200, 0) == IPC_OK);
 	CU_ASSERT_FATAL(addr_list(ADDR_FOR_SHARE, 300, &l) == 0);
-	CU_ASSERT(l.count == 1 && l.v[0].ip == a.ip &&
+	CU_ASSERT(l.count == 1 && same_ip(l.v[0].ip, a.ip) &&
 	    l.v[0].last_success == 200);
 	ipc_addrs_free(&l);
 	/* a ban of an IP whose port is unknown, and the list of bans */
-	CU_ASSERT(addr_mark(htonl(0x7f0000fe), 0, ADDR_BAN, 300, 90000) ==
+	CU_ASSERT(addr_mark(V4(0x7f0000fe), 0, ADDR_BAN, 300, 90000) ==
 	    IPC_OK);
 	CU_ASSERT_FATAL(addr_list(ADDR_BANNED, 300, &l) == 0);
-	CU_ASSERT(l.count == 1 && l.v[0].ip == htonl(0x7f0000fe) &&
+	CU_ASSERT(l.count == 1 && same_ip(l.v[0].ip, V4(0x7f0000fe)) &&
 	    l.v[0].port == 0 && l.v[0].banned_until == 90000);
 	ipc_addrs_free(&l);
 
@@ -259,10 +259,11 @@ test_malformed(void)
 	/* fork: an empty locator */
 	expect_error(FS_NETD, IPC_STORE_FORK_REQ, buf, 4, IPC_ERR_MALFORMED);
 	/* address: port 0; a mark with an unknown outcome; bad purpose */
-	expect_error(FS_NETD, IPC_STORE_ADDR_UPSERT, buf, 35,
+	expect_error(FS_NETD, IPC_STORE_ADDR_UPSERT, buf, NETADDR_LEN + 31,
 	    IPC_ERR_MALFORMED);
-	buf[6] = 9;
-	expect_error(FS_NETD, IPC_STORE_ADDR_MARK, buf, 23, IPC_ERR_MALFORMED);
+	buf[NETADDR_LEN + 2] = 9;
+	expect_error(FS_NETD, IPC_STORE_ADDR_MARK, buf, NETADDR_LEN + 19,
+	    IPC_ERR_MALFORMED);
 	buf[4] = 9;
 	expect_error(FS_NETD, IPC_STORE_ADDR_LIST_REQ, buf, 13,
 	    IPC_ERR_MALFORMED);

@@ -166,15 +166,42 @@ test_roundtrip_blocks_addrs(void)
 	CU_ASSERT_EQUAL(m_out.u.blocks.reqid, 5);
 
 	memset(&m_in, 0, sizeof(m_in));
-	m_in.type = WIRE_ADDRS;
+	m_in.type = WIRE_ADDRS_V2;
 	m_in.u.addrs.count = WIRE_MAX_ADDRS;
 	for (i = 0; i < WIRE_MAX_ADDRS; i++) {
-		m_in.u.addrs.v[i].ip = htonl(0x7f000002 + i);
+		m_in.u.addrs.v[i].ip = netaddr_from_v4(0x7f000002 + i);
 		m_in.u.addrs.v[i].port = (uint16_t)(20000 + i);
 	}
-	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 4 + 6 * WIRE_MAX_ADDRS);
+	(void)netaddr_parse("fd00::7", &m_in.u.addrs.v[1].ip);
+	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 4 + WIRE_ADDR_LEN *
+	    WIRE_MAX_ADDRS);
 	CU_ASSERT_EQUAL(memcmp(&m_in.u.addrs, &m_out.u.addrs,
 	    sizeof(m_in.u.addrs)), 0);
+	/* version 1's ADDRS: IPv4 in 4 bytes, held v4-mapped */
+	m_in.type = WIRE_ADDRS;
+	m_in.u.addrs.v[1].ip = netaddr_from_v4(0x7f000003);
+	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 4 + WIRE_ADDR_V1_LEN *
+	    WIRE_MAX_ADDRS);
+	CU_ASSERT_EQUAL(memcmp(&m_in.u.addrs, &m_out.u.addrs,
+	    sizeof(m_in.u.addrs)), 0);
+}
+
+/* an IPv6 address cannot go to a version 1 peer: the encoder refuses */
+static void
+test_addrs_v1_ipv4_only(void)
+{
+	struct wbuf w;
+
+	memset(&m_in, 0, sizeof(m_in));
+	m_in.type = WIRE_ADDRS;
+	m_in.u.addrs.count = 1;
+	(void)netaddr_parse("::1", &m_in.u.addrs.v[0].ip);
+	m_in.u.addrs.v[0].port = 24100;
+	wbuf_init(&w, WIRE_MAX_FRAME);
+	CU_ASSERT_EQUAL(wire_encode(&w, MAGIC, &m_in), -1);
+	m_in.type = WIRE_ADDRS_V2;
+	CU_ASSERT_EQUAL(wire_encode(&w, MAGIC, &m_in), 0);
+	wbuf_free(&w);
 }
 
 static void
@@ -272,7 +299,7 @@ bad(uint16_t t, const uint8_t *p, uint32_t len)
 static void
 test_malformed_payloads(void)
 {
-	uint8_t	p[4096];
+	uint8_t	p[8192];
 	struct wbuf w;
 
 	memset(p, 0, sizeof(p));
@@ -320,6 +347,14 @@ test_malformed_payloads(void)
 	be32_store(p, 1);
 	be32_store(p + 4, 0x7f000002);
 	bad(WIRE_ADDRS, p, 10);
+	bad(WIRE_ADDRS_V2, p, 4 + 18 - 1);	/* short */
+	memset(p, 0, sizeof(p));
+	be32_store(p, 1);
+	p[4 + 16] = 0x5e;			/* ::, port 24100 */
+	p[4 + 17] = 0x24;
+	bad(WIRE_ADDRS_V2, p, 4 + 18);
+	be32_store(p, WIRE_MAX_ADDRS + 1);
+	bad(WIRE_ADDRS_V2, p, 4 + 18 * (WIRE_MAX_ADDRS + 1));
 	/* goodbye: unknown reason */
 	memset(p, 0, sizeof(p));
 	p[0] = CLOSE_NREASONS;
@@ -458,6 +493,7 @@ main(void)
 		{ "round trip: get-range, get-locator",
 		    test_roundtrip_requests },
 		{ "round trip: blocks, addrs", test_roundtrip_blocks_addrs },
+		{ "ADDRS of version 1 is IPv4 only", test_addrs_v1_ipv4_only },
 		{ "truncated frames ask for more", test_truncated },
 		{ "oversized refused from the header", test_oversized },
 		{ "wrong magic, checksum, unknown type",
