@@ -468,6 +468,12 @@ config_ini_key(void *user, const char *section, const char *name,
 		if (keydefs[i].kind == K_LISTEN && !ctx->cfg->key_line[i])
 			ctx->cfg->nlisten = 0;	/* the file's replace the
 						   default */
+		if (keydefs[i].kind == K_LISTEN &&
+		    ctx->cfg->nlisten >= CONFIG_MAX_LISTEN) {
+			ctx_fail(ctx, "[%s] %s: more than %d", section, name,
+			    CONFIG_MAX_LISTEN);
+			return 0;
+		}
 		if (apply_key(ctx->cfg, &keydefs[i], value) == -1) {
 			ctx_fail(ctx, "[%s] %s: bad value \"%s\"", section, name,
 			    value);

@@ -1351,6 +1351,13 @@ test_worker_argv_round_trip(void)
 	CU_ASSERT_EQUAL_FATAL(parse(&sup, err, "-c", f, NULL), 0);
 	round_trip(&sup);
 
+	/* several listen addresses, both families (issue 14) */
+	CU_ASSERT_EQUAL_FATAL(parse(&sup, err, "--listen", "[::]:7000",
+	    "--listen", "0.0.0.0:7000", "--listen", "[fd00::7]:7001",
+	    "--peer", "[::1]:7002", NULL), 0);
+	CU_ASSERT_EQUAL(sup.nlisten, 3);
+	round_trip(&sup);
+
 	/* as many peers as allowed, with a file and -d */
 	clear_env();
 	args_init(&a);
