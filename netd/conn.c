@@ -669,6 +669,34 @@ register_twin(struct conn *c, struct conn *twin)
 	activate(c);
 }
 
+/*
+ * The registered connection of c's node at another IP (a dual-stack
+ * twin), or NULL.  The nonce is unauthenticated: when both connections
+ * are TLS, the node key must be the same too, or they are two machines
+ * (one reusing the other's nonce) and both live, with a warning
+ * rate-limited per peer IP (docs/protocol.md section 6).
+ */
+static struct conn *
+twin_of(struct conn *c)
+{
+	struct conn	*o;
+	char		 k1[NODE_KEY_STR_LEN], k2[NODE_KEY_STR_LEN];
+
+	TAILQ_FOREACH(o, &c->nd->conns, entry) {
+		if (o == c || o->state != CONN_ACTIVE || o->nonce != c->nonce)
+			continue;
+		if (!c->tls || !o->tls || memcmp(c->tlsp.key, o->tlsp.key,
+		    NODE_KEY_LEN) == 0)
+			return o;
+		netd_log(c->nd, c->ip, NLOG_CONNECT, LOGRATE_WARN, "%s: the "
+		    "node nonce of %s with another node key (%s, not %s): "
+		    "two machines, keeping both", c->name, o->name,
+		    node_key_str(c->tlsp.key, k1, sizeof(k1)),
+		    node_key_str(o->tlsp.key, k2, sizeof(k2)));
+	}
+	return NULL;
+}
+
 /* Which connection of a doubled pair survives (registry.c decides). */
 static void
 register_conn(struct conn *c)
@@ -679,7 +707,7 @@ register_conn(struct conn *c)
 	double		 now = mono_now();
 
 	if ((old = reg_get(&nd->reg, &c->ip)) == NULL) {
-		if ((old = conn_by_nonce(nd, c->nonce, c)) != NULL)
+		if ((old = twin_of(c)) != NULL)
 			register_twin(c, old);
 		else if (c->dir == DIR_INBOUND && !inbound_room(nd, c))
 			no_room(c, now);

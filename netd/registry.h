@@ -63,7 +63,9 @@ enum reg_verdict reg_decide(const struct netaddr *local,
  * connection whatever order the two arrived in.  Equal pairs (cannot
  * happen: then the peer IPs are equal) keep the existing one.  An end
  * behind NAT sees other addresses than its peer does, as for
- * reg_keep_direction.  docs/protocol.md section 6.
+ * reg_keep_direction.  The caller decides that the two are one machine:
+ * the same nonce and, when both are TLS, the same node key (conn.c
+ * twin_of).  docs/protocol.md section 6.
  */
 enum reg_verdict reg_decide_twin(const struct netaddr *ex_local,
 	    const struct netaddr *ex_peer, const struct netaddr *new_local,

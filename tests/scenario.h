@@ -2,8 +2,9 @@
 /*
  * scenario.h - networks of timenode nodes for the acceptance scenarios.
  *
- * Builds on harness.h: N nodes on 127.0.0.2, .3, ... (or, for partition
- * tests, each in its own network namespace on a bridge the scenario made),
+ * Builds on harness.h: N nodes on 127.0.0.2, .3, ... (or, as root, each
+ * in its own network namespace on a bridge the scenario made, with IPv4,
+ * IPv6 or both: scn_netns_setup_fam),
  * compressed intervals, produce blocks, wait for tips, kill or freeze
  * components, and clean up every pid and namespace even when a test fails.
  */

@@ -31,6 +31,7 @@
 
 #include <CUnit/Basic.h>
 #include <errno.h>
+#include <poll.h>
 #include <sodium.h>
 #include <signal.h>
 #include <stdio.h>
@@ -646,6 +647,129 @@ test_pings_unread(void)
 	check(&h, "counters.connections_closed.timeout", t0c, n);
 }
 
+#define NSTALLERS	60	/* 127.0.7.160-199, 127.0.7.224-243 */
+/* docs/protocol.md section 12: netd's memory for a connection in its TLS
+ * handshake, at most */
+#define TLS_HANDSHAKE_MEM	(64u << 10)
+/* netd's RSS rise besides the connections: allocator rounding, slack */
+#define STALL_RSS_SLACK		(1ull << 20)
+
+/* stalled TLS client i's address */
+static void
+staller_ip(int i, char *buf, size_t len)
+{
+	snprintf(buf, len, "127.0.7.%d", i < 40 ? 160 + i : 224 + i - 40);
+}
+
+/*
+ * Stalled TLS client i's first bytes into buf: a lone record byte, a
+ * ClientHello record's header and the start of its handshake message,
+ * or a record of the largest size (2^14, RFC 8446 section 5.1) but its
+ * last byte, which makes OpenSSL buffer a whole record.  Their length.
+ */
+static size_t
+staller_bytes(int i, uint8_t *buf, size_t size)
+{
+	static const uint8_t	hello[] = { 0x16, 0x03, 0x01, 0x02, 0x00,
+	    0x01, 0x00, 0x01, 0xfc, 0x03, 0x03 };
+	size_t			len;
+
+	switch (i % 3) {
+	case 0:
+		buf[0] = 0x16;
+		return 1;
+	case 1:
+		memcpy(buf, hello, sizeof(hello));
+		randombytes_buf(buf + sizeof(hello), 100);
+		return sizeof(hello) + 100;
+	default:
+		len = 5 + 16384 - 1;
+		if (len > size)
+			return 0;
+		randombytes_buf(buf, len);
+		memcpy(buf, hello, 5);
+		buf[3] = 0x40;		/* 16 384 bytes */
+		buf[4] = 0x00;
+		return len;
+	}
+}
+
+/* fd was closed by V (EOF or reset) within timeout */
+static int
+closed_by_peer(int fd, double timeout)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	char		b[256];
+	double		end = tn_now() + timeout;
+	ssize_t		r;
+
+	while (tn_now() < end) {
+		if (poll(&pfd, 1, 100) == 1) {
+			r = recv(fd, b, sizeof(b), MSG_DONTWAIT);
+			if (r == 0 || (r == -1 && errno != EAGAIN))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Issue 14: the memory of a connection in its TLS handshake is bounded
+ * (docs/protocol.md section 12).  NSTALLERS clients open TCP and stall
+ * in the handshake: after one record byte, inside a ClientHello, or one
+ * byte short of a record of the largest size.  netd's RSS rises by at
+ * most NSTALLERS x TLS_HANDSHAKE_MEM plus slack (release builds), and
+ * every one is closed at the handshake deadline (10 s by default).
+ */
+static void
+test_tls_stalled(void)
+{
+	static uint8_t		buf[5 + 16384];
+	struct hostile		h;
+	unsigned long long	netd0, netd_max = 0, r;
+	long long		t0c;
+	char			ip[32];
+	size_t			len;
+	double			t0, end;
+	int			fd[NSTALLERS], i, n = 0, closed = 0;
+
+	begin(&h, "127.0.7.", NSTALLERS);
+	t0c = v_counter("counters.connections_closed.timeout");
+	netd0 = rss_of(v_pids[3]);
+	t0 = tn_now();
+	for (i = 0; i < NSTALLERS; i++) {
+		staller_ip(i, ip, sizeof(ip));
+		len = staller_bytes(i, buf, sizeof(buf));
+		if ((fd[i] = connect_from(ip)) != -1 && send(fd[i], buf, len,
+		    MSG_NOSIGNAL) == (ssize_t)len)
+			n++;
+	}
+	CU_ASSERT(n == NSTALLERS);
+	/* all of them held: well inside the deadline */
+	for (end = tn_now() + 3; tn_now() < end; ) {
+		watch(&h, 0.1);
+		if ((r = rss_of(v_pids[3])) > netd_max)
+			netd_max = r;
+	}
+	printf("\n  %d stalled in the TLS handshake: netd RSS %.1f MiB, at "
+	    "most %.1f MiB (+%.1f KiB per connection; bound %u KiB)", n,
+	    (double)netd0 / (1 << 20), (double)netd_max / (1 << 20),
+	    netd_max > netd0 ? (double)(netd_max - netd0) / 1024 / n : 0,
+	    TLS_HANDSHAKE_MEM >> 10);
+	if (RSS_CHECKED)
+		CU_ASSERT(netd_max <= netd0 + (unsigned long long)NSTALLERS *
+		    TLS_HANDSHAKE_MEM + STALL_RSS_SLACK);
+	/* each closed at the deadline, none much later */
+	for (i = 0; i < NSTALLERS; i++)
+		if (fd[i] != -1) {
+			closed += closed_by_peer(fd[i], t0 + 13 - tn_now());
+			close(fd[i]);
+		}
+	printf("\n  %d closed within %.1f s", closed, tn_now() - t0);
+	CU_ASSERT(closed == n);
+	check(&h, "counters.connections_closed.timeout", t0c, n);
+}
+
 #define NPINGS_LATE	20000
 
 /*
@@ -870,6 +994,8 @@ main(int argc, char **argv)
 		    test_pings_read_late },
 		{ "heights above 2^53-1 in HELLO and TIP: protocol",
 		    test_heights_off_range },
+		{ "60 clients stalled in the TLS handshake: memory, deadline",
+		    test_tls_stalled },
 	};
 	struct tn_suite	 ts = { .name = "hostile", .cases = tests,
 	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL,

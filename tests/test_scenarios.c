@@ -17,6 +17,16 @@
  *		the kernel's socket tables
  * Every node runs on its own address with compressed intervals; every
  * process and namespace is cleaned up whatever happens.
+ *
+ * Two forms (issue 14): as root with "ip netns", two-nodes, stability,
+ * partition, twelve and chaos run over a mixed network (IPv4-only,
+ * IPv6-only and dual-stack nodes, each in a namespace of its own on one
+ * bridge); elsewhere, or with TN_SCN_FORM=loopback, on IPv4 loopback.
+ * Each prints which form ran.  Both forms check, besides the scenario's
+ * own assertions, that every connection is TLS (the nodes' logs) and
+ * that no two nodes hold two connections (the kernel's socket tables).
+ * A scenario that cannot run in this form (partition and mixed without
+ * root) exits 77: skipped, never passed.
  */
 #include <sys/wait.h>
 
@@ -32,8 +42,145 @@
 
 static const char producer_conf[] = "[sync]\nproducer_key = devnet\n";
 static struct scn S;
+static int	mixed;		/* the mixed form runs (mixed_possible) */
+static int	skipped;	/* a case could not run in this form */
 
 #define PEERS(...)	((const int []){ __VA_ARGS__, -1 })
+#define DUAL		(SCN_V4 | SCN_V6)
+
+/* root, "ip netns" works, and TN_SCN_FORM does not say loopback */
+static int
+mixed_possible(void)
+{
+	const char *f = getenv("TN_SCN_FORM");
+
+	if (f != NULL && strcmp(f, "loopback") == 0)
+		return 0;
+	return geteuid() == 0 &&
+	    system("ip netns list >/dev/null 2>&1") == 0;
+}
+
+/*
+ * The network of n nodes: in the mixed form each node in a namespace of
+ * its own with families fam[i] (every pair the scenario connects shares
+ * one); on loopback nothing to do.  Says which form runs.
+ */
+static void
+form_setup(int n, const unsigned *fam)
+{
+	int i;
+
+	if (!mixed) {
+		printf("\n  form: IPv4 loopback, TLS ");
+		return;
+	}
+	printf("\n  form: mixed network in namespaces, TLS:");
+	for (i = 0; i < n; i++)
+		printf(" %c=%s", 'A' + i, fam[i] == DUAL ? "dual" :
+		    fam[i] == SCN_V6 ? "v6" : "v4");
+	printf(" ");
+	CU_ASSERT_FATAL(scn_netns_setup_fam(&S, n, fam) == 0);
+}
+
+/* this case needs namespaces: 1 (and counted as skipped) if not here */
+static int
+skip_without_netns(void)
+{
+	if (geteuid() == 0)
+		return 0;
+	printf("\n  skipped: network namespaces need root ");
+	skipped = 1;
+	return 1;
+}
+
+/*
+ * ESTABLISHED connections between nodes i and j over any of their
+ * addresses, in the kernel's table of node i's namespace
+ * (/proc/PID/net/tcp and tcp6), not in what the nodes say.
+ */
+static int
+kernel_conns(int i, int j)
+{
+	char	ai[2][48], aj[2][48];
+	int	x, y, k, n = 0;
+
+	scn_ip(&S, i, ai[0], sizeof(ai[0]));
+	scn_ip6(&S, i, ai[1], sizeof(ai[1]));
+	scn_ip(&S, j, aj[0], sizeof(aj[0]));
+	scn_ip6(&S, j, aj[1], sizeof(aj[1]));
+	for (x = 0; x < 2; x++)
+		for (y = 0; y < 2; y++) {
+			/* an IPv6-only node's scn_ip is its IPv6 address */
+			if (ai[x][0] == '\0' || aj[y][0] == '\0' ||
+			    (x == 1 && strcmp(ai[0], ai[1]) == 0) ||
+			    (y == 1 && strcmp(aj[0], aj[1]) == 0))
+				continue;
+			k = tn_tcp_established_in(S.node[i].pid, ai[x], aj[y],
+			    NULL, 0);
+			CU_ASSERT(k >= 0);
+			n += k > 0 ? k : 0;
+		}
+	return n;
+}
+
+/*
+ * The kernel's view agrees: between any two of the n nodes at most one
+ * connection, and each node's count of them equals its status' peers.
+ * verbose: print what disagrees.  1 if so.
+ */
+static int
+kernel_agrees(int n, int verbose)
+{
+	int i, j, k, sum, peers, ok = 1;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0, sum = 0; j < n; j++) {
+			if (j == i)
+				continue;
+			if ((k = kernel_conns(i, j)) > 1) {
+				ok = 0;
+				if (verbose)
+					printf("\n  nodes %d and %d: %d "
+					    "connections", i, j, k);
+			}
+			sum += k;
+		}
+		if ((peers = scn_peer_count(&S, i)) != sum) {
+			ok = 0;
+			if (verbose)
+				printf("\n  node %d: %d peers, %d in the "
+				    "kernel's table", i, peers, sum);
+		}
+	}
+	return ok;
+}
+
+/*
+ * No duplicate connection in the kernel's socket tables (within 15 s:
+ * connections being resolved or dying after a kill settle), and every
+ * node's connections were TLS: its log has connections and no plaintext
+ * one ("connected (..., plaintext)", netd/conn.c activate).
+ */
+static void
+check_kernel_tls(int n)
+{
+	double	t0;
+	int	i, ok = 0, conns = 0;
+
+	for (t0 = tn_now(); tn_now() - t0 < 15; tn_sleep(0.5))
+		if ((ok = kernel_agrees(n, 0)) != 0)
+			break;
+	if (!ok)
+		kernel_agrees(n, 1);
+	CU_ASSERT(ok);
+	for (i = 0; i < n; i++) {
+		CU_ASSERT(tn_log_count(S.node[i].log, ": connected (") > 0);
+		CU_ASSERT(tn_log_count(S.node[i].log, "plaintext)") == 0);
+		conns += tn_log_count(S.node[i].log, ": connected (");
+	}
+	printf("\n  kernel's tables: %s; %d connections made, all TLS ",
+	    ok ? "one connection per pair" : "DISAGREE", conns);
+}
 
 static void
 test_two_nodes(void)
@@ -41,6 +188,7 @@ test_two_nodes(void)
 	char	tip[80];
 	double	took, t0;
 
+	form_setup(2, (const unsigned []){ DUAL, SCN_V6 });
 	CU_ASSERT_FATAL(scn_start(&S, 0, NULL, producer_conf) == 0);
 	CU_ASSERT_FATAL(scn_produce(&S, 0, 2500, 0) == 0);
 	CU_ASSERT_EQUAL(scn_height(&S, 0), 2500);
@@ -52,6 +200,7 @@ test_two_nodes(void)
 	took = tn_now() - t0;
 	CU_ASSERT_EQUAL(scn_height(&S, 1), 2500);
 	printf("\n  B started and caught up 2,500 blocks in %.1f s ", took);
+	check_kernel_tls(2);
 }
 
 /* per-connection pong ratio and ping count of node i */
@@ -104,6 +253,7 @@ test_stability(void)
 	double		t0;
 	int		i;
 
+	form_setup(3, (const unsigned []){ DUAL, DUAL, SCN_V6 });
 	CU_ASSERT_FATAL(scn_start(&S, 0, PEERS(1, 2), conf) == 0);
 	CU_ASSERT_FATAL(scn_start(&S, 1, PEERS(0, 2), conf) == 0);
 	CU_ASSERT_FATAL(scn_start(&S, 2, PEERS(0, 1), conf) == 0);
@@ -124,6 +274,7 @@ test_stability(void)
 		CU_ASSERT_EQUAL(scn_peer_count(&S, i), 2);
 		check_pongs(i, 120);
 	}
+	check_kernel_tls(3);
 }
 
 static void
@@ -133,11 +284,15 @@ test_partition(void)
 	double	took;
 	int	i;
 
-	if (geteuid() != 0) {
-		printf("\n  skipped: network namespaces need root ");
+	if (skip_without_netns())
 		return;
+	/* this one needs namespaces: IPv4 ones when not mixed */
+	if (mixed)
+		form_setup(3, (const unsigned []){ DUAL, SCN_V4, DUAL });
+	else {
+		printf("\n  form: IPv4 in namespaces, TLS ");
+		CU_ASSERT_FATAL(scn_netns_setup(&S, 3) == 0);
 	}
-	CU_ASSERT_FATAL(scn_netns_setup(&S, 3) == 0);
 	CU_ASSERT_FATAL(scn_start(&S, 0, PEERS(1, 2), producer_conf) == 0);
 	CU_ASSERT_FATAL(scn_start(&S, 1, PEERS(0, 2), NULL) == 0);
 	CU_ASSERT_FATAL(scn_start(&S, 2, PEERS(0, 1), NULL) == 0);
@@ -169,6 +324,7 @@ test_partition(void)
 	/* backoff cap 4 s + dead-connection timeout 3 s + sync */
 	CU_ASSERT(took < 4 + 3 + 20);
 	printf("\n  B back at A's tip %.1f s after its link came up ", took);
+	check_kernel_tls(3);
 }
 
 /* each node lists distinct IPs, and the relation is symmetric */
@@ -235,8 +391,14 @@ test_twelve(void)
 {
 	char	tip[80];
 	double	t0;
+	unsigned fam[12];
 	int	i, ok = 0;
 
+	/* dual, v4, dual, v6, ...: each told of the one before, a dual-stack
+	 * node on one side at least */
+	for (i = 0; i < 12; i++)
+		fam[i] = i % 2 == 0 ? DUAL : i % 4 == 1 ? SCN_V4 : SCN_V6;
+	form_setup(12, fam);
 	CU_ASSERT_FATAL(scn_start(&S, 0, PEERS(1), producer_conf) == 0);
 	for (i = 1; i < 12; i++)
 		CU_ASSERT_FATAL(scn_start(&S, i, PEERS(i - 1), NULL) == 0);
@@ -251,38 +413,9 @@ test_twelve(void)
 	for (i = 1; i < 12; i++)
 		CU_ASSERT(scn_wait_tip(&S, i, tip, 90) >= 0);
 	check_no_duplicates(12);
+	check_kernel_tls(12);
 	for (i = 0; i < 12; i++)
 		printf("\n  node %d: %d peers", i, scn_peer_count(&S, i));
-}
-
-/*
- * ESTABLISHED connections between nodes i and j over any of their
- * addresses, in the kernel's table of node i's namespace
- * (/proc/PID/net/tcp and tcp6), not in what the nodes say.
- */
-static int
-kernel_conns(int i, int j)
-{
-	char	ai[2][48], aj[2][48];
-	int	x, y, k, n = 0;
-
-	scn_ip(&S, i, ai[0], sizeof(ai[0]));
-	scn_ip6(&S, i, ai[1], sizeof(ai[1]));
-	scn_ip(&S, j, aj[0], sizeof(aj[0]));
-	scn_ip6(&S, j, aj[1], sizeof(aj[1]));
-	for (x = 0; x < 2; x++)
-		for (y = 0; y < 2; y++) {
-			/* an IPv6-only node's scn_ip is its IPv6 address */
-			if (ai[x][0] == '\0' || aj[y][0] == '\0' ||
-			    (x == 1 && strcmp(ai[0], ai[1]) == 0) ||
-			    (y == 1 && strcmp(aj[0], aj[1]) == 0))
-				continue;
-			k = tn_tcp_established_in(S.node[i].pid, ai[x], aj[y],
-			    NULL, 0);
-			CU_ASSERT(k >= 0);
-			n += k > 0 ? k : 0;
-		}
-	return n;
 }
 
 /*
@@ -301,12 +434,10 @@ test_mixed(void)
 	json_t		*st, *p;
 	size_t		 k;
 	double		 t0;
-	int		 i, j, n, ok = 0, also = 0;
+	int		 i, ok = 0, also = 0;
 
-	if (geteuid() != 0) {
-		printf("\n  skipped: network namespaces need root ");
+	if (skip_without_netns())
 		return;
-	}
 	CU_ASSERT_FATAL(scn_netns_setup_fam(&S, 6, fam) == 0);
 	CU_ASSERT_FATAL(scn_start(&S, 4, PEERS(5), producer_conf) == 0);
 	CU_ASSERT_FATAL(scn_start(&S, 5, PEERS(4, 0, 2), NULL) == 0);
@@ -323,24 +454,9 @@ test_mixed(void)
 		CU_ASSERT(scn_wait_tip(&S, i, tip, 60) >= 0);
 	tn_sleep(5);	/* redials and peer exchange settle */
 	check_no_duplicates(6);
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 6; i++)
 		CU_ASSERT_STRING_EQUAL(scn_tip(&S, i, t, sizeof(t)), tip);
-		n = 0;
-		for (j = 0; j < 6; j++) {
-			if (j == i)
-				continue;
-			k = (size_t)kernel_conns(i, j);
-			CU_ASSERT(k <= 1);
-			if (k > 1)
-				printf("\n  nodes %d and %d: %zu connections",
-				    i, j, k);
-			n += (int)k;
-		}
-		/* the kernel and the node agree on how many peers */
-		CU_ASSERT_EQUAL(n, scn_peer_count(&S, i));
-		printf("\n  node %d: %d peers, %d in the kernel's table", i,
-		    scn_peer_count(&S, i), n);
-	}
+	check_kernel_tls(6);
 	CU_ASSERT_EQUAL(kernel_conns(4, 5), 1);
 	CU_ASSERT_EQUAL(kernel_conns(5, 4), 1);
 	/* the dual-stack pair resolved a doubled connection; the survivor
@@ -370,6 +486,7 @@ test_chaos(void)
 	int		 i, kills = 0, k;
 
 	srandom((unsigned)getpid());
+	form_setup(3, (const unsigned []){ SCN_V6, DUAL, DUAL });
 	CU_ASSERT_FATAL(scn_start(&S, 0, PEERS(1, 2), producer_conf) == 0);
 	CU_ASSERT_FATAL(scn_produce(&S, 0, 5000, 0) == 0);
 	scn_tip(&S, 0, tip, sizeof(tip));
@@ -393,6 +510,7 @@ test_chaos(void)
 		json_decref(st);
 		CU_ASSERT(tn_pid_alive(S.node[i].pid));
 	}
+	check_kernel_tls(3);
 	for (i = 0; i < 3; i++) {
 		CU_ASSERT_EQUAL(WEXITSTATUS(scn_stop(&S, i)), 0);
 		CU_ASSERT_EQUAL(scn_verify(&S, i), 0);
@@ -462,8 +580,10 @@ main(int argc, char **argv)
 	struct tn_suite	 ts = { .name = "scenarios", .cases = cases,
 	    .teardown = teardown };
 	size_t		 i;
+	int		 rc;
 
 	alarm(600);
+	mixed = mixed_possible();
 	for (i = 0; i < TN_NCASES(scenarios); i++)
 		if (argc < 2 || strcmp(argv[1], scenarios[i].name) == 0) {
 			cases[ts.ncases].name = scenarios[i].title;
@@ -473,5 +593,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "unknown scenario %s\n", argv[1]);
 		return 2;
 	}
-	return tn_cunit_run(&ts);
+	rc = tn_cunit_run(&ts);
+	printf("form: %s\n", skipped ? "skipped (needs root)" : mixed ?
+	    "mixed IPv4/IPv6/dual-stack in namespaces, TLS" :
+	    "IPv4 loopback, TLS");
+	return rc == 0 && skipped ? 77 : rc;
 }

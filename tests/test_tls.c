@@ -8,8 +8,11 @@
  * known address is logged and counted; a capture of loopback during a
  * catch-up holds no block payload (and does with plaintext).
  *
- * Nodes on 127.0.14.1-127.0.14.9, port 24900; fake peers on
- * 127.0.14.20-29.
+ * A node key does not travel with a node nonce: a second machine
+ * reusing a peer's nonce with another key does not displace it.
+ *
+ * Nodes on 127.0.14.1-127.0.14.10, port 24900; fake peers on
+ * 127.0.14.20-32.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,6 +20,7 @@
 
 #include <CUnit/Basic.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sodium.h>
@@ -28,6 +32,7 @@
 #include "cunit.h"
 #include "fakepeer.h"
 #include "harness.h"
+#include "tls.h"
 #include "wire.h"
 
 #define PORT		24900
@@ -512,6 +517,165 @@ test_capture(void)
 	tn_node_cleanup(&a);
 }
 
+/*
+ * A fake peer over TLS with the node key seed: f (as fake_connect's,
+ * from src) is one end of a socket pair whose other end a child process
+ * relays through a TLS client connection (netd/tls.c's context, as a
+ * node makes it).  The child's pid into *relay (stop_relay ends it), or
+ * -1 with nothing left.
+ */
+static int
+fake_tls_connect(struct fake *f, pid_t *relay, const uint8_t *seed,
+    const char *src, const char *dst)
+{
+	struct tls_peer	 peer;
+	struct pollfd	 pfd[2];
+	SSL_CTX		*ctx;
+	SSL		*ssl;
+	uint8_t		 pub[NODE_KEY_LEN], buf[16384];
+	int		 sv[2], tcp, r;
+
+	if (fake_connect(f, src, dst, PORT) == -1)
+		return -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
+		fake_close(f);
+		return -1;
+	}
+	tcp = f->fd;
+	if ((*relay = fork()) == -1) {
+		close(sv[0]);
+		close(sv[1]);
+		fake_close(f);
+		return -1;
+	}
+	if (*relay > 0) {
+		close(sv[1]);
+		close(tcp);
+		f->fd = sv[0];
+		return 0;
+	}
+	/* the child: TLS, then bytes both ways until either end closes */
+	alarm(120);
+	signal(SIGPIPE, SIG_IGN);
+	close(sv[0]);
+	memset(&peer, 0, sizeof(peer));
+	if ((ctx = tls_ctx_new()) == NULL ||
+	    tls_ctx_set_key(ctx, seed, pub) == -1 ||
+	    (ssl = tls_new(ctx, &peer)) == NULL ||
+	    SSL_set_fd(ssl, tcp) != 1 || SSL_connect(ssl) != 1)
+		_exit(1);
+	pfd[0].fd = tcp;
+	pfd[1].fd = sv[1];
+	pfd[0].events = pfd[1].events = POLLIN;
+	for (;;) {
+		if (SSL_pending(ssl) == 0 && poll(pfd, 2, -1) == -1)
+			_exit(1);
+		if (SSL_pending(ssl) > 0 || pfd[0].revents) {
+			if ((r = SSL_read(ssl, buf, sizeof(buf))) <= 0 ||
+			    send(sv[1], buf, (size_t)r, MSG_NOSIGNAL) != r)
+				_exit(0);
+		}
+		if (pfd[1].revents) {
+			if ((r = (int)read(sv[1], buf, sizeof(buf))) <= 0 ||
+			    SSL_write(ssl, buf, r) != r)
+				_exit(0);
+		}
+		pfd[0].revents = pfd[1].revents = 0;
+	}
+}
+
+/* close f and end its relay (by pid) */
+static void
+stop_relay(struct fake *f, pid_t relay)
+{
+	fake_close(f);
+	if (relay > 0) {
+		kill(relay, SIGKILL);
+		waitpid(relay, NULL, 0);
+	}
+}
+
+/* a fake over TLS from src that says hello with nonce: 0, or -1 */
+static int
+tls_hello(struct fake *f, pid_t *relay, const uint8_t *seed,
+    const char *src, const char *dst, uint64_t nonce)
+{
+	struct wire_msg m;
+
+	if (fake_tls_connect(f, relay, seed, src, dst) == -1)
+		return -1;
+	if (fake_hello(f, nonce, NULL) == -1 || fake_recv(f, &m, 5) != 1 ||
+	    m.type != WIRE_HELLO) {
+		stop_relay(f, *relay);
+		*relay = -1;
+		return -1;
+	}
+	return 0;
+}
+
+/* n's status lists a peer at ip within timeout */
+static int
+has_peer(struct tn_node *n, const char *ip, double timeout)
+{
+	double	 end = tn_now() + timeout;
+	json_t	*st;
+	int	 ok = 0;
+
+	while (!ok && tn_now() < end) {
+		st = tn_status(n);
+		ok = st != NULL && tn_peer(st, ip) != NULL;
+		json_decref(st);
+		if (!ok)
+			tn_sleep(0.1);
+	}
+	return ok;
+}
+
+/*
+ * The dual-stack rule trusts a node nonce only with the same node key
+ * (docs/protocol.md section 6): a peer R (key 1, from .31) is connected;
+ * X (key 2, from .30: the lower address pair, which the rule keeps)
+ * presents R's nonce: two machines, both stay, a warning names the
+ * keys.  Y (key 1 again, from .32) presenting that nonce is R's twin and
+ * loses to R's lower pair, as before.
+ */
+static void
+test_nonce_other_key(void)
+{
+	static const uint64_t	nonce = 0x7e57ab1e14;
+	struct tn_node		n;
+	struct fake		r, x, y;
+	uint8_t			k1[NODE_KEY_LEN], k2[NODE_KEY_LEN];
+	pid_t			pr, px, py;
+
+	randombytes_buf(k1, sizeof(k1));
+	randombytes_buf(k2, sizeof(k2));
+	CU_ASSERT_FATAL(start(&n, "127.0.14.10", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(tls_hello(&r, &pr, k1, "127.0.14.31", n.ip, nonce)
+	    == 0);
+	fake_serve(&r, 0.5);
+	CU_ASSERT(has_peer(&n, "127.0.14.31", 3));
+	CU_ASSERT_FATAL(tls_hello(&x, &px, k2, "127.0.14.30", n.ip, nonce)
+	    == 0);
+	fake_serve(&r, 1);
+	CU_ASSERT(fake_alive(&r));		/* not displaced */
+	CU_ASSERT(fake_alive(&x));
+	CU_ASSERT(has_peer(&n, "127.0.14.31", 3));
+	CU_ASSERT(has_peer(&n, "127.0.14.30", 3));
+	CU_ASSERT(wait_log(&n, "with another node key", 3));
+	CU_ASSERT(tn_log_count(n.log, "keeping both") >= 1);
+	/* the same key at another IP is the same machine */
+	CU_ASSERT_FATAL(tls_hello(&y, &py, k1, "127.0.14.32", n.ip, nonce)
+	    == 0);
+	CU_ASSERT(fake_goodbye_with(&y, CLOSE_DUPLICATE, 3));
+	CU_ASSERT(fake_alive(&r));
+	CU_ASSERT(tn_status_int(&n, "counters.duplicates_resolved") == 1);
+	stop_relay(&y, py);
+	stop_relay(&x, px);
+	stop_relay(&r, pr);
+	tn_node_cleanup(&n);
+}
+
 /* an argument runs only the tests whose name contains it */
 int
 main(int argc, char **argv)
@@ -531,6 +695,8 @@ main(int argc, char **argv)
 		    "next", test_plaintext_fallback },
 		{ "hostile first bytes: garbage after 0x16, stalled "
 		    "ClientHello", test_hostile_handshake },
+		{ "a nonce with another node key is another machine",
+		    test_nonce_other_key },
 		/* last: it moves the program into a network namespace */
 		{ "capture of a catch-up: no block in clear over TLS",
 		    test_capture },
