@@ -684,7 +684,7 @@ test_peer_keys(void)
 	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_FULL);
 	store_peer_key(&s, &k, &ack, &res);	/* still not recorded */
 	CU_ASSERT(ack.outcome == PEER_KEY_FULL);
-	store_close(&s);
+	done(&s);
 }
 
 static void
