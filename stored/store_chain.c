@@ -255,69 +255,62 @@ link_prev(MDB_txn *txn, const struct store *s, const struct append_ctx *a,
 	return 0;
 }
 
+/*
+ * Make b, the block stored or in the batch at height to, the tip:
+ * heights to + 1..tip go (a rollback with nothing above it to write).
+ */
 static int
-append_txn(struct store *s, MDB_txn *txn, void *arg, struct ipc_result *res)
+append_cut_to(MDB_txn *txn, const struct store *s, struct append_ctx *a,
+    uint64_t to, const struct block *b)
 {
-	struct append_ctx	*a = arg;
-	const struct ipc_append	*req = a->req;
-	struct block_header	 ph;
-	struct block		 rb;
-	enum block_error	 e;
-	uint8_t			 phash[BLOCK_HASH_LEN];
-	char			 hx[SHORT_HEX];
-	uint64_t		 tip = s->height, first;
-	uint32_t		 i;
-	int			 rc, same = 1;
+	int rc;
 
-	a->written = 0;
-	a->removed = 0;
-	a->height = s->height;
-	memcpy(a->tip, s->tip, BLOCK_HASH_LEN);
-	a->hdr = s->tip_hdr;
-	/* blocks already stored with the same hash: success, idempotent */
-	for (i = 0; i < a->n && a->b[i].h.height <= tip; i++) {
-		if ((rc = stored_same(txn, s, &a->b[i], &same)) != 0)
-			return rc;
-		if (!same)
-			break;
-	}
-	if (req->rollback && a->n == 0) {
-		if (req->rollback_to == tip)
-			return STORE_REFUSED;	/* nothing to do */
-		if ((rc = truncate_from(txn, s, req->rollback_to + 1,
-		    tip)) != 0)
-			return rc;
-		rc = store_get_block(txn, s, req->rollback_to, &rb, &e);
-		if (rc != 0)
-			return rc;
-		if (e != BLOCK_OK)
-			return MDB_CORRUPTED;
-		a->removed = tip - req->rollback_to;
-		a->height = req->rollback_to;
-		memcpy(a->tip, rb.hash, BLOCK_HASH_LEN);
-		a->hdr = rb.h;
-		return store_put_tip(txn, s, a->height, a->tip);
-	}
-	if (i == a->n && req->rollback && a->n > 0 &&
-	    a->b[a->n - 1].h.height < tip) {
-		/*
-		 * The whole batch is stored already, but the rollback asked
-		 * for makes its last block the tip: what lies above goes.
-		 */
-		first = a->b[a->n - 1].h.height + 1;
-		if ((rc = truncate_from(txn, s, first, tip)) != 0)
-			return rc;
-		a->removed = tip - first + 1;
-		a->height = first - 1;
-		memcpy(a->tip, a->b[a->n - 1].hash, BLOCK_HASH_LEN);
-		a->hdr = a->b[a->n - 1].h;
-		return store_put_tip(txn, s, a->height, a->tip);
-	}
-	if (i == a->n)
-		return STORE_REFUSED;	/* all there: nothing to write */
-	first = a->b[i].h.height;
+	if ((rc = truncate_from(txn, s, to + 1, s->height)) != 0)
+		return rc;
+	a->removed = s->height - to;
+	a->height = to;
+	memcpy(a->tip, b->hash, BLOCK_HASH_LEN);
+	a->hdr = b->h;
+	return store_put_tip(txn, s, a->height, a->tip);
+}
+
+/* A rollback with an empty batch: back to rollback_to. */
+static int
+append_rollback_only(MDB_txn *txn, const struct store *s,
+    struct append_ctx *a)
+{
+	struct block		b;
+	enum block_error	e;
+	int			rc;
+
+	if (a->req->rollback_to == s->height)
+		return STORE_REFUSED;	/* nothing to do */
+	rc = store_get_block(txn, s, a->req->rollback_to, &b, &e);
+	if (rc != 0)
+		return rc;
+	if (e != BLOCK_OK)
+		return MDB_CORRUPTED;
+	return append_cut_to(txn, s, a, a->req->rollback_to, &b);
+}
+
+/*
+ * Write the batch from a->b[i], the first block not stored already:
+ * it must be tip + 1, or replace what is stored from its height when a
+ * rollback was asked for, and link to the block below it.
+ */
+static int
+append_from(MDB_txn *txn, const struct store *s, struct append_ctx *a,
+    uint32_t i, struct ipc_result *res)
+{
+	struct block_header	ph;
+	enum block_error	e;
+	uint8_t			phash[BLOCK_HASH_LEN];
+	char			hx[SHORT_HEX];
+	uint64_t		tip = s->height, first = a->b[i].h.height;
+	int			rc;
+
 	if (first <= tip) {
-		if (!req->rollback) {
+		if (!a->req->rollback) {
 			store_result(res, IPC_ERR_CONFLICT, "block at height "
 			    "%llu (%s) differs from the stored one and no "
 			    "rollback was asked for", (unsigned long long)first,
@@ -341,6 +334,40 @@ append_txn(struct store *s, MDB_txn *txn, void *arg, struct ipc_result *res)
 		return STORE_REFUSED;
 	}
 	return append_write(txn, s, a, i);
+}
+
+static int
+append_txn(struct store *s, MDB_txn *txn, void *arg, struct ipc_result *res)
+{
+	struct append_ctx	*a = arg;
+	uint32_t		 i;
+	int			 rc, same = 1;
+
+	a->written = 0;
+	a->removed = 0;
+	a->height = s->height;
+	memcpy(a->tip, s->tip, BLOCK_HASH_LEN);
+	a->hdr = s->tip_hdr;
+	/* blocks already stored with the same hash: success, idempotent */
+	for (i = 0; i < a->n && a->b[i].h.height <= s->height; i++) {
+		if ((rc = stored_same(txn, s, &a->b[i], &same)) != 0)
+			return rc;
+		if (!same)
+			break;
+	}
+	if (a->req->rollback && a->n == 0)
+		return append_rollback_only(txn, s, a);
+	/*
+	 * The whole batch is stored already, but the rollback asked for
+	 * makes its last block the tip: what lies above goes.
+	 */
+	if (i == a->n && a->req->rollback && a->n > 0 &&
+	    a->b[a->n - 1].h.height < s->height)
+		return append_cut_to(txn, s, a, a->b[a->n - 1].h.height,
+		    &a->b[a->n - 1]);
+	if (i == a->n)
+		return STORE_REFUSED;	/* all there: nothing to write */
+	return append_from(txn, s, a, i, res);
 }
 
 /* rollback bounds, against the committed tip */
