@@ -11,6 +11,17 @@
  * start of the chain.  Apart from the chain code because it must not
  * trust it: it reads the tables directly and shares only the accessors
  * of store_int.h.
+ *
+ * Why not one snapshot kept across the slices (no resume, no restart):
+ * a read transaction pins every page freed by a commit after it began,
+ * and mdb_reader_check (every second) clears only dead processes' slots,
+ * never a live reader's; so the file would grow by everything written
+ * during the walk, a whole catch-up at disk speed while a large chain
+ * is hashed, bounded by nothing (lmdb.h, Caveats: "Avoid long-lived
+ * transactions"; OpenLDAP ITS#7904 resets slapd's long read
+ * transactions for the same reason).  A slice pins pages for at most
+ * STORE_VERIFY_SLICE_BLOCKS blocks or STORE_VERIFY_SLICE_BYTES bytes of
+ * walking; the resume check that buys it is verify_resume.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -139,6 +150,47 @@ verify_resume(struct store *s, struct store_verifier *v, MDB_txn *txn,
 	return 0;
 }
 
+/* the height and hash of the last block in the blocks table */
+static int
+last_stored(MDB_txn *txn, const struct store *s, uint64_t *height,
+    uint8_t hash[BLOCK_HASH_LEN])
+{
+	MDB_cursor	*cur;
+	MDB_val		 k, d;
+	int		 rc;
+
+	if ((rc = mdb_cursor_open(txn, s->blocks, &cur)) != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &d, MDB_LAST);
+	mdb_cursor_close(cur);
+	if (rc != 0)
+		return rc;
+	if (k.mv_size != 8 || d.mv_size < BLOCK_HEADER_LEN)
+		return MDB_CORRUPTED;
+	*height = be64_load(k.mv_data);
+	block_hash_header(d.mv_data, hash);
+	return 0;
+}
+
+/* the outcome of a whole chain: last is the last block stored */
+static void
+verify_whole(const struct store_verifier *v, uint64_t last,
+    struct ipc_result *res)
+{
+	res->code = IPC_OK;
+	res->height = v->target;
+	memcpy(res->hash, v->prev_hash, BLOCK_HASH_LEN);
+	snprintf(res->reason, sizeof(res->reason), "%llu blocks, heights "
+	    "0..%llu, network %s: whole", (unsigned long long)v->next,
+	    (unsigned long long)v->target, v->network);
+	if (last > v->target)
+		snprintf(res->reason + strlen(res->reason),
+		    sizeof(res->reason) - strlen(res->reason), " (the chain "
+		    "grew to %llu meanwhile: the blocks above %llu were "
+		    "counted, not walked)", (unsigned long long)last,
+		    (unsigned long long)v->target);
+}
+
 /*
  * After the walk reached the target, in the same transaction: the last
  * stored block is the tip meta names, the heights 0..tip are all there
@@ -150,13 +202,11 @@ static int
 verify_final(struct store *s, struct store_verifier *v, MDB_txn *txn,
     const struct store *m, struct ipc_result *res)
 {
-	MDB_cursor	*cur;
-	MDB_val		 k, d;
-	MDB_stat	 bs, hs;
-	uint64_t	 last;
-	uint8_t		 lh[BLOCK_HASH_LEN];
-	char		 a[SHORT_HEX], b[SHORT_HEX];
-	int		 rc;
+	MDB_stat	bs, hs;
+	uint64_t	last;
+	uint8_t		lh[BLOCK_HASH_LEN];
+	char		a[SHORT_HEX], b[SHORT_HEX];
+	int		rc;
 
 	if (v->next == 0) {
 		store_result(res, IPC_ERR_GAP, "no blocks, not even "
@@ -165,21 +215,9 @@ verify_final(struct store *s, struct store_verifier *v, MDB_txn *txn,
 	}
 	last = v->next - 1;
 	memcpy(lh, v->prev_hash, BLOCK_HASH_LEN);
-	if (last == v->target) {
-		/* the last block stored, which may be above the target */
-		if ((rc = mdb_cursor_open(txn, s->blocks, &cur)) != 0)
-			goto storage;
-		rc = mdb_cursor_get(cur, &k, &d, MDB_LAST);
-		mdb_cursor_close(cur);
-		if (rc != 0)
-			goto storage;
-		if (k.mv_size != 8 || d.mv_size < BLOCK_HEADER_LEN) {
-			rc = MDB_CORRUPTED;
-			goto storage;
-		}
-		last = be64_load(k.mv_data);
-		block_hash_header(d.mv_data, lh);
-	}
+	/* the last block stored, which may be above the target */
+	if (last == v->target && (rc = last_stored(txn, s, &last, lh)) != 0)
+		goto storage;
 	if (m->height != last || memcmp(m->tip, lh, BLOCK_HASH_LEN) != 0) {
 		store_result(res, IPC_ERR_CONFLICT, "meta says the tip is "
 		    "%llu (%s), the last block is %llu (%s)",
@@ -202,22 +240,42 @@ verify_final(struct store *s, struct store_verifier *v, MDB_txn *txn,
 		    bs.ms_entries);
 		return 1;
 	}
-	res->code = IPC_OK;
-	res->height = v->target;
-	memcpy(res->hash, v->prev_hash, BLOCK_HASH_LEN);
-	snprintf(res->reason, sizeof(res->reason), "%llu blocks, heights "
-	    "0..%llu, network %s: whole", (unsigned long long)v->next,
-	    (unsigned long long)v->target, v->network);
-	if (last > v->target)
-		snprintf(res->reason + strlen(res->reason),
-		    sizeof(res->reason) - strlen(res->reason), " (the chain "
-		    "grew to %llu meanwhile: the blocks above %llu were "
-		    "counted, not walked)", (unsigned long long)last,
-		    (unsigned long long)v->target);
+	verify_whole(v, last, res);
 	return 1;
 storage:
 	store_result(res, IPC_ERR_STORAGE, "verify: %s", mdb_strerror(rc));
 	return 1;
+}
+
+/*
+ * Meta as committed in txn into m; the first slice takes its target,
+ * genesis and network from it, a later one resumes (verify_resume).
+ * 0 to walk on, -1 with res set.
+ */
+static int
+verify_meta(struct store *s, struct store_verifier *v, MDB_txn *txn,
+    struct store *m, struct ipc_result *res)
+{
+	char err[STORE_ERR_MAX];
+
+	/*
+	 * Leniently, the walk reports what is wrong with the tip; later
+	 * slices read only genesis and tip (store_load_meta decodes the tip
+	 * block).
+	 */
+	if (!v->started ? store_load_meta(m, txn, 0, err, sizeof(err)) !=
+	    STORE_OPEN_OK :
+	    store_load_meta_tip(m, txn, err, sizeof(err)) == -1) {
+		store_result(res, IPC_ERR_CONFLICT, "%s", err);
+		return -1;
+	}
+	if (v->started)
+		return verify_resume(s, v, txn, m, res);
+	v->started = 1;
+	v->target = m->height;
+	memcpy(v->genesis, m->genesis, BLOCK_HASH_LEN);
+	memcpy(v->network, m->network, sizeof(v->network));
+	return 0;
 }
 
 /* One slice in txn: 0 when there is more to do, 1 with res set. */
@@ -231,26 +289,9 @@ verify_slice(struct store *s, struct store_verifier *v, MDB_txn *txn,
 	uint8_t		 key[8];
 	uint64_t	 bytes = 0;
 	uint32_t	 n = 0;
-	char		 err[STORE_ERR_MAX];
 	int		 rc;
 
-	/*
-	 * Leniently, the walk reports what is wrong with the tip; later
-	 * slices read only genesis and tip (store_load_meta decodes the tip
-	 * block).
-	 */
-	if (!v->started ? store_load_meta(&m, txn, 0, err, sizeof(err)) !=
-	    STORE_OPEN_OK :
-	    store_load_meta_tip(&m, txn, err, sizeof(err)) == -1) {
-		store_result(res, IPC_ERR_CONFLICT, "%s", err);
-		return 1;
-	}
-	if (!v->started) {
-		v->started = 1;
-		v->target = m.height;
-		memcpy(v->genesis, m.genesis, BLOCK_HASH_LEN);
-		memcpy(v->network, m.network, sizeof(v->network));
-	} else if (verify_resume(s, v, txn, &m, res) == -1)
+	if (verify_meta(s, v, txn, &m, res) == -1)
 		return 1;
 	if ((rc = mdb_cursor_open(txn, s->blocks, &cur)) != 0)
 		goto storage;
