@@ -203,42 +203,52 @@ store_addr_upsert(struct store *s, const struct ipc_addr *in,
 		res->count = 1;
 }
 
+/*
+ * A mark of an address not in the book (or whose entry does not read):
+ * a success or a ban creates the entry, into a; an unban or a failure
+ * is refused.  0, STORE_REFUSED with res set, or an LMDB error.
+ */
+static int
+mark_unknown(struct store *s, MDB_txn *txn, const struct ipc_addr_mark *m,
+    struct ipc_addr *a, struct ipc_result *res)
+{
+	struct upsert_ctx u;
+
+	/*
+	 * Nothing to unban; and a failure of an address we never reached
+	 * is not worth a write (issue 11, item 1: every address an
+	 * attacker named became an entry by failing).
+	 */
+	if (m->outcome == ADDR_UNBAN || m->outcome == ADDR_FAILURE) {
+		store_result(res, IPC_ERR_REFUSED, "address mark: %s",
+		    m->outcome == ADDR_UNBAN ? "not banned" :
+		    "failure of an address not in the book");
+		return STORE_REFUSED;
+	}
+	memset(a, 0, sizeof(*a));
+	a->ip = m->ip;
+	a->port = m->port;
+	a->source = ADDR_INBOUND;
+	a->last_seen = m->now;
+	u.in = a;
+	u.now = m->now;
+	return upsert_txn(s, txn, &u, res);
+}
+
 static int
 mark_txn(struct store *s, MDB_txn *txn, void *arg, struct ipc_result *res)
 {
 	const struct ipc_addr_mark	*m = arg;
-	struct ipc_addr			 a, in;
-	struct upsert_ctx		 u;
+	struct ipc_addr			 a;
 	MDB_val				 k = mval(m->ip.b, NETADDR_LEN), v;
 	int				 rc;
 
 	rc = mdb_get(txn, s->addrs, &k, &v);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return rc;
-	if (rc == MDB_NOTFOUND || addr_get(&k, &v, &a) == -1) {
-		/*
-		 * Nothing to unban; and a failure of an address we never
-		 * reached is not worth a write (issue 11, item 1: every
-		 * address an attacker named became an entry by failing).
-		 */
-		if (m->outcome == ADDR_UNBAN || m->outcome == ADDR_FAILURE) {
-			store_result(res, IPC_ERR_REFUSED, "address mark: "
-			    "%s", m->outcome == ADDR_UNBAN ? "not banned" :
-			    "failure of an address not in the book");
-			return STORE_REFUSED;
-		}
-		/* a success or ban of an unknown address creates it */
-		memset(&in, 0, sizeof(in));
-		in.ip = m->ip;
-		in.port = m->port;
-		in.source = ADDR_INBOUND;
-		in.last_seen = m->now;
-		u.in = &in;
-		u.now = m->now;
-		if ((rc = upsert_txn(s, txn, &u, res)) != 0)
-			return rc;
-		a = in;
-	}
+	if ((rc == MDB_NOTFOUND || addr_get(&k, &v, &a) == -1) &&
+	    (rc = mark_unknown(s, txn, m, &a, res)) != 0)
+		return rc;
 	switch (m->outcome) {
 	case ADDR_SUCCESS:
 		a.port = m->port;
