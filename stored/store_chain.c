@@ -445,6 +445,45 @@ store_tip(const struct store *s, struct ipc_tip *t)
 	memcpy(t->genesis, s->genesis, BLOCK_HASH_LEN);
 }
 
+/*
+ * The blocks from height from into bl (count of them, at most
+ * max_count, and max_bytes of them but always one), pointing into the
+ * txn's pages.  0 (also when the chain ends first), or an LMDB error.
+ */
+static int
+blocks_walk(MDB_txn *txn, const struct store *s, uint64_t from,
+    uint32_t max_count, uint64_t max_bytes, struct ipc_blocks *bl)
+{
+	MDB_cursor	*cur;
+	MDB_val		 k, d;
+	uint8_t		 key[8];
+	uint64_t	 total = 0;
+	int		 rc;
+
+	if ((rc = mdb_cursor_open(txn, s->blocks, &cur)) != 0)
+		return rc;
+	be64_store(key, from);
+	k = mval(key, 8);
+	rc = mdb_cursor_get(cur, &k, &d, MDB_SET_KEY);
+	while (rc == 0 && bl->count < max_count) {
+		if (k.mv_size != 8 || d.mv_size > BLOCK_MAX_LEN ||
+		    be64_load(k.mv_data) != from + bl->count) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		/* always one block, however large */
+		if (bl->count > 0 && total + d.mv_size > max_bytes)
+			break;
+		total += d.mv_size;
+		bl->v[bl->count].p = d.mv_data;
+		bl->v[bl->count].len = (uint32_t)d.mv_size;
+		bl->count++;
+		rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 void
 store_blocks(struct store *s, const struct ipc_range *q, struct wbuf *out)
 {
@@ -452,10 +491,7 @@ store_blocks(struct store *s, const struct ipc_range *q, struct wbuf *out)
 	struct ipc_blocks	 bl;
 	struct ipc_result	 res;
 	MDB_txn			*txn;
-	MDB_cursor		*cur;
-	MDB_val			 k, d;
-	uint8_t			 key[8];
-	uint64_t		 total = 0, max_bytes;
+	uint64_t		 max_bytes;
 	uint32_t		 max_count;
 	int			 rc;
 
@@ -475,36 +511,13 @@ store_blocks(struct store *s, const struct ipc_range *q, struct wbuf *out)
 		ipc_blocks_encode(out, &bl);
 		return;
 	}
-	if ((rc = mdb_cursor_open(txn, s->blocks, &cur)) != 0) {
-		bl.code = IPC_ERR_STORAGE;
-		goto done;
-	}
-	be64_store(key, q->from);
-	k = mval(key, 8);
-	rc = mdb_cursor_get(cur, &k, &d, MDB_SET_KEY);
-	while (rc == 0 && bl.count < max_count) {
-		if (k.mv_size != 8 || d.mv_size > BLOCK_MAX_LEN ||
-		    be64_load(k.mv_data) != q->from + bl.count) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		/* always one block, however large */
-		if (bl.count > 0 && total + d.mv_size > max_bytes)
-			break;
-		total += d.mv_size;
-		v[bl.count].p = d.mv_data;
-		v[bl.count].len = (uint32_t)d.mv_size;
-		bl.count++;
-		rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
-	}
-	mdb_cursor_close(cur);
-	if (rc != 0 && rc != MDB_NOTFOUND) {
+	if ((rc = blocks_walk(txn, s, q->from, max_count, max_bytes,
+	    &bl)) != 0) {
 		log_warnx("blocks from %llu: %s", (unsigned long long)q->from,
 		    mdb_strerror(rc));
 		bl.code = IPC_ERR_STORAGE;
 		bl.count = 0;
 	}
-done:
 	ipc_blocks_encode(out, &bl);	/* copies out of the txn's pages */
 	mdb_txn_abort(txn);
 }
