@@ -9,6 +9,18 @@
  * and a reason a log line or a requester can show); nothing is written
  * when a request is refused.  docs/storage.md has the layout and the
  * policies.
+ *
+ * One header for four files, as OpenBGPD's rde.h for rde*.c: store.c
+ * (open, meta, migration, transactions), store_chain.c (append, chain
+ * reads), store_addr.c (address book, bans, peer keys), store_verify.c
+ * (verify); store_int.h is private to them.  The arguments are the IPC
+ * structs (ipc.h) because they are the store's vocabulary as decoded C
+ * values, not wire layouts: stored.c passes what it decoded as is.
+ *
+ * Errors: every function that takes an ipc_result sets code (enum
+ * ipc_code) and, on an error, reason (a NUL-terminated line); LMDB
+ * failures are IPC_ERR_STORAGE with LMDB's message.  Heights are block
+ * heights (0: genesis), times Unix seconds.
  */
 #ifndef TIMENODE_STORE_H
 #define TIMENODE_STORE_H
@@ -89,27 +101,69 @@ enum store_open_status store_open(struct store *, const struct store_params *,
 	    char *err, size_t errlen);
 void	store_close(struct store *);
 
-/* Chain writes: rollback (optional) and append in one transaction. */
+/*
+ * Chain writes: rollback (optional, to req->rollback_to, at most
+ * max_reorg below the tip) and append req->blocks (at most
+ * IPC_MAX_BLOCKS blocks and IPC_MAX_BLOCK_BYTES bytes, each decoded and
+ * linked) in one write transaction.  Blocks already stored with the same
+ * hash are skipped (IPC_OK, count 0).  res: code (IPC_ERR_GAP, _LINK,
+ * _CONFLICT, _RANGE, _REFUSED, _MALFORMED, _TOO_LARGE, _STORAGE), count =
+ * blocks written, height/hash = the tip after it.  The blobs are read,
+ * not kept.
+ */
 void	store_append(struct store *, const struct ipc_append *,
 	    struct ipc_result *);
 
-/* Chain reads, one read transaction each; answers are encoded into out. */
+/*
+ * Chain reads, one read transaction each.
+ *
+ * store_tip: the committed tip and genesis (no transaction: cached).
+ * store_blocks: the blocks from q->from, at most q->count (0 or more
+ * than IPC_MAX_BLOCKS: IPC_MAX_BLOCKS) and q->max_bytes of them (0 or
+ * more than IPC_MAX_BLOCK_BYTES: that; always at least one block),
+ * encoded as an IPC BLOCKS answer appended to out (copied out of
+ * LMDB's pages; the caller owns out).  Its code: IPC_ERR_RANGE above the
+ * tip, IPC_ERR_STORAGE.
+ * store_locator: the hashes at locator_heights(tip) (at most
+ * IPC_MAX_HASHES) into h.
+ * store_fork_point: the highest of loc's hashes on our chain into pt
+ * (found 0 when none is).
+ * store_height_of: the height of hash on our chain into pt (found 0
+ * when it is not on it; that is not an error).
+ */
 void	store_tip(const struct store *, struct ipc_tip *);
-void	store_blocks(struct store *, const struct ipc_range *,
+void	store_blocks(struct store *, const struct ipc_range *q,
 	    struct wbuf *out);
-void	store_locator(struct store *, struct ipc_hashes *, struct ipc_result *);
-void	store_fork_point(struct store *, const struct ipc_hashes *,
-	    struct ipc_point *, struct ipc_result *);
+void	store_locator(struct store *, struct ipc_hashes *h,
+	    struct ipc_result *);
+void	store_fork_point(struct store *, const struct ipc_hashes *loc,
+	    struct ipc_point *pt, struct ipc_result *);
 void	store_height_of(struct store *, const uint8_t hash[BLOCK_HASH_LEN],
-	    struct ipc_point *, struct ipc_result *);
+	    struct ipc_point *pt, struct ipc_result *);
 
-/* Address book. */
+/*
+ * Address book (docs/storage.md, "Address book"), at most addr_max
+ * entries: a new one beyond evicts the worst entry not banned (bans are
+ * kept longest).
+ *
+ * store_addr_upsert: add or merge an entry (newest times, the strongest
+ * source, bans kept); IPC_ERR_MALFORMED for port 0 or an unknown
+ * source; count 1 when written.
+ * store_addr_mark: a dial's outcome (success, failure), a ban until
+ * m->until or an unban, at m->now.  IPC_ERR_MALFORMED for an unknown
+ * outcome, a success with port 0, a ban ending before now;
+ * IPC_ERR_REFUSED for an unban of an address not banned and a failure
+ * of one not in the book (never written).
+ * store_addr_list: the entries q->purpose wants, best first, at most
+ * q->max and IPC_MAX_ADDRS; out->v is allocated (the caller frees it
+ * with ipc_addrs_free, also on an error).
+ * store_addr_count: the entries, 0 when the store cannot be read.
+ */
 void	store_addr_upsert(struct store *, const struct ipc_addr *,
 	    struct ipc_result *);
-void	store_addr_mark(struct store *, const struct ipc_addr_mark *,
+void	store_addr_mark(struct store *, const struct ipc_addr_mark *m,
 	    struct ipc_result *);
-/* out->v is allocated (free with ipc_addrs_free) */
-void	store_addr_list(struct store *, const struct ipc_addr_query *,
+void	store_addr_list(struct store *, const struct ipc_addr_query *q,
 	    struct ipc_addrs *out, struct ipc_result *);
 size_t	store_addr_count(struct store *);
 /*
