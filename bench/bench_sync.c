@@ -16,7 +16,11 @@
  * validation_threads), then one from all four with all threads.
  * Figures: blocks/s and MB/s of each, and the ratios to the baseline
  * (targets: one peer with all threads >= 160% on 2 cores, issue 12 item
- * 1; four peers likewise).
+ * 1; four peers likewise).  Then with a trusted checkpoint ([sync]
+ * assumevalid = A's tip): one peer and four peers with all threads and
+ * the default window, and one peer with window = 100000 (the whole
+ * chain may be held while the checkpoint is awaited), against raw LMDB
+ * append (target: 70%, issue 12 item 2).
  * Prints figures; asserts nothing about time.  Each figure is printed
  * twice: a sentence for people, and a line for bench/run.sh,
  *	RESULT figure=NAME key=value ...
@@ -59,11 +63,13 @@ usage(FILE *f)
 " cpu_us_per_block=Y\n"
 "  RESULT figure=catchup peers=1|4 threads=1|2|all blocks_per_s=X"
 " [steady_blocks_per_s=Y]\n"
+"  RESULT figure=checkpoint peers=1|4 window=N blocks_per_s=X"
+" [steady_blocks_per_s=Y]\n"
 "  RESULT figure=cpus count=N\n"
 "blocks_per_s=0 when a figure could not be measured; steady_blocks_per_s\n"
 "(from the first committed block on) is left out when the catch-up was\n"
-"too short to sample.  There is no checkpoint (assumevalid) figure: it\n"
-"is not built.\n");
+"too short to sample.  checkpoint: all validation threads, [sync]\n"
+"assumevalid = the chain's tip.\n");
 }
 
 /* one line for scripts: "RESULT figure=NAME" and the given key=value */
@@ -370,11 +376,12 @@ struct catch_up {
 
 /*
  * A fresh node catching up from the given peers with threads validation
- * threads (0: the online CPUs): 0, or -1 when it did not get there.
+ * threads (0: the online CPUs) and extra [sync] lines (NULL: none): 0,
+ * or -1 when it did not get there.
  */
 static int
 catch_up(const char *ip, struct tn_node **peers, int npeers,
-    long long target, int threads, struct catch_up *cu)
+    long long target, int threads, const char *extra, struct catch_up *cu)
 {
 	struct tn_node	n;
 	char		conf[1024];
@@ -385,7 +392,8 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 
 	memset(cu, 0, sizeof(*cu));
 	off = (size_t)snprintf(conf, sizeof(conf), "[sync]\n"
-	    "validation_threads = %d\n[node]\n", threads);
+	    "validation_threads = %d\n%s[node]\n", threads,
+	    extra ? extra : "");
 	for (i = 0; i < npeers; i++)
 		off += (size_t)snprintf(conf + off, sizeof(conf) - off,
 		    "peer = %s:%d\n", peers[i]->ip, PORT);
@@ -442,6 +450,66 @@ report(const char *what, int peers, unsigned threads,
 	else
 		printf("%s did not complete\n", what);
 	fflush(stdout);
+}
+
+/*
+ * One catch-up with the checkpoint at the chain's tip: a sentence and a
+ * RESULT line against raw LMDB append.  0, or -1 when it failed.
+ */
+static int
+checkpoint_one(const char *ip, struct tn_node **peers, int npeers,
+    long long target, const char *tip, int window, double mb, double raw)
+{
+	struct catch_up	 cu;
+	char		 extra[256], steady[64] = "";
+	int		 rc;
+
+	snprintf(extra, sizeof(extra), "assumevalid = %s\nwindow = %d\n",
+	    tip, window);
+	rc = catch_up(ip, peers, npeers, target, 0, extra, &cu);
+	if (cu.steady > 0)
+		snprintf(steady, sizeof(steady), " steady_blocks_per_s=%.0f",
+		    cu.steady);
+	result("checkpoint", "peers=%d window=%d blocks_per_s=%.0f%s", npeers,
+	    window, cu.total, steady);
+	if (cu.total > 0)
+		printf("checkpoint, %s, window %d: %.0f blocks/s, %.1f MB/s, "
+		    "%.0f%% of raw LMDB append (target 70%%)%s\n", npeers == 1 ?
+		    "one peer" : "four peers", window, cu.total, cu.total * mb,
+		    raw > 0 ? 100 * cu.total / raw : 0, steady);
+	else
+		printf("checkpoint, %d peers, window %d: did not complete\n",
+		    npeers, window);
+	fflush(stdout);
+	return rc;
+}
+
+/* the catch-ups with the checkpoint ([sync] assumevalid = A's tip) */
+static int
+checkpoint_all(struct tn_node **peers, long long target, double mb,
+    double raw)
+{
+	json_t		*st = tn_status(peers[0]);
+	const char	*t;
+	char		 tip[80];
+	int		 rc = 0;
+
+	t = st ? json_string_value(json_object_get(json_object_get(st,
+	    "node"), "tip")) : NULL;
+	if (t == NULL) {
+		json_decref(st);
+		fprintf(stderr, "checkpoint: no tip from %s\n", peers[0]->ip);
+		return -1;
+	}
+	snprintf(tip, sizeof(tip), "%s", t);
+	json_decref(st);
+	rc |= checkpoint_one("127.0.0.49", peers, 1, target, tip, 4096, mb,
+	    raw);
+	rc |= checkpoint_one("127.0.0.50", peers, 4, target, tip, 4096, mb,
+	    raw);
+	rc |= checkpoint_one("127.0.0.51", peers, 1, target, tip, 100000, mb,
+	    raw);
+	return rc;
 }
 
 /*
@@ -530,7 +598,6 @@ main(int argc, char **argv)
 	    "blocks/s, %.1f MB/s\n", base, base_mb);
 	printf("raw LMDB append (nothing validated): %.0f blocks/s\n", raw);
 	printf("online CPUs: %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
-	printf("catch-up with a checkpoint (assumevalid): not built\n");
 	fflush(stdout);
 	if (base <= 0)
 		rc = -1;
@@ -545,13 +612,13 @@ main(int argc, char **argv)
 	for (i = 0; i < 3; i++)
 		peers[i + 1] = &P[i];
 
-	rc |= catch_up("127.0.0.45", peers, 1, nblocks, 1, &c1);
+	rc |= catch_up("127.0.0.45", peers, 1, nblocks, 1, NULL, &c1);
 	report("one peer, 1 thread:      ", 1, 1, &c1, mb, base, 100);
-	rc |= catch_up("127.0.0.46", peers, 1, nblocks, 2, &c2);
+	rc |= catch_up("127.0.0.46", peers, 1, nblocks, 2, NULL, &c2);
 	report("one peer, 2 threads:     ", 1, 2, &c2, mb, base, 160);
-	rc |= catch_up("127.0.0.47", peers, 1, nblocks, 0, &call);
+	rc |= catch_up("127.0.0.47", peers, 1, nblocks, 0, NULL, &call);
 	report("one peer, all CPUs:      ", 1, 0, &call, mb, base, 160);
-	rc |= catch_up("127.0.0.48", peers, 4, nblocks, 0, &c4);
+	rc |= catch_up("127.0.0.48", peers, 4, nblocks, 0, NULL, &c4);
 	report("four peers, all CPUs:    ", 4, 0, &c4, mb, base, 160);
 	if (c1.total > 0 && c2.total > 0 && call.total > 0)
 		printf("threads: 2 = %.2fx, all = %.2fx the 1-thread "
@@ -561,6 +628,7 @@ main(int argc, char **argv)
 		    c2.steady / c1.steady, call.steady / c1.steady);
 	printf("(the first figure includes the new node's start and the "
 	    "handshakes)\n");
+	rc |= checkpoint_all(peers, nblocks, mb, raw);
 out:
 	for (i = 0; i < 3; i++)
 		tn_node_cleanup(&P[i]);
