@@ -1404,6 +1404,10 @@ syncd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 	st.log_suppressed = peer_logs.c.suppressed;
 	st.log_summaries = peer_logs.c.summaries;
 	st.request = S.request_hist;
+	st.assumevalid = !S.cv.av_on ? SYNC_AV_OFF : S.cv.av_passed ?
+	    SYNC_AV_PASSED : SYNC_AV_PENDING;
+	st.av_height = S.cv.av_height;
+	st.av_skipped = S.cv.av_skipped;
 	worker_sendq(w, st.sendq);
 	ipc_status_syncd_encode(out, &st);
 }

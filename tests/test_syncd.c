@@ -469,6 +469,16 @@ out:
 	return ret;
 }
 
+/* the status' sync.assumevalid.state, "" when missing */
+static const char *
+av_state(json_t *st)
+{
+	const char *s = json_string_value(json_object_get(json_object_get(
+	    json_object_get(st, "sync"), "assumevalid"), "state"));
+
+	return s ? s : "";
+}
+
 /*
  * The trusted checkpoint on whole nodes: Y, from M alone with M's own tip
  * as its checkpoint, takes M's chain, bad signatures and all; Z, from M
@@ -494,6 +504,13 @@ assumevalid_real(struct tn_node *m)
 	    BIG_CHAIN + 100);
 	CU_ASSERT(tn_file_contains(Y.log, extra));
 	CU_ASSERT(!tn_file_contains(Y.log, "bad signature"));
+	CU_ASSERT_FATAL((st = tn_status(&Y)) != NULL);
+	CU_ASSERT_STRING_EQUAL(av_state(st), "passed");
+	CU_ASSERT(tn_json_int(st, "sync.assumevalid.height") ==
+	    BIG_CHAIN + 100);
+	CU_ASSERT(tn_json_int(st, "sync.assumevalid.signatures_skipped") >
+	    0);
+	json_decref(st);
 	tn_node_cleanup(&Y);
 
 	CU_ASSERT_FATAL(node_tip(&A, tip, sizeof(tip)) >= BIG_CHAIN);
@@ -510,6 +527,11 @@ assumevalid_real(struct tn_node *m)
 	CU_ASSERT_FATAL(st != NULL);
 	CU_ASSERT(tn_json_int(st, "counters.connections_closed.misbehavior")
 	    >= 1);
+	json_decref(st);
+	CU_ASSERT_FATAL((st = tn_status(&Z)) != NULL);
+	CU_ASSERT_STRING_EQUAL(av_state(st), "pending");
+	CU_ASSERT(tn_json_int(st, "sync.assumevalid.signatures_skipped") ==
+	    0);
 	json_decref(st);
 	h = node_tip(&Z, NULL, 0);
 	CU_ASSERT(h >= 0 && h < BIG_CHAIN - 49);	/* none of M's branch */
