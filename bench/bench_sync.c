@@ -62,14 +62,16 @@ usage(FILE *f)
 "  RESULT figure=validation threads=1|2|all blocks_per_s=X"
 " cpu_us_per_block=Y\n"
 "  RESULT figure=catchup peers=1|4 threads=1|2|all blocks_per_s=X"
-" [steady_blocks_per_s=Y]\n"
+" [steady_blocks_per_s=Y cpu_us_per_block=C cores_busy=B]\n"
 "  RESULT figure=checkpoint peers=1|4 window=N blocks_per_s=X"
-" [steady_blocks_per_s=Y]\n"
+" [steady_blocks_per_s=Y cpu_us_per_block=C cores_busy=B]\n"
 "  RESULT figure=cpus count=N\n"
 "blocks_per_s=0 when a figure could not be measured; steady_blocks_per_s\n"
 "(from the first committed block on) is left out when the catch-up was\n"
-"too short to sample.  checkpoint: all validation threads, [sync]\n"
-"assumevalid = the chain's tip.\n");
+"too short to sample, and so are cpu_us_per_block (CPU of every process\n"
+"of the catching-up node and its serving peers per block, from its first\n"
+"block on) and cores_busy (that CPU over the wall time).  checkpoint:\n"
+"all validation threads, [sync] assumevalid = the chain's tip.\n");
 }
 
 /* one line for scripts: "RESULT figure=NAME" and the given key=value */
@@ -368,11 +370,64 @@ height(struct tn_node *n)
 }
 
 /* a catch-up's figures: blocks/s from the node's start (start-up and
- * handshakes included) and from its first committed block on */
+ * handshakes included) and from its first committed block on; the CPU
+ * time of every process of the catching-up node and of its serving
+ * peers over the steady part, in µs per block, and how many of the
+ * machine's cores they kept busy then */
 struct catch_up {
 	double	total;
 	double	steady;
+	double	cpu_us;
+	double	cores;
 };
+
+/* CPU seconds (user + system, all threads) of pid, 0 when it is gone */
+static double
+pid_cpu(pid_t pid)
+{
+	char		 path[64], buf[1024], *p;
+	unsigned long	 ut = 0, st = 0;
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || (f = fopen(path, "r")) == NULL)
+		return 0;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	/* after the command's ")": state is field 3, utime 14, stime 15 */
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu "
+	    "%lu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds of a node: timenoded and its three workers */
+static double
+node_cpu(struct tn_node *n)
+{
+	static const char *const w[] = { "stored", "syncd", "netd" };
+	json_t	*st = tn_status(n);
+	double	 t = pid_cpu(n->pid);
+	int	 i;
+
+	for (i = 0; st && i < 3; i++)
+		t += pid_cpu(tn_component_pid(st, w[i]));
+	json_decref(st);
+	return t;
+}
+
+/* CPU seconds of the node n and of its peers */
+static double
+nodes_cpu(struct tn_node *n, struct tn_node **peers, int npeers)
+{
+	double	t = node_cpu(n);
+	int	i;
+
+	for (i = 0; i < npeers; i++)
+		t += node_cpu(peers[i]);
+	return t;
+}
 
 /*
  * A fresh node catching up from the given peers with threads validation
@@ -386,7 +441,7 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 	struct tn_node	n;
 	char		conf[1024];
 	size_t		off;
-	double		t0, t1 = 0, end;
+	double		t0, t1 = 0, end, c1 = 0;
 	long long	h, h1 = 0;
 	int		i;
 
@@ -404,15 +459,21 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 	end = t0 + 600;
 	while (tn_now() < end && (h = height(&n)) < target) {
 		if (h > 0 && t1 == 0) {
+			c1 = nodes_cpu(&n, peers, npeers);
 			t1 = tn_now();
 			h1 = h;
 		}
 		tn_sleep(0.02);
 	}
 	if (height(&n) >= target) {
-		cu->total = target / (tn_now() - t0);
-		if (t1 > 0 && h1 < target)
-			cu->steady = (target - h1) / (tn_now() - t1);
+		double t2 = tn_now(), c2 = nodes_cpu(&n, peers, npeers);
+
+		cu->total = target / (t2 - t0);
+		if (t1 > 0 && h1 < target) {
+			cu->steady = (target - h1) / (t2 - t1);
+			cu->cpu_us = (c2 - c1) * 1e6 / (double)(target - h1);
+			cu->cores = (c2 - c1) / (t2 - t1);
+		}
 	}
 	tn_node_cleanup(&n);
 	return cu->total > 0 ? 0 : -1;
@@ -429,10 +490,14 @@ report(const char *what, int peers, unsigned threads,
 	char key[16], steady[64] = "";
 
 	if (cu->steady > 0)
-		snprintf(steady, sizeof(steady), " steady_blocks_per_s=%.0f",
-		    cu->steady);
+		snprintf(steady, sizeof(steady), " steady_blocks_per_s=%.0f "
+		    "cpu_us_per_block=%.1f cores_busy=%.2f", cu->steady,
+		    cu->cpu_us, cu->cores);
 	result("catchup", "peers=%d threads=%s blocks_per_s=%.0f%s", peers,
 	    threads_key(threads, key, sizeof(key)), cu->total, steady);
+	if (cu->steady > 0)
+		printf("%s CPU of all nodes' processes: %.1f us/block, "
+		    "%.2f cores busy\n", what, cu->cpu_us, cu->cores);
 	if (cu->total > 0 && base <= 0)
 		printf("%s %.0f blocks/s, %.1f MB/s (no baseline)\n", what,
 		    cu->total, cu->total * mb);
@@ -468,8 +533,9 @@ checkpoint_one(const char *ip, struct tn_node **peers, int npeers,
 	    tip, window);
 	rc = catch_up(ip, peers, npeers, target, 0, extra, &cu);
 	if (cu.steady > 0)
-		snprintf(steady, sizeof(steady), " steady_blocks_per_s=%.0f",
-		    cu.steady);
+		snprintf(steady, sizeof(steady), " steady_blocks_per_s=%.0f "
+		    "cpu_us_per_block=%.1f cores_busy=%.2f", cu.steady,
+		    cu.cpu_us, cu.cores);
 	result("checkpoint", "peers=%d window=%d blocks_per_s=%.0f%s", npeers,
 	    window, cu.total, steady);
 	if (cu.total > 0)

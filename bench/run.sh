@@ -286,11 +286,15 @@ if want catchup; then
 	     catchup: ($sy | map(select(.figure == "catchup")) |
 	       group_by([.peers, order]) | map({peers: .[0].peers,
 	         threads: .[0].threads, blocks_per_s: bps(true),
-	         steady_blocks_per_s: (map(.steady_blocks_per_s) | stats)})),
+	         steady_blocks_per_s: (map(.steady_blocks_per_s) | stats),
+	         cpu_us_per_block: (map(.cpu_us_per_block) | stats),
+	         cores_busy: (map(.cores_busy) | stats)})),
 	     checkpoint: ($sy | map(select(.figure == "checkpoint")) |
 	       group_by([.peers, .window]) | map({peers: .[0].peers,
 	         window: .[0].window, blocks_per_s: bps(true),
-	         steady_blocks_per_s: (map(.steady_blocks_per_s) | stats)}))
+	         steady_blocks_per_s: (map(.steady_blocks_per_s) | stats),
+	         cpu_us_per_block: (map(.cpu_us_per_block) | stats),
+	         cores_busy: (map(.cores_busy) | stats)}))
 	    })' "$work/catchup.json")
 fi
 pj() { if want "$1" && [ -f "$work/$1.json" ]; then part_json "$1"; else echo null; fi; }

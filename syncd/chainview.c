@@ -325,10 +325,16 @@ cv_validate(struct chainview *cv, uint64_t now_ms, struct cv_bad *bad)
 				cv->av_skipped++;
 			}
 		}
-	} else if (cv->av_on && !cv->av_passed && cv->av_more) {
-		if (top - cv->validated <= cv->av_lookahead)
+	} else if (cv->av_on && !cv->av_passed) {
+		/* not proven: wait while blocks come and room lasts, else
+		 * check the lower half in full (that moves the commit point
+		 * and so the window) */
+		if (cv->av_more && top - cv->validated <= cv->av_lookahead)
 			return 0;
-		top -= cv->av_lookahead / 2;
+		if (top - cv->validated > cv->av_lookahead)
+			top -= cv->av_lookahead / 2;
+		else
+			top -= (top - cv->validated) / 2;
 	}
 	/* the blocks in order from the next height: checks in parallel */
 	for (h = cv->validated + 1; h <= top; h++) {

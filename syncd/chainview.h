@@ -75,9 +75,10 @@ struct chainview {
 	/*
 	 * The trusted checkpoint (assumevalid, docs/sync.md "Trusted
 	 * checkpoint"): set with cv_set_assumevalid.  av_more is the
-	 * caller's to set before each cv_validate: 1 while blocks are on
-	 * their way (requests in flight), so that waiting for the
-	 * checkpoint to arrive cannot hold validation for ever.
+	 * caller's to set before each cv_validate: 1 while something is on
+	 * its way that will call it again (blocks asked for, a batch in
+	 * stored's hands), so that waiting for the checkpoint cannot hold
+	 * validation for ever.
 	 */
 	int		 av_on;
 	int		 av_passed;	/* our chain holds it: nothing more
@@ -120,9 +121,12 @@ int	cv_start(struct chainview *, const struct block *base);
  * signatures are not checked, everything else is.  A block is taken as an
  * ancestor only when the held blocks from it up to the checkpoint are
  * there and each names the one below by hash (so the checkpoint's hash
- * commits to it); until then, while cv->av_more, validation waits for up
- * to lookahead held heights (bounded by the ring), then checks the lower
- * half of them in full.  Rule and reasoning: docs/sync.md.
+ * commits to it).  Until then validation waits, while cv->av_more, for
+ * up to lookahead held heights (bounded by the ring); beyond them it
+ * checks in full all but the top lookahead / 2, and without av_more the
+ * lower half of what is held (each call: so a round that ends below the
+ * checkpoint is validated in a few calls, each one moving the commit
+ * point).  Rule and reasoning: docs/sync.md.
  */
 void	cv_set_assumevalid(struct chainview *, const uint8_t *hash,
 	    uint32_t lookahead);

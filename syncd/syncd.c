@@ -770,9 +770,21 @@ progress(struct syncd *s)
 
 	if (s->phase != PH_FETCH)
 		return;
+	/*
+	 * The pipeline: what an answer freed is asked for again, and a
+	 * validated batch goes to stored, before this thread validates the
+	 * new blocks (the pool holds it for milliseconds), so that the peers
+	 * serve and stored appends meanwhile (issue 12 item 1).
+	 */
+	commit_next(s);
+	pump(s);
 	for (guard = 0; guard < 64; guard++) {
-		/* waiting for the checkpoint only while blocks come */
-		s->cv.av_more = s->pl.in_flight > 0;
+		/*
+		 * Waiting for the checkpoint only while blocks come or a
+		 * batch is in stored's hands (its answer moves the window).
+		 */
+		s->cv.av_more = s->pl.in_flight > 0 ||
+		    syncd_append_queued(s);
 		if (cv_validate(&s->cv, now_ms(), &bad) > 0)
 			s->last_progress = mono_now();
 		assumevalid_log(s);
