@@ -62,15 +62,18 @@ usage(FILE *f)
 "  RESULT figure=validation threads=1|2|all blocks_per_s=X"
 " cpu_us_per_block=Y\n"
 "  RESULT figure=catchup peers=1|4 threads=1|2|all blocks_per_s=X"
-" [steady_blocks_per_s=Y cpu_us_per_block=C cores_busy=B]\n"
+" [steady_blocks_per_s=Y cpu_us_per_block=C self_cpu_us_per_block=S"
+" cores_busy=B]\n"
 "  RESULT figure=checkpoint peers=1|4 window=N blocks_per_s=X"
-" [steady_blocks_per_s=Y cpu_us_per_block=C cores_busy=B]\n"
+" [steady_blocks_per_s=Y cpu_us_per_block=C self_cpu_us_per_block=S"
+" cores_busy=B]\n"
 "  RESULT figure=cpus count=N\n"
 "blocks_per_s=0 when a figure could not be measured; steady_blocks_per_s\n"
 "(from the first committed block on) is left out when the catch-up was\n"
 "too short to sample, and so are cpu_us_per_block (CPU of every process\n"
 "of the catching-up node and its serving peers per block, from its first\n"
-"block on) and cores_busy (that CPU over the wall time).  checkpoint:\n"
+"block on; self_: the catching-up node's alone) and cores_busy (that CPU\n"
+"over the wall time).  checkpoint:\n"
 "all validation threads, [sync] assumevalid = the chain's tip.\n");
 }
 
@@ -379,6 +382,7 @@ struct catch_up {
 	double	steady;
 	double	cpu_us;
 	double	cores;
+	double	self_us;	/* the catching-up node's part of cpu_us */
 };
 
 /* CPU seconds (user + system, all threads) of pid, 0 when it is gone */
@@ -441,7 +445,7 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 	struct tn_node	n;
 	char		conf[1024];
 	size_t		off;
-	double		t0, t1 = 0, end, c1 = 0;
+	double		t0, t1 = 0, end, c1 = 0, s1 = 0;
 	long long	h, h1 = 0;
 	int		i;
 
@@ -460,6 +464,7 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 	while (tn_now() < end && (h = height(&n)) < target) {
 		if (h > 0 && t1 == 0) {
 			c1 = nodes_cpu(&n, peers, npeers);
+			s1 = node_cpu(&n);
 			t1 = tn_now();
 			h1 = h;
 		}
@@ -467,12 +472,14 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 	}
 	if (height(&n) >= target) {
 		double t2 = tn_now(), c2 = nodes_cpu(&n, peers, npeers);
+		double s2 = node_cpu(&n);
 
 		cu->total = target / (t2 - t0);
 		if (t1 > 0 && h1 < target) {
 			cu->steady = (target - h1) / (t2 - t1);
 			cu->cpu_us = (c2 - c1) * 1e6 / (double)(target - h1);
 			cu->cores = (c2 - c1) / (t2 - t1);
+			cu->self_us = (s2 - s1) * 1e6 / (double)(target - h1);
 		}
 	}
 	tn_node_cleanup(&n);
@@ -487,17 +494,19 @@ static void
 report(const char *what, int peers, unsigned threads,
     const struct catch_up *cu, double mb, double base, int target)
 {
-	char key[16], steady[64] = "";
+	char key[16], steady[256] = "";
 
 	if (cu->steady > 0)
 		snprintf(steady, sizeof(steady), " steady_blocks_per_s=%.0f "
-		    "cpu_us_per_block=%.1f cores_busy=%.2f", cu->steady,
-		    cu->cpu_us, cu->cores);
+		    "cpu_us_per_block=%.1f self_cpu_us_per_block=%.1f "
+		    "cores_busy=%.2f", cu->steady, cu->cpu_us, cu->self_us,
+		    cu->cores);
 	result("catchup", "peers=%d threads=%s blocks_per_s=%.0f%s", peers,
 	    threads_key(threads, key, sizeof(key)), cu->total, steady);
 	if (cu->steady > 0)
-		printf("%s CPU of all nodes' processes: %.1f us/block, "
-		    "%.2f cores busy\n", what, cu->cpu_us, cu->cores);
+		printf("%s CPU of all nodes' processes: %.1f us/block (the "
+		    "catching-up node's %.1f), %.2f cores busy\n", what,
+		    cu->cpu_us, cu->self_us, cu->cores);
 	if (cu->total > 0 && base <= 0)
 		printf("%s %.0f blocks/s, %.1f MB/s (no baseline)\n", what,
 		    cu->total, cu->total * mb);
@@ -526,7 +535,7 @@ checkpoint_one(const char *ip, struct tn_node **peers, int npeers,
     long long target, const char *tip, int window, double mb, double raw)
 {
 	struct catch_up	 cu;
-	char		 extra[256], steady[64] = "";
+	char		 extra[256], steady[256] = "";
 	int		 rc;
 
 	snprintf(extra, sizeof(extra), "assumevalid = %s\nwindow = %d\n",
@@ -534,8 +543,9 @@ checkpoint_one(const char *ip, struct tn_node **peers, int npeers,
 	rc = catch_up(ip, peers, npeers, target, 0, extra, &cu);
 	if (cu.steady > 0)
 		snprintf(steady, sizeof(steady), " steady_blocks_per_s=%.0f "
-		    "cpu_us_per_block=%.1f cores_busy=%.2f", cu.steady,
-		    cu.cpu_us, cu.cores);
+		    "cpu_us_per_block=%.1f self_cpu_us_per_block=%.1f "
+		    "cores_busy=%.2f", cu.steady, cu.cpu_us, cu.self_us,
+		    cu.cores);
 	result("checkpoint", "peers=%d window=%d blocks_per_s=%.0f%s", npeers,
 	    window, cu.total, steady);
 	if (cu.total > 0)

@@ -67,7 +67,7 @@ j "$lib"'
    (.validation[] |
     row("\($s): syncd validation alone, \(tlabel) (CPU \(.cpu_us_per_block | mm1) µs/block)"; (.blocks_per_s | mm0) + " blocks/s"; $bn; ratio(.blocks_per_s.median; $val.median); "")),
    (.catchup[] |
-    row("\($s): catch-up from \(if .peers == 1 then "1 peer" else "\(.peers) peers" end), \(tlabel); from its first block on (CPU of all nodes \(.cpu_us_per_block | mm1) µs/block, \(.cores_busy | mm(. * 100 | round / 100 | tostring)) cores busy)"; "\(.blocks_per_s | mm0) blocks/s; \(.steady_blocks_per_s | mm0)"; $bn; "\(ratio(.blocks_per_s.median; $val.median)); \(ratio(.steady_blocks_per_s.median; $val.median))"; target)),
+    row("\($s): catch-up from \(if .peers == 1 then "1 peer" else "\(.peers) peers" end), \(tlabel); from its first block on (CPU of all nodes \(.cpu_us_per_block | mm1) µs/block, of the catching-up node \(.self_cpu_us_per_block | mm1), \(.cores_busy | mm(. * 100 | round / 100 | tostring)) cores busy)"; "\(.blocks_per_s | mm0) blocks/s; \(.steady_blocks_per_s | mm0)"; $bn; "\(ratio(.blocks_per_s.median; $val.median)); \(ratio(.steady_blocks_per_s.median; $val.median))"; target)),
    (if (.checkpoint | type) != "array" or (.checkpoint | length) == 0
     then row("\($s): catch-up with a checkpoint (assumevalid)"; "not measured"; "raw LMDB append"; ""; "≥ 70%")
     else .checkpoint[] |

@@ -288,12 +288,14 @@ if want catchup; then
 	         threads: .[0].threads, blocks_per_s: bps(true),
 	         steady_blocks_per_s: (map(.steady_blocks_per_s) | stats),
 	         cpu_us_per_block: (map(.cpu_us_per_block) | stats),
+	         self_cpu_us_per_block: (map(.self_cpu_us_per_block) | stats),
 	         cores_busy: (map(.cores_busy) | stats)})),
 	     checkpoint: ($sy | map(select(.figure == "checkpoint")) |
 	       group_by([.peers, .window]) | map({peers: .[0].peers,
 	         window: .[0].window, blocks_per_s: bps(true),
 	         steady_blocks_per_s: (map(.steady_blocks_per_s) | stats),
 	         cpu_us_per_block: (map(.cpu_us_per_block) | stats),
+	         self_cpu_us_per_block: (map(.self_cpu_us_per_block) | stats),
 	         cores_busy: (map(.cores_busy) | stats)}))
 	    })' "$work/catchup.json")
 fi

@@ -65,6 +65,7 @@ cv_reset(struct chainview *cv)
 
 	for (i = 0; i < cv->cap && cv->nheld; i++)
 		slot_free(cv, &cv->slot[i]);
+	cv->av_linked = 0;
 	cv->active = 0;
 	cv->reorg = 0;
 	cv->base = cv->validated = cv->queued = cv->tip_height;
@@ -98,6 +99,7 @@ cv_set_assumevalid(struct chainview *cv, const uint8_t *hash,
 {
 	cv->av_on = hash != NULL;
 	cv->av_passed = 0;
+	cv->av_linked = 0;
 	cv->av_height = 0;
 	memset(cv->av_hash, 0, BLOCK_HASH_LEN);
 	if (hash)
@@ -249,7 +251,11 @@ check_slot(void *arg, size_t i)
  * reaches a block whose hash is the checkpoint's; else 0.  Then every
  * block of the run up to that height is an ancestor of the checkpoint:
  * the checkpoint's header commits to its parent's hash, which commits to
- * its own parent's, and so on (BLAKE2b-256 collisions aside).
+ * its own parent's, and so on (BLAKE2b-256 collisions aside).  The
+ * linked prefix found is remembered (cv->av_linked), so that the next
+ * call walks on from its end instead of from the bottom again: held
+ * blocks leave the ring only by cv_drop and cv_reset (which forget it)
+ * or once validated.
  */
 static uint64_t
 held_run(struct chainview *cv, uint64_t *top)
@@ -257,11 +263,18 @@ held_run(struct chainview *cv, uint64_t *top)
 	struct cv_slot	*s;
 	struct block	 b;
 	const uint8_t	*prev = cv->last.b.hash;
-	uint64_t	 h, found = 0;
+	uint64_t	 h = cv->validated + 1, found = 0;
 	int		 linked = cv->av_on && !cv->av_passed;
 
 	*top = cv->validated;
-	for (h = cv->validated + 1; h < cv->ring_low + cv->cap; h++) {
+	/* the last call's linked prefix holds: go on from its end */
+	if (linked && cv->av_linked > cv->validated) {
+		*top = cv->av_linked;
+		prev = slot_of(cv, cv->av_linked)->hash;
+		h = cv->av_linked + 1;
+	} else
+		cv->av_linked = 0;
+	for (; h < cv->ring_low + cv->cap; h++) {
 		s = slot_of(cv, h);
 		if (s->raw == NULL || s->height != h)
 			break;
@@ -274,6 +287,7 @@ held_run(struct chainview *cv, uint64_t *top)
 			continue;
 		}
 		prev = s->hash;
+		cv->av_linked = h;
 		if (memcmp(s->hash, cv->av_hash, BLOCK_HASH_LEN) == 0)
 			found = h;
 	}
@@ -371,6 +385,7 @@ cv_drop(struct chainview *cv, uint64_t from, uint32_t ip, cv_dropped_fn fn,
 
 	if (from <= cv->validated)
 		from = cv->validated + 1;
+	cv->av_linked = 0;	/* a held block may go: walk again */
 	for (h = from; h < cv->ring_low + cv->cap; h++) {
 		s = slot_of(cv, h);
 		if (s->raw != NULL && s->height == h &&

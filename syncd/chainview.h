@@ -87,6 +87,8 @@ struct chainview {
 	uint8_t		 av_hash[BLOCK_HASH_LEN];
 	uint32_t	 av_lookahead;	/* held heights to wait with */
 	uint64_t	 av_height;	/* its height, once seen linked */
+	uint64_t	 av_linked;	/* held blocks up to here link (0:
+					   not walked) */
 	uint64_t	 av_skipped;	/* signatures not checked, in all */
 };
 

@@ -317,6 +317,31 @@ test_wait(void)
 		cv_free(&cv);
 		chain_free(&g, 1);
 	}
+	/*
+	 * A walk remembered across calls is walked again once held blocks
+	 * go: a's 5-10 replaced by blocks of a branch x that parts from a
+	 * at 2 and holds the checkpoint, so a's block 3 is no ancestor of
+	 * it (nor is 4, and x's 5 does not link to a's 4).
+	 */
+	{
+		struct chain	x;
+		int		h;
+
+		chain_make(&x, &a, 2, 25, 5, 0);
+		view(&cv, x.b[20].hash, 32);
+		put_range(&cv, &a, 1, 10);
+		cv.av_more = 1;
+		CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 0);	/* waits */
+		CU_ASSERT_EQUAL(cv_drop(&cv, 5, A, NULL, NULL), 6);
+		for (h = 5; h <= 25; h++)	/* decoded, as syncd puts them */
+			CU_ASSERT_EQUAL(cv_put_block(&cv, (uint64_t)h, &x.b[h],
+			    A), 0);
+		CU_ASSERT_EQUAL(validate_all(&cv, &bad), 2);
+		CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 3);
+		CU_ASSERT_EQUAL(cv.av_skipped, 0);
+		cv_free(&cv);
+		chain_free(&x, 3);
+	}
 	/* more held than the lookahead (8): the lower half (of 8) above
 	 * it is checked in full, the rest waits */
 	view(&cv, a.b[30].hash, 8);
