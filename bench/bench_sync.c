@@ -25,7 +25,7 @@
  * twice: a sentence for people, and a line for bench/run.sh,
  *	RESULT figure=NAME key=value ...
  * with the keys of usage() below, so that rewording a sentence cannot
- * break the report.  Nodes run on 127.0.0.4x as nobody when started as
+ * break the report.  Nodes run on 127.0.0.41-51 as nobody when started as
  * root.
  */
 #include <sys/stat.h>

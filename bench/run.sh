@@ -53,7 +53,7 @@
 # As root, the benchmarks run in a network namespace of their own (after
 # packages are installed, which needs the network), so no test on the
 # host's loopback meets them.  Nodes listen on 127.0.3.x-127.0.6.x and
-# 127.0.0.41-48 (bench_sync); every process is stopped by pid.
+# 127.0.0.41-51 (bench_sync); every process is stopped by pid.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
