@@ -16,12 +16,16 @@
  * validation_threads), then one from all four with all threads.
  * Figures: blocks/s and MB/s of each, and the ratios to the baseline
  * (targets: one peer with all threads >= 160% on 2 cores, issue 12 item
- * 1; four peers likewise).
+ * 1; four peers likewise).  Then with a trusted checkpoint ([sync]
+ * assumevalid = A's tip): one peer and four peers with all threads and
+ * the default window, and one peer with window = 100000 (the whole
+ * chain may be held while the checkpoint is awaited), against raw LMDB
+ * append (target: 70%, issue 12 item 2).
  * Prints figures; asserts nothing about time.  Each figure is printed
  * twice: a sentence for people, and a line for bench/run.sh,
  *	RESULT figure=NAME key=value ...
  * with the keys of usage() below, so that rewording a sentence cannot
- * break the report.  Nodes run on 127.0.0.4x as nobody when started as
+ * break the report.  Nodes run on 127.0.0.41-51 as nobody when started as
  * root.
  */
 #include <sys/stat.h>
@@ -58,12 +62,19 @@ usage(FILE *f)
 "  RESULT figure=validation threads=1|2|all blocks_per_s=X"
 " cpu_us_per_block=Y\n"
 "  RESULT figure=catchup peers=1|4 threads=1|2|all blocks_per_s=X"
-" [steady_blocks_per_s=Y]\n"
+" [steady_blocks_per_s=Y cpu_us_per_block=C self_cpu_us_per_block=S"
+" cores_busy=B]\n"
+"  RESULT figure=checkpoint peers=1|4 window=N blocks_per_s=X"
+" [steady_blocks_per_s=Y cpu_us_per_block=C self_cpu_us_per_block=S"
+" cores_busy=B]\n"
 "  RESULT figure=cpus count=N\n"
 "blocks_per_s=0 when a figure could not be measured; steady_blocks_per_s\n"
 "(from the first committed block on) is left out when the catch-up was\n"
-"too short to sample.  There is no checkpoint (assumevalid) figure: it\n"
-"is not built.\n");
+"too short to sample, and so are cpu_us_per_block (CPU of every process\n"
+"of the catching-up node and its serving peers per block, from its first\n"
+"block on; self_: the catching-up node's alone) and cores_busy (that CPU\n"
+"over the wall time).  checkpoint:\n"
+"all validation threads, [sync] assumevalid = the chain's tip.\n");
 }
 
 /* one line for scripts: "RESULT figure=NAME" and the given key=value */
@@ -363,30 +374,86 @@ height(struct tn_node *n)
 }
 
 /* a catch-up's figures: blocks/s from the node's start (start-up and
- * handshakes included) and from its first committed block on */
+ * handshakes included) and from its first committed block on; the CPU
+ * time of every process of the catching-up node and of its serving
+ * peers over the steady part, in µs per block, and how many of the
+ * machine's cores they kept busy then */
 struct catch_up {
 	double	total;
 	double	steady;
+	double	cpu_us;
+	double	cores;
+	double	self_us;	/* the catching-up node's part of cpu_us */
 };
+
+/* CPU seconds (user + system, all threads) of pid, 0 when it is gone */
+static double
+pid_cpu(pid_t pid)
+{
+	char		 path[64], buf[1024], *p;
+	unsigned long	 ut = 0, st = 0;
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pid <= 0 || (f = fopen(path, "r")) == NULL)
+		return 0;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	/* after the command's ")": state is field 3, utime 14, stime 15 */
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu "
+	    "%lu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds of a node: timenoded and its three workers */
+static double
+node_cpu(struct tn_node *n)
+{
+	static const char *const w[] = { "stored", "syncd", "netd" };
+	json_t	*st = tn_status(n);
+	double	 t = pid_cpu(n->pid);
+	int	 i;
+
+	for (i = 0; st && i < 3; i++)
+		t += pid_cpu(tn_component_pid(st, w[i]));
+	json_decref(st);
+	return t;
+}
+
+/* CPU seconds of the node n and of its peers */
+static double
+nodes_cpu(struct tn_node *n, struct tn_node **peers, int npeers)
+{
+	double	t = node_cpu(n);
+	int	i;
+
+	for (i = 0; i < npeers; i++)
+		t += node_cpu(peers[i]);
+	return t;
+}
 
 /*
  * A fresh node catching up from the given peers with threads validation
- * threads (0: the online CPUs): 0, or -1 when it did not get there.
+ * threads (0: the online CPUs) and extra [sync] lines (NULL: none): 0,
+ * or -1 when it did not get there.
  */
 static int
 catch_up(const char *ip, struct tn_node **peers, int npeers,
-    long long target, int threads, struct catch_up *cu)
+    long long target, int threads, const char *extra, struct catch_up *cu)
 {
 	struct tn_node	n;
 	char		conf[1024];
 	size_t		off;
-	double		t0, t1 = 0, end;
+	double		t0, t1 = 0, end, c1 = 0, s1 = 0;
 	long long	h, h1 = 0;
 	int		i;
 
 	memset(cu, 0, sizeof(*cu));
 	off = (size_t)snprintf(conf, sizeof(conf), "[sync]\n"
-	    "validation_threads = %d\n[node]\n", threads);
+	    "validation_threads = %d\n%s[node]\n", threads,
+	    extra ? extra : "");
 	for (i = 0; i < npeers; i++)
 		off += (size_t)snprintf(conf + off, sizeof(conf) - off,
 		    "peer = %s:%d\n", peers[i]->ip, PORT);
@@ -397,15 +464,24 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 	end = t0 + 600;
 	while (tn_now() < end && (h = height(&n)) < target) {
 		if (h > 0 && t1 == 0) {
+			c1 = nodes_cpu(&n, peers, npeers);
+			s1 = node_cpu(&n);
 			t1 = tn_now();
 			h1 = h;
 		}
 		tn_sleep(0.02);
 	}
 	if (height(&n) >= target) {
-		cu->total = target / (tn_now() - t0);
-		if (t1 > 0 && h1 < target)
-			cu->steady = (target - h1) / (tn_now() - t1);
+		double t2 = tn_now(), c2 = nodes_cpu(&n, peers, npeers);
+		double s2 = node_cpu(&n);
+
+		cu->total = target / (t2 - t0);
+		if (t1 > 0 && h1 < target) {
+			cu->steady = (target - h1) / (t2 - t1);
+			cu->cpu_us = (c2 - c1) * 1e6 / (double)(target - h1);
+			cu->cores = (c2 - c1) / (t2 - t1);
+			cu->self_us = (s2 - s1) * 1e6 / (double)(target - h1);
+		}
 	}
 	tn_node_cleanup(&n);
 	return cu->total > 0 ? 0 : -1;
@@ -419,13 +495,19 @@ static void
 report(const char *what, int peers, unsigned threads,
     const struct catch_up *cu, double mb, double base, int target)
 {
-	char key[16], steady[64] = "";
+	char key[16], steady[256] = "";
 
 	if (cu->steady > 0)
-		snprintf(steady, sizeof(steady), " steady_blocks_per_s=%.0f",
-		    cu->steady);
+		snprintf(steady, sizeof(steady), " steady_blocks_per_s=%.0f "
+		    "cpu_us_per_block=%.1f self_cpu_us_per_block=%.1f "
+		    "cores_busy=%.2f", cu->steady, cu->cpu_us, cu->self_us,
+		    cu->cores);
 	result("catchup", "peers=%d threads=%s blocks_per_s=%.0f%s", peers,
 	    threads_key(threads, key, sizeof(key)), cu->total, steady);
+	if (cu->steady > 0)
+		printf("%s CPU of all nodes' processes: %.1f us/block (the "
+		    "catching-up node's %.1f), %.2f cores busy\n", what,
+		    cu->cpu_us, cu->self_us, cu->cores);
 	if (cu->total > 0 && base <= 0)
 		printf("%s %.0f blocks/s, %.1f MB/s (no baseline)\n", what,
 		    cu->total, cu->total * mb);
@@ -443,6 +525,68 @@ report(const char *what, int peers, unsigned threads,
 	else
 		printf("%s did not complete\n", what);
 	fflush(stdout);
+}
+
+/*
+ * One catch-up with the checkpoint at the chain's tip: a sentence and a
+ * RESULT line against raw LMDB append.  0, or -1 when it failed.
+ */
+static int
+checkpoint_one(const char *ip, struct tn_node **peers, int npeers,
+    long long target, const char *tip, int window, double mb, double raw)
+{
+	struct catch_up	 cu;
+	char		 extra[256], steady[256] = "";
+	int		 rc;
+
+	snprintf(extra, sizeof(extra), "assumevalid = %s\nwindow = %d\n",
+	    tip, window);
+	rc = catch_up(ip, peers, npeers, target, 0, extra, &cu);
+	if (cu.steady > 0)
+		snprintf(steady, sizeof(steady), " steady_blocks_per_s=%.0f "
+		    "cpu_us_per_block=%.1f self_cpu_us_per_block=%.1f "
+		    "cores_busy=%.2f", cu.steady, cu.cpu_us, cu.self_us,
+		    cu.cores);
+	result("checkpoint", "peers=%d window=%d blocks_per_s=%.0f%s", npeers,
+	    window, cu.total, steady);
+	if (cu.total > 0)
+		printf("checkpoint, %s, window %d: %.0f blocks/s, %.1f MB/s, "
+		    "%.0f%% of raw LMDB append (target 70%%)%s\n", npeers == 1 ?
+		    "one peer" : "four peers", window, cu.total, cu.total * mb,
+		    raw > 0 ? 100 * cu.total / raw : 0, steady);
+	else
+		printf("checkpoint, %d peers, window %d: did not complete\n",
+		    npeers, window);
+	fflush(stdout);
+	return rc;
+}
+
+/* the catch-ups with the checkpoint ([sync] assumevalid = A's tip) */
+static int
+checkpoint_all(struct tn_node **peers, long long target, double mb,
+    double raw)
+{
+	json_t		*st = tn_status(peers[0]);
+	const char	*t;
+	char		 tip[80];
+	int		 rc = 0;
+
+	t = st ? json_string_value(json_object_get(json_object_get(st,
+	    "node"), "tip")) : NULL;
+	if (t == NULL) {
+		json_decref(st);
+		fprintf(stderr, "checkpoint: no tip from %s\n", peers[0]->ip);
+		return -1;
+	}
+	snprintf(tip, sizeof(tip), "%s", t);
+	json_decref(st);
+	rc |= checkpoint_one("127.0.0.49", peers, 1, target, tip, 4096, mb,
+	    raw);
+	rc |= checkpoint_one("127.0.0.50", peers, 4, target, tip, 4096, mb,
+	    raw);
+	rc |= checkpoint_one("127.0.0.51", peers, 1, target, tip, 100000, mb,
+	    raw);
+	return rc;
 }
 
 /*
@@ -531,7 +675,6 @@ main(int argc, char **argv)
 	    "blocks/s, %.1f MB/s\n", base, base_mb);
 	printf("raw LMDB append (nothing validated): %.0f blocks/s\n", raw);
 	printf("online CPUs: %ld\n", sysconf(_SC_NPROCESSORS_ONLN));
-	printf("catch-up with a checkpoint (assumevalid): not built\n");
 	fflush(stdout);
 	if (base <= 0)
 		rc = -1;
@@ -546,13 +689,13 @@ main(int argc, char **argv)
 	for (i = 0; i < 3; i++)
 		peers[i + 1] = &P[i];
 
-	rc |= catch_up("127.0.0.45", peers, 1, nblocks, 1, &c1);
+	rc |= catch_up("127.0.0.45", peers, 1, nblocks, 1, NULL, &c1);
 	report("one peer, 1 thread:      ", 1, 1, &c1, mb, base, 100);
-	rc |= catch_up("127.0.0.46", peers, 1, nblocks, 2, &c2);
+	rc |= catch_up("127.0.0.46", peers, 1, nblocks, 2, NULL, &c2);
 	report("one peer, 2 threads:     ", 1, 2, &c2, mb, base, 160);
-	rc |= catch_up("127.0.0.47", peers, 1, nblocks, 0, &call);
+	rc |= catch_up("127.0.0.47", peers, 1, nblocks, 0, NULL, &call);
 	report("one peer, all CPUs:      ", 1, 0, &call, mb, base, 160);
-	rc |= catch_up("127.0.0.48", peers, 4, nblocks, 0, &c4);
+	rc |= catch_up("127.0.0.48", peers, 4, nblocks, 0, NULL, &c4);
 	report("four peers, all CPUs:    ", 4, 0, &c4, mb, base, 160);
 	if (c1.total > 0 && c2.total > 0 && call.total > 0)
 		printf("threads: 2 = %.2fx, all = %.2fx the 1-thread "
@@ -562,6 +705,7 @@ main(int argc, char **argv)
 		    c2.steady / c1.steady, call.steady / c1.steady);
 	printf("(the first figure includes the new node's start and the "
 	    "handshakes)\n");
+	rc |= checkpoint_all(peers, nblocks, mb, raw);
 out:
 	for (i = 0; i < 3; i++)
 		tn_node_cleanup(&P[i]);

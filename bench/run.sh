@@ -40,8 +40,8 @@
 # bench_sync is called once per size and repetition; it measures every
 # catch-up figure of a size itself (the baselines, validation alone and
 # the catch-ups with 1, 2 and all threads) and run.sh reads its RESULT
-# lines.  There is no checkpoint (assumevalid) option: not built, and the
-# report says so.
+# lines, the catch-ups with a trusted checkpoint ([sync] assumevalid)
+# included.
 #
 # Budget of the full run on a 2-core machine, in minutes (at most about
 # 28 of 30): build 1; catch-up 100,000 x 1 KiB and 10,000 x 64 KiB, as many
@@ -54,7 +54,7 @@
 # As root, the benchmarks run in a network namespace of their own (after
 # packages are installed, which needs the network), so no test on the
 # host's loopback meets them.  Nodes listen on 127.0.3.x-127.0.6.x and
-# 127.0.0.41-48 (bench_sync); every process is stopped by pid.
+# 127.0.0.41-51 (bench_sync); every process is stopped by pid.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -171,8 +171,10 @@ part_json() {
 # append), syncd's validation alone with 1, 2 and all threads, and the
 # catch-ups from one peer with 1, 2 and all threads and from four peers
 # with all; run.sh reads only its "RESULT figure=NAME key=value ..."
-# lines (bench_sync --help), never its sentences.  There is no checkpoint
-# (assumevalid) yet: the report says "not built" for it.
+# lines (bench_sync --help), never its sentences.  Then the catch-ups
+# with a trusted checkpoint at the chain's tip ([sync] assumevalid): one
+# and four peers with the default window, one peer with window 100000;
+# their baseline is raw LMDB append, measured in the same call.
 ncpu=$(nproc)
 
 # the RESULT lines of a bench_sync output as JSON objects, one a line,
@@ -288,8 +290,18 @@ if want catchup; then
 	     catchup: ($sy | map(select(.figure == "catchup")) |
 	       group_by([.peers, order]) | map({peers: .[0].peers,
 	         threads: .[0].threads, blocks_per_s: bps(true),
-	         steady_blocks_per_s: (map(.steady_blocks_per_s) | stats)})),
-	     checkpoint: "not built"})' "$work/catchup.json")
+	         steady_blocks_per_s: (map(.steady_blocks_per_s) | stats),
+	         cpu_us_per_block: (map(.cpu_us_per_block) | stats),
+	         self_cpu_us_per_block: (map(.self_cpu_us_per_block) | stats),
+	         cores_busy: (map(.cores_busy) | stats)})),
+	     checkpoint: ($sy | map(select(.figure == "checkpoint")) |
+	       group_by([.peers, .window]) | map({peers: .[0].peers,
+	         window: .[0].window, blocks_per_s: bps(true),
+	         steady_blocks_per_s: (map(.steady_blocks_per_s) | stats),
+	         cpu_us_per_block: (map(.cpu_us_per_block) | stats),
+	         self_cpu_us_per_block: (map(.self_cpu_us_per_block) | stats),
+	         cores_busy: (map(.cores_busy) | stats)}))
+	    })' "$work/catchup.json")
 fi
 pj() { if want "$1" && [ -f "$work/$1.json" ]; then part_json "$1"; else echo null; fi; }
 lite=$(pj litecoind)

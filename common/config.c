@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <ini.h>
@@ -289,7 +290,7 @@ add_listen(struct config *cfg, const char *v)
 }
 
 enum keykind { K_PATH, K_NAME, K_HOSTPORT, K_PEER, K_SECONDS, K_INT,
-	K_SECONDS0, K_HOSTPORT0, K_BOOL, K_PLAINTEXT, K_LISTEN };
+	K_SECONDS0, K_HOSTPORT0, K_BOOL, K_PLAINTEXT, K_LISTEN, K_HASH };
 
 struct keydef {
 	const char	*section;
@@ -345,6 +346,7 @@ static const struct keydef keydefs[] = {
 	{ "sync", "per_peer", K_INT, N(per_peer), 1, 100000 },
 	{ "sync", "request_timeout", K_SECONDS, N(request_timeout), 0, 0 },
 	{ "sync", "validation_threads", K_INT, N(validation_threads), 0, 256 },
+	{ "sync", "assumevalid", K_HASH, S(assumevalid), 0, 0 },
 	{ "metrics", "listen", K_HOSTPORT0, N(metrics_listen), 0, 0 },
 };
 #undef S
@@ -410,6 +412,27 @@ known_section(const char *section, size_t len)
 	return 0;
 }
 
+/*
+ * A block hash: exactly CONFIG_HASH_HEX hex digits (either case), kept in
+ * lowercase; -1 for anything else.
+ */
+static int
+set_hash(char *dst, size_t len, const char *v)
+{
+	char	h[CONFIG_HASH_HEX + 1];
+	size_t	i;
+
+	if (strlen(v) != CONFIG_HASH_HEX || len < sizeof(h))
+		return -1;
+	for (i = 0; i < CONFIG_HASH_HEX; i++) {
+		if (!isxdigit((unsigned char)v[i]))
+			return -1;
+		h[i] = (char)tolower((unsigned char)v[i]);
+	}
+	h[i] = '\0';
+	return set_string(dst, len, h);
+}
+
 static int
 apply_key(struct config *cfg, const struct keydef *k, const char *v)
 {
@@ -420,6 +443,8 @@ apply_key(struct config *cfg, const struct keydef *k, const char *v)
 		return set_string(base + k->off, k->len, v);
 	case K_NAME:
 		return set_name(base + k->off, k->len, v);
+	case K_HASH:
+		return set_hash(base + k->off, k->len, v);
 	case K_HOSTPORT:
 	case K_HOSTPORT0:	/* unset: off */
 		return parse_hostport(v, (struct hostport *)(base + k->off));
@@ -1132,6 +1157,7 @@ print_key(FILE *f, const struct config *cfg, const struct keydef *k)
 	switch (k->kind) {
 	case K_PATH:
 	case K_NAME:
+	case K_HASH:
 		if (base[k->off] == '\0')	/* unset: cannot be written */
 			fprintf(f, "# %s =\n", k->name);
 		else

@@ -22,9 +22,10 @@
 
 #define CONFIG_MAX_PEERS	64
 #define CONFIG_MAX_LISTEN	8	/* [node] listen lines */
-#define CONFIG_NKEYS		38	/* keys of the file, config.c's keydefs */
+#define CONFIG_NKEYS		39	/* keys of the file, config.c's keydefs */
 #define CONFIG_PATH_MAX		256
 #define CONFIG_NAME_MAX		32
+#define CONFIG_HASH_HEX		64	/* a block hash in hex */
 #define CONFIG_ERR_MAX		256
 #define CONFIG_DATA_DIR		"./timenode-data"	/* without systemd */
 #define CONFIG_PLAINTEXT_ALWAYS	2	/* [p2p] plaintext = always */
@@ -126,6 +127,9 @@ struct config {
 	int		per_peer;		/* blocks in flight per peer */
 	double		request_timeout;	/* initial per-request deadline */
 	int		validation_threads;	/* 0 = the online CPUs */
+	/* trusted checkpoint: a block hash, 64 lowercase hex digits;
+	   "" = off (docs/sync.md, "Trusted checkpoint") */
+	char		assumevalid[CONFIG_HASH_HEX + 1];
 };
 
 /* Worker-only options the supervisor adds to a worker's command line. */

@@ -169,6 +169,9 @@ struct ipc_status_stored {
 /* IPC_HEARTBEAT_SYNCD */
 enum sync_state { SYNC_IDLE, SYNC_CATCHING_UP, SYNC_NSTATES };
 extern const char *const sync_state_names[SYNC_NSTATES];
+/* [sync] assumevalid (docs/sync.md, "Trusted checkpoint") */
+enum sync_av { SYNC_AV_OFF, SYNC_AV_PENDING, SYNC_AV_PASSED, SYNC_NAV };
+extern const char *const sync_av_names[SYNC_NAV];
 
 struct ipc_status_syncd {
 	uint64_t	seq;
@@ -181,6 +184,12 @@ struct ipc_status_syncd {
 	/* metrics: a block request to a peer until its answer */
 	struct ipc_hist	request;
 	uint32_t	sendq[IPC_WORKER_CHANS];
+	/* the trusted checkpoint: enum sync_av; the height it was last
+	   found at on the chain being synced (0: not yet); signatures not
+	   checked because of it, since syncd started */
+	uint8_t		assumevalid;
+	uint64_t	av_height;
+	uint64_t	av_skipped;
 };
 
 /* Why netd closed a connection; the status counts each reason. */

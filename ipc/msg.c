@@ -23,6 +23,10 @@ const char *const sync_state_names[SYNC_NSTATES] = {
 	"idle", "catching-up"
 };
 
+const char *const sync_av_names[SYNC_NAV] = {
+	"off", "pending", "passed"
+};
+
 const char *const net_close_names[CLOSE_NREASONS] = {
 	"error", "timeout", "duplicate", "self", "wrong_network", "protocol",
 	"goodbye", "limit", "replaced", "misbehavior", "shutdown"
@@ -34,7 +38,7 @@ const char *const net_close_names[CLOSE_NREASONS] = {
 #define PEER_KEY_ACK_LEN (NETADDR_LEN + 1 + IPC_KEY_LEN)
 #define STORED_STATUS_LEN (8 + 8 + 2 * IPC_HASH_LEN + 1 + 8 + 8 + 4 + \
 			 IPC_SENDQ_LEN)
-#define SYNCD_STATUS_LEN (8 + 1 + 8 + 8 + 4 + 8 + 8 + IPC_HIST_LEN + \
+#define SYNCD_STATUS_LEN (8 + 1 + 8 + 8 + 4 + 8 + 8 + 1 + 8 + 8 + IPC_HIST_LEN + \
 			 IPC_SENDQ_LEN)
 #define RESULT_MIN	(1 + 8 + IPC_HASH_LEN + 4 + 2)
 #define RESULT_MAX	(RESULT_MIN + IPC_REASON_MAX)
@@ -351,6 +355,9 @@ ipc_status_syncd_encode(struct wbuf *w, const struct ipc_status_syncd *m)
 	put_u32(w, m->in_flight);
 	put_u64(w, m->log_suppressed);
 	put_u64(w, m->log_summaries);
+	put_u8(w, m->assumevalid);
+	put_u64(w, m->av_height);
+	put_u64(w, m->av_skipped);
 	hist_encode(w, &m->request);
 	sendq_encode(w, m->sendq);
 }
@@ -365,9 +372,12 @@ ipc_status_syncd_decode(struct rbuf *r, struct ipc_status_syncd *m)
 	m->in_flight = get_u32(r);
 	m->log_suppressed = get_u64(r);
 	m->log_summaries = get_u64(r);
+	m->assumevalid = get_u8(r);
+	m->av_height = get_height(r);
+	m->av_skipped = get_u64(r);
 	hist_decode(r, &m->request);
 	sendq_decode(r, m->sendq);
-	if (m->state >= SYNC_NSTATES)
+	if (m->state >= SYNC_NSTATES || m->assumevalid >= SYNC_NAV)
 		return -1;
 	return rbuf_done(r) ? 0 : -1;
 }

@@ -147,6 +147,9 @@ sync_state(struct metrics *m, struct supervisor *sv)
 	one_u64(m, "timenode_sync_blocks_in_flight", "gauge",
 	    "Blocks requested from peers and not answered yet.",
 	    st->in_flight);
+	one_u64(m, "timenode_sync_signatures_skipped_total", "counter",
+	    "Block signatures not checked below the trusted checkpoint "
+	    "([sync] assumevalid), since syncd started.", st->av_skipped);
 	catchup_compute(&sv->st_stored, st, &p);
 	one(m, "timenode_sync_progress_ratio", "gauge",
 	    "Progress of the catch-up, 0 to 1 (1 when idle).",

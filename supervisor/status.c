@@ -201,6 +201,18 @@ components_json(struct supervisor *sv)
 	return a;
 }
 
+/* the trusted checkpoint: null when off (docs/sync.md) */
+static json_t *
+assumevalid_json(const struct ipc_status_syncd *st)
+{
+	if (st->assumevalid == SYNC_AV_OFF || st->assumevalid >= SYNC_NAV)
+		return json_null();
+	return json_pack("{s:s, s:o, s:I}", "state",
+	    sync_av_names[st->assumevalid], "height", st->av_height ?
+	    json_integer((json_int_t)st->av_height) : json_null(),
+	    "signatures_skipped", (json_int_t)st->av_skipped);
+}
+
 static json_t *
 sync_json(struct supervisor *sv)
 {
@@ -208,7 +220,7 @@ sync_json(struct supervisor *sv)
 	struct catchup			 p;
 
 	catchup_compute(&sv->st_stored, st, &p);
-	return json_pack("{s:s, s:I, s:f, s:I, s:f, s:o, s:I, s:I}",
+	return json_pack("{s:s, s:I, s:f, s:I, s:f, s:o, s:I, s:I, s:o}",
 	    "state", sync_state_names[st->state < SYNC_NSTATES ?
 	    st->state : SYNC_IDLE],
 	    "target_height", (json_int_t)st->target_height,
@@ -217,7 +229,8 @@ sync_json(struct supervisor *sv)
 	    "progress_pct", p.percent,
 	    "eta_s", p.eta_s >= 0 ? json_real(p.eta_s) : json_null(),
 	    "log_lines_suppressed", (json_int_t)st->log_suppressed,
-	    "log_summaries", (json_int_t)st->log_summaries);
+	    "log_summaries", (json_int_t)st->log_summaries,
+	    "assumevalid", assumevalid_json(st));
 }
 
 static json_t *

@@ -65,6 +65,7 @@ cv_reset(struct chainview *cv)
 
 	for (i = 0; i < cv->cap && cv->nheld; i++)
 		slot_free(cv, &cv->slot[i]);
+	cv->av_linked = 0;
 	cv->active = 0;
 	cv->reorg = 0;
 	cv->base = cv->validated = cv->queued = cv->tip_height;
@@ -88,6 +89,24 @@ cv_set_tip_link(struct chainview *cv, const struct block *b)
 {
 	link_from(&cv->tip, b);
 	cv->tip_height = b->h.height;
+	if (cv->av_on && memcmp(b->hash, cv->av_hash, BLOCK_HASH_LEN) == 0)
+		cv->av_passed = 1;
+}
+
+void
+cv_set_assumevalid(struct chainview *cv, const uint8_t *hash,
+    uint32_t lookahead)
+{
+	cv->av_on = hash != NULL;
+	cv->av_passed = 0;
+	cv->av_linked = 0;
+	cv->av_height = 0;
+	memset(cv->av_hash, 0, BLOCK_HASH_LEN);
+	if (hash)
+		memcpy(cv->av_hash, hash, BLOCK_HASH_LEN);
+	if (lookahead > cv->cap - IPC_MAX_BLOCKS - 2)
+		lookahead = cv->cap - IPC_MAX_BLOCKS - 2;
+	cv->av_lookahead = lookahead;
 }
 
 int
@@ -189,6 +208,22 @@ slot_block(const struct cv_slot *s, struct block *b)
 	return BLOCK_OK;
 }
 
+/* the slot's block decoded, kept decoded; -1 when it does not decode */
+static int
+slot_decode(struct cv_slot *s, struct block *b)
+{
+	if (slot_block(s, b) != BLOCK_OK) {
+		s->sig = CV_SIG_UNDECODED;
+		return -1;
+	}
+	if (!s->decoded) {
+		s->hdr = b->h;
+		memcpy(s->hash, b->hash, BLOCK_HASH_LEN);
+		s->decoded = 1;
+	}
+	return 0;
+}
+
 /*
  * One held block, on any thread of the pool: decode it (when its sender's
  * check did not) and check its producer's signature.  Touches only its
@@ -201,17 +236,62 @@ check_slot(void *arg, size_t i)
 	struct cv_slot		*s = cv->run[i];
 	struct block		 b;
 
-	if (slot_block(s, &b) != BLOCK_OK) {
-		s->sig = CV_SIG_UNDECODED;
+	if (slot_decode(s, &b) == -1)
 		return;
-	}
-	if (!s->decoded) {
-		s->hdr = b.h;
-		memcpy(s->hash, b.hash, BLOCK_HASH_LEN);
-		s->decoded = 1;
-	}
 	s->sig = b.h.producer < cv->g->nproducers &&
 	    block_verify_sig(&b, cv->g) == 0 ? CV_SIG_GOOD : CV_SIG_BAD;
+}
+
+/*
+ * The held run from the next height to validate: *top gets its highest
+ * height (validated when none is held).  Returns the checkpoint's height
+ * when the run, from its first block on, is one hash chain (each block's
+ * height one more and its previous hash the hash of the block below it,
+ * the first one's previous hash that of the last validated block) that
+ * reaches a block whose hash is the checkpoint's; else 0.  Then every
+ * block of the run up to that height is an ancestor of the checkpoint:
+ * the checkpoint's header commits to its parent's hash, which commits to
+ * its own parent's, and so on (BLAKE2b-256 collisions aside).  The
+ * linked prefix found is remembered (cv->av_linked), so that the next
+ * call walks on from its end instead of from the bottom again: held
+ * blocks leave the ring only by cv_drop and cv_reset (which forget it)
+ * or once validated.
+ */
+static uint64_t
+held_run(struct chainview *cv, uint64_t *top)
+{
+	struct cv_slot	*s;
+	struct block	 b;
+	const uint8_t	*prev = cv->last.b.hash;
+	uint64_t	 h = cv->validated + 1, found = 0;
+	int		 linked = cv->av_on && !cv->av_passed;
+
+	*top = cv->validated;
+	/* the last call's linked prefix holds: go on from its end */
+	if (linked && cv->av_linked > cv->validated) {
+		*top = cv->av_linked;
+		prev = slot_of(cv, cv->av_linked)->hash;
+		h = cv->av_linked + 1;
+	} else
+		cv->av_linked = 0;
+	for (; h < cv->ring_low + cv->cap; h++) {
+		s = slot_of(cv, h);
+		if (s->raw == NULL || s->height != h)
+			break;
+		*top = h;
+		if (!linked || found)
+			continue;
+		if (slot_decode(s, &b) == -1 || s->hdr.height != h ||
+		    memcmp(s->hdr.prev, prev, BLOCK_HASH_LEN) != 0) {
+			linked = 0;
+			continue;
+		}
+		prev = s->hash;
+		cv->av_linked = h;
+		if (memcmp(s->hash, cv->av_hash, BLOCK_HASH_LEN) == 0)
+			found = h;
+	}
+	return found;
 }
 
 /* block_validate's rules and order, with the signature checked ahead */
@@ -232,7 +312,8 @@ validate_checked(const struct chainview *cv, const struct cv_slot *s,
 		return BLOCK_ERR_TIME_FUTURE;
 	if (b->h.producer >= cv->g->nproducers)
 		return BLOCK_ERR_PRODUCER;
-	return s->sig == CV_SIG_GOOD ? BLOCK_OK : BLOCK_ERR_SIGNATURE;
+	return s->sig == CV_SIG_GOOD || s->sig == CV_SIG_ASSUMED ? BLOCK_OK :
+	    BLOCK_ERR_SIGNATURE;
 }
 
 uint32_t
@@ -243,24 +324,41 @@ cv_validate(struct chainview *cv, uint64_t now_ms, struct cv_bad *bad)
 	enum block_error	 e;
 	uint32_t		 n = 0;
 	size_t			 nrun = 0;
-	uint64_t		 h;
+	uint64_t		 h, top, av;
 
 	memset(bad, 0, sizeof(*bad));
 	if (!cv->active)
 		return 0;
+	/* the checkpoint: what provably lies below it, or wait for it */
+	if ((av = held_run(cv, &top)) != 0) {
+		cv->av_height = av;
+		for (h = cv->validated + 1; h <= av; h++) {
+			s = slot_of(cv, h);
+			if (s->sig != CV_SIG_ASSUMED) {
+				s->sig = CV_SIG_ASSUMED;
+				cv->av_skipped++;
+			}
+		}
+	} else if (cv->av_on && !cv->av_passed) {
+		/* not proven: wait while blocks come and room lasts, else
+		 * check the lower half in full (that moves the commit point
+		 * and so the window) */
+		if (cv->av_more && top - cv->validated <= cv->av_lookahead)
+			return 0;
+		if (top - cv->validated > cv->av_lookahead)
+			top -= cv->av_lookahead / 2;
+		else
+			top -= (top - cv->validated) / 2;
+	}
 	/* the blocks in order from the next height: checks in parallel */
-	for (h = cv->validated + 1; h < cv->ring_low + cv->cap; h++) {
+	for (h = cv->validated + 1; h <= top; h++) {
 		s = slot_of(cv, h);
-		if (s->raw == NULL || s->height != h)
-			break;
 		if (s->sig == CV_SIG_UNKNOWN)
 			cv->run[nrun++] = s;
 	}
 	vpool_run(cv->pool, nrun, check_slot, cv);
-	for (h = cv->validated + 1; h < cv->ring_low + cv->cap; h++) {
+	for (h = cv->validated + 1; h <= top; h++) {
 		s = slot_of(cv, h);
-		if (s->raw == NULL || s->height != h)
-			break;
 		if ((e = validate_checked(cv, s, h, now_ms, &b)) != BLOCK_OK) {
 			bad->height = h;
 			bad->ip = s->ip;
@@ -269,6 +367,9 @@ cv_validate(struct chainview *cv, uint64_t now_ms, struct cv_bad *bad)
 		}
 		link_from(&cv->last, &b);
 		cv->validated = h;
+		if (cv->av_on && memcmp(b.hash, cv->av_hash,
+		    BLOCK_HASH_LEN) == 0)
+			cv->av_passed = 1;
 		n++;
 	}
 	return n;
@@ -284,6 +385,7 @@ cv_drop(struct chainview *cv, uint64_t from, struct netaddr ip, cv_dropped_fn fn
 
 	if (from <= cv->validated)
 		from = cv->validated + 1;
+	cv->av_linked = 0;	/* a held block may go: walk again */
 	for (h = from; h < cv->ring_low + cv->cap; h++) {
 		s = slot_of(cv, h);
 		if (s->raw != NULL && s->height == h &&

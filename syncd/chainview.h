@@ -31,6 +31,8 @@ enum cv_sig {
 	CV_SIG_GOOD,		/* a producer of the genesis set signed it */
 	CV_SIG_BAD,		/* unknown producer or bad signature */
 	CV_SIG_UNDECODED,	/* it does not decode: nothing to check */
+	CV_SIG_ASSUMED,		/* an ancestor of the trusted checkpoint:
+				   not checked (docs/sync.md) */
 };
 
 struct cv_slot {
@@ -72,6 +74,24 @@ struct chainview {
 	/* parallel checks: NULL pool = in the caller's thread alone */
 	struct vpool	*pool;
 	struct cv_slot	**run;		/* cap entries: slots to check */
+	/*
+	 * The trusted checkpoint (assumevalid, docs/sync.md "Trusted
+	 * checkpoint"): set with cv_set_assumevalid.  av_more is the
+	 * caller's to set before each cv_validate: 1 while something is on
+	 * its way that will call it again (blocks asked for, a batch in
+	 * stored's hands), so that waiting for the checkpoint cannot hold
+	 * validation for ever.
+	 */
+	int		 av_on;
+	int		 av_passed;	/* our chain holds it: nothing more
+					   to skip, nothing to wait for */
+	int		 av_more;
+	uint8_t		 av_hash[BLOCK_HASH_LEN];
+	uint32_t	 av_lookahead;	/* held heights to wait with */
+	uint64_t	 av_height;	/* its height, once seen linked */
+	uint64_t	 av_linked;	/* held blocks up to here link (0:
+					   not walked) */
+	uint64_t	 av_skipped;	/* signatures not checked, in all */
 };
 
 struct cv_bad {
@@ -100,6 +120,20 @@ void	cv_set_tip_link(struct chainview *, const struct block *);
  * stored).  -1 when the reorganisation would be deeper than max_reorg.
  */
 int	cv_start(struct chainview *, const struct block *base);
+/*
+ * Trust the block with this hash (NULL: nobody) and its ancestors: their
+ * signatures are not checked, everything else is.  A block is taken as an
+ * ancestor only when the held blocks from it up to the checkpoint are
+ * there and each names the one below by hash (so the checkpoint's hash
+ * commits to it).  Until then validation waits, while cv->av_more, for
+ * up to lookahead held heights (bounded by the ring); beyond them it
+ * checks in full all but the top lookahead / 2, and without av_more the
+ * lower half of what is held (each call: so a round that ends below the
+ * checkpoint is validated in a few calls, each one moving the commit
+ * point).  Rule and reasoning: docs/sync.md.
+ */
+void	cv_set_assumevalid(struct chainview *, const uint8_t *hash,
+	    uint32_t lookahead);
 /* end the round, free what is held */
 void	cv_reset(struct chainview *);
 /*

@@ -155,6 +155,8 @@ peer_release(struct planner *pl, int idx, uint32_t count)
 
 	p->in_flight = p->in_flight > count ? p->in_flight - count : 0;
 	pl->in_flight = pl->in_flight > count ? pl->in_flight - count : 0;
+	if (p->reqs > 0)
+		p->reqs--;
 }
 
 /* The primary request is over: the dup (if any) takes its place. */
@@ -218,6 +220,7 @@ planner_reset(struct planner *pl, uint64_t base, uint64_t target)
 	pl->in_flight = 0;
 	for (i = 0; i < pl->np; i++) {
 		pl->p[i].in_flight = 0;
+		pl->p[i].reqs = 0;
 		pl->p[i].skip = 0;
 	}
 	pl->base = pl->planned = base;
@@ -345,6 +348,7 @@ planner_peer_down(struct planner *pl, struct netaddr ip)
 	peer_release_ranges(pl, i);
 	pl->p[i].up = 0;
 	pl->p[i].in_flight = 0;
+	pl->p[i].reqs = 0;
 	pl->p[i].wait_since = 0;
 	pl->p[i].stalling = 0;
 }
@@ -490,7 +494,7 @@ pick(struct planner *pl, const struct plan_range *r, double now, int exclude,
 
 		if ((int)i == exclude || !planner_usable(p, now) ||
 		    p->stalling || p->height < r->from ||
-		    p->in_flight >= p->limit)
+		    p->in_flight >= p->limit || p->reqs >= PLAN_PEER_REQS)
 			continue;
 		if (!netaddr_is_zero(&r->only_ip) &&
 		    !netaddr_eq(&p->ip, &r->only_ip))
@@ -535,6 +539,7 @@ emit(struct planner *pl, struct plan_range *r, int idx, double now,
 	}
 	p->in_flight += r->count;
 	pl->in_flight += r->count;
+	p->reqs++;
 	planner_sent(pl, p->ip, now, req->deadline);
 }
 

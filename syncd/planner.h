@@ -37,6 +37,15 @@
  */
 #define PLAN_PAUSE		2.0	/* s: first pause after a failure */
 #define PLAN_PAUSE_MAX		600.0	/* s: the pause doubles up to this */
+/*
+ * Requests in flight to one peer at most: netd keeps at most 16 per peer
+ * (NETD_MAX_PEER_REQS, docs/protocol.md section 7, "Requesting") and
+ * answers more at once with nothing, which syncd took for an empty
+ * answer and a strike: with 64 KiB blocks a peer's answers hold about 60
+ * of the 256 blocks asked, the rest is asked again, and a single honest
+ * peer was paused for 2 s every few hundred blocks (issue 12 item 1).
+ */
+#define PLAN_PEER_REQS		16
 
 enum plan_range_state { RANGE_PENDING, RANGE_FLIGHT };
 
@@ -66,6 +75,8 @@ struct plan_peer {
 	int		up;		/* connected (a ban outlives it) */
 	uint64_t	height;
 	uint32_t	in_flight;	/* blocks requested, not answered */
+	uint32_t	reqs;		/* requests in flight (primary and
+					   duplicate): PLAN_PEER_REQS at most */
 	uint32_t	limit;		/* blocks in flight allowed */
 	double		rate;		/* blocks/s measured, 0 = unknown */
 	double		latency;	/* s from request to answer, EWMA */

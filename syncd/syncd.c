@@ -746,6 +746,19 @@ pump(struct syncd *s)
 	}
 }
 
+/* once per checkpoint found on the chain being synced */
+static void
+assumevalid_log(struct syncd *s)
+{
+	if (s->cv.av_height == 0 || s->cv.av_height == s->av_logged)
+		return;
+	s->av_logged = s->cv.av_height;
+	log_info("assumevalid: block %s is at height %llu of the chain being "
+	    "synced: signatures at or below it not checked (%llu so far)",
+	    s->w->cfg.assumevalid, (unsigned long long)s->cv.av_height,
+	    (unsigned long long)s->cv.av_skipped);
+}
+
 static void
 progress(struct syncd *s)
 {
@@ -754,9 +767,24 @@ progress(struct syncd *s)
 
 	if (s->phase != PH_FETCH)
 		return;
+	/*
+	 * The pipeline: what an answer freed is asked for again, and a
+	 * validated batch goes to stored, before this thread validates the
+	 * new blocks (the pool holds it for milliseconds), so that the peers
+	 * serve and stored appends meanwhile (issue 12 item 1).
+	 */
+	commit_next(s);
+	pump(s);
 	for (guard = 0; guard < 64; guard++) {
+		/*
+		 * Waiting for the checkpoint only while blocks come or a
+		 * batch is in stored's hands (its answer moves the window).
+		 */
+		s->cv.av_more = s->pl.in_flight > 0 ||
+		    syncd_append_queued(s);
 		if (cv_validate(&s->cv, now_ms(), &bad) > 0)
 			s->last_progress = mono_now();
+		assumevalid_log(s);
 		if (bad.err == BLOCK_OK || handle_bad(s, &bad))
 			break;
 		if (s->phase != PH_FETCH)
@@ -1305,6 +1333,29 @@ syncd_pre_sandbox(struct worker *w)
 	return 0;
 }
 
+/*
+ * [sync] assumevalid: the checkpoint, waited for with the window less one
+ * range (so that the planner always has a range to ask for).
+ */
+static void
+assumevalid_init(struct worker *w, uint32_t window)
+{
+	uint8_t	hash[BLOCK_HASH_LEN];
+	size_t	len = 0;
+
+	if (w->cfg.assumevalid[0] == '\0')
+		return;
+	if (sodium_hex2bin(hash, sizeof(hash), w->cfg.assumevalid,
+	    strlen(w->cfg.assumevalid), NULL, &len, NULL) != 0 ||
+	    len != sizeof(hash))
+		fatalx("assumevalid: not a block hash");	/* config.c */
+	cv_set_assumevalid(&S.cv, hash, window > 2 * SYNC_RANGE_MAX ?
+	    window - SYNC_RANGE_MAX : window / 2);
+	log_info("assumevalid: signatures of block %s and its ancestors are "
+	    "not checked (links, heights, times and payload hashes are)",
+	    w->cfg.assumevalid);
+}
+
 static int
 syncd_init(struct worker *w)
 {
@@ -1324,6 +1375,7 @@ syncd_init(struct worker *w)
 	if ((S.pool = vpool_new(threads)) == NULL)
 		fatal("cannot start %u validation threads", threads);
 	S.cv.pool = S.pool;
+	assumevalid_init(w, window);
 	S.phase = PH_START;
 	S.rate_t = mono_now();
 	S.block_len_max = BLOCK_MAX_LEN;
@@ -1361,6 +1413,10 @@ syncd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 	st.log_suppressed = peer_logs.c.suppressed;
 	st.log_summaries = peer_logs.c.summaries;
 	st.request = S.request_hist;
+	st.assumevalid = !S.cv.av_on ? SYNC_AV_OFF : S.cv.av_passed ?
+	    SYNC_AV_PASSED : SYNC_AV_PENDING;
+	st.av_height = S.cv.av_height;
+	st.av_skipped = S.cv.av_skipped;
 	worker_sendq(w, st.sendq);
 	ipc_status_syncd_encode(out, &st);
 }

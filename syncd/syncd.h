@@ -106,6 +106,7 @@ struct syncd {
 	double			 rate_t;
 	double			 rate;		/* blocks/s, smoothed */
 	struct ipc_hist		 request_hist;	/* metrics: request latency */
+	uint64_t		 av_logged;	/* checkpoint height logged */
 };
 
 /* syncd.c */

@@ -42,7 +42,7 @@
 			 32 + 4)
 #define STORED_LEN	(8 + 8 + 2 * IPC_HASH_LEN + 1 + 8 + 8 + 4 + \
 			 IPC_SENDQ_LEN)
-#define SYNCD_LEN	(8 + 1 + 8 + 8 + 4 + 8 + 8 + IPC_HIST_LEN + \
+#define SYNCD_LEN	(8 + 1 + 8 + 8 + 4 + 8 + 8 + 1 + 8 + 8 + IPC_HIST_LEN + \
 			 IPC_SENDQ_LEN)
 /* code, height, hash, count, reason (u16 length + up to 200 bytes) */
 #define RESULT_LEN	(1 + 8 + IPC_HASH_LEN + 4 + 2)
@@ -764,6 +764,9 @@ test_status_syncd(void)
 		m.in_flight = UINT32_MAX;
 		m.log_suppressed = 77;
 		m.log_summaries = UINT64_MAX;
+		m.assumevalid = SYNC_AV_PASSED;
+		m.av_height = IPC_MAX_HEIGHT;
+		m.av_skipped = UINT64_MAX - 1;
 		memset(&m.request, 0, sizeof(m.request));
 		m.request.counts[0] = 1;
 		m.request.counts[IPC_HIST_NBOUNDS] = UINT64_MAX;
@@ -786,6 +789,9 @@ test_status_syncd(void)
 		CU_ASSERT_EQUAL(o.in_flight, UINT32_MAX);
 		CU_ASSERT_EQUAL(o.log_suppressed, 77);
 		CU_ASSERT_EQUAL(o.log_summaries, UINT64_MAX);
+		CU_ASSERT_EQUAL(o.assumevalid, SYNC_AV_PASSED);
+		CU_ASSERT_EQUAL(o.av_height, IPC_MAX_HEIGHT);
+		CU_ASSERT_EQUAL(o.av_skipped, UINT64_MAX - 1);
 		CU_ASSERT_EQUAL(memcmp(&o.request, &m.request,
 		    sizeof(o.request)), 0);
 		CU_ASSERT_EQUAL(o.sendq[0], 3);
@@ -798,6 +804,17 @@ test_status_syncd(void)
 
 	for (st = SYNC_NSTATES; st <= 255; st += 255 - SYNC_NSTATES) {
 		m.state = (uint8_t)st;
+		wbuf_init(&w, BIG);
+		ipc_status_syncd_encode(&w, &m);
+		rbuf_init(&r, w.data, w.len);
+		CU_ASSERT_EQUAL(ipc_status_syncd_decode(&r, &o), -1);
+		wbuf_free(&w);
+	}
+	/* an assumevalid state out of range, a height beyond 2^53 - 1 */
+	m.state = SYNC_IDLE;
+	for (st = SYNC_NAV; st <= 256; st += 256 - SYNC_NAV) {
+		m.assumevalid = (uint8_t)(st == 256 ? SYNC_AV_OFF : st);
+		m.av_height = st == 256 ? IPC_MAX_HEIGHT + 1 : 0;
 		wbuf_init(&w, BIG);
 		ipc_status_syncd_encode(&w, &m);
 		rbuf_init(&r, w.data, w.len);

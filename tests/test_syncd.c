@@ -15,6 +15,9 @@
  *              and X completes from A (the bad blocks are written into
  *              M's stopped store by this program with stored's own
  *              library: no production code can make a bad block);
+ *              then Y (127.0.0.30), from M alone with M's tip as its
+ *              [sync] assumevalid, takes M's chain, and Z (127.0.0.38)
+ *              with A's tip as its checkpoint refuses it;
  *   liar       G catches up from A while a scripted peer (fakepeer.c)
  *              claims a far longer chain and answers no request: new
  *              blocks from A still arrive at once, G may produce, the
@@ -466,6 +469,78 @@ out:
 	return ret;
 }
 
+/* the status' sync.assumevalid.state, "" when missing */
+static const char *
+av_state(json_t *st)
+{
+	const char *s = json_string_value(json_object_get(json_object_get(
+	    json_object_get(st, "sync"), "assumevalid"), "state"));
+
+	return s ? s : "";
+}
+
+/*
+ * The trusted checkpoint on whole nodes: Y, from M alone with M's own tip
+ * as its checkpoint, takes M's chain, bad signatures and all; Z, from M
+ * alone with A's tip (another branch) as its checkpoint, refuses M's
+ * branch at its first bad block and drops M.
+ */
+static void
+assumevalid_real(struct tn_node *m)
+{
+	struct tn_node	 Y, Z;
+	char		 conf[512], tip[80], extra[200];
+	json_t		*st;
+	double		 end;
+	long long	 h;
+
+	CU_ASSERT_FATAL(node_tip(m, tip, sizeof(tip)) == BIG_CHAIN + 100);
+	snprintf(extra, sizeof(extra), "[sync]\nassumevalid = %s\n", tip);
+	peers_conf(conf, sizeof(conf), extra, 1, m->ip);
+	CU_ASSERT_FATAL(node_new(&Y, "127.0.0.30", conf) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&Y, 20) == 0);
+	CU_ASSERT(wait_same_tip(&Y, m, 90));
+	snprintf(extra, sizeof(extra), "is at height %d of the chain",
+	    BIG_CHAIN + 100);
+	CU_ASSERT(tn_file_contains(Y.log, extra));
+	/* Y refused nothing (M refuses Y's announcement of the tip: M
+	 * checks every announced block's signature) */
+	CU_ASSERT(!tn_file_contains(Y.log, ": bad signature; disconnecting"));
+	CU_ASSERT_FATAL((st = tn_status(&Y)) != NULL);
+	CU_ASSERT_STRING_EQUAL(av_state(st), "passed");
+	CU_ASSERT(tn_json_int(st, "sync.assumevalid.height") ==
+	    BIG_CHAIN + 100);
+	CU_ASSERT(tn_json_int(st, "sync.assumevalid.signatures_skipped") >
+	    0);
+	json_decref(st);
+	tn_node_cleanup(&Y);
+
+	CU_ASSERT_FATAL(node_tip(&A, tip, sizeof(tip)) >= BIG_CHAIN);
+	snprintf(extra, sizeof(extra), "[sync]\nassumevalid = %s\n", tip);
+	peers_conf(conf, sizeof(conf), extra, 1, m->ip);
+	CU_ASSERT_FATAL(node_new(&Z, "127.0.0.38", conf) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&Z, 20) == 0);
+	end = tn_now() + 90;
+	while ((st = tn_status(&Z)) != NULL && tn_json_int(st,
+	    "counters.connections_closed.misbehavior") < 1 && tn_now() < end) {
+		json_decref(st);
+		tn_sleep(0.1);
+	}
+	CU_ASSERT_FATAL(st != NULL);
+	CU_ASSERT(tn_json_int(st, "counters.connections_closed.misbehavior")
+	    >= 1);
+	json_decref(st);
+	CU_ASSERT_FATAL((st = tn_status(&Z)) != NULL);
+	CU_ASSERT_STRING_EQUAL(av_state(st), "pending");
+	CU_ASSERT(tn_json_int(st, "sync.assumevalid.signatures_skipped") ==
+	    0);
+	json_decref(st);
+	h = node_tip(&Z, NULL, 0);
+	CU_ASSERT(h >= 0 && h < BIG_CHAIN - 49);	/* none of M's branch */
+	CU_ASSERT(tn_file_contains(Z.log, ": bad signature; disconnecting"));
+	tn_node_cleanup(&Z);
+}
+
 static void
 test_badsig_real(void)
 {
@@ -526,6 +601,7 @@ test_badsig_real(void)
 		(void)!system(cmd);
 	}
 	tn_node_cleanup(&X);
+	assumevalid_real(&M);
 	tn_node_cleanup(&M);
 }
 

@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_syncd_assumevalid.c - the trusted checkpoint ([sync] assumevalid,
+ * docs/sync.md "Trusted checkpoint") in syncd's chain view.
+ *
+ * A bad signature at or below the checkpoint is accepted only when the
+ * held blocks link up to the checkpoint's hash; it is refused when the
+ * checkpoint is on another branch, above what is held, or below the bad
+ * block; everything but the signature (payload hash, link, height, time,
+ * producer index) is still checked below the checkpoint; validation
+ * waits for the checkpoint only while blocks are on their way and only
+ * up to its lookahead, then checks the lower part in full, and without
+ * more to come checks half of what it holds per call.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+#include <sodium.h>
+
+#include "block.h"
+#include "chainview.h"
+#include "cunit.h"
+#include "vpool.h"
+
+/* 127.0.0.2, v4-mapped (netaddr.h) */
+#define A	((struct netaddr){ .b = { [10] = 0xff, [11] = 0xff, [12] = 127, \
+	    [15] = 2 } })
+#define NMAX	40
+
+static struct genesis	G;
+static uint8_t		PK[BLOCK_PUBKEY_LEN], SK[BLOCK_SECKEY_LEN];
+
+struct chain {
+	uint8_t		*raw[NMAX + 1];
+	size_t		 len[NMAX + 1];
+	struct block	 b[NMAX + 1];
+	int		 n;
+};
+
+/*
+ * n blocks above height base of parent (NULL: genesis), each dated one
+ * second after the one below, except the block at height past_at, dated
+ * one second before it (0: none); salt makes a branch differ.
+ */
+static void
+chain_make(struct chain *ch, const struct chain *parent, int base, int n,
+    int salt, int past_at)
+{
+	struct block_header	h;
+	const struct block	*prev;
+	uint8_t			payload[16];
+	int			i;
+
+	memset(ch, 0, sizeof(*ch));
+	if (parent == NULL) {
+		ch->b[0] = G.block;
+		base = 0;
+	}
+	for (i = 1; i <= base; i++) {
+		ch->raw[i] = parent->raw[i];
+		ch->len[i] = parent->len[i];
+		ch->b[i] = parent->b[i];
+	}
+	for (i = base + 1; i <= base + n && i <= NMAX; i++) {
+		prev = &ch->b[i - 1];
+		memset(&h, 0, sizeof(h));
+		h.height = (uint64_t)i;
+		memcpy(h.prev, prev->hash, BLOCK_HASH_LEN);
+		h.time_ms = i == past_at ? prev->h.time_ms - 1000 :
+		    prev->h.time_ms + 1000;
+		memset(payload, salt, sizeof(payload));
+		ch->raw[i] = malloc(BLOCK_MAX_LEN);
+		ch->len[i] = block_build(ch->raw[i], &h, payload,
+		    sizeof(payload), SK, &ch->b[i]);
+	}
+	ch->n = base + n;
+}
+
+static void
+chain_free(struct chain *ch, int from)
+{
+	int i;
+
+	for (i = from; i <= ch->n; i++)
+		free(ch->raw[i]);
+}
+
+/* a signature that no producer made: the header (and hash) unchanged */
+static void
+spoil_sig(struct chain *ch, int h)
+{
+	ch->raw[h][BLOCK_HEADER_LEN + 7] ^= 0x40;
+}
+
+/* a payload byte: the header's payload hash no longer matches */
+static void
+spoil_payload(struct chain *ch, int h)
+{
+	ch->raw[h][BLOCK_HEADER_LEN + BLOCK_SIG_LEN] ^= 1;
+}
+
+/* a view at genesis; the checkpoint (NULL: none) waits lookahead */
+static void
+view(struct chainview *cv, const uint8_t *checkpoint, uint32_t lookahead)
+{
+	CU_ASSERT_FATAL(cv_init(cv, &G.info, 64, 10) == 0);
+	cv_set_tip_link(cv, &G.block);
+	cv_set_assumevalid(cv, checkpoint, lookahead);
+	CU_ASSERT_FATAL(cv_start(cv, &G.block) == 0);
+}
+
+/* heights from..to of ch, raw (decoded by the view, as after a locator) */
+static void
+put_range(struct chainview *cv, const struct chain *ch, int from, int to)
+{
+	int h;
+
+	for (h = from; h <= to; h++)
+		CU_ASSERT_EQUAL(cv_put(cv, (uint64_t)h, ch->raw[h], ch->len[h],
+		    A), 0);
+}
+
+/* one validation with nothing more on its way */
+static uint32_t
+validate_once(struct chainview *cv, struct cv_bad *bad)
+{
+	cv->av_more = 0;
+	return cv_validate(cv, 0, bad);
+}
+
+/*
+ * Validate with nothing more on its way until a block is refused or
+ * nothing moves (as syncd's progress() does, once a call): the count.
+ */
+static uint32_t
+validate_all(struct chainview *cv, struct cv_bad *bad)
+{
+	uint32_t	n = 0, k;
+	int		calls;
+
+	for (calls = 0; calls < 64; calls++) {
+		k = validate_once(cv, bad);
+		n += k;
+		if (k == 0 || bad->err != BLOCK_OK)
+			break;
+	}
+	return n;
+}
+
+/* bad signatures at and below the checkpoint, which is on this chain */
+static void
+test_on_chain(void)
+{
+	struct chainview	cv;
+	struct chain		a;
+	struct cv_bad		bad;
+
+	chain_make(&a, NULL, 0, 12, 1, 0);
+	spoil_sig(&a, 3);
+	spoil_sig(&a, 10);	/* the checkpoint itself */
+	spoil_sig(&a, 12);	/* above it */
+	view(&cv, a.b[10].hash, 32);
+	put_range(&cv, &a, 1, 12);
+	CU_ASSERT_EQUAL(validate_all(&cv, &bad), 11);
+	CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 12);
+	CU_ASSERT_EQUAL(cv.av_height, 10);
+	CU_ASSERT_EQUAL(cv.av_skipped, 10);
+	CU_ASSERT(cv.av_passed);
+	cv_free(&cv);
+	/* the same chain without the checkpoint: refused at 3 */
+	view(&cv, NULL, 0);
+	put_range(&cv, &a, 1, 12);
+	CU_ASSERT_EQUAL(validate_all(&cv, &bad), 2);
+	CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 3);
+	CU_ASSERT_EQUAL(cv.av_skipped, 0);
+	cv_free(&cv);
+	chain_free(&a, 1);
+}
+
+/* the checkpoint is on another branch, above the tip, or below */
+static void
+test_not_on_chain(void)
+{
+	struct chainview	cv;
+	struct chain		a, b;
+	struct cv_bad		bad;
+
+	chain_make(&a, NULL, 0, 12, 1, 0);
+	chain_make(&b, &a, 5, 5, 2, 0);	/* parts from a above height 5 */
+	spoil_sig(&a, 3);
+	/* another branch's block 8: a's blocks 1-5 are its ancestors too,
+	 * but nothing held links up to it */
+	view(&cv, b.b[8].hash, 32);
+	put_range(&cv, &a, 1, 12);
+	CU_ASSERT_EQUAL(validate_all(&cv, &bad), 2);
+	CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 3);
+	CU_ASSERT_EQUAL(cv.av_skipped, 0);
+	cv_free(&cv);
+	/* a's own block 12, of which only 1-11 are held: not proven yet */
+	view(&cv, a.b[12].hash, 32);
+	put_range(&cv, &a, 1, 11);
+	CU_ASSERT_EQUAL(validate_all(&cv, &bad), 2);
+	CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 3);
+	cv_free(&cv);
+	/* a hash that is on no chain at all */
+	{
+		uint8_t nowhere[BLOCK_HASH_LEN];
+
+		memset(nowhere, 0xab, sizeof(nowhere));
+		view(&cv, nowhere, 32);
+		put_range(&cv, &a, 1, 12);
+		CU_ASSERT_EQUAL(validate_all(&cv, &bad), 2);
+		CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 3);
+		cv_free(&cv);
+	}
+	/* below the bad block: block 3 is above the checkpoint 2 */
+	view(&cv, a.b[2].hash, 32);
+	put_range(&cv, &a, 1, 12);
+	CU_ASSERT_EQUAL(validate_all(&cv, &bad), 2);
+	CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 3);
+	CU_ASSERT_EQUAL(cv.av_skipped, 2);
+	cv_free(&cv);
+	chain_free(&b, 6);
+	chain_free(&a, 1);
+}
+
+/* below the checkpoint everything but the signature is still checked */
+static void
+test_rest_checked(void)
+{
+	struct chainview	cv;
+	struct chain		a, b, c;
+	struct cv_bad		bad;
+
+	/* a payload that does not match its header's hash */
+	chain_make(&a, NULL, 0, 10, 1, 0);
+	spoil_payload(&a, 6);
+	view(&cv, a.b[10].hash, 32);
+	put_range(&cv, &a, 1, 10);
+	CU_ASSERT_EQUAL(validate_all(&cv, &bad), 5);
+	CU_ASSERT(bad.err == BLOCK_ERR_PAYLOAD_HASH && bad.height == 6);
+	cv_free(&cv);
+	/* a block of another branch in the middle does not link */
+	chain_make(&b, &a, 5, 5, 2, 0);
+	view(&cv, a.b[10].hash, 32);
+	spoil_payload(&a, 6);		/* a's block 6 is good again */
+	put_range(&cv, &a, 1, 6);
+	put_range(&cv, &b, 7, 7);
+	put_range(&cv, &a, 8, 10);
+	CU_ASSERT_EQUAL(validate_all(&cv, &bad), 6);
+	CU_ASSERT(bad.err == BLOCK_ERR_LINK && bad.height == 7);
+	cv_free(&cv);
+	/*
+	 * A chain that links up to the checkpoint but whose block 4 is
+	 * dated before block 3, its signature spoilt too: the time is
+	 * checked, only the signature is not.
+	 */
+	chain_make(&c, NULL, 0, 10, 3, 4);
+	spoil_sig(&c, 4);
+	view(&cv, c.b[10].hash, 32);
+	put_range(&cv, &c, 1, 10);
+	CU_ASSERT_EQUAL(validate_all(&cv, &bad), 3);
+	CU_ASSERT(bad.err == BLOCK_ERR_TIME_PAST && bad.height == 4);
+	cv_free(&cv);
+	chain_free(&c, 1);
+	chain_free(&b, 6);
+	chain_free(&a, 1);
+}
+
+/* waiting for the checkpoint: while blocks come, up to the lookahead */
+static void
+test_wait(void)
+{
+	struct chainview	cv;
+	struct chain		a;
+	struct cv_bad		bad;
+
+	chain_make(&a, NULL, 0, 30, 1, 0);
+	spoil_sig(&a, 3);
+	/* blocks come in two answers, the checkpoint in the second */
+	view(&cv, a.b[20].hash, 32);
+	put_range(&cv, &a, 1, 10);
+	cv.av_more = 1;
+	CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 0);	/* waits */
+	CU_ASSERT_EQUAL(bad.err, BLOCK_OK);
+	put_range(&cv, &a, 11, 25);
+	CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 25);
+	CU_ASSERT_EQUAL(bad.err, BLOCK_OK);
+	CU_ASSERT_EQUAL(cv.av_skipped, 20);
+	/* past it nothing waits: the next blocks are validated at once */
+	put_range(&cv, &a, 26, 27);
+	CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 2);
+	cv_free(&cv);
+	/* nothing more on its way: no waiting, the lower half checked */
+	view(&cv, a.b[20].hash, 32);
+	put_range(&cv, &a, 1, 10);
+	CU_ASSERT_EQUAL(validate_once(&cv, &bad), 2);
+	CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 3);
+	cv_free(&cv);
+	/* ... and the rest in the next calls: a round that ends below the
+	 * checkpoint is validated in full, a few calls at most */
+	{
+		struct chain	g;
+		uint32_t	n = 0;
+		int		calls;
+
+		chain_make(&g, NULL, 0, 16, 4, 0);
+		view(&cv, a.b[20].hash, 32);
+		put_range(&cv, &g, 1, 16);
+		for (calls = 0; calls < 8 && n < 16; calls++) {
+			n += validate_once(&cv, &bad);
+			CU_ASSERT_EQUAL(bad.err, BLOCK_OK);
+		}
+		CU_ASSERT_EQUAL(n, 16);
+		CU_ASSERT(calls <= 6);
+		CU_ASSERT_EQUAL(cv.av_skipped, 0);
+		cv_free(&cv);
+		chain_free(&g, 1);
+	}
+	/*
+	 * A walk remembered across calls is walked again once held blocks
+	 * go: a's 5-10 replaced by blocks of a branch x that parts from a
+	 * at 2 and holds the checkpoint, so a's block 3 is no ancestor of
+	 * it (nor is 4, and x's 5 does not link to a's 4).
+	 */
+	{
+		struct chain	x;
+		int		h;
+
+		chain_make(&x, &a, 2, 25, 5, 0);
+		view(&cv, x.b[20].hash, 32);
+		put_range(&cv, &a, 1, 10);
+		cv.av_more = 1;
+		CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 0);	/* waits */
+		CU_ASSERT_EQUAL(cv_drop(&cv, 5, A, NULL, NULL), 6);
+		for (h = 5; h <= 25; h++)	/* decoded, as syncd puts them */
+			CU_ASSERT_EQUAL(cv_put_block(&cv, (uint64_t)h, &x.b[h],
+			    A), 0);
+		CU_ASSERT_EQUAL(validate_all(&cv, &bad), 2);
+		CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 3);
+		CU_ASSERT_EQUAL(cv.av_skipped, 0);
+		cv_free(&cv);
+		chain_free(&x, 3);
+	}
+	/* more held than the lookahead (8): the lower half (of 8) above
+	 * it is checked in full, the rest waits */
+	view(&cv, a.b[30].hash, 8);
+	put_range(&cv, &a, 4, 12);	/* 3 missing: nothing to do */
+	cv.av_more = 1;
+	CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 0);
+	put_range(&cv, &a, 1, 3);
+	CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 2);
+	CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 3);
+	cv_free(&cv);
+	chain_free(&a, 1);
+}
+
+/* the same with a pool of threads: verdicts do not depend on them */
+static void
+test_threads(void)
+{
+	struct chainview	cv;
+	struct chain		a;
+	struct cv_bad		bad;
+	struct vpool		*p;
+
+	CU_ASSERT_FATAL((p = vpool_new(4)) != NULL);
+	chain_make(&a, NULL, 0, 40, 1, 0);
+	spoil_sig(&a, 5);
+	spoil_sig(&a, 33);
+	view(&cv, a.b[30].hash, 32);
+	cv.pool = p;
+	put_range(&cv, &a, 1, 40);
+	CU_ASSERT_EQUAL(validate_all(&cv, &bad), 32);
+	CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 33);
+	CU_ASSERT_EQUAL(cv.av_skipped, 30);
+	cv_free(&cv);
+	vpool_free(p);
+	chain_free(&a, 1);
+}
+
+int
+main(void)
+{
+	static const struct tn_case tests[] = {
+		{ "on this chain: signatures at and below it not checked",
+		    test_on_chain },
+		{ "another branch, not held yet, nowhere, below: checked",
+		    test_not_on_chain },
+		{ "payload hash, link and time still checked below it",
+		    test_rest_checked },
+		{ "waits for it only while blocks come, up to a bound",
+		    test_wait },
+		{ "1 and 4 threads decide alike", test_threads },
+	};
+	struct tn_suite	 ts = { .name = "assumevalid", .cases = tests,
+	    .ncases = TN_NCASES(tests) };
+	char		 err[128];
+
+	if (sodium_init() == -1 ||
+	    genesis_load(&G, "devnet", ".", err, sizeof(err)) == -1)
+		return 1;
+	devnet_keypair(PK, SK);
+	return tn_cunit_run(&ts);
+}
