@@ -14,6 +14,7 @@
 #define TIMENODE_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 /* syslog priorities of the lines (sd-daemon(3) SD_ERR and so on) */
 #define LOG_PRIO_ERR		3	/* fatal, fatalx */
@@ -31,6 +32,19 @@ int	log_getdebug(void);
  * --journal option.
  */
 void	log_set_journal(int on);
+/*
+ * on: every line goes to syslog(3), facility LOG_DAEMON, tagged
+ * "proc[pid]", instead of stderr: a detached timenoded (timenoded(8)),
+ * whose stderr is /dev/null once it has started.
+ */
+void	log_set_syslog(int on);
+/*
+ * One line (len bytes, no '\n' needed, cut at about 1 KiB) in the journal
+ * form "<prio>proc[pid]: level: message" to syslog(3) at that priority
+ * and tagged "proc[pid]"; a line of another form goes at LOG_INFO under
+ * our own name.  The supervisor relays its workers' stderr with it.
+ */
+void	log_relay(const char *line, size_t len);
 /*
  * 1 when $JOURNAL_STREAM ("DEV:INODE", decimal, systemd.exec(5)) names
  * the file open on stderr, 0 otherwise (unset, malformed, or stderr

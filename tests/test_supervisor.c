@@ -1309,6 +1309,107 @@ out:
 	tn_node_cleanup(&n);
 }
 
+/*
+ * Issue 13: a detached timenoded (no -f) gives the caller's stderr back.
+ * Started with stderr to a pipe whose read end we then close, a worker
+ * restarted on the status socket logs and must not die of SIGPIPE: all
+ * three stay running, and no worker's last exit is a signal.  The same
+ * for -f with its stderr a closed pipe (timenoded -f | logger, logger
+ * gone): every process ignores SIGPIPE.  127.0.0.150, .151.
+ */
+static pid_t
+start_piped(struct tn_node *n, const char *ip, int foreground, int *rd)
+{
+	char		 bin[512];
+	const char	*argv[] = { tn_bin("timenoded", bin, sizeof(bin)),
+			    "-c", n->conf, foreground ? "-f" : NULL, NULL };
+	int		 p[2], st;
+	pid_t		 pid;
+
+	CU_ASSERT_FATAL(tn_node_init(n, ip, 24100, tn_fast_supervisor) == 0);
+	CU_ASSERT_FATAL(pipe(p) == 0);
+	if ((pid = fork()) == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		close(p[0]);
+		close(p[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	CU_ASSERT_FATAL(pid > 0);
+	close(p[1]);
+	*rd = p[0];
+	tn_track_pid(pid);
+	if (foreground)
+		return pid;
+	/* daemon(3): the parent exits 0 at once */
+	CU_ASSERT(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0);
+	return 0;
+}
+
+static void
+closed_stderr(const char *ip, int foreground)
+{
+	struct tn_node	 n;
+	json_t		*st, *ans;
+	pid_t		 sup, old;
+	int		 rd, i;
+	const char	*last;
+
+	sup = start_piped(&n, ip, foreground, &rd);
+	st = tn_wait_running(&n, 15);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	if (sup == 0) {		/* detached: its pid from the status */
+		sup = (pid_t)tn_json_int(st, "supervisor.pid");
+		tn_track_pid(sup);
+	}
+	n.pid = foreground ? sup : 0;
+	old = tn_component_pid(st, "netd");
+	json_decref(st);
+	close(rd);
+	for (i = 0; i < 2; i++) {	/* two restarts: each logs lines */
+		ans = tn_command(n.sock, "restart netd");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ans);
+		json_decref(ans);
+		CU_ASSERT_FATAL((old = wait_replaced(&n, "netd", old, 10)) > 0);
+	}
+	tn_sleep(0.5);	/* the new netd's first lines, its peers' dials */
+	st = tn_wait_running(&n, 5);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	/* netd's last exit is the restart's SIGTERM, never SIGPIPE */
+	for (i = 0; i < 3; i++) {
+		last = json_string_value(json_object_get(tn_component(st,
+		    workers[i]), "last_exit"));
+		if (last != NULL && strstr(last, "signal 13") != NULL)
+			printf("\n  %s: last exit %s ", workers[i], last);
+		CU_ASSERT(last == NULL || strstr(last, "signal 13") == NULL);
+	}
+	CU_ASSERT(tn_pid_alive(sup));
+	json_decref(st);
+	kill(sup, SIGTERM);
+	for (i = 0; i < 200 && tn_pid_alive(sup); i++) {
+		if (foreground)
+			waitpid(sup, NULL, WNOHANG);
+		tn_sleep(0.05);
+	}
+	CU_ASSERT(!tn_pid_alive(sup));
+	n.pid = 0;
+	tn_node_cleanup(&n);
+}
+
+static void
+test_detached_closed_stderr(void)
+{
+	closed_stderr("127.0.0.150", 0);
+}
+
+static void
+test_foreground_closed_stderr(void)
+{
+	closed_stderr("127.0.0.151", 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1317,6 +1418,10 @@ main(int argc, char **argv)
 		    test_kill_each_worker },
 		{ "SIGSTOP: hung worker replaced", test_sigstop_replaced },
 		{ "restart on the status socket", test_restart_command },
+		{ "detached: the caller's stderr closed, workers live on",
+		    test_detached_closed_stderr },
+		{ "-f: stderr a closed pipe, workers live on",
+		    test_foreground_closed_stderr },
 		{ "status socket abuse", test_status_socket_abuse },
 		{ "one start's log: warnings once, host paths",
 		    test_start_log },
