@@ -12,6 +12,11 @@
 # 3. Each "Range: MIN to MAX." in timenode.conf(5) is the pair of values
 #    the golden files tests/config/int-min.conf and int-max.conf accept,
 #    and every key there has one.
+# 4. Every option (-x, --long) and every command (timenodectl's
+#    "commands:" lines) that a program's --help names appears in its man
+#    page (.Fl x, .Fl -long, .Cm command), for timenoded, timenodectl
+#    and timenode-genesis (beside TIMENODED), so the pages cannot drift
+#    from the programs.
 # Exit 77 (skipped) without mandoc.
 set -u
 timenoded=${1:?usage: check_manpages.sh TIMENODED MAN_DIR CONFIG_DIR}
@@ -86,6 +91,63 @@ for k in $(cut -d' ' -f1 "$tmp/golden"); do
 	case $k in stop_timeout|block_interval) continue ;; esac  # seconds
 	grep -qx "$k" "$tmp/mkeys" ||
 		{ echo "FAIL: $k: no Range in timenode.conf(5)"; fail=1; }
+done
+
+# help_words PROG: "opt X" / "cmd WORD" for each option and command --help
+# names (an argument in capitals or a placeholder in lower case after an
+# option is not one)
+help_words() {
+	"$1" --help | awk '
+	/^commands:/ { cmds = 1; sub(/^commands:/, "") }
+	{
+		line = $0
+		while (match(line, /\[-[a-zA-Z]+[] ]/)) {	# [-df], [-d dir]
+			w = substr(line, RSTART + 2, RLENGTH - 3)
+			for (i = 1; i <= length(w); i++)
+				print "opt", substr(w, i, 1)
+			line = substr(line, RSTART + RLENGTH)
+		}
+		line = $0
+		while (match(line, /(^|[ [|])-[a-zA-Z]( |]|$)/)) {	# -h | -V
+			w = substr(line, RSTART, RLENGTH)
+			gsub(/[][ |-]/, "", w)
+			print "opt", w
+			line = substr(line, RSTART + RLENGTH - 1)
+		}
+		line = $0
+		while (match(line, /--[a-z][a-z-]*/)) {
+			print "opt", substr(line, RSTART + 1, RLENGTH - 1)
+			line = substr(line, RSTART + RLENGTH)
+		}
+		if (cmds) {
+			n = split($0, f, /[ |]+/)
+			for (i = 1; i <= n; i++)
+				if (f[i] ~ /^[a-z][a-z-]*$/ &&
+				    (i == 1 || f[i - 1] !~ /^--/))
+					print "cmd", f[i]
+		}
+	}' | sort -u
+}
+bin=$(dirname "$timenoded")
+for pp in timenoded:timenoded.8 timenodectl:timenodectl.8 \
+    timenode-genesis:timenode-genesis.1; do
+	prog=${pp%%:*} page=$man/${pp#*:}
+	[ -x "$bin/$prog" ] || { echo "FAIL: no $bin/$prog"; fail=1; continue; }
+	nwords=0
+	help_words "$bin/$prog" >"$tmp/words"
+	while read -r kind w; do
+		nwords=$((nwords + 1))
+		case $kind in
+		opt) pat="Fl $w" ;;
+		cmd) pat="Cm $w" ;;
+		esac
+		grep -Eq "(^|[ .])$(printf '%s' "$pat" |
+		    sed 's/[.-]/\\&/g')([ ,]|\$|$)" "$page" ||
+			{ echo "FAIL: ${page##*/}: $prog --help names" \
+			    "$kind $w, the page does not ($pat)"; fail=1; }
+	done <"$tmp/words"
+	[ "$nwords" -gt 2 ] ||
+		{ echo "FAIL: $prog --help: only $nwords words read"; fail=1; }
 done
 
 [ "$fail" -eq 0 ] && echo "man pages: lint clean;" \
