@@ -280,7 +280,18 @@ print_clean(const char *what, const char *msg)
 	free(p);
 }
 
-/* The status socket of a node started without -c or directory options. */
+/*
+ * The socket of the packaged node: the units' RuntimeDirectory=timenode
+ * (systemd/timenoded.service.in), whatever the configuration says.
+ */
+#define INSTALLED_SOCKET	"/run/timenode/status.sock"
+
+/*
+ * The status socket of a node started without -c or directory options;
+ * when that is not there and the environment names no directory, the
+ * packaged node's (issue 13: a plain "timenodectl status" on a host
+ * running the package looked in ./timenode-data/run).
+ */
 static int
 default_socket(char *path, size_t len)
 {
@@ -298,6 +309,10 @@ default_socket(char *path, size_t len)
 		    run_dir);
 		return -1;
 	}
+	if (getenv("RUNTIME_DIRECTORY") == NULL &&
+	    getenv("STATE_DIRECTORY") == NULL && access(path, F_OK) == -1 &&
+	    access(INSTALLED_SOCKET, F_OK) == 0)
+		snprintf(path, len, "%s", INSTALLED_SOCKET);
 	return 0;
 }
 

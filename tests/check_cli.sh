@@ -9,6 +9,8 @@
 # on stdout) and exits 2, after a first line "PROGRAM: reason" that names
 # the program, not the path it was run by (argv[0]).  A worker started by a supervisor of another
 # version (--expect-version) refuses to run with exit status 78.
+# timenodectl without -s finds the package's /run/timenode/status.sock
+# (as root, in a mount namespace).
 set -u
 bin=${1:?usage: check_cli.sh BIN_DIR}
 tmp=$(mktemp -d)
@@ -102,6 +104,24 @@ done
 # -v alone is a usage error
 run timenoded -v
 [ "$rc" -eq 2 ] || bad "timenoded -v: exit $rc, not 2"
+
+# timenodectl without -s on a host running the package: nothing in
+# ./timenode-data/run, no $RUNTIME_DIRECTORY: /run/timenode/status.sock
+# (a socket file nobody listens on: the message names the path tried).
+# Root only, in a mount namespace with its own /run.
+if [ "$(id -u)" -eq 0 ] && command -v python3 >/dev/null 2>&1 &&
+    unshare -m true 2>/dev/null; then
+	mkdir "$tmp/cwd"
+	(cd "$tmp/cwd" && env -i PATH=/usr/bin:/bin unshare -m sh -c '
+	    mount -t tmpfs tmpfs /run && mkdir /run/timenode &&
+	    python3 -c "import socket; socket.socket(socket.AF_UNIX).bind(\"/run/timenode/status.sock\")" &&
+	    "$0/timenodectl" status' "$bin") >"$tmp/out" 2>"$tmp/err"
+	grep -q "cannot connect to /run/timenode/status.sock" "$tmp/err" ||
+		bad "timenodectl status without -s does not try the" \
+		    "package's /run/timenode/status.sock: $(cat "$tmp/err")"
+else
+	echo "note: not root: timenodectl's /run/timenode fallback not checked"
+fi
 
 [ "$fail" -eq 0 ] && echo "check_cli: all programs OK (version $version)"
 exit "$fail"

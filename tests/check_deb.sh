@@ -195,6 +195,19 @@ got=$("$tmp/root/usr/sbin/timenoded" --version)
 	bad "packaged timenoded --version: \"$got\", not \"timenoded $version\""
 "$tmp/root/usr/sbin/timenoded" -n -c "$tmp/root/etc/timenode/timenode.conf" ||
 	bad "the example configuration does not pass timenoded -n"
+# it names the units' directories, which -nv shows (issue 13: it showed
+# ./timenode-data outside the unit)
+"$tmp/root/usr/sbin/timenoded" -nv -c "$tmp/root/etc/timenode/timenode.conf" \
+    >"$tmp/nv" 2>&1
+for kv in "data_dir = /var/lib/timenode" "run_dir = /run/timenode"; do
+	grep -qxF "$kv" "$tmp/nv" ||
+		bad "timenoded -nv of the example configuration lacks \"$kv\""
+done
+for kv in StateDirectory=timenode RuntimeDirectory=timenode; do
+	grep -qx "$kv" "$(find "$tmp/root" -name timenoded.service -type f)" ||
+		bad "timenoded.service lacks $kv (the example configuration" \
+		    "names its directories)"
+done
 # it shows every key the parser knows (data_dir and run_dir are
 # systemd's: $STATE_DIRECTORY, $RUNTIME_DIRECTORY), each with its default
 env -i "$tmp/root/usr/sbin/timenoded" -nv | grep -Ev '^(data_dir|run_dir) ' |
