@@ -50,6 +50,16 @@ worker_exit_config(void)
 	_exit(WORKER_EXIT_CONFIG);
 }
 
+void
+worker_bind_failed(int err)
+{
+	if (err != EADDRINUSE && err != EADDRNOTAVAIL && err != EACCES)
+		return;
+	log_warnx("a listen address another program holds, or not this "
+	    "host's: fix the configuration (a restart cannot help)");
+	worker_exit_config();
+}
+
 double
 mono_now(void)
 {

@@ -194,6 +194,7 @@ metrics_http_open(struct event_base *base, const struct hostport *hp)
 	hostport_str(hp, shown, sizeof(shown));
 	if ((fd = netaddr_listen(&hp->ip, hp->port, 16)) == -1) {
 		log_warn("[metrics] listen %s", shown);
+		worker_bind_failed(errno);
 		return NULL;
 	}
 	if ((mh = calloc(1, sizeof(*mh))) == NULL ||

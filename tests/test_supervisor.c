@@ -13,6 +13,9 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <CUnit/Basic.h>
 #include <linux/capability.h>
 #include <dirent.h>
@@ -1398,6 +1401,60 @@ closed_stderr(const char *ip, int foreground)
 	tn_node_cleanup(&n);
 }
 
+/*
+ * Issue 13: a listen address another program holds is a configuration
+ * error ([metrics] listen, [node] listen): netd exits 78 and the node 2,
+ * with the address and the reason in the log, instead of a restart loop
+ * that ended in exit 3.  The port is held by a socket of ours.
+ * 127.0.0.152, .153.
+ */
+static void
+listen_taken(const char *ip, int port, const char *conf)
+{
+	struct sockaddr_in	sin;
+	struct tn_node		n;
+	char			want[128];
+	int			fd, one = 1, status;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	CU_ASSERT_FATAL(inet_pton(AF_INET, ip, &sin.sin_addr) == 1);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CU_ASSERT_FATAL(fd != -1);
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    listen(fd, 1) == 0);
+	CU_ASSERT_FATAL(tn_node_init(&n, ip, 24100, conf) == 0);
+	CU_ASSERT_FATAL(tn_node_start(&n, NULL, NULL) == 0);
+	status = tn_node_wait_exit(&n, 15);
+	CU_ASSERT(status != -1 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 2);
+	snprintf(want, sizeof(want), "listen %s:%d: Address already in use",
+	    ip, port);
+	CU_ASSERT(tn_file_contains(n.log, want));
+	CU_ASSERT(tn_file_contains(n.log, "not restarting"));
+	CU_ASSERT(!tn_file_contains(n.log, "restart 1 in"));
+	close(fd);
+	tn_node_cleanup(&n);
+}
+
+static void
+test_metrics_listen_taken(void)
+{
+	char conf[1024];
+
+	snprintf(conf, sizeof(conf), "%s[metrics]\nlisten = "
+	    "127.0.0.152:24190\n", tn_fast_supervisor);
+	listen_taken("127.0.0.152", 24190, conf);
+}
+
+static void
+test_node_listen_taken(void)
+{
+	listen_taken("127.0.0.153", 24100, tn_fast_supervisor);
+}
+
 static void
 test_detached_closed_stderr(void)
 {
@@ -1446,6 +1503,10 @@ main(int argc, char **argv)
 		    test_relative_paths },
 		{ "a worker's configuration failure: exit 2",
 		    test_worker_config_exit2 },
+		{ "[metrics] listen taken: exit 2, no restart loop",
+		    test_metrics_listen_taken },
+		{ "[node] listen taken: exit 2, no restart loop",
+		    test_node_listen_taken },
 		{ "journal: priority prefixes on every line",
 		    test_journal_priorities },
 		{ "run dir renamed: sockets removed where they were made",
