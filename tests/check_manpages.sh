@@ -17,6 +17,8 @@
 #    page (.Fl x, .Fl -long, .Cm command), for timenoded, timenodectl
 #    and timenode-genesis (beside TIMENODED), so the pages cannot drift
 #    from the programs.
+# 5. docs/operations.md's "Example with every default spelt out" is what
+#    timenoded -nv prints in an empty environment.
 # Exit 77 (skipped) without mandoc.
 set -u
 timenoded=${1:?usage: check_manpages.sh TIMENODED MAN_DIR CONFIG_DIR}
@@ -149,6 +151,19 @@ for pp in timenoded:timenoded.8 timenodectl:timenodectl.8 \
 	[ "$nwords" -gt 2 ] ||
 		{ echo "FAIL: $prog --help: only $nwords words read"; fail=1; }
 done
+
+# the docs' example of every default
+ops=$man/../docs/operations.md
+awk '/^Example with every default spelt out/ { f = 1; next }
+f == 1 && /^```ini$/ { f = 2; next }
+f == 2 && /^```$/ { exit }
+f == 2 { print }' "$ops" >"$tmp/example"
+if ! cmp -s "$tmp/nv" "$tmp/example"; then
+	echo "FAIL: operations.md's example of every default is not" \
+	    "timenoded -nv's (- -nv, + the docs):"
+	diff "$tmp/nv" "$tmp/example" | grep '^[<>]' | sed 's/^</-/; s/^>/+/'
+	fail=1
+fi
 
 [ "$fail" -eq 0 ] && echo "man pages: lint clean;" \
     "$(wc -l <"$tmp/parser") keys, defaults and ranges agree"
