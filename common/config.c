@@ -27,6 +27,7 @@
 
 #include "config.h"
 #include "decimal.h"
+#include "name.h"
 #include "timenode_version.h"
 
 #define CONFIG_FILE_MAX	(1 << 20)	/* bytes */
@@ -158,13 +159,8 @@ set_string(char *dst, size_t len, const char *v)
 static int
 set_name(char *dst, size_t len, const char *v)
 {
-	const char *p;
-
-	for (p = v; *p; p++)
-		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
-		    !(*p >= '0' && *p <= '9') && *p != '-' && *p != '_' &&
-		    *p != '.')
-			return -1;
+	if (name_ok(v, len) == -1)
+		return -1;
 	return set_string(dst, len, v);
 }
 
@@ -385,8 +381,8 @@ value_hint(const struct keydef *k)
 		return ": IPv4:PORT or [IPv6]:PORT, then optionally one blank "
 		    "and the peer's key (ed25519:64 hex digits)";
 	case K_NAME:
-		snprintf(buf, sizeof(buf), ": 1 to %zu letters, digits, '.', "
-		    "'_' or '-'", k->len - 1);
+		snprintf(buf, sizeof(buf), ": 1 to %zu %s", k->len - 1,
+		    NAME_RULE);
 		return buf;
 	case K_PATH:
 		snprintf(buf, sizeof(buf), ": a path of 1 to %zu bytes",

@@ -10,7 +10,8 @@
 # the program, not the path it was run by (argv[0]).  A worker started by a supervisor of another
 # version (--expect-version) refuses to run with exit status 78.
 # timenodectl without -s finds the package's /run/timenode/status.sock
-# (as root, in a mount namespace).
+# (as root, in a mount namespace).  timenode-genesis refuses a network
+# name timenoded would (the same function), and -k says its range.
 set -u
 bin=${1:?usage: check_cli.sh BIN_DIR}
 tmp=$(mktemp -d)
@@ -91,6 +92,36 @@ usage_reason timenode-genesis -k 0x3 net
 usage_reason timenode-genesis -k "" net
 usage_reason timenode-genesis -t +5 net
 usage_reason timenode-genesis -d
+
+# -k 0 and -k -1: one message, with the range
+usage_reason timenode-genesis -k 0 net
+k0=$(head -n 1 "$tmp/err" | sed 's/"0"/"N"/')
+usage_reason timenode-genesis -k -1 net
+k1=$(head -n 1 "$tmp/err" | sed 's/"-1"/"N"/')
+[ "$k0" = "$k1" ] || bad "timenode-genesis -k 0 and -k -1 say different" \
+    "things: \"$k0\", \"$k1\""
+case $k0 in *"1 to 64"*) ;; *) bad "timenode-genesis -k 0: no range: $k0" ;; esac
+
+# a network name timenode-genesis takes is one timenoded takes: a name
+# timenoded refuses is refused (exit 2, no file), and one it makes is
+# accepted by timenoded -n
+mkdir "$tmp/g"
+for name in "a b" "a/b" "a:b" "devnet" "0123456789012345678901234567890X"; do
+	(cd "$tmp/g" && "$bin/timenode-genesis" "$name") >/dev/null 2>"$tmp/err"
+	rc=$?
+	[ "$rc" -eq 2 ] || bad "timenode-genesis \"$name\": exit $rc, not 2"
+	[ -z "$(ls "$tmp/g")" ] ||
+		bad "timenode-genesis \"$name\" wrote $(ls "$tmp/g")"
+	rm -rf "$tmp/g" && mkdir "$tmp/g"
+done
+name=0123456789012345678901234567890
+(cd "$tmp/g" && "$bin/timenode-genesis" -k 1 "$name") >/dev/null 2>&1 ||
+	bad "timenode-genesis $name failed"
+printf '[node]\nnetwork = %s\n[sync]\ngenesis_dir = %s\n' "$name" \
+    "$tmp/g" >"$tmp/g.conf"
+"$bin/timenoded" -n -c "$tmp/g.conf" >/dev/null 2>"$tmp/err" ||
+	bad "timenoded -n refuses the network timenode-genesis made:" \
+	    "$(cat "$tmp/err")"
 
 # -n and -v are timenoded's: a worker refuses them
 for p in netd syncd stored; do
