@@ -978,24 +978,29 @@ prefix_culprit(const struct config *cfg, const char *file,
 
 /*
  * Pass 1 over argv: the shape of the command line (options known to this
- * process, their values present, no stray argument), -h and -V (which end
- * the scan), -n, and where the file and any --peer are.  -1 with a message
- * on a usage error.
+ * process, their values present, no stray argument, with -h and -V too),
+ * -h and -V (the first of them is the action), -n, and where the file
+ * and any --peer are.  -1 with a message on a usage error.
  */
 static int
 scan_args(struct config *cfg, struct worker_opts *w, int argc, char **argv,
     const char **file, int *lists_from_cli, char *err, size_t errlen)
 {
-	int c;
+	int c, helpver = 0;
 
 	/* optind 0 makes glibc forget any earlier argv completely */
 	opterr = 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, SHORTOPTS, longopts, NULL)) !=
 	    -1) {
+		/* the first of -h and -V wins; the scan goes on, so that a
+		 * stray word after --help is refused (issue 13) */
 		if (c == 'h' || c == 'V') {
-			cfg->action = c == 'h' ? CONFIG_HELP : CONFIG_VERSION;
-			return 0;
+			if (!helpver)
+				cfg->action = c == 'h' ? CONFIG_HELP :
+				    CONFIG_VERSION;
+			helpver = 1;
+			continue;
 		}
 		if (c == '?') {
 			if (optopt > 0 && optopt < 128 &&
@@ -1023,7 +1028,7 @@ scan_args(struct config *cfg, struct worker_opts *w, int argc, char **argv,
 		}
 		if (c == 'c')
 			*file = optarg;
-		if (c == 'n')
+		if (c == 'n' && !helpver)
 			cfg->action = CONFIG_CHECK;
 		if (c == OPT_PEER)
 			*lists_from_cli |= 1;

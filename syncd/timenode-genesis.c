@@ -126,7 +126,7 @@ main(int argc, char **argv)
 	long			 count = 1;
 	uint64_t		 k;
 	const char		*kstr = "1";
-	int			 ch, nexisting = 0, i, nkeys;
+	int			 ch, nexisting = 0, i, nkeys, helpver = 0;
 	struct timespec		 ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -142,10 +142,10 @@ main(int argc, char **argv)
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'h':
-			usage(0);
 		case 'V':
-			printf("timenode-genesis %s\n", TIMENODE_VERSION_FULL);
-			return 0;
+			if (helpver == 0)	/* the first wins */
+				helpver = ch;
+			break;
 		case 'd':
 			dir = optarg;
 			break;
@@ -173,6 +173,15 @@ main(int argc, char **argv)
 				usage_error("unknown option -%c", optopt);
 			usage_error("unknown option %s", argv[optind - 1]);
 		}
+	}
+	if (helpver && argc - optind > 0)	/* issue 13: no stray word */
+		usage_error("unexpected argument \"%s\" after %s",
+		    argv[optind], helpver == 'h' ? "--help" : "--version");
+	if (helpver == 'h')
+		usage(0);
+	if (helpver == 'V') {
+		printf("timenode-genesis %s\n", TIMENODE_VERSION_FULL);
+		return 0;
 	}
 	if (argc - optind == 0)
 		usage_error("no network name");

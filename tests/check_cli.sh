@@ -12,6 +12,9 @@
 # timenodectl without -s finds the package's /run/timenode/status.sock
 # (as root, in a mount namespace).  timenode-genesis refuses a network
 # name timenoded would (the same function), and -k says its range.
+# A stray word after --help or --version is a usage error.  timenodectl
+# prints an error answer on stderr alone, a ban's end in UTC (a stand-in
+# daemon made with socat).
 set -u
 bin=${1:?usage: check_cli.sh BIN_DIR}
 tmp=$(mktemp -d)
@@ -92,6 +95,51 @@ usage_reason timenode-genesis -k 0x3 net
 usage_reason timenode-genesis -k "" net
 usage_reason timenode-genesis -t +5 net
 usage_reason timenode-genesis -d
+
+# a stray word after --help or --version is refused (issue 13)
+for p in timenoded timenodectl timenode-genesis netd syncd stored; do
+	usage_reason "$p" --help extra
+	usage_reason "$p" --version extra
+done
+
+# timenodectl against a stand-in daemon (socat answers one canned line):
+# an error answer is the message on stderr alone, not the JSON on stdout
+# too; a ban's end is shown as UTC ISO 8601 in the table, as the number
+# with --json.
+# fake_ctl ANSWER ARGS...: timenodectl -s SOCK ARGS, out/err/rc as run()
+fake_ctl() {
+	printf '%s\n' "$1" >"$tmp/answer"
+	shift
+	rm -f "$tmp/fake.sock"
+	socat UNIX-LISTEN:"$tmp/fake.sock" \
+	    SYSTEM:"read -r l; cat '$tmp/answer'" 2>/dev/null &
+	spid=$!
+	i=0
+	while [ ! -S "$tmp/fake.sock" ] && [ "$i" -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	run timenodectl -s "$tmp/fake.sock" "$@"
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+}
+if command -v socat >/dev/null 2>&1; then
+	fake_ctl '{"error": "unban: 192.0.2.1 is not banned"}' unban 192.0.2.1
+	[ "$rc" -eq 1 ] || bad "timenodectl, an error answer: exit $rc, not 1"
+	[ -s "$tmp/out" ] && bad "timenodectl, an error answer: stdout has" \
+	    "$(cat "$tmp/out")"
+	grep -q "is not banned" "$tmp/err" ||
+		bad "timenodectl, an error answer: no message on stderr"
+	ban='{"bans": [{"ip": "192.0.2.1", "reason": "misbehaving", "until": 1796025600, "expires_in_s": 60}]}'
+	fake_ctl "$ban" bans
+	grep -q "192.0.2.1 .* 2026-11-30T08:00:00Z " "$tmp/out" ||
+		bad "timenodectl bans: UNTIL not UTC ISO 8601: $(cat "$tmp/out")"
+	fake_ctl "$ban" --json bans
+	grep -q '"until": 1796025600' "$tmp/out" ||
+		bad "timenodectl --json bans: not the daemon's answer"
+else
+	echo "note: no socat: timenodectl's answers not checked"
+fi
 
 # -k 0 and -k -1: one message, with the range
 usage_reason timenode-genesis -k 0 net

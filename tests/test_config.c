@@ -488,7 +488,9 @@ test_worker_opts(void)
 }
 
 /*
- * -h and -V end the parse at once (whatever follows); -n and -v are the
+ * -h and -V: the first of them is the action, but the rest of the command
+ * line must still be well formed (issue 13: "--help extra" printed the
+ * help and exited 0); -n and -v are the
  * supervisor's, -v only with -n; a usage error says so (usage_error) so
  * that the program shows its usage, a bad value does not.
  */
@@ -500,8 +502,16 @@ test_actions(void)
 	char			err[CONFIG_ERR_MAX];
 
 	clear_env();
-	CU_ASSERT_EQUAL(parse(&cfg, err, "-f", "-h", "--bogus", NULL), 0);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-f", "-h", NULL), 0);
 	CU_ASSERT_EQUAL(cfg.action, CONFIG_HELP);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-n", "-V", "-h", NULL), 0);
+	CU_ASSERT_EQUAL(cfg.action, CONFIG_VERSION);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-f", "-h", "--bogus", NULL), -1);
+	CU_ASSERT_EQUAL(cfg.usage_error, 1);
+	ASSERT_ERR(err, "--bogus");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--help", "extra", NULL), -1);
+	CU_ASSERT_EQUAL(cfg.usage_error, 1);
+	ASSERT_ERR(err, "extra");
 	CU_ASSERT_EQUAL(parse(&cfg, err, "--version", NULL), 0);
 	CU_ASSERT_EQUAL(cfg.action, CONFIG_VERSION);
 	CU_ASSERT_EQUAL(parse_w(&cfg, &w, err, "--help", NULL), 0);
