@@ -30,6 +30,7 @@ static char	log_proc[32] = "timenode";
 static int	log_debug_on;
 static int	log_journal;
 static int	log_syslog;
+static int	log_bare;	/* no "proc[pid]: ": the sink names us */
 
 void
 log_init(const char *procname, int debug)
@@ -54,6 +55,12 @@ void
 log_set_journal(int on)
 {
 	log_journal = on != 0;
+}
+
+void
+log_set_bare(int on)
+{
+	log_bare = on != 0;
 }
 
 void
@@ -175,8 +182,11 @@ log_format(char *buf, size_t len, int prio, int err, const char *fmt,
 		n = advance(n, snprintf(buf + n, len - n, ".%03ldZ ",
 		    ts.tv_nsec / 1000000), len);
 	}
-	n = advance(n, snprintf(buf + n, len - n, "%s[%ld]: %s%s", log_proc,
-	    (long)getpid(), level, *level ? ": " : ""), len);
+	if (!log_bare)
+		n = advance(n, snprintf(buf + n, len - n, "%s[%ld]: ",
+		    log_proc, (long)getpid()), len);
+	n = advance(n, snprintf(buf + n, len - n, "%s%s", level,
+	    *level ? ": " : ""), len);
 	n = advance(n, vsnprintf(buf + n, len - n, fmt, ap), len);
 	if (err != 0 && n < len - 1)
 		n = advance(n, snprintf(buf + n, len - n, ": %s",

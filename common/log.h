@@ -33,6 +33,14 @@ int	log_getdebug(void);
  */
 void	log_set_journal(int on);
 /*
+ * on: leave "proc[pid]: " out of our lines, since the sink shows our name
+ * and pid itself: the supervisor's own lines under the journal, whose
+ * entries of the unit's stream read "timenoded[PID]: " already (issue 13:
+ * "timenoded[97]: timenoded[97]: ...").  The workers' lines keep theirs
+ * (the journal shows the supervisor's name and pid for them too).
+ */
+void	log_set_bare(int on);
+/*
  * on: every line goes to syslog(3), facility LOG_DAEMON, tagged
  * "proc[pid]", instead of stderr: a detached timenoded (timenoded(8)),
  * whose stderr is /dev/null once it has started.

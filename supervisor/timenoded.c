@@ -463,6 +463,7 @@ main(int argc, char **argv)
 	/* decided once, here; the workers are told by --journal */
 	sv.journal = log_stderr_is_journal();
 	log_set_journal(sv.journal);
+	log_set_bare(sv.journal);
 	setup(&sv);
 	if (!sv.cfg.foreground && !sv.journal)
 		detach_logging(&sv);
