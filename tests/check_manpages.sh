@@ -19,6 +19,10 @@
 #    from the programs.
 # 5. docs/operations.md's "Example with every default spelt out" is what
 #    timenoded -nv prints in an empty environment.
+# 6. timenoded(8)'s EXIT STATUS lists the statuses of operations.md's
+#    "Exit statuses of timenoded", and says under 2 what the code does
+#    (proc.c): a worker that refuses its configuration (EX_CONFIG) ends
+#    the node with 2, not 3.
 # Exit 77 (skipped) without mandoc.
 set -u
 timenoded=${1:?usage: check_manpages.sh TIMENODED MAN_DIR CONFIG_DIR}
@@ -164,6 +168,27 @@ if ! cmp -s "$tmp/nv" "$tmp/example"; then
 	diff "$tmp/nv" "$tmp/example" | grep '^[<>]' | sed 's/^</-/; s/^>/+/'
 	fail=1
 fi
+
+# the exit statuses: "N text..." per status, from each
+awk '/^\.Sh EXIT STATUS/ { f = 1; next } f && /^\.Sh/ { exit }
+f && /^\.It [0-9]+$/ { if (n != "") print n, t; n = $2; t = ""; next }
+f && /^\.El/ { if (n != "") print n, t; exit }
+f && n != "" { t = t " " $0 }' "$man/timenoded.8" >"$tmp/exit.man"
+awk '/^## Exit statuses of timenoded/ { f = 1; next } f && /^## / { exit }
+f && /^\| [0-9]+ \|/ { print $2 }' "$ops" >"$tmp/exit.ops"
+if [ "$(cut -d' ' -f1 "$tmp/exit.man" | tr '\n' ' ')" != \
+    "$(tr '\n' ' ' <"$tmp/exit.ops")" ]; then
+	echo "FAIL: timenoded(8) EXIT STATUS lists" \
+	    "$(cut -d' ' -f1 "$tmp/exit.man" | tr '\n' ' '), operations.md" \
+	    "$(tr '\n' ' ' <"$tmp/exit.ops")"
+	fail=1
+fi
+grep -q '^2 .*EX_CONFIG' "$tmp/exit.man" ||
+	{ echo "FAIL: timenoded(8) EXIT STATUS: 2 does not name a worker's" \
+	    "EX_CONFIG (proc.c exits 2 for it)"; fail=1; }
+grep -q '^3 .*EX_CONFIG\|^3 .*refused' "$tmp/exit.man" &&
+	{ echo "FAIL: timenoded(8) EXIT STATUS: 3 claims a refused" \
+	    "configuration (proc.c exits 2 for it)"; fail=1; }
 
 [ "$fail" -eq 0 ] && echo "man pages: lint clean;" \
     "$(wc -l <"$tmp/parser") keys, defaults and ranges agree"
