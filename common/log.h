@@ -5,7 +5,8 @@
  * Every line names the process that wrote it ("netd[1234]: ...") so that the
  * merged output of the supervisor and its workers (a terminal, journald)
  * says who spoke.  Lines go to stderr, which the supervisor hands to each
- * worker unchanged.  When stderr is the journal, each line starts with its
+ * worker unchanged (detached, it logs to syslog and hands its workers a
+ * pipe whose lines it relays there, log_relay).  When stderr is the journal, each line starts with its
  * syslog priority ("<4>"), which journald takes as the entry's priority
  * (sd-daemon(3)), so that journalctl -p warning shows every process's
  * warnings and errors.
