@@ -28,6 +28,7 @@
 
 #include "config.h"
 #include "decimal.h"
+#include "name.h"
 #include "timenode_version.h"
 
 #define CONFIG_FILE_MAX	(1 << 20)	/* bytes */
@@ -159,13 +160,8 @@ set_string(char *dst, size_t len, const char *v)
 static int
 set_name(char *dst, size_t len, const char *v)
 {
-	const char *p;
-
-	for (p = v; *p; p++)
-		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
-		    !(*p >= '0' && *p <= '9') && *p != '-' && *p != '_' &&
-		    *p != '.')
-			return -1;
+	if (name_ok(v, len) == -1)
+		return -1;
 	return set_string(dst, len, v);
 }
 
@@ -354,6 +350,52 @@ static const struct keydef keydefs[] = {
 #define NKEYDEFS	(sizeof(keydefs) / sizeof(keydefs[0]))
 _Static_assert(NKEYDEFS == CONFIG_NKEYS, "CONFIG_NKEYS is the key count");
 
+/*
+ * What a key's value must be, for its "bad value" error (issue 13: a
+ * value out of range said only "bad value"): ", an integer from MIN to
+ * MAX" and so on; "" where the value speaks for itself.
+ */
+static const char *
+value_hint(const struct keydef *k)
+{
+	static char buf[96];
+
+	switch (k->kind) {
+	case K_INT:
+		snprintf(buf, sizeof(buf), ": an integer from %d to %d",
+		    k->min, k->max);
+		return buf;
+	case K_SECONDS:
+		return ": seconds (a decimal number, fractions allowed), more "
+		    "than 0 and at most 31622400 (366 days)";
+	case K_SECONDS0:
+		return ": 0 (off), or seconds (a decimal number), at most "
+		    "31622400 (366 days)";
+	case K_BOOL:
+		return ": yes or no";
+	case K_PLAINTEXT:
+		return ": yes, no or always";
+	case K_HOSTPORT:
+	case K_HOSTPORT0:
+	case K_LISTEN:
+		return ": IPv4:PORT or [IPv6]:PORT, port 1 to 65535";
+	case K_PEER:
+		return ": IPv4:PORT or [IPv6]:PORT, then optionally one blank "
+		    "and the peer's key (ed25519:64 hex digits)";
+	case K_NAME:
+		snprintf(buf, sizeof(buf), ": 1 to %zu %s", k->len - 1,
+		    NAME_RULE);
+		return buf;
+	case K_PATH:
+		snprintf(buf, sizeof(buf), ": a path of 1 to %zu bytes",
+		    k->len - 1);
+		return buf;
+	case K_HASH:
+		return ": a block hash, 64 hex digits";
+	}
+	return "";
+}
+
 /* ctx failed at the line last handed out, with a message */
 static void
 ctx_fail(struct ini_ctx *ctx, const char *fmt, ...)
@@ -493,22 +535,31 @@ config_ini_key(void *user, const char *section, const char *name,
 		if (keydefs[i].kind == K_LISTEN && !ctx->cfg->key_line[i])
 			ctx->cfg->nlisten = 0;	/* the file's replace the
 						   default */
-		if (keydefs[i].kind == K_LISTEN &&
-		    ctx->cfg->nlisten >= CONFIG_MAX_LISTEN) {
-			ctx_fail(ctx, "[%s] %s: more than %d", section, name,
+		if ((keydefs[i].kind == K_LISTEN &&
+		    ctx->cfg->nlisten >= CONFIG_MAX_LISTEN) ||
+		    (keydefs[i].kind == K_PEER &&
+		    ctx->cfg->npeers >= CONFIG_MAX_PEERS)) {
+			ctx_fail(ctx, "[%s] %s: more than %d (at most %d "
+			    "lines)", section, name, keydefs[i].kind ==
+			    K_PEER ? CONFIG_MAX_PEERS : CONFIG_MAX_LISTEN,
+			    keydefs[i].kind == K_PEER ? CONFIG_MAX_PEERS :
 			    CONFIG_MAX_LISTEN);
 			return 0;
 		}
 		if (apply_key(ctx->cfg, &keydefs[i], value) == -1) {
-			ctx_fail(ctx, "[%s] %s: bad value \"%s\"", section, name,
-			    value);
+			ctx_fail(ctx, "[%s] %s: bad value \"%s\"%s", section,
+			    name, value, value_hint(&keydefs[i]));
 			return 0;
 		}
 		ctx->cfg->key_line[i] = ctx->lineno;
 		return 1;
 	}
 	/* config_line_reader() refused unknown sections at their line */
-	if (!known_section(section, strlen(section)))
+	if (section[0] == '\0')
+		ctx_fail(ctx, "\"%s\": a key outside a section (keys go under "
+		    "[node], [supervisor], [p2p], [store], [sync] or "
+		    "[metrics])", name);
+	else if (!known_section(section, strlen(section)))
 		ctx_fail(ctx, "unknown section [%s]", section);	/* none */
 	else
 		ctx_fail(ctx, "[%s]: unknown key \"%s\"", section, name);
@@ -537,6 +588,26 @@ check_section_line(struct ini_ctx *ctx, const char *line)
 }
 
 /*
+ * An inline comment starts with ';' or '#' after a blank, either of them
+ * (timenode.conf(5)): inih (as Debian builds it) knows only ';' there, so
+ * the first blank-preceded '#' becomes ';' (issue 13: "; x" was accepted
+ * and "# x" made the value bad).  A line that is a comment is left alone.
+ */
+static void
+inline_comment(char *line)
+{
+	char *p = line + strspn(line, " \t");
+
+	if (*p == '#' || *p == ';')
+		return;
+	for (; *p != '\0'; p++)
+		if (*p == '#' && (p[-1] == ' ' || p[-1] == '\t')) {
+			*p = ';';
+			return;
+		}
+}
+
+/*
  * inih's line reader (ini_reader, as fgets: at most size - 1 bytes, up to
  * and including a newline) over ctx->next, counting lines, so that the
  * key handler knows the line it is called for: inih calls it for the line
@@ -557,6 +628,7 @@ config_line_reader(char *str, int size, void *stream)
 	}
 	memcpy(str, p, n);
 	str[n] = '\0';
+	inline_comment(str);
 	ctx->next = p + n;
 	ctx->lineno++;
 	if (!ctx->failed)
@@ -792,26 +864,38 @@ worker_only(int c)
 	    c == OPT_GENESIS_DIR || c == OPT_PRODUCER_KEY || c == OPT_JOURNAL;
 }
 
+/*
+ * The keys a check across keys found at fault, so that its error names
+ * the line of the file that set one of them (issue 13): section and name
+ * of each, the second NULL for a check of one key.
+ */
+struct culprit {
+	const char	*sec, *key, *sec2, *key2;
+};
+
 /* 0 when hi >= times * lo (hi > lo when strict), else -1 naming both */
 static int
-need(const char *hi_key, double hi, const char *rel, double times,
-    int strict, const char *lo_key, double lo, char *err, size_t errlen)
+need(const char *sec, const char *hi_key, double hi, const char *rel,
+    double times, int strict, const char *lo_key, double lo,
+    struct culprit *cu, char *err, size_t errlen)
 {
 	if (strict ? hi > times * lo : hi >= times * lo)
 		return 0;
-	snprintf(err, errlen, "%s (%g s) must be %s %s (%g s)", hi_key, hi,
-	    rel, lo_key, lo);
+	snprintf(err, errlen, "[%s] %s (%g s) must be %s %s (%g s)", sec,
+	    hi_key, hi, rel, lo_key, lo);
+	*cu = (struct culprit){ sec, hi_key, sec, lo_key };
 	return -1;
 }
 
 static int
-floor_of(const char *key, double v, double min, const char *why, char *err,
-    size_t errlen)
+floor_of(const char *sec, const char *key, double v, double min,
+    const char *why, struct culprit *cu, char *err, size_t errlen)
 {
 	if (v >= min)
 		return 0;
-	snprintf(err, errlen, "%s (%g s) must be at least %g s: %s", key, v,
-	    min, why);
+	snprintf(err, errlen, "[%s] %s (%g s) must be at least %g s: %s", sec,
+	    key, v, min, why);
+	*cu = (struct culprit){ sec, key, NULL, NULL };
 	return -1;
 }
 
@@ -837,7 +921,8 @@ floor_of(const char *key, double v, double min, const char *why, char *err,
  * [metrics] listen may not take a peers' port.
  */
 static int
-check_listen(const struct config *c, char *err, size_t errlen)
+check_listen(const struct config *c, struct culprit *cu, char *err,
+    size_t errlen)
 {
 	char	hp[NETADDR_PORT_STRLEN];
 	size_t	i, j;
@@ -849,12 +934,16 @@ check_listen(const struct config *c, char *err, size_t errlen)
 				snprintf(err, errlen, "[node] listen: %s "
 				    "given twice", hostport_str(&c->listen[i],
 				    hp, sizeof(hp)));
+				*cu = (struct culprit){ "node", "listen",
+				    NULL, NULL };
 				return -1;
 			}
 		if (c->metrics_listen.port != 0 &&
 		    c->metrics_listen.port == c->listen[i].port) {
 			snprintf(err, errlen, "[metrics] listen: port %u is "
 			    "[node] listen's", c->listen[i].port);
+			*cu = (struct culprit){ "metrics", "listen", "node",
+			    "listen" };
 			return -1;
 		}
 	}
@@ -862,49 +951,83 @@ check_listen(const struct config *c, char *err, size_t errlen)
 }
 
 static int
-check_timings(const struct config *c, char *err, size_t errlen)
+check_timings(const struct config *c, struct culprit *cu, char *err,
+    size_t errlen)
 {
-	if (floor_of("heartbeat_interval", c->heartbeat_interval,
-	    SUP_TICK_MIN, "the supervisor's timer resolution", err,
-	    errlen) == -1 ||
-	    need("heartbeat_deadline", c->heartbeat_deadline,
+	if (floor_of("supervisor", "heartbeat_interval",
+	    c->heartbeat_interval, SUP_TICK_MIN, "the supervisor's timer "
+	    "resolution", cu, err, errlen) == -1 ||
+	    need("supervisor", "heartbeat_deadline", c->heartbeat_deadline,
 	    "at least twice", 2, 0, "heartbeat_interval",
-	    c->heartbeat_interval, err, errlen) == -1 ||
-	    need("start_deadline", c->start_deadline, "at least twice", 2, 0,
-	    "heartbeat_interval", c->heartbeat_interval, err, errlen) == -1 ||
-	    floor_of("restart_delay_min", c->restart_delay_min,
-	    RESTART_DELAY_FLOOR, "a shorter delay is no delay", err,
+	    c->heartbeat_interval, cu, err, errlen) == -1 ||
+	    need("supervisor", "start_deadline", c->start_deadline,
+	    "at least twice", 2, 0, "heartbeat_interval",
+	    c->heartbeat_interval, cu, err, errlen) == -1 ||
+	    floor_of("supervisor", "restart_delay_min", c->restart_delay_min,
+	    RESTART_DELAY_FLOOR, "a shorter delay is no delay", cu, err,
 	    errlen) == -1 ||
-	    need("restart_delay_max", c->restart_delay_max, "at least", 1, 0,
-	    "restart_delay_min", c->restart_delay_min, err, errlen) == -1 ||
-	    need("restart_window", c->restart_window, "larger than", 1, 1,
-	    "fast_crash", c->fast_crash, err, errlen) == -1 ||
-	    need("backoff_max", c->backoff_max, "at least", 1, 0,
-	    "backoff_min", c->backoff_min, err, errlen) == -1)
+	    need("supervisor", "restart_delay_max", c->restart_delay_max,
+	    "at least", 1, 0, "restart_delay_min", c->restart_delay_min, cu,
+	    err, errlen) == -1 ||
+	    need("supervisor", "restart_window", c->restart_window,
+	    "larger than", 1, 1, "fast_crash", c->fast_crash, cu, err,
+	    errlen) == -1 ||
+	    need("p2p", "backoff_max", c->backoff_max, "at least", 1, 0,
+	    "backoff_min", c->backoff_min, cu, err, errlen) == -1)
 		return -1;
-	return check_listen(c, err, errlen);
+	return check_listen(c, cu, err, errlen);
+}
+
+/*
+ * "FILE:LINE: " before a check_timings() error, the line of the first
+ * culprit key the file set; "FILE: " when the file set neither (an option
+ * or a default is at fault, but the file's values are the usual
+ * culprits); nothing without a file.
+ */
+static void
+prefix_culprit(const struct config *cfg, const char *file,
+    const struct culprit *cu, char *err, size_t errlen)
+{
+	char	tmp[CONFIG_ERR_MAX];
+	int	line;
+
+	if (file == NULL)
+		return;
+	line = config_key_line(cfg, cu->sec, cu->key);
+	if (line == 0 && cu->key2 != NULL)
+		line = config_key_line(cfg, cu->sec2, cu->key2);
+	snprintf(tmp, sizeof(tmp), "%s", err);
+	if (line > 0)
+		snprintf(err, errlen, "%s:%d: %s", file, line, tmp);
+	else
+		snprintf(err, errlen, "%s: %s", file, tmp);
 }
 
 /*
  * Pass 1 over argv: the shape of the command line (options known to this
- * process, their values present, no stray argument), -h and -V (which end
- * the scan), -n, and where the file and any --peer are.  -1 with a message
- * on a usage error.
+ * process, their values present, no stray argument, with -h and -V too),
+ * -h and -V (the first of them is the action), -n, and where the file
+ * and any --peer are.  -1 with a message on a usage error.
  */
 static int
 scan_args(struct config *cfg, struct worker_opts *w, int argc, char **argv,
     const char **file, int *lists_from_cli, char *err, size_t errlen)
 {
-	int c;
+	int c, helpver = 0;
 
 	/* optind 0 makes glibc forget any earlier argv completely */
 	opterr = 0;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, SHORTOPTS, longopts, NULL)) !=
 	    -1) {
+		/* the first of -h and -V wins; the scan goes on, so that a
+		 * stray word after --help is refused (issue 13) */
 		if (c == 'h' || c == 'V') {
-			cfg->action = c == 'h' ? CONFIG_HELP : CONFIG_VERSION;
-			return 0;
+			if (!helpver)
+				cfg->action = c == 'h' ? CONFIG_HELP :
+				    CONFIG_VERSION;
+			helpver = 1;
+			continue;
 		}
 		if (c == '?') {
 			if (optopt > 0 && optopt < 128 &&
@@ -932,7 +1055,7 @@ scan_args(struct config *cfg, struct worker_opts *w, int argc, char **argv,
 		}
 		if (c == 'c')
 			*file = optarg;
-		if (c == 'n')
+		if (c == 'n' && !helpver)
 			cfg->action = CONFIG_CHECK;
 		if (c == OPT_PEER)
 			*lists_from_cli |= 1;
@@ -947,10 +1070,12 @@ scan_args(struct config *cfg, struct worker_opts *w, int argc, char **argv,
 	return 0;
 }
 
-int
-config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
+/* config_parse_args(), its error not yet escaped */
+static int
+parse_args(struct config *cfg, struct worker_opts *w, int argc,
     char **argv, char *err, size_t errlen)
 {
+	struct culprit	 cu;
 	const char	*file = NULL;
 	int		 c, lists_from_cli = 0;
 
@@ -997,14 +1122,44 @@ config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
 		snprintf(err, errlen, "data dir path too long");
 		return -1;
 	}
-	if (check_timings(cfg, err, errlen) == -1) {
-		/* prefix the file: its values are the usual culprits */
-		char tmp[CONFIG_ERR_MAX];
+	if (check_timings(cfg, &cu, err, errlen) == -1) {
+		prefix_culprit(cfg, file, &cu, err, errlen);
+		return -1;
+	}
+	return 0;
+}
 
-		if (file) {
-			snprintf(tmp, sizeof(tmp), "%s", err);
-			snprintf(err, errlen, "%s: %s", file, tmp);
-		}
+/*
+ * Bytes of the input an error message repeats (a value, a key) that are
+ * not printable ASCII are written \xHH: a 0xff in a value or an escape
+ * sequence is not sent raw to the terminal (issue 13).  In place, cut
+ * to errlen.
+ */
+static void
+escape_err(char *err, size_t errlen)
+{
+	char		 tmp[CONFIG_ERR_MAX];
+	size_t		 i, n = 0;
+	unsigned char	 b;
+
+	for (i = 0; err[i] != '\0' && n + 5 < sizeof(tmp); i++) {
+		b = (unsigned char)err[i];
+		if (b >= 0x20 && b < 0x7f)
+			tmp[n++] = (char)b;
+		else
+			n += (size_t)snprintf(tmp + n, sizeof(tmp) - n,
+			    "\\x%02x", b);
+	}
+	tmp[n] = '\0';
+	snprintf(err, errlen, "%s", tmp);
+}
+
+int
+config_parse_args(struct config *cfg, struct worker_opts *w, int argc,
+    char **argv, char *err, size_t errlen)
+{
+	if (parse_args(cfg, w, argc, argv, err, errlen) == -1) {
+		escape_err(err, errlen);
 		return -1;
 	}
 	return 0;

@@ -7,7 +7,9 @@
  * the journal (sd-daemon(3): journald reads the prefix as the priority of
  * the entry and strips it; it stamps the time itself).  One write(2) per
  * line so that lines of concurrent processes sharing the same stderr do
- * not interleave.  fatal() exits with status 1; the supervisor treats
+ * not interleave.  A detached timenoded logs to syslog(3) instead
+ * (LOG_DAEMON, tagged "proc[pid]") and relays its workers' lines there
+ * (log_relay), as OpenBSD's daemons do.  fatal() exits with status 1; the supervisor treats
  * that like any other worker death.
  */
 #include <sys/stat.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +29,8 @@
 static char	log_proc[32] = "timenode";
 static int	log_debug_on;
 static int	log_journal;
+static int	log_syslog;
+static int	log_bare;	/* no "proc[pid]: ": the sink names us */
 
 void
 log_init(const char *procname, int debug)
@@ -50,6 +55,68 @@ void
 log_set_journal(int on)
 {
 	log_journal = on != 0;
+}
+
+void
+log_set_bare(int on)
+{
+	log_bare = on != 0;
+}
+
+void
+log_set_syslog(int on)
+{
+	log_syslog = on != 0;
+}
+
+/*
+ * One line to syslog(3), LOG_DAEMON: the tag is "proc[pid]" (given, so
+ * that a worker's line relayed by the supervisor keeps its own name and
+ * pid; glibc keeps the pointer, hence the static copy).
+ */
+static void
+syslog_line(int prio, const char *tag, size_t taglen, const char *msg)
+{
+	static char	ident[64];
+
+	if (taglen >= sizeof(ident))
+		taglen = sizeof(ident) - 1;
+	if (strncmp(ident, tag, taglen) != 0 || ident[taglen] != '\0') {
+		memcpy(ident, tag, taglen);
+		ident[taglen] = '\0';
+		openlog(ident, LOG_NDELAY, LOG_DAEMON);
+	}
+	syslog(prio, "%s", msg);
+}
+
+void
+log_relay(const char *line, size_t len)
+{
+	char		 buf[1200];
+	const char	*tag, *msg;
+	size_t		 taglen;
+	int		 prio = LOG_PRIO_INFO;
+
+	if (len >= sizeof(buf))
+		len = sizeof(buf) - 1;
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	tag = buf;
+	if (buf[0] == '<' && buf[1] >= '0' && buf[1] <= '7' && buf[2] == '>') {
+		prio = buf[1] - '0';
+		tag = buf + 3;
+	}
+	/* "proc[pid]: message", else the whole line under our own name */
+	if ((msg = strstr(tag, "]: ")) != NULL && msg - tag < 48 &&
+	    memchr(tag, ' ', (size_t)(msg - tag)) == NULL) {
+		taglen = (size_t)(msg - tag) + 1;
+		msg += 3;
+	} else {
+		msg = tag;
+		tag = log_proc;
+		taglen = strlen(log_proc);
+	}
+	syslog_line(prio, tag, taglen, msg);
 }
 
 int
@@ -106,7 +173,7 @@ log_format(char *buf, size_t len, int prio, int err, const char *fmt,
 	struct tm	 tm;
 	size_t		 n = 0;
 
-	if (log_journal)
+	if (log_journal || log_syslog)
 		n = advance(n, snprintf(buf, len, "<%d>", prio), len);
 	else {
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -115,8 +182,11 @@ log_format(char *buf, size_t len, int prio, int err, const char *fmt,
 		n = advance(n, snprintf(buf + n, len - n, ".%03ldZ ",
 		    ts.tv_nsec / 1000000), len);
 	}
-	n = advance(n, snprintf(buf + n, len - n, "%s[%ld]: %s%s", log_proc,
-	    (long)getpid(), level, *level ? ": " : ""), len);
+	if (!log_bare)
+		n = advance(n, snprintf(buf + n, len - n, "%s[%ld]: ",
+		    log_proc, (long)getpid()), len);
+	n = advance(n, snprintf(buf + n, len - n, "%s%s", level,
+	    *level ? ": " : ""), len);
 	n = advance(n, vsnprintf(buf + n, len - n, fmt, ap), len);
 	if (err != 0 && n < len - 1)
 		n = advance(n, snprintf(buf + n, len - n, ": %s",
@@ -187,7 +257,10 @@ vlog(int prio, int with_errno, const char *fmt, va_list ap)
 
 	n = log_format(line, sizeof(line), prio, with_errno ? saved : 0, fmt,
 	    ap);
-	(void)!write(STDERR_FILENO, line, n);
+	if (log_syslog)
+		log_relay(line, n - 1);		/* without the '\n' */
+	else
+		(void)!write(STDERR_FILENO, line, n);
 	errno = saved;
 }
 

@@ -5,7 +5,8 @@
  * Every line names the process that wrote it ("netd[1234]: ...") so that the
  * merged output of the supervisor and its workers (a terminal, journald)
  * says who spoke.  Lines go to stderr, which the supervisor hands to each
- * worker unchanged.  When stderr is the journal, each line starts with its
+ * worker unchanged (detached, it logs to syslog and hands its workers a
+ * pipe whose lines it relays there, log_relay).  When stderr is the journal, each line starts with its
  * syslog priority ("<4>"), which journald takes as the entry's priority
  * (sd-daemon(3)), so that journalctl -p warning shows every process's
  * warnings and errors.
@@ -14,6 +15,7 @@
 #define TIMENODE_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 /* syslog priorities of the lines (sd-daemon(3) SD_ERR and so on) */
 #define LOG_PRIO_ERR		3	/* fatal, fatalx */
@@ -31,6 +33,27 @@ int	log_getdebug(void);
  * --journal option.
  */
 void	log_set_journal(int on);
+/*
+ * on: leave "proc[pid]: " out of our lines, since the sink shows our name
+ * and pid itself: the supervisor's own lines under the journal, whose
+ * entries of the unit's stream read "timenoded[PID]: " already (issue 13:
+ * "timenoded[97]: timenoded[97]: ...").  The workers' lines keep theirs
+ * (the journal shows the supervisor's name and pid for them too).
+ */
+void	log_set_bare(int on);
+/*
+ * on: every line goes to syslog(3), facility LOG_DAEMON, tagged
+ * "proc[pid]", instead of stderr: a detached timenoded (timenoded(8)),
+ * whose stderr is /dev/null once it has started.
+ */
+void	log_set_syslog(int on);
+/*
+ * One line (len bytes, no '\n' needed, cut at about 1 KiB) in the journal
+ * form "<prio>proc[pid]: level: message" to syslog(3) at that priority
+ * and tagged "proc[pid]"; a line of another form goes at LOG_INFO under
+ * our own name.  The supervisor relays its workers' stderr with it.
+ */
+void	log_relay(const char *line, size_t len);
 /*
  * 1 when $JOURNAL_STREAM ("DEV:INODE", decimal, systemd.exec(5)) names
  * the file open on stderr, 0 otherwise (unset, malformed, or stderr

@@ -50,6 +50,16 @@ worker_exit_config(void)
 	_exit(WORKER_EXIT_CONFIG);
 }
 
+void
+worker_bind_failed(int err)
+{
+	if (err != EADDRINUSE && err != EADDRNOTAVAIL && err != EACCES)
+		return;
+	log_warnx("a listen address another program holds, or not this "
+	    "host's: fix the configuration (a restart cannot help)");
+	worker_exit_config();
+}
+
 double
 mono_now(void)
 {
@@ -484,7 +494,6 @@ worker_loop(struct worker *w)
 	struct event	*sigterm, *sigint, *orphan;
 	struct timeval	 tv = { 1, 0 };
 
-	signal(SIGPIPE, SIG_IGN);
 	sigterm = evsignal_new(w->base, SIGTERM, on_signal, w);
 	sigint = evsignal_new(w->base, SIGINT, on_signal, w);
 	orphan = event_new(w->base, -1, EV_PERSIST, orphan_check, w);
@@ -572,6 +581,12 @@ worker_main(int argc, char **argv, const struct worker_def *def)
 
 	memset(&w, 0, sizeof(w));
 	w.def = def;
+	/*
+	 * From the first line on: a log line to a closed pipe on stderr
+	 * (timenoded -f | logger, logger gone) fails with EPIPE instead of
+	 * killing us (issue 13).  nng and libevent write with it ignored too.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	/*
 	 * Blocks and their messages are up to 4 MiB: allocations from
 	 * WORKER_MMAP_MIN up are mmapped and given back when freed.  glibc's

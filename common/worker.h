@@ -42,6 +42,16 @@ struct worker;
  * atexit teardown while nng's threads still run.
  */
 void	worker_exit_config(void) __attribute__((noreturn));
+/*
+ * A listen address ([node] listen, [metrics] listen) could not be bound
+ * at start, errno err, after the caller logged it: taken by another
+ * program (EADDRINUSE), not an address of this host (EADDRNOTAVAIL) or a
+ * port we may not use (EACCES) is the configuration's fault, which no
+ * restart mends, so we exit WORKER_EXIT_CONFIG (the node stops with
+ * status 2, timenoded(8)) rather than loop through restarts (issue 13).
+ * Returns for any other error.
+ */
+void	worker_bind_failed(int err);
 
 struct worker_def {
 	enum ipc_proc	 proc;

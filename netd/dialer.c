@@ -478,8 +478,9 @@ dialer_listen(struct netd *nd)
 	for (i = 0; i < nd->cfg->nlisten; i++) {
 		if ((fd = netaddr_listen(&nd->cfg->listen[i].ip,
 		    nd->cfg->listen[i].port, 128)) == -1) {
-			log_warn("cannot listen on %s", hostport_str(
+			log_warn("[node] listen %s", hostport_str(
 			    &nd->cfg->listen[i], hp, sizeof(hp)));
+			worker_bind_failed(errno);
 			return -1;
 		}
 		l = evconnlistener_new(nd->w->base, accept_cb, nd,

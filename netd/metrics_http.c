@@ -9,8 +9,11 @@
  * supervisor builds the text and sends it with every heartbeat
  * (IPC_METRICS_TEXT); we keep the last one and serve it.  We parse
  * nothing of it.  What a client can make us spend is bounded:
- *   - only GET /metrics is answered (200, or 503 before the first text);
- *     any other path 404, other methods are refused by evhttp;
+ *   - only GET (and HEAD) /metrics is answered (200, or 503 before the
+ *     first text); any other path 404, any other method 405 with
+ *     "Allow: GET, HEAD" (RFC 9110 section 15.5.6; evhttp's own refusal
+ *     was 501, which says the server knows no such method); a method
+ *     evhttp does not know at all it refuses itself;
  *   - request headers at most METRICS_HTTP_HEADERS bytes, no body;
  *   - each connection idles at most METRICS_HTTP_IDLE_S, lives at most
  *     METRICS_HTTP_LIFE_S (then we shut it down), and is closed after
@@ -158,9 +161,17 @@ request_cb(struct evhttp_request *req, void *arg)
 	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
 	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
 	const char		*path = uri ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
 	struct evbuffer		*body;
+	char			 len[24];
 
 	evhttp_add_header(out, "Connection", "close");
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		/* not evhttp_send_error(), which drops our headers */
+		evhttp_add_header(out, "Allow", "GET, HEAD");
+		evhttp_send_reply(req, 405, "Method Not Allowed", NULL);
+		return;
+	}
 	if (path == NULL || strcmp(path, "/metrics") != 0) {
 		evhttp_send_error(req, HTTP_NOTFOUND, "only /metrics here");
 		return;
@@ -169,13 +180,19 @@ request_cb(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, HTTP_SERVUNAVAIL, "no metrics yet");
 		return;
 	}
+	evhttp_add_header(out, "Content-Type", METRICS_CONTENT_TYPE);
+	if (cmd == EVHTTP_REQ_HEAD) {	/* GET's headers, no body */
+		snprintf(len, sizeof(len), "%zu", mh->len);
+		evhttp_add_header(out, "Content-Length", len);
+		evhttp_send_reply(req, HTTP_OK, "OK", NULL);
+		return;
+	}
 	if ((body = evbuffer_new()) == NULL ||
 	    evbuffer_add(body, mh->text, mh->len) == -1) {
 		evbuffer_free(body);
 		evhttp_send_error(req, HTTP_INTERNAL, "out of memory");
 		return;
 	}
-	evhttp_add_header(out, "Content-Type", METRICS_CONTENT_TYPE);
 	evhttp_send_reply(req, HTTP_OK, "OK", body);
 	evbuffer_free(body);
 	mh->served++;
@@ -194,6 +211,7 @@ metrics_http_open(struct event_base *base, const struct hostport *hp)
 	hostport_str(hp, shown, sizeof(shown));
 	if ((fd = netaddr_listen(&hp->ip, hp->port, 16)) == -1) {
 		log_warn("[metrics] listen %s", shown);
+		worker_bind_failed(errno);
 		return NULL;
 	}
 	if ((mh = calloc(1, sizeof(*mh))) == NULL ||
@@ -208,7 +226,11 @@ metrics_http_open(struct event_base *base, const struct hostport *hp)
 		return NULL;
 	}
 	mh->base = base;
-	evhttp_set_allowed_methods(mh->http, EVHTTP_REQ_GET);
+	/* every method evhttp knows reaches request_cb, which answers 405 */
+	evhttp_set_allowed_methods(mh->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+	    EVHTTP_REQ_PATCH);
 	evhttp_set_max_headers_size(mh->http, METRICS_HTTP_HEADERS);
 	evhttp_set_max_body_size(mh->http, 0);
 	evhttp_set_timeout(mh->http, METRICS_HTTP_IDLE_S);

@@ -296,7 +296,8 @@ child_argv(struct child *c)
 	if ((argv[n++] = strdup(c->name)) == NULL ||
 	    (argv[n++] = strdup("--ctl")) == NULL ||
 	    (argv[n++] = strdup(c->ctl_path)) == NULL ||
-	    (c->sv->journal && (argv[n++] = strdup("--journal")) == NULL) ||
+	    ((c->sv->journal || c->sv->log_fd != -1) &&
+	    (argv[n++] = strdup("--journal")) == NULL) ||
 	    config_worker_argv(&c->sv->cfg, argv, MAX_ARGS, &n) == -1) {
 		config_free_worker_argv(argv, 0, MAX_ARGS);
 		free(argv);
@@ -306,7 +307,9 @@ child_argv(struct child *c)
 }
 
 /*
- * In the child: fds 0 = /dev/null, 1 and 2 = our stderr, for stored also
+ * In the child: fds 0 = /dev/null, 1 and 2 = our stderr (detached: the
+ * pipe we relay to syslog, and then lines in the journal form, to be
+ * parsed), for stored also
  * WORKER_LOCK_FD = the data dir's lock, nothing else; an empty
  * environment; default signal handling; wait until the parent has
  * registered our pid with the control listener, then exec.
@@ -321,6 +324,8 @@ child_exec(struct child *c, char **argv, int gate)
 
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (dup2(c->sv->devnull, STDIN_FILENO) == -1 ||
+	    (c->sv->log_fd != -1 &&
+	    dup2(c->sv->log_fd, STDERR_FILENO) == -1) ||
 	    dup2(STDERR_FILENO, STDOUT_FILENO) == -1)
 		_exit(127);
 	for (sig = 1; sig < NSIG; sig++)

@@ -65,6 +65,12 @@ struct supervisor {
 	int			 lock_fd;	/* DATA_DIR_LOCK, flock'ed */
 	int			 run_lock_fd;	/* the same in the run dir */
 	int			 journal;	/* stderr is the journal */
+	int			 log_fd;	/* detached: the workers' stderr
+						   (a pipe we relay to syslog),
+						   else -1 */
+	struct event		*log_ev;	/* its read end */
+	size_t			 log_len;
+	char			 log_buf[2048];	/* a partial line */
 	int			 privileged;	/* root: chown, workers chroot */
 	uid_t			 uid;		/* the service user */
 	gid_t			 gid;

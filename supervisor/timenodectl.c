@@ -280,7 +280,18 @@ print_clean(const char *what, const char *msg)
 	free(p);
 }
 
-/* The status socket of a node started without -c or directory options. */
+/*
+ * The socket of the packaged node: the units' RuntimeDirectory=timenode
+ * (systemd/timenoded.service.in), whatever the configuration says.
+ */
+#define INSTALLED_SOCKET	"/run/timenode/status.sock"
+
+/*
+ * The status socket of a node started without -c or directory options;
+ * when that is not there and the environment names no directory, the
+ * packaged node's (issue 13: a plain "timenodectl status" on a host
+ * running the package looked in ./timenode-data/run).
+ */
 static int
 default_socket(char *path, size_t len)
 {
@@ -298,6 +309,10 @@ default_socket(char *path, size_t len)
 		    run_dir);
 		return -1;
 	}
+	if (getenv("RUNTIME_DIRECTORY") == NULL &&
+	    getenv("STATE_DIRECTORY") == NULL && access(path, F_OK) == -1 &&
+	    access(INSTALLED_SOCKET, F_OK) == 0)
+		snprintf(path, len, "%s", INSTALLED_SOCKET);
 	return 0;
 }
 
@@ -360,17 +375,35 @@ print_progress(json_t *node, json_t *sync)
 		printf("time left unknown (no rate yet)\n");
 }
 
+/*
+ * Unix seconds as UTC in ISO 8601 ("2026-11-30T07:54:51Z"), for people;
+ * --json keeps the number.  "-" for a value gmtime cannot show.
+ */
+static const char *
+utc_time(long long t, char *buf, size_t len)
+{
+	time_t		tt = (time_t)t;
+	struct tm	tm;
+
+	if (t < 0 || gmtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
 static void
 print_bans(json_t *bans)
 {
 	json_t	*b;
 	size_t	 i;
+	char	 when[32];
 
-	printf("%-15s %-14s %12s %12s\n", "IP", "REASON", "UNTIL",
+	printf("%-15s %-14s %-20s %12s\n", "IP", "REASON", "UNTIL (UTC)",
 	    "EXPIRES(s)");
 	json_array_foreach(bans, i, b)
-		printf("%-15s %-14s %12lld %12lld\n", str(b, "ip"),
-		    str(b, "reason"), num(b, "until"), num(b, "expires_in_s"));
+		printf("%-15s %-14s %-20s %12lld\n", str(b, "ip"),
+		    str(b, "reason"), utc_time(num(b, "until"), when,
+		    sizeof(when)), num(b, "expires_in_s"));
 	if (json_array_size(bans) == 0)
 		printf("(no bans)\n");
 }
@@ -449,8 +482,12 @@ run_command(const char *sock, const char *cmd, const char *word, int json)
 	ret = json_object_get(o, "error") ? 1 : 0;
 	if (!json && !ret && strcmp(word, "metrics") == 0)
 		fputs(str(o, "metrics"), stdout);	/* the text alone */
-	else if (json || (strcmp(word, "status") != 0 &&
-	    strcmp(word, "peers") != 0 && strcmp(word, "bans") != 0))
+	else if (json)
+		printf("%s\n", answer);
+	else if (ret)
+		;	/* the error alone, on stderr, below */
+	else if (strcmp(word, "status") != 0 &&
+	    strcmp(word, "peers") != 0 && strcmp(word, "bans") != 0)
 		printf("%s\n", answer);
 	else if ((p = printable_json(o)) == NULL) {
 		fprintf(stderr, "timenodectl: out of memory\n");
@@ -593,14 +630,13 @@ main(int argc, char **argv)
 	double		 interval = 1;
 	long		 count = 0;
 	int		 c, json = 0, i, watching = 0, watch_opts = 0;
+	int		 helpver = 0;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":js:hV", longopts, NULL)) != -1) {
-		if (c == 'h')
-			usage_exit(0);
-		else if (c == 'V') {
-			printf("timenodectl %s\n", TIMENODE_VERSION_FULL);
-			return 0;
+		if (c == 'h' || c == 'V') {
+			if (helpver == 0)	/* the first wins */
+				helpver = c;
 		} else if (c == 'j')
 			json = 1;
 		else if (c == 's')
@@ -620,6 +656,15 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (helpver && argc > 0)	/* issue 13: no stray word */
+		usage("unexpected argument \"%s\" after %s", argv[0],
+		    helpver == 'h' ? "--help" : "--version");
+	if (helpver == 'h')
+		usage_exit(0);
+	if (helpver == 'V') {
+		printf("timenodectl %s\n", TIMENODE_VERSION_FULL);
+		return 0;
+	}
 	if (argc < 1)
 		usage("no command");
 	if (strcmp(argv[0], "restart") == 0 || strcmp(argv[0],

@@ -332,6 +332,61 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 	}
 }
 
+/* the workers' lines on the relay pipe, each to syslog (log_relay) */
+static void
+on_worker_log(evutil_socket_t fd, short ev, void *arg)
+{
+	struct supervisor	*sv = arg;
+	char			*nl;
+	size_t			 len;
+	ssize_t			 n;
+
+	(void)ev;
+	n = read(fd, sv->log_buf + sv->log_len,
+	    sizeof(sv->log_buf) - sv->log_len);
+	if (n <= 0)
+		return;		/* EAGAIN; EOF cannot be: we hold the write end */
+	sv->log_len += (size_t)n;
+	while (sv->log_len > 0) {
+		nl = memchr(sv->log_buf, '\n', sv->log_len);
+		if (nl == NULL && sv->log_len < sizeof(sv->log_buf))
+			break;		/* wait for the rest of the line */
+		len = nl != NULL ? (size_t)(nl - sv->log_buf) : sv->log_len;
+		log_relay(sv->log_buf, len);
+		len += nl != NULL;
+		sv->log_len -= len;
+		memmove(sv->log_buf, sv->log_buf + len, sv->log_len);
+	}
+}
+
+/*
+ * Detached (no -f), once started: give the caller back its terminal or
+ * pipe (stdin, stdout and stderr become /dev/null, as after daemon(3)
+ * in OpenBSD's daemons) and log to syslog(3), LOG_DAEMON, our lines and
+ * our workers', which write to a pipe we relay (issue 13: a closed pipe
+ * of the caller's killed every worker with SIGPIPE).  Not under the
+ * journal, which is no caller's.  Errors before this point still reach
+ * the caller's stderr.
+ */
+static void
+detach_logging(struct supervisor *sv)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) == -1 ||
+	    fcntl(p[0], F_SETFL, O_NONBLOCK) == -1)
+		fatal("pipe");
+	if ((sv->log_ev = event_new(sv->base, p[0], EV_READ | EV_PERSIST,
+	    on_worker_log, sv)) == NULL || event_add(sv->log_ev, NULL) == -1)
+		fatalx("cannot relay the workers' log");
+	sv->log_fd = p[1];
+	log_set_syslog(1);
+	if (dup2(sv->devnull, STDIN_FILENO) == -1 ||
+	    dup2(sv->devnull, STDOUT_FILENO) == -1 ||
+	    dup2(sv->devnull, STDERR_FILENO) == -1)
+		fatal("/dev/null");
+}
+
 static void
 setup(struct supervisor *sv)
 {
@@ -396,6 +451,9 @@ main(int argc, char **argv)
 	static const int signos[5] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, 0 };
 	int		 i;
 
+	/* a closed pipe on stderr (-f | logger) is no reason to die */
+	signal(SIGPIPE, SIG_IGN);
+	sv.log_fd = -1;
 	log_init("timenoded", 0);
 	if ((i = parse_command_line(&sv.cfg, argc, argv)) != -1)
 		return i;
@@ -405,8 +463,10 @@ main(int argc, char **argv)
 	/* decided once, here; the workers are told by --journal */
 	sv.journal = log_stderr_is_journal();
 	log_set_journal(sv.journal);
-	signal(SIGPIPE, SIG_IGN);
+	log_set_bare(sv.journal);
 	setup(&sv);
+	if (!sv.cfg.foreground && !sv.journal)
+		detach_logging(&sv);
 	for (i = 0; signos[i]; i++) {
 		sigs[i] = evsignal_new(sv.base, signos[i], on_signal, &sv);
 		if (sigs[i] == NULL || evsignal_add(sigs[i], NULL) == -1)
@@ -421,6 +481,10 @@ main(int argc, char **argv)
 	children_reap(&sv);
 	status_close(sv.status);
 	children_free(&sv);
+	if (sv.log_ev != NULL) {
+		on_worker_log(event_get_fd(sv.log_ev), EV_READ, &sv);
+		event_free(sv.log_ev);
+	}
 	for (i = 0; signos[i]; i++)
 		event_free(sigs[i]);
 	event_base_free(sv.base);

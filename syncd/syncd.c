@@ -835,9 +835,10 @@ got_append_sync(struct syncd *s, struct sreq *r, const struct ipc_result *res)
 		cv_committed(&s->cv, &r->batch);
 		s->committed += r->batch.count;
 		s->last_progress = mono_now();
+		/* the 10 s progress line says it at info; this is debug */
 		if (s->cv.tip_height % 1000 < r->batch.count ||
 		    r->batch.rollback)
-			log_info("height %llu", (unsigned long long)
+			log_debug("height %llu", (unsigned long long)
 			    s->cv.tip_height);
 		break;
 	default:
@@ -1238,6 +1239,34 @@ syncd_kick(struct syncd *s)
 		maybe_start_round(s);
 }
 
+/*
+ * Committed blocks per second over the last second: the blocks between
+ * the oldest of RATE_SAMPLES samples (a quarter of a second apart) and
+ * now.  Exact rather than smoothed, so that it is 0 about a second after
+ * the last commit (issue 13: a smoothed rate decayed over seconds after
+ * a catch-up ended), and a catch-up shorter than a second shows its rate
+ * too.  One syncd, one history.
+ */
+#define RATE_SAMPLES	5
+static double
+commit_rate(double now, uint64_t committed)
+{
+	static double	t[RATE_SAMPLES];
+	static uint64_t	c[RATE_SAMPLES];
+	static int	n, next;	/* samples held, the slot to write */
+	int		old;
+
+	t[next] = now;
+	c[next] = committed;
+	next = (next + 1) % RATE_SAMPLES;
+	if (n < RATE_SAMPLES)
+		n++;
+	old = (next + RATE_SAMPLES - n) % RATE_SAMPLES;
+	if (n < 2 || now <= t[old])
+		return 0;
+	return (double)(committed - c[old]) / (now - t[old]);
+}
+
 static void
 tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -1276,19 +1305,10 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 		syncd_request_tip(s);
 	}
 	produce_tick(s, now);
-	/*
-	 * Committed blocks per second, smoothed over about a second and
-	 * sampled four times a second, so that a catch-up shorter than a
-	 * second shows its rate too.
-	 */
+	/* committed blocks per second, sampled four times a second */
 	dt = now - s->rate_t;
 	if (dt >= 0.25) {
-		double r = (double)(s->committed - s->rate_mark) / dt;
-		double a = dt >= 1.0 ? 1.0 : dt;
-
-		s->rate = s->rate == 0 ? r : s->rate + a * (r - s->rate);
-		if (r == 0 && s->rate < 0.01)
-			s->rate = 0;
+		s->rate = commit_rate(now, s->committed);
 		s->rate_mark = s->committed;
 		s->rate_t = now;
 	}
@@ -1378,6 +1398,7 @@ syncd_init(struct worker *w)
 	assumevalid_init(w, window);
 	S.phase = PH_START;
 	S.rate_t = mono_now();
+	(void)commit_rate(S.rate_t, 0);	/* the first sample: the start */
 	S.block_len_max = BLOCK_MAX_LEN;
 	S.store = worker_dial(w, "store-syncd.sock", IPC_STORED,
 	    store_dispatch, &S);

@@ -26,6 +26,7 @@
 
 #include "block.h"
 #include "decimal.h"
+#include "name.h"
 #include "timenode_version.h"
 
 /* --help: to stdout, exit 0; a usage error: to stderr, exit 2. */
@@ -65,6 +66,17 @@ decimal_arg(const char *opt, const char *s, unsigned long long max)
 		usage_error("%s: \"%s\": a decimal number, 0 to %llu", opt, s,
 		    max);
 	return v;
+}
+
+/*
+ * -k out of range, or no producer at all: one message with the range for
+ * both (issue 13: "-k 0" and "-k -1" said different things).
+ */
+static void __attribute__((noreturn))
+count_error(const char *s)
+{
+	usage_error("-k \"%s\": the number of new producer keys, a decimal "
+	    "number from 1 to %d (0 with -K)", s, BLOCK_MAX_PRODUCERS);
 }
 
 static int
@@ -112,7 +124,9 @@ main(int argc, char **argv)
 	char			 hex[2 * BLOCK_HASH_LEN + 1];
 	uint64_t		 time_ms;
 	long			 count = 1;
-	int			 ch, nexisting = 0, i, nkeys;
+	uint64_t		 k;
+	const char		*kstr = "1";
+	int			 ch, nexisting = 0, i, nkeys, helpver = 0;
 	struct timespec		 ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -128,16 +142,19 @@ main(int argc, char **argv)
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'h':
-			usage(0);
 		case 'V':
-			printf("timenode-genesis %s\n", TIMENODE_VERSION_FULL);
-			return 0;
+			if (helpver == 0)	/* the first wins */
+				helpver = ch;
+			break;
 		case 'd':
 			dir = optarg;
 			break;
 		case 'k':
-			count = (long)decimal_arg("-k", optarg,
-			    BLOCK_MAX_PRODUCERS);
+			kstr = optarg;
+			if (parse_decimal(optarg, 0, BLOCK_MAX_PRODUCERS,
+			    &k) == -1)
+				count_error(optarg);
+			count = (long)k;
 			break;
 		case 'K':
 			if (nexisting == BLOCK_MAX_PRODUCERS)
@@ -157,22 +174,36 @@ main(int argc, char **argv)
 			usage_error("unknown option %s", argv[optind - 1]);
 		}
 	}
+	if (helpver && argc - optind > 0)	/* issue 13: no stray word */
+		usage_error("unexpected argument \"%s\" after %s",
+		    argv[optind], helpver == 'h' ? "--help" : "--version");
+	if (helpver == 'h')
+		usage(0);
+	if (helpver == 'V') {
+		printf("timenode-genesis %s\n", TIMENODE_VERSION_FULL);
+		return 0;
+	}
 	if (argc - optind == 0)
 		usage_error("no network name");
 	if (argc - optind > 1)
 		usage_error("one network name, not %d arguments",
 		    argc - optind);
 	name = argv[optind];
-	if (strlen(name) == 0 || strlen(name) >= sizeof(g.info.network) ||
-	    strchr(name, '/') != NULL || strcmp(name, "devnet") == 0) {
-		fprintf(stderr, "timenode-genesis: the name must be 1..%zu "
-		    "characters, no '/', not \"devnet\"\n",
-		    sizeof(g.info.network) - 1);
+	/* timenoded's rule for [node] network (name.h), and not the
+	 * built-in network */
+	if (name_ok(name, sizeof(g.info.network)) == -1 ||
+	    strcmp(name, "devnet") == 0) {
+		fprintf(stderr, "timenode-genesis: the network name must be 1 "
+		    "to %zu %s (timenoded's rule), not \"devnet\"\n",
+		    sizeof(g.info.network) - 1, NAME_RULE);
 		return 2;
 	}
 	nkeys = nexisting + (int)count;
-	if (nkeys == 0 || nkeys > BLOCK_MAX_PRODUCERS) {
-		fprintf(stderr, "timenode-genesis: 1..%d producers\n",
+	if (nkeys == 0)
+		count_error(kstr);
+	if (nkeys > BLOCK_MAX_PRODUCERS) {
+		fprintf(stderr, "timenode-genesis: %d key files and %ld new "
+		    "keys: at most %d producers in all\n", nexisting, count,
 		    BLOCK_MAX_PRODUCERS);
 		return 2;
 	}

@@ -13,7 +13,8 @@
 # temporary directory, runs dpkg-buildpackage -us -uc -b there and checks:
 # debian/changelog's version is the CMake project version; the .deb is
 # timenode_<version>_<arch>.deb and holds the programs, the unit, the
-# sysusers.d entry, the man pages and /etc/timenode/timenode.conf (a
+# sysusers.d entry (and postinst an adduser fallback without systemd-
+# sysusers), the man pages and /etc/timenode/timenode.conf (a
 # conffile), and beside each unit a drop-in that adds -c with that file
 # to the unit's own ExecStart=; the unit is enabled but not started on
 # installation, an upgrade does not stop it before the unpack and
@@ -98,6 +99,10 @@ grep -Eq 'deb-systemd-invoke (start|restart) .*timenoded' \
     "$tmp/ctl/postinst" && bad "postinst starts timenoded.service"
 grep -q 'systemd-sysusers' "$tmp/ctl/postinst" ||
 	bad "postinst does not create the service user"
+grep -q 'adduser --system' "$tmp/ctl/postinst" ||
+	bad "postinst has no adduser fallback (a Debian without systemd)"
+grep -Eq '^Depends:.*\badduser\b' "$tmp/ctl/control" ||
+	bad "the package does not depend on adduser (postinst runs it)"
 grep -Eq "deb-systemd-invoke try-restart '?timenoded\.service" \
     "$tmp/ctl/postinst" || bad "postinst does not restart the node on upgrade"
 [ -f "$tmp/ctl/preinst" ] && grep -q 'deb-systemd-invoke stop' \
@@ -110,24 +115,43 @@ grep -q 'rm -rf /var/lib/timenode$' "$tmp/ctl/postrm" ||
 # The maintainer scripts as dpkg runs them, the systemd helpers replaced by
 # stand-ins that log their arguments: needs root for a mount namespace
 # in which /run/systemd/system exists (what the scripts look for).
-# maint SCRIPT ARGS...: what it ran, in $tmp/calls
+# getent finds no user, adduser only logs: the host's users are never
+# touched.
+# maint SCRIPT ARGS...: what it ran, in $tmp/calls.  With $nosysusers
+# set: as on a Debian without systemd-sysusers (the real one, if any, is
+# hidden under /dev/null, not executable, in the mount namespace).
+nosysusers=
 maint() {
 	: >"$tmp/calls"
 	unshare -m sh -c 'mount -t tmpfs tmpfs /run &&
-	    mkdir -p /run/systemd/system && PATH="$0:$PATH" exec "$@"' \
-	    "$tmp/stubs" "$tmp/ctl/$1" "$2" "$3" >/dev/null 2>&1 ||
-		bad "$1 $2 $3 failed"
+	    mkdir -p /run/systemd/system &&
+	    if [ -n "$1" ]; then
+		s=$(command -v systemd-sysusers) && mount --bind /dev/null "$s"
+	    fi; shift; PATH="$0:$PATH" exec "$@"' \
+	    "$tmp/stubs$nosysusers" "$nosysusers" "$tmp/ctl/$1" "$2" "$3" \
+	    >/dev/null 2>&1 || bad "$1 $2 $3 failed"
 }
 if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
     unshare -m true 2>/dev/null; then
 	mkdir "$tmp/stubs"
 	for s in deb-systemd-invoke deb-systemd-helper systemctl \
-	    systemd-sysusers; do
-		printf '#!/bin/sh\necho "%s $*" >>"%s"\nexit 0\n' "$s" \
-		    "$tmp/calls" >"$tmp/stubs/$s"
+	    systemd-sysusers adduser getent; do
+		printf '#!/bin/sh\necho "%s $*" >>"%s"\nexit %d\n' "$s" \
+		    "$tmp/calls" "$([ "$s" = getent ] && echo 2 || echo 0)" \
+		    >"$tmp/stubs/$s"
 		chmod 755 "$tmp/stubs/$s"
 	done
+	cp -a "$tmp/stubs" "$tmp/stubs.nosysusers"
+	rm "$tmp/stubs.nosysusers/systemd-sysusers"
+	nosysusers=.nosysusers
 	maint postinst configure ""
+	grep -q '^adduser --system .*timenode$' "$tmp/calls" ||
+		bad "without systemd-sysusers, installation does not create" \
+		    "the user timenode: $(cat "$tmp/calls")"
+	nosysusers=
+	maint postinst configure ""
+	grep -q '^systemd-sysusers timenode.conf$' "$tmp/calls" ||
+		bad "installation does not run systemd-sysusers"
 	grep -Eq 'deb-systemd-invoke (start|restart|try-restart)' \
 	    "$tmp/calls" && bad "installation starts the node"
 	grep -q 'deb-systemd-helper enable timenoded.service' "$tmp/calls" ||
@@ -171,6 +195,19 @@ got=$("$tmp/root/usr/sbin/timenoded" --version)
 	bad "packaged timenoded --version: \"$got\", not \"timenoded $version\""
 "$tmp/root/usr/sbin/timenoded" -n -c "$tmp/root/etc/timenode/timenode.conf" ||
 	bad "the example configuration does not pass timenoded -n"
+# it names the units' directories, which -nv shows (issue 13: it showed
+# ./timenode-data outside the unit)
+"$tmp/root/usr/sbin/timenoded" -nv -c "$tmp/root/etc/timenode/timenode.conf" \
+    >"$tmp/nv" 2>&1
+for kv in "data_dir = /var/lib/timenode" "run_dir = /run/timenode"; do
+	grep -qxF "$kv" "$tmp/nv" ||
+		bad "timenoded -nv of the example configuration lacks \"$kv\""
+done
+for kv in StateDirectory=timenode RuntimeDirectory=timenode; do
+	grep -qx "$kv" "$(find "$tmp/root" -name timenoded.service -type f)" ||
+		bad "timenoded.service lacks $kv (the example configuration" \
+		    "names its directories)"
+done
 # it shows every key the parser knows (data_dir and run_dir are
 # systemd's: $STATE_DIRECTORY, $RUNTIME_DIRECTORY), each with its default
 env -i "$tmp/root/usr/sbin/timenoded" -nv | grep -Ev '^(data_dir|run_dir) ' |

@@ -488,7 +488,9 @@ test_worker_opts(void)
 }
 
 /*
- * -h and -V end the parse at once (whatever follows); -n and -v are the
+ * -h and -V: the first of them is the action, but the rest of the command
+ * line must still be well formed (issue 13: "--help extra" printed the
+ * help and exited 0); -n and -v are the
  * supervisor's, -v only with -n; a usage error says so (usage_error) so
  * that the program shows its usage, a bad value does not.
  */
@@ -500,8 +502,16 @@ test_actions(void)
 	char			err[CONFIG_ERR_MAX];
 
 	clear_env();
-	CU_ASSERT_EQUAL(parse(&cfg, err, "-f", "-h", "--bogus", NULL), 0);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-f", "-h", NULL), 0);
 	CU_ASSERT_EQUAL(cfg.action, CONFIG_HELP);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-n", "-V", "-h", NULL), 0);
+	CU_ASSERT_EQUAL(cfg.action, CONFIG_VERSION);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "-f", "-h", "--bogus", NULL), -1);
+	CU_ASSERT_EQUAL(cfg.usage_error, 1);
+	ASSERT_ERR(err, "--bogus");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--help", "extra", NULL), -1);
+	CU_ASSERT_EQUAL(cfg.usage_error, 1);
+	ASSERT_ERR(err, "extra");
 	CU_ASSERT_EQUAL(parse(&cfg, err, "--version", NULL), 0);
 	CU_ASSERT_EQUAL(cfg.action, CONFIG_VERSION);
 	CU_ASSERT_EQUAL(parse_w(&cfg, &w, err, "--help", NULL), 0);
@@ -650,17 +660,21 @@ test_bad_names(void)
 {
 	static const char *const bad[] = { "dev net", "dev/net", "../x", "",
 	    "net\n", "dev:net", "0123456789012345678901234567890X" };
-	struct config	cfg;
-	char		err[CONFIG_ERR_MAX];
-	size_t		i;
+	struct config	 cfg;
+	char		 err[CONFIG_ERR_MAX];
+	const char	*shown;
+	size_t		 i;
 
 	clear_env();
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		/* a control character is shown escaped, not raw */
+		shown = strcmp(bad[i], "net\n") == 0 ? "net\\x0a" : bad[i];
 		CU_ASSERT_EQUAL(parse(&cfg, err, "--network", bad[i], NULL),
 		    -1);
-		ASSERT_ERR(err, "network", bad[i]);
+		ASSERT_ERR(err, "network", shown);
 		CU_ASSERT_EQUAL(parse(&cfg, err, "--user", bad[i], NULL), -1);
-		ASSERT_ERR(err, "user", bad[i]);
+		ASSERT_ERR(err, "user", shown);
+		CU_ASSERT(strchr(err, '\n') == NULL);
 	}
 	/* 31 characters fit */
 	CU_ASSERT_EQUAL(parse(&cfg, err, "--network",
@@ -945,7 +959,7 @@ test_too_many_peers(void)
 	f = conf(text);
 	config_defaults(&cfg);
 	CU_ASSERT_EQUAL(config_load_file(&cfg, f, err, sizeof(err)), -1);
-	ASSERT_ERR(err, f, "peer", "10.0.0.64:1064");
+	ASSERT_ERR(err, f, ":66:", "peer", "at most 64");
 
 	/* a full file and a full command line: the command line replaces */
 	strcpy(text, "[node]\n");

@@ -368,6 +368,23 @@ test_http(void)
 	    "Host: x\r\nContent-Length: 3\r\n\r\nabc", 5);
 	CU_ASSERT(ans != NULL && !status_is(ans, 200));
 	free(ans);
+	/* another method: 405 saying what is allowed (issue 13: 501) */
+	ans = http("127.0.5.2", HTTP_PORT, "POST /metrics HTTP/1.1\r\n"
+	    "Host: x\r\nContent-Length: 0\r\n\r\n", 5);
+	CU_ASSERT(status_is(ans, 405));
+	CU_ASSERT(ans != NULL && strstr(ans, "\r\nAllow: GET, HEAD\r\n"));
+	free(ans);
+	ans = http("127.0.5.2", HTTP_PORT, "DELETE /metrics HTTP/1.0\r\n\r\n",
+	    5);
+	CU_ASSERT(status_is(ans, 405));
+	free(ans);
+	/* HEAD: the headers of GET, no body */
+	ans = http("127.0.5.2", HTTP_PORT, "HEAD /metrics HTTP/1.0\r\n\r\n",
+	    5);
+	CU_ASSERT(status_is(ans, 200));
+	body = ans != NULL ? strstr(ans, "\r\n\r\n") : NULL;
+	CU_ASSERT(body != NULL && body[4] == '\0');
+	free(ans);
 }
 
 /* request headers past 4 KiB: refused, not buffered */

@@ -13,6 +13,9 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <CUnit/Basic.h>
 #include <linux/capability.h>
 #include <dirent.h>
@@ -1172,7 +1175,10 @@ test_journal_priorities(void)
 		CU_FAIL("node did not start");
 	CU_ASSERT(tn_file_contains(n.log, "<4>netd["));
 	CU_ASSERT(tn_file_contains(n.log, "<4>stored["));
-	CU_ASSERT(tn_file_contains(n.log, "<6>timenoded["));
+	/* the supervisor's own lines without the name and pid the journal
+	 * shows for the unit's stream anyway (issue 13: a double prefix) */
+	CU_ASSERT(tn_file_contains(n.log, "<6>starting: network "));
+	CU_ASSERT(!tn_file_contains(n.log, "timenoded["));
 	CU_ASSERT_EQUAL(lines_without_priority(n.log), 0);
 	tn_node_cleanup(&n);
 }
@@ -1309,6 +1315,161 @@ out:
 	tn_node_cleanup(&n);
 }
 
+/*
+ * Issue 13: a detached timenoded (no -f) gives the caller's stderr back.
+ * Started with stderr to a pipe whose read end we then close, a worker
+ * restarted on the status socket logs and must not die of SIGPIPE: all
+ * three stay running, and no worker's last exit is a signal.  The same
+ * for -f with its stderr a closed pipe (timenoded -f | logger, logger
+ * gone): every process ignores SIGPIPE.  127.0.0.150, .151.
+ */
+static pid_t
+start_piped(struct tn_node *n, const char *ip, int foreground, int *rd)
+{
+	char		 bin[512];
+	const char	*argv[] = { tn_bin("timenoded", bin, sizeof(bin)),
+			    "-c", n->conf, foreground ? "-f" : NULL, NULL };
+	int		 p[2], st;
+	pid_t		 pid;
+
+	CU_ASSERT_FATAL(tn_node_init(n, ip, 24100, tn_fast_supervisor) == 0);
+	CU_ASSERT_FATAL(pipe(p) == 0);
+	if ((pid = fork()) == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		close(p[0]);
+		close(p[1]);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	CU_ASSERT_FATAL(pid > 0);
+	close(p[1]);
+	*rd = p[0];
+	tn_track_pid(pid);
+	if (foreground)
+		return pid;
+	/* daemon(3): the parent exits 0 at once */
+	CU_ASSERT(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0);
+	return 0;
+}
+
+static void
+closed_stderr(const char *ip, int foreground)
+{
+	struct tn_node	 n;
+	json_t		*st, *ans;
+	pid_t		 sup, old;
+	int		 rd, i;
+	const char	*last;
+
+	sup = start_piped(&n, ip, foreground, &rd);
+	st = tn_wait_running(&n, 15);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	if (sup == 0) {		/* detached: its pid from the status */
+		sup = (pid_t)tn_json_int(st, "supervisor.pid");
+		tn_track_pid(sup);
+	}
+	n.pid = foreground ? sup : 0;
+	old = tn_component_pid(st, "netd");
+	json_decref(st);
+	close(rd);
+	for (i = 0; i < 2; i++) {	/* two restarts: each logs lines */
+		ans = tn_command(n.sock, "restart netd");
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ans);
+		json_decref(ans);
+		CU_ASSERT_FATAL((old = wait_replaced(&n, "netd", old, 10)) > 0);
+	}
+	tn_sleep(0.5);	/* the new netd's first lines, its peers' dials */
+	st = tn_wait_running(&n, 5);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	/* netd's last exit is the restart's SIGTERM, never SIGPIPE */
+	for (i = 0; i < 3; i++) {
+		last = json_string_value(json_object_get(tn_component(st,
+		    workers[i]), "last_exit"));
+		if (last != NULL && strstr(last, "signal 13") != NULL)
+			printf("\n  %s: last exit %s ", workers[i], last);
+		CU_ASSERT(last == NULL || strstr(last, "signal 13") == NULL);
+	}
+	CU_ASSERT(tn_pid_alive(sup));
+	json_decref(st);
+	kill(sup, SIGTERM);
+	for (i = 0; i < 200 && tn_pid_alive(sup); i++) {
+		if (foreground)
+			waitpid(sup, NULL, WNOHANG);
+		tn_sleep(0.05);
+	}
+	CU_ASSERT(!tn_pid_alive(sup));
+	n.pid = 0;
+	tn_node_cleanup(&n);
+}
+
+/*
+ * Issue 13: a listen address another program holds is a configuration
+ * error ([metrics] listen, [node] listen): netd exits 78 and the node 2,
+ * with the address and the reason in the log, instead of a restart loop
+ * that ended in exit 3.  The port is held by a socket of ours.
+ * 127.0.0.152, .153.
+ */
+static void
+listen_taken(const char *ip, int port, const char *conf)
+{
+	struct sockaddr_in	sin;
+	struct tn_node		n;
+	char			want[128];
+	int			fd, one = 1, status;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	CU_ASSERT_FATAL(inet_pton(AF_INET, ip, &sin.sin_addr) == 1);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CU_ASSERT_FATAL(fd != -1);
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    listen(fd, 1) == 0);
+	CU_ASSERT_FATAL(tn_node_init(&n, ip, 24100, conf) == 0);
+	CU_ASSERT_FATAL(tn_node_start(&n, NULL, NULL) == 0);
+	status = tn_node_wait_exit(&n, 15);
+	CU_ASSERT(status != -1 && WIFEXITED(status) &&
+	    WEXITSTATUS(status) == 2);
+	snprintf(want, sizeof(want), "listen %s:%d: Address already in use",
+	    ip, port);
+	CU_ASSERT(tn_file_contains(n.log, want));
+	CU_ASSERT(tn_file_contains(n.log, "not restarting"));
+	CU_ASSERT(!tn_file_contains(n.log, "restart 1 in"));
+	close(fd);
+	tn_node_cleanup(&n);
+}
+
+static void
+test_metrics_listen_taken(void)
+{
+	char conf[1024];
+
+	snprintf(conf, sizeof(conf), "%s[metrics]\nlisten = "
+	    "127.0.0.152:24190\n", tn_fast_supervisor);
+	listen_taken("127.0.0.152", 24190, conf);
+}
+
+static void
+test_node_listen_taken(void)
+{
+	listen_taken("127.0.0.153", 24100, tn_fast_supervisor);
+}
+
+static void
+test_detached_closed_stderr(void)
+{
+	closed_stderr("127.0.0.150", 0);
+}
+
+static void
+test_foreground_closed_stderr(void)
+{
+	closed_stderr("127.0.0.151", 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1317,6 +1478,10 @@ main(int argc, char **argv)
 		    test_kill_each_worker },
 		{ "SIGSTOP: hung worker replaced", test_sigstop_replaced },
 		{ "restart on the status socket", test_restart_command },
+		{ "detached: the caller's stderr closed, workers live on",
+		    test_detached_closed_stderr },
+		{ "-f: stderr a closed pipe, workers live on",
+		    test_foreground_closed_stderr },
 		{ "status socket abuse", test_status_socket_abuse },
 		{ "one start's log: warnings once, host paths",
 		    test_start_log },
@@ -1341,6 +1506,10 @@ main(int argc, char **argv)
 		    test_relative_paths },
 		{ "a worker's configuration failure: exit 2",
 		    test_worker_config_exit2 },
+		{ "[metrics] listen taken: exit 2, no restart loop",
+		    test_metrics_listen_taken },
+		{ "[node] listen taken: exit 2, no restart loop",
+		    test_node_listen_taken },
 		{ "journal: priority prefixes on every line",
 		    test_journal_priorities },
 		{ "run dir renamed: sockets removed where they were made",

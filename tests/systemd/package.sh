@@ -13,7 +13,9 @@
 #              "timenoded -n"
 #   serving    "systemctl start timenoded" with the package's own drop-in
 #              (-c /etc/timenode/timenode.conf): active, a block produced
-#              with timenodectl and read back; the node is left running
+#              with timenodectl and read back, "timenodectl status" finds
+#              the socket without -s, "timenoded -nv -c" of the conffile
+#              shows the unit's directories; the node is left running
 #   removed    after "apt-get remove timenode": stopped (prerm), no node
 #              process or socket, the programs gone, the conffile and the
 #              user kept
@@ -131,6 +133,14 @@ serving() {
 	[ "$h1" = $((${h0:-0} + 1)) ] &&
 		ok "a block produced and read back: height $h0 -> $h1" ||
 		fail "timenodectl produce 1: height ${h0:-?} -> ${h1:-?}"
+	# an operator's first commands, without -s, from anywhere
+	(cd / && timeout 10 timenodectl status >/dev/null 2>&1) &&
+		ok "timenodectl status finds $SOCK by itself" ||
+		fail "timenodectl status (no -s) does not find $SOCK"
+	got=$(cd / && timenoded -nv -c "$CONF" 2>/dev/null | grep -E '^(data|run)_dir = ' | tr '\n' ' ')
+	[ "$got" = "data_dir = /var/lib/timenode run_dir = /run/timenode " ] &&
+		ok "timenoded -nv -c $CONF shows the unit's directories" ||
+		fail "timenoded -nv -c $CONF shows: $got"
 }
 
 removed() {
