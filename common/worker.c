@@ -320,17 +320,13 @@ static void
 ctl_debug_socket(struct worker *w, const struct ipc_hdr *h)
 {
 	struct ipc_debug_socket	 d;
-	struct wbuf		 out;
 	int			 s;
 
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	d.err = s == -1 ? errno : 0;
 	if (s != -1)
 		close(s);
-	wbuf_init(&out, 64);
-	ipc_debug_socket_encode(&out, &d);
-	ipc_send(w->ctl, IPC_DEBUG_SOCKET_ACK, h->reqid, &out);
-	wbuf_free(&out);
+	ipc_compose(w->ctl, IPC_DEBUG_SOCKET_ACK, h->reqid, &d);
 }
 
 static void

@@ -437,6 +437,36 @@ ipc_send(struct ipc_chan *c, uint16_t type, uint32_t reqid,
 	return 0;
 }
 
+int
+ipc_compose_sized(struct ipc_chan *c, uint16_t type, uint32_t reqid,
+    const void *msg, size_t size)
+{
+	const struct ipc_msgdef	*d = ipc_msgdef(type);
+	struct ipc_hdr		 h = { type, IPC_VERSION, reqid };
+	struct wbuf		 w;
+	const char		*why;
+	int			 rc = -1;
+
+	if (d == NULL || d->size != size || (msg == NULL) != (d->encode ==
+	    NULL)) {
+		log_warnx("%s: not sending %s: not that type's struct",
+		    c->name, ipc_type_name(type));
+		return -1;
+	}
+	wbuf_init(&w, d->max);
+	if (msg != NULL)
+		d->encode(&w, msg);
+	/* what the receiver's ipc_check would drop is not sent */
+	if (!w.err && (why = ipc_check(&h, w.len, c->self, c->peer)) != NULL)
+		log_warnx("%s: not sending %s: %s", c->name, d->name, why);
+	else
+		rc = ipc_send(c, type, reqid, &w);
+	if (d->secret && w.data != NULL)
+		explicit_bzero(w.data, w.cap);
+	wbuf_free(&w);
+	return rc;
+}
+
 void
 ipc_close(struct ipc_chan *c)
 {
