@@ -379,12 +379,12 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 	event_base_loopbreak(w->base);
 }
 
-static void
-wake_cb(evutil_socket_t fd, short ev, void *arg)
+static int
+heard(void *arg)
 {
-	(void)fd;
-	(void)ev;
-	(void)arg;
+	const struct worker *w = arg;
+
+	return w->last_heartbeat != 0;
 }
 
 /*
@@ -397,17 +397,8 @@ wake_cb(evutil_socket_t fd, short ev, void *arg)
 static void
 worker_await_heartbeat(struct worker *w)
 {
-	struct event	*wake;
-	struct timeval	 tv = { 0, 100000 };
-	double		 end = mono_now() + w->cfg.start_deadline;
-
-	if ((wake = event_new(w->base, -1, EV_PERSIST, wake_cb, w)) == NULL ||
-	    event_add(wake, &tv) == -1)
-		fatalx("cannot set up the event loop");
-	while (w->last_heartbeat == 0 && mono_now() < end)
-		event_base_loop(w->base, EVLOOP_ONCE);
-	event_free(wake);
-	if (w->last_heartbeat == 0)
+	if (!ipc_loop_until(w->base, heard, w, mono_now() +
+	    w->cfg.start_deadline, 0.1))
 		fatalx("no heartbeat from the supervisor within %.1f s",
 		    w->cfg.start_deadline);
 }

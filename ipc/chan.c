@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chan.h"
@@ -465,6 +466,44 @@ ipc_compose_sized(struct ipc_chan *c, uint16_t type, uint32_t reqid,
 		explicit_bzero(w.data, w.cap);
 	wbuf_free(&w);
 	return rc;
+}
+
+static void
+loop_wake(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+}
+
+int
+ipc_loop_until(struct event_base *base, int (*done)(void *), void *arg,
+    double deadline, double step)
+{
+	struct event	*t;
+	struct timespec	 ts;
+	struct timeval	 tv;
+	double		 left;
+	int		 ok;
+
+	if ((t = evtimer_new(base, loop_wake, NULL)) == NULL)
+		return done(arg);
+	for (;;) {
+		if ((ok = done(arg)))
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		left = deadline - ((double)ts.tv_sec + ts.tv_nsec / 1e9);
+		if (left <= 0)
+			break;
+		if (left > step)
+			left = step;
+		tv.tv_sec = (time_t)left;
+		tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6);
+		evtimer_add(t, &tv);
+		event_base_loop(base, EVLOOP_ONCE);
+	}
+	event_free(t);
+	return ok;
 }
 
 void

@@ -60,6 +60,15 @@ int		 ipc_compose_sized(struct ipc_chan *, uint16_t type,
 #define ipc_compose(c, type, reqid, msg)				\
 	ipc_compose_sized((c), (type), (reqid), (msg), sizeof(*(msg)))
 const char	*ipc_chan_name(const struct ipc_chan *);
+/*
+ * Run base's loop until done(arg) is true or CLOCK_MONOTONIC reaches
+ * deadline (seconds); a timer ends each turn within step seconds, and at
+ * the deadline, so both are checked while nothing happens.  For waits at
+ * start-up and in tests (an answer, a heartbeat), not the main loop.
+ * Returns done(arg)'s last answer.
+ */
+int		 ipc_loop_until(struct event_base *, int (*done)(void *),
+		    void *arg, double deadline, double step);
 /* messages waiting in the send queue (metrics); 0 for NULL */
 uint32_t	 ipc_chan_queued(const struct ipc_chan *);
 void		 ipc_close(struct ipc_chan *);
