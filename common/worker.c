@@ -330,17 +330,13 @@ static void
 ctl_debug_socket(struct worker *w, const struct ipc_hdr *h)
 {
 	struct ipc_debug_socket	 d;
-	struct wbuf		 out;
 	int			 s;
 
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	d.err = s == -1 ? errno : 0;
 	if (s != -1)
 		close(s);
-	wbuf_init(&out, 64);
-	ipc_debug_socket_encode(&out, &d);
-	ipc_send(w->ctl, IPC_DEBUG_SOCKET_ACK, h->reqid, &out);
-	wbuf_free(&out);
+	ipc_compose(w->ctl, IPC_DEBUG_SOCKET_ACK, h->reqid, &d);
 }
 
 static void
@@ -393,12 +389,12 @@ on_signal(evutil_socket_t sig, short ev, void *arg)
 	event_base_loopbreak(w->base);
 }
 
-static void
-wake_cb(evutil_socket_t fd, short ev, void *arg)
+static int
+heard(void *arg)
 {
-	(void)fd;
-	(void)ev;
-	(void)arg;
+	const struct worker *w = arg;
+
+	return w->last_heartbeat != 0;
 }
 
 /*
@@ -411,17 +407,8 @@ wake_cb(evutil_socket_t fd, short ev, void *arg)
 static void
 worker_await_heartbeat(struct worker *w)
 {
-	struct event	*wake;
-	struct timeval	 tv = { 0, 100000 };
-	double		 end = mono_now() + w->cfg.start_deadline;
-
-	if ((wake = event_new(w->base, -1, EV_PERSIST, wake_cb, w)) == NULL ||
-	    event_add(wake, &tv) == -1)
-		fatalx("cannot set up the event loop");
-	while (w->last_heartbeat == 0 && mono_now() < end)
-		event_base_loop(w->base, EVLOOP_ONCE);
-	event_free(wake);
-	if (w->last_heartbeat == 0)
+	if (!ipc_loop_until(w->base, heard, w, mono_now() +
+	    w->cfg.start_deadline, 0.1))
 		fatalx("no heartbeat from the supervisor within %.1f s",
 		    w->cfg.start_deadline);
 }

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chan.h"
@@ -435,6 +436,74 @@ ipc_send(struct ipc_chan *c, uint16_t type, uint32_t reqid,
 	c->qbytes += IPC_HDR_LEN + blen;
 	chan_flush(c);
 	return 0;
+}
+
+int
+ipc_compose_sized(struct ipc_chan *c, uint16_t type, uint32_t reqid,
+    const void *msg, size_t size)
+{
+	const struct ipc_msgdef	*d = ipc_msgdef(type);
+	struct ipc_hdr		 h = { type, IPC_VERSION, reqid };
+	struct wbuf		 w;
+	const char		*why;
+	int			 rc = -1;
+
+	if (d == NULL || d->size != size || (msg == NULL) != (d->encode ==
+	    NULL)) {
+		log_warnx("%s: not sending %s: not that type's struct",
+		    c->name, ipc_type_name(type));
+		return -1;
+	}
+	wbuf_init(&w, d->max);
+	if (msg != NULL)
+		d->encode(&w, msg);
+	/* what the receiver's ipc_check would drop is not sent */
+	if (!w.err && (why = ipc_check(&h, w.len, c->self, c->peer)) != NULL)
+		log_warnx("%s: not sending %s: %s", c->name, d->name, why);
+	else
+		rc = ipc_send(c, type, reqid, &w);
+	if (d->secret && w.data != NULL)
+		explicit_bzero(w.data, w.cap);
+	wbuf_free(&w);
+	return rc;
+}
+
+static void
+loop_wake(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+}
+
+int
+ipc_loop_until(struct event_base *base, int (*done)(void *), void *arg,
+    double deadline, double step)
+{
+	struct event	*t;
+	struct timespec	 ts;
+	struct timeval	 tv;
+	double		 left;
+	int		 ok;
+
+	if ((t = evtimer_new(base, loop_wake, NULL)) == NULL)
+		return done(arg);
+	for (;;) {
+		if ((ok = done(arg)))
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		left = deadline - ((double)ts.tv_sec + ts.tv_nsec / 1e9);
+		if (left <= 0)
+			break;
+		if (left > step)
+			left = step;
+		tv.tv_sec = (time_t)left;
+		tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6);
+		evtimer_add(t, &tv);
+		event_base_loop(base, EVLOOP_ONCE);
+	}
+	event_free(t);
+	return ok;
 }
 
 void

@@ -44,7 +44,31 @@ void		 ipc_set_peer_pid(struct ipc_chan *, pid_t);
 int		 ipc_connected(const struct ipc_chan *);
 int		 ipc_send(struct ipc_chan *, uint16_t type, uint32_t reqid,
 		    const struct wbuf *body);
+/*
+ * Compose and send: encode msg, a struct of the type's codec in the
+ * catalogue (msg.c), into a buffer bounded by the type's maximum size,
+ * send it as type with reqid, wipe the bytes of a secret type, free.
+ * The one way to send a message: msg NULL with size 0 sends a type
+ * without codec with an empty body; ipc_send sends one built by hand
+ * (raw bytes, streamed answers).  Returns 0, or -1 after logging why: a
+ * type this channel may not carry from us, msg not of the type's struct
+ * (size is sizeof *msg: the ipc_compose macro gives it), too large, or
+ * ipc_send failing.  As httpd's proc_compose_imsg, with a typed body.
+ */
+int		 ipc_compose_sized(struct ipc_chan *, uint16_t type,
+		    uint32_t reqid, const void *msg, size_t size);
+#define ipc_compose(c, type, reqid, msg)				\
+	ipc_compose_sized((c), (type), (reqid), (msg), sizeof(*(msg)))
 const char	*ipc_chan_name(const struct ipc_chan *);
+/*
+ * Run base's loop until done(arg) is true or CLOCK_MONOTONIC reaches
+ * deadline (seconds); a timer ends each turn within step seconds, and at
+ * the deadline, so both are checked while nothing happens.  For waits at
+ * start-up and in tests (an answer, a heartbeat), not the main loop.
+ * Returns done(arg)'s last answer.
+ */
+int		 ipc_loop_until(struct event_base *, int (*done)(void *),
+		    void *arg, double deadline, double step);
 /* messages waiting in the send queue (metrics); 0 for NULL */
 uint32_t	 ipc_chan_queued(const struct ipc_chan *);
 void		 ipc_close(struct ipc_chan *);

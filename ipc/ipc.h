@@ -491,7 +491,19 @@ struct ipc_produce {
 #define IPC_PRODUCE_MAX		100000
 #define IPC_PRODUCE_PAYLOAD_MAX	(256u * 1024)	/* = BLOCK_PAYLOAD_MAX */
 
-/* msg.c: the catalogue and the checks */
+/*
+ * msg.c: the catalogue and the checks.  One entry per type: who may send
+ * it to whom and its body's size bounds (ipc_check, before any handler
+ * runs); for a request, the type that answers it on success (stored may
+ * answer any request with IPC_STORE_RESULT instead, an error; a worker's
+ * heartbeat answer is IPC_HEARTBEAT + its enum ipc_proc, so 0 here); and
+ * its codec: the struct ipc_<name> it carries, encoded and decoded by the
+ * functions below (NULL: an empty body, or raw bytes as METRICS_TEXT).
+ */
+typedef void	(*ipc_encode_fn)(struct wbuf *, const void *msg);
+typedef int	(*ipc_decode_fn)(struct rbuf *, void *msg);
+typedef void	(*ipc_release_fn)(void *msg);
+
 struct ipc_msgdef {
 	uint16_t	 type;
 	const char	*name;
@@ -499,6 +511,12 @@ struct ipc_msgdef {
 	uint8_t		 to;
 	uint32_t	 min;		/* body size bounds */
 	uint32_t	 max;
+	uint16_t	 answer;	/* a request's answer type, or 0 */
+	size_t		 size;		/* sizeof the struct; 0: no codec */
+	ipc_encode_fn	 encode;
+	ipc_decode_fn	 decode;
+	ipc_release_fn	 release;	/* frees what decode allocated */
+	uint8_t		 secret;	/* wipe the encoded bytes after use */
 };
 
 const struct ipc_msgdef *ipc_msgdef(uint16_t type);

@@ -55,89 +55,167 @@ const char *const ipc_code_names[IPC_NCODES] = {
 	"too large", "out of range", "storage error", "busy", "refused"
 };
 
+/*
+ * The table's codec columns: each type's encoder, decoder and free
+ * function under one signature, so that ipc_compose (chan.c), the tests
+ * and the fuzzers can work from the table.  C(name) is the struct
+ * ipc_<name>, its size and its functions.
+ */
+#define CODEC(name)							\
+static void								\
+enc_##name(struct wbuf *w, const void *m)				\
+{									\
+	ipc_##name##_encode(w, m);					\
+}									\
+static int								\
+dec_##name(struct rbuf *r, void *m)					\
+{									\
+	return ipc_##name##_decode(r, m);				\
+}
+#define FREE(name, expr)						\
+static void								\
+free_##name(void *v)							\
+{									\
+	struct ipc_##name *m = v;					\
+									\
+	expr;								\
+}
+CODEC(heartbeat)
+CODEC(status_stored)
+CODEC(status_syncd)
+CODEC(status_netd)
+CODEC(debug_socket)
+CODEC(produce)
+CODEC(result)
+CODEC(bans)
+CODEC(unban)
+CODEC(tip)
+CODEC(range)
+CODEC(blocks)
+CODEC(hashes)
+CODEC(point)
+CODEC(append)
+CODEC(addr)
+CODEC(addr_mark)
+CODEC(addr_query)
+CODEC(addrs)
+CODEC(node_key)
+CODEC(peer_key)
+CODEC(peer_key_ack)
+CODEC(peer)
+CODEC(net_blocks)
+CODEC(get_blocks)
+CODEC(punish)
+FREE(status_netd, ipc_status_netd_free(m))
+FREE(blocks, ipc_blocks_free(m))
+FREE(append, ipc_blocks_free(&m->blocks))
+FREE(addrs, ipc_addrs_free(m))
+FREE(net_blocks, ipc_blocks_free(&m->blocks))
+
+#define C(name)	.size = sizeof(struct ipc_##name), .encode = enc_##name, \
+		.decode = dec_##name
+#define CF(name) C(name), .release = free_##name
+#define ANSWER(t)	.answer = (t)
+#define RAW		.size = 0	/* no answer, no codec */
+
 static const struct ipc_msgdef msgdefs[] = {
 	{ IPC_HEARTBEAT, "heartbeat", P(IPC_SUPERVISOR), WORKERS,
-	    8 + 4 * IPC_NPROC, 8 + 4 * IPC_NPROC },
+	    8 + 4 * IPC_NPROC, 8 + 4 * IPC_NPROC, C(heartbeat) },
 	{ IPC_HEARTBEAT_STORED, "heartbeat-stored", P(IPC_STORED),
-	    P(IPC_SUPERVISOR), STORED_STATUS_LEN, STORED_STATUS_LEN },
+	    P(IPC_SUPERVISOR), STORED_STATUS_LEN, STORED_STATUS_LEN,
+	    C(status_stored) },
 	{ IPC_HEARTBEAT_SYNCD, "heartbeat-syncd", P(IPC_SYNCD),
-	    P(IPC_SUPERVISOR), SYNCD_STATUS_LEN, SYNCD_STATUS_LEN },
+	    P(IPC_SUPERVISOR), SYNCD_STATUS_LEN, SYNCD_STATUS_LEN,
+	    C(status_syncd) },
 	{ IPC_HEARTBEAT_NETD, "heartbeat-netd", P(IPC_NETD), P(IPC_SUPERVISOR),
 	    NETD_STATUS_MIN,
-	    NETD_STATUS_MIN + IPC_MAX_PEERS * IPC_PEER_STATUS_LEN },
-	{ IPC_DEBUG_SOCKET, "debug-socket", P(IPC_SUPERVISOR), WORKERS, 0, 0 },
+	    NETD_STATUS_MIN + IPC_MAX_PEERS * IPC_PEER_STATUS_LEN,
+	    CF(status_netd) },
+	{ IPC_DEBUG_SOCKET, "debug-socket", P(IPC_SUPERVISOR), WORKERS, 0, 0,
+	    ANSWER(IPC_DEBUG_SOCKET_ACK) },
 	{ IPC_DEBUG_SOCKET_ACK, "debug-socket-ack", WORKERS, P(IPC_SUPERVISOR),
-	    4, 4 },
-	{ IPC_PRODUCE, "produce", P(IPC_SUPERVISOR), P(IPC_SYNCD), 8, 8 },
+	    4, 4, C(debug_socket) },
+	{ IPC_PRODUCE, "produce", P(IPC_SUPERVISOR), P(IPC_SYNCD), 8, 8,
+	    ANSWER(IPC_PRODUCE_ACK), C(produce) },
 	{ IPC_PRODUCE_ACK, "produce-ack", P(IPC_SYNCD), P(IPC_SUPERVISOR),
-	    RESULT_MIN, RESULT_MAX },
-	{ IPC_VERIFY, "verify", P(IPC_SUPERVISOR), P(IPC_STORED), 0, 0 },
+	    RESULT_MIN, RESULT_MAX, C(result) },
+	{ IPC_VERIFY, "verify", P(IPC_SUPERVISOR), P(IPC_STORED), 0, 0,
+	    ANSWER(IPC_VERIFY_ACK) },
 	{ IPC_METRICS_TEXT, "metrics-text", P(IPC_SUPERVISOR), P(IPC_NETD), 0,
-	    IPC_METRICS_TEXT_MAX },
+	    IPC_METRICS_TEXT_MAX, RAW },
 	{ IPC_VERIFY_ACK, "verify-ack", P(IPC_STORED), P(IPC_SUPERVISOR),
-	    RESULT_MIN, RESULT_MAX },
-	{ IPC_BANS_REQ, "bans-req", P(IPC_SUPERVISOR), P(IPC_NETD), 0, 0 },
+	    RESULT_MIN, RESULT_MAX, C(result) },
+	{ IPC_BANS_REQ, "bans-req", P(IPC_SUPERVISOR), P(IPC_NETD), 0, 0,
+	    ANSWER(IPC_BANS) },
 	{ IPC_BANS, "bans", P(IPC_NETD), P(IPC_SUPERVISOR), 4,
-	    4 + IPC_MAX_BANS * IPC_BAN_LEN },
+	    4 + IPC_MAX_BANS * IPC_BAN_LEN, C(bans) },
 	{ IPC_UNBAN, "unban", P(IPC_SUPERVISOR), P(IPC_NETD), NETADDR_LEN,
-	    NETADDR_LEN },
+	    NETADDR_LEN, ANSWER(IPC_UNBAN_ACK), C(unban) },
 	{ IPC_UNBAN_ACK, "unban-ack", P(IPC_NETD), P(IPC_SUPERVISOR),
-	    RESULT_MIN, RESULT_MAX },
+	    RESULT_MIN, RESULT_MAX, C(result) },
 
-	{ IPC_STORE_TIP_REQ, "store-tip-req", STORERS, P(IPC_STORED), 0, 0 },
+	{ IPC_STORE_TIP_REQ, "store-tip-req", STORERS, P(IPC_STORED), 0, 0,
+	    ANSWER(IPC_STORE_TIP) },
 	{ IPC_STORE_TIP, "store-tip", P(IPC_STORED), STORERS,
-	    8 + 2 * IPC_HASH_LEN, 8 + 2 * IPC_HASH_LEN },
+	    8 + 2 * IPC_HASH_LEN, 8 + 2 * IPC_HASH_LEN, C(tip) },
 	{ IPC_STORE_BLOCKS_REQ, "store-blocks-req", STORERS, P(IPC_STORED),
-	    16, 16 },
+	    16, 16, ANSWER(IPC_STORE_BLOCKS), C(range) },
 	{ IPC_STORE_BLOCKS, "store-blocks", P(IPC_STORED), STORERS,
-	    BLOCKS_MIN, BLOCKS_MAX },
+	    BLOCKS_MIN, BLOCKS_MAX, CF(blocks) },
 	{ IPC_STORE_LOCATOR_REQ, "store-locator-req", STORERS, P(IPC_STORED),
-	    0, 0 },
+	    0, 0, ANSWER(IPC_STORE_HASHES) },
 	{ IPC_STORE_HASHES, "store-hashes", P(IPC_STORED), STORERS,
-	    HASHES_MIN, HASHES_MAX },
+	    HASHES_MIN, HASHES_MAX, C(hashes) },
 	{ IPC_STORE_FORK_REQ, "store-fork-req", STORERS, P(IPC_STORED),
-	    HASHES_MIN, HASHES_MAX },
+	    HASHES_MIN, HASHES_MAX, ANSWER(IPC_STORE_POINT), C(hashes) },
 	{ IPC_STORE_HEIGHT_REQ, "store-height-req", STORERS, P(IPC_STORED),
-	    4 + IPC_HASH_LEN, 4 + IPC_HASH_LEN },
+	    4 + IPC_HASH_LEN, 4 + IPC_HASH_LEN,
+	    ANSWER(IPC_STORE_POINT), C(hashes) },
 	{ IPC_STORE_POINT, "store-point", P(IPC_STORED), STORERS,
-	    1 + 8 + IPC_HASH_LEN, 1 + 8 + IPC_HASH_LEN },
+	    1 + 8 + IPC_HASH_LEN, 1 + 8 + IPC_HASH_LEN, C(point) },
 	{ IPC_STORE_APPEND, "store-append", P(IPC_SYNCD), P(IPC_STORED),
-	    9 + BLOCKS_MIN, 9 + BLOCKS_MAX },
+	    9 + BLOCKS_MIN, 9 + BLOCKS_MAX,
+	    ANSWER(IPC_STORE_RESULT), CF(append) },
 	{ IPC_STORE_RESULT, "store-result", P(IPC_STORED), STORERS,
-	    RESULT_MIN, RESULT_MAX },
+	    RESULT_MIN, RESULT_MAX, C(result) },
 	{ IPC_STORE_ADDR_UPSERT, "store-addr-upsert", STORERS, P(IPC_STORED),
-	    ADDR_LEN, ADDR_LEN },
+	    ADDR_LEN, ADDR_LEN, ANSWER(IPC_STORE_RESULT), C(addr) },
 	{ IPC_STORE_ADDR_MARK, "store-addr-mark", STORERS, P(IPC_STORED),
-	    NETADDR_LEN + 19, NETADDR_LEN + 19 },
+	    NETADDR_LEN + 19, NETADDR_LEN + 19,
+	    ANSWER(IPC_STORE_RESULT), C(addr_mark) },
 	{ IPC_STORE_ADDR_LIST_REQ, "store-addr-list-req", STORERS,
-	    P(IPC_STORED), 13, 13 },
+	    P(IPC_STORED), 13, 13, ANSWER(IPC_STORE_ADDRS), C(addr_query) },
 	{ IPC_STORE_ADDRS, "store-addrs", P(IPC_STORED), STORERS,
-	    4, 4 + IPC_MAX_ADDRS * ADDR_LEN },
+	    4, 4 + IPC_MAX_ADDRS * ADDR_LEN, CF(addrs) },
 	{ IPC_STORE_NODE_KEY_REQ, "store-node-key-req", P(IPC_NETD),
-	    P(IPC_STORED), 0, 0 },
+	    P(IPC_STORED), 0, 0, ANSWER(IPC_STORE_NODE_KEY) },
 	{ IPC_STORE_NODE_KEY, "store-node-key", P(IPC_STORED), P(IPC_NETD),
-	    IPC_KEY_LEN, IPC_KEY_LEN },
+	    IPC_KEY_LEN, IPC_KEY_LEN, C(node_key), .secret = 1 },
 	{ IPC_STORE_PEER_KEY, "store-peer-key", P(IPC_NETD), P(IPC_STORED),
-	    PEER_KEY_LEN, PEER_KEY_LEN },
+	    PEER_KEY_LEN, PEER_KEY_LEN,
+	    ANSWER(IPC_STORE_PEER_KEY_ACK), C(peer_key) },
 	{ IPC_STORE_PEER_KEY_ACK, "store-peer-key-ack", P(IPC_STORED),
-	    P(IPC_NETD), PEER_KEY_ACK_LEN, PEER_KEY_ACK_LEN },
+	    P(IPC_NETD), PEER_KEY_ACK_LEN, PEER_KEY_ACK_LEN, C(peer_key_ack) },
 
 	{ IPC_NET_PEER_UP, "net-peer-up", P(IPC_NETD), P(IPC_SYNCD),
-	    PEER_LEN, PEER_LEN },
+	    PEER_LEN, PEER_LEN, C(peer) },
 	{ IPC_NET_PEER_DOWN, "net-peer-down", P(IPC_NETD), P(IPC_SYNCD),
-	    PEER_LEN, PEER_LEN },
+	    PEER_LEN, PEER_LEN, C(peer) },
 	{ IPC_NET_PEER_TIP, "net-peer-tip", P(IPC_NETD), P(IPC_SYNCD),
-	    PEER_LEN, PEER_LEN },
+	    PEER_LEN, PEER_LEN, C(peer) },
 	{ IPC_NET_BLOCKS, "net-blocks", P(IPC_NETD), P(IPC_SYNCD),
-	    NETADDR_LEN + 4 + BLOCKS_MIN, NETADDR_LEN + 4 + BLOCKS_MAX },
+	    NETADDR_LEN + 4 + BLOCKS_MIN, NETADDR_LEN + 4 + BLOCKS_MAX,
+	    CF(net_blocks) },
 	{ IPC_SYNC_GET_BLOCKS, "sync-get-blocks", P(IPC_SYNCD), P(IPC_NETD),
-	    NETADDR_LEN + 16 + HASHES_MIN, NETADDR_LEN + 16 + HASHES_MAX },
+	    NETADDR_LEN + 16 + HASHES_MIN, NETADDR_LEN + 16 + HASHES_MAX,
+	    C(get_blocks) },
 	{ IPC_SYNC_ANNOUNCE, "sync-announce", P(IPC_SYNCD), P(IPC_NETD),
-	    BLOCKS_MIN, BLOCKS_MAX },
+	    BLOCKS_MIN, BLOCKS_MAX, CF(blocks) },
 	{ IPC_SYNC_PUNISH, "sync-punish", P(IPC_SYNCD), P(IPC_NETD),
-	    NETADDR_LEN + 5 + 2, NETADDR_LEN + 5 + 2 + IPC_REASON_MAX },
+	    NETADDR_LEN + 5 + 2, NETADDR_LEN + 5 + 2 + IPC_REASON_MAX,
+	    C(punish) },
 	{ IPC_SYNC_PEERS_REQ, "sync-peers-req", P(IPC_SYNCD), P(IPC_NETD),
-	    0, 0 },
+	    0, 0, RAW },
 };
 
 const struct ipc_msgdef *

@@ -416,7 +416,6 @@ void
 conn_peer_event(struct conn *c, uint16_t type)
 {
 	struct ipc_peer	p;
-	struct wbuf	w;
 
 	memset(&p, 0, sizeof(p));
 	p.ip = c->ip;
@@ -424,10 +423,7 @@ conn_peer_event(struct conn *c, uint16_t type)
 	p.direction = (uint8_t)c->dir;
 	p.height = c->height;
 	memcpy(p.tip, c->tip, IPC_HASH_LEN);
-	wbuf_init(&w, 256);
-	ipc_peer_encode(&w, &p);
-	netd_sync_send(c->nd, type, 0, &w);
-	wbuf_free(&w);
+	netd_sync_compose(c->nd, type, 0, &p);
 }
 
 /* syncd's requests on this connection end: each gets an empty answer */

@@ -58,13 +58,20 @@ netd_sync_send(struct netd *nd, uint16_t type, uint32_t reqid,
 		ipc_send(nd->sync, type, reqid, body);
 }
 
+void
+netd_compose(struct ipc_chan *c, uint16_t type, uint32_t reqid,
+    const void *msg, size_t size)
+{
+	if (c != NULL && ipc_connected(c))
+		ipc_compose_sized(c, type, reqid, msg, size);
+}
+
 /* What a peer sent for syncd's request reqid (0: an announcement). */
 void
 netd_net_blocks(struct netd *nd, struct netaddr ip, uint32_t reqid,
     const struct ipc_blob *v, uint32_t count)
 {
 	struct ipc_net_blocks	nb;
-	struct wbuf		w;
 
 	memset(&nb, 0, sizeof(nb));
 	nb.ip = ip;
@@ -72,27 +79,20 @@ netd_net_blocks(struct netd *nd, struct netaddr ip, uint32_t reqid,
 	nb.blocks.code = IPC_OK;
 	nb.blocks.count = count;
 	nb.blocks.v = (struct ipc_blob *)(uintptr_t)v;
-	wbuf_init(&w, IPC_MAX_MSG - IPC_HDR_LEN);
-	ipc_net_blocks_encode(&w, &nb);
-	netd_sync_send(nd, IPC_NET_BLOCKS, reqid, &w);
-	wbuf_free(&w);
+	netd_sync_compose(nd, IPC_NET_BLOCKS, reqid, &nb);
 }
 
 void
 netd_addr_upsert(struct netd *nd, struct netaddr ip, uint16_t port, uint8_t source)
 {
 	struct ipc_addr	a;
-	struct wbuf	w;
 
 	memset(&a, 0, sizeof(a));
 	a.ip = ip;
 	a.port = port;
 	a.source = source;
 	a.last_seen = (uint64_t)time(NULL);
-	wbuf_init(&w, 128);
-	ipc_addr_encode(&w, &a);
-	netd_store_send(nd, IPC_STORE_ADDR_UPSERT, next_reqid(nd), &w);
-	wbuf_free(&w);
+	netd_store_compose(nd, IPC_STORE_ADDR_UPSERT, next_reqid(nd), &a);
 }
 
 void
@@ -100,7 +100,6 @@ netd_addr_mark(struct netd *nd, struct netaddr ip, uint16_t port, uint8_t outcom
     double ban_s)
 {
 	struct ipc_addr_mark	m;
-	struct wbuf		w;
 
 	memset(&m, 0, sizeof(m));
 	m.ip = ip;
@@ -109,10 +108,7 @@ netd_addr_mark(struct netd *nd, struct netaddr ip, uint16_t port, uint8_t outcom
 	m.now = (uint64_t)time(NULL);
 	if (outcome == ADDR_BAN)
 		m.until = m.now + (uint64_t)ban_s;
-	wbuf_init(&w, 128);
-	ipc_addr_mark_encode(&w, &m);
-	netd_store_send(nd, IPC_STORE_ADDR_MARK, next_reqid(nd), &w);
-	wbuf_free(&w);
+	netd_store_compose(nd, IPC_STORE_ADDR_MARK, next_reqid(nd), &m);
 }
 
 void
@@ -127,16 +123,12 @@ static uint32_t
 addr_query(struct netd *nd, uint32_t max, enum addr_purpose purpose)
 {
 	struct ipc_addr_query	q;
-	struct wbuf		w;
 	uint32_t		reqid = next_reqid(nd);
 
 	q.max = max;
 	q.purpose = (uint8_t)purpose;
 	q.now = (uint64_t)time(NULL);
-	wbuf_init(&w, 64);
-	ipc_addr_query_encode(&w, &q);
-	netd_store_send(nd, IPC_STORE_ADDR_LIST_REQ, reqid, &w);
-	wbuf_free(&w);
+	netd_store_compose(nd, IPC_STORE_ADDR_LIST_REQ, reqid, &q);
 	return reqid;
 }
 
@@ -211,14 +203,10 @@ netd_peer_key_record(struct netd *nd, struct netaddr ip,
     const uint8_t key[NODE_KEY_LEN])
 {
 	struct ipc_peer_key	k;
-	struct wbuf		w;
 
 	k.ip = ip;
 	memcpy(k.key, key, NODE_KEY_LEN);
-	wbuf_init(&w, sizeof(k) + 16);
-	ipc_peer_key_encode(&w, &k);
-	netd_store_send(nd, IPC_STORE_PEER_KEY, next_reqid(nd), &w);
-	wbuf_free(&w);
+	netd_store_compose(nd, IPC_STORE_PEER_KEY, next_reqid(nd), &k);
 }
 
 /*
@@ -332,16 +320,12 @@ static void
 serve_blocks_req(struct netd *nd, struct serve *s, uint64_t from)
 {
 	struct ipc_range	r;
-	struct wbuf		w;
 
 	r.from = from;
 	r.count = s->count;
 	r.max_bytes = WIRE_MAX_BATCH - BLOCK_MAX_LEN;
 	s->ipc_reqid = next_reqid(nd);
-	wbuf_init(&w, 64);
-	ipc_range_encode(&w, &r);
-	netd_store_send(nd, IPC_STORE_BLOCKS_REQ, s->ipc_reqid, &w);
-	wbuf_free(&w);
+	netd_store_compose(nd, IPC_STORE_BLOCKS_REQ, s->ipc_reqid, &r);
 }
 
 void
@@ -368,7 +352,6 @@ netd_serve_locator(struct netd *nd, struct conn *c,
 {
 	struct ipc_hashes	*h;
 	struct serve		*s;
-	struct wbuf		 w;
 
 	if ((s = serve_slot(nd, c)) == NULL ||
 	    (h = malloc(sizeof(*h))) == NULL) {
@@ -383,10 +366,7 @@ netd_serve_locator(struct netd *nd, struct conn *c,
 	s->ipc_reqid = next_reqid(nd);
 	h->count = l->nhashes;
 	memcpy(h->h, l->h, (size_t)l->nhashes * IPC_HASH_LEN);
-	wbuf_init(&w, sizeof(*h) + 8);
-	ipc_hashes_encode(&w, h);
-	netd_store_send(nd, IPC_STORE_FORK_REQ, s->ipc_reqid, &w);
-	wbuf_free(&w);
+	netd_store_compose(nd, IPC_STORE_FORK_REQ, s->ipc_reqid, h);
 	free(h);
 }
 
@@ -513,7 +493,6 @@ unban_answer(struct netd *nd, uint32_t status_reqid, uint8_t code,
     const char *fmt, ...)
 {
 	struct ipc_result	res;
-	struct wbuf		w;
 	va_list			ap;
 
 	memset(&res, 0, sizeof(res));
@@ -521,10 +500,7 @@ unban_answer(struct netd *nd, uint32_t status_reqid, uint8_t code,
 	va_start(ap, fmt);
 	vsnprintf(res.reason, sizeof(res.reason), fmt, ap);
 	va_end(ap);
-	wbuf_init(&w, 512);
-	ipc_result_encode(&w, &res);
-	ipc_send(nd->w->ctl, IPC_UNBAN_ACK, status_reqid, &w);
-	wbuf_free(&w);
+	ipc_compose(nd->w->ctl, IPC_UNBAN_ACK, status_reqid, &res);
 }
 
 static void
@@ -576,7 +552,6 @@ ctl_unban(struct netd *nd, uint32_t reqid, struct rbuf *r)
 	struct ipc_unban	 u;
 	struct unban_wait	*uw = NULL;
 	struct ipc_addr_mark	 m;
-	struct wbuf		 w;
 	char			 ip[NETADDR_STRLEN];
 	int			 i, had;
 
@@ -608,10 +583,7 @@ ctl_unban(struct netd *nd, uint32_t reqid, struct rbuf *r)
 	uw->status_reqid = reqid;
 	uw->store_reqid = next_reqid(nd);
 	uw->had = had;
-	wbuf_init(&w, 64);
-	ipc_addr_mark_encode(&w, &m);
-	netd_store_send(nd, IPC_STORE_ADDR_MARK, uw->store_reqid, &w);
-	wbuf_free(&w);
+	netd_store_compose(nd, IPC_STORE_ADDR_MARK, uw->store_reqid, &m);
 }
 
 /* every ban netd holds fits in one answer */
@@ -621,7 +593,6 @@ static void
 ctl_bans(struct netd *nd, uint32_t reqid)
 {
 	struct ipc_bans	*b;
-	struct wbuf	 w;
 	double		 now = mono_now();
 	int		 i;
 
@@ -633,10 +604,7 @@ ctl_bans(struct netd *nd, uint32_t reqid)
 			b->v[b->count].reason = nd->bans[i].reason;
 			b->v[b->count++].until = nd->bans[i].wall_until;
 		}
-	wbuf_init(&w, 4 + IPC_MAX_BANS * IPC_BAN_LEN);
-	ipc_bans_encode(&w, b);
-	ipc_send(nd->w->ctl, IPC_BANS, reqid, &w);
-	wbuf_free(&w);
+	ipc_compose(nd->w->ctl, IPC_BANS, reqid, b);
 	free(b);
 }
 

@@ -380,7 +380,17 @@ int		 ban_lift(struct netd *, struct netaddr ip);
 int		 is_banned(struct netd *, struct netaddr ip, double now);
 void		 dialer_free(struct netd *);
 
-/* netd.c: the channels to stored and syncd */
+/*
+ * netd.c: the channels to stored and syncd; a message for one that is not
+ * connected is dropped (stored and syncd ask again once up).  _compose:
+ * msg as ipc_compose (chan.h); _send: an empty or hand-built body.
+ */
+void		 netd_compose(struct ipc_chan *, uint16_t type, uint32_t reqid,
+		    const void *msg, size_t size);
+#define netd_store_compose(nd, type, reqid, msg)			\
+	netd_compose((nd)->store, (type), (reqid), (msg), sizeof(*(msg)))
+#define netd_sync_compose(nd, type, reqid, msg)				\
+	netd_compose((nd)->sync, (type), (reqid), (msg), sizeof(*(msg)))
 void		 netd_store_send(struct netd *, uint16_t type, uint32_t reqid,
 		    const struct wbuf *);
 void		 netd_sync_send(struct netd *, uint16_t type, uint32_t reqid,

@@ -62,30 +62,14 @@ struct stored {
 
 static struct stored	sd;
 
-static void
-send_body(struct ipc_chan *c, uint16_t type, uint32_t reqid,
-    const struct wbuf *body)
-{
-	if (body->err)
-		log_warnx("%s: answer too large, not sent", ipc_type_name(type));
-	else if (ipc_send(c, type, reqid, body) == -1)
-		log_warnx("%s: cannot send the answer to %s",
-		    ipc_type_name(type), ipc_chan_name(c));
-}
-
-/* IPC_STORE_RESULT (or the verify answer) carrying the current tip */
+/* IPC_STORE_RESULT carrying the current tip */
 static void
 send_result(struct ipc_chan *c, uint16_t type, uint32_t reqid,
     struct ipc_result *res)
 {
-	struct wbuf w;
-
 	res->height = sd.store.height;
 	memcpy(res->hash, sd.store.tip, IPC_HASH_LEN);
-	wbuf_init(&w, IPC_MAX_MSG);
-	ipc_result_encode(&w, res);
-	send_body(c, type, reqid, &w);
-	wbuf_free(&w);
+	ipc_compose(c, type, reqid, res);
 }
 
 static void
@@ -105,13 +89,9 @@ static void
 req_tip(struct ipc_chan *c, const struct ipc_hdr *h)
 {
 	struct ipc_tip	t;
-	struct wbuf	w;
 
 	store_tip(&sd.store, &t);
-	wbuf_init(&w, 256);
-	ipc_tip_encode(&w, &t);
-	send_body(c, IPC_STORE_TIP, h->reqid, &w);
-	wbuf_free(&w);
+	ipc_compose(c, IPC_STORE_TIP, h->reqid, &t);
 }
 
 static void
@@ -126,8 +106,8 @@ req_blocks(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 		return;
 	}
 	wbuf_init(&w, IPC_MAX_MSG - IPC_HDR_LEN);
-	store_blocks(&sd.store, &q, &w);
-	send_body(c, IPC_STORE_BLOCKS, h->reqid, &w);
+	store_blocks(&sd.store, &q, &w);	/* streamed, no struct */
+	ipc_send(c, IPC_STORE_BLOCKS, h->reqid, &w);
 	wbuf_free(&w);
 }
 
@@ -136,7 +116,6 @@ req_locator(struct ipc_chan *c, const struct ipc_hdr *h)
 {
 	struct ipc_hashes	hs;
 	struct ipc_result	res;
-	struct wbuf		w;
 
 	store_locator(&sd.store, &hs, &res);
 	if (res.code != IPC_OK) {
@@ -144,27 +123,19 @@ req_locator(struct ipc_chan *c, const struct ipc_hdr *h)
 		send_result(c, IPC_STORE_RESULT, h->reqid, &res);
 		return;
 	}
-	wbuf_init(&w, 4 + sizeof(hs.h));
-	ipc_hashes_encode(&w, &hs);
-	send_body(c, IPC_STORE_HASHES, h->reqid, &w);
-	wbuf_free(&w);
+	ipc_compose(c, IPC_STORE_HASHES, h->reqid, &hs);
 }
 
 static void
 send_point(struct ipc_chan *c, const struct ipc_hdr *h,
     const struct ipc_point *pt, struct ipc_result *res)
 {
-	struct wbuf w;
-
 	if (res->code != IPC_OK) {
 		log_warnx("%s", res->reason);
 		send_result(c, IPC_STORE_RESULT, h->reqid, res);
 		return;
 	}
-	wbuf_init(&w, 64);
-	ipc_point_encode(&w, pt);
-	send_body(c, IPC_STORE_POINT, h->reqid, &w);
-	wbuf_free(&w);
+	ipc_compose(c, IPC_STORE_POINT, h->reqid, pt);
 }
 
 static void
@@ -317,7 +288,6 @@ req_addr_list(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 	struct ipc_addr_query	q;
 	struct ipc_addrs	out;
 	struct ipc_result	res;
-	struct wbuf		w;
 
 	if (ipc_addr_query_decode(r, &q) == -1) {
 		refuse(c, h, IPC_ERR_MALFORMED, "unknown purpose or bad length");
@@ -329,10 +299,7 @@ req_addr_list(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 		send_result(c, IPC_STORE_RESULT, h->reqid, &res);
 		return;
 	}
-	wbuf_init(&w, IPC_MAX_MSG - IPC_HDR_LEN);
-	ipc_addrs_encode(&w, &out);
-	send_body(c, IPC_STORE_ADDRS, h->reqid, &w);
-	wbuf_free(&w);
+	ipc_compose(c, IPC_STORE_ADDRS, h->reqid, &out);
 	ipc_addrs_free(&out);
 }
 
@@ -341,15 +308,10 @@ static void
 req_node_key(struct ipc_chan *c, const struct ipc_hdr *h)
 {
 	struct ipc_node_key	k;
-	struct wbuf		w;
 
 	memcpy(k.seed, sd.node_seed, IPC_KEY_LEN);
-	wbuf_init(&w, IPC_KEY_LEN);
-	ipc_node_key_encode(&w, &k);
-	send_body(c, IPC_STORE_NODE_KEY, h->reqid, &w);
-	sodium_memzero(w.data, w.len);
+	ipc_compose(c, IPC_STORE_NODE_KEY, h->reqid, &k); /* wipes its copy */
 	sodium_memzero(&k, sizeof(k));
-	wbuf_free(&w);
 }
 
 static void
@@ -358,7 +320,6 @@ req_peer_key(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 	struct ipc_peer_key	k;
 	struct ipc_peer_key_ack	ack;
 	struct ipc_result	res;
-	struct wbuf		w;
 
 	if (ipc_peer_key_decode(r, &k) == -1) {
 		refuse(c, h, IPC_ERR_MALFORMED, "bad length");
@@ -370,10 +331,7 @@ req_peer_key(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 		send_result(c, IPC_STORE_RESULT, h->reqid, &res);
 		return;
 	}
-	wbuf_init(&w, 64);
-	ipc_peer_key_ack_encode(&w, &ack);
-	send_body(c, IPC_STORE_PEER_KEY_ACK, h->reqid, &w);
-	wbuf_free(&w);
+	ipc_compose(c, IPC_STORE_PEER_KEY_ACK, h->reqid, &ack);
 }
 
 /* Both store channels; the catalogue already checked sender and size. */
@@ -603,16 +561,11 @@ stored_status(struct worker *w, struct wbuf *out, uint64_t seq)
 static void
 send_verify(struct worker *w, uint32_t reqid, struct ipc_result *res)
 {
-	struct wbuf wb;
-
 	if (res->code != IPC_OK) {
 		res->height = sd.store.height;
 		memcpy(res->hash, sd.store.tip, IPC_HASH_LEN);
 	}
-	wbuf_init(&wb, IPC_MAX_MSG);
-	ipc_result_encode(&wb, res);
-	send_body(w->ctl, IPC_VERIFY_ACK, reqid, &wb);
-	wbuf_free(&wb);
+	ipc_compose(w->ctl, IPC_VERIFY_ACK, reqid, res);
 }
 
 /* the next slice after this turn of the loop: what is ready goes first */

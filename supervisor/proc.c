@@ -69,6 +69,15 @@ child_send(struct child *c, uint16_t type, uint32_t reqid,
 	return ipc_send(c->ctl, type, reqid, body);
 }
 
+int
+child_compose(struct child *c, uint16_t type, uint32_t reqid,
+    const void *msg, size_t size)
+{
+	if (c->state != CHILD_RUNNING)
+		return -1;
+	return ipc_compose_sized(c->ctl, type, reqid, msg, size);
+}
+
 static void
 notify_status(struct supervisor *sv)
 {
@@ -522,7 +531,6 @@ send_heartbeat(struct child *c)
 {
 	struct supervisor	*sv = c->sv;
 	struct ipc_heartbeat	 hb;
-	struct wbuf		 w;
 	int			 i, rc;
 
 	if (c->pid <= 0)
@@ -533,10 +541,7 @@ send_heartbeat(struct child *c)
 		hb.pids[sv->children[i].proc] = (uint32_t)(sv->children[i].pid >
 		    0 ? sv->children[i].pid : 0);
 	hb.pids[IPC_SUPERVISOR] = (uint32_t)getpid();
-	wbuf_init(&w, 256);
-	ipc_heartbeat_encode(&w, &hb);
-	rc = ipc_send(c->ctl, IPC_HEARTBEAT, (uint32_t)hb.seq, &w);
-	wbuf_free(&w);
+	rc = ipc_compose(c->ctl, IPC_HEARTBEAT, (uint32_t)hb.seq, &hb);
 	return rc == -1 || (uint32_t)hb.seq == 0 ? 0 : (uint32_t)hb.seq;
 }
 

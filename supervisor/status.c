@@ -80,16 +80,9 @@ struct pending {
 	uint32_t		 reqid;		/* 0 = free */
 	uint32_t		 client;
 	const struct child	*child;		/* asked; only it answers */
-	uint16_t		 ack;		/* the answer's type */
+	uint16_t		 ack;		/* the answer's type (msg.c) */
 	double			 deadline;
 };
-
-/* Every forwarded request is answered by the type that follows it. */
-_Static_assert(IPC_DEBUG_SOCKET_ACK == IPC_DEBUG_SOCKET + 1, "ack type");
-_Static_assert(IPC_PRODUCE_ACK == IPC_PRODUCE + 1, "ack type");
-_Static_assert(IPC_VERIFY_ACK == IPC_VERIFY + 1, "ack type");
-_Static_assert(IPC_BANS == IPC_BANS_REQ + 1, "ack type");
-_Static_assert(IPC_UNBAN_ACK == IPC_UNBAN + 1, "ack type");
 
 struct status_server {
 	struct supervisor		*sv;
@@ -451,13 +444,14 @@ client_pending(struct status_client *cl, int delta)
 }
 
 /*
- * A request the status socket forwards to a worker; the answer comes back
- * through status_answer_*() with the same request id, or the request
- * expires.
+ * A request the status socket forwards to a worker: msg, a struct of
+ * type's codec (size its size; NULL and 0 for an empty body).  The answer,
+ * of the type the catalogue pairs with it, comes back through
+ * status_answer_*() with the same request id, or the request expires.
  */
 static void
 forward(struct status_client *cl, const char *cmd, const char *name,
-    uint16_t type, const struct wbuf *body, double timeout)
+    uint16_t type, const void *msg, size_t size, double timeout)
 {
 	struct status_server	*srv = cl->srv;
 	struct child		*c;
@@ -476,14 +470,14 @@ forward(struct status_client *cl, const char *cmd, const char *name,
 	}
 	if (++srv->next_reqid == 0)
 		srv->next_reqid = 1;
-	if (child_send(c, type, srv->next_reqid, body) == -1) {
+	if (child_compose(c, type, srv->next_reqid, msg, size) == -1) {
 		client_error(cl, "%s is not running", c->name);
 		return;
 	}
 	srv->pending[i].reqid = srv->next_reqid;
 	srv->pending[i].client = cl->id;
 	srv->pending[i].child = c;
-	srv->pending[i].ack = (uint16_t)(type + 1);
+	srv->pending[i].ack = ipc_msgdef(type)->answer;
 	srv->pending[i].deadline = mono_now() + timeout;
 	client_pending(cl, 1);
 }
@@ -491,12 +485,7 @@ forward(struct status_client *cl, const char *cmd, const char *name,
 static void
 cmd_produce(struct status_client *cl, const struct ipc_produce *p)
 {
-	struct wbuf w;
-
-	wbuf_init(&w, 64);
-	ipc_produce_encode(&w, p);
-	forward(cl, "produce", "syncd", IPC_PRODUCE, &w, 600);
-	wbuf_free(&w);
+	forward(cl, "produce", "syncd", IPC_PRODUCE, p, sizeof(*p), 600);
 }
 
 /* timenodectl unban IP: netd and the address book forget the ban */
@@ -504,7 +493,6 @@ static void
 cmd_unban(struct status_client *cl, const char *arg)
 {
 	struct ipc_unban	u;
-	struct wbuf		w;
 
 	if (arg == NULL || netaddr_parse(arg, &u.ip) == -1 ||
 	    netaddr_is_zero(&u.ip)) {
@@ -512,10 +500,7 @@ cmd_unban(struct status_client *cl, const char *arg)
 		    arg ? arg : "");
 		return;
 	}
-	wbuf_init(&w, NETADDR_LEN);
-	ipc_unban_encode(&w, &u);
-	forward(cl, "unban", "netd", IPC_UNBAN, &w, 10);
-	wbuf_free(&w);
+	forward(cl, "unban", "netd", IPC_UNBAN, &u, sizeof(u), 10);
 }
 
 /* The request ends: its client, NULL if it is gone or closing. */
@@ -891,17 +876,17 @@ client_command(struct status_client *cl, char *line)
 		cmd_produce(cl, &sc.produce);
 		break;
 	case STATUS_CMD_BANS:
-		forward(cl, "bans", "netd", IPC_BANS_REQ, NULL, 10);
+		forward(cl, "bans", "netd", IPC_BANS_REQ, NULL, 0, 10);
 		break;
 	case STATUS_CMD_UNBAN:
 		cmd_unban(cl, sc.component);
 		break;
 	case STATUS_CMD_VERIFY:
-		forward(cl, "verify", "stored", IPC_VERIFY, NULL, 600);
+		forward(cl, "verify", "stored", IPC_VERIFY, NULL, 0, 600);
 		break;
 	case STATUS_CMD_DEBUG_SOCKET:
 		forward(cl, "debug-socket", sc.component, IPC_DEBUG_SOCKET,
-		    NULL, 10);
+		    NULL, 0, 10);
 		break;
 	}
 }

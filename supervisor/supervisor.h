@@ -93,8 +93,11 @@ void		 children_free(struct supervisor *);
 struct child	*child_by_name(struct supervisor *, const char *);
 int		 child_restart(struct supervisor *, struct child *,
 		    char *err, size_t errlen);
+/* to a running child (else -1): a hand-built body, or composed */
 int		 child_send(struct child *, uint16_t type, uint32_t reqid,
 		    const struct wbuf *body);
+int		 child_compose(struct child *, uint16_t type, uint32_t reqid,
+		    const void *msg, size_t size);
 double		 child_uptime(const struct child *);
 /*
  * Ask a running worker for its status now (a heartbeat out of turn): its

@@ -45,7 +45,6 @@ void
 produce_answer(struct syncd *s, uint8_t code, const char *fmt, ...)
 {
 	struct ipc_result	res;
-	struct wbuf		w;
 	va_list			ap;
 
 	if (s->prod.internal || s->prod.sup_reqid == 0)
@@ -60,10 +59,7 @@ produce_answer(struct syncd *s, uint8_t code, const char *fmt, ...)
 		vsnprintf(res.reason, sizeof(res.reason), fmt, ap);
 		va_end(ap);
 	}
-	wbuf_init(&w, 512);
-	ipc_result_encode(&w, &res);
-	ipc_send(s->w->ctl, IPC_PRODUCE_ACK, s->prod.sup_reqid, &w);
-	wbuf_free(&w);
+	ipc_compose(s->w->ctl, IPC_PRODUCE_ACK, s->prod.sup_reqid, &res);
 }
 
 /* refuse a request that cannot start, without touching s->prod */
@@ -75,7 +71,6 @@ static void
 refuse(struct syncd *s, uint32_t reqid, uint8_t code, const char *fmt, ...)
 {
 	struct ipc_result	res;
-	struct wbuf		w;
 	va_list			ap;
 
 	memset(&res, 0, sizeof(res));
@@ -86,10 +81,7 @@ refuse(struct syncd *s, uint32_t reqid, uint8_t code, const char *fmt, ...)
 	vsnprintf(res.reason, sizeof(res.reason), fmt, ap);
 	va_end(ap);
 	log_info("produce refused: %s", res.reason);
-	wbuf_init(&w, 512);
-	ipc_result_encode(&w, &res);
-	ipc_send(s->w->ctl, IPC_PRODUCE_ACK, reqid, &w);
-	wbuf_free(&w);
+	ipc_compose(s->w->ctl, IPC_PRODUCE_ACK, reqid, &res);
 }
 
 static int

@@ -62,23 +62,6 @@ ipstr(struct netaddr ip, char *buf)
 
 /* ---- requests to stored ---- */
 
-static uint16_t
-answer_type(uint16_t type)
-{
-	switch (type) {
-	case IPC_STORE_TIP_REQ:
-		return IPC_STORE_TIP;
-	case IPC_STORE_BLOCKS_REQ:
-		return IPC_STORE_BLOCKS;
-	case IPC_STORE_LOCATOR_REQ:
-		return IPC_STORE_HASHES;
-	case IPC_STORE_APPEND:
-		return IPC_STORE_RESULT;
-	default:
-		return 0;
-	}
-}
-
 void
 syncd_store_enqueue(struct syncd *s, int kind, uint16_t type,
     struct wbuf *body, struct sreq **out)
@@ -188,17 +171,13 @@ syncd_announce(struct syncd *s, const uint8_t *raw, uint32_t len)
 {
 	struct ipc_blocks	 bl;
 	struct ipc_blob		 v;
-	struct wbuf		 w;
 
 	v.p = raw;
 	v.len = len;
 	bl.code = IPC_OK;
 	bl.count = 1;
 	bl.v = &v;
-	wbuf_init(&w, len + 64);
-	ipc_blocks_encode(&w, &bl);
-	ipc_send(s->net, IPC_SYNC_ANNOUNCE, 0, &w);
-	wbuf_free(&w);
+	ipc_compose(s->net, IPC_SYNC_ANNOUNCE, 0, &bl);
 }
 
 static void
@@ -206,7 +185,6 @@ punish_for(struct syncd *s, struct netaddr ip, uint32_t ban_s, const char *fmt,
     va_list ap)
 {
 	struct ipc_punish	 p;
-	struct wbuf		 w;
 	char			 a[NETADDR_STRLEN];
 
 	memset(&p, 0, sizeof(p));
@@ -216,10 +194,7 @@ punish_for(struct syncd *s, struct netaddr ip, uint32_t ban_s, const char *fmt,
 	vsnprintf(p.why, sizeof(p.why), fmt, ap);
 	peer_log(ip, SLOG_PUNISH, LOGRATE_WARN, "peer %s: %s; disconnecting "
 	    "it, not used for %u s", ipstr(ip, a), p.why, ban_s);
-	wbuf_init(&w, 512);
-	ipc_punish_encode(&w, &p);
-	ipc_send(s->net, IPC_SYNC_PUNISH, 0, &w);
-	wbuf_free(&w);
+	ipc_compose(s->net, IPC_SYNC_PUNISH, 0, &p);
 	planner_ban(&s->pl, ip, mono_now() + ban_s);
 	if (s->phase == PH_LOCATE && netaddr_eq(&ip, &s->lead_ip))
 		end_round(s, "the leading peer misbehaved");
@@ -273,7 +248,6 @@ send_get_blocks(struct syncd *s, struct netaddr ip, uint32_t reqid, uint64_t fro
     uint32_t count, const struct ipc_hashes *loc)
 {
 	struct ipc_get_blocks	 g;
-	struct wbuf		 w;
 
 	memset(&g, 0, sizeof(g));
 	g.ip = ip;
@@ -282,10 +256,7 @@ send_get_blocks(struct syncd *s, struct netaddr ip, uint32_t reqid, uint64_t fro
 	g.count = count;
 	if (loc)
 		g.locator = *loc;
-	wbuf_init(&w, 64 + IPC_MAX_HASHES * IPC_HASH_LEN);
-	ipc_get_blocks_encode(&w, &g);
-	ipc_send(s->net, IPC_SYNC_GET_BLOCKS, reqid, &w);
-	wbuf_free(&w);
+	ipc_compose(s->net, IPC_SYNC_GET_BLOCKS, reqid, &g);
 }
 
 /* ---- rounds ---- */
@@ -888,7 +859,7 @@ store_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *body,
 	if (s->qlen == 0)
 		return;
 	r = &s->q[s->qhead];
-	if (h->reqid != r->reqid || h->type != answer_type(r->type)) {
+	if (h->reqid != r->reqid || h->type != ipc_msgdef(r->type)->answer) {
 		log_debug("stored: stale %s dropped", ipc_type_name(h->type));
 		return;
 	}

@@ -322,32 +322,20 @@ store_cb(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r,
 	keep_answer(arg, h, r);
 }
 
-static void
-wake_cb(evutil_socket_t fd, short ev, void *arg)
+static int
+flag_set(void *arg)
 {
-	(void)fd;
-	(void)ev;
-	(void)arg;
+	const int *flag = arg;
+
+	return flag != NULL && *flag;
 }
 
-/* run the loop until *flag or the deadline; the timer bounds each turn */
+/* run the loop until *flag or the deadline, 50 ms a turn at most */
 static void
 loop_until(struct fakesup *fs, const int *flag, double deadline)
 {
-	struct event	*t;
-	struct timeval	 tv;
-	double		 left;
-
-	t = evtimer_new(fs->base, wake_cb, NULL);
-	while ((flag == NULL || !*flag) && (left = deadline - fs_now()) > 0) {
-		if (left > 0.05)
-			left = 0.05;
-		tv.tv_sec = 0;
-		tv.tv_usec = (long)(left * 1e6);
-		evtimer_add(t, &tv);
-		event_base_loop(fs->base, EVLOOP_ONCE);
-	}
-	event_free(t);
+	ipc_loop_until(fs->base, flag_set, (void *)(uintptr_t)flag, deadline,
+	    0.05);
 }
 
 void
