@@ -151,8 +151,8 @@ ban_ip(struct netd *nd, struct netaddr ip, double seconds, uint16_t port,
 }
 
 /* The book's entry for a peer: one per IP, whatever its port. */
-static struct addr *
-addr_find(struct netd *nd, const struct netaddr *ip)
+struct addr *
+dialer_addr_find(struct netd *nd, const struct netaddr *ip)
 {
 	struct addr *a;
 
@@ -254,7 +254,7 @@ addr_learn(struct netd *nd, struct netaddr ip, uint16_t port,
 		return NULL;
 	if (netd_is_listen(nd, &ip, port))
 		return NULL;		/* ourselves */
-	if ((a = addr_find(nd, &ip)) != NULL) {
+	if ((a = dialer_addr_find(nd, &ip)) != NULL) {
 		if (source < ADDR_EXCHANGE && a->conn == NULL &&
 		    source <= a->source) {
 			a->port = port;
@@ -693,7 +693,7 @@ dialer_closed(struct netd *nd, struct conn *c, enum net_close_reason reason)
 	double		 d, now = mono_now();
 
 	if (a == NULL && c->listen_port != 0)
-		a = addr_find(nd, &c->ip);
+		a = dialer_addr_find(nd, &c->ip);
 	if (c->addr != NULL)
 		c->addr->conn = NULL;
 	if (reason == CLOSE_GOODBYE)

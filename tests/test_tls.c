@@ -17,6 +17,7 @@
 
 #include <CUnit/Basic.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sodium.h>
@@ -329,19 +330,111 @@ test_plaintext_fallback(void)
 	CU_ASSERT_FATAL((lfd = fake_listen("127.0.14.27", PORT)) != -1);
 	CU_ASSERT_FATAL(start(&b, B_IP, "plaintext = yes\n", "[node]\npeer "
 	    "= 127.0.14.27:24900\n") == 0);
-	/* first dial: a ClientHello comes, our plaintext hello goes */
+	/* first dial: a ClientHello comes, an older node's hello goes */
 	CU_ASSERT_FATAL(fake_accept(&f, lfd, 10) == 0);
-	CU_ASSERT(fake_hello(&f, 1405, NULL) == 0);
+	CU_ASSERT(fake_hello_version(&f, WIRE_VERSION_PLAIN, 1405, NULL) == 0);
 	CU_ASSERT(fake_recv(&f, &m, 3) == -1);	/* TLS bytes, then closed */
 	fake_close(&f);
-	CU_ASSERT(wait_log(&b, "dialling plaintext next", 5));
+	CU_ASSERT(wait_log(&b, "dialling plaintext for 3600 s", 5));
 	/* the next dial, after the backoff (0.2-1 s): plaintext */
 	CU_ASSERT_FATAL(fake_accept(&f, lfd, 10) == 0);
-	CU_ASSERT(fake_hello(&f, 1405, NULL) == 0);
+	CU_ASSERT(fake_hello_version(&f, WIRE_VERSION_PLAIN, 1405, NULL) == 0);
 	got = fake_recv(&f, &m, 3) == 1 && m.type == WIRE_HELLO;
 	CU_ASSERT(got);
 	fake_close(&f);
 	close(lfd);
+	tn_node_cleanup(&b);
+}
+
+/* the first byte the node sends on f within timeout s (peeked), or -1 */
+static int
+first_byte(struct fake *f, double timeout)
+{
+	struct pollfd	pfd = { .fd = f->fd, .events = POLLIN };
+	uint8_t		b;
+
+	if (poll(&pfd, 1, (int)(timeout * 1000)) != 1 ||
+	    recv(f->fd, &b, 1, MSG_PEEK) != 1)
+		return -1;
+	return b;
+}
+
+/*
+ * Issue 14, F2: an active attacker answering our ClientHello with a
+ * version-2 hello in plaintext (a node that speaks TLS) gets no
+ * fallback: refused, counted, and every later dial is TLS again.  A
+ * version-1 hello (an older node) marks the address plaintext; a
+ * version-2 hello on that plaintext dial drops the mark.
+ */
+static void
+test_plaintext_downgrade(void)
+{
+	struct tn_node	b;
+	struct fake	f;
+	int		lfd, i;
+
+	CU_ASSERT_FATAL((lfd = fake_listen("127.0.14.28", PORT)) != -1);
+	CU_ASSERT_FATAL(start(&b, "127.0.14.29", "plaintext = yes\n",
+	    "[node]\npeer = 127.0.14.28:24900\n") == 0);
+	for (i = 0; i < 3; i++) {	/* each dial: TLS, v2 answer */
+		CU_ASSERT_FATAL(fake_accept(&f, lfd, 10) == 0);
+		CU_ASSERT(first_byte(&f, 5) == 0x16);	/* a TLS record */
+		CU_ASSERT(fake_hello(&f, 1406, NULL) == 0);
+		tn_sleep(0.3);
+		fake_close(&f);
+	}
+	CU_ASSERT(wait_log(&b, "refused, not marked", 5));
+	CU_ASSERT(tn_log_count(b.log, "dialling plaintext") == 0);
+	CU_ASSERT(tn_status_int(&b, "counters.downgrades_refused") >= 3);
+	/* an older node: marked; its plaintext dial answered by version 2 */
+	CU_ASSERT_FATAL(fake_accept(&f, lfd, 10) == 0);
+	CU_ASSERT(first_byte(&f, 5) == 0x16);
+	CU_ASSERT(fake_hello_version(&f, WIRE_VERSION_PLAIN, 1406, NULL) == 0);
+	tn_sleep(0.3);
+	fake_close(&f);
+	CU_ASSERT(wait_log(&b, "dialling plaintext for", 5));
+	CU_ASSERT_FATAL(fake_accept(&f, lfd, 10) == 0);
+	CU_ASSERT(first_byte(&f, 5) != 0x16);		/* plaintext */
+	CU_ASSERT(fake_hello(&f, 1406, NULL) == 0);
+	CU_ASSERT(wait_log(&b, "marked as an older node's", 5));
+	fake_close(&f);
+	/* the mark is gone: TLS again */
+	CU_ASSERT_FATAL(fake_accept(&f, lfd, 10) == 0);
+	CU_ASSERT(first_byte(&f, 5) == 0x16);
+	fake_close(&f);
+	close(lfd);
+	tn_node_cleanup(&b);
+}
+
+/*
+ * Issue 14, F2, inbound: plaintext from an address that spoke TLS with
+ * us this run is refused and counted; a version-2 hello in plaintext
+ * from another address (plaintext = yes) is let in, logged and counted.
+ */
+static void
+test_plaintext_inbound_after_tls(void)
+{
+	struct tn_node	a, b;
+	struct fake	f;
+
+	CU_ASSERT_FATAL(start(&b, "127.0.14.31", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(start(&a, "127.0.14.30", "plaintext = yes\n",
+	    "[node]\npeer = 127.0.14.31:24900\n") == 0);
+	CU_ASSERT_FATAL(wait_log(&a, "outbound: connected", 10));
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.14.31", a.ip, PORT) == 0);
+	CU_ASSERT(fake_hello_version(&f, WIRE_VERSION_PLAIN, 1407, NULL) == 0);
+	CU_ASSERT(fake_goodbye_with(&f, CLOSE_PROTOCOL, 5));
+	fake_close(&f);
+	CU_ASSERT(wait_log(&a, "spoke TLS with us before", 5));
+	CU_ASSERT(tn_status_int(&a, "counters.downgrades_refused") == 1);
+	/* another address, version 2 in plaintext: in, but counted */
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.14.32", a.ip, PORT, 1408)
+	    == 0);
+	CU_ASSERT(fake_alive(&f));
+	fake_close(&f);
+	CU_ASSERT(tn_status_int(&a, "counters.plaintext_v2_hellos") == 1);
+	CU_ASSERT(wait_log(&a, "a version-2 hello in plaintext", 5));
+	tn_node_cleanup(&a);
 	tn_node_cleanup(&b);
 }
 
@@ -527,6 +620,10 @@ main(int argc, char **argv)
 		    test_node_key_pinned },
 		{ "a changed key of a known address: logged, counted",
 		    test_key_changed },
+		{ "a version-2 plaintext answer to TLS: no fallback (F2)",
+		    test_plaintext_downgrade },
+		{ "plaintext from an address that spoke TLS: refused (F2)",
+		    test_plaintext_inbound_after_tls },
 		{ "plaintext = yes: an older node is dialled in plaintext "
 		    "next", test_plaintext_fallback },
 		{ "hostile first bytes: garbage after 0x16, stalled "
