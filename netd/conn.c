@@ -1170,7 +1170,7 @@ foreign_first_frame(struct conn *c, struct evbuffer *in, const uint8_t *hdr)
 		    "network (magic %08x)", other);
 		return;
 	}
-	ban_remember(c->nd, c->ip, NETD_COOL_OFF_S, CLOSE_PROTOCOL);
+	cool_off(c->nd, c->ip);
 	conn_close(c, CLOSE_PROTOCOL, 1, "first bytes are not a frame of "
 	    "this network (magic %08x); cool-off %.0f s", other,
 	    NETD_COOL_OFF_S);

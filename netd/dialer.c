@@ -63,15 +63,21 @@ backoff_delay(const struct config *cfg, int failures)
 	return d > cfg->backoff_max ? cfg->backoff_max : d;
 }
 
-int
-is_banned(struct netd *nd, struct netaddr ip, double now)
+const struct ban *
+ban_find(struct netd *nd, struct netaddr ip, double now)
 {
 	int i;
 
 	for (i = 0; i < nd->nbans; i++)
 		if (netaddr_eq(&nd->bans[i].ip, &ip) && nd->bans[i].until > now)
-			return 1;
-	return 0;
+			return &nd->bans[i];
+	return NULL;
+}
+
+int
+is_banned(struct netd *nd, struct netaddr ip, double now)
+{
+	return ban_find(nd, ip, now) != NULL;
 }
 
 /*
@@ -89,10 +95,14 @@ refusal_log(struct netd *nd, struct netaddr ip, const char *why)
 	    ip_str(ip, ips, sizeof(ips)), why);
 }
 
-/* Ban an IP in memory only (the address book already says so). */
-void
-ban_remember(struct netd *nd, struct netaddr ip, double seconds,
-    uint8_t reason)
+/*
+ * Ban an IP in memory only (the address book already says so); cool: a
+ * cool-off, not a ban (cool_off).  The slot, or NULL when a longer one
+ * is already in force (a shorter one never shortens it).
+ */
+static struct ban *
+ban_set(struct netd *nd, struct netaddr ip, double seconds, uint8_t reason,
+    int cool)
 {
 	double	now = mono_now();
 	int	i, slot = -1;
@@ -114,11 +124,31 @@ ban_remember(struct netd *nd, struct netaddr ip, double seconds,
 	}
 	if (netaddr_eq(&nd->bans[slot].ip, &ip) &&
 	    nd->bans[slot].until > now + seconds)
-		return;			/* a shorter one never shortens it */
+		return NULL;		/* a shorter one never shortens it */
 	nd->bans[slot].ip = ip;
 	nd->bans[slot].until = now + seconds;
 	nd->bans[slot].wall_until = (uint64_t)time(NULL) + (uint64_t)seconds;
 	nd->bans[slot].reason = reason;
+	nd->bans[slot].cool_off = cool;
+	return &nd->bans[slot];
+}
+
+void
+ban_remember(struct netd *nd, struct netaddr ip, double seconds,
+    uint8_t reason)
+{
+	(void)ban_set(nd, ip, seconds, reason, 0);
+}
+
+/*
+ * Foreign first bytes (conn.c foreign_first_frame): NETD_COOL_OFF_S in
+ * memory, logged and listed as a cool-off, never as a ban
+ * (protocol.md section 8).
+ */
+void
+cool_off(struct netd *nd, struct netaddr ip)
+{
+	(void)ban_set(nd, ip, NETD_COOL_OFF_S, CLOSE_PROTOCOL, 1);
 }
 
 /* Forget ip's ban here (timenodectl unban); 1 if it had one in force. */
@@ -351,6 +381,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 {
 	struct netd		*nd = arg;
 	struct conn		*c;
+	const struct ban	*b;
 	const char		*why = NULL;
 	struct netaddr		 ip;
 	uint16_t		 port;
@@ -361,8 +392,9 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		close(fd);
 		return;
 	}
-	if (is_banned(nd, ip, mono_now()))
-		why = "banned (timenodectl bans)";
+	if ((b = ban_find(nd, ip, mono_now())) != NULL)
+		why = b->cool_off ? "cooling off (10 s after first bytes that "
+		    "were no frame of ours)" : "banned (timenodectl bans)";
 	else if (ip_handshaking(nd, &ip))
 		/* one IP cannot fill the inbound slots with handshakes */
 		why = "a connection from it is still in its handshake";

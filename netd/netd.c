@@ -637,7 +637,7 @@ ctl_bans(struct netd *nd, uint32_t reqid)
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return;
 	for (i = 0; i < nd->nbans && b->count < IPC_MAX_BANS; i++)
-		if (nd->bans[i].until > now) {
+		if (nd->bans[i].until > now && !nd->bans[i].cool_off) {
 			b->v[b->count].ip = nd->bans[i].ip;
 			b->v[b->count].reason = nd->bans[i].reason;
 			b->v[b->count++].until = nd->bans[i].wall_until;
@@ -1030,7 +1030,7 @@ status_metrics(struct worker *w, struct netd *nd, struct ipc_status_netd *st,
 	if (nd == NULL)
 		return;
 	for (i = 0; i < nd->nbans; i++)
-		if (nd->bans[i].until > now)
+		if (nd->bans[i].until > now && !nd->bans[i].cool_off)
 			st->bans++;
 	st->handshake = nd->handshake_hist;
 }

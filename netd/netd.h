@@ -280,6 +280,10 @@ struct ban {
 	uint64_t	wall_until;	/* Unix seconds, for timenodectl */
 	uint8_t		reason;		/* enum net_close_reason; NREASONS:
 					   read from the address book */
+	int		cool_off;	/* a cool-off (NETD_COOL_OFF_S, in
+					   memory only), no ban: not listed
+					   by timenodectl bans, not counted
+					   (protocol.md section 8) */
 };
 
 /* timenodectl unban: the answer waits for stored's */
@@ -401,6 +405,10 @@ void		 ban_ip(struct netd *, struct netaddr ip, double seconds,
 		    uint16_t port, uint8_t reason);
 int		 ban_lift(struct netd *, struct netaddr ip);
 int		 is_banned(struct netd *, struct netaddr ip, double now);
+/* ip may not connect for NETD_COOL_OFF_S: a cool-off, not a ban */
+void		 cool_off(struct netd *, struct netaddr ip);
+/* the ban (or cool-off) of ip in force now, or NULL */
+const struct ban *ban_find(struct netd *, struct netaddr ip, double now);
 void		 dialer_free(struct netd *);
 
 /* netd.c: the channels to stored and syncd */

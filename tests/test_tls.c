@@ -29,6 +29,7 @@
 #include "cunit.h"
 #include "fakepeer.h"
 #include "harness.h"
+#include "tls.h"
 #include "wire.h"
 
 #define PORT		24900
@@ -85,6 +86,70 @@ wait_height(struct tn_node *n, long long h, double timeout)
 		tn_sleep(0.05);
 	}
 	return 0;
+}
+
+/* one step of an in-memory handshake: 1 done, 0 not yet, -1 failed */
+static int
+hs_step(SSL *s)
+{
+	int rc = SSL_do_handshake(s), e;
+
+	if (rc == 1)
+		return 1;
+	e = SSL_get_error(s, rc);
+	return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
+}
+
+/*
+ * Issue 14, F8: the server chooses the cipher suite by its own order
+ * (protocol.md section 12 lists them "in order"), whatever the client
+ * prefers: a client offering ChaCha20 first gets AES-128-GCM.  An
+ * in-memory handshake (a BIO pair) of two contexts of tls_ctx_new.
+ */
+static void
+test_cipher_server_order(void)
+{
+	SSL_CTX		*cctx = tls_ctx_new(), *sctx = tls_ctx_new();
+	SSL		*cl = NULL, *sv = NULL;
+	BIO		*cb = NULL, *sb = NULL;
+	struct tls_peer	 cp, sp;
+	uint8_t		 seed[NODE_KEY_LEN], pub[NODE_KEY_LEN];
+	int		 i, cdone = 0, sdone = 0;
+
+	CU_ASSERT_FATAL(cctx != NULL && sctx != NULL);
+	memset(seed, 1, sizeof(seed));
+	CU_ASSERT_FATAL(tls_ctx_set_key(cctx, seed, pub) == 0);
+	memset(seed, 2, sizeof(seed));
+	CU_ASSERT_FATAL(tls_ctx_set_key(sctx, seed, pub) == 0);
+	memset(&cp, 0, sizeof(cp));
+	memset(&sp, 0, sizeof(sp));
+	cl = tls_new(cctx, &cp);
+	sv = tls_new(sctx, &sp);
+	CU_ASSERT_FATAL(cl != NULL && sv != NULL);
+	CU_ASSERT_FATAL(SSL_set_ciphersuites(cl, "TLS_CHACHA20_POLY1305_SHA256:"
+	    "TLS_AES_128_GCM_SHA256") == 1);
+	CU_ASSERT_FATAL(BIO_new_bio_pair(&cb, 0, &sb, 0) == 1);
+	SSL_set_bio(cl, cb, cb);
+	SSL_set_bio(sv, sb, sb);
+	SSL_set_connect_state(cl);
+	SSL_set_accept_state(sv);
+	for (i = 0; i < 20 && (!cdone || !sdone); i++) {
+		if (!cdone)
+			cdone = hs_step(cl);
+		if (!sdone)
+			sdone = hs_step(sv);
+		if (cdone == -1 || sdone == -1)
+			break;
+	}
+	CU_ASSERT_FATAL(cdone == 1 && sdone == 1);
+	CU_ASSERT_STRING_EQUAL(SSL_get_cipher_name(sv),
+	    "TLS_AES_128_GCM_SHA256");
+	CU_ASSERT_STRING_EQUAL(SSL_get_cipher_name(cl),
+	    "TLS_AES_128_GCM_SHA256");
+	SSL_free(cl);
+	SSL_free(sv);
+	SSL_CTX_free(cctx);
+	SSL_CTX_free(sctx);
 }
 
 /* Two nodes, default settings: TLS both ways, B catches up from A. */
@@ -620,6 +685,8 @@ main(int argc, char **argv)
 		    test_node_key_pinned },
 		{ "a changed key of a known address: logged, counted",
 		    test_key_changed },
+		{ "the server's cipher-suite order wins (F8)",
+		    test_cipher_server_order },
 		{ "a version-2 plaintext answer to TLS: no fallback (F2)",
 		    test_plaintext_downgrade },
 		{ "plaintext from an address that spoke TLS: refused (F2)",
