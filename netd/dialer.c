@@ -349,14 +349,18 @@ count_inbound(struct netd *nd)
 	return n;
 }
 
-/* an inbound connection from ip that is not registered yet */
+/*
+ * an inbound connection from ip's host (the IPv4 address, or the IPv6
+ * /64: netaddr_same_host) that is not registered yet: one handshake at
+ * a time per host (protocol.md section 8)
+ */
 static int
 ip_handshaking(struct netd *nd, const struct netaddr *ip)
 {
 	struct conn *c;
 
 	TAILQ_FOREACH(c, &nd->conns, entry)
-		if (c->dir == DIR_INBOUND && netaddr_eq(&c->ip, ip) &&
+		if (c->dir == DIR_INBOUND && netaddr_same_host(&c->ip, ip) &&
 		    (c->state == CONN_HANDSHAKE || c->state == CONN_PENDING ||
 		    c->state == CONN_FULL))
 			return 1;
@@ -397,7 +401,9 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		    "were no frame of ours)" : "banned (timenodectl bans)";
 	else if (ip_handshaking(nd, &ip))
 		/* one IP cannot fill the inbound slots with handshakes */
-		why = "a connection from it is still in its handshake";
+		why = netaddr_is_v4(&ip) ? "a connection from it is still in "
+		    "its handshake" : "a connection from its /64 is still in "
+		    "its handshake";
 	else if (count_inbound(nd) >= nd->cfg->max_inbound +
 	    NETD_INBOUND_SPARE)
 		why = "no room for another inbound handshake";
