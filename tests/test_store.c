@@ -697,7 +697,7 @@ test_peer_keys(void)
 	k.ip.b[15] = 1;
 	store_peer_key(&s, &k, &ack, &res);
 	CU_ASSERT(ack.outcome == PEER_KEY_SAME);
-	store_close(&s);
+	done(&s);
 }
 
 /*
@@ -731,7 +731,7 @@ test_peer_keys_flood(void)
 	store_peer_key(&s, &k, &ack, &res);
 	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_CHANGED);
 	CU_ASSERT(ack.old[0] == 1);
-	store_close(&s);
+	done(&s);
 }
 
 static void
