@@ -17,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "block.h"
+#include "regfile.h"
 #include "codec.h"
 
 const char devnet_seed_phrase[] = "timenode devnet producer 0";
@@ -107,10 +109,13 @@ genesis_read_file(struct genesis *g, const char *path, char *err,
 	uint8_t	 bin[GENESIS_MAX_LEN];
 	size_t	 n, binlen;
 	FILE	*f;
-	int	 ret = -1;
+	int	 fd, ret = -1;
 
-	if ((f = fopen(path, "r")) == NULL) {
+	if ((fd = regfile_open(path, 0, NULL, err, errlen)) == -1)
+		return -1;		/* a FIFO: refused, not waited on */
+	if ((f = fdopen(fd, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	if ((text = malloc(GENESIS_FILE_MAX + 1)) == NULL) {

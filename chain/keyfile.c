@@ -6,8 +6,10 @@
  * genesis key set.  The key file keeps only the 32-byte seed, as 64 hex
  * digits; lines starting with '#' are comments (timenode-genesis writes
  * the network, the producer index and the public key there, for people).
- * The file is secret: it is created 0600 and a file that others may write
- * is refused.  The configuration value "devnet" names the published devnet
+ * The file is secret: it is created 0600, and a file that group or others
+ * may read, write or run is refused (as ssh(1) refuses an unprotected
+ * private key); so is anything but a regular file, without hanging on a
+ * FIFO (regfile.h).  The configuration value "devnet" names the published devnet
  * key instead of a file.
  */
 #include <sys/stat.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "block.h"
+#include "regfile.h"
 
 #define KEYFILE_MAX	4096
 
@@ -38,18 +41,13 @@ keyfile_load(const char *path, uint8_t pk[BLOCK_PUBKEY_LEN],
 		devnet_keypair(pk, sk);
 		return 0;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((fd = regfile_open(path, REGFILE_NOFOLLOW, &st, err,
+	    errlen)) == -1)
 		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		close(fd);
-		return -1;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		snprintf(err, errlen, "%s: writable by others (mode %03o), "
-		    "refused", path, (unsigned)(st.st_mode & 0777));
+	/* as ssh(1) refuses an unprotected private key (issue 14, F7) */
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, errlen, "%s is readable by others (mode %04o): "
+		    "chmod 600 it", path, (unsigned)(st.st_mode & 07777));
 		close(fd);
 		return -1;
 	}

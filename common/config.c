@@ -25,10 +25,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "decimal.h"
 #include "name.h"
+#include "regfile.h"
 #include "timenode_version.h"
 
 #define CONFIG_FILE_MAX	(1 << 20)	/* bytes */
@@ -271,6 +273,27 @@ parse_bool(const char *s, int *out)
 }
 
 /*
+ * Whether a listen address v (its text, parsed into a) can ever be bound:
+ * the wildcards 0.0.0.0 and [::], or an address of netaddr_scope loopback,
+ * private or global.  Refused (issue 14 F6): link-local fe80::/10 (it needs
+ * a scope id, which the address syntax here has not), multicast,
+ * documentation, 0/8 but 0.0.0.0, the IPv4 broadcast, and any v4-mapped
+ * literal "[::ffff:a.b.c.d]" (written as IPv6 it is no IPv6 wildcard).
+ */
+static int
+listen_bindable(const char *v, const struct netaddr *a)
+{
+	enum netaddr_scope	scope = netaddr_scope(a);
+
+	if (netaddr_is_v4(a) && v[0] == '[')
+		return 0;
+	if (netaddr_is_zero(a) || (netaddr_is_v4(a) && netaddr_v4(a) == 0))
+		return 1;
+	return scope != NETADDR_UNUSABLE && scope != NETADDR_LINK &&
+	    !(netaddr_is_v4(a) && netaddr_v4(a) == 0xffffffffu);
+}
+
+/*
  * [node] listen, repeatable: the first line (of the file, or the first
  * --listen) replaces the default or the file's list.
  */
@@ -279,7 +302,8 @@ add_listen(struct config *cfg, const char *v)
 {
 	if (cfg->nlisten >= CONFIG_MAX_LISTEN)
 		return -1;
-	if (parse_hostport(v, &cfg->listen[cfg->nlisten]) == -1)
+	if (parse_hostport(v, &cfg->listen[cfg->nlisten]) == -1 ||
+	    !listen_bindable(v, &cfg->listen[cfg->nlisten].ip))
 		return -1;
 	cfg->nlisten++;
 	return 0;
@@ -377,8 +401,12 @@ value_hint(const struct keydef *k)
 		return ": yes, no or always";
 	case K_HOSTPORT:
 	case K_HOSTPORT0:
-	case K_LISTEN:
 		return ": IPv4:PORT or [IPv6]:PORT, port 1 to 65535";
+	case K_LISTEN:
+		return ": IPv4:PORT or [IPv6]:PORT, port 1 to 65535, of an "
+		    "address a socket can be bound to (not link-local, "
+		    "multicast, documentation, broadcast, 0/8 or a "
+		    "::ffff: literal)";
 	case K_PEER:
 		return ": IPv4:PORT or [IPv6]:PORT, then optionally one blank "
 		    "and the peer's key (ed25519:64 hex digits)";
@@ -706,23 +734,20 @@ config_load_file(struct config *cfg, const char *path, char *err,
     size_t errlen)
 {
 	struct ini_ctx	 ctx = { cfg, err, errlen, 0, 0, NULL, 0 };
-	struct stat	 sb;
 	FILE		*f;
 	char		*buf;
 	size_t		 len;
-	int		 r;
+	int		 fd, r;
 
 	if (strlen(path) >= sizeof(cfg->config_file)) {
 		snprintf(err, errlen, "%s: path too long", path);
 		return -1;
 	}
-	if ((f = fopen(path, "r")) == NULL) {
+	if ((fd = regfile_open(path, 0, NULL, err, errlen)) == -1)
+		return -1;		/* a FIFO: refused, not waited on */
+	if ((f = fdopen(fd, "r")) == NULL) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fileno(f), &sb) == -1 || !S_ISREG(sb.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		fclose(f);
+		close(fd);
 		return -1;
 	}
 	buf = read_file(f, path, &len, err, errlen);

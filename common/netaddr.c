@@ -121,6 +121,14 @@ netaddr_group16(const struct netaddr *a)
 }
 
 int
+netaddr_same_host(const struct netaddr *a, const struct netaddr *b)
+{
+	if (netaddr_is_v4(a) || netaddr_is_v4(b))
+		return netaddr_eq(a, b);
+	return memcmp(a->b, b->b, 8) == 0;		/* the /64 */
+}
+
+int
 netaddr_parse(const char *s, struct netaddr *out)
 {
 	char		 buf[NETADDR_STRLEN];

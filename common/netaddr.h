@@ -79,6 +79,12 @@ int	 netaddr_dialable(const struct netaddr *);
  * address's /32 folded to 16 bits.  Host byte order.
  */
 uint16_t netaddr_group16(const struct netaddr *);
+/*
+ * a and b are one host for per-host limits: the same IPv4 address (/32),
+ * or IPv6 addresses in one /64 (RFC 4291 section 2.5.1: a /64 is one
+ * link, and one host may hold all of it; issue 14, F5).
+ */
+int	 netaddr_same_host(const struct netaddr *a, const struct netaddr *b);
 
 /*
  * Parse an address alone: dotted IPv4, or IPv6 with or without brackets

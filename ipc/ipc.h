@@ -250,6 +250,10 @@ struct ipc_net_counters {
 	uint64_t	outq_shed;	/* peers closed for the output budget */
 	uint64_t	peer_key_changed;	/* a known address, another
 						   node key (tls.h) */
+	uint64_t	downgrades_refused;	/* plaintext where TLS was
+						   due (protocol.md 12) */
+	uint64_t	plaintext_v2_hellos;	/* version-2 hellos accepted
+						   in plaintext (= yes) */
 };
 
 /* IPC_HEARTBEAT_NETD; peers is allocated by the decoder */
@@ -262,6 +266,9 @@ struct ipc_status_netd {
 	uint32_t		 sendq[IPC_WORKER_CHANS];
 	uint8_t			 node_key[IPC_KEY_LEN];	/* public; zeros
 							   until known */
+	uint8_t			 node_key_temporary;	/* 1: made by netd,
+							   stored never
+							   answered */
 	uint32_t		 npeers;
 	struct ipc_peer_status	*peers;
 };

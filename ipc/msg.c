@@ -32,8 +32,8 @@ const char *const net_close_names[CLOSE_NREASONS] = {
 	"goodbye", "limit", "replaced", "misbehavior", "shutdown"
 };
 
-#define NETD_STATUS_MIN	(8 + 8 * (12 + CLOSE_NREASONS) + 4 + IPC_HIST_LEN + \
-			 IPC_SENDQ_LEN + IPC_KEY_LEN + 4)
+#define NETD_STATUS_MIN	(8 + 8 * (14 + CLOSE_NREASONS) + 4 + IPC_HIST_LEN + \
+			 IPC_SENDQ_LEN + IPC_KEY_LEN + 1 + 4)
 #define PEER_KEY_LEN	(NETADDR_LEN + IPC_KEY_LEN)
 #define PEER_KEY_ACK_LEN (NETADDR_LEN + 1 + IPC_KEY_LEN)
 #define STORED_STATUS_LEN (8 + 8 + 2 * IPC_HASH_LEN + 1 + 8 + 8 + 4 + \
@@ -479,6 +479,8 @@ counters_encode(struct wbuf *w, const struct ipc_net_counters *c)
 	put_u64(w, c->outq_bytes);
 	put_u64(w, c->outq_shed);
 	put_u64(w, c->peer_key_changed);
+	put_u64(w, c->downgrades_refused);
+	put_u64(w, c->plaintext_v2_hellos);
 }
 
 static void
@@ -500,6 +502,8 @@ counters_decode(struct rbuf *r, struct ipc_net_counters *c)
 	c->outq_bytes = get_u64(r);
 	c->outq_shed = get_u64(r);
 	c->peer_key_changed = get_u64(r);
+	c->downgrades_refused = get_u64(r);
+	c->plaintext_v2_hellos = get_u64(r);
 }
 
 static void
@@ -568,6 +572,7 @@ ipc_status_netd_encode(struct wbuf *w, const struct ipc_status_netd *m)
 	hist_encode(w, &m->handshake);
 	sendq_encode(w, m->sendq);
 	put_bytes(w, m->node_key, IPC_KEY_LEN);
+	put_u8(w, m->node_key_temporary);
 	put_u32(w, m->npeers);
 	for (i = 0; i < m->npeers; i++)
 		peer_encode(w, &m->peers[i]);
@@ -585,6 +590,7 @@ ipc_status_netd_decode(struct rbuf *r, struct ipc_status_netd *m)
 	hist_decode(r, &m->handshake);
 	sendq_decode(r, m->sendq);
 	get_bytes(r, m->node_key, IPC_KEY_LEN);
+	m->node_key_temporary = get_u8(r) != 0;
 	m->npeers = get_count(r, IPC_MAX_PEERS, IPC_PEER_STATUS_LEN);
 	if (!rbuf_ok(r))
 		return -1;

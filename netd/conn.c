@@ -126,6 +126,94 @@ conn_pinned_key(const struct netd *nd, struct netaddr ip)
 }
 
 /*
+ * A plaintext connection where TLS was due: refused, counted, logged
+ * rate-limited per IP (docs/protocol.md section 12).
+ */
+static void
+downgrade_refuse(struct conn *c, const char *why)
+{
+	c->nd->c.downgrades_refused++;
+	conn_close(c, CLOSE_PROTOCOL, 1, "plaintext refused: %s", why);
+}
+
+/*
+ * Whether an inbound plaintext connection (sniff_cb) may go on: with
+ * [p2p] plaintext = yes or always, not from a pinned peer, not from an
+ * address that did TLS with us this run.  Else it is closed; 0.
+ */
+static int
+plaintext_inbound_ok(struct conn *c)
+{
+	struct netd	*nd = c->nd;
+	struct addr	*a;
+
+	if (!nd->cfg->plaintext) {
+		conn_close(c, CLOSE_PROTOCOL, 1, "plaintext refused: this "
+		    "node speaks TLS ([p2p] plaintext = yes accepts it)");
+		return 0;
+	}
+	if (conn_pinned_key(nd, c->ip) != NULL) {
+		conn_close(c, CLOSE_PROTOCOL, 1, "plaintext refused: this "
+		    "peer's key is pinned");
+		return 0;
+	}
+	if ((a = dialer_addr_find(nd, &c->ip)) != NULL && a->tls_seen) {
+		downgrade_refuse(c, "this address spoke TLS with us before");
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * BIO callback on an outbound TLS connection's socket: keep the first
+ * NETD_FIRST_MAX bytes OpenSSL reads, for tls_failed.  OpenSSL 3
+ * BIO_set_callback_ex(3).
+ */
+static long
+first_read_cb(BIO *b, int oper, const char *argp, size_t len, int argi,
+    long argl, int ret, size_t *processed)
+{
+	struct conn	*c = (struct conn *)BIO_get_callback_arg(b);
+	size_t		 n;
+
+	(void)len;
+	(void)argi;
+	(void)argl;
+	if (oper != (BIO_CB_READ | BIO_CB_RETURN) || ret <= 0 ||
+	    processed == NULL || c == NULL || c->nfirst >= NETD_FIRST_MAX)
+		return ret;
+	n = *processed;
+	if (n > NETD_FIRST_MAX - c->nfirst)
+		n = NETD_FIRST_MAX - c->nfirst;
+	memcpy(c->first + c->nfirst, argp, n);
+	c->nfirst += n;
+	return ret;
+}
+
+/*
+ * The answer to our TLS dial was not TLS: the version of the plaintext
+ * hello it began with (the bytes OpenSSL read, then those still in the
+ * socket, peeked), or 0 when it is no whole hello of our network.
+ */
+static unsigned
+plaintext_answer_version(struct conn *c)
+{
+	struct wire_msg	m;
+	size_t		used;
+	ssize_t		n;
+	int		fd = bufferevent_getfd(c->bev);
+
+	if (fd != -1 && c->nfirst < NETD_FIRST_MAX &&
+	    (n = recv(fd, c->first + c->nfirst, NETD_FIRST_MAX - c->nfirst,
+	    MSG_PEEK | MSG_DONTWAIT)) > 0)
+		c->nfirst += (size_t)n;
+	if (wire_frame_parse(c->first, c->nfirst, c->nd->magic, &m,
+	    &used) != WIRE_OK || m.type != WIRE_HELLO)
+		return 0;
+	return m.u.hello.version;
+}
+
+/*
  * From now on c speaks TLS (docs/protocol.md section 12): its socket's
  * bufferevent is replaced by an OpenSSL one on the same descriptor, which
  * starts the handshake as client (outbound) or server (inbound).  Nothing
@@ -154,6 +242,11 @@ conn_use_tls(struct conn *c, enum bufferevent_ssl_state st)
 		return -1;
 	/* the goodbye frame ends a connection, not close_notify */
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	if (st == BUFFEREVENT_SSL_CONNECTING) {	/* tls_failed reads it */
+		c->nfirst = 0;
+		BIO_set_callback_arg(SSL_get_rbio(ssl), (char *)c);
+		BIO_set_callback_ex(SSL_get_rbio(ssl), first_read_cb);
+	}
 	bufferevent_setfd(c->bev, -1);		/* keep the descriptor */
 	bufferevent_free(c->bev);
 	c->bev = bev;
@@ -205,13 +298,7 @@ sniff_cb(evutil_socket_t fd, short ev, void *arg)
 			conn_ready(c);
 		return;
 	}
-	if (!nd->cfg->plaintext)
-		conn_close(c, CLOSE_PROTOCOL, 1, "plaintext refused: this "
-		    "node speaks TLS ([p2p] plaintext = yes accepts it)");
-	else if (conn_pinned_key(nd, c->ip) != NULL)
-		conn_close(c, CLOSE_PROTOCOL, 1, "plaintext refused: this "
-		    "peer's key is pinned");
-	else
+	if (plaintext_inbound_ok(c))
 		conn_ready(c);
 }
 
@@ -244,7 +331,8 @@ hello_fill(struct netd *nd, const struct netaddr *local, struct wire_msg *m)
 /*
  * Whether an outbound speaks plaintext: never to a pinned peer; with
  * [p2p] plaintext = always, or = yes to an address whose answer to TLS
- * was a plaintext hello (tls_failed).
+ * was a version-1 plaintext hello less than NETD_PLAINTEXT_MARK_S ago
+ * (tls_failed); then TLS is tried first again.
  */
 static int
 plaintext_dial(const struct conn *c)
@@ -254,7 +342,7 @@ plaintext_dial(const struct conn *c)
 	if (!cfg->plaintext || conn_pinned_key(c->nd, c->ip) != NULL)
 		return 0;
 	return cfg->plaintext == CONFIG_PLAINTEXT_ALWAYS ||
-	    (c->addr != NULL && c->addr->plaintext);
+	    (c->addr != NULL && mono_now() < c->addr->plaintext_until);
 }
 
 /*
@@ -764,6 +852,36 @@ register_conn(struct conn *c)
 	}
 }
 
+/*
+ * A version-2 hello in plaintext: the peer speaks TLS too
+ * (docs/protocol.md section 12).  With [p2p] plaintext = always both
+ * ends chose plaintext: fine.  Outbound to an address marked plaintext
+ * for its version-1 answer: refused and the mark dropped (it was a
+ * downgrade).  Inbound with plaintext = yes: a peer configured
+ * plaintext = always, or a relayed downgrade; accepted (the operator
+ * allowed plaintext), logged rate-limited and counted.  0: closed.
+ */
+static int
+plaintext_v2_ok(struct conn *c)
+{
+	struct netd	*nd = c->nd;
+
+	if (nd->cfg->plaintext == CONFIG_PLAINTEXT_ALWAYS)
+		return 1;
+	if (c->dir == DIR_OUTBOUND) {
+		if (c->addr != NULL)
+			c->addr->plaintext_until = 0;
+		downgrade_refuse(c, "a version-2 hello from an address "
+		    "marked as an older node's");
+		return 0;
+	}
+	nd->c.plaintext_v2_hellos++;
+	netd_log(nd, c->ip, NLOG_CONNECT, LOGRATE_WARN, "%s: a version-2 "
+	    "hello in plaintext (the peer can speak TLS: plaintext = always "
+	    "there, or a downgrade)", c->name);
+	return 1;
+}
+
 static void
 on_hello(struct conn *c, const struct wire_hello *h)
 {
@@ -781,6 +899,8 @@ on_hello(struct conn *c, const struct wire_hello *h)
 		    WIRE_VERSION_PLAIN);
 		return;
 	}
+	if (!c->tls && h->version == WIRE_VERSION && !plaintext_v2_ok(c))
+		return;
 	if (h->magic != nd->magic || memcmp(h->genesis, nd->genesis_hash,
 	    IPC_HASH_LEN) != 0) {
 		conn_close(c, CLOSE_WRONG_NETWORK, 1, "wrong network or "
@@ -1074,7 +1194,7 @@ foreign_first_frame(struct conn *c, struct evbuffer *in, const uint8_t *hdr)
 		    "network (magic %08x)", other);
 		return;
 	}
-	ban_remember(c->nd, c->ip, NETD_COOL_OFF_S, CLOSE_PROTOCOL);
+	cool_off(c->nd, c->ip);
 	conn_close(c, CLOSE_PROTOCOL, 1, "first bytes are not a frame of "
 	    "this network (magic %08x); cool-off %.0f s", other,
 	    NETD_COOL_OFF_S);
@@ -1372,9 +1492,12 @@ conn_writecb(struct bufferevent *bev, void *arg)
 static void
 tls_up(struct conn *c)
 {
-	char key[NODE_KEY_STR_LEN];
+	char		 key[NODE_KEY_STR_LEN];
+	struct addr	*a;
 
 	c->tls_up = 1;
+	if ((a = dialer_addr_find(c->nd, &c->ip)) != NULL)
+		a->tls_seen = 1;	/* plaintext from it: refused */
 	netd_log(c->nd, c->ip, NLOG_CONNECT, LOGRATE_DEBUG, "%s: TLS up "
 	    "(%s, key %s%s)", c->name, SSL_get_cipher_name(
 	    bufferevent_openssl_get_ssl(c->bev)), node_key_str(c->tlsp.key,
@@ -1385,9 +1508,13 @@ tls_up(struct conn *c)
 /*
  * The TLS handshake failed: our check of its certificate refused it
  * (c->tlsp.why), the peer refused ours (an alert), or its answer was not
- * TLS.  An outbound whose answer was not TLS with [p2p] plaintext = yes
- * marks the address plaintext: the next dial speaks plaintext (an older
- * node sent its hello; docs/protocol.md section 12).
+ * TLS.  An outbound whose answer was an older node's (version 1)
+ * plaintext hello, with [p2p] plaintext = yes, marks the address
+ * plaintext for NETD_PLAINTEXT_MARK_S: the next dials speak plaintext.
+ * Any other plaintext answer (a version-2 hello: a node that speaks TLS,
+ * so a downgrade attack or a misconfiguration) is refused and marks
+ * nothing (as BIP 324 falls back to v1 only on the v1 signal;
+ * docs/protocol.md section 12).
  */
 static void
 tls_failed(struct conn *c, unsigned long err)
@@ -1405,9 +1532,23 @@ tls_failed(struct conn *c, unsigned long err)
 	}
 	if (not_tls && c->dir == DIR_OUTBOUND && c->addr != NULL &&
 	    c->nd->cfg->plaintext && !c->tlsp.pinned) {
-		c->addr->plaintext = 1;
-		conn_close(c, CLOSE_PROTOCOL, 0, "TLS: the answer is not TLS: "
-		    "dialling plaintext next ([p2p] plaintext = yes)");
+		unsigned v = plaintext_answer_version(c);
+
+		if (v == WIRE_VERSION_PLAIN && !c->addr->tls_seen) {
+			c->addr->plaintext_until = mono_now() +
+			    NETD_PLAINTEXT_MARK_S;
+			conn_close(c, CLOSE_PROTOCOL, 0, "TLS: the answer is "
+			    "a version-1 hello: dialling plaintext for %.0f s "
+			    "([p2p] plaintext = yes)", NETD_PLAINTEXT_MARK_S);
+		} else {
+			c->nd->c.downgrades_refused++;
+			conn_close(c, CLOSE_PROTOCOL, 0, "TLS: the answer is "
+			    "plaintext (%s): refused, not marked (a downgrade "
+			    "attack or a misconfiguration)", v == 0 ? "no "
+			    "hello of our network" : v == WIRE_VERSION_PLAIN ?
+			    "version 1 from an address that spoke TLS" :
+			    "a version-2 hello");
+		}
 		return;
 	}
 	conn_close(c, CLOSE_PROTOCOL, 0, "%s", tls_error_str(err, buf,

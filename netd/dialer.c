@@ -63,15 +63,21 @@ backoff_delay(const struct config *cfg, int failures)
 	return d > cfg->backoff_max ? cfg->backoff_max : d;
 }
 
-int
-is_banned(struct netd *nd, struct netaddr ip, double now)
+const struct ban *
+ban_find(struct netd *nd, struct netaddr ip, double now)
 {
 	int i;
 
 	for (i = 0; i < nd->nbans; i++)
 		if (netaddr_eq(&nd->bans[i].ip, &ip) && nd->bans[i].until > now)
-			return 1;
-	return 0;
+			return &nd->bans[i];
+	return NULL;
+}
+
+int
+is_banned(struct netd *nd, struct netaddr ip, double now)
+{
+	return ban_find(nd, ip, now) != NULL;
 }
 
 /*
@@ -89,10 +95,14 @@ refusal_log(struct netd *nd, struct netaddr ip, const char *why)
 	    ip_str(ip, ips, sizeof(ips)), why);
 }
 
-/* Ban an IP in memory only (the address book already says so). */
-void
-ban_remember(struct netd *nd, struct netaddr ip, double seconds,
-    uint8_t reason)
+/*
+ * Ban an IP in memory only (the address book already says so); cool: a
+ * cool-off, not a ban (cool_off).  The slot, or NULL when a longer one
+ * is already in force (a shorter one never shortens it).
+ */
+static struct ban *
+ban_set(struct netd *nd, struct netaddr ip, double seconds, uint8_t reason,
+    int cool)
 {
 	double	now = mono_now();
 	int	i, slot = -1;
@@ -114,11 +124,31 @@ ban_remember(struct netd *nd, struct netaddr ip, double seconds,
 	}
 	if (netaddr_eq(&nd->bans[slot].ip, &ip) &&
 	    nd->bans[slot].until > now + seconds)
-		return;			/* a shorter one never shortens it */
+		return NULL;		/* a shorter one never shortens it */
 	nd->bans[slot].ip = ip;
 	nd->bans[slot].until = now + seconds;
 	nd->bans[slot].wall_until = (uint64_t)time(NULL) + (uint64_t)seconds;
 	nd->bans[slot].reason = reason;
+	nd->bans[slot].cool_off = cool;
+	return &nd->bans[slot];
+}
+
+void
+ban_remember(struct netd *nd, struct netaddr ip, double seconds,
+    uint8_t reason)
+{
+	(void)ban_set(nd, ip, seconds, reason, 0);
+}
+
+/*
+ * Foreign first bytes (conn.c foreign_first_frame): NETD_COOL_OFF_S in
+ * memory, logged and listed as a cool-off, never as a ban
+ * (protocol.md section 8).
+ */
+void
+cool_off(struct netd *nd, struct netaddr ip)
+{
+	(void)ban_set(nd, ip, NETD_COOL_OFF_S, CLOSE_PROTOCOL, 1);
 }
 
 /* Forget ip's ban here (timenodectl unban); 1 if it had one in force. */
@@ -151,8 +181,8 @@ ban_ip(struct netd *nd, struct netaddr ip, double seconds, uint16_t port,
 }
 
 /* The book's entry for a peer: one per IP, whatever its port. */
-static struct addr *
-addr_find(struct netd *nd, const struct netaddr *ip)
+struct addr *
+dialer_addr_find(struct netd *nd, const struct netaddr *ip)
 {
 	struct addr *a;
 
@@ -254,7 +284,7 @@ addr_learn(struct netd *nd, struct netaddr ip, uint16_t port,
 		return NULL;
 	if (netd_is_listen(nd, &ip, port))
 		return NULL;		/* ourselves */
-	if ((a = addr_find(nd, &ip)) != NULL) {
+	if ((a = dialer_addr_find(nd, &ip)) != NULL) {
 		if (source < ADDR_EXCHANGE && a->conn == NULL &&
 		    source <= a->source) {
 			a->port = port;
@@ -319,14 +349,18 @@ count_inbound(struct netd *nd)
 	return n;
 }
 
-/* an inbound connection from ip that is not registered yet */
+/*
+ * an inbound connection from ip's host (the IPv4 address, or the IPv6
+ * /64: netaddr_same_host) that is not registered yet: one handshake at
+ * a time per host (protocol.md section 8)
+ */
 static int
 ip_handshaking(struct netd *nd, const struct netaddr *ip)
 {
 	struct conn *c;
 
 	TAILQ_FOREACH(c, &nd->conns, entry)
-		if (c->dir == DIR_INBOUND && netaddr_eq(&c->ip, ip) &&
+		if (c->dir == DIR_INBOUND && netaddr_same_host(&c->ip, ip) &&
 		    (c->state == CONN_HANDSHAKE || c->state == CONN_PENDING ||
 		    c->state == CONN_FULL))
 			return 1;
@@ -351,6 +385,7 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 {
 	struct netd		*nd = arg;
 	struct conn		*c;
+	const struct ban	*b;
 	const char		*why = NULL;
 	struct netaddr		 ip;
 	uint16_t		 port;
@@ -361,11 +396,14 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		close(fd);
 		return;
 	}
-	if (is_banned(nd, ip, mono_now()))
-		why = "banned (timenodectl bans)";
+	if ((b = ban_find(nd, ip, mono_now())) != NULL)
+		why = b->cool_off ? "cooling off (10 s after first bytes that "
+		    "were no frame of ours)" : "banned (timenodectl bans)";
 	else if (ip_handshaking(nd, &ip))
 		/* one IP cannot fill the inbound slots with handshakes */
-		why = "a connection from it is still in its handshake";
+		why = netaddr_is_v4(&ip) ? "a connection from it is still in "
+		    "its handshake" : "a connection from its /64 is still in "
+		    "its handshake";
 	else if (count_inbound(nd) >= nd->cfg->max_inbound +
 	    NETD_INBOUND_SPARE)
 		why = "no room for another inbound handshake";
@@ -694,7 +732,7 @@ dialer_closed(struct netd *nd, struct conn *c, enum net_close_reason reason)
 	double		 d, now = mono_now();
 
 	if (a == NULL && c->listen_port != 0)
-		a = addr_find(nd, &c->ip);
+		a = dialer_addr_find(nd, &c->ip);
 	if (c->addr != NULL)
 		c->addr->conn = NULL;
 	if (reason == CLOSE_GOODBYE)

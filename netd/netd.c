@@ -185,15 +185,24 @@ on_store_node_key(struct netd *nd, struct rbuf *r)
 	sodium_memzero(&k, sizeof(k));
 }
 
-/* stored has never answered: a key for this run only, not to stall */
+/*
+ * stored has never answered: a key for this run only, not to stall
+ * (docs/protocol.md section 12).  Peers that pinned our key refuse us,
+ * and every peer that knew us logs and counts a key change; the status
+ * says so (node.node_key_temporary).  stored's answer, if it comes
+ * later, is ignored until netd restarts: the certificate in use stays.
+ */
 static void
 node_key_temporary(struct netd *nd)
 {
 	uint8_t seed[NODE_KEY_LEN];
 
 	randombytes_buf(seed, sizeof(seed));
-	log_warnx("no node key from stored in %.0f s: a temporary one for "
-	    "this run", NETD_BOOT_S);
+	log_warnx("no node key from stored in %.0f s: using a temporary node "
+	    "key until netd restarts; peers that pinned our key will refuse "
+	    "us and every peer that knew us will log a key change",
+	    NETD_BOOT_S);
+	nd->node_key_temporary = 1;
 	node_key_use(nd, seed, "temporary node key");
 	sodium_memzero(seed, sizeof(seed));
 }
@@ -599,7 +608,7 @@ ctl_bans(struct netd *nd, uint32_t reqid)
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return;
 	for (i = 0; i < nd->nbans && b->count < IPC_MAX_BANS; i++)
-		if (nd->bans[i].until > now) {
+		if (nd->bans[i].until > now && !nd->bans[i].cool_off) {
 			b->v[b->count].ip = nd->bans[i].ip;
 			b->v[b->count].reason = nd->bans[i].reason;
 			b->v[b->count++].until = nd->bans[i].wall_until;
@@ -989,7 +998,7 @@ status_metrics(struct worker *w, struct netd *nd, struct ipc_status_netd *st,
 	if (nd == NULL)
 		return;
 	for (i = 0; i < nd->nbans; i++)
-		if (nd->bans[i].until > now)
+		if (nd->bans[i].until > now && !nd->bans[i].cool_off)
 			st->bans++;
 	st->handshake = nd->handshake_hist;
 }
@@ -1009,6 +1018,7 @@ netd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 	status_metrics(w, nd, &st, now);
 	if (nd != NULL) {
 		memcpy(st.node_key, nd->node_key, IPC_KEY_LEN);
+		st.node_key_temporary = (uint8_t)nd->node_key_temporary;
 		st.c = nd->c;
 		st.c.log_suppressed = nd->logs.c.suppressed;
 		st.c.log_summaries = nd->logs.c.summaries;

@@ -146,6 +146,15 @@ struct peer_req {
 
 struct addr;
 
+/* a whole HELLO frame: what an answer to our TLS dial is judged by */
+#define NETD_FIRST_MAX	(WIRE_HDR_LEN + WIRE_HELLO_MAX + WIRE_CHECK_LEN)
+/*
+ * How long an address whose answer to TLS was an older node's (version
+ * 1) plaintext hello is dialled in plaintext; then TLS is tried first
+ * again (docs/protocol.md section 12).
+ */
+#define NETD_PLAINTEXT_MARK_S	3600.0
+
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
 	struct netd		*nd;
@@ -157,6 +166,11 @@ struct conn {
 	int			 tls;		/* bev is TLS */
 	int			 tls_up;	/* its handshake is done */
 	struct tls_peer		 tlsp;		/* its certificate check */
+	/* outbound TLS: the first bytes OpenSSL read (first_read_cb), to
+	 * tell an older node's plaintext hello from a downgrade
+	 * (tls_failed; docs/protocol.md section 12) */
+	uint8_t			 first[NETD_FIRST_MAX];
+	size_t			 nfirst;
 	enum net_direction	 dir;
 	enum conn_state		 state;
 	struct netaddr		 ip;		/* the peer's: its identity */
@@ -240,10 +254,14 @@ struct addr {
 	int			 self;		/* it was us: never again */
 	int			 tried;		/* dialled at least once */
 	int			 good;		/* a handshake succeeded */
-	int			 plaintext;	/* its TLS answer was a
-						   plaintext node's: dial
-						   plaintext ([p2p]
+	double			 plaintext_until; /* monotonic: its TLS
+						   answer was a version-1
+						   hello: dial plaintext
+						   until then ([p2p]
 						   plaintext = yes only) */
+	int			 tls_seen;	/* a TLS handshake with it
+						   ended this run: plaintext
+						   from it is refused */
 	int			 in_book;	/* stored has it: marks go there */
 	double			 learned;	/* monotonic */
 	int			 failures;
@@ -262,6 +280,10 @@ struct ban {
 	uint64_t	wall_until;	/* Unix seconds, for timenodectl */
 	uint8_t		reason;		/* enum net_close_reason; NREASONS:
 					   read from the address book */
+	int		cool_off;	/* a cool-off (NETD_COOL_OFF_S, in
+					   memory only), no ban: not listed
+					   by timenodectl bans, not counted
+					   (protocol.md section 8) */
 };
 
 /* timenodectl unban: the answer waits for stored's */
@@ -292,6 +314,9 @@ struct netd {
 	int			 nlisteners;
 	SSL_CTX			*tls_ctx;	/* tls.h */
 	uint8_t			 node_key[NODE_KEY_LEN];	/* public */
+	int			 node_key_temporary;	/* stored never
+							   answered: made
+							   for this run */
 	struct event		*tick;
 	struct event		*reap;
 	struct conn_list	 conns;
@@ -351,6 +376,8 @@ void		 conn_budget_tick(struct netd *, double now);
 
 /* dialer.c */
 int		 dialer_listen(struct netd *);
+/* the address book's entry of ip (one per IP, any port), or NULL */
+struct addr	*dialer_addr_find(struct netd *, const struct netaddr *ip);
 void		 dialer_tick(struct netd *, double now);
 struct addr	*addr_learn(struct netd *, struct netaddr ip, uint16_t port,
 		    uint8_t source, const struct netaddr *from, int *isnew);
@@ -378,6 +405,10 @@ void		 ban_ip(struct netd *, struct netaddr ip, double seconds,
 		    uint16_t port, uint8_t reason);
 int		 ban_lift(struct netd *, struct netaddr ip);
 int		 is_banned(struct netd *, struct netaddr ip, double now);
+/* ip may not connect for NETD_COOL_OFF_S: a cool-off, not a ban */
+void		 cool_off(struct netd *, struct netaddr ip);
+/* the ban (or cool-off) of ip in force now, or NULL */
+const struct ban *ban_find(struct netd *, struct netaddr ip, double now);
 void		 dialer_free(struct netd *);
 
 /*

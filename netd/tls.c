@@ -101,8 +101,10 @@ tls_ctx_new(void)
 	    SSL_CTX_set1_sigalgs_list(ctx, TLS_SIGALGS) != 1 ||
 	    SSL_CTX_set_num_tickets(ctx, 0) != 1)
 		goto fail;
+	/* the server picks by TLS_CIPHERSUITES' order (protocol.md 12) */
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION |
-	    SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF);
+	    SSL_OP_NO_RENEGOTIATION | SSL_OP_IGNORE_UNEXPECTED_EOF |
+	    SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |

@@ -169,9 +169,10 @@ size_t	store_addr_count(struct store *);
 /*
  * Record a peer's node key for its address (docs/storage.md, "Peer
  * keys"): ack gets the outcome (enum peer_key_outcome) and, when it
- * changed, the old key; the new one is recorded.  At most max addresses
- * (the address book's addr_max): a new one beyond is not recorded
- * (PEER_KEY_FULL).  res as every write.
+ * changed, the old key; the new one is recorded, seen now.  At most
+ * addr_max addresses: a new one when full replaces the least recently
+ * seen (issue 14, F3), so PEER_KEY_FULL is no longer answered.  res as
+ * every write.
  */
 void	store_peer_key(struct store *, const struct ipc_peer_key *,
 	    struct ipc_peer_key_ack *, struct ipc_result *);

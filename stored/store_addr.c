@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "codec.h"
 #include "store.h"
@@ -392,6 +393,53 @@ struct peer_key_ctx {
 	struct ipc_peer_key_ack		*ack;
 };
 
+/*
+ * A peerkeys value: the key, then when it was last seen (big-endian
+ * microseconds since the epoch); a value of the key alone (written
+ * before issue 14 F3) was seen at time 0.
+ */
+#define PEER_KEY_VAL_LEN	(IPC_KEY_LEN + 8)
+
+static uint64_t
+peer_key_seen(const MDB_val *v)
+{
+	return v->mv_size >= PEER_KEY_VAL_LEN ?
+	    be64_load((const uint8_t *)v->mv_data + IPC_KEY_LEN) : 0;
+}
+
+/*
+ * The table is full: drop its least recently seen entry (the lowest
+ * address of equals), so a new peer is always recorded and a table
+ * filled once from throwaway addresses ages out (issue 14, F3).  O(n),
+ * n <= addr_max, only when full.
+ */
+static int
+peer_key_evict_lru(MDB_txn *txn, const struct store *s)
+{
+	MDB_cursor	*cur;
+	MDB_val		 k, v;
+	uint8_t		 oldest[NETADDR_LEN];
+	uint64_t	 best = UINT64_MAX;
+	int		 rc, have = 0;
+
+	if ((rc = mdb_cursor_open(txn, s->peerkeys, &cur)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+		if (k.mv_size == NETADDR_LEN && (!have ||
+		    peer_key_seen(&v) < best)) {
+			best = peer_key_seen(&v);
+			memcpy(oldest, k.mv_data, NETADDR_LEN);
+			have = 1;
+		}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	k = mval(oldest, NETADDR_LEN);
+	/* nothing to drop (no entry of ours): never loop on it */
+	return have ? mdb_del(txn, s->peerkeys, &k, NULL) : MDB_NOTFOUND;
+}
+
 static int
 peer_key_txn(struct store *s, MDB_txn *txn, void *arg,
     struct ipc_result *res)
@@ -399,31 +447,35 @@ peer_key_txn(struct store *s, MDB_txn *txn, void *arg,
 	struct peer_key_ctx	*p = arg;
 	MDB_val			 k = mval(p->in->ip.b, NETADDR_LEN), v;
 	MDB_stat		 st;
+	struct timespec		 ts;
+	uint8_t			 val[PEER_KEY_VAL_LEN];
 	int			 rc;
 
 	(void)res;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	memcpy(val, p->in->key, IPC_KEY_LEN);
+	be64_store(val + IPC_KEY_LEN, (uint64_t)ts.tv_sec * 1000000 +
+	    (uint64_t)ts.tv_nsec / 1000);
 	rc = mdb_get(txn, s->peerkeys, &k, &v);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return rc;
-	if (rc == 0 && v.mv_size == IPC_KEY_LEN &&
-	    memcmp(v.mv_data, p->in->key, IPC_KEY_LEN) == 0) {
-		p->ack->outcome = PEER_KEY_SAME;
-		return 0;
-	}
-	if (rc == 0) {
+	if (rc == 0 && v.mv_size >= IPC_KEY_LEN &&
+	    memcmp(v.mv_data, p->in->key, IPC_KEY_LEN) == 0)
+		p->ack->outcome = PEER_KEY_SAME;	/* seen now */
+	else if (rc == 0) {
 		p->ack->outcome = PEER_KEY_CHANGED;
 		memcpy(p->ack->old, v.mv_data, v.mv_size < IPC_KEY_LEN ?
 		    v.mv_size : IPC_KEY_LEN);
 	} else {
-		if ((rc = mdb_stat(txn, s->peerkeys, &st)) != 0)
+		while ((rc = mdb_stat(txn, s->peerkeys, &st)) == 0 &&
+		    st.ms_entries >= s->addr_max && st.ms_entries > 0)
+			if ((rc = peer_key_evict_lru(txn, s)) != 0)
+				return rc;
+		if (rc != 0)
 			return rc;
-		if (st.ms_entries >= s->addr_max) {
-			p->ack->outcome = PEER_KEY_FULL;
-			return 0;
-		}
 		p->ack->outcome = PEER_KEY_NEW;
 	}
-	v = mval(p->in->key, IPC_KEY_LEN);
+	v = mval(val, sizeof(val));
 	return mdb_put(txn, s->peerkeys, &k, &v, 0);
 }
 

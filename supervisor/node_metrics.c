@@ -198,6 +198,12 @@ network(struct metrics *m, struct supervisor *sv)
 	one_u64(m, "timenode_peer_key_changes_total", "counter",
 	    "Known peer addresses that presented another node key.",
 	    c->peer_key_changed);
+	one_u64(m, "timenode_tls_downgrades_refused_total", "counter",
+	    "Plaintext refused where TLS was due (docs/protocol.md 12).",
+	    c->downgrades_refused);
+	one_u64(m, "timenode_plaintext_v2_hellos_total", "counter",
+	    "Version-2 hellos accepted in plaintext ([p2p] plaintext = yes).",
+	    c->plaintext_v2_hellos);
 	one_u64(m, "timenode_duplicate_connections_resolved_total", "counter",
 	    "Doubled connections to one peer resolved by the tie rule.",
 	    c->duplicates_resolved);

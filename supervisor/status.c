@@ -155,7 +155,7 @@ node_json(struct supervisor *sv)
 	/* the node key, once netd has it: "" before (docs/operations.md) */
 	if (memcmp(sv->st_netd.node_key, zero, IPC_KEY_LEN) != 0)
 		node_key_str(sv->st_netd.node_key, key, sizeof(key));
-	return json_pack("{s:s, s:i, s:i, s:s, s:o, s:I, s:o, s:s, s:s}",
+	return json_pack("{s:s, s:i, s:i, s:s, s:o, s:I, s:o, s:s, s:s, s:b}",
 	    "version", TIMENODE_VERSION_FULL,
 	    "protocol", WIRE_VERSION,
 	    "ipc_version", IPC_VERSION,
@@ -166,7 +166,8 @@ node_json(struct supervisor *sv)
 	    "tip", st->have_chain ? hex_json(st->tip, IPC_HASH_LEN) :
 	    json_string(""),
 	    "listen", listen_str(&sv->cfg, hp, sizeof(hp)),
-	    "node_key", key);
+	    "node_key", key,
+	    "node_key_temporary", sv->st_netd.node_key_temporary != 0);
 }
 
 static json_t *
@@ -274,7 +275,7 @@ counters_json(struct supervisor *sv)
 		json_object_set_new(closed, net_close_names[i],
 		    json_integer((json_int_t)c->connections_closed[i]));
 	return json_pack("{s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:I,"
-	    " s:I, s:I, s:I}",
+	    " s:I, s:I, s:I, s:I, s:I}",
 	    "pings_sent", (json_int_t)c->pings_sent,
 	    "pongs_received", (json_int_t)c->pongs_received,
 	    "connections_opened", (json_int_t)c->connections_opened,
@@ -287,7 +288,9 @@ counters_json(struct supervisor *sv)
 	    "log_summaries", (json_int_t)c->log_summaries,
 	    "output_queued_bytes", (json_int_t)c->outq_bytes,
 	    "peers_shed_for_output", (json_int_t)c->outq_shed,
-	    "peer_key_changed", (json_int_t)c->peer_key_changed);
+	    "peer_key_changed", (json_int_t)c->peer_key_changed,
+	    "downgrades_refused", (json_int_t)c->downgrades_refused,
+	    "plaintext_v2_hellos", (json_int_t)c->plaintext_v2_hellos);
 }
 
 static json_t *

@@ -144,11 +144,18 @@ fake_send(struct fake *f, const struct wire_msg *m, uint32_t magic)
 int
 fake_hello(struct fake *f, uint64_t nonce, const uint8_t *genesis)
 {
+	return fake_hello_version(f, WIRE_VERSION, nonce, genesis);
+}
+
+int
+fake_hello_version(struct fake *f, uint16_t version, uint64_t nonce,
+    const uint8_t *genesis)
+{
 	static struct wire_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_HELLO;
-	m.u.hello.version = WIRE_VERSION;
+	m.u.hello.version = version;
 	m.u.hello.magic = net_magic;
 	memcpy(m.u.hello.genesis, genesis ? genesis : net_genesis,
 	    IPC_HASH_LEN);

@@ -55,6 +55,9 @@ int	fake_send(struct fake *, const struct wire_msg *, uint32_t magic);
 int	fake_first_byte(struct fake *);
 /* our hello; genesis NULL: the network's (tests send wrong ones) */
 int	fake_hello(struct fake *, uint64_t nonce, const uint8_t *genesis);
+/* the same with another protocol version (1: an older, plaintext node) */
+int	fake_hello_version(struct fake *, uint16_t version, uint64_t nonce,
+	    const uint8_t *genesis);
 /* connect, send our hello, read the node's: 0 or -1 */
 int	fake_handshake(struct fake *, const char *src, const char *dst,
 	    int port, uint64_t nonce);

@@ -201,7 +201,7 @@ tn_node_unprivileged(struct tn_node *n)
 }
 
 /* the network namespace "ip netns add NAME" made */
-static int
+int
 tn_enter_netns(const char *name)
 {
 	char	path[128];

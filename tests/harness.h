@@ -35,6 +35,8 @@ struct tn_node {
 
 /* a connected Unix stream socket to path, or -1 */
 int		 tn_connect_unix(const char *path);
+/* enter the network namespace "ip netns add NAME" made: 0 or -1 */
+int		 tn_enter_netns(const char *name);
 /* build dir's bin/ (from $TIMENODE_BIN) */
 const char	*tn_bin(const char *prog, char *buf, size_t len);
 /* a fixed config for fast process tests: short heartbeats and delays */

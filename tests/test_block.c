@@ -299,7 +299,18 @@ test_keyfile(void)
 	/* others may write it: refused */
 	chmod(path, 0620);
 	CU_ASSERT_EQUAL(keyfile_load(path, pk, sk, err, sizeof(err)), -1);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "writable"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "readable by others"));
+	/* others may read it: refused, as ssh(1) does (issue 14, F7) */
+	chmod(path, 0644);
+	CU_ASSERT_EQUAL(keyfile_load(path, pk, sk, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err,
+	    "is readable by others (mode 0644): chmod 600 it"));
+	chmod(path, 0640);
+	CU_ASSERT_EQUAL(keyfile_load(path, pk, sk, err, sizeof(err)), -1);
+	chmod(path, 0604);
+	CU_ASSERT_EQUAL(keyfile_load(path, pk, sk, err, sizeof(err)), -1);
+	chmod(path, 0400);
+	CU_ASSERT_EQUAL(keyfile_load(path, pk, sk, err, sizeof(err)), 0);
 	chmod(path, 0600);
 	/* the devnet literal */
 	CU_ASSERT_EQUAL(keyfile_load("devnet", pk, sk, err, sizeof(err)), 0);
@@ -326,6 +337,36 @@ test_keyfile(void)
 	CU_ASSERT_EQUAL(keyfile_load(path, pk, sk, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(keyfile_load("/nonexistent/x.key", pk, sk, err,
 	    sizeof(err)), -1);
+}
+
+/*
+ * A FIFO where a key or genesis file belongs is refused at once, not
+ * waited on (issue 14, F4: stored hung in open(2) until the heartbeat
+ * killed it).  The alarm turns the old code's hang into a failure.
+ */
+static void
+test_fifo_refused(void)
+{
+	struct genesis	g;
+	uint8_t		pk[BLOCK_PUBKEY_LEN], sk[BLOCK_SECKEY_LEN];
+	char		path[256], dir[128], err[256];
+
+	snprintf(path, sizeof(path), "%s/fifo.key", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
+	alarm(10);
+	CU_ASSERT_EQUAL(keyfile_load(path, pk, sk, err, sizeof(err)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a regular file"));
+	unlink(path);
+	snprintf(dir, sizeof(dir), "%s/fifodir", tmpdir);
+	CU_ASSERT_EQUAL_FATAL(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof(path), "%s/testnet.genesis", dir);
+	CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
+	CU_ASSERT_EQUAL(genesis_load(&g, "testnet", dir, err, sizeof(err)),
+	    -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a regular file"));
+	alarm(0);
+	unlink(path);
+	rmdir(dir);
 }
 
 static void
@@ -388,6 +429,7 @@ main(void)
 		{ "encoding faults", test_encoding },
 		{ "genesis", test_genesis },
 		{ "key files", test_keyfile },
+		{ "FIFO key and genesis refused", test_fifo_refused },
 		{ "locator heights", test_locator },
 	};
 	struct tn_suite	 ts = { .name = "block", .cases = tests,

@@ -36,10 +36,10 @@
 #define WORKER_BITS	(STORED | SYNCD | NETD)
 #define STORE_USERS	(NETD | SYNCD)
 /* the counters, bans, the handshake histogram, send queues, npeers */
-#define NETD_COUNTERS	(8 + 8 * (12 + CLOSE_NREASONS))
-/* ... then the node key, npeers */
+#define NETD_COUNTERS	(8 + 8 * (14 + CLOSE_NREASONS))
+/* ... then the node key, whether it is temporary, npeers */
 #define NETD_MIN	(NETD_COUNTERS + 4 + IPC_HIST_LEN + IPC_SENDQ_LEN + \
-			 32 + 4)
+			 32 + 1 + 4)
 #define STORED_LEN	(8 + 8 + 2 * IPC_HASH_LEN + 1 + 8 + 8 + 4 + \
 			 IPC_SENDQ_LEN)
 #define SYNCD_LEN	(8 + 1 + 8 + 8 + 4 + 8 + 8 + 1 + 8 + 8 + IPC_HIST_LEN + \
@@ -889,7 +889,10 @@ fill_netd(struct ipc_status_netd *m, uint32_t npeers)
 	m->c.outq_bytes = 9;
 	m->c.outq_shed = 10;
 	m->c.peer_key_changed = 11;
+	m->c.downgrades_refused = 12;
+	m->c.plaintext_v2_hellos = 13;
 	memset(m->node_key, 0x5a, sizeof(m->node_key));
+	m->node_key_temporary = 1;
 	m->bans = 17;
 	for (i = 0; i <= IPC_HIST_NBOUNDS; i++)
 		m->handshake.counts[i] = 1000 + (uint64_t)i;
@@ -926,6 +929,7 @@ netd_round_trip(uint32_t npeers, int cuts)
 	CU_ASSERT_EQUAL(o.seq, 99);
 	CU_ASSERT_EQUAL(memcmp(&o.c, &m.c, sizeof(m.c)), 0);
 	CU_ASSERT_EQUAL(o.bans, 17);
+	CU_ASSERT_EQUAL(o.node_key_temporary, 1);
 	CU_ASSERT_EQUAL(memcmp(&o.handshake, &m.handshake,
 	    sizeof(m.handshake)), 0);
 	CU_ASSERT_EQUAL(o.sendq[0], 8);

@@ -18,6 +18,8 @@
  * getopt may permute argv and keeps pointers into it between calls, so
  * every argv string lives (like a real argv) until the end of the program.
  */
+#include <sys/stat.h>
+
 #include <arpa/inet.h>
 
 #include <stdarg.h>
@@ -635,10 +637,19 @@ test_bad_hostport(void)
 	}
 	CU_ASSERT_EQUAL(parse(&cfg, err, "--listen", "0.0.0.0:1", NULL), 0);
 	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen[0]), "0.0.0.0:1");
-	CU_ASSERT_EQUAL(parse(&cfg, err, "--listen", "255.255.255.255:65535",
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--peer", "255.255.255.255:65535",
 	    NULL), 0);
-	CU_ASSERT_STRING_EQUAL(hp(&cfg.listen[0]), "255.255.255.255:65535");
-	CU_ASSERT_EQUAL(ntohs(htons(cfg.listen[0].port)), 65535);
+	CU_ASSERT_STRING_EQUAL(hp(&cfg.peers[0]), "255.255.255.255:65535");
+	CU_ASSERT_EQUAL(ntohs(htons(cfg.peers[0].port)), 65535);
+	/* a listen address netd can never bind (issue 14, F6) */
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--listen", "255.255.255.255:65535",
+	    NULL), -1);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--listen", "[fe80::1]:24102",
+	    NULL), -1);
+	ASSERT_ERR(err, "listen", "fe80::1");
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--listen", "[::]:24102", NULL), 0);
+	CU_ASSERT_EQUAL(parse(&cfg, err, "--listen", "[fd00::1]:24102",
+	    NULL), 0);
 }
 
 /*
@@ -853,6 +864,26 @@ test_file_directory(void)
 	CU_ASSERT_EQUAL(config_load_file(&cfg, "/tmp", err, sizeof(err)), -1);
 	ASSERT_ERR(err, "/tmp");
 	CU_ASSERT_STRING_EQUAL(cfg.config_file, "");
+}
+
+/*
+ * A FIFO is no config file either, and is refused at once (issue 14, F4:
+ * fopen(3) of a FIFO waits for a writer; the alarm fails the old code).
+ */
+static void
+test_file_fifo(void)
+{
+	struct config	cfg;
+	char		err[CONFIG_ERR_MAX], path[64];
+
+	snprintf(path, sizeof(path), "/tmp/tn-config-fifo.%d", (int)getpid());
+	CU_ASSERT_EQUAL_FATAL(mkfifo(path, 0600), 0);
+	config_defaults(&cfg);
+	alarm(10);
+	CU_ASSERT_EQUAL(config_load_file(&cfg, path, err, sizeof(err)), -1);
+	alarm(0);
+	ASSERT_ERR(err, "not a regular file");
+	unlink(path);
 }
 
 /* the command line wins, before or after -c */
@@ -1559,6 +1590,7 @@ main(void)
 		{ "file: every key", test_file_all_keys },
 		{ "file: missing", test_file_missing },
 		{ "file: a directory", test_file_directory },
+		{ "config file a FIFO", test_file_fifo },
 		{ "precedence", test_precedence },
 		{ "peers", test_peers },
 		{ "too many peers", test_too_many_peers },

@@ -13,11 +13,20 @@
  *		test_netd's crossed dial), one connection at both ends, the
  *		same one (the lower address pair: IPv4), and the other
  *		address shown in the status
+ *   slash64	80 stalled TLS handshakes from one IPv6 /64 hold one
+ *		handshake slot, not all max_inbound + 8: an IPv4 client
+ *		is still greeted (issue 14, F5)
  *
  * Every node runs in the namespace (tn_node.netns); the namespace goes
  * at exit whatever happens.
  */
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <CUnit/Basic.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +34,7 @@
 #include <unistd.h>
 
 #include "cunit.h"
+#include "fakepeer.h"
 #include "harness.h"
 
 #define PORT		24160
@@ -282,6 +292,133 @@ test_dual(void)
 	tn_node_cleanup(&b);
 }
 
+#define FLOOD		80	/* stalled handshakes from one /64 */
+
+/* a TCP connection from [src] to [dst]:port that sent one TLS byte */
+static int
+stalled_tls(const char *src, const char *dst, int port)
+{
+	struct sockaddr_in6	sa;
+	uint8_t			b = 0x16;	/* a TLS record begins */
+	int			fd;
+
+	if ((fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin6_family = AF_INET6;
+	if (inet_pton(AF_INET6, src, &sa.sin6_addr) != 1 ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    inet_pton(AF_INET6, dst, &sa.sin6_addr) != 1)
+		goto fail;
+	sa.sin6_port = htons((uint16_t)port);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    send(fd, &b, 1, MSG_NOSIGNAL) != 1)
+		goto fail;
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+/* the node has closed fd (EOF or reset) by now */
+static int
+closed_by_node(int fd)
+{
+	struct pollfd	pfd = { .fd = fd, .events = POLLIN };
+	uint8_t		b[64];
+
+	return poll(&pfd, 1, 0) == 1 && recv(fd, b, sizeof(b),
+	    MSG_DONTWAIT) <= 0;
+}
+
+/*
+ * The flood, in the namespace (a child process): FLOOD stalled TLS
+ * handshakes from fd00:6:0:64::1xx, then an IPv4 client's plaintext
+ * first byte.  Exit 0: the client was greeted; 1: it was not; 2: the
+ * flood could not be set up.  How many of the flood the node closed at
+ * once goes to stderr.
+ */
+static int
+flood_child(void)
+{
+	static struct wire_msg	m;
+	struct fake		f;
+	char			src[64];
+	int			fds[FLOOD], i, n = 0, closed = 0, greeted;
+
+	double			end = tn_now() + 10;
+
+	if (tn_enter_netns(ns) == -1 || fake_setup_devnet(NULL, NULL) == -1)
+		return 2;
+	/* netd listens once stored has told it its tip and bans */
+	while (tn_now() < end && (fds[0] = stalled_tls("fd00:6::3",
+	    "fd00:6::2", PORT)) == -1)
+		tn_sleep(0.1);
+	if (tn_now() >= end) {
+		perror("test_ipv6: connect from fd00:6::3");
+		return 2;
+	}
+	close(fds[0]);
+	tn_sleep(0.3);		/* that one is gone from the node too */
+	for (i = 0; i < FLOOD; i++) {
+		snprintf(src, sizeof(src), "fd00:6:0:64::%x", 0x100 + i);
+		if ((fds[n] = stalled_tls(src, "fd00:6::2", PORT)) != -1)
+			n++;
+	}
+	/* at once, well inside the handshake deadline (2 s) */
+	greeted = fake_connect(&f, "127.0.6.9", "127.0.6.2", PORT) == 0 &&
+	    fake_first_byte(&f) == 0 && fake_recv(&f, &m, 1) == 1 &&
+	    m.type == WIRE_HELLO;
+	fake_close(&f);
+	for (i = 0; i < n; i++)
+		closed += closed_by_node(fds[i]);
+	fprintf(stderr, "\n    %d stalled handshakes from one /64: %d "
+	    "closed at accept\n", n, closed);
+	if (n < FLOOD)
+		return 2;
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	return greeted ? 0 : 1;
+}
+
+/*
+ * Issue 14, F5: one handshake in progress per IPv6 /64 (per IPv4
+ * address), so one /64 cannot take all max_inbound + 8 handshake slots.
+ * On the old code (per IPv6 address) the 80 stalled handshakes filled
+ * them all and the IPv4 client was refused.
+ */
+static void
+test_slash64(void)
+{
+	struct tn_node	a;
+	char		cmd[256], l4[64];
+	json_t		*st0;
+	pid_t		pid;
+	int		i, st = -1;
+
+	for (i = 0; i < FLOOD; i++) {
+		snprintf(cmd, sizeof(cmd), "ip -n %s addr add fd00:6:0:64::%x"
+		    "/128 dev lo nodad", ns, 0x100 + i);
+		CU_ASSERT_FATAL(sh(cmd) == 0);
+	}
+	snprintf(l4, sizeof(l4), "127.0.6.2:%d", PORT);
+	CU_ASSERT_FATAL(start(&a, "fd00:6::2", l4, NULL, "[p2p]\n"
+	    "max_inbound = 4\nplaintext = yes\n")
+	    == 0);
+	st0 = tn_wait_running(&a, 20);
+	CU_ASSERT_FATAL(st0 != NULL);
+	json_decref(st0);
+	if ((pid = fork()) == 0)
+		_exit(flood_child());
+	CU_ASSERT_FATAL(pid > 0);
+	tn_track_pid(pid);
+	(void)waitpid(pid, &st, 0);
+	CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	CU_ASSERT(tn_log_count(a.log, "from its /64 is still in its "
+	    "handshake") >= 1);
+	tn_node_cleanup(&a);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -290,6 +427,8 @@ main(int argc, char **argv)
 		    test_loopback },
 		{ "dual stack, dials over both families: one connection, "
 		    "50 runs", test_dual },
+		{ "80 stalled handshakes from one /64: one slot (F5)",
+		    test_slash64 },
 	};
 	struct tn_suite ts = { .name = "ipv6", .cases = tests,
 	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL };

@@ -255,6 +255,34 @@ test_listen_both(void)
 	CU_FAIL("no free port pair");
 }
 
+/* one host for per-host limits: an IPv4 address, an IPv6 /64 (F5) */
+static void
+test_same_host(void)
+{
+	static const struct {
+		const char	*a, *b;
+		int		 same;
+	} t[] = {
+		{ "fd00:14::100", "fd00:14::ffff:1", 1 },
+		{ "fd00:14::1", "fd00:14:0:1::1", 0 },
+		{ "2001:db9:1:2:3:4:5:6", "2001:db9:1:2::", 1 },
+		{ "10.0.0.1", "10.0.0.1", 1 },
+		{ "10.0.0.1", "10.0.0.2", 0 },
+		{ "10.0.0.1", "::ffff:10.0.0.1", 1 },
+		{ "::ffff:10.0.0.1", "::ffff:10.0.0.2", 0 },
+		{ "::ffff:10.0.0.1", "::ffff:a00:1:0:0", 0 },
+	};
+	struct netaddr	a, b;
+	size_t		i;
+
+	for (i = 0; i < TN_NCASES(t); i++) {
+		CU_ASSERT_EQUAL_FATAL(netaddr_parse(t[i].a, &a), 0);
+		CU_ASSERT_EQUAL_FATAL(netaddr_parse(t[i].b, &b), 0);
+		CU_ASSERT_EQUAL(netaddr_same_host(&a, &b), t[i].same);
+		CU_ASSERT_EQUAL(netaddr_same_host(&b, &a), t[i].same);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -263,6 +291,7 @@ main(int argc, char **argv)
 		{ "with a port: brackets", test_with_port },
 		{ "scopes", test_scope },
 		{ "socket addresses", test_sockaddr },
+		{ "one host: IPv4 address, IPv6 /64", test_same_host },
 		{ "[::]:P beside 0.0.0.0:P", test_listen_both },
 	};
 	struct tn_suite ts = { .name = "netaddr", .cases = tests,

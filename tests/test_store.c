@@ -679,11 +679,58 @@ test_peer_keys(void)
 		store_peer_key(&s, &k, &ack, &res);
 		CU_ASSERT(ack.outcome == PEER_KEY_NEW);
 	}
+	/*
+	 * Full (issue 14, F3): a new peer is still recorded, in place of
+	 * the least recently seen; 127.0.0.1, just seen again, stays.
+	 */
+	k.ip.b[15] = 1;
+	store_peer_key(&s, &k, &ack, &res);
+	CU_ASSERT(ack.outcome == PEER_KEY_SAME);
 	k.ip.b[15] = 17;
 	store_peer_key(&s, &k, &ack, &res);
-	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_FULL);
-	store_peer_key(&s, &k, &ack, &res);	/* still not recorded */
-	CU_ASSERT(ack.outcome == PEER_KEY_FULL);
+	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_NEW);
+	store_peer_key(&s, &k, &ack, &res);	/* recorded */
+	CU_ASSERT(ack.outcome == PEER_KEY_SAME);
+	k.ip.b[15] = 2;			/* the least recently seen: gone */
+	store_peer_key(&s, &k, &ack, &res);
+	CU_ASSERT(ack.outcome == PEER_KEY_NEW);
+	k.ip.b[15] = 1;
+	store_peer_key(&s, &k, &ack, &res);
+	CU_ASSERT(ack.outcome == PEER_KEY_SAME);
+	done(&s);
+}
+
+/*
+ * Issue 14, F3: a table filled once from throwaway IPv6 addresses does
+ * not blind it: a later peer is recorded, and its key change detected.
+ */
+static void
+test_peer_keys_flood(void)
+{
+	struct store		s;
+	struct ipc_result	res;
+	struct ipc_peer_key	k;
+	struct ipc_peer_key_ack	ack;
+	uint32_t		i;
+
+	fresh(&s);		/* addr_max 16 */
+	memset(&k, 0, sizeof(k));
+	CU_ASSERT_FATAL(netaddr_parse("fd00:14::", &k.ip) == 0);
+	memset(k.key, 7, sizeof(k.key));
+	for (i = 0; i < 100; i++) {	/* fd00:14::i, a throwaway each */
+		k.ip.b[14] = (uint8_t)(i >> 8);
+		k.ip.b[15] = (uint8_t)i;
+		store_peer_key(&s, &k, &ack, &res);
+		CU_ASSERT(res.code == IPC_OK);
+	}
+	CU_ASSERT_FATAL(netaddr_parse("192.0.2.14", &k.ip) == 0);
+	memset(k.key, 1, sizeof(k.key));
+	store_peer_key(&s, &k, &ack, &res);
+	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_NEW);
+	memset(k.key, 2, sizeof(k.key));
+	store_peer_key(&s, &k, &ack, &res);
+	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_CHANGED);
+	CU_ASSERT(ack.old[0] == 1);
 	done(&s);
 }
 
@@ -1004,6 +1051,8 @@ main(void)
 		    test_verify_slices },
 		{ "address book", test_address_book },
 		{ "peer keys: new, same, changed, bounded", test_peer_keys },
+		{ "peer keys: a flood of addresses does not blind the table",
+		    test_peer_keys_flood },
 		{ "schema 1 address book migrated", test_schema1_migrated },
 	};
 	struct tn_suite	 ts = { .name = "store", .cases = tests,

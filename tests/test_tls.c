@@ -91,6 +91,70 @@ wait_height(struct tn_node *n, long long h, double timeout)
 	return 0;
 }
 
+/* one step of an in-memory handshake: 1 done, 0 not yet, -1 failed */
+static int
+hs_step(SSL *s)
+{
+	int rc = SSL_do_handshake(s), e;
+
+	if (rc == 1)
+		return 1;
+	e = SSL_get_error(s, rc);
+	return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? 0 : -1;
+}
+
+/*
+ * Issue 14, F8: the server chooses the cipher suite by its own order
+ * (protocol.md section 12 lists them "in order"), whatever the client
+ * prefers: a client offering ChaCha20 first gets AES-128-GCM.  An
+ * in-memory handshake (a BIO pair) of two contexts of tls_ctx_new.
+ */
+static void
+test_cipher_server_order(void)
+{
+	SSL_CTX		*cctx = tls_ctx_new(), *sctx = tls_ctx_new();
+	SSL		*cl = NULL, *sv = NULL;
+	BIO		*cb = NULL, *sb = NULL;
+	struct tls_peer	 cp, sp;
+	uint8_t		 seed[NODE_KEY_LEN], pub[NODE_KEY_LEN];
+	int		 i, cdone = 0, sdone = 0;
+
+	CU_ASSERT_FATAL(cctx != NULL && sctx != NULL);
+	memset(seed, 1, sizeof(seed));
+	CU_ASSERT_FATAL(tls_ctx_set_key(cctx, seed, pub) == 0);
+	memset(seed, 2, sizeof(seed));
+	CU_ASSERT_FATAL(tls_ctx_set_key(sctx, seed, pub) == 0);
+	memset(&cp, 0, sizeof(cp));
+	memset(&sp, 0, sizeof(sp));
+	cl = tls_new(cctx, &cp);
+	sv = tls_new(sctx, &sp);
+	CU_ASSERT_FATAL(cl != NULL && sv != NULL);
+	CU_ASSERT_FATAL(SSL_set_ciphersuites(cl, "TLS_CHACHA20_POLY1305_SHA256:"
+	    "TLS_AES_128_GCM_SHA256") == 1);
+	CU_ASSERT_FATAL(BIO_new_bio_pair(&cb, 0, &sb, 0) == 1);
+	SSL_set_bio(cl, cb, cb);
+	SSL_set_bio(sv, sb, sb);
+	SSL_set_connect_state(cl);
+	SSL_set_accept_state(sv);
+	for (i = 0; i < 20 && (!cdone || !sdone); i++) {
+		if (!cdone)
+			cdone = hs_step(cl);
+		if (!sdone)
+			sdone = hs_step(sv);
+		if (cdone == -1 || sdone == -1)
+			break;
+	}
+	CU_ASSERT_FATAL(cdone == 1 && sdone == 1);
+	CU_ASSERT_STRING_EQUAL(SSL_get_cipher_name(sv),
+	    "TLS_AES_128_GCM_SHA256");
+	CU_ASSERT_STRING_EQUAL(SSL_get_cipher_name(cl),
+	    "TLS_AES_128_GCM_SHA256");
+	SSL_free(cl);
+	SSL_free(sv);
+	SSL_CTX_free(cctx);
+	SSL_CTX_free(sctx);
+}
+
 /* Two nodes, default settings: TLS both ways, B catches up from A. */
 static void
 test_two_nodes_tls(void)
@@ -334,19 +398,111 @@ test_plaintext_fallback(void)
 	CU_ASSERT_FATAL((lfd = fake_listen("127.0.14.27", PORT)) != -1);
 	CU_ASSERT_FATAL(start(&b, B_IP, "plaintext = yes\n", "[node]\npeer "
 	    "= 127.0.14.27:24900\n") == 0);
-	/* first dial: a ClientHello comes, our plaintext hello goes */
+	/* first dial: a ClientHello comes, an older node's hello goes */
 	CU_ASSERT_FATAL(fake_accept(&f, lfd, 10) == 0);
-	CU_ASSERT(fake_hello(&f, 1405, NULL) == 0);
+	CU_ASSERT(fake_hello_version(&f, WIRE_VERSION_PLAIN, 1405, NULL) == 0);
 	CU_ASSERT(fake_recv(&f, &m, 3) == -1);	/* TLS bytes, then closed */
 	fake_close(&f);
-	CU_ASSERT(wait_log(&b, "dialling plaintext next", 5));
+	CU_ASSERT(wait_log(&b, "dialling plaintext for 3600 s", 5));
 	/* the next dial, after the backoff (0.2-1 s): plaintext */
 	CU_ASSERT_FATAL(fake_accept(&f, lfd, 10) == 0);
-	CU_ASSERT(fake_hello(&f, 1405, NULL) == 0);
+	CU_ASSERT(fake_hello_version(&f, WIRE_VERSION_PLAIN, 1405, NULL) == 0);
 	got = fake_recv(&f, &m, 3) == 1 && m.type == WIRE_HELLO;
 	CU_ASSERT(got);
 	fake_close(&f);
 	close(lfd);
+	tn_node_cleanup(&b);
+}
+
+/* the first byte the node sends on f within timeout s (peeked), or -1 */
+static int
+first_byte(struct fake *f, double timeout)
+{
+	struct pollfd	pfd = { .fd = f->fd, .events = POLLIN };
+	uint8_t		b;
+
+	if (poll(&pfd, 1, (int)(timeout * 1000)) != 1 ||
+	    recv(f->fd, &b, 1, MSG_PEEK) != 1)
+		return -1;
+	return b;
+}
+
+/*
+ * Issue 14, F2: an active attacker answering our ClientHello with a
+ * version-2 hello in plaintext (a node that speaks TLS) gets no
+ * fallback: refused, counted, and every later dial is TLS again.  A
+ * version-1 hello (an older node) marks the address plaintext; a
+ * version-2 hello on that plaintext dial drops the mark.
+ */
+static void
+test_plaintext_downgrade(void)
+{
+	struct tn_node	b;
+	struct fake	f;
+	int		lfd, i;
+
+	CU_ASSERT_FATAL((lfd = fake_listen("127.0.14.28", PORT)) != -1);
+	CU_ASSERT_FATAL(start(&b, "127.0.14.29", "plaintext = yes\n",
+	    "[node]\npeer = 127.0.14.28:24900\n") == 0);
+	for (i = 0; i < 3; i++) {	/* each dial: TLS, v2 answer */
+		CU_ASSERT_FATAL(fake_accept(&f, lfd, 10) == 0);
+		CU_ASSERT(first_byte(&f, 5) == 0x16);	/* a TLS record */
+		CU_ASSERT(fake_hello(&f, 1406, NULL) == 0);
+		tn_sleep(0.3);
+		fake_close(&f);
+	}
+	CU_ASSERT(wait_log(&b, "refused, not marked", 5));
+	CU_ASSERT(tn_log_count(b.log, "dialling plaintext") == 0);
+	CU_ASSERT(tn_status_int(&b, "counters.downgrades_refused") >= 3);
+	/* an older node: marked; its plaintext dial answered by version 2 */
+	CU_ASSERT_FATAL(fake_accept(&f, lfd, 10) == 0);
+	CU_ASSERT(first_byte(&f, 5) == 0x16);
+	CU_ASSERT(fake_hello_version(&f, WIRE_VERSION_PLAIN, 1406, NULL) == 0);
+	tn_sleep(0.3);
+	fake_close(&f);
+	CU_ASSERT(wait_log(&b, "dialling plaintext for", 5));
+	CU_ASSERT_FATAL(fake_accept(&f, lfd, 10) == 0);
+	CU_ASSERT(first_byte(&f, 5) != 0x16);		/* plaintext */
+	CU_ASSERT(fake_hello(&f, 1406, NULL) == 0);
+	CU_ASSERT(wait_log(&b, "marked as an older node's", 5));
+	fake_close(&f);
+	/* the mark is gone: TLS again */
+	CU_ASSERT_FATAL(fake_accept(&f, lfd, 10) == 0);
+	CU_ASSERT(first_byte(&f, 5) == 0x16);
+	fake_close(&f);
+	close(lfd);
+	tn_node_cleanup(&b);
+}
+
+/*
+ * Issue 14, F2, inbound: plaintext from an address that spoke TLS with
+ * us this run is refused and counted; a version-2 hello in plaintext
+ * from another address (plaintext = yes) is let in, logged and counted.
+ */
+static void
+test_plaintext_inbound_after_tls(void)
+{
+	struct tn_node	a, b;
+	struct fake	f;
+
+	CU_ASSERT_FATAL(start(&b, "127.0.14.31", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(start(&a, "127.0.14.30", "plaintext = yes\n",
+	    "[node]\npeer = 127.0.14.31:24900\n") == 0);
+	CU_ASSERT_FATAL(wait_log(&a, "outbound: connected", 10));
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.14.31", a.ip, PORT) == 0);
+	CU_ASSERT(fake_hello_version(&f, WIRE_VERSION_PLAIN, 1407, NULL) == 0);
+	CU_ASSERT(fake_goodbye_with(&f, CLOSE_PROTOCOL, 5));
+	fake_close(&f);
+	CU_ASSERT(wait_log(&a, "spoke TLS with us before", 5));
+	CU_ASSERT(tn_status_int(&a, "counters.downgrades_refused") == 1);
+	/* another address, version 2 in plaintext: in, but counted */
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.14.32", a.ip, PORT, 1408)
+	    == 0);
+	CU_ASSERT(fake_alive(&f));
+	fake_close(&f);
+	CU_ASSERT(tn_status_int(&a, "counters.plaintext_v2_hellos") == 1);
+	CU_ASSERT(wait_log(&a, "a version-2 hello in plaintext", 5));
+	tn_node_cleanup(&a);
 	tn_node_cleanup(&b);
 }
 
@@ -691,6 +847,12 @@ main(int argc, char **argv)
 		    test_node_key_pinned },
 		{ "a changed key of a known address: logged, counted",
 		    test_key_changed },
+		{ "the server's cipher-suite order wins (F8)",
+		    test_cipher_server_order },
+		{ "a version-2 plaintext answer to TLS: no fallback (F2)",
+		    test_plaintext_downgrade },
+		{ "plaintext from an address that spoke TLS: refused (F2)",
+		    test_plaintext_inbound_after_tls },
 		{ "plaintext = yes: an older node is dialled in plaintext "
 		    "next", test_plaintext_fallback },
 		{ "hostile first bytes: garbage after 0x16, stalled "

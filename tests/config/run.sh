@@ -16,6 +16,9 @@ set -u
 timenoded=${1:?usage: run.sh TIMENODED [--update]}
 update=${2:-}
 cd "$(dirname "$0")" || exit 1
+# git keeps no file modes but x: key files others may read are refused
+# (keyfile.c), so the fixture's keys are made 0600 as an operator would
+chmod 600 fixture/*.key
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
