@@ -590,9 +590,10 @@ ipc_status_netd_decode(struct rbuf *r, struct ipc_status_netd *m)
 	hist_decode(r, &m->handshake);
 	sendq_decode(r, m->sendq);
 	get_bytes(r, m->node_key, IPC_KEY_LEN);
-	m->node_key_temporary = get_u8(r) != 0;
+	m->node_key_temporary = get_u8(r);
 	m->npeers = get_count(r, IPC_MAX_PEERS, IPC_PEER_STATUS_LEN);
-	if (!rbuf_ok(r))
+	/* a flag is 0 or 1: one encoding per value (fuzz/ipc_msg.c) */
+	if (!rbuf_ok(r) || m->node_key_temporary > 1)
 		return -1;
 	if (m->npeers &&
 	    (m->peers = calloc(m->npeers, sizeof(*m->peers))) == NULL)

@@ -952,6 +952,14 @@ netd_round_trip(uint32_t npeers, int cuts)
 	CU_ASSERT_PTR_NULL(o.peers);
 	CU_ASSERT_EQUAL(o.npeers, 0);
 	wbuf_free(&w);
+	/* a flag other than 0 or 1 would not encode back the same (fuzz) */
+	m.node_key_temporary = 2;
+	wbuf_init(&w, BIG);
+	ipc_status_netd_encode(&w, &m);
+	rbuf_init(&r, w.data, w.len);
+	CU_ASSERT_EQUAL(ipc_status_netd_decode(&r, &o), -1);
+	CU_ASSERT_PTR_NULL(o.peers);
+	wbuf_free(&w);
 	free(m.peers);
 }
 
