@@ -29,7 +29,7 @@ case "$seconds" in
 ''|*[!0-9]*|0) echo "usage: scripts/fuzz.sh [SECONDS]" >&2; exit 2 ;;
 esac
 all="wire_frame wire_msg ipc_codec ipc_msg block genesis keyfile config
-	status_cmd"
+	status_cmd tls"
 targets=${FUZZ_TARGETS:-$all}
 dir=build-fuzz
 
