@@ -140,6 +140,14 @@ emit(json_t *o)
 	json_decref(o);
 }
 
+/*
+ * The observer is a plaintext wire peer (tests/fakepeer.c): the nodes it
+ * watches take plaintext inbound; among themselves they still dial TLS
+ * (docs/protocol.md section 12).  Without it every observer connection
+ * was refused and no propagation was measured.
+ */
+#define OBSERVED	"[p2p]\nplaintext = yes\n"
+
 /* a node on ip:PORT as nobody (when root); conf_extra is INI text */
 static int
 node_new(struct tn_node *n, const char *ip, const char *conf_extra)
@@ -1143,7 +1151,7 @@ net_memory(struct net *w, uint64_t mem_blocks, const char *outdir, json_t *o)
 	int	i;
 
 	off = (size_t)snprintf(conf, sizeof(conf),
-	    "[p2p]\nmax_outbound = %d\n[node]\n", w->n);
+	    OBSERVED "max_outbound = %d\n[node]\n", w->n);
 	for (i = 0; i < w->n && off < sizeof(conf) - 64; i++)
 		off += (size_t)snprintf(conf + off, sizeof(conf) - off,
 		    "peer = %s:%d\n", net_ip(i, ip, sizeof(ip)), PORT);
@@ -1342,9 +1350,10 @@ bench_net(int n, int secs, uint64_t chain, uint64_t mem_blocks,
 	json_object_set_new(o, "nodes", json_integer(n));
 	/* node 0: the seed and producer */
 	if (node_new(&w.node[0], net_ip(0, ip, sizeof(ip)),
-	    "[sync]\nproducer_key = devnet\n") == -1)
+	    "[sync]\nproducer_key = devnet\n" OBSERVED) == -1)
 		return 1;
-	snprintf(conf, sizeof(conf), "[node]\npeer = %s:%d\n", ip, PORT);
+	snprintf(conf, sizeof(conf), OBSERVED "[node]\npeer = %s:%d\n", ip,
+	    PORT);
 	for (i = 1; i < n; i++)
 		if (node_new(&w.node[i], net_ip(i, ip, sizeof(ip)), conf) ==
 		    -1)
