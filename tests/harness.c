@@ -150,14 +150,7 @@ const char tn_lenient_supervisor[] =
     "restart_window = 60\n"
     "stop_timeout = 6\n";
 
-const char tn_p2p_fast[] =
-    "[p2p]\n"
-    "ping_interval = 1\n"
-    "ping_timeout = 3\n"
-    "max_missed_pings = 3\n"
-    "backoff_min = 0.2\n"
-    "backoff_max = 2\n"
-    "handshake_timeout = 2\n";
+const char tn_p2p_fast[] = "[p2p]\n" TN_P2P_FAST_KEYS;
 
 int
 tn_node_init(struct tn_node *n, const char *ip, int port,

@@ -49,6 +49,18 @@ extern const char tn_fast_supervisor[];
  */
 extern const char tn_lenient_supervisor[];
 /* [p2p] for process tests: ping every 1 s, dead after 3 s, quick redial */
+/*
+ * Fast [p2p] timers for process tests (seconds): the keys alone, to follow
+ * a "[p2p]" line of a test's own (e.g. one that adds plaintext = yes);
+ * tn_p2p_fast is the section with them.
+ */
+#define TN_P2P_FAST_KEYS						\
+    "ping_interval = 1\n"						\
+    "ping_timeout = 3\n"						\
+    "max_missed_pings = 3\n"						\
+    "backoff_min = 0.2\n"						\
+    "backoff_max = 2\n"							\
+    "handshake_timeout = 2\n"
 extern const char tn_p2p_fast[];
 /* make the node's directory and config file; conf_extra is INI text */
 int		 tn_node_init(struct tn_node *, const char *ip, int port,

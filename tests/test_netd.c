@@ -52,14 +52,8 @@
 static uint8_t	genesis_hash[IPC_HASH_LEN];
 static uint32_t	magic;
 
-static const char p2p_fast[] =
-    "[p2p]\nplaintext = yes\n"
-    "ping_interval = 1\n"
-    "ping_timeout = 3\n"
-    "max_missed_pings = 3\n"
-    "backoff_min = 0.2\n"
-    "backoff_max = 2\n"
-    "handshake_timeout = 2\n";
+/* the scripted peers speak plaintext */
+static const char p2p_fast[] = "[p2p]\nplaintext = yes\n" TN_P2P_FAST_KEYS;
 
 static int
 start(struct tn_node *n, const char *ip, const char *peers, const char *p2p)
