@@ -133,7 +133,7 @@ cpu_now(void)
  * threads cost, whatever the load).
  */
 static double
-validation(const struct genesis *g, const struct ipc_blob *v,
+validation(const struct genesis *g, const struct blob *v,
     uint32_t nblocks, uint32_t batch, unsigned threads, double *cpu_us)
 {
 	struct chainview	 cv;
@@ -184,7 +184,7 @@ out:
  * blocks/s, 0 on failure (said on stderr).
  */
 static double
-append_all(const struct store_params *p, struct ipc_blob *v,
+append_all(const struct store_params *p, struct blob *v,
     uint32_t nblocks, uint32_t batch, const struct genesis *g)
 {
 	struct store		 s;
@@ -234,7 +234,7 @@ out:
  * the caller's to free); -1 when out of memory */
 static int
 make_chain(const struct genesis *g, uint32_t nblocks, uint32_t plen,
-    uint8_t **buf, struct ipc_blob **v)
+    uint8_t **buf, struct blob **v)
 {
 	struct block		 prev, b;
 	struct block_header	 h;
@@ -274,7 +274,7 @@ make_chain(const struct genesis *g, uint32_t nblocks, uint32_t plen,
  * sentence and a RESULT line each).
  */
 static void
-validation_all(const struct genesis *g, const struct ipc_blob *v,
+validation_all(const struct genesis *g, const struct blob *v,
     uint32_t nblocks, uint32_t batch)
 {
 	static const unsigned	 threads[] = { 1, 2, 0 };
@@ -306,7 +306,7 @@ baseline(uint32_t nblocks, uint32_t plen, double *mb, double *raw_bps)
 {
 	struct genesis		 g;
 	struct store_params	 p;
-	struct ipc_blob		*v;
+	struct blob		*v;
 	uint8_t			*buf;
 	size_t			 blen = BLOCK_HEADER_LEN + BLOCK_SIG_LEN + plen;
 	uint32_t		 batch = batch_blocks(blen);

@@ -237,7 +237,7 @@ wire_seeds(void)
 	wire_one(m, "blocks-announce", &stream);
 	m->u.blocks.count = WIRE_MAX_BLOCKS;
 	for (i = 0; i < WIRE_MAX_BLOCKS; i++)
-		m->u.blocks.v[i] = (struct ipc_blob){ blk1 + i, 1 };
+		m->u.blocks.v[i] = (struct blob){ blk1 + i, 1 };
 	wire_over(m, "blocks-max", NULL, "blocks-over", 4,
 	    "\0\0\0\1\x2a", 5);
 
@@ -334,11 +334,11 @@ static void
 ipc_seeds(void)
 {
 	struct wbuf		 b;
-	struct ipc_blob		 blobs[2] = {
+	struct blob		 blobs[2] = {
 		{ blk1, (uint32_t)blk1_len }, { blk2, (uint32_t)blk2_len } };
 	struct ipc_peer_status	 ps[2];
 	struct ipc_addr		 addrs[2];
-	static struct ipc_blob	 many[IPC_MAX_BLOCKS];
+	static struct blob	 many[IPC_MAX_BLOCKS];
 	static const uint8_t	 zero32[32];
 	static struct ipc_hashes hmax;
 	static struct ipc_bans bans;
@@ -401,7 +401,7 @@ ipc_seeds(void)
 	    (struct ipc_blocks){ IPC_OK, 2, blobs });
 	/* at the count limit, one-byte blobs */
 	for (i = 0; i < IPC_MAX_BLOCKS; i++)
-		many[i] = (struct ipc_blob){ blk1 + i % blk1_len, 1 };
+		many[i] = (struct blob){ blk1 + i % blk1_len, 1 };
 	BODY("store-blocks-max", IPC_STORE_BLOCKS, ipc_blocks_encode,
 	    (struct ipc_blocks){ IPC_OK, IPC_MAX_BLOCKS, many });
 	bmax = (struct ipc_blocks){ IPC_OK, IPC_MAX_BLOCKS, many };

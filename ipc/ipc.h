@@ -303,15 +303,10 @@ struct ipc_range {
  * Blocks as opaque encoded bytes (chain/block.h decodes them).  Decoding
  * points into the message: the message must outlive the result.
  */
-struct ipc_blob {
-	const uint8_t	*p;
-	uint32_t	 len;
-};
-
 struct ipc_blocks {
 	uint8_t		 code;		/* IPC_OK or an ipc_code, answers */
 	uint32_t	 count;
-	struct ipc_blob	*v;		/* allocated by the decoder */
+	struct blob	*v;		/* allocated by the decoder */
 };
 
 /* IPC_STORE_HASHES, IPC_STORE_FORK_REQ (locator), HEIGHT_REQ (count 1) */

@@ -69,7 +69,7 @@ netd_compose(struct ipc_chan *c, uint16_t type, uint32_t reqid,
 /* What a peer sent for syncd's request reqid (0: an announcement). */
 void
 netd_net_blocks(struct netd *nd, struct netaddr ip, uint32_t reqid,
-    const struct ipc_blob *v, uint32_t count)
+    const struct blob *v, uint32_t count)
 {
 	struct ipc_net_blocks	nb;
 
@@ -78,7 +78,7 @@ netd_net_blocks(struct netd *nd, struct netaddr ip, uint32_t reqid,
 	nb.reqid = reqid;
 	nb.blocks.code = IPC_OK;
 	nb.blocks.count = count;
-	nb.blocks.v = (struct ipc_blob *)(uintptr_t)v;
+	nb.blocks.v = (struct blob *)(uintptr_t)v;
 	netd_sync_compose(nd, IPC_NET_BLOCKS, reqid, &nb);
 }
 
@@ -296,7 +296,7 @@ serve_find(struct netd *nd, uint32_t ipc_reqid)
 }
 
 static void
-send_blocks(struct conn *c, uint32_t reqid, const struct ipc_blob *v,
+send_blocks(struct conn *c, uint32_t reqid, const struct blob *v,
     uint32_t count)
 {
 	struct wire_msg	*m;
@@ -312,7 +312,7 @@ send_blocks(struct conn *c, uint32_t reqid, const struct ipc_blob *v,
 
 /* The request ends: the peer gets what we have (maybe nothing). */
 static void
-serve_done(struct netd *nd, struct serve *s, const struct ipc_blob *v,
+serve_done(struct netd *nd, struct serve *s, const struct blob *v,
     uint32_t count)
 {
 	struct conn *c = conn_by_serial(nd, s->serial);
@@ -594,6 +594,12 @@ ctl_unban(struct netd *nd, uint32_t reqid, struct rbuf *r)
 	uw->had = had;
 	netd_store_compose(nd, IPC_STORE_ADDR_MARK, uw->store_reqid, &m);
 }
+
+/* the wire's limits are the IPC's: a locator or height passes unchanged */
+_Static_assert(WIRE_MAX_HASHES == IPC_MAX_HASHES, "locator entries");
+_Static_assert(WIRE_MAX_HEIGHT == IPC_MAX_HEIGHT, "largest height");
+_Static_assert(BLOCK_HASH_LEN == IPC_HASH_LEN, "hash length");
+_Static_assert(WIRE_GOODBYE_REASONS == CLOSE_NREASONS, "goodbye reasons");
 
 /* every ban netd holds fits in one answer */
 _Static_assert(NETD_MAX_BANS <= IPC_MAX_BANS, "ban list");

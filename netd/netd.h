@@ -428,7 +428,7 @@ void		 netd_sync_send(struct netd *, uint16_t type, uint32_t reqid,
 		    const struct wbuf *);
 void		 netd_net_blocks(struct netd *, struct netaddr ip,
 		    uint32_t reqid,
-		    const struct ipc_blob *, uint32_t count);
+		    const struct blob *, uint32_t count);
 void		 netd_addr_upsert(struct netd *, struct netaddr ip,
 		    uint16_t port,
 		    uint8_t source);

@@ -25,7 +25,7 @@ const char *const wire_status_names[WIRE_NSTATUS] = {
 };
 
 uint32_t
-wire_magic(const uint8_t genesis[IPC_HASH_LEN])
+wire_magic(const uint8_t genesis[BLOCK_HASH_LEN])
 {
 	return be32_load(genesis);
 }
@@ -85,11 +85,11 @@ hello_decode(struct rbuf *r, struct wire_hello *m)
 {
 	m->version = get_u16(r);
 	m->magic = get_u32(r);
-	get_bytes(r, m->genesis, IPC_HASH_LEN);
+	get_bytes(r, m->genesis, BLOCK_HASH_LEN);
 	m->nonce = get_u64(r);
 	m->listen_port = get_u16(r);
 	m->height = get_u64(r);
-	get_bytes(r, m->tip, IPC_HASH_LEN);
+	get_bytes(r, m->tip, BLOCK_HASH_LEN);
 	get_str(r, m->agent, sizeof(m->agent));
 }
 
@@ -108,8 +108,8 @@ locator_decode(struct rbuf *r, struct wire_get_locator *m)
 {
 	m->reqid = get_u32(r);
 	m->count = get_u32(r);
-	m->nhashes = get_count(r, WIRE_MAX_HASHES, IPC_HASH_LEN);
-	get_bytes(r, m->h, (size_t)m->nhashes * IPC_HASH_LEN);
+	m->nhashes = get_count(r, WIRE_MAX_HASHES, BLOCK_HASH_LEN);
+	get_bytes(r, m->h, (size_t)m->nhashes * BLOCK_HASH_LEN);
 	return m->reqid != 0 && m->count >= 1 &&
 	    m->count <= WIRE_MAX_BLOCKS && m->nhashes >= 1 ? 0 : -1;
 }
@@ -201,7 +201,7 @@ wire_decode(uint16_t type, const uint8_t *p, size_t len, struct wire_msg *m)
 		break;
 	case WIRE_TIP:
 		m->u.tip.height = get_u64(&r);
-		get_bytes(&r, m->u.tip.hash, IPC_HASH_LEN);
+		get_bytes(&r, m->u.tip.hash, BLOCK_HASH_LEN);
 		break;
 	case WIRE_GET_RANGE:
 		bad = range_decode(&r, &m->u.range);
@@ -221,7 +221,7 @@ wire_decode(uint16_t type, const uint8_t *p, size_t len, struct wire_msg *m)
 	case WIRE_GOODBYE:
 		m->u.goodbye.reason = get_u8(&r);
 		get_str(&r, m->u.goodbye.text, sizeof(m->u.goodbye.text));
-		bad = m->u.goodbye.reason >= CLOSE_NREASONS;
+		bad = m->u.goodbye.reason >= WIRE_GOODBYE_REASONS;
 		break;
 	default:
 		return WIRE_ERR_TYPE;
@@ -240,11 +240,11 @@ payload_encode(struct wbuf *w, const struct wire_msg *m)
 	case WIRE_HELLO:
 		put_u16(w, m->u.hello.version);
 		put_u32(w, m->u.hello.magic);
-		put_bytes(w, m->u.hello.genesis, IPC_HASH_LEN);
+		put_bytes(w, m->u.hello.genesis, BLOCK_HASH_LEN);
 		put_u64(w, m->u.hello.nonce);
 		put_u16(w, m->u.hello.listen_port);
 		put_u64(w, m->u.hello.height);
-		put_bytes(w, m->u.hello.tip, IPC_HASH_LEN);
+		put_bytes(w, m->u.hello.tip, BLOCK_HASH_LEN);
 		put_str(w, m->u.hello.agent, WIRE_AGENT_MAX);
 		break;
 	case WIRE_PING:
@@ -253,7 +253,7 @@ payload_encode(struct wbuf *w, const struct wire_msg *m)
 		break;
 	case WIRE_TIP:
 		put_u64(w, m->u.tip.height);
-		put_bytes(w, m->u.tip.hash, IPC_HASH_LEN);
+		put_bytes(w, m->u.tip.hash, BLOCK_HASH_LEN);
 		break;
 	case WIRE_GET_RANGE:
 		put_u32(w, m->u.range.reqid);
@@ -269,7 +269,7 @@ payload_encode(struct wbuf *w, const struct wire_msg *m)
 		put_u32(w, m->u.locator.count);
 		put_u32(w, m->u.locator.nhashes);
 		put_bytes(w, m->u.locator.h,
-		    (size_t)m->u.locator.nhashes * IPC_HASH_LEN);
+		    (size_t)m->u.locator.nhashes * BLOCK_HASH_LEN);
 		break;
 	case WIRE_BLOCKS:
 		if (m->u.blocks.count > WIRE_MAX_BLOCKS) {
@@ -336,7 +336,7 @@ wire_encode(struct wbuf *w, uint32_t magic, const struct wire_msg *m)
 
 uint32_t
 wire_blocks_fill(struct wire_blocks *b, uint32_t reqid,
-    const struct ipc_blob *v, uint32_t count)
+    const struct blob *v, uint32_t count)
 {
 	uint64_t	total = 0;
 	uint32_t	i;

@@ -21,7 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ipc.h"
+#include "block.h"
+#include "codec.h"
+#include "netaddr.h"
 
 /*
  * 2: TLS (docs/protocol.md section 12) and ADDRS_V2, peer exchange with
@@ -37,12 +39,14 @@
 #define WIRE_MAX_PAYLOAD	(WIRE_MAX_BATCH + 4 + 1 + 4 + \
 				    4 * WIRE_MAX_BLOCKS)
 #define WIRE_MAX_FRAME		(WIRE_HDR_LEN + WIRE_MAX_PAYLOAD)
-#define WIRE_MAX_HASHES		IPC_MAX_HASHES	/* locator entries */
+#define WIRE_MAX_HASHES		64	/* locator entries, = IPC_MAX_HASHES */
 #define WIRE_MAX_ADDRS		250		/* addresses in one ADDRS */
 #define WIRE_ADDR_LEN		(NETADDR_LEN + 2)	/* one, in ADDRS_V2 */
 #define WIRE_ADDR_V1_LEN	(4 + 2)			/* one, in ADDRS */
 /* heights in HELLO, TIP, GET_RANGE and blocks: docs/protocol.md section 2 */
-#define WIRE_MAX_HEIGHT		IPC_MAX_HEIGHT	/* 2^53 - 1 */
+#define WIRE_MAX_HEIGHT		((1ull << 53) - 1)	/* = IPC_MAX_HEIGHT */
+/* GOODBYE reason codes 0 ... 10 (protocol.md section 3), = CLOSE_NREASONS */
+#define WIRE_GOODBYE_REASONS	11
 #define WIRE_AGENT_MAX		64		/* user agent bytes */
 #define WIRE_REASON_MAX		200		/* goodbye text bytes */
 /* a HELLO payload: 88 fixed bytes, the agent str (protocol.md section 3) */
@@ -90,17 +94,17 @@ struct wire_hdr {
 struct wire_hello {
 	uint16_t	version;
 	uint32_t	magic;
-	uint8_t		genesis[IPC_HASH_LEN];
+	uint8_t		genesis[BLOCK_HASH_LEN];
 	uint64_t	nonce;		/* random per process */
 	uint16_t	listen_port;	/* 0: not listening */
 	uint64_t	height;
-	uint8_t		tip[IPC_HASH_LEN];
+	uint8_t		tip[BLOCK_HASH_LEN];
 	char		agent[WIRE_AGENT_MAX + 1];
 };
 
 struct wire_tip {
 	uint64_t	height;
-	uint8_t		hash[IPC_HASH_LEN];
+	uint8_t		hash[BLOCK_HASH_LEN];
 };
 
 struct wire_get_range {
@@ -113,14 +117,14 @@ struct wire_get_locator {
 	uint32_t	reqid;		/* != 0 */
 	uint32_t	count;		/* 1..WIRE_MAX_BLOCKS */
 	uint32_t	nhashes;	/* 1..WIRE_MAX_HASHES */
-	uint8_t		h[WIRE_MAX_HASHES][IPC_HASH_LEN];
+	uint8_t		h[WIRE_MAX_HASHES][BLOCK_HASH_LEN];
 };
 
 /* Blocks point into the decoded payload, which must outlive them. */
 struct wire_blocks {
 	uint32_t	reqid;		/* 0: announcement */
 	uint32_t	count;
-	struct ipc_blob	v[WIRE_MAX_BLOCKS];
+	struct blob	v[WIRE_MAX_BLOCKS];
 };
 
 struct wire_addr {
@@ -153,7 +157,7 @@ struct wire_msg {
 };
 
 /* The network magic: the first 4 bytes of the genesis hash, big-endian. */
-uint32_t	wire_magic(const uint8_t genesis[IPC_HASH_LEN]);
+uint32_t	wire_magic(const uint8_t genesis[BLOCK_HASH_LEN]);
 /*
  * Judge a header from the first have bytes of buf: WIRE_NEED_MORE below
  * WIRE_HDR_LEN, else WIRE_OK or the error, with h filled in either way.
@@ -176,7 +180,7 @@ enum wire_status wire_decode(uint16_t type, const uint8_t *p, size_t len,
  * stopping at an empty blob).  b points into v.  Returns b->count.
  */
 uint32_t	wire_blocks_fill(struct wire_blocks *b, uint32_t reqid,
-		    const struct ipc_blob *v, uint32_t count);
+		    const struct blob *v, uint32_t count);
 /* Append one frame carrying m to w; -1 if it would break a limit. */
 int		wire_encode(struct wbuf *w, uint32_t magic,
 		    const struct wire_msg *m);

@@ -487,7 +487,7 @@ blocks_walk(MDB_txn *txn, const struct store *s, uint64_t from,
 void
 store_blocks(struct store *s, const struct ipc_range *q, struct wbuf *out)
 {
-	struct ipc_blob		 v[IPC_MAX_BLOCKS];
+	struct blob		 v[IPC_MAX_BLOCKS];
 	struct ipc_blocks	 bl;
 	struct ipc_result	 res;
 	MDB_txn			*txn;

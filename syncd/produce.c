@@ -156,7 +156,7 @@ produce_batch(struct syncd *s)
 {
 	struct block_header	 h;
 	struct ipc_append	 ap;
-	struct ipc_blob		*v;
+	struct blob		*v;
 	struct block		 b;
 	struct cv_link		 prev = s->cv.tip;
 	struct sreq		*r;

@@ -170,7 +170,7 @@ void
 syncd_announce(struct syncd *s, const uint8_t *raw, uint32_t len)
 {
 	struct ipc_blocks	 bl;
-	struct ipc_blob		 v;
+	struct blob		 v;
 
 	v.p = raw;
 	v.len = len;
@@ -658,7 +658,7 @@ commit_next(struct syncd *s)
 {
 	struct cv_batch		 bt;
 	struct ipc_append	 ap;
-	struct ipc_blob		*v;
+	struct blob		*v;
 	struct sreq		*r;
 	const struct cv_slot	*sl;
 	struct wbuf		 w;
@@ -986,14 +986,14 @@ got_peer(struct syncd *s, uint16_t type, const struct ipc_peer *pe)
  * and the catch-up holds it until it is due.
  */
 static void
-got_announcement(struct syncd *s, struct netaddr ip, const struct ipc_blob *v)
+got_announcement(struct syncd *s, struct netaddr ip, const struct blob *v)
 {
 	struct block		 b;
 	struct plan_peer	*p;
 	enum block_error	 e;
 	struct sreq		*r;
 	struct ipc_append	 ap;
-	struct ipc_blob		 blob;
+	struct blob		 blob;
 	struct wbuf		 w;
 	char			 a[NETADDR_STRLEN];
 	int			 extends;

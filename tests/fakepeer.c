@@ -19,17 +19,17 @@
 #include "harness.h"
 
 static uint32_t	net_magic;
-static uint8_t	net_genesis[IPC_HASH_LEN];
+static uint8_t	net_genesis[BLOCK_HASH_LEN];
 
 void
-fake_setup(uint32_t magic, const uint8_t genesis[IPC_HASH_LEN])
+fake_setup(uint32_t magic, const uint8_t genesis[BLOCK_HASH_LEN])
 {
 	net_magic = magic;
-	memcpy(net_genesis, genesis, IPC_HASH_LEN);
+	memcpy(net_genesis, genesis, BLOCK_HASH_LEN);
 }
 
 int
-fake_setup_devnet(uint8_t hash[IPC_HASH_LEN], uint32_t *magic)
+fake_setup_devnet(uint8_t hash[BLOCK_HASH_LEN], uint32_t *magic)
 {
 	struct genesis	g;
 	char		err[256];
@@ -39,7 +39,7 @@ fake_setup_devnet(uint8_t hash[IPC_HASH_LEN], uint32_t *magic)
 		return -1;
 	fake_setup(wire_magic(g.block.hash), g.block.hash);
 	if (hash != NULL)
-		memcpy(hash, g.block.hash, IPC_HASH_LEN);
+		memcpy(hash, g.block.hash, BLOCK_HASH_LEN);
 	if (magic != NULL)
 		*magic = net_magic;
 	return 0;
@@ -53,7 +53,7 @@ fake_connect(struct fake *f, const char *src, const char *dst, int port)
 
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;
-	memcpy(f->tip, net_genesis, IPC_HASH_LEN);
+	memcpy(f->tip, net_genesis, BLOCK_HASH_LEN);
 	if ((f->buf = malloc(WIRE_MAX_FRAME)) == NULL)
 		return -1;
 	if ((f->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
@@ -118,7 +118,7 @@ fake_accept(struct fake *f, int lfd, double timeout)
 
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;
-	memcpy(f->tip, net_genesis, IPC_HASH_LEN);
+	memcpy(f->tip, net_genesis, BLOCK_HASH_LEN);
 	if (poll(&pfd, 1, (int)(timeout * 1000)) != 1 ||
 	    (f->buf = malloc(WIRE_MAX_FRAME)) == NULL ||
 	    (f->fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
@@ -158,11 +158,11 @@ fake_hello_version(struct fake *f, uint16_t version, uint64_t nonce,
 	m.u.hello.version = version;
 	m.u.hello.magic = net_magic;
 	memcpy(m.u.hello.genesis, genesis ? genesis : net_genesis,
-	    IPC_HASH_LEN);
+	    BLOCK_HASH_LEN);
 	m.u.hello.nonce = nonce;
 	m.u.hello.listen_port = 0;
 	m.u.hello.height = f->height;
-	memcpy(m.u.hello.tip, f->tip, IPC_HASH_LEN);
+	memcpy(m.u.hello.tip, f->tip, BLOCK_HASH_LEN);
 	strcpy(m.u.hello.agent, "fakepeer");
 	return fake_send(f, &m, net_magic);
 }

@@ -18,19 +18,19 @@ struct fake {
 	int		fd;
 	int		port;		/* our local port */
 	uint64_t	height;		/* claimed in our hello */
-	uint8_t		tip[IPC_HASH_LEN]; /* claimed in our hello */
+	uint8_t		tip[BLOCK_HASH_LEN]; /* claimed in our hello */
 	uint64_t	their_nonce;	/* from the node's hello */
 	size_t		have;
 	uint8_t		*buf;		/* one whole frame at most */
 };
 
 /* the network every fake speaks: its magic and genesis hash */
-void	fake_setup(uint32_t magic, const uint8_t genesis[IPC_HASH_LEN]);
+void	fake_setup(uint32_t magic, const uint8_t genesis[BLOCK_HASH_LEN]);
 /*
  * The same for the built-in devnet (libsodium initialised, its genesis
  * built); its hash and magic copied out where not NULL.  0, or -1.
  */
-int	fake_setup_devnet(uint8_t hash[IPC_HASH_LEN], uint32_t *magic);
+int	fake_setup_devnet(uint8_t hash[BLOCK_HASH_LEN], uint32_t *magic);
 /*
  * Connect from src (bound) to dst:port; height 0, tip the genesis.
  * fake_close frees what it took.

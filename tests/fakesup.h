@@ -52,7 +52,7 @@ void	fs_chain_free(struct fs_chain *);
 /* blocks from..from+count-1 of a chain as an append request */
 struct fs_batch {
 	uint8_t			*buf;
-	struct ipc_blob		*v;
+	struct blob		*v;
 	struct ipc_append	 a;
 	size_t			 bytes;
 };

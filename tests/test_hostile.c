@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "cunit.h"
+#include "ipc.h"
 #include "fakepeer.h"
 #include "block.h"
 #include "harness.h"

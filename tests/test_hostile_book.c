@@ -40,6 +40,7 @@
 
 #include "block.h"
 #include "cunit.h"
+#include "ipc.h"
 #include "fakepeer.h"
 #include "harness.h"
 #include "wire.h"

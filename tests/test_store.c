@@ -247,7 +247,7 @@ test_refusals(void)
 	struct fs_batch		bt;
 	struct ipc_append	big;
 	struct genesis		other;
-	struct ipc_blob		blob;
+	struct blob		blob;
 	uint8_t			pk[1][32];
 
 	fresh(&s);

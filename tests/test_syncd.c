@@ -407,7 +407,7 @@ corrupt_store(struct tn_node *m, uint64_t base, int count)
 	struct rbuf		 r;
 	uint8_t			 pk[32], sk[64], payload[PAYLOAD];
 	uint8_t			*buf;
-	struct ipc_blob		*v;
+	struct blob		*v;
 	char			 path[512], err[512];
 	int			 i, ret = -1;
 
@@ -641,7 +641,7 @@ fake_requests(struct fake *f, double secs, int empty, int *asked,
 		memset(&e, 0, sizeof(e));
 		e.type = WIRE_BLOCKS;
 		if (lead_block && m.type == WIRE_GET_LOCATOR) {
-			struct ipc_blob v = { lead_block, (uint32_t)lead_len };
+			struct blob v = { lead_block, (uint32_t)lead_len };
 
 			wire_blocks_fill(&e.u.blocks, reqid, &v, 1);
 		} else
@@ -770,7 +770,7 @@ static int
 announce(struct fake *f, const uint8_t *raw, size_t len)
 {
 	static struct wire_msg	m;
-	struct ipc_blob		v = { raw, (uint32_t)len };
+	struct blob		v = { raw, (uint32_t)len };
 
 	memset(&m, 0, sizeof(m));
 	m.type = WIRE_BLOCKS;

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cunit.h"
+#include "ipc.h"
 #include "fakepeer.h"
 #include "harness.h"
 #include "tls.h"

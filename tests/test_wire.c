@@ -66,11 +66,11 @@ test_roundtrip_hello(void)
 	m_in.type = WIRE_HELLO;
 	m_in.u.hello.version = WIRE_VERSION;
 	m_in.u.hello.magic = MAGIC;
-	memset(m_in.u.hello.genesis, 0xab, IPC_HASH_LEN);
+	memset(m_in.u.hello.genesis, 0xab, BLOCK_HASH_LEN);
 	m_in.u.hello.nonce = 0x0102030405060708ULL;
 	m_in.u.hello.listen_port = 24100;
 	m_in.u.hello.height = 123456789;
-	memset(m_in.u.hello.tip, 0xcd, IPC_HASH_LEN);
+	memset(m_in.u.hello.tip, 0xcd, BLOCK_HASH_LEN);
 	strcpy(m_in.u.hello.agent, "timenode-netd/0.1");
 	/* 2+4+32+8+2+8+32+2+17 */
 	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 107);
@@ -94,7 +94,7 @@ test_roundtrip_small(void)
 	memset(&m_in, 0, sizeof(m_in));
 	m_in.type = WIRE_TIP;
 	m_in.u.tip.height = 77;
-	memset(m_in.u.tip.hash, 7, IPC_HASH_LEN);
+	memset(m_in.u.tip.hash, 7, BLOCK_HASH_LEN);
 	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 40);
 	CU_ASSERT_EQUAL(memcmp(&m_in.u.tip, &m_out.u.tip, sizeof(m_in.u.tip)),
 	    0);
@@ -103,10 +103,10 @@ test_roundtrip_small(void)
 	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN);
 	memset(&m_in, 0, sizeof(m_in));
 	m_in.type = WIRE_GOODBYE;
-	m_in.u.goodbye.reason = CLOSE_DUPLICATE;
+	m_in.u.goodbye.reason = 2;	/* duplicate */
 	strcpy(m_in.u.goodbye.text, "duplicate");
 	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 1 + 2 + 9);
-	CU_ASSERT_EQUAL(m_out.u.goodbye.reason, CLOSE_DUPLICATE);
+	CU_ASSERT_EQUAL(m_out.u.goodbye.reason, 2);
 	CU_ASSERT_STRING_EQUAL(m_out.u.goodbye.text, "duplicate");
 }
 
@@ -130,9 +130,9 @@ test_roundtrip_requests(void)
 	m_in.u.locator.count = 100;
 	m_in.u.locator.nhashes = WIRE_MAX_HASHES;
 	for (i = 0; i < WIRE_MAX_HASHES; i++)
-		memset(m_in.u.locator.h[i], i, IPC_HASH_LEN);
+		memset(m_in.u.locator.h[i], i, BLOCK_HASH_LEN);
 	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 12 +
-	    WIRE_MAX_HASHES * IPC_HASH_LEN);
+	    WIRE_MAX_HASHES * BLOCK_HASH_LEN);
 	CU_ASSERT_EQUAL(memcmp(&m_in.u.locator, &m_out.u.locator,
 	    sizeof(m_in.u.locator)), 0);
 }
@@ -357,7 +357,7 @@ test_malformed_payloads(void)
 	bad(WIRE_ADDRS_V2, p, 4 + 18 * (WIRE_MAX_ADDRS + 1));
 	/* goodbye: unknown reason */
 	memset(p, 0, sizeof(p));
-	p[0] = CLOSE_NREASONS;
+	p[0] = WIRE_GOODBYE_REASONS;
 	bad(WIRE_GOODBYE, p, 3);
 
 	/* the encoder refuses what the decoder would */
@@ -401,7 +401,7 @@ test_random(void)
 static void
 test_blocks_fill(void)
 {
-	static struct ipc_blob	v[WIRE_MAX_BLOCKS + 10];
+	static struct blob	v[WIRE_MAX_BLOCKS + 10];
 	static uint8_t		b[1];
 	static struct wire_blocks bl;
 	uint32_t		i;

@@ -23,6 +23,15 @@ struct wbuf {
 	int	 err;
 };
 
+/*
+ * A byte string inside a decoded buffer (a block, a key): p points into
+ * the buffer it was read from, which must outlive it; len in bytes.
+ */
+struct blob {
+	const uint8_t	*p;
+	uint32_t	 len;
+};
+
 struct rbuf {
 	const uint8_t	*p;
 	size_t		 len;
