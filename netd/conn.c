@@ -18,9 +18,12 @@
  * block request without room for its answer (conn_read_room,
  * conn_serve_room); so a peer that does not read stalls only itself.
  * Output past NETD_OUTQ_MAX (a hard cap) drops the peer, and the budget
- * sheds the peer that holds most of it (conn_budget_tick).  Freeing is
- * deferred to the reap event: a closed connection stays in the list, in
- * state CONN_DEAD, until the callback or walk that closed it has returned.
+ * sheds the peer that holds most of it (conn_budget_tick).
+ *
+ * A close is recorded at once and applied later (conn_close, close_apply:
+ * "How a connection ends" below): a closed connection stays in the list
+ * until the reap event has applied its effects and no callback or walk
+ * that closed it is still running.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -515,7 +518,7 @@ conn_peer_event(struct conn *c, uint16_t type)
 }
 
 /* syncd's requests on this connection end: each gets an empty answer */
-void
+static void
 conn_fail_reqs(struct conn *c)
 {
 	int i;
@@ -525,6 +528,33 @@ conn_fail_reqs(struct conn *c)
 	c->nreqs = 0;
 }
 
+/*
+ * How a connection ends.  conn_close only records why (struct conn_end:
+ * the first reason only) and stops the connection's own traffic: it
+ * queues the goodbye and lingers until it is out, or stops at once.
+ * Everything a close means to the rest of netd is applied later, once,
+ * by close_apply, in the order the closes happened (nd->closed), from the
+ * reap pass: so a close from inside a callback, from inside another
+ * close's effects or during shutdown changes nothing half-way, and no
+ * effect is applied twice or skipped.  The order, and why:
+ *
+ *  1. the log line and the counters: the line saying why comes before
+ *     the lines of what follows from it (backoff, a successor);
+ *  2. the registry and the probe: the IP is free, a probe waiting on
+ *     this connection ends (the dialer's duplicate rule reads it);
+ *  3. syncd: its requests on the connection are answered empty, then
+ *     PEER_DOWN, before any PEER_UP of the same IP (step 5);
+ *  4. the dialer: backoff, "self", the dual-stack twin, a ban for another
+ *     network (with stored's address mark); a connection that never
+ *     opened goes here alone (dialer_connect_failed: its failure mark);
+ *  5. a challenger waiting on this registered connection replaces it.
+ *
+ * The connection is freed by the reap pass once its effects are applied
+ * and nothing of it is in flight (CONN_DEAD).  Nothing registers a
+ * connection while closes are queued (register_conn settles them first),
+ * so each close's effects see the registry as it was when it closed.
+ * docs/architecture.md "How a connection ends".
+ */
 static void
 conn_free(struct conn *c)
 {
@@ -535,21 +565,7 @@ conn_free(struct conn *c)
 	free(c);
 }
 
-/* Free the dead; they stay in the list until now so walks stay valid. */
-void
-conn_reap(struct netd *nd)
-{
-	struct conn *c, *next;
-
-	for (c = TAILQ_FIRST(&nd->conns); c != NULL; c = next) {
-		next = TAILQ_NEXT(c, entry);
-		if (c->state == CONN_DEAD) {
-			TAILQ_REMOVE(&nd->conns, c, entry);
-			conn_free(c);
-		}
-	}
-}
-
+/* Nothing more in or out: freed by the reap pass. */
 static void
 conn_bury(struct conn *c)
 {
@@ -561,6 +577,58 @@ conn_bury(struct conn *c)
 	if (c->bev)
 		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
 	event_active(c->nd->reap, EV_TIMEOUT, 0);
+}
+
+/*
+ * Queue a goodbye saying why and linger until it is out; input is read
+ * and discarded meanwhile, so the goodbye is not lost to a reset, and
+ * conn_writecb half-closes once it is out (conn_tick: NETD_LINGER_S).
+ */
+static void
+say_goodbye(struct conn *c)
+{
+	struct wire_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_GOODBYE;
+	m.u.goodbye.reason = (uint8_t)c->end.reason;
+	memcpy(m.u.goodbye.text, c->end.why, strnlen(c->end.why,
+	    WIRE_REASON_MAX));	/* the rest is zero (memset) */
+	c->state = CONN_CLOSING;
+	c->closing_since = mono_now();
+	(void)conn_write(c, &m);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		conn_writecb(c->bev, c);
+}
+
+/*
+ * End c for reason, with a goodbye to the peer if goodbye (once it is
+ * opened, and over TLS once its handshake is done); fmt says why (log
+ * line, goodbye text).  Only the first close of a connection counts.
+ */
+void
+conn_close(struct conn *c, enum net_close_reason reason, int goodbye,
+    const char *fmt, ...)
+{
+	struct netd	*nd = c->nd;
+	va_list		 ap;
+
+	if (!conn_alive(c))
+		return;			/* the first reason stands */
+	va_start(ap, fmt);
+	vsnprintf(c->end.why, sizeof(c->end.why), fmt, ap);
+	va_end(ap);
+	c->end.reason = reason;
+	c->end.was = c->state;
+	c->end.queued = 1;
+	TAILQ_INSERT_TAIL(&nd->closed, c, close_entry);
+	c->read_paused = 0;
+	if (goodbye && c->opened && (!c->tls || c->tls_up))
+		say_goodbye(c);
+	else
+		conn_bury(c);
+	event_active(nd->reap, EV_TIMEOUT, 0);
 }
 
 static void
@@ -598,7 +666,7 @@ activate(struct conn *c)
 	send_simple(c, WIRE_GET_ADDRS, 0);
 }
 
-/* The registered connection is closing: its challenger takes over. */
+/* The registered connection has closed: its challenger takes over. */
 static void
 promote(struct conn *old)
 {
@@ -612,65 +680,105 @@ promote(struct conn *old)
 	activate(ch);
 }
 
-void
-conn_close(struct conn *c, enum net_close_reason reason, int goodbye,
-    const char *fmt, ...)
+/* Step 1: the line saying why, and the counters. */
+static void
+close_count(struct conn *c)
 {
 	struct netd		*nd = c->nd;
-	struct conn		*reg;
-	struct wire_msg		 m;
-	char			 why[256];
-	va_list			 ap;
-	int			 was_active = c->state == CONN_ACTIVE;
+	enum net_close_reason	 r = c->end.reason;
 
-	if (!conn_alive(c))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	if (c->state == CONN_CONNECTING) {
+	netd_log(nd, c->ip, NLOG_CLOSE, r == CLOSE_DUPLICATE ||
+	    r == CLOSE_SHUTDOWN ? LOGRATE_DEBUG : LOGRATE_INFO,
+	    "%s: closed: %s", c->name, c->end.why);
+	if (c->opened)
+		nd->c.connections_closed[r]++;
+	if (c->end.was == CONN_HANDSHAKE && !c->hello_ok &&
+	    r != CLOSE_SHUTDOWN)
+		nd->c.handshakes_failed++;
+}
+
+/* Step 2: out of the registry, or out of the probe it was waiting on. */
+static void
+close_unregister(struct conn *c)
+{
+	struct conn *reg;
+
+	if (c->end.was == CONN_ACTIVE)
+		reg_del(&c->nd->reg, &c->ip, c);
+	else if (c->end.was == CONN_PENDING &&
+	    (reg = reg_get(&c->nd->reg, &c->ip)) != NULL &&
+	    reg->challenger == c)
+		reg->challenger = NULL;
+}
+
+/* The effects of c's close, once, in the order above. */
+static void
+close_apply(struct conn *c)
+{
+	if (c->end.was == CONN_CONNECTING) {
 		/* never opened: the dialer logs and backs off */
-		dialer_connect_failed(c, why);
-		conn_bury(c);
+		dialer_connect_failed(c, c->end.why);
 		return;
 	}
-	netd_log(nd, c->ip, NLOG_CLOSE, reason == CLOSE_DUPLICATE ||
-	    reason == CLOSE_SHUTDOWN ? LOGRATE_DEBUG : LOGRATE_INFO,
-	    "%s: closed: %s", c->name, why);
-	if (c->opened)
-		nd->c.connections_closed[reason]++;
-	if (c->state == CONN_HANDSHAKE && !c->hello_ok &&
-	    reason != CLOSE_SHUTDOWN)
-		nd->c.handshakes_failed++;
-	if (was_active) {
-		reg_del(&nd->reg, &c->ip, c);
+	close_count(c);
+	close_unregister(c);
+	if (c->end.was == CONN_ACTIVE) {
 		conn_fail_reqs(c);
 		conn_peer_event(c, IPC_NET_PEER_DOWN);
-	} else if (c->state == CONN_PENDING &&
-	    (reg = reg_get(&nd->reg, &c->ip)) != NULL && reg->challenger == c)
-		reg->challenger = NULL;
-	c->state = CONN_CLOSING;
-	c->read_paused = 0;
-	dialer_closed(nd, c, reason);
-	if (was_active)
-		promote(c);
-	/* over TLS a goodbye can go only once its handshake is done */
-	if (goodbye && c->opened && (!c->tls || c->tls_up)) {
-		memset(&m, 0, sizeof(m));
-		m.type = WIRE_GOODBYE;
-		m.u.goodbye.reason = (uint8_t)reason;
-		why[WIRE_REASON_MAX] = '\0';
-		memcpy(m.u.goodbye.text, why, strlen(why) + 1);
-		(void)conn_write(c, &m);
-		c->closing_since = mono_now();
-		/* keep reading (and discarding) so the goodbye is not lost
-		 * to a reset; conn_writecb half-closes once it is out */
-		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
-			conn_writecb(c->bev, c);
-		return;
 	}
-	conn_bury(c);
+	dialer_closed(c->nd, c, c->end.reason);
+	if (c->end.was == CONN_ACTIVE)
+		promote(c);
+}
+
+/*
+ * Apply the effects of every close so far, in the order they happened;
+ * a close caused meanwhile (a promoted challenger's) is applied in the
+ * same pass.  Each is taken off the queue before it is applied: once.
+ */
+void
+conn_settle(struct netd *nd)
+{
+	struct conn *c;
+
+	while ((c = TAILQ_FIRST(&nd->closed)) != NULL) {
+		TAILQ_REMOVE(&nd->closed, c, close_entry);
+		c->end.queued = 0;
+		close_apply(c);
+	}
+}
+
+/*
+ * The reap pass (an event of its own, so no callback or walk that closed
+ * a connection is still running): the effects of the closes, then the
+ * dead are freed; they stay in the list until now so walks stay valid.
+ */
+void
+conn_reap(struct netd *nd)
+{
+	struct conn *c, *next;
+
+	conn_settle(nd);
+	for (c = TAILQ_FIRST(&nd->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->state == CONN_DEAD && !c->end.queued) {
+			TAILQ_REMOVE(&nd->conns, c, entry);
+			conn_free(c);
+		}
+	}
+}
+
+/*
+ * c is to be registered: the closes queued so far, those its
+ * registration decided included (a duplicate, an evicted peer), take
+ * effect first, so syncd hears their PEER_DOWN before c's PEER_UP and
+ * the registry is free of them.
+ */
+static void
+register_now(struct conn *c)
+{
+	conn_settle(c->nd);
+	activate(c);
 }
 
 /*
@@ -693,15 +801,31 @@ no_room(struct conn *c, double now)
 	    "handed out");
 }
 
+/*
+ * Walks the registry, not the list: a connection closed from CONN_ACTIVE
+ * stays registered until close_apply, so the dialer's rules see the
+ * registry as it was when the connection they judge closed.
+ */
 struct conn *
 conn_by_nonce(struct netd *nd, uint64_t nonce, const struct conn *not)
 {
-	struct conn *o;
+	struct conn	*o;
+	size_t		 i;
 
-	TAILQ_FOREACH(o, &nd->conns, entry)
-		if (o != not && o->state == CONN_ACTIVE && o->nonce == nonce)
+	for (i = 0; i < nd->reg.n; i++) {
+		o = nd->reg.v[i].conn;
+		if (o != not && o->nonce == nonce)
 			return o;
+	}
 	return NULL;
+}
+
+struct conn *
+conn_by_ip(struct netd *nd, const struct netaddr *ip)
+{
+	struct conn *c = reg_get(&nd->reg, ip);
+
+	return c != NULL && conn_alive(c) ? c : NULL;
 }
 
 /* keep ip among c's other addresses (at most IPC_PEER_ALSO_MAX) */
@@ -750,7 +874,7 @@ register_twin(struct conn *c, struct conn *twin)
 	twin->superseded = 1;	/* no backoff: c lives on */
 	conn_close(twin, CLOSE_DUPLICATE, 1, "duplicate: the same node is "
 	    "connected at another address");
-	activate(c);
+	register_now(c);
 }
 
 /*
@@ -781,6 +905,43 @@ twin_of(struct conn *c)
 	return NULL;
 }
 
+/* what reg_decide needs to know of c */
+static struct reg_view
+reg_view_of(const struct conn *c)
+{
+	struct reg_view v;
+
+	v.dir = c->dir;
+	v.nonce = c->nonce;
+	v.local_port = c->local_port;
+	v.remote_port = c->remote_port;
+	return v;
+}
+
+/*
+ * c brings another node nonce from old's IP: old is probed (section 6 of
+ * docs/protocol.md), c waits (CONN_PENDING); while one waits, a further
+ * one is refused.
+ */
+static void
+probe_start(struct conn *old, struct conn *c, double now)
+{
+	if (old->challenger != NULL) {
+		conn_close(c, CLOSE_DUPLICATE, 1, "another connection from "
+		    "this address is being checked");
+		return;
+	}
+	netd_log(c->nd, c->ip, NLOG_PROBE, LOGRATE_INFO, "%s: new node nonce "
+	    "from %s: probing the old connection (remote port %u) for %.1f s",
+	    c->name, old->name, old->remote_port, NETD_PROBE_S);
+	c->state = CONN_PENDING;
+	old->challenger = c;
+	old->probe_start = now;
+	old->probe_deadline = now + NETD_PROBE_S;
+	if (!old->ping_out)
+		send_ping(old, now);
+}
+
 /* Which connection of a doubled pair survives (registry.c decides). */
 static void
 register_conn(struct conn *c)
@@ -790,23 +951,18 @@ register_conn(struct conn *c)
 	struct reg_view	 vo, vn;
 	double		 now = mono_now();
 
+	conn_settle(nd);	/* the registry as the closes so far left it */
 	if ((old = reg_get(&nd->reg, &c->ip)) == NULL) {
 		if ((old = twin_of(c)) != NULL)
 			register_twin(c, old);
 		else if (c->dir == DIR_INBOUND && !inbound_room(nd, c))
 			no_room(c, now);
 		else
-			activate(c);
+			register_now(c);
 		return;
 	}
-	vo.dir = old->dir;
-	vo.nonce = old->nonce;
-	vo.local_port = old->local_port;
-	vo.remote_port = old->remote_port;
-	vn.dir = c->dir;
-	vn.nonce = c->nonce;
-	vn.local_port = c->local_port;
-	vn.remote_port = c->remote_port;
+	vo = reg_view_of(old);
+	vn = reg_view_of(c);
 	switch (reg_decide(&c->local_ip, &c->ip, &vo, &vn)) {
 	case REG_KEEP_EXISTING:
 		nd->c.duplicates_resolved++;
@@ -830,24 +986,10 @@ register_conn(struct conn *c)
 		    c->remote_port);
 		old->superseded = 1;	/* no backoff: c lives on */
 		conn_close(old, CLOSE_DUPLICATE, 1, "duplicate");
-		activate(c);
+		register_now(c);
 		break;
 	case REG_PROBE:
-		if (old->challenger != NULL) {
-			conn_close(c, CLOSE_DUPLICATE, 1, "another connection "
-			    "from this address is being checked");
-			break;
-		}
-		netd_log(nd, c->ip, NLOG_PROBE, LOGRATE_INFO, "%s: new node "
-		    "nonce from %s: probing the old connection (remote port "
-		    "%u) for %.1f s", c->name,
-		    old->name, old->remote_port, NETD_PROBE_S);
-		c->state = CONN_PENDING;
-		old->challenger = c;
-		old->probe_start = now;
-		old->probe_deadline = now + NETD_PROBE_S;
-		if (!old->ping_out)
-			send_ping(old, now);
+		probe_start(old, c, now);
 		break;
 	}
 }
@@ -1042,7 +1184,7 @@ on_get_addrs(struct conn *c, double now)
 		if (n < WIRE_MAX_ADDRS && !netaddr_eq(&a->ip, &c->ip) &&
 		    !a->self && (!v1 || netaddr_is_v4(&a->ip)) &&
 		    a->failures == 0 && (a->good || a->source !=
-		    ADDR_EXCHANGE) && reg_get(&nd->reg, &a->ip) == NULL &&
+		    ADDR_EXCHANGE) && conn_by_ip(nd, &a->ip) == NULL &&
 		    !is_banned(nd, a->ip, now)) {
 			m->u.addrs.v[n].ip = a->ip;
 			m->u.addrs.v[n++].port = a->port;
@@ -1600,6 +1742,34 @@ req_deadlines(struct conn *c, double now)
 	}
 }
 
+/*
+ * A restarted peer's probe on the registered connection c: a frame read
+ * since proves life.  Our output draining does not: the kernel takes a
+ * few bytes (the probe ping itself) from a peer that will never answer
+ * (issue 11, item 10: a mute old connection was judged alive in 3 of 6
+ * tries).  A challenger that closed meanwhile ends the probe (its close
+ * unlinks it in the reap pass).  1 when c is closed.
+ */
+static int
+probe_tick(struct conn *c, double now)
+{
+	if (c->challenger == NULL || !conn_alive(c->challenger))
+		return 0;
+	if (c->last_frame >= c->probe_start) {
+		netd_log(c->nd, c->ip, NLOG_PROBE, LOGRATE_INFO, "%s: answered "
+		    "the probe, refusing the new connection from %s", c->name,
+		    c->challenger->name);
+		conn_close(c->challenger, CLOSE_DUPLICATE, 1, "the peer at "
+		    "this address is alive with another node nonce");
+		c->challenger = NULL;
+	} else if (now > c->probe_deadline) {
+		conn_close(c, CLOSE_REPLACED, 1, "no answer to the probe in "
+		    "%.1f s, replaced", NETD_PROBE_S);
+		return 1;
+	}
+	return 0;
+}
+
 void
 conn_tick(struct conn *c, double now)
 {
@@ -1638,29 +1808,8 @@ conn_tick(struct conn *c, double now)
 		    now - c->last_recv);
 		return;
 	}
-	if (c->state != CONN_ACTIVE)
+	if (c->state != CONN_ACTIVE || probe_tick(c, now))
 		return;
-	/*
-	 * A restarted peer's probe: a frame read since proves life.  Our
-	 * output draining does not: the kernel takes a few bytes (the probe
-	 * ping itself) from a peer that will never answer (issue 11, item
-	 * 10: a mute old connection was judged alive in 3 of 6 tries).
-	 */
-	if (c->challenger != NULL) {
-		if (c->last_frame >= c->probe_start) {
-			netd_log(c->nd, c->ip, NLOG_PROBE, LOGRATE_INFO, "%s: "
-			    "answered the probe, refusing the new connection "
-			    "from %s", c->name, c->challenger->name);
-			conn_close(c->challenger, CLOSE_DUPLICATE, 1,
-			    "the peer at this address is alive with another "
-			    "node nonce");
-			c->challenger = NULL;
-		} else if (now > c->probe_deadline) {
-			conn_close(c, CLOSE_REPLACED, 1, "no answer to the "
-			    "probe in %.1f s, replaced", NETD_PROBE_S);
-			return;
-		}
-	}
 	if (may_ping && now >= c->next_ping) {
 		if (c->ping_out && ++c->missed >= cfg->max_missed_pings) {
 			conn_close(c, CLOSE_TIMEOUT, 1, "%u pings unanswered",
@@ -1759,6 +1908,7 @@ conn_shutdown_all(struct netd *nd)
 	snprintf(m.u.goodbye.text, sizeof(m.u.goodbye.text), "shutting down");
 	wbuf_init(&w, 1024);
 	wire_encode(&w, nd->magic, &m);
+	conn_settle(nd);	/* the closes before: applied, not skipped */
 	while ((c = TAILQ_FIRST(&nd->conns)) != NULL) {
 		if (c->opened && conn_alive(c) && c->tls) {
 			/* over TLS: the goodbye in a record of its own,

@@ -646,6 +646,7 @@ dialer_tick(struct netd *nd, double now)
 
 	if (nd->stopping || nd->boot != NETD_BOOTED)
 		return;
+	conn_settle(nd);	/* the closes of this tick take effect first */
 	n = count_conns(nd, DIR_OUTBOUND);
 	/* configured peers come first in the list: they are tried first */
 	for (a = TAILQ_FIRST(&nd->addrs); a != NULL; a = next) {
@@ -689,6 +690,7 @@ addr_hopeless(struct netd *nd, struct addr *a)
 	return 1;
 }
 
+/* A dial that never opened (close_apply, conn.c): backoff, a mark. */
 void
 dialer_connect_failed(struct conn *c, const char *why)
 {
@@ -724,12 +726,41 @@ dialer_succeeded(struct conn *c)
 	netd_addr_mark(c->nd, c->addr->ip, c->addr->port, ADDR_SUCCESS, 0);
 }
 
-/* Whether and when to dial this peer again after c closed. */
+/*
+ * When a's peer may be dialled again after c ended.  Only our own dials
+ * fail; an inbound connection that ends says nothing about the address
+ * we would dial, so it only waits the floor (backoff_min).  An outbound
+ * one that lived longer than the longest wait was a good one: its
+ * failures start again from one.
+ */
+static void
+redial_later(struct netd *nd, struct conn *c, struct addr *a)
+{
+	double d, now = mono_now();
+
+	if (c->dir == DIR_OUTBOUND) {
+		if (c->since > 0 && now - c->since >= nd->cfg->backoff_max)
+			a->failures = 0;	/* it was a good connection */
+		a->failures++;
+	}
+	d = c->dir == DIR_OUTBOUND ? backoff_delay(nd->cfg, a->failures) :
+	    nd->cfg->backoff_min;
+	if (a->next_try < now + d)
+		a->next_try = now + d;
+	if (c->dir == DIR_OUTBOUND && !addr_hopeless(nd, a))
+		netd_log(nd, c->ip, NLOG_DIAL, LOGRATE_INFO, "%s: next "
+		    "attempt in %.2f s", c->name, d);
+}
+
+/*
+ * Whether and when to dial this peer again after c closed: step 4 of
+ * close_apply (conn.c), once per connection, after the registry and
+ * syncd have heard of the close.
+ */
 void
 dialer_closed(struct netd *nd, struct conn *c, enum net_close_reason reason)
 {
 	struct addr	*a = c->addr;
-	double		 d, now = mono_now();
 
 	if (a == NULL && c->listen_port != 0)
 		a = dialer_addr_find(nd, &c->ip);
@@ -743,6 +774,7 @@ dialer_closed(struct netd *nd, struct conn *c, enum net_close_reason reason)
 		 * The other connection to this IP lives on: no redial.  If
 		 * none does here (the peer keeps one from another machine
 		 * behind the same IP), back off like after any refusal.
+		 * (The registry is as it was when c closed: conn_settle.)
 		 */
 		if (reg_get(&nd->reg, &c->ip) != NULL || c->superseded)
 			return;
@@ -772,23 +804,6 @@ dialer_closed(struct netd *nd, struct conn *c, enum net_close_reason reason)
 	default:
 		break;
 	}
-	if (a == NULL)
-		return;
-	/*
-	 * Only our own dials fail; an inbound connection that ends says
-	 * nothing about the address we would dial, so it only waits the
-	 * floor before we may dial it.
-	 */
-	if (c->dir == DIR_OUTBOUND) {
-		if (c->since > 0 && now - c->since >= nd->cfg->backoff_max)
-			a->failures = 0;	/* it was a good connection */
-		a->failures++;
-	}
-	d = c->dir == DIR_OUTBOUND ? backoff_delay(nd->cfg, a->failures) :
-	    nd->cfg->backoff_min;
-	if (a->next_try < now + d)
-		a->next_try = now + d;
-	if (c->dir == DIR_OUTBOUND && !addr_hopeless(nd, a))
-		netd_log(nd, c->ip, NLOG_DIAL, LOGRATE_INFO, "%s: next "
-		    "attempt in %.2f s", c->name, d);
+	if (a != NULL)
+		redial_later(nd, c, a);
 }

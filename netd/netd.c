@@ -32,7 +32,7 @@
 #include "metrics_http.h"
 #include "netd.h"
 
-static struct netd	the_netd;
+static struct netd	env;	/* this worker's state */
 
 static uint32_t
 next_reqid(struct netd *nd)
@@ -733,7 +733,7 @@ on_get_blocks(struct netd *nd, struct rbuf *r)
 		free(g);
 		return;
 	}
-	c = reg_get(&nd->reg, &g->ip);
+	c = conn_by_ip(nd, &g->ip);
 	if (c == NULL || c->state != CONN_ACTIVE ||
 	    c->nreqs >= NETD_MAX_PEER_REQS ||
 	    (m = calloc(1, sizeof(*m))) == NULL) {
@@ -814,7 +814,7 @@ on_punish(struct netd *nd, struct rbuf *r)
 	}
 	netd_log(nd, p.ip, NLOG_PUNISH, LOGRATE_INFO, "%s: punished by syncd "
 	    "for %u s: %s", ip_str(p.ip, ip, sizeof(ip)), p.ban_s, p.why);
-	c = reg_get(&nd->reg, &p.ip);
+	c = conn_by_ip(nd, &p.ip);
 	if (p.ban_s > 0)
 		ban_ip(nd, p.ip, p.ban_s, c ? c->listen_port : 0, p.reason);
 	if (c != NULL)
@@ -912,7 +912,7 @@ reap_cb(evutil_socket_t fd, short ev, void *arg)
 static int
 netd_load(struct worker *w)
 {
-	struct netd	*nd = &the_netd;
+	struct netd	*nd = &env;
 	char		 err[CONFIG_ERR_MAX];
 	uint8_t		 seed[NODE_KEY_LEN];
 	size_t		 i;
@@ -936,6 +936,7 @@ netd_load(struct worker *w)
 	nd->magic = wire_magic(nd->genesis_hash);
 	randombytes_buf(&nd->nonce, sizeof(nd->nonce));
 	TAILQ_INIT(&nd->conns);
+	TAILQ_INIT(&nd->closed);
 	TAILQ_INIT(&nd->addrs);
 	lograte_init(&nd->logs);
 	reg_init(&nd->reg);

@@ -137,6 +137,22 @@ enum conn_state {
 	CONN_DEAD		/* waiting to be freed */
 };
 
+/*
+ * Why a connection ended, as conn_close recorded it: the first close
+ * only (a second one, from the peer's EOF or a callback, changes
+ * nothing).  close_apply (conn.c) applies its effects once, in the
+ * reap pass.  The other facts it needs are on the connection: who said
+ * it (peer_said, for CLOSE_GOODBYE), superseded, opened, hello_ok.
+ */
+struct conn_end {
+	enum net_close_reason	 reason;
+	enum conn_state		 was;		/* the state it ended in */
+	int			 queued;	/* in nd->closed: effects to
+						   apply */
+	char			 why[256];	/* the log line's, the
+						   goodbye's text */
+};
+
 /* A request sent to the peer for syncd. */
 struct peer_req {
 	uint32_t	wire_reqid;
@@ -157,6 +173,8 @@ struct addr;
 
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;
+	TAILQ_ENTRY(conn)	 close_entry;	/* nd->closed */
+	struct conn_end		 end;
 	struct netd		*nd;
 	uint64_t		 serial;
 	struct bufferevent	*bev;		/* a socket's, then TLS's */
@@ -240,7 +258,8 @@ struct conn {
 	int			 nalso;
 	double			 addrs_answered;
 	int			 addrs_asked;	/* our GET_ADDRS, unanswered */
-	enum net_close_reason	 peer_said;	/* the peer's goodbye */
+	enum net_close_reason	 peer_said;	/* the peer's goodbye: who
+						   said it (CLOSE_GOODBYE) */
 };
 TAILQ_HEAD(conn_list, conn);
 
@@ -320,6 +339,9 @@ struct netd {
 	struct event		*tick;
 	struct event		*reap;
 	struct conn_list	 conns;
+	struct conn_list	 closed;	/* closes whose effects are
+						   still to apply, in the
+						   order they happened */
 	struct addr_list	 addrs;
 	size_t			 naddrs;
 	struct ban		 bans[NETD_MAX_BANS];
@@ -357,16 +379,26 @@ void		 conn_start(struct conn *);
 struct conn	*conn_by_nonce(struct netd *, uint64_t nonce,
 		    const struct conn *not);
 void		 conn_send(struct conn *, const struct wire_msg *);
+/*
+ * End a connection: records why (the first close only) and stops its
+ * traffic; its effects on the registry, syncd, the dialer and stored
+ * follow in the reap pass (conn_settle).  docs/architecture.md "How a
+ * peer connection ends".
+ */
 void		 conn_close(struct conn *, enum net_close_reason, int goodbye,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void		 conn_tick(struct conn *, double now);
+/* apply the effects of the closes so far, each once, in their order */
+void		 conn_settle(struct netd *);
+/* the reap pass: conn_settle, then free the dead (nd->reap's callback) */
 void		 conn_reap(struct netd *);
+/* the registered connection of ip, if it is not closing; or NULL */
+struct conn	*conn_by_ip(struct netd *, const struct netaddr *ip);
 void		 conn_shutdown_all(struct netd *);
 struct conn	*conn_by_serial(struct netd *, uint64_t);
 int		 conn_alive(const struct conn *);
 const uint8_t	*conn_pinned_key(const struct netd *, struct netaddr ip);
 void		 conn_peer_event(struct conn *, uint16_t ipc_type);
-void		 conn_fail_reqs(struct conn *);
 void		 conn_broadcast(struct netd *, const struct wire_msg *);
 void		 conn_resume(struct conn *);
 int		 conn_serve_room(struct conn *);
