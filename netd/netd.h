@@ -5,7 +5,8 @@
  *	netd.c		the worker: life cycle, IPC with stored and syncd,
  *			the status heartbeat, the periodic tick
  *	conn.c		the one connection type and its message loop, for
- *			both directions: handshake, ping/pong, requests
+ *			both directions: handshake, ping/pong, requests;
+ *			how a connection ends (conn_close, the reap pass)
  *	registry.c	one live connection per peer IP, the duplicate rule,
  *			the scope of addresses learned from peers, which
  *			inbound peer to evict for a newcomer
