@@ -32,7 +32,8 @@
 #include "lograte.h"
 #include "syncd.h"
 
-static struct syncd	 S;
+/* the worker's state (one name in every worker, as OpenBSD's daemons) */
+static struct syncd	 env;
 /* lines a peer's blocks or claims cause, rate-limited per peer and kind */
 static struct lograte	 peer_logs;
 enum { SLOG_PUNISH, SLOG_ROUND, SLOG_BRANCH };
@@ -1298,17 +1299,17 @@ syncd_load(struct worker *w)
 		log_warnx("libsodium failed to initialise");
 		return -1;
 	}
-	S.w = w;
-	w->priv = &S;
+	env.w = w;
+	w->priv = &env;
 	dir = w->cfg.genesis_dir[0] ? w->cfg.genesis_dir : w->cfg.data_dir;
-	if (genesis_load(&S.gen, w->cfg.network, dir, err, sizeof(err))
+	if (genesis_load(&env.gen, w->cfg.network, dir, err, sizeof(err))
 	    == -1) {
 		log_warnx("genesis: %s", err);
 		worker_exit_config();
 	}
-	S.cpus = vpool_cpus();	/* /sys is out of reach in the sandbox */
-	S.producer = -1;
-	if (w->cfg.producer_key[0] && produce_load_key(&S, err,
+	env.cpus = vpool_cpus();	/* /sys: out of reach in the sandbox */
+	env.producer = -1;
+	if (w->cfg.producer_key[0] && produce_load_key(&env, err,
 	    sizeof(err)) == -1) {
 		log_warnx("producer key: %s", err);
 		worker_exit_config();
@@ -1319,8 +1320,8 @@ syncd_load(struct worker *w)
 static int
 syncd_pre_sandbox(struct worker *w)
 {
-	S.net = worker_listen(w, "sync.sock", IPC_NETD, net_dispatch, &S);
-	ipc_set_state_handler(S.net, net_state);
+	env.net = worker_listen(w, "sync.sock", IPC_NETD, net_dispatch, &env);
+	ipc_set_state_handler(env.net, net_state);
 	return 0;
 }
 
@@ -1340,7 +1341,7 @@ assumevalid_init(struct worker *w, uint32_t window)
 	    strlen(w->cfg.assumevalid), NULL, &len, NULL) != 0 ||
 	    len != sizeof(hash))
 		fatalx("assumevalid: not a block hash");	/* config.c */
-	cv_set_assumevalid(&S.cv, hash, window > 2 * SYNC_RANGE_MAX ?
+	cv_set_assumevalid(&env.cv, hash, window > 2 * SYNC_RANGE_MAX ?
 	    window - SYNC_RANGE_MAX : window / 2);
 	log_info("assumevalid: signatures of block %s and its ancestors are "
 	    "not checked (links, heights, times and payload hashes are)",
@@ -1353,36 +1354,36 @@ syncd_init(struct worker *w)
 	struct timeval	tv = { 0, 100000 };
 	uint32_t	window = (uint32_t)w->cfg.window;
 	unsigned	threads = w->cfg.validation_threads > 0 ?
-	    (unsigned)w->cfg.validation_threads : S.cpus;
+	    (unsigned)w->cfg.validation_threads : env.cpus;
 
 	if (window < (uint32_t)w->cfg.max_reorg_depth + 1)
 		window = (uint32_t)w->cfg.max_reorg_depth + 1;
-	planner_init(&S.pl, window, (uint32_t)w->cfg.per_peer,
+	planner_init(&env.pl, window, (uint32_t)w->cfg.per_peer,
 	    SYNC_RANGE_MAX, w->cfg.request_timeout);
-	if (cv_init(&S.cv, &S.gen.info, window,
+	if (cv_init(&env.cv, &env.gen.info, window,
 	    (uint32_t)w->cfg.max_reorg_depth) == -1)
 		fatalx("out of memory");
 	/* threads start after the sandbox, so that its filter covers them */
-	if ((S.pool = vpool_new(threads)) == NULL)
+	if ((env.pool = vpool_new(threads)) == NULL)
 		fatal("cannot start %u validation threads", threads);
-	S.cv.pool = S.pool;
+	env.cv.pool = env.pool;
 	assumevalid_init(w, window);
-	S.phase = PH_START;
-	S.rate_t = mono_now();
-	(void)commit_rate(S.rate_t, 0);	/* the first sample: the start */
-	S.block_len_max = BLOCK_MAX_LEN;
-	S.store = worker_dial(w, "store-syncd.sock", IPC_STORED,
-	    store_dispatch, &S);
-	ipc_set_state_handler(S.store, store_state);
-	syncd_request_tip(&S);
-	S.tick = event_new(w->base, -1, EV_PERSIST, tick_cb, &S);
-	if (S.tick == NULL || event_add(S.tick, &tv) == -1)
+	env.phase = PH_START;
+	env.rate_t = mono_now();
+	(void)commit_rate(env.rate_t, 0);	/* the first sample */
+	env.block_len_max = BLOCK_MAX_LEN;
+	env.store = worker_dial(w, "store-syncd.sock", IPC_STORED,
+	    store_dispatch, &env);
+	ipc_set_state_handler(env.store, store_state);
+	syncd_request_tip(&env);
+	env.tick = event_new(w->base, -1, EV_PERSIST, tick_cb, &env);
+	if (env.tick == NULL || event_add(env.tick, &tv) == -1)
 		fatalx("cannot start the timer");
-	if (w->cfg.block_interval > 0 && S.producer >= 0)
-		S.prod.next_timed = mono_now() + w->cfg.block_interval;
-	log_info("network %s, %s, %u validation threads", S.gen.info.network,
-	    S.producer >= 0 ? "producing" : "not producing",
-	    vpool_threads(S.pool));
+	if (w->cfg.block_interval > 0 && env.producer >= 0)
+		env.prod.next_timed = mono_now() + w->cfg.block_interval;
+	log_info("network %s, %s, %u validation threads", env.gen.info.network,
+	    env.producer >= 0 ? "producing" : "not producing",
+	    vpool_threads(env.pool));
 	return 0;
 }
 
@@ -1394,21 +1395,21 @@ syncd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 
 	memset(&st, 0, sizeof(st));
 	st.seq = seq;
-	st.state = S.phase == PH_LOCATE || S.phase == PH_FETCH ?
+	st.state = env.phase == PH_LOCATE || env.phase == PH_FETCH ?
 	    SYNC_CATCHING_UP : SYNC_IDLE;
-	best = best_height(&S, mono_now());
-	st.target_height = best > S.cv.tip_height ? best : S.cv.tip_height;
-	if (S.phase == PH_FETCH && S.pl.target > st.target_height)
-		st.target_height = S.pl.target;
-	st.rate_milli = (uint64_t)(S.rate * 1000);
-	st.in_flight = S.pl.in_flight;
+	best = best_height(&env, mono_now());
+	st.target_height = best > env.cv.tip_height ? best : env.cv.tip_height;
+	if (env.phase == PH_FETCH && env.pl.target > st.target_height)
+		st.target_height = env.pl.target;
+	st.rate_milli = (uint64_t)(env.rate * 1000);
+	st.in_flight = env.pl.in_flight;
 	st.log_suppressed = peer_logs.c.suppressed;
 	st.log_summaries = peer_logs.c.summaries;
-	st.request = S.request_hist;
-	st.assumevalid = !S.cv.av_on ? SYNC_AV_OFF : S.cv.av_passed ?
+	st.request = env.request_hist;
+	st.assumevalid = !env.cv.av_on ? SYNC_AV_OFF : env.cv.av_passed ?
 	    SYNC_AV_PASSED : SYNC_AV_PENDING;
-	st.av_height = S.cv.av_height;
-	st.av_skipped = S.cv.av_skipped;
+	st.av_height = env.cv.av_height;
+	st.av_skipped = env.cv.av_skipped;
 	worker_sendq(w, st.sendq);
 	ipc_status_syncd_encode(out, &st);
 }
@@ -1428,19 +1429,19 @@ syncd_ctl(struct worker *w, const struct ipc_hdr *h, struct rbuf *body)
 		log_warnx("control: malformed produce dropped");
 		return;
 	}
-	produce_request(&S, h->reqid, &p);
+	produce_request(&env, h->reqid, &p);
 }
 
 static void
 syncd_shutdown(struct worker *w)
 {
 	(void)w;
-	if (S.tick)
-		event_del(S.tick);
-	S.cv.pool = NULL;
-	vpool_free(S.pool);
-	S.pool = NULL;
-	sodium_memzero(S.sk, sizeof(S.sk));
+	if (env.tick)
+		event_del(env.tick);
+	env.cv.pool = NULL;
+	vpool_free(env.pool);
+	env.pool = NULL;
+	sodium_memzero(env.sk, sizeof(env.sk));
 }
 
 static const struct worker_def syncd_def = {
