@@ -92,7 +92,7 @@ can_produce(struct syncd *s, uint32_t reqid)
 		    "key ([sync] producer_key)");
 		return 0;
 	}
-	if (s->phase == PH_START) {
+	if (s->state == CS_START) {
 		refuse(s, reqid, IPC_ERR_BUSY, "not ready: the chain is not "
 		    "loaded yet");
 		return 0;
@@ -200,7 +200,7 @@ produce_batch(struct syncd *s)
 	ap.blocks.v = v;
 	wbuf_init(&w, IPC_MAX_MSG);
 	ipc_append_encode(&w, &ap);
-	syncd_store_enqueue(s, SR_APPEND_PRODUCE, IPC_STORE_APPEND, &w, &r);
+	r = syncd_store_enqueue(s, SR_APPEND_PRODUCE, &w);
 	r->nblocks = n;
 	if ((r->last = malloc(blen)) == NULL)
 		fatal("malloc");
@@ -211,10 +211,12 @@ produce_batch(struct syncd *s)
 	free(buf);
 }
 
-void
-produce_result(struct syncd *s, struct sreq *r, const struct ipc_result *res)
+enum storeq_verdict
+produce_result(void *arg, struct sreq *r, const void *msg)
 {
-	struct block b;
+	struct syncd		*s = arg;
+	const struct ipc_result	*res = msg;
+	struct block		 b;
 
 	if (res->code != IPC_OK) {
 		log_warnx("stored refused our blocks: %s (%s)",
@@ -226,7 +228,7 @@ produce_result(struct syncd *s, struct sreq *r, const struct ipc_result *res)
 		    IPC_ERR_MALFORMED]);
 		s->prod.active = 0;
 		syncd_request_tip(s);
-		return;
+		return STOREQ_DONE;
 	}
 	if (block_decode(r->last, r->lastlen, &b) != BLOCK_OK)
 		fatalx("our own block does not decode");
@@ -246,6 +248,7 @@ produce_result(struct syncd *s, struct sreq *r, const struct ipc_result *res)
 		produce_answer(s, IPC_OK, NULL);
 		s->prod.active = 0;
 	}
+	return STOREQ_DONE;
 }
 
 void
@@ -254,7 +257,7 @@ produce_tick(struct syncd *s, double now)
 	double iv = s->w->cfg.block_interval;
 
 	if (s->prod.active) {
-		if (!syncd_append_queued(s) && s->qlen == 0)
+		if (storeq_len(&s->sq) == 0)
 			produce_batch(s);
 		return;
 	}

@@ -41,10 +41,8 @@ enum { SLOG_PUNISH, SLOG_ROUND, SLOG_BRANCH };
 	lograte_log(&peer_logs, (ip), (kind), (level), mono_now(),	\
 	    __VA_ARGS__)
 
-static void	store_send_head(struct syncd *);
-static void	maybe_start_round(struct syncd *);
 static void	progress(struct syncd *);
-static void	end_round(struct syncd *, const char *why);
+static int	catchup_fsm(struct syncd *, enum catchup_event, const char *);
 
 uint64_t
 now_ms(void)
@@ -61,108 +59,39 @@ ipstr(struct netaddr ip, char *buf)
 	return netaddr_str(&ip, buf, NETADDR_STRLEN);
 }
 
-/* ---- requests to stored ---- */
+/* ---- requests to stored (storeq.c; the table is below) ---- */
 
-void
-syncd_store_enqueue(struct syncd *s, int kind, uint16_t type,
-    struct wbuf *body, struct sreq **out)
+struct sreq *
+syncd_store_enqueue(struct syncd *s, enum sreq_kind kind, struct wbuf *body)
 {
-	struct sreq *r;
-
-	if (s->qlen == STORE_QUEUE_MAX)
-		fatalx("stored request queue overflow");
-	r = &s->q[(s->qhead + s->qlen) % STORE_QUEUE_MAX];
-	memset(r, 0, sizeof(*r));
-	r->kind = kind;
-	r->type = type;
-	if (body)
-		r->body = *body;	/* ownership moves to the queue */
-	else
-		wbuf_init(&r->body, 16);
-	s->qlen++;
-	if (out)
-		*out = r;
-	if (s->qlen == 1)
-		store_send_head(s);
-}
-
-static void
-store_send_head(struct syncd *s)
-{
-	struct sreq *r;
-
-	if (s->qlen == 0)
-		return;
-	r = &s->q[s->qhead];
-	if (++s->store_reqid == 0)
-		s->store_reqid = 1;
-	r->reqid = s->store_reqid;
-	r->sent = mono_now();
-	ipc_send(s->store, r->type, r->reqid, &r->body);
-}
-
-static void
-store_pop(struct syncd *s)
-{
-	struct sreq *r = &s->q[s->qhead];
-
-	wbuf_free(&r->body);
-	free(r->last);
-	memset(r, 0, sizeof(*r));
-	s->qhead = (s->qhead + 1) % STORE_QUEUE_MAX;
-	s->qlen--;
-	s->store_backoff = 0;
-	if (s->qlen)
-		store_send_head(s);
+	return storeq_push(&s->sq, kind, body, mono_now());
 }
 
 int
 syncd_append_queued(const struct syncd *s)
 {
-	int i;
-
-	for (i = 0; i < s->qlen; i++) {
-		const struct sreq *r = &s->q[(s->qhead + i) % STORE_QUEUE_MAX];
-
-		if (r->type == IPC_STORE_APPEND)
-			return 1;
-	}
-	return 0;
+	return storeq_has_type(&s->sq, IPC_STORE_APPEND);
 }
 
 void
 syncd_request_tip(struct syncd *s)
 {
-	if (s->tip_wait)
-		return;
-	s->tip_wait = 1;
-	syncd_store_enqueue(s, SR_TIP, IPC_STORE_TIP_REQ, NULL, NULL);
+	if (!storeq_has_kind(&s->sq, SR_TIP))
+		syncd_store_enqueue(s, SR_TIP, NULL);
 }
 
 static void
-request_block(struct syncd *s, int kind, uint64_t height)
+request_block(struct syncd *s, enum sreq_kind kind, uint64_t height)
 {
 	struct ipc_range	 rg;
 	struct wbuf		 w;
-	struct sreq		*r;
 
 	rg.from = height;
 	rg.count = 1;
 	rg.max_bytes = BLOCK_MAX_LEN;
 	wbuf_init(&w, 64);
 	ipc_range_encode(&w, &rg);
-	syncd_store_enqueue(s, kind, IPC_STORE_BLOCKS_REQ, &w, &r);
-	r->height = height;
-}
-
-/* stored could not do it now: the same request again after a while */
-static void
-store_retry_later(struct syncd *s)
-{
-	s->store_backoff = s->store_backoff ? s->store_backoff * 2 : 0.2;
-	if (s->store_backoff > 10)
-		s->store_backoff = 10;
-	s->store_retry_at = mono_now() + s->store_backoff;
+	syncd_store_enqueue(s, kind, &w)->height = height;
 }
 
 /* ---- to netd ---- */
@@ -197,8 +126,8 @@ punish_for(struct syncd *s, struct netaddr ip, uint32_t ban_s, const char *fmt,
 	    "it, not used for %u s", ipstr(ip, a), p.why, ban_s);
 	ipc_compose(s->net, IPC_SYNC_PUNISH, 0, &p);
 	planner_ban(&s->pl, ip, mono_now() + ban_s);
-	if (s->phase == PH_LOCATE && netaddr_eq(&ip, &s->lead_ip))
-		end_round(s, "the leading peer misbehaved");
+	if (netaddr_eq(&ip, &s->lead_ip))
+		catchup_fsm(s, CE_LEAD_LOST, "the leading peer misbehaved");
 }
 
 static void
@@ -235,13 +164,14 @@ proven_above(struct syncd *s, uint64_t h)
 int
 syncd_yield_round(struct syncd *s, uint64_t above, const char *why)
 {
-	if (s->phase == PH_IDLE)
+	if (s->state == CS_IDLE)
 		return 1;
-	if (s->phase == PH_START || s->qlen > 0 || s->restart_round ||
-	    s->lead_buf != NULL || proven_above(s, above))
+	if (s->state == CS_START || s->state == CS_DRAIN ||
+	    s->state == CS_FORK_BLOCK || storeq_len(&s->sq) > 0 ||
+	    proven_above(s, above))
 		return 0;
-	end_round(s, why);
-	return s->phase == PH_IDLE;
+	catchup_fsm(s, CE_ROUND_END, why);
+	return s->state == CS_IDLE;
 }
 
 static void
@@ -286,7 +216,7 @@ static void
 lead_failed(struct syncd *s, int strike, const char *why)
 {
 	planner_lead_failed(&s->pl, s->lead_ip, mono_now(), strike);
-	end_round(s, why);
+	catchup_fsm(s, CE_ROUND_END, why);
 }
 
 static void
@@ -299,28 +229,85 @@ lead_forget(struct syncd *s)
 	s->loc_reqid = 0;
 }
 
+/* ---- the catch-up's state machine (catchup.h, docs/sync.md) ---- */
+
+/* entering CS_IDLE from a round: what the round held goes */
 static void
-end_round(struct syncd *s, const char *why)
+round_forget(struct syncd *s)
 {
 	size_t i;
 
-	if (s->phase != PH_LOCATE && s->phase != PH_FETCH)
-		return;
-	if (syncd_append_queued(s)) {
-		/* a batch is in stored's hands: end once it is answered */
-		s->restart_round = 1;
-		return;
-	}
-	log_debug("round ends: %s (height %llu)", why,
-	    (unsigned long long)s->cv.tip_height);
 	lead_forget(s);
 	cv_reset(&s->cv);
 	planner_reset(&s->pl, s->cv.tip_height, s->cv.tip_height);
 	for (i = 0; i < s->pl.np; i++)
 		s->pl.p[i].skip = 0;
 	s->held_future = 0;
-	s->phase = PH_IDLE;
-	s->restart_round = 0;
+}
+
+/* what entering a state means; the state is already set */
+static void
+state_entered(struct syncd *s, enum catchup_state old)
+{
+	switch (s->state) {
+	case CS_IDLE:
+		if (old == CS_START) {
+			log_info("chain at height %llu",
+			    (unsigned long long)s->cv.tip_height);
+			worker_up(s->w);	/* serving now */
+			break;
+		}
+		round_forget(s);
+		if (old == CS_DRAIN)	/* stored's tip may not be ours */
+			syncd_request_tip(s);
+		break;
+	case CS_LOCATOR:
+		s->last_progress = mono_now();
+		syncd_store_enqueue(s, SR_LOCATOR, NULL);
+		break;
+	case CS_FETCH:
+		s->last_progress = mono_now();
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+change_state(struct syncd *s, enum catchup_state next,
+    enum catchup_event ev, const char *why)
+{
+	enum catchup_state old = s->state;
+
+	log_debug("catch-up: %s -> %s on %s%s%s (height %llu)",
+	    catchup_state_names[old], catchup_state_names[next],
+	    catchup_event_names[ev], why ? ": " : "", why ? why : "",
+	    (unsigned long long)s->cv.tip_height);
+	s->state = next;
+	state_entered(s, old);
+}
+
+/*
+ * The one function that moves the catch-up (as OpenBGPD's bgp_fsm):
+ * every other part of syncd raises an event, with why for the log, and
+ * acts only when it returns 0.  -1: ev has no place in the current state
+ * (catchup_next); logged at debug, nothing done.
+ */
+static int
+catchup_fsm(struct syncd *s, enum catchup_event ev, const char *why)
+{
+	enum catchup_state next;
+
+	next = catchup_next(s->state, ev, syncd_append_queued(s));
+	if (next == CS_REFUSED) {
+		log_debug("catch-up: %s refused in state %s%s%s",
+		    catchup_event_names[ev], catchup_state_names[s->state],
+		    why ? ": " : "", why ? why : "");
+		return -1;
+	}
+	if (next != s->state)
+		change_state(s, next, ev, why);
+	return 0;
 }
 
 static void
@@ -329,19 +316,17 @@ maybe_start_round(struct syncd *s)
 	struct plan_peer	*lead;
 	char			 a[NETADDR_STRLEN];
 
-	if (s->phase != PH_IDLE || s->prod.active || s->qlen > 0)
+	if (s->state != CS_IDLE || s->prod.active || storeq_len(&s->sq) > 0)
 		return;
 	lead = planner_lead(&s->pl, mono_now(), s->cv.tip_height);
 	if (lead == NULL)
 		return;
 	s->lead_ip = lead->ip;
-	s->phase = PH_LOCATE;
-	s->last_progress = mono_now();
 	peer_log(lead->ip, SLOG_ROUND, LOGRATE_INFO, "catching up: peer %s is "
 	    "at height %llu, we are at %llu", ipstr(lead->ip, a),
 	    (unsigned long long)lead->height,
 	    (unsigned long long)s->cv.tip_height);
-	syncd_store_enqueue(s, SR_LOCATOR, IPC_STORE_LOCATOR_REQ, NULL, NULL);
+	catchup_fsm(s, CE_LEAD_CHOSEN, NULL);
 }
 
 static void
@@ -349,11 +334,11 @@ got_locator(struct syncd *s, const struct ipc_hashes *loc)
 {
 	struct plan_peer *p;
 
-	if (s->phase != PH_LOCATE)
+	if (catchup_fsm(s, CE_LOCATOR_READ, NULL) == -1)
 		return;
 	p = planner_peer(&s->pl, s->lead_ip);
 	if (p == NULL || !planner_usable(p, mono_now())) {
-		end_round(s, "the leading peer left");
+		catchup_fsm(s, CE_LEAD_LOST, "the leading peer left");
 		return;
 	}
 	s->loc_reqid = planner_reqid(&s->pl);
@@ -453,16 +438,15 @@ got_lead_answer(struct syncd *s, struct netaddr ip, const struct ipc_blocks *bl,
 	}
 	s->block_len_max = 0;	/* this round's blocks */
 	if (check_answer(s, bl, 0, 0, &first, NULL, why, sizeof(why)) == -1) {
+		/* punishing the lead ends the round: CE_LEAD_LOST */
 		punish(s, ip, "%s", why);
-		end_round(s, "bad locator answer");
 		return;
 	}
 	if (b->h.height == 0 || b->h.height > s->cv.tip_height + 1) {
 		punish(s, ip, "answered our locator from height %llu, above "
 		    "our tip %llu", (unsigned long long)b->h.height,
 		    (unsigned long long)s->cv.tip_height);
-		end_round(s, "bad locator answer");
-		return;
+		return;		/* as above */
 	}
 	planner_proven(&s->pl, ip, b->h.height + bl->count - 1);
 	if (s->cv.tip_height - (b->h.height - 1) > s->cv.max_reorg) {
@@ -490,7 +474,8 @@ got_lead_answer(struct syncd *s, struct netaddr ip, const struct ipc_blocks *bl,
 		s->lead_blocks.v[i].len = bl->v[i].len;
 	}
 	s->lead_first = first;
-	request_block(s, SR_FORK_BLOCK, b->h.height - 1);
+	if (catchup_fsm(s, CE_LEAD_ANSWERED, NULL) == 0)
+		request_block(s, SR_FORK_BLOCK, b->h.height - 1);
 }
 
 /* our block at the fork point: the round can start */
@@ -501,8 +486,8 @@ got_fork_block(struct syncd *s, const struct block *fork)
 	uint64_t		 target;
 	uint32_t		 i;
 
-	if (s->phase != PH_LOCATE || s->lead_buf == NULL)
-		return;
+	if (s->state != CS_FORK_BLOCK || s->lead_buf == NULL)
+		return;		/* the round ended meanwhile */
 	if (memcmp(s->lead_first.b.h.prev, fork->hash, BLOCK_HASH_LEN) != 0) {
 		/* not our block there: our chain moved or the peer lies */
 		lead_failed(s, 1, "locator answer does not link to our chain");
@@ -527,8 +512,7 @@ got_fork_block(struct syncd *s, const struct block *fork)
 	if (s->pl.planned > s->pl.target)
 		s->pl.target = s->pl.planned;
 	lead_forget(s);
-	s->phase = PH_FETCH;
-	s->last_progress = mono_now();
+	catchup_fsm(s, CE_FORK_LINKED, NULL);
 	progress(s);
 }
 
@@ -660,12 +644,11 @@ commit_next(struct syncd *s)
 	struct cv_batch		 bt;
 	struct ipc_append	 ap;
 	struct blob		*v;
-	struct sreq		*r;
 	const struct cv_slot	*sl;
 	struct wbuf		 w;
 	uint32_t		 i;
 
-	if (syncd_append_queued(s) || s->restart_round)
+	if (syncd_append_queued(s) || s->state == CS_DRAIN)
 		return;
 	if (cv_batch(&s->cv, IPC_MAX_BLOCKS, BATCH_BYTES, &bt) != 1)
 		return;
@@ -688,8 +671,7 @@ commit_next(struct syncd *s)
 		log_info("reorganising: rolling back to height %llu, then "
 		    "appending %u blocks", (unsigned long long)bt.rollback_to,
 		    bt.count);
-	syncd_store_enqueue(s, SR_APPEND_SYNC, IPC_STORE_APPEND, &w, &r);
-	r->batch = bt;
+	syncd_store_enqueue(s, SR_APPEND_SYNC, &w)->batch = bt;
 	planner_set_base(&s->pl, s->cv.queued);
 }
 
@@ -699,7 +681,7 @@ pump(struct syncd *s)
 	struct plan_req	req;
 	double		now = mono_now();
 
-	if (s->phase != PH_FETCH || !ipc_connected(s->net))
+	if (!catchup_fetching(s->state) || !ipc_connected(s->net))
 		return;
 	/*
 	 * What is held plus what is asked for, at the largest block seen in
@@ -737,7 +719,7 @@ progress(struct syncd *s)
 	struct cv_bad	bad;
 	int		guard;
 
-	if (s->phase != PH_FETCH)
+	if (!catchup_fetching(s->state))
 		return;
 	/*
 	 * The pipeline: what an answer freed is asked for again, and a
@@ -759,7 +741,7 @@ progress(struct syncd *s)
 		assumevalid_log(s);
 		if (bad.err == BLOCK_OK || handle_bad(s, &bad))
 			break;
-		if (s->phase != PH_FETCH)
+		if (!catchup_fetching(s->state))
 			return;
 	}
 	commit_next(s);
@@ -775,65 +757,131 @@ progress(struct syncd *s)
 	if (planner_done(&s->pl) && !syncd_append_queued(s) &&
 	    s->cv.queued == s->cv.validated) {
 		if (s->cv.validated < s->pl.target || cv_waiting_reorg(&s->cv))
-			end_round(s, "nothing more to fetch");
+			catchup_fsm(s, CE_ROUND_END, "nothing more to fetch");
 		else
-			end_round(s, "caught up");
+			catchup_fsm(s, CE_ROUND_END, "caught up");
 		maybe_start_round(s);
 	}
 }
 
-/* ---- answers from stored ---- */
+/* ---- answers from stored: the storeq handlers and their table ---- */
 
-static void
-got_append_sync(struct syncd *s, struct sreq *r, const struct ipc_result *res)
+static enum storeq_verdict
+got_tip(void *arg, struct sreq *r, const void *msg)
 {
-	const struct cv_slot	*sl;
-	uint64_t		 last = r->batch.first + r->batch.count - 1;
+	struct syncd		*s = arg;
+	const struct ipc_tip	*tip = msg;
 
-	switch (res->code) {
-	case IPC_OK:
-		if (res->height != last) {
-			/* not what we asked for: believe stored, not us */
-			log_warnx("stored took blocks %llu-%llu but its tip is "
-			    "%llu; re-reading the tip", (unsigned long long)
-			    r->batch.first, (unsigned long long)last,
-			    (unsigned long long)res->height);
-			s->restart_round = 1;
-			break;
-		}
-		sl = cv_slot(&s->cv, last);
-		if (sl)
-			syncd_announce(s, sl->raw, sl->len);
-		cv_committed(&s->cv, &r->batch);
-		s->committed += r->batch.count;
-		s->last_progress = mono_now();
-		/* the 10 s progress line says it at info; this is debug */
-		if (s->cv.tip_height % 1000 < r->batch.count ||
-		    r->batch.rollback)
-			log_debug("height %llu", (unsigned long long)
-			    s->cv.tip_height);
-		break;
-	default:
-		log_warnx("stored refused blocks %llu-%llu: %s (%s); "
-		    "re-reading the tip", (unsigned long long)r->batch.first,
-		    (unsigned long long)last, ipc_code_names[res->code < IPC_NCODES ?
-		    res->code : IPC_ERR_MALFORMED], res->reason);
-		s->restart_round = 1;
-		break;
+	(void)r;
+	if (memcmp(tip->genesis, s->gen.block.hash, IPC_HASH_LEN) != 0) {
+		log_warnx("stored holds another genesis; waiting");
+		return STOREQ_RETRY;
 	}
+	request_block(s, SR_TIP_BLOCK, tip->height);
+	return STOREQ_DONE;
 }
 
-static void
-got_append_announced(struct syncd *s, struct sreq *r,
-    const struct ipc_result *res)
+/* the one block asked for (SR_TIP_BLOCK, SR_FORK_BLOCK), decoded */
+static int
+one_block(const struct sreq *r, const struct ipc_blocks *bl, struct block *b)
 {
-	struct block b;
+	if (bl->code != IPC_OK || bl->count != 1 ||
+	    block_decode(bl->v[0].p, bl->v[0].len, b) != BLOCK_OK ||
+	    b->h.height != r->height) {
+		log_warnx("stored has no block %llu",
+		    (unsigned long long)r->height);
+		return -1;
+	}
+	return 0;
+}
+
+static enum storeq_verdict
+got_tip_block(void *arg, struct sreq *r, const void *msg)
+{
+	struct syncd	*s = arg;
+	struct block	 b;
+
+	if (one_block(r, msg, &b) == -1) {
+		syncd_request_tip(s);
+		return STOREQ_DONE;
+	}
+	cv_set_tip_link(&s->cv, &b);
+	cv_reset(&s->cv);
+	catchup_fsm(s, CE_TIP_LOADED, NULL);
+	return STOREQ_DONE;
+}
+
+static enum storeq_verdict
+got_fork_answer(void *arg, struct sreq *r, const void *msg)
+{
+	struct syncd	*s = arg;
+	struct block	 b;
+
+	if (one_block(r, msg, &b) == -1) {
+		catchup_fsm(s, CE_ROUND_END, "fork block missing");
+		syncd_request_tip(s);
+		return STOREQ_DONE;
+	}
+	got_fork_block(s, &b);
+	return STOREQ_DONE;
+}
+
+static enum storeq_verdict
+got_locator_answer(void *arg, struct sreq *r, const void *msg)
+{
+	(void)r;
+	got_locator(arg, msg);
+	return STOREQ_DONE;
+}
+
+static enum storeq_verdict
+got_append_sync(void *arg, struct sreq *r, const void *msg)
+{
+	struct syncd			*s = arg;
+	const struct ipc_result		*res = msg;
+	const struct cv_slot		*sl;
+	uint64_t			 last = r->batch.first +
+					    r->batch.count - 1;
+
+	if (res->code != IPC_OK) {
+		log_warnx("stored refused blocks %llu-%llu: %s (%s); "
+		    "re-reading the tip", (unsigned long long)r->batch.first,
+		    (unsigned long long)last, ipc_code_names[res->code <
+		    IPC_NCODES ? res->code : IPC_ERR_MALFORMED], res->reason);
+		catchup_fsm(s, CE_ROUND_END, "stored refused a batch");
+		return STOREQ_DONE;
+	}
+	if (res->height != last) {
+		/* not what we asked for: believe stored, not us */
+		log_warnx("stored took blocks %llu-%llu but its tip is %llu; "
+		    "re-reading the tip", (unsigned long long)r->batch.first,
+		    (unsigned long long)last, (unsigned long long)res->height);
+		catchup_fsm(s, CE_ROUND_END, "stored's tip is not ours");
+		return STOREQ_DONE;
+	}
+	if ((sl = cv_slot(&s->cv, last)) != NULL)
+		syncd_announce(s, sl->raw, sl->len);
+	cv_committed(&s->cv, &r->batch);
+	s->committed += r->batch.count;
+	s->last_progress = mono_now();
+	/* the 10 s progress line says it at info; this is debug */
+	if (s->cv.tip_height % 1000 < r->batch.count || r->batch.rollback)
+		log_debug("height %llu", (unsigned long long)s->cv.tip_height);
+	return STOREQ_DONE;
+}
+
+static enum storeq_verdict
+got_append_announced(void *arg, struct sreq *r, const void *msg)
+{
+	struct syncd		*s = arg;
+	const struct ipc_result	*res = msg;
+	struct block		 b;
 
 	if (res->code != IPC_OK) {
 		log_debug("announced block not appended: %s",
 		    ipc_code_names[res->code < IPC_NCODES ? res->code : 1]);
 		syncd_request_tip(s);
-		return;
+		return STOREQ_DONE;
 	}
 	if (block_decode(r->last, r->lastlen, &b) == BLOCK_OK) {
 		cv_set_tip_link(&s->cv, &b);
@@ -841,115 +889,51 @@ got_append_announced(struct syncd *s, struct sreq *r,
 		s->committed++;
 		syncd_announce(s, r->last, r->lastlen);
 	}
+	return STOREQ_DONE;
+}
+
+/*
+ * What syncd asks of stored, and who takes the answer.  The answer's
+ * type and decoder are the IPC catalogue's (msg.c); storeq.c matches,
+ * decodes, retries and re-sends.
+ */
+static const struct storeq_kind store_kinds[SR_NKINDS] = {
+	[SR_TIP] = { "tip", IPC_STORE_TIP_REQ, got_tip, 0 },
+	[SR_TIP_BLOCK] = { "tip block", IPC_STORE_BLOCKS_REQ, got_tip_block,
+	    0 },
+	[SR_LOCATOR] = { "locator", IPC_STORE_LOCATOR_REQ,
+	    got_locator_answer, 0 },
+	[SR_FORK_BLOCK] = { "fork block", IPC_STORE_BLOCKS_REQ,
+	    got_fork_answer, 0 },
+	[SR_APPEND_SYNC] = { "catch-up batch", IPC_STORE_APPEND,
+	    got_append_sync, 1 },
+	[SR_APPEND_PRODUCE] = { "our blocks", IPC_STORE_APPEND,
+	    produce_result, 0 },
+	[SR_APPEND_ANNOUNCED] = { "announced block", IPC_STORE_APPEND,
+	    got_append_announced, 0 },
+};
+
+static int
+store_send(void *arg, uint16_t type, uint32_t reqid, const struct wbuf *body)
+{
+	struct syncd *s = arg;
+
+	return ipc_send(s->store, type, reqid, body);
 }
 
 static void
 store_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *body,
     void *arg)
 {
-	struct syncd		*s = arg;
-	struct sreq		*r;
-	struct ipc_tip		 tip;
-	struct ipc_blocks	 bl;
-	struct ipc_hashes	 hs;
-	struct ipc_result	 res;
-	struct block		 b;
-	int			 restart;
+	struct syncd	*s = arg;
+	int		 batch = syncd_append_queued(s);
 
 	(void)c;
-	if (s->qlen == 0)
+	if (storeq_answer(&s->sq, h->type, h->reqid, body, mono_now()) != 1)
 		return;
-	r = &s->q[s->qhead];
-	if (h->reqid != r->reqid || h->type != ipc_msgdef(r->type)->answer) {
-		log_debug("stored: stale %s dropped", ipc_type_name(h->type));
-		return;
-	}
-	switch (r->kind) {
-	case SR_TIP:
-		if (ipc_tip_decode(body, &tip) == -1)
-			goto malformed;
-		if (memcmp(tip.genesis, s->gen.block.hash, IPC_HASH_LEN)
-		    != 0) {
-			log_warnx("stored holds another genesis; waiting");
-			store_retry_later(s);
-			return;
-		}
-		s->tip_wait = 0;
-		store_pop(s);
-		request_block(s, SR_TIP_BLOCK, tip.height);
-		return;
-	case SR_TIP_BLOCK:
-	case SR_FORK_BLOCK:
-		if (ipc_blocks_decode(body, &bl) == -1)
-			goto malformed;
-		if (bl.code != IPC_OK || bl.count != 1 ||
-		    block_decode(bl.v[0].p, bl.v[0].len, &b) != BLOCK_OK ||
-		    b.h.height != r->height) {
-			ipc_blocks_free(&bl);
-			store_pop(s);
-			log_warnx("stored has no block %llu", (unsigned long
-			    long)r->height);
-			if (r->kind == SR_FORK_BLOCK)
-				end_round(s, "fork block missing");
-			syncd_request_tip(s);
-			return;
-		}
-		if (r->kind == SR_TIP_BLOCK) {
-			cv_set_tip_link(&s->cv, &b);
-			cv_reset(&s->cv);
-			if (s->phase == PH_START) {
-				log_info("chain at height %llu",
-				    (unsigned long long)b.h.height);
-				s->phase = PH_IDLE;
-				worker_up(s->w);	/* serving now */
-			}
-		} else
-			got_fork_block(s, &b);
-		ipc_blocks_free(&bl);
-		store_pop(s);
-		break;
-	case SR_LOCATOR:
-		if (ipc_hashes_decode(body, &hs) == -1)
-			goto malformed;
-		store_pop(s);
-		got_locator(s, &hs);
-		break;
-	case SR_APPEND_SYNC:
-	case SR_APPEND_PRODUCE:
-	case SR_APPEND_ANNOUNCED:
-		if (ipc_result_decode(body, &res) == -1)
-			goto malformed;
-		if (res.code == IPC_ERR_STORAGE || res.code == IPC_ERR_BUSY) {
-			if (r->kind == SR_APPEND_SYNC)
-				log_warnx("stored: %s, retrying",
-				    ipc_code_names[res.code]);
-			store_retry_later(s);
-			return;
-		}
-		if (r->kind == SR_APPEND_SYNC)
-			got_append_sync(s, r, &res);
-		else if (r->kind == SR_APPEND_PRODUCE)
-			produce_result(s, r, &res);
-		else
-			got_append_announced(s, r, &res);
-		store_pop(s);
-		if (s->restart_round && !syncd_append_queued(s)) {
-			restart = s->phase == PH_FETCH ||
-			    s->phase == PH_LOCATE;
-			s->restart_round = 0;
-			if (restart) {
-				end_round(s, "restart");
-				syncd_request_tip(s);
-			}
-		}
-		break;
-	}
+	if (batch && !syncd_append_queued(s))
+		catchup_fsm(s, CE_BATCH_DONE, NULL);
 	syncd_kick(s);
-	return;
-malformed:
-	log_warnx("stored: malformed %s, asking again",
-	    ipc_type_name(h->type));
-	store_retry_later(s);
 }
 
 /* ---- from netd ---- */
@@ -963,14 +947,14 @@ got_peer(struct syncd *s, uint16_t type, const struct ipc_peer *pe)
 	if (type == IPC_NET_PEER_DOWN) {
 		log_debug("peer %s down", ipstr(pe->ip, a));
 		planner_peer_down(&s->pl, pe->ip);
-		if (s->phase == PH_LOCATE && netaddr_eq(&pe->ip, &s->lead_ip))
-			end_round(s, "the leading peer left");
+		if (netaddr_eq(&pe->ip, &s->lead_ip))
+			catchup_fsm(s, CE_LEAD_LOST, "the leading peer left");
 		return;
 	}
 	if ((p = planner_peer_up(&s->pl, pe->ip, pe->height)) == NULL)
 		return;
 	memcpy(p->tip, pe->tip, sizeof(p->tip));
-	if (s->phase == PH_FETCH) {
+	if (catchup_fetching(s->state)) {
 		uint64_t t = best_height(s, mono_now());
 
 		if (t > s->pl.target)
@@ -1004,7 +988,7 @@ got_announcement(struct syncd *s, struct netaddr ip, const struct blob *v)
 		    block_error_names[e]);
 		return;
 	}
-	extends = !s->prod.active && s->qlen == 0 &&
+	extends = !s->prod.active && storeq_len(&s->sq) == 0 &&
 	    b.h.height == s->cv.tip_height + 1 &&
 	    memcmp(b.h.prev, s->cv.tip.b.hash, BLOCK_HASH_LEN) == 0;
 	e = extends ? block_validate(&b, &s->cv.tip.b, &s->gen.info,
@@ -1039,7 +1023,7 @@ got_announcement(struct syncd *s, struct netaddr ip, const struct blob *v)
 		    "the block after our tip");
 	planner_proven(&s->pl, ip, b.h.height);
 	if (!extends) {
-		if (s->phase == PH_FETCH && b.h.height > s->pl.target)
+		if (catchup_fetching(s->state) && b.h.height > s->pl.target)
 			planner_set_target(&s->pl, b.h.height);
 		return;
 	}
@@ -1050,7 +1034,7 @@ got_announcement(struct syncd *s, struct netaddr ip, const struct blob *v)
 	ap.blocks.v = &blob;
 	wbuf_init(&w, v->len + 64);
 	ipc_append_encode(&w, &ap);
-	syncd_store_enqueue(s, SR_APPEND_ANNOUNCED, IPC_STORE_APPEND, &w, &r);
+	r = syncd_store_enqueue(s, SR_APPEND_ANNOUNCED, &w);
 	if ((r->last = malloc(v->len)) == NULL)
 		fatal("malloc");
 	memcpy(r->last, v->p, v->len);
@@ -1078,7 +1062,7 @@ got_range_answer(struct syncd *s, struct netaddr ip, uint32_t reqid,
 	enum plan_answer	 ans;
 	struct block		*dec = NULL;
 
-	if (s->phase != PH_FETCH ||
+	if (!catchup_fetching(s->state) ||
 	    planner_lookup(&s->pl, ip, reqid, &from, &count) == -1)
 		return;		/* late or superseded: ignore */
 	observe_request(s, ip, reqid);
@@ -1127,7 +1111,7 @@ got_blocks(struct syncd *s, const struct ipc_hdr *h, struct rbuf *body)
 			    nb.blocks.count);
 		else if (nb.blocks.count == 1)
 			got_announcement(s, nb.ip, &nb.blocks.v[0]);
-	} else if (s->phase == PH_LOCATE && nb.reqid == s->loc_reqid &&
+	} else if (s->state == CS_ASK_LEAD && nb.reqid == s->loc_reqid &&
 	    netaddr_eq(&nb.ip, &s->lead_ip))
 		got_lead_answer(s, nb.ip, &nb.blocks, body->p, body->len);
 	else
@@ -1182,8 +1166,7 @@ net_state(struct ipc_chan *c, int connected, void *arg)
 	for (i = 0; i < s->pl.np; i++)
 		if (s->pl.p[i].up)
 			planner_peer_down(&s->pl, s->pl.p[i].ip);
-	if (s->phase == PH_LOCATE)
-		end_round(s, "netd left");
+	catchup_fsm(s, CE_LEAD_LOST, "netd left");
 }
 
 static void
@@ -1192,10 +1175,8 @@ store_state(struct ipc_chan *c, int connected, void *arg)
 	struct syncd *s = arg;
 
 	(void)c;
-	if (connected && s->qlen) {
-		log_debug("stored connected: sending our request again");
-		store_send_head(s);
-	}
+	if (connected)
+		storeq_reconnected(&s->sq, mono_now());
 }
 
 /* ---- the clock ---- */
@@ -1205,9 +1186,9 @@ syncd_kick(struct syncd *s)
 {
 	if (s->prod.active)
 		produce_tick(s, mono_now());
-	if (s->phase == PH_FETCH)
+	if (catchup_fetching(s->state))
 		progress(s);
-	if (s->phase == PH_IDLE)
+	if (s->state == CS_IDLE)
 		maybe_start_round(s);
 }
 
@@ -1239,26 +1220,15 @@ commit_rate(double now, uint64_t committed)
 	return (double)(committed - c[old]) / (now - t[old]);
 }
 
+/* the catch-up's timers: deadlines, silent or stalled peers, no progress */
 static void
-tick_cb(evutil_socket_t fd, short ev, void *arg)
+round_tick(struct syncd *s, double now)
 {
-	struct syncd	*s = arg;
-	double		 now = mono_now(), dt, lim;
-
-	(void)fd;
-	(void)ev;
-	lograte_tick(&peer_logs, now);
-	/* stored: a retry after a failure, or no answer for too long */
-	if (s->qlen && ((s->store_retry_at && now >= s->store_retry_at) ||
-	    now - s->q[s->qhead].sent > STORE_RESEND_S)) {
-		s->store_retry_at = 0;
-		store_send_head(s);
-	}
 	/* deadlines, stalls, and silent peers (which pause) */
-	if (planner_tick(&s->pl, now) > 0 && s->phase == PH_FETCH)
+	if (planner_tick(&s->pl, now) > 0 && catchup_fetching(s->state))
 		log_debug("requests past their deadline handed to others");
 	/* a peer that paused no longer sets the target with its claim */
-	if (s->phase == PH_FETCH) {
+	if (catchup_fetching(s->state)) {
 		uint64_t t = best_height(s, now);
 
 		if (t < s->cv.validated)
@@ -1266,20 +1236,30 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 		if (t < s->pl.target)
 			planner_set_target(&s->pl, t);
 	}
-	if (s->phase == PH_LOCATE && s->loc_reqid && now > s->loc_deadline) {
+	if (s->state == CS_ASK_LEAD && s->loc_reqid && now > s->loc_deadline)
 		lead_failed(s, 1, "the leading peer did not answer");
-	}
 	/* no progress at all for long: start over with a new locator */
-	lim = 3 * s->pl.timeout;
-	if ((s->phase == PH_FETCH || s->phase == PH_LOCATE) &&
-	    !syncd_append_queued(s) && now - s->last_progress > lim) {
-		end_round(s, "no progress");
+	if (catchup_in_round(s->state) && !syncd_append_queued(s) &&
+	    now - s->last_progress > 3 * s->pl.timeout &&
+	    catchup_fsm(s, CE_ROUND_END, "no progress") == 0)
 		syncd_request_tip(s);
-	}
+}
+
+static void
+tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct syncd	*s = arg;
+	double		 now = mono_now();
+
+	(void)fd;
+	(void)ev;
+	lograte_tick(&peer_logs, now);
+	/* stored: a retry after a failure, or no answer for too long */
+	storeq_tick(&s->sq, now);
+	round_tick(s, now);
 	produce_tick(s, now);
 	/* committed blocks per second, sampled four times a second */
-	dt = now - s->rate_t;
-	if (dt >= 0.25) {
+	if (now - s->rate_t >= 0.25) {
 		s->rate = commit_rate(now, s->committed);
 		s->rate_mark = s->committed;
 		s->rate_t = now;
@@ -1368,10 +1348,11 @@ syncd_init(struct worker *w)
 		fatal("cannot start %u validation threads", threads);
 	env.cv.pool = env.pool;
 	assumevalid_init(w, window);
-	env.phase = PH_START;
+	env.state = CS_START;
 	env.rate_t = mono_now();
 	(void)commit_rate(env.rate_t, 0);	/* the first sample */
 	env.block_len_max = BLOCK_MAX_LEN;
+	storeq_init(&env.sq, store_kinds, SR_NKINDS, store_send, &env);
 	env.store = worker_dial(w, "store-syncd.sock", IPC_STORED,
 	    store_dispatch, &env);
 	ipc_set_state_handler(env.store, store_state);
@@ -1395,11 +1376,10 @@ syncd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 
 	memset(&st, 0, sizeof(st));
 	st.seq = seq;
-	st.state = env.phase == PH_LOCATE || env.phase == PH_FETCH ?
-	    SYNC_CATCHING_UP : SYNC_IDLE;
+	st.state = catchup_in_round(env.state) ? SYNC_CATCHING_UP : SYNC_IDLE;
 	best = best_height(&env, mono_now());
 	st.target_height = best > env.cv.tip_height ? best : env.cv.tip_height;
-	if (env.phase == PH_FETCH && env.pl.target > st.target_height)
+	if (catchup_fetching(env.state) && env.pl.target > st.target_height)
 		st.target_height = env.pl.target;
 	st.rate_milli = (uint64_t)(env.rate * 1000);
 	st.in_flight = env.pl.in_flight;

@@ -8,7 +8,9 @@
 
 #include "block.h"
 #include "chainview.h"
+#include "catchup.h"
 #include "planner.h"
+#include "storeq.h"
 #include "vpool.h"
 #include "worker.h"
 
@@ -17,17 +19,9 @@
 #define SYNC_BAN_S		3600	/* misbehaving peers */
 #define SYNC_FUTURE_BAN_MS	(2ull * 3600 * 1000) /* a block dated further
 					   ahead: no clock skew explains it */
-#define STORE_QUEUE_MAX		8
-#define STORE_RESEND_S		30.0	/* no answer from stored: again */
 #define BATCH_BYTES		(IPC_MAX_BLOCK_BYTES - 4 * IPC_MAX_BLOCKS)
 
-enum sync_phase {
-	PH_START,	/* waiting for stored's tip */
-	PH_IDLE,
-	PH_LOCATE,	/* our locator went to the leading peer */
-	PH_FETCH,	/* ranges to all peers ahead */
-};
-
+/* syncd's requests to stored: the rows of its storeq table (syncd.c) */
 enum sreq_kind {
 	SR_TIP,			/* tip height and hash */
 	SR_TIP_BLOCK,		/* the tip block itself */
@@ -36,20 +30,7 @@ enum sreq_kind {
 	SR_APPEND_SYNC,		/* a catch-up batch */
 	SR_APPEND_PRODUCE,	/* a batch of our own blocks */
 	SR_APPEND_ANNOUNCED,	/* one block a peer announced */
-};
-
-struct sreq {
-	int		 kind;
-	uint16_t	 type;
-	struct wbuf	 body;
-	uint32_t	 reqid;
-	double		 sent;
-	uint64_t	 height;	/* SR_*_BLOCK */
-	struct cv_batch	 batch;		/* SR_APPEND_SYNC */
-	uint32_t	 nblocks;	/* SR_APPEND_PRODUCE / ANNOUNCED */
-	uint8_t		*last;		/* the last block (to announce) */
-	uint32_t	 lastlen;
-	struct netaddr	 from_ip;	/* SR_APPEND_ANNOUNCED */
+	SR_NKINDS
 };
 
 struct production {
@@ -77,14 +58,8 @@ struct syncd {
 	struct vpool		*pool;		/* signature checks */
 	unsigned		 cpus;		/* online, seen before the
 						   sandbox */
-	enum sync_phase		 phase;
-	/* requests to stored, one at a time */
-	struct sreq		 q[STORE_QUEUE_MAX];
-	int			 qhead, qlen;
-	uint32_t		 store_reqid;
-	double			 store_retry_at;
-	double			 store_backoff;
-	int			 tip_wait;	/* an SR_TIP is queued */
+	enum catchup_state	 state;		/* catchup_fsm() sets it */
+	struct storeq		 sq;		/* requests to stored */
 	/* the round */
 	struct netaddr		 lead_ip;
 	uint32_t		 loc_reqid;
@@ -95,7 +70,6 @@ struct syncd {
 	struct cv_link		 lead_first;	/* its first block */
 	uint32_t		 block_len_max;	/* largest block this round */
 	double			 last_progress;
-	int			 restart_round;
 	uint64_t		 held_future;	/* height held in this round:
 						   dated ahead, not due */
 	/* production */
@@ -110,8 +84,9 @@ struct syncd {
 };
 
 /* syncd.c */
-void	syncd_store_enqueue(struct syncd *, int kind, uint16_t type,
-	    struct wbuf *body, struct sreq **);
+/* queue a request to stored (storeq_push); body moves to the queue */
+struct sreq *syncd_store_enqueue(struct syncd *, enum sreq_kind,
+	    struct wbuf *body);
 void	syncd_announce(struct syncd *, const uint8_t *raw, uint32_t len);
 int	syncd_append_queued(const struct syncd *);
 void	syncd_kick(struct syncd *);
@@ -130,8 +105,9 @@ int	produce_load_key(struct syncd *, char *err, size_t errlen);
 void	produce_request(struct syncd *, uint32_t reqid,
 	    const struct ipc_produce *);
 void	produce_tick(struct syncd *, double now);
-/* stored answered one of our batches */
-void	produce_result(struct syncd *, struct sreq *, const struct ipc_result *);
+/* stored answered one of our batches (a storeq handler) */
+enum storeq_verdict produce_result(void *syncd, struct sreq *,
+	    const void *ipc_result);
 void	produce_answer(struct syncd *, uint8_t code, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 

@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * storeq.c - syncd's request queue to stored (see storeq.h): the head is
+ * sent, its answer matched by request id and the catalogue's answer type,
+ * decoded with the catalogue's decoder and handed to its kind's handler.
+ * Kept apart from syncd.c so that the matching, the retries and the
+ * re-sends after a restart of stored are one small piece, tested alone.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipc.h"
+#include "log.h"
+#include "storeq.h"
+
+static const struct ipc_msgdef *
+answer_def(const struct storeq_kind *k)
+{
+	const struct ipc_msgdef *req = ipc_msgdef(k->type), *ans;
+
+	if (req == NULL || req->answer == 0 ||
+	    (ans = ipc_msgdef(req->answer)) == NULL || ans->decode == NULL)
+		return NULL;
+	return ans;
+}
+
+void
+storeq_init(struct storeq *q, const struct storeq_kind *kinds, size_t n,
+    storeq_send_fn send, void *arg)
+{
+	size_t i;
+
+	memset(q, 0, sizeof(*q));
+	for (i = 0; i < n; i++)
+		if (answer_def(&kinds[i]) == NULL)
+			fatalx("storeq: %s has no answer with a decoder",
+			    kinds[i].name);
+	q->kinds = kinds;
+	q->nkinds = n;
+	q->send = send;
+	q->arg = arg;
+}
+
+static struct sreq *
+head(struct storeq *q)
+{
+	return q->len ? &q->q[q->head] : NULL;
+}
+
+static void
+send_head(struct storeq *q, double now)
+{
+	struct sreq *r;
+
+	if ((r = head(q)) == NULL)
+		return;
+	if (++q->reqid == 0)
+		q->reqid = 1;
+	r->reqid = q->reqid;
+	r->sent = now;
+	q->retry_at = 0;
+	(void)q->send(q->arg, r->type, r->reqid, &r->body);
+}
+
+static void
+release(struct sreq *r)
+{
+	wbuf_free(&r->body);
+	free(r->last);
+	memset(r, 0, sizeof(*r));
+}
+
+static void
+pop(struct storeq *q, double now)
+{
+	release(&q->q[q->head]);
+	q->head = (q->head + 1) % STOREQ_MAX;
+	q->len--;
+	q->backoff = 0;
+	send_head(q, now);
+}
+
+void
+storeq_clear(struct storeq *q)
+{
+	while (q->len) {
+		release(&q->q[q->head]);
+		q->head = (q->head + 1) % STOREQ_MAX;
+		q->len--;
+	}
+	q->retry_at = 0;
+	q->backoff = 0;
+}
+
+struct sreq *
+storeq_push(struct storeq *q, int kind, struct wbuf *body, double now)
+{
+	struct sreq *r;
+
+	if (kind < 0 || (size_t)kind >= q->nkinds)
+		fatalx("storeq: no request kind %d", kind);
+	if (q->len == STOREQ_MAX)
+		fatalx("stored request queue overflow");
+	r = &q->q[(q->head + q->len) % STOREQ_MAX];
+	memset(r, 0, sizeof(*r));
+	r->kind = kind;
+	r->type = q->kinds[kind].type;
+	if (body)
+		r->body = *body;	/* ownership moves to the queue */
+	else
+		wbuf_init(&r->body, 16);
+	if (++q->len == 1)
+		send_head(q, now);
+	return r;
+}
+
+/* the same request again after a while: doubled each time, capped */
+static void
+retry_later(struct storeq *q, double now)
+{
+	q->backoff = q->backoff ? q->backoff * 2 : STOREQ_BACKOFF_MIN_S;
+	if (q->backoff > STOREQ_BACKOFF_MAX_S)
+		q->backoff = STOREQ_BACKOFF_MAX_S;
+	q->retry_at = now + q->backoff;
+	q->retries++;
+}
+
+/* stored cannot do it now (its disk, or busy): not an answer to act on */
+static int
+stored_away(const struct storeq_kind *k, uint16_t type, const void *msg)
+{
+	const struct ipc_result *res = msg;
+
+	if (type != IPC_STORE_RESULT ||
+	    (res->code != IPC_ERR_STORAGE && res->code != IPC_ERR_BUSY))
+		return 0;
+	if (k->warn_busy)
+		log_warnx("stored: %s, retrying", ipc_code_names[res->code]);
+	else
+		log_debug("stored: %s, retrying %s", ipc_code_names[res->code],
+		    k->name);
+	return 1;
+}
+
+/* decode, hand to the handler; STOREQ_DONE or STOREQ_RETRY */
+static enum storeq_verdict
+take(struct storeq *q, const struct ipc_msgdef *d, struct sreq *r,
+    struct rbuf *body)
+{
+	const struct storeq_kind	*k = &q->kinds[r->kind];
+	enum storeq_verdict		 v = STOREQ_RETRY;
+	void				*msg;
+
+	if ((msg = calloc(1, d->size)) == NULL)
+		fatal("calloc");
+	if (d->decode(body, msg) == -1)
+		log_warnx("stored: malformed %s, asking again", d->name);
+	else if (!stored_away(k, d->type, msg))
+		v = k->handler(q->arg, r, msg);
+	if (d->release)
+		d->release(msg);
+	free(msg);
+	return v;
+}
+
+int
+storeq_answer(struct storeq *q, uint16_t type, uint32_t reqid,
+    struct rbuf *body, double now)
+{
+	const struct ipc_msgdef	*d;
+	struct sreq		*r;
+
+	if ((r = head(q)) == NULL) {
+		q->stale++;
+		return 0;
+	}
+	d = answer_def(&q->kinds[r->kind]);
+	if (reqid != r->reqid || type != d->type) {
+		log_debug("stored: stale %s dropped", ipc_type_name(type));
+		q->stale++;
+		return 0;
+	}
+	if (take(q, d, r, body) == STOREQ_RETRY) {
+		retry_later(q, now);
+		return -1;
+	}
+	pop(q, now);
+	return 1;
+}
+
+void
+storeq_tick(struct storeq *q, double now)
+{
+	struct sreq *r = head(q);
+
+	if (r == NULL)
+		return;
+	if ((q->retry_at && now >= q->retry_at) ||
+	    now - r->sent > STOREQ_RESEND_S)
+		send_head(q, now);
+}
+
+void
+storeq_reconnected(struct storeq *q, double now)
+{
+	if (q->len == 0)
+		return;
+	log_debug("stored connected: sending our request again");
+	send_head(q, now);
+}
+
+int
+storeq_len(const struct storeq *q)
+{
+	return q->len;
+}
+
+/* a request queued with kind (when kind >= 0) or IPC type (else) */
+static int
+queued(const struct storeq *q, int kind, uint16_t type)
+{
+	const struct sreq	*r;
+	int			 i;
+
+	for (i = 0; i < q->len; i++) {
+		r = &q->q[(q->head + i) % STOREQ_MAX];
+		if (kind >= 0 ? r->kind == kind : r->type == type)
+			return 1;
+	}
+	return 0;
+}
+
+int
+storeq_has_kind(const struct storeq *q, int kind)
+{
+	return queued(q, kind, 0);
+}
+
+int
+storeq_has_type(const struct storeq *q, uint16_t type)
+{
+	return queued(q, -1, type);
+}

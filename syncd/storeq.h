@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * storeq.h - syncd's requests to stored: one at a time, in order.
+ *
+ * stored answers one request at a time, and every request syncd sends
+ * is idempotent, so the queue sends only its head and may send it again
+ * whenever it likes.  A table (struct storeq_kind, one row per request
+ * kind) says which IPC type a kind sends and which handler takes its
+ * answer; the answer's type and decoder are the IPC catalogue's (msg.c:
+ * ipc_msgdef()->answer and ->decode), not a second copy.  The queue owns
+ * the request ids, matching an answer to the head (any other answer is
+ * stale: dropped and logged at debug), the retry with backoff while
+ * stored is away or busy, and sending the head again when stored
+ * restarts.  Pure: no event loop, no clock of its own (the caller gives
+ * the time), sending through a callback; tested alone (test_storeq.c).
+ */
+#ifndef TIMENODE_STOREQ_H
+#define TIMENODE_STOREQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chainview.h"
+#include "codec.h"
+#include "netaddr.h"
+
+#define STOREQ_MAX		8	/* requests waiting, the head included */
+#define STOREQ_RESEND_S		30.0	/* no answer from stored: again */
+#define STOREQ_BACKOFF_MIN_S	0.2	/* stored busy: first wait, doubled */
+#define STOREQ_BACKOFF_MAX_S	10.0	/* ... up to this */
+
+/* one request; the fields after reqid are its kind's context */
+struct sreq {
+	int		 kind;		/* row of the table */
+	uint16_t	 type;		/* IPC request type (from the row) */
+	struct wbuf	 body;		/* encoded once, sent as often */
+	uint32_t	 reqid;		/* of the last send; 0: not sent */
+	double		 sent;		/* when, mono_now() seconds */
+	uint64_t	 height;	/* a single block asked for */
+	struct cv_batch	 batch;		/* a catch-up batch appended */
+	uint32_t	 nblocks;	/* blocks of our own or announced */
+	uint8_t		*last;		/* the last block (to announce); owned
+					   by the queue, freed on pop */
+	uint32_t	 lastlen;
+	struct netaddr	 from_ip;	/* the peer that announced it */
+};
+
+/* what a handler made of the answer */
+enum storeq_verdict {
+	STOREQ_DONE,	/* taken: the request leaves the queue */
+	STOREQ_RETRY,	/* not now: the same request again after a backoff */
+};
+
+/*
+ * A handler gets the request (still the head: it may queue more behind
+ * it) and the decoded answer (struct ipc_<name> of the answer type;
+ * released by the queue after the call).
+ */
+typedef enum storeq_verdict (*storeq_handler)(void *arg, struct sreq *,
+    const void *answer);
+/* send one message to stored; body stays the caller's.  0 or -1 */
+typedef int (*storeq_send_fn)(void *arg, uint16_t type, uint32_t reqid,
+    const struct wbuf *body);
+
+struct storeq_kind {
+	const char	*name;		/* for the log */
+	uint16_t	 type;		/* the request's IPC type */
+	storeq_handler	 handler;
+	int		 warn_busy;	/* "stored busy" at warning, not debug */
+};
+
+struct storeq {
+	const struct storeq_kind *kinds;	/* indexed by sreq.kind */
+	size_t		 nkinds;
+	storeq_send_fn	 send;
+	void		*arg;		/* for send and the handlers */
+	struct sreq	 q[STOREQ_MAX];
+	int		 head, len;
+	uint32_t	 reqid;		/* the last one used, never 0 */
+	double		 retry_at;	/* 0: no retry due */
+	double		 backoff;	/* seconds, 0 after an answer */
+	uint64_t	 stale;		/* answers dropped: not the head's */
+	uint64_t	 retries;	/* busy, storage error or malformed */
+};
+
+/*
+ * Every kind's request type must have an answer type with a decoder in
+ * the IPC catalogue: fatalx otherwise (a programming error).
+ */
+void	storeq_init(struct storeq *, const struct storeq_kind *, size_t n,
+	    storeq_send_fn, void *arg);
+/* drop every request (shutdown, tests) */
+void	storeq_clear(struct storeq *);
+/*
+ * Queue a request of kind; body (may be NULL: empty) moves to the queue.
+ * Sent at once when it is the only one.  Returns it, for its context
+ * fields.  fatalx on overflow: syncd never has more than a few queued.
+ */
+struct sreq *storeq_push(struct storeq *, int kind, struct wbuf *body,
+	    double now);
+/*
+ * An answer from stored.  Returns 1 when it answered the head (handler
+ * called, head popped, the next one sent), 0 when it was stale (another
+ * request id or type: dropped), -1 when the head is to be sent again
+ * after a backoff (malformed answer, stored busy or failing, or the
+ * handler said so).
+ */
+int	storeq_answer(struct storeq *, uint16_t type, uint32_t reqid,
+	    struct rbuf *body, double now);
+/* the clock: a retry that is due, or the head unanswered for too long */
+void	storeq_tick(struct storeq *, double now);
+/* stored (re)connected: whatever it had is lost, the head goes again */
+void	storeq_reconnected(struct storeq *, double now);
+int	storeq_len(const struct storeq *);
+/* 1 when a request of kind / of IPC type is queued */
+int	storeq_has_kind(const struct storeq *, int kind);
+int	storeq_has_type(const struct storeq *, uint16_t type);
+
+#endif

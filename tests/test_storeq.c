@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_storeq.c - syncd's request queue to stored (syncd/storeq.c),
+ * alone, with a fake stored: only the head is sent; an answer of another
+ * request id or type is dropped (counted and logged) and the head stays;
+ * the right one reaches its kind's handler, decoded, and the next request
+ * goes; stored restarting gets the head again under a new id, and an
+ * answer to the old id is dropped; busy, storage errors, malformed
+ * answers and a handler's "not now" retry with a doubling backoff; no
+ * answer for STOREQ_RESEND_S sends again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include "cunit.h"
+#include "ipc.h"
+#include "log.h"
+#include "storeq.h"
+
+enum { K_TIP, K_LOCATOR, K_APPEND, NK };
+
+#define MAXSENT	32
+
+/* the fake stored: what was sent to it */
+static struct {
+	uint16_t	 type[MAXSENT];
+	uint32_t	 reqid[MAXSENT];
+	int		 n;
+} sent;
+
+/* what the handlers saw */
+static struct {
+	int			 calls[NK];
+	uint64_t		 tip_height;
+	uint32_t		 hashes;
+	enum storeq_verdict	 verdict;	/* what they answer */
+} seen;
+
+static int
+fake_send(void *arg, uint16_t type, uint32_t reqid, const struct wbuf *body)
+{
+	(void)arg;
+	(void)body;
+	CU_ASSERT_FATAL(sent.n < MAXSENT);
+	sent.type[sent.n] = type;
+	sent.reqid[sent.n] = reqid;
+	sent.n++;
+	return 0;
+}
+
+static enum storeq_verdict
+on_tip(void *arg, struct sreq *r, const void *msg)
+{
+	const struct ipc_tip *t = msg;
+
+	(void)arg;
+	CU_ASSERT_EQUAL(r->kind, K_TIP);
+	seen.calls[K_TIP]++;
+	seen.tip_height = t->height;
+	return seen.verdict;
+}
+
+static enum storeq_verdict
+on_locator(void *arg, struct sreq *r, const void *msg)
+{
+	const struct ipc_hashes *h = msg;
+
+	(void)arg;
+	(void)r;
+	seen.calls[K_LOCATOR]++;
+	seen.hashes = h->count;
+	return seen.verdict;
+}
+
+static enum storeq_verdict
+on_append(void *arg, struct sreq *r, const void *msg)
+{
+	(void)arg;
+	(void)r;
+	(void)msg;
+	seen.calls[K_APPEND]++;
+	return seen.verdict;
+}
+
+static const struct storeq_kind kinds[NK] = {
+	[K_TIP] = { "tip", IPC_STORE_TIP_REQ, on_tip, 0 },
+	[K_LOCATOR] = { "locator", IPC_STORE_LOCATOR_REQ, on_locator, 0 },
+	[K_APPEND] = { "append", IPC_STORE_APPEND, on_append, 0 },
+};
+
+static void
+reset(struct storeq *q)
+{
+	memset(&sent, 0, sizeof(sent));
+	memset(&seen, 0, sizeof(seen));
+	seen.verdict = STOREQ_DONE;
+	storeq_init(q, kinds, NK, fake_send, NULL);
+}
+
+/* stored's answer msg (struct ipc_<name> of type), the catalogue's codec */
+static int
+answer(struct storeq *q, uint16_t type, uint32_t reqid, const void *msg,
+    double now)
+{
+	struct wbuf	w;
+	struct rbuf	r;
+	int		rc;
+
+	wbuf_init(&w, IPC_MAX_MSG);
+	ipc_msgdef(type)->encode(&w, msg);
+	rbuf_init(&r, w.data, w.len);
+	rc = storeq_answer(q, type, reqid, &r, now);
+	wbuf_free(&w);
+	return rc;
+}
+
+static int
+answer_tip(struct storeq *q, uint16_t type, uint32_t reqid, uint64_t h,
+    double now)
+{
+	struct ipc_tip t;
+
+	memset(&t, 0, sizeof(t));
+	t.height = h;
+	return answer(q, type, reqid, &t, now);
+}
+
+static int
+answer_hashes(struct storeq *q, uint32_t reqid, uint32_t count, double now)
+{
+	struct ipc_hashes h;
+
+	memset(&h, 0, sizeof(h));
+	h.count = count;
+	return answer(q, IPC_STORE_HASHES, reqid, &h, now);
+}
+
+static int
+answer_result(struct storeq *q, uint32_t reqid, uint8_t code, double now)
+{
+	struct ipc_result res;
+
+	memset(&res, 0, sizeof(res));
+	res.code = code;
+	return answer(q, IPC_STORE_RESULT, reqid, &res, now);
+}
+
+/* an append carrying a buffer the queue owns (freed on pop: ASan) */
+static void
+push_append(struct storeq *q, double now)
+{
+	struct sreq *r = storeq_push(q, K_APPEND, NULL, now);
+
+	CU_ASSERT_FATAL((r->last = malloc(16)) != NULL);
+	r->lastlen = 16;
+}
+
+/* only the head is sent; the next one once the head is answered */
+static void
+test_one_at_a_time(void)
+{
+	struct storeq q;
+
+	reset(&q);
+	storeq_push(&q, K_TIP, NULL, 1);
+	storeq_push(&q, K_LOCATOR, NULL, 1);
+	CU_ASSERT_EQUAL(sent.n, 1);
+	CU_ASSERT_EQUAL(sent.type[0], IPC_STORE_TIP_REQ);
+	CU_ASSERT(storeq_has_kind(&q, K_LOCATOR));
+	CU_ASSERT(!storeq_has_type(&q, IPC_STORE_APPEND));
+	CU_ASSERT_EQUAL(answer_tip(&q, IPC_STORE_TIP, sent.reqid[0], 42, 2),
+	    1);
+	CU_ASSERT_EQUAL(seen.calls[K_TIP], 1);
+	CU_ASSERT_EQUAL(seen.tip_height, 42);
+	CU_ASSERT_EQUAL(sent.n, 2);
+	CU_ASSERT_EQUAL(sent.type[1], IPC_STORE_LOCATOR_REQ);
+	CU_ASSERT_NOT_EQUAL(sent.reqid[1], sent.reqid[0]);
+	CU_ASSERT_EQUAL(answer_hashes(&q, sent.reqid[1], 3, 3), 1);
+	CU_ASSERT_EQUAL(seen.hashes, 3);
+	CU_ASSERT_EQUAL(storeq_len(&q), 0);
+	CU_ASSERT_EQUAL(sent.n, 2);
+	storeq_clear(&q);
+}
+
+/* read what the queue logged while fn ran (debug lines included) */
+static void
+logged(void (*fn)(struct storeq *), struct storeq *q, char *out,
+    size_t len)
+{
+	char	path[] = "/tmp/test_storeq.XXXXXX";
+	int	fd, saved;
+	ssize_t	n;
+
+	CU_ASSERT_FATAL((fd = mkstemp(path)) != -1);
+	unlink(path);
+	saved = dup(STDERR_FILENO);
+	dup2(fd, STDERR_FILENO);
+	fn(q);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	n = pread(fd, out, len - 1, 0);
+	out[n > 0 ? n : 0] = '\0';
+	close(fd);
+}
+
+static void
+stale_answers(struct storeq *q)
+{
+	/* another request id, then the right id with the wrong type */
+	CU_ASSERT_EQUAL(answer_tip(q, IPC_STORE_TIP, sent.reqid[0] + 1, 1, 2),
+	    0);
+	CU_ASSERT_EQUAL(answer_hashes(q, sent.reqid[0], 1, 2), 0);
+	CU_ASSERT_EQUAL(answer_result(q, sent.reqid[0], IPC_OK, 2), 0);
+}
+
+/* an answer of another id or type is dropped, logged; the head stays */
+static void
+test_stale_dropped(void)
+{
+	struct storeq	q;
+	char		log[4096];
+
+	reset(&q);
+	log_init("test", 1);
+	storeq_push(&q, K_TIP, NULL, 1);
+	logged(stale_answers, &q, log, sizeof(log));
+	log_init("test", 0);
+	CU_ASSERT_EQUAL(seen.calls[K_TIP], 0);
+	CU_ASSERT_EQUAL(q.stale, 3);
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "stale store-tip dropped"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "stale store-hashes dropped"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(log, "stale store-result dropped"));
+	CU_ASSERT_EQUAL(storeq_len(&q), 1);
+	CU_ASSERT_EQUAL(sent.n, 1);
+	/* nothing queued: any answer is stale */
+	CU_ASSERT_EQUAL(answer_tip(&q, IPC_STORE_TIP, sent.reqid[0], 7, 2), 1);
+	CU_ASSERT_EQUAL(answer_tip(&q, IPC_STORE_TIP, sent.reqid[0], 7, 2), 0);
+	CU_ASSERT_EQUAL(seen.calls[K_TIP], 1);
+	storeq_clear(&q);
+}
+
+/* stored restarted: the head again, under a new id; the old id is stale */
+static void
+test_restart_resends(void)
+{
+	struct storeq	q;
+	uint32_t	old;
+
+	reset(&q);
+	push_append(&q, 1);
+	storeq_push(&q, K_TIP, NULL, 1);
+	old = sent.reqid[0];
+	storeq_reconnected(&q, 5);
+	CU_ASSERT_EQUAL(sent.n, 2);
+	CU_ASSERT_EQUAL(sent.type[1], IPC_STORE_APPEND);
+	CU_ASSERT_NOT_EQUAL(sent.reqid[1], old);
+	/* the answer the old stored sent before it died */
+	CU_ASSERT_EQUAL(answer_result(&q, old, IPC_OK, 6), 0);
+	CU_ASSERT_EQUAL(seen.calls[K_APPEND], 0);
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[1], IPC_OK, 6), 1);
+	CU_ASSERT_EQUAL(seen.calls[K_APPEND], 1);
+	CU_ASSERT_EQUAL(sent.type[2], IPC_STORE_TIP_REQ);
+	/* nothing queued: a restart sends nothing */
+	CU_ASSERT_EQUAL(answer_tip(&q, IPC_STORE_TIP, sent.reqid[2], 1, 7), 1);
+	storeq_reconnected(&q, 8);
+	CU_ASSERT_EQUAL(sent.n, 3);
+	storeq_clear(&q);
+}
+
+/* busy or failing, malformed, or "not now": the same request, later */
+static void
+test_retry_backoff(void)
+{
+	struct storeq	q;
+	struct rbuf	r;
+	uint8_t		junk[3] = { 1, 2, 3 };
+
+	reset(&q);
+	push_append(&q, 0);
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[0], IPC_ERR_BUSY, 10),
+	    -1);
+	CU_ASSERT_EQUAL(seen.calls[K_APPEND], 0);
+	CU_ASSERT_DOUBLE_EQUAL(q.retry_at, 10 + STOREQ_BACKOFF_MIN_S, 1e-9);
+	storeq_tick(&q, 10.1);
+	CU_ASSERT_EQUAL(sent.n, 1);		/* not due yet */
+	storeq_tick(&q, 10.2);
+	CU_ASSERT_EQUAL(sent.n, 2);
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[1], IPC_ERR_STORAGE, 11),
+	    -1);
+	CU_ASSERT_DOUBLE_EQUAL(q.backoff, 2 * STOREQ_BACKOFF_MIN_S, 1e-9);
+	/* a malformed answer: asked again */
+	storeq_tick(&q, 12);
+	rbuf_init(&r, junk, sizeof(junk));
+	CU_ASSERT_EQUAL(storeq_answer(&q, IPC_STORE_RESULT, sent.reqid[2], &r,
+	    12), -1);
+	/* the handler says not now */
+	storeq_tick(&q, 13);
+	seen.verdict = STOREQ_RETRY;
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[3], IPC_OK, 13), -1);
+	CU_ASSERT_EQUAL(seen.calls[K_APPEND], 1);
+	CU_ASSERT_EQUAL(storeq_len(&q), 1);
+	CU_ASSERT_EQUAL(q.retries, 4);
+	/* capped */
+	for (int i = 0; i < 10; i++)
+		CU_ASSERT_EQUAL(answer_result(&q, q.q[q.head].reqid,
+		    IPC_ERR_BUSY, 14), -1);
+	CU_ASSERT_DOUBLE_EQUAL(q.backoff, STOREQ_BACKOFF_MAX_S, 1e-9);
+	/* taken at last: the backoff starts over */
+	seen.verdict = STOREQ_DONE;
+	CU_ASSERT_EQUAL(answer_result(&q, q.q[q.head].reqid, IPC_OK, 30), 1);
+	CU_ASSERT_EQUAL(q.backoff, 0);
+	CU_ASSERT_EQUAL(storeq_len(&q), 0);
+	storeq_clear(&q);
+}
+
+/* no answer for STOREQ_RESEND_S: sent again */
+static void
+test_resend_silent(void)
+{
+	struct storeq q;
+
+	reset(&q);
+	storeq_push(&q, K_LOCATOR, NULL, 100);
+	storeq_tick(&q, 100 + STOREQ_RESEND_S - 1);
+	CU_ASSERT_EQUAL(sent.n, 1);
+	storeq_tick(&q, 100 + STOREQ_RESEND_S + 1);
+	CU_ASSERT_EQUAL(sent.n, 2);
+	CU_ASSERT_NOT_EQUAL(sent.reqid[1], sent.reqid[0]);
+	storeq_clear(&q);
+	storeq_tick(&q, 1000);		/* nothing queued */
+	CU_ASSERT_EQUAL(sent.n, 2);
+}
+
+int
+main(void)
+{
+	static const struct tn_case tests[] = {
+		{ "one request at a time, in order", test_one_at_a_time },
+		{ "wrong id or type: dropped, logged", test_stale_dropped },
+		{ "stored restarts: the head again", test_restart_resends },
+		{ "busy, malformed, not now: backoff", test_retry_backoff },
+		{ "no answer: sent again", test_resend_silent },
+	};
+	struct tn_suite ts = { .name = "storeq", .cases = tests,
+	    .ncases = TN_NCASES(tests) };
+
+	log_init("test", 0);
+	return tn_cunit_run(&ts);
+}
