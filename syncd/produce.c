@@ -150,32 +150,22 @@ produce_request(struct syncd *s, uint32_t reqid, const struct ipc_produce *p)
 	start(s, reqid, p->count, payload, 0);
 }
 
-/* build and queue the next batch on our tip */
+/*
+ * n signed blocks of blen bytes each (payload: plen random bytes) on
+ * prev, into buf (n * blen bytes); v[i] points at each.
+ */
 static void
-produce_batch(struct syncd *s)
+build_blocks(struct syncd *s, struct cv_link prev, uint32_t n, uint32_t plen,
+    uint8_t *buf, struct blob *v)
 {
 	struct block_header	 h;
-	struct ipc_append	 ap;
-	struct blob		*v;
 	struct block		 b;
-	struct cv_link		 prev = s->cv.tip;
-	struct sreq		*r;
-	struct wbuf		 w;
-	uint8_t			*buf, *payload = NULL;
-	uint32_t		 n, i, plen = s->prod.payload_bytes;
+	uint8_t			*payload = NULL;
 	size_t			 blen = BLOCK_HEADER_LEN + BLOCK_SIG_LEN + plen;
 	uint64_t		 now = now_ms();
+	uint32_t		 i;
 
-	n = s->prod.remaining;
-	if (n > IPC_MAX_BLOCKS)
-		n = IPC_MAX_BLOCKS;
-	if (n > BATCH_BYTES / blen)
-		n = (uint32_t)(BATCH_BYTES / blen);
-	if (n == 0)
-		n = 1;
-	if ((buf = malloc(n * blen)) == NULL ||
-	    (v = calloc(n, sizeof(*v))) == NULL ||
-	    (plen && (payload = malloc(plen)) == NULL))
+	if (plen && (payload = malloc(plen)) == NULL)
 		fatal("malloc");
 	for (i = 0; i < n; i++) {
 		memset(&h, 0, sizeof(h));
@@ -195,6 +185,32 @@ produce_batch(struct syncd *s)
 		prev.b.h = b.h;
 		memcpy(prev.b.hash, b.hash, BLOCK_HASH_LEN);
 	}
+	free(payload);
+}
+
+/* build and queue the next batch on our tip */
+static void
+produce_batch(struct syncd *s)
+{
+	struct ipc_append	 ap;
+	struct blob		*v;
+	struct sreq		*r;
+	struct wbuf		 w;
+	uint8_t			*buf;
+	uint32_t		 n, plen = s->prod.payload_bytes;
+	size_t			 blen = BLOCK_HEADER_LEN + BLOCK_SIG_LEN + plen;
+
+	n = s->prod.remaining;
+	if (n > IPC_MAX_BLOCKS)
+		n = IPC_MAX_BLOCKS;
+	if (n > BATCH_BYTES / blen)
+		n = (uint32_t)(BATCH_BYTES / blen);
+	if (n == 0)
+		n = 1;
+	if ((buf = malloc(n * blen)) == NULL ||
+	    (v = calloc(n, sizeof(*v))) == NULL)
+		fatal("malloc");
+	build_blocks(s, s->cv.tip, n, plen, buf, v);
 	memset(&ap, 0, sizeof(ap));
 	ap.blocks.count = n;
 	ap.blocks.v = v;
@@ -206,7 +222,6 @@ produce_batch(struct syncd *s)
 		fatal("malloc");
 	memcpy(r->last, buf + (n - 1) * blen, blen);
 	r->lastlen = (uint32_t)blen;
-	free(payload);
 	free(v);
 	free(buf);
 }

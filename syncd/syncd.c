@@ -420,6 +420,31 @@ check_answer(struct syncd *s, const struct ipc_blocks *bl, uint64_t from,
 	return rc;
 }
 
+/*
+ * Keep the lead's answer (the message msg, bl pointing into it) until we
+ * have our block at the fork point.
+ */
+static void
+lead_keep(struct syncd *s, const struct ipc_blocks *bl, const uint8_t *msg,
+    size_t msglen, const struct cv_link *first)
+{
+	uint32_t i;
+
+	lead_forget(s);
+	if ((s->lead_buf = malloc(msglen)) == NULL)
+		fatal("malloc");
+	memcpy(s->lead_buf, msg, msglen);
+	s->lead_len = msglen;
+	s->lead_blocks = *bl;
+	if ((s->lead_blocks.v = calloc(bl->count, sizeof(*bl->v))) == NULL)
+		fatal("calloc");
+	for (i = 0; i < bl->count; i++) {
+		s->lead_blocks.v[i].p = s->lead_buf + (bl->v[i].p - msg);
+		s->lead_blocks.v[i].len = bl->v[i].len;
+	}
+	s->lead_first = *first;
+}
+
 /* the lead's locator answer, from its fork point with us */
 static void
 got_lead_answer(struct syncd *s, struct netaddr ip, const struct ipc_blocks *bl,
@@ -428,7 +453,6 @@ got_lead_answer(struct syncd *s, struct netaddr ip, const struct ipc_blocks *bl,
 	struct cv_link		 first;
 	struct block		*b = &first.b;
 	char			 why[IPC_REASON_MAX], a[NETADDR_STRLEN];
-	uint32_t		 i;
 
 	s->loc_reqid = 0;
 	if (bl->count == 0) {
@@ -460,20 +484,7 @@ got_lead_answer(struct syncd *s, struct netaddr ip, const struct ipc_blocks *bl,
 		lead_failed(s, 0, "reorganisation too deep");
 		return;
 	}
-	/* keep the answer until we have our block at the fork point */
-	lead_forget(s);
-	if ((s->lead_buf = malloc(msglen)) == NULL)
-		fatal("malloc");
-	memcpy(s->lead_buf, msg, msglen);
-	s->lead_len = msglen;
-	s->lead_blocks = *bl;
-	if ((s->lead_blocks.v = calloc(bl->count, sizeof(*bl->v))) == NULL)
-		fatal("calloc");
-	for (i = 0; i < bl->count; i++) {
-		s->lead_blocks.v[i].p = s->lead_buf + (bl->v[i].p - msg);
-		s->lead_blocks.v[i].len = bl->v[i].len;
-	}
-	s->lead_first = first;
+	lead_keep(s, bl, msg, msglen, &first);
 	if (catchup_fsm(s, CE_LEAD_ANSWERED, NULL) == 0)
 		request_block(s, SR_FORK_BLOCK, b->h.height - 1);
 }
@@ -574,6 +585,41 @@ future_possible(uint64_t time_ms)
 	return time_ms <= now_ms() + SYNC_FUTURE_BAN_MS;
 }
 
+/* the bad block's heights go to another peer (or the lead: cb) */
+static int
+drop_bad(struct syncd *s, const struct cv_bad *bad, void (*cb)(void *,
+    uint64_t, uint32_t))
+{
+	cv_drop(&s->cv, bad->height, bad->ip, cb, s);
+	return 0;
+}
+
+/* a block dated ahead of our clock: held until due (1), or punished */
+static int
+handle_future(struct syncd *s, const struct cv_bad *bad)
+{
+	enum block_error	e;
+	uint64_t		t = 0;
+
+	if ((e = check_signed(s, bad->height, &t)) != BLOCK_OK) {
+		punish(s, bad->ip, "sent block %llu: %s",
+		    (unsigned long long)bad->height, block_error_names[e]);
+		return drop_bad(s, bad, requeue_cb);
+	}
+	if (!future_possible(t)) {
+		punish(s, bad->ip, "sent block %llu dated %llu s ahead of our "
+		    "clock", (unsigned long long)bad->height,
+		    (unsigned long long)((t - now_ms()) / 1000));
+		return drop_bad(s, bad, requeue_cb);
+	}
+	if (s->held_future != bad->height)
+		log_info("block %llu is dated %.0f s ahead of our clock: held "
+		    "until it is due", (unsigned long long)bad->height,
+		    ((double)t - (double)now_ms()) / 1000);
+	s->held_future = bad->height;
+	return 1;
+}
+
 /* 1: validation stops here for now (a block held until it is due) */
 static int
 handle_bad(struct syncd *s, const struct cv_bad *bad)
@@ -581,31 +627,9 @@ handle_bad(struct syncd *s, const struct cv_bad *bad)
 	struct plan_peer	*p;
 	char			 a[NETADDR_STRLEN];
 	enum block_error	 e;
-	uint64_t		 t = 0;
 
-	if (bad->err == BLOCK_ERR_TIME_FUTURE) {
-		if ((e = check_signed(s, bad->height, &t)) != BLOCK_OK) {
-			punish(s, bad->ip, "sent block %llu: %s",
-			    (unsigned long long)bad->height,
-			    block_error_names[e]);
-			cv_drop(&s->cv, bad->height, bad->ip, requeue_cb, s);
-			return 0;
-		}
-		if (future_possible(t)) {
-			if (s->held_future != bad->height)
-				log_info("block %llu is dated %.0f s ahead of "
-				    "our clock: held until it is due",
-				    (unsigned long long)bad->height,
-				    ((double)t - (double)now_ms()) / 1000);
-			s->held_future = bad->height;
-			return 1;
-		}
-		punish(s, bad->ip, "sent block %llu dated %llu s ahead of our "
-		    "clock", (unsigned long long)bad->height,
-		    (unsigned long long)((t - now_ms()) / 1000));
-		cv_drop(&s->cv, bad->height, bad->ip, requeue_cb, s);
-		return 0;
-	}
+	if (bad->err == BLOCK_ERR_TIME_FUTURE)
+		return handle_future(s, bad);
 	/*
 	 * A block that does not link may be a producer's block of another
 	 * branch; one that no producer signed is only garbage.
@@ -614,8 +638,7 @@ handle_bad(struct syncd *s, const struct cv_bad *bad)
 	    (e = check_signed(s, bad->height, NULL)) != BLOCK_OK) {
 		punish(s, bad->ip, "sent block %llu: %s (and it does not link)",
 		    (unsigned long long)bad->height, block_error_names[e]);
-		cv_drop(&s->cv, bad->height, bad->ip, requeue_cb, s);
-		return 0;
+		return drop_bad(s, bad, requeue_cb);
 	}
 	if (bad->err == BLOCK_ERR_LINK || bad->err == BLOCK_ERR_HEIGHT) {
 		/* a producer's block on another branch: not misbehaviour */
@@ -629,13 +652,11 @@ handle_bad(struct syncd *s, const struct cv_bad *bad)
 		    (unsigned long long)bad->height);
 		if ((p = planner_peer(&s->pl, bad->ip)) != NULL)
 			p->skip = 1;
-		cv_drop(&s->cv, bad->height, bad->ip, requeue_lead_cb, s);
-		return 0;
+		return drop_bad(s, bad, requeue_lead_cb);
 	}
 	punish(s, bad->ip, "sent block %llu: %s",
 	    (unsigned long long)bad->height, block_error_names[bad->err]);
-	cv_drop(&s->cv, bad->height, bad->ip, requeue_cb, s);
-	return 0;
+	return drop_bad(s, bad, requeue_cb);
 }
 
 static void
@@ -713,6 +734,27 @@ assumevalid_log(struct syncd *s)
 	    (unsigned long long)s->cv.av_skipped);
 }
 
+/*
+ * Done: everything asked for is committed.  A block held until it is
+ * due keeps the round (it ends without progress after 3 x
+ * request_timeout): ending it now would ask for the same block again at
+ * once, in a loop.
+ */
+static void
+round_done(struct syncd *s)
+{
+	if (s->held_future > s->cv.validated)
+		return;
+	if (!planner_done(&s->pl) || syncd_append_queued(s) ||
+	    s->cv.queued != s->cv.validated)
+		return;
+	if (s->cv.validated < s->pl.target || cv_waiting_reorg(&s->cv))
+		catchup_fsm(s, CE_ROUND_END, "nothing more to fetch");
+	else
+		catchup_fsm(s, CE_ROUND_END, "caught up");
+	maybe_start_round(s);
+}
+
 static void
 progress(struct syncd *s)
 {
@@ -746,22 +788,7 @@ progress(struct syncd *s)
 	}
 	commit_next(s);
 	pump(s);
-	/*
-	 * Done: everything asked for is committed.  A block held until it
-	 * is due keeps the round (it ends without progress after 3 x
-	 * request_timeout): ending it now would ask for the same block again
-	 * at once, in a loop.
-	 */
-	if (s->held_future > s->cv.validated)
-		return;
-	if (planner_done(&s->pl) && !syncd_append_queued(s) &&
-	    s->cv.queued == s->cv.validated) {
-		if (s->cv.validated < s->pl.target || cv_waiting_reorg(&s->cv))
-			catchup_fsm(s, CE_ROUND_END, "nothing more to fetch");
-		else
-			catchup_fsm(s, CE_ROUND_END, "caught up");
-		maybe_start_round(s);
-	}
+	round_done(s);
 }
 
 /* ---- answers from stored: the storeq handlers and their table ---- */
@@ -963,72 +990,54 @@ got_peer(struct syncd *s, uint16_t type, const struct ipc_peer *pe)
 }
 
 /*
- * One block a peer announced: decoded and signed by a producer whatever
- * its height, else misbehaviour.  One that extends our tip is taken at
- * once when we are idle, or in a round no peer has shown a block above it
- * for (a claimed height is only a claim: issue 11 item 4).  One dated a
- * little ahead of our clock is not taken yet; it raises the peer's height
- * and the catch-up holds it until it is due.
+ * An announced block b: decoded and signed by a producer whatever its
+ * height, else misbehaviour (-1, punished).  1 when it extends our tip
+ * now (validated against it and due), else 0.
  */
-static void
-got_announcement(struct syncd *s, struct netaddr ip, const struct blob *v)
+static int
+announcement_check(struct syncd *s, struct netaddr ip, const struct block *b)
 {
-	struct block		 b;
-	struct plan_peer	*p;
 	enum block_error	 e;
-	struct sreq		*r;
-	struct ipc_append	 ap;
-	struct blob		 blob;
-	struct wbuf		 w;
 	char			 a[NETADDR_STRLEN];
 	int			 extends;
 
-	if ((e = block_decode(v->p, v->len, &b)) != BLOCK_OK) {
-		punish(s, ip, "announced a block that does not decode: %s",
-		    block_error_names[e]);
-		return;
-	}
 	extends = !s->prod.active && storeq_len(&s->sq) == 0 &&
-	    b.h.height == s->cv.tip_height + 1 &&
-	    memcmp(b.h.prev, s->cv.tip.b.hash, BLOCK_HASH_LEN) == 0;
-	e = extends ? block_validate(&b, &s->cv.tip.b, &s->gen.info,
-	    now_ms()) : check_producer(s, &b);
+	    b->h.height == s->cv.tip_height + 1 &&
+	    memcmp(b->h.prev, s->cv.tip.b.hash, BLOCK_HASH_LEN) == 0;
+	e = extends ? block_validate(b, &s->cv.tip.b, &s->gen.info,
+	    now_ms()) : check_producer(s, b);
 	if (e == BLOCK_ERR_TIME_FUTURE)
-		e = check_producer(s, &b);	/* not due yet: signed? */
-	if (e == BLOCK_OK && !future_possible(b.h.time_ms)) {
+		e = check_producer(s, b);	/* not due yet: signed? */
+	if (e == BLOCK_OK && !future_possible(b->h.time_ms)) {
 		punish(s, ip, "announced block %llu dated %llu s ahead of our "
-		    "clock", (unsigned long long)b.h.height,
-		    (unsigned long long)((b.h.time_ms - now_ms()) / 1000));
-		return;
+		    "clock", (unsigned long long)b->h.height,
+		    (unsigned long long)((b->h.time_ms - now_ms()) / 1000));
+		return -1;
 	}
 	if (e != BLOCK_OK) {
 		punish(s, ip, "announced an invalid block %llu: %s",
-		    (unsigned long long)b.h.height, block_error_names[e]);
-		return;
+		    (unsigned long long)b->h.height, block_error_names[e]);
+		return -1;
 	}
-	if (b.h.time_ms > now_ms() + BLOCK_FUTURE_MAX_MS) {
+	if (b->h.time_ms > now_ms() + BLOCK_FUTURE_MAX_MS) {
 		log_info("peer %s announced block %llu dated %.0f s ahead of "
 		    "our clock: not taken before it is due", ipstr(ip, a),
-		    (unsigned long long)b.h.height,
-		    ((double)b.h.time_ms - (double)now_ms()) / 1000);
+		    (unsigned long long)b->h.height,
+		    ((double)b->h.time_ms - (double)now_ms()) / 1000);
 		extends = 0;
 	}
-	if ((p = planner_peer(&s->pl, ip)) != NULL && p->up &&
-	    b.h.height > p->height) {
-		p->height = b.h.height;
-		memcpy(p->tip, b.hash, sizeof(p->tip));
-	}
-	if (extends)
-		extends = syncd_yield_round(s, b.h.height, "a peer announced "
-		    "the block after our tip");
-	planner_proven(&s->pl, ip, b.h.height);
-	if (!extends) {
-		if (catchup_fetching(s->state) && b.h.height > s->pl.target)
-			planner_set_target(&s->pl, b.h.height);
-		return;
-	}
-	/* it extends our tip: take it now, pass it on after the commit */
-	blob = *v;
+	return extends;
+}
+
+/* an announced block that extends our tip: to stored, on after the commit */
+static void
+announcement_take(struct syncd *s, struct netaddr ip, const struct blob *v)
+{
+	struct ipc_append	 ap;
+	struct blob		 blob = *v;
+	struct wbuf		 w;
+	struct sreq		*r;
+
 	memset(&ap, 0, sizeof(ap));
 	ap.blocks.count = 1;
 	ap.blocks.v = &blob;
@@ -1040,6 +1049,43 @@ got_announcement(struct syncd *s, struct netaddr ip, const struct blob *v)
 	memcpy(r->last, v->p, v->len);
 	r->lastlen = v->len;
 	r->from_ip = ip;
+}
+
+/*
+ * One block a peer announced.  One that extends our tip is taken at
+ * once when we are idle, or in a round no peer has shown a block above it
+ * for (a claimed height is only a claim: issue 11 item 4).  One dated a
+ * little ahead of our clock is not taken yet; it raises the peer's height
+ * and the catch-up holds it until it is due.
+ */
+static void
+got_announcement(struct syncd *s, struct netaddr ip, const struct blob *v)
+{
+	struct block		 b;
+	struct plan_peer	*p;
+	enum block_error	 e;
+	int			 extends;
+
+	if ((e = block_decode(v->p, v->len, &b)) != BLOCK_OK) {
+		punish(s, ip, "announced a block that does not decode: %s",
+		    block_error_names[e]);
+		return;
+	}
+	if ((extends = announcement_check(s, ip, &b)) == -1)
+		return;
+	if ((p = planner_peer(&s->pl, ip)) != NULL && p->up &&
+	    b.h.height > p->height) {
+		p->height = b.h.height;
+		memcpy(p->tip, b.hash, sizeof(p->tip));
+	}
+	if (extends)
+		extends = syncd_yield_round(s, b.h.height, "a peer announced "
+		    "the block after our tip");
+	planner_proven(&s->pl, ip, b.h.height);
+	if (extends)
+		announcement_take(s, ip, v);
+	else if (catchup_fetching(s->state) && b.h.height > s->pl.target)
+		planner_set_target(&s->pl, b.h.height);
 }
 
 /* metrics: a block request's time from sent to answered */
