@@ -5,8 +5,9 @@
  *
  * Lives chrooted in (or Landlocked to) the run directory with no network
  * sockets.  It talks to stored (store-syncd.sock: the chain, one request
- * at a time, re-sent after stored restarts; every request is idempotent)
- * and to netd (sync.sock: peers come and go, blocks they send, requests
+ * at a time, re-sent after stored restarts, every request idempotent:
+ * storeq.c, with the table of requests and their handlers below) and to
+ * netd (sync.sock: peers come and go, blocks they send, requests
  * for blocks and announcements we send).  It trusts nothing netd forwards:
  * every block is decoded and validated here before stored sees it.
  *
@@ -15,7 +16,10 @@
  * the planner (planner.c) spreads height ranges over every peer ahead,
  * chainview.c validates what arrives in order and hands out commit
  * batches; a reorganisation (fork point below our tip) is committed,
- * with stored's rollback, only once the new branch is longer.
+ * with stored's rollback, only once the new branch is longer.  The
+ * round's steps are the states of catchup.c; catchup_fsm() below is the
+ * one function that moves from one to the next (docs/sync.md, "Catch-up
+ * states").
  */
 #include <arpa/inet.h>
 

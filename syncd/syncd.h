@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * syncd.h - syncd's state, shared by its modules (syncd.c: IPC dispatch
- * and catch-up rounds; produce.c: block production).
+ * and catch-up rounds, moved by catchup_fsm(); produce.c: block
+ * production).  The pure modules it holds: planner.h, chainview.h,
+ * vpool.h, storeq.h (requests to stored), catchup.h (the round's
+ * states).
  */
 #ifndef TIMENODE_SYNCD_H
 #define TIMENODE_SYNCD_H
