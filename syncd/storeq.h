@@ -12,7 +12,12 @@
  * stale: dropped and logged at debug), the retry with backoff while
  * stored is away or busy, and sending the head again when stored
  * restarts.  Pure: no event loop, no clock of its own (the caller gives
- * the time), sending through a callback; tested alone (test_storeq.c).
+ * the time: now is mono_now(), in seconds), sending through a callback;
+ * tested alone (test_storeq.c).  Why one at a time: docs/sync.md,
+ * "Restarts"; stored may also answer any request with STORE_RESULT
+ * (ipc.h, the catalogue): for an append that is its answer, for any
+ * other request it is dropped as stale and the request goes again after
+ * STOREQ_RESEND_S, as before this module.
  */
 #ifndef TIMENODE_STOREQ_H
 #define TIMENODE_STOREQ_H
