@@ -959,20 +959,30 @@ suite_clean(void)
 	return 0;
 }
 
-/* after every case: memory back near idle (freed memory returned) */
+/*
+ * After every case: memory back near idle (freed memory returned), and
+ * none of the case's output still queued, so that the next case measures
+ * only its own (a loaded machine once left the block floods' output
+ * lingering into the PING case's measurement: 25.6 MB "queued").
+ */
 static void
 settle(void)
 {
 	double			end = tn_now() + 10;
 	unsigned long long	r = 0;
+	long long		q;
 
 	while ((r = v_rss()) > rss_idle + RSS_SETTLE && RSS_CHECKED &&
 	    tn_now() < end)
 		tn_sleep(0.2);
-	printf("  after: %.1f MiB RSS (idle %.1f)\n", (double)r / (1 << 20),
-	    (double)rss_idle / (1 << 20));
+	while ((q = v_counter("counters.output_queued_bytes")) != 0 &&
+	    tn_now() < end)
+		tn_sleep(0.2);
+	printf("  after: %.1f MiB RSS (idle %.1f), %lld bytes queued\n",
+	    (double)r / (1 << 20), (double)rss_idle / (1 << 20), q);
 	if (RSS_CHECKED)
 		CU_ASSERT(r <= rss_idle + RSS_SETTLE);
+	CU_ASSERT(q == 0);
 }
 
 int
