@@ -152,9 +152,7 @@ emit(json_t *o)
 static int
 node_new(struct tn_node *n, const char *ip, const char *conf_extra)
 {
-	if (tn_node_init(n, ip, PORT, conf_extra) == -1)
-		return -1;
-	return tn_node_unprivileged(n);
+	return tn_node_new(n, ip, PORT, conf_extra);
 }
 
 /* timenoded and its three workers: 0, or -1 when a pid is unknown */

@@ -351,13 +351,8 @@ out:
 static int
 node_new(struct tn_node *n, const char *ip, const char *extra)
 {
-	char conf[2048];
-
-	snprintf(conf, sizeof(conf), "%s%s%s", tn_fast_supervisor,
-	    conf_common, extra ? extra : "");
-	if (tn_node_init(n, ip, PORT, conf) == -1)
-		return -1;
-	return tn_node_unprivileged(n);
+	return tn_node_new(n, ip, PORT, tn_fast_supervisor, conf_common,
+	    extra);
 }
 
 static long long

@@ -153,11 +153,12 @@ const char tn_lenient_supervisor[] =
 const char tn_p2p_fast[] = "[p2p]\n" TN_P2P_FAST_KEYS;
 
 int
-tn_node_init(struct tn_node *n, const char *ip, int port,
-    const char *conf_extra)
+tn_node_initv(struct tn_node *n, const char *ip, int port,
+    const char *const *conf, size_t nconf)
 {
 	char	tmpl[] = "/tmp/timenode-test.XXXXXX";
 	FILE	*f;
+	size_t	i;
 
 	memset(n, 0, sizeof(*n));
 	if (mkdtemp(tmpl) == NULL)
@@ -176,8 +177,9 @@ tn_node_init(struct tn_node *n, const char *ip, int port,
 	/* an IPv6 literal in brackets (netaddr.h) */
 	fprintf(f, "[node]\ndata_dir = %s\nlisten = %s%s%s:%d\n", n->data,
 	    strchr(ip, ':') ? "[" : "", ip, strchr(ip, ':') ? "]" : "", port);
-	if (conf_extra)
-		fputs(conf_extra, f);
+	for (i = 0; i < nconf; i++)
+		if (conf[i] != NULL)
+			fputs(conf[i], f);
 	return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -573,7 +575,8 @@ tn_peer(json_t *st, const char *ip)
 }
 
 json_t *
-tn_wait_netd(struct tn_node *n, pid_t old, double timeout)
+tn_wait_worker(struct tn_node *n, const char *name, pid_t old,
+    double timeout)
 {
 	double	 end = tn_now() + timeout;
 	json_t	*st;
@@ -581,9 +584,9 @@ tn_wait_netd(struct tn_node *n, pid_t old, double timeout)
 
 	while (tn_now() < end) {
 		if ((st = tn_status(n)) != NULL) {
-			pid = tn_component_pid(st, "netd");
+			pid = tn_component_pid(st, name);
 			if (pid > 0 && pid != old && tn_pid_alive(pid) &&
-			    strcmp(tn_component_state(st, "netd"), "running")
+			    strcmp(tn_component_state(st, name), "running")
 			    == 0)
 				return st;
 			json_decref(st);
@@ -591,6 +594,44 @@ tn_wait_netd(struct tn_node *n, pid_t old, double timeout)
 		tn_sleep(0.02);
 	}
 	return NULL;
+}
+
+json_t *
+tn_wait_netd(struct tn_node *n, pid_t old, double timeout)
+{
+	return tn_wait_worker(n, "netd", old, timeout);
+}
+
+int
+tn_restart_netds(struct tn_node *first, struct tn_node *second,
+    double timeout)
+{
+	json_t	*s1 = tn_status(first), *s2 = tn_status(second);
+	pid_t	 p1 = tn_component_pid(s1, "netd");
+	pid_t	 p2 = tn_component_pid(s2, "netd");
+	int	 ok;
+
+	json_decref(s1);
+	json_decref(s2);
+	json_decref(tn_command(first->sock, "restart netd"));
+	json_decref(tn_command(second->sock, "restart netd"));
+	s1 = tn_wait_netd(first, p1, timeout);
+	s2 = tn_wait_netd(second, p2, timeout);
+	ok = s1 != NULL && s2 != NULL;
+	json_decref(s1);
+	json_decref(s2);
+	return ok ? 0 : -1;
+}
+
+pid_t
+tn_wait_replaced(struct tn_node *n, const char *name, pid_t old,
+    double timeout)
+{
+	json_t	*st = tn_wait_worker(n, name, old, timeout);
+	pid_t	 pid = st != NULL ? tn_component_pid(st, name) : -1;
+
+	json_decref(st);
+	return pid;
 }
 
 int

@@ -62,14 +62,28 @@ extern const char tn_lenient_supervisor[];
     "backoff_max = 2\n"							\
     "handshake_timeout = 2\n"
 extern const char tn_p2p_fast[];
-/* make the node's directory and config file; conf_extra is INI text */
-int		 tn_node_init(struct tn_node *, const char *ip, int port,
-		    const char *conf_extra);
+/*
+ * Make the node's directory and config file: its [node] data_dir and
+ * listen (ip:port), then the INI text of each conf argument in order (one
+ * or more; NULL ones left out), e.g.
+ *	tn_node_init(n, ip, PORT, tn_fast_supervisor, p2p, extra)
+ * 0, or -1 when a file cannot be made.
+ */
+int		 tn_node_initv(struct tn_node *, const char *ip, int port,
+		    const char *const *conf, size_t nconf);
+#define TN_STRS(...)	((const char *const []){ __VA_ARGS__ })
+#define tn_node_init(n, ip, port, ...)					\
+	tn_node_initv((n), (ip), (port), TN_STRS(__VA_ARGS__),		\
+	    sizeof(TN_STRS(__VA_ARGS__)) / sizeof(const char *))
 /*
  * As root: run the node as nobody (Landlock mode, like an unprivileged
  * operator) and give it its directory and config.  A no-op otherwise.
  */
 int		 tn_node_unprivileged(struct tn_node *);
+/* tn_node_init, then tn_node_unprivileged: 0 or -1 */
+#define tn_node_new(n, ip, port, ...)					\
+	(tn_node_init((n), (ip), (port), __VA_ARGS__) == -1 ? -1 :	\
+	    tn_node_unprivileged(n))
 /* start timenoded -f with the node's config, extra arguments appended */
 int		 tn_node_start(struct tn_node *, const char *const *extra_args,
 		    const char *const *env);
@@ -97,8 +111,25 @@ long long	 tn_status_int(struct tn_node *, const char *path);
 int		 tn_produce(struct tn_node *, int count, int bytes);
 /* poll status until every worker runs; returns the status or NULL */
 json_t		*tn_wait_running(struct tn_node *, double timeout);
-/* the status once netd runs with a pid other than old (0: any), or NULL */
+/*
+ * The status once worker name ("netd", "syncd", "stored") runs ("running"
+ * in the status, the process alive) with a pid other than old (0: any),
+ * polled every 20 ms up to timeout seconds; NULL if it did not.
+ */
+json_t		*tn_wait_worker(struct tn_node *, const char *name, pid_t old,
+		    double timeout);
+/* tn_wait_worker(n, "netd", old, timeout) */
 json_t		*tn_wait_netd(struct tn_node *, pid_t old, double timeout);
+/*
+ * "restart netd" to first, then at once to second (each new netd dials
+ * the other at its start: a crossed dial), and both running again with
+ * new pids within timeout (tn_wait_netd): 0, or -1.
+ */
+int		 tn_restart_netds(struct tn_node *first, struct tn_node *second,
+		    double timeout);
+/* the pid of name once it runs in place of old (tn_wait_worker), or -1 */
+pid_t		 tn_wait_replaced(struct tn_node *, const char *name, pid_t old,
+		    double timeout);
 /* start the node as it is configured and wait until it runs: 0 or -1 */
 int		 tn_node_run(struct tn_node *, double timeout);
 

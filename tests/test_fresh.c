@@ -46,15 +46,10 @@ static const char slow_heartbeats[] =
 static int
 start(struct tn_node *n, const char *ip, const char *peer)
 {
-	char conf[2048];
-
-	snprintf(conf, sizeof(conf), "%s%s%s%s", slow_heartbeats,
-	    peer ? "[node]\npeer = " : "", peer ? peer : "",
-	    peer ? "\n" : "");
-	if (tn_node_init(n, ip, PORT, conf) == -1 ||
-	    tn_node_start(n, NULL, NULL) == -1)
+	if (tn_node_init(n, ip, PORT, slow_heartbeats,
+	    peer ? "[node]\npeer = " : NULL, peer, peer ? "\n" : NULL) == -1)
 		return -1;
-	return 0;
+	return tn_node_start(n, NULL, NULL);
 }
 
 /* cmd answers "ok": true within timeout; its answer in *out if asked */
@@ -78,36 +73,14 @@ command_ok(struct tn_node *n, const char *cmd, double timeout, json_t **out)
 	return ok;
 }
 
-/* w runs ("running") with a pid other than old within timeout; -1 */
-static pid_t
-wait_replaced(struct tn_node *n, const char *w, pid_t old, double timeout)
-{
-	double	 end = tn_now() + timeout;
-	json_t	*st;
-	pid_t	 pid = -1;
-
-	while (tn_now() < end && pid <= 0) {
-		if ((st = tn_status(n)) != NULL) {
-			pid = tn_component_pid(st, w);
-			if (pid == old || strcmp(tn_component_state(st, w),
-			    "running") != 0)
-				pid = -1;
-			json_decref(st);
-		}
-		if (pid <= 0)
-			tn_sleep(0.01);
-	}
-	return pid;
-}
-
-/* as wait_replaced, and the new one does its work within timeout */
+/* as tn_wait_replaced, and the new one does its work within timeout */
 static pid_t
 wait_serving(struct tn_node *n, const char *w, pid_t old, double timeout)
 {
 	double	end = tn_now() + timeout;
 	pid_t	pid;
 
-	if ((pid = wait_replaced(n, w, old, timeout)) <= 0)
+	if ((pid = tn_wait_replaced(n, w, old, timeout)) <= 0)
 		return -1;
 	/* stored: a verify of its own; syncd: a block, through stored */
 	while (tn_now() < end)
@@ -187,7 +160,7 @@ test_restart_up_at_once(void)
 	/* netd: up again, and b reconnects to it */
 	tn_sleep(0.7);
 	CU_ASSERT_FATAL(kill(netd, SIGKILL) == 0);
-	CU_ASSERT(wait_replaced(&a, "netd", netd, 10) > 0);
+	CU_ASSERT(tn_wait_replaced(&a, "netd", netd, 10) > 0);
 	CU_ASSERT(tn_wait_peer(&a, "127.0.0.82", 15));
 	tn_node_cleanup(&b);
 	tn_node_cleanup(&a);

@@ -889,13 +889,8 @@ test_heights_off_range(void)
 static int
 node_new(struct tn_node *n, const char *ip, const char *extra)
 {
-	char conf[4096];
-
-	snprintf(conf, sizeof(conf), "%s%s%s", tn_fast_supervisor,
-	    hostile_conf, extra);
-	if (tn_node_init(n, ip, PORT, conf) == -1)
-		return -1;
-	return tn_node_unprivileged(n);
+	return tn_node_new(n, ip, PORT, tn_fast_supervisor, hostile_conf,
+	    extra);
 }
 
 static int

@@ -69,15 +69,10 @@ static int
 start_as(struct tn_node *n, const char *ip, const char *peers,
     const char *p2p, const char *sync)
 {
-	char conf[4096];
-
-	snprintf(conf, sizeof(conf), "%s%s\n%s\n[node]\n%s",
-	    tn_lenient_supervisor, p2p ? p2p : p2p_fast, sync ? sync : "",
-	    peers ? peers : "");
-	if (tn_node_init(n, ip, PORT, conf) == -1 ||
-	    tn_node_run(n, 30) == -1)
+	if (tn_node_init(n, ip, PORT, tn_lenient_supervisor,
+	    p2p ? p2p : p2p_fast, "\n", sync, "\n[node]\n", peers) == -1)
 		return -1;
-	return 0;
+	return tn_node_run(n, 30);
 }
 
 static int

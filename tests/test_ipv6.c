@@ -85,14 +85,14 @@ static int
 start(struct tn_node *n, const char *ip, const char *listen2,
     const char *peer, const char *extra)
 {
-	char conf[4096];
+	char listen[96] = "", peers[96] = "";
 
-	snprintf(conf, sizeof(conf), "%s%s\n[node]\n%s%s%s%s%s%s\n%s",
-	    tn_lenient_supervisor, tn_p2p_fast,
-	    listen2 ? "listen = " : "", listen2 ? listen2 : "",
-	    listen2 ? "\n" : "", peer ? "peer = " : "", peer ? peer : "",
-	    peer ? "\n" : "", extra ? extra : "");
-	if (tn_node_init(n, ip, PORT, conf) == -1)
+	if (listen2 != NULL)
+		snprintf(listen, sizeof(listen), "listen = %s\n", listen2);
+	if (peer != NULL)
+		snprintf(peers, sizeof(peers), "peer = %s\n", peer);
+	if (tn_node_init(n, ip, PORT, tn_lenient_supervisor, tn_p2p_fast,
+	    "\n[node]\n", listen, peers, "\n", extra) == -1)
 		return -1;
 	snprintf(n->netns, sizeof(n->netns), "%s", ns);
 	return tn_node_start(n, NULL, NULL);
@@ -209,7 +209,6 @@ test_dual(void)
 {
 	struct tn_node	 a, b;
 	json_t		*sta, *stb, *p;
-	pid_t		 pa, pb;
 	char		 la[64], lb[64], peer_a[64], peer_b[64];
 	int		 run, ok = 0, twins = 0, also = 0;
 	double		 t0, tmax = 0, tsum = 0;
@@ -232,24 +231,11 @@ test_dual(void)
 	json_decref(stb);
 	CU_ASSERT(wait_settled(&a, &b, 10));
 	for (run = 0; run < RUNS; run++) {
-		sta = tn_status(&a);
-		stb = tn_status(&b);
-		pa = tn_component_pid(sta, "netd");
-		pb = tn_component_pid(stb, "netd");
-		json_decref(sta);
-		json_decref(stb);
 		t0 = tn_now();
 		/* both at once: each new netd dials the other at start,
 		 * over another family; which arrives first varies */
-		json_decref(tn_command(run % 2 ? b.sock : a.sock,
-		    "restart netd"));
-		json_decref(tn_command(run % 2 ? a.sock : b.sock,
-		    "restart netd"));
-		sta = tn_wait_netd(&a, pa, 10);
-		stb = tn_wait_netd(&b, pb, 10);
-		CU_ASSERT(sta != NULL && stb != NULL);
-		json_decref(sta);
-		json_decref(stb);
+		CU_ASSERT(tn_restart_netds(run % 2 ? &b : &a,
+		    run % 2 ? &a : &b, 10) == 0);
 		if (!wait_settled(&a, &b, 10)) {
 			CU_FAIL("no single connection");
 			fprintf(stderr, "\n    run %d: not settled\n", run);

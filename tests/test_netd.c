@@ -59,19 +59,15 @@ static const char p2p_fast[] = "[p2p]\nplaintext = yes\n" TN_P2P_FAST_KEYS;
 static int
 start(struct tn_node *n, const char *ip, const char *peers, const char *p2p)
 {
-	char conf[4096];
-
 	/*
 	 * Lenient with the other workers (being written in parallel, and
 	 * slow under ASan on a loaded machine): a crash loop or a late
 	 * heartbeat of stored or syncd must not stop the node under test.
 	 */
-	snprintf(conf, sizeof(conf), "%s%s\n[node]\n%s", tn_lenient_supervisor,
-	    p2p ? p2p : p2p_fast, peers ? peers : "");
-	if (tn_node_init(n, ip, PORT, conf) == -1 ||
-	    tn_node_start(n, NULL, NULL) == -1)
+	if (tn_node_init(n, ip, PORT, tn_lenient_supervisor,
+	    p2p ? p2p : p2p_fast, "\n[node]\n", peers) == -1)
 		return -1;
-	return 0;
+	return tn_node_start(n, NULL, NULL);
 }
 
 static const char *
@@ -150,7 +146,6 @@ test_crossed_dial(void)
 {
 	struct tn_node	 a, b;
 	json_t		*st, *sta, *stb;
-	pid_t		 pa, pb;
 	int		 run, port, last = -1, crossed = 0, ok = 0, dup;
 	int		 a_opened, by_a = 0, ao;
 	double		 t0, t1, tmax = 0, tsum = 0;
@@ -165,21 +160,9 @@ test_crossed_dial(void)
 	json_decref(st);
 	CU_ASSERT(wait_one_connection(&a, &b, 10, &a_opened) > 0);
 	for (run = 0; run < RUNS; run++) {
-		sta = tn_status(&a);
-		stb = tn_status(&b);
-		pa = tn_component_pid(sta, "netd");
-		pb = tn_component_pid(stb, "netd");
-		json_decref(sta);
-		json_decref(stb);
 		t0 = tn_now();
 		/* both at once: each new netd dials the other at start */
-		json_decref(tn_command(a.sock, "restart netd"));
-		json_decref(tn_command(b.sock, "restart netd"));
-		sta = tn_wait_netd(&a, pa, 10);
-		stb = tn_wait_netd(&b, pb, 10);
-		CU_ASSERT(sta != NULL && stb != NULL);
-		json_decref(sta);
-		json_decref(stb);
+		CU_ASSERT(tn_restart_netds(&a, &b, 10) == 0);
 		t1 = tn_now();
 		port = wait_one_connection(&a, &b, 10, &a_opened);
 		if (tn_now() - t0 > 3)

@@ -73,19 +73,14 @@ static const char sync_timeout[] =
     "[sync]\n"
     "request_timeout = 2\n";
 
+/* worker channels need one user: run unprivileged */
 static int
 node_new(struct tn_node *n, const char *ip, const char *extra)
 {
-	char conf[4096];
-
 	/* a key may be given once: extra's own request_timeout replaces ours */
-	snprintf(conf, sizeof(conf), "%s%s%s%s", tn_fast_supervisor,
-	    sync_conf, extra && strstr(extra, "request_timeout") ? "" :
-	    sync_timeout, extra ? extra : "");
-	if (tn_node_init(n, ip, PORT, conf) == -1)
-		return -1;
-	/* worker channels need one user: run unprivileged */
-	return tn_node_unprivileged(n);
+	return tn_node_new(n, ip, PORT, tn_fast_supervisor, sync_conf,
+	    extra && strstr(extra, "request_timeout") ? NULL : sync_timeout,
+	    extra);
 }
 
 /* the node's height and tip (hex), -1 when it does not answer */

@@ -54,14 +54,10 @@ static int
 start(struct tn_node *n, const char *ip, const char *p2p_extra,
     const char *extra)
 {
-	char conf[4096];
-
-	snprintf(conf, sizeof(conf), "%s[p2p]\n%s%s%s", tn_fast_supervisor,
-	    p2p_fast, p2p_extra ? p2p_extra : "", extra ? extra : "");
-	if (tn_node_init(n, ip, PORT, conf) == -1 ||
-	    tn_node_run(n, 20) == -1)
+	if (tn_node_init(n, ip, PORT, tn_fast_supervisor, "[p2p]\n",
+	    p2p_fast, p2p_extra, extra) == -1)
 		return -1;
-	return 0;
+	return tn_node_run(n, 20);
 }
 
 /* n's log has a line with needle within timeout */
