@@ -17,7 +17,7 @@
 
 /* heights 0..n; 0 is the genesis block (raw[0] NULL) */
 struct chain {
-	uint8_t		*raw[CHAIN_MAX + 1];	/* malloc'd, BLOCK_MAX_LEN */
+	uint8_t		*raw[CHAIN_MAX + 1];	/* malloc'd */
 	size_t		 len[CHAIN_MAX + 1];
 	struct block	 b[CHAIN_MAX + 1];	/* raw[h] decoded */
 	int		 n;			/* the tip's height */
