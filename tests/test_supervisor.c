@@ -51,6 +51,26 @@ start_node(struct tn_node *n, const char *ip, const char *extra_conf,
 	return st;
 }
 
+/*
+ * The workers' pids in st (a status), in workers[] order; each worker
+ * runs the supervisor's version (issue 13), and the node states its
+ * protocol.
+ */
+static void
+worker_pids(json_t *st, pid_t pids[3])
+{
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		pids[i] = tn_component_pid(st, workers[i]);
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+		    tn_component(st, workers[i]), "version")),
+		    json_string_value(json_object_get(json_object_get(st,
+		    "node"), "version")));
+	}
+	CU_ASSERT(tn_json_int(json_object_get(st, "node"), "protocol") >= 1);
+}
+
 static void
 test_kill_each_worker(void)
 {
@@ -61,15 +81,7 @@ test_kill_each_worker(void)
 
 	if ((st = start_node(&n, "127.0.0.2", NULL, NULL, NULL)) == NULL)
 		goto out;
-	for (i = 0; i < 3; i++) {
-		pids[i] = tn_component_pid(st, workers[i]);
-		/* each worker's version: the supervisor's (issue 13) */
-		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
-		    tn_component(st, workers[i]), "version")),
-		    json_string_value(json_object_get(json_object_get(st,
-		    "node"), "version")));
-	}
-	CU_ASSERT(tn_json_int(json_object_get(st, "node"), "protocol") >= 1);
+	worker_pids(st, pids);
 	json_decref(st);
 	for (i = 0; i < 3; i++) {
 		CU_ASSERT_FATAL(kill(pids[i], SIGKILL) == 0);
@@ -641,15 +653,7 @@ test_sigterm_stops_all(void)
 
 	if ((st = start_node(&n, "127.0.0.8", NULL, NULL, NULL)) == NULL)
 		goto out;
-	for (i = 0; i < 3; i++) {
-		pids[i] = tn_component_pid(st, workers[i]);
-		/* each worker's version: the supervisor's (issue 13) */
-		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
-		    tn_component(st, workers[i]), "version")),
-		    json_string_value(json_object_get(json_object_get(st,
-		    "node"), "version")));
-	}
-	CU_ASSERT(tn_json_int(json_object_get(st, "node"), "protocol") >= 1);
+	worker_pids(st, pids);
 	json_decref(st);
 	t0 = tn_now();
 	status = tn_node_stop(&n, 10);
