@@ -172,27 +172,6 @@ node_pids(struct tn_node *n, pid_t pids[4])
 	return ok;
 }
 
-/* user + system CPU seconds of one process so far; 0 if gone */
-static double
-cpu_seconds(pid_t pid)
-{
-	char		 path[64], buf[1024], *p;
-	unsigned long	 ut = 0, st = 0;
-	FILE		*f;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	p = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	/* fields 14 and 15 (utime, stime); the name may hold blanks */
-	if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-	    "%lu %lu", &ut, &st) != 2)
-		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
 /*
  * Resident memory of one process in KiB, 0 if gone: key "VmRSS" (all of
  * it, the LMDB map's file pages included) or "RssAnon" (heap and stacks:
@@ -215,7 +194,7 @@ pids_cpu(const pid_t *p, int n)
 	int	i;
 
 	for (i = 0; i < n; i++)
-		s += cpu_seconds(p[i]);
+		s += tn_pid_cpu(p[i]);
 	return s;
 }
 

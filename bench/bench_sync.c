@@ -381,38 +381,17 @@ struct catch_up {
 	double	self_us;	/* the catching-up node's part of cpu_us */
 };
 
-/* CPU seconds (user + system, all threads) of pid, 0 when it is gone */
-static double
-pid_cpu(pid_t pid)
-{
-	char		 path[64], buf[1024], *p;
-	unsigned long	 ut = 0, st = 0;
-	FILE		*f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (pid <= 0 || (f = fopen(path, "r")) == NULL)
-		return 0;
-	p = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	/* after the command's ")": state is field 3, utime 14, stime 15 */
-	if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu "
-	    "%lu", &ut, &st) != 2)
-		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
 /* CPU seconds of a node: timenoded and its three workers */
 static double
 node_cpu(struct tn_node *n)
 {
 	static const char *const w[] = { "stored", "syncd", "netd" };
 	json_t	*st = tn_status(n);
-	double	 t = pid_cpu(n->pid);
+	double	 t = tn_pid_cpu(n->pid);
 	int	 i;
 
 	for (i = 0; st && i < 3; i++)
-		t += pid_cpu(tn_component_pid(st, w[i]));
+		t += tn_pid_cpu(tn_component_pid(st, w[i]));
 	json_decref(st);
 	return t;
 }

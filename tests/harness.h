@@ -138,6 +138,9 @@ double		 tn_now(void);
 void		 tn_sleep(double);
 /* record a pid to kill at exit (the harness records its own) */
 void		 tn_track_pid(pid_t);
+/* CPU seconds (user + system, all threads) of pid so far, 0 if gone
+ * (/proc/PID/stat, proc(5)) */
+double		 tn_pid_cpu(pid_t);
 int		 tn_read_proc_status(pid_t, const char *key, char *out,
 		    size_t len);
 int		 tn_file_contains(const char *path, const char *needle);
