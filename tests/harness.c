@@ -318,6 +318,45 @@ tn_node_cleanup(struct tn_node *n)
 	}
 }
 
+/* ip (IPv4 or IPv6, no brackets) and port into *ss: its length, or 0 */
+static socklen_t
+tcp_sockaddr(const char *ip, int port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, ip, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		return sizeof(*sin);
+	}
+	if (inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		return sizeof(*sin6);
+	}
+	return 0;
+}
+
+int
+tn_tcp_connect(const char *src, const char *dst, int port)
+{
+	struct sockaddr_storage	from, to;
+	socklen_t		flen = 0, tlen;
+	int			fd;
+
+	if ((tlen = tcp_sockaddr(dst, port, &to)) == 0 || (src != NULL &&
+	    (flen = tcp_sockaddr(src, 0, &from)) == 0) ||
+	    (fd = socket(to.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if ((src == NULL || bind(fd, (struct sockaddr *)&from, flen) == 0) &&
+	    connect(fd, (struct sockaddr *)&to, tlen) == 0)
+		return fd;
+	close(fd);
+	return -1;
+}
+
 int
 tn_connect_unix(const char *path)
 {

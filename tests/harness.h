@@ -33,6 +33,12 @@ struct tn_node {
 	int	status;		/* wait status once exited */
 };
 
+/*
+ * A TCP connection to dst:port from src (NULL: any address), both IPv4 or
+ * IPv6 addresses without brackets: the connected socket (close-on-exec,
+ * blocking), or -1 with errno set.
+ */
+int		 tn_tcp_connect(const char *src, const char *dst, int port);
 /* a connected Unix stream socket to path, or -1 */
 int		 tn_connect_unix(const char *path);
 /* enter the network namespace "ip netns add NAME" made: 0 or -1 */

@@ -284,26 +284,16 @@ test_dual(void)
 static int
 stalled_tls(const char *src, const char *dst, int port)
 {
-	struct sockaddr_in6	sa;
-	uint8_t			b = 0x16;	/* a TLS record begins */
-	int			fd;
+	uint8_t	b = 0x16;	/* a TLS record begins */
+	int	fd;
 
-	if ((fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = tn_tcp_connect(src, dst, port)) == -1)
 		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin6_family = AF_INET6;
-	if (inet_pton(AF_INET6, src, &sa.sin6_addr) != 1 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    inet_pton(AF_INET6, dst, &sa.sin6_addr) != 1)
-		goto fail;
-	sa.sin6_port = htons((uint16_t)port);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    send(fd, &b, 1, MSG_NOSIGNAL) != 1)
-		goto fail;
+	if (send(fd, &b, 1, MSG_NOSIGNAL) != 1) {
+		close(fd);
+		return -1;
+	}
 	return fd;
-fail:
-	close(fd);
-	return -1;
 }
 
 /* the node has closed fd (EOF or reset) by now */
