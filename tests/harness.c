@@ -682,6 +682,18 @@ tn_restart_netds(struct tn_node *first, struct tn_node *second,
 	return ok ? 0 : -1;
 }
 
+int
+tn_twins_resolved(json_t *sa, json_t *sb)
+{
+	/* a loser is closed as a duplicate, never as an error */
+	CU_ASSERT_EQUAL(tn_json_int(sa,
+	    "counters.connections_closed.protocol"), 0);
+	CU_ASSERT_EQUAL(tn_json_int(sb,
+	    "counters.connections_closed.protocol"), 0);
+	return tn_json_int(sa, "counters.duplicates_resolved") > 0 ||
+	    tn_json_int(sb, "counters.duplicates_resolved") > 0;
+}
+
 pid_t
 tn_wait_replaced(struct tn_node *n, const char *name, pid_t old,
     double timeout)

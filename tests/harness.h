@@ -133,6 +133,13 @@ json_t		*tn_wait_netd(struct tn_node *, pid_t old, double timeout);
  */
 int		 tn_restart_netds(struct tn_node *first, struct tn_node *second,
 		    double timeout);
+/*
+ * After a crossed dial (tn_restart_netds), sa and sb the two nodes'
+ * status: 1 when either resolved a doubled connection
+ * (counters.duplicates_resolved), else 0.  A loser closed as a protocol
+ * error instead of a duplicate fails the running test.
+ */
+int		 tn_twins_resolved(json_t *sa, json_t *sb);
 /* the pid of name once it runs in place of old (tn_wait_worker), or -1 */
 pid_t		 tn_wait_replaced(struct tn_node *, const char *name, pid_t old,
 		    double timeout);
