@@ -355,19 +355,6 @@ node_new(struct tn_node *n, const char *ip, const char *extra)
 	    extra);
 }
 
-static long long
-height(struct tn_node *n)
-{
-	json_t		*st = tn_status(n);
-	long long	 h;
-
-	if (st == NULL)
-		return -1;
-	h = tn_json_int(st, "node.height");
-	json_decref(st);
-	return h;
-}
-
 /* a catch-up's figures: blocks/s from the node's start (start-up and
  * handshakes included) and from its first committed block on; the CPU
  * time of every process of the catching-up node and of its serving
@@ -436,7 +423,7 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 		return -1;
 	t0 = tn_now();
 	end = t0 + 600;
-	while (tn_now() < end && (h = height(&n)) < target) {
+	while (tn_now() < end && (h = tn_node_height(&n)) < target) {
 		if (h > 0 && t1 == 0) {
 			c1 = nodes_cpu(&n, peers, npeers);
 			s1 = node_cpu(&n);
@@ -445,7 +432,7 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 		}
 		tn_sleep(0.02);
 	}
-	if (height(&n) >= target) {
+	if (tn_node_height(&n) >= target) {
 		double t2 = tn_now(), c2 = nodes_cpu(&n, peers, npeers);
 		double s2 = node_cpu(&n);
 
@@ -592,7 +579,7 @@ make_peers(struct tn_node *A, struct tn_node P[3], uint32_t nblocks,
 		}
 		free(ans);
 	}
-	while (height(A) < nblocks)
+	while (tn_node_height(A) < nblocks)
 		tn_sleep(0.05);
 	tn_node_stop(A, 10);
 	for (i = 0; i < 3; i++) {

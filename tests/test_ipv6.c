@@ -98,16 +98,6 @@ start(struct tn_node *n, const char *ip, const char *listen2,
 	return tn_node_start(n, NULL, NULL);
 }
 
-static uint64_t
-height(struct tn_node *n)
-{
-	json_t		*st = tn_status(n);
-	long long	 h = st ? tn_json_int(st, "node.height") : -1;
-
-	json_decref(st);
-	return h < 0 ? 0 : (uint64_t)h;
-}
-
 static void
 test_loopback(void)
 {
@@ -136,9 +126,9 @@ test_loopback(void)
 		json_decref(r);
 	}
 	CU_ASSERT_FATAL(ok);
-	for (t0 = tn_now(); tn_now() - t0 < 30 && height(&b) < 100;)
+	for (t0 = tn_now(); tn_now() - t0 < 30 && tn_node_height(&b) < 100;)
 		tn_sleep(0.1);
-	CU_ASSERT_EQUAL(height(&b), 100);
+	CU_ASSERT_EQUAL(tn_node_height(&b), 100);
 	sa = tn_status(&a);
 	sb = tn_status(&b);
 	CU_ASSERT(sa != NULL && sb != NULL);
