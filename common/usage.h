@@ -32,7 +32,8 @@ void	usage_error(const char *fmt, ...)
  * a usage error naming the option as given (-x or --name); argv and
  * optind as getopt_long left them.
  */
-void	usage_bad_option(int c, char *const *argv) __attribute__((noreturn));
+void	usage_bad_option(int c, char *const *argv)
+	    __attribute__((noreturn));
 
 /*
  * After the options: helpver is the first of 'h' and 'V' seen (0:

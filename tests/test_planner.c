@@ -580,8 +580,9 @@ test_silent(void)
 
 /* ---- chain view ---- */
 
-static struct genesis	G;			/* devnet: chain_setup() */
-static uint8_t		SK[BLOCK_SECKEY_LEN];	/* its producer's key */
+/* devnet and its producer's key (chain_setup) */
+static struct genesis	G;
+static uint8_t		SK[BLOCK_SECKEY_LEN];
 
 /* odd heights as syncd puts them (decoded by its checks), even raw */
 static void

@@ -403,7 +403,8 @@ test_http_conns(void)
 		CU_ASSERT_FATAL((fds[i] = tn_tcp_connect(NULL, "127.0.5.3",
 		    HTTP_PORT)) != -1);
 	tn_sleep(0.3);
-	CU_ASSERT_FATAL((extra = tn_tcp_connect(NULL, "127.0.5.3", HTTP_PORT)) != -1);
+	CU_ASSERT_FATAL((extra = tn_tcp_connect(NULL, "127.0.5.3",
+	    HTTP_PORT)) != -1);
 	CU_ASSERT(write(extra, req, strlen(req)) == (ssize_t)strlen(req));
 	ans = read_all(extra, 1.5, &closed);
 	CU_ASSERT_PTR_NULL(ans);	/* not accepted yet */
@@ -444,7 +445,8 @@ test_http_lifetime(void)
 	int			 fd, closed = 0;
 
 	CU_ASSERT_FATAL(caught_up);
-	CU_ASSERT_FATAL((fd = tn_tcp_connect(NULL, "127.0.5.3", HTTP_PORT)) != -1);
+	CU_ASSERT_FATAL((fd = tn_tcp_connect(NULL, "127.0.5.3",
+	    HTTP_PORT)) != -1);
 	CU_ASSERT(write(fd, req, strlen(req)) == (ssize_t)strlen(req));
 	t0 = tn_now();
 	for (end = t0 + 20; tn_now() < end && !closed; ) {

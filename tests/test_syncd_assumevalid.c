@@ -29,8 +29,9 @@
 #define A	((struct netaddr){ .b = { [10] = 0xff, [11] = 0xff, [12] = 127, \
 	    [15] = 2 } })
 
-static struct genesis	G;			/* devnet: chain_setup() */
-static uint8_t		SK[BLOCK_SECKEY_LEN];	/* its producer's key */
+/* devnet and its producer's key (chain_setup) */
+static struct genesis	G;
+static uint8_t		SK[BLOCK_SECKEY_LEN];
 
 /* a signature that no producer made: the header (and hash) unchanged */
 static void
