@@ -521,6 +521,19 @@ tn_node_height(struct tn_node *n)
 }
 
 int
+tn_wait_height(struct tn_node *n, long long h, double timeout)
+{
+	double end = tn_now() + timeout;
+
+	while (tn_now() < end) {
+		if (tn_node_height(n) >= h)
+			return 1;
+		tn_sleep(0.01);
+	}
+	return 0;
+}
+
+int
 tn_node_run(struct tn_node *n, double timeout)
 {
 	json_t	*st;

@@ -111,6 +111,9 @@ const char	*tn_component_state(json_t *status, const char *name);
 long long	 tn_json_int(json_t *obj, const char *path);
 /* the node's height from its status, -1 when it does not answer */
 long long	 tn_node_height(struct tn_node *);
+/* the node's height reaches h within timeout (polled every 10 ms): 1,
+ * else 0 */
+int		 tn_wait_height(struct tn_node *, long long h, double timeout);
 /* one number of the node's status ("node.height"); -1 if no answer */
 long long	 tn_status_int(struct tn_node *, const char *path);
 /* "produce COUNT BYTES" on the node, waiting for the answer: 1 if ok */

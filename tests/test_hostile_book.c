@@ -95,20 +95,12 @@ npeers_of(struct tn_node *n)
 static int
 produce(struct tn_node *n, int count)
 {
-	char		 cmd[64];
-	json_t		*a;
-	long long	 want = tn_node_height(n) + count;
-	double		 end = tn_now() + 30;
+	char		cmd[64];
+	long long	want = tn_node_height(n) + count;
 
 	snprintf(cmd, sizeof(cmd), "produce %d", count);
-	a = tn_command(n->sock, cmd);
-	json_decref(a);
-	while (tn_now() < end) {
-		if (tn_node_height(n) >= want)
-			return 0;
-		tn_sleep(0.1);
-	}
-	return -1;
+	json_decref(tn_command(n->sock, cmd));
+	return tn_wait_height(n, want, 30) ? 0 : -1;
 }
 
 /* handshake from src and wait for the node's GET_ADDRS: 0 or -1 */
