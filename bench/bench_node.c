@@ -556,23 +556,6 @@ running_again(struct tn_node *n, const char *worker, pid_t old)
 	return ok;
 }
 
-static long long
-closed_total(struct tn_node *n)
-{
-	json_t		*st = tn_status(n), *c, *v;
-	const char	*k;
-	long long	 sum = 0;
-
-	if (st == NULL)
-		return -1;
-	c = json_object_get(json_object_get(st, "counters"),
-	    "connections_closed");
-	json_object_foreach(c, k, v)
-		sum += json_integer_value(v);
-	json_decref(st);
-	return sum;
-}
-
 /* count SIGKILLs of worker w of n, one at a time: its figures into o */
 static void
 restart_worker(struct tn_node *n, const char *w, int count, json_t *o)
@@ -644,13 +627,13 @@ bench_restart(int count)
 		tn_sleep(0.05);
 	}
 	o = json_object();
-	c0 = closed_total(&q);
+	c0 = tn_node_closed_total(&q);
 	for (i = 0; i < 2; i++) {
 		progress("restart: %s x %d", workers[i], count);
 		restart_worker(&n, workers[i], count, o);
 	}
 	tn_sleep(1);
-	c1 = closed_total(&q);
+	c1 = tn_node_closed_total(&q);
 	json_object_set_new(o, "peer_connections_closed_by_stored_syncd",
 	    json_integer(c0 >= 0 && c1 >= 0 ? c1 - c0 : -1));
 	progress("restart: netd x %d", count);

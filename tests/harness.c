@@ -718,6 +718,31 @@ tn_wait_replaced(struct tn_node *n, const char *name, pid_t old,
 	return pid;
 }
 
+long long
+tn_closed_total(json_t *st)
+{
+	const char	*k;
+	json_t		*v;
+	long long	 sum = 0;
+
+	if (st == NULL)
+		return -1;
+	json_object_foreach(json_object_get(json_object_get(st, "counters"),
+	    "connections_closed"), k, v)
+		sum += json_integer_value(v);
+	return sum;
+}
+
+long long
+tn_node_closed_total(struct tn_node *n)
+{
+	json_t		*st = tn_status(n);
+	long long	 sum = tn_closed_total(st);
+
+	json_decref(st);
+	return sum;
+}
+
 int
 tn_npeers(json_t *st)
 {

@@ -164,6 +164,13 @@ int		 tn_file_contains(const char *path, const char *needle);
 /* netd: the entry for ip in a status' peers, NULL if none */
 json_t		*tn_peer(json_t *status, const char *ip);
 int		 tn_npeers(json_t *status);
+/*
+ * Closes of peer connections netd counted, all reasons together (the sum
+ * of counters.connections_closed.*): of a status (-1 when NULL), or of
+ * the node's status now (-1 when it does not answer).
+ */
+long long	 tn_closed_total(json_t *status);
+long long	 tn_node_closed_total(struct tn_node *);
 /* n's status shows a peer at ip within timeout (polled): 1, else 0 */
 int		 tn_wait_peer(struct tn_node *, const char *ip, double timeout);
 /*

@@ -90,23 +90,6 @@ wait_serving(struct tn_node *n, const char *w, pid_t old, double timeout)
 	return -1;
 }
 
-/* closes of peer connections counted by n's netd, all reasons; -1 */
-static long long
-closed_total(struct tn_node *n)
-{
-	json_t		*st = tn_status(n), *v;
-	const char	*k;
-	long long	 sum = 0;
-
-	if (st == NULL)
-		return -1;
-	json_object_foreach(json_object_get(json_object_get(st, "counters"),
-	    "connections_closed"), k, v)
-		sum += json_integer_value(v);
-	json_decref(st);
-	return sum;
-}
-
 /*
  * Item 3: SIGKILL of each worker; the new one is "running" and serving
  * long before the next heartbeat, and a peer connected to netd (node b)
@@ -130,8 +113,8 @@ test_restart_up_at_once(void)
 	CU_ASSERT_FATAL(tn_node_run(&b, 15) == 0);
 	CU_ASSERT_FATAL(tn_wait_peer(&a, "127.0.0.82", 15));
 	CU_ASSERT_FATAL(tn_wait_peer(&b, "127.0.0.81", 15));
-	ca = closed_total(&a);
-	cb = closed_total(&b);
+	ca = tn_node_closed_total(&a);
+	cb = tn_node_closed_total(&b);
 	CU_ASSERT_FATAL(ca >= 0 && cb >= 0);
 	st = tn_status(&a);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
@@ -153,8 +136,8 @@ test_restart_up_at_once(void)
 	CU_ASSERT_EQUAL(tn_component_pid(st, "netd"), netd);
 	CU_ASSERT_PTR_NOT_NULL(tn_peer(st, "127.0.0.82"));
 	json_decref(st);
-	CU_ASSERT_EQUAL(closed_total(&a), ca);
-	CU_ASSERT_EQUAL(closed_total(&b), cb);
+	CU_ASSERT_EQUAL(tn_node_closed_total(&a), ca);
+	CU_ASSERT_EQUAL(tn_node_closed_total(&b), cb);
 	CU_ASSERT(tn_wait_peer(&b, "127.0.0.81", 1));
 
 	/* netd: up again, and b reconnects to it */

@@ -651,19 +651,6 @@ test_same_ip_backoff(void)
 	tn_node_cleanup(&y);
 }
 
-static long long
-closed_total(json_t *st)
-{
-	const char	*key;
-	json_t		*v;
-	long long	 n = 0;
-
-	json_object_foreach(json_object_get(json_object_get(st, "counters"),
-	    "connections_closed"), key, v)
-		n += json_integer_value(v);
-	return n;
-}
-
 /*
  * Three nodes, each dialling the two others: after the doubled
  * connections are resolved, three connections that stay up for 60 pings
@@ -708,7 +695,7 @@ test_three_nodes_60_pings(void)
 		st[i] = tn_status(&n[i]);
 		sent0[i] = tn_json_int(st[i], "counters.pings_sent");
 		opened0[i] = tn_json_int(st[i], "counters.connections_opened");
-		closed0[i] = closed_total(st[i]);
+		closed0[i] = tn_closed_total(st[i]);
 		json_decref(st[i]);
 	}
 	/* 60 pings on each connection from each end: 120 per node */
@@ -741,7 +728,7 @@ test_three_nodes_60_pings(void)
 		st[i] = tn_status(&n[i]);
 		sent = tn_json_int(st[i], "counters.pings_sent");
 		pongs = tn_json_int(st[i], "counters.pongs_received");
-		closed = closed_total(st[i]);
+		closed = tn_closed_total(st[i]);
 		/* no reconnect: nothing opened or closed since settling */
 		CU_ASSERT_EQUAL(closed, closed0[i]);
 		CU_ASSERT_EQUAL(tn_json_int(st[i],
