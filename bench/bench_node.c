@@ -226,21 +226,6 @@ setup_fake(void)
 	return 0;
 }
 
-/* send cmd on the status socket, wait up to timeout: "ok":true or not */
-static int
-command_ok(const char *sock, const char *cmd, double timeout)
-{
-	char	line[256], *ans;
-	int	ok;
-
-	snprintf(line, sizeof(line), "%s\n", cmd);
-	if ((ans = tn_exchange(sock, line, strlen(line), timeout)) == NULL)
-		return 0;
-	ok = strstr(ans, "\"ok\":true") != NULL;
-	free(ans);
-	return ok;
-}
-
 /* produce count blocks of PAYLOAD bytes on n, by commands of at most
  * IPC_PRODUCE_MAX: 0 or -1 */
 static int
@@ -253,7 +238,7 @@ produce(struct tn_node *n, uint64_t count)
 		k = count > IPC_PRODUCE_MAX ? IPC_PRODUCE_MAX : count;
 		snprintf(cmd, sizeof(cmd), "produce %llu %d",
 		    (unsigned long long)k, PAYLOAD);
-		if (!command_ok(n->sock, cmd, 900)) {
+		if (!tn_command_ok(n->sock, cmd, 900, NULL)) {
 			progress("%s: produce failed", n->ip);
 			return -1;
 		}
@@ -285,7 +270,7 @@ command_child(const char *sock, const char *cmd, int times, double interval)
 
 		if (wait > 0)
 			tn_sleep(wait);
-		if (!command_ok(sock, cmd, 900))
+		if (!tn_command_ok(sock, cmd, 900, NULL))
 			fprintf(stderr, "bench_node: %s failed\n", cmd);
 	}
 	_exit(0);
@@ -530,9 +515,9 @@ serving(struct tn_node *n, const char *worker)
 	struct fake f;
 
 	if (strcmp(worker, "stored") == 0)
-		return command_ok(n->sock, "verify", 2);
+		return tn_command_ok(n->sock, "verify", 2, NULL);
 	if (strcmp(worker, "syncd") == 0)
-		return command_ok(n->sock, "produce 1", 2);
+		return tn_command_ok(n->sock, "produce 1", 2, NULL);
 	if (fake_handshake(&f, "127.0.5.2", n->ip, PORT, 42) == -1)
 		return 0;
 	fake_close(&f);

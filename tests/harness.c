@@ -449,6 +449,26 @@ tn_status_int(struct tn_node *n, const char *path)
 }
 
 int
+tn_command_ok(const char *sock, const char *cmd, double timeout, json_t **out)
+{
+	char	 line[256], *ans;
+	json_t	*o;
+	int	 ok;
+
+	snprintf(line, sizeof(line), "%s\n", cmd);
+	if ((ans = tn_exchange(sock, line, strlen(line), timeout)) == NULL)
+		return 0;
+	o = json_loads(ans, 0, NULL);
+	free(ans);
+	ok = json_is_true(json_object_get(o, "ok"));
+	if (out != NULL && ok)
+		*out = o;
+	else
+		json_decref(o);
+	return ok;
+}
+
+int
 tn_produce(struct tn_node *n, int count, int bytes)
 {
 	char	 cmd[64], *ans;

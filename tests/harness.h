@@ -116,6 +116,13 @@ long long	 tn_node_height(struct tn_node *);
 int		 tn_wait_height(struct tn_node *, long long h, double timeout);
 /* one number of the node's status ("node.height"); -1 if no answer */
 long long	 tn_status_int(struct tn_node *, const char *path);
+/*
+ * cmd (one line, no newline) on the status socket sock, its answer
+ * within timeout seconds: 1 when it says "ok": true (the answer then in
+ * *out, the caller's to json_decref, unless out is NULL), else 0.
+ */
+int		 tn_command_ok(const char *sock, const char *cmd, double timeout,
+		    json_t **out);
 /* "produce COUNT BYTES" on the node, waiting for the answer: 1 if ok */
 int		 tn_produce(struct tn_node *, int count, int bytes);
 /* poll status until every worker runs; returns the status or NULL */

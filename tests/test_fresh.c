@@ -52,27 +52,6 @@ start(struct tn_node *n, const char *ip, const char *peer)
 	return tn_node_start(n, NULL, NULL);
 }
 
-/* cmd answers "ok": true within timeout; its answer in *out if asked */
-static int
-command_ok(struct tn_node *n, const char *cmd, double timeout, json_t **out)
-{
-	char	 line[128], *ans;
-	json_t	*o;
-	int	 ok;
-
-	snprintf(line, sizeof(line), "%s\n", cmd);
-	if ((ans = tn_exchange(n->sock, line, strlen(line), timeout)) == NULL)
-		return 0;
-	o = json_loads(ans, 0, NULL);
-	free(ans);
-	ok = json_is_true(json_object_get(o, "ok"));
-	if (out != NULL && ok)
-		*out = o;
-	else
-		json_decref(o);
-	return ok;
-}
-
 /* as tn_wait_replaced, and the new one does its work within timeout */
 static pid_t
 wait_serving(struct tn_node *n, const char *w, pid_t old, double timeout)
@@ -84,8 +63,8 @@ wait_serving(struct tn_node *n, const char *w, pid_t old, double timeout)
 		return -1;
 	/* stored: a verify of its own; syncd: a block, through stored */
 	while (tn_now() < end)
-		if (command_ok(n, strcmp(w, "stored") == 0 ? "verify" :
-		    "produce 1", 5, NULL))
+		if (tn_command_ok(n->sock, strcmp(w, "stored") == 0 ?
+		    "verify" : "produce 1", 5, NULL))
 			return pid;
 	return -1;
 }
@@ -167,7 +146,7 @@ test_status_fresh(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 	json_decref(st);
 
-	CU_ASSERT_FATAL(command_ok(&n, "produce 500", 120, &ack));
+	CU_ASSERT_FATAL(tn_command_ok(n.sock, "produce 500", 120, &ack));
 	h = tn_json_int(ack, "height");
 	json_decref(ack);
 	CU_ASSERT_EQUAL(h, 500);
