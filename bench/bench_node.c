@@ -152,9 +152,7 @@ emit(json_t *o)
 static int
 node_new(struct tn_node *n, const char *ip, const char *conf_extra)
 {
-	if (tn_node_init(n, ip, PORT, conf_extra) == -1)
-		return -1;
-	return tn_node_unprivileged(n);
+	return tn_node_new(n, ip, PORT, conf_extra);
 }
 
 /* timenoded and its three workers: 0, or -1 when a pid is unknown */
@@ -172,27 +170,6 @@ node_pids(struct tn_node *n, pid_t pids[4])
 			ok = -1;
 	json_decref(st);
 	return ok;
-}
-
-/* user + system CPU seconds of one process so far; 0 if gone */
-static double
-cpu_seconds(pid_t pid)
-{
-	char		 path[64], buf[1024], *p;
-	unsigned long	 ut = 0, st = 0;
-	FILE		*f;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	p = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	/* fields 14 and 15 (utime, stime); the name may hold blanks */
-	if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
-	    "%lu %lu", &ut, &st) != 2)
-		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 /*
@@ -217,7 +194,7 @@ pids_cpu(const pid_t *p, int n)
 	int	i;
 
 	for (i = 0; i < n; i++)
-		s += cpu_seconds(p[i]);
+		s += tn_pid_cpu(p[i]);
 	return s;
 }
 
@@ -249,21 +226,6 @@ setup_fake(void)
 	return 0;
 }
 
-/* send cmd on the status socket, wait up to timeout: "ok":true or not */
-static int
-command_ok(const char *sock, const char *cmd, double timeout)
-{
-	char	line[256], *ans;
-	int	ok;
-
-	snprintf(line, sizeof(line), "%s\n", cmd);
-	if ((ans = tn_exchange(sock, line, strlen(line), timeout)) == NULL)
-		return 0;
-	ok = strstr(ans, "\"ok\":true") != NULL;
-	free(ans);
-	return ok;
-}
-
 /* produce count blocks of PAYLOAD bytes on n, by commands of at most
  * IPC_PRODUCE_MAX: 0 or -1 */
 static int
@@ -276,7 +238,7 @@ produce(struct tn_node *n, uint64_t count)
 		k = count > IPC_PRODUCE_MAX ? IPC_PRODUCE_MAX : count;
 		snprintf(cmd, sizeof(cmd), "produce %llu %d",
 		    (unsigned long long)k, PAYLOAD);
-		if (!command_ok(n->sock, cmd, 900)) {
+		if (!tn_command_ok(n->sock, cmd, 900, NULL)) {
 			progress("%s: produce failed", n->ip);
 			return -1;
 		}
@@ -308,7 +270,7 @@ command_child(const char *sock, const char *cmd, int times, double interval)
 
 		if (wait > 0)
 			tn_sleep(wait);
-		if (!command_ok(sock, cmd, 900))
+		if (!tn_command_ok(sock, cmd, 900, NULL))
 			fprintf(stderr, "bench_node: %s failed\n", cmd);
 	}
 	_exit(0);
@@ -553,9 +515,9 @@ serving(struct tn_node *n, const char *worker)
 	struct fake f;
 
 	if (strcmp(worker, "stored") == 0)
-		return command_ok(n->sock, "verify", 2);
+		return tn_command_ok(n->sock, "verify", 2, NULL);
 	if (strcmp(worker, "syncd") == 0)
-		return command_ok(n->sock, "produce 1", 2);
+		return tn_command_ok(n->sock, "produce 1", 2, NULL);
 	if (fake_handshake(&f, "127.0.5.2", n->ip, PORT, 42) == -1)
 		return 0;
 	fake_close(&f);
@@ -577,23 +539,6 @@ running_again(struct tn_node *n, const char *worker, pid_t old)
 	    "running") == 0;
 	json_decref(st);
 	return ok;
-}
-
-static long long
-closed_total(struct tn_node *n)
-{
-	json_t		*st = tn_status(n), *c, *v;
-	const char	*k;
-	long long	 sum = 0;
-
-	if (st == NULL)
-		return -1;
-	c = json_object_get(json_object_get(st, "counters"),
-	    "connections_closed");
-	json_object_foreach(c, k, v)
-		sum += json_integer_value(v);
-	json_decref(st);
-	return sum;
 }
 
 /* count SIGKILLs of worker w of n, one at a time: its figures into o */
@@ -667,13 +612,13 @@ bench_restart(int count)
 		tn_sleep(0.05);
 	}
 	o = json_object();
-	c0 = closed_total(&q);
+	c0 = tn_node_closed_total(&q);
 	for (i = 0; i < 2; i++) {
 		progress("restart: %s x %d", workers[i], count);
 		restart_worker(&n, workers[i], count, o);
 	}
 	tn_sleep(1);
-	c1 = closed_total(&q);
+	c1 = tn_node_closed_total(&q);
 	json_object_set_new(o, "peer_connections_closed_by_stored_syncd",
 	    json_integer(c0 >= 0 && c1 >= 0 ? c1 - c0 : -1));
 	progress("restart: netd x %d", count);

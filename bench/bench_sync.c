@@ -351,26 +351,8 @@ out:
 static int
 node_new(struct tn_node *n, const char *ip, const char *extra)
 {
-	char conf[2048];
-
-	snprintf(conf, sizeof(conf), "%s%s%s", tn_fast_supervisor,
-	    conf_common, extra ? extra : "");
-	if (tn_node_init(n, ip, PORT, conf) == -1)
-		return -1;
-	return tn_node_unprivileged(n);
-}
-
-static long long
-height(struct tn_node *n)
-{
-	json_t		*st = tn_status(n);
-	long long	 h;
-
-	if (st == NULL)
-		return -1;
-	h = tn_json_int(st, "node.height");
-	json_decref(st);
-	return h;
+	return tn_node_new(n, ip, PORT, tn_fast_supervisor, conf_common,
+	    extra);
 }
 
 /* a catch-up's figures: blocks/s from the node's start (start-up and
@@ -386,38 +368,17 @@ struct catch_up {
 	double	self_us;	/* the catching-up node's part of cpu_us */
 };
 
-/* CPU seconds (user + system, all threads) of pid, 0 when it is gone */
-static double
-pid_cpu(pid_t pid)
-{
-	char		 path[64], buf[1024], *p;
-	unsigned long	 ut = 0, st = 0;
-	FILE		*f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (pid <= 0 || (f = fopen(path, "r")) == NULL)
-		return 0;
-	p = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	/* after the command's ")": state is field 3, utime 14, stime 15 */
-	if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu "
-	    "%lu", &ut, &st) != 2)
-		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
 /* CPU seconds of a node: timenoded and its three workers */
 static double
 node_cpu(struct tn_node *n)
 {
 	static const char *const w[] = { "stored", "syncd", "netd" };
 	json_t	*st = tn_status(n);
-	double	 t = pid_cpu(n->pid);
+	double	 t = tn_pid_cpu(n->pid);
 	int	 i;
 
 	for (i = 0; st && i < 3; i++)
-		t += pid_cpu(tn_component_pid(st, w[i]));
+		t += tn_pid_cpu(tn_component_pid(st, w[i]));
 	json_decref(st);
 	return t;
 }
@@ -462,7 +423,7 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 		return -1;
 	t0 = tn_now();
 	end = t0 + 600;
-	while (tn_now() < end && (h = height(&n)) < target) {
+	while (tn_now() < end && (h = tn_node_height(&n)) < target) {
 		if (h > 0 && t1 == 0) {
 			c1 = nodes_cpu(&n, peers, npeers);
 			s1 = node_cpu(&n);
@@ -471,7 +432,7 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 		}
 		tn_sleep(0.02);
 	}
-	if (height(&n) >= target) {
+	if (tn_node_height(&n) >= target) {
 		double t2 = tn_now(), c2 = nodes_cpu(&n, peers, npeers);
 		double s2 = node_cpu(&n);
 
@@ -618,7 +579,7 @@ make_peers(struct tn_node *A, struct tn_node P[3], uint32_t nblocks,
 		}
 		free(ans);
 	}
-	while (height(A) < nblocks)
+	while (tn_node_height(A) < nblocks)
 		tn_sleep(0.05);
 	tn_node_stop(A, 10);
 	for (i = 0; i < 3; i++) {

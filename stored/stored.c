@@ -51,6 +51,7 @@ struct verify_job {
 	double			 started;
 };
 
+/* stored's state: one instance, env (each worker's is named so) */
 struct stored {
 	struct genesis	 genesis;
 	uint8_t		 node_seed[IPC_KEY_LEN];	/* node.key */
@@ -60,15 +61,15 @@ struct stored {
 	struct event	*reader_check;	/* every READER_CHECK_S */
 };
 
-static struct stored	sd;
+static struct stored	env;
 
 /* IPC_STORE_RESULT carrying the current tip */
 static void
 send_result(struct ipc_chan *c, uint16_t type, uint32_t reqid,
     struct ipc_result *res)
 {
-	res->height = sd.store.height;
-	memcpy(res->hash, sd.store.tip, IPC_HASH_LEN);
+	res->height = env.store.height;
+	memcpy(res->hash, env.store.tip, IPC_HASH_LEN);
 	ipc_compose(c, type, reqid, res);
 }
 
@@ -90,7 +91,7 @@ req_tip(struct ipc_chan *c, const struct ipc_hdr *h)
 {
 	struct ipc_tip	t;
 
-	store_tip(&sd.store, &t);
+	store_tip(&env.store, &t);
 	ipc_compose(c, IPC_STORE_TIP, h->reqid, &t);
 }
 
@@ -106,7 +107,7 @@ req_blocks(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 		return;
 	}
 	wbuf_init(&w, IPC_MAX_MSG - IPC_HDR_LEN);
-	store_blocks(&sd.store, &q, &w);	/* streamed, no struct */
+	store_blocks(&env.store, &q, &w);	/* streamed, no struct */
 	ipc_send(c, IPC_STORE_BLOCKS, h->reqid, &w);
 	wbuf_free(&w);
 }
@@ -117,7 +118,7 @@ req_locator(struct ipc_chan *c, const struct ipc_hdr *h)
 	struct ipc_hashes	hs;
 	struct ipc_result	res;
 
-	store_locator(&sd.store, &hs, &res);
+	store_locator(&env.store, &hs, &res);
 	if (res.code != IPC_OK) {
 		log_warnx("%s", res.reason);
 		send_result(c, IPC_STORE_RESULT, h->reqid, &res);
@@ -149,7 +150,7 @@ req_fork(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 		refuse(c, h, IPC_ERR_MALFORMED, "bad locator (1 to 64 hashes)");
 		return;
 	}
-	store_fork_point(&sd.store, &loc, &pt, &res);
+	store_fork_point(&env.store, &loc, &pt, &res);
 	send_point(c, h, &pt, &res);
 }
 
@@ -164,7 +165,7 @@ req_height(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 		refuse(c, h, IPC_ERR_MALFORMED, "exactly one hash expected");
 		return;
 	}
-	store_height_of(&sd.store, one.h[0], &pt, &res);
+	store_height_of(&env.store, one.h[0], &pt, &res);
 	send_point(c, h, &pt, &res);
 }
 
@@ -229,7 +230,7 @@ req_append(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 		refuse(c, h, IPC_ERR_MALFORMED, "does not decode");
 		return;
 	}
-	store_append(&sd.store, &a, &res);
+	store_append(&env.store, &a, &res);
 	if (res.code == IPC_OK)
 		log_debug("append %u blocks at %llu%s: ok, %u written, tip %llu"
 		    "%s%s", a.blocks.count, first_height(&a.blocks),
@@ -260,7 +261,7 @@ req_addr_upsert(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 		    "length");
 		return;
 	}
-	store_addr_upsert(&sd.store, &a, &res);
+	store_addr_upsert(&env.store, &a, &res);
 	if (res.code != IPC_OK)
 		log_warnx("%s", res.reason);
 	send_result(c, IPC_STORE_RESULT, h->reqid, &res);
@@ -276,7 +277,7 @@ req_addr_mark(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 		refuse(c, h, IPC_ERR_MALFORMED, "unknown outcome or bad length");
 		return;
 	}
-	store_addr_mark(&sd.store, &m, &res);
+	store_addr_mark(&env.store, &m, &res);
 	if (res.code != IPC_OK)
 		log_warnx("%s", res.reason);
 	send_result(c, IPC_STORE_RESULT, h->reqid, &res);
@@ -293,7 +294,7 @@ req_addr_list(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 		refuse(c, h, IPC_ERR_MALFORMED, "unknown purpose or bad length");
 		return;
 	}
-	store_addr_list(&sd.store, &q, &out, &res);
+	store_addr_list(&env.store, &q, &out, &res);
 	if (res.code != IPC_OK) {
 		log_warnx("%s", res.reason);
 		send_result(c, IPC_STORE_RESULT, h->reqid, &res);
@@ -309,7 +310,7 @@ req_node_key(struct ipc_chan *c, const struct ipc_hdr *h)
 {
 	struct ipc_node_key	k;
 
-	memcpy(k.seed, sd.node_seed, IPC_KEY_LEN);
+	memcpy(k.seed, env.node_seed, IPC_KEY_LEN);
 	ipc_compose(c, IPC_STORE_NODE_KEY, h->reqid, &k); /* wipes its copy */
 	sodium_memzero(&k, sizeof(k));
 }
@@ -325,7 +326,7 @@ req_peer_key(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 		refuse(c, h, IPC_ERR_MALFORMED, "bad length");
 		return;
 	}
-	store_peer_key(&sd.store, &k, &ack, &res);
+	store_peer_key(&env.store, &k, &ack, &res);
 	if (res.code != IPC_OK) {
 		log_warnx("%s", res.reason);
 		send_result(c, IPC_STORE_RESULT, h->reqid, &res);
@@ -403,8 +404,8 @@ node_key_load(const char *data_dir)
 		return -1;
 	}
 	if (access(path, F_OK) == -1 && errno == ENOENT) {
-		randombytes_buf(sd.node_seed, sizeof(sd.node_seed));
-		if (keyfile_write(path, sd.node_seed, "# timenode node key "
+		randombytes_buf(env.node_seed, sizeof(env.node_seed));
+		if (keyfile_write(path, env.node_seed, "# timenode node key "
 		    "(Ed25519 seed); keep it secret\n", err,
 		    sizeof(err)) == -1) {
 			log_warnx("node key: %s", err);
@@ -414,7 +415,7 @@ node_key_load(const char *data_dir)
 	}
 	rc = keyfile_load(path, pk, sk, err, sizeof(err));
 	if (rc == 0)
-		memcpy(sd.node_seed, sk, IPC_KEY_LEN);	/* seed || pk */
+		memcpy(env.node_seed, sk, IPC_KEY_LEN);	/* seed || pk */
 	else
 		log_warnx("node key: %s", err);
 	sodium_memzero(sk, sizeof(sk));
@@ -428,7 +429,7 @@ stored_load(struct worker *w)
 			    w->cfg.data_dir;
 	char		 err[256];
 
-	if (genesis_load(&sd.genesis, w->cfg.network, dir, err,
+	if (genesis_load(&env.genesis, w->cfg.network, dir, err,
 	    sizeof(err)) == -1) {
 		log_warnx("genesis of network %s: %s", w->cfg.network, err);
 		worker_exit_config();
@@ -455,16 +456,16 @@ reader_check_cb(evutil_socket_t fd, short ev, void *arg)
 	(void)fd;
 	(void)ev;
 	(void)arg;
-	if (!sd.open || sd.store.env == NULL ||
-	    (sd.store.env_flags & MDB_NOLOCK))
+	if (!env.open || env.store.env == NULL ||
+	    (env.store.env_flags & MDB_NOLOCK))
 		return;
-	if ((rc = mdb_reader_check(sd.store.env, &dead)) != 0)
-		log_warnx("%s: reader check: %s", sd.store.shown,
+	if ((rc = mdb_reader_check(env.store.env, &dead)) != 0)
+		log_warnx("%s: reader check: %s", env.store.shown,
 		    mdb_strerror(rc));
 	else if (dead > 0)
 		log_warnx("%s: cleared %d reader slot(s) of dead processes "
 		    "(a killed verify?); their snapshots no longer hold "
-		    "pages", sd.store.shown, dead);
+		    "pages", env.store.shown, dead);
 }
 
 static int
@@ -472,9 +473,9 @@ reader_check_start(struct worker *w)
 {
 	struct timeval	tv = { READER_CHECK_S, 0 };
 
-	sd.reader_check = event_new(w->base, -1, EV_PERSIST, reader_check_cb,
+	env.reader_check = event_new(w->base, -1, EV_PERSIST, reader_check_cb,
 	    NULL);
-	return sd.reader_check == NULL || event_add(sd.reader_check, &tv) ==
+	return env.reader_check == NULL || event_add(env.reader_check, &tv) ==
 	    -1 ? -1 : 0;
 }
 
@@ -499,8 +500,8 @@ stored_init(struct worker *w)
 	p.map_size = (size_t)w->cfg.map_size_mb << 20;
 	p.addr_max = (uint32_t)w->cfg.addr_max;
 	p.max_reorg = (uint64_t)w->cfg.max_reorg_depth;
-	p.genesis = &sd.genesis;
-	st = store_open(&sd.store, &p, err, sizeof(err));
+	p.genesis = &env.genesis;
+	st = store_open(&env.store, &p, err, sizeof(err));
 	if (st == STORE_OPEN_MISMATCH) {
 		log_warnx("%s", err);
 		worker_exit_config();
@@ -509,15 +510,15 @@ stored_init(struct worker *w)
 		log_warnx("cannot open the store: %s", err);
 		return -1;
 	}
-	sd.open = 1;
+	env.open = 1;
 	if (reader_check_start(w) == -1) {
 		log_warnx("cannot start the reader check timer");
 		return -1;
 	}
 	log_info("store open: network %s, height %llu, tip %s%s",
-	    sd.store.network, (unsigned long long)sd.store.height,
-	    store_hex(sd.store.tip, IPC_HASH_LEN, hx, sizeof(hx)),
-	    sd.store.readonly ? ", READ-ONLY" : "");
+	    env.store.network, (unsigned long long)env.store.height,
+	    store_hex(env.store.tip, IPC_HASH_LEN, hx, sizeof(hx)),
+	    env.store.readonly ? ", READ-ONLY" : "");
 	return 0;
 }
 
@@ -532,8 +533,8 @@ status_metrics(struct worker *w, struct ipc_status_stored *st)
 	MDB_stat	ms;
 
 	worker_sendq(w, st->sendq);
-	if (!sd.open || mdb_env_info(sd.store.env, &info) != 0 ||
-	    mdb_env_stat(sd.store.env, &ms) != 0)
+	if (!env.open || mdb_env_info(env.store.env, &info) != 0 ||
+	    mdb_env_stat(env.store.env, &ms) != 0)
 		return;
 	st->map_bytes = info.me_mapsize;
 	st->pages_used = (uint64_t)info.me_last_pgno + 1;
@@ -548,10 +549,10 @@ stored_status(struct worker *w, struct wbuf *out, uint64_t seq)
 	memset(&st, 0, sizeof(st));
 	status_metrics(w, &st);
 	st.seq = seq;
-	if (sd.open) {
-		st.height = sd.store.height;
-		memcpy(st.tip, sd.store.tip, IPC_HASH_LEN);
-		memcpy(st.genesis, sd.store.genesis, IPC_HASH_LEN);
+	if (env.open) {
+		st.height = env.store.height;
+		memcpy(st.tip, env.store.tip, IPC_HASH_LEN);
+		memcpy(st.genesis, env.store.genesis, IPC_HASH_LEN);
 		st.have_chain = 1;
 	}
 	ipc_status_stored_encode(out, &st);
@@ -562,8 +563,8 @@ static void
 send_verify(struct worker *w, uint32_t reqid, struct ipc_result *res)
 {
 	if (res->code != IPC_OK) {
-		res->height = sd.store.height;
-		memcpy(res->hash, sd.store.tip, IPC_HASH_LEN);
+		res->height = env.store.height;
+		memcpy(res->hash, env.store.tip, IPC_HASH_LEN);
 	}
 	ipc_compose(w->ctl, IPC_VERIFY_ACK, reqid, res);
 }
@@ -580,7 +581,7 @@ verify_schedule(struct verify_job *vj)
 static void
 verify_end(struct worker *w, struct ipc_result *res)
 {
-	struct verify_job *vj = &sd.vj;
+	struct verify_job *vj = &env.vj;
 
 	vj->running = 0;
 	if (res->code == IPC_OK)
@@ -597,14 +598,14 @@ static void
 verify_slice_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct worker		*w = arg;
-	struct verify_job	*vj = &sd.vj;
+	struct verify_job	*vj = &env.vj;
 	struct ipc_result	 res;
 
 	(void)fd;
 	(void)ev;
-	if (!vj->running || !sd.open)
+	if (!vj->running || !env.open)
 		return;
-	if (store_verify_step(&sd.store, &vj->v, STORE_VERIFY_SLICE_BLOCKS,
+	if (store_verify_step(&env.store, &vj->v, STORE_VERIFY_SLICE_BLOCKS,
 	    STORE_VERIFY_SLICE_BYTES, &res) == 0) {
 		if (verify_schedule(vj) == 0)
 			return;
@@ -617,11 +618,11 @@ verify_slice_cb(evutil_socket_t fd, short ev, void *arg)
 static void
 verify_start(struct worker *w, uint32_t reqid)
 {
-	struct verify_job	*vj = &sd.vj;
+	struct verify_job	*vj = &env.vj;
 	struct ipc_result	 res;
 
 	memset(&res, 0, sizeof(res));
-	if (!sd.open)
+	if (!env.open)
 		store_result(&res, IPC_ERR_BUSY, "the store is not open yet");
 	else if (vj->running)
 		store_result(&res, IPC_ERR_BUSY, "a verify is already "
@@ -629,7 +630,7 @@ verify_start(struct worker *w, uint32_t reqid)
 		    "request that started it, try again when it is done",
 		    (unsigned long long)vj->v.next, vj->v.started ?
 		    (unsigned long long)vj->v.target + 1 :
-		    (unsigned long long)sd.store.height + 1);
+		    (unsigned long long)env.store.height + 1);
 	else if ((vj->ev == NULL && (vj->ev = evtimer_new(w->base,
 	    verify_slice_cb, w)) == NULL) || verify_schedule(vj) == -1)
 		store_result(&res, IPC_ERR_BUSY, "cannot schedule a verify");
@@ -643,7 +644,7 @@ verify_start(struct worker *w, uint32_t reqid)
 	vj->running = 1;
 	vj->started = mono_now();
 	log_info("verify: started at tip %llu, in slices of %u blocks or "
-	    "%u KiB", (unsigned long long)sd.store.height,
+	    "%u KiB", (unsigned long long)env.store.height,
 	    STORE_VERIFY_SLICE_BLOCKS, STORE_VERIFY_SLICE_BYTES >> 10);
 }
 
@@ -663,16 +664,16 @@ static void
 stored_shutdown(struct worker *w)
 {
 	(void)w;
-	if (sd.vj.ev != NULL)
-		event_free(sd.vj.ev);
-	sd.vj.ev = NULL;
-	if (sd.reader_check != NULL)
-		event_free(sd.reader_check);
-	sd.reader_check = NULL;
-	sd.vj.running = 0;
-	if (sd.open)
-		store_close(&sd.store);
-	sd.open = 0;
+	if (env.vj.ev != NULL)
+		event_free(env.vj.ev);
+	env.vj.ev = NULL;
+	if (env.reader_check != NULL)
+		event_free(env.reader_check);
+	env.reader_check = NULL;
+	env.vj.running = 0;
+	if (env.open)
+		store_close(&env.store);
+	env.open = 0;
 }
 
 /* LMDB's two files: the service user's even where the data dir is root's */

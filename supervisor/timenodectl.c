@@ -18,7 +18,6 @@
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +27,7 @@
 #include "../common/config.h"	/* the default run directory, inline */
 #include "decimal.h"
 #include "progress.h"		/* catchup_eta_str */
-#include "timenode_version.h"
+#include "usage.h"
 
 #define ANSWER_MAX	(1u << 20)
 #define TIMEOUT_MS	10000
@@ -42,48 +41,15 @@ static int	timeout_ms = TIMEOUT_MS;
 /* status --watch: SIGINT or SIGTERM came (also during an exchange) */
 static volatile sig_atomic_t	interrupted;
 
-/* --help: to stdout, exit 0; a usage error: to stderr, exit 2. */
-static void __attribute__((noreturn))
-usage_exit(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: timenodectl [-s socket] [--json] command\n"
-	    "       timenodectl [-s socket] [--json] status --watch "
-	    "[--interval SECONDS] [--count N]\n"
-	    "       timenodectl -h | --help | -V | --version\n"
-	    "commands: status | peers | metrics | restart COMPONENT | verify |\n"
-	    "          help | produce COUNT [--payload-bytes BYTES] |\n"
-	    "          bans | unban IP\n");
-	exit(status);
-}
-
-/*
- * A usage error: the reason, then the usage, on stderr; exit 2.  Messages
- * name the program, never argv[0] (getopt's own are off: opterr = 0).
- */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "timenodectl: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	usage_exit(2);
-}
-
-/* getopt_long's error (optstring starts with ':'), for usage() */
-static void __attribute__((noreturn))
-bad_option(int c, char **argv)
-{
-	if (c == ':')
-		usage("option %s needs a value", argv[optind - 1]);
-	if (optopt > 0 && argv[optind - 1][1] != '-')
-		usage("unknown option -%c", optopt);
-	usage("unknown option %s", argv[optind - 1]);
-}
+/* what --help and every usage error show (usage.h) */
+static const char usage_text[] =
+    "usage: timenodectl [-s socket] [--json] command\n"
+    "       timenodectl [-s socket] [--json] status --watch "
+    "[--interval SECONDS] [--count N]\n"
+    "       timenodectl -h | --help | -V | --version\n"
+    "commands: status | peers | metrics | restart COMPONENT | verify |\n"
+    "          help | produce COUNT [--payload-bytes BYTES] |\n"
+    "          bans | unban IP\n";
 
 static int
 connect_to(const char *path)
@@ -587,12 +553,13 @@ parse_interval(const char *s)
 	double	 v;
 
 	if (!is_decimal(s, 1))
-		usage("--interval: \"%s\": a decimal number of seconds", s);
+		usage_error("--interval: \"%s\": a decimal number of seconds",
+		    s);
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end != '\0' || !(v >= WATCH_MIN_S &&
 	    v <= WATCH_MAX_S)) {
-		usage("--interval: %g to %g seconds", WATCH_MIN_S,
+		usage_error("--interval: %g to %g seconds", WATCH_MIN_S,
 		    WATCH_MAX_S);
 	}
 	return v;
@@ -605,7 +572,7 @@ parse_count(const char *s)
 	uint64_t v;
 
 	if (parse_decimal(s, 1, WATCH_MAX_COUNT, &v) == -1)
-		usage("--count: \"%s\": a decimal number, 1 to %d", s,
+		usage_error("--count: \"%s\": a decimal number, 1 to %d", s,
 		    WATCH_MAX_COUNT);
 	return (long)v;
 }
@@ -632,6 +599,7 @@ main(int argc, char **argv)
 	int		 c, json = 0, i, watching = 0, watch_opts = 0;
 	int		 helpver = 0;
 
+	usage_set("timenodectl", usage_text);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":js:hV", longopts, NULL)) != -1) {
 		if (c == 'h' || c == 'V') {
@@ -652,42 +620,34 @@ main(int argc, char **argv)
 			count = parse_count(optarg);
 			watch_opts = 1;
 		} else
-			bad_option(c, argv);
+			usage_bad_option(c, argv);
 	}
 	argc -= optind;
 	argv += optind;
-	if (helpver && argc > 0)	/* issue 13: no stray word */
-		usage("unexpected argument \"%s\" after %s", argv[0],
-		    helpver == 'h' ? "--help" : "--version");
-	if (helpver == 'h')
-		usage_exit(0);
-	if (helpver == 'V') {
-		printf("timenodectl %s\n", TIMENODE_VERSION_FULL);
-		return 0;
-	}
+	usage_help_version(helpver, argv, argc);
 	if (argc < 1)
-		usage("no command");
+		usage_error("no command");
 	if (strcmp(argv[0], "restart") == 0 || strcmp(argv[0],
 	    "debug-socket") == 0 || strcmp(argv[0], "produce") == 0 ||
 	    strcmp(argv[0], "unban") == 0) {
 		if (argc != 2)
-			usage("%s takes one argument", argv[0]);
+			usage_error("%s takes one argument", argv[0]);
 	} else if (argc != 1)
-		usage("%s takes no argument", argv[0]);
+		usage_error("%s takes no argument", argv[0]);
 	if (payload && strcmp(argv[0], "produce") != 0)
-		usage("--payload-bytes goes with produce");
+		usage_error("--payload-bytes goes with produce");
 	if (watching && strcmp(argv[0], "status") != 0)
-		usage("--watch goes with status");
+		usage_error("--watch goes with status");
 	if (watch_opts && !watching)
-		usage("--interval and --count go with status --watch");
+		usage_error("--interval and --count go with status --watch");
 	if (strcmp(argv[0], "produce") == 0 || strcmp(argv[0], "verify") == 0)
 		timeout_ms = LONG_TIMEOUT_MS;
 	cmd[0] = '\0';
 	for (i = 0; i < argc; i++) {
 		if (strpbrk(argv[i], " \t\r\n") ||
 		    strlen(cmd) + strlen(argv[i]) + 2 >= sizeof(cmd))
-			usage("\"%s\": a word without blanks, shorter than "
-			    "%zu bytes", argv[i], sizeof(cmd) - 2);
+			usage_error("\"%s\": a word without blanks, shorter "
+			    "than %zu bytes", argv[i], sizeof(cmd) - 2);
 		if (i)
 			strcat(cmd, " ");
 		strcat(cmd, argv[i]);
@@ -695,7 +655,8 @@ main(int argc, char **argv)
 	if (payload) {
 		if (strpbrk(payload, " \t\r\n") ||
 		    strlen(cmd) + strlen(payload) + 2 >= sizeof(cmd))
-			usage("--payload-bytes: \"%s\": a number", payload);
+			usage_error("--payload-bytes: \"%s\": a number",
+			    payload);
 		strcat(cmd, " ");
 		strcat(cmd, payload);
 	}

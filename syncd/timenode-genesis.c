@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,34 +26,13 @@
 #include "block.h"
 #include "decimal.h"
 #include "name.h"
-#include "timenode_version.h"
+#include "usage.h"
 
-/* --help: to stdout, exit 0; a usage error: to stderr, exit 2. */
-static void __attribute__((noreturn))
-usage(int status)
-{
-	fprintf(status ? stderr : stdout, "usage: timenode-genesis [-d dir] "
-	    "[-k count] [-K keyfile]... [-t time_ms] name\n"
-	    "       timenode-genesis -h | --help | -V | --version\n");
-	exit(status);
-}
-
-/*
- * A usage error: the reason, then the usage, on stderr; exit 2.  Messages
- * name the program, never argv[0] (getopt's own are off: opterr = 0).
- */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "timenode-genesis: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	usage(2);
-}
+/* what --help and every usage error show (usage.h) */
+static const char usage_text[] =
+    "usage: timenode-genesis [-d dir] [-k count] [-K keyfile]... "
+    "[-t time_ms] name\n"
+    "       timenode-genesis -h | --help | -V | --version\n";
 
 /* a plain decimal number in 0..max, else a usage error naming opt */
 static unsigned long long
@@ -137,6 +115,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 
+	usage_set("timenode-genesis", usage_text);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":d:k:K:t:hV", longopts,
 	    NULL)) != -1) {
@@ -165,24 +144,11 @@ main(int argc, char **argv)
 		case 't':
 			time_ms = decimal_arg("-t", optarg, UINT64_MAX);
 			break;
-		case ':':
-			usage_error("option %s needs a value",
-			    argv[optind - 1]);
 		default:
-			if (optopt > 0 && argv[optind - 1][1] != '-')
-				usage_error("unknown option -%c", optopt);
-			usage_error("unknown option %s", argv[optind - 1]);
+			usage_bad_option(ch, argv);
 		}
 	}
-	if (helpver && argc - optind > 0)	/* issue 13: no stray word */
-		usage_error("unexpected argument \"%s\" after %s",
-		    argv[optind], helpver == 'h' ? "--help" : "--version");
-	if (helpver == 'h')
-		usage(0);
-	if (helpver == 'V') {
-		printf("timenode-genesis %s\n", TIMENODE_VERSION_FULL);
-		return 0;
-	}
+	usage_help_version(helpver, argv + optind, argc - optind);
 	if (argc - optind == 0)
 		usage_error("no network name");
 	if (argc - optind > 1)

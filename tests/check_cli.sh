@@ -17,14 +17,9 @@
 # daemon made with socat).
 set -u
 bin=${1:?usage: check_cli.sh BIN_DIR}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-
-bad() {
-	echo "FAIL: $*"
-	fail=1
-}
+# $tmp, $fail, bad()
+# shellcheck source=tests/check.sh
+. "$(dirname "$0")/check.sh"
 
 # run PROGRAM ARGS...: status in $rc, output in $tmp/out and $tmp/err
 run() {

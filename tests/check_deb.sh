@@ -38,13 +38,9 @@ for tool in dpkg-buildpackage dh lintian fakeroot; do
 		exit 77
 	fi
 done
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-bad() {
-	echo "FAIL: $*"
-	fail=1
-}
+# $tmp, $fail, bad()
+# shellcheck source=tests/check.sh
+. "$(dirname "$0")/check.sh"
 
 version=$(sed -n 's/^project(timenode VERSION \([0-9.]*\) .*/\1/p' \
     "$src/CMakeLists.txt")

@@ -28,9 +28,9 @@ set -u
 timenoded=${1:?usage: check_manpages.sh TIMENODED MAN_DIR CONFIG_DIR}
 man=${2:?}
 conf=${3:?}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
+# $tmp, $fail, bad()
+# shellcheck source=tests/check.sh
+. "$(dirname "$0")/check.sh"
 
 if ! command -v mandoc >/dev/null 2>&1; then
 	echo "SKIP: mandoc is not installed (Debian package mandoc)"

@@ -56,27 +56,13 @@ fake_connect(struct fake *f, const char *src, const char *dst, int port)
 	memcpy(f->tip, net_genesis, BLOCK_HASH_LEN);
 	if ((f->buf = malloc(WIRE_MAX_FRAME)) == NULL)
 		return -1;
-	if ((f->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+	if ((f->fd = tn_tcp_connect(src, dst, port)) == -1 ||
+	    getsockname(f->fd, (struct sockaddr *)&sin, &len) == -1) {
 		fake_close(f);
 		return -1;
 	}
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	if (inet_pton(AF_INET, src, &sin.sin_addr) != 1 ||
-	    bind(f->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		goto fail;
-	if (inet_pton(AF_INET, dst, &sin.sin_addr) != 1)
-		goto fail;
-	sin.sin_port = htons((uint16_t)port);
-	if (connect(f->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		goto fail;
-	if (getsockname(f->fd, (struct sockaddr *)&sin, &len) == -1)
-		goto fail;
 	f->port = ntohs(sin.sin_port);
 	return 0;
-fail:
-	fake_close(f);
-	return -1;
 }
 
 void

@@ -153,11 +153,12 @@ const char tn_lenient_supervisor[] =
 const char tn_p2p_fast[] = "[p2p]\n" TN_P2P_FAST_KEYS;
 
 int
-tn_node_init(struct tn_node *n, const char *ip, int port,
-    const char *conf_extra)
+tn_node_initv(struct tn_node *n, const char *ip, int port,
+    const char *const *conf, size_t nconf)
 {
 	char	tmpl[] = "/tmp/timenode-test.XXXXXX";
 	FILE	*f;
+	size_t	i;
 
 	memset(n, 0, sizeof(*n));
 	if (mkdtemp(tmpl) == NULL)
@@ -176,8 +177,9 @@ tn_node_init(struct tn_node *n, const char *ip, int port,
 	/* an IPv6 literal in brackets (netaddr.h) */
 	fprintf(f, "[node]\ndata_dir = %s\nlisten = %s%s%s:%d\n", n->data,
 	    strchr(ip, ':') ? "[" : "", ip, strchr(ip, ':') ? "]" : "", port);
-	if (conf_extra)
-		fputs(conf_extra, f);
+	for (i = 0; i < nconf; i++)
+		if (conf[i] != NULL)
+			fputs(conf[i], f);
 	return fclose(f) == 0 ? 0 : -1;
 }
 
@@ -316,6 +318,45 @@ tn_node_cleanup(struct tn_node *n)
 	}
 }
 
+/* ip (IPv4 or IPv6, no brackets) and port into *ss: its length, or 0 */
+static socklen_t
+tcp_sockaddr(const char *ip, int port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, ip, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		return sizeof(*sin);
+	}
+	if (inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		return sizeof(*sin6);
+	}
+	return 0;
+}
+
+int
+tn_tcp_connect(const char *src, const char *dst, int port)
+{
+	struct sockaddr_storage	from, to;
+	socklen_t		flen = 0, tlen;
+	int			fd;
+
+	if ((tlen = tcp_sockaddr(dst, port, &to)) == 0 || (src != NULL &&
+	    (flen = tcp_sockaddr(src, 0, &from)) == 0) ||
+	    (fd = socket(to.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if ((src == NULL || bind(fd, (struct sockaddr *)&from, flen) == 0) &&
+	    connect(fd, (struct sockaddr *)&to, tlen) == 0)
+		return fd;
+	close(fd);
+	return -1;
+}
+
 int
 tn_connect_unix(const char *path)
 {
@@ -408,6 +449,26 @@ tn_status_int(struct tn_node *n, const char *path)
 }
 
 int
+tn_command_ok(const char *sock, const char *cmd, double timeout, json_t **out)
+{
+	char	 line[256], *ans;
+	json_t	*o;
+	int	 ok;
+
+	snprintf(line, sizeof(line), "%s\n", cmd);
+	if ((ans = tn_exchange(sock, line, strlen(line), timeout)) == NULL)
+		return 0;
+	o = json_loads(ans, 0, NULL);
+	free(ans);
+	ok = json_is_true(json_object_get(o, "ok"));
+	if (out != NULL && ok)
+		*out = o;
+	else
+		json_decref(o);
+	return ok;
+}
+
+int
 tn_produce(struct tn_node *n, int count, int bytes)
 {
 	char	 cmd[64], *ans;
@@ -480,6 +541,19 @@ tn_node_height(struct tn_node *n)
 }
 
 int
+tn_wait_height(struct tn_node *n, long long h, double timeout)
+{
+	double end = tn_now() + timeout;
+
+	while (tn_now() < end) {
+		if (tn_node_height(n) >= h)
+			return 1;
+		tn_sleep(0.01);
+	}
+	return 0;
+}
+
+int
 tn_node_run(struct tn_node *n, double timeout)
 {
 	json_t	*st;
@@ -514,6 +588,26 @@ tn_wait_running(struct tn_node *n, double timeout)
 		tn_sleep(0.05);
 	}
 	return NULL;
+}
+
+double
+tn_pid_cpu(pid_t pid)
+{
+	char		 path[64], buf[1024], *p;
+	unsigned long	 ut = 0, st = 0;
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (pid <= 0 || (f = fopen(path, "r")) == NULL)
+		return 0;
+	p = fgets(buf, sizeof(buf), f);
+	fclose(f);
+	/* after the command's ")": state is field 3, utime 14, stime 15 */
+	if (p == NULL || (p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu "
+	    "%lu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
 int
@@ -573,7 +667,8 @@ tn_peer(json_t *st, const char *ip)
 }
 
 json_t *
-tn_wait_netd(struct tn_node *n, pid_t old, double timeout)
+tn_wait_worker(struct tn_node *n, const char *name, pid_t old,
+    double timeout)
 {
 	double	 end = tn_now() + timeout;
 	json_t	*st;
@@ -581,9 +676,9 @@ tn_wait_netd(struct tn_node *n, pid_t old, double timeout)
 
 	while (tn_now() < end) {
 		if ((st = tn_status(n)) != NULL) {
-			pid = tn_component_pid(st, "netd");
+			pid = tn_component_pid(st, name);
 			if (pid > 0 && pid != old && tn_pid_alive(pid) &&
-			    strcmp(tn_component_state(st, "netd"), "running")
+			    strcmp(tn_component_state(st, name), "running")
 			    == 0)
 				return st;
 			json_decref(st);
@@ -591,6 +686,81 @@ tn_wait_netd(struct tn_node *n, pid_t old, double timeout)
 		tn_sleep(0.02);
 	}
 	return NULL;
+}
+
+json_t *
+tn_wait_netd(struct tn_node *n, pid_t old, double timeout)
+{
+	return tn_wait_worker(n, "netd", old, timeout);
+}
+
+int
+tn_restart_netds(struct tn_node *first, struct tn_node *second,
+    double timeout)
+{
+	json_t	*s1 = tn_status(first), *s2 = tn_status(second);
+	pid_t	 p1 = tn_component_pid(s1, "netd");
+	pid_t	 p2 = tn_component_pid(s2, "netd");
+	int	 ok;
+
+	json_decref(s1);
+	json_decref(s2);
+	json_decref(tn_command(first->sock, "restart netd"));
+	json_decref(tn_command(second->sock, "restart netd"));
+	s1 = tn_wait_netd(first, p1, timeout);
+	s2 = tn_wait_netd(second, p2, timeout);
+	ok = s1 != NULL && s2 != NULL;
+	json_decref(s1);
+	json_decref(s2);
+	return ok ? 0 : -1;
+}
+
+int
+tn_twins_resolved(json_t *sa, json_t *sb)
+{
+	/* a loser is closed as a duplicate, never as an error */
+	CU_ASSERT_EQUAL(tn_json_int(sa,
+	    "counters.connections_closed.protocol"), 0);
+	CU_ASSERT_EQUAL(tn_json_int(sb,
+	    "counters.connections_closed.protocol"), 0);
+	return tn_json_int(sa, "counters.duplicates_resolved") > 0 ||
+	    tn_json_int(sb, "counters.duplicates_resolved") > 0;
+}
+
+pid_t
+tn_wait_replaced(struct tn_node *n, const char *name, pid_t old,
+    double timeout)
+{
+	json_t	*st = tn_wait_worker(n, name, old, timeout);
+	pid_t	 pid = st != NULL ? tn_component_pid(st, name) : -1;
+
+	json_decref(st);
+	return pid;
+}
+
+long long
+tn_closed_total(json_t *st)
+{
+	const char	*k;
+	json_t		*v;
+	long long	 sum = 0;
+
+	if (st == NULL)
+		return -1;
+	json_object_foreach(json_object_get(json_object_get(st, "counters"),
+	    "connections_closed"), k, v)
+		sum += json_integer_value(v);
+	return sum;
+}
+
+long long
+tn_node_closed_total(struct tn_node *n)
+{
+	json_t		*st = tn_status(n);
+	long long	 sum = tn_closed_total(st);
+
+	json_decref(st);
+	return sum;
 }
 
 int

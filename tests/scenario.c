@@ -190,10 +190,8 @@ status_of(struct scn *s, int i)
 uint64_t
 scn_height(struct scn *s, int i)
 {
-	json_t		*st = status_of(s, i);
-	long long	 h = st ? tn_json_int(st, "node.height") : -1;
+	long long h = tn_node_height(&s->node[i]);
 
-	json_decref(st);
 	return h < 0 ? 0 : (uint64_t)h;
 }
 

@@ -46,92 +46,27 @@ static const char slow_heartbeats[] =
 static int
 start(struct tn_node *n, const char *ip, const char *peer)
 {
-	char conf[2048];
-
-	snprintf(conf, sizeof(conf), "%s%s%s%s", slow_heartbeats,
-	    peer ? "[node]\npeer = " : "", peer ? peer : "",
-	    peer ? "\n" : "");
-	if (tn_node_init(n, ip, PORT, conf) == -1 ||
-	    tn_node_start(n, NULL, NULL) == -1)
+	if (tn_node_init(n, ip, PORT, slow_heartbeats,
+	    peer ? "[node]\npeer = " : NULL, peer, peer ? "\n" : NULL) == -1)
 		return -1;
-	return 0;
+	return tn_node_start(n, NULL, NULL);
 }
 
-/* cmd answers "ok": true within timeout; its answer in *out if asked */
-static int
-command_ok(struct tn_node *n, const char *cmd, double timeout, json_t **out)
-{
-	char	 line[128], *ans;
-	json_t	*o;
-	int	 ok;
-
-	snprintf(line, sizeof(line), "%s\n", cmd);
-	if ((ans = tn_exchange(n->sock, line, strlen(line), timeout)) == NULL)
-		return 0;
-	o = json_loads(ans, 0, NULL);
-	free(ans);
-	ok = json_is_true(json_object_get(o, "ok"));
-	if (out != NULL && ok)
-		*out = o;
-	else
-		json_decref(o);
-	return ok;
-}
-
-/* w runs ("running") with a pid other than old within timeout; -1 */
-static pid_t
-wait_replaced(struct tn_node *n, const char *w, pid_t old, double timeout)
-{
-	double	 end = tn_now() + timeout;
-	json_t	*st;
-	pid_t	 pid = -1;
-
-	while (tn_now() < end && pid <= 0) {
-		if ((st = tn_status(n)) != NULL) {
-			pid = tn_component_pid(st, w);
-			if (pid == old || strcmp(tn_component_state(st, w),
-			    "running") != 0)
-				pid = -1;
-			json_decref(st);
-		}
-		if (pid <= 0)
-			tn_sleep(0.01);
-	}
-	return pid;
-}
-
-/* as wait_replaced, and the new one does its work within timeout */
+/* as tn_wait_replaced, and the new one does its work within timeout */
 static pid_t
 wait_serving(struct tn_node *n, const char *w, pid_t old, double timeout)
 {
 	double	end = tn_now() + timeout;
 	pid_t	pid;
 
-	if ((pid = wait_replaced(n, w, old, timeout)) <= 0)
+	if ((pid = tn_wait_replaced(n, w, old, timeout)) <= 0)
 		return -1;
 	/* stored: a verify of its own; syncd: a block, through stored */
 	while (tn_now() < end)
-		if (command_ok(n, strcmp(w, "stored") == 0 ? "verify" :
-		    "produce 1", 5, NULL))
+		if (tn_command_ok(n->sock, strcmp(w, "stored") == 0 ?
+		    "verify" : "produce 1", 5, NULL))
 			return pid;
 	return -1;
-}
-
-/* closes of peer connections counted by n's netd, all reasons; -1 */
-static long long
-closed_total(struct tn_node *n)
-{
-	json_t		*st = tn_status(n), *v;
-	const char	*k;
-	long long	 sum = 0;
-
-	if (st == NULL)
-		return -1;
-	json_object_foreach(json_object_get(json_object_get(st, "counters"),
-	    "connections_closed"), k, v)
-		sum += json_integer_value(v);
-	json_decref(st);
-	return sum;
 }
 
 /*
@@ -157,8 +92,8 @@ test_restart_up_at_once(void)
 	CU_ASSERT_FATAL(tn_node_run(&b, 15) == 0);
 	CU_ASSERT_FATAL(tn_wait_peer(&a, "127.0.0.82", 15));
 	CU_ASSERT_FATAL(tn_wait_peer(&b, "127.0.0.81", 15));
-	ca = closed_total(&a);
-	cb = closed_total(&b);
+	ca = tn_node_closed_total(&a);
+	cb = tn_node_closed_total(&b);
 	CU_ASSERT_FATAL(ca >= 0 && cb >= 0);
 	st = tn_status(&a);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
@@ -180,14 +115,14 @@ test_restart_up_at_once(void)
 	CU_ASSERT_EQUAL(tn_component_pid(st, "netd"), netd);
 	CU_ASSERT_PTR_NOT_NULL(tn_peer(st, "127.0.0.82"));
 	json_decref(st);
-	CU_ASSERT_EQUAL(closed_total(&a), ca);
-	CU_ASSERT_EQUAL(closed_total(&b), cb);
+	CU_ASSERT_EQUAL(tn_node_closed_total(&a), ca);
+	CU_ASSERT_EQUAL(tn_node_closed_total(&b), cb);
 	CU_ASSERT(tn_wait_peer(&b, "127.0.0.81", 1));
 
 	/* netd: up again, and b reconnects to it */
 	tn_sleep(0.7);
 	CU_ASSERT_FATAL(kill(netd, SIGKILL) == 0);
-	CU_ASSERT(wait_replaced(&a, "netd", netd, 10) > 0);
+	CU_ASSERT(tn_wait_replaced(&a, "netd", netd, 10) > 0);
 	CU_ASSERT(tn_wait_peer(&a, "127.0.0.82", 15));
 	tn_node_cleanup(&b);
 	tn_node_cleanup(&a);
@@ -211,7 +146,7 @@ test_status_fresh(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
 	json_decref(st);
 
-	CU_ASSERT_FATAL(command_ok(&n, "produce 500", 120, &ack));
+	CU_ASSERT_FATAL(tn_command_ok(n.sock, "produce 500", 120, &ack));
 	h = tn_json_int(ack, "height");
 	json_decref(ack);
 	CU_ASSERT_EQUAL(h, 500);

@@ -256,24 +256,7 @@ check(struct hostile *h, const char *counter, long long was, long long min)
 static int
 connect_from(const char *src)
 {
-	struct sockaddr_in	sin;
-	int			fd;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	inet_pton(AF_INET, src, &sin.sin_addr);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		goto fail;
-	inet_pton(AF_INET, V_IP, &sin.sin_addr);
-	sin.sin_port = htons(PORT);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1)
-		goto fail;
-	return fd;
-fail:
-	close(fd);
-	return -1;
+	return tn_tcp_connect(src, V_IP, PORT);
 }
 
 /* close with a reset (SO_LINGER 0) */
@@ -889,13 +872,8 @@ test_heights_off_range(void)
 static int
 node_new(struct tn_node *n, const char *ip, const char *extra)
 {
-	char conf[4096];
-
-	snprintf(conf, sizeof(conf), "%s%s%s", tn_fast_supervisor,
-	    hostile_conf, extra);
-	if (tn_node_init(n, ip, PORT, conf) == -1)
-		return -1;
-	return tn_node_unprivileged(n);
+	return tn_node_new(n, ip, PORT, tn_fast_supervisor, hostile_conf,
+	    extra);
 }
 
 static int

@@ -69,31 +69,16 @@ static int
 start_as(struct tn_node *n, const char *ip, const char *peers,
     const char *p2p, const char *sync)
 {
-	char conf[4096];
-
-	snprintf(conf, sizeof(conf), "%s%s\n%s\n[node]\n%s",
-	    tn_lenient_supervisor, p2p ? p2p : p2p_fast, sync ? sync : "",
-	    peers ? peers : "");
-	if (tn_node_init(n, ip, PORT, conf) == -1 ||
-	    tn_node_run(n, 30) == -1)
+	if (tn_node_init(n, ip, PORT, tn_lenient_supervisor,
+	    p2p ? p2p : p2p_fast, "\n", sync, "\n[node]\n", peers) == -1)
 		return -1;
-	return 0;
+	return tn_node_run(n, 30);
 }
 
 static int
 start(struct tn_node *n, const char *ip, const char *peers, const char *p2p)
 {
 	return start_as(n, ip, peers, p2p, NULL);
-}
-
-static long long
-height_of(struct tn_node *n)
-{
-	json_t		*st = tn_status(n);
-	long long	 h = st ? tn_json_int(st, "node.height") : -1;
-
-	json_decref(st);
-	return h;
 }
 
 static int
@@ -110,20 +95,12 @@ npeers_of(struct tn_node *n)
 static int
 produce(struct tn_node *n, int count)
 {
-	char		 cmd[64];
-	json_t		*a;
-	long long	 want = height_of(n) + count;
-	double		 end = tn_now() + 30;
+	char		cmd[64];
+	long long	want = tn_node_height(n) + count;
 
 	snprintf(cmd, sizeof(cmd), "produce %d", count);
-	a = tn_command(n->sock, cmd);
-	json_decref(a);
-	while (tn_now() < end) {
-		if (height_of(n) >= want)
-			return 0;
-		tn_sleep(0.1);
-	}
-	return -1;
+	json_decref(tn_command(n->sock, cmd));
+	return tn_wait_height(n, want, 30) ? 0 : -1;
 }
 
 /* handshake from src and wait for the node's GET_ADDRS: 0 or -1 */
@@ -475,7 +452,7 @@ test_squatters(void)
 
 	CU_ASSERT_FATAL(start_as(&v, "127.0.3.5", NULL, p2p_v, producer) == 0);
 	CU_ASSERT_FATAL(produce(&v, 20) == 0);
-	want = height_of(&v);
+	want = tn_node_height(&v);
 	for (i = 0; i < 4; i++) {
 		snprintf(src, sizeof(src), "127.0.4.%d", 51 + i);
 		CU_ASSERT_FATAL(fake_handshake(&sq[i], src, v.ip, PORT,
@@ -496,7 +473,7 @@ test_squatters(void)
 	for (end = t0 + 60; tn_now() < end && !ok; ) {
 		for (i = 0; i < 4; i++)
 			fake_serve(&sq[i], 0.05);
-		ok = height_of(&h) == want;
+		ok = tn_node_height(&h) == want;
 	}
 	fprintf(stderr, "\n    newcomer against 4 squatters: %s after %.1f "
 	    "s\n", ok ? "caught up" : "stuck", tn_now() - t0);
@@ -529,7 +506,7 @@ test_grow_from_seed(void)
 	CU_ASSERT_FATAL(start_as(&n[0], "127.0.3.10", NULL, p2p, producer) ==
 	    0);
 	CU_ASSERT_FATAL(produce(&n[0], 10) == 0);
-	want = height_of(&n[0]);
+	want = tn_node_height(&n[0]);
 	t0 = tn_now();
 	for (i = 1; i < NNODES; i++) {
 		snprintf(ip, sizeof(ip), "127.0.3.%d", 10 + i);
@@ -540,7 +517,7 @@ test_grow_from_seed(void)
 		lonely = behind = 0;
 		for (i = 0; i < NNODES; i++) {
 			lonely += npeers_of(&n[i]) < 1;
-			behind += height_of(&n[i]) != want;
+			behind += tn_node_height(&n[i]) != want;
 		}
 		done = lonely == 0 && behind == 0;
 		if (!done)
@@ -618,9 +595,9 @@ test_mute_probe(void)
 
 	CU_ASSERT_FATAL(start_as(&n, "127.0.3.20", NULL, p2p, producer) == 0);
 	json_decref(tn_command(n.sock, "produce 16 200000"));
-	for (end = tn_now() + 60; tn_now() < end && height_of(&n) < 16; )
+	for (end = tn_now() + 60; tn_now() < end && tn_node_height(&n) < 16; )
 		tn_sleep(0.2);
-	CU_ASSERT_FATAL(height_of(&n) >= 16);
+	CU_ASSERT_FATAL(tn_node_height(&n) >= 16);
 	for (k = 0; k < 20; k++) {
 		snprintf(src, sizeof(src), "127.0.4.%d", 100 + k);
 		if (fake_handshake(&old, src, n.ip, PORT, 5000 + 2 *

@@ -85,27 +85,17 @@ static int
 start(struct tn_node *n, const char *ip, const char *listen2,
     const char *peer, const char *extra)
 {
-	char conf[4096];
+	char listen[96] = "", peers[96] = "";
 
-	snprintf(conf, sizeof(conf), "%s%s\n[node]\n%s%s%s%s%s%s\n%s",
-	    tn_lenient_supervisor, tn_p2p_fast,
-	    listen2 ? "listen = " : "", listen2 ? listen2 : "",
-	    listen2 ? "\n" : "", peer ? "peer = " : "", peer ? peer : "",
-	    peer ? "\n" : "", extra ? extra : "");
-	if (tn_node_init(n, ip, PORT, conf) == -1)
+	if (listen2 != NULL)
+		snprintf(listen, sizeof(listen), "listen = %s\n", listen2);
+	if (peer != NULL)
+		snprintf(peers, sizeof(peers), "peer = %s\n", peer);
+	if (tn_node_init(n, ip, PORT, tn_lenient_supervisor, tn_p2p_fast,
+	    "\n[node]\n", listen, peers, "\n", extra) == -1)
 		return -1;
 	snprintf(n->netns, sizeof(n->netns), "%s", ns);
 	return tn_node_start(n, NULL, NULL);
-}
-
-static uint64_t
-height(struct tn_node *n)
-{
-	json_t		*st = tn_status(n);
-	long long	 h = st ? tn_json_int(st, "node.height") : -1;
-
-	json_decref(st);
-	return h < 0 ? 0 : (uint64_t)h;
 }
 
 static void
@@ -136,9 +126,9 @@ test_loopback(void)
 		json_decref(r);
 	}
 	CU_ASSERT_FATAL(ok);
-	for (t0 = tn_now(); tn_now() - t0 < 30 && height(&b) < 100;)
+	for (t0 = tn_now(); tn_now() - t0 < 30 && tn_node_height(&b) < 100;)
 		tn_sleep(0.1);
-	CU_ASSERT_EQUAL(height(&b), 100);
+	CU_ASSERT_EQUAL(tn_node_height(&b), 100);
 	sa = tn_status(&a);
 	sb = tn_status(&b);
 	CU_ASSERT(sa != NULL && sb != NULL);
@@ -209,7 +199,6 @@ test_dual(void)
 {
 	struct tn_node	 a, b;
 	json_t		*sta, *stb, *p;
-	pid_t		 pa, pb;
 	char		 la[64], lb[64], peer_a[64], peer_b[64];
 	int		 run, ok = 0, twins = 0, also = 0;
 	double		 t0, tmax = 0, tsum = 0;
@@ -232,24 +221,11 @@ test_dual(void)
 	json_decref(stb);
 	CU_ASSERT(wait_settled(&a, &b, 10));
 	for (run = 0; run < RUNS; run++) {
-		sta = tn_status(&a);
-		stb = tn_status(&b);
-		pa = tn_component_pid(sta, "netd");
-		pb = tn_component_pid(stb, "netd");
-		json_decref(sta);
-		json_decref(stb);
 		t0 = tn_now();
 		/* both at once: each new netd dials the other at start,
 		 * over another family; which arrives first varies */
-		json_decref(tn_command(run % 2 ? b.sock : a.sock,
-		    "restart netd"));
-		json_decref(tn_command(run % 2 ? a.sock : b.sock,
-		    "restart netd"));
-		sta = tn_wait_netd(&a, pa, 10);
-		stb = tn_wait_netd(&b, pb, 10);
-		CU_ASSERT(sta != NULL && stb != NULL);
-		json_decref(sta);
-		json_decref(stb);
+		CU_ASSERT(tn_restart_netds(run % 2 ? &b : &a,
+		    run % 2 ? &a : &b, 10) == 0);
 		if (!wait_settled(&a, &b, 10)) {
 			CU_FAIL("no single connection");
 			fprintf(stderr, "\n    run %d: not settled\n", run);
@@ -261,13 +237,7 @@ test_dual(void)
 			tmax = t0;
 		sta = tn_status(&a);
 		stb = tn_status(&b);
-		twins += tn_json_int(sta, "counters.duplicates_resolved") > 0 ||
-		    tn_json_int(stb, "counters.duplicates_resolved") > 0;
-		/* a loser is closed as a duplicate, never as an error */
-		CU_ASSERT_EQUAL(tn_json_int(sta,
-		    "counters.connections_closed.protocol"), 0);
-		CU_ASSERT_EQUAL(tn_json_int(stb,
-		    "counters.connections_closed.protocol"), 0);
+		twins += tn_twins_resolved(sta, stb);
 		p = tn_peer(sta, "127.0.6.3");
 		also += p != NULL && json_array_size(json_object_get(p,
 		    "also")) == 1 && strcmp(json_string_value(json_array_get(
@@ -298,26 +268,16 @@ test_dual(void)
 static int
 stalled_tls(const char *src, const char *dst, int port)
 {
-	struct sockaddr_in6	sa;
-	uint8_t			b = 0x16;	/* a TLS record begins */
-	int			fd;
+	uint8_t	b = 0x16;	/* a TLS record begins */
+	int	fd;
 
-	if ((fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = tn_tcp_connect(src, dst, port)) == -1)
 		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin6_family = AF_INET6;
-	if (inet_pton(AF_INET6, src, &sa.sin6_addr) != 1 ||
-	    bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    inet_pton(AF_INET6, dst, &sa.sin6_addr) != 1)
-		goto fail;
-	sa.sin6_port = htons((uint16_t)port);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
-	    send(fd, &b, 1, MSG_NOSIGNAL) != 1)
-		goto fail;
+	if (send(fd, &b, 1, MSG_NOSIGNAL) != 1) {
+		close(fd);
+		return -1;
+	}
 	return fd;
-fail:
-	close(fd);
-	return -1;
 }
 
 /* the node has closed fd (EOF or reset) by now */

@@ -25,6 +25,7 @@
 #include "chainview.h"
 #include "cunit.h"
 #include "planner.h"
+#include "testchain.h"
 #include "vpool.h"
 
 #define A	netaddr_from_v4(0x7f000002)	/* 127.0.0.2 */
@@ -579,59 +580,9 @@ test_silent(void)
 
 /* ---- chain view ---- */
 
+/* devnet and its producer's key (chain_setup) */
 static struct genesis	G;
-static uint8_t		PK[BLOCK_PUBKEY_LEN], SK[BLOCK_SECKEY_LEN];
-
-struct chain {
-	uint8_t		*raw[64];
-	size_t		 len[64];
-	struct block	 b[64];
-	int		 n;
-};
-
-/* a chain of n blocks above block base of parent (or genesis); salt
- * makes the branch differ */
-static void
-chain_make(struct chain *ch, const struct chain *parent, int base, int n,
-    int salt)
-{
-	struct block_header	h;
-	const struct block	*prev;
-	uint8_t			payload[8];
-	int			i;
-
-	memset(ch, 0, sizeof(*ch));
-	for (i = 0; i <= base && parent; i++) {
-		ch->raw[i] = parent->raw[i];
-		ch->len[i] = parent->len[i];
-		ch->b[i] = parent->b[i];
-	}
-	if (!parent) {
-		ch->b[0] = G.block;
-		base = 0;
-	}
-	for (i = base + 1; i <= base + n; i++) {
-		prev = &ch->b[i - 1];
-		memset(&h, 0, sizeof(h));
-		h.height = (uint64_t)i;
-		memcpy(h.prev, prev->hash, BLOCK_HASH_LEN);
-		h.time_ms = prev->h.time_ms + 1000;
-		memset(payload, salt, sizeof(payload));
-		ch->raw[i] = malloc(BLOCK_MAX_LEN);
-		ch->len[i] = block_build(ch->raw[i], &h, payload,
-		    sizeof(payload), SK, &ch->b[i]);
-	}
-	ch->n = base + n;
-}
-
-static void
-chain_free(struct chain *ch, int from)
-{
-	int i;
-
-	for (i = from; i <= ch->n; i++)
-		free(ch->raw[i]);
-}
+static uint8_t		SK[BLOCK_SECKEY_LEN];
 
 /* odd heights as syncd puts them (decoded by its checks), even raw */
 static void
@@ -981,11 +932,8 @@ main(void)
 	};
 	struct tn_suite	 ts = { .name = "planner", .cases = tests,
 	    .ncases = TN_NCASES(tests) };
-	char		 err[128];
 
-	if (sodium_init() == -1 ||
-	    genesis_load(&G, "devnet", ".", err, sizeof(err)) == -1)
+	if (chain_setup(&G, SK) == -1)
 		return 1;
-	devnet_keypair(PK, SK);
 	return tn_cunit_run(&ts);
 }

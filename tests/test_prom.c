@@ -52,25 +52,6 @@ static const char sync_conf[] =
     "backoff_max = 1\n[sync]\nrequest_timeout = 2\n";
 
 /* a TCP connection to ip:port, or -1 */
-static int
-tcp_connect(const char *ip, int port)
-{
-	struct sockaddr_in	sin;
-	int			fd;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	inet_pton(AF_INET, ip, &sin.sin_addr);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /*
  * What the server sends until it closes, at most timeout s (NUL-ended,
  * malloc'ed; NULL if nothing came).  *closed: it closed the connection.
@@ -111,7 +92,7 @@ http(const char *ip, int port, const char *req, double timeout)
 	char	*ans;
 	int	 fd, closed;
 
-	if ((fd = tcp_connect(ip, port)) == -1)
+	if ((fd = tn_tcp_connect(NULL, ip, port)) == -1)
 		return NULL;
 	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req)) {
 		close(fd);
@@ -419,10 +400,11 @@ test_http_conns(void)
 
 	CU_ASSERT_FATAL(caught_up);
 	for (i = 0; i < HTTP_CONNS; i++)
-		CU_ASSERT_FATAL((fds[i] = tcp_connect("127.0.5.3",
+		CU_ASSERT_FATAL((fds[i] = tn_tcp_connect(NULL, "127.0.5.3",
 		    HTTP_PORT)) != -1);
 	tn_sleep(0.3);
-	CU_ASSERT_FATAL((extra = tcp_connect("127.0.5.3", HTTP_PORT)) != -1);
+	CU_ASSERT_FATAL((extra = tn_tcp_connect(NULL, "127.0.5.3",
+	    HTTP_PORT)) != -1);
 	CU_ASSERT(write(extra, req, strlen(req)) == (ssize_t)strlen(req));
 	ans = read_all(extra, 1.5, &closed);
 	CU_ASSERT_PTR_NULL(ans);	/* not accepted yet */
@@ -463,7 +445,8 @@ test_http_lifetime(void)
 	int			 fd, closed = 0;
 
 	CU_ASSERT_FATAL(caught_up);
-	CU_ASSERT_FATAL((fd = tcp_connect("127.0.5.3", HTTP_PORT)) != -1);
+	CU_ASSERT_FATAL((fd = tn_tcp_connect(NULL, "127.0.5.3",
+	    HTTP_PORT)) != -1);
 	CU_ASSERT(write(fd, req, strlen(req)) == (ssize_t)strlen(req));
 	t0 = tn_now();
 	for (end = t0 + 20; tn_now() < end && !closed; ) {

@@ -500,6 +500,23 @@ test_verify_finds_damage(void)
 	done(&s);
 }
 
+/* the rest of a sliced verify, slices of blocks blocks: the answer in res */
+static void
+verify_rest(struct store *s, struct store_verifier *v, uint32_t blocks,
+    struct ipc_result *res)
+{
+	while (store_verify_step(s, v, blocks, UINT64_MAX, res) == 0)
+		;
+}
+
+/* res is verify's answer "good" for heights 0..tip, tip's hash h */
+static int
+verified(const struct ipc_result *res, uint64_t tip, const uint8_t *h)
+{
+	return res->code == IPC_OK && res->count == tip + 1 &&
+	    res->height == tip && memcmp(res->hash, h, 32) == 0;
+}
+
 /* a sliced verify from the start to the end; the verifier stays in v */
 static void
 verify_sliced(struct store *s, struct store_verifier *v, uint32_t blocks,
@@ -539,9 +556,7 @@ test_verify_slices(void)
 	CU_ASSERT_FATAL(whole.code == IPC_OK && whole.count == 301);
 	/* slices of 7 blocks: the same answer, in ceil(301 / 7) slices */
 	verify_sliced(&s, &v, 7, UINT64_MAX, &res);
-	CU_ASSERT(res.code == IPC_OK && res.count == 301 &&
-	    res.height == 300);
-	CU_ASSERT(memcmp(res.hash, chain.hash[300], 32) == 0);
+	CU_ASSERT(verified(&res, 300, chain.hash[300]));
 	CU_ASSERT_STRING_EQUAL(res.reason, whole.reason);
 	CU_ASSERT_EQUAL(v.slices, 43);
 	CU_ASSERT_EQUAL(v.blocks, 301);
@@ -554,11 +569,8 @@ test_verify_slices(void)
 	store_verify_begin(&v);
 	verify_until(&s, &v, 100, 50);
 	CU_ASSERT_EQUAL(append(&s, &chain, 301, 20, 0, 0, &res), IPC_OK);
-	while (store_verify_step(&s, &v, 50, UINT64_MAX, &res) == 0)
-		;
-	CU_ASSERT(res.code == IPC_OK && res.count == 301 &&
-	    res.height == 300);
-	CU_ASSERT(memcmp(res.hash, chain.hash[300], 32) == 0);
+	verify_rest(&s, &v, 50, &res);
+	CU_ASSERT(verified(&res, 300, chain.hash[300]));
 	CU_ASSERT_PTR_NOT_NULL(strstr(res.reason, "grew to 320"));
 
 	/* a rollback above the walked height: the chain as it is now */
@@ -566,11 +578,8 @@ test_verify_slices(void)
 	store_verify_begin(&v);
 	verify_until(&s, &v, 100, 50);
 	CU_ASSERT_EQUAL(append(&s, &fork, 316, 3, 1, 315, &res), IPC_OK);
-	while (store_verify_step(&s, &v, 50, UINT64_MAX, &res) == 0)
-		;
-	CU_ASSERT(res.code == IPC_OK && res.count == 319 &&
-	    res.height == 318);
-	CU_ASSERT(memcmp(res.hash, fork.hash[318], 32) == 0);
+	verify_rest(&s, &v, 50, &res);
+	CU_ASSERT(verified(&res, 318, fork.hash[318]));
 	CU_ASSERT_EQUAL(v.restarts, 0);
 
 	/* below it: the walk starts again from 0, at the tip then */
@@ -578,11 +587,8 @@ test_verify_slices(void)
 	verify_until(&s, &v, 300, 50);
 	verify_until(&s, &v, 317, 1);	/* fork's 316 walked */
 	CU_ASSERT_EQUAL(append(&s, &chain, 313, 8, 1, 312, &res), IPC_OK);
-	while (store_verify_step(&s, &v, 50, UINT64_MAX, &res) == 0)
-		;
-	CU_ASSERT(res.code == IPC_OK && res.count == 321 &&
-	    res.height == 320);
-	CU_ASSERT(memcmp(res.hash, chain.hash[320], 32) == 0);
+	verify_rest(&s, &v, 50, &res);
+	CU_ASSERT(verified(&res, 320, chain.hash[320]));
 	CU_ASSERT_EQUAL(v.restarts, 1);
 
 	/* and not forever */
@@ -650,53 +656,57 @@ list_has(const struct ipc_addrs *l, uint8_t last)
 	return 0;
 }
 
+/*
+ * store_peer_key for ip (netaddr_parse's forms) with a key of IPC_KEY_LEN
+ * bytes fill: the outcome (enum peer_key_outcome), -1 when the answer is
+ * not IPC_OK; the key it replaced into old (IPC_KEY_LEN bytes) unless NULL.
+ */
+static int
+peer_key(struct store *s, const char *ip, uint8_t fill, uint8_t *old)
+{
+	struct ipc_peer_key	k;
+	struct ipc_peer_key_ack	ack;
+	struct ipc_result	res;
+
+	memset(&k, 0, sizeof(k));
+	CU_ASSERT_FATAL(netaddr_parse(ip, &k.ip) == 0);
+	memset(k.key, fill, sizeof(k.key));
+	store_peer_key(s, &k, &ack, &res);
+	if (old != NULL)
+		memcpy(old, ack.old, sizeof(ack.old));
+	return res.code == IPC_OK ? ack.outcome : -1;
+}
+
 /* peer keys by address: new, same, changed, and a bounded table */
 static void
 test_peer_keys(void)
 {
-	struct store		s;
-	struct ipc_result	res;
-	struct ipc_peer_key	k;
-	struct ipc_peer_key_ack	ack;
-	uint32_t		i;
+	struct store	s;
+	uint8_t		old[IPC_KEY_LEN];
+	char		ip[32];
+	uint32_t	i;
 
 	fresh(&s);		/* addr_max 16 */
-	memset(&k, 0, sizeof(k));
-	CU_ASSERT_FATAL(netaddr_parse("127.0.0.1", &k.ip) == 0);
-	memset(k.key, 1, sizeof(k.key));
-	store_peer_key(&s, &k, &ack, &res);
-	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_NEW);
-	store_peer_key(&s, &k, &ack, &res);
-	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_SAME);
-	memset(k.key, 2, sizeof(k.key));
-	store_peer_key(&s, &k, &ack, &res);
-	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_CHANGED);
-	CU_ASSERT(ack.old[0] == 1 && ack.old[31] == 1);
-	store_peer_key(&s, &k, &ack, &res);	/* the new one recorded */
-	CU_ASSERT(ack.outcome == PEER_KEY_SAME);
+	CU_ASSERT_EQUAL(peer_key(&s, "127.0.0.1", 1, NULL), PEER_KEY_NEW);
+	CU_ASSERT_EQUAL(peer_key(&s, "127.0.0.1", 1, NULL), PEER_KEY_SAME);
+	CU_ASSERT_EQUAL(peer_key(&s, "127.0.0.1", 2, old), PEER_KEY_CHANGED);
+	CU_ASSERT(old[0] == 1 && old[31] == 1);
+	/* the new one recorded */
+	CU_ASSERT_EQUAL(peer_key(&s, "127.0.0.1", 2, NULL), PEER_KEY_SAME);
 	for (i = 2; i <= 16; i++) {
-		k.ip.b[15] = (uint8_t)i;	/* 127.0.0.i */
-		store_peer_key(&s, &k, &ack, &res);
-		CU_ASSERT(ack.outcome == PEER_KEY_NEW);
+		snprintf(ip, sizeof(ip), "127.0.0.%u", i);
+		CU_ASSERT_EQUAL(peer_key(&s, ip, 2, NULL), PEER_KEY_NEW);
 	}
 	/*
 	 * Full (issue 14, F3): a new peer is still recorded, in place of
 	 * the least recently seen; 127.0.0.1, just seen again, stays.
 	 */
-	k.ip.b[15] = 1;
-	store_peer_key(&s, &k, &ack, &res);
-	CU_ASSERT(ack.outcome == PEER_KEY_SAME);
-	k.ip.b[15] = 17;
-	store_peer_key(&s, &k, &ack, &res);
-	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_NEW);
-	store_peer_key(&s, &k, &ack, &res);	/* recorded */
-	CU_ASSERT(ack.outcome == PEER_KEY_SAME);
-	k.ip.b[15] = 2;			/* the least recently seen: gone */
-	store_peer_key(&s, &k, &ack, &res);
-	CU_ASSERT(ack.outcome == PEER_KEY_NEW);
-	k.ip.b[15] = 1;
-	store_peer_key(&s, &k, &ack, &res);
-	CU_ASSERT(ack.outcome == PEER_KEY_SAME);
+	CU_ASSERT_EQUAL(peer_key(&s, "127.0.0.1", 2, NULL), PEER_KEY_SAME);
+	CU_ASSERT_EQUAL(peer_key(&s, "127.0.0.17", 2, NULL), PEER_KEY_NEW);
+	CU_ASSERT_EQUAL(peer_key(&s, "127.0.0.17", 2, NULL), PEER_KEY_SAME);
+	/* 127.0.0.2, the least recently seen: gone */
+	CU_ASSERT_EQUAL(peer_key(&s, "127.0.0.2", 2, NULL), PEER_KEY_NEW);
+	CU_ASSERT_EQUAL(peer_key(&s, "127.0.0.1", 2, NULL), PEER_KEY_SAME);
 	done(&s);
 }
 
@@ -707,30 +717,19 @@ test_peer_keys(void)
 static void
 test_peer_keys_flood(void)
 {
-	struct store		s;
-	struct ipc_result	res;
-	struct ipc_peer_key	k;
-	struct ipc_peer_key_ack	ack;
-	uint32_t		i;
+	struct store	s;
+	uint8_t		old[IPC_KEY_LEN];
+	char		ip[32];
+	uint32_t	i;
 
 	fresh(&s);		/* addr_max 16 */
-	memset(&k, 0, sizeof(k));
-	CU_ASSERT_FATAL(netaddr_parse("fd00:14::", &k.ip) == 0);
-	memset(k.key, 7, sizeof(k.key));
 	for (i = 0; i < 100; i++) {	/* fd00:14::i, a throwaway each */
-		k.ip.b[14] = (uint8_t)(i >> 8);
-		k.ip.b[15] = (uint8_t)i;
-		store_peer_key(&s, &k, &ack, &res);
-		CU_ASSERT(res.code == IPC_OK);
+		snprintf(ip, sizeof(ip), "fd00:14::%x", i);
+		CU_ASSERT(peer_key(&s, ip, 7, NULL) != -1);
 	}
-	CU_ASSERT_FATAL(netaddr_parse("192.0.2.14", &k.ip) == 0);
-	memset(k.key, 1, sizeof(k.key));
-	store_peer_key(&s, &k, &ack, &res);
-	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_NEW);
-	memset(k.key, 2, sizeof(k.key));
-	store_peer_key(&s, &k, &ack, &res);
-	CU_ASSERT(res.code == IPC_OK && ack.outcome == PEER_KEY_CHANGED);
-	CU_ASSERT(ack.old[0] == 1);
+	CU_ASSERT_EQUAL(peer_key(&s, "192.0.2.14", 1, NULL), PEER_KEY_NEW);
+	CU_ASSERT_EQUAL(peer_key(&s, "192.0.2.14", 2, old), PEER_KEY_CHANGED);
+	CU_ASSERT(old[0] == 1);
 	done(&s);
 }
 

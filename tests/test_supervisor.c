@@ -41,40 +41,34 @@ static json_t *
 start_node(struct tn_node *n, const char *ip, const char *extra_conf,
     const char *const *args, const char *const *env)
 {
-	char	conf[2048];
 	json_t	*st;
 
-	snprintf(conf, sizeof(conf), "%s%s", tn_fast_supervisor,
-	    extra_conf ? extra_conf : "");
-	CU_ASSERT_FATAL(tn_node_init(n, ip, 24100, conf) == 0);
+	CU_ASSERT_FATAL(tn_node_init(n, ip, 24100, tn_fast_supervisor,
+	    extra_conf) == 0);
 	CU_ASSERT_FATAL(tn_node_start(n, args, env) == 0);
 	st = tn_wait_running(n, 15);
 	CU_ASSERT_PTR_NOT_NULL(st);
 	return st;
 }
 
-/* poll until name has a live pid other than old, in state running */
-static pid_t
-wait_replaced(struct tn_node *n, const char *name, pid_t old, double timeout)
+/*
+ * The workers' pids in st (a status), in workers[] order; each worker
+ * runs the supervisor's version (issue 13), and the node states its
+ * protocol.
+ */
+static void
+worker_pids(json_t *st, pid_t pids[3])
 {
-	double	 end = tn_now() + timeout;
-	json_t	*st;
-	pid_t	 pid;
+	int i;
 
-	while (tn_now() < end) {
-		if ((st = tn_status(n)) != NULL) {
-			pid = tn_component_pid(st, name);
-			if (pid > 0 && pid != old && tn_pid_alive(pid) &&
-			    strcmp(tn_component_state(st, name), "running") ==
-			    0) {
-				json_decref(st);
-				return pid;
-			}
-			json_decref(st);
-		}
-		tn_sleep(0.02);
+	for (i = 0; i < 3; i++) {
+		pids[i] = tn_component_pid(st, workers[i]);
+		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+		    tn_component(st, workers[i]), "version")),
+		    json_string_value(json_object_get(json_object_get(st,
+		    "node"), "version")));
 	}
-	return -1;
+	CU_ASSERT(tn_json_int(json_object_get(st, "node"), "protocol") >= 1);
 }
 
 static void
@@ -87,19 +81,11 @@ test_kill_each_worker(void)
 
 	if ((st = start_node(&n, "127.0.0.2", NULL, NULL, NULL)) == NULL)
 		goto out;
-	for (i = 0; i < 3; i++) {
-		pids[i] = tn_component_pid(st, workers[i]);
-		/* each worker's version: the supervisor's (issue 13) */
-		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
-		    tn_component(st, workers[i]), "version")),
-		    json_string_value(json_object_get(json_object_get(st,
-		    "node"), "version")));
-	}
-	CU_ASSERT(tn_json_int(json_object_get(st, "node"), "protocol") >= 1);
+	worker_pids(st, pids);
 	json_decref(st);
 	for (i = 0; i < 3; i++) {
 		CU_ASSERT_FATAL(kill(pids[i], SIGKILL) == 0);
-		np = wait_replaced(&n, workers[i], pids[i], 10);
+		np = tn_wait_replaced(&n, workers[i], pids[i], 10);
 		CU_ASSERT(np > 0);
 		st = tn_status(&n);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(st);
@@ -137,7 +123,7 @@ test_sigstop_replaced(void)
 	json_decref(st);
 	t0 = tn_now();
 	CU_ASSERT_FATAL(kill(old, SIGSTOP) == 0);
-	np = wait_replaced(&n, "syncd", old, 3 * HB_DEADLINE);
+	np = tn_wait_replaced(&n, "syncd", old, 3 * HB_DEADLINE);
 	took = tn_now() - t0;
 	CU_ASSERT(np > 0);
 	/* hang detected after the deadline, checked every deadline/10 */
@@ -171,7 +157,7 @@ test_restart_command(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ans);
 	CU_ASSERT(json_is_true(json_object_get(ans, "ok")));
 	json_decref(ans);
-	CU_ASSERT(wait_replaced(&n, "netd", old, 10) > 0);
+	CU_ASSERT(tn_wait_replaced(&n, "netd", old, 10) > 0);
 	ans = tn_command(n.sock, "restart nosuch");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ans);
 	CU_ASSERT(json_is_string(json_object_get(ans, "error")));
@@ -667,15 +653,7 @@ test_sigterm_stops_all(void)
 
 	if ((st = start_node(&n, "127.0.0.8", NULL, NULL, NULL)) == NULL)
 		goto out;
-	for (i = 0; i < 3; i++) {
-		pids[i] = tn_component_pid(st, workers[i]);
-		/* each worker's version: the supervisor's (issue 13) */
-		CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
-		    tn_component(st, workers[i]), "version")),
-		    json_string_value(json_object_get(json_object_get(st,
-		    "node"), "version")));
-	}
-	CU_ASSERT(tn_json_int(json_object_get(st, "node"), "protocol") >= 1);
+	worker_pids(st, pids);
 	json_decref(st);
 	t0 = tn_now();
 	status = tn_node_stop(&n, 10);
@@ -1087,7 +1065,7 @@ test_root_least_caps(void)
 		json_decref(st);
 		if (i == 1) {
 			CU_ASSERT_FATAL(kill(pid, SIGKILL) == 0);
-			CU_ASSERT(wait_replaced(&n, "stored", pid, 10) > 0);
+			CU_ASSERT(tn_wait_replaced(&n, "stored", pid, 10) > 0);
 		}
 		status = tn_node_stop(&n, 10);
 		CU_ASSERT(status != -1 && WIFEXITED(status) &&
@@ -1378,7 +1356,8 @@ closed_stderr(const char *ip, int foreground)
 		ans = tn_command(n.sock, "restart netd");
 		CU_ASSERT_PTR_NOT_NULL_FATAL(ans);
 		json_decref(ans);
-		CU_ASSERT_FATAL((old = wait_replaced(&n, "netd", old, 10)) > 0);
+		CU_ASSERT_FATAL((old = tn_wait_replaced(&n, "netd", old,
+		    10)) > 0);
 	}
 	tn_sleep(0.5);	/* the new netd's first lines, its peers' dials */
 	st = tn_wait_running(&n, 5);

@@ -73,19 +73,14 @@ static const char sync_timeout[] =
     "[sync]\n"
     "request_timeout = 2\n";
 
+/* worker channels need one user: run unprivileged */
 static int
 node_new(struct tn_node *n, const char *ip, const char *extra)
 {
-	char conf[4096];
-
 	/* a key may be given once: extra's own request_timeout replaces ours */
-	snprintf(conf, sizeof(conf), "%s%s%s%s", tn_fast_supervisor,
-	    sync_conf, extra && strstr(extra, "request_timeout") ? "" :
-	    sync_timeout, extra ? extra : "");
-	if (tn_node_init(n, ip, PORT, conf) == -1)
-		return -1;
-	/* worker channels need one user: run unprivileged */
-	return tn_node_unprivileged(n);
+	return tn_node_new(n, ip, PORT, tn_fast_supervisor, sync_conf,
+	    extra && strstr(extra, "request_timeout") ? NULL : sync_timeout,
+	    extra);
 }
 
 /* the node's height and tip (hex), -1 when it does not answer */
@@ -124,19 +119,6 @@ wait_same_tip(struct tn_node *n, struct tn_node *ref, double timeout)
 	}
 	fprintf(stderr, "tips differ: %s at %lld, %s at %lld\n", n->ip, h1,
 	    ref->ip, h2);
-	return 0;
-}
-
-static int
-wait_height(struct tn_node *n, long long h, double timeout)
-{
-	double end = tn_now() + timeout;
-
-	while (tn_now() < end) {
-		if (node_tip(n, NULL, 0) >= h)
-			return 1;
-		tn_sleep(0.01);
-	}
 	return 0;
 }
 
@@ -200,7 +182,7 @@ test_single(void)
 	    "[sync]\nproducer_key = devnet\n") == 0);
 	CU_ASSERT_FATAL(tn_node_run(&A, 20) == 0);
 	/* a node that is up does not refuse: the chain is loaded soon */
-	CU_ASSERT_FATAL(wait_height(&A, 0, 10));
+	CU_ASSERT_FATAL(tn_wait_height(&A, 0, 10));
 	tn_sleep(0.5);
 	CU_ASSERT_FATAL(tn_produce(&A, 2500, PAYLOAD));
 	a_ok = 1;
@@ -307,7 +289,7 @@ test_sigstop(void)
 	CU_ASSERT_FATAL(node_new(&E, "127.0.0.25", conf) == 0);
 	CU_ASSERT_FATAL(tn_node_run(&E, 20) == 0);
 	/* freeze C as soon as E is under way */
-	mid = wait_height(&E, 2000, 30);
+	mid = tn_wait_height(&E, 2000, 30);
 	n = node_pids(&Cn, pids);
 	for (i = 0; i < n; i++)
 		kill(pids[i], SIGSTOP);
@@ -338,7 +320,7 @@ kill_mid_sync(const char *ip, const char *worker)
 	peers_conf(conf, sizeof(conf), "[sync]\nwindow = 512\n", 1, A.ip);
 	CU_ASSERT_FATAL(node_new(&F, ip, conf) == 0);
 	CU_ASSERT_FATAL(tn_node_run(&F, 20) == 0);
-	CU_ASSERT(wait_height(&F, 1500, 30));
+	CU_ASSERT(tn_wait_height(&F, 1500, 30));
 	st = tn_status(&F);
 	CU_ASSERT_FATAL(st != NULL);
 	pid = tn_component_pid(st, worker);
@@ -571,7 +553,7 @@ test_badsig_real(void)
 		fclose(f);
 	}
 	CU_ASSERT_FATAL(tn_node_run(&M, 20) == 0);
-	CU_ASSERT(wait_height(&M, BIG_CHAIN + 100, 10));
+	CU_ASSERT(tn_wait_height(&M, BIG_CHAIN + 100, 10));
 	/* netd may greet with height 0 until its tip refresh (5 s) */
 	tn_sleep(5.5);
 	/* X meets both: M is higher, so M leads, and is caught */
@@ -886,12 +868,14 @@ test_partition(void)
 	CU_ASSERT_FATAL(node_new(&P2, "127.0.0.32", conf) == 0);
 	CU_ASSERT_FATAL(tn_node_run(&P1, 20) == 0);
 	CU_ASSERT_FATAL(tn_node_run(&P2, 20) == 0);
-	CU_ASSERT_FATAL(wait_height(&P1, 0, 10) && wait_height(&P2, 0, 10));
+	CU_ASSERT_FATAL(tn_wait_height(&P1, 0, 10) &&
+	    tn_wait_height(&P2, 0, 10));
 	tn_sleep(0.5);
 	CU_ASSERT_FATAL(tn_produce(&P1, 30, 100));
 	CU_ASSERT_FATAL(tn_produce(&P2, 50, 100));
 	/* the status lags a heartbeat behind */
-	CU_ASSERT(wait_height(&P1, 30, 10) && wait_height(&P2, 50, 10));
+	CU_ASSERT(tn_wait_height(&P1, 30, 10) &&
+	    tn_wait_height(&P2, 50, 10));
 	CU_ASSERT_EQUAL(node_tip(&P2, t2, sizeof(t2)), 50);
 	CU_ASSERT_EQUAL(node_tip(&P1, NULL, 0), 30);
 	/* the partition heals: P1 learns of P2 */

@@ -22,70 +22,16 @@
 #include "block.h"
 #include "chainview.h"
 #include "cunit.h"
+#include "testchain.h"
 #include "vpool.h"
 
 /* 127.0.0.2, v4-mapped (netaddr.h) */
 #define A	((struct netaddr){ .b = { [10] = 0xff, [11] = 0xff, [12] = 127, \
 	    [15] = 2 } })
-#define NMAX	40
 
+/* devnet and its producer's key (chain_setup) */
 static struct genesis	G;
-static uint8_t		PK[BLOCK_PUBKEY_LEN], SK[BLOCK_SECKEY_LEN];
-
-struct chain {
-	uint8_t		*raw[NMAX + 1];
-	size_t		 len[NMAX + 1];
-	struct block	 b[NMAX + 1];
-	int		 n;
-};
-
-/*
- * n blocks above height base of parent (NULL: genesis), each dated one
- * second after the one below, except the block at height past_at, dated
- * one second before it (0: none); salt makes a branch differ.
- */
-static void
-chain_make(struct chain *ch, const struct chain *parent, int base, int n,
-    int salt, int past_at)
-{
-	struct block_header	h;
-	const struct block	*prev;
-	uint8_t			payload[16];
-	int			i;
-
-	memset(ch, 0, sizeof(*ch));
-	if (parent == NULL) {
-		ch->b[0] = G.block;
-		base = 0;
-	}
-	for (i = 1; i <= base; i++) {
-		ch->raw[i] = parent->raw[i];
-		ch->len[i] = parent->len[i];
-		ch->b[i] = parent->b[i];
-	}
-	for (i = base + 1; i <= base + n && i <= NMAX; i++) {
-		prev = &ch->b[i - 1];
-		memset(&h, 0, sizeof(h));
-		h.height = (uint64_t)i;
-		memcpy(h.prev, prev->hash, BLOCK_HASH_LEN);
-		h.time_ms = i == past_at ? prev->h.time_ms - 1000 :
-		    prev->h.time_ms + 1000;
-		memset(payload, salt, sizeof(payload));
-		ch->raw[i] = malloc(BLOCK_MAX_LEN);
-		ch->len[i] = block_build(ch->raw[i], &h, payload,
-		    sizeof(payload), SK, &ch->b[i]);
-	}
-	ch->n = base + n;
-}
-
-static void
-chain_free(struct chain *ch, int from)
-{
-	int i;
-
-	for (i = from; i <= ch->n; i++)
-		free(ch->raw[i]);
-}
+static uint8_t		SK[BLOCK_SECKEY_LEN];
 
 /* a signature that no producer made: the header (and hash) unchanged */
 static void
@@ -157,7 +103,7 @@ test_on_chain(void)
 	struct chain		a;
 	struct cv_bad		bad;
 
-	chain_make(&a, NULL, 0, 12, 1, 0);
+	chain_make(&a, NULL, 0, 12, 1);
 	spoil_sig(&a, 3);
 	spoil_sig(&a, 10);	/* the checkpoint itself */
 	spoil_sig(&a, 12);	/* above it */
@@ -187,8 +133,8 @@ test_not_on_chain(void)
 	struct chain		a, b;
 	struct cv_bad		bad;
 
-	chain_make(&a, NULL, 0, 12, 1, 0);
-	chain_make(&b, &a, 5, 5, 2, 0);	/* parts from a above height 5 */
+	chain_make(&a, NULL, 0, 12, 1);
+	chain_make(&b, &a, 5, 5, 2);	/* parts from a above height 5 */
 	spoil_sig(&a, 3);
 	/* another branch's block 8: a's blocks 1-5 are its ancestors too,
 	 * but nothing held links up to it */
@@ -235,7 +181,7 @@ test_rest_checked(void)
 	struct cv_bad		bad;
 
 	/* a payload that does not match its header's hash */
-	chain_make(&a, NULL, 0, 10, 1, 0);
+	chain_make(&a, NULL, 0, 10, 1);
 	spoil_payload(&a, 6);
 	view(&cv, a.b[10].hash, 32);
 	put_range(&cv, &a, 1, 10);
@@ -243,7 +189,7 @@ test_rest_checked(void)
 	CU_ASSERT(bad.err == BLOCK_ERR_PAYLOAD_HASH && bad.height == 6);
 	cv_free(&cv);
 	/* a block of another branch in the middle does not link */
-	chain_make(&b, &a, 5, 5, 2, 0);
+	chain_make(&b, &a, 5, 5, 2);
 	view(&cv, a.b[10].hash, 32);
 	spoil_payload(&a, 6);		/* a's block 6 is good again */
 	put_range(&cv, &a, 1, 6);
@@ -257,7 +203,7 @@ test_rest_checked(void)
 	 * dated before block 3, its signature spoilt too: the time is
 	 * checked, only the signature is not.
 	 */
-	chain_make(&c, NULL, 0, 10, 3, 4);
+	chain_make_past(&c, NULL, 0, 10, 3, 4);
 	spoil_sig(&c, 4);
 	view(&cv, c.b[10].hash, 32);
 	put_range(&cv, &c, 1, 10);
@@ -277,7 +223,7 @@ test_wait(void)
 	struct chain		a;
 	struct cv_bad		bad;
 
-	chain_make(&a, NULL, 0, 30, 1, 0);
+	chain_make(&a, NULL, 0, 30, 1);
 	spoil_sig(&a, 3);
 	/* blocks come in two answers, the checkpoint in the second */
 	view(&cv, a.b[20].hash, 32);
@@ -306,7 +252,7 @@ test_wait(void)
 		uint32_t	n = 0;
 		int		calls;
 
-		chain_make(&g, NULL, 0, 16, 4, 0);
+		chain_make(&g, NULL, 0, 16, 4);
 		view(&cv, a.b[20].hash, 32);
 		put_range(&cv, &g, 1, 16);
 		for (calls = 0; calls < 8 && n < 16; calls++) {
@@ -329,7 +275,7 @@ test_wait(void)
 		struct chain	x;
 		int		h;
 
-		chain_make(&x, &a, 2, 25, 5, 0);
+		chain_make(&x, &a, 2, 25, 5);
 		view(&cv, x.b[20].hash, 32);
 		put_range(&cv, &a, 1, 10);
 		cv.av_more = 1;
@@ -367,7 +313,7 @@ test_threads(void)
 	struct vpool		*p;
 
 	CU_ASSERT_FATAL((p = vpool_new(4)) != NULL);
-	chain_make(&a, NULL, 0, 40, 1, 0);
+	chain_make(&a, NULL, 0, 40, 1);
 	spoil_sig(&a, 5);
 	spoil_sig(&a, 33);
 	view(&cv, a.b[30].hash, 32);
@@ -397,11 +343,8 @@ main(void)
 	};
 	struct tn_suite	 ts = { .name = "assumevalid", .cases = tests,
 	    .ncases = TN_NCASES(tests) };
-	char		 err[128];
 
-	if (sodium_init() == -1 ||
-	    genesis_load(&G, "devnet", ".", err, sizeof(err)) == -1)
+	if (chain_setup(&G, SK) == -1)
 		return 1;
-	devnet_keypair(PK, SK);
 	return tn_cunit_run(&ts);
 }

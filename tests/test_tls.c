@@ -54,14 +54,10 @@ static int
 start(struct tn_node *n, const char *ip, const char *p2p_extra,
     const char *extra)
 {
-	char conf[4096];
-
-	snprintf(conf, sizeof(conf), "%s[p2p]\n%s%s%s", tn_fast_supervisor,
-	    p2p_fast, p2p_extra ? p2p_extra : "", extra ? extra : "");
-	if (tn_node_init(n, ip, PORT, conf) == -1 ||
-	    tn_node_run(n, 20) == -1)
+	if (tn_node_init(n, ip, PORT, tn_fast_supervisor, "[p2p]\n",
+	    p2p_fast, p2p_extra, extra) == -1)
 		return -1;
-	return 0;
+	return tn_node_run(n, 20);
 }
 
 /* n's log has a line with needle within timeout */
@@ -72,20 +68,6 @@ wait_log(struct tn_node *n, const char *needle, double timeout)
 
 	while (tn_now() < end) {
 		if (tn_log_count(n->log, needle) > 0)
-			return 1;
-		tn_sleep(0.05);
-	}
-	return 0;
-}
-
-/* n's height reaches h within timeout */
-static int
-wait_height(struct tn_node *n, long long h, double timeout)
-{
-	double end = tn_now() + timeout;
-
-	while (tn_now() < end) {
-		if (tn_node_height(n) >= h)
 			return 1;
 		tn_sleep(0.05);
 	}
@@ -167,7 +149,7 @@ test_two_nodes_tls(void)
 	CU_ASSERT_FATAL(tn_produce(&a, 300, 1000));
 	CU_ASSERT_FATAL(start(&b, B_IP, NULL, "[node]\npeer = " A_IP
 	    ":24900\n") == 0);
-	CU_ASSERT(wait_height(&b, 300, 30));
+	CU_ASSERT(tn_wait_height(&b, 300, 30));
 	CU_ASSERT(wait_log(&b, A_IP " outbound: connected", 10));
 	CU_ASSERT(tn_log_count(b.log, "outbound: connected") > 0 &&
 	    tn_log_count(b.log, "TLS, key ed25519:") > 0);
@@ -646,7 +628,7 @@ test_capture(void)
 	CU_ASSERT_FATAL((cap = capture_start(tls_path)) > 0);
 	CU_ASSERT_FATAL(start(&b, "127.0.14.6", NULL, "[node]\npeer = "
 	    "127.0.14.5:24900\n") == 0);
-	CU_ASSERT(wait_height(&b, 10 * (NHASH + 1), 30));
+	CU_ASSERT(tn_wait_height(&b, 10 * (NHASH + 1), 30));
 	capture_stop(cap);
 	/* the capture saw the catch-up: its blocks, encrypted */
 	CU_ASSERT(stat(tls_path, &sb) == 0 && sb.st_size > 10 * NHASH *
@@ -662,7 +644,7 @@ test_capture(void)
 	CU_ASSERT_FATAL((cap = capture_start(path)) > 0);
 	CU_ASSERT_FATAL(start(&b, "127.0.14.7", "plaintext = always\n",
 	    "[node]\npeer = 127.0.14.5:24900\n") == 0);
-	CU_ASSERT(wait_height(&b, 10 * (NHASH + 1), 30));
+	CU_ASSERT(tn_wait_height(&b, 10 * (NHASH + 1), 30));
 	CU_ASSERT(tn_log_count(b.log, "outbound: connected") > 0 &&
 	    tn_log_count(b.log, "plaintext)") > 0);
 	capture_stop(cap);

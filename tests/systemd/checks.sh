@@ -14,18 +14,15 @@ set -u
 
 UNIT=$1
 MAX_EXPOSURE=$2
+CHECK=$UNIT
 SOCK=/run/timenode/status.sock
 DROPIN_DIR=/etc/systemd/system/$UNIT.d
 CONF=/etc/timenode/timenode.conf
 WORKERS="netd syncd stored"
 HEIGHT=0
-failed=0
-
-ok() { echo "ok: $UNIT: $*"; }
-fail() { echo "FAIL: $UNIT: $*"; failed=1; }
-
-# ms_now: milliseconds since the epoch.
-ms_now() { echo $(($(date +%s%N) / 1000000)); }
+# ok, fail, wait_for, ctl, height, at_height, node_processes, journal_tail
+# shellcheck source=tests/systemd/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # unit_file: the installed unit file.
 unit_file() { echo "/usr/lib/systemd/system/$UNIT"; }
@@ -33,28 +30,9 @@ unit_file() { echo "/usr/lib/systemd/system/$UNIT"; }
 # prop NAME: one property of the unit, as systemctl show prints it.
 prop() { systemctl show -p "$1" --value "$UNIT"; }
 
-# ctl ARGS...: timenodectl on the node's status socket (10 s at most).
-ctl() { timeout 10 timenodectl -s "$SOCK" "$@"; }
-
 # worker_pid NAME: the worker's pid in "timenodectl status" (empty if none).
 worker_pid() {
 	ctl status 2>/dev/null | awk -v w="$1" '$1 == w && $3 == "running" { print $2 }'
-}
-
-# height: the node's chain height in "timenodectl status".
-height() {
-	ctl status 2>/dev/null | awk '$1 == "chain" && $2 == "height" { sub(",", "", $3); print $3 }'
-}
-
-# wait_for SECONDS CMD...: run CMD every 0.1 s until it succeeds; 1 if it
-# never did within SECONDS.
-wait_for() {
-	local end=$(($(ms_now) + $1 * 1000))
-	shift
-	until "$@"; do
-		[ "$(ms_now)" -lt "$end" ] || return 1
-		sleep 0.1
-	done
 }
 
 # write_dropin NAME TEXT: a drop-in of the unit, then daemon-reload.
@@ -115,9 +93,6 @@ check_start() {
 		fail "READY after $((t1 - t0)) ms (more than 1000)"
 	all_running && ok "all workers running" || fail "not all workers running"
 }
-
-# check_produce COUNT: the node produces COUNT blocks on its tip.
-at_height() { [ "$(height)" = "$1" ]; }
 
 # check_produce COUNT: the node produces COUNT blocks on its tip (the status
 # shows the new height within 5 s); HEIGHT is the height after them (the
@@ -294,16 +269,6 @@ check_warning() {
 	systemctl reset-failed "$UNIT"
 }
 
-# node_processes: the pids of timenoded, netd, syncd and stored, if any.
-node_processes() {
-	local p
-	for p in /proc/[0-9]*; do
-		case "$(cat "$p/comm" 2>/dev/null)" in
-		timenoded | netd | syncd | stored) echo "${p#/proc/}" ;;
-		esac
-	done
-}
-
 # check_stop: "systemctl stop" leaves no process, no socket, no listener.
 check_stop() {
 	timeout 60 systemctl stop "$UNIT"
@@ -326,16 +291,11 @@ check_exposure() {
 		fail "exposure ${score:-unknown} > $MAX_EXPOSURE"
 }
 
-# journal_tail: the unit's last journal lines, to show why a check failed.
-journal_tail() {
-	journalctl -q -u "$UNIT" -n 15 --no-pager | sed 's/^/  journal: /'
-}
-
 main() {
 	check_exposure
 	use_config "$CONF"
 	if ! check_start; then
-		journal_tail
+		journal_tail 15
 		systemctl stop "$UNIT"
 		remove_dropin debian
 		return 1
@@ -354,7 +314,7 @@ main() {
 		fail "not active after the bad config was removed"
 	check_stop
 	remove_dropin debian
-	[ "$failed" = 0 ] || journal_tail
+	[ "$failed" = 0 ] || journal_tail 15
 	return "$failed"
 }
 

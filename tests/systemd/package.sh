@@ -32,31 +32,12 @@
 set -u
 
 UNIT=timenoded.service
+CHECK=package
 SOCK=/run/timenode/status.sock
 CONF=/etc/timenode/timenode.conf
-failed=0
-
-ok() { echo "ok: package: $*"; }
-fail() { echo "FAIL: package: $*"; failed=1; }
-
-# ctl ARGS...: timenodectl on the node's status socket (10 s at most).
-ctl() { timeout 10 timenodectl -s "$SOCK" "$@"; }
-
-# height: the chain height "timenodectl status" shows.
-height() {
-	ctl status 2>/dev/null |
-		awk '$1 == "chain" && $2 == "height" { sub(",", "", $3); print $3 }'
-}
-
-# node_processes: the pids of timenoded and its workers, if any.
-node_processes() {
-	local p
-	for p in /proc/[0-9]*; do
-		case "$(cat "$p/comm" 2>/dev/null)" in
-		timenoded | netd | syncd | stored) echo "${p#/proc/}" ;;
-		esac
-	done
-}
+# ok, fail, wait_for, ctl, height, at_height, node_processes, journal_tail
+# shellcheck source=tests/systemd/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # no_node: no node process, no status socket.
 check_no_node() {
@@ -107,29 +88,26 @@ installed() {
 		fail "timenoded -n -c $CONF: $got"
 }
 
+# has_height: "timenodectl status" shows a height (the node answers).
+has_height() { [ -n "$(height)" ]; }
+
 serving() {
-	local h0 h1 _
+	local h0 h1
 	systemctl cat "$UNIT" | grep -q "^ExecStart=.* -c $CONF\$" &&
 		ok "the unit reads $CONF (the package's drop-in)" ||
 		fail "the unit does not read $CONF"
 	if ! timeout 30 systemctl start "$UNIT" ||
 		[ "$(systemctl is-active "$UNIT")" != active ]; then
 		fail "systemctl start $UNIT: $(systemctl is-active "$UNIT")"
-		journalctl -q -u "$UNIT" -n 10 --no-pager | sed 's/^/  journal: /'
+		journal_tail 10
 		return
 	fi
 	ok "systemctl start $UNIT: active"
-	for _ in $(seq 50); do
-		h0=$(height)
-		[ -n "$h0" ] && break
-		sleep 0.1
-	done
+	wait_for 5 has_height
+	h0=$(height)
 	ctl produce 1 >/dev/null || fail "timenodectl produce 1 failed"
-	for _ in $(seq 50); do
-		h1=$(height)
-		[ "$h1" = $((${h0:-0} + 1)) ] && break
-		sleep 0.1
-	done
+	wait_for 5 at_height $((${h0:-0} + 1))
+	h1=$(height)
 	[ "$h1" = $((${h0:-0} + 1)) ] &&
 		ok "a block produced and read back: height $h0 -> $h1" ||
 		fail "timenodectl produce 1: height ${h0:-?} -> ${h1:-?}"

@@ -86,6 +86,7 @@ prepare_root() {
 		chmod 0644 "$ROOT/etc/timenode/timenode.conf"
 	fi
 	install -m 0755 "$HERE/checks.sh" "$HERE/package.sh" "$ROOT/root/"
+	install -m 0644 "$HERE/lib.sh" "$ROOT/root/"
 }
 
 # apt_inside ARGS...: apt-get in the booted container, its output shown
