@@ -778,7 +778,8 @@ static void
 register_now(struct conn *c)
 {
 	conn_settle(c->nd);
-	activate(c);
+	if (conn_alive(c))	/* no effect closes another today: if one */
+		activate(c);	/* ever does, a closed c stays closed */
 }
 
 /*
@@ -952,6 +953,8 @@ register_conn(struct conn *c)
 	double		 now = mono_now();
 
 	conn_settle(nd);	/* the registry as the closes so far left it */
+	if (!conn_alive(c))	/* as register_now */
+		return;
 	if ((old = reg_get(&nd->reg, &c->ip)) == NULL) {
 		if ((old = twin_of(c)) != NULL)
 			register_twin(c, old);

@@ -163,6 +163,34 @@ take(struct storeq *q, const struct ipc_msgdef *d, struct sreq *r,
 	return v;
 }
 
+/*
+ * stored refused the head with STORE_RESULT, an error, where the head's
+ * own answer is another type (a tip, a locator, a block: stored may
+ * answer any request so, ipc.h).  Returns 1 when it is such a refusal
+ * (the caller asks again after a backoff; before, it was dropped as
+ * stale and the request went again only after STOREQ_RESEND_S, a 30 s
+ * stall of catch-up while stored was busy), 0 for anything else.
+ */
+static int
+refusal(const struct sreq *r, const struct ipc_msgdef *d, uint16_t type,
+    struct rbuf *body)
+{
+	const struct ipc_msgdef	*rd = ipc_msgdef(IPC_STORE_RESULT);
+	struct ipc_result	 res;
+	struct rbuf		 peek = *body;
+
+	if (type != IPC_STORE_RESULT || d->type == IPC_STORE_RESULT)
+		return 0;
+	memset(&res, 0, sizeof(res));
+	if (rd->decode(&peek, &res) == -1 || res.code == IPC_OK ||
+	    res.code >= IPC_NCODES)
+		return 0;
+	log_warnx("stored refused %s: %s%s%s, asking again",
+	    ipc_type_name(r->type), ipc_code_names[res.code],
+	    res.reason[0] ? ": " : "", res.reason);
+	return 1;
+}
+
 int
 storeq_answer(struct storeq *q, uint16_t type, uint32_t reqid,
     struct rbuf *body, double now)
@@ -175,6 +203,10 @@ storeq_answer(struct storeq *q, uint16_t type, uint32_t reqid,
 		return 0;
 	}
 	d = answer_def(&q->kinds[r->kind]);
+	if (reqid == r->reqid && refusal(r, d, type, body)) {
+		retry_later(q, now);
+		return -1;
+	}
 	if (reqid != r->reqid || type != d->type) {
 		log_debug("stored: stale %s dropped", ipc_type_name(type));
 		q->stale++;

@@ -15,9 +15,10 @@
  * the time: now is mono_now(), in seconds), sending through a callback;
  * tested alone (test_storeq.c).  Why one at a time: docs/sync.md,
  * "Restarts"; stored may also answer any request with STORE_RESULT
- * (ipc.h, the catalogue): for an append that is its answer, for any
- * other request it is dropped as stale and the request goes again after
- * STOREQ_RESEND_S, as before this module.
+ * (ipc.h, the catalogue): for an append that is its answer; for any
+ * other request an error result is a refusal, the same request again
+ * after the backoff (it was dropped as stale and sent again only after
+ * STOREQ_RESEND_S, 30 s, before), and an OK result is stale.
  */
 #ifndef TIMENODE_STOREQ_H
 #define TIMENODE_STOREQ_H

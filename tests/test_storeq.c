@@ -317,6 +317,39 @@ test_retry_backoff(void)
 	storeq_clear(&q);
 }
 
+/*
+ * A tip or locator request stored refuses (STORE_RESULT BUSY or STORAGE,
+ * not the request's own answer type): asked again after the backoff, not
+ * after STOREQ_RESEND_S (the old queue dropped it as stale: 30 s with no
+ * catch-up); the handler is not called with it.
+ */
+static void
+test_refused_read(void)
+{
+	struct storeq	q;
+
+	reset(&q);
+	storeq_push(&q, K_TIP, NULL, 50);
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[0], IPC_ERR_BUSY, 50),
+	    -1);
+	CU_ASSERT_EQUAL(seen.calls[K_TIP], 0);
+	CU_ASSERT_EQUAL(q.stale, 0);
+	CU_ASSERT_DOUBLE_EQUAL(q.retry_at, 50 + STOREQ_BACKOFF_MIN_S, 1e-9);
+	storeq_tick(&q, 50 + STOREQ_BACKOFF_MIN_S);
+	CU_ASSERT_EQUAL(sent.n, 2);
+	CU_ASSERT_EQUAL(sent.type[1], IPC_STORE_TIP_REQ);
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[1], IPC_ERR_STORAGE, 51),
+	    -1);
+	CU_ASSERT_DOUBLE_EQUAL(q.backoff, 2 * STOREQ_BACKOFF_MIN_S, 1e-9);
+	storeq_tick(&q, 52);
+	CU_ASSERT_EQUAL(answer_tip(&q, IPC_STORE_TIP, sent.reqid[2], 9, 52),
+	    1);
+	CU_ASSERT_EQUAL(seen.calls[K_TIP], 1);
+	CU_ASSERT_EQUAL(seen.tip_height, 9);
+	CU_ASSERT_EQUAL(storeq_len(&q), 0);
+	storeq_clear(&q);
+}
+
 /* no answer for STOREQ_RESEND_S: sent again */
 static void
 test_resend_silent(void)
@@ -344,6 +377,8 @@ main(void)
 		{ "stored restarts: the head again", test_restart_resends },
 		{ "busy, malformed, not now: backoff", test_retry_backoff },
 		{ "no answer: sent again", test_resend_silent },
+		{ "a read refused (busy, storage): again after the backoff",
+		    test_refused_read },
 	};
 	struct tn_suite ts = { .name = "storeq", .cases = tests,
 	    .ncases = TN_NCASES(tests) };
