@@ -362,6 +362,23 @@ ctl_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r,
 	}
 }
 
+struct event_base *
+worker_event_base(void)
+{
+	struct event_config	*ec;
+	struct event_base	*base;
+
+	if ((ec = event_config_new()) == NULL)
+		return NULL;
+	if (event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER) == -1) {
+		event_config_free(ec);
+		return NULL;
+	}
+	base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	return base;
+}
+
 static void
 orphan_check(evutil_socket_t fd, short ev, void *arg)
 {
@@ -479,10 +496,19 @@ static void
 worker_loop(struct worker *w)
 {
 	struct event	*sigterm, *sigint, *orphan;
-	struct timeval	 tv = { 1, 0 };
+	struct timeval	 tv;
 
 	sigterm = evsignal_new(w->base, SIGTERM, on_signal, w);
 	sigint = evsignal_new(w->base, SIGINT, on_signal, w);
+	/*
+	 * The orphan check runs once a heartbeat_deadline (it was every
+	 * second): its limit is three of them, so a worker whose supervisor
+	 * is gone still exits within four, and an idle one wakes for it a
+	 * fifth as often.
+	 */
+	tv.tv_sec = (time_t)w->cfg.heartbeat_deadline;
+	tv.tv_usec = (suseconds_t)((w->cfg.heartbeat_deadline -
+	    (double)tv.tv_sec) * 1e6);
 	orphan = event_new(w->base, -1, EV_PERSIST, orphan_check, w);
 	if (sigterm == NULL || sigint == NULL || orphan == NULL ||
 	    evsignal_add(sigterm, NULL) == -1 ||
@@ -590,7 +616,7 @@ worker_main(int argc, char **argv, const struct worker_def *def)
 	log_set_journal(w.wopts.journal);
 	if (def->load && def->load(&w) == -1)
 		fatalx("cannot load what this worker needs");
-	if ((w.base = event_base_new()) == NULL)
+	if ((w.base = worker_event_base()) == NULL)
 		fatalx("event_base_new failed");
 	/*
 	 * Root mode chroots (stored out of sight of the run directory), so

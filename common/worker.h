@@ -147,5 +147,16 @@ int	worker_data_path(const struct worker *, const char *name, char *buf,
 	    size_t len);
 /* CLOCK_MONOTONIC in seconds */
 double	mono_now(void);
+/*
+ * A libevent base whose timers fire when due: EVENT_BASE_FLAG_PRECISE_TIMER
+ * (CLOCK_MONOTONIC and, with epoll, a timerfd).  Without it libevent reads
+ * CLOCK_MONOTONIC_COARSE and rounds epoll's timeout to milliseconds, so
+ * each timer ended in a run of 1 ms epoll_wait()s until the coarse clock
+ * caught up: 2 to 6 wakeups that did nothing per expiry, over half of an
+ * idle syncd's (issue 12, idle CPU; docs/architecture.md "Timers").  The
+ * supervisor's and every worker's base.  NULL when libevent fails (out of
+ * memory).
+ */
+struct event_base *worker_event_base(void);
 
 #endif

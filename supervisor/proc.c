@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
@@ -40,6 +41,101 @@ static void	child_spawn(struct child *);
 static void	stop_next(struct supervisor *);
 static void	ctl_state(struct ipc_chan *, int, void *);
 static void	announce_pids(struct supervisor *, const struct child *);
+
+/*
+ * The machine's CPU stall so far, in seconds: the "some" total of
+ * /proc/pressure/cpu (PSI, the kernel's Documentation/accounting/psi.rst:
+ * time in which at least one task was ready to run and waited for a
+ * CPU; it includes the stall going on now).  -1 without PSI.
+ */
+static double
+cpu_stall_total(void)
+{
+	unsigned long long	 total;
+	FILE			*f;
+	int			 n;
+
+	if ((f = fopen("/proc/pressure/cpu", "re")) == NULL)
+		return -1;
+	n = fscanf(f, "some avg10=%*f avg60=%*f avg300=%*f total=%llu",
+	    &total);
+	fclose(f);
+	return n == 1 ? (double)total / 1e6 : -1;
+}
+
+/*
+ * 1 if a thread of pid other than skip is ready to run (state R of
+ * /proc/PID/task/TID/stat, proc(5)): running, or waiting for a CPU.
+ */
+static int
+threads_runnable(pid_t pid, pid_t skip)
+{
+	char		 path[96], buf[512], *p;
+	struct dirent	*e;
+	DIR		*d;
+	FILE		*f;
+	int		 r = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while (!r && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || atol(e->d_name) == (long)skip)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/task/%.20s/stat",
+		    (long)pid, e->d_name);
+		if ((f = fopen(path, "re")) == NULL)
+			continue;
+		p = fgets(buf, sizeof(buf), f);
+		fclose(f);
+		/* the name in parentheses may hold anything: after the last */
+		if (p != NULL && (p = strrchr(buf, ')')) != NULL && p[1] ==
+		    ' ' && p[2] == 'R')
+			r = 1;
+	}
+	closedir(d);
+	return r;
+}
+
+/* a heartbeat answer or a start: the silence begins anew */
+static void
+child_heard(struct child *c, double now)
+{
+	c->last_answer = now;
+	c->late = 0;
+	c->starved = 0;
+}
+
+/*
+ * How much of c's late silence the machine kept it or us from a CPU:
+ * from one late tick to the next, the growth of the CPU stall (PSI) when
+ * a thread of c's or of ours (the answer may wait in nng's threads) was
+ * ready to run, capped at the time between the ticks.  A stopped or
+ * blocked worker gets nothing, and neither does one that runs while no
+ * task waits.  What came before the first late tick counts as the
+ * worker's own time: the rule errs towards killing.  The run queue
+ * delay of /proc/PID/schedstat cannot tell this: it grows only once a
+ * waiting thread got its CPU.  stall: cpu_stall_total() now.
+ */
+static void
+child_account_late(struct child *c, double now, double stall)
+{
+	double d;
+
+	if (c->late && stall >= 0 && c->stall_prev >= 0 &&
+	    (threads_runnable(c->pid, 0) ||
+	    threads_runnable(getpid(), getpid()))) {
+		d = stall - c->stall_prev;
+		if (d > now - c->late_prev)
+			d = now - c->late_prev;
+		if (d > 0)
+			c->starved += d;
+	}
+	if (!c->late)
+		c->late = 1;
+	c->stall_prev = stall;
+	c->late_prev = now;
+}
 
 double
 child_uptime(const struct child *c)
@@ -144,7 +240,7 @@ ctl_answer(struct child *c, const struct ipc_hdr *h, struct rbuf *r)
 		log_warnx("%s: malformed heartbeat answer, ignored", c->name);
 		return;
 	}
-	c->last_answer = mono_now();
+	child_heard(c, mono_now());
 	c->answered_seq = h->reqid;
 	if (c->state == CHILD_STARTING) {
 		c->state = CHILD_RUNNING;
@@ -392,7 +488,8 @@ child_spawn(struct child *c)
 	c->pid = pid;
 	c->first_seq = (uint32_t)(c->sv->hb_seq + 1);
 	c->state = CHILD_STARTING;
-	c->started = c->last_answer = mono_now();
+	c->started = mono_now();
+	child_heard(c, c->started);
 	c->kill_reason[0] = '\0';
 	c->restart_requested = 0;
 	restart_started(&c->rs, c->started);
@@ -576,14 +673,47 @@ ctl_state(struct ipc_chan *ch, int connected, void *arg)
 		send_heartbeat(arg);
 }
 
+/*
+ * The hang rule for c, silent since its last answer (policy.h,
+ * hang_judge): killed when hung; a worker past its deadline only because
+ * the machine kept it (or us) from a CPU is said so, once per silence.
+ */
+static void
+child_check_hang(struct child *c, double now, double *stall)
+{
+	struct supervisor	*sv = c->sv;
+	char			 why[96];
+	double			 silent = now - c->last_answer, limit;
+
+	/* an answer is due within one interval of its heartbeat */
+	if (silent <= sv->cfg.heartbeat_interval)
+		return;
+	limit = c->state == CHILD_STARTING ?
+	    sv->cfg.start_deadline : sv->cfg.heartbeat_deadline;
+	if (*stall == -2)	/* read once a tick, when needed */
+		*stall = cpu_stall_total();
+	child_account_late(c, now, *stall);
+	if (hang_judge(silent, c->starved, limit)) {
+		snprintf(why, sizeof(why), "no heartbeat answer for %.1f s "
+		    "(%.1f s of it kept from a CPU), killed", silent,
+		    c->starved);
+		log_warnx("%s: pid %ld hung: %s", c->name, (long)c->pid, why);
+		kill_child(c, SIGKILL, why);
+	} else if (silent > limit && c->late == 1) {
+		c->late = 2;	/* said once a silence */
+		log_warnx("%s: no heartbeat answer for %.1f s, %.1f s of it "
+		    "kept from a CPU: the machine is overloaded, not a hang",
+		    c->name, silent, c->starved);
+	}
+}
+
 /* Heartbeats out, hung workers killed, the systemd watchdog fed. */
 static void
 tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct supervisor	*sv = arg;
 	struct child		*c;
-	char			 why[80];
-	double			 now = mono_now(), limit;
+	double			 now = mono_now(), stall = -2;
 	int			 i;
 
 	(void)fd;
@@ -593,19 +723,11 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 	status_tick(sv->status);
 	for (i = 0; i < IPC_NWORKERS; i++) {
 		c = &sv->children[i];
-		if (c->pid <= 0 || c->kill_reason[0])
-			continue;
-		limit = c->state == CHILD_STARTING ?
-		    sv->cfg.start_deadline : sv->cfg.heartbeat_deadline;
-		if (now - c->last_answer > limit) {
-			snprintf(why, sizeof(why), "no heartbeat answer for "
-			    "%.1f s, killed", now - c->last_answer);
-			log_warnx("%s: pid %ld hung: %s", c->name,
-			    (long)c->pid, why);
-			kill_child(c, SIGKILL, why);
-		}
+		if (c->pid > 0 && !c->kill_reason[0])
+			child_check_hang(c, now, &stall);
 	}
-	if (now - sv->hb_last >= sv->cfg.heartbeat_interval) {
+	/* half a tick early is on time: the timer may fire a little early */
+	if (now - sv->hb_last >= sv->cfg.heartbeat_interval - sv->tick_s / 2) {
 		sv->hb_last = now;
 		for (i = 0; i < IPC_NWORKERS; i++)
 			send_heartbeat(&sv->children[i]);
@@ -624,13 +746,17 @@ children_tick_start(struct supervisor *sv)
 	struct timeval	tv;
 	double		p = sv->cfg.heartbeat_interval;
 
-	/* check often enough that a hang is seen close to its deadline */
-	if (p > sv->cfg.heartbeat_deadline / 10)
-		p = sv->cfg.heartbeat_deadline / 10;
+	/*
+	 * One wakeup a heartbeat: a hang is seen within one interval of its
+	 * deadline (at least twice the interval, config.c), the systemd
+	 * watchdog fed at half its interval.  It ran at a tenth of the
+	 * deadline, twice a second by default, for nothing (issue 12, idle).
+	 */
 	if (sv->wd_interval > 0 && p > sv->wd_interval / 2)
 		p = sv->wd_interval / 2;
 	if (p < 0.01)
 		p = 0.01;
+	sv->tick_s = p;
 	tv.tv_sec = (time_t)p;
 	tv.tv_usec = (suseconds_t)((p - (double)tv.tv_sec) * 1e6);
 	sv->tick = event_new(sv->base, -1, EV_PERSIST, tick_cb, sv);
