@@ -45,11 +45,13 @@
 #
 # Budget of the full run on a 2-core machine, in minutes (at most about
 # 28 of 30): build 1; catch-up 100,000 x 1 KiB and 10,000 x 64 KiB, as many
-# of the 3 repetitions as fit in 8 (each repetition makes both chains and
-# runs 3 validations and 4 catch-ups a size; not yet timed on a quiet
-# machine, so the budget decides); litecoind 1; handshake 0.2;
-# restart 1.5; idle 1.5; 50 nodes with the memory soak 11 (the soak's 10
-# minutes include the per-second and chain phases); 100 nodes 3.
+# of the 3 repetitions as fit in 8 (7.3 for all 3 on 2026-11-30);
+# litecoind 1; handshake 0.2; restart 1.5; idle 1.5; 50 nodes with the
+# memory soak 11 (the soak's 10 minutes include the per-second and chain
+# phases); 100 nodes 3.  The report gives each part's wall time and the
+# whole run's.  Of the 40 minutes of the first full run, 10 were the
+# restart part waiting 30 s on each of 20 netd handshakes TLS refused,
+# and 4.5 litecoind's regtest consistency checks (bench/litecoind.sh).
 #
 # As root, the benchmarks run in a network namespace of their own (after
 # packages are installed, which needs the network), so no test on the
@@ -106,9 +108,13 @@ say() { echo "run.sh: $*" >&2; }
 
 # ---- packages and build (outside the namespace: they need the network) --
 if [ -z "${TIMENODE_BENCH_INNER:-}" ]; then
+	# the whole run's wall time, the build and installs included
+	export TIMENODE_BENCH_T0=$(date +%s.%N)
 	if [ "$nobuild" = 0 ]; then
 		say "building $build"
 		nice "$top/scripts/build.sh" "$build" >/dev/null || exit 1
+		export TIMENODE_BENCH_BUILD_S=$(awk -v a="$TIMENODE_BENCH_T0" \
+		    -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 	fi
 	if [ "$install" = 1 ] && want litecoind &&
 	    ! command -v litecoind >/dev/null 2>&1; then
@@ -127,6 +133,7 @@ if [ -z "${TIMENODE_BENCH_INNER:-}" ]; then
 	fi
 fi
 
+t_start=$(date +%s.%N)
 bin=$build/bin
 for p in bench_store bench_sync bench_node timenoded; do
 	[ -x "$bin/$p" ] || { say "$bin/$p missing: build first"; exit 1; }
@@ -329,6 +336,9 @@ jq -n --arg date "$date" --argjson quick "$quick" \
     --argjson idle "$(pj idle)" --argjson n50 "$(pj net50)" \
     --argjson n100 "$(pj net100)" --argjson times "$times" \
     --argjson codes "$codes" \
+    --argjson build_s "${TIMENODE_BENCH_BUILD_S:-null}" \
+    --argjson total_s "$(awk -v a="${TIMENODE_BENCH_T0:-$t_start}" \
+	-v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')" \
     --argjson params "$(jq -cn --arg sizes "$sizes" --argjson reps "$reps" \
 	--argjson budget "$catchup_budget" --argjson lite "$lite_blocks" \
 	--argjson hs "$handshakes" --argjson kills "$kills" \
@@ -343,6 +353,7 @@ jq -n --arg date "$date" --argjson quick "$quick" \
     '{date: $date, quick: ($quick == 1), git: $git,
       machine: {cpu: $cpu, cores: $ncpu, mem_kib: $mem, kernel: $kernel},
       catchup_reps: $reps, seconds: $times,
+      build_s: $build_s, total_s: $total_s,
       exit_status: $codes, params: $params,
       catchup: $catchup, litecoind: $lite, handshake: $hs, tls: $tls,
       restart: $rs,
