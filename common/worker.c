@@ -292,6 +292,7 @@ ctl_heartbeat(struct worker *w, const struct ipc_hdr *h, struct rbuf *r)
 		return;
 	}
 	w->last_heartbeat = mono_now();
+	w->orphan_said = 0;
 	w->hb_seq = hb.seq;
 	changed = memcmp(w->pids, hb.pids, sizeof(w->pids)) != 0;
 	memcpy(w->pids, hb.pids, sizeof(w->pids));
@@ -379,19 +380,41 @@ worker_event_base(void)
 	return base;
 }
 
+/*
+ * Every heartbeat_deadline: no heartbeat for three deadlines, and the
+ * supervisor is taken to be gone, if it is: our parent is no longer the
+ * process that started us (PR_SET_PDEATHSIG covers the usual case).
+ * While it lives, the silence is more likely ours than its: a worker kept
+ * from a CPU (100 nodes on 2 cores; the heartbeats wait in nng's queue
+ * while its threads wait for a CPU) took itself for an orphan and exited
+ * (issue 12).  The supervisor kills a worker it finds hung; a hung
+ * supervisor is systemd's watchdog's to kill.  Only six times as long a
+ * silence ends us with the supervisor still there.
+ */
+#define ORPHAN_WALL_FACTOR	6
 static void
 orphan_check(evutil_socket_t fd, short ev, void *arg)
 {
 	struct worker	*w = arg;
 	double		 limit = 3 * w->cfg.heartbeat_deadline;
+	double		 silent = mono_now() - w->last_heartbeat;
 
 	(void)fd;
 	(void)ev;
-	if (mono_now() - w->last_heartbeat > limit) {
-		log_warnx("no heartbeat from the supervisor for %.1f s, "
-		    "exiting", limit);
-		event_base_loopbreak(w->base);
+	if (silent <= limit)
+		return;
+	if (getppid() == w->supervisor_pid &&
+	    silent <= ORPHAN_WALL_FACTOR * limit) {
+		if (!w->orphan_said) {
+			w->orphan_said = 1;
+			log_warnx("no heartbeat from the supervisor for %.1f "
+			    "s, but it runs: waiting", silent);
+		}
+		return;
 	}
+	log_warnx("no heartbeat from the supervisor for %.1f s, exiting",
+	    silent);
+	event_base_loopbreak(w->base);
 }
 
 static void
@@ -594,6 +617,7 @@ worker_main(int argc, char **argv, const struct worker_def *def)
 
 	memset(&w, 0, sizeof(w));
 	w.def = def;
+	w.supervisor_pid = getppid();
 	/*
 	 * From the first line on: a log line to a closed pipe on stderr
 	 * (timenoded -f | logger, logger gone) fails with EPIPE instead of

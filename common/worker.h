@@ -110,6 +110,8 @@ struct worker {
 	uid_t			 svc_uid;	/* root mode: the service user */
 	gid_t			 svc_gid;
 	double			 last_heartbeat;	/* 0: none yet */
+	pid_t			 supervisor_pid;	/* our parent */
+	int			 orphan_said;	/* the orphan check waits */
 	uint64_t		 hb_seq;	/* the last heartbeat's number */
 	int			 ready;		/* init done: answer */
 	enum { WORKER_UP_NO, WORKER_UP_WANTED, WORKER_UP_SENT } up;
