@@ -7,8 +7,9 @@
  * outside (pre_sandbox) and the sandbox, in the order the mode requires
  * (see worker_main), then the worker's setup inside it, then the loop.
  * A worker that cannot sandbox itself exits: it never runs unsandboxed.
- * A worker that hears no heartbeat for three deadlines assumes its
- * supervisor is gone and exits (PR_SET_PDEATHSIG covers the usual case).
+ * A worker that hears no heartbeat for three deadlines and whose parent
+ * is no longer the supervisor that started it exits (PR_SET_PDEATHSIG
+ * covers the usual case); see orphan_check().
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>

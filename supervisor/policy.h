@@ -49,9 +49,9 @@ int	heartbeat_current(uint32_t first_seq, uint32_t seq);
  * The hang rule (docs/architecture.md, "Hangs"): is a worker that has not
  * answered a heartbeat for `silent` seconds hung?  `starved` is how much
  * of that silence the worker (or the supervisor, holding its answer) was
- * ready to run and the machine kept it from a CPU (proc.c measures it
- * with the kernel's CPU pressure, PSI; 0 when unknown): the machine's
- * fault, not the worker's.  Hung when the rest, the time the worker had and did not
+ * ready to run and the machine kept it from a CPU or the disk (proc.c
+ * measures it with the kernel's pressure stall information, PSI, and run
+ * queue delays; 0 when unknown): the machine's fault, not the worker's.  Hung when the rest, the time the worker had and did not
  * answer, exceeds `deadline` (heartbeat_deadline), or when the silence
  * exceeds HANG_WALL_FACTOR deadlines whatever the machine did (a worker
  * busy in a loop on a saturated machine is still killed in the end).

@@ -43,19 +43,22 @@ static void	ctl_state(struct ipc_chan *, int, void *);
 static void	announce_pids(struct supervisor *, const struct child *);
 
 /*
- * The machine's CPU stall so far, in seconds: the "some" total of
- * /proc/pressure/cpu (PSI, the kernel's Documentation/accounting/psi.rst:
- * time in which at least one task was ready to run and waited for a
- * CPU; it includes the stall going on now).  -1 without PSI.
+ * The machine's stall so far on a resource ("cpu" or "io"), in seconds:
+ * the "some" total of /proc/pressure/RESOURCE (PSI, the kernel's
+ * Documentation/accounting/psi.rst: time in which at least one task was
+ * ready to run and waited for a CPU, or waited for the disk; it includes
+ * the stall going on now).  -1 without PSI.
  */
 static double
-cpu_stall_total(void)
+stall_total(const char *resource)
 {
+	char			 path[64];
 	unsigned long long	 total;
 	FILE			*f;
 	int			 n;
 
-	if ((f = fopen("/proc/pressure/cpu", "re")) == NULL)
+	snprintf(path, sizeof(path), "/proc/pressure/%s", resource);
+	if ((f = fopen(path, "re")) == NULL)
 		return -1;
 	n = fscanf(f, "some avg10=%*f avg60=%*f avg300=%*f total=%llu",
 	    &total);
@@ -64,11 +67,50 @@ cpu_stall_total(void)
 }
 
 /*
- * 1 if a thread of pid other than skip is ready to run (state R of
- * /proc/PID/task/TID/stat, proc(5)): running, or waiting for a CPU.
+ * Run queue delay of all of pid's threads so far, summed, in seconds (the
+ * second field of /proc/PID/task/TID/schedstat, in ns; the kernel's
+ * Documentation/scheduler/sched-stats.rst): the waits for a CPU that
+ * ended, which the state sampled at a tick can miss.  -1 if unreadable.
+ */
+static double
+run_queue_wait(pid_t pid)
+{
+	char			 path[96];
+	unsigned long long	 run, wait, sum = 0;
+	struct dirent		*e;
+	DIR			*d;
+	FILE			*f;
+	int			 n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/task/%.20s/schedstat",
+		    (long)pid, e->d_name);
+		if ((f = fopen(path, "re")) == NULL)
+			continue;
+		if (fscanf(f, "%llu %llu", &run, &wait) == 2) {
+			sum += wait;
+			n++;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return n > 0 ? (double)sum / 1e9 : -1;
+}
+
+#define WAITS_CPU	0x1	/* a thread ready to run (state R) */
+#define WAITS_IO	0x2	/* one in uninterruptible sleep, the disk (D) */
+
+/*
+ * What the threads of pid other than skip wait for now (WAITS_*, from
+ * the state of /proc/PID/task/TID/stat, proc(5)).
  */
 static int
-threads_runnable(pid_t pid, pid_t skip)
+threads_waiting(pid_t pid, pid_t skip)
 {
 	char		 path[96], buf[512], *p;
 	struct dirent	*e;
@@ -79,7 +121,7 @@ threads_runnable(pid_t pid, pid_t skip)
 	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
 	if ((d = opendir(path)) == NULL)
 		return 0;
-	while (!r && (e = readdir(d)) != NULL) {
+	while (r != (WAITS_CPU | WAITS_IO) && (e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.' || atol(e->d_name) == (long)skip)
 			continue;
 		snprintf(path, sizeof(path), "/proc/%ld/task/%.20s/stat",
@@ -89,9 +131,12 @@ threads_runnable(pid_t pid, pid_t skip)
 		p = fgets(buf, sizeof(buf), f);
 		fclose(f);
 		/* the name in parentheses may hold anything: after the last */
-		if (p != NULL && (p = strrchr(buf, ')')) != NULL && p[1] ==
-		    ' ' && p[2] == 'R')
-			r = 1;
+		if (p == NULL || (p = strrchr(buf, ')')) == NULL || p[1] != ' ')
+			continue;
+		if (p[2] == 'R')
+			r |= WAITS_CPU;
+		else if (p[2] == 'D')
+			r |= WAITS_IO;
 	}
 	closedir(d);
 	return r;
@@ -106,34 +151,59 @@ child_heard(struct child *c, double now)
 	c->starved = 0;
 }
 
+/* the growth of a stall total since prev, at most dt; 0 if unknown */
+static double
+stall_growth(double now, double prev, double dt)
+{
+	double d = now - prev;
+
+	if (now < 0 || prev < 0 || d < 0)
+		return 0;
+	return d > dt ? dt : d;
+}
+
 /*
- * How much of c's late silence the machine kept it or us from a CPU:
- * from one late tick to the next, the growth of the CPU stall (PSI) when
- * a thread of c's or of ours (the answer may wait in nng's threads) was
- * ready to run, capped at the time between the ticks.  A stopped or
- * blocked worker gets nothing, and neither does one that runs while no
- * task waits.  What came before the first late tick counts as the
- * worker's own time: the rule errs towards killing.  The run queue
- * delay of /proc/PID/schedstat cannot tell this: it grows only once a
- * waiting thread got its CPU.  stall: cpu_stall_total() now.
+ * How much of c's late silence the machine kept it or us from a CPU or
+ * the disk: from one late tick to the next, the growth of the CPU stall
+ * (PSI) when a thread of c's or of ours (the answer may wait in nng's
+ * threads) was ready to run, or of the I/O stall when one of c's was in
+ * uninterruptible sleep (stored in an fsync while 50 nodes write their
+ * chains), capped at the time between the ticks.  A stopped or blocked
+ * worker gets nothing, nor one that runs while no task waits.  What came
+ * before the first late tick counts as the worker's own time: the rule
+ * errs towards killing.  The run queue delay of /proc/PID/schedstat
+ * alone cannot tell this (it grows only once a waiting thread got its
+ * CPU) but adds what the state sampled at the tick missed: the credit of
+ * a tick is the largest of the three.  cpu, io: stall_total() now.
  */
 static void
-child_account_late(struct child *c, double now, double stall)
+child_account_late(struct child *c, double now, double cpu, double io)
 {
-	double d;
+	double	dt = now - c->late_prev, g, gi, rq;
+	int	waits;
 
-	if (c->late && stall >= 0 && c->stall_prev >= 0 &&
-	    (threads_runnable(c->pid, 0) ||
-	    threads_runnable(getpid(), getpid()))) {
-		d = stall - c->stall_prev;
-		if (d > now - c->late_prev)
-			d = now - c->late_prev;
-		if (d > 0)
-			c->starved += d;
-	}
-	if (!c->late)
+	/* the waits that ended since the last tick, its and ours */
+	rq = run_queue_wait(c->pid);
+	gi = run_queue_wait(getpid());
+	rq = rq < 0 || gi < 0 ? -1 : rq + gi;
+	g = c->late ? stall_growth(rq, c->rq_prev, dt) : 0;
+	c->rq_prev = rq;
+	if (c->late) {
+		waits = threads_waiting(c->pid, 0);
+		if (!(waits & WAITS_CPU) && (threads_waiting(getpid(),
+		    getpid()) & WAITS_CPU))
+			waits |= WAITS_CPU;
+		if ((waits & WAITS_CPU) &&
+		    (gi = stall_growth(cpu, c->stall_prev, dt)) > g)
+			g = gi;
+		if ((waits & WAITS_IO) &&
+		    (gi = stall_growth(io, c->io_stall_prev, dt)) > g)
+			g = gi;
+		c->starved += g;
+	} else
 		c->late = 1;
-	c->stall_prev = stall;
+	c->stall_prev = cpu;
+	c->io_stall_prev = io;
 	c->late_prev = now;
 }
 
@@ -679,7 +749,7 @@ ctl_state(struct ipc_chan *ch, int connected, void *arg)
  * the machine kept it (or us) from a CPU is said so, once per silence.
  */
 static void
-child_check_hang(struct child *c, double now, double *stall)
+child_check_hang(struct child *c, double now, double stall[2])
 {
 	struct supervisor	*sv = c->sv;
 	char			 why[96];
@@ -690,19 +760,22 @@ child_check_hang(struct child *c, double now, double *stall)
 		return;
 	limit = c->state == CHILD_STARTING ?
 	    sv->cfg.start_deadline : sv->cfg.heartbeat_deadline;
-	if (*stall == -2)	/* read once a tick, when needed */
-		*stall = cpu_stall_total();
-	child_account_late(c, now, *stall);
+	if (stall[0] == -2) {	/* read once a tick, when needed */
+		stall[0] = stall_total("cpu");
+		stall[1] = stall_total("io");
+	}
+	child_account_late(c, now, stall[0], stall[1]);
 	if (hang_judge(silent, c->starved, limit)) {
 		snprintf(why, sizeof(why), "no heartbeat answer for %.1f s "
-		    "(%.1f s of it kept from a CPU), killed", silent,
+		    "(%.1f s of it kept from a CPU or the disk), killed", silent,
 		    c->starved);
 		log_warnx("%s: pid %ld hung: %s", c->name, (long)c->pid, why);
 		kill_child(c, SIGKILL, why);
 	} else if (silent > limit && c->late == 1) {
 		c->late = 2;	/* said once a silence */
 		log_warnx("%s: no heartbeat answer for %.1f s, %.1f s of it "
-		    "kept from a CPU: the machine is overloaded, not a hang",
+		    "kept from a CPU or the disk: the machine is overloaded, "
+		    "not a hang",
 		    c->name, silent, c->starved);
 	}
 }
@@ -713,7 +786,7 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct supervisor	*sv = arg;
 	struct child		*c;
-	double			 now = mono_now(), stall = -2;
+	double			 now = mono_now(), stall[2] = { -2, -2 };
 	int			 i;
 
 	(void)fd;
@@ -724,7 +797,7 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 	for (i = 0; i < IPC_NWORKERS; i++) {
 		c = &sv->children[i];
 		if (c->pid > 0 && !c->kill_reason[0])
-			child_check_hang(c, now, &stall);
+			child_check_hang(c, now, stall);
 	}
 	/* half a tick early is on time: the timer may fire a little early */
 	if (now - sv->hb_last >= sv->cfg.heartbeat_interval - sv->tick_s / 2) {

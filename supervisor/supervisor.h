@@ -36,12 +36,15 @@ struct child {
 	double			 started;	/* monotonic */
 	double			 last_answer;	/* last heartbeat answer */
 	/* its answer is late (1; 2 once said to be starved): the seconds
-	   of the silence the machine kept it from a CPU, the CPU stall
-	   (PSI, s, -1 unknown) at the last late tick, and that tick
+	   of the silence the machine kept it from a CPU or the disk, the
+	   CPU and I/O stalls (PSI, s, -1 unknown) at the last late tick,
+	   and that tick
 	   (proc.c, child_account_late; the hang rule of policy.h) */
 	int			 late;
 	double			 starved;
 	double			 stall_prev;
+	double			 io_stall_prev;
+	double			 rq_prev;	/* run queue delays, s */
 	double			 late_prev;
 	uint32_t		 first_seq;	/* first heartbeat it can answer */
 	uint32_t		 answered_seq;	/* the last one it answered */
