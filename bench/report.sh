@@ -38,7 +38,7 @@ Repetitions of each catch-up: $(j .catchup_reps); of litecoind's:
 $(j '.litecoind.runs // [] | length'). Each figure
 is the median of its repetitions (or of its samples) with [min–max];
 every baseline was measured in the same run. Nothing here is asserted:
-targets are issue 12's. Wall time of each part (s): $(j '.seconds | to_entries | map("\(.key) \(.value)") | join(", ")').
+targets are issue 12's. Wall time of the whole run: $(j 'if .total_s then "\(.total_s / 60 | . * 10 | round / 10) min" else "n/a" end'); of each part (s): $(j '(if .build_s then {build: .build_s} else {} end) + .seconds | to_entries | map("\(.key) \(.value)") | join(", ")').
 Parts that exited with an error: $(j '.exit_status // {} | to_entries | map(select(.value != 0) | "\(.key) (\(.value))") | if length == 0 then "none" else join(", ") end').
 Raw results: \`results/$(j .date).json\` (next to this file); the benchmarks' own
 output in \`results/logs-$(j .date)/\`.
@@ -100,7 +100,10 @@ j "$lib"'
    row("peer connections closed by restarts of stored and syncd"; "\($r.peer_connections_closed_by_stored_syncd)"; ""; ""; "0") end),
   (.idle as $i | if $i | bad then row("idle"; "not run or failed"; ""; ""; "") else
    row("idle, \($i.peers) peers, default intervals: CPU of the 4 processes over \($i.seconds | r0) s"; ($i.cpu_pct | . * 1000 | round / 1000 | tostring) + "% of a core"; ""; ""; "< 0.2%"),
-   row("idle: RSS of the 4 processes"; ($i.rss_kib | mib); ""; ""; "") end),
+   row("idle: RSS of the 4 processes"; ($i.rss_kib | mib); ""; ""; ""),
+   ($i.processes // {} | to_entries[] |
+    row("idle: \(.key) (\(.value.threads) threads), wakeups (context switches of all its threads) and CPU"; "\(.value.wakeups_per_s | r1)/s, \(.value.cpu_pct * 1000 | round / 1000)% of a core"; ""; ""; ""))
+   end),
   (.net[] | select(. != null) | . as $n |
    if ($n | bad) then row("network"; "failed"; ""; ""; "") else
    "\($n.nodes) nodes" as $k |
@@ -175,7 +178,10 @@ cat <<'EOF'
 * **litecoind** (`bench/litecoind.sh`): Debian 12's litecoind 0.21 (Debian
   12 has no bitcoind; python3-bitcoinlib is the only other Bitcoin package).
   Node A mines a regtest chain (one coinbase per block, about 200 bytes,
-  MWEB deployment moved out of the way); node B, fresh each time, is
+  MWEB deployment moved out of the way, and regtest's consistency checks
+  off as on main net: `-checkblockindex` walks the whole index after
+  every block, which held litecoind to about 110 blocks/s of one core
+  until the 2026-11-30 session); node B, fresh each time, is
   started with `-connect` to A alone on 127.0.3.x and timed from its start
   until `getblockcount` reaches the chain's height. It compares the whole
   catch-up pipeline per block (connection, headers-first download, block

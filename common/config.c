@@ -67,7 +67,7 @@ config_defaults(struct config *cfg)
 	cfg->listen[0].port = 24100;
 	cfg->nlisten = 1;
 
-	cfg->heartbeat_interval = 1;
+	cfg->heartbeat_interval = 2;
 	cfg->heartbeat_deadline = 5;
 	cfg->start_deadline = 10;
 	cfg->restart_delay_min = 0.5;

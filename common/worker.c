@@ -7,8 +7,9 @@
  * outside (pre_sandbox) and the sandbox, in the order the mode requires
  * (see worker_main), then the worker's setup inside it, then the loop.
  * A worker that cannot sandbox itself exits: it never runs unsandboxed.
- * A worker that hears no heartbeat for three deadlines assumes its
- * supervisor is gone and exits (PR_SET_PDEATHSIG covers the usual case).
+ * A worker that hears no heartbeat for three deadlines and whose parent
+ * is no longer the supervisor that started it exits (PR_SET_PDEATHSIG
+ * covers the usual case); see orphan_check().
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -292,6 +293,7 @@ ctl_heartbeat(struct worker *w, const struct ipc_hdr *h, struct rbuf *r)
 		return;
 	}
 	w->last_heartbeat = mono_now();
+	w->orphan_said = 0;
 	w->hb_seq = hb.seq;
 	changed = memcmp(w->pids, hb.pids, sizeof(w->pids)) != 0;
 	memcpy(w->pids, hb.pids, sizeof(w->pids));
@@ -362,19 +364,58 @@ ctl_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r,
 	}
 }
 
+struct event_base *
+worker_event_base(void)
+{
+	struct event_config	*ec;
+	struct event_base	*base;
+
+	if ((ec = event_config_new()) == NULL)
+		return NULL;
+	if (event_config_set_flag(ec, EVENT_BASE_FLAG_PRECISE_TIMER) == -1) {
+		event_config_free(ec);
+		return NULL;
+	}
+	base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	return base;
+}
+
+/*
+ * Every heartbeat_deadline: no heartbeat for three deadlines, and the
+ * supervisor is taken to be gone, if it is: our parent is no longer the
+ * process that started us (PR_SET_PDEATHSIG covers the usual case).
+ * While it lives, the silence is more likely ours than its: a worker kept
+ * from a CPU (100 nodes on 2 cores; the heartbeats wait in nng's queue
+ * while its threads wait for a CPU) took itself for an orphan and exited
+ * (issue 12).  The supervisor kills a worker it finds hung; a hung
+ * supervisor is systemd's watchdog's to kill.  Only six times as long a
+ * silence ends us with the supervisor still there.
+ */
+#define ORPHAN_WALL_FACTOR	6
 static void
 orphan_check(evutil_socket_t fd, short ev, void *arg)
 {
 	struct worker	*w = arg;
 	double		 limit = 3 * w->cfg.heartbeat_deadline;
+	double		 silent = mono_now() - w->last_heartbeat;
 
 	(void)fd;
 	(void)ev;
-	if (mono_now() - w->last_heartbeat > limit) {
-		log_warnx("no heartbeat from the supervisor for %.1f s, "
-		    "exiting", limit);
-		event_base_loopbreak(w->base);
+	if (silent <= limit)
+		return;
+	if (getppid() == w->supervisor_pid &&
+	    silent <= ORPHAN_WALL_FACTOR * limit) {
+		if (!w->orphan_said) {
+			w->orphan_said = 1;
+			log_warnx("no heartbeat from the supervisor for %.1f "
+			    "s, but it runs: waiting", silent);
+		}
+		return;
 	}
+	log_warnx("no heartbeat from the supervisor for %.1f s, exiting",
+	    silent);
+	event_base_loopbreak(w->base);
 }
 
 static void
@@ -479,10 +520,19 @@ static void
 worker_loop(struct worker *w)
 {
 	struct event	*sigterm, *sigint, *orphan;
-	struct timeval	 tv = { 1, 0 };
+	struct timeval	 tv;
 
 	sigterm = evsignal_new(w->base, SIGTERM, on_signal, w);
 	sigint = evsignal_new(w->base, SIGINT, on_signal, w);
+	/*
+	 * The orphan check runs once a heartbeat_deadline (it was every
+	 * second): its limit is three of them, so a worker whose supervisor
+	 * is gone still exits within four, and an idle one wakes for it a
+	 * fifth as often.
+	 */
+	tv.tv_sec = (time_t)w->cfg.heartbeat_deadline;
+	tv.tv_usec = (suseconds_t)((w->cfg.heartbeat_deadline -
+	    (double)tv.tv_sec) * 1e6);
 	orphan = event_new(w->base, -1, EV_PERSIST, orphan_check, w);
 	if (sigterm == NULL || sigint == NULL || orphan == NULL ||
 	    evsignal_add(sigterm, NULL) == -1 ||
@@ -568,6 +618,7 @@ worker_main(int argc, char **argv, const struct worker_def *def)
 
 	memset(&w, 0, sizeof(w));
 	w.def = def;
+	w.supervisor_pid = getppid();
 	/*
 	 * From the first line on: a log line to a closed pipe on stderr
 	 * (timenoded -f | logger, logger gone) fails with EPIPE instead of
@@ -590,7 +641,7 @@ worker_main(int argc, char **argv, const struct worker_def *def)
 	log_set_journal(w.wopts.journal);
 	if (def->load && def->load(&w) == -1)
 		fatalx("cannot load what this worker needs");
-	if ((w.base = event_base_new()) == NULL)
+	if ((w.base = worker_event_base()) == NULL)
 		fatalx("event_base_new failed");
 	/*
 	 * Root mode chroots (stored out of sight of the run directory), so

@@ -110,6 +110,8 @@ struct worker {
 	uid_t			 svc_uid;	/* root mode: the service user */
 	gid_t			 svc_gid;
 	double			 last_heartbeat;	/* 0: none yet */
+	pid_t			 supervisor_pid;	/* our parent */
+	int			 orphan_said;	/* the orphan check waits */
 	uint64_t		 hb_seq;	/* the last heartbeat's number */
 	int			 ready;		/* init done: answer */
 	enum { WORKER_UP_NO, WORKER_UP_WANTED, WORKER_UP_SENT } up;
@@ -147,5 +149,16 @@ int	worker_data_path(const struct worker *, const char *name, char *buf,
 	    size_t len);
 /* CLOCK_MONOTONIC in seconds */
 double	mono_now(void);
+/*
+ * A libevent base whose timers fire when due: EVENT_BASE_FLAG_PRECISE_TIMER
+ * (CLOCK_MONOTONIC and, with epoll, a timerfd).  Without it libevent reads
+ * CLOCK_MONOTONIC_COARSE and rounds epoll's timeout to milliseconds, so
+ * each timer ended in a run of 1 ms epoll_wait()s until the coarse clock
+ * caught up: 2 to 6 wakeups that did nothing per expiry, over half of an
+ * idle syncd's (issue 12, idle CPU; docs/architecture.md "Timers").  The
+ * supervisor's and every worker's base.  NULL when libevent fails (out of
+ * memory).
+ */
+struct event_base *worker_event_base(void);
 
 #endif

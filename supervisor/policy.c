@@ -69,3 +69,14 @@ heartbeat_current(uint32_t first_seq, uint32_t seq)
 {
 	return (int32_t)(seq - first_seq) >= 0;
 }
+
+int
+hang_judge(double silent, double starved, double deadline)
+{
+	if (starved < 0)
+		starved = 0;
+	if (starved > silent)
+		starved = silent;
+	return silent - starved > deadline ||
+	    silent > HANG_WALL_FACTOR * deadline;
+}

@@ -45,4 +45,22 @@ enum restart_action restart_on_exit(const struct restart_policy *,
 	    struct restart_state *, double now, double *delay);
 int	heartbeat_current(uint32_t first_seq, uint32_t seq);
 
+/*
+ * The hang rule (docs/architecture.md, "Hangs"): is a worker that has not
+ * answered a heartbeat for `silent` seconds hung?  `starved` is how much
+ * of that silence the worker (or the supervisor, holding its answer) was
+ * ready to run and the machine kept it from a CPU or the disk (proc.c
+ * measures it with the kernel's pressure stall information, PSI, and run
+ * queue delays; 0 when unknown): the machine's fault, not the worker's.  Hung when the rest, the time the worker had and did not
+ * answer, exceeds `deadline` (heartbeat_deadline), or when the silence
+ * exceeds HANG_WALL_FACTOR deadlines whatever the machine did (a worker
+ * busy in a loop on a saturated machine is still killed in the end).
+ * A fixed wall-clock deadline killed syncds that 400 processes on 2 cores
+ * kept waiting for a CPU for more than 5 s (issue 12, 100 nodes: 97
+ * restarts).  Seconds; 1 hung, 0 not.
+ */
+#define HANG_WALL_FACTOR	6	/* 30 s by default: systemd's WatchdogSec
+					   of our unit */
+int	hang_judge(double silent, double starved, double deadline);
+
 #endif

@@ -35,6 +35,17 @@ struct child {
 	enum child_state	 state;
 	double			 started;	/* monotonic */
 	double			 last_answer;	/* last heartbeat answer */
+	/* its answer is late (1; 2 once said to be starved): the seconds
+	   of the silence the machine kept it from a CPU or the disk, the
+	   CPU and I/O stalls (PSI, s, -1 unknown) at the last late tick,
+	   and that tick
+	   (proc.c, child_account_late; the hang rule of policy.h) */
+	int			 late;
+	double			 starved;
+	double			 stall_prev;
+	double			 io_stall_prev;
+	double			 rq_prev;	/* run queue delays, s */
+	double			 late_prev;
 	uint32_t		 first_seq;	/* first heartbeat it can answer */
 	uint32_t		 answered_seq;	/* the last one it answered */
 	char			 last_exit[80];
@@ -75,6 +86,7 @@ struct supervisor {
 	uid_t			 uid;		/* the service user */
 	gid_t			 gid;
 	struct event		*tick;
+	double			 tick_s;	/* its period */
 	struct ipc_status_stored st_stored;
 	struct ipc_status_syncd	 st_syncd;
 	struct ipc_status_netd	 st_netd;

@@ -431,8 +431,8 @@ setup(struct supervisor *sv)
 	sv->wd_interval = sd_watchdog_interval();
 	sv->started = sv->tip_seen = mono_now();
 
-	if ((sv->base = event_base_new()) == NULL)
-		fatalx("event_base_new");
+	if ((sv->base = worker_event_base()) == NULL)
+		fatalx("cannot make the event base");
 	snprintf(path, sizeof(path), "%s/status.sock", sv->cfg.run_dir);
 	if ((sv->status = status_open(sv, "status.sock", path)) == NULL)
 		fatalx("cannot open the status socket");

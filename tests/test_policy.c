@@ -317,6 +317,30 @@ test_heartbeat_current(void)
 	CU_ASSERT_FALSE(heartbeat_current(0, 0xffffffffu));
 }
 
+/*
+ * The hang rule (policy.h): the deadline counts the worker's own time,
+ * not the time the machine kept it from a CPU, up to HANG_WALL_FACTOR
+ * deadlines of silence; nonsense starvation figures are clamped.
+ */
+static void
+test_hang_judge(void)
+{
+	/* nothing starved: the deadline is wall time, as it always was */
+	CU_ASSERT(!hang_judge(5.0, 0, 5));
+	CU_ASSERT(hang_judge(5.01, 0, 5));
+	/* 400 processes on 2 cores: 8 s silent, 6 of them waiting */
+	CU_ASSERT(!hang_judge(8, 6, 5));
+	CU_ASSERT(hang_judge(8, 2.9, 5));
+	/* starved for ever is still hung after six deadlines */
+	CU_ASSERT(!hang_judge(5.0 * HANG_WALL_FACTOR, 5.0 * HANG_WALL_FACTOR,
+	    5));
+	CU_ASSERT(hang_judge(5.0 * HANG_WALL_FACTOR + 0.01,
+	    5.0 * HANG_WALL_FACTOR, 5));
+	/* more starved than silent, or negative (threads gone): clamped */
+	CU_ASSERT(!hang_judge(6, 100, 5));
+	CU_ASSERT(hang_judge(6, -3, 5));
+}
+
 int
 main(void)
 {
@@ -334,6 +358,7 @@ main(void)
 		{ "restart counter", test_restart_counter },
 		{ "max intensity", test_max_intensity },
 		{ "heartbeat current", test_heartbeat_current },
+		{ "hang rule: own time, not the machine's", test_hang_judge },
 	};
 	struct tn_suite	 ts = { .name = "policy", .cases = tests,
 	    .ncases = TN_NCASES(tests) };
