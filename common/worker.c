@@ -282,6 +282,24 @@ answer_heartbeat(struct worker *w, uint64_t seq)
 	wbuf_free(&out);
 }
 
+/*
+ * Alive, not serving yet (a worker that reports up, before worker_up):
+ * the supervisor counts it as an answer for the hang rule but keeps the
+ * worker "starting", so that "running" and systemd's READY=1 mean
+ * serving.  Before, any answer after init made a worker "running": a
+ * status request's heartbeat answered by a syncd still loading its tip
+ * showed it running and "produce" then said "not ready" (test_tls).
+ */
+static void
+answer_starting(struct worker *w, uint64_t seq)
+{
+	struct wbuf out;
+
+	wbuf_init(&out, 16);
+	ipc_send(w->ctl, IPC_HEARTBEAT_STARTING, (uint32_t)seq, &out);
+	wbuf_free(&out);
+}
+
 static void
 ctl_heartbeat(struct worker *w, const struct ipc_hdr *h, struct rbuf *r)
 {
@@ -305,7 +323,11 @@ ctl_heartbeat(struct worker *w, const struct ipc_hdr *h, struct rbuf *r)
 			w->def->pids_changed(w);
 	}
 	(void)h;
-	if (w->ready)		/* else answered once init is done */
+	if (!w->ready)		/* answered once init is done */
+		return;
+	if (w->def->reports_up && w->up != WORKER_UP_SENT)
+		answer_starting(w, hb.seq);
+	else
 		answer_heartbeat(w, hb.seq);
 }
 

@@ -73,6 +73,9 @@ enum ipc_type {
 	IPC_BANS,			/* netd -> sup: ipc_bans */
 	IPC_UNBAN,			/* sup -> netd: ipc_unban */
 	IPC_UNBAN_ACK,			/* netd -> sup: ipc_result */
+	/* worker -> sup, empty: the answer to heartbeat reqid of a worker
+	   alive but not serving yet (its def reports_up; common/worker.c) */
+	IPC_HEARTBEAT_STARTING,
 	/* sup -> netd: the metrics text for [metrics] listen (raw bytes) */
 	IPC_METRICS_TEXT = 24,
 

@@ -153,6 +153,8 @@ static const struct ipc_msgdef msgdefs[] = {
 	    NETADDR_LEN, ANSWER(IPC_UNBAN_ACK), C(unban) },
 	{ IPC_UNBAN_ACK, "unban-ack", P(IPC_NETD), P(IPC_SUPERVISOR),
 	    RESULT_MIN, RESULT_MAX, C(result) },
+	{ IPC_HEARTBEAT_STARTING, "heartbeat-starting", WORKERS,
+	    P(IPC_SUPERVISOR), 0, 0, RAW },
 
 	{ IPC_STORE_TIP_REQ, "store-tip-req", STORERS, P(IPC_STORED), 0, 0,
 	    ANSWER(IPC_STORE_TIP) },

@@ -325,6 +325,20 @@ ctl_answer(struct child *c, const struct ipc_hdr *h, struct rbuf *r)
 	status_heard(sv->status);
 }
 
+/*
+ * A worker alive but not serving yet answered heartbeat h->reqid: not
+ * hung (the start_deadline is met), still "starting" (no status of it
+ * yet, and READY=1 waits for it).  The status request waiting on this
+ * heartbeat gets its answer.
+ */
+static void
+ctl_starting(struct child *c, const struct ipc_hdr *h)
+{
+	child_heard(c, mono_now());
+	c->answered_seq = h->reqid;
+	status_heard(c->sv->status);
+}
+
 static void
 ctl_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
     void *arg)
@@ -353,6 +367,10 @@ ctl_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
 			return;
 		}
 		ctl_answer(c, h, r);
+		break;
+	case IPC_HEARTBEAT_STARTING:
+		if (heartbeat_current(c->first_seq, h->reqid))
+			ctl_starting(c, h);
 		break;
 	case IPC_DEBUG_SOCKET_ACK:
 		if (ipc_debug_socket_decode(r, &d) == 0)

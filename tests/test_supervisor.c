@@ -110,6 +110,59 @@ out:
 	tn_node_cleanup(&n);
 }
 
+/*
+ * "running" means serving, and systemd's READY=1 waits for it: a syncd
+ * restarted while stored is stopped cannot load its tip, so it answers
+ * heartbeats as "starting" until stored answers; once it shows
+ * "running", produce is taken at once.  The old worker showed "running"
+ * at its first heartbeat answer after init, and produce right after
+ * said "not ready: the chain is not loaded yet" (test_tls, the CI run of
+ * 2026-11-30).
+ */
+static void
+test_running_means_serving(void)
+{
+	struct tn_node	 n;
+	json_t		*st;
+	const char	*state;
+	pid_t		 stored, old, np;
+	double		 end;
+	int		 starting = 0, running = 0;
+
+	if ((st = start_node(&n, "127.0.0.155", "[sync]\nproducer_key = "
+	    "devnet\n", NULL, NULL)) == NULL)
+		goto out;
+	stored = tn_component_pid(st, "stored");
+	old = tn_component_pid(st, "syncd");
+	json_decref(st);
+	CU_ASSERT_FATAL(kill(stored, SIGSTOP) == 0);
+	CU_ASSERT_FATAL(kill(old, SIGKILL) == 0);
+	/* stored answers nothing for 1.5 s (its deadline is 2 s) */
+	for (end = tn_now() + 1.5; tn_now() < end; tn_sleep(0.05)) {
+		if ((st = tn_status(&n)) == NULL)
+			continue;
+		np = tn_component_pid(st, "syncd");
+		state = tn_component_state(st, "syncd");
+		if (np > 0 && np != old && tn_pid_alive(np)) {
+			starting += strcmp(state, "starting") == 0;
+			running += strcmp(state, "running") == 0;
+		}
+		json_decref(st);
+	}
+	(void)kill(stored, SIGCONT);
+	printf("\n  syncd without its tip: %d samples starting, %d running ",
+	    starting, running);
+	CU_ASSERT(starting > 0);
+	CU_ASSERT(running == 0);
+	st = tn_wait_running(&n, 10);
+	CU_ASSERT_PTR_NOT_NULL(st);
+	json_decref(st);
+	CU_ASSERT(tn_produce(&n, 1, 0));
+	CU_ASSERT_EQUAL(WEXITSTATUS(tn_node_stop(&n, 10)), 0);
+out:
+	tn_node_cleanup(&n);
+}
+
 static void
 test_sigstop_replaced(void)
 {
@@ -242,7 +295,7 @@ test_starved_not_hung(void)
 	    "answered in time anyway");
 	/* a real hang is still one */
 	CU_ASSERT_FATAL(kill(old, SIGSTOP) == 0);
-	CU_ASSERT(wait_replaced(&n, "syncd", old, 3 * HB_DEADLINE) > 0);
+	CU_ASSERT(tn_wait_replaced(&n, "syncd", old, 3 * HB_DEADLINE) > 0);
 out:
 	tn_node_cleanup(&n);
 }
@@ -1561,6 +1614,8 @@ main(int argc, char **argv)
 		{ "SIGKILL each worker: one for one restart",
 		    test_kill_each_worker },
 		{ "SIGSTOP: hung worker replaced", test_sigstop_replaced },
+		{ "running means serving: not before syncd has its tip",
+		    test_running_means_serving },
 		{ "starved of CPU is not hung", test_starved_not_hung },
 		{ "restart on the status socket", test_restart_command },
 		{ "detached: the caller's stderr closed, workers live on",
