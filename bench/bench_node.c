@@ -720,7 +720,7 @@ bench_idle(double secs)
 		return 1;
 	progress("idle: %d peers, measuring %.0f s", np, secs);
 	for (i = 0; i < 4; i++) {
-		pc0[i] = cpu_seconds(pids[i]);
+		pc0[i] = tn_pid_cpu(pids[i]);
 		sw0[i] = ctxt_switches(pids[i]);
 	}
 	c0 = pids_cpu(pids, 4);
@@ -735,7 +735,7 @@ bench_idle(double secs)
 		json_t *po = json_object();
 
 		json_object_set_new(po, "cpu_pct", json_real(100 *
-		    (cpu_seconds(pids[i]) - pc0[i]) / t));
+		    (tn_pid_cpu(pids[i]) - pc0[i]) / t));
 		json_object_set_new(po, "wakeups_per_s", json_real((double)
 		    (ctxt_switches(pids[i]) - sw0[i]) / t));
 		json_object_set_new(po, "threads", json_integer(threads(pids[i])));
