@@ -995,7 +995,7 @@ register_conn(struct conn *c)
 }
 
 /*
- * A version-2 hello in plaintext: the peer speaks TLS too
+ * A hello of version 2 or later in plaintext: the peer speaks TLS too
  * (docs/protocol.md section 12).  With [p2p] plaintext = always both
  * ends chose plaintext: fine.  Outbound to an address marked plaintext
  * for its version-1 answer: refused and the mark dropped (it was a
@@ -1033,15 +1033,18 @@ on_hello(struct conn *c, const struct wire_hello *h)
 		conn_close(c, CLOSE_PROTOCOL, 1, "second hello");
 		return;
 	}
-	/* version 1 (its frames are the same) only in plaintext */
-	if (h->version != WIRE_VERSION && (c->tls ||
-	    h->version != WIRE_VERSION_PLAIN)) {
+	/*
+	 * versions 2 ... WIRE_VERSION (TLS); version 1 (its frames are the
+	 * same) only in plaintext (docs/protocol.md sections 4 and 12)
+	 */
+	if ((h->version < WIRE_VERSION_TLS || h->version > WIRE_VERSION) &&
+	    (c->tls || h->version != WIRE_VERSION_PLAIN)) {
 		conn_close(c, CLOSE_PROTOCOL, 1, "protocol version %u, we "
-		    "speak %u (and %u in plaintext)", h->version, WIRE_VERSION,
-		    WIRE_VERSION_PLAIN);
+		    "speak %u ... %u (and %u in plaintext)", h->version,
+		    WIRE_VERSION_TLS, WIRE_VERSION, WIRE_VERSION_PLAIN);
 		return;
 	}
-	if (!c->tls && h->version == WIRE_VERSION && !plaintext_v2_ok(c))
+	if (!c->tls && h->version >= WIRE_VERSION_TLS && !plaintext_v2_ok(c))
 		return;
 	if (h->magic != nd->magic || memcmp(h->genesis, nd->genesis_hash,
 	    IPC_HASH_LEN) != 0) {
@@ -1154,6 +1157,33 @@ on_blocks(struct conn *c, const struct wire_blocks *b)
 	netd_net_blocks(c->nd, c->ip, sync_reqid, b->v, b->count);
 }
 
+/*
+ * GET_HEADERS: only a peer whose hello said version 3 or later knows it
+ * (and the HEADERS answer); from another it is a protocol violation
+ * (docs/protocol.md section 3).
+ */
+static void
+on_get_headers(struct conn *c, const struct wire_get_headers *g)
+{
+	if (c->version < WIRE_VERSION_HEADERS) {
+		conn_close(c, CLOSE_PROTOCOL, 1, "get-headers from a version "
+		    "%u peer", c->version);
+		return;
+	}
+	netd_serve_headers(c->nd, c, g->reqid, g->from, g->count);
+}
+
+/*
+ * HEADERS: we ask for none yet, so it answers no request of ours (a late
+ * answer looks the same): dropped.
+ */
+static void
+on_headers(struct conn *c, const struct wire_headers *h)
+{
+	netd_log(c->nd, c->ip, NLOG_REQUEST, LOGRATE_DEBUG, "%s: headers "
+	    "for unknown request %u, dropped", c->name, h->reqid);
+}
+
 static void
 on_get_addrs(struct conn *c, double now)
 {
@@ -1170,7 +1200,7 @@ on_get_addrs(struct conn *c, double now)
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return;
 	/* a version 1 peer reads IPv4 only (docs/protocol.md section 3) */
-	m->type = c->version >= WIRE_VERSION ? WIRE_ADDRS_V2 : WIRE_ADDRS;
+	m->type = c->version >= WIRE_VERSION_TLS ? WIRE_ADDRS_V2 : WIRE_ADDRS;
 	v1 = m->type == WIRE_ADDRS;
 	TAILQ_FOREACH(o, &nd->conns, entry)
 		if (n < WIRE_MAX_ADDRS && o != c && o->state == CONN_ACTIVE &&
@@ -1281,6 +1311,12 @@ dispatch(struct conn *c, const struct wire_msg *m, double now)
 		break;
 	case WIRE_BLOCKS:
 		on_blocks(c, &m->u.blocks);
+		break;
+	case WIRE_GET_HEADERS:
+		on_get_headers(c, &m->u.get_headers);
+		break;
+	case WIRE_HEADERS:
+		on_headers(c, &m->u.headers);
 		break;
 	case WIRE_GET_ADDRS:
 		on_get_addrs(c, now);
@@ -1455,7 +1491,8 @@ must_wait(struct conn *c, uint16_t type, size_t others)
 	if (!conn_read_room(c, others))
 		return 1;
 	return c->state == CONN_ACTIVE && (type == WIRE_GET_RANGE ||
-	    type == WIRE_GET_LOCATOR) && !conn_serve_room(c);
+	    type == WIRE_GET_LOCATOR || type == WIRE_GET_HEADERS) &&
+	    !conn_serve_room(c);
 }
 
 /*
@@ -1486,6 +1523,12 @@ payload_max(const struct conn *c, uint16_t type)
 		/* an announcement: one block; an answer: a whole batch */
 		return c->nreqs > 0 || c->next_reqid != 1 ? WIRE_MAX_PAYLOAD :
 		    4 + 4 + 4 + BLOCK_MAX_LEN;
+	case WIRE_GET_HEADERS:
+		return 4 + 8 + 4;
+	case WIRE_HEADERS:
+		/* only an answer: a whole one once we have asked */
+		return c->nreqs > 0 || c->next_reqid != 1 ?
+		    WIRE_HEADERS_MAX_PAYLOAD : 4 + 4;
 	case WIRE_GET_ADDRS:
 		return 0;
 	case WIRE_ADDRS:
@@ -1653,7 +1696,7 @@ tls_up(struct conn *c)
  * TLS.  An outbound whose answer was an older node's (version 1)
  * plaintext hello, with [p2p] plaintext = yes, marks the address
  * plaintext for NETD_PLAINTEXT_MARK_S: the next dials speak plaintext.
- * Any other plaintext answer (a version-2 hello: a node that speaks TLS,
+ * Any other plaintext answer (a version-2+ hello: a node that speaks TLS,
  * so a downgrade attack or a misconfiguration) is refused and marks
  * nothing (as BIP 324 falls back to v1 only on the v1 signal;
  * docs/protocol.md section 12).

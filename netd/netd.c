@@ -355,6 +355,30 @@ netd_serve_range(struct netd *nd, struct conn *c, uint32_t reqid,
 	serve_blocks_req(nd, s, from);
 }
 
+static void
+send_headers(struct conn *c, uint32_t reqid, const uint8_t *h,
+    uint32_t count)
+{
+	struct wire_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_HEADERS;
+	m.u.headers.reqid = reqid;
+	m.u.headers.count = count;
+	m.u.headers.h = h;
+	conn_send(c, &m);
+}
+
+void
+netd_serve_headers(struct netd *nd, struct conn *c, uint32_t reqid,
+    uint64_t from, uint32_t count)
+{
+	(void)nd;
+	(void)from;
+	(void)count;
+	send_headers(c, reqid, NULL, 0);
+}
+
 void
 netd_serve_locator(struct netd *nd, struct conn *c,
     const struct wire_get_locator *l)

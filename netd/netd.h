@@ -470,6 +470,13 @@ void		 netd_addr_mark(struct netd *, struct netaddr ip,
 		    uint8_t outcome, double ban_s);
 void		 netd_serve_range(struct netd *, struct conn *,
 		    uint32_t reqid, uint64_t from, uint32_t count);
+/*
+ * A peer's GET_HEADERS (version 3, docs/protocol.md section 3): count
+ * (1..WIRE_MAX_HEADERS) headers of our main chain from height from, with
+ * the same limits as a block request (conn_serve_room, NETD_MAX_SERVE).
+ */
+void		 netd_serve_headers(struct netd *, struct conn *,
+		    uint32_t reqid, uint64_t from, uint32_t count);
 void		 netd_serve_locator(struct netd *, struct conn *,
 		    const struct wire_get_locator *);
 void		 netd_tip_refresh(struct netd *);
