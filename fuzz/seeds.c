@@ -431,6 +431,10 @@ ipc_seeds(void)
 	bmax = (struct ipc_blocks){ IPC_OK, IPC_MAX_BLOCKS, many };
 	OVER("store-blocks-over", IPC_STORE_BLOCKS, ipc_blocks_encode, bmax,
 	    1, "\0\0\0\1\x2a", 5);
+	BODY("store-headers-req", IPC_STORE_HEADERS_REQ,
+	    ipc_headers_req_encode, (struct ipc_headers_req){ 1, 2000 });
+	BODY("store-headers", IPC_STORE_HEADERS, ipc_headers_encode,
+	    (struct ipc_headers){ IPC_OK, 1, blk1 });
 	ipc_put("store-locator-req", IPC_STORE_LOCATOR_REQ, NULL);
 	ipc_put("store-node-key-req", IPC_STORE_NODE_KEY_REQ, NULL);
 	BODY("store-hashes", IPC_STORE_HASHES, ipc_hashes_encode,

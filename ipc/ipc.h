@@ -97,6 +97,9 @@ enum ipc_type {
 	IPC_STORE_PEER_KEY,		/* netd: ipc_peer_key ->
 					   STORE_PEER_KEY_ACK */
 	IPC_STORE_PEER_KEY_ACK,		/* ipc_peer_key_ack */
+	IPC_STORE_HEADERS_REQ,		/* ipc_headers_req ->
+					   IPC_STORE_HEADERS */
+	IPC_STORE_HEADERS,		/* ipc_headers */
 
 	/* sync channel */
 	IPC_NET_PEER_UP = 64,		/* netd -> syncd: ipc_peer */
@@ -284,6 +287,9 @@ struct ipc_debug_socket {
 #define IPC_MAX_HASHES		64	/* locator entries */
 #define IPC_MAX_ADDRS		1000	/* address-book entries */
 #define IPC_REASON_MAX		200
+#define IPC_MAX_HEADERS		2000	/* headers in one message, =
+					   WIRE_MAX_HEADERS */
+#define IPC_HEADER_LEN		90	/* = BLOCK_HEADER_LEN */
 
 /* IPC_STORE_TIP */
 struct ipc_tip {
@@ -297,6 +303,28 @@ struct ipc_range {
 	uint64_t	from;
 	uint32_t	count;
 	uint32_t	max_bytes;
+};
+
+/*
+ * IPC_STORE_HEADERS_REQ: the headers of the main chain's blocks from
+ * height from (<= IPC_MAX_HEIGHT), count of them (1..IPC_MAX_HEADERS):
+ * for a peer's GET_HEADERS (docs/protocol.md section 3).
+ */
+struct ipc_headers_req {
+	uint64_t	from;
+	uint32_t	count;
+};
+
+/*
+ * IPC_STORE_HEADERS: code (IPC_OK, or why there are none), then count
+ * (0..IPC_MAX_HEADERS) block headers of IPC_HEADER_LEN bytes back to back
+ * at h.  Decoding points h into the message (nothing is allocated): the
+ * message must outlive the result.
+ */
+struct ipc_headers {
+	uint8_t		 code;
+	uint32_t	 count;
+	const uint8_t	*h;
 };
 
 /*
@@ -546,6 +574,10 @@ void	ipc_tip_encode(struct wbuf *, const struct ipc_tip *);
 int	ipc_tip_decode(struct rbuf *, struct ipc_tip *);
 void	ipc_range_encode(struct wbuf *, const struct ipc_range *);
 int	ipc_range_decode(struct rbuf *, struct ipc_range *);
+void	ipc_headers_req_encode(struct wbuf *, const struct ipc_headers_req *);
+int	ipc_headers_req_decode(struct rbuf *, struct ipc_headers_req *);
+void	ipc_headers_encode(struct wbuf *, const struct ipc_headers *);
+int	ipc_headers_decode(struct rbuf *, struct ipc_headers *);
 /* Blocks: encode appends count and each blob; free releases v. */
 void	ipc_blocks_encode(struct wbuf *, const struct ipc_blocks *);
 int	ipc_blocks_decode(struct rbuf *, struct ipc_blocks *);

@@ -314,13 +314,14 @@ struct unban_wait {
 };
 #define NETD_UNBAN_WAITS	4
 
-/* A peer's block request waiting for stored. */
+/* A peer's block (or header) request waiting for stored. */
 struct serve {
 	uint32_t	ipc_reqid;	/* 0: free slot */
 	uint64_t	serial;		/* the connection */
 	uint32_t	peer_reqid;
 	uint32_t	count;
 	double		deadline;
+	int		headers;	/* GET_HEADERS: answered by HEADERS */
 };
 
 struct netd {
