@@ -39,6 +39,8 @@ static union {
 	struct ipc_range		range;
 	struct ipc_headers_req		headers_req;
 	struct ipc_headers		headers;
+	struct ipc_get_headers		get_headers;
+	struct ipc_net_headers		net_headers;
 	struct ipc_blocks		blocks;
 	struct ipc_hashes		hashes;
 	struct ipc_point		point;
@@ -163,6 +165,12 @@ decode_body(uint16_t type, const uint8_t *body, size_t len)
 		break;
 	case IPC_STORE_HEADERS:
 		ROUND(headers, u.headers, (void)0);
+		break;
+	case IPC_SYNC_GET_HEADERS:
+		ROUND(get_headers, u.get_headers, (void)0);
+		break;
+	case IPC_NET_HEADERS:
+		ROUND(net_headers, u.net_headers, (void)0);
 		break;
 	case IPC_STORE_BLOCKS:
 	case IPC_SYNC_ANNOUNCE:

@@ -435,6 +435,12 @@ ipc_seeds(void)
 	    ipc_headers_req_encode, (struct ipc_headers_req){ 1, 2000 });
 	BODY("store-headers", IPC_STORE_HEADERS, ipc_headers_encode,
 	    (struct ipc_headers){ IPC_OK, 1, blk1 });
+	BODY("sync-get-headers", IPC_SYNC_GET_HEADERS, ipc_get_headers_encode,
+	    (struct ipc_get_headers){ .ip = ip, .reqid = 4, .from = 1,
+	    .count = 2000 });
+	BODY("net-headers", IPC_NET_HEADERS, ipc_net_headers_encode,
+	    (struct ipc_net_headers){ .ip = ip, .reqid = 4,
+	    .headers = { IPC_OK, 1, blk1 } });
 	ipc_put("store-locator-req", IPC_STORE_LOCATOR_REQ, NULL);
 	ipc_put("store-node-key-req", IPC_STORE_NODE_KEY_REQ, NULL);
 	BODY("store-hashes", IPC_STORE_HASHES, ipc_hashes_encode,

@@ -110,6 +110,8 @@ enum ipc_type {
 	IPC_SYNC_ANNOUNCE,		/* syncd -> netd: ipc_blocks (1) */
 	IPC_SYNC_PUNISH,		/* syncd -> netd: ipc_punish */
 	IPC_SYNC_PEERS_REQ,		/* syncd -> netd: send PEER_UP all */
+	IPC_SYNC_GET_HEADERS,		/* syncd -> netd: ipc_get_headers */
+	IPC_NET_HEADERS,		/* netd -> syncd: ipc_net_headers */
 	IPC_TYPE_MAX
 };
 
@@ -480,6 +482,27 @@ struct ipc_get_blocks {
 	struct ipc_hashes	locator;
 };
 
+/*
+ * IPC_SYNC_GET_HEADERS: ask peer ip for count (1..IPC_MAX_HEADERS)
+ * headers from height from (GET_HEADERS, docs/protocol.md section 3).
+ * netd answers every one with IPC_NET_HEADERS of the same reqid: the
+ * peer's answer, or none (the peer is gone, its version is below 3, its
+ * requests are full, no answer within the deadline).
+ */
+struct ipc_get_headers {
+	struct netaddr	ip;
+	uint32_t	reqid;
+	uint64_t	from;
+	uint32_t	count;
+};
+
+/* IPC_NET_HEADERS: a peer's HEADERS as it sent them (nothing judged) */
+struct ipc_net_headers {
+	struct netaddr		ip;
+	uint32_t		reqid;
+	struct ipc_headers	headers;
+};
+
 /* IPC_SYNC_PUNISH */
 struct ipc_punish {
 	struct netaddr	ip;
@@ -612,6 +635,10 @@ void	ipc_net_blocks_encode(struct wbuf *, const struct ipc_net_blocks *);
 int	ipc_net_blocks_decode(struct rbuf *, struct ipc_net_blocks *);
 void	ipc_get_blocks_encode(struct wbuf *, const struct ipc_get_blocks *);
 int	ipc_get_blocks_decode(struct rbuf *, struct ipc_get_blocks *);
+void	ipc_get_headers_encode(struct wbuf *, const struct ipc_get_headers *);
+int	ipc_get_headers_decode(struct rbuf *, struct ipc_get_headers *);
+void	ipc_net_headers_encode(struct wbuf *, const struct ipc_net_headers *);
+int	ipc_net_headers_decode(struct rbuf *, struct ipc_net_headers *);
 void	ipc_punish_encode(struct wbuf *, const struct ipc_punish *);
 int	ipc_punish_decode(struct rbuf *, struct ipc_punish *);
 void	ipc_bans_encode(struct wbuf *, const struct ipc_bans *);

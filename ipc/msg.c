@@ -95,6 +95,8 @@ CODEC(tip)
 CODEC(range)
 CODEC(headers_req)
 CODEC(headers)
+CODEC(get_headers)
+CODEC(net_headers)
 CODEC(blocks)
 CODEC(hashes)
 CODEC(point)
@@ -224,6 +226,11 @@ static const struct ipc_msgdef msgdefs[] = {
 	    C(punish) },
 	{ IPC_SYNC_PEERS_REQ, "sync-peers-req", P(IPC_SYNCD), P(IPC_NETD),
 	    0, 0, RAW },
+	{ IPC_SYNC_GET_HEADERS, "sync-get-headers", P(IPC_SYNCD), P(IPC_NETD),
+	    NETADDR_LEN + 16, NETADDR_LEN + 16, C(get_headers) },
+	{ IPC_NET_HEADERS, "net-headers", P(IPC_NETD), P(IPC_SYNCD),
+	    NETADDR_LEN + 4 + HEADERS_MIN, NETADDR_LEN + 4 + HEADERS_MAX,
+	    C(net_headers) },
 };
 
 const struct ipc_msgdef *
@@ -706,8 +713,9 @@ ipc_headers_encode(struct wbuf *w, const struct ipc_headers *m)
 	put_bytes(w, m->h, (size_t)m->count * IPC_HEADER_LEN);
 }
 
-int
-ipc_headers_decode(struct rbuf *r, struct ipc_headers *m)
+/* Not rbuf_done: headers may be embedded; the caller checks the end. */
+static int
+headers_decode(struct rbuf *r, struct ipc_headers *m)
 {
 	m->code = get_u8(r);
 	m->count = get_count(r, IPC_MAX_HEADERS, IPC_HEADER_LEN);
@@ -717,7 +725,50 @@ ipc_headers_decode(struct rbuf *r, struct ipc_headers *m)
 		m->h = NULL;
 		return -1;
 	}
+	return 0;
+}
+
+int
+ipc_headers_decode(struct rbuf *r, struct ipc_headers *m)
+{
+	return headers_decode(r, m) == 0 && rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_get_headers_encode(struct wbuf *w, const struct ipc_get_headers *m)
+{
+	put_bytes(w, &m->ip, NETADDR_LEN);
+	put_u32(w, m->reqid);
+	put_u64(w, m->from);
+	put_u32(w, m->count);
+}
+
+int
+ipc_get_headers_decode(struct rbuf *r, struct ipc_get_headers *m)
+{
+	get_bytes(r, &m->ip, NETADDR_LEN);
+	m->reqid = get_u32(r);
+	m->from = get_height(r);
+	m->count = get_u32(r);
+	if (m->count < 1 || m->count > IPC_MAX_HEADERS)
+		return -1;
 	return rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_net_headers_encode(struct wbuf *w, const struct ipc_net_headers *m)
+{
+	put_bytes(w, &m->ip, NETADDR_LEN);
+	put_u32(w, m->reqid);
+	ipc_headers_encode(w, &m->headers);
+}
+
+int
+ipc_net_headers_decode(struct rbuf *r, struct ipc_net_headers *m)
+{
+	get_bytes(r, &m->ip, NETADDR_LEN);
+	m->reqid = get_u32(r);
+	return headers_decode(r, &m->headers) == 0 && rbuf_done(r) ? 0 : -1;
 }
 
 void

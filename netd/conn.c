@@ -517,6 +517,32 @@ conn_peer_event(struct conn *c, uint16_t type)
 	netd_sync_compose(c->nd, type, 0, &p);
 }
 
+/* a peer's HEADERS (or none) to syncd, as IPC_NET_HEADERS */
+static void
+net_headers(struct netd *nd, struct netaddr ip, uint32_t sync_reqid,
+    const uint8_t *h, uint32_t count)
+{
+	struct ipc_net_headers nh;
+
+	memset(&nh, 0, sizeof(nh));
+	nh.ip = ip;
+	nh.reqid = sync_reqid;
+	nh.headers.code = IPC_OK;
+	nh.headers.count = h != NULL ? count : 0;
+	nh.headers.h = h;
+	netd_sync_compose(nd, IPC_NET_HEADERS, sync_reqid, &nh);
+}
+
+/* a request of syncd's ends without an answer: it gets an empty one */
+static void
+req_fail(struct conn *c, const struct peer_req *r)
+{
+	if (r->headers)
+		net_headers(c->nd, c->ip, r->sync_reqid, NULL, 0);
+	else
+		netd_net_blocks(c->nd, c->ip, r->sync_reqid, NULL, 0);
+}
+
 /* syncd's requests on this connection end: each gets an empty answer */
 static void
 conn_fail_reqs(struct conn *c)
@@ -524,8 +550,48 @@ conn_fail_reqs(struct conn *c)
 	int i;
 
 	for (i = 0; i < c->nreqs; i++)
-		netd_net_blocks(c->nd, c->ip, c->reqs[i].sync_reqid, NULL, 0);
+		req_fail(c, &c->reqs[i]);
 	c->nreqs = 0;
+}
+
+struct peer_req *
+conn_req_new(struct conn *c, uint32_t sync_reqid)
+{
+	struct peer_req *pr;
+
+	if (c->nreqs >= NETD_MAX_PEER_REQS)
+		return NULL;
+	pr = &c->reqs[c->nreqs++];
+	memset(pr, 0, sizeof(*pr));
+	pr->wire_reqid = c->next_reqid++;
+	if (c->next_reqid == 0)
+		c->next_reqid = 1;
+	pr->sync_reqid = sync_reqid;
+	pr->deadline = mono_now() + NETD_PEER_REQ_S;
+	return pr;
+}
+
+void
+conn_ask_headers(struct netd *nd, const struct ipc_get_headers *g)
+{
+	struct conn	*c = conn_by_ip(nd, &g->ip);
+	struct peer_req	*pr;
+	struct wire_msg	 m;
+
+	if (c == NULL || c->state != CONN_ACTIVE ||
+	    c->version < WIRE_VERSION_HEADERS ||
+	    (pr = conn_req_new(c, g->reqid)) == NULL) {
+		net_headers(nd, g->ip, g->reqid, NULL, 0);
+		return;
+	}
+	pr->headers = 1;
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_GET_HEADERS;
+	m.u.get_headers.reqid = pr->wire_reqid;
+	m.u.get_headers.from = g->from;
+	m.u.get_headers.count = g->count <= WIRE_MAX_HEADERS ? g->count :
+	    WIRE_MAX_HEADERS;
+	conn_send(c, &m);
 }
 
 /*
@@ -1106,7 +1172,8 @@ on_blocks(struct conn *c, const struct wire_blocks *b)
 
 	if (b->reqid != 0) {
 		for (k = 0; k < c->nreqs; k++)
-			if (c->reqs[k].wire_reqid == b->reqid)
+			if (c->reqs[k].wire_reqid == b->reqid &&
+			    !c->reqs[k].headers)
 				break;
 		if (k == c->nreqs) {
 			netd_log(c->nd, c->ip, NLOG_REQUEST, LOGRATE_DEBUG,
@@ -1174,14 +1241,26 @@ on_get_headers(struct conn *c, const struct wire_get_headers *g)
 }
 
 /*
- * HEADERS: we ask for none yet, so it answers no request of ours (a late
- * answer looks the same): dropped.
+ * HEADERS: the answer to a GET_HEADERS of syncd's goes to it as sent
+ * (syncd judges the count and the links); one for a request we do not
+ * know (a late answer looks the same) is dropped.
  */
 static void
 on_headers(struct conn *c, const struct wire_headers *h)
 {
-	netd_log(c->nd, c->ip, NLOG_REQUEST, LOGRATE_DEBUG, "%s: headers "
-	    "for unknown request %u, dropped", c->name, h->reqid);
+	int k;
+
+	for (k = 0; k < c->nreqs; k++)
+		if (c->reqs[k].wire_reqid == h->reqid && c->reqs[k].headers)
+			break;
+	if (k == c->nreqs) {
+		netd_log(c->nd, c->ip, NLOG_REQUEST, LOGRATE_DEBUG, "%s: "
+		    "headers for unknown request %u, dropped", c->name,
+		    h->reqid);
+		return;
+	}
+	net_headers(c->nd, c->ip, c->reqs[k].sync_reqid, h->h, h->count);
+	c->reqs[k] = c->reqs[--c->nreqs];
 }
 
 static void
@@ -1780,7 +1859,7 @@ req_deadlines(struct conn *c, double now)
 		netd_log(c->nd, c->ip, NLOG_REQUEST, LOGRATE_INFO, "%s: no "
 		    "answer to request %u in %.0f s", c->name,
 		    c->reqs[i].wire_reqid, NETD_PEER_REQ_S);
-		netd_net_blocks(c->nd, c->ip, c->reqs[i].sync_reqid, NULL, 0);
+		req_fail(c, &c->reqs[i]);
 		c->reqs[i] = c->reqs[--c->nreqs];
 	}
 }

@@ -793,7 +793,7 @@ on_get_blocks(struct netd *nd, struct rbuf *r)
 {
 	struct ipc_get_blocks	*g;
 	struct conn		*c;
-	struct wire_msg		*m;
+	struct wire_msg		*m = NULL;
 	struct peer_req		*pr;
 
 	if ((g = malloc(sizeof(*g))) == NULL)
@@ -805,18 +805,13 @@ on_get_blocks(struct netd *nd, struct rbuf *r)
 	}
 	c = conn_by_ip(nd, &g->ip);
 	if (c == NULL || c->state != CONN_ACTIVE ||
-	    c->nreqs >= NETD_MAX_PEER_REQS ||
-	    (m = calloc(1, sizeof(*m))) == NULL) {
+	    (m = calloc(1, sizeof(*m))) == NULL ||
+	    (pr = conn_req_new(c, g->reqid)) == NULL) {
 		netd_net_blocks(nd, g->ip, g->reqid, NULL, 0);
+		free(m);
 		free(g);
 		return;
 	}
-	pr = &c->reqs[c->nreqs++];
-	pr->wire_reqid = c->next_reqid++;
-	if (c->next_reqid == 0)
-		c->next_reqid = 1;
-	pr->sync_reqid = g->reqid;
-	pr->deadline = mono_now() + NETD_PEER_REQ_S;
 	if (g->count < 1)
 		g->count = 1;
 	if (g->count > WIRE_MAX_BLOCKS)
@@ -837,6 +832,19 @@ on_get_blocks(struct netd *nd, struct rbuf *r)
 	conn_send(c, m);
 	free(m);
 	free(g);
+}
+
+/* syncd wants headers from one peer (headers-first, docs/sync.md) */
+static void
+on_get_headers(struct netd *nd, struct rbuf *r)
+{
+	struct ipc_get_headers g;
+
+	if (ipc_get_headers_decode(r, &g) == -1) {
+		log_warnx("syncd: malformed get-headers, dropped");
+		return;
+	}
+	conn_ask_headers(nd, &g);
 }
 
 /* A new block (produced or accepted): to every peer at once. */
@@ -920,6 +928,9 @@ sync_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
 		break;
 	case IPC_SYNC_PEERS_REQ:
 		peers_up(nd);
+		break;
+	case IPC_SYNC_GET_HEADERS:
+		on_get_headers(nd, r);
 		break;
 	default:
 		log_warnx("syncd: unexpected %s, dropped",

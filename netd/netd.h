@@ -159,6 +159,7 @@ struct peer_req {
 	uint32_t	wire_reqid;
 	uint32_t	sync_reqid;
 	double		deadline;
+	int		headers;	/* GET_HEADERS: HEADERS answer it */
 };
 
 struct addr;
@@ -403,6 +404,19 @@ const uint8_t	*conn_pinned_key(const struct netd *, struct netaddr ip);
 void		 conn_peer_event(struct conn *, uint16_t ipc_type);
 void		 conn_broadcast(struct netd *, const struct wire_msg *);
 void		 conn_resume(struct conn *);
+/*
+ * A new request of syncd's (sync_reqid) on c, with its wire reqid and
+ * deadline (NETD_PEER_REQ_S): NULL when c has NETD_MAX_PEER_REQS.
+ */
+struct peer_req	*conn_req_new(struct conn *, uint32_t sync_reqid);
+/*
+ * syncd's IPC_SYNC_GET_HEADERS: GET_HEADERS to the peer, whose HEADERS
+ * goes back as IPC_NET_HEADERS; answered at once with none when the peer
+ * is not connected and registered, its hello said a version below 3
+ * (it would not know the message, docs/protocol.md section 3), or it has
+ * NETD_MAX_PEER_REQS requests of ours.
+ */
+void		 conn_ask_headers(struct netd *, const struct ipc_get_headers *);
 int		 conn_serve_room(struct conn *);
 int		 conn_read_room(struct conn *, size_t others);
 size_t		 conn_outq_total(struct netd *, size_t *queued);

@@ -1247,6 +1247,56 @@ test_headers(void)
 	wbuf_free(&w);
 }
 
+/* syncd's header request to netd and netd's answer (a peer's HEADERS) */
+static void
+test_net_headers(void)
+{
+	static uint8_t		 hb[IPC_MAX_HEADERS * IPC_HEADER_LEN];
+	struct ipc_get_headers	 g;
+	struct ipc_net_headers	 n, o, scratch;
+	struct wbuf		 w;
+	struct rbuf		 r;
+	uint32_t		 counts[] = { 0, 3, IPC_MAX_HEADERS };
+	size_t			 i;
+
+	memset(&g, 0, sizeof(g));
+	g.ip.b[15] = 9;
+	g.reqid = 77;
+	g.from = IPC_MAX_HEIGHT;
+	g.count = IPC_MAX_HEADERS;
+	POD(IPC_SYNC_GET_HEADERS, &g);
+	g.count = 0;
+	CU_ASSERT(REFUSED(IPC_SYNC_GET_HEADERS, &g));
+	g.count = IPC_MAX_HEADERS + 1;
+	CU_ASSERT(REFUSED(IPC_SYNC_GET_HEADERS, &g));
+	g.count = 1;
+	g.from = IPC_MAX_HEIGHT + 1;
+	CU_ASSERT(REFUSED(IPC_SYNC_GET_HEADERS, &g));
+
+	for (i = 0; i < sizeof(hb); i++)
+		hb[i] = (uint8_t)(i * 7 + 1);
+	for (i = 0; i < TN_NCASES(counts); i++) {
+		memset(&n, 0, sizeof(n));
+		n.ip.b[15] = 7;
+		n.reqid = 78;
+		n.headers.count = counts[i];
+		n.headers.h = hb;
+		wbuf_init(&w, IPC_MAX_MSG);
+		ipc_net_headers_encode(&w, &n);
+		check_catalogue_size(IPC_NET_HEADERS, w.len);
+		rbuf_init(&r, w.data, w.len);
+		CU_ASSERT_EQUAL_FATAL(ipc_net_headers_decode(&r, &o), 0);
+		CU_ASSERT(netaddr_eq(&o.ip, &n.ip));
+		CU_ASSERT_EQUAL(o.reqid, 78);
+		CU_ASSERT_EQUAL_FATAL(o.headers.count, counts[i]);
+		if (counts[i] > 0)
+			CU_ASSERT_EQUAL(memcmp(o.headers.h, hb,
+			    (size_t)counts[i] * IPC_HEADER_LEN), 0);
+		check_cuts(IPC_NET_HEADERS, &w, &scratch);
+		wbuf_free(&w);
+	}
+}
+
 static void
 test_hashes(void)
 {
@@ -1959,6 +2009,8 @@ static const struct expect expects[] = {
 	{ IPC_SYNC_ANNOUNCE, SYNCD, NETD, BLOCKS_LEN, BLOCKS_MAXLEN },
 	{ IPC_SYNC_PUNISH, SYNCD, NETD, 23, 23 + 200 },
 	{ IPC_SYNC_PEERS_REQ, SYNCD, NETD, 0, 0 },
+	{ IPC_SYNC_GET_HEADERS, SYNCD, NETD, 32, 32 },
+	{ IPC_NET_HEADERS, NETD, SYNCD, 25, 20 + HEADERS_MAXLEN },
 };
 
 static const struct expect *
@@ -2280,6 +2332,7 @@ main(void)
 		{ "tip, range, point", test_tip_range_point },
 		{ "hashes", test_hashes },
 		{ "headers", test_headers },
+		{ "net headers", test_net_headers },
 		{ "result", test_result },
 		{ "address messages", test_addr },
 		{ "address list", test_addrs },
