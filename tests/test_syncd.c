@@ -29,6 +29,10 @@
  *              announcing a block 150 s ahead is never banned; one
  *              3 hours ahead is; a block 150 s ahead in a catch-up is
  *              held, its sender not punished;
+ *   headers    a scripted peer of protocol version 2 leads a node with
+ *              a checkpoint: it is never sent GET_HEADERS (it would
+ *              not know it), the node checks every signature; one of
+ *              version 3 is asked for headers from the fork point;
  *   kill       kill -9 of syncd, then of stored, in the middle of a
  *              catch-up: the node completes with A's tip;
  *   partition  two producers, each with one of the two keys of a
@@ -689,6 +693,92 @@ tip_with_fake(struct tn_node *n, struct tn_node *ref, struct fake *f,
  * asked again and again: paused after one deadline, not banned (silence
  * is not proof of malice, and it no longer costs the others anything).
  */
+static size_t	future_block(uint8_t *, uint64_t, uint64_t, struct block *);
+
+/*
+ * Serve a scripted peer for secs: answer pings, a locator with block
+ * (one), any range with nothing, headers never; count the GET_HEADERS
+ * and note the first one's height.
+ */
+static void
+fake_lead(struct fake *f, double secs, const uint8_t *block, size_t len,
+    int *nheaders, uint64_t *from)
+{
+	static struct wire_msg	m, e;
+	struct blob		v = { block, (uint32_t)len };
+	double			end = tn_now() + secs;
+
+	while (tn_now() < end) {
+		if (fake_recv(f, &m, end - tn_now()) != 1 ||
+		    fake_answer_ping(f, &m))
+			continue;
+		if (m.type == WIRE_GET_HEADERS && (*nheaders)++ == 0)
+			*from = m.u.get_headers.from;
+		if (m.type != WIRE_GET_RANGE && m.type != WIRE_GET_LOCATOR)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.type = WIRE_BLOCKS;
+		wire_blocks_fill(&e.u.blocks, m.type == WIRE_GET_RANGE ?
+		    m.u.range.reqid : m.u.locator.reqid, &v,
+		    m.type == WIRE_GET_LOCATOR ? 1 : 0);
+		fake_send(f, &e, Magic);
+	}
+}
+
+/*
+ * Headers first only with a peer that knows GET_HEADERS (docs/protocol.md
+ * section 3): a scripted peer of version 2 (TLS, no headers) leads H, a
+ * fresh node with a checkpoint: netd never sends it GET_HEADERS (it
+ * would close the connection for an unknown type), syncd takes "no
+ * headers" and checks every signature.  The same peer speaking version
+ * 3 to a fresh node is asked for headers from height 1 (the fork point
+ * is genesis).
+ */
+static void
+test_headers_version(void)
+{
+	static uint8_t	 blk[BLOCK_MAX_LEN];
+	struct tn_node	 H;
+	struct fake	 f;
+	struct block	 b;
+	char		 conf[512], hex[2 * BLOCK_HASH_LEN + 1];
+	uint8_t		 cp[BLOCK_HASH_LEN];
+	size_t		 len;
+	uint64_t	 from = 0;
+	int		 v, n;
+
+	len = future_block(blk, 1, 0, &b);
+	CU_ASSERT_FATAL(len > 0);
+	randombytes_buf(cp, sizeof(cp));
+	sodium_bin2hex(hex, sizeof(hex), cp, sizeof(cp));
+	snprintf(conf, sizeof(conf), "[sync]\nassumevalid = %s\n", hex);
+	for (v = WIRE_VERSION_TLS; v <= WIRE_VERSION_HEADERS; v++) {
+		/* a fresh node: a lead without headers is not asked again */
+		CU_ASSERT_FATAL(node_new(&H, "127.0.0.39", conf) == 0);
+		CU_ASSERT_FATAL(tn_node_run(&H, 20) == 0);
+		n = 0;
+		from = 0;
+		CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.40", H.ip, PORT) ==
+		    0);
+		f.height = 5;
+		memcpy(f.tip, b.hash, BLOCK_HASH_LEN);
+		CU_ASSERT(fake_hello_version(&f, (uint16_t)v, 0x4ead + v,
+		    NULL) == 0);
+		fake_lead(&f, 5, blk, len, &n, &from);
+		if (v < WIRE_VERSION_HEADERS) {
+			CU_ASSERT_EQUAL(n, 0);
+			CU_ASSERT(fake_alive(&f));
+			CU_ASSERT(tn_file_contains(H.log, "is not in the "
+			    "headers of peer 127.0.0.40 (none"));
+		} else {
+			CU_ASSERT(n >= 1);
+			CU_ASSERT_EQUAL(from, 1);
+		}
+		fake_close(&f);
+		tn_node_cleanup(&H);
+	}
+}
+
 static void
 test_liar(void)
 {
@@ -923,14 +1013,17 @@ test_partition(void)
 	(void)!system(cmd);
 }
 
+/* an argument runs only the tests whose name contains it */
 int
-main(void)
+main(int argc, char **argv)
 {
 	static const struct tn_case tests[] = {
 		{ "single: 2,500 blocks from one peer", test_single },
 		{ "three: blocks from each of three peers", test_three },
 		{ "sigstop: a frozen peer's ranges move", test_sigstop },
 		{ "badsig: bad signatures, peer dropped", test_badsig_real },
+		{ "headers first: only with version-3 peers",
+		    test_headers_version },
 		{ "kill -9 syncd mid catch-up", test_kill_syncd },
 		{ "kill -9 stored mid catch-up", test_kill_stored },
 		{ "liar: claims a longer chain, serves nothing",
@@ -941,7 +1034,7 @@ main(void)
 		    test_partition },
 	};
 	struct tn_suite	 ts = { .name = "syncd", .cases = tests,
-	    .ncases = TN_NCASES(tests) };
+	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL };
 	char		 err[256];
 	int		 rc;
 
