@@ -366,6 +366,9 @@ round_forget(struct syncd *s)
 
 	lead_forget(s);
 	cv_reset(&s->cv);
+	/* a header chain that has not reached the checkpoint goes too */
+	if (s->cv.hc_av == 0)
+		cv_headers_free(&s->cv);
 	planner_reset(&s->pl, s->cv.tip_height, s->cv.tip_height);
 	for (i = 0; i < s->pl.np; i++)
 		s->pl.p[i].skip = 0;
