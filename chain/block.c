@@ -48,25 +48,54 @@ block_hash_header(const uint8_t header[BLOCK_HEADER_LEN],
 	    NULL, 0);
 }
 
+/* the header's fields from its BLOCK_HEADER_LEN bytes */
+static void
+header_fields(const uint8_t *raw, struct block_header *h)
+{
+	struct rbuf r;
+
+	rbuf_init(&r, raw, BLOCK_HEADER_LEN);
+	h->version = get_u32(&r);
+	h->height = get_u64(&r);
+	get_bytes(&r, h->prev, BLOCK_HASH_LEN);
+	h->time_ms = get_u64(&r);
+	get_bytes(&r, h->payload_hash, BLOCK_HASH_LEN);
+	h->producer = get_u16(&r);
+	h->payload_len = get_u32(&r);
+}
+
+enum block_error
+block_header_decode(const uint8_t raw[BLOCK_HEADER_LEN],
+    struct block_header *h, uint8_t hash[BLOCK_HASH_LEN])
+{
+	header_fields(raw, h);
+	block_hash_header(raw, hash);
+	if (h->version != BLOCK_VERSION)
+		return BLOCK_ERR_VERSION;
+	return h->payload_len > BLOCK_PAYLOAD_MAX ? BLOCK_ERR_FORMAT :
+	    BLOCK_OK;
+}
+
+enum block_error
+block_header_follows(const struct block_header *h,
+    const struct block_header *prev_h, const uint8_t prev_hash[BLOCK_HASH_LEN])
+{
+	if (h->height != prev_h->height + 1)
+		return BLOCK_ERR_HEIGHT;
+	if (memcmp(h->prev, prev_hash, BLOCK_HASH_LEN) != 0)
+		return BLOCK_ERR_LINK;
+	return h->time_ms < prev_h->time_ms ? BLOCK_ERR_TIME_PAST : BLOCK_OK;
+}
+
 enum block_error
 block_decode(const uint8_t *buf, size_t len, struct block *b)
 {
-	struct rbuf	r;
 	uint8_t		ph[BLOCK_HASH_LEN];
 
 	memset(b, 0, sizeof(*b));
 	if (len < BLOCK_HEADER_LEN + BLOCK_SIG_LEN || len > BLOCK_MAX_LEN)
 		return BLOCK_ERR_FORMAT;
-	rbuf_init(&r, buf, len);
-	b->h.version = get_u32(&r);
-	b->h.height = get_u64(&r);
-	get_bytes(&r, b->h.prev, BLOCK_HASH_LEN);
-	b->h.time_ms = get_u64(&r);
-	get_bytes(&r, b->h.payload_hash, BLOCK_HASH_LEN);
-	b->h.producer = get_u16(&r);
-	b->h.payload_len = get_u32(&r);
-	if (!rbuf_ok(&r))
-		return BLOCK_ERR_FORMAT;
+	header_fields(buf, &b->h);
 	if (b->h.version != BLOCK_VERSION)
 		return BLOCK_ERR_VERSION;
 	if (b->h.payload_len > BLOCK_PAYLOAD_MAX ||
@@ -118,13 +147,7 @@ enum block_error
 block_check_link(const struct block *b, const struct block_header *prev,
     const uint8_t prev_hash[BLOCK_HASH_LEN])
 {
-	if (b->h.height != prev->height + 1)
-		return BLOCK_ERR_HEIGHT;
-	if (memcmp(b->h.prev, prev_hash, BLOCK_HASH_LEN) != 0)
-		return BLOCK_ERR_LINK;
-	if (b->h.time_ms < prev->time_ms)
-		return BLOCK_ERR_TIME_PAST;
-	return BLOCK_OK;
+	return block_header_follows(&b->h, prev, prev_hash);
 }
 
 int

@@ -79,6 +79,23 @@ void	block_header_encode(uint8_t out[BLOCK_HEADER_LEN],
 	    const struct block_header *);
 void	block_hash_header(const uint8_t header[BLOCK_HEADER_LEN],
 	    uint8_t out[BLOCK_HASH_LEN]);
+/*
+ * One encoded header (BLOCK_HEADER_LEN bytes, as in a HEADERS message,
+ * docs/protocol.md section 3) into h and its block hash into hash:
+ * BLOCK_OK, BLOCK_ERR_VERSION, or BLOCK_ERR_FORMAT for a payload length
+ * above BLOCK_PAYLOAD_MAX.
+ */
+enum block_error block_header_decode(const uint8_t raw[BLOCK_HEADER_LEN],
+	    struct block_header *h, uint8_t hash[BLOCK_HASH_LEN]);
+/*
+ * Whether header h (its hash not needed) follows prev_h, whose hash is
+ * prev_hash: height one more, prev = prev_hash, time not before.
+ * BLOCK_OK, BLOCK_ERR_HEIGHT, BLOCK_ERR_LINK or BLOCK_ERR_TIME_PAST.
+ * The rules block_validate applies to whole blocks, signature aside.
+ */
+enum block_error block_header_follows(const struct block_header *h,
+	    const struct block_header *prev_h,
+	    const uint8_t prev_hash[BLOCK_HASH_LEN]);
 /* Parse one encoded block (exactly len bytes); checks lengths, version and
  * the payload hash.  Does not check signatures or the chain. */
 enum block_error block_decode(const uint8_t *, size_t len, struct block *);

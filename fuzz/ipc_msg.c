@@ -37,6 +37,10 @@ static union {
 	struct ipc_result		result;
 	struct ipc_tip			tip;
 	struct ipc_range		range;
+	struct ipc_headers_req		headers_req;
+	struct ipc_headers		headers;
+	struct ipc_get_headers		get_headers;
+	struct ipc_net_headers		net_headers;
 	struct ipc_blocks		blocks;
 	struct ipc_hashes		hashes;
 	struct ipc_point		point;
@@ -101,6 +105,10 @@ check_limits(uint16_t type)
 		    u.get_blocks.count > IPC_MAX_BLOCKS)
 			fuzz_fail("get-blocks over its limits");
 		break;
+	case IPC_STORE_HEADERS:
+		if (u.headers.count > IPC_MAX_HEADERS)
+			fuzz_fail("more headers than IPC_MAX_HEADERS");
+		break;
 	case IPC_STORE_ADDRS:
 		if (u.addrs.count > IPC_MAX_ADDRS)
 			fuzz_fail("more addresses than IPC_MAX_ADDRS");
@@ -151,6 +159,18 @@ decode_body(uint16_t type, const uint8_t *body, size_t len)
 		break;
 	case IPC_STORE_BLOCKS_REQ:
 		ROUND(range, u.range, (void)0);
+		break;
+	case IPC_STORE_HEADERS_REQ:
+		ROUND(headers_req, u.headers_req, (void)0);
+		break;
+	case IPC_STORE_HEADERS:
+		ROUND(headers, u.headers, (void)0);
+		break;
+	case IPC_SYNC_GET_HEADERS:
+		ROUND(get_headers, u.get_headers, (void)0);
+		break;
+	case IPC_NET_HEADERS:
+		ROUND(net_headers, u.net_headers, (void)0);
 		break;
 	case IPC_STORE_BLOCKS:
 	case IPC_SYNC_ANNOUNCE:

@@ -169,6 +169,7 @@ wire_seeds(void)
 {
 	struct wire_msg	*m;
 	struct wbuf	 stream;
+	uint8_t		*hdrs;
 	uint8_t		 flag = 1;
 	int		 i;
 
@@ -240,6 +241,29 @@ wire_seeds(void)
 		m->u.blocks.v[i] = (struct blob){ blk1 + i, 1 };
 	wire_over(m, "blocks-max", NULL, "blocks-over", 4,
 	    "\0\0\0\1\x2a", 5);
+
+	memset(m, 0, sizeof(*m));
+	m->type = WIRE_GET_HEADERS;
+	m->u.get_headers.reqid = 9;
+	m->u.get_headers.from = 1;
+	m->u.get_headers.count = WIRE_MAX_HEADERS;
+	wire_one(m, "get-headers", &stream);
+
+	/* the headers of blocks 1 and 2; then the most, one more refused */
+	memset(m, 0, sizeof(*m));
+	if ((hdrs = calloc(WIRE_MAX_HEADERS, BLOCK_HEADER_LEN)) == NULL)
+		die("out of memory");
+	memcpy(hdrs, b1.header_raw, BLOCK_HEADER_LEN);
+	memcpy(hdrs + BLOCK_HEADER_LEN, b2.header_raw, BLOCK_HEADER_LEN);
+	m->type = WIRE_HEADERS;
+	m->u.headers.reqid = 9;
+	m->u.headers.count = 2;
+	m->u.headers.h = hdrs;
+	wire_one(m, "headers", &stream);
+	m->u.headers.count = WIRE_MAX_HEADERS;
+	wire_over(m, "headers-max", NULL, "headers-over", 4, hdrs,
+	    BLOCK_HEADER_LEN);
+	free(hdrs);
 
 	memset(m, 0, sizeof(*m));
 	m->type = WIRE_GET_ADDRS;
@@ -407,6 +431,16 @@ ipc_seeds(void)
 	bmax = (struct ipc_blocks){ IPC_OK, IPC_MAX_BLOCKS, many };
 	OVER("store-blocks-over", IPC_STORE_BLOCKS, ipc_blocks_encode, bmax,
 	    1, "\0\0\0\1\x2a", 5);
+	BODY("store-headers-req", IPC_STORE_HEADERS_REQ,
+	    ipc_headers_req_encode, (struct ipc_headers_req){ 1, 2000 });
+	BODY("store-headers", IPC_STORE_HEADERS, ipc_headers_encode,
+	    (struct ipc_headers){ IPC_OK, 1, blk1 });
+	BODY("sync-get-headers", IPC_SYNC_GET_HEADERS, ipc_get_headers_encode,
+	    (struct ipc_get_headers){ .ip = ip, .reqid = 4, .from = 1,
+	    .count = 2000 });
+	BODY("net-headers", IPC_NET_HEADERS, ipc_net_headers_encode,
+	    (struct ipc_net_headers){ .ip = ip, .reqid = 4,
+	    .headers = { IPC_OK, 1, blk1 } });
 	ipc_put("store-locator-req", IPC_STORE_LOCATOR_REQ, NULL);
 	ipc_put("store-node-key-req", IPC_STORE_NODE_KEY_REQ, NULL);
 	BODY("store-hashes", IPC_STORE_HASHES, ipc_hashes_encode,

@@ -100,6 +100,9 @@ enum ipc_type {
 	IPC_STORE_PEER_KEY,		/* netd: ipc_peer_key ->
 					   STORE_PEER_KEY_ACK */
 	IPC_STORE_PEER_KEY_ACK,		/* ipc_peer_key_ack */
+	IPC_STORE_HEADERS_REQ,		/* ipc_headers_req ->
+					   IPC_STORE_HEADERS */
+	IPC_STORE_HEADERS,		/* ipc_headers */
 
 	/* sync channel */
 	IPC_NET_PEER_UP = 64,		/* netd -> syncd: ipc_peer */
@@ -110,6 +113,8 @@ enum ipc_type {
 	IPC_SYNC_ANNOUNCE,		/* syncd -> netd: ipc_blocks (1) */
 	IPC_SYNC_PUNISH,		/* syncd -> netd: ipc_punish */
 	IPC_SYNC_PEERS_REQ,		/* syncd -> netd: send PEER_UP all */
+	IPC_SYNC_GET_HEADERS,		/* syncd -> netd: ipc_get_headers */
+	IPC_NET_HEADERS,		/* netd -> syncd: ipc_net_headers */
 	IPC_TYPE_MAX
 };
 
@@ -287,6 +292,9 @@ struct ipc_debug_socket {
 #define IPC_MAX_HASHES		64	/* locator entries */
 #define IPC_MAX_ADDRS		1000	/* address-book entries */
 #define IPC_REASON_MAX		200
+#define IPC_MAX_HEADERS		2000	/* headers in one message, =
+					   WIRE_MAX_HEADERS */
+#define IPC_HEADER_LEN		90	/* = BLOCK_HEADER_LEN */
 
 /* IPC_STORE_TIP */
 struct ipc_tip {
@@ -300,6 +308,28 @@ struct ipc_range {
 	uint64_t	from;
 	uint32_t	count;
 	uint32_t	max_bytes;
+};
+
+/*
+ * IPC_STORE_HEADERS_REQ: the headers of the main chain's blocks from
+ * height from (<= IPC_MAX_HEIGHT), count of them (1..IPC_MAX_HEADERS):
+ * for a peer's GET_HEADERS (docs/protocol.md section 3).
+ */
+struct ipc_headers_req {
+	uint64_t	from;
+	uint32_t	count;
+};
+
+/*
+ * IPC_STORE_HEADERS: code (IPC_OK, or why there are none), then count
+ * (0..IPC_MAX_HEADERS) block headers of IPC_HEADER_LEN bytes back to back
+ * at h.  Decoding points h into the message (nothing is allocated): the
+ * message must outlive the result.
+ */
+struct ipc_headers {
+	uint8_t		 code;
+	uint32_t	 count;
+	const uint8_t	*h;
 };
 
 /*
@@ -455,6 +485,27 @@ struct ipc_get_blocks {
 	struct ipc_hashes	locator;
 };
 
+/*
+ * IPC_SYNC_GET_HEADERS: ask peer ip for count (1..IPC_MAX_HEADERS)
+ * headers from height from (GET_HEADERS, docs/protocol.md section 3).
+ * netd answers every one with IPC_NET_HEADERS of the same reqid: the
+ * peer's answer, or none (the peer is gone, its version is below 3, its
+ * requests are full, no answer within the deadline).
+ */
+struct ipc_get_headers {
+	struct netaddr	ip;
+	uint32_t	reqid;
+	uint64_t	from;
+	uint32_t	count;
+};
+
+/* IPC_NET_HEADERS: a peer's HEADERS as it sent them (nothing judged) */
+struct ipc_net_headers {
+	struct netaddr		ip;
+	uint32_t		reqid;
+	struct ipc_headers	headers;
+};
+
 /* IPC_SYNC_PUNISH */
 struct ipc_punish {
 	struct netaddr	ip;
@@ -549,6 +600,10 @@ void	ipc_tip_encode(struct wbuf *, const struct ipc_tip *);
 int	ipc_tip_decode(struct rbuf *, struct ipc_tip *);
 void	ipc_range_encode(struct wbuf *, const struct ipc_range *);
 int	ipc_range_decode(struct rbuf *, struct ipc_range *);
+void	ipc_headers_req_encode(struct wbuf *, const struct ipc_headers_req *);
+int	ipc_headers_req_decode(struct rbuf *, struct ipc_headers_req *);
+void	ipc_headers_encode(struct wbuf *, const struct ipc_headers *);
+int	ipc_headers_decode(struct rbuf *, struct ipc_headers *);
 /* Blocks: encode appends count and each blob; free releases v. */
 void	ipc_blocks_encode(struct wbuf *, const struct ipc_blocks *);
 int	ipc_blocks_decode(struct rbuf *, struct ipc_blocks *);
@@ -583,6 +638,10 @@ void	ipc_net_blocks_encode(struct wbuf *, const struct ipc_net_blocks *);
 int	ipc_net_blocks_decode(struct rbuf *, struct ipc_net_blocks *);
 void	ipc_get_blocks_encode(struct wbuf *, const struct ipc_get_blocks *);
 int	ipc_get_blocks_decode(struct rbuf *, struct ipc_get_blocks *);
+void	ipc_get_headers_encode(struct wbuf *, const struct ipc_get_headers *);
+int	ipc_get_headers_decode(struct rbuf *, struct ipc_get_headers *);
+void	ipc_net_headers_encode(struct wbuf *, const struct ipc_net_headers *);
+int	ipc_net_headers_decode(struct rbuf *, struct ipc_net_headers *);
 void	ipc_punish_encode(struct wbuf *, const struct ipc_punish *);
 int	ipc_punish_decode(struct rbuf *, struct ipc_punish *);
 void	ipc_bans_encode(struct wbuf *, const struct ipc_bans *);

@@ -49,6 +49,8 @@ const char *const net_close_names[CLOSE_NREASONS] = {
 #define ADDR_LEN	(NETADDR_LEN + 2 + 1 + 8 + 8 + 4 + 8)
 #define PEER_LEN	(NETADDR_LEN + 2 + 1 + 8 + IPC_HASH_LEN)
 #define STORERS		(P(IPC_NETD) | P(IPC_SYNCD))
+#define HEADERS_MIN	(1 + 4)
+#define HEADERS_MAX	(HEADERS_MIN + IPC_MAX_HEADERS * IPC_HEADER_LEN)
 
 const char *const ipc_code_names[IPC_NCODES] = {
 	"ok", "malformed request", "gap", "does not link", "conflict",
@@ -91,6 +93,10 @@ CODEC(bans)
 CODEC(unban)
 CODEC(tip)
 CODEC(range)
+CODEC(headers_req)
+CODEC(headers)
+CODEC(get_headers)
+CODEC(net_headers)
 CODEC(blocks)
 CODEC(hashes)
 CODEC(point)
@@ -198,6 +204,10 @@ static const struct ipc_msgdef msgdefs[] = {
 	    ANSWER(IPC_STORE_PEER_KEY_ACK), C(peer_key) },
 	{ IPC_STORE_PEER_KEY_ACK, "store-peer-key-ack", P(IPC_STORED),
 	    P(IPC_NETD), PEER_KEY_ACK_LEN, PEER_KEY_ACK_LEN, C(peer_key_ack) },
+	{ IPC_STORE_HEADERS_REQ, "store-headers-req", P(IPC_NETD),
+	    P(IPC_STORED), 12, 12, ANSWER(IPC_STORE_HEADERS), C(headers_req) },
+	{ IPC_STORE_HEADERS, "store-headers", P(IPC_STORED), P(IPC_NETD),
+	    HEADERS_MIN, HEADERS_MAX, C(headers) },
 
 	{ IPC_NET_PEER_UP, "net-peer-up", P(IPC_NETD), P(IPC_SYNCD),
 	    PEER_LEN, PEER_LEN, C(peer) },
@@ -218,6 +228,11 @@ static const struct ipc_msgdef msgdefs[] = {
 	    C(punish) },
 	{ IPC_SYNC_PEERS_REQ, "sync-peers-req", P(IPC_SYNCD), P(IPC_NETD),
 	    0, 0, RAW },
+	{ IPC_SYNC_GET_HEADERS, "sync-get-headers", P(IPC_SYNCD), P(IPC_NETD),
+	    NETADDR_LEN + 16, NETADDR_LEN + 16, C(get_headers) },
+	{ IPC_NET_HEADERS, "net-headers", P(IPC_NETD), P(IPC_SYNCD),
+	    NETADDR_LEN + 4 + HEADERS_MIN, NETADDR_LEN + 4 + HEADERS_MAX,
+	    C(net_headers) },
 };
 
 const struct ipc_msgdef *
@@ -669,6 +684,93 @@ ipc_range_decode(struct rbuf *r, struct ipc_range *m)
 	if (m->count > IPC_MAX_BLOCKS || m->max_bytes > IPC_MAX_BLOCK_BYTES)
 		return -1;
 	return rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_headers_req_encode(struct wbuf *w, const struct ipc_headers_req *m)
+{
+	put_u64(w, m->from);
+	put_u32(w, m->count);
+}
+
+int
+ipc_headers_req_decode(struct rbuf *r, struct ipc_headers_req *m)
+{
+	m->from = get_height(r);
+	m->count = get_u32(r);
+	if (m->count < 1 || m->count > IPC_MAX_HEADERS)
+		return -1;
+	return rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_headers_encode(struct wbuf *w, const struct ipc_headers *m)
+{
+	if (m->count > IPC_MAX_HEADERS) {
+		w->err = 1;
+		return;
+	}
+	put_u8(w, m->code);
+	put_u32(w, m->count);
+	put_bytes(w, m->h, (size_t)m->count * IPC_HEADER_LEN);
+}
+
+/* Not rbuf_done: headers may be embedded; the caller checks the end. */
+static int
+headers_decode(struct rbuf *r, struct ipc_headers *m)
+{
+	m->code = get_u8(r);
+	m->count = get_count(r, IPC_MAX_HEADERS, IPC_HEADER_LEN);
+	m->h = get_ptr(r, (size_t)m->count * IPC_HEADER_LEN);
+	if (!rbuf_ok(r) || m->code >= IPC_NCODES) {
+		m->count = 0;
+		m->h = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+ipc_headers_decode(struct rbuf *r, struct ipc_headers *m)
+{
+	return headers_decode(r, m) == 0 && rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_get_headers_encode(struct wbuf *w, const struct ipc_get_headers *m)
+{
+	put_bytes(w, &m->ip, NETADDR_LEN);
+	put_u32(w, m->reqid);
+	put_u64(w, m->from);
+	put_u32(w, m->count);
+}
+
+int
+ipc_get_headers_decode(struct rbuf *r, struct ipc_get_headers *m)
+{
+	get_bytes(r, &m->ip, NETADDR_LEN);
+	m->reqid = get_u32(r);
+	m->from = get_height(r);
+	m->count = get_u32(r);
+	if (m->count < 1 || m->count > IPC_MAX_HEADERS)
+		return -1;
+	return rbuf_done(r) ? 0 : -1;
+}
+
+void
+ipc_net_headers_encode(struct wbuf *w, const struct ipc_net_headers *m)
+{
+	put_bytes(w, &m->ip, NETADDR_LEN);
+	put_u32(w, m->reqid);
+	ipc_headers_encode(w, &m->headers);
+}
+
+int
+ipc_net_headers_decode(struct rbuf *r, struct ipc_net_headers *m)
+{
+	get_bytes(r, &m->ip, NETADDR_LEN);
+	m->reqid = get_u32(r);
+	return headers_decode(r, &m->headers) == 0 && rbuf_done(r) ? 0 : -1;
 }
 
 void

@@ -27,6 +27,7 @@
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <event2/buffer.h>
@@ -87,12 +88,20 @@ conn_new(struct netd *nd, int fd, enum net_direction dir,
     const struct netaddr *ip, uint16_t port, struct addr *a)
 {
 	struct conn	*c;
+	int		 one = 1;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		log_warn("conn_new");
 		close(fd);
 		return NULL;
 	}
+	/*
+	 * No Nagle: a request (GET_HEADERS, 30 bytes) must not wait for the
+	 * ACK of what went before, which the peer's delayed ACK holds back
+	 * up to 40 ms (RFC 1122 4.2.3.2); every frame is written whole
+	 * anyway.  As Bitcoin Core does on every peer socket.
+	 */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c->bev = bufferevent_socket_new(nd->w->base, fd,
 	    BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
@@ -517,6 +526,32 @@ conn_peer_event(struct conn *c, uint16_t type)
 	netd_sync_compose(c->nd, type, 0, &p);
 }
 
+/* a peer's HEADERS (or none) to syncd, as IPC_NET_HEADERS */
+static void
+net_headers(struct netd *nd, struct netaddr ip, uint32_t sync_reqid,
+    const uint8_t *h, uint32_t count)
+{
+	struct ipc_net_headers nh;
+
+	memset(&nh, 0, sizeof(nh));
+	nh.ip = ip;
+	nh.reqid = sync_reqid;
+	nh.headers.code = IPC_OK;
+	nh.headers.count = h != NULL ? count : 0;
+	nh.headers.h = h;
+	netd_sync_compose(nd, IPC_NET_HEADERS, sync_reqid, &nh);
+}
+
+/* a request of syncd's ends without an answer: it gets an empty one */
+static void
+req_fail(struct conn *c, const struct peer_req *r)
+{
+	if (r->headers)
+		net_headers(c->nd, c->ip, r->sync_reqid, NULL, 0);
+	else
+		netd_net_blocks(c->nd, c->ip, r->sync_reqid, NULL, 0);
+}
+
 /* syncd's requests on this connection end: each gets an empty answer */
 static void
 conn_fail_reqs(struct conn *c)
@@ -524,8 +559,48 @@ conn_fail_reqs(struct conn *c)
 	int i;
 
 	for (i = 0; i < c->nreqs; i++)
-		netd_net_blocks(c->nd, c->ip, c->reqs[i].sync_reqid, NULL, 0);
+		req_fail(c, &c->reqs[i]);
 	c->nreqs = 0;
+}
+
+struct peer_req *
+conn_req_new(struct conn *c, uint32_t sync_reqid)
+{
+	struct peer_req *pr;
+
+	if (c->nreqs >= NETD_MAX_PEER_REQS)
+		return NULL;
+	pr = &c->reqs[c->nreqs++];
+	memset(pr, 0, sizeof(*pr));
+	pr->wire_reqid = c->next_reqid++;
+	if (c->next_reqid == 0)
+		c->next_reqid = 1;
+	pr->sync_reqid = sync_reqid;
+	pr->deadline = mono_now() + NETD_PEER_REQ_S;
+	return pr;
+}
+
+void
+conn_ask_headers(struct netd *nd, const struct ipc_get_headers *g)
+{
+	struct conn	*c = conn_by_ip(nd, &g->ip);
+	struct peer_req	*pr;
+	struct wire_msg	 m;
+
+	if (c == NULL || c->state != CONN_ACTIVE ||
+	    c->version < WIRE_VERSION_HEADERS ||
+	    (pr = conn_req_new(c, g->reqid)) == NULL) {
+		net_headers(nd, g->ip, g->reqid, NULL, 0);
+		return;
+	}
+	pr->headers = 1;
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_GET_HEADERS;
+	m.u.get_headers.reqid = pr->wire_reqid;
+	m.u.get_headers.from = g->from;
+	m.u.get_headers.count = g->count <= WIRE_MAX_HEADERS ? g->count :
+	    WIRE_MAX_HEADERS;
+	conn_send(c, &m);
 }
 
 /*
@@ -998,7 +1073,7 @@ register_conn(struct conn *c)
 }
 
 /*
- * A version-2 hello in plaintext: the peer speaks TLS too
+ * A hello of version 2 or later in plaintext: the peer speaks TLS too
  * (docs/protocol.md section 12).  With [p2p] plaintext = always both
  * ends chose plaintext: fine.  Outbound to an address marked plaintext
  * for its version-1 answer: refused and the mark dropped (it was a
@@ -1036,15 +1111,18 @@ on_hello(struct conn *c, const struct wire_hello *h)
 		conn_close(c, CLOSE_PROTOCOL, 1, "second hello");
 		return;
 	}
-	/* version 1 (its frames are the same) only in plaintext */
-	if (h->version != WIRE_VERSION && (c->tls ||
-	    h->version != WIRE_VERSION_PLAIN)) {
+	/*
+	 * versions 2 ... WIRE_VERSION (TLS); version 1 (its frames are the
+	 * same) only in plaintext (docs/protocol.md sections 4 and 12)
+	 */
+	if ((h->version < WIRE_VERSION_TLS || h->version > WIRE_VERSION) &&
+	    (c->tls || h->version != WIRE_VERSION_PLAIN)) {
 		conn_close(c, CLOSE_PROTOCOL, 1, "protocol version %u, we "
-		    "speak %u (and %u in plaintext)", h->version, WIRE_VERSION,
-		    WIRE_VERSION_PLAIN);
+		    "speak %u ... %u (and %u in plaintext)", h->version,
+		    WIRE_VERSION_TLS, WIRE_VERSION, WIRE_VERSION_PLAIN);
 		return;
 	}
-	if (!c->tls && h->version == WIRE_VERSION && !plaintext_v2_ok(c))
+	if (!c->tls && h->version >= WIRE_VERSION_TLS && !plaintext_v2_ok(c))
 		return;
 	if (h->magic != nd->magic || memcmp(h->genesis, nd->genesis_hash,
 	    IPC_HASH_LEN) != 0) {
@@ -1106,7 +1184,8 @@ on_blocks(struct conn *c, const struct wire_blocks *b)
 
 	if (b->reqid != 0) {
 		for (k = 0; k < c->nreqs; k++)
-			if (c->reqs[k].wire_reqid == b->reqid)
+			if (c->reqs[k].wire_reqid == b->reqid &&
+			    !c->reqs[k].headers)
 				break;
 		if (k == c->nreqs) {
 			netd_log(c->nd, c->ip, NLOG_REQUEST, LOGRATE_DEBUG,
@@ -1157,6 +1236,45 @@ on_blocks(struct conn *c, const struct wire_blocks *b)
 	netd_net_blocks(c->nd, c->ip, sync_reqid, b->v, b->count);
 }
 
+/*
+ * GET_HEADERS: only a peer whose hello said version 3 or later knows it
+ * (and the HEADERS answer); from another it is a protocol violation
+ * (docs/protocol.md section 3).
+ */
+static void
+on_get_headers(struct conn *c, const struct wire_get_headers *g)
+{
+	if (c->version < WIRE_VERSION_HEADERS) {
+		conn_close(c, CLOSE_PROTOCOL, 1, "get-headers from a version "
+		    "%u peer", c->version);
+		return;
+	}
+	netd_serve_headers(c->nd, c, g->reqid, g->from, g->count);
+}
+
+/*
+ * HEADERS: the answer to a GET_HEADERS of syncd's goes to it as sent
+ * (syncd judges the count and the links); one for a request we do not
+ * know (a late answer looks the same) is dropped.
+ */
+static void
+on_headers(struct conn *c, const struct wire_headers *h)
+{
+	int k;
+
+	for (k = 0; k < c->nreqs; k++)
+		if (c->reqs[k].wire_reqid == h->reqid && c->reqs[k].headers)
+			break;
+	if (k == c->nreqs) {
+		netd_log(c->nd, c->ip, NLOG_REQUEST, LOGRATE_DEBUG, "%s: "
+		    "headers for unknown request %u, dropped", c->name,
+		    h->reqid);
+		return;
+	}
+	net_headers(c->nd, c->ip, c->reqs[k].sync_reqid, h->h, h->count);
+	c->reqs[k] = c->reqs[--c->nreqs];
+}
+
 static void
 on_get_addrs(struct conn *c, double now)
 {
@@ -1173,7 +1291,7 @@ on_get_addrs(struct conn *c, double now)
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return;
 	/* a version 1 peer reads IPv4 only (docs/protocol.md section 3) */
-	m->type = c->version >= WIRE_VERSION ? WIRE_ADDRS_V2 : WIRE_ADDRS;
+	m->type = c->version >= WIRE_VERSION_TLS ? WIRE_ADDRS_V2 : WIRE_ADDRS;
 	v1 = m->type == WIRE_ADDRS;
 	TAILQ_FOREACH(o, &nd->conns, entry)
 		if (n < WIRE_MAX_ADDRS && o != c && o->state == CONN_ACTIVE &&
@@ -1284,6 +1402,12 @@ dispatch(struct conn *c, const struct wire_msg *m, double now)
 		break;
 	case WIRE_BLOCKS:
 		on_blocks(c, &m->u.blocks);
+		break;
+	case WIRE_GET_HEADERS:
+		on_get_headers(c, &m->u.get_headers);
+		break;
+	case WIRE_HEADERS:
+		on_headers(c, &m->u.headers);
 		break;
 	case WIRE_GET_ADDRS:
 		on_get_addrs(c, now);
@@ -1458,7 +1582,8 @@ must_wait(struct conn *c, uint16_t type, size_t others)
 	if (!conn_read_room(c, others))
 		return 1;
 	return c->state == CONN_ACTIVE && (type == WIRE_GET_RANGE ||
-	    type == WIRE_GET_LOCATOR) && !conn_serve_room(c);
+	    type == WIRE_GET_LOCATOR || type == WIRE_GET_HEADERS) &&
+	    !conn_serve_room(c);
 }
 
 /*
@@ -1489,6 +1614,12 @@ payload_max(const struct conn *c, uint16_t type)
 		/* an announcement: one block; an answer: a whole batch */
 		return c->nreqs > 0 || c->next_reqid != 1 ? WIRE_MAX_PAYLOAD :
 		    4 + 4 + 4 + BLOCK_MAX_LEN;
+	case WIRE_GET_HEADERS:
+		return 4 + 8 + 4;
+	case WIRE_HEADERS:
+		/* only an answer: a whole one once we have asked */
+		return c->nreqs > 0 || c->next_reqid != 1 ?
+		    WIRE_HEADERS_MAX_PAYLOAD : 4 + 4;
 	case WIRE_GET_ADDRS:
 		return 0;
 	case WIRE_ADDRS:
@@ -1656,7 +1787,7 @@ tls_up(struct conn *c)
  * TLS.  An outbound whose answer was an older node's (version 1)
  * plaintext hello, with [p2p] plaintext = yes, marks the address
  * plaintext for NETD_PLAINTEXT_MARK_S: the next dials speak plaintext.
- * Any other plaintext answer (a version-2 hello: a node that speaks TLS,
+ * Any other plaintext answer (a version-2+ hello: a node that speaks TLS,
  * so a downgrade attack or a misconfiguration) is refused and marks
  * nothing (as BIP 324 falls back to v1 only on the v1 signal;
  * docs/protocol.md section 12).
@@ -1740,7 +1871,7 @@ req_deadlines(struct conn *c, double now)
 		netd_log(c->nd, c->ip, NLOG_REQUEST, LOGRATE_INFO, "%s: no "
 		    "answer to request %u in %.0f s", c->name,
 		    c->reqs[i].wire_reqid, NETD_PEER_REQ_S);
-		netd_net_blocks(c->nd, c->ip, c->reqs[i].sync_reqid, NULL, 0);
+		req_fail(c, &c->reqs[i]);
 		c->reqs[i] = c->reqs[--c->nreqs];
 	}
 }

@@ -310,19 +310,48 @@ send_blocks(struct conn *c, uint32_t reqid, const struct blob *v,
 	free(m);
 }
 
-/* The request ends: the peer gets what we have (maybe nothing). */
 static void
-serve_done(struct netd *nd, struct serve *s, const struct blob *v,
+send_headers(struct conn *c, uint32_t reqid, const uint8_t *h,
     uint32_t count)
+{
+	struct wire_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_HEADERS;
+	m.u.headers.reqid = reqid;
+	m.u.headers.count = count <= WIRE_MAX_HEADERS ? count : 0;
+	m.u.headers.h = h;
+	conn_send(c, &m);
+}
+
+/*
+ * The request ends: the peer gets what we have (maybe nothing): blocks v
+ * or, for a header request, count headers at h.
+ */
+static void
+serve_end(struct netd *nd, struct serve *s, const struct blob *v,
+    const uint8_t *h, uint32_t count)
 {
 	struct conn *c = conn_by_serial(nd, s->serial);
 
 	s->ipc_reqid = 0;
 	if (c != NULL) {
 		c->serving--;
-		send_blocks(c, s->peer_reqid, v, count);
+		if (s->headers)
+			send_headers(c, s->peer_reqid, h,
+			    h != NULL ? count : 0);
+		else
+			send_blocks(c, s->peer_reqid, v,
+			    v != NULL ? count : 0);
 		conn_resume(c);
 	}
+}
+
+static void
+serve_done(struct netd *nd, struct serve *s, const struct blob *v,
+    uint32_t count)
+{
+	serve_end(nd, s, v, NULL, count);
 }
 
 static void
@@ -337,6 +366,19 @@ serve_blocks_req(struct netd *nd, struct serve *s, uint64_t from)
 	netd_store_compose(nd, IPC_STORE_BLOCKS_REQ, s->ipc_reqid, &r);
 }
 
+/* slot s now serves c's request reqid (its answer due NETD_SERVE_S on) */
+static void
+serve_take(struct serve *s, struct conn *c, uint32_t reqid, uint32_t count,
+    int headers)
+{
+	c->serving++;
+	s->serial = c->serial;
+	s->peer_reqid = reqid;
+	s->count = count;
+	s->headers = headers;
+	s->deadline = mono_now() + NETD_SERVE_S;
+}
+
 void
 netd_serve_range(struct netd *nd, struct conn *c, uint32_t reqid,
     uint64_t from, uint32_t count)
@@ -347,12 +389,26 @@ netd_serve_range(struct netd *nd, struct conn *c, uint32_t reqid,
 		send_blocks(c, reqid, NULL, 0);
 		return;
 	}
-	c->serving++;
-	s->serial = c->serial;
-	s->peer_reqid = reqid;
-	s->count = count;
-	s->deadline = mono_now() + NETD_SERVE_S;
+	serve_take(s, c, reqid, count, 0);
 	serve_blocks_req(nd, s, from);
+}
+
+void
+netd_serve_headers(struct netd *nd, struct conn *c, uint32_t reqid,
+    uint64_t from, uint32_t count)
+{
+	struct ipc_headers_req	 q;
+	struct serve		*s;
+
+	if ((s = serve_slot(nd, c)) == NULL) {
+		send_headers(c, reqid, NULL, 0);
+		return;
+	}
+	serve_take(s, c, reqid, count, 1);
+	q.from = from;
+	q.count = count;
+	s->ipc_reqid = next_reqid(nd);
+	netd_store_compose(nd, IPC_STORE_HEADERS_REQ, s->ipc_reqid, &q);
 }
 
 void
@@ -367,11 +423,7 @@ netd_serve_locator(struct netd *nd, struct conn *c,
 		send_blocks(c, l->reqid, NULL, 0);
 		return;
 	}
-	c->serving++;
-	s->serial = c->serial;
-	s->peer_reqid = l->reqid;
-	s->count = l->count;
-	s->deadline = mono_now() + NETD_SERVE_S;
+	serve_take(s, c, l->reqid, l->count, 0);
 	s->ipc_reqid = next_reqid(nd);
 	h->count = l->nhashes;
 	memcpy(h->h, l->h, (size_t)l->nhashes * IPC_HASH_LEN);
@@ -472,6 +524,20 @@ on_store_point(struct netd *nd, struct serve *s, struct rbuf *r)
 	}
 	/* the blocks after the fork point (after genesis if none known) */
 	serve_blocks_req(nd, s, p.found ? p.height + 1 : 1);
+}
+
+/* stored's headers for a peer's GET_HEADERS (at most the count asked) */
+static void
+on_store_headers(struct netd *nd, struct serve *s, struct rbuf *r)
+{
+	struct ipc_headers hs;
+
+	if (!s->headers || ipc_headers_decode(r, &hs) == -1 ||
+	    hs.code != IPC_OK || hs.count > s->count) {
+		serve_done(nd, s, NULL, 0);
+		return;
+	}
+	serve_end(nd, s, NULL, hs.h, hs.count);
 }
 
 static void
@@ -685,6 +751,10 @@ store_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
 		if (s != NULL)
 			on_store_blocks(nd, s, r);
 		return;
+	case IPC_STORE_HEADERS:
+		if (s != NULL)
+			on_store_headers(nd, s, r);
+		return;
 	case IPC_STORE_RESULT:
 		if (s != NULL)		/* an error instead of the answer */
 			serve_done(nd, s, NULL, 0);
@@ -723,7 +793,7 @@ on_get_blocks(struct netd *nd, struct rbuf *r)
 {
 	struct ipc_get_blocks	*g;
 	struct conn		*c;
-	struct wire_msg		*m;
+	struct wire_msg		*m = NULL;
 	struct peer_req		*pr;
 
 	if ((g = malloc(sizeof(*g))) == NULL)
@@ -735,18 +805,13 @@ on_get_blocks(struct netd *nd, struct rbuf *r)
 	}
 	c = conn_by_ip(nd, &g->ip);
 	if (c == NULL || c->state != CONN_ACTIVE ||
-	    c->nreqs >= NETD_MAX_PEER_REQS ||
-	    (m = calloc(1, sizeof(*m))) == NULL) {
+	    (m = calloc(1, sizeof(*m))) == NULL ||
+	    (pr = conn_req_new(c, g->reqid)) == NULL) {
 		netd_net_blocks(nd, g->ip, g->reqid, NULL, 0);
+		free(m);
 		free(g);
 		return;
 	}
-	pr = &c->reqs[c->nreqs++];
-	pr->wire_reqid = c->next_reqid++;
-	if (c->next_reqid == 0)
-		c->next_reqid = 1;
-	pr->sync_reqid = g->reqid;
-	pr->deadline = mono_now() + NETD_PEER_REQ_S;
 	if (g->count < 1)
 		g->count = 1;
 	if (g->count > WIRE_MAX_BLOCKS)
@@ -767,6 +832,19 @@ on_get_blocks(struct netd *nd, struct rbuf *r)
 	conn_send(c, m);
 	free(m);
 	free(g);
+}
+
+/* syncd wants headers from one peer (headers-first, docs/sync.md) */
+static void
+on_get_headers(struct netd *nd, struct rbuf *r)
+{
+	struct ipc_get_headers g;
+
+	if (ipc_get_headers_decode(r, &g) == -1) {
+		log_warnx("syncd: malformed get-headers, dropped");
+		return;
+	}
+	conn_ask_headers(nd, &g);
 }
 
 /* A new block (produced or accepted): to every peer at once. */
@@ -850,6 +928,9 @@ sync_dispatch(struct ipc_chan *ch, const struct ipc_hdr *h, struct rbuf *r,
 		break;
 	case IPC_SYNC_PEERS_REQ:
 		peers_up(nd);
+		break;
+	case IPC_SYNC_GET_HEADERS:
+		on_get_headers(nd, r);
 		break;
 	default:
 		log_warnx("syncd: unexpected %s, dropped",

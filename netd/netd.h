@@ -159,6 +159,7 @@ struct peer_req {
 	uint32_t	wire_reqid;
 	uint32_t	sync_reqid;
 	double		deadline;
+	int		headers;	/* GET_HEADERS: HEADERS answer it */
 };
 
 struct addr;
@@ -314,13 +315,14 @@ struct unban_wait {
 };
 #define NETD_UNBAN_WAITS	4
 
-/* A peer's block request waiting for stored. */
+/* A peer's block (or header) request waiting for stored. */
 struct serve {
 	uint32_t	ipc_reqid;	/* 0: free slot */
 	uint64_t	serial;		/* the connection */
 	uint32_t	peer_reqid;
 	uint32_t	count;
 	double		deadline;
+	int		headers;	/* GET_HEADERS: answered by HEADERS */
 };
 
 struct netd {
@@ -402,6 +404,19 @@ const uint8_t	*conn_pinned_key(const struct netd *, struct netaddr ip);
 void		 conn_peer_event(struct conn *, uint16_t ipc_type);
 void		 conn_broadcast(struct netd *, const struct wire_msg *);
 void		 conn_resume(struct conn *);
+/*
+ * A new request of syncd's (sync_reqid) on c, with its wire reqid and
+ * deadline (NETD_PEER_REQ_S): NULL when c has NETD_MAX_PEER_REQS.
+ */
+struct peer_req	*conn_req_new(struct conn *, uint32_t sync_reqid);
+/*
+ * syncd's IPC_SYNC_GET_HEADERS: GET_HEADERS to the peer, whose HEADERS
+ * goes back as IPC_NET_HEADERS; answered at once with none when the peer
+ * is not connected and registered, its hello said a version below 3
+ * (it would not know the message, docs/protocol.md section 3), or it has
+ * NETD_MAX_PEER_REQS requests of ours.
+ */
+void		 conn_ask_headers(struct netd *, const struct ipc_get_headers *);
 int		 conn_serve_room(struct conn *);
 int		 conn_read_room(struct conn *, size_t others);
 size_t		 conn_outq_total(struct netd *, size_t *queued);
@@ -469,6 +484,13 @@ void		 netd_addr_mark(struct netd *, struct netaddr ip,
 		    uint16_t port,
 		    uint8_t outcome, double ban_s);
 void		 netd_serve_range(struct netd *, struct conn *,
+		    uint32_t reqid, uint64_t from, uint32_t count);
+/*
+ * A peer's GET_HEADERS (version 3, docs/protocol.md section 3): count
+ * (1..WIRE_MAX_HEADERS) headers of our main chain from height from, with
+ * the same limits as a block request (conn_serve_room, NETD_MAX_SERVE).
+ */
+void		 netd_serve_headers(struct netd *, struct conn *,
 		    uint32_t reqid, uint64_t from, uint32_t count);
 void		 netd_serve_locator(struct netd *, struct conn *,
 		    const struct wire_get_locator *);

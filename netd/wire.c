@@ -15,7 +15,8 @@
 
 const char *const wire_type_names[WIRE_TYPE_MAX] = {
 	"invalid", "hello", "ping", "pong", "tip", "get-range",
-	"get-locator", "blocks", "get-addrs", "addrs", "goodbye", "addrs-v2"
+	"get-locator", "blocks", "get-addrs", "addrs", "goodbye", "addrs-v2",
+	"get-headers", "headers"
 };
 
 const char *const wire_status_names[WIRE_NSTATUS] = {
@@ -115,6 +116,26 @@ locator_decode(struct rbuf *r, struct wire_get_locator *m)
 }
 
 static int
+get_headers_decode(struct rbuf *r, struct wire_get_headers *m)
+{
+	m->reqid = get_u32(r);
+	m->from = get_u64(r);
+	m->count = get_u32(r);
+	return m->reqid != 0 && m->count >= 1 &&
+	    m->count <= WIRE_MAX_HEADERS ? 0 : -1;
+}
+
+/* HEADERS: u32 reqid, u32 n <= WIRE_MAX_HEADERS, n x 90 header bytes */
+static int
+headers_decode(struct rbuf *r, struct wire_headers *m)
+{
+	m->reqid = get_u32(r);
+	m->count = get_count(r, WIRE_MAX_HEADERS, BLOCK_HEADER_LEN);
+	m->h = get_ptr(r, (size_t)m->count * BLOCK_HEADER_LEN);
+	return m->reqid != 0 ? 0 : -1;
+}
+
+static int
 blocks_decode(struct rbuf *r, struct wire_blocks *m)
 {
 	uint64_t	total = 0;
@@ -177,6 +198,8 @@ heights_ok(const struct wire_msg *m)
 		return m->u.tip.height <= WIRE_MAX_HEIGHT;
 	case WIRE_GET_RANGE:
 		return m->u.range.from <= WIRE_MAX_HEIGHT;
+	case WIRE_GET_HEADERS:
+		return m->u.get_headers.from <= WIRE_MAX_HEIGHT;
 	default:
 		return 1;
 	}
@@ -217,6 +240,12 @@ wire_decode(uint16_t type, const uint8_t *p, size_t len, struct wire_msg *m)
 	case WIRE_ADDRS:
 	case WIRE_ADDRS_V2:
 		bad = addrs_decode(&r, &m->u.addrs, m->type == WIRE_ADDRS_V2);
+		break;
+	case WIRE_GET_HEADERS:
+		bad = get_headers_decode(&r, &m->u.get_headers);
+		break;
+	case WIRE_HEADERS:
+		bad = headers_decode(&r, &m->u.headers);
 		break;
 	case WIRE_GOODBYE:
 		m->u.goodbye.reason = get_u8(&r);
@@ -302,6 +331,21 @@ payload_encode(struct wbuf *w, const struct wire_msg *m)
 				w->err = 1;	/* IPv6 in a version 1 ADDRS */
 			put_u16(w, m->u.addrs.v[i].port);
 		}
+		break;
+	case WIRE_GET_HEADERS:
+		put_u32(w, m->u.get_headers.reqid);
+		put_u64(w, m->u.get_headers.from);
+		put_u32(w, m->u.get_headers.count);
+		break;
+	case WIRE_HEADERS:
+		if (m->u.headers.count > WIRE_MAX_HEADERS) {
+			w->err = 1;
+			break;
+		}
+		put_u32(w, m->u.headers.reqid);
+		put_u32(w, m->u.headers.count);
+		put_bytes(w, m->u.headers.h,
+		    (size_t)m->u.headers.count * BLOCK_HEADER_LEN);
 		break;
 	case WIRE_GOODBYE:
 		put_u8(w, m->u.goodbye.reason);

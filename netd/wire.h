@@ -26,11 +26,16 @@
 #include "netaddr.h"
 
 /*
+ * 3: GET_HEADERS and HEADERS (headers-first catch-up, docs/protocol.md
+ * section 3), sent only to a peer whose hello said 3 or more.
  * 2: TLS (docs/protocol.md section 12) and ADDRS_V2, peer exchange with
  * IPv6 (section 3); version 1, whose frames a node still speaks in
  * plaintext ([p2p] plaintext = yes), gets the IPv4-only ADDRS.
+ * A connection speaks the lower of the two versions of its hellos.
  */
-#define WIRE_VERSION		2
+#define WIRE_VERSION		3
+#define WIRE_VERSION_HEADERS	3	/* the first with GET_HEADERS */
+#define WIRE_VERSION_TLS	2	/* the first with TLS and ADDRS_V2 */
 #define WIRE_VERSION_PLAIN	1	/* the plaintext protocol before */
 #define WIRE_HDR_LEN		14
 #define WIRE_CHECK_LEN		4
@@ -40,10 +45,14 @@
 				    4 * WIRE_MAX_BLOCKS)
 #define WIRE_MAX_FRAME		(WIRE_HDR_LEN + WIRE_MAX_PAYLOAD)
 #define WIRE_MAX_HASHES		64	/* locator entries, = IPC_MAX_HASHES */
+#define WIRE_MAX_HEADERS	2000	/* headers in one HEADERS (as Bitcoin's
+					   MAX_HEADERS_RESULTS) */
+#define WIRE_HEADERS_MAX_PAYLOAD (4 + 4 + \
+				    (size_t)WIRE_MAX_HEADERS * BLOCK_HEADER_LEN)
 #define WIRE_MAX_ADDRS		250		/* addresses in one ADDRS */
 #define WIRE_ADDR_LEN		(NETADDR_LEN + 2)	/* one, in ADDRS_V2 */
 #define WIRE_ADDR_V1_LEN	(4 + 2)			/* one, in ADDRS */
-/* heights in HELLO, TIP, GET_RANGE and blocks: docs/protocol.md section 2 */
+/* heights in HELLO, TIP, GET_RANGE, GET_HEADERS and blocks: docs/protocol.md section 2 */
 #define WIRE_MAX_HEIGHT		((1ull << 53) - 1)	/* = IPC_MAX_HEIGHT */
 /* GOODBYE reason codes 0 ... 10 (protocol.md section 3), = CLOSE_NREASONS */
 #define WIRE_GOODBYE_REASONS	11
@@ -66,6 +75,8 @@ enum wire_type {
 	WIRE_GOODBYE,		/* reason code and text, then close */
 	WIRE_ADDRS_V2,		/* peer exchange: IPv6 and IPv4 (version 2;
 				   as Bitcoin's addrv2, BIP 155) */
+	WIRE_GET_HEADERS,	/* block headers by height range (version 3) */
+	WIRE_HEADERS,		/* their answer (version 3) */
 	WIRE_TYPE_MAX
 };
 extern const char *const wire_type_names[WIRE_TYPE_MAX];
@@ -120,6 +131,22 @@ struct wire_get_locator {
 	uint8_t		h[WIRE_MAX_HASHES][BLOCK_HASH_LEN];
 };
 
+struct wire_get_headers {
+	uint32_t	reqid;		/* != 0 */
+	uint64_t	from;		/* <= WIRE_MAX_HEIGHT */
+	uint32_t	count;		/* 1..WIRE_MAX_HEADERS */
+};
+
+/*
+ * count headers of BLOCK_HEADER_LEN bytes each, back to back in h (which
+ * points into the decoded payload, or the sender's buffer to encode).
+ */
+struct wire_headers {
+	uint32_t	reqid;		/* != 0 */
+	uint32_t	count;		/* 0..WIRE_MAX_HEADERS */
+	const uint8_t	*h;
+};
+
 /* Blocks point into the decoded payload, which must outlive them. */
 struct wire_blocks {
 	uint32_t	reqid;		/* 0: announcement */
@@ -150,6 +177,8 @@ struct wire_msg {
 		struct wire_tip		tip;
 		struct wire_get_range	range;
 		struct wire_get_locator	locator;
+		struct wire_get_headers	get_headers;
+		struct wire_headers	headers;
 		struct wire_blocks	blocks;
 		struct wire_addrs	addrs;
 		struct wire_goodbye	goodbye;

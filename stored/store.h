@@ -134,6 +134,16 @@ void	store_append(struct store *, const struct ipc_append *,
 void	store_tip(const struct store *, struct ipc_tip *);
 void	store_blocks(struct store *, const struct ipc_range *q,
 	    struct wbuf *out);
+/*
+ * store_headers: the first BLOCK_HEADER_LEN bytes (the header) of the
+ * main chain's blocks from q->from, q->count of them (1..IPC_MAX_HEADERS)
+ * or fewer where the chain ends, encoded as an IPC_STORE_HEADERS answer
+ * appended to out (copied out of LMDB's pages; the caller owns out).  Its
+ * code: IPC_ERR_RANGE above the tip, IPC_ERR_STORAGE.  For a peer's
+ * GET_HEADERS (docs/protocol.md section 3).
+ */
+void	store_headers(struct store *, const struct ipc_headers_req *q,
+	    struct wbuf *out);
 void	store_locator(struct store *, struct ipc_hashes *h,
 	    struct ipc_result *);
 void	store_fork_point(struct store *, const struct ipc_hashes *loc,

@@ -445,6 +445,65 @@ store_tip(const struct store *s, struct ipc_tip *t)
 	memcpy(t->genesis, s->genesis, BLOCK_HASH_LEN);
 }
 
+/* what chain_walk does with the block at one height: 1 stops the walk */
+typedef int (*walk_fn)(void *ctx, uint32_t i, const MDB_val *block);
+
+/*
+ * The main chain's blocks from height from, in order, to fn (i = 0, 1,
+ * ...), at most max_count, pointing into the txn's pages; stops where fn
+ * says or the chain ends.  0, or an LMDB error (MDB_CORRUPTED for a key
+ * or block that cannot be ours).
+ */
+static int
+chain_walk(MDB_txn *txn, const struct store *s, uint64_t from,
+    uint32_t max_count, walk_fn fn, void *ctx)
+{
+	MDB_cursor	*cur;
+	MDB_val		 k, d;
+	uint8_t		 key[8];
+	uint32_t	 i = 0;
+	int		 rc;
+
+	if ((rc = mdb_cursor_open(txn, s->blocks, &cur)) != 0)
+		return rc;
+	be64_store(key, from);
+	k = mval(key, 8);
+	rc = mdb_cursor_get(cur, &k, &d, MDB_SET_KEY);
+	for (; rc == 0 && i < max_count; i++) {
+		if (k.mv_size != 8 || d.mv_size > BLOCK_MAX_LEN ||
+		    d.mv_size < BLOCK_HEADER_LEN ||
+		    be64_load(k.mv_data) != from + i) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if (fn(ctx, i, &d))
+			break;
+		rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+struct blocks_take {
+	struct ipc_blocks	*bl;
+	uint64_t		 total, max_bytes;
+};
+
+/* a block into bl, within max_bytes but always one, however large */
+static int
+block_take(void *ctx, uint32_t i, const MDB_val *d)
+{
+	struct blocks_take *t = ctx;
+
+	if (i > 0 && t->total + d->mv_size > t->max_bytes)
+		return 1;
+	t->total += d->mv_size;
+	t->bl->v[i].p = d->mv_data;
+	t->bl->v[i].len = (uint32_t)d->mv_size;
+	t->bl->count = i + 1;
+	return 0;
+}
+
 /*
  * The blocks from height from into bl (count of them, at most
  * max_count, and max_bytes of them but always one), pointing into the
@@ -454,34 +513,65 @@ static int
 blocks_walk(MDB_txn *txn, const struct store *s, uint64_t from,
     uint32_t max_count, uint64_t max_bytes, struct ipc_blocks *bl)
 {
-	MDB_cursor	*cur;
-	MDB_val		 k, d;
-	uint8_t		 key[8];
-	uint64_t	 total = 0;
-	int		 rc;
+	struct blocks_take t = { bl, 0, max_bytes };
 
-	if ((rc = mdb_cursor_open(txn, s->blocks, &cur)) != 0)
-		return rc;
-	be64_store(key, from);
-	k = mval(key, 8);
-	rc = mdb_cursor_get(cur, &k, &d, MDB_SET_KEY);
-	while (rc == 0 && bl->count < max_count) {
-		if (k.mv_size != 8 || d.mv_size > BLOCK_MAX_LEN ||
-		    be64_load(k.mv_data) != from + bl->count) {
-			rc = MDB_CORRUPTED;
-			break;
+	return chain_walk(txn, s, from, max_count, block_take, &t);
+}
+
+/* the headers taken so far: out holds count of them */
+struct headers_take {
+	uint8_t		*out;
+	uint32_t	 count;
+};
+
+/* a block's header (its first BLOCK_HEADER_LEN bytes) to out[i] */
+static int
+header_take(void *ctx, uint32_t i, const MDB_val *d)
+{
+	struct headers_take *t = ctx;
+
+	memcpy(t->out + (size_t)i * BLOCK_HEADER_LEN, d->mv_data,
+	    BLOCK_HEADER_LEN);
+	t->count = i + 1;
+	return 0;
+}
+
+void
+store_headers(struct store *s, const struct ipc_headers_req *q,
+    struct wbuf *out)
+{
+	struct ipc_headers	 hs;
+	struct ipc_result	 res;
+	struct headers_take	 t = { NULL, 0 };
+	MDB_txn			*txn;
+	uint32_t		 max_count;
+	int			 rc;
+
+	_Static_assert(IPC_HEADER_LEN == BLOCK_HEADER_LEN, "header length");
+	memset(&hs, 0, sizeof(hs));
+	max_count = q->count == 0 || q->count > IPC_MAX_HEADERS ?
+	    IPC_MAX_HEADERS : q->count;
+	if (q->from > s->height)
+		hs.code = IPC_ERR_RANGE;
+	else if ((t.out = malloc((size_t)max_count * BLOCK_HEADER_LEN)) ==
+	    NULL)
+		hs.code = IPC_ERR_STORAGE;
+	else if (store_read_begin(s, &txn, &res, "headers") == -1)
+		hs.code = res.code;
+	else {
+		if ((rc = chain_walk(txn, s, q->from, max_count, header_take,
+		    &t)) != 0) {
+			log_warnx("headers from %llu: %s",
+			    (unsigned long long)q->from, mdb_strerror(rc));
+			hs.code = IPC_ERR_STORAGE;
+		} else {
+			hs.count = t.count;
+			hs.h = t.out;
 		}
-		/* always one block, however large */
-		if (bl->count > 0 && total + d.mv_size > max_bytes)
-			break;
-		total += d.mv_size;
-		bl->v[bl->count].p = d.mv_data;
-		bl->v[bl->count].len = (uint32_t)d.mv_size;
-		bl->count++;
-		rc = mdb_cursor_get(cur, &k, &d, MDB_NEXT);
+		mdb_txn_abort(txn);
 	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	ipc_headers_encode(out, &hs);
+	free(t.out);
 }
 
 void

@@ -112,6 +112,24 @@ req_blocks(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 	wbuf_free(&w);
 }
 
+/* a peer's GET_HEADERS, from netd (docs/protocol.md section 3) */
+static void
+req_headers(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
+{
+	struct ipc_headers_req	q;
+	struct wbuf		w;
+
+	if (ipc_headers_req_decode(r, &q) == -1) {
+		refuse(c, h, IPC_ERR_MALFORMED, "count 0 or over 2000, a "
+		    "height over 2^53-1 or bad length");
+		return;
+	}
+	wbuf_init(&w, IPC_MAX_MSG - IPC_HDR_LEN);
+	store_headers(&sd.store, &q, &w);	/* streamed, no struct */
+	ipc_send(c, IPC_STORE_HEADERS, h->reqid, &w);
+	wbuf_free(&w);
+}
+
 static void
 req_locator(struct ipc_chan *c, const struct ipc_hdr *h)
 {
@@ -347,6 +365,9 @@ store_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r,
 		break;
 	case IPC_STORE_BLOCKS_REQ:
 		req_blocks(c, h, r);
+		break;
+	case IPC_STORE_HEADERS_REQ:
+		req_headers(c, h, r);
 		break;
 	case IPC_STORE_LOCATOR_REQ:
 		req_locator(c, h);

@@ -7,12 +7,14 @@
 #include "catchup.h"
 
 const char *const catchup_state_names[CS_NSTATES] = {
-	"start", "idle", "locator", "ask-lead", "fork-block", "fetch", "drain"
+	"start", "idle", "locator", "ask-lead", "fork-block", "headers",
+	"fetch", "drain"
 };
 
 const char *const catchup_event_names[CE_NEVENTS] = {
 	"tip-loaded", "lead-chosen", "locator-read", "lead-answered",
-	"fork-linked", "lead-lost", "round-end", "batch-done"
+	"fork-linked", "headers-wanted", "headers-done", "lead-lost",
+	"round-end", "batch-done"
 };
 
 /* where a round goes when it ends */
@@ -22,7 +24,10 @@ round_over(int batch_queued)
 	return batch_queued ? CS_DRAIN : CS_IDLE;
 }
 
-/* CS_LOCATOR, CS_ASK_LEAD, CS_FORK_BLOCK: the step's own event, or out */
+/*
+ * CS_LOCATOR, CS_ASK_LEAD, CS_FORK_BLOCK, CS_HEADERS: the step's own
+ * event, or out
+ */
 static enum catchup_state
 locating(enum catchup_state st, enum catchup_event ev, enum catchup_event step,
     enum catchup_state next, int batch_queued)
@@ -59,7 +64,12 @@ catchup_next(enum catchup_state st, enum catchup_event ev, int batch_queued)
 		return locating(st, ev, CE_LEAD_ANSWERED, CS_FORK_BLOCK,
 		    batch_queued);
 	case CS_FORK_BLOCK:
+		if (ev == CE_HEADERS_WANTED)
+			return CS_HEADERS;
 		return locating(st, ev, CE_FORK_LINKED, CS_FETCH,
+		    batch_queued);
+	case CS_HEADERS:
+		return locating(st, ev, CE_HEADERS_DONE, CS_FETCH,
 		    batch_queued);
 	case CS_FETCH:
 		if (ev == CE_ROUND_END)

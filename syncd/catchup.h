@@ -17,6 +17,8 @@ enum catchup_state {
 	CS_ASK_LEAD,	/* the locator sent to the leading peer */
 	CS_FORK_BLOCK,	/* its answer held; our block at the fork point
 			   asked of stored */
+	CS_HEADERS,	/* [sync] assumevalid: the leading peer's headers
+			   from the fork point up, until the checkpoint */
 	CS_FETCH,	/* ranges to every peer ahead, batches to stored */
 	CS_DRAIN,	/* the round is over, but a batch is in stored's
 			   hands: it ends once stored answers */
@@ -31,6 +33,10 @@ enum catchup_event {
 	CE_LEAD_ANSWERED, /* the leading peer answered it, from a fork
 			   point at most max_reorg_depth down */
 	CE_FORK_LINKED,	/* its first block links to our fork block */
+	CE_HEADERS_WANTED, /* the same, and the checkpoint's height is not
+			   known: headers first */
+	CE_HEADERS_DONE, /* the checkpoint's hash seen in the header chain,
+			   or the lead's headers ended or failed without */
 	CE_LEAD_LOST,	/* the leading peer left, misbehaved, or netd
 			   left: ends the round while locating only */
 	CE_ROUND_END,	/* caught up, no progress, the lead failed us,

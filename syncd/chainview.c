@@ -76,6 +76,7 @@ cv_reset(struct chainview *cv)
 void
 cv_free(struct chainview *cv)
 {
+	cv_headers_free(cv);
 	if (cv->slot)
 		cv_reset(cv);
 	free(cv->slot);
@@ -84,19 +85,101 @@ cv_free(struct chainview *cv)
 	cv->run = NULL;
 }
 
+/* the checkpoint is on our chain: nothing more to skip or keep */
+static void
+av_pass(struct chainview *cv)
+{
+	cv->av_passed = 1;
+	cv_headers_free(cv);
+}
+
 void
 cv_set_tip_link(struct chainview *cv, const struct block *b)
 {
 	link_from(&cv->tip, b);
 	cv->tip_height = b->h.height;
 	if (cv->av_on && memcmp(b->hash, cv->av_hash, BLOCK_HASH_LEN) == 0)
-		cv->av_passed = 1;
+		av_pass(cv);
+}
+
+void
+cv_headers_free(struct chainview *cv)
+{
+	free(cv->hc);
+	cv->hc = NULL;
+	cv->hc_n = cv->hc_cap = 0;
+	cv->hc_av = 0;
+}
+
+void
+cv_headers_start(struct chainview *cv, const struct block *from)
+{
+	cv_headers_free(cv);
+	cv->hc_first = from->h.height + 1;
+	link_from(&cv->hc_last, from);
+}
+
+uint64_t
+cv_headers_next(const struct chainview *cv)
+{
+	return cv->hc_first + cv->hc_n;
+}
+
+/* room for one more hash, doubling up to CV_HC_MAX: 0, or -1 */
+static int
+hc_grow(struct chainview *cv)
+{
+	uint8_t	(*p)[BLOCK_HASH_LEN];
+	uint32_t cap;
+
+	if (cv->hc_n < cv->hc_cap)
+		return 0;
+	if (cv->hc_cap >= CV_HC_MAX)
+		return -1;
+	cap = cv->hc_cap ? cv->hc_cap * 2 : 4096;
+	if (cap > CV_HC_MAX)
+		cap = CV_HC_MAX;
+	if ((p = realloc(cv->hc, (size_t)cap * BLOCK_HASH_LEN)) == NULL)
+		return -1;
+	cv->hc = p;
+	cv->hc_cap = cap;
+	return 0;
+}
+
+enum cv_hc
+cv_headers_add(struct chainview *cv, const uint8_t *h, uint32_t n)
+{
+	struct block_header	hdr;
+	uint8_t			hash[BLOCK_HASH_LEN];
+	uint32_t		i;
+
+	if (cv->hc_av != 0)
+		return CV_HC_FOUND;
+	for (i = 0; i < n; i++) {
+		if (block_header_decode(h + (size_t)i * BLOCK_HEADER_LEN,
+		    &hdr, hash) != BLOCK_OK ||
+		    block_header_follows(&hdr, &cv->hc_last.b.h,
+		    cv->hc_last.b.hash) != BLOCK_OK)
+			return CV_HC_BAD;
+		if (hc_grow(cv) == -1)
+			return CV_HC_FULL;
+		memcpy(cv->hc[cv->hc_n++], hash, BLOCK_HASH_LEN);
+		cv->hc_last.b.h = hdr;
+		memcpy(cv->hc_last.b.hash, hash, BLOCK_HASH_LEN);
+		if (cv->av_on && memcmp(hash, cv->av_hash,
+		    BLOCK_HASH_LEN) == 0) {
+			cv->hc_av = hdr.height;
+			return CV_HC_FOUND;
+		}
+	}
+	return CV_HC_MORE;
 }
 
 void
 cv_set_assumevalid(struct chainview *cv, const uint8_t *hash,
     uint32_t lookahead)
 {
+	cv_headers_free(cv);
 	cv->av_on = hash != NULL;
 	cv->av_passed = 0;
 	cv->av_linked = 0;
@@ -243,6 +326,34 @@ check_slot(void *arg, size_t i)
 }
 
 /*
+ * The held blocks from the next height to validate up to top and the
+ * checkpoint's height: those whose hash is the header chain's at their
+ * height are ancestors of the checkpoint (cv_headers_add proved the chain
+ * links up to it): their signatures are not checked.
+ */
+static void
+hc_assume(struct chainview *cv, uint64_t top)
+{
+	struct cv_slot	*s;
+	struct block	 b;
+	uint64_t	 h;
+
+	if (top > cv->hc_av)
+		top = cv->hc_av;
+	for (h = cv->validated + 1; h <= top; h++) {
+		s = slot_of(cv, h);
+		if (s->sig != CV_SIG_UNKNOWN || h < cv->hc_first ||
+		    h - cv->hc_first >= cv->hc_n ||
+		    slot_decode(s, &b) == -1 ||
+		    memcmp(s->hash, cv->hc[h - cv->hc_first],
+		    BLOCK_HASH_LEN) != 0)
+			continue;
+		s->sig = CV_SIG_ASSUMED;
+		cv->av_skipped++;
+	}
+}
+
+/*
  * The held run from the next height to validate: *top gets its highest
  * height (validated when none is held).  Returns the checkpoint's height
  * when the run, from its first block on, is one hash chain (each block's
@@ -330,7 +441,13 @@ cv_validate(struct chainview *cv, uint64_t now_ms, struct cv_bad *bad)
 	if (!cv->active)
 		return 0;
 	/* the checkpoint: what provably lies below it, or wait for it */
-	if ((av = held_run(cv, &top)) != 0) {
+	av = held_run(cv, &top);
+	if (cv->hc_av != 0 && !cv->av_passed) {
+		/* the header chain proves it: nothing to wait for */
+		cv->av_height = cv->hc_av;
+		hc_assume(cv, top);
+	}
+	if (av != 0) {
 		cv->av_height = av;
 		for (h = cv->validated + 1; h <= av; h++) {
 			s = slot_of(cv, h);
@@ -339,7 +456,7 @@ cv_validate(struct chainview *cv, uint64_t now_ms, struct cv_bad *bad)
 				cv->av_skipped++;
 			}
 		}
-	} else if (cv->av_on && !cv->av_passed) {
+	} else if (cv->av_on && !cv->av_passed && cv->hc_av == 0) {
 		/* not proven: wait while blocks come and room lasts, else
 		 * check the lower half in full (that moves the commit point
 		 * and so the window) */
@@ -369,7 +486,7 @@ cv_validate(struct chainview *cv, uint64_t now_ms, struct cv_bad *bad)
 		cv->validated = h;
 		if (cv->av_on && memcmp(b.hash, cv->av_hash,
 		    BLOCK_HASH_LEN) == 0)
-			cv->av_passed = 1;
+			av_pass(cv);
 		n++;
 	}
 	return n;

@@ -92,6 +92,30 @@ struct chainview {
 	uint64_t	 av_linked;	/* held blocks up to here link (0:
 					   not walked) */
 	uint64_t	 av_skipped;	/* signatures not checked, in all */
+	/*
+	 * The header chain (headers-first, docs/sync.md "Trusted
+	 * checkpoint"): the hashes of linked headers at heights hc_first,
+	 * hc_first + 1, ..., hc_n of them, the first one's parent a block
+	 * of ours; hc_av: the checkpoint's height among them (0: not
+	 * there, or not yet).  At most CV_HC_MAX hashes; freed once the
+	 * checkpoint is passed.
+	 */
+	uint8_t		(*hc)[BLOCK_HASH_LEN];
+	uint64_t	 hc_first;
+	uint32_t	 hc_n, hc_cap;
+	uint64_t	 hc_av;
+	struct cv_link	 hc_last;	/* the last header taken */
+};
+
+/* the header chain's bound: 2^20 hashes, 32 MiB (then: verify all) */
+#define CV_HC_MAX	(1u << 20)
+
+/* what cv_headers_add made of a HEADERS answer */
+enum cv_hc {
+	CV_HC_MORE,	/* linked, no checkpoint yet: ask for more */
+	CV_HC_FOUND,	/* the checkpoint is among them: its height known */
+	CV_HC_BAD,	/* a header does not decode or link: misbehaviour */
+	CV_HC_FULL,	/* CV_HC_MAX hashes without it: give up */
 };
 
 struct cv_bad {
@@ -134,6 +158,25 @@ int	cv_start(struct chainview *, const struct block *base);
  */
 void	cv_set_assumevalid(struct chainview *, const uint8_t *hash,
 	    uint32_t lookahead);
+/*
+ * The header chain: cv_headers_start begins one after block from (the
+ * fork point, a block of ours), forgetting any before; cv_headers_add
+ * takes n headers (BLOCK_HEADER_LEN bytes each, back to back, as a peer
+ * sent them for the next heights) while each decodes and links to the
+ * one before (block_header_follows: height + 1, prev = its hash, time
+ * not before), and stops at the checkpoint.  A header chain that reaches
+ * the checkpoint proves every hash in it an ancestor of the checkpoint
+ * (each header commits to its parent's hash, BLAKE2b-256): cv_validate
+ * then skips the signature of a held block at or below the checkpoint
+ * whose hash is the header chain's at its height, without waiting for
+ * the blocks up to the checkpoint.  cv_headers_free forgets it (also
+ * done once the checkpoint is passed).  Rule: docs/sync.md.
+ */
+void	cv_headers_start(struct chainview *, const struct block *from);
+enum cv_hc cv_headers_add(struct chainview *, const uint8_t *h, uint32_t n);
+void	cv_headers_free(struct chainview *);
+/* the next height the header chain wants */
+uint64_t cv_headers_next(const struct chainview *);
 /* end the round, free what is held */
 void	cv_reset(struct chainview *);
 /*

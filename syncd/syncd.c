@@ -194,6 +194,20 @@ send_get_blocks(struct syncd *s, struct netaddr ip, uint32_t reqid, uint64_t fro
 	ipc_compose(s->net, IPC_SYNC_GET_BLOCKS, reqid, &g);
 }
 
+static void
+send_get_headers(struct syncd *s, struct netaddr ip, uint32_t reqid,
+    uint64_t from, uint32_t count)
+{
+	struct ipc_get_headers g;
+
+	memset(&g, 0, sizeof(g));
+	g.ip = ip;
+	g.reqid = reqid;
+	g.from = from;
+	g.count = count;
+	ipc_compose(s->net, IPC_SYNC_GET_HEADERS, reqid, &g);
+}
+
 /* ---- rounds ---- */
 
 /* the greatest height a usable peer claims */
@@ -233,6 +247,115 @@ lead_forget(struct syncd *s)
 	s->loc_reqid = 0;
 }
 
+/* ---- headers first (docs/sync.md "Trusted checkpoint") ---- */
+
+/*
+ * Whether this round downloads the lead's headers first: a checkpoint
+ * is configured, not on our chain, its height not known from a header
+ * chain yet, and this lead has not failed to show it before.
+ */
+static int
+headers_wanted(const struct syncd *s)
+{
+	return s->cv.av_on && !s->cv.av_passed && s->cv.hc_av == 0 &&
+	    !netaddr_eq(&s->hd_failed, &s->lead_ip);
+}
+
+/* the next IPC_MAX_HEADERS headers of the lead's, from the chain's end */
+static void
+headers_ask(struct syncd *s)
+{
+	s->hd_reqid = planner_reqid(&s->pl);
+	s->hd_asked = IPC_MAX_HEADERS;
+	s->hd_deadline = mono_now() + s->pl.timeout;
+	send_get_headers(s, s->lead_ip, s->hd_reqid, cv_headers_next(&s->cv),
+	    s->hd_asked);
+}
+
+/*
+ * The header chain is done: fetch blocks.  why_not: the checkpoint was
+ * not found (this lead is not asked again, every signature is checked
+ * as before: the blocks alone can still prove ancestry, chainview.c
+ * held_run).
+ */
+static void
+headers_done(struct syncd *s, const char *why_not)
+{
+	char a[NETADDR_STRLEN];
+
+	s->hd_reqid = 0;
+	if (why_not != NULL) {
+		peer_log(s->lead_ip, SLOG_ROUND, LOGRATE_INFO, "assumevalid: "
+		    "block %s is not in the headers of peer %s (%s): "
+		    "signatures checked", s->w->cfg.assumevalid,
+		    ipstr(s->lead_ip, a), why_not);
+		s->hd_failed = s->lead_ip;
+		cv_headers_free(&s->cv);
+	} else {
+		s->cv.av_height = s->cv.hc_av;
+		log_info("assumevalid: block %s is at height %llu of the "
+		    "leading peer's header chain (%u headers): signatures of "
+		    "its blocks at or below it not checked",
+		    s->w->cfg.assumevalid, (unsigned long long)s->cv.hc_av,
+		    s->cv.hc_n);
+	}
+	if (catchup_fsm(s, CE_HEADERS_DONE, NULL) == 0)
+		progress(s);
+}
+
+/*
+ * The lead's HEADERS (IPC_NET_HEADERS): more than asked, or headers that
+ * do not decode or link, are misbehaviour (only a wrong chain or a wrong
+ * peer sends them, as a bad block); fewer than asked without the
+ * checkpoint: its chain ends there, the checkpoint is not on it.
+ */
+static void
+got_headers(struct syncd *s, struct rbuf *body)
+{
+	struct ipc_net_headers	nh;
+	uint64_t		from = cv_headers_next(&s->cv);
+
+	if (ipc_net_headers_decode(body, &nh) == -1) {
+		log_warnx("netd: malformed net-headers dropped");
+		return;
+	}
+	if (nh.reqid != 0)
+		planner_heard(&s->pl, nh.ip, mono_now());
+	if (s->state != CS_HEADERS || s->hd_reqid == 0 ||
+	    nh.reqid != s->hd_reqid || !netaddr_eq(&nh.ip, &s->lead_ip))
+		return;		/* late, or the round moved on */
+	s->hd_reqid = 0;
+	s->last_progress = mono_now();
+	if (nh.headers.count > s->hd_asked) {
+		cv_headers_free(&s->cv);
+		punish(s, nh.ip, "sent %u headers, %u asked", nh.headers.count,
+		    s->hd_asked);
+		return;		/* punishing the lead ends the round */
+	}
+	switch (cv_headers_add(&s->cv, nh.headers.h, nh.headers.count)) {
+	case CV_HC_BAD:
+		cv_headers_free(&s->cv);
+		punish(s, nh.ip, "headers from height %llu that do not link "
+		    "to each other or to our block below",
+		    (unsigned long long)from);
+		return;
+	case CV_HC_FOUND:
+		headers_done(s, NULL);
+		return;
+	case CV_HC_FULL:
+		headers_done(s, "2^20 headers without it");
+		return;
+	case CV_HC_MORE:
+		if (nh.headers.count < s->hd_asked)
+			headers_done(s, nh.headers.count == 0 ? "none "
+			    "(an older peer, or its chain ends)" :
+			    "its chain ends");
+		else
+			headers_ask(s);
+		return;
+	}
+}
+
 /* ---- the catch-up's state machine (catchup.h, docs/sync.md) ---- */
 
 /* entering CS_IDLE from a round: what the round held goes */
@@ -243,6 +366,9 @@ round_forget(struct syncd *s)
 
 	lead_forget(s);
 	cv_reset(&s->cv);
+	/* a header chain that has not reached the checkpoint goes too */
+	if (s->cv.hc_av == 0)
+		cv_headers_free(&s->cv);
 	planner_reset(&s->pl, s->cv.tip_height, s->cv.tip_height);
 	for (i = 0; i < s->pl.np; i++)
 		s->pl.p[i].skip = 0;
@@ -268,6 +394,11 @@ state_entered(struct syncd *s, enum catchup_state old)
 	case CS_LOCATOR:
 		s->last_progress = mono_now();
 		syncd_store_enqueue(s, SR_LOCATOR, NULL);
+		break;
+	case CS_HEADERS:
+		s->last_progress = mono_now();
+		cv_headers_start(&s->cv, &s->cv.last.b);	/* the fork */
+		headers_ask(s);
 		break;
 	case CS_FETCH:
 		s->last_progress = mono_now();
@@ -527,8 +658,10 @@ got_fork_block(struct syncd *s, const struct block *fork)
 	if (s->pl.planned > s->pl.target)
 		s->pl.target = s->pl.planned;
 	lead_forget(s);
-	catchup_fsm(s, CE_FORK_LINKED, NULL);
-	progress(s);
+	if (headers_wanted(s))
+		catchup_fsm(s, CE_HEADERS_WANTED, NULL);
+	else if (catchup_fsm(s, CE_FORK_LINKED, NULL) == 0)
+		progress(s);
 }
 
 static void
@@ -890,7 +1023,14 @@ got_append_sync(void *arg, struct sreq *r, const void *msg)
 		catchup_fsm(s, CE_ROUND_END, "stored's tip is not ours");
 		return STOREQ_DONE;
 	}
-	if ((sl = cv_slot(&s->cv, last)) != NULL)
+	/*
+	 * The batch's last block to every peer, unless its signature was
+	 * not checked (below the trusted checkpoint): we relay only what we
+	 * verified, and peers check every announced signature (a forged
+	 * one would get us banned; docs/sync.md "Trusted checkpoint").
+	 * netd's TIP still tells them our height.
+	 */
+	if ((sl = cv_slot(&s->cv, last)) != NULL && sl->sig != CV_SIG_ASSUMED)
 		syncd_announce(s, sl->raw, sl->len);
 	cv_committed(&s->cv, &r->batch);
 	s->committed += r->batch.count;
@@ -1196,6 +1336,10 @@ net_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *body,
 	case IPC_NET_BLOCKS:
 		got_blocks(s, h, body);
 		break;
+	case IPC_NET_HEADERS:
+		got_headers(s, body);
+		syncd_kick(s);
+		break;
 	default:
 		log_warnx("netd: unexpected %s dropped", ipc_type_name(h->type));
 	}
@@ -1288,6 +1432,8 @@ round_tick(struct syncd *s, double now)
 	}
 	if (s->state == CS_ASK_LEAD && s->loc_reqid && now > s->loc_deadline)
 		lead_failed(s, 1, "the leading peer did not answer");
+	if (s->state == CS_HEADERS && s->hd_reqid && now > s->hd_deadline)
+		headers_done(s, "no answer in time");
 	/* no progress at all for long: start over with a new locator */
 	if (catchup_in_round(s->state) && !syncd_append_queued(s) &&
 	    now - s->last_progress > 3 * s->pl.timeout &&

@@ -75,6 +75,13 @@ struct syncd {
 	double			 last_progress;
 	uint64_t		 held_future;	/* height held in this round:
 						   dated ahead, not due */
+	/* headers first (CS_HEADERS, docs/sync.md "Trusted checkpoint") */
+	uint32_t		 hd_reqid;	/* the lead's headers asked */
+	uint32_t		 hd_asked;	/* how many */
+	double			 hd_deadline;
+	struct netaddr		 hd_failed;	/* a lead whose headers did
+						   not reach the checkpoint:
+						   not asked again */
 	/* production */
 	struct production	 prod;
 	/* status */

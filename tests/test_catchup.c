@@ -30,6 +30,29 @@ test_round(void)
 	CU_ASSERT_EQUAL(NEXT(CS_FETCH, CE_BATCH_DONE), CS_FETCH);
 }
 
+/*
+ * assumevalid with the checkpoint's height unknown: headers first, then
+ * fetch; a round that ends or loses its lead meanwhile ends as while
+ * locating; the step is not taken twice or out of place.
+ */
+static void
+test_headers(void)
+{
+	CU_ASSERT_EQUAL(NEXT(CS_FORK_BLOCK, CE_HEADERS_WANTED), CS_HEADERS);
+	CU_ASSERT_EQUAL(NEXT(CS_HEADERS, CE_HEADERS_DONE), CS_FETCH);
+	CU_ASSERT_EQUAL(NEXT(CS_HEADERS, CE_LEAD_LOST), CS_IDLE);
+	CU_ASSERT_EQUAL(NEXT(CS_HEADERS, CE_ROUND_END), CS_IDLE);
+	CU_ASSERT_EQUAL(NEXT_BATCH(CS_HEADERS, CE_ROUND_END), CS_DRAIN);
+	CU_ASSERT_EQUAL(NEXT(CS_HEADERS, CE_BATCH_DONE), CS_HEADERS);
+	CU_ASSERT_EQUAL(NEXT(CS_HEADERS, CE_HEADERS_WANTED), CS_REFUSED);
+	CU_ASSERT_EQUAL(NEXT(CS_HEADERS, CE_FORK_LINKED), CS_REFUSED);
+	CU_ASSERT_EQUAL(NEXT(CS_FETCH, CE_HEADERS_DONE), CS_REFUSED);
+	CU_ASSERT_EQUAL(NEXT(CS_ASK_LEAD, CE_HEADERS_WANTED), CS_REFUSED);
+	CU_ASSERT_EQUAL(NEXT(CS_IDLE, CE_HEADERS_DONE), CS_REFUSED);
+	CU_ASSERT(catchup_in_round(CS_HEADERS) &&
+	    !catchup_fetching(CS_HEADERS));
+}
+
 /* a round that ends with a batch in stored's hands waits for its answer */
 static void
 test_drain(void)
@@ -108,8 +131,13 @@ test_table(void)
 					CU_ASSERT(st == CS_IDLE &&
 					    ev == CE_LEAD_CHOSEN);
 				if (n == CS_FETCH && st != CS_FETCH)
+					CU_ASSERT((st == CS_FORK_BLOCK &&
+					    ev == CE_FORK_LINKED) ||
+					    (st == CS_HEADERS &&
+					    ev == CE_HEADERS_DONE));
+				if (n == CS_HEADERS && st != CS_HEADERS)
 					CU_ASSERT(st == CS_FORK_BLOCK &&
-					    ev == CE_FORK_LINKED);
+					    ev == CE_HEADERS_WANTED);
 			}
 	}
 	for (ev = 0; ev < CE_NEVENTS; ev++)
@@ -125,6 +153,7 @@ main(void)
 {
 	static const struct tn_case tests[] = {
 		{ "a round, step by step", test_round },
+		{ "headers first", test_headers },
 		{ "a round ends with a batch in stored's hands", test_drain },
 		{ "the leading peer lost", test_lead_lost },
 		{ "events out of place refused", test_refused },

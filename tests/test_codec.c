@@ -53,6 +53,8 @@
 #define HASHES_MAXLEN	(4 + IPC_MAX_HASHES * IPC_HASH_LEN)
 #define ADDR_BYTES	(16 + 2 + 1 + 8 + 8 + 4 + 8)
 #define PEER_BYTES	(16 + 2 + 1 + 8 + IPC_HASH_LEN)
+/* code, count, then count headers of 90 bytes */
+#define HEADERS_MAXLEN	(1 + 4 + 2000 * 90)
 
 /* a copy of the first n bytes in a buffer of exactly n bytes */
 static uint8_t *
@@ -1160,6 +1162,141 @@ test_tip_range_point(void)
 	CU_ASSERT(REFUSED(IPC_STORE_POINT, &p));
 }
 
+/*
+ * A header request and its answer: the count 1 ... 2000, a height up to
+ * 2^53-1; headers point into the message; 0, 1 and 2000 headers round
+ * trip, 2001 or a count the bytes do not hold are refused.
+ */
+static void
+test_headers(void)
+{
+	static uint8_t		 hb[(IPC_MAX_HEADERS + 1) * IPC_HEADER_LEN];
+	static const uint32_t	 counts[] = { 0, 1, IPC_MAX_HEADERS };
+	struct ipc_headers_req	 q;
+	struct ipc_headers	 h, o, scratch;
+	struct wbuf		 w;
+	struct rbuf		 r;
+	size_t			 i;
+
+	CU_ASSERT_EQUAL(IPC_MAX_HEADERS, 2000);
+	CU_ASSERT_EQUAL(IPC_HEADER_LEN, 90);
+	memset(&q, 0, sizeof(q));
+	q.from = IPC_MAX_HEIGHT;
+	q.count = IPC_MAX_HEADERS;
+	POD(IPC_STORE_HEADERS_REQ, &q);
+	q.from = 0;
+	q.count = 1;
+	POD(IPC_STORE_HEADERS_REQ, &q);
+	q.count = 0;
+	CU_ASSERT(REFUSED(IPC_STORE_HEADERS_REQ, &q));
+	q.count = IPC_MAX_HEADERS + 1;
+	CU_ASSERT(REFUSED(IPC_STORE_HEADERS_REQ, &q));
+	q.count = 1;
+	q.from = IPC_MAX_HEIGHT + 1;
+	CU_ASSERT(REFUSED(IPC_STORE_HEADERS_REQ, &q));
+
+	for (i = 0; i < sizeof(hb); i++)
+		hb[i] = (uint8_t)(i * 13 + 5);
+	for (i = 0; i < TN_NCASES(counts); i++) {
+		memset(&h, 0, sizeof(h));
+		h.code = i == 0 ? IPC_ERR_RANGE : IPC_OK;
+		h.count = counts[i];
+		h.h = hb;
+		wbuf_init(&w, IPC_MAX_MSG);
+		ipc_headers_encode(&w, &h);
+		CU_ASSERT_FALSE(w.err);
+		check_catalogue_size(IPC_STORE_HEADERS, w.len);
+		rbuf_init(&r, w.data, w.len);
+		CU_ASSERT_EQUAL_FATAL(ipc_headers_decode(&r, &o), 0);
+		CU_ASSERT_EQUAL(o.code, h.code);
+		CU_ASSERT_EQUAL_FATAL(o.count, h.count);
+		CU_ASSERT(o.h >= w.data && o.h <= w.data + w.len);
+		if (o.count > 0)
+			CU_ASSERT_EQUAL(memcmp(o.h, hb,
+			    (size_t)o.count * IPC_HEADER_LEN), 0);
+		check_cuts(IPC_STORE_HEADERS, &w, &scratch);
+		wbuf_free(&w);
+	}
+	/* 2001 headers do not encode; a count above the bytes, or above
+	 * 2000 with all the bytes, or an unknown code: refused */
+	h.count = IPC_MAX_HEADERS + 1;
+	wbuf_init(&w, IPC_MAX_MSG);
+	ipc_headers_encode(&w, &h);
+	CU_ASSERT(w.err);
+	wbuf_free(&w);
+	wbuf_init(&w, IPC_MAX_MSG);
+	put_u8(&w, IPC_OK);
+	put_u32(&w, IPC_MAX_HEADERS + 1);
+	put_bytes(&w, hb, sizeof(hb));
+	rbuf_init(&r, w.data, w.len);
+	CU_ASSERT_EQUAL(ipc_headers_decode(&r, &o), -1);
+	wbuf_free(&w);
+	wbuf_init(&w, IPC_MAX_MSG);
+	put_u8(&w, IPC_OK);
+	put_u32(&w, 3);
+	put_bytes(&w, hb, 2 * IPC_HEADER_LEN);
+	rbuf_init(&r, w.data, w.len);
+	CU_ASSERT_EQUAL(ipc_headers_decode(&r, &o), -1);
+	wbuf_free(&w);
+	h.code = IPC_NCODES;
+	h.count = 1;
+	wbuf_init(&w, IPC_MAX_MSG);
+	ipc_headers_encode(&w, &h);
+	rbuf_init(&r, w.data, w.len);
+	CU_ASSERT_EQUAL(ipc_headers_decode(&r, &o), -1);
+	wbuf_free(&w);
+}
+
+/* syncd's header request to netd and netd's answer (a peer's HEADERS) */
+static void
+test_net_headers(void)
+{
+	static uint8_t		 hb[IPC_MAX_HEADERS * IPC_HEADER_LEN];
+	struct ipc_get_headers	 g;
+	struct ipc_net_headers	 n, o, scratch;
+	struct wbuf		 w;
+	struct rbuf		 r;
+	uint32_t		 counts[] = { 0, 3, IPC_MAX_HEADERS };
+	size_t			 i;
+
+	memset(&g, 0, sizeof(g));
+	g.ip.b[15] = 9;
+	g.reqid = 77;
+	g.from = IPC_MAX_HEIGHT;
+	g.count = IPC_MAX_HEADERS;
+	POD(IPC_SYNC_GET_HEADERS, &g);
+	g.count = 0;
+	CU_ASSERT(REFUSED(IPC_SYNC_GET_HEADERS, &g));
+	g.count = IPC_MAX_HEADERS + 1;
+	CU_ASSERT(REFUSED(IPC_SYNC_GET_HEADERS, &g));
+	g.count = 1;
+	g.from = IPC_MAX_HEIGHT + 1;
+	CU_ASSERT(REFUSED(IPC_SYNC_GET_HEADERS, &g));
+
+	for (i = 0; i < sizeof(hb); i++)
+		hb[i] = (uint8_t)(i * 7 + 1);
+	for (i = 0; i < TN_NCASES(counts); i++) {
+		memset(&n, 0, sizeof(n));
+		n.ip.b[15] = 7;
+		n.reqid = 78;
+		n.headers.count = counts[i];
+		n.headers.h = hb;
+		wbuf_init(&w, IPC_MAX_MSG);
+		ipc_net_headers_encode(&w, &n);
+		check_catalogue_size(IPC_NET_HEADERS, w.len);
+		rbuf_init(&r, w.data, w.len);
+		CU_ASSERT_EQUAL_FATAL(ipc_net_headers_decode(&r, &o), 0);
+		CU_ASSERT(netaddr_eq(&o.ip, &n.ip));
+		CU_ASSERT_EQUAL(o.reqid, 78);
+		CU_ASSERT_EQUAL_FATAL(o.headers.count, counts[i]);
+		if (counts[i] > 0)
+			CU_ASSERT_EQUAL(memcmp(o.headers.h, hb,
+			    (size_t)counts[i] * IPC_HEADER_LEN), 0);
+		check_cuts(IPC_NET_HEADERS, &w, &scratch);
+		wbuf_free(&w);
+	}
+}
+
 static void
 test_hashes(void)
 {
@@ -1863,6 +2000,8 @@ static const struct expect expects[] = {
 	{ IPC_STORE_NODE_KEY, STORED, NETD, 32, 32 },
 	{ IPC_STORE_PEER_KEY, NETD, STORED, 16 + 32, 16 + 32 },
 	{ IPC_STORE_PEER_KEY_ACK, STORED, NETD, 16 + 1 + 32, 16 + 1 + 32 },
+	{ IPC_STORE_HEADERS_REQ, NETD, STORED, 12, 12 },
+	{ IPC_STORE_HEADERS, STORED, NETD, 5, HEADERS_MAXLEN },
 	{ IPC_NET_PEER_UP, NETD, SYNCD, PEER_BYTES, PEER_BYTES },
 	{ IPC_NET_PEER_DOWN, NETD, SYNCD, PEER_BYTES, PEER_BYTES },
 	{ IPC_NET_PEER_TIP, NETD, SYNCD, PEER_BYTES, PEER_BYTES },
@@ -1871,6 +2010,8 @@ static const struct expect expects[] = {
 	{ IPC_SYNC_ANNOUNCE, SYNCD, NETD, BLOCKS_LEN, BLOCKS_MAXLEN },
 	{ IPC_SYNC_PUNISH, SYNCD, NETD, 23, 23 + 200 },
 	{ IPC_SYNC_PEERS_REQ, SYNCD, NETD, 0, 0 },
+	{ IPC_SYNC_GET_HEADERS, SYNCD, NETD, 32, 32 },
+	{ IPC_NET_HEADERS, NETD, SYNCD, 25, 20 + HEADERS_MAXLEN },
 };
 
 static const struct expect *
@@ -2075,6 +2216,7 @@ static const struct { uint16_t req, answer; } answers[] = {
 	{ IPC_STORE_ADDR_LIST_REQ, IPC_STORE_ADDRS },
 	{ IPC_STORE_NODE_KEY_REQ, IPC_STORE_NODE_KEY },
 	{ IPC_STORE_PEER_KEY, IPC_STORE_PEER_KEY_ACK },
+	{ IPC_STORE_HEADERS_REQ, IPC_STORE_HEADERS },
 };
 
 /*
@@ -2190,6 +2332,8 @@ main(void)
 		{ "debug socket", test_debug_socket },
 		{ "tip, range, point", test_tip_range_point },
 		{ "hashes", test_hashes },
+		{ "headers", test_headers },
+		{ "net headers", test_net_headers },
 		{ "result", test_result },
 		{ "address messages", test_addr },
 		{ "address list", test_addrs },

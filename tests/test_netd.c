@@ -17,6 +17,10 @@
  *    BLOCKS of two blocks, two handshakes at once from one IP;
  *  - a scripted peer pipelines more large requests than the node's
  *    output queue holds: all are answered, the peer is not dropped;
+ *  - a scripted peer of version 3 asks for headers: they are the node's
+ *    chain's (linked, heights in order, from genesis), at most the count
+ *    asked; above the tip none; a version-2 peer asking is closed
+ *    (docs/protocol.md section 3);
  *  - three nodes, ping every 1 s and timeout 3 s, stay connected for 60
  *    pings per connection and direction with no reconnect and a pong for
  *    every ping;
@@ -609,6 +613,120 @@ test_pipelined_requests(void)
 }
 
 /*
+ * Ask n's node for count headers from height from through f; check that
+ * they link to each other (and block from-1's hash, prev, if not NULL):
+ * the number received, or -1.  The last one's hash into last.
+ */
+static int
+ask_headers(struct fake *f, uint32_t reqid, uint64_t from, uint32_t count,
+    const uint8_t *prev, uint8_t last[BLOCK_HASH_LEN])
+{
+	static struct wire_msg	m;
+	static uint8_t		hb[WIRE_MAX_HEADERS * BLOCK_HEADER_LEN];
+	struct block_header	h, ph;
+	uint8_t			hash[BLOCK_HASH_LEN], ph_hash[BLOCK_HASH_LEN];
+	uint32_t		i, n;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_GET_HEADERS;
+	m.u.get_headers.reqid = reqid;
+	m.u.get_headers.from = from;
+	m.u.get_headers.count = count;
+	if (fake_send(f, &m, magic) != 0 ||
+	    fake_wait_type(f, WIRE_HEADERS, 10, &m) != 1 ||
+	    m.u.headers.reqid != reqid || m.u.headers.count > count)
+		return -1;
+	n = m.u.headers.count;
+	memcpy(hb, m.u.headers.h, (size_t)n * BLOCK_HEADER_LEN);
+	for (i = 0; i < n; i++) {
+		if (block_header_decode(hb + (size_t)i * BLOCK_HEADER_LEN, &h,
+		    hash) != BLOCK_OK || h.height != from + i)
+			return -1;
+		if (i > 0 && block_header_follows(&h, &ph, ph_hash) !=
+		    BLOCK_OK)
+			return -1;
+		if (i == 0 && prev != NULL &&
+		    memcmp(h.prev, prev, BLOCK_HASH_LEN) != 0)
+			return -1;
+		ph = h;
+		memcpy(ph_hash, hash, BLOCK_HASH_LEN);
+	}
+	if (n > 0)
+		memcpy(last, ph_hash, BLOCK_HASH_LEN);
+	return (int)n;
+}
+
+/*
+ * GET_HEADERS (docs/protocol.md section 3): a version-3 scripted peer
+ * gets the node's chain's headers: from genesis (whose hash is the
+ * network's), linked, the last one the node's tip; a range in the middle
+ * that links to what came before; none above the tip.  A version-2 peer
+ * that asks knows no HEADERS: closed as a protocol violation.
+ */
+static void
+test_serves_headers(void)
+{
+	static const char conf[] = "[sync]\nproducer_key = devnet\n[p2p]\n"
+	    "plaintext = yes\nmax_outbound = 0\n";
+	static struct wire_msg m;
+	struct tn_node	 n;
+	struct fake	 f, f2;
+	json_t		*st;
+	char		*ans;
+	const char	*tip;
+	uint8_t		 last[BLOCK_HASH_LEN], mid[BLOCK_HASH_LEN];
+	char		 hex[2 * BLOCK_HASH_LEN + 1];
+	int		 i;
+
+	CU_ASSERT_FATAL(start(&n, "127.0.0.57", NULL, conf) == 0);
+	CU_ASSERT_FATAL((st = tn_wait_netd(&n, 0, 15)) != NULL);
+	json_decref(st);
+	ans = tn_exchange(n.sock, "produce 2100\n", 13, 60);
+	CU_ASSERT_FATAL(ans != NULL && strstr(ans, "\"ok\":true") != NULL);
+	free(ans);
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.0.58", n.ip, PORT, 3101) ==
+	    0);
+	/* genesis ... 1999: the first header is the genesis block's */
+	CU_ASSERT_EQUAL(ask_headers(&f, 1, 0, WIRE_MAX_HEADERS, NULL, last),
+	    WIRE_MAX_HEADERS);
+	memset(mid, 0, sizeof(mid));
+	CU_ASSERT_EQUAL(ask_headers(&f, 2, 0, 1, NULL, mid), 1);
+	CU_ASSERT_EQUAL(memcmp(mid, genesis_hash, BLOCK_HASH_LEN), 0);
+	/* 2000 ... 2100: links to 1999, ends at the tip */
+	CU_ASSERT_EQUAL(ask_headers(&f, 3, WIRE_MAX_HEADERS, WIRE_MAX_HEADERS,
+	    last, last), 101);
+	st = tn_status(&n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	tip = json_string_value(json_object_get(json_object_get(st, "node"),
+	    "tip"));
+	for (i = 0; i < BLOCK_HASH_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", last[i]);
+	CU_ASSERT(tip != NULL && strcmp(tip, hex) == 0);
+	json_decref(st);
+	/* a range in the middle, at most the count asked */
+	CU_ASSERT_EQUAL(ask_headers(&f, 4, 1500, 7, NULL, mid), 7);
+	CU_ASSERT_EQUAL(ask_headers(&f, 5, 2101, 5, NULL, mid), 0);
+	CU_ASSERT_EQUAL(ask_headers(&f, 6, WIRE_MAX_HEIGHT, 1, NULL, mid), 0);
+	CU_ASSERT(fake_alive(&f));
+	fake_close(&f);
+
+	/* a version-2 peer does not know GET_HEADERS */
+	CU_ASSERT_FATAL(fake_connect(&f2, "127.0.0.58", n.ip, PORT) == 0);
+	CU_ASSERT_FATAL(fake_hello_version(&f2, WIRE_VERSION_TLS, 3102,
+	    NULL) == 0);
+	CU_ASSERT(fake_wait_type(&f2, WIRE_HELLO, 5, &m) == 1);
+	CU_ASSERT(fake_wait_type(&f2, WIRE_GET_ADDRS, 3, &m) == 1);
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_GET_HEADERS;
+	m.u.get_headers.reqid = 1;
+	m.u.get_headers.count = 1;
+	CU_ASSERT(fake_send(&f2, &m, magic) == 0);
+	CU_ASSERT(fake_goodbye_with(&f2, CLOSE_PROTOCOL, 5));
+	fake_close(&f2);
+	tn_node_cleanup(&n);
+}
+
+/*
  * Two machines behind one IP (a scripted peer and a node, both on
  * 127.0.0.60): the node the first one is connected to keeps that
  * connection (its probe is answered) and refuses the second machine's as
@@ -828,6 +946,8 @@ main(int argc, char **argv)
 		    "per IP", test_scripted_dos },
 		{ "scripted peer: pipelined large requests wait, not "
 		    "dropped", test_pipelined_requests },
+		{ "scripted peer: headers served; not to a version-2 peer",
+		    test_serves_headers },
 		{ "scripted peer: a second machine behind one IP backs off",
 		    test_same_ip_backoff },
 		{ "three nodes, 60 pings, no reconnect",

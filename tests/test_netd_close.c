@@ -112,6 +112,13 @@ netd_serve_range(struct netd *n, struct conn *c, uint32_t reqid,
 }
 
 void
+netd_serve_headers(struct netd *n, struct conn *c, uint32_t reqid,
+    uint64_t from, uint32_t count)
+{
+	netd_serve_range(n, c, reqid, from, count);
+}
+
+void
 netd_serve_locator(struct netd *n, struct conn *c,
     const struct wire_get_locator *l)
 {

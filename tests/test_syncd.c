@@ -16,8 +16,11 @@
  *              M's stopped store by this program with stored's own
  *              library: no production code can make a bad block);
  *              then Y (127.0.0.30), from M alone with M's tip as its
- *              [sync] assumevalid, takes M's chain, and Z (127.0.0.38)
- *              with A's tip as its checkpoint refuses it;
+ *              [sync] assumevalid and a window of 1,024, downloads M's
+ *              headers first and takes M's chain with nearly every
+ *              signature skipped (not just the last window's), and Z
+ *              (127.0.0.38) with A's tip as its checkpoint (not in M's
+ *              headers) checks every signature and refuses it;
  *   liar       G catches up from A while a scripted peer (fakepeer.c)
  *              claims a far longer chain and answers no request: new
  *              blocks from A still arrive at once, G may produce, the
@@ -26,6 +29,10 @@
  *              announcing a block 150 s ahead is never banned; one
  *              3 hours ahead is; a block 150 s ahead in a catch-up is
  *              held, its sender not punished;
+ *   headers    a scripted peer of protocol version 2 leads a node with
+ *              a checkpoint: it is never sent GET_HEADERS (it would
+ *              not know it), the node checks every signature; one of
+ *              version 3 is asked for headers from the fork point;
  *   kill       kill -9 of syncd, then of stored, in the middle of a
  *              catch-up: the node completes with A's tip;
  *   partition  two producers, each with one of the two keys of a
@@ -463,9 +470,13 @@ av_state(json_t *st)
 
 /*
  * The trusted checkpoint on whole nodes: Y, from M alone with M's own tip
- * as its checkpoint, takes M's chain, bad signatures and all; Z, from M
- * alone with A's tip (another branch) as its checkpoint, refuses M's
- * branch at its first bad block and drops M.
+ * as its checkpoint, takes M's chain, bad signatures and all, and with
+ * M's headers first skips the signatures of (nearly) all of its 30,100
+ * blocks, where the blocks alone prove at most a window's worth (1,024
+ * here); Z, from M alone with A's tip (another branch) as its
+ * checkpoint, finds it in none of M's headers, skips nothing, refuses
+ * M's branch at its first bad block (below the checkpoint's height) and
+ * drops M.
  */
 static void
 assumevalid_real(struct tn_node *m)
@@ -477,7 +488,8 @@ assumevalid_real(struct tn_node *m)
 	long long	 h;
 
 	CU_ASSERT_FATAL(node_tip(m, tip, sizeof(tip)) == BIG_CHAIN + 100);
-	snprintf(extra, sizeof(extra), "[sync]\nassumevalid = %s\n", tip);
+	snprintf(extra, sizeof(extra), "[sync]\nassumevalid = %s\n"
+	    "window = 1024\nper_peer = 256\n", tip);
 	peers_conf(conf, sizeof(conf), extra, 1, m->ip);
 	CU_ASSERT_FATAL(node_new(&Y, "127.0.0.30", conf) == 0);
 	CU_ASSERT_FATAL(tn_node_run(&Y, 20) == 0);
@@ -485,16 +497,20 @@ assumevalid_real(struct tn_node *m)
 	snprintf(extra, sizeof(extra), "is at height %d of the chain",
 	    BIG_CHAIN + 100);
 	CU_ASSERT(tn_file_contains(Y.log, extra));
-	/* Y refused nothing (M refuses Y's announcement of the tip: M
-	 * checks every announced block's signature) */
+	/* Y refused nothing, and announced none of the blocks whose
+	 * signature it did not check (M, which checks every announced
+	 * block's signature, would drop Y for it: Y would stop short) */
 	CU_ASSERT(!tn_file_contains(Y.log, ": bad signature; disconnecting"));
 	CU_ASSERT_FATAL((st = tn_status(&Y)) != NULL);
 	CU_ASSERT_STRING_EQUAL(av_state(st), "passed");
 	CU_ASSERT(tn_json_int(st, "sync.assumevalid.height") ==
 	    BIG_CHAIN + 100);
-	CU_ASSERT(tn_json_int(st, "sync.assumevalid.signatures_skipped") >
-	    0);
+	/* all but a few blocks (a window's worth without headers first) */
+	CU_ASSERT(tn_json_int(st, "sync.assumevalid.signatures_skipped") >=
+	    BIG_CHAIN);
 	json_decref(st);
+	CU_ASSERT(tn_file_contains(Y.log, "of the leading peer's header "
+	    "chain"));
 	tn_node_cleanup(&Y);
 
 	CU_ASSERT_FATAL(node_tip(&A, tip, sizeof(tip)) >= BIG_CHAIN);
@@ -520,6 +536,7 @@ assumevalid_real(struct tn_node *m)
 	h = node_tip(&Z, NULL, 0);
 	CU_ASSERT(h >= 0 && h < BIG_CHAIN - 49);	/* none of M's branch */
 	CU_ASSERT(tn_file_contains(Z.log, ": bad signature; disconnecting"));
+	CU_ASSERT(tn_file_contains(Z.log, "is not in the headers of peer"));
 	tn_node_cleanup(&Z);
 }
 
@@ -658,6 +675,92 @@ tip_with_fake(struct tn_node *n, struct tn_node *ref, struct fake *f,
  * asked again and again: paused after one deadline, not banned (silence
  * is not proof of malice, and it no longer costs the others anything).
  */
+static size_t	future_block(uint8_t *, uint64_t, uint64_t, struct block *);
+
+/*
+ * Serve a scripted peer for secs: answer pings, a locator with block
+ * (one), any range with nothing, headers never; count the GET_HEADERS
+ * and note the first one's height.
+ */
+static void
+fake_lead(struct fake *f, double secs, const uint8_t *block, size_t len,
+    int *nheaders, uint64_t *from)
+{
+	static struct wire_msg	m, e;
+	struct blob		v = { block, (uint32_t)len };
+	double			end = tn_now() + secs;
+
+	while (tn_now() < end) {
+		if (fake_recv(f, &m, end - tn_now()) != 1 ||
+		    fake_answer_ping(f, &m))
+			continue;
+		if (m.type == WIRE_GET_HEADERS && (*nheaders)++ == 0)
+			*from = m.u.get_headers.from;
+		if (m.type != WIRE_GET_RANGE && m.type != WIRE_GET_LOCATOR)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.type = WIRE_BLOCKS;
+		wire_blocks_fill(&e.u.blocks, m.type == WIRE_GET_RANGE ?
+		    m.u.range.reqid : m.u.locator.reqid, &v,
+		    m.type == WIRE_GET_LOCATOR ? 1 : 0);
+		fake_send(f, &e, Magic);
+	}
+}
+
+/*
+ * Headers first only with a peer that knows GET_HEADERS (docs/protocol.md
+ * section 3): a scripted peer of version 2 (TLS, no headers) leads H, a
+ * fresh node with a checkpoint: netd never sends it GET_HEADERS (it
+ * would close the connection for an unknown type), syncd takes "no
+ * headers" and checks every signature.  The same peer speaking version
+ * 3 to a fresh node is asked for headers from height 1 (the fork point
+ * is genesis).
+ */
+static void
+test_headers_version(void)
+{
+	static uint8_t	 blk[BLOCK_MAX_LEN];
+	struct tn_node	 H;
+	struct fake	 f;
+	struct block	 b;
+	char		 conf[512], hex[2 * BLOCK_HASH_LEN + 1];
+	uint8_t		 cp[BLOCK_HASH_LEN];
+	size_t		 len;
+	uint64_t	 from = 0;
+	int		 v, n;
+
+	len = future_block(blk, 1, 0, &b);
+	CU_ASSERT_FATAL(len > 0);
+	randombytes_buf(cp, sizeof(cp));
+	sodium_bin2hex(hex, sizeof(hex), cp, sizeof(cp));
+	snprintf(conf, sizeof(conf), "[sync]\nassumevalid = %s\n", hex);
+	for (v = WIRE_VERSION_TLS; v <= WIRE_VERSION_HEADERS; v++) {
+		/* a fresh node: a lead without headers is not asked again */
+		CU_ASSERT_FATAL(node_new(&H, "127.0.0.39", conf) == 0);
+		CU_ASSERT_FATAL(tn_node_run(&H, 20) == 0);
+		n = 0;
+		from = 0;
+		CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.40", H.ip, PORT) ==
+		    0);
+		f.height = 5;
+		memcpy(f.tip, b.hash, BLOCK_HASH_LEN);
+		CU_ASSERT(fake_hello_version(&f, (uint16_t)v, 0x4ead + v,
+		    NULL) == 0);
+		fake_lead(&f, 5, blk, len, &n, &from);
+		if (v < WIRE_VERSION_HEADERS) {
+			CU_ASSERT_EQUAL(n, 0);
+			CU_ASSERT(fake_alive(&f));
+			CU_ASSERT(tn_file_contains(H.log, "is not in the "
+			    "headers of peer 127.0.0.40 (none"));
+		} else {
+			CU_ASSERT(n >= 1);
+			CU_ASSERT_EQUAL(from, 1);
+		}
+		fake_close(&f);
+		tn_node_cleanup(&H);
+	}
+}
+
 static void
 test_liar(void)
 {
@@ -894,14 +997,17 @@ test_partition(void)
 	(void)!system(cmd);
 }
 
+/* an argument runs only the tests whose name contains it */
 int
-main(void)
+main(int argc, char **argv)
 {
 	static const struct tn_case tests[] = {
 		{ "single: 2,500 blocks from one peer", test_single },
 		{ "three: blocks from each of three peers", test_three },
 		{ "sigstop: a frozen peer's ranges move", test_sigstop },
 		{ "badsig: bad signatures, peer dropped", test_badsig_real },
+		{ "headers first: only with version-3 peers",
+		    test_headers_version },
 		{ "kill -9 syncd mid catch-up", test_kill_syncd },
 		{ "kill -9 stored mid catch-up", test_kill_stored },
 		{ "liar: claims a longer chain, serves nothing",
@@ -912,7 +1018,7 @@ main(void)
 		    test_partition },
 	};
 	struct tn_suite	 ts = { .name = "syncd", .cases = tests,
-	    .ncases = TN_NCASES(tests) };
+	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL };
 	char		 err[256];
 	int		 rc;
 

@@ -11,6 +11,14 @@
  * waits for the checkpoint only while blocks are on their way and only
  * up to its lookahead, then checks the lower part in full, and without
  * more to come checks half of what it holds per call.
+ *
+ * Headers first: a header chain that links from our block up to the
+ * checkpoint proves its hashes ancestors, so a held block whose hash is
+ * the header chain's at its height has its signature skipped at once
+ * (no waiting for the checkpoint's block); a block of another branch is
+ * checked; headers that do not decode or link are refused; the header
+ * chain is bounded (CV_HC_MAX hashes) and freed once the checkpoint is
+ * passed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,6 +335,209 @@ test_threads(void)
 	chain_free(&a, 1);
 }
 
+/* the headers of ch's blocks from..to, back to back, into out */
+static uint8_t *
+headers_of(const struct chain *ch, int from, int to)
+{
+	uint8_t	*out = malloc((size_t)(to - from + 1) * BLOCK_HEADER_LEN);
+	int	 h;
+
+	CU_ASSERT_FATAL(out != NULL);
+	for (h = from; h <= to; h++)
+		memcpy(out + (size_t)(h - from) * BLOCK_HEADER_LEN, ch->raw[h],
+		    BLOCK_HEADER_LEN);
+	return out;
+}
+
+/*
+ * The header chain reaches the checkpoint at 30: held blocks 1-5 (a bad
+ * signature at 3) are validated at once, signatures skipped, while more
+ * blocks are on their way (av_more), where the blocks alone would make
+ * validation wait; above the checkpoint, signatures are checked; the
+ * header chain is freed once the checkpoint is passed.
+ */
+static void
+test_headers_prove(void)
+{
+	struct chainview	cv;
+	struct chain		a;
+	struct cv_bad		bad;
+	uint8_t			*hs;
+
+	chain_make(&a, NULL, 0, 32, 1, 0);
+	spoil_sig(&a, 3);
+	spoil_sig(&a, 32);
+	view(&cv, a.b[30].hash, 32);
+	cv_headers_start(&cv, &G.block);
+	CU_ASSERT_EQUAL(cv_headers_next(&cv), 1);
+	hs = headers_of(&a, 1, 32);
+	CU_ASSERT_EQUAL(cv_headers_add(&cv, hs, 20), CV_HC_MORE);
+	CU_ASSERT_EQUAL(cv_headers_next(&cv), 21);
+	CU_ASSERT_EQUAL(cv_headers_add(&cv, hs + 20 * BLOCK_HEADER_LEN, 12),
+	    CV_HC_FOUND);
+	CU_ASSERT_EQUAL(cv.hc_av, 30);
+	CU_ASSERT_EQUAL(cv.hc_n, 30);	/* nothing kept above it */
+	put_range(&cv, &a, 1, 5);
+	cv.av_more = 1;
+	CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 5);
+	CU_ASSERT_EQUAL(bad.err, BLOCK_OK);
+	CU_ASSERT_EQUAL(cv.av_skipped, 5);
+	CU_ASSERT_EQUAL(cv.av_height, 30);
+	put_range(&cv, &a, 6, 32);
+	CU_ASSERT_EQUAL(cv_validate(&cv, 0, &bad), 26);
+	CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 32);
+	CU_ASSERT_EQUAL(cv.av_skipped, 30);
+	CU_ASSERT(cv.av_passed);
+	CU_ASSERT_PTR_NULL(cv.hc);
+	cv_free(&cv);
+	free(hs);
+	chain_free(&a, 1);
+}
+
+/*
+ * The header chain of another branch b (parting above 10) holds the
+ * checkpoint: a's blocks 1-10 are b's too (skipped), a's block 12 with a
+ * bad signature is not in b's header chain: refused.  Headers of a chain
+ * without the checkpoint: nothing found, every signature checked.
+ */
+static void
+test_headers_other_branch(void)
+{
+	struct chainview	cv;
+	struct chain		a, b;
+	struct cv_bad		bad;
+	uint8_t			*hs;
+
+	chain_make(&a, NULL, 0, 20, 1, 0);
+	chain_make(&b, &a, 10, 10, 2, 0);
+	spoil_sig(&a, 12);
+	view(&cv, b.b[18].hash, 32);
+	cv_headers_start(&cv, &G.block);
+	hs = headers_of(&b, 1, 20);
+	CU_ASSERT_EQUAL(cv_headers_add(&cv, hs, 20), CV_HC_FOUND);
+	free(hs);
+	CU_ASSERT_EQUAL(cv.hc_av, 18);
+	put_range(&cv, &a, 1, 20);
+	CU_ASSERT_EQUAL(validate_all(&cv, &bad), 11);
+	CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 12);
+	CU_ASSERT_EQUAL(cv.av_skipped, 10);
+	cv_free(&cv);
+
+	/* a's headers do not hold b's checkpoint */
+	view(&cv, b.b[18].hash, 32);
+	cv_headers_start(&cv, &G.block);
+	hs = headers_of(&a, 1, 20);
+	CU_ASSERT_EQUAL(cv_headers_add(&cv, hs, 20), CV_HC_MORE);
+	free(hs);
+	CU_ASSERT_EQUAL(cv.hc_av, 0);
+	spoil_sig(&a, 3);
+	put_range(&cv, &a, 1, 20);
+	CU_ASSERT_EQUAL(validate_all(&cv, &bad), 2);
+	CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 3);
+	CU_ASSERT_EQUAL(cv.av_skipped, 0);
+	cv_free(&cv);
+	chain_free(&b, 11);
+	chain_free(&a, 1);
+}
+
+/*
+ * Headers that do not link are refused (CV_HC_BAD) and take nothing:
+ * one that skips a height, names another parent, goes back in time, does
+ * not decode (version), or does not start above the fork block.
+ */
+static void
+test_headers_bad(void)
+{
+	struct chainview	cv;
+	struct chain		a, b, past;
+	uint8_t			*hs;
+
+	chain_make(&a, NULL, 0, 10, 1, 0);
+	chain_make(&b, &a, 4, 6, 2, 0);
+	chain_make(&past, NULL, 0, 10, 3, 6);	/* 6 dated before 5 */
+	view(&cv, a.b[10].hash, 32);
+	/* a gap: 1-3, then 5 */
+	cv_headers_start(&cv, &G.block);
+	hs = headers_of(&a, 1, 10);
+	memcpy(hs + 3 * BLOCK_HEADER_LEN, hs + 4 * BLOCK_HEADER_LEN,
+	    BLOCK_HEADER_LEN);
+	CU_ASSERT_EQUAL(cv_headers_add(&cv, hs, 10), CV_HC_BAD);
+	CU_ASSERT_EQUAL(cv.hc_av, 0);
+	free(hs);
+	/* a's 1-5, then b's 6: height right, parent (b's 5) wrong */
+	cv_headers_start(&cv, &G.block);
+	hs = headers_of(&a, 1, 5);
+	CU_ASSERT_EQUAL(cv_headers_add(&cv, hs, 5), CV_HC_MORE);
+	CU_ASSERT_EQUAL(cv_headers_add(&cv, b.raw[6], 1), CV_HC_BAD);
+	CU_ASSERT_EQUAL(cv.hc_n, 5);
+	free(hs);
+	/* time going back */
+	cv_headers_start(&cv, &G.block);
+	hs = headers_of(&past, 1, 10);
+	CU_ASSERT_EQUAL(cv_headers_add(&cv, hs, 10), CV_HC_BAD);
+	CU_ASSERT_EQUAL(cv.hc_n, 5);
+	free(hs);
+	/* a header of another block version */
+	cv_headers_start(&cv, &G.block);
+	hs = headers_of(&a, 1, 10);
+	hs[2 * BLOCK_HEADER_LEN + 3] ^= 1;
+	CU_ASSERT_EQUAL(cv_headers_add(&cv, hs, 10), CV_HC_BAD);
+	free(hs);
+	/* from block 2 while the chain starts above genesis */
+	cv_headers_start(&cv, &G.block);
+	CU_ASSERT_EQUAL(cv_headers_add(&cv, a.raw[2], 1), CV_HC_BAD);
+	CU_ASSERT_EQUAL(cv.hc_n, 0);
+	cv_free(&cv);
+	chain_free(&past, 1);
+	chain_free(&b, 5);
+	chain_free(&a, 1);
+}
+
+/*
+ * The bound: CV_HC_MAX (2^20) linked headers without the checkpoint are
+ * kept (32 MiB), the next one is not (CV_HC_FULL), and nothing grows
+ * beyond; headers need no signature, so they are made here directly.
+ */
+static void
+test_headers_bound(void)
+{
+	struct chainview	 cv;
+	struct block_header	 h;
+	uint8_t			*hs, hash[BLOCK_HASH_LEN];
+	uint32_t		 i, n = 4096, k;
+	enum cv_hc		 r = CV_HC_MORE;
+
+	CU_ASSERT_EQUAL(CV_HC_MAX, 1u << 20);
+	view(&cv, PK, 32);	/* a checkpoint no header has */
+	cv_headers_start(&cv, &G.block);
+	hs = malloc((size_t)n * BLOCK_HEADER_LEN);
+	CU_ASSERT_FATAL(hs != NULL);
+	h = G.block.h;
+	memcpy(hash, G.block.hash, BLOCK_HASH_LEN);
+	for (k = 0; k <= CV_HC_MAX / n && r == CV_HC_MORE; k++) {
+		for (i = 0; i < n; i++) {
+			h.height++;
+			h.producer = 0;
+			h.payload_len = 0;
+			memcpy(h.prev, hash, BLOCK_HASH_LEN);
+			block_header_encode(hs + (size_t)i * BLOCK_HEADER_LEN,
+			    &h);
+			block_hash_header(hs + (size_t)i * BLOCK_HEADER_LEN,
+			    hash);
+		}
+		r = cv_headers_add(&cv, hs, n);
+	}
+	CU_ASSERT_EQUAL(r, CV_HC_FULL);
+	CU_ASSERT_EQUAL(k, CV_HC_MAX / n + 1);
+	CU_ASSERT_EQUAL(cv.hc_n, CV_HC_MAX);
+	CU_ASSERT_EQUAL(cv.hc_cap, CV_HC_MAX);
+	CU_ASSERT_EQUAL(cv.hc_av, 0);
+	cv_headers_free(&cv);
+	CU_ASSERT_PTR_NULL(cv.hc);
+	cv_free(&cv);
+	free(hs);
+}
+
 int
 main(void)
 {
@@ -340,6 +551,13 @@ main(void)
 		{ "waits for it only while blocks come, up to a bound",
 		    test_wait },
 		{ "1 and 4 threads decide alike", test_threads },
+		{ "headers first: the header chain proves ancestors",
+		    test_headers_prove },
+		{ "headers first: another branch's, or without it: checked",
+		    test_headers_other_branch },
+		{ "headers first: headers that do not link refused",
+		    test_headers_bad },
+		{ "headers first: at most 2^20 headers", test_headers_bound },
 	};
 	struct tn_suite	 ts = { .name = "assumevalid", .cases = tests,
 	    .ncases = TN_NCASES(tests) };

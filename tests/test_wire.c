@@ -137,6 +137,97 @@ test_roundtrip_requests(void)
 	    sizeof(m_in.u.locator)), 0);
 }
 
+static void bad(uint16_t t, const uint8_t *p, uint32_t len);
+
+/* GET_HEADERS and HEADERS (version 3): empty, one, and the maximum */
+static void
+test_roundtrip_headers(void)
+{
+	static uint8_t	h[WIRE_MAX_HEADERS * BLOCK_HEADER_LEN];
+	uint32_t	counts[] = { 0, 1, WIRE_MAX_HEADERS };
+	size_t		i;
+
+	memset(&m_in, 0, sizeof(m_in));
+	m_in.type = WIRE_GET_HEADERS;
+	m_in.u.get_headers.reqid = 11;
+	m_in.u.get_headers.from = WIRE_MAX_HEIGHT;
+	m_in.u.get_headers.count = WIRE_MAX_HEADERS;
+	CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 16);
+	CU_ASSERT_EQUAL(memcmp(&m_in.u.get_headers, &m_out.u.get_headers,
+	    sizeof(m_in.u.get_headers)), 0);
+
+	randombytes_buf(h, sizeof(h));
+	for (i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		memset(&m_in, 0, sizeof(m_in));
+		m_in.type = WIRE_HEADERS;
+		m_in.u.headers.reqid = 12;
+		m_in.u.headers.count = counts[i];
+		m_in.u.headers.h = h;
+		CU_ASSERT_EQUAL(roundtrip(), WIRE_HDR_LEN + 8 +
+		    (size_t)counts[i] * BLOCK_HEADER_LEN);
+		CU_ASSERT_EQUAL(m_out.u.headers.reqid, 12);
+		CU_ASSERT_EQUAL_FATAL(m_out.u.headers.count, counts[i]);
+		if (counts[i] > 0)
+			CU_ASSERT_EQUAL(memcmp(m_out.u.headers.h, h,
+			    (size_t)counts[i] * BLOCK_HEADER_LEN), 0);
+	}
+	CU_ASSERT(WIRE_HEADERS_MAX_PAYLOAD + WIRE_HDR_LEN <= WIRE_MAX_FRAME);
+	/* one more than WIRE_MAX_HEADERS does not even encode */
+	m_in.u.headers.count = WIRE_MAX_HEADERS + 1;
+	wbuf_free(&frame_w);
+	wbuf_init(&frame_w, WIRE_MAX_FRAME);
+	CU_ASSERT_EQUAL(wire_encode(&frame_w, MAGIC, &m_in), -1);
+	CU_ASSERT_STRING_EQUAL(wire_type_names[WIRE_GET_HEADERS],
+	    "get-headers");
+	CU_ASSERT_STRING_EQUAL(wire_type_names[WIRE_HEADERS], "headers");
+	CU_ASSERT_EQUAL(WIRE_GET_HEADERS, 12);
+	CU_ASSERT_EQUAL(WIRE_HEADERS, 13);
+}
+
+/*
+ * Malformed GET_HEADERS and HEADERS: reqid 0, count 0 or above
+ * WIRE_MAX_HEADERS, fewer or more header bytes than the count says, a
+ * count that would need more than the frame.
+ */
+static void
+test_malformed_headers(void)
+{
+	static uint8_t	p[8 + (WIRE_MAX_HEADERS + 1) * BLOCK_HEADER_LEN];
+	static uint8_t	buf[WIRE_HDR_LEN + sizeof(p)];
+	size_t		n, used;
+
+	memset(p, 0, sizeof(p));
+	be32_store(p + 12, 1);
+	bad(WIRE_GET_HEADERS, p, 16);		/* reqid 0 */
+	be32_store(p, 1);
+	be32_store(p + 12, 0);
+	bad(WIRE_GET_HEADERS, p, 16);		/* count 0 */
+	be32_store(p + 12, WIRE_MAX_HEADERS + 1);
+	bad(WIRE_GET_HEADERS, p, 16);
+	be32_store(p + 12, WIRE_MAX_HEADERS);
+	bad(WIRE_GET_HEADERS, p, 15);
+	bad(WIRE_GET_HEADERS, p, 17);
+
+	memset(p, 0, sizeof(p));
+	bad(WIRE_HEADERS, p, 8);		/* reqid 0 */
+	be32_store(p, 1);
+	be32_store(p + 4, 2);
+	bad(WIRE_HEADERS, p, 8 + BLOCK_HEADER_LEN);	/* one short */
+	bad(WIRE_HEADERS, p, 8 + 2 * BLOCK_HEADER_LEN + 1);
+	be32_store(p + 4, UINT32_MAX);
+	bad(WIRE_HEADERS, p, 8 + BLOCK_HEADER_LEN);
+	/* one above the limit, with all its bytes present */
+	be32_store(p + 4, WIRE_MAX_HEADERS + 1);
+	n = frame(buf, MAGIC, WIRE_HEADERS, p, sizeof(p));
+	CU_ASSERT_EQUAL(wire_frame_parse(buf, n, MAGIC, &m_out, &used),
+	    WIRE_ERR_DECODE);
+	be32_store(p + 4, 2);
+	n = frame(buf, MAGIC, WIRE_HEADERS, p, 8 + 2 * BLOCK_HEADER_LEN);
+	CU_ASSERT_EQUAL(wire_frame_parse(buf, n, MAGIC, &m_out, &used),
+	    WIRE_OK);
+	CU_ASSERT_EQUAL(m_out.u.headers.count, 2);
+}
+
 static void
 test_roundtrip_blocks_addrs(void)
 {
@@ -478,6 +569,14 @@ test_heights_bounded(void)
 		CU_ASSERT_EQUAL(encode_parse(), WIRE_ERR_HEIGHT);
 		m_in.u.range.from = WIRE_MAX_HEIGHT;
 		CU_ASSERT_EQUAL(encode_parse(), WIRE_OK);
+		memset(&m_in, 0, sizeof(m_in));
+		m_in.type = WIRE_GET_HEADERS;
+		m_in.u.get_headers.reqid = 1;
+		m_in.u.get_headers.count = 1;
+		m_in.u.get_headers.from = bad[i];
+		CU_ASSERT_EQUAL(encode_parse(), WIRE_ERR_HEIGHT);
+		m_in.u.get_headers.from = WIRE_MAX_HEIGHT;
+		CU_ASSERT_EQUAL(encode_parse(), WIRE_OK);
 	}
 	CU_ASSERT_STRING_EQUAL(wire_status_names[WIRE_ERR_HEIGHT],
 	    "height above 2^53-1");
@@ -492,6 +591,8 @@ main(void)
 		    test_roundtrip_small },
 		{ "round trip: get-range, get-locator",
 		    test_roundtrip_requests },
+		{ "round trip: get-headers, headers", test_roundtrip_headers },
+		{ "malformed get-headers, headers", test_malformed_headers },
 		{ "round trip: blocks, addrs", test_roundtrip_blocks_addrs },
 		{ "ADDRS of version 1 is IPv4 only", test_addrs_v1_ipv4_only },
 		{ "truncated frames ask for more", test_truncated },
