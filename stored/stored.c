@@ -125,7 +125,7 @@ req_headers(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 		return;
 	}
 	wbuf_init(&w, IPC_MAX_MSG - IPC_HDR_LEN);
-	store_headers(&sd.store, &q, &w);	/* streamed, no struct */
+	store_headers(&env.store, &q, &w);	/* streamed, no struct */
 	ipc_send(c, IPC_STORE_HEADERS, h->reqid, &w);
 	wbuf_free(&w);
 }

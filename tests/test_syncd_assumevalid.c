@@ -40,6 +40,8 @@
 /* devnet and its producer's key (chain_setup) */
 static struct genesis	G;
 static uint8_t		SK[BLOCK_SECKEY_LEN];
+/* a hash no block of these tests has */
+static const uint8_t	nowhere[BLOCK_HASH_LEN] = { 0x5a, 0xa5 };
 
 /* a signature that no producer made: the header (and hash) unchanged */
 static void
@@ -364,7 +366,7 @@ test_headers_prove(void)
 	struct cv_bad		bad;
 	uint8_t			*hs;
 
-	chain_make(&a, NULL, 0, 32, 1, 0);
+	chain_make(&a, NULL, 0, 32, 1);
 	spoil_sig(&a, 3);
 	spoil_sig(&a, 32);
 	view(&cv, a.b[30].hash, 32);
@@ -408,8 +410,8 @@ test_headers_other_branch(void)
 	struct cv_bad		bad;
 	uint8_t			*hs;
 
-	chain_make(&a, NULL, 0, 20, 1, 0);
-	chain_make(&b, &a, 10, 10, 2, 0);
+	chain_make(&a, NULL, 0, 20, 1);
+	chain_make(&b, &a, 10, 10, 2);
 	spoil_sig(&a, 12);
 	view(&cv, b.b[18].hash, 32);
 	cv_headers_start(&cv, &G.block);
@@ -452,9 +454,9 @@ test_headers_bad(void)
 	struct chain		a, b, past;
 	uint8_t			*hs;
 
-	chain_make(&a, NULL, 0, 10, 1, 0);
-	chain_make(&b, &a, 4, 6, 2, 0);
-	chain_make(&past, NULL, 0, 10, 3, 6);	/* 6 dated before 5 */
+	chain_make(&a, NULL, 0, 10, 1);
+	chain_make(&b, &a, 4, 6, 2);
+	chain_make_past(&past, NULL, 0, 10, 3, 6);	/* 6 dated before 5 */
 	view(&cv, a.b[10].hash, 32);
 	/* a gap: 1-3, then 5 */
 	cv_headers_start(&cv, &G.block);
@@ -508,7 +510,7 @@ test_headers_bound(void)
 	enum cv_hc		 r = CV_HC_MORE;
 
 	CU_ASSERT_EQUAL(CV_HC_MAX, 1u << 20);
-	view(&cv, PK, 32);	/* a checkpoint no header has */
+	view(&cv, nowhere, 32);	/* a checkpoint no header has */
 	cv_headers_start(&cv, &G.block);
 	hs = malloc((size_t)n * BLOCK_HEADER_LEN);
 	CU_ASSERT_FATAL(hs != NULL);
