@@ -125,19 +125,39 @@ retry_later(struct storeq *q, double now)
 	q->retries++;
 }
 
-/* stored cannot do it now (its disk, or busy): not an answer to act on */
+/* the outcome an answer carries: a result's, a block read's; else OK */
+static uint8_t
+answer_code(uint16_t type, const void *msg)
+{
+	switch (type) {
+	case IPC_STORE_RESULT:
+		return ((const struct ipc_result *)msg)->code;
+	case IPC_STORE_BLOCKS:
+		return ((const struct ipc_blocks *)msg)->code;
+	default:
+		return IPC_OK;
+	}
+}
+
+/*
+ * stored cannot do it now (its disk, or busy): not an answer to act on.
+ * A block read that failed (STORE_BLOCKS, code STORAGE: the environment
+ * gone after an error, readers full) is one too: handed on as "no such
+ * block", syncd asked for the tip and the block again at once, a loop
+ * without backoff for as long as the store could not be read (a
+ * reviewer's finding, 2026-11-30).
+ */
 static int
 stored_away(const struct storeq_kind *k, uint16_t type, const void *msg)
 {
-	const struct ipc_result *res = msg;
+	uint8_t code = answer_code(type, msg);
 
-	if (type != IPC_STORE_RESULT ||
-	    (res->code != IPC_ERR_STORAGE && res->code != IPC_ERR_BUSY))
+	if (code != IPC_ERR_STORAGE && code != IPC_ERR_BUSY)
 		return 0;
 	if (k->warn_busy)
-		log_warnx("stored: %s, retrying", ipc_code_names[res->code]);
+		log_warnx("stored: %s, retrying", ipc_code_names[code]);
 	else
-		log_debug("stored: %s, retrying %s", ipc_code_names[res->code],
+		log_debug("stored: %s, retrying %s", ipc_code_names[code],
 		    k->name);
 	return 1;
 }

@@ -21,7 +21,7 @@
 #include "log.h"
 #include "storeq.h"
 
-enum { K_TIP, K_LOCATOR, K_APPEND, NK };
+enum { K_TIP, K_LOCATOR, K_APPEND, K_BLOCK, NK };
 
 #define MAXSENT	32
 
@@ -86,10 +86,21 @@ on_append(void *arg, struct sreq *r, const void *msg)
 	return seen.verdict;
 }
 
+static enum storeq_verdict
+on_block(void *arg, struct sreq *r, const void *msg)
+{
+	(void)arg;
+	(void)r;
+	(void)msg;
+	seen.calls[K_BLOCK]++;
+	return seen.verdict;
+}
+
 static const struct storeq_kind kinds[NK] = {
 	[K_TIP] = { "tip", IPC_STORE_TIP_REQ, on_tip, 0 },
 	[K_LOCATOR] = { "locator", IPC_STORE_LOCATOR_REQ, on_locator, 0 },
 	[K_APPEND] = { "append", IPC_STORE_APPEND, on_append, 0 },
+	[K_BLOCK] = { "block", IPC_STORE_BLOCKS_REQ, on_block, 0 },
 };
 
 static void
@@ -350,6 +361,40 @@ test_refused_read(void)
 	storeq_clear(&q);
 }
 
+/*
+ * A block read that failed in stored (STORE_BLOCKS with code STORAGE or
+ * BUSY) is not "no such block" for the handler: asked again after the
+ * backoff.  The old queue handed it on, and syncd asked for the tip and
+ * the block again at once, in a loop with no backoff.
+ */
+static void
+test_failed_block_read(void)
+{
+	struct storeq		q;
+	struct ipc_blocks	b;
+
+	reset(&q);
+	storeq_push(&q, K_BLOCK, NULL, 70);
+	memset(&b, 0, sizeof(b));
+	b.code = IPC_ERR_STORAGE;
+	CU_ASSERT_EQUAL(answer(&q, IPC_STORE_BLOCKS, sent.reqid[0], &b, 70),
+	    -1);
+	CU_ASSERT_EQUAL(seen.calls[K_BLOCK], 0);
+	CU_ASSERT_DOUBLE_EQUAL(q.retry_at, 70 + STOREQ_BACKOFF_MIN_S, 1e-9);
+	storeq_tick(&q, 70 + STOREQ_BACKOFF_MIN_S);
+	CU_ASSERT_EQUAL(sent.n, 2);
+	b.code = IPC_ERR_BUSY;
+	CU_ASSERT_EQUAL(answer(&q, IPC_STORE_BLOCKS, sent.reqid[1], &b, 71),
+	    -1);
+	CU_ASSERT_EQUAL(seen.calls[K_BLOCK], 0);
+	storeq_tick(&q, 72);
+	b.code = IPC_OK;	/* an answer, even of no block: the handler's */
+	CU_ASSERT_EQUAL(answer(&q, IPC_STORE_BLOCKS, sent.reqid[2], &b, 72),
+	    1);
+	CU_ASSERT_EQUAL(seen.calls[K_BLOCK], 1);
+	storeq_clear(&q);
+}
+
 /* no answer for STOREQ_RESEND_S: sent again */
 static void
 test_resend_silent(void)
@@ -379,6 +424,8 @@ main(void)
 		{ "no answer: sent again", test_resend_silent },
 		{ "a read refused (busy, storage): again after the backoff",
 		    test_refused_read },
+		{ "a block read failed in stored: again after the backoff",
+		    test_failed_block_read },
 	};
 	struct tn_suite ts = { .name = "storeq", .cases = tests,
 	    .ncases = TN_NCASES(tests) };
