@@ -319,11 +319,13 @@ got_headers(struct syncd *s, struct rbuf *body)
 		log_warnx("netd: malformed net-headers dropped");
 		return;
 	}
-	if (nh.reqid != 0)
-		planner_heard(&s->pl, nh.ip, mono_now());
 	if (s->state != CS_HEADERS || s->hd_reqid == 0 ||
 	    nh.reqid != s->hd_reqid || !netaddr_eq(&nh.ip, &s->lead_ip))
 		return;		/* late, or the round moved on */
+	/* only now: netd's empty answer at its own deadline is no sign of
+	   life of the lead (a reviewer's finding) */
+	if (nh.headers.count > 0)
+		planner_heard(&s->pl, nh.ip, mono_now());
 	s->hd_reqid = 0;
 	s->last_progress = mono_now();
 	if (nh.headers.count > s->hd_asked) {
@@ -350,6 +352,11 @@ got_headers(struct syncd *s, struct rbuf *body)
 			headers_done(s, nh.headers.count == 0 ? "none "
 			    "(an older peer, or its chain ends)" :
 			    "its chain ends");
+		else if (cv_headers_next(&s->cv) > s->pl.target + 1)
+			headers_done(s, "headers above the height its peers "
+			    "claim");
+		else if (mono_now() - s->hd_started > SYNC_HEADERS_MAX_S)
+			headers_done(s, "not within 120 s of headers");
 		else
 			headers_ask(s);
 		return;
@@ -396,7 +403,7 @@ state_entered(struct syncd *s, enum catchup_state old)
 		syncd_store_enqueue(s, SR_LOCATOR, NULL);
 		break;
 	case CS_HEADERS:
-		s->last_progress = mono_now();
+		s->last_progress = s->hd_started = mono_now();
 		cv_headers_start(&s->cv, &s->cv.last.b);	/* the fork */
 		headers_ask(s);
 		break;

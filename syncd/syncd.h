@@ -20,6 +20,14 @@
 #define SYNC_RANGE_MAX		256	/* heights per request */
 #define SYNC_BYTES_CAP		(128u << 20)	/* received, not committed */
 #define SYNC_BAN_S		3600	/* misbehaving peers */
+/*
+ * The headers-first phase of one round, at most (seconds): a lead that
+ * answers each GET_HEADERS with 2000 linked made-up headers just before
+ * the request deadline held a round ~88 min for 2^20 headers (a
+ * reviewer's finding).  An honest 2^20 headers are 94 MB: 120 s is
+ * ~0.8 MB/s.  Past it every signature is checked, as without headers.
+ */
+#define SYNC_HEADERS_MAX_S	120.0
 #define SYNC_FUTURE_BAN_MS	(2ull * 3600 * 1000) /* a block dated further
 					   ahead: no clock skew explains it */
 #define BATCH_BYTES		(IPC_MAX_BLOCK_BYTES - 4 * IPC_MAX_BLOCKS)
@@ -79,6 +87,7 @@ struct syncd {
 	uint32_t		 hd_reqid;	/* the lead's headers asked */
 	uint32_t		 hd_asked;	/* how many */
 	double			 hd_deadline;
+	double			 hd_started;	/* CS_HEADERS entered */
 	struct netaddr		 hd_failed;	/* a lead whose headers did
 						   not reach the checkpoint:
 						   not asked again */
