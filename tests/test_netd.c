@@ -566,9 +566,12 @@ test_pipelined_requests(void)
 	int		 i, answered = 0, r, rcvbuf = 65536;
 
 	CU_ASSERT_FATAL(start(&n, "127.0.0.57", NULL, conf) == 0);
-	CU_ASSERT_FATAL((st = tn_wait_netd(&n, 0, 15)) != NULL);
+	/* every worker serving ("running"), syncd too: produce is taken */
+	CU_ASSERT_FATAL((st = tn_wait_running(&n, 30)) != NULL);
 	json_decref(st);
 	ans = tn_exchange(n.sock, "produce 64 262144\n", 18, 60);
+	if (ans == NULL || strstr(ans, "\"ok\":true") == NULL)
+		printf("\n  produce: %s ", ans ? ans : "no answer");
 	CU_ASSERT_FATAL(ans != NULL && strstr(ans, "\"ok\":true") != NULL);
 	free(ans);
 	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.0.58", n.ip, PORT, 3001) ==
