@@ -2,7 +2,8 @@
 /*
  * bench_sync.c - catch-up speed against the baseline of one process.
  *
- *	bench_sync [blocks [payload_bytes]]	(default 100000 1024)
+ *	bench_sync [blocks [payload_bytes [checkpoint]]]
+ *					(default 100000 1024)
  *
  * Baseline: the same kind of blocks built in memory, each decoded and
  * validated (signature included) and appended straight into LMDB with
@@ -55,7 +56,9 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: bench_sync [blocks [payload_bytes]]   (default 100000 1024)\n"
+"usage: bench_sync [blocks [payload_bytes [checkpoint]]]"
+"   (default 100000 1024)\n"
+"checkpoint: the baselines and the catch-ups with a checkpoint only\n"
 "Besides its sentences, prints one line per figure for scripts:\n"
 "  RESULT figure=baseline blocks_per_s=X mb_per_s=Y\n"
 "  RESULT figure=raw_append blocks_per_s=X\n"
@@ -609,7 +612,7 @@ main(int argc, char **argv)
 	uint32_t	 nblocks = 100000, plen = 1024;
 	struct catch_up	 c1, c2, call, c4;
 	double		 base, base_mb = 0, raw = 0, mb;
-	int		 rc = 0, i;
+	int		 rc = 0, i, only_checkpoint = 0;
 
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0)) {
@@ -620,7 +623,10 @@ main(int argc, char **argv)
 		nblocks = (uint32_t)strtoul(argv[1], NULL, 10);
 	if (argc > 2)
 		plen = (uint32_t)strtoul(argv[2], NULL, 10);
-	if (argc > 3 || nblocks == 0 || plen > BLOCK_PAYLOAD_MAX) {
+	if (argc > 3)
+		only_checkpoint = strcmp(argv[3], "checkpoint") == 0;
+	if (argc > 4 || (argc > 3 && !only_checkpoint) || nblocks == 0 ||
+	    plen > BLOCK_PAYLOAD_MAX) {
 		usage(stderr);
 		return 2;
 	}
@@ -649,6 +655,8 @@ main(int argc, char **argv)
 	peers[0] = &A;
 	for (i = 0; i < 3; i++)
 		peers[i + 1] = &P[i];
+	if (only_checkpoint)
+		goto checkpoint;
 
 	rc |= catch_up("127.0.0.45", peers, 1, nblocks, 1, NULL, &c1);
 	report("one peer, 1 thread:      ", 1, 1, &c1, mb, base, 100);
@@ -666,6 +674,7 @@ main(int argc, char **argv)
 		    c2.steady / c1.steady, call.steady / c1.steady);
 	printf("(the first figure includes the new node's start and the "
 	    "handshakes)\n");
+checkpoint:
 	rc |= checkpoint_all(peers, nblocks, mb, raw);
 out:
 	for (i = 0; i < 3; i++)

@@ -88,10 +88,8 @@ block_header_follows(const struct block_header *h,
 }
 
 enum block_error
-block_decode(const uint8_t *buf, size_t len, struct block *b)
+block_parse(const uint8_t *buf, size_t len, struct block *b)
 {
-	uint8_t		ph[BLOCK_HASH_LEN];
-
 	memset(b, 0, sizeof(*b));
 	if (len < BLOCK_HEADER_LEN + BLOCK_SIG_LEN || len > BLOCK_MAX_LEN)
 		return BLOCK_ERR_FORMAT;
@@ -106,11 +104,22 @@ block_decode(const uint8_t *buf, size_t len, struct block *b)
 	b->header_raw = buf;
 	b->sig = buf + BLOCK_HEADER_LEN;
 	b->payload = buf + BLOCK_HEADER_LEN + BLOCK_SIG_LEN;
+	block_hash_header(b->header_raw, b->hash);
+	return BLOCK_OK;
+}
+
+enum block_error
+block_decode(const uint8_t *buf, size_t len, struct block *b)
+{
+	uint8_t		ph[BLOCK_HASH_LEN];
+	enum block_error e;
+
+	if ((e = block_parse(buf, len, b)) != BLOCK_OK)
+		return e;
 	crypto_generichash(ph, sizeof(ph), b->payload, b->h.payload_len,
 	    NULL, 0);
 	if (sodium_memcmp(ph, b->h.payload_hash, sizeof(ph)) != 0)
 		return BLOCK_ERR_PAYLOAD_HASH;
-	block_hash_header(b->header_raw, b->hash);
 	return BLOCK_OK;
 }
 

@@ -1200,7 +1200,7 @@ on_blocks(struct conn *c, const struct wire_blocks *b)
 		return;
 	}
 	for (i = 0; i < b->count; i++) {
-		if ((e = block_decode(b->v[i].p, b->v[i].len, &blk)) !=
+		if ((e = block_parse(b->v[i].p, b->v[i].len, &blk)) !=
 		    BLOCK_OK) {
 			conn_close(c, CLOSE_PROTOCOL, 1, "block %u of %u: %s",
 			    i, b->count, block_error_names[e]);

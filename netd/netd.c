@@ -869,7 +869,7 @@ on_announce(struct netd *nd, struct rbuf *r)
 		free(m);
 	}
 	/* our tip for the next hellos; stored confirms on the refresh */
-	if (b.count > 0 && block_decode(b.v[b.count - 1].p,
+	if (b.count > 0 && block_parse(b.v[b.count - 1].p,
 	    b.v[b.count - 1].len, &blk) == BLOCK_OK &&
 	    blk.h.height > nd->height) {
 		nd->height = blk.h.height;
