@@ -105,8 +105,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    buf + plen, BLOCK_HEADER_LEN, dev_sk);
 	if (block_decode(buf, plen, &prev) == BLOCK_OK)
 		pp = &prev;
-	if (block_decode(buf + plen, size - plen, &b) == BLOCK_OK)
+	if (block_decode(buf + plen, size - plen, &b) == BLOCK_OK) {
+		struct block parsed;
+
+		/* block_parse (netd's) takes all block_decode takes, alike */
+		if (block_parse(buf + plen, size - plen, &parsed) != BLOCK_OK ||
+		    memcmp(parsed.hash, b.hash, BLOCK_HASH_LEN) != 0 ||
+		    parsed.h.height != b.h.height)
+			abort();
 		check_block(&b, pp, now);
+	}
 	free(buf);
 	return 0;
 }
