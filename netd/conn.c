@@ -1691,8 +1691,10 @@ conn_readcb(struct bufferevent *bev, void *arg)
 			break;
 		}
 		p = evbuffer_pullup(in, WIRE_HDR_LEN + (ssize_t)h.len);
-		st = p ? wire_frame_parse(p, WIRE_HDR_LEN + h.len,
-		    c->nd->magic, m, &used) : WIRE_ERR_SIZE;
+		st = p == NULL ? WIRE_ERR_SIZE : c->tls ?
+		    wire_frame_parse_tls(p, WIRE_HDR_LEN + h.len,
+		    c->nd->magic, m, &used) : wire_frame_parse(p,
+		    WIRE_HDR_LEN + h.len, c->nd->magic, m, &used);
 		if (st != WIRE_OK) {
 			frame_error(c, st);
 			break;

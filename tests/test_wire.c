@@ -361,6 +361,19 @@ test_magic_checksum_type(void)
 	buf[11] ^= 1;
 	CU_ASSERT_EQUAL(wire_frame_parse(buf, n, MAGIC, &m_out, &used),
 	    WIRE_ERR_CHECKSUM);
+	/*
+	 * out of a TLS session the checksum is not checked (TLS authenticated
+	 * the bytes); everything else is, and the frame decodes alike
+	 */
+	CU_ASSERT_EQUAL(wire_frame_parse_tls(buf, n, MAGIC, &m_out, &used),
+	    WIRE_OK);
+	CU_ASSERT_EQUAL(used, n);
+	CU_ASSERT_EQUAL(m_out.u.nonce, 0x0102030405060708ull);
+	CU_ASSERT_EQUAL(wire_frame_parse_tls(buf, n - 1, MAGIC, &m_out,
+	    &used), WIRE_NEED_MORE);
+	n = frame(buf, MAGIC ^ 1, WIRE_PING, p, 8);
+	CU_ASSERT_EQUAL(wire_frame_parse_tls(buf, n, MAGIC, &m_out, &used),
+	    WIRE_ERR_MAGIC);
 	n = frame(buf, MAGIC, 0, p, 8);
 	CU_ASSERT_EQUAL(wire_frame_parse(buf, n, MAGIC, &m_out, &used),
 	    WIRE_ERR_TYPE);
