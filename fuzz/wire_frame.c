@@ -61,6 +61,11 @@ check_frame(const uint8_t *p, size_t have, const struct wire_hdr *h)
 	st2 = wire_frame_parse(p, have, magic, &msg2, &used2);
 	if (st != st2 || (st == WIRE_OK && used2 != used))
 		fuzz_fail("a frame parsed differently with bytes after it");
+	/* out of TLS: alike, but a bad checksum is not an error */
+	st2 = wire_frame_parse_tls(p, have, magic, &msg2, &used2);
+	if (st == WIRE_ERR_CHECKSUM ? st2 == WIRE_ERR_CHECKSUM :
+	    st2 != st || (st == WIRE_OK && used2 != used))
+		fuzz_fail("wire_frame_parse_tls parsed a frame otherwise");
 	if (st != WIRE_OK)
 		return;
 	if (used != WIRE_HDR_LEN + (size_t)h->len)
