@@ -441,6 +441,12 @@ queue_frame(struct evbuffer *out, struct wbuf *w)
 	return 0;
 }
 
+int
+conn_checksums(const struct conn *c)
+{
+	return !c->tls || c->version < WIRE_VERSION_TLS_NOCHECK;
+}
+
 /* Queue one frame; no checks of state or queue length.  -1: not sent. */
 static int
 conn_write(struct conn *c, const struct wire_msg *m)
@@ -450,7 +456,8 @@ conn_write(struct conn *c, const struct wire_msg *m)
 	int		ret = -1;
 
 	wbuf_init(&w, WIRE_MAX_FRAME);
-	if (wire_encode(&w, c->nd->magic, m) == -1)
+	if ((conn_checksums(c) ? wire_encode(&w, c->nd->magic, m) :
+	    wire_encode_tls(&w, c->nd->magic, m)) == -1)
 		log_warnx("%s: cannot encode %s", c->name,
 		    wire_type_names[m->type]);
 	else if ((len = w.len, queue_frame(bufferevent_get_output(c->bev),

@@ -187,7 +187,9 @@ fake_recv(struct fake *f, struct wire_msg *m, double timeout)
 	int		st, ms;
 
 	for (;;) {
-		st = wire_frame_parse(f->buf, f->have, net_magic, m, &used);
+		st = f->tls ? wire_frame_parse_tls(f->buf, f->have,
+		    net_magic, m, &used) : wire_frame_parse(f->buf, f->have,
+		    net_magic, m, &used);
 		if (st == WIRE_OK) {
 			/* a BLOCKS answer's blobs point into buf: only
 			 * its reqid and count outlive the next read */

@@ -22,6 +22,9 @@ struct fake {
 	uint64_t	their_nonce;	/* from the node's hello */
 	size_t		have;
 	uint8_t		*buf;		/* one whole frame at most */
+	int		 tls;		/* relayed through TLS: the node's
+					   checksums are zero (protocol
+					   version 4), not checked */
 };
 
 /* the network every fake speaks: its magic and genesis hash */

@@ -691,6 +691,7 @@ fake_tls_connect(struct fake *f, pid_t *relay, const uint8_t *seed,
 		close(sv[1]);
 		close(tcp);
 		f->fd = sv[0];
+		f->tls = 1;
 		return 0;
 	}
 	/* the child: TLS, then bytes both ways until either end closes */
@@ -815,12 +816,58 @@ test_nonce_other_key(void)
 	tn_node_cleanup(&n);
 }
 
+/*
+ * In a TLS session the node sends a peer of version 4 or later zero
+ * checksums and an older peer real ones (docs/protocol.md section 2); its
+ * own hello, sent before it knows the version, always has one.  Both fakes
+ * check every checksum (tls = 0 after the relay is up).
+ */
+static void
+test_checksum_by_version(void)
+{
+	struct tn_node	 n;
+	struct fake	 old, cur;
+	struct wire_msg	 m;
+	uint8_t		 k1[NODE_KEY_LEN], k2[NODE_KEY_LEN];
+	pid_t		 po, pc;
+
+	randombytes_buf(k1, sizeof(k1));
+	randombytes_buf(k2, sizeof(k2));
+	CU_ASSERT_FATAL(start(&n, "127.0.14.10", NULL, NULL) == 0);
+	/* version 3: every frame checksummed, PING answered */
+	CU_ASSERT_FATAL(fake_tls_connect(&old, &po, k1, "127.0.14.33",
+	    n.ip) == 0);
+	old.tls = 0;
+	CU_ASSERT(fake_hello_version(&old, WIRE_VERSION_TLS_NOCHECK - 1, 33,
+	    NULL) == 0);
+	CU_ASSERT(fake_recv(&old, &m, 5) == 1 && m.type == WIRE_HELLO);
+	CU_ASSERT(fake_alive(&old));
+	/* version 4: the hello checksummed, what follows it not */
+	CU_ASSERT_FATAL(fake_tls_connect(&cur, &pc, k2, "127.0.14.34",
+	    n.ip) == 0);
+	cur.tls = 0;
+	CU_ASSERT(fake_hello(&cur, 34, NULL) == 0);
+	CU_ASSERT(fake_recv(&cur, &m, 5) == 1 && m.type == WIRE_HELLO);
+	CU_ASSERT_EQUAL(fake_alive(&cur), 0);	/* a zero checksum */
+	CU_ASSERT(cur.have >= WIRE_HDR_LEN &&
+	    memcmp(cur.buf + 10, "\0\0\0\0", WIRE_CHECK_LEN) == 0);
+	cur.tls = 1;				/* as a node reads it */
+	CU_ASSERT(fake_wait_type(&cur, WIRE_PONG, 2, &m) == 1);
+	CU_ASSERT(fake_alive(&cur));
+	CU_ASSERT(fake_alive(&old));
+	stop_relay(&cur, pc);
+	stop_relay(&old, po);
+	tn_node_cleanup(&n);
+}
+
 /* an argument runs only the tests whose name contains it */
 int
 main(int argc, char **argv)
 {
 	static const struct tn_case tests[] = {
 		{ "two nodes over TLS, catch-up", test_two_nodes_tls },
+		{ "checksums over TLS by the peer's version",
+		    test_checksum_by_version },
 		{ "plaintext refused by default, accepted when configured",
 		    test_plaintext },
 		{ "pinned key: a wrong one is refused",
