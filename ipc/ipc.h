@@ -179,8 +179,12 @@ struct ipc_status_stored {
 /* IPC_HEARTBEAT_SYNCD */
 enum sync_state { SYNC_IDLE, SYNC_CATCHING_UP, SYNC_NSTATES };
 extern const char *const sync_state_names[SYNC_NSTATES];
-/* [sync] assumevalid (docs/sync.md, "Trusted checkpoint") */
-enum sync_av { SYNC_AV_OFF, SYNC_AV_PENDING, SYNC_AV_PASSED, SYNC_NAV };
+/*
+ * [sync] assumevalid (docs/sync.md, "Trusted checkpoint"); REVOKED: off
+ * for the rest of syncd's run, a signature it skipped was found bad.
+ */
+enum sync_av { SYNC_AV_OFF, SYNC_AV_PENDING, SYNC_AV_PASSED,
+	SYNC_AV_REVOKED, SYNC_NAV };
 extern const char *const sync_av_names[SYNC_NAV];
 
 struct ipc_status_syncd {

@@ -24,7 +24,7 @@ const char *const sync_state_names[SYNC_NSTATES] = {
 };
 
 const char *const sync_av_names[SYNC_NAV] = {
-	"off", "pending", "passed"
+	"off", "pending", "passed", "revoked"
 };
 
 const char *const net_close_names[CLOSE_NREASONS] = {

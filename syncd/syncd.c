@@ -1180,6 +1180,7 @@ audit_bad_block(struct syncd *s, uint64_t h, const struct blob *v)
 		    "(assumevalid off until syncd restarts)",
 		    (unsigned long long)h, hx, (unsigned long long)(h - 1));
 	s->audit_bad = h;
+	s->av_revoked = 1;
 	cv_set_assumevalid(&s->cv, NULL, 0);
 	memset(&ap, 0, sizeof(ap));
 	ap.rollback = 1;
@@ -1779,8 +1780,8 @@ syncd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 	st.log_suppressed = peer_logs.c.suppressed;
 	st.log_summaries = peer_logs.c.summaries;
 	st.request = env.request_hist;
-	st.assumevalid = !env.cv.av_on ? SYNC_AV_OFF : env.cv.av_passed ?
-	    SYNC_AV_PASSED : SYNC_AV_PENDING;
+	st.assumevalid = env.av_revoked ? SYNC_AV_REVOKED : !env.cv.av_on ?
+	    SYNC_AV_OFF : env.cv.av_passed ? SYNC_AV_PASSED : SYNC_AV_PENDING;
 	st.av_height = env.cv.av_height;
 	st.av_skipped = env.cv.av_skipped;
 	st.unverified_from = env.uv_lo;

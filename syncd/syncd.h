@@ -113,6 +113,8 @@ struct syncd {
 	uint64_t		 uv_lo;
 	uint64_t		 uv_hi;
 	uint64_t		 audit_bad;	/* last bad height logged */
+	int			 av_revoked;	/* assumevalid switched off by
+						   a bad signature found */
 };
 
 /* syncd.c */
