@@ -379,22 +379,7 @@ append_unchecked(MDB_txn *txn, const struct store *s, struct append_ctx *a)
 	return store_put_unchecked(txn, s, lo, hi);
 }
 
-static int
-append_steps(struct store *s, MDB_txn *txn, struct append_ctx *a,
-    struct ipc_result *res);
-
-static int
-append_txn(struct store *s, MDB_txn *txn, void *arg, struct ipc_result *res)
-{
-	struct append_ctx	*a = arg;
-	int			 rc;
-
-	a->cut_from = 0;
-	if ((rc = append_steps(s, txn, a, res)) != 0)
-		return rc;
-	return append_unchecked(txn, s, a);
-}
-
+/* the rollback, the idempotent skip and the writes of one append */
 static int
 append_steps(struct store *s, MDB_txn *txn, struct append_ctx *a,
     struct ipc_result *res)
@@ -427,6 +412,19 @@ append_steps(struct store *s, MDB_txn *txn, struct append_ctx *a,
 	if (i == a->n)
 		return STORE_REFUSED;	/* all there: nothing to write */
 	return append_from(txn, s, a, i, res);
+}
+
+/* one append's write transaction: the blocks, then the unchecked range */
+static int
+append_txn(struct store *s, MDB_txn *txn, void *arg, struct ipc_result *res)
+{
+	struct append_ctx	*a = arg;
+	int			 rc;
+
+	a->cut_from = 0;
+	if ((rc = append_steps(s, txn, a, res)) != 0)
+		return rc;
+	return append_unchecked(txn, s, a);
 }
 
 /* rollback bounds, against the committed tip */
