@@ -730,6 +730,32 @@ assumevalid_real(struct tn_node *m)
 	tn_node_cleanup(&Z);
 }
 
+/* a copy of A's chain on a new node at ip, stopped (for a fixture) */
+static void
+copy_of_a(struct tn_node *m, const char *ip)
+{
+	char conf[512];
+
+	peers_conf(conf, sizeof(conf), NULL, 1, A.ip);
+	CU_ASSERT_FATAL(node_new(m, ip, conf) == 0);
+	CU_ASSERT_FATAL(tn_node_run(m, 20) == 0);
+	CU_ASSERT_FATAL(wait_same_tip(m, &A, 60));
+	tn_node_stop(m, 10);
+}
+
+/* restart stopped m knowing no peer: it must not learn A's chain back */
+static void
+run_alone(struct tn_node *m)
+{
+	FILE *f = fopen(m->conf, "w");
+
+	CU_ASSERT_FATAL(f != NULL);
+	fprintf(f, "[node]\ndata_dir = %s\nlisten = %s:%d\n%s%s%s", m->data,
+	    m->ip, PORT, tn_fast_supervisor, sync_conf, sync_timeout);
+	fclose(f);
+	CU_ASSERT_FATAL(tn_node_run(m, 20) == 0);
+}
+
 static void
 test_badsig_real(void)
 {
@@ -743,23 +769,10 @@ test_badsig_real(void)
 		return;
 	}
 	/* M gets A's chain, then stops and is given the bad branch */
-	peers_conf(conf, sizeof(conf), NULL, 1, A.ip);
-	CU_ASSERT_FATAL(node_new(&M, "127.0.0.28", conf) == 0);
-	CU_ASSERT_FATAL(tn_node_run(&M, 20) == 0);
-	CU_ASSERT_FATAL(wait_same_tip(&M, &A, 60));
-	tn_node_stop(&M, 10);
+	copy_of_a(&M, "127.0.0.28");
 	/* within max_reorg_depth of A's tip: X must look at it, whenever */
 	CU_ASSERT_FATAL(corrupt_store(&M, BIG_CHAIN - 50, 150) == 0);
-	/* M restarts knowing no peer: it must not learn A's chain back */
-	{
-		FILE *f = fopen(M.conf, "w");
-
-		fprintf(f, "[node]\ndata_dir = %s\nlisten = %s:%d\n%s%s%s",
-		    M.data, M.ip, PORT, tn_fast_supervisor, sync_conf,
-		    sync_timeout);
-		fclose(f);
-	}
-	CU_ASSERT_FATAL(tn_node_run(&M, 20) == 0);
+	run_alone(&M);
 	CU_ASSERT(tn_wait_height(&M, BIG_CHAIN + 100, 10));
 	/* netd may greet with height 0 until its tip refresh (5 s) */
 	tn_sleep(5.5);
@@ -794,6 +807,56 @@ test_badsig_real(void)
 	tn_node_cleanup(&M);
 }
 
+/* n's node key as its status shows it ("ed25519:..."), 0 or -1 */
+static int
+node_key(struct tn_node *n, char *key, size_t len)
+{
+	double		 end = tn_now() + 20;
+	json_t		*st;
+	const char	*k;
+
+	key[0] = '\0';
+	while (key[0] == '\0' && tn_now() < end) {
+		if ((st = tn_status(n)) != NULL) {
+			k = json_string_value(json_object_get(json_object_get(
+			    st, "node"), "node_key"));
+			if (k != NULL)
+				snprintf(key, len, "%s", k);
+			json_decref(st);
+		}
+		if (key[0] == '\0')
+			tn_sleep(0.1);
+	}
+	return key[0] ? 0 : -1;
+}
+
+/* what went on in n's syncd and stored, when a test failed */
+static void
+show_log(struct tn_node *n)
+{
+	char cmd[600];
+
+	fprintf(stderr, "--- %s\n", n->ip);
+	snprintf(cmd, sizeof(cmd), "grep -E 'syncd|stored' %s | grep -v "
+	    "heartbeat | grep -iE 'warn|verif|cut|assumevalid|catching|"
+	    "refus' | tail -40 >&2", n->log);
+	(void)!system(cmd);
+}
+
+/* append text to n's configuration file */
+static void
+conf_add(struct tn_node *n, const char *fmt, ...)
+{
+	va_list	 ap;
+	FILE	*f = fopen(n->conf, "a");
+
+	CU_ASSERT_FATAL(f != NULL);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+}
+
 /*
  * assumevalid defers the signature checks, it does not skip them
  * (docs/sync.md, "Trusted checkpoint").  M (127.0.0.39) serves A's chain
@@ -813,42 +876,49 @@ static void
 test_avaudit_real(void)
 {
 	struct tn_node	 M, Y, W;
-	char		 conf[512], tip[80], extra[200];
+	char		 tip[80], extra[200];
+	char		 kM[80], kA[80], kY[80], kW[80];
 	long long	 top, h = -1;
+	unsigned	 failures = CU_get_number_of_failures();
 	json_t		*st;
-	FILE		*f;
 	double		 end;
 
 	if (!a_ok) {
 		CU_FAIL("no producer");
 		return;
 	}
-	peers_conf(conf, sizeof(conf), NULL, 1, A.ip);
-	CU_ASSERT_FATAL(node_new(&M, "127.0.0.39", conf) == 0);
-	CU_ASSERT_FATAL(tn_node_run(&M, 20) == 0);
-	CU_ASSERT_FATAL(wait_same_tip(&M, &A, 60));
-	tn_node_stop(&M, 10);
+	copy_of_a(&M, "127.0.0.39");
 	top = node_tip(&A, tip, sizeof(tip));
 	CU_ASSERT_FATAL(top > 1000);
 	CU_ASSERT_FATAL(zero_signatures(&M, (uint64_t)top - 400,
 	    (uint64_t)top - 300, (uint64_t)top - 251) == 0);
-	/* M restarts knowing no peer: it keeps its bytes */
-	f = fopen(M.conf, "w");
-	fprintf(f, "[node]\ndata_dir = %s\nlisten = %s:%d\n%s%s%s", M.data,
-	    M.ip, PORT, tn_fast_supervisor, sync_conf, sync_timeout);
-	fclose(f);
-	CU_ASSERT_FATAL(tn_node_run(&M, 20) == 0);
+	run_alone(&M);		/* it keeps its bytes */
 	CU_ASSERT_FATAL(tn_wait_height(&M, top, 10));
 	tn_sleep(5.5);		/* netd's tip refresh */
 
+	/*
+	 * Who talks to whom is pinned (pinned_only, node keys), so that the
+	 * blocks come from M alone and W's only from Y, whatever the
+	 * address books learn: Y and W are started once for their keys.
+	 */
+	CU_ASSERT_FATAL(node_key(&M, kM, sizeof(kM)) == 0);
+	CU_ASSERT_FATAL(node_key(&A, kA, sizeof(kA)) == 0);
 	snprintf(extra, sizeof(extra), "[sync]\nassumevalid = %s\n", tip);
-	peers_conf(conf, sizeof(conf), extra, 1, M.ip);
-	CU_ASSERT_FATAL(node_new(&Y, "127.0.0.40", conf) == 0);
+	CU_ASSERT_FATAL(node_new(&Y, "127.0.0.40", extra) == 0);
+	CU_ASSERT_FATAL(node_new(&W, "127.0.0.61", NULL) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&Y, 20) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&W, 20) == 0);
+	CU_ASSERT_FATAL(node_key(&Y, kY, sizeof(kY)) == 0);
+	CU_ASSERT_FATAL(node_key(&W, kW, sizeof(kW)) == 0);
+	tn_node_stop(&Y, 10);
+	tn_node_stop(&W, 10);
+	conf_add(&Y, "[node]\npeer = %s:%d %s\npeer = %s:%d %s\n"
+	    "[p2p]\npinned_only = yes\n", M.ip, PORT, kM, W.ip, PORT, kW);
+	conf_add(&W, "[node]\npeer = %s:%d %s\n[p2p]\npinned_only = yes\n",
+	    Y.ip, PORT, kY);
 	CU_ASSERT_FATAL(tn_node_run(&Y, 20) == 0);
 	CU_ASSERT(wait_log(&Y, "of the chain", 90));
 	/* W checks every signature and learns blocks only from Y */
-	peers_conf(conf, sizeof(conf), NULL, 1, Y.ip);
-	CU_ASSERT_FATAL(node_new(&W, "127.0.0.61", conf) == 0);
 	CU_ASSERT_FATAL(tn_node_run(&W, 20) == 0);
 
 	/* Y's audit finds the first zeroed signature and cuts below it */
@@ -869,9 +939,7 @@ test_avaudit_real(void)
 
 	/* Y again with A, the honest peer: A's chain, audited, served */
 	tn_node_stop(&Y, 10);
-	f = fopen(Y.conf, "a");
-	fprintf(f, "[node]\npeer = %s:%d\n", A.ip, PORT);
-	fclose(f);
+	conf_add(&Y, "[node]\npeer = %s:%d %s\n", A.ip, PORT, kA);
 	CU_ASSERT_FATAL(tn_node_run(&Y, 20) == 0);
 	CU_ASSERT(wait_same_tip(&Y, &A, 90));
 	end = tn_now() + 60;
@@ -898,6 +966,10 @@ test_avaudit_real(void)
 	tn_node_stop(&Y, 10);
 	CU_ASSERT_EQUAL(bad_signatures(&Y, &h), 0);
 	CU_ASSERT_EQUAL(h, top);
+	if (CU_get_number_of_failures() > failures) {
+		show_log(&Y);
+		show_log(&W);
+	}
 	tn_node_cleanup(&W);
 	tn_node_cleanup(&Y);
 	tn_node_cleanup(&M);
