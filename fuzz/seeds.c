@@ -419,6 +419,9 @@ ipc_seeds(void)
 	ipc_put("store-tip-req", IPC_STORE_TIP_REQ, NULL);
 	BODY("store-tip", IPC_STORE_TIP, ipc_tip_encode,
 	    (struct ipc_tip){ .height = 2 });
+	BODY("store-tip-unchecked", IPC_STORE_TIP, ipc_tip_encode,
+	    (struct ipc_tip){ .height = 2, .unchecked_lo = 3,
+	    .unchecked_hi = 7 });
 	BODY("store-blocks-req", IPC_STORE_BLOCKS_REQ, ipc_range_encode,
 	    (struct ipc_range){ 1, 256, 1 << 20 });
 	BODY("store-blocks", IPC_STORE_BLOCKS, ipc_blocks_encode,
@@ -457,7 +460,9 @@ ipc_seeds(void)
 	BODY("store-point", IPC_STORE_POINT, ipc_point_encode,
 	    (struct ipc_point){ .found = 1, .height = 1 });
 	BODY("store-append", IPC_STORE_APPEND, ipc_append_encode,
-	    (struct ipc_append){ 1, 1, { IPC_OK, 2, blobs } });
+	    (struct ipc_append){ 1, 1, 2, 3, { IPC_OK, 2, blobs } });
+	BODY("store-audited", IPC_STORE_AUDITED, ipc_audited_encode,
+	    (struct ipc_audited){ .from = 2, .to = 3 });
 	BODY("store-result", IPC_STORE_RESULT, ipc_result_encode,
 	    (struct ipc_result){ .code = IPC_ERR_GAP, .height = 2,
 	    .reason = "gap" });

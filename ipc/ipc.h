@@ -103,6 +103,8 @@ enum ipc_type {
 	IPC_STORE_HEADERS_REQ,		/* ipc_headers_req ->
 					   IPC_STORE_HEADERS */
 	IPC_STORE_HEADERS,		/* ipc_headers */
+	IPC_STORE_AUDITED,		/* syncd: ipc_audited ->
+					   IPC_STORE_RESULT */
 
 	/* sync channel */
 	IPC_NET_PEER_UP = 64,		/* netd -> syncd: ipc_peer */
@@ -177,8 +179,12 @@ struct ipc_status_stored {
 /* IPC_HEARTBEAT_SYNCD */
 enum sync_state { SYNC_IDLE, SYNC_CATCHING_UP, SYNC_NSTATES };
 extern const char *const sync_state_names[SYNC_NSTATES];
-/* [sync] assumevalid (docs/sync.md, "Trusted checkpoint") */
-enum sync_av { SYNC_AV_OFF, SYNC_AV_PENDING, SYNC_AV_PASSED, SYNC_NAV };
+/*
+ * [sync] assumevalid (docs/sync.md, "Trusted checkpoint"); REVOKED: off
+ * for the rest of syncd's run, a signature it skipped was found bad.
+ */
+enum sync_av { SYNC_AV_OFF, SYNC_AV_PENDING, SYNC_AV_PASSED,
+	SYNC_AV_REVOKED, SYNC_NAV };
 extern const char *const sync_av_names[SYNC_NAV];
 
 struct ipc_status_syncd {
@@ -198,6 +204,10 @@ struct ipc_status_syncd {
 	uint8_t		assumevalid;
 	uint64_t	av_height;
 	uint64_t	av_skipped;
+	/* stored blocks whose signatures are not verified yet: from ...
+	   to, both 0 when none (1 <= from <= to otherwise) */
+	uint64_t	unverified_from;
+	uint64_t	unverified_to;
 };
 
 /* Why netd closed a connection; the status counts each reason. */
@@ -296,11 +306,20 @@ struct ipc_debug_socket {
 					   WIRE_MAX_HEADERS */
 #define IPC_HEADER_LEN		90	/* = BLOCK_HEADER_LEN */
 
-/* IPC_STORE_TIP */
+/*
+ * IPC_STORE_TIP.  To netd the tip served to peers: while blocks whose
+ * signatures were not checked are stored (unchecked_lo ... unchecked_hi,
+ * docs/sync.md "Trusted checkpoint"), the block below unchecked_lo;
+ * else the tip.  To syncd the committed tip.  unchecked_lo and
+ * unchecked_hi: both 0 when every stored signature was checked, else
+ * 1 <= lo <= hi (the decoder refuses anything else).
+ */
 struct ipc_tip {
 	uint64_t	height;
 	uint8_t		hash[IPC_HASH_LEN];
 	uint8_t		genesis[IPC_HASH_LEN];
+	uint64_t	unchecked_lo;
+	uint64_t	unchecked_hi;
 };
 
 /* IPC_STORE_BLOCKS_REQ: blocks from..., at most count and about bytes */
@@ -355,11 +374,34 @@ struct ipc_point {
 	uint8_t		hash[IPC_HASH_LEN];
 };
 
-/* IPC_STORE_APPEND: optionally roll back to rollback_to, then append. */
+/*
+ * IPC_STORE_APPEND: optionally roll back to rollback_to, then append.
+ * unchecked_lo ... unchecked_hi: the lowest and highest height in the
+ * batch whose signature syncd did not check ([sync] assumevalid,
+ * docs/sync.md "Trusted checkpoint"); both 0 when it checked every one.
+ * The decoder refuses lo > hi, one of them 0 and not the other, and a
+ * range with no blocks; stored refuses one outside the batch's heights
+ * (IPC_ERR_MALFORMED) and records it in the append's own transaction.
+ */
 struct ipc_append {
 	uint8_t			rollback;
 	uint64_t		rollback_to;
+	uint64_t		unchecked_lo;
+	uint64_t		unchecked_hi;
 	struct ipc_blocks	blocks;
+};
+
+/*
+ * IPC_STORE_AUDITED (syncd -> stored, answered with IPC_STORE_RESULT):
+ * the signatures of the stored blocks from ... to (1 <= from <= to) were
+ * checked and are good.  stored moves its unchecked range's low end to
+ * to + 1 only when from is that low end (IPC_ERR_RANGE otherwise), and
+ * forgets the range once past its high end.  docs/sync.md, "Trusted
+ * checkpoint".
+ */
+struct ipc_audited {
+	uint64_t	from;
+	uint64_t	to;
 };
 
 /* Answer codes of IPC_STORE_RESULT and friends. */
@@ -614,6 +656,8 @@ void	ipc_point_encode(struct wbuf *, const struct ipc_point *);
 int	ipc_point_decode(struct rbuf *, struct ipc_point *);
 void	ipc_append_encode(struct wbuf *, const struct ipc_append *);
 int	ipc_append_decode(struct rbuf *, struct ipc_append *);
+void	ipc_audited_encode(struct wbuf *, const struct ipc_audited *);
+int	ipc_audited_decode(struct rbuf *, struct ipc_audited *);
 void	ipc_result_encode(struct wbuf *, const struct ipc_result *);
 int	ipc_result_decode(struct rbuf *, struct ipc_result *);
 void	ipc_addr_encode(struct wbuf *, const struct ipc_addr *);

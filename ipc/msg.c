@@ -24,7 +24,7 @@ const char *const sync_state_names[SYNC_NSTATES] = {
 };
 
 const char *const sync_av_names[SYNC_NAV] = {
-	"off", "pending", "passed"
+	"off", "pending", "passed", "revoked"
 };
 
 const char *const net_close_names[CLOSE_NREASONS] = {
@@ -38,8 +38,10 @@ const char *const net_close_names[CLOSE_NREASONS] = {
 #define PEER_KEY_ACK_LEN (NETADDR_LEN + 1 + IPC_KEY_LEN)
 #define STORED_STATUS_LEN (8 + 8 + 2 * IPC_HASH_LEN + 1 + 8 + 8 + 4 + \
 			 IPC_SENDQ_LEN)
-#define SYNCD_STATUS_LEN (8 + 1 + 8 + 8 + 4 + 8 + 8 + 1 + 8 + 8 + IPC_HIST_LEN + \
-			 IPC_SENDQ_LEN)
+#define SYNCD_STATUS_LEN (8 + 1 + 8 + 8 + 4 + 8 + 8 + 1 + 8 + 8 + 16 + \
+			 IPC_HIST_LEN + IPC_SENDQ_LEN)
+#define TIP_LEN		(8 + 2 * IPC_HASH_LEN + 16)
+#define APPEND_HDR	(9 + 16)	/* rollback, its height, unchecked */
 #define RESULT_MIN	(1 + 8 + IPC_HASH_LEN + 4 + 2)
 #define RESULT_MAX	(RESULT_MIN + IPC_REASON_MAX)
 #define BLOCKS_MIN	(1 + 4)
@@ -101,6 +103,7 @@ CODEC(blocks)
 CODEC(hashes)
 CODEC(point)
 CODEC(append)
+CODEC(audited)
 CODEC(addr)
 CODEC(addr_mark)
 CODEC(addr_query)
@@ -165,7 +168,7 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ IPC_STORE_TIP_REQ, "store-tip-req", STORERS, P(IPC_STORED), 0, 0,
 	    ANSWER(IPC_STORE_TIP) },
 	{ IPC_STORE_TIP, "store-tip", P(IPC_STORED), STORERS,
-	    8 + 2 * IPC_HASH_LEN, 8 + 2 * IPC_HASH_LEN, C(tip) },
+	    TIP_LEN, TIP_LEN, C(tip) },
 	{ IPC_STORE_BLOCKS_REQ, "store-blocks-req", STORERS, P(IPC_STORED),
 	    16, 16, ANSWER(IPC_STORE_BLOCKS), C(range) },
 	{ IPC_STORE_BLOCKS, "store-blocks", P(IPC_STORED), STORERS,
@@ -182,8 +185,10 @@ static const struct ipc_msgdef msgdefs[] = {
 	{ IPC_STORE_POINT, "store-point", P(IPC_STORED), STORERS,
 	    1 + 8 + IPC_HASH_LEN, 1 + 8 + IPC_HASH_LEN, C(point) },
 	{ IPC_STORE_APPEND, "store-append", P(IPC_SYNCD), P(IPC_STORED),
-	    9 + BLOCKS_MIN, 9 + BLOCKS_MAX,
+	    APPEND_HDR + BLOCKS_MIN, APPEND_HDR + BLOCKS_MAX,
 	    ANSWER(IPC_STORE_RESULT), CF(append) },
+	{ IPC_STORE_AUDITED, "store-audited", P(IPC_SYNCD), P(IPC_STORED),
+	    16, 16, ANSWER(IPC_STORE_RESULT), C(audited) },
 	{ IPC_STORE_RESULT, "store-result", P(IPC_STORED), STORERS,
 	    RESULT_MIN, RESULT_MAX, C(result) },
 	{ IPC_STORE_ADDR_UPSERT, "store-addr-upsert", STORERS, P(IPC_STORED),
@@ -409,6 +414,17 @@ get_height(struct rbuf *r)
 	return h;
 }
 
+/*
+ * A range of unchecked heights (docs/sync.md, "Trusted checkpoint"):
+ * none (both 0) or 1 <= lo <= hi (block 0, the genesis, is never
+ * unchecked).  One encoding per value.
+ */
+static int
+range_ok(uint64_t lo, uint64_t hi)
+{
+	return (lo == 0 && hi == 0) || (lo >= 1 && lo <= hi);
+}
+
 void
 ipc_status_stored_encode(struct wbuf *w, const struct ipc_status_stored *m)
 {
@@ -453,6 +469,8 @@ ipc_status_syncd_encode(struct wbuf *w, const struct ipc_status_syncd *m)
 	put_u8(w, m->assumevalid);
 	put_u64(w, m->av_height);
 	put_u64(w, m->av_skipped);
+	put_u64(w, m->unverified_from);
+	put_u64(w, m->unverified_to);
 	hist_encode(w, &m->request);
 	sendq_encode(w, m->sendq);
 }
@@ -470,9 +488,12 @@ ipc_status_syncd_decode(struct rbuf *r, struct ipc_status_syncd *m)
 	m->assumevalid = get_u8(r);
 	m->av_height = get_height(r);
 	m->av_skipped = get_u64(r);
+	m->unverified_from = get_height(r);
+	m->unverified_to = get_height(r);
 	hist_decode(r, &m->request);
 	sendq_decode(r, m->sendq);
-	if (m->state >= SYNC_NSTATES || m->assumevalid >= SYNC_NAV)
+	if (m->state >= SYNC_NSTATES || m->assumevalid >= SYNC_NAV ||
+	    !range_ok(m->unverified_from, m->unverified_to))
 		return -1;
 	return rbuf_done(r) ? 0 : -1;
 }
@@ -656,6 +677,8 @@ ipc_tip_encode(struct wbuf *w, const struct ipc_tip *m)
 	put_u64(w, m->height);
 	put_bytes(w, m->hash, IPC_HASH_LEN);
 	put_bytes(w, m->genesis, IPC_HASH_LEN);
+	put_u64(w, m->unchecked_lo);
+	put_u64(w, m->unchecked_hi);
 }
 
 int
@@ -664,7 +687,10 @@ ipc_tip_decode(struct rbuf *r, struct ipc_tip *m)
 	m->height = get_height(r);
 	get_bytes(r, m->hash, IPC_HASH_LEN);
 	get_bytes(r, m->genesis, IPC_HASH_LEN);
-	return rbuf_done(r) ? 0 : -1;
+	m->unchecked_lo = get_height(r);
+	m->unchecked_hi = get_height(r);
+	return range_ok(m->unchecked_lo, m->unchecked_hi) && rbuf_done(r) ?
+	    0 : -1;
 }
 
 void
@@ -875,6 +901,8 @@ ipc_append_encode(struct wbuf *w, const struct ipc_append *m)
 {
 	put_u8(w, m->rollback);
 	put_u64(w, m->rollback_to);
+	put_u64(w, m->unchecked_lo);
+	put_u64(w, m->unchecked_hi);
 	ipc_blocks_encode(w, &m->blocks);
 }
 
@@ -884,9 +912,34 @@ ipc_append_decode(struct rbuf *r, struct ipc_append *m)
 	memset(m, 0, sizeof(*m));
 	m->rollback = get_u8(r);
 	m->rollback_to = get_height(r);
-	if (!rbuf_ok(r) || m->rollback > 1)
+	m->unchecked_lo = get_height(r);
+	m->unchecked_hi = get_height(r);
+	if (!rbuf_ok(r) || m->rollback > 1 ||
+	    !range_ok(m->unchecked_lo, m->unchecked_hi))
 		return -1;
-	return ipc_blocks_decode(r, &m->blocks);
+	if (ipc_blocks_decode(r, &m->blocks) == -1)
+		return -1;
+	/* unchecked heights in a batch of no blocks: nonsense */
+	if (m->blocks.count == 0 && m->unchecked_lo != 0) {
+		ipc_blocks_free(&m->blocks);
+		return -1;
+	}
+	return 0;
+}
+
+void
+ipc_audited_encode(struct wbuf *w, const struct ipc_audited *m)
+{
+	put_u64(w, m->from);
+	put_u64(w, m->to);
+}
+
+int
+ipc_audited_decode(struct rbuf *r, struct ipc_audited *m)
+{
+	m->from = get_height(r);
+	m->to = get_height(r);
+	return m->from >= 1 && m->from <= m->to && rbuf_done(r) ? 0 : -1;
 }
 
 void

@@ -8,7 +8,8 @@
  *	blocks	u64 height, big-endian -> the encoded block
  *	hashes	block hash -> u64 height, big-endian
  *	meta	"schema" u32, "network" bytes, "genesis" hash,
- *		"tip" u64 height + hash
+ *		"tip" u64 height + hash, "unchecked" u64 lo + u64 hi
+ *		(absent: every stored signature was checked)
  *	addrs	IP address (16 bytes, netaddr.h: IPv4 v4-mapped) -> the
  *		entry (addr_put; schema 1 had 4-byte IPv4 keys: migrated)
  *	peerkeys IP address (16 bytes) -> a peer's node key (32 bytes)
@@ -43,6 +44,7 @@ static const char K_SCHEMA[] = "schema";
 static const char K_NETWORK[] = "network";
 static const char K_GENESIS[] = "genesis";
 static const char K_TIP[] = "tip";
+static const char K_UNCHECKED[] = "unchecked";
 
 void
 store_result(struct ipc_result *r, uint8_t code, const char *fmt, ...)
@@ -100,6 +102,41 @@ store_put_tip(MDB_txn *txn, const struct store *s, uint64_t height,
 	be64_store(buf, height);
 	memcpy(buf + 8, hash, BLOCK_HASH_LEN);
 	return put_meta(txn, s, K_TIP, buf, sizeof(buf));
+}
+
+int
+store_put_unchecked(MDB_txn *txn, const struct store *s, uint64_t lo,
+    uint64_t hi)
+{
+	uint8_t	buf[16];
+	MDB_val	k = mval(K_UNCHECKED, strlen(K_UNCHECKED));
+	int	rc;
+
+	if (lo == 0 && hi == 0) {
+		rc = mdb_del(txn, s->meta, &k, NULL);
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	be64_store(buf, lo);
+	be64_store(buf + 8, hi);
+	return put_meta(txn, s, K_UNCHECKED, buf, sizeof(buf));
+}
+
+/* meta's unchecked range into s: 0, or -1 when it is not one */
+static int
+load_unchecked(struct store *s, MDB_txn *txn)
+{
+	MDB_val	v;
+	int	rc;
+
+	s->unchecked_lo = s->unchecked_hi = 0;
+	if ((rc = get_meta(txn, s, K_UNCHECKED, &v)) == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0 || v.mv_size != 16)
+		return -1;
+	s->unchecked_lo = be64_load(v.mv_data);
+	s->unchecked_hi = be64_load((uint8_t *)v.mv_data + 8);
+	return s->unchecked_lo >= 1 && s->unchecked_lo <= s->unchecked_hi &&
+	    s->unchecked_hi <= s->height ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -296,6 +333,12 @@ store_load_meta(struct store *s, MDB_txn *txn, int strict, char *err,
 	s->network[v.mv_size] = '\0';
 	if (store_load_meta_tip(s, txn, err, errlen) == -1)
 		return STORE_OPEN_MISMATCH;
+	if (load_unchecked(s, txn) == -1) {
+		snprintf(err, errlen, "%s: the unchecked range in meta is not "
+		    "a range of stored heights; run stored --verify",
+		    s->shown);
+		return STORE_OPEN_MISMATCH;
+	}
 	rc = store_get_block(txn, s, s->height, &b, &be);
 	if (rc == 0 && be == BLOCK_OK &&
 	    memcmp(b.hash, s->tip, BLOCK_HASH_LEN) == 0) {

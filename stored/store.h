@@ -78,6 +78,15 @@ struct store {
 	uint8_t		 tip[BLOCK_HASH_LEN];
 	struct block_header tip_hdr;
 	uint8_t		 genesis[BLOCK_HASH_LEN];
+	/*
+	 * The stored blocks whose signatures syncd did not check ([sync]
+	 * assumevalid; docs/sync.md "Trusted checkpoint"): heights
+	 * unchecked_lo ... unchecked_hi, both 0 when none.  meta's
+	 * "unchecked", written in the transaction of the append that
+	 * brought them; kept current after every commit like the tip.
+	 */
+	uint64_t	 unchecked_lo;
+	uint64_t	 unchecked_hi;
 	char		 network[32];
 	unsigned	 map_grown;	/* times MDB_MAP_FULL grew the map */
 };
@@ -103,15 +112,31 @@ void	store_close(struct store *);
 
 /*
  * Chain writes: rollback (optional, to req->rollback_to, at most
- * max_reorg below the tip) and append req->blocks (at most
+ * max_reorg below the tip; deeper only for a rollback with no blocks
+ * whose every removed block lies at or above unchecked_lo: the cut of a
+ * block whose deferred signature check failed, docs/sync.md "Trusted
+ * checkpoint") and append req->blocks (at most
  * IPC_MAX_BLOCKS blocks and IPC_MAX_BLOCK_BYTES bytes, each decoded and
  * linked) in one write transaction.  Blocks already stored with the same
  * hash are skipped (IPC_OK, count 0).  res: code (IPC_ERR_GAP, _LINK,
  * _CONFLICT, _RANGE, _REFUSED, _MALFORMED, _TOO_LARGE, _STORAGE), count =
  * blocks written, height/hash = the tip after it.  The blobs are read,
- * not kept.
+ * not kept.  The unchecked range: a rollback caps its high end at the
+ * height below the first block removed (gone when below its low end);
+ * req->unchecked_lo ... _hi (within the batch's heights, else
+ * IPC_ERR_MALFORMED) is merged in (lowest low end, highest high end);
+ * both in the same transaction as the blocks.
  */
 void	store_append(struct store *, const struct ipc_append *,
+	    struct ipc_result *);
+/*
+ * syncd checked the signatures of the stored blocks a->from ... a->to:
+ * the unchecked range's low end moves to a->to + 1 (the range is gone
+ * once past its high end), only when a->from is that low end and a->to
+ * is not above the tip; IPC_ERR_RANGE otherwise (nothing written).  No
+ * range: IPC_OK, count 0.  count 1 when written.
+ */
+void	store_audited(struct store *, const struct ipc_audited *a,
 	    struct ipc_result *);
 
 /*
@@ -133,6 +158,23 @@ void	store_append(struct store *, const struct ipc_append *,
  */
 void	store_tip(const struct store *, struct ipc_tip *);
 void	store_blocks(struct store *, const struct ipc_range *q,
+	    struct wbuf *out);
+/*
+ * What netd may serve and advertise to peers: only blocks whose
+ * signatures were checked (docs/sync.md, "Trusted checkpoint").
+ * store_served_height: unchecked_lo - 1 while an unchecked range
+ * exists, else the tip.  store_tip_served: that height and its block's
+ * hash (one read transaction; 0, or -1 with res set).
+ * store_blocks_served, store_headers_served: store_blocks and
+ * store_headers clamped to heights up to store_served_height
+ * (IPC_ERR_RANGE from above it).
+ */
+uint64_t store_served_height(const struct store *);
+int	store_tip_served(struct store *, struct ipc_tip *,
+	    struct ipc_result *);
+void	store_blocks_served(struct store *, const struct ipc_range *q,
+	    struct wbuf *out);
+void	store_headers_served(struct store *, const struct ipc_headers_req *q,
 	    struct wbuf *out);
 /*
  * store_headers: the first BLOCK_HEADER_LEN bytes (the header) of the

@@ -93,6 +93,9 @@ struct append_ctx {
 	struct block_header	 hdr;
 	uint32_t		 written;
 	uint64_t		 removed;
+	uint64_t		 cut_from;	/* lowest height removed (0:
+						   none) */
+	uint64_t		 lo, hi;	/* the unchecked range after */
 };
 
 /* Decode the batch and check it links within itself; no transaction. */
@@ -152,6 +155,15 @@ append_decode(struct append_ctx *a, struct ipc_result *res)
 			    (unsigned long long)a->b[i - 1].h.height);
 			return -1;
 		}
+	}
+	if (a->req->unchecked_lo != 0 && (a->n == 0 ||
+	    a->req->unchecked_lo < a->b[0].h.height ||
+	    a->req->unchecked_hi > a->b[a->n - 1].h.height)) {
+		store_result(res, IPC_ERR_MALFORMED, "unchecked heights "
+		    "%llu-%llu outside the batch", (unsigned long long)
+		    a->req->unchecked_lo,
+		    (unsigned long long)a->req->unchecked_hi);
+		return -1;
 	}
 	return 0;
 }
@@ -268,6 +280,7 @@ append_cut_to(MDB_txn *txn, const struct store *s, struct append_ctx *a,
 	if ((rc = truncate_from(txn, s, to + 1, s->height)) != 0)
 		return rc;
 	a->removed = s->height - to;
+	a->cut_from = to + 1;
 	a->height = to;
 	memcpy(a->tip, b->hash, BLOCK_HASH_LEN);
 	a->hdr = b->h;
@@ -320,6 +333,7 @@ append_from(MDB_txn *txn, const struct store *s, struct append_ctx *a,
 		if ((rc = truncate_from(txn, s, first, tip)) != 0)
 			return rc;
 		a->removed = tip - first + 1;
+		a->cut_from = first;
 	} else if (first != tip + 1) {
 		store_result(res, IPC_ERR_GAP, "starts at %llu, the tip is at "
 		    "%llu", (unsigned long long)first,
@@ -336,10 +350,40 @@ append_from(MDB_txn *txn, const struct store *s, struct append_ctx *a,
 	return append_write(txn, s, a, i);
 }
 
+/*
+ * The unchecked range after the append (docs/sync.md, "Trusted
+ * checkpoint"): the stored one capped below the first block removed,
+ * then the batch's merged in; written with the blocks, so that no block
+ * whose signature was not checked is ever stored without the range
+ * saying so, and nothing acknowledged is lost in a crash.
+ */
 static int
-append_txn(struct store *s, MDB_txn *txn, void *arg, struct ipc_result *res)
+append_unchecked(MDB_txn *txn, const struct store *s, struct append_ctx *a)
 {
-	struct append_ctx	*a = arg;
+	const struct ipc_append	*req = a->req;
+	uint64_t		 lo = s->unchecked_lo, hi = s->unchecked_hi;
+
+	if (a->cut_from != 0 && hi >= a->cut_from)
+		hi = a->cut_from - 1;
+	if (lo > hi)
+		lo = hi = 0;
+	if (req->unchecked_lo != 0) {
+		lo = lo == 0 || req->unchecked_lo < lo ? req->unchecked_lo :
+		    lo;
+		hi = req->unchecked_hi > hi ? req->unchecked_hi : hi;
+	}
+	a->lo = lo;
+	a->hi = hi;
+	if (lo == s->unchecked_lo && hi == s->unchecked_hi)
+		return 0;
+	return store_put_unchecked(txn, s, lo, hi);
+}
+
+/* the rollback, the idempotent skip and the writes of one append */
+static int
+append_steps(struct store *s, MDB_txn *txn, struct append_ctx *a,
+    struct ipc_result *res)
+{
 	uint32_t		 i;
 	int			 rc, same = 1;
 
@@ -370,6 +414,19 @@ append_txn(struct store *s, MDB_txn *txn, void *arg, struct ipc_result *res)
 	return append_from(txn, s, a, i, res);
 }
 
+/* one append's write transaction: the blocks, then the unchecked range */
+static int
+append_txn(struct store *s, MDB_txn *txn, void *arg, struct ipc_result *res)
+{
+	struct append_ctx	*a = arg;
+	int			 rc;
+
+	a->cut_from = 0;
+	if ((rc = append_steps(s, txn, a, res)) != 0)
+		return rc;
+	return append_unchecked(txn, s, a);
+}
+
 /* rollback bounds, against the committed tip */
 static int
 append_check_rollback(const struct store *s, const struct append_ctx *a,
@@ -393,6 +450,20 @@ append_check_rollback(const struct store *s, const struct append_ctx *a,
 		    (unsigned long long)a->b[0].h.height);
 		return -1;
 	}
+	/*
+	 * Deeper than max_reorg only to cut blocks whose signatures were
+	 * never checked: a rollback with no blocks that removes only
+	 * heights at or above the unchecked range's low end (in it, or
+	 * above it and so built on it).  That is syncd's cut at a bad
+	 * signature its deferred check found (docs/sync.md, "Trusted
+	 * checkpoint"); such blocks were never served or announced, so no
+	 * peer can have built on them, and max_reorg, which guards against
+	 * a peer's long other branch replacing a settled chain, has
+	 * nothing to guard.  A batch with blocks gets no such exception.
+	 */
+	if (a->n == 0 && s->unchecked_lo != 0 &&
+	    req->rollback_to + 1 >= s->unchecked_lo)
+		return 0;
 	if (s->height - req->rollback_to > s->max_reorg) {
 		store_result(res, IPC_ERR_REFUSED, "rollback of %llu blocks "
 		    "to %llu, deeper than the limit of %llu",
@@ -422,6 +493,8 @@ store_append(struct store *s, const struct ipc_append *req,
 		s->height = a.height;
 		memcpy(s->tip, a.tip, BLOCK_HASH_LEN);
 		s->tip_hdr = a.hdr;
+		s->unchecked_lo = a.lo;
+		s->unchecked_hi = a.hi;
 		res->count = a.written;
 		if (a.removed)
 			snprintf(res->reason, sizeof(res->reason), "rolled "
@@ -443,6 +516,8 @@ store_tip(const struct store *s, struct ipc_tip *t)
 	t->height = s->height;
 	memcpy(t->hash, s->tip, BLOCK_HASH_LEN);
 	memcpy(t->genesis, s->genesis, BLOCK_HASH_LEN);
+	t->unchecked_lo = s->unchecked_lo;
+	t->unchecked_hi = s->unchecked_hi;
 }
 
 /* what chain_walk does with the block at one height: 1 stops the walk */
@@ -536,8 +611,9 @@ header_take(void *ctx, uint32_t i, const MDB_val *d)
 	return 0;
 }
 
-void
-store_headers(struct store *s, const struct ipc_headers_req *q,
+/* store_headers up to height top (the tip, or what may be served) */
+static void
+headers_upto(struct store *s, const struct ipc_headers_req *q, uint64_t top,
     struct wbuf *out)
 {
 	struct ipc_headers	 hs;
@@ -551,7 +627,9 @@ store_headers(struct store *s, const struct ipc_headers_req *q,
 	memset(&hs, 0, sizeof(hs));
 	max_count = q->count == 0 || q->count > IPC_MAX_HEADERS ?
 	    IPC_MAX_HEADERS : q->count;
-	if (q->from > s->height)
+	if (q->from <= top && top - q->from < max_count)
+		max_count = (uint32_t)(top - q->from + 1);
+	if (q->from > top)
 		hs.code = IPC_ERR_RANGE;
 	else if ((t.out = malloc((size_t)max_count * BLOCK_HEADER_LEN)) ==
 	    NULL)
@@ -575,7 +653,23 @@ store_headers(struct store *s, const struct ipc_headers_req *q,
 }
 
 void
-store_blocks(struct store *s, const struct ipc_range *q, struct wbuf *out)
+store_headers(struct store *s, const struct ipc_headers_req *q,
+    struct wbuf *out)
+{
+	headers_upto(s, q, s->height, out);
+}
+
+void
+store_headers_served(struct store *s, const struct ipc_headers_req *q,
+    struct wbuf *out)
+{
+	headers_upto(s, q, store_served_height(s), out);
+}
+
+/* store_blocks up to height top (the tip, or what may be served) */
+static void
+blocks_upto(struct store *s, const struct ipc_range *q, uint64_t top,
+    struct wbuf *out)
 {
 	struct blob		 v[IPC_MAX_BLOCKS];
 	struct ipc_blocks	 bl;
@@ -591,7 +685,9 @@ store_blocks(struct store *s, const struct ipc_range *q, struct wbuf *out)
 	    IPC_MAX_BLOCKS : q->count;
 	max_bytes = q->max_bytes == 0 || q->max_bytes > IPC_MAX_BLOCK_BYTES ?
 	    IPC_MAX_BLOCK_BYTES : q->max_bytes;
-	if (q->from > s->height) {
+	if (q->from <= top && top - q->from < max_count)
+		max_count = (uint32_t)(top - q->from + 1);
+	if (q->from > top) {
 		bl.code = IPC_ERR_RANGE;
 		ipc_blocks_encode(out, &bl);
 		return;
@@ -610,6 +706,98 @@ store_blocks(struct store *s, const struct ipc_range *q, struct wbuf *out)
 	}
 	ipc_blocks_encode(out, &bl);	/* copies out of the txn's pages */
 	mdb_txn_abort(txn);
+}
+
+void
+store_blocks(struct store *s, const struct ipc_range *q, struct wbuf *out)
+{
+	blocks_upto(s, q, s->height, out);
+}
+
+void
+store_blocks_served(struct store *s, const struct ipc_range *q,
+    struct wbuf *out)
+{
+	blocks_upto(s, q, store_served_height(s), out);
+}
+
+uint64_t
+store_served_height(const struct store *s)
+{
+	return s->unchecked_lo != 0 ? s->unchecked_lo - 1 : s->height;
+}
+
+int
+store_tip_served(struct store *s, struct ipc_tip *t, struct ipc_result *res)
+{
+	MDB_txn	*txn;
+	int	 rc;
+
+	store_tip(s, t);
+	store_result(res, IPC_OK, NULL);
+	if (s->unchecked_lo == 0)
+		return 0;
+	t->height = store_served_height(s);
+	if (store_read_begin(s, &txn, res, "served tip") == -1)
+		return -1;
+	rc = store_hash_at(txn, s, t->height, t->hash);
+	mdb_txn_abort(txn);
+	if (rc != 0) {
+		store_result(res, IPC_ERR_STORAGE, "served tip at %llu: %s",
+		    (unsigned long long)t->height, mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* the deferred signature check (docs/sync.md, "Trusted checkpoint") */
+
+struct audited_ctx {
+	uint64_t	lo, hi;
+};
+
+static int
+audited_txn(struct store *s, MDB_txn *txn, void *arg,
+    struct ipc_result *res)
+{
+	struct audited_ctx *c = arg;
+
+	(void)res;
+	return store_put_unchecked(txn, s, c->lo, c->hi);
+}
+
+void
+store_audited(struct store *s, const struct ipc_audited *a,
+    struct ipc_result *res)
+{
+	struct audited_ctx	c;
+
+	memset(res, 0, sizeof(*res));
+	if (s->unchecked_lo == 0)
+		store_result(res, IPC_OK, NULL);	/* nothing left */
+	else if (a->from != s->unchecked_lo || a->to < a->from ||
+	    a->to > s->height)
+		store_result(res, IPC_ERR_RANGE, "audited %llu-%llu, the "
+		    "unchecked range is %llu-%llu (tip %llu)",
+		    (unsigned long long)a->from, (unsigned long long)a->to,
+		    (unsigned long long)s->unchecked_lo,
+		    (unsigned long long)s->unchecked_hi,
+		    (unsigned long long)s->height);
+	else {
+		c.lo = a->to + 1;
+		c.hi = s->unchecked_hi;
+		if (c.lo > c.hi)
+			c.lo = c.hi = 0;
+		if (store_write(s, audited_txn, &c, res, "audited") == 0) {
+			s->unchecked_lo = c.lo;
+			s->unchecked_hi = c.hi;
+			store_result(res, IPC_OK, NULL);
+			res->count = 1;
+		}
+	}
+	res->height = s->height;
+	memcpy(res->hash, s->tip, BLOCK_HASH_LEN);
 }
 
 void

@@ -81,7 +81,9 @@ int	store_write(struct store *, write_fn fn, void *ctx,
 /*
  * store.c: meta.
  *
- * store_put_tip: meta's "tip" = height and hash.
+ * store_put_tip: meta's "tip" = height and hash.  store_load_meta also
+ * reads "unchecked" (absent: none; a value that is not a range within
+ * the tip: STORE_OPEN_MISMATCH, run stored --verify).
  * store_load_meta: read schema, network, genesis and tip into s; strict
  * (a serving store) also wants the tip block stored and decodable, with
  * meta's hash.  STORE_OPEN_OK, or STORE_OPEN_MISMATCH with err set.
@@ -90,6 +92,9 @@ int	store_write(struct store *, write_fn fn, void *ctx,
  */
 int	store_put_tip(MDB_txn *, const struct store *, uint64_t height,
 	    const uint8_t hash[BLOCK_HASH_LEN]);
+/* meta's "unchecked" = lo and hi (both 0: the key is deleted) */
+int	store_put_unchecked(MDB_txn *, const struct store *, uint64_t lo,
+	    uint64_t hi);
 enum store_open_status store_load_meta(struct store *, MDB_txn *, int strict,
 	    char *err, size_t errlen);
 int	store_load_meta_tip(struct store *, MDB_txn *, char *err,

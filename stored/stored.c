@@ -86,17 +86,34 @@ refuse(struct ipc_chan *c, const struct ipc_hdr *h, uint8_t code,
 	send_result(c, IPC_STORE_RESULT, h->reqid, &res);
 }
 
-static void
-req_tip(struct ipc_chan *c, const struct ipc_hdr *h)
-{
-	struct ipc_tip	t;
+/*
+ * Whose request: netd's serve peers, so they see only blocks whose
+ * signatures were checked (docs/sync.md, "Trusted checkpoint": the
+ * served tip, reads clamped below the unchecked range); syncd's see the
+ * whole chain.  The channel's handler argument says which.
+ */
+enum view { VIEW_CHAIN, VIEW_SERVED };
+static const enum view view_syncd = VIEW_CHAIN, view_netd = VIEW_SERVED;
 
-	store_tip(&env.store, &t);
+static void
+req_tip(struct ipc_chan *c, const struct ipc_hdr *h, enum view view)
+{
+	struct ipc_tip		t;
+	struct ipc_result	res;
+
+	if (view == VIEW_CHAIN)
+		store_tip(&env.store, &t);
+	else if (store_tip_served(&env.store, &t, &res) == -1) {
+		log_warnx("%s", res.reason);
+		send_result(c, IPC_STORE_RESULT, h->reqid, &res);
+		return;
+	}
 	ipc_compose(c, IPC_STORE_TIP, h->reqid, &t);
 }
 
 static void
-req_blocks(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
+req_blocks(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r,
+    enum view view)
 {
 	struct ipc_range	q;
 	struct wbuf		w;
@@ -107,14 +124,18 @@ req_blocks(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 		return;
 	}
 	wbuf_init(&w, IPC_MAX_MSG - IPC_HDR_LEN);
-	store_blocks(&env.store, &q, &w);	/* streamed, no struct */
+	if (view == VIEW_CHAIN)		/* streamed, no struct */
+		store_blocks(&env.store, &q, &w);
+	else
+		store_blocks_served(&env.store, &q, &w);
 	ipc_send(c, IPC_STORE_BLOCKS, h->reqid, &w);
 	wbuf_free(&w);
 }
 
 /* a peer's GET_HEADERS, from netd (docs/protocol.md section 3) */
 static void
-req_headers(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
+req_headers(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r,
+    enum view view)
 {
 	struct ipc_headers_req	q;
 	struct wbuf		w;
@@ -125,7 +146,10 @@ req_headers(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 		return;
 	}
 	wbuf_init(&w, IPC_MAX_MSG - IPC_HDR_LEN);
-	store_headers(&env.store, &q, &w);	/* streamed, no struct */
+	if (view == VIEW_CHAIN)		/* streamed, no struct */
+		store_headers(&env.store, &q, &w);
+	else
+		store_headers_served(&env.store, &q, &w);
 	ipc_send(c, IPC_STORE_HEADERS, h->reqid, &w);
 	wbuf_free(&w);
 }
@@ -198,7 +222,9 @@ append_oversized(const struct rbuf *in, struct ipc_result *res)
 	uint64_t	total = 0;
 	uint32_t	count, i, len;
 
-	(void)get_u8(&r);
+	(void)get_u8(&r);	/* rollback, rollback_to, unchecked lo, hi */
+	(void)get_u64(&r);
+	(void)get_u64(&r);
 	(void)get_u64(&r);
 	(void)get_u8(&r);
 	count = get_u32(&r);
@@ -265,6 +291,30 @@ req_append(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 		    first_height(&a.blocks), res.code == IPC_ERR_STORAGE ?
 		    "failed" : "refused", res.reason);
 	ipc_blocks_free(&a.blocks);
+	send_result(c, IPC_STORE_RESULT, h->reqid, &res);
+}
+
+/* syncd's deferred signature check of stored blocks (store_audited) */
+static void
+req_audited(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
+{
+	struct ipc_audited	a;
+	struct ipc_result	res;
+
+	if (ipc_audited_decode(r, &a) == -1) {
+		refuse(c, h, IPC_ERR_MALFORMED, "from 0, from above to, a "
+		    "height over 2^53-1 or bad length");
+		return;
+	}
+	store_audited(&env.store, &a, &res);
+	if (res.code != IPC_OK)
+		log_warnx("audited %llu-%llu: %s", (unsigned long long)a.from,
+		    (unsigned long long)a.to, res.reason);
+	else if (res.count)
+		log_info("signatures of blocks %llu-%llu verified; %s",
+		    (unsigned long long)a.from, (unsigned long long)a.to,
+		    env.store.unchecked_lo ? "more to verify" :
+		    "every stored block is verified and served");
 	send_result(c, IPC_STORE_RESULT, h->reqid, &res);
 }
 
@@ -358,16 +408,20 @@ static void
 store_dispatch(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r,
     void *arg)
 {
-	(void)arg;
+	enum view view = *(const enum view *)arg;
+
 	switch (h->type) {
 	case IPC_STORE_TIP_REQ:
-		req_tip(c, h);
+		req_tip(c, h, view);
 		break;
 	case IPC_STORE_BLOCKS_REQ:
-		req_blocks(c, h, r);
+		req_blocks(c, h, r, view);
 		break;
 	case IPC_STORE_HEADERS_REQ:
-		req_headers(c, h, r);
+		req_headers(c, h, r, view);
+		break;
+	case IPC_STORE_AUDITED:
+		req_audited(c, h, r);
 		break;
 	case IPC_STORE_LOCATOR_REQ:
 		req_locator(c, h);
@@ -463,8 +517,10 @@ stored_load(struct worker *w)
 static int
 stored_pre_sandbox(struct worker *w)
 {
-	worker_listen(w, "store-netd.sock", IPC_NETD, store_dispatch, NULL);
-	worker_listen(w, "store-syncd.sock", IPC_SYNCD, store_dispatch, NULL);
+	worker_listen(w, "store-netd.sock", IPC_NETD, store_dispatch,
+	    (void *)(uintptr_t)&view_netd);
+	worker_listen(w, "store-syncd.sock", IPC_SYNCD, store_dispatch,
+	    (void *)(uintptr_t)&view_syncd);
 	return 0;
 }
 

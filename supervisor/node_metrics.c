@@ -150,6 +150,11 @@ sync_state(struct metrics *m, struct supervisor *sv)
 	one_u64(m, "timenode_sync_signatures_skipped_total", "counter",
 	    "Block signatures not checked below the trusted checkpoint "
 	    "([sync] assumevalid), since syncd started.", st->av_skipped);
+	one_u64(m, "timenode_sync_signatures_unverified", "gauge",
+	    "Stored blocks whose signatures were not checked during a "
+	    "catch-up ([sync] assumevalid) and are not verified yet: not "
+	    "served to peers until they are.", st->unverified_from == 0 ? 0 :
+	    st->unverified_to - st->unverified_from + 1);
 	catchup_compute(&sv->st_stored, st, &p);
 	one(m, "timenode_sync_progress_ratio", "gauge",
 	    "Progress of the catch-up, 0 to 1 (1 when idle).",

@@ -195,16 +195,27 @@ components_json(struct supervisor *sv)
 	return a;
 }
 
-/* the trusted checkpoint: null when off (docs/sync.md) */
+/*
+ * The trusted checkpoint (docs/sync.md): null when off and every stored
+ * signature is verified; unverified is the stored blocks whose
+ * signatures are not verified yet (from, to), null when none.
+ */
 static json_t *
 assumevalid_json(const struct ipc_status_syncd *st)
 {
-	if (st->assumevalid == SYNC_AV_OFF || st->assumevalid >= SYNC_NAV)
+	json_t *uv;
+
+	if (st->assumevalid >= SYNC_NAV || (st->assumevalid == SYNC_AV_OFF &&
+	    st->unverified_from == 0))
 		return json_null();
-	return json_pack("{s:s, s:o, s:I}", "state",
+	uv = st->unverified_from == 0 ? json_null() : json_pack("{s:I, s:I}",
+	    "from", (json_int_t)st->unverified_from,
+	    "to", (json_int_t)st->unverified_to);
+	return json_pack("{s:s, s:o, s:I, s:o}", "state",
 	    sync_av_names[st->assumevalid], "height", st->av_height ?
 	    json_integer((json_int_t)st->av_height) : json_null(),
-	    "signatures_skipped", (json_int_t)st->av_skipped);
+	    "signatures_skipped", (json_int_t)st->av_skipped,
+	    "unverified", uv);
 }
 
 static json_t *

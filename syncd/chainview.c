@@ -11,6 +11,7 @@
 
 #include "chainview.h"
 #include "ipc.h"
+#include "log.h"
 #include "vpool.h"
 
 static struct cv_slot *
@@ -312,6 +313,14 @@ slot_decode(struct cv_slot *s, struct block *b)
  * check did not) and check its producer's signature.  Touches only its
  * own slot.
  */
+/* signed by a producer of the genesis set: the one signature check */
+static int
+signed_ok(const struct chainview *cv, const struct block *b)
+{
+	return b->h.producer < cv->g->nproducers &&
+	    block_verify_sig(b, cv->g) == 0;
+}
+
 static void
 check_slot(void *arg, size_t i)
 {
@@ -321,8 +330,44 @@ check_slot(void *arg, size_t i)
 
 	if (slot_decode(s, &b) == -1)
 		return;
-	s->sig = b.h.producer < cv->g->nproducers &&
-	    block_verify_sig(&b, cv->g) == 0 ? CV_SIG_GOOD : CV_SIG_BAD;
+	s->sig = signed_ok(cv, &b) ? CV_SIG_GOOD : CV_SIG_BAD;
+}
+
+/* cv_audit's work: blocks, their first height, a verdict each */
+struct audit_job {
+	const struct chainview	*cv;
+	const struct blob	*v;
+	uint64_t		 from;
+	uint8_t			*good;
+};
+
+/* one stored block, on any thread of the pool: touches only good[i] */
+static void
+audit_one(void *arg, size_t i)
+{
+	struct audit_job	*j = arg;
+	struct block		 b;
+
+	j->good[i] = block_decode(j->v[i].p, j->v[i].len, &b) == BLOCK_OK &&
+	    b.h.height == j->from + i && signed_ok(j->cv, &b);
+}
+
+uint32_t
+cv_audit(struct chainview *cv, const struct blob *v, uint32_t n,
+    uint64_t from)
+{
+	struct audit_job	j = { cv, v, from, NULL };
+	uint32_t		i;
+
+	if (n == 0)
+		return 0;
+	if ((j.good = calloc(n, 1)) == NULL)
+		fatal("calloc");
+	vpool_run(cv->pool, n, audit_one, &j);
+	for (i = 0; i < n && j.good[i]; i++)
+		;
+	free(j.good);
+	return i;
 }
 
 /*
@@ -555,6 +600,11 @@ cv_batch(struct chainview *cv, uint32_t max_blocks, size_t max_bytes,
 			break;
 		bt->bytes += s->len;
 		bt->count++;
+		if (s->sig == CV_SIG_ASSUMED) {
+			if (bt->unchecked_lo == 0)
+				bt->unchecked_lo = h;
+			bt->unchecked_hi = h;
+		}
 	}
 	cv->queued = bt->first + bt->count - 1;
 	return 1;

@@ -24,6 +24,7 @@
 #include "block.h"
 
 struct vpool;
+struct blob;
 
 /* a held block's signature, checked ahead of the in-order validation */
 enum cv_sig {
@@ -131,6 +132,11 @@ struct cv_batch {
 	uint64_t	 first;
 	uint32_t	 count;
 	size_t		 bytes;
+	/* the lowest and highest height in it whose signature was not
+	   checked (CV_SIG_ASSUMED), both 0 when none: stored records them
+	   (docs/sync.md "Trusted checkpoint") */
+	uint64_t	 unchecked_lo;
+	uint64_t	 unchecked_hi;
 };
 
 int	cv_init(struct chainview *, const struct genesis_info *,
@@ -220,5 +226,16 @@ void	cv_committed(struct chainview *, const struct cv_batch *);
 void	cv_uncommit(struct chainview *, const struct cv_batch *);
 /* a reorg round is not committed yet */
 int	cv_waiting_reorg(const struct chainview *);
+/*
+ * The deferred signature check (docs/sync.md, "Trusted checkpoint"): n
+ * stored blocks v[0 .. n-1] (encoded), meant to be at heights from,
+ * from + 1, ...  Each is decoded and its producer's signature checked
+ * on cv->pool's threads, with the check a catch-up makes.  Returns n
+ * when all are good, else the index of the first one that does not
+ * decode, is not at its height, or is not signed by a producer of the
+ * genesis set.  The blobs are read, not kept.
+ */
+uint32_t cv_audit(struct chainview *, const struct blob *v, uint32_t n,
+	    uint64_t from);
 
 #endif

@@ -101,6 +101,14 @@ can_produce(struct syncd *s, uint32_t reqid)
 		refuse(s, reqid, IPC_ERR_BUSY, "already producing");
 		return 0;
 	}
+	if (syncd_unverified(s)) {
+		refuse(s, reqid, IPC_ERR_REFUSED, "signatures of blocks "
+		    "%llu..%llu not yet verified: a node builds only on a "
+		    "chain it has verified (docs/sync.md, \"Trusted "
+		    "checkpoint\")", (unsigned long long)s->uv_lo,
+		    (unsigned long long)s->uv_hi);
+		return 0;
+	}
 	if (!syncd_yield_round(s, s->cv.tip_height, "production asked "
 	    "while no peer has shown a block above our tip")) {
 		refuse(s, reqid, IPC_ERR_REFUSED, "catching up (height %llu "
@@ -282,6 +290,12 @@ produce_tick(struct syncd *s, double now)
 	s->prod.next_timed += iv;
 	if (s->prod.next_timed < now)
 		s->prod.next_timed = now + iv;
+	if (syncd_unverified(s)) {
+		log_debug("block due, not produced: signatures of blocks "
+		    "%llu..%llu not yet verified", (unsigned long long)s->uv_lo,
+		    (unsigned long long)s->uv_hi);
+		return;
+	}
 	if (syncd_yield_round(s, s->cv.tip_height, "a block is due while "
 	    "no peer has shown a block above our tip"))
 		start(s, 0, 1, (uint32_t)s->w->cfg.payload_bytes, 1);

@@ -100,12 +100,26 @@ request_block(struct syncd *s, enum sreq_kind kind, uint64_t height)
 
 /* ---- to netd ---- */
 
+int
+syncd_unverified(const struct syncd *s)
+{
+	return s->uv_lo != 0;
+}
+
+/*
+ * A block to every peer, unless stored holds blocks whose signatures are
+ * not verified yet: netd advertises and serves only what lies below them
+ * (docs/sync.md, "Trusted checkpoint"), so a block above them would name
+ * a height we refuse to serve.
+ */
 void
 syncd_announce(struct syncd *s, const uint8_t *raw, uint32_t len)
 {
 	struct ipc_blocks	 bl;
 	struct blob		 v;
 
+	if (syncd_unverified(s))
+		return;
 	v.p = raw;
 	v.len = len;
 	bl.code = IPC_OK;
@@ -827,6 +841,8 @@ commit_next(struct syncd *s)
 	memset(&ap, 0, sizeof(ap));
 	ap.rollback = (uint8_t)bt.rollback;
 	ap.rollback_to = bt.rollback_to;
+	ap.unchecked_lo = bt.unchecked_lo;
+	ap.unchecked_hi = bt.unchecked_hi;
 	ap.blocks.count = bt.count;
 	ap.blocks.v = v;
 	wbuf_init(&w, IPC_MAX_MSG);
@@ -948,6 +964,8 @@ got_tip(void *arg, struct sreq *r, const void *msg)
 		log_warnx("stored holds another genesis; waiting");
 		return STOREQ_RETRY;
 	}
+	s->uv_lo = tip->unchecked_lo;
+	s->uv_hi = tip->unchecked_hi;
 	request_block(s, SR_TIP_BLOCK, tip->height);
 	return STOREQ_DONE;
 }
@@ -1005,6 +1023,26 @@ got_locator_answer(void *arg, struct sreq *r, const void *msg)
 	return STOREQ_DONE;
 }
 
+/*
+ * Our copy of stored's unchecked range after a batch of ours was
+ * committed, as stored.c's append does it: a rollback caps it below the
+ * first block replaced, the batch's own range is merged in.
+ */
+static void
+unverified_appended(struct syncd *s, const struct cv_batch *bt)
+{
+	if (bt->rollback && s->uv_hi > bt->rollback_to)
+		s->uv_hi = bt->rollback_to;
+	if (s->uv_lo > s->uv_hi)
+		s->uv_lo = s->uv_hi = 0;
+	if (bt->unchecked_lo == 0)
+		return;
+	if (s->uv_lo == 0 || bt->unchecked_lo < s->uv_lo)
+		s->uv_lo = bt->unchecked_lo;
+	if (bt->unchecked_hi > s->uv_hi)
+		s->uv_hi = bt->unchecked_hi;
+}
+
 static enum storeq_verdict
 got_append_sync(void *arg, struct sreq *r, const void *msg)
 {
@@ -1030,12 +1068,13 @@ got_append_sync(void *arg, struct sreq *r, const void *msg)
 		catchup_fsm(s, CE_ROUND_END, "stored's tip is not ours");
 		return STOREQ_DONE;
 	}
+	unverified_appended(s, &r->batch);
 	/*
 	 * The batch's last block to every peer, unless its signature was
-	 * not checked (below the trusted checkpoint): we relay only what we
+	 * not checked (below the trusted checkpoint) or blocks below it are
+	 * not verified yet (syncd_announce): we relay only what we
 	 * verified, and peers check every announced signature (a forged
 	 * one would get us banned; docs/sync.md "Trusted checkpoint").
-	 * netd's TIP still tells them our height.
 	 */
 	if ((sl = cv_slot(&s->cv, last)) != NULL && sl->sig != CV_SIG_ASSUMED)
 		syncd_announce(s, sl->raw, sl->len);
@@ -1070,6 +1109,151 @@ got_append_announced(void *arg, struct sreq *r, const void *msg)
 	return STOREQ_DONE;
 }
 
+/* ---- the deferred signature check (docs/sync.md "Trusted checkpoint") ---- */
+
+/*
+ * Verify the next stored blocks whose signatures were not checked: only
+ * while no round runs and nothing else waits for stored, so that a
+ * catch-up is never slowed; a batch of at most IPC_MAX_BLOCKS blocks and
+ * IPC_MAX_BLOCK_BYTES (one read, one vpool_run) at a time.
+ */
+static void
+audit_next(struct syncd *s)
+{
+	struct ipc_range	rg;
+	struct wbuf		w;
+	uint64_t		n;
+
+	if (!syncd_unverified(s) || s->state != CS_IDLE ||
+	    storeq_len(&s->sq) != 0)
+		return;
+	n = s->uv_hi - s->uv_lo + 1;
+	rg.from = s->uv_lo;
+	rg.count = n > IPC_MAX_BLOCKS ? IPC_MAX_BLOCKS : (uint32_t)n;
+	rg.max_bytes = IPC_MAX_BLOCK_BYTES;
+	wbuf_init(&w, 64);
+	ipc_range_encode(&w, &rg);
+	syncd_store_enqueue(s, SR_AUDIT_READ, &w)->height = rg.from;
+}
+
+/* tell stored that blocks from ... from + n - 1 are verified */
+static void
+audit_good(struct syncd *s, uint64_t from, uint32_t n)
+{
+	struct ipc_audited	a;
+	struct wbuf		w;
+	struct sreq		*r;
+
+	a.from = from;
+	a.to = from + n - 1;
+	wbuf_init(&w, 32);
+	ipc_audited_encode(&w, &a);
+	r = syncd_store_enqueue(s, SR_AUDITED, &w);
+	r->height = from;
+	r->nblocks = n;
+}
+
+/*
+ * The stored block at height h, whose signature was not checked during
+ * the catch-up, is not signed by a producer (its hash, which the
+ * checkpoint's proved, is right; the signature bytes a peer attached are
+ * not: docs/sync.md "Trusted checkpoint").  Cut the chain back to h - 1
+ * (stored allows a cut deeper than max_reorg for blocks at or above the
+ * unchecked range's low end) and check every signature from now on, so
+ * that the next catch-up fetches h and above again, from whichever peers,
+ * each one checked.
+ */
+static void
+audit_bad_block(struct syncd *s, uint64_t h, const struct blob *v)
+{
+	struct ipc_append	ap;
+	struct block		b;
+	struct wbuf		w;
+	char			hx[2 * BLOCK_HASH_LEN + 1] = "(does not decode)";
+
+	if (block_decode(v->p, v->len, &b) == BLOCK_OK)
+		sodium_bin2hex(hx, sizeof(hx), b.hash, BLOCK_HASH_LEN);
+	if (s->audit_bad != h)
+		log_warnx("block %llu (%s): bad signature, not checked during "
+		    "the catch-up under assumevalid; cutting the chain back to "
+		    "%llu, fetching it again with every signature checked "
+		    "(assumevalid off until syncd restarts)",
+		    (unsigned long long)h, hx, (unsigned long long)(h - 1));
+	s->audit_bad = h;
+	s->av_revoked = 1;
+	cv_set_assumevalid(&s->cv, NULL, 0);
+	memset(&ap, 0, sizeof(ap));
+	ap.rollback = 1;
+	ap.rollback_to = h - 1;
+	wbuf_init(&w, 64);
+	ipc_append_encode(&w, &ap);
+	syncd_store_enqueue(s, SR_AUDIT_CUT, &w)->height = h;
+}
+
+static enum storeq_verdict
+got_audit_blocks(void *arg, struct sreq *r, const void *msg)
+{
+	struct syncd			*s = arg;
+	const struct ipc_blocks		*bl = msg;
+	uint32_t			 n;
+
+	if (bl->code != IPC_OK || bl->count == 0 || r->height != s->uv_lo) {
+		/* the chain moved under us: start from stored's view */
+		syncd_request_tip(s);
+		return STOREQ_DONE;
+	}
+	if (bl->count > s->uv_hi - s->uv_lo + 1) {
+		log_warnx("stored answered %u blocks to verify, %llu asked",
+		    bl->count, (unsigned long long)(s->uv_hi - s->uv_lo + 1));
+		syncd_request_tip(s);
+		return STOREQ_DONE;
+	}
+	n = cv_audit(&s->cv, bl->v, bl->count, r->height);
+	if (n > 0)
+		audit_good(s, r->height, n);
+	if (n < bl->count)
+		audit_bad_block(s, r->height + n, &bl->v[n]);
+	return STOREQ_DONE;
+}
+
+static enum storeq_verdict
+got_audited(void *arg, struct sreq *r, const void *msg)
+{
+	struct syncd		*s = arg;
+	const struct ipc_result	*res = msg;
+	uint64_t		 to = r->height + r->nblocks - 1;
+
+	if (res->code != IPC_OK) {
+		log_warnx("stored refused the verified blocks %llu-%llu: %s; "
+		    "re-reading the tip", (unsigned long long)r->height,
+		    (unsigned long long)to, res->reason);
+		syncd_request_tip(s);
+		return STOREQ_DONE;
+	}
+	if (r->height == s->uv_lo) {
+		s->uv_lo = to + 1;
+		if (s->uv_lo > s->uv_hi) {
+			s->uv_lo = s->uv_hi = 0;
+			log_info("signatures of every stored block verified: "
+			    "serving and announcing them");
+		}
+	}
+	return STOREQ_DONE;
+}
+
+static enum storeq_verdict
+got_audit_cut(void *arg, struct sreq *r, const void *msg)
+{
+	struct syncd		*s = arg;
+	const struct ipc_result	*res = msg;
+
+	if (res->code != IPC_OK)
+		log_warnx("stored refused to cut the chain back to %llu: %s",
+		    (unsigned long long)(r->height - 1), res->reason);
+	syncd_request_tip(s);	/* the new tip and range, then catch up */
+	return STOREQ_DONE;
+}
+
 /*
  * What syncd asks of stored, and who takes the answer.  The answer's
  * type and decoder are the IPC catalogue's (msg.c); storeq.c matches,
@@ -1089,6 +1273,12 @@ static const struct storeq_kind store_kinds[SR_NKINDS] = {
 	    produce_result, 0 },
 	[SR_APPEND_ANNOUNCED] = { "announced block", IPC_STORE_APPEND,
 	    got_append_announced, 0 },
+	[SR_AUDIT_READ] = { "blocks to verify", IPC_STORE_BLOCKS_REQ,
+	    got_audit_blocks, 0 },
+	[SR_AUDITED] = { "verified blocks", IPC_STORE_AUDITED, got_audited,
+	    0 },
+	[SR_AUDIT_CUT] = { "cut at a bad signature", IPC_STORE_APPEND,
+	    got_audit_cut, 1 },
 };
 
 static int
@@ -1391,6 +1581,7 @@ syncd_kick(struct syncd *s)
 		progress(s);
 	if (s->state == CS_IDLE)
 		maybe_start_round(s);
+	audit_next(s);
 }
 
 /*
@@ -1589,10 +1780,12 @@ syncd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 	st.log_suppressed = peer_logs.c.suppressed;
 	st.log_summaries = peer_logs.c.summaries;
 	st.request = env.request_hist;
-	st.assumevalid = !env.cv.av_on ? SYNC_AV_OFF : env.cv.av_passed ?
-	    SYNC_AV_PASSED : SYNC_AV_PENDING;
+	st.assumevalid = env.av_revoked ? SYNC_AV_REVOKED : !env.cv.av_on ?
+	    SYNC_AV_OFF : env.cv.av_passed ? SYNC_AV_PASSED : SYNC_AV_PENDING;
 	st.av_height = env.cv.av_height;
 	st.av_skipped = env.cv.av_skipped;
+	st.unverified_from = env.uv_lo;
+	st.unverified_to = env.uv_hi;
 	worker_sendq(w, st.sendq);
 	ipc_status_syncd_encode(out, &st);
 }

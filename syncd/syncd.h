@@ -41,6 +41,10 @@ enum sreq_kind {
 	SR_APPEND_SYNC,		/* a catch-up batch */
 	SR_APPEND_PRODUCE,	/* a batch of our own blocks */
 	SR_APPEND_ANNOUNCED,	/* one block a peer announced */
+	SR_AUDIT_READ,		/* stored blocks whose signatures are not
+				   verified yet, to verify them */
+	SR_AUDITED,		/* those found good */
+	SR_AUDIT_CUT,		/* cut the chain below a bad one */
 	SR_NKINDS
 };
 
@@ -100,6 +104,17 @@ struct syncd {
 	double			 rate;		/* blocks/s, smoothed */
 	struct ipc_hist		 request_hist;	/* metrics: request latency */
 	uint64_t		 av_logged;	/* checkpoint height logged */
+	/*
+	 * Stored blocks whose signatures are not verified yet (assumevalid,
+	 * docs/sync.md "Trusted checkpoint"): heights uv_lo ... uv_hi, both
+	 * 0 when none.  From stored's tip answer and our own appends; the
+	 * audit (syncd.c) verifies them from uv_lo up while idle.
+	 */
+	uint64_t		 uv_lo;
+	uint64_t		 uv_hi;
+	uint64_t		 audit_bad;	/* last bad height logged */
+	int			 av_revoked;	/* assumevalid switched off by
+						   a bad signature found */
 };
 
 /* syncd.c */
@@ -118,6 +133,12 @@ int	syncd_yield_round(struct syncd *, uint64_t above, const char *why);
 /* re-read stored's tip (once: not while a tip request is queued) */
 void	syncd_request_tip(struct syncd *);
 uint64_t now_ms(void);
+/*
+ * 1 while stored holds blocks whose signatures are not verified yet: no
+ * block is announced and none produced (a node builds only on a chain it
+ * has verified; docs/sync.md "Trusted checkpoint").
+ */
+int	syncd_unverified(const struct syncd *);
 
 /* produce.c */
 int	produce_load_key(struct syncd *, char *err, size_t errlen);

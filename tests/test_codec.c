@@ -42,8 +42,8 @@
 			 32 + 1 + 4)
 #define STORED_LEN	(8 + 8 + 2 * IPC_HASH_LEN + 1 + 8 + 8 + 4 + \
 			 IPC_SENDQ_LEN)
-#define SYNCD_LEN	(8 + 1 + 8 + 8 + 4 + 8 + 8 + 1 + 8 + 8 + IPC_HIST_LEN + \
-			 IPC_SENDQ_LEN)
+#define SYNCD_LEN	(8 + 1 + 8 + 8 + 4 + 8 + 8 + 1 + 8 + 8 + 16 + \
+			 IPC_HIST_LEN + IPC_SENDQ_LEN)
 /* code, height, hash, count, reason (u16 length + up to 200 bytes) */
 #define RESULT_LEN	(1 + 8 + IPC_HASH_LEN + 4 + 2)
 /* code, count, then per block a u32 length and the bytes */
@@ -811,6 +811,8 @@ test_status_syncd(void)
 		m.assumevalid = SYNC_AV_PASSED;
 		m.av_height = IPC_MAX_HEIGHT;
 		m.av_skipped = UINT64_MAX - 1;
+		m.unverified_from = 5;
+		m.unverified_to = IPC_MAX_HEIGHT;
 		memset(&m.request, 0, sizeof(m.request));
 		m.request.counts[0] = 1;
 		m.request.counts[IPC_HIST_NBOUNDS] = UINT64_MAX;
@@ -836,6 +838,19 @@ test_status_syncd(void)
 		m.av_height = st == 256 ? IPC_MAX_HEIGHT + 1 : 0;
 		CU_ASSERT(REFUSED(IPC_HEARTBEAT_SYNCD, &m));
 	}
+	/* the unverified range: none (0, 0) or 1 <= from <= to */
+	m.assumevalid = SYNC_AV_OFF;
+	m.av_height = 0;
+	m.unverified_from = m.unverified_to = 0;
+	CU_ASSERT_EQUAL(POD(IPC_HEARTBEAT_SYNCD, &m), SYNCD_LEN);
+	m.unverified_from = 9;
+	m.unverified_to = 8;
+	CU_ASSERT(REFUSED(IPC_HEARTBEAT_SYNCD, &m));
+	m.unverified_from = 0;
+	CU_ASSERT(REFUSED(IPC_HEARTBEAT_SYNCD, &m));
+	m.unverified_from = 1;
+	m.unverified_to = IPC_MAX_HEIGHT + 1;
+	CU_ASSERT(REFUSED(IPC_HEARTBEAT_SYNCD, &m));
 }
 
 static void
@@ -1119,6 +1134,7 @@ static void
 test_tip_range_point(void)
 {
 	struct ipc_tip		t;
+	struct ipc_audited	au;
 	struct ipc_range	g;
 	struct ipc_point	p;
 	int			i;
@@ -1133,6 +1149,40 @@ test_tip_range_point(void)
 	CU_ASSERT(REFUSED(IPC_STORE_TIP, &t));
 	t.height = UINT64_MAX;
 	CU_ASSERT(REFUSED(IPC_STORE_TIP, &t));
+	/* the unchecked range (docs/sync.md "Trusted checkpoint") */
+	t.height = 10;
+	t.unchecked_lo = 11;
+	t.unchecked_hi = IPC_MAX_HEIGHT;
+	POD(IPC_STORE_TIP, &t);
+	t.unchecked_lo = 1;
+	t.unchecked_hi = 1;
+	POD(IPC_STORE_TIP, &t);
+	t.unchecked_lo = 0;		/* hi without lo */
+	CU_ASSERT(REFUSED(IPC_STORE_TIP, &t));
+	t.unchecked_lo = 3;
+	t.unchecked_hi = 2;		/* lo above hi */
+	CU_ASSERT(REFUSED(IPC_STORE_TIP, &t));
+	t.unchecked_hi = 0;
+	CU_ASSERT(REFUSED(IPC_STORE_TIP, &t));
+	t.unchecked_lo = 3;
+	t.unchecked_hi = IPC_MAX_HEIGHT + 1;
+	CU_ASSERT(REFUSED(IPC_STORE_TIP, &t));
+	t.unchecked_lo = t.unchecked_hi = 0;
+
+	/* STORE_AUDITED: 1 <= from <= to <= 2^53 - 1 */
+	memset(&au, 0, sizeof(au));
+	au.from = 1;
+	au.to = IPC_MAX_HEIGHT;
+	POD(IPC_STORE_AUDITED, &au);
+	au.to = 1;
+	POD(IPC_STORE_AUDITED, &au);
+	au.from = 0;
+	CU_ASSERT(REFUSED(IPC_STORE_AUDITED, &au));
+	au.from = 2;
+	CU_ASSERT(REFUSED(IPC_STORE_AUDITED, &au));
+	au.from = 1;
+	au.to = IPC_MAX_HEIGHT + 1;
+	CU_ASSERT(REFUSED(IPC_STORE_AUDITED, &au));
 
 	memset(&g, 0, sizeof(g));
 	g.from = 1ULL << 40;
@@ -1869,6 +1919,8 @@ test_append_net_blocks(void)
 		memset(&a, 0, sizeof(a));
 		a.rollback = (uint8_t)rb;
 		a.rollback_to = rb ? 41 : 0;
+		a.unchecked_lo = rb ? 42 : 0;
+		a.unchecked_hi = rb ? 43 : 0;
 		make_blocks(&a.blocks, IPC_OK, sizes, 3, &store);
 		wbuf_init(&w, IPC_MAX_MSG);
 		ipc_append_encode(&w, &a);
@@ -1877,6 +1929,8 @@ test_append_net_blocks(void)
 		CU_ASSERT_EQUAL_FATAL(ipc_append_decode(&r, &ao), 0);
 		CU_ASSERT_EQUAL(ao.rollback, rb);
 		CU_ASSERT_EQUAL(ao.rollback_to, a.rollback_to);
+		CU_ASSERT_EQUAL(ao.unchecked_lo, a.unchecked_lo);
+		CU_ASSERT_EQUAL(ao.unchecked_hi, a.unchecked_hi);
 		CU_ASSERT_TRUE(blocks_equal(&a.blocks, &ao.blocks));
 		ipc_blocks_free(&ao.blocks);
 		check_cuts(IPC_STORE_APPEND, &w, &as);
@@ -1887,6 +1941,28 @@ test_append_net_blocks(void)
 	memset(&a, 0, sizeof(a));
 	a.rollback = 2;
 	CU_ASSERT(REFUSED(IPC_STORE_APPEND, &a));
+	/* unchecked heights: lo above hi, one 0, none with no blocks */
+	make_blocks(&a.blocks, IPC_OK, sizes, 3, &store);
+	a.rollback = 0;
+	a.unchecked_lo = 5;
+	a.unchecked_hi = 4;
+	CU_ASSERT(REFUSED(IPC_STORE_APPEND, &a));
+	a.unchecked_lo = 0;
+	CU_ASSERT(REFUSED(IPC_STORE_APPEND, &a));
+	a.unchecked_lo = 4;
+	a.unchecked_hi = 0;
+	CU_ASSERT(REFUSED(IPC_STORE_APPEND, &a));
+	a.unchecked_hi = IPC_MAX_HEIGHT + 1;
+	CU_ASSERT(REFUSED(IPC_STORE_APPEND, &a));
+	free(a.blocks.v);
+	free(store);
+	memset(&a, 0, sizeof(a));
+	a.rollback = 1;
+	a.rollback_to = 3;
+	a.unchecked_lo = a.unchecked_hi = 4;
+	CU_ASSERT(REFUSED(IPC_STORE_APPEND, &a));
+	a.unchecked_lo = a.unchecked_hi = 0;	/* the cut: no blocks */
+	POD(IPC_STORE_APPEND, &a);
 
 	memset(&n, 0, sizeof(n));
 	n.ip = netaddr_from_v4(0x0a000009);
@@ -1979,7 +2055,7 @@ static const struct expect expects[] = {
 	{ IPC_HEARTBEAT_STARTING, WORKER_BITS, SUP, 0, 0 },
 	{ IPC_METRICS_TEXT, SUP, NETD, 0, 256 << 10 },
 	{ IPC_STORE_TIP_REQ, STORE_USERS, STORED, 0, 0 },
-	{ IPC_STORE_TIP, STORED, STORE_USERS, 72, 72 },
+	{ IPC_STORE_TIP, STORED, STORE_USERS, 88, 88 },
 	{ IPC_STORE_BLOCKS_REQ, STORE_USERS, STORED, 16, 16 },
 	{ IPC_STORE_BLOCKS, STORED, STORE_USERS, BLOCKS_LEN, BLOCKS_MAXLEN },
 	{ IPC_STORE_LOCATOR_REQ, STORE_USERS, STORED, 0, 0 },
@@ -1987,8 +2063,9 @@ static const struct expect expects[] = {
 	{ IPC_STORE_FORK_REQ, STORE_USERS, STORED, 4, HASHES_MAXLEN },
 	{ IPC_STORE_HEIGHT_REQ, STORE_USERS, STORED, 36, 36 },
 	{ IPC_STORE_POINT, STORED, STORE_USERS, 41, 41 },
-	{ IPC_STORE_APPEND, SYNCD, STORED, 9 + BLOCKS_LEN,
-	    9 + BLOCKS_MAXLEN },
+	{ IPC_STORE_APPEND, SYNCD, STORED, 25 + BLOCKS_LEN,
+	    25 + BLOCKS_MAXLEN },
+	{ IPC_STORE_AUDITED, SYNCD, STORED, 16, 16 },
 	{ IPC_STORE_RESULT, STORED, STORE_USERS, RESULT_LEN,
 	    RESULT_LEN + 200 },
 	{ IPC_STORE_ADDR_UPSERT, STORE_USERS, STORED, ADDR_BYTES, ADDR_BYTES },
@@ -2211,6 +2288,7 @@ static const struct { uint16_t req, answer; } answers[] = {
 	{ IPC_STORE_FORK_REQ, IPC_STORE_POINT },
 	{ IPC_STORE_HEIGHT_REQ, IPC_STORE_POINT },
 	{ IPC_STORE_APPEND, IPC_STORE_RESULT },
+	{ IPC_STORE_AUDITED, IPC_STORE_RESULT },
 	{ IPC_STORE_ADDR_UPSERT, IPC_STORE_RESULT },
 	{ IPC_STORE_ADDR_MARK, IPC_STORE_RESULT },
 	{ IPC_STORE_ADDR_LIST_REQ, IPC_STORE_ADDRS },

@@ -268,6 +268,9 @@ test_values(void)
 	    "\ntimenode_worker_up{worker=\"stored\"} 1\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(b,
 	    "\ntimenode_sync_state{state=\"idle\"} 1\n"));
+	/* no assumevalid: every stored signature was verified */
+	CU_ASSERT_PTR_NOT_NULL(strstr(b,
+	    "\ntimenode_sync_signatures_unverified 0\n"));
 	/* B asked A for blocks and shook hands: the histograms counted */
 	CU_ASSERT_PTR_NULL(strstr(b,
 	    "\ntimenode_block_request_duration_seconds_count 0\n"));

@@ -1033,6 +1033,285 @@ test_schema1_migrated(void)
 	done(&s);
 }
 
+/* ---- the unchecked range (docs/sync.md, "Trusted checkpoint") ---- */
+
+/* append from..from+count-1 of c, heights lo..hi not checked (0: none) */
+static uint8_t
+append_unchecked(struct store *s, struct fs_chain *c, uint64_t from,
+    uint32_t count, uint64_t lo, uint64_t hi, struct ipc_result *res)
+{
+	struct fs_batch bt;
+
+	CU_ASSERT_FATAL(fs_batch_make(&bt, c, from, count) == 0);
+	bt.a.unchecked_lo = lo;
+	bt.a.unchecked_hi = hi;
+	store_append(s, &bt.a, res);
+	fs_batch_free(&bt);
+	return res->code;
+}
+
+/* a rollback with no blocks: syncd's cut at a bad signature */
+static uint8_t
+cut_to(struct store *s, uint64_t to, struct ipc_result *res)
+{
+	struct ipc_append a;
+
+	memset(&a, 0, sizeof(a));
+	a.rollback = 1;
+	a.rollback_to = to;
+	store_append(s, &a, res);
+	return res->code;
+}
+
+static uint8_t
+audited(struct store *s, uint64_t from, uint64_t to)
+{
+	struct ipc_audited	a = { from, to };
+	struct ipc_result	res;
+
+	store_audited(s, &a, &res);
+	return res.code;
+}
+
+static int
+has_range(const struct store *s, uint64_t lo, uint64_t hi)
+{
+	if (s->unchecked_lo == lo && s->unchecked_hi == hi)
+		return 1;
+	fprintf(stderr, "unchecked %llu-%llu, want %llu-%llu\n",
+	    (unsigned long long)s->unchecked_lo,
+	    (unsigned long long)s->unchecked_hi, (unsigned long long)lo,
+	    (unsigned long long)hi);
+	return 0;
+}
+
+static void
+reopen(struct store *s)
+{
+	char err[STORE_ERR_MAX];
+
+	store_close(s);
+	CU_ASSERT_FATAL(open_store(s, &chain.genesis, 0, 16, err,
+	    sizeof(err)) == STORE_OPEN_OK);
+}
+
+/* blocks from from, at most count: served (netd's view) or all; code */
+static uint8_t
+read_blocks(struct store *s, int served, uint64_t from, uint32_t count,
+    uint32_t *n, uint64_t *first)
+{
+	struct ipc_range	q = { from, count, 0 };
+	struct ipc_blocks	bl;
+	struct block		b;
+	struct wbuf		w;
+	struct rbuf		r;
+	uint8_t			code;
+
+	wbuf_init(&w, IPC_MAX_MSG);
+	if (served)
+		store_blocks_served(s, &q, &w);
+	else
+		store_blocks(s, &q, &w);
+	rbuf_init(&r, w.data, w.len);
+	CU_ASSERT_FATAL(ipc_blocks_decode(&r, &bl) == 0);
+	code = bl.code;
+	*n = bl.count;
+	*first = bl.count && block_decode(bl.v[0].p, bl.v[0].len, &b) == 0 ?
+	    b.h.height : 0;
+	ipc_blocks_free(&bl);
+	wbuf_free(&w);
+	return code;
+}
+
+static uint8_t
+read_headers(struct store *s, int served, uint64_t from, uint32_t *n)
+{
+	struct ipc_headers_req	q = { from, IPC_MAX_HEADERS };
+	struct ipc_headers	hs;
+	struct wbuf		w;
+	struct rbuf		r;
+	uint8_t			code;
+
+	wbuf_init(&w, IPC_MAX_MSG);
+	if (served)
+		store_headers_served(s, &q, &w);
+	else
+		store_headers(s, &q, &w);
+	rbuf_init(&r, w.data, w.len);
+	CU_ASSERT_FATAL(ipc_headers_decode(&r, &hs) == 0);
+	code = hs.code;
+	*n = hs.count;
+	wbuf_free(&w);
+	return code;
+}
+
+/*
+ * The range is written with the blocks that brought it, merged, kept
+ * across a reopen; a batch's range outside its heights is refused.
+ */
+static void
+test_unchecked_recorded(void)
+{
+	struct store		s;
+	struct ipc_result	res;
+	struct ipc_tip		t;
+
+	fresh(&s);
+	CU_ASSERT_EQUAL(append_unchecked(&s, &chain, 1, 10, 0, 0, &res),
+	    IPC_OK);
+	CU_ASSERT(has_range(&s, 0, 0));
+	CU_ASSERT_EQUAL(append_unchecked(&s, &chain, 11, 20, 12, 29, &res),
+	    IPC_OK);
+	CU_ASSERT(has_range(&s, 12, 29));
+	CU_ASSERT_EQUAL(append_unchecked(&s, &chain, 31, 10, 31, 35, &res),
+	    IPC_OK);
+	CU_ASSERT(has_range(&s, 12, 35));
+	/* checked blocks above: the range stays */
+	CU_ASSERT_EQUAL(append_unchecked(&s, &chain, 41, 5, 0, 0, &res),
+	    IPC_OK);
+	CU_ASSERT(has_range(&s, 12, 35));
+	/* outside the batch: refused, nothing written */
+	CU_ASSERT_EQUAL(append_unchecked(&s, &chain, 46, 5, 45, 50, &res),
+	    IPC_ERR_MALFORMED);
+	CU_ASSERT_EQUAL(append_unchecked(&s, &chain, 46, 5, 46, 51, &res),
+	    IPC_ERR_MALFORMED);
+	CU_ASSERT_EQUAL(s.height, 45);
+	CU_ASSERT(has_range(&s, 12, 35));
+	/* a crash after the commit loses nothing: it is on disk */
+	reopen(&s);
+	CU_ASSERT_EQUAL(s.height, 45);
+	CU_ASSERT(has_range(&s, 12, 35));
+	store_tip(&s, &t);
+	CU_ASSERT(t.height == 45 && t.unchecked_lo == 12 &&
+	    t.unchecked_hi == 35);
+	assert_whole(&s, 45);
+	done(&s);
+}
+
+/* netd's view: the served tip and reads stop below the range */
+static void
+test_unchecked_not_served(void)
+{
+	struct store		s;
+	struct ipc_result	res;
+	struct ipc_tip		t;
+	uint64_t		first;
+	uint32_t		n;
+
+	fresh(&s);
+	CU_ASSERT_EQUAL(append_unchecked(&s, &chain, 1, 40, 12, 35, &res),
+	    IPC_OK);
+	CU_ASSERT_EQUAL(store_served_height(&s), 11);
+	CU_ASSERT_EQUAL(store_tip_served(&s, &t, &res), 0);
+	CU_ASSERT_EQUAL(t.height, 11);
+	CU_ASSERT(memcmp(t.hash, chain.hash[11], 32) == 0);
+	store_tip(&s, &t);		/* syncd's view */
+	CU_ASSERT_EQUAL(t.height, 40);
+	/* blocks: netd gets 5..11, syncd 5..40 */
+	CU_ASSERT_EQUAL(read_blocks(&s, 1, 5, 100, &n, &first), IPC_OK);
+	CU_ASSERT(n == 7 && first == 5);
+	CU_ASSERT_EQUAL(read_blocks(&s, 1, 11, 0, &n, &first), IPC_OK);
+	CU_ASSERT(n == 1 && first == 11);
+	CU_ASSERT_EQUAL(read_blocks(&s, 1, 12, 1, &n, &first),
+	    IPC_ERR_RANGE);
+	CU_ASSERT_EQUAL(n, 0);
+	CU_ASSERT_EQUAL(read_blocks(&s, 1, 36, 1, &n, &first),
+	    IPC_ERR_RANGE);
+	CU_ASSERT_EQUAL(read_blocks(&s, 0, 5, 100, &n, &first), IPC_OK);
+	CU_ASSERT(n == 36 && first == 5);
+	CU_ASSERT_EQUAL(read_blocks(&s, 0, 12, 1, &n, &first), IPC_OK);
+	CU_ASSERT(n == 1 && first == 12);
+	/* headers the same */
+	CU_ASSERT_EQUAL(read_headers(&s, 1, 1, &n), IPC_OK);
+	CU_ASSERT_EQUAL(n, 11);
+	CU_ASSERT_EQUAL(read_headers(&s, 1, 12, &n), IPC_ERR_RANGE);
+	CU_ASSERT_EQUAL(read_headers(&s, 0, 1, &n), IPC_OK);
+	CU_ASSERT_EQUAL(n, 40);
+	/* audited up to the end: all served again */
+	CU_ASSERT_EQUAL(audited(&s, 12, 35), IPC_OK);
+	CU_ASSERT(has_range(&s, 0, 0));
+	CU_ASSERT_EQUAL(store_tip_served(&s, &t, &res), 0);
+	CU_ASSERT(t.height == 40 && memcmp(t.hash, chain.hash[40], 32) == 0);
+	CU_ASSERT_EQUAL(read_blocks(&s, 1, 12, 100, &n, &first), IPC_OK);
+	CU_ASSERT_EQUAL(n, 29);
+	CU_ASSERT_EQUAL(read_headers(&s, 1, 1, &n), IPC_OK);
+	CU_ASSERT_EQUAL(n, 40);
+	done(&s);
+}
+
+/* audited from the low end only; a rollback caps the range */
+static void
+test_unchecked_audited_and_capped(void)
+{
+	struct store		s;
+	struct ipc_result	res;
+	struct fs_chain		fork;
+
+	fresh(&s);
+	CU_ASSERT_EQUAL(append_unchecked(&s, &chain, 1, 40, 12, 35, &res),
+	    IPC_OK);
+	/* a rollback (reorg within the limit) caps the high end */
+	CU_ASSERT_EQUAL(cut_to(&s, 33, &res), IPC_OK);
+	CU_ASSERT(has_range(&s, 12, 33));
+	CU_ASSERT_EQUAL(audited(&s, 13, 20), IPC_ERR_RANGE);	/* not lo */
+	CU_ASSERT_EQUAL(audited(&s, 12, 34), IPC_ERR_RANGE);	/* tip 33 */
+	CU_ASSERT(has_range(&s, 12, 33));
+	CU_ASSERT_EQUAL(audited(&s, 12, 20), IPC_OK);
+	CU_ASSERT(has_range(&s, 21, 33));
+	reopen(&s);
+	CU_ASSERT(has_range(&s, 21, 33));
+	/* a reorg replacing 30.. by checked blocks of a fork: capped */
+	CU_ASSERT_FATAL(fs_chain_fork(&fork, &chain, 29, 1) == 0);
+	CU_ASSERT_EQUAL(append(&s, &fork, 30, 10, 1, 29, &res), IPC_OK);
+	CU_ASSERT(has_range(&s, 21, 29));
+	/* below the low end: gone */
+	CU_ASSERT_EQUAL(cut_to(&s, 20, &res), IPC_OK);
+	CU_ASSERT(has_range(&s, 0, 0));
+	reopen(&s);
+	CU_ASSERT(has_range(&s, 0, 0));
+	/* nothing to audit: fine, nothing written */
+	CU_ASSERT_EQUAL(audited(&s, 1, 5), IPC_OK);
+	assert_whole(&s, 20);
+	fs_chain_free(&fork);
+	done(&s);
+}
+
+/*
+ * The cut at a bad signature may go deeper than max_reorg (10 here) only
+ * when every block it removes is in the unchecked range or above it.
+ */
+static void
+test_unchecked_deep_cut(void)
+{
+	struct store		s;
+	struct ipc_result	res;
+	struct fs_chain		fork;
+
+	fresh(&s);
+	CU_ASSERT_EQUAL(append_unchecked(&s, &chain, 1, 60, 40, 45, &res),
+	    IPC_OK);
+	/* 39 is below the range: 21 deep, refused */
+	CU_ASSERT_EQUAL(cut_to(&s, 38, &res), IPC_ERR_REFUSED);
+	CU_ASSERT_EQUAL(s.height, 60);
+	CU_ASSERT(has_range(&s, 40, 45));
+	/* a batch with blocks gets no exception, even above the low end */
+	CU_ASSERT_FATAL(fs_chain_fork(&fork, &chain, 45, 1) == 0);
+	CU_ASSERT_EQUAL(append(&s, &fork, 46, 16, 1, 45, &res),
+	    IPC_ERR_REFUSED);
+	CU_ASSERT_EQUAL(s.height, 60);
+	/* cutting 40..60 (21 blocks, all at or above 40): allowed */
+	CU_ASSERT_EQUAL(cut_to(&s, 39, &res), IPC_OK);
+	CU_ASSERT_EQUAL(s.height, 39);
+	CU_ASSERT(has_range(&s, 0, 0));
+	assert_whole(&s, 39);
+	/* and the limit holds again once the range is gone */
+	CU_ASSERT_EQUAL(append_unchecked(&s, &chain, 40, 21, 0, 0, &res),
+	    IPC_OK);
+	CU_ASSERT_EQUAL(cut_to(&s, 45, &res), IPC_ERR_REFUSED);
+	fs_chain_free(&fork);
+	done(&s);
+}
+
 int
 main(void)
 {
@@ -1053,6 +1332,13 @@ main(void)
 		{ "peer keys: a flood of addresses does not blind the table",
 		    test_peer_keys_flood },
 		{ "schema 1 address book migrated", test_schema1_migrated },
+		{ "unchecked range: recorded with the blocks, reopened",
+		    test_unchecked_recorded },
+		{ "unchecked range: not served to netd", test_unchecked_not_served },
+		{ "unchecked range: audited, capped by a rollback",
+		    test_unchecked_audited_and_capped },
+		{ "unchecked range: the deep cut only inside or above it",
+		    test_unchecked_deep_cut },
 	};
 	struct tn_suite	 ts = { .name = "store", .cases = tests,
 	    .ncases = TN_NCASES(tests) };

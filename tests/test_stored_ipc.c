@@ -270,10 +270,18 @@ test_malformed(void)
 	/* append: garbage; a count over the limit is "too large" */
 	memset(buf, 0, sizeof(buf));
 	buf[0] = 7;
-	expect_error(FS_SYNCD, IPC_STORE_APPEND, buf, 14, IPC_ERR_MALFORMED);
+	expect_error(FS_SYNCD, IPC_STORE_APPEND, buf, 30, IPC_ERR_MALFORMED);
 	buf[0] = 0;
-	be32_store(buf + 10, IPC_MAX_BLOCKS + 1);
-	expect_error(FS_SYNCD, IPC_STORE_APPEND, buf, 14, IPC_ERR_TOO_LARGE);
+	be32_store(buf + 26, IPC_MAX_BLOCKS + 1);
+	expect_error(FS_SYNCD, IPC_STORE_APPEND, buf, 30, IPC_ERR_TOO_LARGE);
+	/* unchecked heights above the low ones; an audit from 0 */
+	memset(buf, 0, sizeof(buf));
+	be64_store(buf + 9, 5);
+	be64_store(buf + 17, 4);
+	expect_error(FS_SYNCD, IPC_STORE_APPEND, buf, 30, IPC_ERR_MALFORMED);
+	memset(buf, 0, sizeof(buf));
+	be64_store(buf + 8, 3);
+	expect_error(FS_SYNCD, IPC_STORE_AUDITED, buf, 16, IPC_ERR_MALFORMED);
 	/* a damaged block */
 	CU_ASSERT_FATAL(fs_batch_make(&bt, &chain, 11, 3) == 0);
 	bt.buf[200] ^= 0xff;	/* in the payload */
@@ -502,6 +510,111 @@ test_other_network(void)
 	stop();
 }
 
+/* the tip as ch (FS_NETD: what peers are served) sees it */
+static void
+tip_as(enum fs_as as, struct ipc_tip *t)
+{
+	struct rbuf r;
+
+	CU_ASSERT_FATAL(fs_request(&fs, as, IPC_STORE_TIP_REQ, NULL,
+	    REQ_TIMEOUT) == 0);
+	CU_ASSERT_FATAL(fs.ans.type == IPC_STORE_TIP);
+	rbuf_init(&r, fs.ans.body, fs.ans.len);
+	CU_ASSERT_FATAL(ipc_tip_decode(&r, t) == 0);
+}
+
+/* blocks from from as ch sees them: the code, *n of them */
+static uint8_t
+blocks_as(enum fs_as as, uint64_t from, uint32_t *n)
+{
+	struct ipc_range	q = { from, 100, 0 };
+	struct ipc_blocks	bl;
+	struct wbuf		w;
+	struct rbuf		r;
+	uint8_t			code;
+
+	wbuf_init(&w, 64);
+	ipc_range_encode(&w, &q);
+	CU_ASSERT_FATAL(fs_request(&fs, as, IPC_STORE_BLOCKS_REQ, &w,
+	    REQ_TIMEOUT) == 0);
+	wbuf_free(&w);
+	CU_ASSERT_FATAL(fs.ans.type == IPC_STORE_BLOCKS);
+	rbuf_init(&r, fs.ans.body, fs.ans.len);
+	CU_ASSERT_FATAL(ipc_blocks_decode(&r, &bl) == 0);
+	code = bl.code;
+	*n = bl.count;
+	ipc_blocks_free(&bl);
+	return code;
+}
+
+static uint8_t
+audited_as_syncd(uint64_t from, uint64_t to)
+{
+	struct ipc_audited	a = { from, to };
+	struct ipc_result	res;
+	struct wbuf		w;
+
+	wbuf_init(&w, 32);
+	ipc_audited_encode(&w, &a);
+	CU_ASSERT_FATAL(fs_request(&fs, FS_SYNCD, IPC_STORE_AUDITED, &w,
+	    REQ_TIMEOUT) == 0);
+	wbuf_free(&w);
+	CU_ASSERT_FATAL(fs_result(&fs, &res) == 0);
+	return res.code;
+}
+
+/*
+ * stored tells its channels apart (docs/sync.md, "Trusted checkpoint"):
+ * netd's tip and block reads stop below the blocks whose signatures
+ * syncd skipped, syncd's do not; netd may not report an audit.
+ */
+static void
+test_unchecked_views(void)
+{
+	struct fs_batch		bt;
+	struct ipc_result	res;
+	struct ipc_tip		t;
+	struct wbuf		w;
+	uint32_t		n, reqid;
+
+	start();
+	CU_ASSERT_FATAL(fs_batch_make(&bt, &chain, 1, 50) == 0);
+	bt.a.unchecked_lo = 11;
+	bt.a.unchecked_hi = 40;
+	CU_ASSERT_FATAL(fs_append(&fs, &bt.a, &res, REQ_TIMEOUT) == 0);
+	CU_ASSERT_EQUAL(res.code, IPC_OK);
+	fs_batch_free(&bt);
+	tip_as(FS_SYNCD, &t);
+	CU_ASSERT(t.height == 50 && t.unchecked_lo == 11 &&
+	    t.unchecked_hi == 40);
+	tip_as(FS_NETD, &t);
+	CU_ASSERT_EQUAL(t.height, 10);
+	CU_ASSERT(memcmp(t.hash, chain.hash[10], 32) == 0);
+	CU_ASSERT_EQUAL(blocks_as(FS_NETD, 5, &n), IPC_OK);
+	CU_ASSERT_EQUAL(n, 6);
+	CU_ASSERT_EQUAL(blocks_as(FS_NETD, 11, &n), IPC_ERR_RANGE);
+	CU_ASSERT_EQUAL(blocks_as(FS_SYNCD, 11, &n), IPC_OK);
+	CU_ASSERT_EQUAL(n, 40);
+	/* only syncd reports audits: netd's is dropped unanswered */
+	wbuf_init(&w, 32);
+	put_u64(&w, 11);
+	put_u64(&w, 40);
+	reqid = fs_send(&fs, FS_NETD, IPC_STORE_AUDITED, &w);
+	CU_ASSERT(reqid != 0);
+	CU_ASSERT(fs_wait(&fs, reqid, 1.0) == -1);
+	wbuf_free(&w);
+	CU_ASSERT_EQUAL(audited_as_syncd(12, 20), IPC_ERR_RANGE);
+	CU_ASSERT_EQUAL(audited_as_syncd(11, 20), IPC_OK);
+	tip_as(FS_NETD, &t);
+	CU_ASSERT_EQUAL(t.height, 20);
+	CU_ASSERT_EQUAL(audited_as_syncd(21, 40), IPC_OK);
+	tip_as(FS_NETD, &t);
+	CU_ASSERT(t.height == 50 && t.unchecked_lo == 0);
+	CU_ASSERT_EQUAL(blocks_as(FS_NETD, 11, &n), IPC_OK);
+	CU_ASSERT_EQUAL(n, 40);
+	stop();
+}
+
 int
 main(void)
 {
@@ -514,6 +627,8 @@ main(void)
 		    "meanwhile", test_verify_in_slices },
 		{ "another network is refused with EX_CONFIG",
 		    test_other_network },
+		{ "netd is served only verified blocks, syncd all",
+		    test_unchecked_views },
 	};
 	struct tn_suite	 ts = { .name = "stored over IPC",
 	    .cases = tests, .ncases = TN_NCASES(tests) };

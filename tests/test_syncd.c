@@ -21,6 +21,11 @@
  *              signature skipped (not just the last window's), and Z
  *              (127.0.0.38) with A's tip as its checkpoint (not in M's
  *              headers) checks every signature and refuses it;
+ *   avaudit    M (127.0.0.39) serves A's chain with 50 signatures
+ *              zeroed; Y (127.0.0.40), with assumevalid, takes them from
+ *              M, finds them in its deferred check, cuts and bans M; A
+ *              completes it; W (127.0.0.61), checking every signature,
+ *              syncs from Y alone and never sees a bad one;
  *   liar       G catches up from A while a scripted peer (fakepeer.c)
  *              claims a far longer chain and answers no request: new
  *              blocks from A still arrive at once, G may produce, the
@@ -458,6 +463,177 @@ out:
 	return ret;
 }
 
+/*
+ * The store of stopped node n, opened with stored's own library (the
+ * fixture's way in: what a hostile peer keeps is up to it).
+ */
+static int
+store_of(struct tn_node *n, struct store *s)
+{
+	struct store_params	p;
+	char			path[512], err[512];
+
+	memset(&p, 0, sizeof(p));
+	snprintf(path, sizeof(path), "%s/%s", n->data, STORE_FILE);
+	p.path = path;
+	p.map_size = 64 << 20;
+	p.addr_max = 100;
+	p.max_reorg = 100000;
+	p.genesis = &Genesis;
+	if (store_open(s, &p, err, sizeof(err)) != STORE_OPEN_OK) {
+		fprintf(stderr, "store_open: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Make stopped node m a hostile server of the right chain: the blocks
+ * from..tip are read back, the signatures of zfrom..zto zeroed (their
+ * headers, and so their hashes, unchanged), and they are written again.
+ * A peer that skips those signatures (assumevalid) takes them as the
+ * blocks its checkpoint proves; one that checks them bans m.
+ */
+static int
+zero_signatures(struct tn_node *m, uint64_t from, uint64_t zfrom,
+    uint64_t zto)
+{
+	struct store		 s;
+	struct ipc_append	 ap;
+	struct ipc_result	 res;
+	struct ipc_range	 rg;
+	struct ipc_blocks	 got;
+	struct wbuf		 w;
+	struct rbuf		 r;
+	struct block		 b;
+	uint8_t			*copy = NULL;
+	struct blob		*v = NULL;
+	size_t			 off = 0;
+	uint32_t		 i;
+	int			 ret = -1;
+
+	if (store_of(m, &s) == -1)
+		return -1;
+	rg.from = from;
+	rg.count = IPC_MAX_BLOCKS;
+	rg.max_bytes = IPC_MAX_BLOCK_BYTES;
+	wbuf_init(&w, IPC_MAX_MSG);
+	store_blocks(&s, &rg, &w);
+	rbuf_init(&r, w.data, w.len);
+	if (ipc_blocks_decode(&r, &got) == -1 || got.count == 0 ||
+	    from + got.count - 1 != s.height) {
+		fprintf(stderr, "zero_signatures: cannot read %llu..tip\n",
+		    (unsigned long long)from);
+		goto out;
+	}
+	copy = malloc(w.len);
+	v = calloc(got.count, sizeof(*v));
+	for (i = 0; i < got.count; i++) {
+		memcpy(copy + off, got.v[i].p, got.v[i].len);
+		v[i].p = copy + off;
+		v[i].len = got.v[i].len;
+		if (from + i >= zfrom && from + i <= zto)
+			memset(copy + off + BLOCK_HEADER_LEN, 0, BLOCK_SIG_LEN);
+		if (block_decode(v[i].p, v[i].len, &b) != BLOCK_OK)
+			goto out;
+		off += got.v[i].len;
+	}
+	/* the same hashes: they must go before they can be written again */
+	memset(&ap, 0, sizeof(ap));
+	ap.rollback = 1;
+	ap.rollback_to = from - 1;
+	store_append(&s, &ap, &res);
+	if (res.code != IPC_OK)
+		goto out;
+	memset(&ap, 0, sizeof(ap));
+	ap.blocks.count = got.count;
+	ap.blocks.v = v;
+	store_append(&s, &ap, &res);
+	if (res.code == IPC_OK && res.count == got.count)
+		ret = 0;
+	else
+		fprintf(stderr, "zero_signatures: %s\n", res.reason);
+out:
+	ipc_blocks_free(&got);
+	free(v);
+	free(copy);
+	wbuf_free(&w);
+	store_close(&s);
+	return ret;
+}
+
+/* blocks in stopped node n's store whose signature is bad; -1: error */
+static long long
+bad_signatures(struct tn_node *n, long long *height)
+{
+	struct store		 s;
+	struct ipc_range	 rg;
+	struct ipc_blocks	 got;
+	struct wbuf		 w;
+	struct rbuf		 r;
+	struct block		 b;
+	uint64_t		 h = 1;
+	long long		 bad = 0;
+	uint32_t		 i;
+
+	if (store_of(n, &s) == -1)
+		return -1;
+	*height = (long long)s.height;
+	wbuf_init(&w, IPC_MAX_MSG);
+	while (h <= s.height && bad >= 0) {
+		rg.from = h;
+		rg.count = IPC_MAX_BLOCKS;
+		rg.max_bytes = IPC_MAX_BLOCK_BYTES;
+		wbuf_reset(&w);
+		store_blocks(&s, &rg, &w);
+		rbuf_init(&r, w.data, w.len);
+		if (ipc_blocks_decode(&r, &got) == -1 || got.count == 0) {
+			bad = -1;
+			break;
+		}
+		for (i = 0; i < got.count; i++, h++)
+			if (block_decode(got.v[i].p, got.v[i].len, &b) !=
+			    BLOCK_OK || b.h.height != h ||
+			    block_verify_sig(&b, &Genesis.info) != 0)
+				bad++;
+		ipc_blocks_free(&got);
+	}
+	wbuf_free(&w);
+	store_close(&s);
+	return bad;
+}
+
+/* the status' sync.assumevalid.unverified is null (or absent: off) */
+static int
+unverified_none(struct tn_node *n)
+{
+	json_t	*st = tn_status(n), *av, *uv;
+	int	 none;
+
+	if (st == NULL)
+		return 0;
+	av = json_object_get(json_object_get(st, "sync"), "assumevalid");
+	uv = json_object_get(av, "unverified");
+	none = json_is_null(av) || (uv != NULL && json_is_null(uv));
+	json_decref(st);
+	return none;
+}
+
+/* wait for a line in n's log */
+static int
+wait_log(struct tn_node *n, const char *needle, double timeout)
+{
+	double end = tn_now() + timeout;
+
+	while (tn_now() < end) {
+		if (tn_file_contains(n->log, needle))
+			return 1;
+		tn_sleep(0.1);
+	}
+	fprintf(stderr, "%s: no \"%s\" in its log\n", n->ip, needle);
+	return 0;
+}
+
 /* the status' sync.assumevalid.state, "" when missing */
 static const char *
 av_state(json_t *st)
@@ -493,24 +669,38 @@ assumevalid_real(struct tn_node *m)
 	peers_conf(conf, sizeof(conf), extra, 1, m->ip);
 	CU_ASSERT_FATAL(node_new(&Y, "127.0.0.30", conf) == 0);
 	CU_ASSERT_FATAL(tn_node_run(&Y, 20) == 0);
-	CU_ASSERT(wait_same_tip(&Y, m, 90));
 	snprintf(extra, sizeof(extra), "is at height %d of the chain",
 	    BIG_CHAIN + 100);
-	CU_ASSERT(tn_file_contains(Y.log, extra));
-	/* Y refused nothing, and announced none of the blocks whose
-	 * signature it did not check (M, which checks every announced
-	 * block's signature, would drop Y for it: Y would stop short) */
-	CU_ASSERT(!tn_file_contains(Y.log, ": bad signature; disconnecting"));
+	CU_ASSERT(wait_log(&Y, extra, 90));
+	CU_ASSERT(tn_file_contains(Y.log, "of the leading peer's header "
+	    "chain"));
+	/*
+	 * Y took M's chain with the signatures skipped, but then verified
+	 * them while idle (deferred, not skipped): the first bad one of
+	 * M's branch, at BIG_CHAIN - 49, is cut with all above it, and,
+	 * every signature checked from then on, M is refused when asked
+	 * again.  Y never announced or served any of them.
+	 */
+	snprintf(extra, sizeof(extra), "block %d (", BIG_CHAIN - 49);
+	CU_ASSERT(wait_log(&Y, extra, 90));
+	CU_ASSERT(wait_log(&Y, ": bad signature; disconnecting", 60));
+	end = tn_now() + 30;
+	while ((h = node_tip(&Y, NULL, 0)) != BIG_CHAIN - 50 &&
+	    tn_now() < end)
+		tn_sleep(0.1);
+	CU_ASSERT_EQUAL(h, BIG_CHAIN - 50);
+	end = tn_now() + 30;
+	while (!unverified_none(&Y) && tn_now() < end)
+		tn_sleep(0.1);
 	CU_ASSERT_FATAL((st = tn_status(&Y)) != NULL);
-	CU_ASSERT_STRING_EQUAL(av_state(st), "passed");
-	CU_ASSERT(tn_json_int(st, "sync.assumevalid.height") ==
-	    BIG_CHAIN + 100);
+	/* the checkpoint is off for the rest of this run */
+	CU_ASSERT_STRING_EQUAL(av_state(st), "revoked");
 	/* all but a few blocks (a window's worth without headers first) */
 	CU_ASSERT(tn_json_int(st, "sync.assumevalid.signatures_skipped") >=
 	    BIG_CHAIN);
+	CU_ASSERT(json_is_null(json_object_get(json_object_get(
+	    json_object_get(st, "sync"), "assumevalid"), "unverified")));
 	json_decref(st);
-	CU_ASSERT(tn_file_contains(Y.log, "of the leading peer's header "
-	    "chain"));
 	tn_node_cleanup(&Y);
 
 	CU_ASSERT_FATAL(node_tip(&A, tip, sizeof(tip)) >= BIG_CHAIN);
@@ -540,6 +730,32 @@ assumevalid_real(struct tn_node *m)
 	tn_node_cleanup(&Z);
 }
 
+/* a copy of A's chain on a new node at ip, stopped (for a fixture) */
+static void
+copy_of_a(struct tn_node *m, const char *ip)
+{
+	char conf[512];
+
+	peers_conf(conf, sizeof(conf), NULL, 1, A.ip);
+	CU_ASSERT_FATAL(node_new(m, ip, conf) == 0);
+	CU_ASSERT_FATAL(tn_node_run(m, 20) == 0);
+	CU_ASSERT_FATAL(wait_same_tip(m, &A, 60));
+	tn_node_stop(m, 10);
+}
+
+/* restart stopped m knowing no peer: it must not learn A's chain back */
+static void
+run_alone(struct tn_node *m)
+{
+	FILE *f = fopen(m->conf, "w");
+
+	CU_ASSERT_FATAL(f != NULL);
+	fprintf(f, "[node]\ndata_dir = %s\nlisten = %s:%d\n%s%s%s", m->data,
+	    m->ip, PORT, tn_fast_supervisor, sync_conf, sync_timeout);
+	fclose(f);
+	CU_ASSERT_FATAL(tn_node_run(m, 20) == 0);
+}
+
 static void
 test_badsig_real(void)
 {
@@ -553,23 +769,10 @@ test_badsig_real(void)
 		return;
 	}
 	/* M gets A's chain, then stops and is given the bad branch */
-	peers_conf(conf, sizeof(conf), NULL, 1, A.ip);
-	CU_ASSERT_FATAL(node_new(&M, "127.0.0.28", conf) == 0);
-	CU_ASSERT_FATAL(tn_node_run(&M, 20) == 0);
-	CU_ASSERT_FATAL(wait_same_tip(&M, &A, 60));
-	tn_node_stop(&M, 10);
+	copy_of_a(&M, "127.0.0.28");
 	/* within max_reorg_depth of A's tip: X must look at it, whenever */
 	CU_ASSERT_FATAL(corrupt_store(&M, BIG_CHAIN - 50, 150) == 0);
-	/* M restarts knowing no peer: it must not learn A's chain back */
-	{
-		FILE *f = fopen(M.conf, "w");
-
-		fprintf(f, "[node]\ndata_dir = %s\nlisten = %s:%d\n%s%s%s",
-		    M.data, M.ip, PORT, tn_fast_supervisor, sync_conf,
-		    sync_timeout);
-		fclose(f);
-	}
-	CU_ASSERT_FATAL(tn_node_run(&M, 20) == 0);
+	run_alone(&M);
 	CU_ASSERT(tn_wait_height(&M, BIG_CHAIN + 100, 10));
 	/* netd may greet with height 0 until its tip refresh (5 s) */
 	tn_sleep(5.5);
@@ -601,6 +804,174 @@ test_badsig_real(void)
 	}
 	tn_node_cleanup(&X);
 	assumevalid_real(&M);
+	tn_node_cleanup(&M);
+}
+
+/* n's node key as its status shows it ("ed25519:..."), 0 or -1 */
+static int
+node_key(struct tn_node *n, char *key, size_t len)
+{
+	double		 end = tn_now() + 20;
+	json_t		*st;
+	const char	*k;
+
+	key[0] = '\0';
+	while (key[0] == '\0' && tn_now() < end) {
+		if ((st = tn_status(n)) != NULL) {
+			k = json_string_value(json_object_get(json_object_get(
+			    st, "node"), "node_key"));
+			if (k != NULL)
+				snprintf(key, len, "%s", k);
+			json_decref(st);
+		}
+		if (key[0] == '\0')
+			tn_sleep(0.1);
+	}
+	return key[0] ? 0 : -1;
+}
+
+/* what went on in n's syncd and stored, when a test failed */
+static void
+show_log(struct tn_node *n)
+{
+	char cmd[600];
+
+	fprintf(stderr, "--- %s\n", n->ip);
+	snprintf(cmd, sizeof(cmd), "grep -E 'syncd|stored' %s | grep -v "
+	    "heartbeat | grep -iE 'warn|verif|cut|assumevalid|catching|"
+	    "refus' | tail -40 >&2", n->log);
+	(void)!system(cmd);
+}
+
+/* append text to n's configuration file */
+static void
+conf_add(struct tn_node *n, const char *fmt, ...)
+{
+	va_list	 ap;
+	FILE	*f = fopen(n->conf, "a");
+
+	CU_ASSERT_FATAL(f != NULL);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fclose(f);
+}
+
+/*
+ * assumevalid defers the signature checks, it does not skip them
+ * (docs/sync.md, "Trusted checkpoint").  M (127.0.0.39) serves A's chain
+ * with the signatures of 50 blocks zeroed; Y (127.0.0.40), with A's tip
+ * as its checkpoint and M as its only peer, takes them (their hashes are
+ * right) and, idle, verifies them: it cuts its chain below the first
+ * bad one, checks every signature from then on and so bans M when it
+ * asks for them again.  Restarted with A as a peer too, it completes
+ * A's chain (the checkpoint on again, the blocks from A audited to an
+ * empty range).  W (127.0.0.61), checking every signature and knowing
+ * only Y, has been syncing from Y since Y first caught up: it reaches
+ * A's tip without ever seeing a bad signature (Y serves and advertises
+ * only verified blocks).  No block with a bad signature is left in Y's
+ * store.
+ */
+static void
+test_avaudit_real(void)
+{
+	struct tn_node	 M, Y, W;
+	char		 tip[80], extra[200];
+	char		 kM[80], kA[80], kY[80], kW[80];
+	long long	 top, h = -1;
+	unsigned	 failures = CU_get_number_of_failures();
+	json_t		*st;
+	double		 end;
+
+	if (!a_ok) {
+		CU_FAIL("no producer");
+		return;
+	}
+	copy_of_a(&M, "127.0.0.39");
+	top = node_tip(&A, tip, sizeof(tip));
+	CU_ASSERT_FATAL(top > 1000);
+	CU_ASSERT_FATAL(zero_signatures(&M, (uint64_t)top - 400,
+	    (uint64_t)top - 300, (uint64_t)top - 251) == 0);
+	run_alone(&M);		/* it keeps its bytes */
+	CU_ASSERT_FATAL(tn_wait_height(&M, top, 10));
+	tn_sleep(5.5);		/* netd's tip refresh */
+
+	/*
+	 * Who talks to whom is pinned (pinned_only, node keys), so that the
+	 * blocks come from M alone and W's only from Y, whatever the
+	 * address books learn: Y and W are started once for their keys.
+	 */
+	CU_ASSERT_FATAL(node_key(&M, kM, sizeof(kM)) == 0);
+	CU_ASSERT_FATAL(node_key(&A, kA, sizeof(kA)) == 0);
+	snprintf(extra, sizeof(extra), "[sync]\nassumevalid = %s\n", tip);
+	CU_ASSERT_FATAL(node_new(&Y, "127.0.0.40", extra) == 0);
+	CU_ASSERT_FATAL(node_new(&W, "127.0.0.61", NULL) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&Y, 20) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&W, 20) == 0);
+	CU_ASSERT_FATAL(node_key(&Y, kY, sizeof(kY)) == 0);
+	CU_ASSERT_FATAL(node_key(&W, kW, sizeof(kW)) == 0);
+	tn_node_stop(&Y, 10);
+	tn_node_stop(&W, 10);
+	conf_add(&Y, "[node]\npeer = %s:%d %s\npeer = %s:%d %s\n"
+	    "[p2p]\npinned_only = yes\n", M.ip, PORT, kM, W.ip, PORT, kW);
+	conf_add(&W, "[node]\npeer = %s:%d %s\n[p2p]\npinned_only = yes\n",
+	    Y.ip, PORT, kY);
+	CU_ASSERT_FATAL(tn_node_run(&Y, 20) == 0);
+	CU_ASSERT(wait_log(&Y, "of the chain", 90));
+	/* W checks every signature and learns blocks only from Y */
+	CU_ASSERT_FATAL(tn_node_run(&W, 20) == 0);
+
+	/* Y's audit finds the first zeroed signature and cuts below it */
+	snprintf(extra, sizeof(extra), "block %lld (", top - 300);
+	CU_ASSERT(wait_log(&Y, extra, 120));
+	CU_ASSERT(wait_log(&Y, "bad signature, not checked during the "
+	    "catch-up", 5));
+	/* the refetch checks every signature: M is caught */
+	CU_ASSERT(wait_log(&Y, ": bad signature; disconnecting", 60));
+	end = tn_now() + 30;
+	while (node_tip(&Y, NULL, 0) != top - 301 && tn_now() < end)
+		tn_sleep(0.1);
+	CU_ASSERT_EQUAL(node_tip(&Y, NULL, 0), top - 301);
+	end = tn_now() + 30;
+	while (!unverified_none(&Y) && tn_now() < end)
+		tn_sleep(0.1);
+	CU_ASSERT(unverified_none(&Y));
+
+	/* Y again with A, the honest peer: A's chain, audited, served */
+	tn_node_stop(&Y, 10);
+	conf_add(&Y, "[node]\npeer = %s:%d %s\n", A.ip, PORT, kA);
+	CU_ASSERT_FATAL(tn_node_run(&Y, 20) == 0);
+	CU_ASSERT(wait_same_tip(&Y, &A, 90));
+	end = tn_now() + 60;
+	while (!unverified_none(&Y) && tn_now() < end)
+		tn_sleep(0.1);
+	CU_ASSERT(unverified_none(&Y));
+	CU_ASSERT_FATAL((st = tn_status(&Y)) != NULL);
+	CU_ASSERT(tn_json_int(st, "sync.assumevalid.signatures_skipped") > 0);
+	CU_ASSERT(json_is_null(json_object_get(json_object_get(
+	    json_object_get(st, "sync"), "assumevalid"), "unverified")));
+	json_decref(st);
+	CU_ASSERT(tn_file_contains(Y.log, "signatures of every stored block "
+	    "verified"));
+
+	/* W: A's tip through Y, no bad signature ever, nobody punished */
+	CU_ASSERT(wait_same_tip(&W, &A, 120));
+	CU_ASSERT_FATAL((st = tn_status(&W)) != NULL);
+	CU_ASSERT_EQUAL(tn_json_int(st,
+	    "counters.connections_closed.misbehavior"), 0);
+	json_decref(st);
+	CU_ASSERT(!tn_file_contains(W.log, "bad signature"));
+
+	/* and Y's store, read back: every signature good, A's height */
+	tn_node_stop(&Y, 10);
+	CU_ASSERT_EQUAL(bad_signatures(&Y, &h), 0);
+	CU_ASSERT_EQUAL(h, top);
+	if (CU_get_number_of_failures() > failures) {
+		show_log(&Y);
+		show_log(&W);
+	}
+	tn_node_cleanup(&W);
+	tn_node_cleanup(&Y);
 	tn_node_cleanup(&M);
 }
 
@@ -1053,6 +1424,8 @@ main(int argc, char **argv)
 		{ "three: blocks from each of three peers", test_three },
 		{ "sigstop: a frozen peer's ranges move", test_sigstop },
 		{ "badsig: bad signatures, peer dropped", test_badsig_real },
+		{ "avaudit: zeroed signatures under assumevalid are found, "
+		    "never served", test_avaudit_real },
 		{ "headers first: only with version-3 peers",
 		    test_headers_version },
 		{ "kill -9 syncd mid catch-up", test_kill_syncd },
