@@ -305,6 +305,7 @@ if want catchup; then
 	     checkpoint: ($sy | map(select(.figure == "checkpoint")) |
 	       group_by([.peers, .window]) | map({peers: .[0].peers,
 	         window: .[0].window, blocks_per_s: bps(true),
+	         verified_blocks_per_s: (map(.verified_blocks_per_s) | stats),
 	         steady_blocks_per_s: (map(.steady_blocks_per_s) | stats),
 	         cpu_us_per_block: (map(.cpu_us_per_block) | stats),
 	         self_cpu_us_per_block: (map(.self_cpu_us_per_block) | stats),
