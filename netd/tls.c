@@ -23,7 +23,8 @@ tls_error_str(unsigned long err, char *buf, size_t len)
 	if (err != 0 && (r = ERR_reason_error_string(err)) != NULL)
 		snprintf(buf, len, "TLS: %s", r);
 	else	/* libevent's own codes: EOF or a socket error */
-		snprintf(buf, len, "TLS: connection closed in the handshake");
+		snprintf(buf, len, "TLS: connection closed by the peer in "
+		    "the handshake");
 	return buf;
 }
 

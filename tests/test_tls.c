@@ -15,6 +15,8 @@
  * 127.0.14.20-32.
  */
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -860,6 +862,63 @@ test_checksum_by_version(void)
 	tn_node_cleanup(&n);
 }
 
+/*
+ * A peer that accepts, reads our ClientHello and hangs up: an error (the
+ * peer closed), not a protocol violation (a full node's eviction did
+ * this to 27 connections in bench/run.sh's 100-node network, all counted
+ * "protocol").  Three dials at backoff_min.
+ */
+static void
+test_hangup_in_handshake(void)
+{
+	struct sockaddr_in	 sa;
+	struct tn_node		 n;
+	char			 peer[64], buf[4096];
+	json_t			*st;
+	double			 end;
+	int			 l, a, one = 1, hung = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(PORT);
+	inet_pton(AF_INET, "127.0.14.41", &sa.sin_addr);
+	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CU_ASSERT_FATAL(l != -1);
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	CU_ASSERT_FATAL(bind(l, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    listen(l, 8) == 0);
+	snprintf(peer, sizeof(peer), "[node]\npeer = 127.0.14.41:%d\n", PORT);
+	CU_ASSERT_FATAL(start(&n, "127.0.14.10", NULL, peer) == 0);
+	for (end = tn_now() + 15; hung < 3 && tn_now() < end; ) {
+		struct pollfd pfd = { l, POLLIN, 0 };
+
+		if (poll(&pfd, 1, 500) != 1 ||
+		    (a = accept4(l, NULL, NULL, SOCK_CLOEXEC)) == -1)
+			continue;
+		pfd.fd = a;
+		if (poll(&pfd, 1, 2000) == 1 &&
+		    read(a, buf, sizeof(buf)) > 0)	/* the ClientHello */
+			hung++;
+		close(a);
+	}
+	CU_ASSERT_EQUAL(hung, 3);
+	st = NULL;
+	for (end = tn_now() + 5; tn_now() < end; tn_sleep(0.1)) {
+		json_decref(st);
+		st = tn_status(&n);
+		if (tn_json_int(st, "counters.connections_closed.error") >= 3)
+			break;
+	}
+	CU_ASSERT(tn_json_int(st, "counters.connections_closed.error") >= 3);
+	CU_ASSERT_EQUAL(tn_json_int(st,
+	    "counters.connections_closed.protocol"), 0);
+	CU_ASSERT(wait_log(&n, "connection closed by the peer in the "
+	    "handshake", 1));
+	json_decref(st);
+	close(l);
+	tn_node_cleanup(&n);
+}
+
 /* an argument runs only the tests whose name contains it */
 int
 main(int argc, char **argv)
@@ -868,6 +927,8 @@ main(int argc, char **argv)
 		{ "two nodes over TLS, catch-up", test_two_nodes_tls },
 		{ "checksums over TLS by the peer's version",
 		    test_checksum_by_version },
+		{ "a peer hanging up in the handshake: an error",
+		    test_hangup_in_handshake },
 		{ "plaintext refused by default, accepted when configured",
 		    test_plaintext },
 		{ "pinned key: a wrong one is refused",
