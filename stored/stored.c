@@ -310,11 +310,14 @@ req_audited(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *r)
 	if (res.code != IPC_OK)
 		log_warnx("audited %llu-%llu: %s", (unsigned long long)a.from,
 		    (unsigned long long)a.to, res.reason);
-	else if (res.count)
-		log_info("signatures of blocks %llu-%llu verified; %s",
-		    (unsigned long long)a.from, (unsigned long long)a.to,
-		    env.store.unchecked_lo ? "more to verify" :
-		    "every stored block is verified and served");
+	else if (res.count && env.store.unchecked_lo)
+		log_debug("signatures of blocks %llu-%llu verified; more to "
+		    "verify", (unsigned long long)a.from,
+		    (unsigned long long)a.to);
+	else if (res.count)	/* one line a range, not one a batch */
+		log_info("signatures of blocks up to %llu verified: every "
+		    "stored block is verified and served",
+		    (unsigned long long)a.to);
 	send_result(c, IPC_STORE_RESULT, h->reqid, &res);
 }
 
