@@ -1356,6 +1356,11 @@ test_unchecked_copy(void)
 	fresh(&s);
 	CU_ASSERT_EQUAL(append_unchecked(&s, &chain, 1, 40, 32, 38, &res),
 	    IPC_OK);
+	/* verify checks no signature: its verdict names the range */
+	store_verify(&s, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.reason, "signatures of heights "
+	    "32..38 not verified yet"));
 	/* our own 31..40 again, then 41..45: nothing removed */
 	check_copy(&s, &chain, 31, 15, 30, &lo, &hi);
 	CU_ASSERT(has_range(&s, 32, 38));
