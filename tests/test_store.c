@@ -1365,7 +1365,18 @@ test_unchecked_copy(void)
 	check_copy(&s, &chain, 31, 15, 30, &lo, &hi);
 	CU_ASSERT(has_range(&s, 32, 38));
 	CU_ASSERT(lo == 32 && hi == 38);
+	/* from 36 (in the range) up to 50: syncd kept 32..35, then marked
+	   36..38 verified without reading them */
+	check_copy(&s, &chain, 36, 15, 35, &lo, &hi);
+	CU_ASSERT(has_range(&s, 32, 38));
+	CU_ASSERT(lo == 32 && hi == 38);
+	done(&s);
 	/* a real fork above 37, the batch opens at 36: stored cuts 38.. */
+	fresh(&s);
+	lo = 32;
+	hi = 38;
+	CU_ASSERT_EQUAL(append_unchecked(&s, &chain, 1, 40, 32, 38, &res),
+	    IPC_OK);
 	CU_ASSERT_FATAL(fs_chain_fork(&fork, &chain, 37, 1) == 0);
 	check_copy(&s, &fork, 36, 14, 35, &lo, &hi);
 	CU_ASSERT(has_range(&s, 32, 37));
