@@ -1365,8 +1365,8 @@ test_unchecked_copy(void)
 	check_copy(&s, &chain, 31, 15, 30, &lo, &hi);
 	CU_ASSERT(has_range(&s, 32, 38));
 	CU_ASSERT(lo == 32 && hi == 38);
-	/* from 36 (in the range) up to 50: syncd kept 32..35, then marked
-	   36..38 verified without reading them */
+	/* from 36 (in the range) up to 50: syncd kept 32..35, audited
+	   those, logged every block verified; stored kept 36..38 */
 	check_copy(&s, &chain, 36, 15, 35, &lo, &hi);
 	CU_ASSERT(has_range(&s, 32, 38));
 	CU_ASSERT(lo == 32 && hi == 38);
