@@ -639,6 +639,25 @@ cv_committed(struct chainview *cv, const struct cv_batch *bt)
 }
 
 void
+cv_unchecked_after(const struct cv_batch *bt, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t last = bt->first + bt->count - 1;
+
+	if (bt->rollback && bt->count > 0 && *hi > last)
+		*hi = last;
+	else if (bt->rollback && bt->count == 0 && *hi > bt->rollback_to)
+		*hi = bt->rollback_to;	/* a cut: exactly this */
+	if (*lo > *hi)
+		*lo = *hi = 0;
+	if (bt->unchecked_lo == 0)
+		return;
+	if (*lo == 0 || bt->unchecked_lo < *lo)
+		*lo = bt->unchecked_lo;
+	if (bt->unchecked_hi > *hi)
+		*hi = bt->unchecked_hi;
+}
+
+void
 cv_uncommit(struct chainview *cv, const struct cv_batch *bt)
 {
 	if (cv->queued >= bt->first)

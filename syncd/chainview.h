@@ -222,6 +222,22 @@ int	cv_batch(struct chainview *, uint32_t max_blocks, size_t max_bytes,
 const struct cv_slot *cv_slot(const struct chainview *, uint64_t h);
 /* stored committed the batch; the ring forgets it */
 void	cv_committed(struct chainview *, const struct cv_batch *);
+/*
+ * syncd's copy of stored's unchecked range (heights *lo ... *hi, both 0
+ * when none; docs/sync.md "Trusted checkpoint") after stored committed
+ * bt: never smaller than stored's own (store_append), so that syncd does
+ * not announce, produce or stop auditing while stored still withholds
+ * unchecked blocks from netd.  stored removes, and so uncaps, only the
+ * blocks from the first one that differs from the stored block at its
+ * height; that may lie anywhere from bt->rollback_to + 1 up (the batch
+ * may open with blocks we hold already: a locator answer that starts
+ * below the real fork point, or a peer's choice), so a rollback caps the
+ * range at the batch's last height, not at rollback_to.  The batch's own
+ * unchecked heights are merged in.  syncd re-reads the exact range from
+ * stored after a rollback (SR_RANGE).
+ */
+void	cv_unchecked_after(const struct cv_batch *bt, uint64_t *lo,
+	    uint64_t *hi);
 /* the batch failed: its heights may be handed out again */
 void	cv_uncommit(struct chainview *, const struct cv_batch *);
 /* a reorg round is not committed yet */

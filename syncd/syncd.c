@@ -1025,22 +1025,32 @@ got_locator_answer(void *arg, struct sreq *r, const void *msg)
 
 /*
  * Our copy of stored's unchecked range after a batch of ours was
- * committed, as stored.c's append does it: a rollback caps it below the
- * first block replaced, the batch's own range is merged in.
+ * committed (cv_unchecked_after: never smaller than stored's); after a
+ * rollback the exact one is read back from stored (SR_RANGE), since
+ * stored, not we, knows from which height its blocks differed.
  */
 static void
 unverified_appended(struct syncd *s, const struct cv_batch *bt)
 {
-	if (bt->rollback && s->uv_hi > bt->rollback_to)
-		s->uv_hi = bt->rollback_to;
-	if (s->uv_lo > s->uv_hi)
-		s->uv_lo = s->uv_hi = 0;
-	if (bt->unchecked_lo == 0)
-		return;
-	if (s->uv_lo == 0 || bt->unchecked_lo < s->uv_lo)
-		s->uv_lo = bt->unchecked_lo;
-	if (bt->unchecked_hi > s->uv_hi)
-		s->uv_hi = bt->unchecked_hi;
+	cv_unchecked_after(bt, &s->uv_lo, &s->uv_hi);
+	if (bt->rollback && s->uv_lo != 0 &&
+	    !storeq_has_kind(&s->sq, SR_RANGE))
+		syncd_store_enqueue(s, SR_RANGE, NULL);
+}
+
+/* stored's unchecked range, read back after a rollback batch */
+static enum storeq_verdict
+got_range(void *arg, struct sreq *r, const void *msg)
+{
+	struct syncd		*s = arg;
+	const struct ipc_tip	*tip = msg;
+
+	(void)r;
+	if (memcmp(tip->genesis, s->gen.block.hash, IPC_HASH_LEN) != 0)
+		return STOREQ_RETRY;
+	s->uv_lo = tip->unchecked_lo;
+	s->uv_hi = tip->unchecked_hi;
+	return STOREQ_DONE;
 }
 
 static enum storeq_verdict
@@ -1261,6 +1271,7 @@ got_audit_cut(void *arg, struct sreq *r, const void *msg)
  */
 static const struct storeq_kind store_kinds[SR_NKINDS] = {
 	[SR_TIP] = { "tip", IPC_STORE_TIP_REQ, got_tip, 0 },
+	[SR_RANGE] = { "unchecked range", IPC_STORE_TIP_REQ, got_range, 0 },
 	[SR_TIP_BLOCK] = { "tip block", IPC_STORE_BLOCKS_REQ, got_tip_block,
 	    0 },
 	[SR_LOCATOR] = { "locator", IPC_STORE_LOCATOR_REQ,

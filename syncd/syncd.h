@@ -45,6 +45,7 @@ enum sreq_kind {
 				   verified yet, to verify them */
 	SR_AUDITED,		/* those found good */
 	SR_AUDIT_CUT,		/* cut the chain below a bad one */
+	SR_RANGE,		/* the unchecked range after a rollback */
 	SR_NKINDS
 };
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "chainview.h"
 #include "cunit.h"
 #include "fakesup.h"
 #include "store.h"
@@ -1312,6 +1313,77 @@ test_unchecked_deep_cut(void)
 	done(&s);
 }
 
+/*
+ * syncd's copy of the range (cv_unchecked_after) after a batch, beside
+ * stored's own after the same batch: a copy smaller than stored's lets
+ * syncd announce, produce and stop auditing while stored withholds the
+ * blocks from netd.  A batch with a rollback may open with blocks stored
+ * already: a peer answers our locator from any height it likes below the
+ * real fork point (here our own chain from 31, with 41..45 new), stored
+ * keeps its blocks (and their unchecked signatures) up to the first that
+ * differs.  syncd used to cap the range at rollback_to, below its low
+ * end: it forgot the range, stored kept it (and netd's view stayed
+ * below it while syncd announced and produced above it).
+ */
+static void
+check_copy(struct store *s, struct fs_chain *c, uint64_t from,
+    uint32_t count, uint64_t to, uint64_t *lo, uint64_t *hi)
+{
+	struct ipc_result	res;
+	struct cv_batch		bt;
+
+	memset(&bt, 0, sizeof(bt));
+	bt.rollback = 1;
+	bt.rollback_to = to;
+	bt.first = from;
+	bt.count = count;
+	CU_ASSERT_EQUAL(append(s, c, from, count, 1, to, &res), IPC_OK);
+	cv_unchecked_after(&bt, lo, hi);
+	CU_ASSERT(*lo != 0 || s->unchecked_lo == 0);
+	if (s->unchecked_lo != 0)
+		CU_ASSERT(*lo != 0 && *lo <= s->unchecked_lo &&
+		    *hi >= s->unchecked_hi);
+}
+
+static void
+test_unchecked_copy(void)
+{
+	struct store		s;
+	struct ipc_result	res;
+	struct fs_chain		fork;
+	uint64_t		lo = 32, hi = 38;
+
+	fresh(&s);
+	CU_ASSERT_EQUAL(append_unchecked(&s, &chain, 1, 40, 32, 38, &res),
+	    IPC_OK);
+	/* verify checks no signature: its verdict names the range */
+	store_verify(&s, &res);
+	CU_ASSERT_EQUAL(res.code, IPC_OK);
+	CU_ASSERT_PTR_NOT_NULL(strstr(res.reason, "signatures of heights "
+	    "32..38 not verified yet"));
+	/* our own 31..40 again, then 41..45: nothing removed */
+	check_copy(&s, &chain, 31, 15, 30, &lo, &hi);
+	CU_ASSERT(has_range(&s, 32, 38));
+	CU_ASSERT(lo == 32 && hi == 38);
+	/* from 36 (in the range) up to 50: syncd kept 32..35, audited
+	   those, logged every block verified; stored kept 36..38 */
+	check_copy(&s, &chain, 36, 15, 35, &lo, &hi);
+	CU_ASSERT(has_range(&s, 32, 38));
+	CU_ASSERT(lo == 32 && hi == 38);
+	done(&s);
+	/* a real fork above 37, the batch opens at 36: stored cuts 38.. */
+	fresh(&s);
+	lo = 32;
+	hi = 38;
+	CU_ASSERT_EQUAL(append_unchecked(&s, &chain, 1, 40, 32, 38, &res),
+	    IPC_OK);
+	CU_ASSERT_FATAL(fs_chain_fork(&fork, &chain, 37, 1) == 0);
+	check_copy(&s, &fork, 36, 14, 35, &lo, &hi);
+	CU_ASSERT(has_range(&s, 32, 37));
+	fs_chain_free(&fork);
+	done(&s);
+}
+
 int
 main(void)
 {
@@ -1339,6 +1411,8 @@ main(void)
 		    test_unchecked_audited_and_capped },
 		{ "unchecked range: the deep cut only inside or above it",
 		    test_unchecked_deep_cut },
+		{ "unchecked range: syncd's copy never smaller than stored's",
+		    test_unchecked_copy },
 	};
 	struct tn_suite	 ts = { .name = "store", .cases = tests,
 	    .ncases = TN_NCASES(tests) };

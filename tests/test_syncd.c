@@ -26,6 +26,11 @@
  *              M, finds them in its deferred check, cuts and bans M; A
  *              completes it; W (127.0.0.61), checking every signature,
  *              syncs from Y alone and never sees a bad one;
+ *   avfork     Y (127.0.0.63) catches up from A with A's tip as its
+ *              checkpoint; a scripted peer (127.0.0.64) answers its
+ *              locator from below the unchecked range with A's blocks
+ *              and one more: syncd's copy of the range stays stored's
+ *              (M, 127.0.0.62, is a stopped copy of A to read from);
  *   liar       G catches up from A while a scripted peer (fakepeer.c)
  *              claims a far longer chain and answers no request: new
  *              blocks from A still arrive at once, G may produce, the
@@ -975,6 +980,170 @@ test_avaudit_real(void)
 	tn_node_cleanup(&M);
 }
 
+/*
+ * Read heights from..from + n - 1 of stopped node m's store into one
+ * buffer (*raw, the caller frees it) and v[]; the last block into *last.
+ * 0, or -1.
+ */
+static int
+read_blocks(struct tn_node *m, uint64_t from, uint32_t n, uint8_t **raw,
+    struct blob *v, struct block *last)
+{
+	struct store		 s;
+	struct ipc_range	 rg = { from, n, IPC_MAX_BLOCK_BYTES };
+	struct ipc_blocks	 got;
+	struct wbuf		 w;
+	struct rbuf		 r;
+	size_t			 off = 0;
+	uint32_t		 i;
+	int			 ret = -1;
+
+	memset(&got, 0, sizeof(got));
+	if (store_of(m, &s) == -1)
+		return -1;
+	wbuf_init(&w, IPC_MAX_MSG);
+	store_blocks(&s, &rg, &w);
+	rbuf_init(&r, w.data, w.len);
+	if (ipc_blocks_decode(&r, &got) == 0 && got.count == n &&
+	    (*raw = malloc(w.len)) != NULL) {
+		for (i = 0; i < n; i++) {
+			memcpy(*raw + off, got.v[i].p, got.v[i].len);
+			v[i].p = *raw + off;
+			v[i].len = got.v[i].len;
+			off += got.v[i].len;
+		}
+		ret = block_decode(v[n - 1].p, v[n - 1].len, last) ==
+		    BLOCK_OK ? 0 : -1;
+	}
+	ipc_blocks_free(&got);
+	wbuf_free(&w);
+	store_close(&s);
+	return ret;
+}
+
+/*
+ * A scripted lead: answer pings, a locator with v[0..n), anything else
+ * with nothing, until n's height is want or secs have passed.  1 when it
+ * is.
+ */
+static int
+lead_until(struct fake *f, struct tn_node *node, long long want,
+    const struct blob *v, uint32_t n, double secs)
+{
+	static struct wire_msg	m, e;
+	double			end = tn_now() + secs, next = 0;
+
+	while (tn_now() < end) {
+		if (tn_now() >= next) {
+			if (node_tip(node, NULL, 0) == want)
+				return 1;
+			next = tn_now() + 0.2;
+		}
+		if (fake_recv(f, &m, 0.05) != 1 || fake_answer_ping(f, &m))
+			continue;
+		memset(&e, 0, sizeof(e));
+		if (m.type == WIRE_GET_LOCATOR) {
+			e.type = WIRE_BLOCKS;
+			wire_blocks_fill(&e.u.blocks, m.u.locator.reqid, v, n);
+		} else if (m.type == WIRE_GET_RANGE) {
+			e.type = WIRE_BLOCKS;
+			wire_blocks_fill(&e.u.blocks, m.u.range.reqid, NULL, 0);
+		} else if (m.type == WIRE_GET_HEADERS) {
+			e.type = WIRE_HEADERS;
+			e.u.headers.reqid = m.u.get_headers.reqid;
+		} else
+			continue;
+		fake_send(f, &e, Magic);
+	}
+	return 0;
+}
+
+/*
+ * A peer that answers our locator from below our unchecked range
+ * (docs/sync.md, "Trusted checkpoint").  Y (127.0.0.63), with A's tip as
+ * its checkpoint, catches up from A (signatures skipped, a range in
+ * stored); a scripted peer F (127.0.0.64) then claims one block more and
+ * answers Y's locator from 4 blocks below the tip: A's own blocks again
+ * (no key needed), then a block above A's tip (signed here with the
+ * devnet key, as a producer's new block).  The batch rolls back to
+ * tip - 5 and writes only the new block: stored keeps its range.  syncd
+ * used to cap its copy at tip - 5, audit that far, log every block
+ * verified and go on announcing and producing while stored withheld the
+ * last blocks of the range from netd for good.  Now syncd's range stays
+ * stored's: once syncd says every signature is verified, stored holds no
+ * range either.
+ */
+static void
+test_avfork_real(void)
+{
+	struct tn_node		 M, Y;
+	struct fake		 f;
+	struct blob		 v[6];
+	struct block		 last, next;
+	struct block_header	 h;
+	struct store		 s;
+	uint8_t			*raw = NULL, *top1, pk[BLOCK_PUBKEY_LEN];
+	uint8_t			 sk[BLOCK_SECKEY_LEN], payload[8] = { 1 };
+	char			 tip[80], conf[512], extra[200];
+	long long		 top;
+	size_t			 len;
+
+	if (!a_ok) {
+		CU_FAIL("no producer");
+		return;
+	}
+	copy_of_a(&M, "127.0.0.62");
+	top = node_tip(&A, tip, sizeof(tip));
+	CU_ASSERT_FATAL(top > 1000);
+	CU_ASSERT_FATAL(read_blocks(&M, (uint64_t)top - 4, 5, &raw, v,
+	    &last) == 0);
+	CU_ASSERT_FATAL((top1 = malloc(BLOCK_MAX_LEN)) != NULL);
+	devnet_keypair(pk, sk);
+	memset(&h, 0, sizeof(h));
+	h.height = (uint64_t)top + 1;
+	memcpy(h.prev, last.hash, BLOCK_HASH_LEN);
+	h.time_ms = (uint64_t)time(NULL) * 1000;
+	if (h.time_ms < last.h.time_ms)
+		h.time_ms = last.h.time_ms;
+	len = block_build(top1, &h, payload, sizeof(payload), sk, &next);
+	CU_ASSERT_FATAL(len > 0);
+	v[5].p = top1;
+	v[5].len = (uint32_t)len;
+
+	snprintf(extra, sizeof(extra), "[sync]\nassumevalid = %s\n", tip);
+	peers_conf(conf, sizeof(conf), extra, 1, A.ip);
+	CU_ASSERT_FATAL(node_new(&Y, "127.0.0.63", conf) == 0);
+	CU_ASSERT_FATAL(tn_node_run(&Y, 20) == 0);
+	CU_ASSERT_FATAL(wait_same_tip(&Y, &A, 90));
+	/* at once, while Y verifies its range: F leads */
+	CU_ASSERT_FATAL(fake_connect(&f, "127.0.0.64", Y.ip, PORT) == 0);
+	f.height = (uint64_t)top + 1;
+	memcpy(f.tip, next.hash, BLOCK_HASH_LEN);
+	CU_ASSERT(fake_hello(&f, 0xa7f0, NULL) == 0);
+	CU_ASSERT(lead_until(&f, &Y, top + 1, v, 6, 60));
+	CU_ASSERT(tn_file_contains(Y.log, "reorganising: rolling back"));
+	/* syncd's word that every signature is verified ... */
+	CU_ASSERT(wait_log(&Y, "signatures of every stored block verified",
+	    60));
+	fake_close(&f);
+	tn_node_stop(&Y, 10);
+	/* ... is stored's: no range left, nothing withheld from netd */
+	CU_ASSERT_FATAL(store_of(&Y, &s) == 0);
+	CU_ASSERT_EQUAL(s.height, (uint64_t)top + 1);
+	CU_ASSERT_EQUAL(s.unchecked_lo, 0);
+	if (s.unchecked_lo != 0) {
+		fprintf(stderr, "stored still holds unchecked %llu..%llu\n",
+		    (unsigned long long)s.unchecked_lo,
+		    (unsigned long long)s.unchecked_hi);
+		show_log(&Y);
+	}
+	store_close(&s);
+	free(top1);
+	free(raw);
+	tn_node_cleanup(&Y);
+	tn_node_cleanup(&M);
+}
+
 /* when set, fake_requests answers a locator with this one block */
 static const uint8_t	*lead_block;
 static size_t		 lead_len;
@@ -1426,6 +1595,8 @@ main(int argc, char **argv)
 		{ "badsig: bad signatures, peer dropped", test_badsig_real },
 		{ "avaudit: zeroed signatures under assumevalid are found, "
 		    "never served", test_avaudit_real },
+		{ "avfork: a locator answer from below the unchecked range",
+		    test_avfork_real },
 		{ "headers first: only with version-3 peers",
 		    test_headers_version },
 		{ "kill -9 syncd mid catch-up", test_kill_syncd },
