@@ -9,6 +9,7 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 
 #include "config.h"
@@ -20,11 +21,19 @@ tls_error_str(unsigned long err, char *buf, size_t len)
 {
 	const char *r;
 
-	if (err != 0 && (r = ERR_reason_error_string(err)) != NULL)
-		snprintf(buf, len, "TLS: %s", r);
-	else	/* libevent's own codes: EOF or a socket error */
+	if (err == 0)	/* libevent: the end of the stream */
 		snprintf(buf, len, "TLS: connection closed by the peer in "
 		    "the handshake");
+	else if (err == SSL_ERROR_SYSCALL)	/* libevent: SSL_get_error's */
+		snprintf(buf, len, "TLS: connection reset in the handshake");
+	else if (ERR_GET_LIB(err) == ERR_LIB_SYS)	/* errno */
+		snprintf(buf, len, "TLS: %s in the handshake",
+		    strerror(ERR_GET_REASON(err)));
+	else if ((r = ERR_reason_error_string(err)) != NULL)
+		snprintf(buf, len, "TLS: %s", r);
+	else
+		snprintf(buf, len, "TLS: error %lx (library %d, reason %d)",
+		    err, ERR_GET_LIB(err), ERR_GET_REASON(err));
 	return buf;
 }
 

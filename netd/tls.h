@@ -72,7 +72,11 @@ SSL	*tls_new(SSL_CTX *, struct tls_peer *peer);
  * refused with p->why.
  */
 int	 tls_leaf_check(X509 *x, struct tls_peer *p);
-/* The reason an SSL error stack holds, for a log line. */
+/*
+ * The reason an SSL error holds, for a log line: err is what libevent's
+ * bufferevent_get_openssl_error() gave, an OpenSSL error code, or 0 (end
+ * of stream) or SSL_ERROR_SYSCALL (an I/O error, a reset) of its own.
+ */
 const char *tls_error_str(unsigned long err, char *buf, size_t len);
 
 #endif
