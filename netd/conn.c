@@ -1119,14 +1119,17 @@ on_hello(struct conn *c, const struct wire_hello *h)
 		return;
 	}
 	/*
-	 * versions 2 ... WIRE_VERSION (TLS); version 1 (its frames are the
-	 * same) only in plaintext (docs/protocol.md sections 4 and 12)
+	 * versions 2 and later (TLS): a later one than ours is spoken as
+	 * ours, the lower of the two (refusing it made every version bump
+	 * cut the upgraded node off from all older ones); version 1 (its
+	 * frames are the same) only in plaintext (docs/protocol.md sections
+	 * 3, 4 and 12)
 	 */
-	if ((h->version < WIRE_VERSION_TLS || h->version > WIRE_VERSION) &&
+	if (h->version < WIRE_VERSION_TLS &&
 	    (c->tls || h->version != WIRE_VERSION_PLAIN)) {
 		conn_close(c, CLOSE_PROTOCOL, 1, "protocol version %u, we "
-		    "speak %u ... %u (and %u in plaintext)", h->version,
-		    WIRE_VERSION_TLS, WIRE_VERSION, WIRE_VERSION_PLAIN);
+		    "speak %u and later (and %u in plaintext)", h->version,
+		    WIRE_VERSION_TLS, WIRE_VERSION_PLAIN);
 		return;
 	}
 	if (!c->tls && h->version >= WIRE_VERSION_TLS && !plaintext_v2_ok(c))
@@ -1144,7 +1147,7 @@ on_hello(struct conn *c, const struct wire_hello *h)
 	c->hello_ok = 1;
 	c->nonce = h->nonce;
 	c->listen_port = h->listen_port;
-	c->version = h->version;
+	c->version = h->version < WIRE_VERSION ? h->version : WIRE_VERSION;
 	c->height = h->height;
 	memcpy(c->tip, h->tip, IPC_HASH_LEN);
 	snprintf(c->agent, sizeof(c->agent), "%s", h->agent);

@@ -220,7 +220,7 @@ struct conn {
 	/* from the peer's hello */
 	uint64_t		 nonce;
 	uint16_t		 listen_port;
-	uint16_t		 version;	/* the peer's, from its HELLO */
+	uint16_t		 version;	/* its, capped at ours */
 	uint64_t		 height;
 	uint8_t			 tip[IPC_HASH_LEN];
 	char			 agent[WIRE_AGENT_MAX + 1];

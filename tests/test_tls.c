@@ -11,8 +11,8 @@
  * A node key does not travel with a node nonce: a second machine
  * reusing a peer's nonce with another key does not displace it.
  *
- * Nodes on 127.0.14.1-127.0.14.10, port 24900; fake peers on
- * 127.0.14.20-32.
+ * Nodes on 127.0.14.1-127.0.14.11, port 24900; fake peers on
+ * 127.0.14.20-35 and 127.0.14.41.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -863,6 +863,46 @@ test_checksum_by_version(void)
 }
 
 /*
+ * A peer of a later version than ours is spoken to in ours, the lower of
+ * the two (docs/protocol.md section 3): its hello answered, its ping too,
+ * and what follows our hello has the zero checksum of our version (the
+ * fake checks every checksum, tls = 0).  Up to protocol version 4 such a
+ * hello was refused (protocol), so each version bump cut an upgraded node
+ * off from every older one: a node of fbd6bac (version 3) and one of
+ * version 4 never connected, over TLS or plaintext.
+ */
+static void
+test_later_version(void)
+{
+	struct tn_node	 n;
+	struct fake	 f;
+	struct wire_msg	 m;
+	uint8_t		 k[NODE_KEY_LEN];
+	pid_t		 pf;
+	json_t		*st;
+
+	randombytes_buf(k, sizeof(k));
+	CU_ASSERT_FATAL(start(&n, "127.0.14.11", NULL, NULL) == 0);
+	CU_ASSERT_FATAL(fake_tls_connect(&f, &pf, k, "127.0.14.35",
+	    n.ip) == 0);
+	f.tls = 0;
+	CU_ASSERT(fake_hello_version(&f, WIRE_VERSION + 1, 35, NULL) == 0);
+	CU_ASSERT(fake_recv(&f, &m, 5) == 1 && m.type == WIRE_HELLO);
+	CU_ASSERT_EQUAL(fake_alive(&f), 0);	/* a zero checksum: ours */
+	CU_ASSERT(f.have >= WIRE_HDR_LEN &&
+	    memcmp(f.buf + 10, "\0\0\0\0", WIRE_CHECK_LEN) == 0);
+	f.tls = 1;				/* as a node reads it */
+	CU_ASSERT(fake_wait_type(&f, WIRE_PONG, 2, &m) == 1);
+	CU_ASSERT(fake_alive(&f));
+	st = tn_status(&n);
+	CU_ASSERT_EQUAL(tn_json_int(st, "counters.connections_closed.protocol"),
+	    0);
+	json_decref(st);
+	stop_relay(&f, pf);
+	tn_node_cleanup(&n);
+}
+
+/*
  * A peer that accepts, reads our ClientHello and hangs up, or resets the
  * connection: an error (the peer closed), not a protocol violation (a full node's eviction did
  * this to 27 connections in bench/run.sh's 100-node network, all counted
@@ -932,6 +972,8 @@ main(int argc, char **argv)
 		{ "two nodes over TLS, catch-up", test_two_nodes_tls },
 		{ "checksums over TLS by the peer's version",
 		    test_checksum_by_version },
+		{ "a later version than ours: spoken as ours",
+		    test_later_version },
 		{ "a peer hanging up in the handshake: an error",
 		    test_hangup_in_handshake },
 		{ "plaintext refused by default, accepted when configured",
