@@ -134,7 +134,9 @@ void	store_append(struct store *, const struct ipc_append *,
  * the unchecked range's low end moves to a->to + 1 (the range is gone
  * once past its high end), only when a->from is that low end and a->to
  * is not above the tip; IPC_ERR_RANGE otherwise (nothing written).  No
- * range: IPC_OK, count 0.  count 1 when written.
+ * range, or a->to below its low end (recorded already: a request syncd
+ * re-sent to a restarted stored): IPC_OK, count 0.  count 1 when
+ * written.
  */
 void	store_audited(struct store *, const struct ipc_audited *a,
 	    struct ipc_result *);

@@ -774,13 +774,18 @@ store_audited(struct store *s, const struct ipc_audited *a,
 	struct audited_ctx	c;
 
 	memset(res, 0, sizeof(*res));
-	if (s->unchecked_lo == 0)
-		store_result(res, IPC_OK, NULL);	/* nothing left */
+	/*
+	 * Nothing left, or all of it below the range: recorded already.
+	 * syncd re-sends a request to a restarted stored, which may have
+	 * committed it before it died (a stored killed in the deferred
+	 * check logged a warning here, and syncd another).
+	 */
+	if (s->unchecked_lo == 0 || a->to < s->unchecked_lo)
+		store_result(res, IPC_OK, NULL);
 	else if (a->from != s->unchecked_lo || a->to < a->from ||
 	    a->to > s->height)
-		store_result(res, IPC_ERR_RANGE, "audited %llu-%llu, the "
-		    "unchecked range is %llu-%llu (tip %llu)",
-		    (unsigned long long)a->from, (unsigned long long)a->to,
+		store_result(res, IPC_ERR_RANGE, "the unchecked range is "
+		    "%llu-%llu (tip %llu)",
 		    (unsigned long long)s->unchecked_lo,
 		    (unsigned long long)s->unchecked_hi,
 		    (unsigned long long)s->height);

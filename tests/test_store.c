@@ -1259,6 +1259,12 @@ test_unchecked_audited_and_capped(void)
 	CU_ASSERT(has_range(&s, 12, 33));
 	CU_ASSERT_EQUAL(audited(&s, 12, 20), IPC_OK);
 	CU_ASSERT(has_range(&s, 21, 33));
+	/* the same again (syncd re-sends it to a restarted stored that had
+	 * committed it): done already, nothing changes */
+	CU_ASSERT_EQUAL(audited(&s, 12, 20), IPC_OK);
+	CU_ASSERT_EQUAL(audited(&s, 5, 20), IPC_OK);
+	CU_ASSERT_EQUAL(audited(&s, 20, 22), IPC_ERR_RANGE);	/* not lo */
+	CU_ASSERT(has_range(&s, 21, 33));
 	reopen(&s);
 	CU_ASSERT(has_range(&s, 21, 33));
 	/* a reorg replacing 30.. by checked blocks of a fork: capped */
