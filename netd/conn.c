@@ -441,12 +441,6 @@ queue_frame(struct evbuffer *out, struct wbuf *w)
 	return 0;
 }
 
-int
-conn_checksums(const struct conn *c)
-{
-	return !c->tls || c->version < WIRE_VERSION_TLS_NOCHECK;
-}
-
 /* Queue one frame; no checks of state or queue length.  -1: not sent. */
 static int
 conn_write(struct conn *c, const struct wire_msg *m)
@@ -456,8 +450,7 @@ conn_write(struct conn *c, const struct wire_msg *m)
 	int		ret = -1;
 
 	wbuf_init(&w, WIRE_MAX_FRAME);
-	if ((conn_checksums(c) ? wire_encode(&w, c->nd->magic, m) :
-	    wire_encode_tls(&w, c->nd->magic, m)) == -1)
+	if (wire_encode(&w, c->nd->magic, m) == -1)
 		log_warnx("%s: cannot encode %s", c->name,
 		    wire_type_names[m->type]);
 	else if ((len = w.len, queue_frame(bufferevent_get_output(c->bev),
@@ -1701,10 +1694,14 @@ conn_readcb(struct bufferevent *bev, void *arg)
 			break;
 		}
 		p = evbuffer_pullup(in, WIRE_HDR_LEN + (ssize_t)h.len);
-		st = p == NULL ? WIRE_ERR_SIZE : c->tls ?
-		    wire_frame_parse_tls(p, WIRE_HDR_LEN + h.len,
-		    c->nd->magic, m, &used) : wire_frame_parse(p,
-		    WIRE_HDR_LEN + h.len, c->nd->magic, m, &used);
+		if (p == NULL)
+			st = WIRE_ERR_SIZE;
+		else if (c->tls)	/* authenticated by TLS */
+			st = wire_frame_parse_tls(p, WIRE_HDR_LEN + h.len,
+			    c->nd->magic, m, &used);
+		else
+			st = wire_frame_parse(p, WIRE_HDR_LEN + h.len,
+			    c->nd->magic, m, &used);
 		if (st != WIRE_OK) {
 			frame_error(c, st);
 			break;

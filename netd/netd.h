@@ -400,13 +400,6 @@ struct conn	*conn_by_ip(struct netd *, const struct netaddr *ip);
 void		 conn_shutdown_all(struct netd *);
 struct conn	*conn_by_serial(struct netd *, uint64_t);
 int		 conn_alive(const struct conn *);
-/*
- * Whether frames sent on c carry their checksum: 1 on plaintext and with
- * a peer whose hello said a version below WIRE_VERSION_TLS_NOCHECK (or
- * has not come yet), 0 in a TLS session with a peer of that version or
- * later, which does not check it (docs/protocol.md section 2).
- */
-int		 conn_checksums(const struct conn *);
 const uint8_t	*conn_pinned_key(const struct netd *, struct netaddr ip);
 void		 conn_peer_event(struct conn *, uint16_t ipc_type);
 void		 conn_broadcast(struct netd *, const struct wire_msg *);

@@ -373,10 +373,8 @@ payload_encode(struct wbuf *w, const struct wire_msg *m)
 	}
 }
 
-/* one frame; its checksum is computed when check is set, else zero */
-static int
-frame_encode(struct wbuf *w, uint32_t magic, const struct wire_msg *m,
-    int check)
+int
+wire_encode(struct wbuf *w, uint32_t magic, const struct wire_msg *m)
 {
 	struct wbuf	p;
 	uint8_t		hdr[WIRE_HDR_LEN];
@@ -388,28 +386,13 @@ frame_encode(struct wbuf *w, uint32_t magic, const struct wire_msg *m,
 		be32_store(hdr, magic);
 		be16_store(hdr + 4, m->type);
 		be32_store(hdr + 6, (uint32_t)p.len);
-		if (check)
-			checksum(p.data, p.len, hdr + 10);
-		else
-			memset(hdr + 10, 0, WIRE_CHECK_LEN);
+		checksum(p.data, p.len, hdr + 10);
 		put_bytes(w, hdr, sizeof(hdr));
 		put_bytes(w, p.data, p.len);
 		ret = w->err ? -1 : 0;
 	}
 	wbuf_free(&p);
 	return ret;
-}
-
-int
-wire_encode(struct wbuf *w, uint32_t magic, const struct wire_msg *m)
-{
-	return frame_encode(w, magic, m, 1);
-}
-
-int
-wire_encode_tls(struct wbuf *w, uint32_t magic, const struct wire_msg *m)
-{
-	return frame_encode(w, magic, m, 0);
 }
 
 uint32_t

@@ -26,9 +26,6 @@
 #include "netaddr.h"
 
 /*
- * 4: leaves the checksum of frames in a TLS session unchecked (they are
- * authenticated by TLS, docs/protocol.md section 2) and so may be sent a
- * zero one: sent only to a peer whose hello said 4 or more.
  * 3: GET_HEADERS and HEADERS (headers-first catch-up, docs/protocol.md
  * section 3), sent only to a peer whose hello said 3 or more.
  * 2: TLS (docs/protocol.md section 12) and ADDRS_V2, peer exchange with
@@ -36,9 +33,7 @@
  * plaintext ([p2p] plaintext = yes), gets the IPv4-only ADDRS.
  * A connection speaks the lower of the two versions of its hellos.
  */
-#define WIRE_VERSION		4
-#define WIRE_VERSION_TLS_NOCHECK 4	/* the first taking zero checksums
-					   over TLS */
+#define WIRE_VERSION		3
 #define WIRE_VERSION_HEADERS	3	/* the first with GET_HEADERS */
 #define WIRE_VERSION_TLS	2	/* the first with TLS and ADDRS_V2 */
 #define WIRE_VERSION_PLAIN	1	/* the plaintext protocol before */
@@ -210,8 +205,10 @@ enum wire_status wire_frame_parse(const uint8_t *buf, size_t have,
  * session (docs/protocol.md section 2): TLS 1.3's AEAD (RFC 8446 section
  * 5.2) has already authenticated every byte, so the 4-byte BLAKE2b
  * checksum can catch nothing more and cost ~1.3 us a KiB received (issue
- * 12: a tenth of a catching-up node's CPU with 1 KiB blocks).  Senders
- * still fill it in, so a peer that checks it is served as before.
+ * 12: a tenth of a catching-up node's CPU with 1 KiB blocks).  Senders,
+ * this one too, still fill it in: a node of the previous release checks
+ * it (no version says a peer takes a zero one yet, docs/protocol.md
+ * section 2).
  */
 enum wire_status wire_frame_parse_tls(const uint8_t *buf, size_t have,
 		    uint32_t magic, struct wire_msg *m, size_t *used);
@@ -227,14 +224,6 @@ uint32_t	wire_blocks_fill(struct wire_blocks *b, uint32_t reqid,
 		    const struct blob *v, uint32_t count);
 /* Append one frame carrying m to w; -1 if it would break a limit. */
 int		wire_encode(struct wbuf *w, uint32_t magic,
-		    const struct wire_msg *m);
-/*
- * wire_encode with a zero checksum, for a TLS session with a peer of
- * version WIRE_VERSION_TLS_NOCHECK or later, which does not check it
- * (docs/protocol.md section 2): saves a BLAKE2b pass over every byte sent
- * (~1.3 us a KiB, issue 12).
- */
-int		wire_encode_tls(struct wbuf *w, uint32_t magic,
 		    const struct wire_msg *m);
 
 #endif

@@ -611,6 +611,14 @@ header_take(void *ctx, uint32_t i, const MDB_val *d)
 	return 0;
 }
 
+/* at most max of the heights from ... top (max when from is above top) */
+static uint32_t
+count_upto(uint64_t from, uint64_t top, uint32_t max)
+{
+	return from <= top && top - from < max ? (uint32_t)(top - from + 1) :
+	    max;
+}
+
 /* store_headers up to height top (the tip, or what may be served) */
 static void
 headers_upto(struct store *s, const struct ipc_headers_req *q, uint64_t top,
@@ -627,8 +635,7 @@ headers_upto(struct store *s, const struct ipc_headers_req *q, uint64_t top,
 	memset(&hs, 0, sizeof(hs));
 	max_count = q->count == 0 || q->count > IPC_MAX_HEADERS ?
 	    IPC_MAX_HEADERS : q->count;
-	if (q->from <= top && top - q->from < max_count)
-		max_count = (uint32_t)(top - q->from + 1);
+	max_count = count_upto(q->from, top, max_count);
 	if (q->from > top)
 		hs.code = IPC_ERR_RANGE;
 	else if ((t.out = malloc((size_t)max_count * BLOCK_HEADER_LEN)) ==
@@ -685,8 +692,7 @@ blocks_upto(struct store *s, const struct ipc_range *q, uint64_t top,
 	    IPC_MAX_BLOCKS : q->count;
 	max_bytes = q->max_bytes == 0 || q->max_bytes > IPC_MAX_BLOCK_BYTES ?
 	    IPC_MAX_BLOCK_BYTES : q->max_bytes;
-	if (q->from <= top && top - q->from < max_count)
-		max_count = (uint32_t)(top - q->from + 1);
+	max_count = count_upto(q->from, top, max_count);
 	if (q->from > top) {
 		bl.code = IPC_ERR_RANGE;
 		ipc_blocks_encode(out, &bl);

@@ -308,11 +308,6 @@ slot_decode(struct cv_slot *s, struct block *b)
 	return 0;
 }
 
-/*
- * One held block, on any thread of the pool: decode it (when its sender's
- * check did not) and check its producer's signature.  Touches only its
- * own slot.
- */
 /* signed by a producer of the genesis set: the one signature check */
 static int
 signed_ok(const struct chainview *cv, const struct block *b)
@@ -321,6 +316,11 @@ signed_ok(const struct chainview *cv, const struct block *b)
 	    block_verify_sig(b, cv->g) == 0;
 }
 
+/*
+ * One held block, on any thread of the pool: decode it (when its sender's
+ * check did not) and check its producer's signature.  Touches only its
+ * own slot.
+ */
 static void
 check_slot(void *arg, size_t i)
 {
@@ -341,14 +341,19 @@ struct audit_job {
 	uint8_t			*good;
 };
 
-/* one stored block, on any thread of the pool: touches only good[i] */
+/*
+ * One stored block, on any thread of the pool: touches only good[i].
+ * block_parse, not block_decode: its payload hash was checked by the
+ * catch-up and again by stored before the disk; the signature is what
+ * was skipped.
+ */
 static void
 audit_one(void *arg, size_t i)
 {
 	struct audit_job	*j = arg;
 	struct block		 b;
 
-	j->good[i] = block_decode(j->v[i].p, j->v[i].len, &b) == BLOCK_OK &&
+	j->good[i] = block_parse(j->v[i].p, j->v[i].len, &b) == BLOCK_OK &&
 	    b.h.height == j->from + i && signed_ok(j->cv, &b);
 }
 

@@ -245,7 +245,8 @@ int	cv_waiting_reorg(const struct chainview *);
 /*
  * The deferred signature check (docs/sync.md, "Trusted checkpoint"): n
  * stored blocks v[0 .. n-1] (encoded), meant to be at heights from,
- * from + 1, ...  Each is decoded and its producer's signature checked
+ * from + 1, ...  Each is parsed (block_parse: its payload hash was
+ * checked before it was stored) and its producer's signature checked
  * on cv->pool's threads, with the check a catch-up makes.  Returns n
  * when all are good, else the index of the first one that does not
  * decode, is not at its height, or is not signed by a producer of the

@@ -1134,10 +1134,19 @@ audit_next(struct syncd *s)
 	struct wbuf		w;
 	uint64_t		n;
 
+	if (!syncd_unverified(s))
+		s->audit_logged = 0;	/* the next range logs its start */
 	if (!syncd_unverified(s) || s->state != CS_IDLE ||
 	    storeq_len(&s->sq) != 0)
 		return;
 	n = s->uv_hi - s->uv_lo + 1;
+	if (!s->audit_logged) {		/* once a range, and after a restart */
+		log_info("verifying the signatures of blocks %llu-%llu, not "
+		    "checked during the catch-up under assumevalid; served "
+		    "to peers once verified", (unsigned long long)s->uv_lo,
+		    (unsigned long long)s->uv_hi);
+		s->audit_logged = 1;
+	}
 	rg.from = s->uv_lo;
 	rg.count = n > IPC_MAX_BLOCKS ? IPC_MAX_BLOCKS : (uint32_t)n;
 	rg.max_bytes = IPC_MAX_BLOCK_BYTES;
@@ -1179,16 +1188,23 @@ audit_bad_block(struct syncd *s, uint64_t h, const struct blob *v)
 	struct ipc_append	ap;
 	struct block		b;
 	struct wbuf		w;
-	char			hx[2 * BLOCK_HASH_LEN + 1] = "(does not decode)";
+	char			hx[2 * BLOCK_HASH_LEN + 1] = "?";
+	const char		*what;
+	int			 parsed;
 
-	if (block_decode(v->p, v->len, &b) == BLOCK_OK)
+	/* cv_audit's three faults; only a bad signature is a peer's doing */
+	parsed = block_parse(v->p, v->len, &b) == BLOCK_OK;
+	if (parsed)
 		sodium_bin2hex(hx, sizeof(hx), b.hash, BLOCK_HASH_LEN);
+	what = !parsed ? "stored block does not decode" : b.h.height != h ?
+	    "stored block has another height" : "bad signature";
 	if (s->audit_bad != h)
-		log_warnx("block %llu (%s): bad signature, not checked during "
-		    "the catch-up under assumevalid; cutting the chain back to "
-		    "%llu, fetching it again with every signature checked "
-		    "(assumevalid off until syncd restarts)",
-		    (unsigned long long)h, hx, (unsigned long long)(h - 1));
+		log_warnx("block %llu (%s): %s (its signature was not "
+		    "checked during the catch-up under assumevalid); cutting "
+		    "the chain back to %llu, fetching it again with every "
+		    "signature checked (assumevalid off until syncd restarts)",
+		    (unsigned long long)h, hx, what,
+		    (unsigned long long)(h - 1));
 	s->audit_bad = h;
 	s->av_revoked = 1;
 	cv_set_assumevalid(&s->cv, NULL, 0);

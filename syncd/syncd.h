@@ -114,6 +114,7 @@ struct syncd {
 	uint64_t		 uv_lo;
 	uint64_t		 uv_hi;
 	uint64_t		 audit_bad;	/* last bad height logged */
+	int			 audit_logged;	/* its start logged */
 	int			 av_revoked;	/* assumevalid switched off by
 						   a bad signature found */
 };

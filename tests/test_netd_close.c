@@ -285,34 +285,6 @@ test_error_then_eof(void)
 	close(fd);
 }
 
-/*
- * Frames carry their checksum except in a TLS session with a peer of
- * version 4 or later (docs/protocol.md section 2): a copy of a live
- * connection, its TLS flag and version set by hand.
- */
-static void
-test_checksums(void)
-{
-	struct conn	*c, t;
-	int		 fd;
-
-	c = peer_open("127.0.0.81", 40000, 7, &fd);
-	CU_ASSERT_EQUAL(c->version, WIRE_VERSION);
-	t = *c;
-	CU_ASSERT_EQUAL(t.tls, 0);
-	CU_ASSERT_EQUAL(conn_checksums(&t), 1);		/* plaintext */
-	t.tls = 1;
-	CU_ASSERT_EQUAL(conn_checksums(&t), 0);		/* TLS, version 4 */
-	t.version = WIRE_VERSION_TLS_NOCHECK - 1;
-	CU_ASSERT_EQUAL(conn_checksums(&t), 1);		/* TLS, version 3 */
-	t.version = 0;
-	CU_ASSERT_EQUAL(conn_checksums(&t), 1);		/* no hello yet */
-	conn_close(c, CLOSE_ERROR, 0, "test over");
-	conn_reap(&nd);
-	conn_reap(&nd);
-	close(fd);
-}
-
 /* The peer's goodbye ("wrong network"), then a timer's close. */
 static void
 test_goodbye_then_timer(void)
@@ -429,7 +401,6 @@ main(int argc, char **argv)
 		{ "goodbye then timer", test_goodbye_then_timer },
 		{ "shutdown with a close pending", test_shutdown_pending },
 		{ "takeover order", test_takeover_order },
-		{ "checksums by TLS and version", test_checksums },
 	};
 	struct tn_suite ts = {
 		.name = "netd close",

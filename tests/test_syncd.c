@@ -929,8 +929,8 @@ test_avaudit_real(void)
 	/* Y's audit finds the first zeroed signature and cuts below it */
 	snprintf(extra, sizeof(extra), "block %lld (", top - 300);
 	CU_ASSERT(wait_log(&Y, extra, 120));
-	CU_ASSERT(wait_log(&Y, "bad signature, not checked during the "
-	    "catch-up", 5));
+	CU_ASSERT(wait_log(&Y, "bad signature (its signature was not "
+	    "checked during the catch-up", 5));
 	/* the refetch checks every signature: M is caught */
 	CU_ASSERT(wait_log(&Y, ": bad signature; disconnecting", 60));
 	end = tn_now() + 30;
@@ -1125,6 +1125,9 @@ test_avfork_real(void)
 	/* syncd's word that every signature is verified ... */
 	CU_ASSERT(wait_log(&Y, "signatures of every stored block verified",
 	    60));
+	/* ... after it said when it began (an operator's first sign) */
+	CU_ASSERT(tn_file_contains(Y.log, "verifying the signatures of "
+	    "blocks "));
 	fake_close(&f);
 	tn_node_stop(&Y, 10);
 	/* ... is stored's: no range left, nothing withheld from netd */

@@ -819,57 +819,56 @@ test_nonce_other_key(void)
 }
 
 /*
- * In a TLS session the node sends a peer of version 4 or later zero
- * checksums and an older peer real ones (docs/protocol.md section 2); its
- * own hello, sent before it knows the version, always has one.  Both fakes
- * check every checksum (tls = 0 after the relay is up).
+ * Over TLS the node still sends every frame with its checksum (a node of
+ * the previous release checks it) and takes one with a zero checksum,
+ * which TLS has authenticated (docs/protocol.md section 2).  The fake
+ * checks every checksum it reads (tls = 0) and sends a PING whose
+ * checksum is zero.
  */
 static void
-test_checksum_by_version(void)
+test_checksum_over_tls(void)
 {
 	struct tn_node	 n;
-	struct fake	 old, cur;
+	struct fake	 f;
 	struct wire_msg	 m;
-	uint8_t		 k1[NODE_KEY_LEN], k2[NODE_KEY_LEN];
-	pid_t		 po, pc;
+	struct wbuf	 w;
+	uint8_t		 k[NODE_KEY_LEN];
+	pid_t		 pf;
+	json_t		*st;
 
-	randombytes_buf(k1, sizeof(k1));
-	randombytes_buf(k2, sizeof(k2));
+	randombytes_buf(k, sizeof(k));
 	CU_ASSERT_FATAL(start(&n, "127.0.14.10", NULL, NULL) == 0);
-	/* version 3: every frame checksummed, PING answered */
-	CU_ASSERT_FATAL(fake_tls_connect(&old, &po, k1, "127.0.14.33",
+	CU_ASSERT_FATAL(fake_tls_connect(&f, &pf, k, "127.0.14.33",
 	    n.ip) == 0);
-	old.tls = 0;
-	CU_ASSERT(fake_hello_version(&old, WIRE_VERSION_TLS_NOCHECK - 1, 33,
-	    NULL) == 0);
-	CU_ASSERT(fake_recv(&old, &m, 5) == 1 && m.type == WIRE_HELLO);
-	CU_ASSERT(fake_alive(&old));
-	/* version 4: the hello checksummed, what follows it not */
-	CU_ASSERT_FATAL(fake_tls_connect(&cur, &pc, k2, "127.0.14.34",
-	    n.ip) == 0);
-	cur.tls = 0;
-	CU_ASSERT(fake_hello(&cur, 34, NULL) == 0);
-	CU_ASSERT(fake_recv(&cur, &m, 5) == 1 && m.type == WIRE_HELLO);
-	CU_ASSERT_EQUAL(fake_alive(&cur), 0);	/* a zero checksum */
-	CU_ASSERT(cur.have >= WIRE_HDR_LEN &&
-	    memcmp(cur.buf + 10, "\0\0\0\0", WIRE_CHECK_LEN) == 0);
-	cur.tls = 1;				/* as a node reads it */
-	CU_ASSERT(fake_wait_type(&cur, WIRE_PONG, 2, &m) == 1);
-	CU_ASSERT(fake_alive(&cur));
-	CU_ASSERT(fake_alive(&old));
-	stop_relay(&cur, pc);
-	stop_relay(&old, po);
+	f.tls = 0;
+	CU_ASSERT(fake_hello(&f, 33, NULL) == 0);
+	CU_ASSERT(fake_recv(&f, &m, 5) == 1 && m.type == WIRE_HELLO);
+	CU_ASSERT(fake_alive(&f));		/* its PONG checksummed */
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_PING;
+	m.u.nonce = 0x5eed;
+	wbuf_init(&w, WIRE_MAX_FRAME);
+	CU_ASSERT_FATAL(wire_encode(&w, magic, &m) == 0);
+	memset(w.data + 10, 0, WIRE_CHECK_LEN);
+	CU_ASSERT(write(f.fd, w.data, w.len) == (ssize_t)w.len);
+	wbuf_free(&w);
+	CU_ASSERT(fake_wait_type(&f, WIRE_PONG, 3, &m) == 1 &&
+	    m.u.nonce == 0x5eed);
+	st = tn_status(&n);
+	CU_ASSERT_EQUAL(tn_json_int(st, "counters.connections_closed.protocol"),
+	    0);
+	json_decref(st);
+	stop_relay(&f, pf);
 	tn_node_cleanup(&n);
 }
 
 /*
  * A peer of a later version than ours is spoken to in ours, the lower of
- * the two (docs/protocol.md section 3): its hello answered, its ping too,
- * and what follows our hello has the zero checksum of our version (the
- * fake checks every checksum, tls = 0).  Up to protocol version 4 such a
- * hello was refused (protocol), so each version bump cut an upgraded node
- * off from every older one: a node of fbd6bac (version 3) and one of
- * version 4 never connected, over TLS or plaintext.
+ * the two (docs/protocol.md section 3): its hello answered, its ping too
+ * (the fake checks every checksum, tls = 0).  Such a hello was refused
+ * (protocol), so each version bump cut an upgraded node off from every
+ * older one: a node of fbd6bac (version 3) and one that said version 4
+ * never connected, over TLS or plaintext.
  */
 static void
 test_later_version(void)
@@ -887,12 +886,8 @@ test_later_version(void)
 	    n.ip) == 0);
 	f.tls = 0;
 	CU_ASSERT(fake_hello_version(&f, WIRE_VERSION + 1, 35, NULL) == 0);
-	CU_ASSERT(fake_recv(&f, &m, 5) == 1 && m.type == WIRE_HELLO);
-	CU_ASSERT_EQUAL(fake_alive(&f), 0);	/* a zero checksum: ours */
-	CU_ASSERT(f.have >= WIRE_HDR_LEN &&
-	    memcmp(f.buf + 10, "\0\0\0\0", WIRE_CHECK_LEN) == 0);
-	f.tls = 1;				/* as a node reads it */
-	CU_ASSERT(fake_wait_type(&f, WIRE_PONG, 2, &m) == 1);
+	CU_ASSERT(fake_recv(&f, &m, 5) == 1 && m.type == WIRE_HELLO &&
+	    m.u.hello.version == WIRE_VERSION);
 	CU_ASSERT(fake_alive(&f));
 	st = tn_status(&n);
 	CU_ASSERT_EQUAL(tn_json_int(st, "counters.connections_closed.protocol"),
@@ -970,8 +965,8 @@ main(int argc, char **argv)
 {
 	static const struct tn_case tests[] = {
 		{ "two nodes over TLS, catch-up", test_two_nodes_tls },
-		{ "checksums over TLS by the peer's version",
-		    test_checksum_by_version },
+		{ "over TLS: checksums sent, a zero one taken",
+		    test_checksum_over_tls },
 		{ "a later version than ours: spoken as ours",
 		    test_later_version },
 		{ "a peer hanging up in the handshake: an error",
