@@ -46,9 +46,11 @@ cv_init(struct chainview *cv, const struct genesis_info *g, uint32_t window,
 	memset(cv, 0, sizeof(*cv));
 	cv->g = g;
 	cv->max_reorg = max_reorg;
-	cv->cap = window + IPC_MAX_BLOCKS + 2;
-	if (cv->cap < max_reorg + IPC_MAX_BLOCKS + 2)
-		cv->cap = max_reorg + IPC_MAX_BLOCKS + 2;
+	/* the window above what is queued, and the batches in stored's
+	   hands below it (a block beyond the ring is dropped: a stall) */
+	cv->cap = window + CV_BATCHES_HELD * IPC_MAX_BLOCKS + 2;
+	if (cv->cap < max_reorg + CV_BATCHES_HELD * IPC_MAX_BLOCKS + 2)
+		cv->cap = max_reorg + CV_BATCHES_HELD * IPC_MAX_BLOCKS + 2;
 	if ((cv->slot = calloc(cv->cap, sizeof(*cv->slot))) == NULL)
 		return -1;
 	if ((cv->run = calloc(cv->cap, sizeof(*cv->run))) == NULL) {

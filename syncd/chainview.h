@@ -125,6 +125,13 @@ struct cv_bad {
 	enum block_error err;
 };
 
+/*
+ * Catch-up batches queued (cv_batch) and not yet committed, at most: the
+ * ring holds them below the window (syncd sends the next while stored
+ * commits one, storeq.h STOREQ_PIPELINE).
+ */
+#define CV_BATCHES_HELD		2
+
 /* a batch to commit: the blocks point into the ring until cv_committed */
 struct cv_batch {
 	int		 rollback;

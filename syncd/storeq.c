@@ -47,19 +47,52 @@ head(struct storeq *q)
 	return q->len ? &q->q[q->head] : NULL;
 }
 
+/* send r (again) under a new request id */
 static void
-send_head(struct storeq *q, double now)
+send_one(struct storeq *q, struct sreq *r, double now)
 {
-	struct sreq *r;
-
-	if ((r = head(q)) == NULL)
-		return;
 	if (++q->reqid == 0)
 		q->reqid = 1;
 	r->reqid = q->reqid;
 	r->sent = now;
-	q->retry_at = 0;
 	(void)q->send(q->arg, r->type, r->reqid, &r->body);
+}
+
+/* the i-th request from the head may go while those before it wait */
+static int
+may_pipeline(const struct storeq *q, int i)
+{
+	const struct sreq *r = &q->q[(q->head + i) % STOREQ_MAX];
+	const struct sreq *prev = &q->q[(q->head + i - 1) % STOREQ_MAX];
+
+	return i < STOREQ_PIPELINE && q->kinds[r->kind].pipelined &&
+	    q->kinds[prev->kind].pipelined;
+}
+
+/*
+ * Send what may go: the head when nothing is in flight, then the
+ * pipelined ones behind it.  Not while a retry is due later (after a
+ * backoff everything in flight goes again, under new ids).
+ */
+static void
+send_more(struct storeq *q, double now)
+{
+	if (q->retry_at != 0)
+		return;
+	while (q->inflight < q->len &&
+	    (q->inflight == 0 || may_pipeline(q, q->inflight))) {
+		send_one(q, &q->q[(q->head + q->inflight) % STOREQ_MAX], now);
+		q->inflight++;
+	}
+}
+
+/* everything in flight goes again (stored restarted, a retry is due) */
+static void
+send_again(struct storeq *q, double now)
+{
+	q->inflight = 0;
+	q->retry_at = 0;
+	send_more(q, now);
 }
 
 static void
@@ -76,8 +109,9 @@ pop(struct storeq *q, double now)
 	release(&q->q[q->head]);
 	q->head = (q->head + 1) % STOREQ_MAX;
 	q->len--;
+	q->inflight--;		/* the head was */
 	q->backoff = 0;
-	send_head(q, now);
+	send_more(q, now);
 }
 
 void
@@ -88,6 +122,7 @@ storeq_clear(struct storeq *q)
 		q->head = (q->head + 1) % STOREQ_MAX;
 		q->len--;
 	}
+	q->inflight = 0;
 	q->retry_at = 0;
 	q->backoff = 0;
 }
@@ -109,8 +144,8 @@ storeq_push(struct storeq *q, int kind, struct wbuf *body, double now)
 		r->body = *body;	/* ownership moves to the queue */
 	else
 		wbuf_init(&r->body, 16);
-	if (++q->len == 1)
-		send_head(q, now);
+	q->len++;
+	send_more(q, now);
 	return r;
 }
 
@@ -123,6 +158,7 @@ retry_later(struct storeq *q, double now)
 		q->backoff = STOREQ_BACKOFF_MAX_S;
 	q->retry_at = now + q->backoff;
 	q->retries++;
+	q->inflight = 0;	/* all go again: other answers are stale */
 }
 
 /* the outcome an answer carries: a result's, a block read's; else OK */
@@ -218,8 +254,8 @@ storeq_answer(struct storeq *q, uint16_t type, uint32_t reqid,
 	const struct ipc_msgdef	*d;
 	struct sreq		*r;
 
-	if ((r = head(q)) == NULL) {
-		q->stale++;
+	if ((r = head(q)) == NULL || q->inflight == 0) {
+		q->stale++;	/* nothing asked, or all to go again */
 		return 0;
 	}
 	d = answer_def(&q->kinds[r->kind]);
@@ -248,8 +284,8 @@ storeq_tick(struct storeq *q, double now)
 	if (r == NULL)
 		return;
 	if ((q->retry_at && now >= q->retry_at) ||
-	    now - r->sent > STOREQ_RESEND_S)
-		send_head(q, now);
+	    (q->inflight > 0 && now - r->sent > STOREQ_RESEND_S))
+		send_again(q, now);
 }
 
 void
@@ -257,8 +293,8 @@ storeq_reconnected(struct storeq *q, double now)
 {
 	if (q->len == 0)
 		return;
-	log_debug("stored connected: sending our request again");
-	send_head(q, now);
+	log_debug("stored connected: sending our requests again");
+	send_again(q, now);
 }
 
 int
@@ -267,29 +303,41 @@ storeq_len(const struct storeq *q)
 	return q->len;
 }
 
-/* a request queued with kind (when kind >= 0) or IPC type (else) */
+/* requests queued with kind (when kind >= 0) or IPC type (else) */
 static int
 queued(const struct storeq *q, int kind, uint16_t type)
 {
 	const struct sreq	*r;
-	int			 i;
+	int			 i, n = 0;
 
 	for (i = 0; i < q->len; i++) {
 		r = &q->q[(q->head + i) % STOREQ_MAX];
 		if (kind >= 0 ? r->kind == kind : r->type == type)
-			return 1;
+			n++;
 	}
-	return 0;
+	return n;
 }
 
 int
 storeq_has_kind(const struct storeq *q, int kind)
 {
-	return queued(q, kind, 0);
+	return queued(q, kind, 0) > 0;
 }
 
 int
 storeq_has_type(const struct storeq *q, uint16_t type)
+{
+	return queued(q, -1, type) > 0;
+}
+
+int
+storeq_count_kind(const struct storeq *q, int kind)
+{
+	return queued(q, kind, 0);
+}
+
+int
+storeq_count_type(const struct storeq *q, uint16_t type)
 {
 	return queued(q, -1, type);
 }

@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * storeq.h - syncd's requests to stored: one at a time, in order.
+ * storeq.h - syncd's requests to stored: in order, one at a time but
+ * for catch-up batches, two of which may be in flight.
  *
- * stored answers one request at a time, and every request syncd sends
- * is idempotent, so the queue sends only its head and may send it again
- * whenever it likes.  A table (struct storeq_kind, one row per request
+ * stored answers one request at a time, in the order sent, and every
+ * request syncd sends is idempotent, so the queue sends its head and may
+ * send it again whenever it likes.  A kind marked pipelined may also go
+ * while the one before it, pipelined too, awaits its answer, up to
+ * STOREQ_PIPELINE in flight: stored then starts a catch-up batch as soon
+ * as it has committed the last one instead of after a round trip through
+ * syncd (issue 12: the checkpoint catch-up is bound by stored's appends,
+ * one after the other).  Answers are still matched to the head only;
+ * when the head is to go again (backoff, stored restarted, no answer)
+ * everything in flight goes again under new ids, and the answers to the
+ * old ones are stale.  A table (struct storeq_kind, one row per request
  * kind) says which IPC type a kind sends and which handler takes its
  * answer; the answer's type and decoder are the IPC catalogue's (msg.c:
  * ipc_msgdef()->answer and ->decode), not a second copy.  The queue owns
@@ -31,6 +40,7 @@
 #include "netaddr.h"
 
 #define STOREQ_MAX		8	/* requests waiting, the head included */
+#define STOREQ_PIPELINE		2	/* in flight, pipelined kinds only */
 #define STOREQ_RESEND_S		30.0	/* no answer from stored: again */
 #define STOREQ_BACKOFF_MIN_S	0.2	/* stored busy: first wait, doubled */
 #define STOREQ_BACKOFF_MAX_S	10.0	/* ... up to this */
@@ -73,6 +83,8 @@ struct storeq_kind {
 	uint16_t	 type;		/* the request's IPC type */
 	storeq_handler	 handler;
 	int		 warn_busy;	/* "stored busy" at warning, not debug */
+	int		 pipelined;	/* may go while one before it, of a
+					   pipelined kind, is unanswered */
 };
 
 struct storeq {
@@ -82,6 +94,8 @@ struct storeq {
 	void		*arg;		/* for send and the handlers */
 	struct sreq	 q[STOREQ_MAX];
 	int		 head, len;
+	int		 inflight;	/* sent and unanswered, from the head
+					   (0 while a retry is due) */
 	uint32_t	 reqid;		/* the last one used, never 0 */
 	double		 retry_at;	/* 0: no retry due */
 	double		 backoff;	/* seconds, 0 after an answer */
@@ -99,14 +113,16 @@ void	storeq_init(struct storeq *, const struct storeq_kind *, size_t n,
 void	storeq_clear(struct storeq *);
 /*
  * Queue a request of kind; body (may be NULL: empty) moves to the queue.
- * Sent at once when it is the only one.  Returns it, for its context
+ * Sent at once when it is the only one, or when it and all before it
+ * are pipelined and fewer than STOREQ_PIPELINE are in flight.  Returns it, for its context
  * fields.  fatalx on overflow: syncd never has more than a few queued.
  */
 struct sreq *storeq_push(struct storeq *, int kind, struct wbuf *body,
 	    double now);
 /*
  * An answer from stored.  Returns 1 when it answered the head (handler
- * called, head popped, the next one sent), 0 when it was stale (another
+ * called, head popped, the next one sent unless it was already), 0 when
+ * it was stale (another
  * request id or type: dropped), -1 when the head is to be sent again
  * after a backoff (malformed answer, stored busy or failing, or the
  * handler said so).
@@ -115,11 +131,15 @@ int	storeq_answer(struct storeq *, uint16_t type, uint32_t reqid,
 	    struct rbuf *body, double now);
 /* the clock: a retry that is due, or the head unanswered for too long */
 void	storeq_tick(struct storeq *, double now);
-/* stored (re)connected: whatever it had is lost, the head goes again */
+/* stored (re)connected: whatever it had is lost, what was in flight goes
+   again */
 void	storeq_reconnected(struct storeq *, double now);
 int	storeq_len(const struct storeq *);
 /* 1 when a request of kind / of IPC type is queued */
 int	storeq_has_kind(const struct storeq *, int kind);
 int	storeq_has_type(const struct storeq *, uint16_t type);
+/* how many requests of kind / of IPC type are queued, 0 ... STOREQ_MAX */
+int	storeq_count_kind(const struct storeq *, int kind);
+int	storeq_count_type(const struct storeq *, uint16_t type);
 
 #endif

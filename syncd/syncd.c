@@ -394,6 +394,7 @@ round_forget(struct syncd *s)
 	for (i = 0; i < s->pl.np; i++)
 		s->pl.p[i].skip = 0;
 	s->held_future = 0;
+	s->refused_from = 0;
 }
 
 /* what entering a state means; the state is already set */
@@ -817,6 +818,20 @@ handle_bad(struct syncd *s, const struct cv_bad *bad)
 	return drop_bad(s, bad, requeue_cb);
 }
 
+/*
+ * Room for another catch-up batch in stored's hands: only batches are
+ * queued as appends, and fewer than STOREQ_PIPELINE of them (the next
+ * one is then sent while stored commits the last, storeq.h).
+ */
+static int
+batch_room(const struct syncd *s)
+{
+	int n = storeq_count_kind(&s->sq, SR_APPEND_SYNC);
+
+	return n < CV_BATCHES_HELD && n < STOREQ_PIPELINE &&
+	    n == storeq_count_type(&s->sq, IPC_STORE_APPEND);
+}
+
 static void
 commit_next(struct syncd *s)
 {
@@ -827,7 +842,7 @@ commit_next(struct syncd *s)
 	struct wbuf		 w;
 	uint32_t		 i;
 
-	if (syncd_append_queued(s) || s->state == CS_DRAIN)
+	if (!batch_room(s) || s->state == CS_DRAIN)
 		return;
 	if (cv_batch(&s->cv, IPC_MAX_BLOCKS, BATCH_BYTES, &bt) != 1)
 		return;
@@ -1061,12 +1076,21 @@ got_append_sync(void *arg, struct sreq *r, const void *msg)
 	const struct cv_slot		*sl;
 	uint64_t			 last = r->batch.first +
 					    r->batch.count - 1;
+	char				 why[128 + IPC_REASON_MAX];
 
 	if (res->code != IPC_OK) {
-		log_warnx("stored refused blocks %llu-%llu: %s (%s); "
-		    "re-reading the tip", (unsigned long long)r->batch.first,
+		(void)snprintf(why, sizeof(why), "stored refused blocks "
+		    "%llu-%llu: %s (%s); re-reading the tip",
+		    (unsigned long long)r->batch.first,
 		    (unsigned long long)last, ipc_code_names[res->code <
 		    IPC_NCODES ? res->code : IPC_ERR_MALFORMED], res->reason);
+		/* a batch sent behind a refused one cannot link */
+		if (s->refused_from && r->batch.first > s->refused_from)
+			log_debug("%s", why);
+		else
+			log_warnx("%s", why);
+		if (s->refused_from == 0)
+			s->refused_from = r->batch.first;
 		catchup_fsm(s, CE_ROUND_END, "stored refused a batch");
 		return STOREQ_DONE;
 	}
@@ -1295,7 +1319,7 @@ static const struct storeq_kind store_kinds[SR_NKINDS] = {
 	[SR_FORK_BLOCK] = { "fork block", IPC_STORE_BLOCKS_REQ,
 	    got_fork_answer, 0 },
 	[SR_APPEND_SYNC] = { "catch-up batch", IPC_STORE_APPEND,
-	    got_append_sync, 1 },
+	    got_append_sync, 1, 1 },
 	[SR_APPEND_PRODUCE] = { "our blocks", IPC_STORE_APPEND,
 	    produce_result, 0 },
 	[SR_APPEND_ANNOUNCED] = { "announced block", IPC_STORE_APPEND,

@@ -86,6 +86,8 @@ struct syncd {
 	struct cv_link		 lead_first;	/* its first block */
 	uint32_t		 block_len_max;	/* largest block this round */
 	double			 last_progress;
+	uint64_t		 refused_from;	/* first height of this round's
+						   batch stored refused; 0 */
 	uint64_t		 held_future;	/* height held in this round:
 						   dated ahead, not due */
 	/* headers first (CS_HEADERS, docs/sync.md "Trusted checkpoint") */

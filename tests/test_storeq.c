@@ -7,7 +7,9 @@
  * goes; stored restarting gets the head again under a new id, and an
  * answer to the old id is dropped; busy, storage errors, malformed
  * answers and a handler's "not now" retry with a doubling backoff; no
- * answer for STOREQ_RESEND_S sends again.
+ * answer for STOREQ_RESEND_S sends again.  Pipelined kinds (catch-up
+ * batches): two in flight, no more, nothing else beside them, and every
+ * way the head goes again sends both again under new ids.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,7 @@
 #include "log.h"
 #include "storeq.h"
 
-enum { K_TIP, K_LOCATOR, K_APPEND, K_BLOCK, NK };
+enum { K_TIP, K_LOCATOR, K_APPEND, K_BLOCK, K_BATCH, NK };
 
 #define MAXSENT	32
 
@@ -82,7 +84,8 @@ on_counted(void *arg, struct sreq *r, const void *msg)
 {
 	(void)arg;
 	(void)msg;
-	CU_ASSERT(r->kind == K_APPEND || r->kind == K_BLOCK);
+	CU_ASSERT(r->kind == K_APPEND || r->kind == K_BLOCK ||
+	    r->kind == K_BATCH);
 	seen.calls[r->kind]++;
 	return seen.verdict;
 }
@@ -92,6 +95,7 @@ static const struct storeq_kind kinds[NK] = {
 	[K_LOCATOR] = { "locator", IPC_STORE_LOCATOR_REQ, on_locator, 0 },
 	[K_APPEND] = { "append", IPC_STORE_APPEND, on_counted, 0 },
 	[K_BLOCK] = { "block", IPC_STORE_BLOCKS_REQ, on_counted, 0 },
+	[K_BATCH] = { "batch", IPC_STORE_APPEND, on_counted, 0, 1 },
 };
 
 static void
@@ -306,14 +310,20 @@ test_retry_backoff(void)
 	CU_ASSERT_EQUAL(seen.calls[K_APPEND], 1);
 	CU_ASSERT_EQUAL(storeq_len(&q), 1);
 	CU_ASSERT_EQUAL(q.retries, 4);
+	/* an answer to the old id while the retry is due: stale */
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[3], IPC_OK, 13.1), 0);
+	CU_ASSERT_EQUAL(seen.calls[K_APPEND], 1);
 	/* capped */
-	for (int i = 0; i < 10; i++)
+	for (int i = 0; i < 10; i++) {
+		storeq_tick(&q, 15 + 20 * i);
 		CU_ASSERT_EQUAL(answer_result(&q, q.q[q.head].reqid,
-		    IPC_ERR_BUSY, 14), -1);
+		    IPC_ERR_BUSY, 15 + 20 * i), -1);
+	}
 	CU_ASSERT_DOUBLE_EQUAL(q.backoff, STOREQ_BACKOFF_MAX_S, 1e-9);
 	/* taken at last: the backoff starts over */
 	seen.verdict = STOREQ_DONE;
-	CU_ASSERT_EQUAL(answer_result(&q, q.q[q.head].reqid, IPC_OK, 30), 1);
+	storeq_tick(&q, 300);
+	CU_ASSERT_EQUAL(answer_result(&q, q.q[q.head].reqid, IPC_OK, 300), 1);
 	CU_ASSERT_EQUAL(q.backoff, 0);
 	CU_ASSERT_EQUAL(storeq_len(&q), 0);
 	storeq_clear(&q);
@@ -404,6 +414,110 @@ test_resend_silent(void)
 	CU_ASSERT_EQUAL(sent.n, 2);
 }
 
+/* a catch-up batch (pipelined), its height in r->height */
+static void
+push_batch(struct storeq *q, uint64_t h, double now)
+{
+	storeq_push(q, K_BATCH, NULL, now)->height = h;
+}
+
+/*
+ * Pipelined kinds: two in flight at once, a third only when the head is
+ * answered; a request of another kind neither goes beside them nor lets
+ * one go beside it.
+ */
+static void
+test_pipelined(void)
+{
+	struct storeq q;
+
+	reset(&q);
+	push_batch(&q, 1, 1);
+	push_batch(&q, 2, 1);
+	push_batch(&q, 3, 1);
+	CU_ASSERT_EQUAL(sent.n, STOREQ_PIPELINE);
+	CU_ASSERT_EQUAL(storeq_count_kind(&q, K_BATCH), 3);
+	CU_ASSERT_EQUAL(storeq_count_type(&q, IPC_STORE_APPEND), 3);
+	/* the second's answer before the head's: not the head's, stale */
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[1], IPC_OK, 2), 0);
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[0], IPC_OK, 2), 1);
+	CU_ASSERT_EQUAL(sent.n, 3);		/* the third goes */
+	CU_ASSERT_EQUAL(q.inflight, 2);
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[1], IPC_OK, 3), 1);
+	CU_ASSERT_EQUAL(sent.n, 3);		/* nothing new */
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[2], IPC_OK, 3), 1);
+	CU_ASSERT_EQUAL(seen.calls[K_BATCH], 3);
+	CU_ASSERT_EQUAL(storeq_len(&q), 0);
+	CU_ASSERT_EQUAL(q.inflight, 0);
+
+	/* a tip request behind a batch waits for it ... */
+	reset(&q);
+	push_batch(&q, 1, 1);
+	storeq_push(&q, K_TIP, NULL, 1);
+	push_batch(&q, 2, 1);
+	CU_ASSERT_EQUAL(sent.n, 1);
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[0], IPC_OK, 2), 1);
+	/* ... and a batch behind the tip request waits for that */
+	CU_ASSERT_EQUAL(sent.n, 2);
+	CU_ASSERT_EQUAL(sent.type[1], IPC_STORE_TIP_REQ);
+	CU_ASSERT_EQUAL(answer_tip(&q, IPC_STORE_TIP, sent.reqid[1], 1, 2), 1);
+	CU_ASSERT_EQUAL(sent.n, 3);
+	CU_ASSERT_EQUAL(sent.type[2], IPC_STORE_APPEND);
+	storeq_clear(&q);
+
+	/* an append of another kind does not go beside a batch */
+	reset(&q);
+	push_batch(&q, 1, 1);
+	push_append(&q, 1);
+	CU_ASSERT_EQUAL(sent.n, 1);
+	storeq_clear(&q);
+}
+
+/*
+ * The head of two in flight goes again (busy, stored restarted, no
+ * answer for STOREQ_RESEND_S): both go again under new ids, in order,
+ * and an answer to an old id is stale.
+ */
+static void
+test_pipelined_again(void)
+{
+	struct storeq q;
+
+	reset(&q);
+	push_batch(&q, 1, 1);
+	push_batch(&q, 2, 1);
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[0], IPC_ERR_BUSY, 2),
+	    -1);
+	CU_ASSERT_EQUAL(q.inflight, 0);
+	/* stored went on to the second, which could not link: stale */
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[1], IPC_ERR_LINK, 2), 0);
+	CU_ASSERT_EQUAL(seen.calls[K_BATCH], 0);
+	push_batch(&q, 3, 2);			/* not while a retry is due */
+	CU_ASSERT_EQUAL(sent.n, 2);
+	storeq_tick(&q, 2 + STOREQ_BACKOFF_MIN_S);
+	CU_ASSERT_EQUAL(sent.n, 4);
+	CU_ASSERT(sent.reqid[2] != sent.reqid[0] &&
+	    sent.reqid[3] != sent.reqid[1] && sent.reqid[3] != sent.reqid[2]);
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[2], IPC_OK, 3), 1);
+	CU_ASSERT_EQUAL(sent.n, 5);		/* the third */
+
+	/* stored restarts with two in flight: both again */
+	storeq_reconnected(&q, 4);
+	CU_ASSERT_EQUAL(sent.n, 7);
+	CU_ASSERT_EQUAL(q.q[q.head].height, 2);
+	CU_ASSERT_EQUAL(sent.reqid[5], q.q[q.head].reqid);
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[3], IPC_OK, 4), 0);
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[5], IPC_OK, 4), 1);
+
+	/* no answer for STOREQ_RESEND_S: the one left again */
+	storeq_tick(&q, 4 + STOREQ_RESEND_S + 1);
+	CU_ASSERT_EQUAL(sent.n, 8);
+	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[7], IPC_OK, 40), 1);
+	CU_ASSERT_EQUAL(seen.calls[K_BATCH], 3);
+	CU_ASSERT_EQUAL(storeq_len(&q), 0);
+	storeq_clear(&q);
+}
+
 int
 main(void)
 {
@@ -417,6 +531,10 @@ main(void)
 		    test_refused_read },
 		{ "a block read failed in stored: again after the backoff",
 		    test_failed_block_read },
+		{ "pipelined: two in flight, nothing beside them",
+		    test_pipelined },
+		{ "pipelined: both again when the head goes again",
+		    test_pipelined_again },
 	};
 	struct tn_suite ts = { .name = "storeq", .cases = tests,
 	    .ncases = TN_NCASES(tests) };
