@@ -23,9 +23,10 @@
 
 #include "block.h"
 #include "chainview.h"
-#include "storeq.h"
 #include "cunit.h"
+#include "ipc.h"
 #include "planner.h"
+#include "storeq.h"
 #include "testchain.h"
 #include "vpool.h"
 
