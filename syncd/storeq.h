@@ -5,7 +5,9 @@
  *
  * stored answers one request at a time, in the order sent, and every
  * request syncd sends is idempotent, so the queue sends its head and may
- * send it again whenever it likes.  A kind marked pipelined may also go
+ * send it again whenever it likes; but for two batches in flight, of
+ * which stored may have committed both when the first goes again: it is
+ * then answered with the second's last height (docs/sync.md "Restarts").  A kind marked pipelined may also go
  * while the one before it, pipelined too, awaits its answer, up to
  * STOREQ_PIPELINE in flight: stored then starts a catch-up batch as soon
  * as it has committed the last one instead of after a round trip through
