@@ -330,6 +330,14 @@ storeq_has_type(const struct storeq *q, uint16_t type)
 	return queued(q, -1, type) > 0;
 }
 
+const struct sreq *
+storeq_at(const struct storeq *q, int i)
+{
+	if (i < 0 || i >= q->len)
+		return NULL;
+	return &q->q[(q->head + i) % STOREQ_MAX];
+}
+
 int
 storeq_count_kind(const struct storeq *q, int kind)
 {

@@ -7,7 +7,8 @@
  * request syncd sends is idempotent, so the queue sends its head and may
  * send it again whenever it likes; but for two batches in flight, of
  * which stored may have committed both when the first goes again: it is
- * then answered with the second's last height (docs/sync.md "Restarts").  A kind marked pipelined may also go
+ * then answered with the second's last height (syncd takes that,
+ * docs/sync.md "Restarts").  A kind marked pipelined may also go
  * while the one before it, pipelined too, awaits its answer, up to
  * STOREQ_PIPELINE in flight: stored then starts a catch-up batch as soon
  * as it has committed the last one instead of after a round trip through
@@ -140,6 +141,8 @@ int	storeq_len(const struct storeq *);
 /* 1 when a request of kind / of IPC type is queued */
 int	storeq_has_kind(const struct storeq *, int kind);
 int	storeq_has_type(const struct storeq *, uint16_t type);
+/* the i-th request from the head (0: the head); NULL when i >= len */
+const struct sreq *storeq_at(const struct storeq *, int i);
 /* how many requests of kind / of IPC type are queued, 0 ... STOREQ_MAX */
 int	storeq_count_kind(const struct storeq *, int kind);
 int	storeq_count_type(const struct storeq *, uint16_t type);

@@ -438,6 +438,9 @@ test_pipelined(void)
 	CU_ASSERT_EQUAL(sent.n, STOREQ_PIPELINE);
 	CU_ASSERT_EQUAL(storeq_count_kind(&q, K_BATCH), 3);
 	CU_ASSERT_EQUAL(storeq_count_type(&q, IPC_STORE_APPEND), 3);
+	CU_ASSERT(storeq_at(&q, 0) != NULL && storeq_at(&q, 0)->height == 1);
+	CU_ASSERT(storeq_at(&q, 2) != NULL && storeq_at(&q, 2)->height == 3);
+	CU_ASSERT(storeq_at(&q, 3) == NULL && storeq_at(&q, -1) == NULL);
 	/* the second's answer before the head's: not the head's, stale */
 	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[1], IPC_OK, 2), 0);
 	CU_ASSERT_EQUAL(answer_result(&q, sent.reqid[0], IPC_OK, 2), 1);
