@@ -54,6 +54,7 @@
 #include <linux/capability.h>
 #include <linux/landlock.h>
 #include <linux/sched.h>
+#include <linux/sockios.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -816,7 +817,8 @@ seccomp_threads(const struct sandbox *sb, scmp_filter_ctx ctx)
 
 /*
  * ioctl(2) and prctl(2) with harmless requests only: non-blocking and
- * close-on-exec flags, bytes readable, isatty() (not TIOCSTI, which would
+ * close-on-exec flags, bytes readable, a socket's bytes not yet sent
+ * (netd's ping rule), isatty() (not TIOCSTI, which would
  * push input into a terminal on stderr); thread names and what ASan and
  * glibc ask.  Anything else is unlisted.
  */
@@ -824,7 +826,7 @@ static int
 seccomp_requests(const struct sandbox *sb, scmp_filter_ctx ctx)
 {
 	static const unsigned long ioctls[] = {
-		FIONBIO, FIONREAD, FIOCLEX, FIONCLEX, TCGETS,
+		FIONBIO, FIONREAD, FIOCLEX, FIONCLEX, TCGETS, SIOCOUTQNSD,
 	};
 	static const int prctls[] = {
 		PR_SET_NAME, PR_GET_NAME, PR_GET_DUMPABLE, PR_GET_NO_NEW_PRIVS,

@@ -25,7 +25,9 @@
  * until the reap event has applied its effects and no callback or walk
  * that closed it is still running.
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
@@ -506,6 +508,7 @@ send_ping(struct conn *c, double now)
 	    << 32;
 	c->ping_sent = now;
 	c->ping_out = 1;
+	c->ping_paused = 0;
 	c->nd->c.pings_sent++;
 	c->pings_sent++;
 	send_simple(c, WIRE_PING, c->ping_nonce);
@@ -1686,6 +1689,7 @@ conn_readcb(struct bufferevent *bev, void *arg)
 		if (must_wait(c, h.type, others)) {
 			/* read on once output is out (conn_resume) */
 			c->read_paused = 1;
+			c->ping_paused = 1;	/* its pong may wait here */
 			bufferevent_disable(bev, EV_READ);
 			break;
 		}
@@ -1720,21 +1724,45 @@ conn_readcb(struct bufferevent *bev, void *arg)
 }
 
 /*
+ * Bytes of ours to c not yet sent: in the bufferevent and in the kernel's
+ * send queue (SIOCOUTQNSD, tcp(7)), which holds up to tcp_wmem's maximum
+ * (4 MiB by default) when the peer reads slowly.  A ping written behind
+ * them waits for all of them.  In-flight bytes (sent, not yet acked) are
+ * not counted: the peer's kernel has them.
+ */
+static size_t
+output_queued(struct conn *c)
+{
+	size_t	queued;
+	int	unsent = 0, fd;
+
+	queued = evbuffer_get_length(bufferevent_get_output(c->bev));
+	fd = bufferevent_getfd(c->bev);
+	if (fd != -1 && ioctl(fd, SIOCOUTQNSD, &unsent) == 0 && unsent > 0)
+		queued += (size_t)unsent;
+	return queued;
+}
+
+/*
  * A peer that reads a backlog of our answers cannot answer a ping queued
  * behind it, and while we pause reading it (a request waits for room) we
  * do not see its pongs either.  What proves it alive then is that it
- * reads: our output to it drains.  That counts as a message received for
- * the ping timeout (not for a restarted peer's probe, conn_tick), and no
- * ping is sent (or missed) while output is queued or reading is paused.
- * A peer that stops reading stops the drain: the ping timeout ends it.
- * Returns whether a ping may go out now.
+ * reads: our output to it drains, ours or the kernel's.  That counts as a
+ * message received for the ping timeout (not for a restarted peer's
+ * probe, conn_tick), and no ping is sent (or missed) while output is
+ * queued or reading is paused; a ping outstanding across a pause is given
+ * a whole interval more (conn_tick: a hostile test's peer that flooded
+ * PINGs and read slowly was closed for "5 pings unanswered" whose pongs
+ * waited unread in our own input, CI of 2026-11-30).  A peer that stops
+ * reading stops the drain: the ping timeout ends it.  Returns whether a
+ * ping may go out now.
  */
 static int
 output_progress(struct conn *c, double now)
 {
 	size_t	queued;
 
-	queued = evbuffer_get_length(bufferevent_get_output(c->bev));
+	queued = output_queued(c);
 	if (queued < c->outq_last)
 		c->last_recv = now;
 	if (queued < c->outq_last || queued == 0)
@@ -1880,11 +1908,20 @@ conn_eventcb(struct bufferevent *bev, short what, void *arg)
 		    "socket error");
 }
 
+/*
+ * Requests of ours to c that passed their deadline unanswered fail
+ * (req_fail: syncd asks another peer).  Not while we pause reading c:
+ * the answer may wait in our own input (the same fault as a ping's,
+ * output_progress); conn_resume reads it before the next tick, and a peer
+ * that keeps us paused by not reading meets the ping timeout.
+ */
 static void
 req_deadlines(struct conn *c, double now)
 {
 	int i;
 
+	if (c->read_paused)
+		return;
 	for (i = 0; i < c->nreqs; ) {
 		if (c->reqs[i].deadline > now) {
 			i++;
@@ -1966,7 +2003,10 @@ conn_tick(struct conn *c, double now)
 	}
 	if (c->state != CONN_ACTIVE || probe_tick(c, now))
 		return;
-	if (may_ping && now >= c->next_ping) {
+	if (may_ping && now >= c->next_ping && c->ping_out && c->ping_paused) {
+		c->ping_paused = 0;	/* its pong may have waited in our input */
+		c->next_ping = now + cfg->ping_interval;
+	} else if (may_ping && now >= c->next_ping) {
 		if (c->ping_out && ++c->missed >= cfg->max_missed_pings) {
 			conn_close(c, CLOSE_TIMEOUT, 1, "%u pings unanswered",
 			    c->missed);

@@ -214,6 +214,7 @@ struct conn {
 	uint64_t		 ping_nonce;
 	double			 ping_sent;
 	int			 ping_out;	/* a ping is unanswered */
+	int			 ping_paused;	/* we paused reading since */
 	uint16_t		 missed;
 	uint32_t		 rtt_us;
 

@@ -23,8 +23,7 @@ struct fake {
 	size_t		have;
 	uint8_t		*buf;		/* one whole frame at most */
 	int		 tls;		/* relayed through TLS: the node's
-					   checksums are zero (protocol
-					   version 4), not checked */
+					   checksums not checked */
 };
 
 /* the network every fake speaks: its magic and genesis hash */

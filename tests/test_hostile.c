@@ -756,6 +756,31 @@ test_tls_stalled(void)
 
 #define NPINGS_LATE	20000
 
+/* on a failure, the last n lines of a node's log naming who (why it
+ * closed a connection is said there and nowhere else) */
+static void
+log_tail(const char *path, const char *who, int n)
+{
+	static char	 lines[20][512];
+	char		 line[512];
+	FILE		*f;
+	int		 i, k = 0;
+
+	if (n > 20)
+		n = 20;
+	if ((f = fopen(path, "r")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, who) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(lines[k++ % n], sizeof(lines[0]), "%s", line);
+		}
+	fclose(f);
+	printf("\n  the last lines of V's log naming %s:", who);
+	for (i = k > n ? k - n : 0; i < k; i++)
+		printf("\n    %s", lines[i % n]);
+}
+
 /*
  * The other side of item A's back-pressure: a peer that floods PINGs
  * without reading for a second, then reads, loses nothing and is not
@@ -832,10 +857,79 @@ test_pings_read_late(void)
 	printf("\n  %zu of %zu bytes of PINGs sent, %d PONGs back in %.1f s%s",
 	    off, total, pongs, tn_now() - t0, closed ? ", then closed by the "
 	    "node" : "");
+	if (closed || pongs != NPINGS_LATE)
+		log_tail(V.log, "127.0.7.40", 20);
 	CU_ASSERT(off == total);
 	CU_ASSERT(pongs == NPINGS_LATE);
 	fake_close(&f);
 	check(&h, "counters.bytes_out", o0, (long long)total);
+}
+
+/*
+ * The honest side of the same rules: a peer on a slow link that asks
+ * for a big answer and reads it at 320 kB/s, answering every PING as soon
+ * as it reads it.  Our PINGs wait behind the answer in the kernel's send
+ * queue (megabytes: tcp_wmem), not in ours; the old rule pinged whenever
+ * netd's own output was empty and closed the peer for "5 pings
+ * unanswered" (or a ping timeout) while it was reading all along (the
+ * flaky case above, made certain; CI of 2026-11-30).
+ */
+static void
+test_slow_reader(void)
+{
+	static struct fake	f;
+	static struct wire_msg	m;
+	struct hostile		h;
+	long long		c0;
+	double			t0, end;
+	ssize_t			r;
+	uint32_t		got = 0;
+	int			rcvbuf = 65536, st = 0, pings = 0, answered = 0;
+
+	begin(&h, "127.0.7.41", 1);
+	c0 = v_counter("counters.connections_closed.timeout");
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.7.41", V_IP, PORT,
+	    0x5101e001u) == 0);
+	(void)setsockopt(f.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	memset(&m, 0, sizeof(m));
+	m.type = WIRE_GET_RANGE;
+	m.u.range.reqid = 7;
+	m.u.range.from = 1;
+	m.u.range.count = 15;	/* those of 256 KiB that fit: 3.7 MB */
+	CU_ASSERT_FATAL(fake_send(&f, &m, net_magic) == 0);
+	/* 32 KiB every 0.1 s, each frame parsed as it completes */
+	t0 = tn_now();
+	for (end = t0 + 60; tn_now() < end && st >= 0 && !answered; ) {
+		r = recv(f.fd, f.buf + f.have, WIRE_MAX_FRAME - f.have < 32768 ?
+		    WIRE_MAX_FRAME - f.have : 32768, MSG_DONTWAIT);
+		if (r == 0 || (r == -1 && errno != EAGAIN)) {
+			st = -1;
+			break;
+		}
+		if (r > 0)
+			f.have += (size_t)r;
+		while ((st = fake_recv(&f, &m, 0)) == 1) {
+			if (m.type == WIRE_BLOCKS && m.u.blocks.reqid == 7) {
+				got = m.u.blocks.count;
+				answered = 1;
+			}
+			pings += fake_answer_ping(&f, &m);
+		}
+		sample(&h);
+		tn_sleep(0.1);
+	}
+	printf("\n  an answer of %u blocks read in %.1f s at 320 kB/s, %d PINGs "
+	    "answered%s", got, tn_now() - t0, pings, st < 0 ? ", then closed "
+	    "by the node" : "");
+	if (st < 0 || !answered)
+		log_tail(V.log, "127.0.7.41", 20);
+	CU_ASSERT(st >= 0);
+	CU_ASSERT(answered && got >= 8);
+	/* and alive afterwards: answering pings, it stays */
+	CU_ASSERT(fake_wait_type(&f, WIRE_GOODBYE, 3, &m) == 0);
+	CU_ASSERT(v_counter("counters.connections_closed.timeout") == c0);
+	fake_close(&f);
+	check(&h, "counters.connections_closed.timeout", c0, 0);
 }
 
 /*
@@ -993,6 +1087,8 @@ main(int argc, char **argv)
 		    test_pings_unread },
 		{ "PINGs unread for a second, then read: every PONG",
 		    test_pings_read_late },
+		{ "a slow reader of a big answer: not closed",
+		    test_slow_reader },
 		{ "heights above 2^53-1 in HELLO and TIP: protocol",
 		    test_heights_off_range },
 		{ "60 clients stalled in the TLS handshake: memory, deadline",
