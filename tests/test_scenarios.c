@@ -327,34 +327,72 @@ test_partition(void)
 	check_kernel_tls(3);
 }
 
-/* each node lists distinct IPs, and the relation is symmetric */
-static void
-check_no_duplicates(int n)
+/*
+ * One snapshot of the peer relation: seen[i][j] when node i lists node j.
+ * Each node lists distinct IPs of other nodes (asserted: the registry
+ * holds one connection per IP at every moment, docs/protocol.md section
+ * 6).  Returns whether the relation is symmetric; when verbose, prints
+ * the pairs where it is not.
+ */
+static int
+peer_snapshot(int n, char seen[SCN_MAX_NODES][SCN_MAX_NODES], int verbose)
 {
-	json_t		*st[SCN_MAX_NODES], *p;
+	json_t		*st, *p;
 	const char	*ip;
-	char		 seen[SCN_MAX_NODES][SCN_MAX_NODES];
 	size_t		 k;
-	int		 i, j, idx;
+	int		 i, j, idx, sym = 1;
 
-	memset(seen, 0, sizeof(seen));
+	memset(seen, 0, SCN_MAX_NODES * SCN_MAX_NODES);
 	for (i = 0; i < n; i++) {
-		st[i] = tn_status(&S.node[i]);
-		CU_ASSERT_PTR_NOT_NULL_FATAL(st[i]);
-		json_array_foreach(json_object_get(st[i], "peers"), k, p) {
+		st = tn_status(&S.node[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+		json_array_foreach(json_object_get(st, "peers"), k, p) {
 			ip = json_string_value(json_object_get(p, "ip"));
 			idx = scn_index(&S, ip);
 			CU_ASSERT_FATAL(idx >= 0 && idx < n && idx != i);
 			CU_ASSERT_EQUAL(seen[i][idx], 0);   /* no duplicate */
 			seen[i][idx] = 1;
 		}
-		CU_ASSERT(json_array_size(json_object_get(st[i], "peers")) >= 1);
-		json_decref(st[i]);
+		CU_ASSERT(json_array_size(json_object_get(st, "peers")) >= 1);
+		json_decref(st);
 	}
 	for (i = 0; i < n; i++)
-		for (j = 0; j < n; j++)
-			if (seen[i][j] != seen[j][i])
-				CU_FAIL("peer relation not symmetric");
+		for (j = i + 1; j < n; j++)
+			if (seen[i][j] != seen[j][i]) {
+				sym = 0;
+				if (verbose)
+					printf("\n  node %d lists node %d, "
+					    "not the other way round",
+					    seen[i][j] ? i : j,
+					    seen[i][j] ? j : i);
+			}
+	return sym;
+}
+
+/*
+ * Each node lists distinct IPs, and the relation is symmetric.  The nodes
+ * are queried one after another while dials go on (one a second until
+ * max_outbound, docs/protocol.md section 8), so a connection whose
+ * handshake ends between two queries shows on one side only: one
+ * snapshot proves nothing (CI of 2026-12-01: "not symmetric" 5 s after
+ * the network connected, under ASan).  What must hold is that no
+ * connection stays one-sided: a symmetric snapshot within 20 s.
+ */
+static void
+check_no_duplicates(int n)
+{
+	char	seen[SCN_MAX_NODES][SCN_MAX_NODES];
+	double	t0;
+	int	sym = 0, tries = 0;
+
+	for (t0 = tn_now(); tn_now() - t0 < 20 && !sym; tries++) {
+		if ((sym = peer_snapshot(n, seen, 0)) == 0)
+			tn_sleep(0.5);
+	}
+	if (!sym && !peer_snapshot(n, seen, 1))
+		CU_FAIL("peer relation not symmetric for 20 s");
+	if (tries > 1)
+		printf("\n  peer relation symmetric at snapshot %d ", tries);
 }
 
 /* breadth-first search over the peer lists */
@@ -406,7 +444,7 @@ test_twelve(void)
 		ok = connected(12);
 	CU_ASSERT_FATAL(ok);
 	printf("\n  12 nodes connected after %.1f s ", tn_now() - t0);
-	tn_sleep(5);	/* peer exchange goes on: check the settled state */
+	tn_sleep(5);	/* dials go on (one a second): most are done */
 	check_no_duplicates(12);
 	CU_ASSERT_FATAL(scn_produce(&S, 0, 1000, 0) == 0);
 	scn_tip(&S, 0, tip, sizeof(tip));
