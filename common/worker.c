@@ -32,8 +32,8 @@
 
 #define WORKER_MMAP_MIN		(2 << 20)	/* above a catch-up batch */
 #define WORKER_TRIM_MIN		(32 << 20)	/* free() trims no more */
-#define WORKER_HEAP_SLACK	(4u << 20)	/* free bytes kept, at most */
-#define WORKER_TRIM_S		1		/* ... for about this long */
+#define WORKER_HEAP_SLACK	(4u << 20)	/* free bytes kept past a trim */
+#define WORKER_TRIM_S		1		/* heap_trim's period, seconds */
 
 #ifdef TIMENODE_SANITIZE
 /*
@@ -581,7 +581,7 @@ worker_loop(struct worker *w)
 	tv.tv_usec = (suseconds_t)((w->cfg.heartbeat_deadline -
 	    (double)tv.tv_sec) * 1e6);
 	orphan = event_new(w->base, -1, EV_PERSIST, orphan_check, w);
-	trim = event_new(w->base, -1, EV_PERSIST, heap_trim, w);
+	trim = event_new(w->base, -1, EV_PERSIST, heap_trim, NULL);
 	if (sigterm == NULL || sigint == NULL || orphan == NULL ||
 	    trim == NULL || evsignal_add(sigterm, NULL) == -1 ||
 	    evsignal_add(sigint, NULL) == -1 ||
@@ -686,10 +686,16 @@ worker_main(int argc, char **argv, const struct worker_def *def)
 	 * such buffer was mapped, faulted in page by page and unmapped
 	 * again, 36% of a checkpoint catch-up's CPU (issue 12: 22.0 -> 14.0
 	 * us a block, all processes).  heap_trim gives the heap back within
-	 * a second instead.
+	 * a second instead.  One arena for every thread: malloc_trim gives
+	 * back free pages inside an arena but shrinks only the main arena's
+	 * top, so nng's threads' arenas kept what a burst left on their tops
+	 * (netd: 15 MiB after ten peers' answers of 1 MiB, test_hostile);
+	 * small allocations stay per thread (tcache), and a catch-up was as
+	 * fast (bench_sync, same hour: within run-to-run noise).
 	 */
 	(void)mallopt(M_MMAP_THRESHOLD, WORKER_MMAP_MIN);
 	(void)mallopt(M_TRIM_THRESHOLD, WORKER_TRIM_MIN);
+	(void)mallopt(M_ARENA_MAX, 1);
 	log_init(name, 0);
 	config_defaults(&w.cfg);
 	if ((rc = worker_args(&w, argc, argv)) != -1)

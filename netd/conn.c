@@ -1724,11 +1724,14 @@ conn_readcb(struct bufferevent *bev, void *arg)
 }
 
 /*
- * Bytes of ours to c not yet sent: in the bufferevent and in the kernel's
- * send queue (SIOCOUTQNSD, tcp(7)), which holds up to tcp_wmem's maximum
- * (4 MiB by default) when the peer reads slowly.  A ping written behind
- * them waits for all of them.  In-flight bytes (sent, not yet acked) are
- * not counted: the peer's kernel has them.
+ * Bytes of ours to c not yet sent: in the bufferevent, or when that is
+ * empty, in the kernel's send queue (SIOCOUTQNSD, tcp(7)), which holds up
+ * to tcp_wmem's maximum (4 MiB by default) when the peer reads slowly.  A
+ * ping written behind them waits for all of them.  In-flight bytes (sent,
+ * not yet acked) are not counted: the peer's kernel has them.  While the
+ * bufferevent holds bytes no ping may go out anyway and its drain shows
+ * the peer reading, so the ioctl (one per connection per 0.1 s tick) is
+ * made only when it is empty.
  */
 static size_t
 output_queued(struct conn *c)
@@ -1737,9 +1740,10 @@ output_queued(struct conn *c)
 	int	unsent = 0, fd;
 
 	queued = evbuffer_get_length(bufferevent_get_output(c->bev));
-	fd = bufferevent_getfd(c->bev);
-	if (fd != -1 && ioctl(fd, SIOCOUTQNSD, &unsent) == 0 && unsent > 0)
-		queued += (size_t)unsent;
+	if (queued > 0 || (fd = bufferevent_getfd(c->bev)) == -1)
+		return queued;
+	if (ioctl(fd, SIOCOUTQNSD, &unsent) == 0 && unsent > 0)
+		queued = (size_t)unsent;
 	return queued;
 }
 
