@@ -1156,7 +1156,7 @@ on_pong(struct conn *c, uint64_t nonce, double now)
 	double rtt;
 
 	if (!c->ping_out || nonce != c->ping_nonce)
-		return;			/* late or unasked: still a sign */
+		return;			/* unasked: still a sign of life */
 	rtt = now - c->ping_sent;
 	c->rtt_us = rtt * 1e6 > 4e9 ? 4000000000u : (uint32_t)(rtt * 1e6);
 	c->ping_out = 0;
@@ -1940,6 +1940,36 @@ req_deadlines(struct conn *c, double now)
 }
 
 /*
+ * A ping is due on c (docs/protocol.md section 5).  With none out, one is
+ * sent.  With one out, its pong is late: a missed pong, and the same ping
+ * stays out, no new one.  TCP loses nothing, so a second ping proves no
+ * more than the first, and its new nonce made the first one's pong, when
+ * it came after the interval, count for nothing: a peer whose round trip
+ * was longer than ping_interval was closed for "pings unanswered" while it
+ * answered every one (a reviewer's finding, 2026-12-01).  A ping out
+ * across a read pause is given one more interval (its pong may wait in
+ * our own input).  Our requests' deadlines are checked after (a closed c
+ * has none).
+ */
+static void
+ping_due(struct conn *c, double now)
+{
+	const struct config *cfg = c->nd->cfg;
+
+	c->next_ping = now + cfg->ping_interval;
+	if (!c->ping_out)
+		send_ping(c, now);
+	else if (c->ping_paused)
+		c->ping_paused = 0;
+	else if (++c->missed >= cfg->max_missed_pings) {
+		conn_close(c, CLOSE_TIMEOUT, 1, "%u pings unanswered",
+		    c->missed);
+		return;
+	}
+	req_deadlines(c, now);
+}
+
+/*
  * A restarted peer's probe on the registered connection c: a frame read
  * since proves life.  Our output draining does not: the kernel takes a
  * few bytes (the probe ping itself) from a peer that will never answer
@@ -2007,19 +2037,10 @@ conn_tick(struct conn *c, double now)
 	}
 	if (c->state != CONN_ACTIVE || probe_tick(c, now))
 		return;
-	if (may_ping && now >= c->next_ping && c->ping_out && c->ping_paused) {
-		c->ping_paused = 0;	/* its pong may have waited in our input */
-		c->next_ping = now + cfg->ping_interval;
-	} else if (may_ping && now >= c->next_ping) {
-		if (c->ping_out && ++c->missed >= cfg->max_missed_pings) {
-			conn_close(c, CLOSE_TIMEOUT, 1, "%u pings unanswered",
-			    c->missed);
-			return;
-		}
-		send_ping(c, now);
-		c->next_ping = now + cfg->ping_interval;
-	}
-	req_deadlines(c, now);
+	if (may_ping && now >= c->next_ping)
+		ping_due(c, now);
+	else
+		req_deadlines(c, now);
 }
 
 /*

@@ -938,6 +938,115 @@ test_kill_netd_reconnect(void)
 	tn_node_cleanup(&b);
 }
 
+/*
+ * A scripted peer on f that answers each of the node's PINGs delay
+ * seconds after reading it (never when delay < 0) and, every 0.2 s, sends
+ * a PONG nobody asked for (traffic: the node's ping_timeout is not what
+ * ends it), for secs or until the connection ends.  Returns the
+ * connection's end: -1 still open, else the GOODBYE's reason (or 255 for
+ * an EOF without one).
+ */
+static int
+pong_late(struct fake *f, double delay, double secs)
+{
+	static struct wire_msg	m;
+	uint64_t		due_nonce[64];
+	double			due[64], end, unasked = 0;
+	int			n = 0, i, r;
+
+	for (end = tn_now() + secs; tn_now() < end; ) {
+		r = fake_recv(f, &m, 0.02);
+		if (r == -1)
+			return 255;
+		if (r == 1 && m.type == WIRE_GOODBYE)
+			return m.u.goodbye.reason;
+		if (r == 1 && m.type == WIRE_PING && delay >= 0 && n < 64) {
+			due_nonce[n] = m.u.nonce;
+			due[n++] = tn_now() + delay;
+		}
+		for (i = 0; i < n; ) {
+			if (due[i] > tn_now()) {
+				i++;
+				continue;
+			}
+			memset(&m, 0, sizeof(m));
+			m.type = WIRE_PONG;
+			m.u.nonce = due_nonce[i];
+			(void)fake_send(f, &m, magic);
+			due_nonce[i] = due_nonce[--n];
+			due[i] = due[n];
+		}
+		if (tn_now() >= unasked) {
+			memset(&m, 0, sizeof(m));
+			m.type = WIRE_PONG;
+			m.u.nonce = 77;
+			(void)fake_send(f, &m, magic);
+			unasked = tn_now() + 0.2;
+		}
+	}
+	return -1;
+}
+
+/*
+ * docs/protocol.md section 5: one ping outstanding, its pong taken however
+ * late.  A peer that answers every ping 0.8 s late (ping_interval 0.5 s,
+ * max_missed_pings 3) stays, and its round trip shows; the old rule sent a
+ * new ping (new nonce) each interval, ignored every late pong and closed
+ * it for "3 pings unanswered" after 1.5 s.  A peer that answers none is
+ * still closed (timeout) after about 3 intervals, its unasked pongs
+ * notwithstanding.
+ */
+static void
+test_late_pongs(void)
+{
+	static const char p2p[] = "[p2p]\nplaintext = yes\n"
+	    "ping_interval = 0.5\nping_timeout = 30\nmax_missed_pings = 3\n"
+	    "max_outbound = 0\n";
+	struct tn_node	 n;
+	struct fake	 f;
+	json_t		*st, *p;
+	double		 t0;
+	int		 end;
+
+	CU_ASSERT_FATAL(start(&n, "127.0.0.65", NULL, p2p) == 0);
+	CU_ASSERT_FATAL((st = tn_wait_running(&n, 30)) != NULL);
+	json_decref(st);
+
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.0.66", n.ip, PORT, 6501)
+	    == 0);
+	end = pong_late(&f, 0.8, 6);
+	CU_ASSERT_EQUAL(end, -1);
+	st = tn_status(&n);
+	p = st ? tn_peer(st, "127.0.0.66") : NULL;
+	CU_ASSERT_PTR_NOT_NULL(p);
+	if (p != NULL) {
+		printf("\n  pongs 0.8 s late: %lld of %lld pings answered, "
+		    "round trip %.0f ms, connection %s ",
+		    tn_json_int(p, "pongs_received"),
+		    tn_json_int(p, "pings_sent"),
+		    json_number_value(json_object_get(p, "ping_rtt_ms")),
+		    end == -1 ? "kept" : "closed");
+		CU_ASSERT(tn_json_int(p, "pongs_received") >= 3);
+		CU_ASSERT(json_number_value(json_object_get(p,
+		    "ping_rtt_ms")) >= 700);
+	}
+	CU_ASSERT_EQUAL(tn_json_int(st,
+	    "counters.connections_closed.timeout"), 0);
+	json_decref(st);
+	fake_close(&f);
+
+	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.0.67", n.ip, PORT, 6502)
+	    == 0);
+	t0 = tn_now();
+	end = pong_late(&f, -1, 10);
+	printf("\n  pongs never: closed (reason %d) after %.1f s ", end,
+	    tn_now() - t0);
+	CU_ASSERT_EQUAL(end, CLOSE_TIMEOUT);
+	CU_ASSERT(tn_now() - t0 >= 1.4);
+	fake_close(&f);
+	tn_node_cleanup(&n);
+}
+
 /* an argument runs only the tests whose name contains it */
 int
 main(int argc, char **argv)
@@ -961,6 +1070,8 @@ main(int argc, char **argv)
 		    test_three_nodes_60_pings },
 		{ "killed netd: peer reconnects with backoff",
 		    test_kill_netd_reconnect },
+		{ "scripted peer: pongs later than the ping interval",
+		    test_late_pongs },
 	};
 	struct tn_suite	 ts = { .name = "netd", .cases = tests,
 	    .ncases = TN_NCASES(tests), .only = argc > 1 ? argv[1] : NULL };
