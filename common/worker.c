@@ -32,7 +32,7 @@
 
 #define WORKER_MMAP_MIN		(2 << 20)	/* above a catch-up batch */
 #define WORKER_TRIM_MIN		(32 << 20)	/* free() trims no more */
-#define WORKER_HEAP_SLACK	(4u << 20)	/* free bytes kept past a trim */
+#define WORKER_HEAP_SLACK	(1u << 20)	/* free bytes that trigger a trim */
 #define WORKER_TRIM_S		1		/* heap_trim's period, seconds */
 
 #ifdef TIMENODE_SANITIZE
@@ -445,12 +445,16 @@ orphan_check(evutil_socket_t fd, short ev, void *arg)
 
 /*
  * Every WORKER_TRIM_S: when malloc holds more than WORKER_HEAP_SLACK
- * bytes free (every arena's, mallinfo2), malloc_trim gives them back to
- * the kernel (the heap's top, and free pages inside it), so RSS falls
- * back after a burst (test_hostile's "memory back" settle: idle + 16 MiB
- * within 10 s) while buffers freed and asked for again within the second
- * are reused without a page fault.  Under ASan, whose allocator holds the
- * memory, it finds nothing to do.
+ * bytes free (mallinfo2), malloc_trim gives them back to the kernel (the
+ * heap's top, and the pages of free chunks inside it), so RSS falls back
+ * after a burst (test_hostile's "memory back" settle: idle + 8 MiB within
+ * 10 s, for three workers) while buffers freed and asked for again within
+ * the second are reused without a page fault.  Free chunks already given
+ * back still count in fordblks, so a fragmented heap is walked each
+ * second: microseconds at these heaps' sizes (tens of MiB), and a
+ * catch-up faults a few MiB a second in again, against the thousands of
+ * faults a second the heap's reuse saves.  Under ASan, whose allocator
+ * holds the memory, it finds nothing to do.
  */
 static void
 heap_trim(evutil_socket_t fd, short ev, void *arg)

@@ -5,8 +5,10 @@
  * Inbound and outbound connections are the same struct conn with a
  * direction field, run by the same code: both send a hello first, both
  * ping every ping_interval and answer pings, both are judged dead by the
- * same two rules (ping_timeout without any message, max_missed_pings
- * unanswered pings) and by nothing else: a healthy connection is never
+ * same three rules (ping_timeout without any message or drain of our
+ * output, ping_timeout without a drain while output is queued, a ping
+ * unanswered for max_missed_pings intervals once the output ahead of it
+ * could have drained) and by nothing else: a healthy connection is never
  * closed on a timer.  The only differences are in dialer.c (how the
  * socket was made, whether we redial after an error).
  *
@@ -509,6 +511,8 @@ send_ping(struct conn *c, double now)
 	c->ping_sent = now;
 	c->ping_out = 1;
 	c->ping_paused = 0;
+	c->ping_extended = 0;
+	c->ping_ahead = c->outq_last;	/* as of the last tick */
 	c->nd->c.pings_sent++;
 	c->pings_sent++;
 	send_simple(c, WIRE_PING, c->ping_nonce);
@@ -1724,14 +1728,13 @@ conn_readcb(struct bufferevent *bev, void *arg)
 }
 
 /*
- * Bytes of ours to c not yet sent: in the bufferevent, or when that is
- * empty, in the kernel's send queue (SIOCOUTQNSD, tcp(7)), which holds up
- * to tcp_wmem's maximum (4 MiB by default) when the peer reads slowly.  A
- * ping written behind them waits for all of them.  In-flight bytes (sent,
- * not yet acked) are not counted: the peer's kernel has them.  While the
- * bufferevent holds bytes no ping may go out anyway and its drain shows
- * the peer reading, so the ioctl (one per connection per 0.1 s tick) is
- * made only when it is empty.
+ * Bytes of ours to c not yet sent: in the bufferevent and in the kernel's
+ * send queue (SIOCOUTQNSD, tcp(7)), which holds up to tcp_wmem's maximum
+ * (4 MiB by default) when the peer reads slowly.  In-flight bytes (sent,
+ * not yet acked) are not counted: the peer's kernel has them.  Both parts
+ * are asked each time (one ioctl per connection per 0.1 s tick): a sum
+ * of one part now and the other before took a small frame queued after
+ * megabytes in the kernel for a drain (a reviewer's finding, 2026-12-01).
  */
 static size_t
 output_queued(struct conn *c)
@@ -1740,26 +1743,22 @@ output_queued(struct conn *c)
 	int	unsent = 0, fd;
 
 	queued = evbuffer_get_length(bufferevent_get_output(c->bev));
-	if (queued > 0 || (fd = bufferevent_getfd(c->bev)) == -1)
-		return queued;
-	if (ioctl(fd, SIOCOUTQNSD, &unsent) == 0 && unsent > 0)
-		queued = (size_t)unsent;
+	if ((fd = bufferevent_getfd(c->bev)) != -1 &&
+	    ioctl(fd, SIOCOUTQNSD, &unsent) == 0 && unsent > 0)
+		queued += (size_t)unsent;
 	return queued;
 }
 
 /*
- * A peer that reads a backlog of our answers cannot answer a ping queued
- * behind it, and while we pause reading it (a request waits for room) we
- * do not see its pongs either.  What proves it alive then is that it
- * reads: our output to it drains, ours or the kernel's.  That counts as a
- * message received for the ping timeout (not for a restarted peer's
- * probe, conn_tick), and no ping is sent (or missed) while output is
- * queued or reading is paused; a ping outstanding across a pause is given
- * a whole interval more (conn_tick: a hostile test's peer that flooded
- * PINGs and read slowly was closed for "5 pings unanswered" whose pongs
- * waited unread in our own input, CI of 2026-11-30).  A peer that stops
- * reading stops the drain: the ping timeout ends it.  Returns whether a
- * ping may go out now.
+ * Our output to c, each tick (docs/protocol.md section 5).  A peer that
+ * reads a backlog of our answers cannot answer a ping queued behind it,
+ * and while we pause reading it we do not see its pongs either; what
+ * proves it alive then is that it reads: our output to it shrank since
+ * the last tick.  That counts as a frame read for ping_timeout (not for a
+ * restarted peer's probe, conn_tick); output that has not shrunk for
+ * ping_timeout ends the connection, whatever the peer sends
+ * (output_unread).  Returns whether a ping may go out now: not while
+ * reading is paused (its pong could not be read).
  */
 static int
 output_progress(struct conn *c, double now)
@@ -1774,7 +1773,26 @@ output_progress(struct conn *c, double now)
 	if (queued == 0)
 		c->small_out = 0;
 	c->outq_last = queued;
-	return queued == 0 && !c->read_paused;
+	return !c->read_paused;
+}
+
+/*
+ * Output queued to c that has not shrunk for ping_timeout: the peer does
+ * not read.  Frames it sends do not keep it (a peer that never read but
+ * sent an unasked PONG every 100 s held its slot and megabytes of our
+ * kernel's memory for ever, a reviewer's finding, 2026-12-01).  Closes c
+ * and returns 1, else 0.
+ */
+static int
+output_unread(struct conn *c, double now)
+{
+	double	stalled = now - c->drained_at;
+
+	if (c->outq_last == 0 || stalled <= c->nd->cfg->ping_timeout)
+		return 0;
+	conn_close(c, CLOSE_TIMEOUT, 1, "%zu bytes of ours unread for %.1f s",
+	    c->outq_last, stalled);
+	return 1;
 }
 
 /*
@@ -1941,15 +1959,17 @@ req_deadlines(struct conn *c, double now)
 
 /*
  * A ping is due on c (docs/protocol.md section 5).  With none out, one is
- * sent.  With one out, its pong is late: a missed pong, and the same ping
- * stays out, no new one.  TCP loses nothing, so a second ping proves no
- * more than the first, and its new nonce made the first one's pong, when
- * it came after the interval, count for nothing: a peer whose round trip
- * was longer than ping_interval was closed for "pings unanswered" while it
- * answered every one (a reviewer's finding, 2026-12-01).  A ping out
- * across a read pause is given one more interval (its pong may wait in
- * our own input).  Our requests' deadlines are checked after (a closed c
- * has none).
+ * sent, behind whatever output is queued.  With one out, its pong is
+ * late: a missed pong, and the same ping stays out, no new one.  TCP loses
+ * nothing, so a second ping proves no more than the first, and its new
+ * nonce made the first one's pong, when it came after the interval, count
+ * for nothing: a peer whose round trip was longer than ping_interval was
+ * closed for "pings unanswered" while it answered every one (a reviewer's
+ * finding, 2026-12-01).  Not missed either: a ping whose output ahead of
+ * it could not have drained yet at NETD_READ_RATE_MIN (a slow reader
+ * reads its backlog first), and once per ping, one out across a read
+ * pause (its pong may have waited in our own input).  Our requests'
+ * deadlines are checked after (a closed c has none).
  */
 static void
 ping_due(struct conn *c, double now)
@@ -1959,9 +1979,12 @@ ping_due(struct conn *c, double now)
 	c->next_ping = now + cfg->ping_interval;
 	if (!c->ping_out)
 		send_ping(c, now);
-	else if (c->ping_paused)
+	else if (c->ping_paused && !c->ping_extended) {
 		c->ping_paused = 0;
-	else if (++c->missed >= cfg->max_missed_pings) {
+		c->ping_extended = 1;
+	} else if (now - c->ping_sent >=
+	    (double)c->ping_ahead / NETD_READ_RATE_MIN &&
+	    ++c->missed >= cfg->max_missed_pings) {
 		conn_close(c, CLOSE_TIMEOUT, 1, "%u pings unanswered",
 		    c->missed);
 		return;
@@ -2035,6 +2058,8 @@ conn_tick(struct conn *c, double now)
 		    now - c->last_recv);
 		return;
 	}
+	if (output_unread(c, now))
+		return;
 	if (c->state != CONN_ACTIVE || probe_tick(c, now))
 		return;
 	if (may_ping && now >= c->next_ping)

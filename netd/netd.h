@@ -67,6 +67,12 @@ struct metrics_http;
  */
 #define NETD_INBUF_SMALL	(64u << 10)
 #define NETD_PROBE_S		3.0	/* liveness probe of a restarted peer */
+/*
+ * A ping written behind output is not missed before that output could
+ * have drained at this rate, bytes a second (docs/protocol.md section 5):
+ * 4 MiB ahead, 256 s.
+ */
+#define NETD_READ_RATE_MIN	(16u << 10)
 #define NETD_LINGER_S		2.0	/* flush a goodbye, then close */
 /*
  * Bans, proportionate to what was proven (docs/protocol.md section 8):
@@ -215,6 +221,8 @@ struct conn {
 	double			 ping_sent;
 	int			 ping_out;	/* a ping is unanswered */
 	int			 ping_paused;	/* we paused reading since */
+	int			 ping_extended;	/* given its interval more */
+	size_t			 ping_ahead;	/* bytes queued before it */
 	uint16_t		 missed;
 	uint32_t		 rtt_us;
 
