@@ -906,6 +906,28 @@ test_pings_read_late(void)
 }
 
 /*
+ * A peer from ip (nonce) with a receive buffer of rcvbuf bytes that asks
+ * V for count blocks from height 1 (request reqid): 0, or -1.
+ */
+static int
+ask_big(struct fake *f, const char *ip, uint64_t nonce, int rcvbuf,
+    uint32_t reqid, uint32_t count)
+{
+	struct wire_msg	q;
+
+	if (fake_handshake(f, ip, V_IP, PORT, nonce) == -1)
+		return -1;
+	(void)setsockopt(f->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+	    sizeof(rcvbuf));
+	memset(&q, 0, sizeof(q));
+	q.type = WIRE_GET_RANGE;
+	q.u.range.reqid = reqid;
+	q.u.range.from = 1;
+	q.u.range.count = count;
+	return fake_send(f, &q, net_magic);
+}
+
+/*
  * The honest side of the same rules: a peer on a slow link that asks
  * for a big answer and reads it at 320 kB/s, answering every PING as soon
  * as it reads it.  Our PINGs wait behind the answer in the kernel's send
@@ -928,15 +950,9 @@ test_slow_reader(void)
 
 	begin(&h, "127.0.7.41", 1);
 	c0 = v_counter("counters.connections_closed.timeout");
-	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.7.41", V_IP, PORT,
-	    0x5101e001u) == 0);
-	(void)setsockopt(f.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_GET_RANGE;
-	m.u.range.reqid = 7;
-	m.u.range.from = 1;
-	m.u.range.count = 15;	/* those of 256 KiB that fit: 3.7 MB */
-	CU_ASSERT_FATAL(fake_send(&f, &m, net_magic) == 0);
+	/* those of 256 KiB that fit: 3.7 MB */
+	CU_ASSERT_FATAL(ask_big(&f, "127.0.7.41", 0x5101e001u, rcvbuf, 7, 15)
+	    == 0);
 	/* 32 KiB every 0.1 s, each frame parsed as it completes */
 	t0 = tn_now();
 	for (end = t0 + 60; tn_now() < end && st >= 0 && !answered; ) {
@@ -1105,15 +1121,8 @@ test_unread_with_pongs(void)
 
 	begin(&h, "127.0.7.42", 1);
 	c0 = v_counter("counters.connections_closed.timeout");
-	CU_ASSERT_FATAL(fake_handshake(&f, "127.0.7.42", V_IP, PORT,
-	    0x9e9e0001u) == 0);
-	(void)setsockopt(f.fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-	memset(&m, 0, sizeof(m));
-	m.type = WIRE_GET_RANGE;
-	m.u.range.reqid = 1;
-	m.u.range.from = 1;
-	m.u.range.count = WIRE_MAX_BLOCKS;
-	CU_ASSERT(fake_send(&f, &m, net_magic) == 0);
+	CU_ASSERT_FATAL(ask_big(&f, "127.0.7.42", 0x9e9e0001u, small, 1,
+	    WIRE_MAX_BLOCKS) == 0);
 	for (t0 = tn_now(); tn_now() - t0 < 25; ) {
 		memset(&m, 0, sizeof(m));
 		m.type = WIRE_PONG;
