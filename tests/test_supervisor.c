@@ -177,6 +177,8 @@ test_running_means_serving(void)
 	CU_ASSERT(running == 0);
 	st = tn_wait_running(&n, 10);
 	CU_ASSERT_PTR_NOT_NULL(st);
+	/* the freeze stayed under stored's deadline: the same stored */
+	CU_ASSERT_EQUAL(tn_component_pid(st, "stored"), stored);
 	json_decref(st);
 	CU_ASSERT(tn_produce(&n, 1, 0));
 	CU_ASSERT_EQUAL(WEXITSTATUS(tn_node_stop(&n, 10)), 0);
