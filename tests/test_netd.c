@@ -215,6 +215,17 @@ test_crossed_dial(void)
 	tn_node_cleanup(&b);
 }
 
+/* st shows 3 pings sent and answered, and a round trip to ip: 1, else 0 */
+static int
+three_pongs(json_t *st, const char *ip)
+{
+	json_t	*p = tn_peer(st, ip);
+
+	return tn_json_int(st, "counters.pings_sent") >= 3 &&
+	    tn_json_int(st, "counters.pongs_received") >= 3 && p != NULL &&
+	    json_number_value(json_object_get(p, "ping_rtt_ms")) > 0;
+}
+
 /*
  * b dials a; b's netd restarts and comes back from another ephemeral
  * port: a replaces the connection, never shows two peers.  Both ends ping
@@ -245,10 +256,20 @@ test_restart_replaces(void)
 	port1 = wait_one_connection(&b, &a, 10, &b_opened);
 	CU_ASSERT_FATAL(port1 > 0 && b_opened);
 
-	/* ping/pong both ways: b pings on its outbound, a on its inbound */
-	tn_sleep(1.5);
-	sa = tn_status(&a);
-	sb = tn_status(&b);
+	/*
+	 * ping/pong both ways: b pings on its outbound, a on its inbound.
+	 * Three rounds at 0.3 s take about 1 s, far longer under ASan on a
+	 * loaded machine: wait for them (bounded), then check each end.
+	 */
+	end = tn_now() + 10;
+	for (sa = sb = NULL; tn_now() < end; tn_sleep(0.1)) {
+		json_decref(sa);
+		json_decref(sb);
+		sa = tn_status(&a);
+		sb = tn_status(&b);
+		if (three_pongs(sa, b.ip) && three_pongs(sb, a.ip))
+			break;
+	}
 	CU_ASSERT(tn_json_int(sa, "counters.pings_sent") >= 3);
 	CU_ASSERT(tn_json_int(sa, "counters.pongs_received") >= 3);
 	CU_ASSERT(tn_json_int(sb, "counters.pings_sent") >= 3);
@@ -315,6 +336,34 @@ wait_peer_port(struct tn_node *n, const char *ip, int port, struct fake *serve,
 	return NULL;
 }
 
+/*
+ * old answers pings (the probe among them) while the node decides on
+ * new, a second connection from its IP: the reason of the goodbye new
+ * gets within timeout, or -1.  The probe's ping comes whenever the node
+ * gets to new's hello, so old is served until the answer, not for a
+ * fixed time.
+ */
+static int
+probe_answered(struct fake *old, struct fake *new, double timeout)
+{
+	static struct wire_msg	m;
+	double			end = tn_now() + timeout;
+
+	while (tn_now() < end) {
+		fake_serve(old, 0.05);
+		switch (fake_recv(new, &m, 0.05)) {
+		case 1:
+			if (m.type == WIRE_GOODBYE)
+				return m.u.goodbye.reason;
+			fake_answer_ping(new, &m);
+			break;
+		case -1:
+			return -1;
+		}
+	}
+	return -1;
+}
+
 static void
 test_scripted_peer(void)
 {
@@ -356,10 +405,7 @@ test_scripted_peer(void)
 	/* same IP, new nonce, old one alive: the new one is refused */
 	CU_ASSERT_FATAL(fake_connect(&f2, "127.0.0.46", n.ip, PORT) == 0);
 	CU_ASSERT(fake_hello(&f2, 1002, genesis_hash) == 0);
-	t0 = tn_now();
-	while (tn_now() - t0 < 1.0)
-		fake_serve(&f1, 0.05);	/* answers the probe */
-	CU_ASSERT(fake_goodbye_with(&f2, CLOSE_DUPLICATE, 5));
+	CU_ASSERT(probe_answered(&f1, &f2, 8) == CLOSE_DUPLICATE);
 	fake_close(&f2);
 	st = wait_peer_port(&n, "127.0.0.46", f1.port, &f1, 2);
 	CU_ASSERT(st != NULL && tn_npeers(st) == 1);
@@ -777,6 +823,38 @@ test_same_ip_backoff(void)
 }
 
 /*
+ * The count nodes' counters of connections opened and closed once they
+ * stand still across two polls 1 s apart, in opened[] and closed[],
+ * within timeout: 1, else 0 (the last values read).  The second
+ * dial of a crossed pair can finish or be resolved well after both ends
+ * show their peers (much later under ASan), and would count as a
+ * reconnect against a baseline taken a fixed time after.
+ */
+static int
+steady_counters(struct tn_node *n, int count, long long *opened,
+    long long *closed, double timeout)
+{
+	double		end = tn_now() + timeout;
+	long long	o, c;
+	int		i, same = 0;
+
+	for (i = 0; i < count; i++)
+		opened[i] = closed[i] = -1;
+	while (!same && tn_now() < end) {
+		tn_sleep(1);
+		for (same = 1, i = 0; i < count; i++) {
+			o = tn_status_int(&n[i], "counters.connections_opened");
+			c = tn_node_closed_total(&n[i]);
+			if (o < 0 || c < 0 || o != opened[i] || c != closed[i])
+				same = 0;
+			opened[i] = o;
+			closed[i] = c;
+		}
+	}
+	return same;
+}
+
+/*
  * Three nodes, each dialling the two others: after the doubled
  * connections are resolved, three connections that stay up for 60 pings
  * each way with no reconnect, no missed pong, a pong for every ping.
@@ -815,14 +893,9 @@ test_three_nodes_60_pings(void)
 		tn_sleep(0.1);
 	}
 	CU_ASSERT_FATAL(settled);
-	tn_sleep(0.5);
-	for (i = 0; i < 3; i++) {
-		st[i] = tn_status(&n[i]);
-		sent0[i] = tn_json_int(st[i], "counters.pings_sent");
-		opened0[i] = tn_json_int(st[i], "counters.connections_opened");
-		closed0[i] = tn_closed_total(st[i]);
-		json_decref(st[i]);
-	}
+	CU_ASSERT(steady_counters(n, 3, opened0, closed0, 15));
+	for (i = 0; i < 3; i++)
+		sent0[i] = tn_status_int(&n[i], "counters.pings_sent");
 	/* 60 pings on each connection from each end: 120 per node */
 	t0 = tn_now();
 	end = t0 + 90;
@@ -881,6 +954,10 @@ test_three_nodes_60_pings(void)
 		tn_node_cleanup(&n[i]);
 }
 
+/* a's log lines of a failed dial to b, and of a redial planned after a drop */
+#define ATTEMPT	"127.0.0.56 outbound: connect to port"
+#define NEXT	"127.0.0.56 outbound: next attempt in"
+
 /*
  * a dials b; b's netd is killed (SIGKILL): a sees the connection drop and
  * redials the restarted netd after a backoff, not at once and not in a
@@ -894,12 +971,18 @@ test_kill_netd_reconnect(void)
 	struct tn_node	 a, b;
 	json_t		*st;
 	pid_t		 pb;
-	int		 port1, port2, attempts, nexts, a_opened;
+	int		 port1, port2, attempts, nexts, attempts0, nexts0;
+	int		 a_opened;
 	double		 t0, took;
 
+	/*
+	 * b first: a's dials before b listens would be logged too, and
+	 * spend the log's per-peer burst (lograte.h) that the lines after
+	 * the kill need.
+	 */
+	CU_ASSERT_FATAL(start(&b, "127.0.0.56", NULL, p2p) == 0);
 	CU_ASSERT_FATAL(start(&a, "127.0.0.55", "peer = 127.0.0.56:24140\n",
 	    p2p) == 0);
-	CU_ASSERT_FATAL(start(&b, "127.0.0.56", NULL, p2p) == 0);
 	CU_ASSERT_FATAL((st = tn_wait_netd(&a, 0, 15)) != NULL);
 	json_decref(st);
 	CU_ASSERT_FATAL((st = tn_wait_netd(&b, 0, 15)) != NULL);
@@ -907,6 +990,9 @@ test_kill_netd_reconnect(void)
 	json_decref(st);
 	port1 = wait_one_connection(&a, &b, 10, &a_opened);
 	CU_ASSERT_FATAL(port1 > 0 && a_opened);
+	/* only the lines after the kill count */
+	attempts0 = tn_log_count(a.log, ATTEMPT);
+	nexts0 = tn_log_count(a.log, NEXT);
 	t0 = tn_now();
 	CU_ASSERT_FATAL(kill(pb, SIGKILL) == 0);
 	port2 = -1;
@@ -922,10 +1008,11 @@ test_kill_netd_reconnect(void)
 	CU_ASSERT(st != NULL);
 	json_decref(st);
 	tn_sleep(0.3);		/* the log lines are written */
-	attempts = tn_log_count(a.log, "127.0.0.56 outbound: connect to port");
-	nexts = tn_log_count(a.log, "127.0.0.56 outbound: next attempt in");
+	attempts = tn_log_count(a.log, ATTEMPT) - attempts0;
+	nexts = tn_log_count(a.log, NEXT) - nexts0;
 	fprintf(stderr, "\n    killed netd: reconnected after %.2f s, %d "
-	    "failed attempts in between\n", took, attempts);
+	    "failed attempts in between (%d before the kill)\n", took,
+	    attempts, attempts0);
 	/* the drop scheduled a redial with a delay, and no tight loop */
 	CU_ASSERT(nexts >= 1);
 	CU_ASSERT(attempts <= 6);

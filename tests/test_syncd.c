@@ -74,6 +74,7 @@
 #define PORT		24500
 #define BIG_CHAIN	30000
 #define PAYLOAD		1024
+#define PAUSE_S		0.8	/* s: a stall counted as a pause */
 
 static struct tn_node	A, Bn, Cn, Dn;
 static int		a_ok;
@@ -263,28 +264,36 @@ test_three(void)
 
 /*
  * Until n reaches height h: how many times its height stood still for
- * 0.8 s or more (the status lags at most a heartbeat, 0.2 s); -1 when it
- * does not get there in timeout.
+ * PAUSE_S or more; -1 when it does not get there in timeout.  A status
+ * can be up to a second late (the supervisor waits STATUS_FRESH_S for its
+ * workers, supervisor/status.c), so a stall is measured from the end of
+ * the first query that showed a height to the start of the last one that
+ * still did: the node surely stood still that long, however late the
+ * answers came.
  */
 static int
 count_pauses(struct tn_node *n, long long h, double timeout)
 {
-	double		end = tn_now() + timeout, since = tn_now();
+	double		end = tn_now() + timeout, since = 0, still = 0, asked;
 	long long	cur, last = -1;
-	int		pauses = 0, counted = 0;
+	int		pauses = 0;
 
-	while (tn_now() < end) {
-		if ((cur = node_tip(n, NULL, 0)) >= h)
-			return pauses;
-		if (cur != last) {
-			last = cur;
-			since = tn_now();
-			counted = 0;
-		} else if (!counted && tn_now() - since >= 0.8) {
-			pauses++;
-			counted = 1;
+	for (; (asked = tn_now()) < end; tn_sleep(0.05)) {
+		if ((cur = node_tip(n, NULL, 0)) < 0)
+			continue;	/* no answer: nothing learnt */
+		if (cur == last) {
+			still = asked;
+			continue;
 		}
-		tn_sleep(0.05);
+		if (still - since >= PAUSE_S) {
+			fprintf(stderr, "  a pause of %.2f s at height %lld\n",
+			    still - since, last);
+			pauses++;
+		}
+		if (cur >= h)
+			return pauses;
+		last = cur;
+		since = still = tn_now();
 	}
 	return -1;
 }
@@ -315,9 +324,13 @@ test_sigstop(void)
 		    "after the catch-up" : "before the catch-up");
 	CU_ASSERT(node_tip(&E, NULL, 0) < BIG_CHAIN);
 	pauses = count_pauses(&E, BIG_CHAIN, 90);
-	fprintf(stderr, "  %d pauses of 0.8 s or more after the freeze\n",
-	    pauses);
-	/* one stall costs one pause, not one per range C held */
+	fprintf(stderr, "  %d pauses of %.1f s or more after the freeze\n",
+	    pauses, PAUSE_S);
+	/*
+	 * one stall costs one pause, not one per range C held (the planner
+	 * before commit 8aabf9e: five of 0.9-1.2 s; the one expected is
+	 * about as long, so the bound is on the count, not the length)
+	 */
 	CU_ASSERT(pauses >= 0 && pauses <= 1);
 	CU_ASSERT(wait_same_tip(&E, &A, 90));
 	for (i = 0; i < n; i++)
