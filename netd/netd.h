@@ -259,6 +259,8 @@ struct conn {
 	double			 budget_since;	/* waiting since */
 	size_t			 outq_last;	/* output queued at the last
 						   tick */
+	uint64_t		 outq_written;	/* bytes_out when the kernel's
+						   queue was last asked */
 	double			 drained_at;	/* output last shrank or was
 						   empty */
 	int			 superseded;	/* closed for a newer duplicate
