@@ -155,17 +155,35 @@ chan_deliver(struct ipc_chan *c, nng_msg *m)
 	c->handler(c, &h, &body, c->arg);
 }
 
+static int64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * Bounded per wakeup, in messages and in the handler's time: the
+ * descriptor stays readable for the rest, and the loop runs the other
+ * ready events (the other channels, timers) before it comes back.  A
+ * count alone let a stream of slow messages (syncd validating a peer's
+ * 256 blocks in each) hold the loop for as long as they kept coming:
+ * stored's append answers waited 40-110 ms behind them and the catch-up's
+ * pipeline stood still (issue 12).
+ */
 static void
 chan_recv_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct ipc_chan	*c = arg;
 	nng_msg		*m;
+	int64_t		 until = mono_ns() + IPC_RECV_BUDGET_NS;
 	int		 i, rv;
 
 	(void)fd;
 	(void)ev;
-	/* bounded per wakeup; the descriptor stays readable for the rest */
-	for (i = 0; i < 256; i++) {
+	for (i = 0; i < IPC_RECV_BATCH; i++) {
 		rv = nng_recvmsg(c->sock, &m, NNG_FLAG_NONBLOCK);
 		if (rv == NNG_EAGAIN)
 			return;
@@ -175,6 +193,8 @@ chan_recv_cb(evutil_socket_t fd, short ev, void *arg)
 		}
 		chan_deliver(c, m);
 		nng_msg_free(m);
+		if (mono_ns() >= until)
+			return;
 	}
 }
 

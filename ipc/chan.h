@@ -26,6 +26,14 @@ typedef void (*ipc_state_handler)(struct ipc_chan *, int connected,
 #define IPC_SENDQ_MAX	1024
 #define IPC_SENDQ_BYTES	(64u << 20)	/* and at most this much queued */
 #define IPC_ANY_PID	(-1)	/* ipc_set_peer_pid: accept any pid */
+/*
+ * One wakeup of a channel hands its handler at most IPC_RECV_BATCH
+ * messages, and none more once IPC_RECV_BUDGET_NS (ns) of handling has
+ * passed; the rest waits for the loop's next turn, after the other ready
+ * events (chan.c, chan_recv_cb).
+ */
+#define IPC_RECV_BATCH		256
+#define IPC_RECV_BUDGET_NS	1000000
 
 /*
  * Bind (listen) or connect (dial) to the socket at path; only peer_pid may

@@ -617,6 +617,28 @@ cv_batch(struct chainview *cv, uint32_t max_blocks, size_t max_bytes,
 	return 1;
 }
 
+int
+cv_batch_full(const struct chainview *cv, uint32_t max_blocks,
+    size_t max_bytes)
+{
+	const struct cv_slot	*s;
+	uint64_t		 h;
+	uint32_t		 n = 0;
+	size_t			 bytes = 0;
+
+	if (!cv->active || cv->queued >= cv->validated)
+		return 0;
+	for (h = cv->queued + 1; h <= cv->validated; h++) {
+		s = slot_of(cv, h);
+		if (n > 0 && bytes + s->len > max_bytes)
+			return 1;
+		bytes += s->len;
+		if (++n == max_blocks)
+			return 1;
+	}
+	return 0;
+}
+
 const struct cv_slot *
 cv_slot(const struct chainview *cv, uint64_t h)
 {

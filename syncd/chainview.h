@@ -225,6 +225,13 @@ uint32_t cv_drop(struct chainview *, uint64_t from, struct netaddr ip,
 /* The next batch to commit (0: nothing ready, -1 when a reorg waits). */
 int	cv_batch(struct chainview *, uint32_t max_blocks, size_t max_bytes,
 	    struct cv_batch *);
+/*
+ * 1 when the validated blocks not yet queued fill a whole batch (cv_batch
+ * with the same max_blocks and max_bytes, in blocks and bytes, would stop
+ * at a bound, not at the last validated block), else 0.  Reads only.
+ */
+int	cv_batch_full(const struct chainview *, uint32_t max_blocks,
+	    size_t max_bytes);
 /* the raw bytes of held height h (in a batch or validated) */
 const struct cv_slot *cv_slot(const struct chainview *, uint64_t h);
 /* stored committed the batch; the ring forgets it */

@@ -821,15 +821,23 @@ handle_bad(struct syncd *s, const struct cv_bad *bad)
 /*
  * Room for another catch-up batch in stored's hands: only batches are
  * queued as appends, and fewer than STOREQ_PIPELINE of them (the next
- * one is then sent while stored commits the last, storeq.h).
+ * one is then sent while stored commits the last, storeq.h).  While one
+ * is in stored's hands and blocks are still coming, the next waits until
+ * it is whole (IPC_MAX_BLOCKS blocks or BATCH_BYTES): stored is busy
+ * anyway, and a batch sent as soon as a peer's answer was validated (256
+ * blocks) made four commits where one does (issue 12).  Stored's answer,
+ * or the last answer of the round, sends what is there.
  */
 static int
 batch_room(const struct syncd *s)
 {
 	int n = storeq_count_kind(&s->sq, SR_APPEND_SYNC);
 
-	return n < CV_BATCHES_HELD && n < STOREQ_PIPELINE &&
-	    n == storeq_count_type(&s->sq, IPC_STORE_APPEND);
+	if (n >= CV_BATCHES_HELD || n >= STOREQ_PIPELINE ||
+	    n != storeq_count_type(&s->sq, IPC_STORE_APPEND))
+		return 0;
+	return n == 0 || s->pl.in_flight == 0 ||
+	    cv_batch_full(&s->cv, IPC_MAX_BLOCKS, BATCH_BYTES);
 }
 
 static void

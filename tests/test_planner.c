@@ -626,13 +626,25 @@ test_cv_linear(void)
 	CU_ASSERT_EQUAL(cv_put(&cv, 7, a.raw[7], a.len[7], A), -1);
 	put(&cv, &a, 10, A);
 	CU_ASSERT_EQUAL(cv_put(&cv, 10, a.raw[10], a.len[10], B), 1);
+	/*
+	 * Whole batches (syncd holds a part back while one is in stored's
+	 * hands): validated are 6..8, three blocks not queued.
+	 */
+	CU_ASSERT_EQUAL(cv_batch_full(&cv, 3, 1 << 20), 1);
+	CU_ASSERT_EQUAL(cv_batch_full(&cv, 4, 1 << 20), 0);
+	CU_ASSERT_EQUAL(cv_batch_full(&cv, 100, a.len[6] + a.len[7]), 1);
+	CU_ASSERT_EQUAL(cv_batch_full(&cv, 100, a.len[6] + a.len[7] +
+	    a.len[8]), 0);
+	CU_ASSERT_EQUAL(cv_batch_full(&cv, 100, 1), 1);
 	/* batches: by count, by bytes, strictly in order */
 	CU_ASSERT_EQUAL(cv_batch(&cv, 2, 1 << 20, &bt), 1);
 	CU_ASSERT(bt.first == 6 && bt.count == 2 && !bt.rollback);
 	cv_committed(&cv, &bt);
 	CU_ASSERT_EQUAL(cv.tip_height, 7);
 	CU_ASSERT(memcmp(cv.tip.b.hash, a.b[7].hash, BLOCK_HASH_LEN) == 0);
+	CU_ASSERT_EQUAL(cv_batch_full(&cv, 2, 1 << 20), 0);	/* 8 alone */
 	CU_ASSERT_EQUAL(cv_batch(&cv, 100, 1, &bt), 1);	/* at least one */
+	CU_ASSERT_EQUAL(cv_batch_full(&cv, 1, 1 << 20), 0);	/* none left */
 	CU_ASSERT(bt.first == 8 && bt.count == 1);
 	/* stored failed: the same heights go out again */
 	cv_uncommit(&cv, &bt);
