@@ -47,6 +47,7 @@
 #include "vpool.h"
 
 #define PORT	24600
+#define NPROCS	4	/* timenoded and its workers */
 
 static const char conf_common[] =
     "[p2p]\nping_interval = 5\nping_timeout = 20\nbackoff_min = 0.2\n"
@@ -66,11 +67,12 @@ usage(FILE *f)
 " cpu_us_per_block=Y\n"
 "  RESULT figure=catchup peers=1|4 threads=1|2|all blocks_per_s=X"
 " [steady_blocks_per_s=Y cpu_us_per_block=C self_cpu_us_per_block=S"
-" cores_busy=B]\n"
+" cores_busy=B self_cpu_us_timenoded=T self_cpu_us_stored=T"
+" self_cpu_us_syncd=T self_cpu_us_netd=T]\n"
 "  RESULT figure=checkpoint peers=1|4 window=N blocks_per_s=X"
 " verified_blocks_per_s=V"
 " [steady_blocks_per_s=Y cpu_us_per_block=C self_cpu_us_per_block=S"
-" cores_busy=B]\n"
+" cores_busy=B self_cpu_us_PROCESS=T ...]\n"
 "  RESULT figure=cpus count=N\n"
 "Environment: BENCH_SYNC_DEBUG=1 runs the catching-up nodes with -d\n"
 "(slower), TIMENODE_KEEP=1 keeps their directories and logs in /tmp.\n"
@@ -79,7 +81,7 @@ usage(FILE *f)
 "too short to sample, and so are cpu_us_per_block (CPU of every process\n"
 "of the catching-up node and its serving peers per block, from its first\n"
 "block on; self_: the catching-up node's alone) and cores_busy (that CPU\n"
-"over the wall time).  checkpoint:\n"
+"over the wall time); self_cpu_us_PROCESS: self_ by process.  checkpoint:\n"
 "all validation threads, [sync] assumevalid = the chain's tip;\n"
 "verified_blocks_per_s: from the start until the status shows no block\n"
 "whose signature is still unverified (the deferred check done).\n");
@@ -385,6 +387,7 @@ struct catch_up {
 	double	verified;	/* with a checkpoint: blocks/s from the start
 				   until every skipped signature was checked
 				   (docs/sync.md "Trusted checkpoint") */
+	double	self_by[NPROCS];	/* self_us by process (procs[]) */
 };
 
 /*
@@ -406,17 +409,29 @@ all_verified(struct tn_node *n)
 	return rc;
 }
 
-/* CPU seconds of a node: timenoded and its three workers */
+/* the processes of a node, as node_cpu splits its time */
+static const char *const procs[NPROCS] = {
+	"timenoded", "stored", "syncd", "netd"
+};
+
+/*
+ * CPU seconds of a node: timenoded and its three workers, the sum;
+ * by[NPROCS] (NULL: not wanted) gets each one's, in procs[] order.
+ */
 static double
-node_cpu(struct tn_node *n)
+node_cpu(struct tn_node *n, double *by)
 {
-	static const char *const w[] = { "stored", "syncd", "netd" };
 	json_t	*st = tn_status(n);
-	double	 t = tn_pid_cpu(n->pid);
+	double	 t = 0, c;
 	int	 i;
 
-	for (i = 0; st && i < 3; i++)
-		t += tn_pid_cpu(tn_component_pid(st, w[i]));
+	for (i = 0; i < NPROCS; i++) {
+		c = i == 0 ? tn_pid_cpu(n->pid) : st ?
+		    tn_pid_cpu(tn_component_pid(st, procs[i])) : 0;
+		if (by)
+			by[i] = c;
+		t += c;
+	}
 	json_decref(st);
 	return t;
 }
@@ -425,11 +440,11 @@ node_cpu(struct tn_node *n)
 static double
 nodes_cpu(struct tn_node *n, struct tn_node **peers, int npeers)
 {
-	double	t = node_cpu(n);
+	double	t = node_cpu(n, NULL);
 	int	i;
 
 	for (i = 0; i < npeers; i++)
-		t += node_cpu(peers[i]);
+		t += node_cpu(peers[i], NULL);
 	return t;
 }
 
@@ -445,7 +460,8 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 	struct tn_node	n;
 	char		conf[1024];
 	size_t		off;
-	double		t0, t1 = 0, end, c1 = 0, s1 = 0;
+	double		t0, t1 = 0, end, c1 = 0, s1 = 0, by1[NPROCS];
+	double		by2[NPROCS];
 	long long	h, h1 = 0;
 	int		i;
 
@@ -464,7 +480,7 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 	while (tn_now() < end && (h = tn_node_height(&n)) < target) {
 		if (h > 0 && t1 == 0) {
 			c1 = nodes_cpu(&n, peers, npeers);
-			s1 = node_cpu(&n);
+			s1 = node_cpu(&n, by1);
 			t1 = tn_now();
 			h1 = h;
 		}
@@ -472,7 +488,7 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 	}
 	if (tn_node_height(&n) >= target) {
 		double t2 = tn_now(), c2 = nodes_cpu(&n, peers, npeers);
-		double s2 = node_cpu(&n);
+		double s2 = node_cpu(&n, by2);
 
 		cu->total = target / (t2 - t0);
 		/*
@@ -485,6 +501,9 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 			cu->cpu_us = (c2 - c1) * 1e6 / (double)(target - h1);
 			cu->cores = (c2 - c1) / (t2 - t1);
 			cu->self_us = (s2 - s1) * 1e6 / (double)(target - h1);
+			for (i = 0; i < NPROCS; i++)
+				cu->self_by[i] = (by2[i] - by1[i]) * 1e6 /
+				    (double)(target - h1);
 		}
 		/* the deferred signature checks, after the tip (or none) */
 		while (extra && strstr(extra, "assumevalid") &&
@@ -498,6 +517,35 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 }
 
 /*
+ * The RESULT keys of a catch-up's steady part into buf (len bytes; empty
+ * when it was too short to sample), each with a leading space, and its
+ * sentence on stdout, what first.
+ */
+static void
+steady_keys(const char *what, const struct catch_up *cu, char *buf,
+    size_t len)
+{
+	size_t	off;
+	int	i;
+
+	buf[0] = '\0';
+	if (cu->steady <= 0)
+		return;
+	off = (size_t)snprintf(buf, len, " steady_blocks_per_s=%.0f "
+	    "cpu_us_per_block=%.1f self_cpu_us_per_block=%.1f "
+	    "cores_busy=%.2f", cu->steady, cu->cpu_us, cu->self_us,
+	    cu->cores);
+	for (i = 0; i < NPROCS && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off,
+		    " self_cpu_us_%s=%.1f", procs[i], cu->self_by[i]);
+	printf("%s CPU of all nodes' processes: %.1f us/block (the "
+	    "catching-up node's %.1f: timenoded %.1f, stored %.1f, syncd "
+	    "%.1f, netd %.1f), %.2f cores busy\n", what, cu->cpu_us,
+	    cu->self_us, cu->self_by[0], cu->self_by[1], cu->self_by[2],
+	    cu->self_by[3], cu->cores);
+}
+
+/*
  * One catch-up's figures against the baseline: a sentence, and a RESULT
  * line keyed by peers and threads (0: all CPUs).
  */
@@ -505,19 +553,11 @@ static void
 report(const char *what, int peers, unsigned threads,
     const struct catch_up *cu, double mb, double base, int target)
 {
-	char key[16], steady[256] = "";
+	char key[16], steady[512];
 
-	if (cu->steady > 0)
-		snprintf(steady, sizeof(steady), " steady_blocks_per_s=%.0f "
-		    "cpu_us_per_block=%.1f self_cpu_us_per_block=%.1f "
-		    "cores_busy=%.2f", cu->steady, cu->cpu_us, cu->self_us,
-		    cu->cores);
+	steady_keys(what, cu, steady, sizeof(steady));
 	result("catchup", "peers=%d threads=%s blocks_per_s=%.0f%s", peers,
 	    threads_key(threads, key, sizeof(key)), cu->total, steady);
-	if (cu->steady > 0)
-		printf("%s CPU of all nodes' processes: %.1f us/block (the "
-		    "catching-up node's %.1f), %.2f cores busy\n", what,
-		    cu->cpu_us, cu->self_us, cu->cores);
 	if (cu->total > 0 && base <= 0)
 		printf("%s %.0f blocks/s, %.1f MB/s (no baseline)\n", what,
 		    cu->total, cu->total * mb);
@@ -546,26 +586,25 @@ checkpoint_one(const char *ip, struct tn_node **peers, int npeers,
     long long target, const char *tip, int window, double mb, double raw)
 {
 	struct catch_up	 cu;
-	char		 extra[256], steady[256] = "";
+	char		 extra[256], steady[512], what[64];
 	int		 rc;
 
 	snprintf(extra, sizeof(extra), "assumevalid = %s\nwindow = %d\n",
 	    tip, window);
 	rc = catch_up(ip, peers, npeers, target, 0, extra, &cu);
-	if (cu.steady > 0)
-		snprintf(steady, sizeof(steady), " steady_blocks_per_s=%.0f "
-		    "cpu_us_per_block=%.1f self_cpu_us_per_block=%.1f "
-		    "cores_busy=%.2f", cu.steady, cu.cpu_us, cu.self_us,
-		    cu.cores);
+	snprintf(what, sizeof(what), "checkpoint, %s, window %d:", npeers ==
+	    1 ? "one peer" : "four peers", window);
+	steady_keys(what, &cu, steady, sizeof(steady));
 	result("checkpoint", "peers=%d window=%d blocks_per_s=%.0f "
 	    "verified_blocks_per_s=%.0f%s", npeers, window, cu.total,
 	    cu.verified, steady);
 	if (cu.total > 0)
-		printf("checkpoint, %s, window %d: %.0f blocks/s, %.1f MB/s, "
-		    "%.0f%% of raw LMDB append (target 70%%)%s; every "
-		    "signature verified at %.0f blocks/s\n", npeers == 1 ?
-		    "one peer" : "four peers", window, cu.total, cu.total * mb,
-		    raw > 0 ? 100 * cu.total / raw : 0, steady, cu.verified);
+		printf("%s %.0f blocks/s, %.1f MB/s, %.0f%% of raw LMDB "
+		    "append (target 70%%)%s; every signature verified at "
+		    "%.0f blocks/s\n", what, cu.total, cu.total * mb,
+		    raw > 0 ? 100 * cu.total / raw : 0, cu.steady > 0 ?
+		    "" : " (too short to measure from its first block on)",
+		    cu.verified);
 	else
 		printf("checkpoint, %d peers, window %d: did not complete\n",
 		    npeers, window);

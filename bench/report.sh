@@ -65,6 +65,13 @@ j "$lib"'
      ($top.machine.cores * 1e6 / .cpu_us_per_block.median) as $c |
      "; bound by \($top.machine.cores) cores: \($c | r0) blocks/s = \(ratio($c; base.median))"
      else "" end;
+   # the CPU of the catching-up node by process, medians (absent in results
+   # written before they were measured)
+   def by_proc: if (.self_cpu_us_by_process | type) == "object" then
+     .self_cpu_us_by_process as $p |
+     " (" + ([["timenoded", "stored", "syncd", "netd"][] as $k |
+       "\($k) \($p[$k].median | r1)"] | join(", ")) + ")"
+     else "" end;
    def target: if .threads == "all" or
      (.threads | tonumber? // 0) == $top.machine.cores
      then "≥ 160% (on 2 cores)" else "" end;
@@ -74,11 +81,11 @@ j "$lib"'
    (.validation[] |
     row("\($s): syncd validation alone, \(tlabel) (CPU \(.cpu_us_per_block | mm1) µs/block)"; (.blocks_per_s | mm0) + " blocks/s"; $bn; ratio(.blocks_per_s.median; $val.median); "")),
    (.catchup[] |
-    row("\($s): catch-up from \(if .peers == 1 then "1 peer" else "\(.peers) peers" end), \(tlabel); from its first block on (CPU of all nodes \(.cpu_us_per_block | mm1) µs/block, of the catching-up node \(.self_cpu_us_per_block | mm1), \(.cores_busy | mm(. * 100 | round / 100 | tostring)) cores busy\(ceiling($val)))"; "\(.blocks_per_s | mm0) blocks/s; \(.steady_blocks_per_s | mm0)"; $bn; "\(ratio(.blocks_per_s.median; $val.median)); \(ratio(.steady_blocks_per_s.median; $val.median))"; target)),
+    row("\($s): catch-up from \(if .peers == 1 then "1 peer" else "\(.peers) peers" end), \(tlabel); from its first block on (CPU of all nodes \(.cpu_us_per_block | mm1) µs/block, of the catching-up node \(.self_cpu_us_per_block | mm1)\(by_proc), \(.cores_busy | mm(. * 100 | round / 100 | tostring)) cores busy\(ceiling($val)))"; "\(.blocks_per_s | mm0) blocks/s; \(.steady_blocks_per_s | mm0)"; $bn; "\(ratio(.blocks_per_s.median; $val.median)); \(ratio(.steady_blocks_per_s.median; $val.median))"; target)),
    (if (.checkpoint | type) != "array" or (.checkpoint | length) == 0
     then row("\($s): catch-up with a checkpoint (assumevalid)"; "not measured"; "raw LMDB append"; ""; "≥ 70%")
     else .checkpoint[] |
-     row("\($s): catch-up with a checkpoint (assumevalid = the tip), \(if .peers == 1 then "1 peer" else "\(.peers) peers" end), all CPUs, window \(.window); from its first block on (CPU of all nodes \(.cpu_us_per_block | mm1) µs/block, of the catching-up node \(.self_cpu_us_per_block | mm1), \(.cores_busy | mm(. * 100 | round / 100 | tostring)) cores busy\(ceiling($raw))); then until every signature skipped was verified (the deferred check)"; "\(.blocks_per_s | mm0) blocks/s; \(.steady_blocks_per_s | mm0); \(.verified_blocks_per_s | mm0)"; "raw LMDB append \($raw | mm0)"; "\(ratio(.blocks_per_s.median; $raw.median)); \(ratio(.steady_blocks_per_s.median; $raw.median)); \(ratio(.verified_blocks_per_s.median; $raw.median))"; "≥ 70%") end)
+     row("\($s): catch-up with a checkpoint (assumevalid = the tip), \(if .peers == 1 then "1 peer" else "\(.peers) peers" end), all CPUs, window \(.window); from its first block on (CPU of all nodes \(.cpu_us_per_block | mm1) µs/block, of the catching-up node \(.self_cpu_us_per_block | mm1)\(by_proc), \(.cores_busy | mm(. * 100 | round / 100 | tostring)) cores busy\(ceiling($raw))); then until every signature skipped was verified (the deferred check)"; "\(.blocks_per_s | mm0) blocks/s; \(.steady_blocks_per_s | mm0); \(.verified_blocks_per_s | mm0)"; "raw LMDB append \($raw | mm0)"; "\(ratio(.blocks_per_s.median; $raw.median)); \(ratio(.steady_blocks_per_s.median; $raw.median)); \(ratio(.verified_blocks_per_s.median; $raw.median))"; "≥ 70%") end)
   end),
   (.litecoind as $l | (.catchup // [] | map(select(.payload == 1024))[0].catchup // []
      | map(select(.peers == 1 and .threads == "all"))[0].blocks_per_s.median) as $tn |

@@ -278,6 +278,10 @@ if want catchup; then
 	# catch-ups (one peer 1/2/all threads, four peers all), each a
 	# stats object of blocks/s over the repetitions (0 = not measured)
 	catchup_json=$(jq -cs "$stats"'
+	  def by_proc: {timenoded: (map(.self_cpu_us_timenoded) | stats),
+	    stored: (map(.self_cpu_us_stored) | stats),
+	    syncd: (map(.self_cpu_us_syncd) | stats),
+	    netd: (map(.self_cpu_us_netd) | stats)};
 	  def bps(f): map(select(f) | .blocks_per_s | if . == 0 then null
 	    else . end) | stats;
 	  def order: {"1": 1, "2": 2, "all": 3}[.threads] // 9;
@@ -301,6 +305,7 @@ if want catchup; then
 	         steady_blocks_per_s: (map(.steady_blocks_per_s) | stats),
 	         cpu_us_per_block: (map(.cpu_us_per_block) | stats),
 	         self_cpu_us_per_block: (map(.self_cpu_us_per_block) | stats),
+	         self_cpu_us_by_process: by_proc,
 	         cores_busy: (map(.cores_busy) | stats)})),
 	     checkpoint: ($sy | map(select(.figure == "checkpoint")) |
 	       group_by([.peers, .window]) | map({peers: .[0].peers,
@@ -309,6 +314,7 @@ if want catchup; then
 	         steady_blocks_per_s: (map(.steady_blocks_per_s) | stats),
 	         cpu_us_per_block: (map(.cpu_us_per_block) | stats),
 	         self_cpu_us_per_block: (map(.self_cpu_us_per_block) | stats),
+	         self_cpu_us_by_process: by_proc,
 	         cores_busy: (map(.cores_busy) | stats)}))
 	    })' "$work/catchup.json")
 fi
