@@ -403,6 +403,10 @@ worker_event_base(void)
 	}
 	base = event_base_new_with_config(ec);
 	event_config_free(ec);
+	if (base != NULL && ipc_base_setup(base) == -1) {
+		event_base_free(base);
+		return NULL;
+	}
 	return base;
 }
 

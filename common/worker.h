@@ -155,9 +155,9 @@ double	mono_now(void);
  * CLOCK_MONOTONIC_COARSE and rounds epoll's timeout to milliseconds, so
  * each timer ended in a run of 1 ms epoll_wait()s until the coarse clock
  * caught up: 2 to 6 wakeups that did nothing per expiry, over half of an
- * idle syncd's (issue 12, idle CPU; docs/architecture.md "Timers").  The
- * supervisor's and every worker's base.  NULL when libevent fails (out of
- * memory).
+ * idle syncd's (issue 12, idle CPU; docs/architecture.md "Timers").  Its
+ * priorities are the channels' (ipc_base_setup).  The supervisor's and
+ * every worker's base.  NULL when libevent fails (out of memory).
  */
 struct event_base *worker_event_base(void);
 

@@ -60,6 +60,7 @@ struct ipc_chan {
 	struct event		*rev;
 	struct event		*wev;
 	struct event		*sev;
+	struct event		*resume;	/* the rest, at IPC_PRIO_LAST */
 	int			 efd;
 	enum ipc_proc		 self;
 	enum ipc_proc		 peer;
@@ -165,13 +166,30 @@ mono_ns(void)
 }
 
 /*
- * Bounded per wakeup, in messages and in the handler's time: the
- * descriptor stays readable for the rest, and the loop runs the other
- * ready events (the other channels, timers) before it comes back.  A
- * count alone let a stream of slow messages (syncd validating a peer's
- * 256 blocks in each) hold the loop for as long as they kept coming:
- * stored's append answers waited 40-110 ms behind them and the catch-up's
- * pipeline stood still (issue 12).
+ * The rest waits until no other event is ready: the channel stops
+ * watching its descriptor, and its resume event, at the lowest priority,
+ * runs once a turn of the loop finds nothing else to do.  Without the
+ * priorities (a base not set up by ipc_base_setup) the descriptor stays
+ * watched and the rest comes at the next turn, after the events ready in
+ * this one.
+ */
+static void
+chan_defer(struct ipc_chan *c)
+{
+	if (c->resume == NULL)
+		return;
+	event_del(c->rev);
+	event_active(c->resume, EV_TIMEOUT, 0);
+}
+
+/*
+ * Bounded per wakeup, in messages and in the handler's time; the rest
+ * waits for the other ready events (chan_defer).  A count alone let a
+ * stream of slow messages (syncd validating a peer's 256 blocks in each)
+ * hold the loop for as long as they kept coming: stored's append answers
+ * waited 40-110 ms behind them and the catch-up's pipeline stood still;
+ * and in stored, a locator read waited 100 ms behind two peer-key writes
+ * (issue 12).
  */
 static void
 chan_recv_cb(evutil_socket_t fd, short ev, void *arg)
@@ -194,8 +212,21 @@ chan_recv_cb(evutil_socket_t fd, short ev, void *arg)
 		chan_deliver(c, m);
 		nng_msg_free(m);
 		if (mono_ns() >= until)
-			return;
+			break;
 	}
+	chan_defer(c);
+}
+
+static void
+chan_resume_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ipc_chan *c = arg;
+
+	(void)fd;
+	(void)ev;
+	if (event_add(c->rev, NULL) == -1)
+		log_warnx("%s: cannot watch the channel again", c->name);
+	chan_recv_cb(-1, EV_READ, c);
 }
 
 static void
@@ -332,6 +363,14 @@ chan_new(struct event_base *base, const char *path, enum ipc_proc self,
 	    event_add(c->rev, NULL) == -1 || event_add(c->sev, NULL) == -1) {
 		log_warnx("%s: cannot add events", c->name);
 		goto fail;
+	}
+	if (event_base_get_npriorities(base) >= IPC_NPRIORITIES) {
+		c->resume = event_new(base, -1, 0, chan_resume_cb, c);
+		if (c->resume == NULL ||
+		    event_priority_set(c->resume, IPC_PRIO_LAST) == -1) {
+			log_warnx("%s: cannot add events", c->name);
+			goto fail;
+		}
 	}
 	return c;
 fail_errno:
@@ -497,6 +536,12 @@ loop_wake(evutil_socket_t fd, short ev, void *arg)
 }
 
 int
+ipc_base_setup(struct event_base *base)
+{
+	return event_base_priority_init(base, IPC_NPRIORITIES);
+}
+
+int
 ipc_loop_until(struct event_base *base, int (*done)(void *), void *arg,
     double deadline, double step)
 {
@@ -537,6 +582,8 @@ ipc_close(struct ipc_chan *c)
 		event_free(c->wev);
 	if (c->sev)
 		event_free(c->sev);
+	if (c->resume)
+		event_free(c->resume);
 	nng_close(c->sock);
 	while (c->qlen > 0) {
 		nng_msg_free(c->q[c->qhead]);

@@ -29,11 +29,18 @@ typedef void (*ipc_state_handler)(struct ipc_chan *, int connected,
 /*
  * One wakeup of a channel hands its handler at most IPC_RECV_BATCH
  * messages, and none more once IPC_RECV_BUDGET_NS (ns) of handling has
- * passed; the rest waits for the loop's next turn, after the other ready
- * events (chan.c, chan_recv_cb).
+ * passed; the rest waits until no other event is ready (chan.c,
+ * chan_recv_cb and chan_defer), on a base set up by ipc_base_setup.
  */
 #define IPC_RECV_BATCH		256
 #define IPC_RECV_BUDGET_NS	1000000
+/*
+ * Event priorities of a base that runs channels: every event is created
+ * at libevent's default, the middle one; a channel's rest waits at
+ * IPC_PRIO_LAST, which runs only in a turn with no other event ready.
+ */
+#define IPC_NPRIORITIES		3
+#define IPC_PRIO_LAST		2
 
 /*
  * Bind (listen) or connect (dial) to the socket at path; only peer_pid may
@@ -77,6 +84,12 @@ const char	*ipc_chan_name(const struct ipc_chan *);
  */
 int		 ipc_loop_until(struct event_base *, int (*done)(void *),
 		    void *arg, double deadline, double step);
+/*
+ * Give a new base the IPC_NPRIORITIES priorities, before any event is
+ * made on it: 0, or -1 (libevent refused; channels then work without
+ * deferring).
+ */
+int		 ipc_base_setup(struct event_base *);
 /* messages waiting in the send queue (metrics); 0 for NULL */
 uint32_t	 ipc_chan_queued(const struct ipc_chan *);
 void		 ipc_close(struct ipc_chan *);

@@ -381,7 +381,8 @@ fs_init(struct fakesup *fs, const char *conf_extra)
 	    write_file(fs->conf, conf_extra ? conf_extra : "") == -1 ||
 	    fs_chown(fs) == -1)
 		return -1;
-	if ((fs->base = event_base_new()) == NULL)
+	if ((fs->base = event_base_new()) == NULL ||
+	    ipc_base_setup(fs->base) == -1)
 		return -1;
 	fs->ctl = ipc_listen(fs->base, fs->ctl_path, IPC_SUPERVISOR,
 	    IPC_STORED, 0, ctl_cb, fs);

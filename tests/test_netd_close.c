@@ -164,7 +164,7 @@ setup(void)
 	memset(&nd, 0, sizeof(nd));
 	config_defaults(&w.cfg);
 	w.cfg.plaintext = CONFIG_PLAINTEXT_ALWAYS;	/* no TLS here */
-	w.base = event_base_new();
+	w.base = worker_event_base();
 	nd.w = &w;
 	nd.cfg = &w.cfg;
 	randombytes_buf(nd.genesis_hash, sizeof(nd.genesis_hash));
