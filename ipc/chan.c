@@ -61,6 +61,7 @@ struct ipc_chan {
 	struct event		*wev;
 	struct event		*sev;
 	struct event		*resume;	/* the rest, at IPC_PRIO_LAST */
+	struct event		*resume_by;	/* or IPC_DEFER_MAX_US later */
 	int			 efd;
 	enum ipc_proc		 self;
 	enum ipc_proc		 peer;
@@ -176,10 +177,18 @@ mono_ns(void)
 static void
 chan_defer(struct ipc_chan *c)
 {
+	static const struct timeval most = { IPC_DEFER_MAX_US / 1000000, IPC_DEFER_MAX_US % 1000000 };
+
 	if (c->resume == NULL)
 		return;
 	event_del(c->rev);
 	event_active(c->resume, EV_TIMEOUT, 0);
+	/*
+	 * A loop never idle (a verify's slices on a zero timer, a peer
+	 * streaming into netd) would never run IPC_PRIO_LAST: at the
+	 * latest IPC_DEFER_MAX_US from now the channel goes on anyway.
+	 */
+	evtimer_add(c->resume_by, &most);
 }
 
 /*
@@ -224,6 +233,8 @@ chan_resume_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
+	event_del(c->resume);		/* whichever came first */
+	event_del(c->resume_by);
 	if (event_add(c->rev, NULL) == -1)
 		log_warnx("%s: cannot watch the channel again", c->name);
 	chan_recv_cb(-1, EV_READ, c);
@@ -366,7 +377,8 @@ chan_new(struct event_base *base, const char *path, enum ipc_proc self,
 	}
 	if (event_base_get_npriorities(base) >= IPC_NPRIORITIES) {
 		c->resume = event_new(base, -1, 0, chan_resume_cb, c);
-		if (c->resume == NULL ||
+		c->resume_by = evtimer_new(base, chan_resume_cb, c);
+		if (c->resume == NULL || c->resume_by == NULL ||
 		    event_priority_set(c->resume, IPC_PRIO_LAST) == -1) {
 			log_warnx("%s: cannot add events", c->name);
 			goto fail;
@@ -527,12 +539,17 @@ ipc_compose_sized(struct ipc_chan *c, uint16_t type, uint32_t reqid,
 	return rc;
 }
 
+/*
+ * The step's end: EVLOOP_ONCE alone does not return while an event stays
+ * active (a deferred channel's resume), and done and the deadline would
+ * wait for it.
+ */
 static void
 loop_wake(evutil_socket_t fd, short ev, void *arg)
 {
 	(void)fd;
 	(void)ev;
-	(void)arg;
+	event_base_loopbreak(arg);
 }
 
 int
@@ -551,7 +568,7 @@ ipc_loop_until(struct event_base *base, int (*done)(void *), void *arg,
 	double		 left;
 	int		 ok;
 
-	if ((t = evtimer_new(base, loop_wake, NULL)) == NULL)
+	if ((t = evtimer_new(base, loop_wake, base)) == NULL)
 		return done(arg);
 	for (;;) {
 		if ((ok = done(arg)))
@@ -584,6 +601,8 @@ ipc_close(struct ipc_chan *c)
 		event_free(c->sev);
 	if (c->resume)
 		event_free(c->resume);
+	if (c->resume_by)
+		event_free(c->resume_by);
 	nng_close(c->sock);
 	while (c->qlen > 0) {
 		nng_msg_free(c->q[c->qhead]);

@@ -41,6 +41,8 @@ typedef void (*ipc_state_handler)(struct ipc_chan *, int connected,
  */
 #define IPC_NPRIORITIES		3
 #define IPC_PRIO_LAST		2
+/* a deferred channel is read again after this long (us) at the latest */
+#define IPC_DEFER_MAX_US	10000
 
 /*
  * Bind (listen) or connect (dial) to the socket at path; only peer_pid may

@@ -6,9 +6,20 @@
  * messages waiting while its own keep coming: a wakeup stops after
  * IPC_RECV_BUDGET_NS of handling (issue 12: syncd validated a stream of
  * peer answers, 5 ms each, while stored's append answers waited 40-110 ms
- * and the catch-up stood still).  The order of handling is asserted, not
+ * and the catch-up stood still).  Nor may the rest of a channel that used
+ * its budget wait for ever while another descriptor keeps the loop busy
+ * (a peer streaming into netd): it is read again within
+ * IPC_DEFER_MAX_US, and ipc_loop_until keeps its deadline meanwhile (a
+ * reviewer's finding, 2026-12-01).  The order of events is asserted, not
  * a time.
  */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +27,8 @@
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "chan.h"
@@ -149,12 +162,169 @@ test_fair_wakeups(void)
 	rmdir(dir);
 }
 
+#define FLOOD_S		3.0	/* the busy socket's stream lasts this */
+
+static struct {
+	int		 seen;		/* channel messages handled */
+	int		 flood_fd;	/* the stream's writing end */
+	_Atomic int	 stop;		/* the test is done with it */
+	_Atomic int	 over;		/* the stream ended */
+	uint64_t	 reads;		/* the busy socket's read callbacks */
+} F;
+
+/* the first message exceeds the budget: the channel defers the rest */
+static void
+deferred_handler(struct ipc_chan *c, const struct ipc_hdr *h,
+    struct rbuf *b, void *arg)
+{
+	struct timespec ts = { 0, 2 * 1000 * 1000 };
+
+	(void)c;
+	(void)h;
+	(void)b;
+	(void)arg;
+	if (F.seen++ == 0)
+		nanosleep(&ts, NULL);
+}
+
+/* a peer streaming as fast as the socket takes, for FLOOD_S */
+static void *
+flood_writer(void *arg)
+{
+	static char	buf[65536];
+	double		end = tn_now() + FLOOD_S;
+
+	(void)arg;
+	while (!atomic_load(&F.stop) && tn_now() < end)
+		if (write(F.flood_fd, buf, sizeof(buf)) < 0)
+			break;
+	atomic_store(&F.over, 1);
+	return NULL;
+}
+
+/* netd's read callback under a flood: all input, 200 us of work a read */
+static void
+flood_readcb(struct bufferevent *bev, void *arg)
+{
+	struct evbuffer	*in = bufferevent_get_input(bev);
+	double		 t0 = tn_now();
+
+	(void)arg;
+	F.reads++;
+	evbuffer_drain(in, evbuffer_get_length(in));
+	while (tn_now() - t0 < 200e-6)
+		;
+}
+
+static int
+two_seen(void *arg)
+{
+	(void)arg;
+	return F.seen >= 2;
+}
+
+static int
+both_up(void *arg)
+{
+	struct ipc_chan **c = arg;
+
+	return ipc_connected(c[0]) && ipc_connected(c[1]);
+}
+
+/* a TCP connection on 127.0.0.1: fd[0] accepted, fd[1] connected */
+static int
+tcp_pair(int fd[2])
+{
+	struct sockaddr_in	sa;
+	socklen_t		sl = sizeof(sa);
+	int			l;
+
+	if ((l = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(l, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    listen(l, 1) == -1 ||
+	    getsockname(l, (struct sockaddr *)&sa, &sl) == -1 ||
+	    (fd[1] = socket(AF_INET, SOCK_STREAM, 0)) == -1) {
+		close(l);
+		return -1;
+	}
+	if (connect(fd[1], (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
+	    (fd[0] = accept(l, NULL, NULL)) == -1) {
+		close(fd[1]);
+		close(l);
+		return -1;
+	}
+	close(l);
+	return 0;
+}
+
+static void
+test_deferred_not_starved(void)
+{
+	struct event_base	*base = event_base_new();
+	struct ipc_chan		*c[2];
+	struct bufferevent	*bev;
+	char			 dir[] = "/tmp/test_chan.XXXXXX", p[64];
+	pthread_t		 th;
+	int			 fd[2] = { -1, -1 };
+
+	CU_ASSERT_FATAL(base != NULL && mkdtemp(dir) != NULL);
+	CU_ASSERT_FATAL(ipc_base_setup(base) == 0);
+	snprintf(p, sizeof(p), "%s/s.sock", dir);
+	memset(&F, 0, sizeof(F));
+	c[0] = ipc_listen(base, p, IPC_STORED, IPC_SYNCD, getpid(),
+	    deferred_handler, NULL);
+	c[1] = ipc_dial(base, p, IPC_SYNCD, IPC_STORED, getpid(), 0, ignore,
+	    NULL);
+	CU_ASSERT_FATAL(c[0] && c[1]);
+	CU_ASSERT_FATAL(ipc_loop_until(base, both_up, c, tn_now() + 10,
+	    0.05));
+	CU_ASSERT_FATAL(tcp_pair(fd) == 0);
+	evutil_make_socket_nonblocking(fd[0]);
+	bev = bufferevent_socket_new(base, fd[0], 0);
+	CU_ASSERT_FATAL(bev != NULL);
+	bufferevent_setcb(bev, flood_readcb, NULL, NULL, NULL);
+	bufferevent_enable(bev, EV_READ);
+	F.flood_fd = fd[1];
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, flood_writer, NULL) == 0);
+	CU_ASSERT(ipc_compose_sized(c[1], IPC_STORE_TIP_REQ, 1, NULL, 0) == 0);
+	CU_ASSERT(ipc_compose_sized(c[1], IPC_STORE_TIP_REQ, 2, NULL, 0) == 0);
+	tn_sleep(0.1);
+	/*
+	 * Both messages while the stream still runs, and the wait ends
+	 * within its deadline (1 s) of the 3 s stream: before, the second
+	 * message, and the wait with it, came only when the stream ended.
+	 */
+	CU_ASSERT(ipc_loop_until(base, two_seen, NULL, tn_now() + 1, 0.05));
+	CU_ASSERT(!atomic_load(&F.over));
+	CU_ASSERT(F.reads > 0);
+	if (atomic_load(&F.over))
+		fprintf(stderr, "the deferred channel waited for the stream's "
+		    "end (%d messages, %llu reads)\n", F.seen,
+		    (unsigned long long)F.reads);
+	atomic_store(&F.stop, 1);
+	shutdown(fd[0], SHUT_RDWR);
+	pthread_join(th, NULL);
+	bufferevent_free(bev);
+	close(fd[1]);
+	ipc_close(c[0]);
+	ipc_close(c[1]);
+	event_base_free(base);
+	unlink(p);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
 	static const struct tn_case tests[] = {
 		{ "a slow channel does not hold another's messages",
 		    test_fair_wakeups },
+		{ "a deferred channel is read while a socket keeps the loop "
+		    "busy", test_deferred_not_starved },
 	};
 	struct tn_suite ts = { .name = "chan", .cases = tests,
 	    .ncases = TN_NCASES(tests) };
