@@ -460,8 +460,8 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 	struct tn_node	n;
 	char		conf[1024];
 	size_t		off;
-	double		t0, t1 = 0, end, c1 = 0, s1 = 0, by1[NPROCS];
-	double		by2[NPROCS];
+	double		t0, t1 = 0, t2 = 0, th, end, c1 = 0, s1 = 0, c2, s2;
+	double		by1[NPROCS], by2[NPROCS];
 	long long	h, h1 = 0;
 	int		i;
 
@@ -484,19 +484,31 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 		return -1;
 	t0 = tn_now();
 	end = t0 + 600;
-	while (tn_now() < end && (h = tn_node_height(&n)) < target) {
+	/*
+	 * Each height is timed when its status answer came (th), before
+	 * anything else is asked: the first one was timed after the CPU
+	 * samples' own status requests, tens of ms later, which put the
+	 * figure from the first block up to 7% high (issue 12's run of
+	 * 2026-12-01: 171% against a debug log's 160%).
+	 */
+	while (tn_now() < end) {
+		h = tn_node_height(&n);
+		th = tn_now();
+		if (h >= target) {
+			t2 = th;
+			break;
+		}
 		if (h > 0 && t1 == 0) {
+			t1 = th;
+			h1 = h;
 			c1 = nodes_cpu(&n, peers, npeers);
 			s1 = node_cpu(&n, by1);
-			t1 = tn_now();
-			h1 = h;
 		}
 		tn_sleep(0.02);
 	}
-	if (tn_node_height(&n) >= target) {
-		double t2 = tn_now(), c2 = nodes_cpu(&n, peers, npeers);
-		double s2 = node_cpu(&n, by2);
-
+	if (t2 > 0) {
+		c2 = nodes_cpu(&n, peers, npeers);
+		s2 = node_cpu(&n, by2);
 		cu->total = target / (t2 - t0);
 		/*
 		 * Steady only over most of the chain: a first height seen
