@@ -75,7 +75,9 @@ usage(FILE *f)
 " cores_busy=B self_cpu_us_PROCESS=T ...]\n"
 "  RESULT figure=cpus count=N\n"
 "Environment: BENCH_SYNC_DEBUG=1 runs the catching-up nodes with -d\n"
-"(slower), TIMENODE_KEEP=1 keeps their directories and logs in /tmp.\n"
+"(slower), TIMENODE_KEEP=1 keeps their directories and logs in /tmp,\n"
+"BENCH_SYNC_EXTRA='[sync] lines' configures the catch-ups without a\n"
+"checkpoint (for experiments, e.g. 'per_peer = 4096'; run.sh sets none).\n"
 "blocks_per_s=0 when a figure could not be measured; steady_blocks_per_s\n"
 "(from the first committed block on) is left out when the catch-up was\n"
 "too short to sample, and so are cpu_us_per_block (CPU of every process\n"
@@ -466,8 +468,14 @@ catch_up(const char *ip, struct tn_node **peers, int npeers,
 	int		i;
 
 	memset(cu, 0, sizeof(*cu));
+	if (extra == NULL)
+		extra = getenv("BENCH_SYNC_EXTRA");
+	if (extra != NULL && strlen(extra) > 512) {
+		fprintf(stderr, "bench_sync: [sync] lines over 512 bytes\n");
+		return -1;
+	}
 	off = (size_t)snprintf(conf, sizeof(conf), "[sync]\n"
-	    "validation_threads = %d\n%s[node]\n", threads,
+	    "validation_threads = %d\n%s\n[node]\n", threads,
 	    extra ? extra : "");
 	for (i = 0; i < npeers; i++)
 		off += (size_t)snprintf(conf + off, sizeof(conf) - off,

@@ -178,11 +178,21 @@ static void
 chan_defer(struct ipc_chan *c)
 {
 	static const struct timeval most = { IPC_DEFER_MAX_US / 1000000, IPC_DEFER_MAX_US % 1000000 };
+	static const struct timeval now = { 0, 0 };
 
 	if (c->resume == NULL)
 		return;
 	event_del(c->rev);
-	event_active(c->resume, EV_TIMEOUT, 0);
+	/*
+	 * A timer due now, not event_active: libevent runs an event made
+	 * active from a callback of its own priority in the same pass,
+	 * without polling the descriptors again, so a channel deferred from
+	 * its resume ran on at once and a message that came meanwhile on
+	 * another channel waited for the whole stream (syncd read stored's
+	 * append answers 70-110 ms late, issue 12).  A timer becomes active
+	 * only after the next poll, behind the descriptors found ready.
+	 */
+	evtimer_add(c->resume, &now);
 	/*
 	 * A loop never idle (a verify's slices on a zero timer, a peer
 	 * streaming into netd) would never run IPC_PRIO_LAST: at the
