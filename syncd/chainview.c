@@ -639,6 +639,15 @@ cv_batch_full(const struct chainview *cv, uint32_t max_blocks,
 	return 0;
 }
 
+int
+cv_batch_due(const struct chainview *cv, int in_stored, uint32_t in_flight,
+    double waited, double wait_max, uint32_t max_blocks, size_t max_bytes)
+{
+	if (in_flight == 0 || cv_batch_full(cv, max_blocks, max_bytes))
+		return 1;
+	return in_stored == 0 && waited >= wait_max;
+}
+
 const struct cv_slot *
 cv_slot(const struct chainview *cv, uint64_t h)
 {

@@ -821,13 +821,29 @@ handle_bad(struct syncd *s, const struct cv_bad *bad)
 /*
  * Room for another catch-up batch in stored's hands: only batches are
  * queued as appends, and fewer than STOREQ_PIPELINE of them (the next
- * one is then sent while stored commits the last, storeq.h).  While one
- * is in stored's hands and blocks are still coming, the next waits until
- * it is whole (IPC_MAX_BLOCKS blocks or BATCH_BYTES): stored is busy
- * anyway, and a batch sent as soon as a peer's answer was validated (256
- * blocks) made four commits where one does (issue 12).  Stored's answer,
- * or the last answer of the round, sends what is there.
+ * one is then sent while stored commits the last, storeq.h).  While
+ * blocks are still coming, the next waits until it is whole
+ * (IPC_MAX_BLOCKS blocks or BATCH_BYTES), or, stored idle, BATCH_WAIT_S
+ * (cv_batch_due).  A batch sent whenever stored was idle, as soon as a
+ * peer's answer was validated (256 blocks), made four commits where one
+ * does; that was rare only while syncd read stored's answers late (issue
+ * 12, ipc/chan.c's fair turns).  The last answer of the round sends what
+ * is there.
  */
+/*
+ * When the oldest validated block not handed to stored was validated:
+ * now when there is one and none was waiting (or a batch just went,
+ * sent: what is left waits from now), 0 when none is left.
+ */
+static void
+held_mark(struct syncd *s, int sent)
+{
+	if (s->cv.validated <= s->cv.queued)
+		s->held_since = 0;
+	else if (s->held_since == 0 || sent)
+		s->held_since = mono_now();
+}
+
 static int
 batch_room(const struct syncd *s)
 {
@@ -836,8 +852,9 @@ batch_room(const struct syncd *s)
 	if (n >= CV_BATCHES_HELD || n >= STOREQ_PIPELINE ||
 	    n != storeq_count_type(&s->sq, IPC_STORE_APPEND))
 		return 0;
-	return n == 0 || s->pl.in_flight == 0 ||
-	    cv_batch_full(&s->cv, IPC_MAX_BLOCKS, BATCH_BYTES);
+	return cv_batch_due(&s->cv, n, s->pl.in_flight, s->held_since > 0 ?
+	    mono_now() - s->held_since : 0, BATCH_WAIT_S, IPC_MAX_BLOCKS,
+	    BATCH_BYTES);
 }
 
 static void
@@ -877,6 +894,7 @@ commit_next(struct syncd *s)
 		    bt.count);
 	syncd_store_enqueue(s, SR_APPEND_SYNC, &w)->batch = bt;
 	planner_set_base(&s->pl, s->cv.queued);
+	held_mark(s, 1);
 }
 
 static void
@@ -963,6 +981,7 @@ progress(struct syncd *s)
 		    syncd_append_queued(s);
 		if (cv_validate(&s->cv, now_ms(), &bad) > 0)
 			s->last_progress = mono_now();
+		held_mark(s, 0);
 		assumevalid_log(s);
 		if (bad.err == BLOCK_OK || handle_bad(s, &bad))
 			break;

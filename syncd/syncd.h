@@ -30,6 +30,7 @@
 #define SYNC_HEADERS_MAX_S	120.0
 #define SYNC_FUTURE_BAN_MS	(2ull * 3600 * 1000) /* a block dated further
 					   ahead: no clock skew explains it */
+#define BATCH_WAIT_S		0.05	/* a part batch waits at most */
 #define BATCH_BYTES		(IPC_MAX_BLOCK_BYTES - 4 * IPC_MAX_BLOCKS)
 
 /* syncd's requests to stored: the rows of its storeq table (syncd.c) */
@@ -86,6 +87,9 @@ struct syncd {
 	struct cv_link		 lead_first;	/* its first block */
 	uint32_t		 block_len_max;	/* largest block this round */
 	double			 last_progress;
+	double			 held_since;	/* the oldest validated block
+						   not handed to stored yet was
+						   validated then; 0: none */
 	uint64_t		 refused_from;	/* first height of this round's
 						   batch stored refused; 0 */
 	uint64_t		 held_future;	/* height held in this round:

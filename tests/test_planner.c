@@ -636,6 +636,18 @@ test_cv_linear(void)
 	CU_ASSERT_EQUAL(cv_batch_full(&cv, 100, a.len[6] + a.len[7] +
 	    a.len[8]), 0);
 	CU_ASSERT_EQUAL(cv_batch_full(&cv, 100, 1), 1);
+	/*
+	 * When the part batch goes: blocks on their way (5 asked), not whole
+	 * (4 a batch): it waits 0.05 s with stored idle, and to be whole
+	 * while stored holds one of ours; nothing on its way or whole: now.
+	 * (Sent whenever stored was idle, each peer answer was a commit.)
+	 */
+	CU_ASSERT_EQUAL(cv_batch_due(&cv, 0, 5, 0, 0.05, 4, 1 << 20), 0);
+	CU_ASSERT_EQUAL(cv_batch_due(&cv, 0, 5, 0.04, 0.05, 4, 1 << 20), 0);
+	CU_ASSERT_EQUAL(cv_batch_due(&cv, 0, 5, 0.05, 0.05, 4, 1 << 20), 1);
+	CU_ASSERT_EQUAL(cv_batch_due(&cv, 1, 5, 9.0, 0.05, 4, 1 << 20), 0);
+	CU_ASSERT_EQUAL(cv_batch_due(&cv, 1, 0, 0, 0.05, 4, 1 << 20), 1);
+	CU_ASSERT_EQUAL(cv_batch_due(&cv, 1, 5, 0, 0.05, 3, 1 << 20), 1);
 	/* batches: by count, by bytes, strictly in order */
 	CU_ASSERT_EQUAL(cv_batch(&cv, 2, 1 << 20, &bt), 1);
 	CU_ASSERT(bt.first == 6 && bt.count == 2 && !bt.rollback);
