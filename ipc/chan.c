@@ -178,11 +178,21 @@ static void
 chan_defer(struct ipc_chan *c)
 {
 	static const struct timeval most = { IPC_DEFER_MAX_US / 1000000, IPC_DEFER_MAX_US % 1000000 };
-	static const struct timeval now = { 0, 0 };
+	static const struct timeval zero = { 0, 0 };
 
 	if (c->resume == NULL)
 		return;
 	event_del(c->rev);
+	/*
+	 * libevent adds a timeout to the loop's cached time, taken when this
+	 * turn's poll returned, before any handler ran: after a turn of
+	 * IPC_DEFER_MAX_US or more (one slow message), resume_by was due at
+	 * the next poll and the channel went on at the default priority
+	 * without waiting for an idle turn; on a base with precise timers
+	 * (every timenode base) the resume below never ran for such a
+	 * channel.  The timers count from now.
+	 */
+	event_base_update_cache_time(event_get_base(c->resume));
 	/*
 	 * A timer due now, not event_active: libevent runs an event made
 	 * active from a callback of its own priority in the same pass,
@@ -192,13 +202,19 @@ chan_defer(struct ipc_chan *c)
 	 * append answers 70-110 ms late, issue 12).  A timer becomes active
 	 * only after the next poll, behind the descriptors found ready.
 	 */
-	evtimer_add(c->resume, &now);
-	/*
-	 * A loop never idle (a verify's slices on a zero timer, a peer
-	 * streaming into netd) would never run IPC_PRIO_LAST: at the
-	 * latest IPC_DEFER_MAX_US from now the channel goes on anyway.
-	 */
-	evtimer_add(c->resume_by, &most);
+	if (evtimer_add(c->resume, &zero) == 0 &&
+	    /*
+	     * A loop never idle (a verify's slices on a zero timer, a peer
+	     * streaming into netd) would never run IPC_PRIO_LAST: at the
+	     * latest IPC_DEFER_MAX_US from now the channel goes on anyway.
+	     */
+	    evtimer_add(c->resume_by, &most) == 0)
+		return;
+	/* no timer (out of memory): read on at the next turn, not never */
+	event_del(c->resume);
+	event_del(c->resume_by);
+	if (event_add(c->rev, NULL) == -1)
+		log_warnx("%s: cannot watch the channel again", c->name);
 }
 
 /*
@@ -248,6 +264,22 @@ chan_resume_cb(evutil_socket_t fd, short ev, void *arg)
 	if (event_add(c->rev, NULL) == -1)
 		log_warnx("%s: cannot watch the channel again", c->name);
 	chan_recv_cb(-1, EV_READ, c);
+}
+
+/*
+ * A resume at IPC_PRIO_LAST ends its turn: another deferred channel's
+ * resume, made active by the same poll, waits for the next one, behind
+ * what became ready meanwhile (a message that came while this channel
+ * ran waited for every deferred channel's turn, not for this one alone).
+ */
+static void
+chan_resume_last_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct ipc_chan		*c = arg;
+	struct event_base	*base = event_get_base(c->resume);
+
+	chan_resume_cb(fd, ev, arg);
+	event_base_loopcontinue(base);
 }
 
 static void
@@ -386,7 +418,7 @@ chan_new(struct event_base *base, const char *path, enum ipc_proc self,
 		goto fail;
 	}
 	if (event_base_get_npriorities(base) >= IPC_NPRIORITIES) {
-		c->resume = event_new(base, -1, 0, chan_resume_cb, c);
+		c->resume = event_new(base, -1, 0, chan_resume_last_cb, c);
 		c->resume_by = evtimer_new(base, chan_resume_cb, c);
 		if (c->resume == NULL || c->resume_by == NULL ||
 		    event_priority_set(c->resume, IPC_PRIO_LAST) == -1) {
