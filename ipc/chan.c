@@ -166,6 +166,16 @@ mono_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* a deferred channel watches its descriptor again, its timers off */
+static void
+chan_watch_again(struct ipc_chan *c)
+{
+	event_del(c->resume);
+	event_del(c->resume_by);
+	if (event_add(c->rev, NULL) == -1)
+		log_warnx("%s: cannot watch the channel again", c->name);
+}
+
 /*
  * The rest waits until no other event is ready: the channel stops
  * watching its descriptor, and its resume event, at the lowest priority,
@@ -177,7 +187,8 @@ mono_ns(void)
 static void
 chan_defer(struct ipc_chan *c)
 {
-	static const struct timeval most = { IPC_DEFER_MAX_US / 1000000, IPC_DEFER_MAX_US % 1000000 };
+	static const struct timeval most = { IPC_DEFER_MAX_US / 1000000,
+	    IPC_DEFER_MAX_US % 1000000 };
 	static const struct timeval zero = { 0, 0 };
 
 	if (c->resume == NULL)
@@ -211,10 +222,7 @@ chan_defer(struct ipc_chan *c)
 	    evtimer_add(c->resume_by, &most) == 0)
 		return;
 	/* no timer (out of memory): read on at the next turn, not never */
-	event_del(c->resume);
-	event_del(c->resume_by);
-	if (event_add(c->rev, NULL) == -1)
-		log_warnx("%s: cannot watch the channel again", c->name);
+	chan_watch_again(c);
 }
 
 /*
@@ -259,10 +267,7 @@ chan_resume_cb(evutil_socket_t fd, short ev, void *arg)
 
 	(void)fd;
 	(void)ev;
-	event_del(c->resume);		/* whichever came first */
-	event_del(c->resume_by);
-	if (event_add(c->rev, NULL) == -1)
-		log_warnx("%s: cannot watch the channel again", c->name);
+	chan_watch_again(c);		/* whichever timer came first */
 	chan_recv_cb(-1, EV_READ, c);
 }
 

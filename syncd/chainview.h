@@ -234,14 +234,14 @@ int	cv_batch_full(const struct chainview *, uint32_t max_blocks,
 	    size_t max_bytes);
 /*
  * Whether the next catch-up batch goes to stored now (docs/sync.md,
- * "Whole batches"; issue 12): 1 when no block is on its way (in_flight
- * 0: what is validated is all there is for now), when the batch is whole
- * (cv_batch_full with max_blocks and max_bytes), or when stored holds no
- * batch of ours (in_stored 0) and the oldest validated block not queued
- * has waited waited >= wait_max seconds; else 0: it waits to be whole.
- * Sending a part at once whenever stored was idle made a commit (and an
- * announcement, and a status push) per peer answer of 256 blocks, four
- * where one does.  Reads only.
+ * "Validation and commit"; issue 12): 1 when no block is on its way
+ * (in_flight 0: what is validated is all there is for now), when the
+ * batch is whole (cv_batch_full with max_blocks and max_bytes), or when
+ * stored holds no batch of ours (in_stored 0) and the oldest validated
+ * block not queued has waited waited >= wait_max seconds; else 0: it
+ * waits to be whole.  Sending a part at once whenever stored was idle
+ * made a commit (and an announcement, and a status push) per peer answer
+ * of 256 blocks, four where one does.  Reads only.
  */
 int	cv_batch_due(const struct chainview *, int in_stored,
 	    uint32_t in_flight, double waited, double wait_max,

@@ -819,18 +819,6 @@ handle_bad(struct syncd *s, const struct cv_bad *bad)
 }
 
 /*
- * Room for another catch-up batch in stored's hands: only batches are
- * queued as appends, and fewer than STOREQ_PIPELINE of them (the next
- * one is then sent while stored commits the last, storeq.h).  While
- * blocks are still coming, the next waits until it is whole
- * (IPC_MAX_BLOCKS blocks or BATCH_BYTES), or, stored idle, BATCH_WAIT_S
- * (cv_batch_due).  A batch sent whenever stored was idle, as soon as a
- * peer's answer was validated (256 blocks), made four commits where one
- * does; that was rare only while syncd read stored's answers late (issue
- * 12, ipc/chan.c's fair turns).  The last answer of the round sends what
- * is there.
- */
-/*
  * When the oldest validated block not handed to stored was validated:
  * now when there is one and none was waiting (or a batch just went,
  * sent: what is left waits from now), 0 when none is left.
@@ -844,6 +832,18 @@ held_mark(struct syncd *s, int sent)
 		s->held_since = mono_now();
 }
 
+/*
+ * Room for another catch-up batch in stored's hands: only batches are
+ * queued as appends, and fewer than STOREQ_PIPELINE of them (the next
+ * one is then sent while stored commits the last, storeq.h).  While
+ * blocks are still coming, the next waits until it is whole
+ * (IPC_MAX_BLOCKS blocks or BATCH_BYTES), or, stored idle, BATCH_WAIT_S
+ * (cv_batch_due).  A batch sent whenever stored was idle, as soon as a
+ * peer's answer was validated (256 blocks), made four commits where one
+ * does; that was rare only while syncd read stored's answers late (issue
+ * 12, ipc/chan.c's fair turns).  The last answer of the round sends what
+ * is there.
+ */
 static int
 batch_room(const struct syncd *s)
 {
