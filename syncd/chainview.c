@@ -25,6 +25,8 @@ slot_free(struct chainview *cv, struct cv_slot *s)
 {
 	if (s->raw == NULL)
 		return;
+	if (s->in_job)
+		cv_settle(cv);	/* the pool may be reading it */
 	cv->bytes -= s->len;
 	cv->nheld--;
 	free(s->raw);
@@ -53,9 +55,15 @@ cv_init(struct chainview *cv, const struct genesis_info *g, uint32_t window,
 		cv->cap = max_reorg + CV_BATCHES_HELD * IPC_MAX_BLOCKS + 2;
 	if ((cv->slot = calloc(cv->cap, sizeof(*cv->slot))) == NULL)
 		return -1;
-	if ((cv->run = calloc(cv->cap, sizeof(*cv->run))) == NULL) {
+	if ((cv->run = calloc(cv->cap, sizeof(*cv->run))) == NULL ||
+	    (cv->job = calloc(cv->cap, sizeof(*cv->job))) == NULL ||
+	    (cv->job_sig = calloc(cv->cap, 1)) == NULL) {
 		free(cv->slot);
+		free(cv->run);
+		free(cv->job);
 		cv->slot = NULL;
+		cv->run = NULL;
+		cv->job = NULL;
 		return -1;
 	}
 	return 0;
@@ -82,10 +90,15 @@ cv_free(struct chainview *cv)
 	cv_headers_free(cv);
 	if (cv->slot)
 		cv_reset(cv);
+	cv_settle(cv);
 	free(cv->slot);
 	free(cv->run);
+	free(cv->job);
+	free(cv->job_sig);
 	cv->slot = NULL;
 	cv->run = NULL;
+	cv->job = NULL;
+	cv->job_sig = NULL;
 }
 
 /* the checkpoint is on our chain: nothing more to skip or keep */
@@ -319,20 +332,77 @@ signed_ok(const struct chainview *cv, const struct block *b)
 }
 
 /*
- * One held block, on any thread of the pool: decode it (when its sender's
- * check did not) and check its producer's signature.  Touches only its
- * own slot.
+ * One held block of the started check, on any thread of the pool: its
+ * producer's signature.  The slot is decoded (check_start) and stays as
+ * it is while in the job; the verdict goes to job_sig[i] alone.
  */
 static void
 check_slot(void *arg, size_t i)
 {
 	struct chainview	*cv = arg;
-	struct cv_slot		*s = cv->run[i];
 	struct block		 b;
 
-	if (slot_decode(s, &b) == -1)
+	(void)slot_block(cv->job[i], &b);
+	cv->job_sig[i] = signed_ok(cv, &b) ? CV_SIG_GOOD : CV_SIG_BAD;
+}
+
+/* the finished check's verdicts, where nothing (the checkpoint) came first */
+static void
+check_take(struct chainview *cv)
+{
+	size_t i;
+
+	for (i = 0; i < cv->njob; i++) {
+		if (cv->job[i]->sig == CV_SIG_UNKNOWN)
+			cv->job[i]->sig = cv->job_sig[i];
+		cv->job[i]->in_job = 0;
+	}
+	cv->njob = 0;
+	cv->checking = 0;
+}
+
+int
+cv_checking(const struct chainview *cv)
+{
+	return cv->checking;
+}
+
+void
+cv_settle(struct chainview *cv)
+{
+	if (!cv->checking)
 		return;
-	s->sig = signed_ok(cv, &b) ? CV_SIG_GOOD : CV_SIG_BAD;
+	vpool_wait(cv->pool);
+	check_take(cv);
+}
+
+/*
+ * Check the signatures of the n slots in cv->run: decoded here first (one
+ * that does not decode has nothing to check), then on the pool's threads;
+ * without cv->async, or when the pool ran it at once, taken in before
+ * this returns.  None may be running.
+ */
+static void
+check_start(struct chainview *cv, size_t n)
+{
+	struct block	b;
+	size_t		i;
+
+	cv->njob = 0;
+	for (i = 0; i < n; i++) {
+		if (slot_decode(cv->run[i], &b) == -1)
+			continue;
+		cv->run[i]->in_job = 1;
+		cv->job[cv->njob++] = cv->run[i];
+	}
+	if (cv->njob == 0)
+		return;
+	cv->checking = 1;
+	if (!cv->async) {
+		vpool_run(cv->pool, cv->njob, check_slot, cv);
+		check_take(cv);
+	} else if (vpool_start(cv->pool, cv->njob, check_slot, cv) == 1)
+		check_take(cv);
 }
 
 /* cv_audit's work: blocks, their first height, a verdict each */
@@ -490,6 +560,8 @@ cv_validate(struct chainview *cv, uint64_t now_ms, struct cv_bad *bad)
 	uint64_t		 h, top, av;
 
 	memset(bad, 0, sizeof(*bad));
+	if (cv->checking && vpool_done(cv->pool))
+		check_take(cv);
 	if (!cv->active)
 		return 0;
 	/* the checkpoint: what provably lies below it, or wait for it */
@@ -519,15 +591,20 @@ cv_validate(struct chainview *cv, uint64_t now_ms, struct cv_bad *bad)
 		else
 			top -= (top - cv->validated) / 2;
 	}
-	/* the blocks in order from the next height: checks in parallel */
+	/* the blocks in order from the next height: checks in parallel,
+	   those of a check still running in the next one */
+	if (!cv->checking) {
+		for (h = cv->validated + 1; h <= top; h++) {
+			s = slot_of(cv, h);
+			if (s->sig == CV_SIG_UNKNOWN)
+				cv->run[nrun++] = s;
+		}
+		check_start(cv, nrun);
+	}
 	for (h = cv->validated + 1; h <= top; h++) {
 		s = slot_of(cv, h);
 		if (s->sig == CV_SIG_UNKNOWN)
-			cv->run[nrun++] = s;
-	}
-	vpool_run(cv->pool, nrun, check_slot, cv);
-	for (h = cv->validated + 1; h <= top; h++) {
-		s = slot_of(cv, h);
+			break;		/* its check is still to come */
 		if ((e = validate_checked(cv, s, h, now_ms, &b)) != BLOCK_OK) {
 			bad->height = h;
 			bad->ip = s->ip;

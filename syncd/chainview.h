@@ -43,6 +43,9 @@ struct cv_slot {
 	uint64_t	 height;
 	int		 decoded;	/* hdr and hash are raw's, decoded */
 	int		 sig;		/* enum cv_sig */
+	int		 in_job;	/* in the started check: raw, len,
+					   hdr and hash are the pool's to
+					   read, the slot stays held */
 	struct block_header hdr;
 	uint8_t		 hash[BLOCK_HASH_LEN];
 };
@@ -75,6 +78,16 @@ struct chainview {
 	/* parallel checks: NULL pool = in the caller's thread alone */
 	struct vpool	*pool;
 	struct cv_slot	**run;		/* cap entries: slots to check */
+	/*
+	 * The started check (cv->async, cv_validate): the slots and their
+	 * verdicts, cap entries each; the pool writes job_sig[0 .. njob-1]
+	 * only, the caller takes them in (cv_settle) once it is done.
+	 */
+	int		 async;
+	int		 checking;
+	struct cv_slot	**job;
+	uint8_t		*job_sig;
+	size_t		 njob;
 	/*
 	 * The trusted checkpoint (assumevalid, docs/sync.md "Trusted
 	 * checkpoint"): set with cv_set_assumevalid.  av_more is the
@@ -214,6 +227,20 @@ int	cv_have(const struct chainview *, uint64_t height);
  * of threads (issue 12 item 1).
  */
 uint32_t cv_validate(struct chainview *, uint64_t now_ms, struct cv_bad *);
+/*
+ * With cv->async set (syncd's loop; docs/sync.md "Parallel validation"),
+ * cv_validate does not wait for the signature checks: it starts them on
+ * the pool's own threads (vpool_start) over the held blocks not checked
+ * yet, validates what is checked, and stops, without a verdict, at the
+ * first block whose check is still running or not started; the caller
+ * calls it again when vpool_fd(cv->pool) is readable.  The outcome is the
+ * same as without async, only later.  Nothing the pool reads is freed
+ * meanwhile: freeing a held block in the job (cv_drop, cv_reset) first
+ * waits for the job.  cv_checking: a started check is not taken in yet
+ * (the round is not done).  cv_settle: wait for it and take its verdicts.
+ */
+int	cv_checking(const struct chainview *);
+void	cv_settle(struct chainview *);
 /*
  * Drop the held, not yet validated blocks at heights >= from that came
  * from ip (0: from anybody); fn hears each run of dropped heights (to be

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "lograte.h"
@@ -947,7 +948,7 @@ round_done(struct syncd *s)
 	if (s->held_future > s->cv.validated)
 		return;
 	if (!planner_done(&s->pl) || syncd_append_queued(s) ||
-	    s->cv.queued != s->cv.validated)
+	    cv_checking(&s->cv) || s->cv.queued != s->cv.validated)
 		return;
 	if (s->cv.validated < s->pl.target || cv_waiting_reorg(&s->cv))
 		catchup_fsm(s, CE_ROUND_END, "nothing more to fetch");
@@ -1740,6 +1741,22 @@ round_tick(struct syncd *s, double now)
 		syncd_request_tip(s);
 }
 
+/*
+ * A signature check started by cv_validate is done (vpool_fd): take it
+ * in and go on as after any answer.
+ */
+static void
+checked_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	struct syncd	*s = arg;
+	uint64_t	 n;
+
+	(void)ev;
+	if (read(fd, &n, sizeof(n)) == -1 && errno != EAGAIN)
+		log_warn("validation threads' eventfd");
+	syncd_kick(s);
+}
+
 static void
 tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
@@ -1838,10 +1855,19 @@ syncd_init(struct worker *w)
 	if (cv_init(&env.cv, &env.gen.info, window,
 	    (uint32_t)w->cfg.max_reorg_depth) == -1)
 		fatalx("out of memory");
-	/* threads start after the sandbox, so that its filter covers them */
-	if ((env.pool = vpool_new(threads)) == NULL)
+	/*
+	 * threads start after the sandbox, so that its filter covers them;
+	 * they check signatures while this thread, the pool's caller, goes
+	 * on with the loop (cv->async; docs/sync.md "Parallel validation")
+	 */
+	if ((env.pool = vpool_new(threads + 1)) == NULL)
 		fatal("cannot start %u validation threads", threads);
 	env.cv.pool = env.pool;
+	env.cv.async = 1;
+	env.checked = event_new(w->base, vpool_fd(env.pool),
+	    EV_READ | EV_PERSIST, checked_cb, &env);
+	if (env.checked == NULL || event_add(env.checked, NULL) == -1)
+		fatalx("cannot watch the validation threads");
 	assumevalid_init(w, window);
 	env.state = CS_START;
 	env.rate_t = mono_now();
@@ -1858,8 +1884,7 @@ syncd_init(struct worker *w)
 	if (w->cfg.block_interval > 0 && env.producer >= 0)
 		env.prod.next_timed = mono_now() + w->cfg.block_interval;
 	log_info("network %s, %s, %u validation threads", env.gen.info.network,
-	    env.producer >= 0 ? "producing" : "not producing",
-	    vpool_threads(env.pool));
+	    env.producer >= 0 ? "producing" : "not producing", threads);
 	return 0;
 }
 
@@ -1915,6 +1940,9 @@ syncd_shutdown(struct worker *w)
 	(void)w;
 	if (env.tick)
 		event_del(env.tick);
+	if (env.checked)
+		event_del(env.checked);
+	cv_settle(&env.cv);
 	env.cv.pool = NULL;
 	vpool_free(env.pool);
 	env.pool = NULL;

@@ -70,6 +70,7 @@ struct syncd {
 	struct ipc_chan		*store;
 	struct ipc_chan		*net;
 	struct event		*tick;
+	struct event		*checked;	/* vpool_fd: a check is done */
 	struct planner		 pl;
 	struct chainview	 cv;
 	struct vpool		*pool;		/* signature checks */

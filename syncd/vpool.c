@@ -6,14 +6,21 @@
  * generation number and wakes the workers; everybody, the caller too,
  * takes items in small chunks from an atomic counter; each worker reports
  * once per generation, and the caller returns when all have.  No item is
- * ever run twice or skipped, whatever the timing.
+ * ever run twice or skipped, whatever the timing.  A started job
+ * (vpool_start) is the same without the caller; the last worker to
+ * finish it also adds to an eventfd, which the caller's event loop
+ * watches.  Only the caller's thread starts, polls and waits.
  */
+#include <sys/eventfd.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+#include "log.h"
 
 #include "vpool.h"
 
@@ -28,6 +35,8 @@ struct vpool {
 	uint64_t	 gen;		/* the job's number */
 	int		 stop;
 	unsigned	 busy;		/* workers not done with this job */
+	int		 started;	/* vpool_start's job not yet seen done */
+	int		 efd;		/* counts started jobs finished */
 	/* the job */
 	vpool_fn	 fn;
 	void		*arg;
@@ -50,6 +59,20 @@ take_items(struct vpool *p)
 	}
 }
 
+/*
+ * A started job is done: tell the caller's loop.  The one write that can
+ * fail is at a full count (EAGAIN), which is readable already; vpool_done
+ * is the truth, the eventfd only the wakeup.
+ */
+static void
+job_finished(struct vpool *p)
+{
+	uint64_t one = 1;
+
+	if (write(p->efd, &one, sizeof(one)) == -1)
+		return;
+}
+
 static void *
 worker(void *arg)
 {
@@ -66,8 +89,11 @@ worker(void *arg)
 		pthread_mutex_unlock(&p->mu);
 		take_items(p);
 		pthread_mutex_lock(&p->mu);
-		if (--p->busy == 0)
+		if (--p->busy == 0) {
 			pthread_cond_signal(&p->done);
+			if (p->started)
+				job_finished(p);
+		}
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -90,6 +116,11 @@ vpool_new(unsigned threads)
 		free(p);
 		return NULL;
 	}
+	if ((p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		free(p->tid);
+		free(p);
+		return NULL;
+	}
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->work, NULL);
 	pthread_cond_init(&p->done, NULL);
@@ -105,30 +136,90 @@ vpool_new(unsigned threads)
 	return p;
 }
 
-void
-vpool_run(struct vpool *p, size_t n, vpool_fn fn, void *arg)
+/* publish a job of n items to the workers (n >= 1, none running) */
+static void
+publish(struct vpool *p, size_t n, vpool_fn fn, void *arg, int started)
 {
-	size_t i;
-
-	if (p == NULL || p->nthreads == 0 || n < 2) {
-		for (i = 0; i < n; i++)
-			fn(arg, i);
-		return;
-	}
 	pthread_mutex_lock(&p->mu);
 	p->fn = fn;
 	p->arg = arg;
 	p->n = n;
 	atomic_store(&p->next, 0);
 	p->busy = p->nthreads;
+	p->started = started;
 	p->gen++;
 	pthread_cond_broadcast(&p->work);
 	pthread_mutex_unlock(&p->mu);
+}
+
+/* the caller takes items, then waits for the workers to finish theirs */
+static void
+join(struct vpool *p)
+{
 	take_items(p);
 	pthread_mutex_lock(&p->mu);
 	while (p->busy > 0)
 		pthread_cond_wait(&p->done, &p->mu);
+	p->started = 0;
 	pthread_mutex_unlock(&p->mu);
+}
+
+void
+vpool_run(struct vpool *p, size_t n, vpool_fn fn, void *arg)
+{
+	size_t i;
+
+	if (p == NULL || p->nthreads == 0 || n < 2 || p->started) {
+		for (i = 0; i < n; i++)
+			fn(arg, i);
+		return;
+	}
+	publish(p, n, fn, arg, 0);
+	join(p);
+}
+
+int
+vpool_start(struct vpool *p, size_t n, vpool_fn fn, void *arg)
+{
+	size_t i;
+
+	if (p != NULL && p->started)
+		fatalx("vpool_start: a job is running");
+	if (p == NULL || p->nthreads == 0 || n == 0) {
+		for (i = 0; i < n; i++)
+			fn(arg, i);
+		return 1;
+	}
+	publish(p, n, fn, arg, 1);
+	return 0;
+}
+
+int
+vpool_done(struct vpool *p)
+{
+	int done;
+
+	if (p == NULL || !p->started)
+		return 1;
+	pthread_mutex_lock(&p->mu);
+	done = p->busy == 0;
+	if (done)
+		p->started = 0;
+	pthread_mutex_unlock(&p->mu);
+	return done;
+}
+
+void
+vpool_wait(struct vpool *p)
+{
+	if (p != NULL && p->started)
+		join(p);
+}
+
+int
+vpool_fd(const struct vpool *p)
+{
+	return p == NULL ? -1 : p->efd;
 }
 
 unsigned
@@ -144,6 +235,7 @@ vpool_free(struct vpool *p)
 
 	if (p == NULL)
 		return;
+	vpool_wait(p);
 	pthread_mutex_lock(&p->mu);
 	p->stop = 1;
 	pthread_cond_broadcast(&p->work);
@@ -153,6 +245,7 @@ vpool_free(struct vpool *p)
 	pthread_cond_destroy(&p->done);
 	pthread_cond_destroy(&p->work);
 	pthread_mutex_destroy(&p->mu);
+	(void)close(p->efd);
 	free(p->tid);
 	free(p);
 }
@@ -164,5 +257,5 @@ vpool_cpus(void)
 
 	if (n < 1)
 		return 1;
-	return n > VPOOL_MAX ? VPOOL_MAX : (unsigned)n;
+	return n > VPOOL_MAX - 1 ? VPOOL_MAX - 1 : (unsigned)n;
 }

@@ -6,9 +6,14 @@
  * choice and IPC stay in syncd's one event-loop thread.
  *
  * vpool_run is a parallel for-loop: the caller's thread takes part and
- * the call returns when every item is done, so nothing else in syncd ever
- * runs beside the pool.  Items must be independent of each other (each
- * touches only its own data).  Threads are POSIX threads, never
+ * the call returns when every item is done.  vpool_start is the same
+ * loop on the pool's own threads alone, and returns at once: syncd's
+ * event loop receives the next answers, encodes batches and plans while
+ * the signatures of the last ones are checked (a synchronous check left
+ * the cores idle for the loop's own work, a tenth of a catch-up: issue 12,
+ * bench/REPORT.md "Session 2026-12-01").  One started job at a time; its
+ * items must not touch what the caller changes meanwhile.  Items must be
+ * independent of each other (each touches only its own data).  Threads are POSIX threads, never
  * processes (the sandbox allows threads only), started by vpool_new after
  * the sandbox is in place: they need clone (with CLONE_THREAD), futex,
  * mmap, mprotect, munmap, madvise, set_robust_list, rseq, rt_sigprocmask
@@ -19,7 +24,7 @@
 
 #include <stddef.h>
 
-#define VPOOL_MAX	256	/* threads at most */
+#define VPOOL_MAX	257	/* threads at most: syncd's 256 and its loop */
 
 struct vpool;
 
@@ -32,13 +37,36 @@ typedef void (*vpool_fn)(void *arg, size_t i);
  * when memory or a thread could not be had (errno set).
  */
 struct vpool	*vpool_new(unsigned threads);
-/* fn over 0 .. n-1; returns when all are done.  p NULL: in the caller. */
+/*
+ * fn over 0 .. n-1; returns when all are done.  p NULL, or a started job
+ * not finished yet: in the caller's thread alone.
+ */
 void		 vpool_run(struct vpool *p, size_t n, vpool_fn fn, void *arg);
+/*
+ * fn over 0 .. n-1 on the pool's threads, the caller's not among them;
+ * returns at once.  1 when the job is already done (p NULL, a pool of
+ * one thread, or n 0: it ran in the caller), 0 when started: then
+ * vpool_fd becomes readable when it finishes, and vpool_done or
+ * vpool_wait must be called before the next vpool_start.  fn's writes
+ * are visible to the caller once vpool_done returned 1 or vpool_wait
+ * returned.  A job started while one runs is a bug: abort().
+ */
+int		 vpool_start(struct vpool *p, size_t n, vpool_fn fn, void *arg);
+/* the started job finished (1; also with none), or still runs (0) */
+int		 vpool_done(struct vpool *p);
+/* the caller takes part in the started job and waits for its end */
+void		 vpool_wait(struct vpool *p);
+/*
+ * An eventfd (EFD_NONBLOCK) with a count when a started job finished, for
+ * the caller's event loop; read it to clear.  -1 for p NULL.  Owned by
+ * the pool.
+ */
+int		 vpool_fd(const struct vpool *p);
 /* threads working a call, the caller's included (1 for NULL) */
 unsigned	 vpool_threads(const struct vpool *);
 /* stop and join the threads, free the pool (NULL: nothing) */
 void		 vpool_free(struct vpool *);
-/* the online CPUs (sysconf; call before the sandbox hides /sys), >= 1 */
+/* the online CPUs (sysconf; call before the sandbox hides /sys), 1..256 */
 unsigned	 vpool_cpus(void);
 
 #endif

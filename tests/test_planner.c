@@ -14,9 +14,12 @@
  * longer, with the rollback in its first batch, and never deeper than
  * max_reorg.
  */
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 #include <sodium.h>
@@ -797,6 +800,69 @@ test_vpool(void)
 	}
 }
 
+/* a started job's end, as syncd's loop sees it: vpool_fd readable */
+static int
+job_wait_fd(struct vpool *p)
+{
+	struct pollfd	pfd = { vpool_fd(p), POLLIN, 0 };
+	uint64_t	n;
+	int		tries;
+
+	for (tries = 0; tries < 100 && !vpool_done(p); tries++)
+		if (poll(&pfd, 1, 100) == 1 &&
+		    read(pfd.fd, &n, sizeof(n)) != sizeof(n))
+			return -1;
+	return vpool_done(p) ? 0 : -1;
+}
+
+/*
+ * Started jobs (vpool_start): every item once, on the pool's threads;
+ * the end seen by the eventfd or by vpool_wait; a vpool_run meanwhile runs
+ * in the caller alone and does not disturb the job.
+ */
+static void
+test_vpool_start(void)
+{
+	static const unsigned	threads[] = { 1, 2, 3, 8 };
+	static const size_t	sizes[] = { 0, 1, 2, 5, 64, 1001 };
+	static int		seen[1001], other[64];
+	struct vpool		*p;
+	size_t			t, k, i;
+	int			rep, ok, r;
+
+	CU_ASSERT_EQUAL(vpool_start(NULL, 3, count_item, seen), 1);
+	CU_ASSERT_EQUAL(vpool_fd(NULL), -1);
+	for (t = 0; t < sizeof(threads) / sizeof(threads[0]); t++) {
+		CU_ASSERT_FATAL((p = vpool_new(threads[t])) != NULL);
+		CU_ASSERT(vpool_fd(p) >= 0);
+		CU_ASSERT(vpool_done(p));	/* none started */
+		for (rep = 0; rep < 20; rep++)
+			for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]);
+			    k++) {
+				memset(seen, 0, sizeof(seen));
+				memset(other, 0, sizeof(other));
+				r = vpool_start(p, sizes[k], count_item, seen);
+				/* at once only without workers or items */
+				CU_ASSERT_EQUAL(r, threads[t] == 1 ||
+				    sizes[k] == 0);
+				vpool_run(p, 64, count_item, other);
+				if (rep % 2)
+					vpool_wait(p);
+				else
+					CU_ASSERT(job_wait_fd(p) == 0);
+				CU_ASSERT(vpool_done(p));
+				for (i = 0, ok = 1; i < sizes[k]; i++)
+					ok &= seen[i] == 1;
+				for (; i < 1001; i++)
+					ok &= seen[i] == 0;
+				for (i = 0; i < 64; i++)
+					ok &= other[i] == 1;
+				CU_ASSERT(ok);
+			}
+		vpool_free(p);
+	}
+}
+
 struct outcome {
 	uint32_t	n[3];		/* validated per call */
 	struct cv_bad	bad[3];
@@ -809,12 +875,42 @@ struct outcome {
  * validated in one go up to 29, block 30 refused; then the good block
  * 30 arrives and validation stops at 45.
  */
+/*
+ * cv_validate as syncd's loop calls it with cv->async: again each time a
+ * started check ends (vpool_fd), until none runs; the validated heights
+ * added up, the verdict of the last call.
+ */
+static uint32_t
+validate_async(struct chainview *cv, struct cv_bad *bad)
+{
+	uint32_t	n;
+	int		calls;
+
+	n = cv_validate(cv, 0, bad);
+	for (calls = 0; calls < 100 && cv_checking(cv) &&
+	    bad->err == BLOCK_OK; calls++) {
+		CU_ASSERT_FATAL(job_wait_fd(cv->pool) == 0);
+		n += cv_validate(cv, 0, bad);
+	}
+	CU_ASSERT(!cv_checking(cv) || bad->err != BLOCK_OK);
+	return n;
+}
+
+/*
+ * One catch-up of a 60-block chain whose block 30 has a bad signature
+ * (and block 45 an unknown producer), on a pool of threads threads
+ * (async: the checks started, cv_validate called again as each ends):
+ * validated up to 29, block 30 refused; then B's blocks are dropped (in
+ * async, while a check of them may be running: it must not read freed
+ * memory), the good block 30 arrives and validation stops at 45.
+ */
 static void
-cv_run(unsigned threads, const struct chain *good, struct chain *bad,
-    struct outcome *o)
+cv_run(unsigned threads, int async, const struct chain *good,
+    struct chain *bad, struct outcome *o)
 {
 	struct chainview	cv;
 	struct vpool		*pool = NULL;
+	struct cv_bad		late;
 	int			h;
 
 	memset(o, 0, sizeof(*o));
@@ -822,18 +918,30 @@ cv_run(unsigned threads, const struct chain *good, struct chain *bad,
 		CU_ASSERT_FATAL((pool = vpool_new(threads)) != NULL);
 	CU_ASSERT_FATAL(cv_init(&cv, &G.info, 128, 10) == 0);
 	cv.pool = pool;
+	cv.async = async;
 	cv_set_tip_link(&cv, &G.block);
 	CU_ASSERT_FATAL(cv_start(&cv, &G.block) == 0);
 	for (h = 60; h >= 1; h--)	/* out of order, both paths */
 		put(&cv, bad, h, h < 30 ? A : B);
-	o->n[0] = cv_validate(&cv, 0, &o->bad[0]);
+	o->n[0] = async ? validate_async(&cv, &o->bad[0]) :
+	    cv_validate(&cv, 0, &o->bad[0]);
 	cv_drop(&cv, 30, B, NULL, NULL);
 	put(&cv, good, 30, C);
 	for (h = 31; h <= 60; h++)
 		put(&cv, bad, h, C);
-	o->n[1] = cv_validate(&cv, 0, &o->bad[1]);
-	o->n[2] = cv_validate(&cv, 0, &o->bad[2]);
+	o->n[1] = async ? validate_async(&cv, &o->bad[1]) :
+	    cv_validate(&cv, 0, &o->bad[1]);
+	o->n[2] = async ? validate_async(&cv, &o->bad[2]) :
+	    cv_validate(&cv, 0, &o->bad[2]);
 	memcpy(o->last, cv.last.b.hash, BLOCK_HASH_LEN);
+	/* a round ended with a check running: cv_reset waits for it */
+	cv_reset(&cv);
+	CU_ASSERT_FATAL(cv_start(&cv, &G.block) == 0);
+	for (h = 1; h <= 60; h++)
+		put(&cv, good, h, A);
+	(void)cv_validate(&cv, 0, &late);
+	cv_reset(&cv);
+	CU_ASSERT(!cv_checking(&cv));
 	cv_free(&cv);
 	vpool_free(pool);
 }
@@ -863,8 +971,8 @@ test_cv_threads(void)
 	h.producer = 7;
 	CU_ASSERT_FATAL(block_build(bad.raw[45], &h, bad.b[45].payload,
 	    h.payload_len, SK, &bad.b[45]) == bad.len[45]);
-	cv_run(1, &good, &bad, &one);
-	cv_run(4, &good, &bad, &many);
+	cv_run(1, 0, &good, &bad, &one);
+	cv_run(4, 0, &good, &bad, &many);
 	CU_ASSERT_EQUAL(one.n[0], 29);
 	CU_ASSERT_EQUAL(one.bad[0].height, 30);
 	CU_ASSERT_EQUAL(one.bad[0].err, BLOCK_ERR_SIGNATURE);
@@ -874,6 +982,13 @@ test_cv_threads(void)
 	CU_ASSERT_EQUAL(one.bad[1].err, BLOCK_ERR_PRODUCER);
 	CU_ASSERT_EQUAL(one.n[2], 0);
 	CU_ASSERT(memcmp(one.last, good.b[44].hash, BLOCK_HASH_LEN) == 0);
+	CU_ASSERT(memcmp(&one, &many, sizeof(one)) == 0);
+	/* started checks (syncd's way): the same, whatever the threads */
+	for (i = 0; i < 20; i++) {
+		cv_run(i % 2 ? 2 : 3, 1, &good, &bad, &many);
+		CU_ASSERT(memcmp(&one, &many, sizeof(one)) == 0);
+	}
+	cv_run(1, 1, &good, &bad, &many);
 	CU_ASSERT(memcmp(&one, &many, sizeof(one)) == 0);
 	chain_free(&bad, 1);
 	chain_free(&good, 1);
@@ -961,6 +1076,7 @@ main(void)
 		{ "chain view: bad block, other branch", test_cv_bad },
 		{ "fork choice: longest, rollback, depth", test_fork_choice },
 		{ "vpool: every item once", test_vpool },
+		{ "vpool: started jobs, every item once", test_vpool_start },
 		{ "validation: 1 and 4 threads decide alike", test_cv_threads },
 	};
 	struct tn_suite	 ts = { .name = "planner", .cases = tests,
