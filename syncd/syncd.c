@@ -482,8 +482,10 @@ maybe_start_round(struct syncd *s)
 	s->lead_ip = lead->ip;
 	s->round_started = mono_now();
 	s->round_committed = s->committed;
-	peer_log(lead->ip, SLOG_ROUND, LOGRATE_INFO, "catching up: peer %s is "
-	    "at height %llu, we are at %llu", ipstr(lead->ip, a),
+	/* a few blocks behind (following the tip): debug, as its end */
+	peer_log(lead->ip, SLOG_ROUND, lead->height - s->cv.tip_height >=
+	    SYNC_DONE_LOG_MIN ? LOGRATE_INFO : LOGRATE_DEBUG, "catching up: "
+	    "peer %s is at height %llu, we are at %llu", ipstr(lead->ip, a),
 	    (unsigned long long)lead->height,
 	    (unsigned long long)s->cv.tip_height);
 	catchup_fsm(s, CE_LEAD_CHOSEN, NULL);

@@ -34,8 +34,10 @@
 /*
  * A round that ends at its target logs its end ("caught up to height
  * ...") at info when it committed at least this many blocks, else at
- * debug: a node following the tip, a block or a few at a time, logs
- * nothing at info (docs/sync.md, "Catch-up").
+ * debug, and its start ("catching up: ...") at info when the leading
+ * peer claims at least this many blocks above our tip: a node following
+ * the tip, a block or a few at a time, logs nothing at info for it
+ * (docs/sync.md, "Catch-up").
  */
 #define SYNC_DONE_LOG_MIN	64
 #define BATCH_BYTES		(IPC_MAX_BLOCK_BYTES - 4 * IPC_MAX_BLOCKS)

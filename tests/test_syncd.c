@@ -6,7 +6,8 @@
  * One producer A builds a devnet chain; then, each against it:
  *   single     B at height 0 catches up 2,500 blocks from A alone and
  *              says so in one line ("caught up to height 2500: ..."),
- *              and none while it follows A's next blocks one by one;
+ *              and none while it follows A's next blocks (one, or
+ *              three in a round, at a time);
  *   three      D catches up from A, B and C, and its status shows blocks
  *              received from each of them;
  *   sigstop    E catches up from A, B and C while C is frozen (SIGSTOP)
@@ -222,14 +223,19 @@ test_single(void)
 	CU_ASSERT(wait_log(&Bn, "caught up to height 2500: 2500 blocks "
 	    "(1-2500) in ", 10));
 	CU_ASSERT_EQUAL(tn_log_count(Bn.log, "caught up to height"), 1);
-	/* following the tip a block at a time logs no such line */
-	for (k = 0; k < 5; k++) {
-		CU_ASSERT_FATAL(tn_produce(&A, 1, 100));
+	/*
+	 * following the tip logs no such line: neither a block taken from
+	 * its announcement nor a round of three (A announces the last
+	 * block of each batch: B fetches the two below it in a round)
+	 */
+	for (k = 0; k < 6; k++) {
+		CU_ASSERT_FATAL(tn_produce(&A, k % 2 ? 3 : 1, 100));
 		CU_ASSERT(wait_same_tip(&Bn, &A, 10));
 		tn_sleep(0.3);
 	}
 	CU_ASSERT_EQUAL(tn_log_count(Bn.log, "caught up to height"), 1);
-	CU_ASSERT_EQUAL(node_tip(&Bn, NULL, 0), 2505);
+	CU_ASSERT_EQUAL(tn_log_count(Bn.log, "catching up: peer"), 1);
+	CU_ASSERT_EQUAL(node_tip(&Bn, NULL, 0), 2512);
 }
 
 static void
@@ -245,7 +251,7 @@ test_three(void)
 		CU_FAIL("no producer");
 		return;
 	}
-	CU_ASSERT_FATAL(tn_produce(&A, BIG_CHAIN - 2505, PAYLOAD));
+	CU_ASSERT_FATAL(tn_produce(&A, BIG_CHAIN - 2512, PAYLOAD));
 	peers_conf(conf, sizeof(conf), NULL, 1, A.ip);
 	CU_ASSERT_FATAL(node_new(&Cn, "127.0.0.23", conf) == 0);
 	CU_ASSERT_FATAL(tn_node_run(&Cn, 20) == 0);
