@@ -1824,7 +1824,8 @@ request_event(void *arg, const struct plan_event *ev)
 static void
 round_tick(struct syncd *s, double now)
 {
-	char a[NETADDR_STRLEN];
+	const struct plan_peer	*p;
+	char			 a[NETADDR_STRLEN];
 
 	/* deadlines, stalls, and silent peers (which pause) */
 	s->req_timeouts += (uint64_t)planner_tick_events(&s->pl, now,
@@ -1839,14 +1840,20 @@ round_tick(struct syncd *s, double now)
 			planner_set_target(&s->pl, t);
 	}
 	if (s->state == CS_ASK_LEAD && s->loc_reqid && now > s->loc_deadline) {
+		struct netaddr ip = s->lead_ip;
+
 		s->req_timeouts++;
-		peer_log(s->lead_ip, SLOG_SLOW, LOGRATE_INFO, "peer %s did not "
-		    "answer our locator (blocks from %llu) in %.1f s (its "
-		    "deadline): the round ends, another peer leads; no ban",
-		    ipstr(s->lead_ip, a),
-		    (unsigned long long)(s->cv.tip_height + 1),
-		    now - (s->loc_deadline - s->pl.timeout));
 		lead_failed(s, 1, "the leading peer did not answer");
+		if ((p = planner_peer(&s->pl, ip)) != NULL)
+			peer_log(ip, SLOG_SLOW, LOGRATE_INFO, "peer %s did not "
+			    "answer our locator (blocks from %llu) in %.1f s "
+			    "(its deadline): the round ends; it does not lead "
+			    "for %.0f s and is paused for %.0f s (strike %u "
+			    "in a row; no ban)", ipstr(ip, a),
+			    (unsigned long long)(s->cv.tip_height + 1),
+			    now - (s->loc_deadline - s->pl.timeout),
+			    p->no_lead_until - now, p->paused_until > now ?
+			    p->paused_until - now : 0, p->strikes);
 	}
 	if (s->state == CS_HEADERS && s->hd_reqid && now > s->hd_deadline)
 		headers_done(s, "no answer in time");
