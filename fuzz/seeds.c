@@ -395,7 +395,8 @@ ipc_seeds(void)
 	    (struct ipc_status_syncd){ .seq = 5, .state = SYNC_CATCHING_UP,
 	    .target_height = 100, .rate_milli = 2500, .in_flight = 12,
 	    .log_suppressed = 3, .log_summaries = 1,
-	    .assumevalid = SYNC_AV_PENDING, .av_height = 90, .av_skipped = 89 });
+	    .assumevalid = SYNC_AV_PENDING, .av_height = 90, .av_skipped = 89,
+	    .requests_timed_out = 4, .peer_stalls = 1 });
 	memset(ps, 0, sizeof(ps));
 	ps[0].ip = ip;
 	ps[0].listen_port = 24100;

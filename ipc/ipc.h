@@ -208,6 +208,11 @@ struct ipc_status_syncd {
 	   to, both 0 when none (1 <= from <= to otherwise) */
 	uint64_t	unverified_from;
 	uint64_t	unverified_to;
+	/* since syncd started: block requests given up at their deadline
+	   or with their silent peer, and peers found stalling the commit
+	   point (docs/sync.md, "Deadlines", "Stalling") */
+	uint64_t	requests_timed_out;
+	uint64_t	peer_stalls;
 };
 
 /* Why netd closed a connection; the status counts each reason. */

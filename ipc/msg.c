@@ -38,7 +38,7 @@ const char *const net_close_names[CLOSE_NREASONS] = {
 #define PEER_KEY_ACK_LEN (NETADDR_LEN + 1 + IPC_KEY_LEN)
 #define STORED_STATUS_LEN (8 + 8 + 2 * IPC_HASH_LEN + 1 + 8 + 8 + 4 + \
 			 IPC_SENDQ_LEN)
-#define SYNCD_STATUS_LEN (8 + 1 + 8 + 8 + 4 + 8 + 8 + 1 + 8 + 8 + 16 + \
+#define SYNCD_STATUS_LEN (8 + 1 + 8 + 8 + 4 + 8 + 8 + 1 + 8 + 8 + 16 + 16 + \
 			 IPC_HIST_LEN + IPC_SENDQ_LEN)
 #define TIP_LEN		(8 + 2 * IPC_HASH_LEN + 16)
 #define APPEND_HDR	(9 + 16)	/* rollback, its height, unchecked */
@@ -471,6 +471,8 @@ ipc_status_syncd_encode(struct wbuf *w, const struct ipc_status_syncd *m)
 	put_u64(w, m->av_skipped);
 	put_u64(w, m->unverified_from);
 	put_u64(w, m->unverified_to);
+	put_u64(w, m->requests_timed_out);
+	put_u64(w, m->peer_stalls);
 	hist_encode(w, &m->request);
 	sendq_encode(w, m->sendq);
 }
@@ -490,6 +492,8 @@ ipc_status_syncd_decode(struct rbuf *r, struct ipc_status_syncd *m)
 	m->av_skipped = get_u64(r);
 	m->unverified_from = get_height(r);
 	m->unverified_to = get_height(r);
+	m->requests_timed_out = get_u64(r);
+	m->peer_stalls = get_u64(r);
 	hist_decode(r, &m->request);
 	sendq_decode(r, m->sendq);
 	if (m->state >= SYNC_NSTATES || m->assumevalid >= SYNC_NAV ||

@@ -155,6 +155,13 @@ sync_state(struct metrics *m, struct supervisor *sv)
 	    "catch-up ([sync] assumevalid) and are not verified yet: not "
 	    "served to peers until they are.", st->unverified_from == 0 ? 0 :
 	    st->unverified_to - st->unverified_from + 1);
+	one_u64(m, "timenode_sync_request_timeouts_total", "counter",
+	    "Block requests to peers given up at their deadline or with "
+	    "their silent peer (each costs the peer a pause), since syncd "
+	    "started.", st->requests_timed_out);
+	one_u64(m, "timenode_sync_peer_stalls_total", "counter",
+	    "Peers found holding back the commit point (their ranges asked "
+	    "of others too), since syncd started.", st->peer_stalls);
 	catchup_compute(&sv->st_stored, st, &p);
 	one(m, "timenode_sync_progress_ratio", "gauge",
 	    "Progress of the catch-up, 0 to 1 (1 when idle).",

@@ -225,7 +225,8 @@ sync_json(struct supervisor *sv)
 	struct catchup			 p;
 
 	catchup_compute(&sv->st_stored, st, &p);
-	return json_pack("{s:s, s:I, s:f, s:I, s:f, s:o, s:I, s:I, s:o}",
+	return json_pack("{s:s, s:I, s:f, s:I, s:f, s:o, s:I, s:I, s:I, s:I, "
+	    "s:o}",
 	    "state", sync_state_names[st->state < SYNC_NSTATES ?
 	    st->state : SYNC_IDLE],
 	    "target_height", (json_int_t)st->target_height,
@@ -235,6 +236,8 @@ sync_json(struct supervisor *sv)
 	    "eta_s", p.eta_s >= 0 ? json_real(p.eta_s) : json_null(),
 	    "log_lines_suppressed", (json_int_t)st->log_suppressed,
 	    "log_summaries", (json_int_t)st->log_summaries,
+	    "requests_timed_out", (json_int_t)st->requests_timed_out,
+	    "peer_stalls", (json_int_t)st->peer_stalls,
 	    "assumevalid", assumevalid_json(st));
 }
 

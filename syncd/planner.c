@@ -137,15 +137,16 @@ backoff(double first, double max, uint32_t fails)
  * peer (PLAN_PAUSE, doubling): a slow or empty-handed peer is asked less,
  * never banned.
  */
-static void
+static int
 strike(struct plan_peer *p, double sent, double now)
 {
 	if (sent < p->last_strike)
-		return;
+		return 0;
 	p->paused_until = now + backoff(PLAN_PAUSE, PLAN_PAUSE_MAX,
 	    p->strikes);
 	p->strikes++;
 	p->last_strike = now;
+	return 1;
 }
 
 static void
@@ -222,6 +223,7 @@ planner_reset(struct planner *pl, uint64_t base, uint64_t target)
 		pl->p[i].in_flight = 0;
 		pl->p[i].reqs = 0;
 		pl->p[i].skip = 0;
+		pl->p[i].round_received = 0;
 	}
 	pl->base = pl->planned = base;
 	pl->target = target;
@@ -671,6 +673,7 @@ measure(struct plan_peer *p, double sent, uint32_t n, double now)
 	p->requests++;
 	p->last_answer = now;
 	p->received += n;
+	p->round_received += n;
 }
 
 enum plan_answer
@@ -814,38 +817,67 @@ demote(struct planner *pl, struct plan_peer *p)
  * hold goes to the others.
  */
 static int
-tick_silent(struct planner *pl, double now)
+tick_silent(struct planner *pl, double now, plan_event_fn fn, void *arg)
 {
 	struct plan_peer	*p;
+	struct plan_event	 ev;
 	size_t			 i, k;
-	int			 n = 0;
+	int			 n = 0, struck;
+	uint32_t		 ranges;
 
 	for (i = 0; i < pl->np; i++) {
 		p = &pl->p[i];
 		if (netaddr_is_zero(&p->ip) || p->wait_since == 0 || now <= p->wait_deadline)
 			continue;
-		strike(p, p->wait_since, now);
+		struck = strike(p, p->wait_since, now);
+		memset(&ev, 0, sizeof(ev));
+		ev.kind = PLAN_EV_SILENT;
+		ev.ip = p->ip;
+		ev.waited = now - p->wait_since;
 		p->wait_since = 0;
+		ranges = 0;
 		for (k = 0; k < pl->nr; k++)
 			if (pl->r[k].state == RANGE_FLIGHT &&
 			    (pl->r[k].peer == (int)i ||
 			    pl->r[k].dup_peer == (int)i)) {
+				/* the oldest one names the request */
+				double sent = pl->r[k].peer == (int)i ?
+				    pl->r[k].sent : pl->r[k].dup_sent;
+
+				if (ranges == 0 || now - sent > ev.waited) {
+					ev.from = pl->r[k].from;
+					ev.count = pl->r[k].count;
+					ev.waited = now - sent;
+				}
 				range_add_failed(&pl->r[k], p->ip);
+				ranges++;
 				n++;
 			}
 		peer_release_ranges(pl, (int)i);
+		/* nothing given up and no strike: already told */
+		if (fn == NULL || (ranges == 0 && !struck))
+			continue;
+		ev.ranges = ranges;
+		ev.struck = struck;
+		ev.strikes = p->strikes;
+		ev.pause = p->paused_until > now ? p->paused_until - now : 0;
+		ev.limit = p->limit;
+		fn(arg, &ev);
 	}
 	return n;
 }
 
 /*
- * The peer at idx holds the commit point back: ask each of its ranges of
- * another peer too, and give it nothing new until it answers.
+ * The peer at idx holds the commit point back (with pl->r[0]): ask each
+ * of its ranges of another peer too, and give it nothing new until it
+ * answers.
  */
 static void
-stalling(struct planner *pl, int idx)
+stalling(struct planner *pl, int idx, double now, plan_event_fn fn, void *arg)
 {
 	struct plan_peer	*p = &pl->p[idx];
+	const struct plan_range	*r0 = &pl->r[0];
+	struct plan_event	 ev;
 	size_t			 i;
 
 	p->stalls++;
@@ -860,16 +892,59 @@ stalling(struct planner *pl, int idx)
 			r->dup_wanted = 1;
 		}
 	}
+	if (fn == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = PLAN_EV_STALL;
+	ev.ip = p->ip;
+	ev.from = r0->from;
+	ev.count = r0->count;
+	ev.waited = now - r0->sent;
+	ev.strikes = p->strikes;
+	ev.pause = p->paused_until > now ? p->paused_until - now : 0;
+	ev.limit = p->limit;
+	ev.others = others_latency(pl, idx, now);
+	fn(arg, &ev);
+}
+
+/* a request of range r to peer p, sent at sent, is past its deadline */
+static void
+deadline_event(const struct plan_range *r, const struct plan_peer *p,
+    double sent, int dup, int struck, double now, plan_event_fn fn, void *arg)
+{
+	struct plan_event ev;
+
+	if (fn == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = PLAN_EV_DEADLINE;
+	ev.ip = p->ip;
+	ev.from = r->from;
+	ev.count = r->count;
+	ev.waited = now - sent;
+	ev.dup = dup;
+	ev.struck = struck;
+	ev.strikes = p->strikes;
+	ev.pause = p->paused_until > now ? p->paused_until - now : 0;
+	ev.limit = p->limit;
+	fn(arg, &ev);
 }
 
 int
 planner_tick(struct planner *pl, double now)
 {
+	return planner_tick_events(pl, now, NULL, NULL);
+}
+
+int
+planner_tick_events(struct planner *pl, double now, plan_event_fn fn,
+    void *arg)
+{
 	struct plan_range	*r;
 	struct plan_peer	*p;
 	double			 typical;
 	size_t			 i;
-	int			 gave_up = 0;
+	int			 gave_up = 0, struck;
 
 	for (i = 0; i < pl->nr; i++) {
 		r = &pl->r[i];
@@ -877,22 +952,25 @@ planner_tick(struct planner *pl, double now)
 			continue;
 		if (r->dup_peer >= 0 && now > r->dup_deadline) {
 			p = &pl->p[r->dup_peer];
-			strike(p, r->dup_sent, now);
+			struck = strike(p, r->dup_sent, now);
 			demote(pl, p);
 			range_add_failed(r, p->ip);
+			deadline_event(r, p, r->dup_sent, 1, struck, now, fn,
+			    arg);
 			range_drop_dup(pl, r);
 			gave_up++;
 		}
 		if (now > r->deadline) {
 			p = &pl->p[r->peer];
-			strike(p, r->sent, now);
+			struck = strike(p, r->sent, now);
 			demote(pl, p);
 			range_add_failed(r, p->ip);
+			deadline_event(r, p, r->sent, 0, struck, now, fn, arg);
 			range_drop_primary(pl, r);
 			gave_up++;
 		}
 	}
-	gave_up += tick_silent(pl, now);
+	gave_up += tick_silent(pl, now, fn, arg);
 	/* the range at the commit point: is its peer holding us back? */
 	if (pl->nr == 0)
 		return gave_up;
@@ -904,7 +982,7 @@ planner_tick(struct planner *pl, double now)
 	if (typical <= 0 || now - r->sent < PLAN_STALL_MIN ||
 	    now - r->sent < PLAN_STALL_K * typical)
 		return gave_up;
-	stalling(pl, r->peer);
+	stalling(pl, r->peer, now, fn, arg);
 	return gave_up;
 }
 

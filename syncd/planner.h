@@ -101,6 +101,8 @@ struct plan_peer {
 	/* leading a round (the locator request): planner_lead */
 	double		no_lead_until;	/* not asked to lead before this */
 	uint32_t	lead_fails;	/* failed leads in a row */
+	uint64_t	round_received;	/* blocks received since the last
+					   planner_reset (the round's) */
 	/* kept for the driver (syncd.c), unused here */
 	uint8_t		tip[32];
 };
@@ -113,6 +115,41 @@ struct plan_req {
 	double		deadline;
 	int		dup;		/* a stall re-request */
 };
+
+/*
+ * What planner_tick_events reports, one call per event, for the driver's
+ * log and counters (docs/sync.md, "Deadlines"): a request given up at its
+ * deadline, a silent peer, a stalling peer.
+ */
+enum plan_event_kind {
+	PLAN_EV_DEADLINE,	/* a request past its deadline: back to
+				   pending, excluded for the peer */
+	PLAN_EV_SILENT,		/* the peer answered nothing within the
+				   deadline of its oldest request: every
+				   range it held went back */
+	PLAN_EV_STALL,		/* the peer holds back the commit point: its
+				   ranges are asked of others too */
+};
+
+struct plan_event {
+	enum plan_event_kind kind;
+	struct netaddr	ip;		/* the peer */
+	uint64_t	from;		/* the request's heights: from ... */
+	uint32_t	count;		/* ... from + count - 1; 0: none known
+					   (SILENT on a request outside the
+					   ranges, the driver's locator) */
+	double		waited;		/* s since that request was sent */
+	int		dup;		/* DEADLINE: a stall's second request */
+	uint32_t	ranges;		/* SILENT: ranges given to others */
+	int		struck;		/* a new strike (a request pipelined
+					   with one that struck does not) */
+	uint32_t	strikes;	/* the peer's, in a row, after it */
+	double		pause;		/* s not asked from now on; 0: none */
+	uint32_t	limit;		/* its blocks in flight allowed now */
+	double		others;		/* STALL: the others' usual response
+					   time, s */
+};
+typedef void (*plan_event_fn)(void *arg, const struct plan_event *);
 
 /* what planner_answer made of an answer */
 enum plan_answer {
@@ -145,7 +182,10 @@ struct planner {
 void	planner_init(struct planner *, uint32_t window, uint32_t per_peer,
 	    uint32_t range_max, double timeout);
 void	planner_free(struct planner *);
-/* Forget every range (a new round); plan heights base+1 .. target. */
+/*
+ * Forget every range (a new round); plan heights base+1 .. target.  Each
+ * peer's round_received starts at 0.
+ */
 void	planner_reset(struct planner *, uint64_t base, uint64_t target);
 /* Raise the target (a peer got higher). */
 void	planner_set_target(struct planner *, uint64_t target);
@@ -235,6 +275,13 @@ void	planner_requeue(struct planner *, uint64_t from, uint32_t count,
  * Returns how many requests it gave up on.
  */
 int	planner_tick(struct planner *, double now);
+/*
+ * planner_tick, telling fn (when not NULL) of each request given up, each
+ * silent peer and each new stall, as it happens (fn must not call the
+ * planner).  Same return value.
+ */
+int	planner_tick_events(struct planner *, double now, plan_event_fn fn,
+	    void *arg);
 /* the deadline a request to this peer for count blocks would get */
 double	planner_deadline(const struct planner *, const struct plan_peer *,
 	    uint32_t count, double now);

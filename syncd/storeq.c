@@ -288,13 +288,14 @@ storeq_tick(struct storeq *q, double now)
 		send_again(q, now);
 }
 
-void
+int
 storeq_reconnected(struct storeq *q, double now)
 {
 	if (q->len == 0)
-		return;
+		return 0;
 	log_debug("stored connected: sending our requests again");
 	send_again(q, now);
+	return q->inflight;
 }
 
 int

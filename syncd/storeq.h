@@ -134,9 +134,12 @@ int	storeq_answer(struct storeq *, uint16_t type, uint32_t reqid,
 	    struct rbuf *body, double now);
 /* the clock: a retry that is due, or the head unanswered for too long */
 void	storeq_tick(struct storeq *, double now);
-/* stored (re)connected: whatever it had is lost, what was in flight goes
-   again */
-void	storeq_reconnected(struct storeq *, double now);
+/*
+ * stored (re)connected: whatever it had is lost, what was in flight goes
+ * again.  Returns how many requests it sent again (0 ... STOREQ_PIPELINE;
+ * 0 when none is queued or a retry is due later).
+ */
+int	storeq_reconnected(struct storeq *, double now);
 int	storeq_len(const struct storeq *);
 /* 1 when a request of kind / of IPC type is queued */
 int	storeq_has_kind(const struct storeq *, int kind);

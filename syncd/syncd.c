@@ -41,7 +41,8 @@
 static struct syncd	 env;
 /* lines a peer's blocks or claims cause, rate-limited per peer and kind */
 static struct lograte	 peer_logs;
-enum { SLOG_PUNISH, SLOG_ROUND, SLOG_BRANCH };
+enum { SLOG_PUNISH, SLOG_ROUND, SLOG_BRANCH, SLOG_SLOW, SLOG_STALL,
+    SLOG_DONE, SLOG_STORED };
 #define peer_log(ip, kind, level, ...)					\
 	lograte_log(&peer_logs, (ip), (kind), (level), mono_now(),	\
 	    __VA_ARGS__)
@@ -480,8 +481,12 @@ maybe_start_round(struct syncd *s)
 	if (lead == NULL)
 		return;
 	s->lead_ip = lead->ip;
-	peer_log(lead->ip, SLOG_ROUND, LOGRATE_INFO, "catching up: peer %s is "
-	    "at height %llu, we are at %llu", ipstr(lead->ip, a),
+	s->round_started = mono_now();
+	s->round_committed = s->committed;
+	/* a few blocks behind (following the tip): debug, as its end */
+	peer_log(lead->ip, SLOG_ROUND, lead->height - s->cv.tip_height >=
+	    SYNC_DONE_LOG_MIN ? LOGRATE_INFO : LOGRATE_DEBUG, "catching up: "
+	    "peer %s is at height %llu, we are at %llu", ipstr(lead->ip, a),
 	    (unsigned long long)lead->height,
 	    (unsigned long long)s->cv.tip_height);
 	catchup_fsm(s, CE_LEAD_CHOSEN, NULL);
@@ -937,6 +942,37 @@ assumevalid_log(struct syncd *s)
 }
 
 /*
+ * A round ends at its target: one line, at info when it committed
+ * SYNC_DONE_LOG_MIN blocks or more (a catch-up), else at debug (a node
+ * following the tip), rate-limited with the leading peer's lines.
+ */
+static void
+round_log_end(struct syncd *s)
+{
+	const struct plan_peer	*p;
+	uint64_t		 n = s->committed - s->round_committed;
+	double			 dt = mono_now() - s->round_started;
+	unsigned		 peers = 0;
+	size_t			 i;
+
+	if (n == 0)
+		return;		/* nothing came of it: nothing to say */
+	for (i = 0; i < s->pl.np; i++) {
+		p = &s->pl.p[i];
+		if (!netaddr_is_zero(&p->ip) && (p->round_received > 0 ||
+		    netaddr_eq(&p->ip, &s->lead_ip)))
+			peers++;
+	}
+	peer_log(s->lead_ip, SLOG_DONE, n >= SYNC_DONE_LOG_MIN ? LOGRATE_INFO :
+	    LOGRATE_DEBUG, "caught up to height %llu: %llu blocks (%llu-%llu) "
+	    "in %.2f s, %.0f blocks/s, from %u peer%s",
+	    (unsigned long long)s->cv.tip_height, (unsigned long long)n,
+	    (unsigned long long)(s->cv.tip_height - n + 1),
+	    (unsigned long long)s->cv.tip_height, dt,
+	    dt > 0 ? (double)n / dt : 0, peers, peers == 1 ? "" : "s");
+}
+
+/*
  * Done: everything asked for is committed.  A block held until it is
  * due keeps the round (it ends without progress after 3 x
  * request_timeout): ending it now would ask for the same block again at
@@ -952,8 +988,10 @@ round_done(struct syncd *s)
 		return;
 	if (s->cv.validated < s->pl.target || cv_waiting_reorg(&s->cv))
 		catchup_fsm(s, CE_ROUND_END, "nothing more to fetch");
-	else
+	else {
+		round_log_end(s);
 		catchup_fsm(s, CE_ROUND_END, "caught up");
+	}
 	maybe_start_round(s);
 }
 
@@ -1665,11 +1703,24 @@ net_state(struct ipc_chan *c, int connected, void *arg)
 static void
 store_state(struct ipc_chan *c, int connected, void *arg)
 {
-	struct syncd *s = arg;
+	struct syncd	*s = arg;
+	int		 n;
 
 	(void)c;
-	if (connected)
-		storeq_reconnected(&s->sq, mono_now());
+	if (!connected)
+		return;
+	n = storeq_reconnected(&s->sq, mono_now());
+	/* once per restart of stored (not at our start), rate-limited */
+	if (s->store_seen && catchup_in_round(s->state))
+		peer_log(NETADDR_NONE, SLOG_STORED, LOGRATE_INFO, "stored "
+		    "back: re-sent %d request%s, catch-up resumes at height "
+		    "%llu", n, n == 1 ? "" : "s",
+		    (unsigned long long)(s->cv.tip_height + 1));
+	else if (s->store_seen)
+		peer_log(NETADDR_NONE, SLOG_STORED, LOGRATE_INFO, "stored "
+		    "back: re-sent %d request%s, chain at height %llu", n,
+		    n == 1 ? "" : "s", (unsigned long long)s->cv.tip_height);
+	s->store_seen = 1;
 }
 
 /* ---- the clock ---- */
@@ -1714,13 +1765,72 @@ commit_rate(double now, uint64_t committed)
 	return (double)(committed - c[old]) / (now - t[old]);
 }
 
+/*
+ * What the planner did about a slow peer (planner_tick_events): counted,
+ * and one line naming the peer and the request, rate-limited per peer;
+ * at info when it costs the peer a pause or holds the commit point back,
+ * else (requests sent along with one that already struck) at debug.
+ * Slowness is no misbehaviour: no ban (docs/sync.md, "Deadlines").
+ */
+static void
+request_event(void *arg, const struct plan_event *ev)
+{
+	struct syncd	*s = arg;
+	char		 a[NETADDR_STRLEN], what[96];
+
+	ipstr(ev->ip, a);
+	if (ev->count > 0)
+		snprintf(what, sizeof(what), "blocks %llu-%llu",
+		    (unsigned long long)ev->from,
+		    (unsigned long long)(ev->from + ev->count - 1));
+	else
+		snprintf(what, sizeof(what), "a request");
+	switch (ev->kind) {
+	case PLAN_EV_DEADLINE:
+		if (ev->struck)
+			peer_log(ev->ip, SLOG_SLOW, LOGRATE_INFO, "peer %s did "
+			    "not answer %s%s in %.1f s (its deadline): asked "
+			    "of other peers; peer paused for %.0f s (strike "
+			    "%u in a row; no ban), at most %u blocks in "
+			    "flight", a, what, ev->dup ? " (a stalled "
+			    "range asked again)" : "", ev->waited, ev->pause,
+			    ev->strikes, ev->limit);
+		else
+			peer_log(ev->ip, SLOG_SLOW, LOGRATE_DEBUG, "peer %s "
+			    "did not answer %s%s in %.1f s either: asked of "
+			    "other peers", a, what, ev->dup ? " (a stalled "
+			    "range asked again)" : "", ev->waited);
+		break;
+	case PLAN_EV_SILENT:
+		/* without a range: the locator or headers, logged there */
+		peer_log(ev->ip, SLOG_SLOW, ev->struck && ev->ranges > 0 ?
+		    LOGRATE_INFO : LOGRATE_DEBUG, "peer %s answered nothing "
+		    "for %.1f s (%s asked then, past its deadline): its %u "
+		    "requests go to other peers; peer paused for %.0f s "
+		    "(strike %u in a row; no ban)", a, ev->waited, what,
+		    ev->ranges, ev->pause, ev->strikes);
+		break;
+	case PLAN_EV_STALL:
+		s->stalls++;
+		peer_log(ev->ip, SLOG_STALL, LOGRATE_INFO, "peer %s holds "
+		    "back the commit point: %s asked %.1f s ago, other peers "
+		    "answer in %.2f s; asking them too, with its other "
+		    "ranges; at most %u blocks in flight now", a, what,
+		    ev->waited, ev->others, ev->limit);
+		break;
+	}
+}
+
 /* the catch-up's timers: deadlines, silent or stalled peers, no progress */
 static void
 round_tick(struct syncd *s, double now)
 {
+	const struct plan_peer	*p;
+	char			 a[NETADDR_STRLEN];
+
 	/* deadlines, stalls, and silent peers (which pause) */
-	if (planner_tick(&s->pl, now) > 0 && catchup_fetching(s->state))
-		log_debug("requests past their deadline handed to others");
+	s->req_timeouts += (uint64_t)planner_tick_events(&s->pl, now,
+	    request_event, s);
 	/* a peer that paused no longer sets the target with its claim */
 	if (catchup_fetching(s->state)) {
 		uint64_t t = best_height(s, now);
@@ -1730,8 +1840,22 @@ round_tick(struct syncd *s, double now)
 		if (t < s->pl.target)
 			planner_set_target(&s->pl, t);
 	}
-	if (s->state == CS_ASK_LEAD && s->loc_reqid && now > s->loc_deadline)
+	if (s->state == CS_ASK_LEAD && s->loc_reqid && now > s->loc_deadline) {
+		struct netaddr ip = s->lead_ip;
+
+		s->req_timeouts++;
 		lead_failed(s, 1, "the leading peer did not answer");
+		if ((p = planner_peer(&s->pl, ip)) != NULL)
+			peer_log(ip, SLOG_SLOW, LOGRATE_INFO, "peer %s did not "
+			    "answer our locator (blocks from %llu) in %.1f s "
+			    "(its deadline): the round ends; it does not lead "
+			    "for %.0f s and is paused for %.0f s (strike %u "
+			    "in a row; no ban)", ipstr(ip, a),
+			    (unsigned long long)(s->cv.tip_height + 1),
+			    now - (s->loc_deadline - s->pl.timeout),
+			    p->no_lead_until - now, p->paused_until > now ?
+			    p->paused_until - now : 0, p->strikes);
+	}
 	if (s->state == CS_HEADERS && s->hd_reqid && now > s->hd_deadline)
 		headers_done(s, "no answer in time");
 	/* no progress at all for long: start over with a new locator */
@@ -1905,6 +2029,8 @@ syncd_status(struct worker *w, struct wbuf *out, uint64_t seq)
 	st.in_flight = env.pl.in_flight;
 	st.log_suppressed = peer_logs.c.suppressed;
 	st.log_summaries = peer_logs.c.summaries;
+	st.requests_timed_out = env.req_timeouts;
+	st.peer_stalls = env.stalls;
 	st.request = env.request_hist;
 	st.assumevalid = env.av_revoked ? SYNC_AV_REVOKED : !env.cv.av_on ?
 	    SYNC_AV_OFF : env.cv.av_passed ? SYNC_AV_PASSED : SYNC_AV_PENDING;

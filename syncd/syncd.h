@@ -31,6 +31,15 @@
 #define SYNC_FUTURE_BAN_MS	(2ull * 3600 * 1000) /* a block dated further
 					   ahead: no clock skew explains it */
 #define BATCH_WAIT_S		0.05	/* a part batch waits at most */
+/*
+ * A round that ends at its target logs its end ("caught up to height
+ * ...") at info when it committed at least this many blocks, else at
+ * debug, and its start ("catching up: ...") at info when the leading
+ * peer claims at least this many blocks above our tip: a node following
+ * the tip, a block or a few at a time, logs nothing at info for it
+ * (docs/sync.md, "Catch-up").
+ */
+#define SYNC_DONE_LOG_MIN	64
 #define BATCH_BYTES		(IPC_MAX_BLOCK_BYTES - 4 * IPC_MAX_BLOCKS)
 
 /* syncd's requests to stored: the rows of its storeq table (syncd.c) */
@@ -88,6 +97,8 @@ struct syncd {
 	struct cv_link		 lead_first;	/* its first block */
 	uint32_t		 block_len_max;	/* largest block this round */
 	double			 last_progress;
+	double			 round_started;	/* its lead chosen (mono s) */
+	uint64_t		 round_committed; /* committed then */
 	double			 held_since;	/* the oldest validated block
 						   not handed to stored yet was
 						   validated then; 0: none */
@@ -111,6 +122,11 @@ struct syncd {
 	double			 rate_t;
 	double			 rate;		/* blocks/s, smoothed */
 	struct ipc_hist		 request_hist;	/* metrics: request latency */
+	uint64_t		 req_timeouts;	/* block requests given up at
+						   their deadline (or with
+						   their silent peer) */
+	uint64_t		 stalls;	/* peers found stalling */
+	int			 store_seen;	/* stored was connected once */
 	uint64_t		 av_logged;	/* checkpoint height logged */
 	/*
 	 * Stored blocks whose signatures are not verified yet (assumevalid,

@@ -42,7 +42,7 @@
 			 32 + 1 + 4)
 #define STORED_LEN	(8 + 8 + 2 * IPC_HASH_LEN + 1 + 8 + 8 + 4 + \
 			 IPC_SENDQ_LEN)
-#define SYNCD_LEN	(8 + 1 + 8 + 8 + 4 + 8 + 8 + 1 + 8 + 8 + 16 + \
+#define SYNCD_LEN	(8 + 1 + 8 + 8 + 4 + 8 + 8 + 1 + 8 + 8 + 16 + 16 + \
 			 IPC_HIST_LEN + IPC_SENDQ_LEN)
 /* code, height, hash, count, reason (u16 length + up to 200 bytes) */
 #define RESULT_LEN	(1 + 8 + IPC_HASH_LEN + 4 + 2)
@@ -813,6 +813,8 @@ test_status_syncd(void)
 		m.av_skipped = UINT64_MAX - 1;
 		m.unverified_from = 5;
 		m.unverified_to = IPC_MAX_HEIGHT;
+		m.requests_timed_out = UINT64_MAX;
+		m.peer_stalls = 3;
 		memset(&m.request, 0, sizeof(m.request));
 		m.request.counts[0] = 1;
 		m.request.counts[IPC_HIST_NBOUNDS] = UINT64_MAX;

@@ -583,6 +583,137 @@ test_silent(void)
 	planner_free(&pl);
 }
 
+/* what planner_tick_events reported */
+struct events {
+	struct plan_event	e[16];
+	int			n;
+};
+
+static void
+collect(void *arg, const struct plan_event *ev)
+{
+	struct events *es = arg;
+
+	if (es->n < 16)
+		es->e[es->n] = *ev;
+	es->n++;
+}
+
+/*
+ * Each request given up, silent peer and stall is reported with its
+ * peer, heights, wait and what it cost the peer (syncd logs and counts
+ * them: a frozen peer said nothing before).
+ */
+static void
+test_events(void)
+{
+	struct planner	 pl;
+	struct plan_req	 r[64];
+	struct events	 es;
+	uint64_t	 f;
+	uint32_t	 c;
+	int		 n, i, k;
+
+	/* a deadline: A's request, struck, paused 2 s, limit halved */
+	planner_init(&pl, 512, 512, 256, 5);
+	planner_peer_up(&pl, A, 1000);
+	planner_reset(&pl, 0, 512);
+	n = drain(&pl, 0, r, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 2);	/* 1-256, 257-512, both to A */
+	memset(&es, 0, sizeof(es));
+	CU_ASSERT_EQUAL(planner_tick_events(&pl, 4.9, collect, &es), 0);
+	CU_ASSERT_EQUAL(es.n, 0);
+	CU_ASSERT_EQUAL(planner_tick_events(&pl, 5.5, collect, &es), 2);
+	CU_ASSERT_EQUAL_FATAL(es.n, 2);
+	for (k = 0; k < 2; k++) {
+		CU_ASSERT_EQUAL(es.e[k].kind, PLAN_EV_DEADLINE);
+		CU_ASSERT(same_ip(es.e[k].ip, A));
+		CU_ASSERT_EQUAL(es.e[k].count, 256);
+		CU_ASSERT_DOUBLE_EQUAL(es.e[k].waited, 5.5, 1e-9);
+		CU_ASSERT_EQUAL(es.e[k].strikes, 1);
+		CU_ASSERT_DOUBLE_EQUAL(es.e[k].pause, PLAN_PAUSE, 1e-9);
+		CU_ASSERT(!es.e[k].dup);
+	}
+	CU_ASSERT_EQUAL(es.e[0].from, 1);
+	CU_ASSERT_EQUAL(es.e[1].from, 257);
+	/* one strike for both: the second was sent with the first */
+	CU_ASSERT(es.e[0].struck && !es.e[1].struck);
+	CU_ASSERT_EQUAL(es.e[1].limit, 256);
+	/* nothing more to tell, and planner_tick tells nobody */
+	memset(&es, 0, sizeof(es));
+	CU_ASSERT_EQUAL(planner_tick_events(&pl, 30, collect, &es), 0);
+	CU_ASSERT_EQUAL(es.n, 0);
+	planner_free(&pl);
+
+	/* silence: the oldest request names it, every range goes */
+	planner_init(&pl, 4096, 1024, 256, 10);
+	planner_peer_up(&pl, B, 10000000);
+	planner_reset(&pl, 0, 1024);
+	n = drain(&pl, 1, r, 64);	/* at 1: wait_since 0 means none */
+	CU_ASSERT_EQUAL_FATAL(n, 4);
+	/* the deadline loop gives nothing up before the silence does */
+	for (i = 0; i < (int)pl.nr; i++)
+		pl.r[i].deadline = 100;
+	memset(&es, 0, sizeof(es));
+	CU_ASSERT_EQUAL(planner_tick_events(&pl, 11.5, collect, &es), 4);
+	CU_ASSERT_EQUAL_FATAL(es.n, 1);
+	CU_ASSERT_EQUAL(es.e[0].kind, PLAN_EV_SILENT);
+	CU_ASSERT(same_ip(es.e[0].ip, B));
+	CU_ASSERT_EQUAL(es.e[0].from, 1);
+	CU_ASSERT_EQUAL(es.e[0].count, 256);
+	CU_ASSERT_EQUAL(es.e[0].ranges, 4);
+	CU_ASSERT(es.e[0].struck);
+	CU_ASSERT_DOUBLE_EQUAL(es.e[0].waited, 10.5, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(es.e[0].pause, PLAN_PAUSE, 1e-9);
+	planner_free(&pl);
+
+	/* a stall at the commit point, once */
+	planner_init(&pl, 1024, 256, 256, 30);
+	planner_peer_up(&pl, A, 5000);
+	planner_peer_up(&pl, C, 5000);
+	planner_reset(&pl, 0, 512);
+	n = drain(&pl, 0, r, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	for (i = 0; i < n; i++)
+		if (r[i].from != 1)
+			planner_answer(&pl, r[i].ip, r[i].reqid, r[i].count,
+			    0.1, &f, &c);
+	memset(&es, 0, sizeof(es));
+	planner_tick_events(&pl, 1.5, collect, &es);
+	planner_tick_events(&pl, 2.5, collect, &es);
+	CU_ASSERT_EQUAL_FATAL(es.n, 1);
+	CU_ASSERT_EQUAL(es.e[0].kind, PLAN_EV_STALL);
+	CU_ASSERT(same_ip(es.e[0].ip, r[0].from == 1 ? r[0].ip : r[1].ip));
+	CU_ASSERT(es.e[0].from == 1 && es.e[0].count == 256);
+	CU_ASSERT_DOUBLE_EQUAL(es.e[0].waited, 1.5, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(es.e[0].others, 0.1, 1e-9);
+	CU_ASSERT(!es.e[0].struck);
+	planner_free(&pl);
+}
+
+/* the blocks each peer sent in this round: since planner_reset */
+static void
+test_round_received(void)
+{
+	struct planner	 pl;
+	struct plan_req	 r[8];
+	struct plan_peer *pa;
+	uint64_t	 f;
+	uint32_t	 c;
+
+	planner_init(&pl, 512, 512, 256, 5);
+	pa = planner_peer_up(&pl, A, 1000);
+	planner_reset(&pl, 0, 256);
+	CU_ASSERT_EQUAL_FATAL(drain(&pl, 0, r, 8), 1);
+	CU_ASSERT_EQUAL(planner_answer(&pl, A, r[0].reqid, 100, 0.1, &f, &c),
+	    ANSWER_PARTIAL);
+	CU_ASSERT_EQUAL(pa->round_received, 100);
+	planner_reset(&pl, 100, 300);
+	CU_ASSERT_EQUAL(pa->round_received, 0);
+	CU_ASSERT_EQUAL(pa->received, 100);
+	planner_free(&pl);
+}
+
 /* ---- chain view ---- */
 
 /* devnet and its producer's key (chain_setup) */
@@ -1072,6 +1203,9 @@ main(void)
 		{ "strikes: one per failure, a pause, never a ban",
 		    test_strikes },
 		{ "silent peer: paused after one deadline", test_silent },
+		{ "events: deadline, silence, stall, for the log",
+		    test_events },
+		{ "blocks received in the round", test_round_received },
 		{ "chain view: in order, batches", test_cv_linear },
 		{ "chain view: bad block, other branch", test_cv_bad },
 		{ "fork choice: longest, rollback, depth", test_fork_choice },

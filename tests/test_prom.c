@@ -271,6 +271,15 @@ test_values(void)
 	/* no assumevalid: every stored signature was verified */
 	CU_ASSERT_PTR_NOT_NULL(strstr(b,
 	    "\ntimenode_sync_signatures_unverified 0\n"));
+	/* a healthy catch-up: no request timed out, no peer stalled */
+	CU_ASSERT_PTR_NOT_NULL(strstr(b,
+	    "\n# TYPE timenode_sync_request_timeouts_total counter\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b,
+	    "\ntimenode_sync_request_timeouts_total 0\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b,
+	    "\n# TYPE timenode_sync_peer_stalls_total counter\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(b,
+	    "\ntimenode_sync_peer_stalls_total 0\n"));
 	/* B asked A for blocks and shook hands: the histograms counted */
 	CU_ASSERT_PTR_NULL(strstr(b,
 	    "\ntimenode_block_request_duration_seconds_count 0\n"));

@@ -260,7 +260,7 @@ test_restart_resends(void)
 	push_append(&q, 1);
 	storeq_push(&q, K_TIP, NULL, 1);
 	old = sent.reqid[0];
-	storeq_reconnected(&q, 5);
+	CU_ASSERT_EQUAL(storeq_reconnected(&q, 5), 1);	/* for the log */
 	CU_ASSERT_EQUAL(sent.n, 2);
 	CU_ASSERT_EQUAL(sent.type[1], IPC_STORE_APPEND);
 	CU_ASSERT_NOT_EQUAL(sent.reqid[1], old);
@@ -272,7 +272,7 @@ test_restart_resends(void)
 	CU_ASSERT_EQUAL(sent.type[2], IPC_STORE_TIP_REQ);
 	/* nothing queued: a restart sends nothing */
 	CU_ASSERT_EQUAL(answer_tip(&q, IPC_STORE_TIP, sent.reqid[2], 1, 7), 1);
-	storeq_reconnected(&q, 8);
+	CU_ASSERT_EQUAL(storeq_reconnected(&q, 8), 0);
 	CU_ASSERT_EQUAL(sent.n, 3);
 	storeq_clear(&q);
 }
@@ -505,7 +505,7 @@ test_pipelined_again(void)
 	CU_ASSERT_EQUAL(sent.n, 5);		/* the third */
 
 	/* stored restarts with two in flight: both again */
-	storeq_reconnected(&q, 4);
+	CU_ASSERT_EQUAL(storeq_reconnected(&q, 4), 2);
 	CU_ASSERT_EQUAL(sent.n, 7);
 	CU_ASSERT_EQUAL(q.q[q.head].height, 2);
 	CU_ASSERT_EQUAL(sent.reqid[5], q.q[q.head].reqid);

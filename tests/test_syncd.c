@@ -4,12 +4,16 @@
  * tests; every node is a real timenoded with its three workers).
  *
  * One producer A builds a devnet chain; then, each against it:
- *   single     B at height 0 catches up 2,500 blocks from A alone;
+ *   single     B at height 0 catches up 2,500 blocks from A alone and
+ *              says so in one line ("caught up to height 2500: ..."),
+ *              and none while it follows A's next blocks (one, or
+ *              three in a round, at a time);
  *   three      D catches up from A, B and C, and its status shows blocks
  *              received from each of them;
  *   sigstop    E catches up from A, B and C while C is frozen (SIGSTOP)
  *              in the middle: C's ranges move to the others, at the cost
- *              of one pause (it was one per range C held);
+ *              of one pause (it was one per range C held), and E's log
+ *              and status say why (a line naming C, a counter);
  *   badsig     X catches up from A and from M, whose store holds blocks
  *              with bad signatures on a longer chain: M is disconnected
  *              and X completes from A (the bad blocks are written into
@@ -34,7 +38,8 @@
  *   liar       G catches up from A while a scripted peer (fakepeer.c)
  *              claims a far longer chain and answers no request: new
  *              blocks from A still arrive at once, G may produce, the
- *              liar is paused (not banned), G ends idle at A's tip;
+ *              liar is paused (not banned), G ends idle at A's tip; its
+ *              requests that timed out are logged naming it and counted;
  *   skew       a scripted peer answering every request with nothing and
  *              announcing a block 150 s ahead is never banned; one
  *              3 hours ahead is; a block 150 s ahead in a catch-up is
@@ -44,7 +49,9 @@
  *              not know it), the node checks every signature; one of
  *              version 3 is asked for headers from the fork point;
  *   kill       kill -9 of syncd, then of stored, in the middle of a
- *              catch-up: the node completes with A's tip;
+ *              catch-up: the node completes with A's tip; syncd logs
+ *              "stored back: re-sent ..." once after stored's restart,
+ *              never after its own;
  *   partition  two producers, each with one of the two keys of a
  *              network made by timenode-genesis, build their own
  *              branches apart; once connected the shorter reorganises
@@ -90,6 +97,8 @@ static const char sync_conf[] =
 static const char sync_timeout[] =
     "[sync]\n"
     "request_timeout = 2\n";
+
+static int	wait_log(struct tn_node *, const char *, double);
 
 /* worker channels need one user: run unprivileged */
 static int
@@ -194,7 +203,8 @@ node_pids(struct tn_node *n, pid_t *pids)
 static void
 test_single(void)
 {
-	char conf[512];
+	char	conf[512];
+	int	k;
 
 	CU_ASSERT_FATAL(node_new(&A, "127.0.0.21",
 	    "[sync]\nproducer_key = devnet\n") == 0);
@@ -209,6 +219,23 @@ test_single(void)
 	CU_ASSERT_FATAL(tn_node_run(&Bn, 20) == 0);
 	CU_ASSERT(wait_same_tip(&Bn, &A, 60));
 	CU_ASSERT_EQUAL(node_tip(&Bn, NULL, 0), 2500);
+	/* one line at info says the catch-up is done (none did before) */
+	CU_ASSERT(wait_log(&Bn, "caught up to height 2500: 2500 blocks "
+	    "(1-2500) in ", 10));
+	CU_ASSERT_EQUAL(tn_log_count(Bn.log, "caught up to height"), 1);
+	/*
+	 * following the tip logs no such line: neither a block taken from
+	 * its announcement nor a round of three (A announces the last
+	 * block of each batch: B fetches the two below it in a round)
+	 */
+	for (k = 0; k < 6; k++) {
+		CU_ASSERT_FATAL(tn_produce(&A, k % 2 ? 3 : 1, 100));
+		CU_ASSERT(wait_same_tip(&Bn, &A, 10));
+		tn_sleep(0.3);
+	}
+	CU_ASSERT_EQUAL(tn_log_count(Bn.log, "caught up to height"), 1);
+	CU_ASSERT_EQUAL(tn_log_count(Bn.log, "catching up: peer"), 1);
+	CU_ASSERT_EQUAL(node_tip(&Bn, NULL, 0), 2512);
 }
 
 static void
@@ -224,7 +251,7 @@ test_three(void)
 		CU_FAIL("no producer");
 		return;
 	}
-	CU_ASSERT_FATAL(tn_produce(&A, BIG_CHAIN - 2500, PAYLOAD));
+	CU_ASSERT_FATAL(tn_produce(&A, BIG_CHAIN - 2512, PAYLOAD));
 	peers_conf(conf, sizeof(conf), NULL, 1, A.ip);
 	CU_ASSERT_FATAL(node_new(&Cn, "127.0.0.23", conf) == 0);
 	CU_ASSERT_FATAL(tn_node_run(&Cn, 20) == 0);
@@ -304,7 +331,8 @@ test_sigstop(void)
 	struct tn_node	E;
 	char		conf[512];
 	pid_t		pids[4];
-	int		n, i, mid, pauses;
+	json_t		*st;
+	int		n, i, mid, pauses, stalls, timeouts;
 
 	if (!a_ok) {
 		CU_FAIL("no producer");
@@ -333,6 +361,24 @@ test_sigstop(void)
 	 */
 	CU_ASSERT(pauses >= 0 && pauses <= 1);
 	CU_ASSERT(wait_same_tip(&E, &A, 90));
+	/*
+	 * the stall is explained: a line names C and its request (none
+	 * did), and the status counts it
+	 */
+	stalls = tn_log_count(E.log, "peer 127.0.0.23 holds back the commit "
+	    "point: blocks ");
+	timeouts = tn_log_count(E.log, "peer 127.0.0.23 did not answer "
+	    "blocks ") + tn_log_count(E.log, "peer 127.0.0.23 answered "
+	    "nothing for ");
+	fprintf(stderr, "  E's log: %d stall and %d timeout lines for C\n",
+	    stalls, timeouts);
+	CU_ASSERT(stalls + timeouts >= 1);
+	st = tn_status(&E);
+	CU_ASSERT_FATAL(st != NULL);
+	CU_ASSERT(tn_json_int(st, "sync.peer_stalls") +
+	    tn_json_int(st, "sync.requests_timed_out") >= 1);
+	CU_ASSERT(tn_json_int(st, "sync.peer_stalls") >= (stalls > 0));
+	json_decref(st);
 	for (i = 0; i < n; i++)
 		kill(pids[i], SIGCONT);
 	tn_node_cleanup(&E);
@@ -363,6 +409,11 @@ kill_mid_sync(const char *ip, const char *worker)
 	CU_ASSERT(st && json_integer_value(json_object_get(tn_component(st,
 	    worker), "restarts")) >= 1);
 	json_decref(st);
+	/* syncd says once that stored is back (it said nothing) */
+	if (strcmp(worker, "stored") == 0)
+		CU_ASSERT(wait_log(&F, "stored back: re-sent ", 5));
+	CU_ASSERT_EQUAL(tn_log_count(F.log, "stored back: re-sent "),
+	    strcmp(worker, "stored") == 0);
 	tn_node_stop(&F, 10);
 	/* the store is whole: every block links, no gap */
 	{
@@ -1424,6 +1475,10 @@ test_liar(void)
 	    0));
 	CU_ASSERT_EQUAL(tn_json_int(st,
 	    "counters.connections_closed.misbehavior"), 0);
+	/* its requests timed out, counted and logged naming it */
+	CU_ASSERT(tn_json_int(st, "sync.requests_timed_out") >= 1);
+	CU_ASSERT(tn_log_count(G.log, "peer 127.0.0.34 did not answer ") +
+	    tn_log_count(G.log, "peer 127.0.0.34 answered nothing for ") >= 1);
 	json_decref(st);
 	fake_close(&f);
 	tn_node_cleanup(&G);
