@@ -11,6 +11,18 @@
  * peer must be the expected pid, and run as us or root; a listener that
  * is still root (it binds before its privilege drop) takes any uid, the
  * pid check being the one that names the process.
+ *
+ * A message is for the peer process that was there when it was sent: one
+ * queued for a peer that went away is dropped, never handed to the next
+ * process on the socket (docs/architecture.md, "A new peer starts
+ * afresh").  Two queues hold messages: ours (q[]) and pair0's own send
+ * buffer (NNG_OPT_SENDBUF), which nng keeps across pipes and hands to the
+ * next one first.  So a new pipe let in after one that was up empties
+ * nng's buffer before nng starts it (chan_pipe_cb: setting the buffer's
+ * size to 0 frees what it holds), the loop empties ours when it learns of
+ * the change, and until then nothing of ours goes to nng (chan_flush):
+ * what the owner sent before it heard of the new peer was meant for the
+ * old one.  Messages queued before the first peer came are kept.
  */
 #include <sys/eventfd.h>
 #include <sys/un.h>
@@ -70,12 +82,22 @@ struct ipc_chan {
 	void			*arg;
 	char			 name[64];
 	_Atomic int		 expected_pid;
-	pthread_mutex_t		 mtx;		/* pipes[], from nng threads */
+	/*
+	 * pipes[], and gen with every hand-over to nng: a send (chan_flush)
+	 * and the emptying of nng's buffer for a new pipe (chan_pipe_cb)
+	 * never overlap.
+	 */
+	pthread_mutex_t		 mtx;
 	uint32_t		 pipes[4];	/* accepted pipe ids */
 	_Atomic int		 npipes;
-	_Atomic unsigned	 npipes_added;	/* ever: a new pipe */
+	_Atomic unsigned	 gen;		/* pipes let in, ever (ADD_PRE) */
+	_Atomic unsigned	 nemptied;	/* nng's buffer emptied for one */
+	uint32_t		 last_pipe;	/* the one let in last */
 	int			 was_connected;
-	unsigned		 seen_added;	/* npipes_added told */
+	int			 ever_connected; /* told connected once */
+	unsigned		 seen_gen;	/* gen the owner was told of */
+	unsigned		 seen_emptied;	/* nemptied, ours emptied too */
+	uint32_t		 told_pipe;	/* last_pipe at seen_gen */
 	nng_msg			*q[IPC_SENDQ_MAX];
 	size_t			 qhead;
 	size_t			 qlen;
@@ -86,6 +108,7 @@ struct ipc_chan {
 /*
  * Count only pipes we let in: a pipe refused in ADD_PRE may still be
  * reported removed, so removal is matched against what was added.
+ * Called with c->mtx held.
  */
 static void
 chan_track_pipe(struct ipc_chan *c, uint32_t id, int added)
@@ -93,7 +116,6 @@ chan_track_pipe(struct ipc_chan *c, uint32_t id, int added)
 	size_t	i;
 	int	n = 0;
 
-	pthread_mutex_lock(&c->mtx);
 	for (i = 0; i < sizeof(c->pipes) / sizeof(c->pipes[0]); i++) {
 		if (added && c->pipes[i] == 0) {
 			c->pipes[i] = id;
@@ -103,6 +125,39 @@ chan_track_pipe(struct ipc_chan *c, uint32_t id, int added)
 		n += c->pipes[i] != 0;
 	}
 	atomic_store(&c->npipes, n);
+}
+
+/*
+ * Free what pair0's send buffer holds: nng has no call for it, but a
+ * buffer resized to 0 keeps nothing (nni_lmq_resize frees what does not
+ * fit), and SENDBUF is set back.  Called with c->mtx held.
+ */
+static void
+chan_empty_nng(struct ipc_chan *c)
+{
+	nng_socket_set_int(c->sock, NNG_OPT_SENDBUF, 0);
+	nng_socket_set_int(c->sock, NNG_OPT_SENDBUF, IPC_NNG_SENDBUF);
+}
+
+/*
+ * A pipe we let in, counted from here (not from ADD_POST): before nng
+ * starts it and hands it its send buffer, the buffer is emptied if a
+ * pipe was let in before, for what it holds was queued for that peer (or
+ * for nobody, after it went).  Messages queued before the first peer
+ * came stay.  gen tells the loop, and holds our own queue back until the
+ * loop has heard (chan_flush).
+ */
+static void
+chan_pipe_admitted(struct ipc_chan *c, uint32_t id)
+{
+	pthread_mutex_lock(&c->mtx);
+	if (atomic_load(&c->gen) > 0) {
+		chan_empty_nng(c);
+		atomic_fetch_add(&c->nemptied, 1);
+	}
+	atomic_fetch_add(&c->gen, 1);
+	c->last_pipe = id;
+	chan_track_pipe(c, id, 1);
 	pthread_mutex_unlock(&c->mtx);
 }
 
@@ -124,15 +179,18 @@ chan_pipe_cb(nng_pipe p, nng_pipe_ev ev, void *arg)
 			    (unsigned long long)pid, (unsigned long long)uid,
 			    want);
 			nng_pipe_close(p);
+			return;
 		}
-		return;
+		chan_pipe_admitted(c, (uint32_t)nng_pipe_id(p));
+	} else {
+		pthread_mutex_lock(&c->mtx);
+		chan_track_pipe(c, (uint32_t)nng_pipe_id(p), 0);
+		pthread_mutex_unlock(&c->mtx);
 	}
-	chan_track_pipe(c, (uint32_t)nng_pipe_id(p),
-	    ev == NNG_PIPE_EV_ADD_POST);
-	if (ev == NNG_PIPE_EV_ADD_POST)
-		atomic_fetch_add(&c->npipes_added, 1);
 	(void)!write(c->efd, &one, sizeof(one));
 }
+
+static void	chan_sync_state(struct ipc_chan *);
 
 static void
 chan_deliver(struct ipc_chan *c, nng_msg *m)
@@ -252,7 +310,19 @@ chan_recv_cb(evutil_socket_t fd, short ev, void *arg)
 			log_warnx("%s: receive: %s", c->name, nng_strerror(rv));
 			return;
 		}
-		chan_deliver(c, m);
+		/*
+		 * The owner hears of a new peer before any message of it,
+		 * so that what it answers goes to that peer (sent before,
+		 * an answer was dropped as meant for the old one); a
+		 * message of a peer it was told is gone is dropped.
+		 */
+		if (atomic_load(&c->gen) != c->seen_gen)
+			chan_sync_state(c);
+		if ((uint32_t)nng_pipe_id(nng_msg_get_pipe(m)) == c->told_pipe)
+			chan_deliver(c, m);
+		else
+			log_debug("%s: a message of a peer that is gone "
+			    "dropped", c->name);
 		nng_msg_free(m);
 		if (mono_ns() >= until)
 			break;
@@ -287,12 +357,41 @@ chan_resume_last_cb(evutil_socket_t fd, short ev, void *arg)
 	event_base_loopcontinue(base);
 }
 
+/* free our queue: what it holds was for a peer that is gone */
+static void
+chan_drop_queue(struct ipc_chan *c)
+{
+	if (c->qlen > 0)
+		log_debug("%s: %zu queued messages dropped: their peer is "
+		    "gone", c->name, c->qlen);
+	while (c->qlen > 0) {
+		nng_msg_free(c->q[c->qhead]);
+		c->q[c->qhead] = NULL;
+		c->qhead = (c->qhead + 1) % IPC_SENDQ_MAX;
+		c->qlen--;
+	}
+	c->qbytes = 0;
+	if (c->wev != NULL)
+		event_del(c->wev);
+}
+
+/*
+ * Hand the queue to nng, in order, until nng takes no more.  Not while a
+ * pipe came that the owner has not heard of (chan_state_cb runs soon and
+ * decides): the queue was for the peer before it.
+ */
 static void
 chan_flush(struct ipc_chan *c)
 {
 	size_t	len;
 	int	rv;
 
+	pthread_mutex_lock(&c->mtx);
+	if (atomic_load(&c->gen) != c->seen_gen) {
+		pthread_mutex_unlock(&c->mtx);
+		event_del(c->wev);
+		return;
+	}
 	while (c->qlen > 0) {
 		len = nng_msg_len(c->q[c->qhead]);
 		rv = nng_sendmsg(c->sock, c->q[c->qhead], NNG_FLAG_NONBLOCK);
@@ -307,6 +406,7 @@ chan_flush(struct ipc_chan *c)
 		c->qhead = (c->qhead + 1) % IPC_SENDQ_MAX;
 		c->qlen--;
 	}
+	pthread_mutex_unlock(&c->mtx);
 	if (c->qlen > 0)
 		event_add(c->wev, NULL);
 	else
@@ -321,41 +421,73 @@ chan_send_cb(evutil_socket_t fd, short ev, void *arg)
 	chan_flush(arg);
 }
 
+/*
+ * The peer went: what is queued for it, ours and nng's, is dropped (a
+ * message of it still on its way in nng goes down with its pipe).
+ */
 static void
 chan_set_state(struct ipc_chan *c, int now)
 {
 	c->was_connected = now;
 	log_debug("%s: %s", c->name, now ? "connected" : "disconnected");
-	if (now)
+	if (now) {
+		c->ever_connected = 1;
 		chan_flush(c);
+	} else {
+		chan_drop_queue(c);
+		pthread_mutex_lock(&c->mtx);
+		chan_empty_nng(c);
+		pthread_mutex_unlock(&c->mtx);
+	}
 	if (c->state_handler)
 		c->state_handler(c, now, c->arg);
+}
+
+/* The owner hears of what changed since it last heard. */
+static void
+chan_sync_state(struct ipc_chan *c)
+{
+	unsigned	gen, emptied;
+	uint32_t	last;
+	int		now;
+
+	pthread_mutex_lock(&c->mtx);
+	gen = atomic_load(&c->gen);
+	emptied = atomic_load(&c->nemptied);
+	last = c->last_pipe;
+	pthread_mutex_unlock(&c->mtx);
+	now = atomic_load(&c->npipes) > 0;
+	/*
+	 * A pipe was let in since the owner last heard (the peer closed one
+	 * and a new one came between two wakeups, as when a restarted peer
+	 * is refused until its pid is known): what was sent or asked on the
+	 * old pipe is lost, so the handler hears of the disconnection and of
+	 * the new connection; and what was queued for the old peer, here
+	 * and in nng (emptied by chan_pipe_admitted), is dropped.
+	 */
+	if (gen != c->seen_gen) {
+		if (c->was_connected)
+			chan_set_state(c, 0);
+		else if (emptied != c->seen_emptied)
+			chan_drop_queue(c);
+		c->seen_emptied = emptied;
+		c->seen_gen = gen;
+		c->told_pipe = last;
+	}
+	if (now != c->was_connected)
+		chan_set_state(c, now);
+	else if (now)
+		chan_flush(c);	/* held back while gen was new */
 }
 
 static void
 chan_state_cb(evutil_socket_t fd, short ev, void *arg)
 {
-	struct ipc_chan	*c = arg;
-	uint64_t	 v;
-	unsigned	 added;
-	int		 now;
+	uint64_t v;
 
 	(void)ev;
 	(void)!read(fd, &v, sizeof(v));
-	added = atomic_load(&c->npipes_added);
-	now = atomic_load(&c->npipes) > 0;
-	/*
-	 * Connected before and now, but through another pipe (the peer
-	 * closed one and a new one came between two wakeups, as when a
-	 * restarted peer is refused until its pid is known): what was sent
-	 * or asked on the old pipe is lost, so the handler hears of the
-	 * disconnection and of the new connection.
-	 */
-	if (now && c->was_connected && added != c->seen_added)
-		chan_set_state(c, 0);
-	c->seen_added = added;
-	if (now != c->was_connected)
-		chan_set_state(c, now);
+	chan_sync_state(arg);
 }
 
 static struct ipc_chan *
@@ -381,7 +513,8 @@ chan_new(struct event_base *base, const char *path, enum ipc_proc self,
 	c->efd = -1;
 	atomic_init(&c->expected_pid, (int)peer_pid);
 	atomic_init(&c->npipes, 0);
-	atomic_init(&c->npipes_added, 0);
+	atomic_init(&c->gen, 0);
+	atomic_init(&c->nemptied, 0);
 	pthread_mutex_init(&c->mtx, NULL);
 	snprintf(c->name, sizeof(c->name), "ipc %s<->%s",
 	    ipc_proc_names[self], ipc_proc_names[peer]);
@@ -395,7 +528,7 @@ chan_new(struct event_base *base, const char *path, enum ipc_proc self,
 	/* nng drops anything larger than the peer may send us at all */
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ,
 	    ipc_max_msg(peer, self));
-	nng_socket_set_int(c->sock, NNG_OPT_SENDBUF, 64);
+	nng_socket_set_int(c->sock, NNG_OPT_SENDBUF, IPC_NNG_SENDBUF);
 	nng_socket_set_int(c->sock, NNG_OPT_RECVBUF, 64);
 	/*
 	 * A restarted peer is back within milliseconds (issue 12): redial
@@ -405,7 +538,6 @@ chan_new(struct event_base *base, const char *path, enum ipc_proc self,
 	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 10);
 	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 100);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_PRE, chan_pipe_cb, c);
-	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, chan_pipe_cb, c);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, chan_pipe_cb, c);
 	if ((rv = nng_socket_get_int(c->sock, NNG_OPT_RECVFD, &rfd)) != 0 ||
 	    (rv = nng_socket_get_int(c->sock, NNG_OPT_SENDFD, &sfd)) != 0) {
@@ -526,6 +658,16 @@ ipc_send(struct ipc_chan *c, uint16_t type, uint32_t reqid,
 
 	if (body && body->err) {
 		log_warnx("%s: not sending %s: encoding failed", c->name,
+		    ipc_type_name(type));
+		return -1;
+	}
+	/*
+	 * The peer went and no other came yet: the next one will be another
+	 * process, which never asked for this (the owner's state handler
+	 * sends what a new peer needs).
+	 */
+	if (c->ever_connected && !c->was_connected) {
+		log_debug("%s: not sending %s: no peer", c->name,
 		    ipc_type_name(type));
 		return -1;
 	}

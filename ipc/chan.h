@@ -6,7 +6,11 @@
  * are checked against the catalogue in msg.c (sender, receiver, version,
  * size) and against the peer's pid and uid at connection time before the
  * handler sees them; rejects are logged and dropped.  Sends never block:
- * a message that cannot go out at once waits in a bounded queue.
+ * a message that cannot go out at once waits in a bounded queue, for the
+ * peer process connected when it was sent: when that one goes, what is
+ * queued for it is dropped, and the next peer process gets only what is
+ * sent after the state handler told of it (and, from a channel that
+ * never had a peer yet, what was queued before it came).
  */
 #ifndef TIMENODE_CHAN_H
 #define TIMENODE_CHAN_H
@@ -25,6 +29,7 @@ typedef void (*ipc_state_handler)(struct ipc_chan *, int connected,
 
 #define IPC_SENDQ_MAX	1024
 #define IPC_SENDQ_BYTES	(64u << 20)	/* and at most this much queued */
+#define IPC_NNG_SENDBUF	64	/* messages nng itself queues (SENDBUF) */
 #define IPC_ANY_PID	(-1)	/* ipc_set_peer_pid: accept any pid */
 /*
  * One wakeup of a channel hands its handler at most IPC_RECV_BATCH
@@ -55,10 +60,24 @@ struct ipc_chan	*ipc_listen(struct event_base *, const char *path,
 struct ipc_chan	*ipc_dial(struct event_base *, const char *path,
 		    enum ipc_proc self, enum ipc_proc peer, pid_t peer_pid,
 		    int wait, ipc_handler, void *arg);
+/*
+ * h(chan, connected, arg) is called when a peer came (1) or went (0); a
+ * peer replaced between two wakeups of the loop gives 0 then 1.  What a
+ * new peer process needs (a greeting, requests to send again) is sent
+ * from here: nothing queued for the one before reaches it.
+ */
 void		 ipc_set_state_handler(struct ipc_chan *, ipc_state_handler);
 /* Only a process with this pid may connect; 0 refuses everybody. */
 void		 ipc_set_peer_pid(struct ipc_chan *, pid_t);
 int		 ipc_connected(const struct ipc_chan *);
+/*
+ * Queue type, reqid and body (NULL: empty; copied, stays the caller's)
+ * for the peer and send what nng takes now.  Returns 0 when queued, -1
+ * when not: body's encoding failed, the queue is full (IPC_SENDQ_MAX
+ * messages, IPC_SENDQ_BYTES bytes), out of memory, or the peer went and
+ * no other came yet (the state handler says when one does).  Queued
+ * before a channel's first peer came, it goes to that peer.
+ */
 int		 ipc_send(struct ipc_chan *, uint16_t type, uint32_t reqid,
 		    const struct wbuf *body);
 /*

@@ -284,6 +284,18 @@ hb_cb(evutil_socket_t fd, short ev, void *arg)
 	heartbeat_send(arg);
 }
 
+/*
+ * stored (re)connected: greet it at once, as timenoded's ctl_state does.
+ * A heartbeat sent while it was away is not kept for the next stored.
+ */
+static void
+ctl_state(struct ipc_chan *c, int connected, void *arg)
+{
+	(void)c;
+	if (connected)
+		heartbeat_send(arg);
+}
+
 static void
 keep_answer(struct fakesup *fs, const struct ipc_hdr *h, struct rbuf *r)
 {
@@ -386,6 +398,8 @@ fs_init(struct fakesup *fs, const char *conf_extra)
 		return -1;
 	fs->ctl = ipc_listen(fs->base, fs->ctl_path, IPC_SUPERVISOR,
 	    IPC_STORED, 0, ctl_cb, fs);
+	if (fs->ctl != NULL)
+		ipc_set_state_handler(fs->ctl, ctl_state);
 	fs->hb = event_new(fs->base, -1, EV_PERSIST, hb_cb, fs);
 	if (fs->ctl == NULL || fs->hb == NULL || event_add(fs->hb, &tv) == -1)
 		return -1;

@@ -9,7 +9,10 @@
  * answers and a handler's "not now" retry with a doubling backoff; no
  * answer for STOREQ_RESEND_S sends again.  Pipelined kinds (catch-up
  * batches): two in flight, no more, nothing else beside them, and every
- * way the head goes again sends both again under new ids.
+ * way the head goes again sends both again under new ids.  Over real
+ * channels, stored killed with batches on their way: the new stored gets
+ * each once, in order, as the queue sends them again (nothing the
+ * channel had queued for the old stored reaches it).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +20,11 @@
 #include <unistd.h>
 
 #include <CUnit/Basic.h>
+#include <event2/event.h>
 
+#include "chan.h"
 #include "cunit.h"
+#include "harness.h"
 #include "ipc.h"
 #include "log.h"
 #include "storeq.h"
@@ -521,6 +527,193 @@ test_pipelined_again(void)
 	storeq_clear(&q);
 }
 
+/*
+ * stored killed with two catch-up batches on their way, over real
+ * channels (store-syncd.sock): the new stored gets the first, then the
+ * second, each once, as the queue sends them again from syncd's state
+ * handler (store_state).  Before, the channel handed the new stored what
+ * it had queued for the old one first: the second batch ahead of the
+ * first, which stored refused with a warning ("refused: starts at X, tip
+ * at Y"), and both went twice (an operator's trial: 4 of 8 kills).
+ */
+#define CH_MAX	16
+
+static struct {
+	struct storeq	 q;
+	struct ipc_chan	*d;		/* syncd's end */
+	int		 n;		/* what the new stored got */
+	uint32_t	 reqid[CH_MAX];
+	uint64_t	 mark[CH_MAX];	/* the batch's height, in its body */
+} CH;
+
+static int
+chan_send(void *arg, uint16_t type, uint32_t reqid, const struct wbuf *body)
+{
+	(void)arg;
+	return ipc_send(CH.d, type, reqid, body);
+}
+
+static void
+chan_state(struct ipc_chan *c, int connected, void *arg)
+{
+	(void)c;
+	(void)arg;
+	if (connected)
+		storeq_reconnected(&CH.q, 1);
+}
+
+static void
+stored_got(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *b,
+    void *arg)
+{
+	(void)c;
+	(void)arg;
+	if (h->type != IPC_STORE_APPEND || CH.n >= CH_MAX)
+		return;
+	CH.reqid[CH.n] = h->reqid;
+	CH.mark[CH.n] = get_u64(b);
+	CH.n++;
+}
+
+static int	old_got;	/* messages the old stored got */
+
+static void
+stored_ignore(struct ipc_chan *c, const struct ipc_hdr *h, struct rbuf *b,
+    void *arg)
+{
+	(void)c;
+	(void)h;
+	(void)b;
+	(void)arg;
+	old_got++;
+}
+
+static int
+old_has_one(void *arg)
+{
+	(void)arg;
+	return old_got >= 1;
+}
+
+static int
+chan_is(void *arg)
+{
+	struct ipc_chan **c = arg;
+
+	return ipc_connected(c[0]) == (c[1] != NULL);
+}
+
+static int
+chan_got_two(void *arg)
+{
+	(void)arg;
+	return CH.n >= 2;
+}
+
+static int
+chan_never(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static void
+push_marked_batch(uint64_t h)
+{
+	static const uint8_t	zero[64];
+	struct wbuf		w;
+
+	/* an append's size (ipc_check), the height first */
+	wbuf_init(&w, 256);
+	put_u64(&w, h);
+	put_bytes(&w, zero, sizeof(zero));
+	storeq_push(&CH.q, K_BATCH, &w, 1)->height = h;
+}
+
+/*
+ * stored dies with both batches on their way (first_taken 0), or once
+ * it has taken the first and the second is on its way (1: the trial's
+ * case, the second batch reached the new stored first)
+ */
+static void
+chan_restart_order(int first_taken)
+{
+	struct event_base	*base = event_base_new();
+	struct ipc_chan		*l, *wait[2];
+	char			 dir[] = "/tmp/test_storeq.XXXXXX", p[64];
+	int			 i;
+
+	CU_ASSERT_FATAL(base != NULL && mkdtemp(dir) != NULL);
+	snprintf(p, sizeof(p), "%s/store-syncd.sock", dir);
+	memset(&CH, 0, sizeof(CH));
+	memset(&seen, 0, sizeof(seen));
+	storeq_init(&CH.q, kinds, NK, chan_send, NULL);
+	l = ipc_listen(base, p, IPC_STORED, IPC_SYNCD, getpid(),
+	    stored_ignore, NULL);
+	CH.d = ipc_dial(base, p, IPC_SYNCD, IPC_STORED, getpid(), 0,
+	    stored_ignore, NULL);
+	CU_ASSERT_FATAL(l != NULL && CH.d != NULL);
+	ipc_set_state_handler(CH.d, chan_state);
+	wait[0] = CH.d;
+	wait[1] = l;
+	CU_ASSERT_FATAL(ipc_loop_until(base, chan_is, wait, tn_now() + 10,
+	    0.05));
+	old_got = 0;
+	if (first_taken) {
+		push_marked_batch(1);
+		CU_ASSERT_FATAL(ipc_loop_until(base, old_has_one, NULL,
+		    tn_now() + 10, 0.05));
+		ipc_close(l);		/* killed while committing it */
+		/* nng drops the pipe; our loop has not heard yet */
+		tn_sleep(0.05);
+		push_marked_batch(2);
+	} else {
+		ipc_close(l);		/* killed as the two batches go */
+		push_marked_batch(1);
+		push_marked_batch(2);
+	}
+	CU_ASSERT_EQUAL(CH.q.inflight, 2);
+	wait[1] = NULL;
+	CU_ASSERT_FATAL(ipc_loop_until(base, chan_is, wait, tn_now() + 10,
+	    0.05));
+	/* the new stored */
+	unlink(p);
+	l = ipc_listen(base, p, IPC_STORED, IPC_SYNCD, getpid(), stored_got,
+	    NULL);
+	CU_ASSERT_FATAL(l != NULL);
+	CU_ASSERT(ipc_loop_until(base, chan_got_two, NULL, tn_now() + 10,
+	    0.05));
+	/* anything queued for the old stored came first; more would now */
+	ipc_loop_until(base, chan_never, NULL, tn_now() + 0.3, 0.05);
+	CU_ASSERT_EQUAL(CH.n, 2);
+	CU_ASSERT(CH.n >= 1 && CH.mark[0] == 1);
+	CU_ASSERT(CH.n >= 2 && CH.mark[1] == 2);
+	/* and under the ids the queue sent them again with */
+	CU_ASSERT(CH.n >= 2 && CH.reqid[0] == CH.q.q[CH.q.head].reqid);
+	if (CH.n != 2 || CH.mark[0] != 1)
+		for (i = 0; i < CH.n; i++)
+			fprintf(stderr, "new stored got batch %llu (id %u)\n",
+			    (unsigned long long)CH.mark[i], CH.reqid[i]);
+	storeq_clear(&CH.q);
+	ipc_close(l);
+	ipc_close(CH.d);
+	event_base_free(base);
+	unlink(p);
+	rmdir(dir);
+}
+
+static void
+test_chan_restart_both(void)
+{
+	chan_restart_order(0);
+}
+
+static void
+test_chan_restart_second(void)
+{
+	chan_restart_order(1);
+}
+
 int
 main(void)
 {
@@ -538,6 +731,10 @@ main(void)
 		    test_pipelined },
 		{ "pipelined: both again when the head goes again",
 		    test_pipelined_again },
+		{ "stored killed with two batches on their way: the new one "
+		    "gets them once, in order", test_chan_restart_both },
+		{ "stored killed with the first batch taken, the second on "
+		    "its way: the same", test_chan_restart_second },
 	};
 	struct tn_suite ts = { .name = "storeq", .cases = tests,
 	    .ncases = TN_NCASES(tests) };
