@@ -181,7 +181,9 @@ cat <<'EOF'
   by batch on a pool of 1, 2 and all threads, no store (CPU: all threads'
   CPU time per block). *Catch-up*: a producer node and three copies of its
   store serve a fresh node with `validation_threads` 1, 2 and all (from
-  one of them) and all (from all four); the first figure runs from the
+  one of them) and all (from all four): that many threads check
+  signatures beside syncd's event loop, which goes on meanwhile
+  (docs/sync.md, "Parallel validation"); the first figure runs from the
   fresh node's start (its start and handshakes included) to its status
   showing the whole chain, the second from its first committed block on.
   *Append through stored IPC* is `bench_store`'s, against its own direct
