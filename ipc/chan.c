@@ -318,7 +318,8 @@ chan_recv_cb(evutil_socket_t fd, short ev, void *arg)
 		 */
 		if (atomic_load(&c->gen) != c->seen_gen)
 			chan_sync_state(c);
-		if ((uint32_t)nng_pipe_id(nng_msg_get_pipe(m)) == c->told_pipe)
+		if (c->was_connected &&
+		    (uint32_t)nng_pipe_id(nng_msg_get_pipe(m)) == c->told_pipe)
 			chan_deliver(c, m);
 		else
 			log_debug("%s: a message of a peer that is gone "

@@ -464,7 +464,7 @@ hc_assume(struct chainview *cv, uint64_t top)
 		top = cv->hc_av;
 	for (h = cv->validated + 1; h <= top; h++) {
 		s = slot_of(cv, h);
-		if (s->sig != CV_SIG_UNKNOWN || h < cv->hc_first ||
+		if (s->sig != CV_SIG_UNKNOWN || s->in_job || h < cv->hc_first ||
 		    h - cv->hc_first >= cv->hc_n ||
 		    slot_decode(s, &b) == -1 ||
 		    memcmp(s->hash, cv->hc[h - cv->hc_first],
@@ -572,10 +572,17 @@ cv_validate(struct chainview *cv, uint64_t now_ms, struct cv_bad *bad)
 		hc_assume(cv, top);
 	}
 	if (av != 0) {
+		/*
+		 * A verdict known stays (a bad signature is refused and its
+		 * sender punished, as before the checkpoint was seen), and a
+		 * block in a running check waits for its verdict: the outcome
+		 * of a started check is the synchronous one (a reviewer's
+		 * finding, 2026-12-01).
+		 */
 		cv->av_height = av;
 		for (h = cv->validated + 1; h <= av; h++) {
 			s = slot_of(cv, h);
-			if (s->sig != CV_SIG_ASSUMED) {
+			if (s->sig == CV_SIG_UNKNOWN && !s->in_job) {
 				s->sig = CV_SIG_ASSUMED;
 				cv->av_skipped++;
 			}

@@ -23,9 +23,12 @@
  * Deferred: each batch for stored names the heights whose signatures it
  * skipped, and cv_audit finds the first bad signature of stored blocks.
  */
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <CUnit/Basic.h>
 #include <sodium.h>
@@ -315,6 +318,67 @@ test_wait(void)
 	CU_ASSERT(bad.err == BLOCK_ERR_SIGNATURE && bad.height == 3);
 	cv_free(&cv);
 	chain_free(&a, 1);
+}
+
+/*
+ * syncd's way (cv->async): a check started over the lower half of what
+ * is held ends; then the checkpoint arrives.  The verdicts of the check
+ * stay: the bad signature at 3 is refused, as when the check ran in the
+ * caller (there it was refused before the checkpoint came).  The
+ * checkpoint's "assumed" once replaced them, and a forged signature
+ * below the checkpoint was committed unchecked (a reviewer's finding,
+ * 2026-12-01).
+ */
+static uint32_t
+checked_then_checkpoint(int async, struct cv_bad *bad)
+{
+	struct chainview	cv;
+	struct chain		a;
+	struct vpool		*p;
+	struct pollfd		pfd;
+	uint64_t		n;
+	uint32_t		k;
+	int			tries;
+
+	CU_ASSERT_FATAL((p = vpool_new(3)) != NULL);
+	chain_make(&a, NULL, 0, 20, 1);
+	spoil_sig(&a, 3);
+	view(&cv, a.b[20].hash, 8);
+	cv.pool = p;
+	cv.async = async;
+	put_range(&cv, &a, 1, 12);	/* above the lookahead: 1-8 checked */
+	cv.av_more = 1;
+	k = cv_validate(&cv, 0, bad);
+	if (async) {
+		CU_ASSERT(cv_checking(&cv));
+		pfd.fd = vpool_fd(p);
+		pfd.events = POLLIN;
+		for (tries = 0; tries < 100 && !vpool_done(p); tries++)
+			if (poll(&pfd, 1, 100) == 1)
+				CU_ASSERT(read(pfd.fd, &n, sizeof(n)) ==
+				    sizeof(n));
+		CU_ASSERT(vpool_done(p));
+		put_range(&cv, &a, 13, 20);	/* the checkpoint */
+		k += cv_validate(&cv, 0, bad);
+	}
+	cv_free(&cv);
+	vpool_free(p);
+	chain_free(&a, 1);
+	return k;
+}
+
+static void
+test_async_verdicts_kept(void)
+{
+	struct cv_bad	sync, async;
+	uint32_t	n;
+
+	n = checked_then_checkpoint(0, &sync);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT(sync.err == BLOCK_ERR_SIGNATURE && sync.height == 3);
+	n = checked_then_checkpoint(1, &async);
+	CU_ASSERT_EQUAL(n, 2);
+	CU_ASSERT(async.err == BLOCK_ERR_SIGNATURE && async.height == 3);
 }
 
 /* the same with a pool of threads: verdicts do not depend on them */
@@ -613,6 +677,8 @@ main(void)
 		{ "waits for it only while blocks come, up to a bound",
 		    test_wait },
 		{ "1 and 4 threads decide alike", test_threads },
+		{ "a started check's verdicts stay when the checkpoint comes",
+		    test_async_verdicts_kept },
 		{ "skipped heights marked per batch; the audit finds a bad one",
 		    test_unchecked_marked },
 		{ "headers first: the header chain proves ancestors",
