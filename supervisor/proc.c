@@ -798,6 +798,32 @@ child_check_hang(struct child *c, double now, double stall[2])
 	}
 }
 
+/*
+ * The tick came lost seconds later than its period: timenoded itself did
+ * not run (the whole node stopped, a cgroup frozen, `docker pause`, a VM
+ * paused).  Nothing heard from the workers meanwhile says they hung: the
+ * time does not count against them (each child's silence is shortened
+ * by it), and the heartbeats go out now.  Before, the first tick after a
+ * 7 s freeze of the node killed all three workers as hung (an operator's
+ * trial, 2026-12-01): the CPU and disk stall time (PSI) that excuses a
+ * starved worker does not count a stopped process.
+ */
+static void
+tick_late(struct supervisor *sv, double now, double lost)
+{
+	struct child	*c;
+	int		 i;
+
+	log_warnx("timenoded did not run for %.1f s (stopped or paused): "
+	    "the workers' heartbeat deadlines skip that time", lost);
+	for (i = 0; i < IPC_NWORKERS; i++) {
+		c = &sv->children[i];
+		c->last_answer += lost;
+		if (c->last_answer > now)
+			c->last_answer = now;
+	}
+}
+
 /* Heartbeats out, hung workers killed, the systemd watchdog fed. */
 static void
 tick_cb(evutil_socket_t fd, short ev, void *arg)
@@ -805,12 +831,17 @@ tick_cb(evutil_socket_t fd, short ev, void *arg)
 	struct supervisor	*sv = arg;
 	struct child		*c;
 	double			 now = mono_now(), stall[2] = { -2, -2 };
+	double			 lost;
 	int			 i;
 
 	(void)fd;
 	(void)ev;
 	if (sv->stopping)
 		return;
+	lost = now - sv->tick_at - sv->tick_s;
+	sv->tick_at = now;
+	if (lost > sv->tick_s)
+		tick_late(sv, now, lost);
 	status_tick(sv->status);
 	for (i = 0; i < IPC_NWORKERS; i++) {
 		c = &sv->children[i];
@@ -848,6 +879,7 @@ children_tick_start(struct supervisor *sv)
 	if (p < 0.01)
 		p = 0.01;
 	sv->tick_s = p;
+	sv->tick_at = mono_now();
 	tv.tv_sec = (time_t)p;
 	tv.tv_usec = (suseconds_t)((p - (double)tv.tv_sec) * 1e6);
 	sv->tick = event_new(sv->base, -1, EV_PERSIST, tick_cb, sv);

@@ -87,6 +87,7 @@ struct supervisor {
 	gid_t			 gid;
 	struct event		*tick;
 	double			 tick_s;	/* its period */
+	double			 tick_at;	/* when it last ran (mono) */
 	struct ipc_status_stored st_stored;
 	struct ipc_status_syncd	 st_syncd;
 	struct ipc_status_netd	 st_netd;

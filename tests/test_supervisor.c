@@ -228,6 +228,50 @@ out:
 }
 
 /*
+ * The whole node stopped for longer than the heartbeat deadline (a
+ * cgroup frozen, `docker pause`, a VM paused), then resumed: no worker
+ * hung, none is killed.  The supervisor's first tick after the freeze
+ * killed all three (an operator's trial, 2026-12-01): it counted its own
+ * stopped time as the workers' silence.
+ */
+static void
+test_node_frozen(void)
+{
+	static const char *const names[] = { "stored", "syncd", "netd" };
+	struct tn_node	 n;
+	json_t		*st;
+	pid_t		 w[3];
+	int		 i, same = 0;
+
+	if ((st = start_node(&n, "127.0.0.3", NULL, NULL, NULL)) == NULL)
+		goto out;
+	for (i = 0; i < 3; i++)
+		w[i] = tn_component_pid(st, names[i]);
+	json_decref(st);
+	CU_ASSERT_FATAL(kill(n.pid, SIGSTOP) == 0);
+	for (i = 0; i < 3; i++)
+		CU_ASSERT(kill(w[i], SIGSTOP) == 0);
+	tn_sleep(HB_DEADLINE + 1.5);
+	for (i = 0; i < 3; i++)
+		CU_ASSERT(kill(w[i], SIGCONT) == 0);
+	CU_ASSERT_FATAL(kill(n.pid, SIGCONT) == 0);
+	/* a hang would be judged within an interval or two of the resume */
+	tn_sleep(HB_DEADLINE);
+	st = tn_wait_running(&n, 10);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+	for (i = 0; i < 3; i++)
+		same += tn_component_pid(st, names[i]) == w[i];
+	json_decref(st);
+	printf("\n  the node stopped %.1f s: %d of 3 workers kept ",
+	    HB_DEADLINE + 1.5, same);
+	CU_ASSERT_EQUAL(same, 3);
+	CU_ASSERT(tn_file_contains(n.log, "did not run for") == 1);
+	CU_ASSERT(tn_file_contains(n.log, "hung") == 0);
+out:
+	tn_node_cleanup(&n);
+}
+
+/*
  * All threads of pid onto CPU cpu under SCHED_IDLE (sched(7): any process
  * may lower itself, and root or its owner may lower it): with busy loops
  * on that CPU it waits there, ready to run, for most of the time.
@@ -1666,6 +1710,8 @@ main(int argc, char **argv)
 		{ "SIGKILL each worker: one for one restart",
 		    test_kill_each_worker },
 		{ "SIGSTOP: hung worker replaced", test_sigstop_replaced },
+		{ "the whole node stopped and resumed: no worker killed",
+		    test_node_frozen },
 		{ "running means serving: not before syncd has its tip",
 		    test_running_means_serving },
 		{ "starved of CPU is not hung", test_starved_not_hung },
