@@ -483,6 +483,7 @@ maybe_start_round(struct syncd *s)
 	s->lead_ip = lead->ip;
 	s->round_started = mono_now();
 	s->round_committed = s->committed;
+	s->round_goal = lead->height;
 	/* a few blocks behind (following the tip): debug, as its end */
 	peer_log(lead->ip, SLOG_ROUND, lead->height - s->cv.tip_height >=
 	    SYNC_DONE_LOG_MIN ? LOGRATE_INFO : LOGRATE_DEBUG, "catching up: "
@@ -954,6 +955,7 @@ round_log_end(struct syncd *s)
 	double			 dt = mono_now() - s->round_started;
 	unsigned		 peers = 0;
 	size_t			 i;
+	char			 head[128];
 
 	if (n == 0)
 		return;		/* nothing came of it: nothing to say */
@@ -963,10 +965,23 @@ round_log_end(struct syncd *s)
 		    netaddr_eq(&p->ip, &s->lead_ip)))
 			peers++;
 	}
+	/*
+	 * Short of what its peers claimed (they went, paused or were
+	 * lowered as liars): said so, not "caught up" (an operator's trial,
+	 * 2026-12-01: netd killed mid-catch-up gave "caught up to height
+	 * 42752" of 100000).
+	 */
+	if (s->cv.tip_height < s->round_goal)
+		snprintf(head, sizeof(head), "catch-up round ended at height "
+		    "%llu, short of the %llu its peers claimed",
+		    (unsigned long long)s->cv.tip_height,
+		    (unsigned long long)s->round_goal);
+	else
+		snprintf(head, sizeof(head), "caught up to height %llu",
+		    (unsigned long long)s->cv.tip_height);
 	peer_log(s->lead_ip, SLOG_DONE, n >= SYNC_DONE_LOG_MIN ? LOGRATE_INFO :
-	    LOGRATE_DEBUG, "caught up to height %llu: %llu blocks (%llu-%llu) "
-	    "in %.2f s, %.0f blocks/s, from %u peer%s",
-	    (unsigned long long)s->cv.tip_height, (unsigned long long)n,
+	    LOGRATE_DEBUG, "%s: %llu blocks (%llu-%llu) in %.2f s, %.0f "
+	    "blocks/s, from %u peer%s", head, (unsigned long long)n,
 	    (unsigned long long)(s->cv.tip_height - n + 1),
 	    (unsigned long long)s->cv.tip_height, dt,
 	    dt > 0 ? (double)n / dt : 0, peers, peers == 1 ? "" : "s");
@@ -1565,8 +1580,11 @@ got_announcement(struct syncd *s, struct netaddr ip, const struct blob *v)
 	planner_proven(&s->pl, ip, b.h.height);
 	if (extends)
 		announcement_take(s, ip, v);
-	else if (catchup_fetching(s->state) && b.h.height > s->pl.target)
+	else if (catchup_fetching(s->state) && b.h.height > s->pl.target) {
 		planner_set_target(&s->pl, b.h.height);
+		if (b.h.height > s->round_goal)
+			s->round_goal = b.h.height;
+	}
 }
 
 /* metrics: a block request's time from sent to answered */

@@ -99,6 +99,7 @@ struct syncd {
 	double			 last_progress;
 	double			 round_started;	/* its lead chosen (mono s) */
 	uint64_t		 round_committed; /* committed then */
+	uint64_t		 round_goal;	/* the height its peers claimed */
 	double			 held_since;	/* the oldest validated block
 						   not handed to stored yet was
 						   validated then; 0: none */

@@ -48,11 +48,12 @@
  *              a checkpoint: it is never sent GET_HEADERS (it would
  *              not know it), the node checks every signature; one of
  *              version 3 is asked for headers from the fork point;
- *   kill       kill -9 of syncd, then of stored, in the middle of a
+ *   kill       kill -9 of syncd, of stored, of netd, in the middle of a
  *              catch-up: the node completes with A's tip; syncd logs
  *              "stored back: re-sent ..." once after stored's restart,
  *              never after its own; stored never refuses a batch that
- *              starts above its tip;
+ *              starts above its tip; "caught up" is said only at
+ *              A's tip;
  *   partition  two producers, each with one of the two keys of a
  *              network made by timenode-genesis, build their own
  *              branches apart; once connected the shorter reorganises
@@ -422,6 +423,14 @@ kill_mid_sync(const char *ip, const char *worker)
 		CU_ASSERT(wait_log(&F, "stored back: re-sent ", 5));
 	CU_ASSERT_EQUAL(tn_log_count(F.log, "stored back: re-sent "),
 	    strcmp(worker, "stored") == 0);
+	/*
+	 * "caught up" only at the chain's tip: a round that ended when
+	 * netd went said "caught up to height 42752" of 100000 (an
+	 * operator's trial, 2026-12-01); it is "short of" now.
+	 */
+	snprintf(conf, sizeof(conf), "caught up to height %d:", BIG_CHAIN);
+	CU_ASSERT_EQUAL(tn_log_count(F.log, "caught up to height "),
+	    tn_log_count(F.log, conf));
 	tn_node_stop(&F, 10);
 	/* the store is whole: every block links, no gap */
 	{
@@ -454,6 +463,16 @@ test_kill_stored(void)
 		return;
 	}
 	kill_mid_sync("127.0.0.27", "stored");
+}
+
+static void
+test_kill_netd(void)
+{
+	if (!a_ok) {
+		CU_FAIL("no producer");
+		return;
+	}
+	kill_mid_sync("127.0.0.41", "netd");
 }
 
 /*
@@ -1680,6 +1699,7 @@ main(int argc, char **argv)
 		    test_headers_version },
 		{ "kill -9 syncd mid catch-up", test_kill_syncd },
 		{ "kill -9 stored mid catch-up", test_kill_stored },
+		{ "kill -9 netd mid catch-up", test_kill_netd },
 		{ "liar: claims a longer chain, serves nothing",
 		    test_liar },
 		{ "skew: empty answers and a block 150 s ahead",
