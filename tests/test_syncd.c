@@ -364,8 +364,11 @@ test_sigstop(void)
 	CU_ASSERT(pauses >= 0 && pauses <= 1);
 	CU_ASSERT(wait_same_tip(&E, &A, 90));
 	/*
-	 * the stall is explained: a line names C and its request (none
-	 * did), and the status counts it
+	 * a stall is explained: a line names C and its request (none
+	 * did), and the status counts it.  Without a pause there is
+	 * nothing to explain: C may hold no range the commit point
+	 * reaches before the others answer it again (0 pauses under ASan
+	 * in one run, 2026-12-01).
 	 */
 	stalls = tn_log_count(E.log, "peer 127.0.0.23 holds back the commit "
 	    "point: blocks ");
@@ -374,11 +377,13 @@ test_sigstop(void)
 	    "nothing for ");
 	fprintf(stderr, "  E's log: %d stall and %d timeout lines for C\n",
 	    stalls, timeouts);
-	CU_ASSERT(stalls + timeouts >= 1);
 	st = tn_status(&E);
 	CU_ASSERT_FATAL(st != NULL);
-	CU_ASSERT(tn_json_int(st, "sync.peer_stalls") +
-	    tn_json_int(st, "sync.requests_timed_out") >= 1);
+	if (pauses >= 1) {
+		CU_ASSERT(stalls + timeouts >= 1);
+		CU_ASSERT(tn_json_int(st, "sync.peer_stalls") +
+		    tn_json_int(st, "sync.requests_timed_out") >= 1);
+	}
 	CU_ASSERT(tn_json_int(st, "sync.peer_stalls") >= (stalls > 0));
 	json_decref(st);
 	for (i = 0; i < n; i++)
