@@ -812,6 +812,24 @@ demote(struct planner *pl, struct plan_peer *p)
 }
 
 /*
+ * Tell fn (when not NULL) what the planner did about peer p: ev as the
+ * caller filled it, with the peer's address, strikes, pause left (s) and
+ * blocks it may have in flight now.
+ */
+static void
+peer_event(const struct plan_peer *p, struct plan_event *ev, double now,
+    plan_event_fn fn, void *arg)
+{
+	if (fn == NULL)
+		return;
+	ev->ip = p->ip;
+	ev->strikes = p->strikes;
+	ev->pause = p->paused_until > now ? p->paused_until - now : 0;
+	ev->limit = p->limit;
+	fn(arg, ev);
+}
+
+/*
  * Peers that answered nothing within the deadline of their oldest
  * unanswered request: a strike (and so a pause), and every range they
  * hold goes to the others.
@@ -832,7 +850,6 @@ tick_silent(struct planner *pl, double now, plan_event_fn fn, void *arg)
 		struck = strike(p, p->wait_since, now);
 		memset(&ev, 0, sizeof(ev));
 		ev.kind = PLAN_EV_SILENT;
-		ev.ip = p->ip;
 		ev.waited = now - p->wait_since;
 		p->wait_since = 0;
 		ranges = 0;
@@ -855,14 +872,11 @@ tick_silent(struct planner *pl, double now, plan_event_fn fn, void *arg)
 			}
 		peer_release_ranges(pl, (int)i);
 		/* nothing given up and no strike: already told */
-		if (fn == NULL || (ranges == 0 && !struck))
+		if (ranges == 0 && !struck)
 			continue;
 		ev.ranges = ranges;
 		ev.struck = struck;
-		ev.strikes = p->strikes;
-		ev.pause = p->paused_until > now ? p->paused_until - now : 0;
-		ev.limit = p->limit;
-		fn(arg, &ev);
+		peer_event(p, &ev, now, fn, arg);
 	}
 	return n;
 }
@@ -896,15 +910,11 @@ stalling(struct planner *pl, int idx, double now, plan_event_fn fn, void *arg)
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = PLAN_EV_STALL;
-	ev.ip = p->ip;
 	ev.from = r0->from;
 	ev.count = r0->count;
 	ev.waited = now - r0->sent;
-	ev.strikes = p->strikes;
-	ev.pause = p->paused_until > now ? p->paused_until - now : 0;
-	ev.limit = p->limit;
 	ev.others = others_latency(pl, idx, now);
-	fn(arg, &ev);
+	peer_event(p, &ev, now, fn, arg);
 }
 
 /* a request of range r to peer p, sent at sent, is past its deadline */
@@ -914,20 +924,14 @@ deadline_event(const struct plan_range *r, const struct plan_peer *p,
 {
 	struct plan_event ev;
 
-	if (fn == NULL)
-		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = PLAN_EV_DEADLINE;
-	ev.ip = p->ip;
 	ev.from = r->from;
 	ev.count = r->count;
 	ev.waited = now - sent;
 	ev.dup = dup;
 	ev.struck = struck;
-	ev.strikes = p->strikes;
-	ev.pause = p->paused_until > now ? p->paused_until - now : 0;
-	ev.limit = p->limit;
-	fn(arg, &ev);
+	peer_event(p, &ev, now, fn, arg);
 }
 
 int
