@@ -1428,8 +1428,9 @@ test_headers_version(void)
 		if (v < WIRE_VERSION_HEADERS) {
 			CU_ASSERT_EQUAL(n, 0);
 			CU_ASSERT(fake_alive(&f));
-			CU_ASSERT(tn_file_contains(H.log, "is not in the "
-			    "headers of peer 127.0.0.40 (none"));
+			/* the line reaches the file through timenoded */
+			CU_ASSERT(wait_log(&H, "is not in the headers of "
+			    "peer 127.0.0.40 (none", 5));
 		} else {
 			/*
 			 * It claims height 5 and answers with 2000 linked
